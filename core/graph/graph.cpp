@@ -1,0 +1,125 @@
+#include "graph/graph.h"
+
+#include <algorithm>
+#include <queue>
+
+namespace km {
+
+void Graph::setNodes(std::vector<Node> nodes) {
+    m_nodes = std::move(nodes);
+    reindex();
+}
+
+const Tensor* Graph::tensor(const std::string& name) const {
+    auto it = m_tensors.find(name);
+    return it == m_tensors.end() ? nullptr : &it->second;
+}
+
+Tensor* Graph::mutableTensor(const std::string& name) {
+    auto it = m_tensors.find(name);
+    return it == m_tensors.end() ? nullptr : &it->second;
+}
+
+Tensor& Graph::addTensor(Tensor t) {
+    std::string key = t.name;
+    return m_tensors[key] = std::move(t);
+}
+
+std::vector<const Tensor*> Graph::activationInputs(const Node& node) const {
+    std::vector<const Tensor*> result;
+    for (const auto& name : node.inputs) {
+        const Tensor* t = tensor(name);
+        if (t && !t->isConstant) result.push_back(t);
+    }
+    return result;
+}
+
+const Tensor* Graph::firstActivationInput(const Node& node) const {
+    for (const auto& name : node.inputs) {
+        const Tensor* t = tensor(name);
+        if (t && !t->isConstant) return t;
+    }
+    return nullptr;
+}
+
+const Tensor* Graph::firstOutput(const Node& node) const {
+    return node.outputs.empty() ? nullptr : tensor(node.outputs.front());
+}
+
+std::optional<size_t> Graph::producerOf(const std::string& t) const {
+    auto it = m_producer.find(t);
+    if (it == m_producer.end()) return std::nullopt;
+    return it->second;
+}
+
+const std::vector<size_t>& Graph::consumersOf(const std::string& t) const {
+    static const std::vector<size_t> kNone;
+    auto it = m_consumers.find(t);
+    return it == m_consumers.end() ? kNone : it->second;
+}
+
+std::optional<size_t> Graph::indexOf(const std::string& nodeName) const {
+    auto it = m_nodeIndex.find(nodeName);
+    if (it == m_nodeIndex.end()) return std::nullopt;
+    return it->second;
+}
+
+void Graph::reindex() {
+    m_producer.clear();
+    m_consumers.clear();
+    m_nodeIndex.clear();
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+        m_nodeIndex[m_nodes[i].name] = i;
+        for (const auto& out : m_nodes[i].outputs) m_producer[out] = i;
+        for (const auto& in : m_nodes[i].inputs) {
+            auto& list = m_consumers[in];
+            if (list.empty() || list.back() != i) list.push_back(i);
+        }
+    }
+}
+
+TopoResult topologicalOrder(const std::vector<Node>& nodes) {
+    std::unordered_map<std::string, size_t> producer;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        for (const auto& out : nodes[i].outputs) producer[out] = i;
+    std::vector<int> pending(nodes.size(), 0);
+    std::vector<std::vector<size_t>> dependents(nodes.size());
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        for (const auto& in : nodes[i].inputs) {
+            auto it = producer.find(in);
+            if (it == producer.end()) continue;
+            ++pending[i];
+            dependents[it->second].push_back(i);
+        }
+    }
+    // Min-heap on the original index keeps the file's order whenever it is valid.
+    std::priority_queue<size_t, std::vector<size_t>, std::greater<>> ready;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (pending[i] == 0) ready.push(i);
+    TopoResult result;
+    result.order.reserve(nodes.size());
+    while (!ready.empty()) {
+        size_t i = ready.top();
+        ready.pop();
+        result.order.push_back(i);
+        for (size_t d : dependents[i])
+            if (--pending[d] == 0) ready.push(d);
+    }
+    if (result.order.size() != nodes.size()) {
+        // Walk upstream through unfinished producers until a node repeats: it lies on the cycle.
+        size_t at = 0;
+        while (pending[at] == 0) ++at;
+        std::vector<bool> seen(nodes.size(), false);
+        while (!seen[at]) {
+            seen[at] = true;
+            for (const auto& in : nodes[at].inputs) {
+                auto it = producer.find(in);
+                if (it != producer.end() && pending[it->second] > 0) { at = it->second; break; }
+            }
+        }
+        result.cycleNode = nodes[at].name;
+    }
+    return result;
+}
+
+}  // namespace km

@@ -1,0 +1,100 @@
+#include "graph/metrics.h"
+
+#include <algorithm>
+#include <numeric>
+#include <unordered_map>
+
+namespace km {
+namespace {
+
+int64_t elements(const Tensor* t) {
+    if (!t) return 0;
+    return t->shape.numElements().value_or(0);
+}
+
+int64_t product(const std::vector<int64_t>& v) {
+    return std::accumulate(v.begin(), v.end(), int64_t{1}, std::multiplies<>());
+}
+
+bool isWeighted(const std::string& op) {
+    return op == "conv" || op == "dwconv" || op == "gconv" || op == "convtranspose" || op == "fc" ||
+           op == "bn" || op == "layernorm" || op == "matmul";
+}
+
+}  // namespace
+
+NodeMetrics& NodeMetrics::operator+=(const NodeMetrics& o) {
+    macs += o.macs;
+    flops += o.flops;
+    params += o.params;
+    bytesRead += o.bytesRead;
+    bytesWritten += o.bytesWritten;
+    return *this;
+}
+
+int64_t flopsPerElement(const std::string& op) {
+    // Counts of the arithmetic a straightforward implementation does per output element.
+    static const std::unordered_map<std::string, int64_t> kTable = {
+        {"relu", 1}, {"relu6", 2}, {"hsigmoid", 3}, {"hswish", 4}, {"sigmoid", 4}, {"swish", 5},
+        {"add", 1}, {"mul", 1}, {"bn", 2}, {"softmax", 5}, {"layernorm", 8}, {"gelu", 8},
+        {"resize", 4},
+    };
+    auto it = kTable.find(op);
+    return it == kTable.end() ? 0 : it->second;
+}
+
+NodeMetrics computeNodeMetrics(const Graph& g, const Node& n) {
+    NodeMetrics m;
+    for (const auto& name : n.inputs) {
+        const Tensor* t = g.tensor(name);
+        if (!t) continue;
+        const int64_t bytes = elements(t) * dtypeSizeBytes(t->dtype);
+        m.bytesRead += bytes;
+        if (t->isConstant && t->dtype == DType::Float && isWeighted(n.opType)) m.params += elements(t);
+    }
+    for (const auto& name : n.outputs) {
+        const Tensor* t = g.tensor(name);
+        if (t) m.bytesWritten += elements(t) * dtypeSizeBytes(t->dtype);
+    }
+    const Tensor* in = g.firstActivationInput(n);
+    const Tensor* out = g.firstOutput(n);
+    const int64_t outElems = elements(out);
+    const std::string& op = n.opType;
+    if (op == "conv" || op == "dwconv" || op == "gconv") {
+        const int64_t groups = std::max<int64_t>(n.attrs.getInt("groups", 1), 1);
+        const int64_t cin = in && in->shape.rank() >= 2 ? in->shape.dims[1] : 0;
+        m.macs = outElems * (cin / groups) * product(n.attrs.getInts("kernel"));
+    } else if (op == "convtranspose") {
+        const int64_t groups = std::max<int64_t>(n.attrs.getInt("groups", 1), 1);
+        const int64_t cout = out && out->shape.rank() >= 2 ? out->shape.dims[1] : 0;
+        m.macs = elements(in) * (cout / groups) * product(n.attrs.getInts("kernel"));
+    } else if (op == "fc") {
+        m.macs = outElems * n.attrs.getInt("in_features", 0);
+    } else if (op == "matmul") {
+        const Tensor* a = n.inputs.empty() ? nullptr : g.tensor(n.inputs[0]);
+        const int64_t k = a && a->shape.rank() >= 1 ? a->shape.dims.back() : 0;
+        m.macs = outElems * k;
+    }
+    if (m.macs > 0) {
+        m.flops = 2 * m.macs;
+    } else if (op == "maxpool" || op == "avgpool") {
+        m.flops = outElems * product(n.attrs.getInts("kernel", {1}));
+    } else if (op == "gap" || op == "reducemean") {
+        m.flops = elements(in);
+    } else {
+        m.flops = outElems * flopsPerElement(op);
+    }
+    return m;
+}
+
+GraphMetrics computeGraphMetrics(const Graph& g) {
+    GraphMetrics gm;
+    gm.perNode.reserve(g.nodes().size());
+    for (const auto& n : g.nodes()) {
+        gm.perNode.push_back(computeNodeMetrics(g, n));
+        gm.total += gm.perNode.back();
+    }
+    return gm;
+}
+
+}  // namespace km

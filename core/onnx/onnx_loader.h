@@ -1,0 +1,45 @@
+// Loading model files into a Graph: ONNX (libonnx protobuf + shape inference + constant folding)
+// and nn-Meter IR JSON. Errors name the file and the node, op or field at fault.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "graph/graph.h"
+
+namespace km {
+
+struct LoadOptions {
+    // Shapes of model inputs by input name; the key "" applies to the only input of a
+    // single-input model. Default: the shapes in the file, with a dynamic batch dimension set to 1.
+    std::map<std::string, std::vector<int64_t>> inputShapes;
+    // Recognise multi-node spellings (hswish, swish, channelshuffle, relu6) and mark SE blocks.
+    // Default true; false keeps one node per file node (for debugging an exporter's output).
+    bool recognisePatterns = true;
+};
+
+// ONNX opsets of the default domain that KernelMeter reads.
+inline constexpr int64_t kMinOpset = 7;
+inline constexpr int64_t kMaxOpset = 17;
+
+// Reads an ONNX file. External data files are checked (inside the model's folder, large enough)
+// but never read: weights' values do not affect the graph.
+Result<Graph> loadOnnxFile(const std::string& path, const LoadOptions& options = {});
+
+// Same from memory. displayName is used in messages, baseDir resolves external data ("" = none).
+Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& displayName,
+                            const std::string& baseDir, const LoadOptions& options = {});
+
+// Reads an nn-Meter IR JSON graph (NHWC shapes, TensorFlow or ONNX op names).
+Result<Graph> loadNnMeterIrFile(const std::string& path, const LoadOptions& options = {});
+Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& displayName,
+                                const LoadOptions& options = {});
+
+// Picks the reader from the content: JSON text goes to the nn-Meter IR reader, anything else to
+// the ONNX reader.
+Result<Graph> loadModelFile(const std::string& path, const LoadOptions& options = {});
+
+}  // namespace km
