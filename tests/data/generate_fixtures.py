@@ -221,7 +221,7 @@ def small_se_block():
              weight("ws2", [8, 2, 1, 1]), weight("bs2", [8]),
              numpy_helper.from_array(np.array([1, 1, 2, 2], np.float32), "scales"),
              weight("wt", [8, 6, 2, 2])]
-    return model_of(n, [vi("x", [1, 8, 14, 14])], [vi("y", None)], inits, 13, "se_block")
+    return model_of(n, [vi("x", [1, 8, 14, 14])], [vi("y", None)], inits, 14, "se_block")
 
 
 def small_opset7_mlp():
