@@ -172,7 +172,8 @@ Status prepareInputs(onnx::ModelProto& model, const std::string& file, const Loa
     for (auto& vi : *g->mutable_input())
         if (!initializers.count(vi.name())) activations.push_back(&vi);
 
-    for (const auto& [name, dims] : options.inputShapes) {
+    for (const auto& entry : options.inputShapes) {
+        const std::string& name = entry.first;
         const bool matches = std::any_of(activations.begin(), activations.end(),
                                          [&](auto* vi) { return name.empty() || vi->name() == name; });
         if (!matches)

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package KernelMeter needs to build, test and run. Non-interactive and
+# idempotent; runs apt-get update first. Needs root (uses sudo when not root).
+set -euo pipefail
+
+packages=(
+  # toolchain
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  # core
+  libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libsqlite3-dev nlohmann-json3-dev
+  libcli11-dev libfmt-dev
+  # runtimes measured by the agent (later issues link them)
+  libopencv-dev libxnnpack-dev libpthreadpool-dev libxgboost-dev xgboost
+  # GUI and reports
+  qt6-base-dev qt6-base-dev-tools libqt6svg6-dev qt6-qpa-plugins libqcustomplot-dev libgraphviz-dev
+  # benchmarks
+  libbenchmark-dev
+  # test fixtures (never needed at run time) and report/screenshot checks
+  python3 python3-numpy python3-onnx python3-torch python3-torchvision poppler-utils xvfb
+)
+
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+"${sudo_cmd[@]}" apt-get update -qq
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "install-deps: all ${#packages[@]} packages already installed"
+fi

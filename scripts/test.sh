@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds the whole tree with its tests (build/test) and runs the suite with
+# CTest. With Clang available the tree is built with Clang and KM_FUZZ=ON, so the suite includes
+# the 60-second libFuzzer run of the model loader.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/install-deps.sh"
+build="$root/build/test"
+fuzz=OFF
+compiler=()
+if command -v clang++ >/dev/null 2>&1; then
+  fuzz=ON
+  compiler=(-DCMAKE_CXX_COMPILER=clang++)
+fi
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKM_FUZZ=$fuzz "${compiler[@]}"
+cmake --build "$build" --parallel "$(nproc)"
+cd "$build"
+ctest --output-on-failure --parallel "$(nproc)" --timeout 900
