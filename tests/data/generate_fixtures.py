@@ -236,7 +236,23 @@ def small_opset7_mlp():
     return model_of(n, [vi("x", [1, 3, 4, 4])], [vi("y", [1, 10])], inits, 7, "mlp_opset7")
 
 
+def deep_graph(blocks=250):
+    """About 1,000 nodes: residual blocks conv -> relu -> conv -> add (4 nodes each), 16 channels."""
+    n, inits, x = [], [], "x"
+    for b in range(blocks):
+        for k in (1, 2):
+            inits.append(weight(f"w{b}_{k}", [16, 16, 3, 3]))
+        n += [helper.make_node("Conv", [x, f"w{b}_1"], [f"c{b}a"], name=f"b{b}.conv1", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+              helper.make_node("Relu", [f"c{b}a"], [f"r{b}"], name=f"b{b}.relu"),
+              helper.make_node("Conv", [f"r{b}", f"w{b}_2"], [f"c{b}b"], name=f"b{b}.conv2", kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+              helper.make_node("Add", [f"c{b}b", x], [f"y{b}"], name=f"b{b}.add")]
+        x = f"y{b}"
+    n.append(helper.make_node("Identity", [x], ["y"], name="out"))
+    return model_of(n, [vi("x", [1, 16, 28, 28])], [vi("y", [1, 16, 28, 28])], inits, 13, "deep_1000")
+
+
 def write_small():
+    save(deep_graph(), os.path.join(OUT, "bench", "deep_1000_nodes.onnx"))
     save(small_conv_block(), os.path.join(OUT, "small", "conv_block.onnx"))
     save(small_shape_subgraph(), os.path.join(OUT, "small", "shape_subgraph.onnx"))
     save(small_se_block(), os.path.join(OUT, "small", "se_block.onnx"))

@@ -1,0 +1,58 @@
+// Import speed: a ResNet-50 ONNX file (102 MB of weights) and a 1,000-node graph, with plain
+// reading of the same bytes as the floor. Numbers and the command live in docs/performance.md.
+//   build/test/bench/bench_import --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+
+#include "graph/metrics.h"
+#include "onnx/onnx_loader.h"
+
+namespace {
+
+std::string modelsDir() {
+    if (const char* env = std::getenv("KM_BENCH_MODELS")) return env;
+#ifdef KM_DEFAULT_BENCH_MODELS
+    return KM_DEFAULT_BENCH_MODELS;
+#else
+    return ".";
+#endif
+}
+
+void readBytesOnly(benchmark::State& state, const std::string& rel) {
+    const std::string path = modelsDir() + "/" + rel;
+    for (auto _ : state) {
+        std::ifstream in(path, std::ios::binary | std::ios::ate);
+        std::string bytes(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
+        in.seekg(0);
+        if (bytes.empty() || !in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())))
+            state.SkipWithError(("cannot read " + path).c_str());
+        benchmark::DoNotOptimize(bytes.data());
+    }
+}
+
+void importModel(benchmark::State& state, const std::string& rel) {
+    const std::string path = modelsDir() + "/" + rel;
+    size_t nodes = 0;
+    for (auto _ : state) {
+        km::Result<km::Graph> g = km::loadModelFile(path);
+        if (!g) {
+            state.SkipWithError(g.error().message.c_str());
+            break;
+        }
+        nodes = g.value().nodes().size();
+        benchmark::DoNotOptimize(km::computeGraphMetrics(g.value()).total.macs);
+    }
+    state.counters["nodes"] = static_cast<double>(nodes);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(readBytesOnly, resnet50_file, std::string("real/resnet50.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(importModel, resnet50, std::string("real/resnet50.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(importModel, deep_1000_nodes, std::string("bench/deep_1000_nodes.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(importModel, shufflenet_v2_folding, std::string("real/shufflenet_v2_x1_0.onnx"))->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
