@@ -245,9 +245,12 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
         const int64_t len = static_cast<int64_t>(data.values.size());
         const int64_t step = steps && !steps->empty() ? (*steps)[0] : 1;
         if (step == 0) return std::nullopt;
+        // ONNX: with a positive step indices clamp to [0, len]; with a negative one the start
+        // clamps to [0, len-1] and the end to [-1, len-1].
         auto clampIndex = [&](int64_t i, bool forEnd) {
             if (i < 0) i += len;
-            return step > 0 ? std::clamp<int64_t>(i, 0, len) : std::clamp<int64_t>(i, -1, forEnd ? len - 1 : len - 1);
+            if (step > 0) return std::clamp<int64_t>(i, 0, len);
+            return std::clamp<int64_t>(i, forEnd ? -1 : 0, len - 1);
         };
         int64_t s = clampIndex((*starts)[0], false), e = clampIndex((*ends)[0], true);
         ConstTensor c;
@@ -322,6 +325,7 @@ bool neverFold(const std::string& op) {
 int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTensor>& constants,
              int64_t opset) {
     const ShapeMap shapes = collectShapes(model);
+    const auto elemTypes = collectElemTypes(model);
     auto* graph = model.mutable_graph();
     std::vector<bool> folded(graph->node_size(), false);
     int count = 0;
@@ -345,8 +349,8 @@ int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTenso
             if (it == shapes.end() || numel(it->second) < 0) continue;
             ConstTensor c;
             c.dims = it->second;
-            auto types = collectElemTypes(model);
-            c.dtype = types.count(n.output(0)) ? types[n.output(0)] : TensorProto::FLOAT;
+            auto type = elemTypes.find(n.output(0));
+            c.dtype = type != elemTypes.end() ? type->second : TensorProto::FLOAT;
             value = c;
         }
         if (!value) continue;

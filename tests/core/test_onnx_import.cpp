@@ -146,6 +146,12 @@ private slots:
         QCOMPARE(nodeNamed(g, "pad").attrs.getInts("pads"), (std::vector<int64_t>{0, 0, 1, 1, 0, 0, 1, 1}));
     }
 
+    void sliceWithNegativeStepFollowsOnnxClamping() {
+        Graph g = loadOrFail(fixture("small/slice_negative_step.onnx"));
+        QCOMPARE(int(g.nodes().size()), 2);  // Shape/Slice/Concat folded
+        QCOMPARE(g.tensor("y")->shape.dims, (std::vector<int64_t>{1, 24}));
+    }
+
     void seBlockAndRareOps() {
         Graph g = loadOrFail(fixture("small/se_block.onnx"));
         auto c = opCounts(g);

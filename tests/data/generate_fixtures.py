@@ -251,7 +251,21 @@ def deep_graph(blocks=250):
     return model_of(n, [vi("x", [1, 16, 28, 28])], [vi("y", [1, 16, 28, 28])], inits, 13, "deep_1000")
 
 
+def small_slice_negative_step():
+    """Shape -> Slice(start -10, end -100, step -1) -> Concat(-1) -> Reshape. ONNX clamps a negative
+    step's start to [0, len-1], so the slice is [shape[0]] = [1] and the output is 1x24."""
+    n = [helper.make_node("Shape", ["x"], ["shp"], name="shape"),
+         helper.make_node("Slice", ["shp", "st", "en", "ax", "step"], ["first"], name="slice_back"),
+         helper.make_node("Concat", ["first", "minus1"], ["target"], name="concat", axis=0),
+         helper.make_node("Reshape", ["x", "target"], ["r"], name="reshape"),
+         helper.make_node("Relu", ["r"], ["y"], name="relu")]
+    inits = [const_i64("st", [-10]), const_i64("en", [-100]), const_i64("ax", [0]), const_i64("step", [-1]),
+             const_i64("minus1", [-1])]
+    return model_of(n, [vi("x", [1, 2, 3, 4])], [vi("y", None)], inits, 13, "slice_negative_step")
+
+
 def write_small():
+    save(small_slice_negative_step(), os.path.join(OUT, "small", "slice_negative_step.onnx"))
     save(deep_graph(), os.path.join(OUT, "bench", "deep_1000_nodes.onnx"))
     save(small_conv_block(), os.path.join(OUT, "small", "conv_block.onnx"))
     save(small_shape_subgraph(), os.path.join(OUT, "small", "shape_subgraph.onnx"))

@@ -67,6 +67,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->setTextElideMode(Qt::ElideLeft);  // node paths differ in their tails
     m_table->horizontalHeader()->setStretchLastSection(true);
     splitter->setStretchFactor(1, 1);
     layout->addWidget(splitter, 1);
@@ -107,6 +109,8 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedMode
     m_banner->hide();
     m_nodes->setModel(m_model);
     m_table->resizeColumnsToContents();
+    constexpr int kMaxNameWidth = 360;
+    if (m_table->columnWidth(NodeTableModel::Name) > kMaxNameWidth) m_table->setColumnWidth(NodeTableModel::Name, kMaxNameWidth);
     const Graph& g = m_model->graph;
     const NodeMetrics& t = m_model->metrics.total;
     std::map<std::string, int> ops;
