@@ -9,20 +9,43 @@
 #include "common/version.h"
 #include "ui/pages/main_window.h"
 
-int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setApplicationName("kernelmeter");
-    QApplication::setOrganizationName("KernelMeter");
-    QApplication::setApplicationVersion(km::kVersion);
+namespace {
 
+// Options are declared once and parsed twice: first without a GUI (so --help and --version work
+// on a terminal with no display), then by the real application.
+struct Options {
     QCommandLineParser parser;
-    parser.setApplicationDescription("KernelMeter: predict the inference latency of a neural network kernel by kernel.");
-    parser.addHelpOption();
-    parser.addVersionOption();
-    parser.addPositionalArgument("model", "ONNX or nn-Meter IR JSON file to open.", "[MODEL]");
-    QCommandLineOption screenshot("screenshot", "Render the main window with MODEL to FILE (PNG) and exit.", "FILE");
-    parser.addOption(screenshot);
-    parser.process(app);
+    QCommandLineOption screenshot{"screenshot", "Render the main window with MODEL to FILE (PNG) and exit.", "FILE"};
+    Options() {
+        parser.setApplicationDescription("KernelMeter: predict the inference latency of a neural network kernel by kernel.");
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addPositionalArgument("model", "ONNX or nn-Meter IR JSON file to open.", "[MODEL]");
+        parser.addOption(screenshot);
+    }
+};
+
+void setIdentity() {
+    QCoreApplication::setApplicationName("kernelmeter");
+    QCoreApplication::setOrganizationName("KernelMeter");
+    QCoreApplication::setApplicationVersion(km::kVersion);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    {
+        QCoreApplication console(argc, argv);
+        setIdentity();
+        Options early;
+        early.parser.process(console);  // exits here for --help, --version and unknown options
+    }
+    QApplication app(argc, argv);
+    setIdentity();
+    Options options;
+    options.parser.process(app);
+    QCommandLineParser& parser = options.parser;
+    const QCommandLineOption& screenshot = options.screenshot;
 
     km::ui::MainWindow window;
     const QStringList args = parser.positionalArguments();
