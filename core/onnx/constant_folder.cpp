@@ -323,7 +323,7 @@ bool neverFold(const std::string& op) {
 
 // One folding sweep over the graph in file order. Returns how many nodes were folded.
 int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTensor>& constants,
-             int64_t opset) {
+             int64_t opset, FoldMode mode) {
     const ShapeMap shapes = collectShapes(model);
     const auto elemTypes = collectElemTypes(model);
     auto* graph = model.mutable_graph();
@@ -354,6 +354,8 @@ int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTenso
             value = c;
         }
         if (!value) continue;
+        // A runtime needs the data of every initializer: only fold what we have values for.
+        if (mode == FoldMode::ValuesOnly && !value->hasValues) continue;
         if (value->hasValues && static_cast<int64_t>(value->values.size()) != std::max<int64_t>(numel(value->dims), 0))
             continue;  // inconsistent result: leave the node for the converter to report
         constants[n.output(0)] = *value;
@@ -476,7 +478,7 @@ std::unordered_map<std::string, int32_t> collectElemTypes(const onnx::ModelProto
 }
 
 Status inferAndFold(onnx::ModelProto& model, const std::string& file,
-                    std::unordered_map<std::string, ConstTensor>& constants) {
+                    std::unordered_map<std::string, ConstTensor>& constants, FoldMode mode) {
     const int64_t opset = defaultDomainOpset(model);
     for (const auto& t : model.graph().initializer()) {
         auto c = constFromTensorProto(t);
@@ -491,7 +493,7 @@ Status inferAndFold(onnx::ModelProto& model, const std::string& file,
         } catch (const std::exception& e) {
             return badInput(fmt::format("{}: ONNX shape inference failed: {}", file, e.what()));
         }
-        if (foldOnce(model, constants, opset) == 0) break;
+        if (foldOnce(model, constants, opset, mode) == 0) break;
     }
     return Ok{};
 }

@@ -42,10 +42,17 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
 // Fixes input shapes (dynamic batch -> 1, user overrides) and drops stale value_info.
 Status prepareInputs(onnx::ModelProto& model, const std::string& file, const LoadOptions& options);
 
+// What folding may replace by initializers.
+enum class FoldMode {
+    ShapeOnlyToo,  // for analysis: constants whose values we do not compute become dims-only
+    ValuesOnly,    // for runtimes: only results we computed (a runtime needs every initializer's data)
+};
+
 // Runs shape inference and folds constant subgraphs until nothing changes. Fills `constants`
 // with every constant tensor (initializers and folded results).
 Status inferAndFold(onnx::ModelProto& model, const std::string& file,
-                    std::unordered_map<std::string, ConstTensor>& constants);
+                    std::unordered_map<std::string, ConstTensor>& constants,
+                    FoldMode mode = FoldMode::ShapeOnlyToo);
 
 // Converts the folded model into a Graph with canonical op types (one node per file node).
 Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& file,
