@@ -19,6 +19,28 @@ struct InspectArgs {
 };
 int runInspect(const InspectArgs& args);
 
+int runDevices(bool json);
+
+struct MeasureArgs {
+    std::vector<std::string> models;
+    std::string device;            // built-in device id
+    bool json = false;
+    bool layers = false;           // text output: per-layer times and fusion groups too
+    bool quiet = false;            // no progress on stderr
+    int rounds = 20;               // protocol, see core/backends/measurement.h
+    int instances = 3;
+    int runsPerRound = 3;
+    int warmupRuns = 10;
+    double warmupMinMs = 200;
+    int maxExtraInstances = 2;
+    double timeoutSeconds = 900;
+    std::string transport;         // command prefix for a remote agent, e.g. "ssh user@board"
+    std::string agentCommand;      // agent path (local) or command (remote); default: next to this CLI
+    bool enableTestRuntime = false;
+    int memoryLimitMb = 0;
+};
+int runMeasure(const MeasureArgs& args);
+
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("kernelmeter-cli ") + km::kVersion);
     app.require_subcommand(1);
 
+    bool devicesJson = false;
     km::cli::InspectArgs inspect;
     auto* cmdInspect = app.add_subcommand("inspect", "List a model's nodes with shapes, MACs, FLOPs and parameters.");
     cmdInspect->add_option("model", inspect.model, "ONNX file or nn-Meter IR JSON file")->required();
@@ -22,6 +23,28 @@ int main(int argc, char** argv) {
     cmdInspect->add_flag("--no-patterns", inspect.noPatterns,
                          "keep one node per file node (no hswish/swish/channelshuffle recognition)");
 
+    app.add_subcommand("devices", "List the devices this installation knows.")->add_flag("--json", devicesJson, "print JSON");
+    auto* cmdDevices = app.get_subcommand("devices");
+
+    km::cli::MeasureArgs measure;
+    auto* cmdMeasure = app.add_subcommand("measure", "Measure models on a device through kernelmeter-agent.");
+    cmdMeasure->add_option("models", measure.models, "ONNX files")->required();
+    cmdMeasure->add_option("--device", measure.device, "device id (kernelmeter-cli devices)")->required();
+    cmdMeasure->add_flag("--json", measure.json, "print JSON (schema in docs/cli.md)");
+    cmdMeasure->add_flag("--layers", measure.layers, "also print per-layer times and the runtime's fusion groups");
+    cmdMeasure->add_flag("--quiet", measure.quiet, "no progress on stderr");
+    cmdMeasure->add_option("--rounds", measure.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdMeasure->add_option("--instances", measure.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
+    cmdMeasure->add_option("--runs-per-round", measure.runsPerRound, "timed runs per model per round")->capture_default_str()->check(CLI::Range(1, 1000));
+    cmdMeasure->add_option("--warmup-runs", measure.warmupRuns, "untimed runs before timing")->capture_default_str()->check(CLI::Range(0, 100000));
+    cmdMeasure->add_option("--warmup-ms", measure.warmupMinMs, "minimum warm-up time")->capture_default_str()->check(CLI::Range(0.0, 1e7));
+    cmdMeasure->add_option("--max-extra-instances", measure.maxExtraInstances, "re-measurements of noisy models")->capture_default_str()->check(CLI::Range(0, 100));
+    cmdMeasure->add_option("--timeout", measure.timeoutSeconds, "seconds without an answer before the agent is stopped")->capture_default_str();
+    cmdMeasure->add_option("--transport", measure.transport, "command prefix for a remote agent, e.g. \"ssh user@board\"");
+    cmdMeasure->add_option("--agent", measure.agentCommand, "agent path or remote command (default: next to this program)");
+    cmdMeasure->add_flag("--enable-test-runtime", measure.enableTestRuntime, "allow --device test (for KernelMeter's own tests)");
+    cmdMeasure->add_option("--memory-limit-mb", measure.memoryLimitMb, "address-space limit of the agent");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -30,6 +53,8 @@ int main(int argc, char** argv) {
     }
     try {
         if (cmdInspect->parsed()) return km::cli::runInspect(inspect);
+        if (cmdDevices->parsed()) return km::cli::runDevices(devicesJson);
+        if (cmdMeasure->parsed()) return km::cli::runMeasure(measure);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

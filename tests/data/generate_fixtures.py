@@ -264,7 +264,16 @@ def small_slice_negative_step():
     return model_of(n, [vi("x", [1, 2, 3, 4])], [vi("y", None)], inits, 13, "slice_negative_step")
 
 
+def single_conv(channels, name):
+    """One 3x3 conv at 56x56: the pair conv_64 / conv_128 differs by 4x in MACs (timing orderings)."""
+    n = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv", kernel_shape=[3, 3], pads=[1, 1, 1, 1])]
+    return model_of(n, [vi("x", [1, channels, 56, 56])], [vi("y", [1, channels, 56, 56])],
+                    [weight("w", [channels, channels, 3, 3])], 13, name)
+
+
 def write_small():
+    save(single_conv(64, "conv_64"), os.path.join(OUT, "small", "conv_64.onnx"))
+    save(single_conv(128, "conv_128"), os.path.join(OUT, "small", "conv_128.onnx"))
     save(small_slice_negative_step(), os.path.join(OUT, "small", "slice_negative_step.onnx"))
     save(deep_graph(), os.path.join(OUT, "bench", "deep_1000_nodes.onnx"))
     save(small_conv_block(), os.path.join(OUT, "small", "conv_block.onnx"))

@@ -1,0 +1,131 @@
+// kernelmeter-agent: runs models on this machine's runtimes for a KernelMeter client, speaking
+// the agent protocol (core/backends/agent_protocol.h) over stdin/stdout. Started by the GUI/CLI
+// as a child process, or on a remote device through a transport ("ssh board kernelmeter-agent").
+#include <CLI/CLI.hpp>
+
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "backends/agent_protocol.h"
+#include "backends/runtime_registry.h"
+#include "common/version.h"
+
+namespace {
+
+// stdout carries the protocol only; runtimes that print are redirected to stderr at start.
+FILE* g_protocol = nullptr;
+
+void send(const std::string& line) {
+    std::fwrite(line.data(), 1, line.size(), g_protocol);
+    std::fflush(g_protocol);
+}
+
+bool readExactly(std::string& out, size_t n) {
+    out.resize(n);
+    size_t done = 0;
+    while (done < n) {
+        const size_t got = std::fread(out.data() + done, 1, n - done, stdin);
+        if (got == 0) return false;
+        done += got;
+    }
+    return true;
+}
+
+// 1-thread devices run pinned to one core (the last one allowed), so the scheduler does not move
+// them mid-measurement; multi-thread devices keep the whole set.
+void pinForThreads(int threads) {
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) != 0) return;
+    if (threads != 1) return;
+    int last = -1;
+    for (int c = 0; c < CPU_SETSIZE; ++c)
+        if (CPU_ISSET(c, &allowed)) last = c;
+    if (last < 0) return;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(last, &one);
+    sched_setaffinity(0, sizeof one, &one);
+}
+
+km::AgentHello hello(bool allowTest) {
+    km::AgentHello h;
+    h.agentVersion = km::kVersion;
+    for (const auto& name : km::runtimeNames(allowTest))
+        if (auto rt = km::makeRuntime(name, allowTest)) h.runtimes.emplace_back(name, rt->version());
+    h.machine = km::readMachineInfo();
+    return h;
+}
+
+void handleMeasure(km::AgentMessage& msg, bool allowTest) {
+    for (size_t i = 0; i < msg.request.models.size(); ++i)
+        if (!readExactly(msg.request.models[i].bytes, msg.modelSizes[i])) std::exit(3);  // client gone
+    const km::Device& device = msg.request.device;
+    auto runtime = km::makeRuntime(device.runtime, allowTest);
+    if (!runtime) {
+        send(km::encodeError("this agent has no runtime '" + device.runtime + "'"));
+        return;
+    }
+    pinForThreads(device.threads);
+    km::MeasureResponse response;
+    response.runtimeVersion = runtime->version();
+    response.machine = km::readMachineInfo();
+    try {
+        response.results = km::measureInterleaved(*runtime, device, msg.request.models, msg.request.options,
+                                                  [](int done, int total) { send(km::encodeProgress(done, total)); });
+    } catch (const std::bad_alloc&) {
+        send(km::encodeError("out of memory while measuring (the agent's memory limit was reached)"));
+        return;
+    }
+    send(km::encodeResult(response));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"KernelMeter measurement agent: runs models for a KernelMeter client over stdin/stdout."};
+    app.name("kernelmeter-agent");
+    app.set_version_flag("--version", std::string("kernelmeter-agent ") + km::kVersion);
+    bool allowTest = false;
+    int memoryLimitMb = 0;
+    bool printHello = false;
+    app.add_flag("--enable-test-runtime", allowTest, "offer the 'test' runtime (crashes and hangs on demand, for tests)");
+    app.add_option("--memory-limit-mb", memoryLimitMb, "limit the agent's address space; running out is reported, not fatal");
+    app.add_flag("--hello", printHello, "print this agent's runtimes and machine as a protocol hello line and exit");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    if (memoryLimitMb > 0) {
+        rlimit lim{static_cast<rlim_t>(memoryLimitMb) << 20, static_cast<rlim_t>(memoryLimitMb) << 20};
+        setrlimit(RLIMIT_AS, &lim);
+    }
+    // Keep the protocol stream for ourselves; anything else writing to fd 1 lands on stderr.
+    const int protocolFd = dup(STDOUT_FILENO);
+    dup2(STDERR_FILENO, STDOUT_FILENO);
+    g_protocol = fdopen(protocolFd, "w");
+    if (!g_protocol) return 1;
+    if (printHello) {
+        send(km::encodeHello(hello(allowTest)));
+        return 0;
+    }
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        km::Result<km::AgentMessage> msg = km::decodeMessage(line);
+        if (!msg) {
+            send(km::encodeError(msg.error().message));
+            continue;
+        }
+        const std::string& type = msg.value().type;
+        if (type == "hello") send(km::encodeHello(hello(allowTest)));
+        else if (type == "measure") handleMeasure(msg.value(), allowTest);
+        else if (type == "quit") break;
+        else send(km::encodeError("the agent does not handle '" + type + "' messages"));
+    }
+    return 0;
+}

@@ -1,0 +1,117 @@
+// `kernelmeter-cli devices` and `kernelmeter-cli measure` (docs/cli.md).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <iostream>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "workflows/measure_models.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+// The agent next to this executable (installed: bin/; build tree: app/agent/), or $KM_AGENT.
+std::string findAgent() {
+    if (const char* env = std::getenv("KM_AGENT")) return env;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& candidate : {self / "kernelmeter-agent", self / ".." / "agent" / "kernelmeter-agent"})
+        if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+    return "kernelmeter-agent";
+}
+
+Json statsJson(const LatencyStats& s) {
+    return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms}, {"p90_ms", s.p90Ms}, {"min_round_ms", s.minRoundMs},
+            {"cv", s.cv}, {"runs", s.runs}, {"rounds", s.rounds}, {"instances", s.instances}};
+}
+
+}  // namespace
+
+int runDevices(bool json) {
+    if (json) {
+        Json list = Json::array();
+        for (const auto& d : builtinDevices())
+            list.push_back({{"id", d.id}, {"name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads}});
+        std::cout << Json{{"schema", "kernelmeter.devices/1"}, {"devices", list}}.dump(1) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("{:<12}  {:<12}  {:>7}  {}\n", "id", "runtime", "threads", "description");
+    for (const auto& d : builtinDevices())
+        std::cout << fmt::format("{:<12}  {:<12}  {:>7}  {}\n", d.id, d.runtime, d.threads, d.displayName);
+    return 0;
+}
+
+int runMeasure(const MeasureArgs& args) {
+    std::optional<Device> device = findBuiltinDevice(args.device);
+    if (!device && args.device == "test" && args.enableTestRuntime) device = Device{"test", "test runtime", "test", 1, "", {}};
+    if (!device) return reportError(badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", args.device)));
+    MeasureModelsOptions options;
+    options.protocol.rounds = args.rounds;
+    options.protocol.instances = args.instances;
+    options.protocol.runsPerRound = args.runsPerRound;
+    options.protocol.warmupRuns = args.warmupRuns;
+    options.protocol.warmupMinMs = args.warmupMinMs;
+    options.protocol.maxExtraInstances = args.maxExtraInstances;
+    options.timeoutSeconds = args.timeoutSeconds;
+    options.agent.agentPath = args.agentCommand.empty() ? findAgent() : args.agentCommand;
+    options.agent.transportPrefix = args.transport;
+    options.agent.enableTestRuntime = args.enableTestRuntime;
+    options.agent.memoryLimitMb = args.memoryLimitMb;
+    Progress progress([&](double fraction, const std::string& message) {
+        if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << fmt::format("\r{} {:3.0f}%", message, fraction * 100) << std::flush;
+    });
+    const std::vector<ModelReport> reports = measureModels(args.models, *device, options, &progress);
+    if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\r" << std::string(20, ' ') << "\r";
+
+    int failures = 0;
+    bool internal = false;
+    for (const auto& r : reports)
+        if (!r.ok) {
+            ++failures;
+            std::cerr << "kernelmeter-cli: " << r.error << "\n";
+            internal = internal || r.error.find("the agent") != std::string::npos;
+        }
+    if (args.json) {
+        Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
+        for (const auto& r : reports) {
+            Json m{{"file", r.path}, {"ok", r.ok}};
+            if (!r.ok) m["error"] = r.error;
+            else {
+                m["stats"] = statsJson(r.stats);
+                m["runtime_version"] = r.runtimeVersion;
+                m["machine"] = {{"cpu_model", r.machine.cpuModel}, {"logical_cores", r.machine.logicalCores}, {"kernel", r.machine.kernel}};
+                Json layers = Json::array();
+                for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
+                m["layers"] = layers;
+                m["fusion_groups"] = r.fusionGroups;
+            }
+            out["models"].push_back(std::move(m));
+        }
+        std::cout << out.dump(1) << "\n";
+    } else {
+        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}\n", "model", "median_ms", "p10_ms",
+                                 "p90_ms", "cv", "runs", "instances");
+        for (const auto& r : reports) {
+            if (!r.ok) { std::cout << fmt::format("{:<40}  failed\n", r.path); continue; }
+            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}\n", r.path, r.stats.medianMs,
+                                     r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs, r.stats.instances);
+            if (args.layers) {
+                for (const auto& l : r.layers) std::cout << fmt::format("    {:<60} {:>9.3f} ms\n", l.node, l.ms);
+                for (const auto& g : r.fusionGroups) {
+                    std::string members;
+                    for (size_t i = 1; i < g.size(); ++i) members += (i > 1 ? ", " : "") + g[i];
+                    std::cout << fmt::format("    fused into {}: {}\n", g[0], members);
+                }
+            }
+        }
+    }
+    if (failures == 0) return 0;
+    return internal ? 1 : 2;
+}
+
+}  // namespace km::cli

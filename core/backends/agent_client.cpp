@@ -1,0 +1,171 @@
+#include "backends/agent_client.h"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fmt/format.h>
+
+namespace km {
+namespace {
+
+std::string shellQuote(const std::string& s) {
+    std::string out = "'";
+    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+double nowSeconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+AgentClient::~AgentClient() { stop(); }
+
+void AgentClient::stop() {
+    if (m_toAgent >= 0) close(m_toAgent);
+    if (m_fromAgent >= 0) close(m_fromAgent);
+    m_toAgent = m_fromAgent = -1;
+    if (m_pid > 0) {
+        kill(-m_pid, SIGKILL);  // the whole group: a transport command and the agent behind it
+        int status = 0;
+        waitpid(m_pid, &status, 0);
+    }
+    m_pid = -1;
+    m_buffer.clear();
+}
+
+Error AgentClient::describeDeath(const std::string& during) {
+    int status = 0;
+    pid_t pid = m_pid;
+    // Give a dying process a moment to be reaped, then force it.
+    for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; ++i) usleep(20000);
+    if (waitpid(pid, &status, WNOHANG) == 0) {
+        kill(-pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    m_pid = -1;
+    stop();
+    if (WIFSIGNALED(status)) {
+        const int sig = WTERMSIG(status);
+        const char* hint = sig == SIGKILL ? " (killed: out of memory, or stopped from outside)" : "";
+        return internalError(fmt::format("the agent crashed with signal {} ({}){} while {}.", sig, strsignal(sig), hint, during));
+    }
+    if (WIFEXITED(status))
+        return internalError(fmt::format("the agent exited with code {} while {}.", WEXITSTATUS(status), during));
+    return internalError(fmt::format("the agent stopped while {}.", during));
+}
+
+Result<AgentHello> AgentClient::start(double timeoutSeconds) {
+    if (m_pid <= 0) {
+        int in[2], out[2];
+        if (pipe(in) != 0 || pipe(out) != 0) return ioError(fmt::format("cannot create pipes for the agent: {}", strerror(errno)));
+        std::vector<std::string> args;
+        if (m_launch.enableTestRuntime) args.push_back("--enable-test-runtime");
+        if (m_launch.memoryLimitMb > 0) args.push_back(fmt::format("--memory-limit-mb={}", m_launch.memoryLimitMb));
+        const pid_t pid = fork();
+        if (pid < 0) return ioError(fmt::format("cannot start the agent: {}", strerror(errno)));
+        if (pid == 0) {
+            setpgid(0, 0);
+            dup2(in[0], STDIN_FILENO);
+            dup2(out[1], STDOUT_FILENO);
+            close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+            if (m_launch.transportPrefix.empty()) {
+                std::vector<char*> argv{const_cast<char*>(m_launch.agentPath.c_str())};
+                for (auto& a : args) argv.push_back(a.data());
+                argv.push_back(nullptr);
+                execv(m_launch.agentPath.c_str(), argv.data());
+            } else {
+                std::string cmd = m_launch.transportPrefix + " " + shellQuote(m_launch.agentPath);
+                for (const auto& a : args) cmd += " " + shellQuote(a);
+                execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+            }
+            _exit(127);
+        }
+        setpgid(pid, pid);
+        close(in[0]);
+        close(out[1]);
+        m_pid = pid;
+        m_toAgent = in[1];
+        m_fromAgent = out[0];
+        signal(SIGPIPE, SIG_IGN);  // a dead agent must surface as an error, not kill us
+    }
+    if (Status s = writeAll(encodeHelloRequest()); !s) return describeDeath("starting");
+    Result<std::string> lineRead = readLine(timeoutSeconds);
+    if (!lineRead) return lineRead.error();
+    Result<AgentMessage> msg = decodeMessage(lineRead.value());
+    if (!msg) return msg.error();
+    if (msg.value().type != "hello")
+        return internalError(fmt::format("the agent answered '{}' to hello.", msg.value().type));
+    return msg.value().hello;
+}
+
+Status AgentClient::writeAll(const std::string& bytes) {
+    size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = write(m_toAgent, bytes.data() + done, bytes.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return ioError(fmt::format("writing to the agent failed: {}", strerror(errno)));
+        done += static_cast<size_t>(n);
+    }
+    return Ok{};
+}
+
+Result<std::string> AgentClient::readLine(double timeoutSeconds) {
+    const double deadline = nowSeconds() + timeoutSeconds;
+    for (;;) {
+        if (auto nl = m_buffer.find('\n'); nl != std::string::npos) {
+            std::string line = m_buffer.substr(0, nl);
+            m_buffer.erase(0, nl + 1);
+            return line;
+        }
+        const double left = deadline - nowSeconds();
+        if (left <= 0) {
+            stop();
+            return internalError(fmt::format("the agent did not answer within {:g} s and was stopped (a hang).", timeoutSeconds));
+        }
+        pollfd p{m_fromAgent, POLLIN, 0};
+        const int r = poll(&p, 1, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
+        if (r < 0 && errno == EINTR) continue;
+        if (r == 0) continue;
+        char chunk[65536];
+        const ssize_t n = read(m_fromAgent, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return describeDeath("answering");
+        m_buffer.append(chunk, static_cast<size_t>(n));
+        if (m_buffer.size() > (size_t{64} << 20)) {
+            stop();
+            return internalError("the agent sent a line longer than 64 MiB; stopped it.");
+        }
+    }
+}
+
+Result<MeasureResponse> AgentClient::measure(const MeasureRequest& request, double timeoutSeconds,
+                                             const std::function<void(int, int)>& progress) {
+    if (Result<AgentHello> h = start(); !h) return h.error();
+    std::string payload = encodeMeasureHeader(request);
+    for (const auto& m : request.models) payload += m.bytes;
+    if (Status s = writeAll(payload); !s) return describeDeath("receiving the models");
+    for (;;) {
+        Result<std::string> lineRead = readLine(timeoutSeconds);
+        if (!lineRead) return lineRead.error();
+        Result<AgentMessage> msg = decodeMessage(lineRead.value());
+        if (!msg) return msg.error();
+        const AgentMessage& m = msg.value();
+        if (m.type == "progress") {
+            if (progress) progress(m.progressDone, m.progressTotal);
+            continue;
+        }
+        if (m.type == "error") return unsupported("the agent refused the request: " + m.error);
+        if (m.type == "result") return m.response;
+        return internalError(fmt::format("the agent sent an unexpected '{}' message.", m.type));
+    }
+}
+
+}  // namespace km

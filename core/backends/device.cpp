@@ -1,0 +1,19 @@
+#include "backends/device.h"
+
+namespace km {
+
+const std::vector<Device>& builtinDevices() {
+    static const std::vector<Device> kDevices = {
+        {"opencv-t1", "OpenCV DNN 4.6 on the CPU, 1 thread", "opencv-dnn", 1, "", {}},
+        {"opencv-t2", "OpenCV DNN 4.6 on the CPU, 2 threads", "opencv-dnn", 2, "", {}},
+    };
+    return kDevices;
+}
+
+std::optional<Device> findBuiltinDevice(const std::string& id) {
+    for (const auto& d : builtinDevices())
+        if (d.id == id) return d;
+    return std::nullopt;
+}
+
+}  // namespace km

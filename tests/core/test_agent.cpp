@@ -1,0 +1,184 @@
+// kernelmeter-agent as a separate process: protocol round trip, isolation of a crash, a hang and
+// an out-of-memory in one measurement (the next measurement works), the remote path through a
+// command prefix, and real OpenCV DNN measurements (orderings, fusion groups; never absolute times).
+#include <QtTest>
+
+#include <set>
+
+#include "backends/agent_client.h"
+#include "workflows/measure_models.h"
+
+using namespace km;
+
+namespace {
+
+AgentLaunch testAgent() {
+    AgentLaunch l;
+    l.agentPath = KM_AGENT_PATH;
+    l.enableTestRuntime = true;
+    return l;
+}
+
+MeasureOptions quick() {
+    MeasureOptions o;
+    o.warmupRuns = 2;
+    o.warmupMinMs = 0;
+    o.rounds = 5;
+    o.runsPerRound = 2;
+    o.instances = 2;
+    o.maxExtraInstances = 0;
+    return o;
+}
+
+Device testDevice() { return Device{"test", "test runtime", "test", 1, "", {}}; }
+
+MeasureRequest request(std::initializer_list<const char*> commands) {
+    MeasureRequest r{testDevice(), quick(), {}};
+    int i = 0;
+    for (const char* c : commands) r.models.push_back({"m" + std::to_string(i++), c, {}});
+    return r;
+}
+
+std::string fixture(const char* rel) { return std::string(KM_FIXTURES_DIR "/") + rel; }
+
+}  // namespace
+
+class TestAgent : public QObject {
+    Q_OBJECT
+private slots:
+    void helloReportsRuntimesAndMachine() {
+        AgentClient agent(testAgent());
+        Result<AgentHello> h = agent.start();
+        QVERIFY2(h.ok(), h.ok() ? "" : h.error().message.c_str());
+        QCOMPARE(h.value().protocol, kAgentProtocolVersion);
+        QVERIFY(h.value().machine.logicalCores > 0);
+        QVERIFY(!h.value().machine.cpuModel.empty());
+        std::vector<std::string> names;
+        for (const auto& [n, v] : h.value().runtimes) names.push_back(n);
+        QVERIFY(std::find(names.begin(), names.end(), "opencv-dnn") != names.end());
+        QVERIFY(std::find(names.begin(), names.end(), "test") != names.end());
+    }
+
+    void roundTripAndOrdering() {
+        AgentClient agent(testAgent());
+        int progressCalls = 0;
+        Result<MeasureResponse> r = agent.measure(request({"spin-us:400", "spin-us:2000"}), 60,
+                                                  [&](int, int) { ++progressCalls; });
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r.value().results.size(), size_t{2});
+        const auto& fast = r.value().results[0];
+        const auto& slow = r.value().results[1];
+        QVERIFY(fast.ok && slow.ok);
+        QCOMPARE(fast.stats.runs, 5 * 2 * 2);
+        QCOMPARE(fast.stats.instances, 2);
+        QVERIFY(slow.stats.medianMs > 2.5 * fast.stats.medianMs);  // 5x in cost; wide margin for noise
+        QVERIFY(fast.stats.p10Ms <= fast.stats.medianMs && fast.stats.medianMs <= fast.stats.p90Ms);
+        QVERIFY(progressCalls > 0);
+        // The same agent answers a second request.
+        QVERIFY(agent.measure(request({"spin-us:100"}), 60).ok());
+    }
+
+    void crashIsReportedAndNextMeasurementWorks() {
+        AgentClient agent(testAgent());
+        Result<MeasureResponse> crashed = agent.measure(request({"spin-us:100", "crash-on-run"}), 60);
+        QVERIFY(!crashed.ok());
+        QVERIFY2(crashed.error().message.find("crashed with signal 6") != std::string::npos, crashed.error().message.c_str());
+        QVERIFY(!agent.running());
+        Result<MeasureResponse> next = agent.measure(request({"spin-us:100"}), 60);
+        QVERIFY2(next.ok(), next.ok() ? "" : next.error().message.c_str());
+        QVERIFY(next.value().results[0].ok);
+    }
+
+    void hangIsStoppedByTheTimeout() {
+        AgentClient agent(testAgent());
+        QElapsedTimer t;
+        t.start();
+        Result<MeasureResponse> hung = agent.measure(request({"hang-on-run"}), 2);
+        QVERIFY(!hung.ok());
+        QVERIFY2(hung.error().message.find("did not answer within 2 s") != std::string::npos, hung.error().message.c_str());
+        QVERIFY(t.elapsed() < 60000);
+        QVERIFY(agent.measure(request({"spin-us:100"}), 60).ok());
+    }
+
+    void outOfMemoryIsReportedNotFatal() {
+        AgentLaunch l = testAgent();
+        l.memoryLimitMb = 512;
+        AgentClient agent(l);
+        Result<MeasureResponse> r = agent.measure(request({"alloc-mb:2048", "spin-us:100"}), 60);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QVERIFY(!r.value().results[0].ok);
+        QCOMPARE(r.value().results[0].error, std::string("the test runtime could not allocate its memory"));
+        QVERIFY(r.value().results[1].ok);
+    }
+
+    void remoteThroughACommandPrefix() {
+        // Any command prefix works as a transport ("ssh user@board", "adb shell"); env stands in here
+        // and proves the agent is started through the shell with the prefix in front.
+        AgentLaunch l = testAgent();
+        l.transportPrefix = "env KM_TRANSPORT_TEST=1";
+        AgentClient agent(l);
+        Result<MeasureResponse> r = agent.measure(request({"spin-us:200"}), 60);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QVERIFY(r.value().results[0].ok);
+        AgentLaunch broken = testAgent();
+        broken.transportPrefix = "false &&";
+        AgentClient dead(broken);
+        Result<AgentHello> h = dead.start(10);
+        QVERIFY(!h.ok());
+        QVERIFY2(h.error().message.find("exited with code 1") != std::string::npos, h.error().message.c_str());
+    }
+
+    void workflowReportsBadFilesBesideGoodOnes() {
+        // Through measureModels: a file that cannot be read fails alone; the good one is measured.
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.agent = testAgent();
+        o.timeoutSeconds = 60;
+        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("bad/cycle.onnx")},
+                                     *findBuiltinDevice("opencv-t1"), o);
+        QCOMPARE(reports.size(), size_t{2});
+        QVERIFY2(reports[0].ok, reports[0].error.c_str());
+        QVERIFY(!reports[1].ok);
+        QVERIFY(reports[1].error.find("cycle") != std::string::npos);
+    }
+
+    void openCvOrderingAndFusionGroups() {
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.agent = testAgent();
+        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"),
+                                      fixture("small/conv_block.onnx")}, *findBuiltinDevice("opencv-t1"), o);
+        for (const auto& r : reports) QVERIFY2(r.ok, r.error.c_str());
+        QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
+        QCOMPARE(reports[0].runtimeVersion, std::string("4.6.0"));
+        // OpenCV fuses the conv with its bn and relu6 (zero-time layers grouped with their executor).
+        const auto& groups = reports[2].fusionGroups;
+        QVERIFY(std::any_of(groups.begin(), groups.end(), [](const auto& g) {
+            return g == std::vector<std::string>{"conv1", "bn1", "relu6_1"};
+        }));
+        // Per-layer times are mapped to graph nodes, one entry per node.
+        std::set<std::string> nodes;
+        for (const auto& l : reports[2].layers) QVERIFY2(nodes.insert(l.node).second, l.node.c_str());
+        QVERIFY(nodes.count("dw1") && nodes.count("hs_add") && nodes.count("fc"));
+    }
+
+    void realExportedNetworksRun() {
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.protocol.rounds = 2;
+        o.protocol.instances = 1;
+        o.agent = testAgent();
+        auto reports = measureModels({fixture("real/resnet18.onnx"), fixture("real/mobilenet_v2.onnx"),
+                                      fixture("real/mobilenet_v3_small.onnx"), fixture("real/shufflenet_v2_x1_0.onnx")},
+                                     *findBuiltinDevice("opencv-t1"), o);
+        for (const auto& r : reports) {
+            QVERIFY2(r.ok, r.error.c_str());
+            QVERIFY(r.stats.medianMs > 0);
+            QVERIFY(!r.fusionGroups.empty());
+        }
+        QVERIFY(reports[0].stats.medianMs > reports[2].stats.medianMs);  // ResNet-18: 32x the MACs of V3-small
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAgent)
+#include "test_agent.moc"

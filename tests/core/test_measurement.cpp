@@ -1,0 +1,157 @@
+// The measurement protocol's logic with a fake runtime and a fake clock, so every expectation is
+// exact: statistics, round-robin interleaving with rotation, warm-up, fresh instances, automatic
+// re-measurement of a noisy model, and a failing model not disturbing the others.
+#include <QtTest>
+
+#include <map>
+
+#include "backends/measurement.h"
+
+using namespace km;
+
+namespace {
+
+// Every run of model "cost:X" advances the fake clock by X ms; "noisy" alternates 1 and 3 ms.
+struct FakeWorld {
+    double clock = 0;
+    std::vector<std::string> trace;  // model names in run order (timed and warm-up)
+    int loads = 0;
+};
+
+class FakeModel : public RuntimeModel {
+public:
+    FakeModel(FakeWorld& w, std::string name) : m_w(w), m_name(std::move(name)) {}
+    Status run() override {
+        m_w.trace.push_back(m_name);
+        if (m_name == "noisy") m_w.clock += (m_runs++ % 2) ? 3.0 : 1.0;
+        else if (m_name == "broken") return unsupported("broken at run time");
+        else m_w.clock += std::stod(m_name.substr(5));
+        return Ok{};
+    }
+    std::vector<LayerTime> lastLayerTimes() override { return {{m_name + "/a", 1.0}, {m_name + "/b", 2.0}}; }
+
+private:
+    FakeWorld& m_w;
+    std::string m_name;
+    int m_runs = 0;
+};
+
+class FakeRuntime : public Runtime {
+public:
+    explicit FakeRuntime(FakeWorld& w) : m_w(w) {}
+    std::string name() const override { return "fake"; }
+    std::string version() const override { return "0"; }
+    Result<std::unique_ptr<RuntimeModel>> load(const std::string& bytes, const Device&, const std::vector<InputSpec>&) override {
+        ++m_w.loads;
+        if (bytes == "unloadable") return unsupported("cannot load");
+        return std::unique_ptr<RuntimeModel>(std::make_unique<FakeModel>(m_w, bytes));
+    }
+
+private:
+    FakeWorld& m_w;
+};
+
+ModelInput model(const std::string& name) { return {name, name, {}}; }
+
+}  // namespace
+
+class TestMeasurement : public QObject {
+    Q_OBJECT
+private slots:
+    void quantilesInterpolate() {
+        QCOMPARE(quantile({1, 2, 3, 4, 5}, 0.5), 3.0);
+        QCOMPARE(quantile({5, 1, 4, 2, 3}, 0.1), 1.4);
+        QCOMPARE(quantile({10}, 0.9), 10.0);
+        QCOMPARE(quantile({}, 0.5), 0.0);
+    }
+
+    void summaryIsMedianOfInstanceMedians() {
+        const LatencyStats s = summarizeRounds({{1, 2, 9}, {4, 5, 6}, {7, 8, 3}}, 5);
+        QCOMPARE(s.medianMs, 5.0);  // instance medians 2, 5, 7
+        QCOMPARE(s.minRoundMs, 1.0);
+        QCOMPARE(s.rounds, 9);
+        QCOMPARE(s.runs, 45);
+        QCOMPARE(s.instances, 3);
+        QCOMPARE(s.p10Ms, quantile({1, 2, 9, 4, 5, 6, 7, 8, 3}, 0.1));
+        QVERIFY(s.cv > 0.5 && s.cv < 0.6);  // stddev 2.58 / mean 5
+    }
+
+    void roundsInterleaveAndRotate() {
+        FakeWorld w;
+        FakeRuntime rt(w);
+        MeasureOptions o;
+        o.warmupRuns = 1;
+        o.warmupMinMs = 0;
+        o.rounds = 2;
+        o.runsPerRound = 1;
+        o.instances = 1;
+        o.maxExtraInstances = 0;
+        auto r = measureInterleaved(rt, Device{}, {model("cost:1"), model("cost:2"), model("cost:4")}, o, {},
+                                    [&] { return w.clock; });
+        // warm-up each once, then round 0: 1,2,4; round 1 rotated: 2,4,1
+        QCOMPARE(w.trace, (std::vector<std::string>{"cost:1", "cost:2", "cost:4", "cost:1", "cost:2", "cost:4",
+                                                     "cost:2", "cost:4", "cost:1"}));
+        QCOMPARE(r.size(), size_t{3});
+        QCOMPARE(r[0].stats.medianMs, 1.0);
+        QCOMPARE(r[2].stats.medianMs, 4.0);
+        QCOMPARE(r[1].layers.size(), size_t{2});
+        QCOMPARE(r[1].layers[1].ms, 2.0);
+    }
+
+    void warmupLastsLongEnough() {
+        FakeWorld w;
+        FakeRuntime rt(w);
+        MeasureOptions o;
+        o.warmupRuns = 2;
+        o.warmupMinMs = 10;  // 10 runs of 1 ms needed
+        o.rounds = 0;
+        o.instances = 1;
+        o.maxExtraInstances = 0;
+        measureInterleaved(rt, Device{}, {model("cost:1")}, o, {}, [&] { return w.clock; });
+        QCOMPARE(int(w.trace.size()), 10);
+    }
+
+    void freshInstancesAndNoisyModelsMeasuredAgain() {
+        FakeWorld w;
+        FakeRuntime rt(w);
+        MeasureOptions o;
+        o.warmupRuns = 0;
+        o.warmupMinMs = 0;
+        o.rounds = 4;
+        o.runsPerRound = 1;
+        o.instances = 2;
+        o.maxSpread = 0.2;
+        o.maxExtraInstances = 3;
+        std::vector<std::pair<int, int>> progress;
+        auto r = measureInterleaved(rt, Device{}, {model("cost:2"), model("noisy")}, o,
+                                    [&](int d, int t) { progress.emplace_back(d, t); }, [&] { return w.clock; });
+        QCOMPARE(r[0].stats.instances, 2);  // steady: no extra instance
+        QCOMPARE(r[1].stats.instances, 5);  // 1/3 ms alternation: spread 1.0 > 0.2, all 3 extras used
+        QCOMPARE(w.loads, 2 * 2 + 3);
+        QVERIFY(!progress.empty());
+        QCOMPARE(progress.back(), (std::pair<int, int>{4 * 5, 4 * 5}));
+    }
+
+    void failuresStayWithTheirModel() {
+        FakeWorld w;
+        FakeRuntime rt(w);
+        MeasureOptions o;
+        o.warmupRuns = 1;
+        o.warmupMinMs = 0;
+        o.rounds = 3;
+        o.runsPerRound = 2;
+        o.instances = 2;
+        auto r = measureInterleaved(rt, Device{}, {model("unloadable"), model("cost:3"), model("broken")}, o, {},
+                                    [&] { return w.clock; });
+        QVERIFY(!r[0].ok);
+        QCOMPARE(r[0].error, std::string("cannot load"));
+        QVERIFY(r[1].ok);
+        QCOMPARE(r[1].stats.medianMs, 3.0);
+        QCOMPARE(r[1].stats.runs, 3 * 2 * 2);
+        QVERIFY(!r[2].ok);
+        QCOMPARE(r[2].error, std::string("broken at run time"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMeasurement)
+#include "test_measurement.moc"
