@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # core
   libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libsqlite3-dev nlohmann-json3-dev
-  libcli11-dev libfmt-dev
+  libcli11-dev libfmt-dev sqlite3
   # runtimes measured by the agent (later issues link them)
   libopencv-dev libxnnpack-dev libpthreadpool-dev libxgboost-dev xgboost
   # GUI and reports

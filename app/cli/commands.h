@@ -38,6 +38,10 @@ struct MeasureArgs {
     std::string agentCommand;      // agent path (local) or command (remote); default: next to this CLI
     bool enableTestRuntime = false;
     int memoryLimitMb = 0;
+    std::string db;                // SQLite database; default: the user's data directory
+    bool noDb = false;             // measure without reading or writing a database
+    bool remeasure = false;        // measure again models the database already has
+    int batchSize = 5;             // models interleaved per agent request
 };
 int runMeasure(const MeasureArgs& args);
 

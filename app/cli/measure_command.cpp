@@ -62,6 +62,15 @@ int runMeasure(const MeasureArgs& args) {
     options.agent.transportPrefix = args.transport;
     options.agent.enableTestRuntime = args.enableTestRuntime;
     options.agent.memoryLimitMb = args.memoryLimitMb;
+    options.batchSize = args.batchSize;
+    options.remeasure = args.remeasure;
+    std::unique_ptr<MeasurementStore> store;
+    if (!args.noDb) {
+        auto opened = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+        if (!opened) return reportError(opened.error());
+        store = std::move(opened).value();
+        options.store = store.get();
+    }
     Progress progress([&](double fraction, const std::string& message) {
         if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << fmt::format("\r{} {:3.0f}%", message, fraction * 100) << std::flush;
     });
@@ -79,7 +88,7 @@ int runMeasure(const MeasureArgs& args) {
     if (args.json) {
         Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
         for (const auto& r : reports) {
-            Json m{{"file", r.path}, {"ok", r.ok}};
+            Json m{{"file", r.path}, {"sha256", r.modelHash}, {"ok", r.ok}, {"from_database", r.fromStore}};
             if (!r.ok) m["error"] = r.error;
             else {
                 m["stats"] = statsJson(r.stats);
@@ -94,12 +103,13 @@ int runMeasure(const MeasureArgs& args) {
         }
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}\n", "model", "median_ms", "p10_ms",
-                                 "p90_ms", "cv", "runs", "instances");
+        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}  {}\n", "model", "median_ms", "p10_ms",
+                                 "p90_ms", "cv", "runs", "instances", "source");
         for (const auto& r : reports) {
             if (!r.ok) { std::cout << fmt::format("{:<40}  failed\n", r.path); continue; }
-            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}\n", r.path, r.stats.medianMs,
-                                     r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs, r.stats.instances);
+            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}  {}\n", r.path, r.stats.medianMs,
+                                     r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs, r.stats.instances,
+                                     r.fromStore ? "database" : "measured");
             if (args.layers) {
                 for (const auto& l : r.layers) std::cout << fmt::format("    {:<60} {:>9.3f} ms\n", l.node, l.ms);
                 for (const auto& g : r.fusionGroups) {

@@ -104,6 +104,7 @@ std::string encodeResult(const MeasureResponse& r) {
         if (!m.ok) j["error"] = m.error;
         else {
             j["stats"] = statsJson(m.stats);
+            j["round_medians"] = m.roundMedians;
             Json layers = Json::array();
             for (const auto& l : m.layers) layers.push_back({{"layer", l.layer}, {"ms", l.ms}});
             j["layers"] = layers;
@@ -161,6 +162,7 @@ Result<AgentMessage> decodeMessage(const std::string& text) {
                 r.error = e.value("error", "");
                 if (r.ok) {
                     r.stats = statsFrom(e.at("stats"));
+                    r.roundMedians = e.value("round_medians", std::vector<std::vector<double>>{});
                     for (const auto& l : e.value("layers", Json::array())) r.layers.push_back({l.value("layer", ""), l.value("ms", 0.0)});
                     r.fusionGroups = e.value("fusion_groups", std::vector<std::vector<std::string>>{});
                 }

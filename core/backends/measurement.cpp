@@ -157,6 +157,7 @@ std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device&
         r.error = t.error;
         if (r.ok) {
             r.stats = summarizeRounds(t.roundMedians, o.runsPerRound);
+            r.roundMedians = t.roundMedians;
             for (const auto& layer : t.layerOrder) r.layers.push_back({layer, median(t.layerMs[layer])});
             // Any fresh instance can answer the fusion question; reload one if all were released.
             if (!t.live) {

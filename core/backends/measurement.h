@@ -45,6 +45,7 @@ struct ModelMeasurement {
     bool ok = false;
     std::string error;               // why it failed, when !ok
     LatencyStats stats;
+    std::vector<std::vector<double>> roundMedians;  // per instance, ms; lets a client pool processes
     std::vector<LayerTime> layers;   // median per-layer times over rounds (runtimes that report them)
     std::vector<std::vector<std::string>> fusionGroups;
 };

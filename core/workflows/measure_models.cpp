@@ -1,8 +1,13 @@
 #include "workflows/measure_models.h"
 
 #include <fmt/format.h>
+#include <functional>
+#include <map>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
+#include "common/sha256.h"
 #include "onnx/runtime_export.h"
 
 namespace km {
@@ -53,14 +58,26 @@ void fill(ModelReport& r, const Graph& g, const ModelMeasurement& m, const Measu
     }
 }
 
-}  // namespace
+// Per model, what the agent processes of one batch reported so far.
+struct Pool {
+    bool failed = false;
+    std::string error;
+    std::vector<std::vector<double>> rounds;               // one entry per process instance
+    std::map<std::string, std::vector<double>> layerMs;    // per layer, one value per process
+    std::vector<std::string> layerOrder;
+    std::vector<std::vector<std::string>> fusionGroups;
+    MeasureResponse meta;                                  // runtime version and machine
+};
 
-std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
-                                       const MeasureModelsOptions& options, Progress* progress) {
-    std::vector<ModelReport> reports(paths.size());
+// Measures `which` (indices into paths/reports). Each instance of the protocol is a separate agent
+// process (a process can settle in a slow or fast mode for its whole life, so repeating inside one
+// process does not show it); every process measures the batch interleaved. Noisy models get extra
+// processes. If a process dies or hangs, its models are measured again one per process, so the bad
+// model fails alone.
+void measureBatch(const std::vector<std::string>& paths, const std::vector<size_t>& which, const Device& device,
+                  const MeasureModelsOptions& options, std::vector<ModelReport>& reports, Progress* progress) {
     std::vector<Prepared> prepared;
-    for (size_t i = 0; i < paths.size(); ++i) {
-        reports[i].path = paths[i];
+    for (size_t i : which) {
         Result<Graph> g = loadModelFile(paths[i], options.load);
         if (!g) { reports[i].error = g.error().message; continue; }
         if (g.value().info.format != "onnx") {
@@ -75,32 +92,159 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         for (const auto& in : p.graph.inputs) p.input.inputs.push_back({in, p.graph.tensor(in)->shape.dims});
         prepared.push_back(std::move(p));
     }
-    if (prepared.empty()) return reports;
+    if (prepared.empty()) return;
 
-    auto runBatch = [&](const std::vector<size_t>& which) -> Result<MeasureResponse> {
-        MeasureRequest req{device, options.protocol, {}};
-        for (size_t k : which) req.models.push_back(prepared[k].input);
+    MeasureOptions perProcess = options.protocol;
+    perProcess.instances = 1;
+    perProcess.maxExtraInstances = 0;
+    const int plannedProcesses = std::max(options.protocol.instances, 1) + std::max(options.protocol.maxExtraInstances, 0);
+    int processesDone = 0;
+    std::vector<Pool> pools(prepared.size());
+
+    auto runProcess = [&](const std::vector<size_t>& ks) -> Result<MeasureResponse> {
+        MeasureRequest req{device, perProcess, {}};
+        for (size_t k : ks) req.models.push_back(prepared[k].input);
         AgentClient agent(options.agent);
         return agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
-            if (progress && total > 0) progress->report(double(done) / total, "measuring");
+            if (progress && total > 0)
+                progress->report((processesDone + double(done) / total) / plannedProcesses, "measuring");
         });
     };
-    std::vector<size_t> all(prepared.size());
-    for (size_t k = 0; k < all.size(); ++k) all[k] = k;
-    Result<MeasureResponse> batch = runBatch(all);
-    if (batch) {
-        for (size_t k = 0; k < prepared.size(); ++k)
-            fill(reports[prepared[k].reportIndex], prepared[k].graph, batch.value().results.at(k), batch.value());
-        return reports;
-    }
-    // The agent died or hung: isolate the model responsible by measuring each alone.
-    for (size_t k = 0; k < prepared.size(); ++k) {
+    std::function<void(const std::vector<size_t>&)> runAndPool = [&](const std::vector<size_t>& ks) {
+        if (ks.empty()) return;
+        Result<MeasureResponse> r = runProcess(ks);
+        if (!r) {
+            if (ks.size() == 1) {
+                pools[ks[0]].failed = true;
+                pools[ks[0]].error = r.error().message;
+                return;
+            }
+            for (size_t k : ks) runAndPool({k});
+            return;
+        }
+        for (size_t j = 0; j < ks.size(); ++j) {
+            Pool& pool = pools[ks[j]];
+            const ModelMeasurement& m = r.value().results.at(j);
+            if (!m.ok) { pool.failed = true; pool.error = m.error; continue; }
+            pool.rounds.insert(pool.rounds.end(), m.roundMedians.begin(), m.roundMedians.end());
+            for (const auto& l : m.layers) {
+                auto& v = pool.layerMs[l.layer];
+                if (v.empty()) pool.layerOrder.push_back(l.layer);
+                v.push_back(l.ms);
+            }
+            if (pool.fusionGroups.empty()) pool.fusionGroups = m.fusionGroups;
+            pool.meta.runtimeVersion = r.value().runtimeVersion;
+            pool.meta.machine = r.value().machine;
+        }
+    };
+    auto healthy = [&](auto&& keep) {
+        std::vector<size_t> ks;
+        for (size_t k = 0; k < pools.size(); ++k)
+            if (!pools[k].failed && keep(pools[k])) ks.push_back(k);
+        return ks;
+    };
+    for (int p = 0; p < std::max(options.protocol.instances, 1); ++p, ++processesDone) {
         if (progress && progress->isCancelled()) break;
+        runAndPool(healthy([](const Pool&) { return true; }));
+    }
+    for (int extra = 0; extra < options.protocol.maxExtraInstances; ++extra, ++processesDone) {
+        if (progress && progress->isCancelled()) break;
+        const auto noisy = healthy([&](const Pool& pool) {
+            const LatencyStats s = summarizeRounds(pool.rounds, options.protocol.runsPerRound);
+            return s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > options.protocol.maxSpread;
+        });
+        if (noisy.empty()) break;
+        runAndPool(noisy);
+    }
+    for (size_t k = 0; k < prepared.size(); ++k) {
         ModelReport& r = reports[prepared[k].reportIndex];
-        if (prepared.size() == 1) { r.error = batch.error().message; break; }
-        Result<MeasureResponse> alone = runBatch({k});
-        if (alone) fill(r, prepared[k].graph, alone.value().results.at(0), alone.value());
-        else r.error = alone.error().message;
+        const Pool& pool = pools[k];
+        if (pool.failed || pool.rounds.empty()) {
+            r.error = pool.failed ? pool.error : r.path + ": measuring was cancelled.";
+            continue;
+        }
+        ModelMeasurement merged;
+        merged.ok = true;
+        merged.stats = summarizeRounds(pool.rounds, options.protocol.runsPerRound);
+        for (const auto& layer : pool.layerOrder) merged.layers.push_back({layer, quantile(pool.layerMs.at(layer), 0.5)});
+        merged.fusionGroups = pool.fusionGroups;
+        fill(r, prepared[k].graph, merged, pool.meta);
+    }
+}
+
+std::string protocolJson(const MeasureOptions& o) {
+    return nlohmann::json{{"warmup_runs", o.warmupRuns}, {"warmup_min_ms", o.warmupMinMs}, {"rounds", o.rounds},
+                          {"runs_per_round", o.runsPerRound}, {"instances", o.instances}, {"max_spread", o.maxSpread},
+                          {"max_extra_instances", o.maxExtraInstances}}.dump();
+}
+
+void fromStored(ModelReport& r, const StoredMeasurement& m) {
+    r.ok = true;
+    r.fromStore = true;
+    r.stats = m.stats;
+    r.runtimeVersion = m.runtimeVersion;
+    r.machine = m.machine;
+    auto layers = nlohmann::json::parse(m.layersJson, nullptr, false);
+    if (layers.is_array())
+        for (const auto& l : layers) r.layers.push_back({l.value("node", ""), l.value("ms", 0.0)});
+    auto groups = nlohmann::json::parse(m.fusionGroupsJson, nullptr, false);
+    if (groups.is_array()) r.fusionGroups = groups.get<std::vector<std::vector<std::string>>>();
+}
+
+Status save(MeasurementStore& store, const ModelReport& r, const Device& device, const MeasureOptions& protocol) {
+    StoredMeasurement m;
+    m.modelHash = r.modelHash;
+    m.modelPath = r.path;
+    m.deviceId = device.id;
+    m.stats = r.stats;
+    m.runtimeVersion = r.runtimeVersion;
+    m.machine = r.machine;
+    m.protocolJson = protocolJson(protocol);
+    nlohmann::json layers = nlohmann::json::array();
+    for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
+    m.layersJson = layers.dump();
+    m.fusionGroupsJson = nlohmann::json(r.fusionGroups).dump();
+    return store.add(m);
+}
+
+}  // namespace
+
+std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
+                                       const MeasureModelsOptions& options, Progress* progress) {
+    std::vector<ModelReport> reports(paths.size());
+    std::vector<size_t> todo;
+    if (options.store)
+        if (Status s = options.store->upsertDevice(device); !s)
+            for (auto& r : reports) r.error = s.error().message;
+    for (size_t i = 0; i < paths.size(); ++i) {
+        ModelReport& r = reports[i];
+        r.path = paths[i];
+        if (!r.error.empty()) continue;
+        Result<std::string> hash = sha256OfFile(paths[i]);
+        if (!hash) { r.error = hash.error().message; continue; }
+        r.modelHash = hash.value();
+        if (options.store && !options.remeasure) {
+            auto stored = options.store->latest(r.modelHash, device.id);
+            if (!stored) { r.error = stored.error().message; continue; }
+            if (stored.value()) { fromStored(r, *stored.value()); continue; }
+        }
+        todo.push_back(i);
+    }
+    const size_t batch = static_cast<size_t>(std::max(options.batchSize, 1));
+    for (size_t start = 0; start < todo.size(); start += batch) {
+        if (progress && progress->isCancelled()) break;
+        const std::vector<size_t> part(todo.begin() + start, todo.begin() + std::min(todo.size(), start + batch));
+        Progress inner([&](double f, const std::string& msg) {
+            if (progress) progress->report((double(start) + f * double(part.size())) / double(todo.size()), msg);
+        });
+        measureBatch(paths, part, device, options, reports, &inner);
+        if (options.store)
+            for (size_t i : part)
+                if (reports[i].ok)
+                    if (Status s = save(*options.store, reports[i], device, options.protocol); !s) {
+                        reports[i].ok = false;
+                        reports[i].error = s.error().message;
+                    }
     }
     return reports;
 }

@@ -9,6 +9,7 @@
 #include "backends/device.h"
 #include "common/progress.h"
 #include "onnx/onnx_loader.h"
+#include "store/measurement_store.h"
 
 namespace km {
 
@@ -17,6 +18,11 @@ struct MeasureModelsOptions {
     AgentLaunch agent;             // which agent, where (transport), limits
     double timeoutSeconds = 900;   // per agent request without an answer -> the agent is stopped
     LoadOptions load;              // input shapes
+    // Models measured together, interleaved, per agent request. Results are stored after each
+    // batch, so an interrupted campaign loses at most one batch. Default 5.
+    int batchSize = 5;
+    MeasurementStore* store = nullptr;  // when set: results are saved as taken, and models already
+    bool remeasure = false;             // stored for the device are skipped unless remeasure
 };
 
 struct NodeTime {
@@ -26,6 +32,8 @@ struct NodeTime {
 
 struct ModelReport {
     std::string path;
+    std::string modelHash;   // SHA-256 of the file
+    bool fromStore = false;  // true: an earlier measurement, not measured again
     bool ok = false;
     std::string error;
     LatencyStats stats;
@@ -35,8 +43,9 @@ struct ModelReport {
     MachineInfo machine;
 };
 
-// Measures all models interleaved in one agent. If the agent crashes or hangs, each model of the
-// batch is measured again alone in a fresh agent, so one bad model fails alone. Never throws.
+// Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
+// hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
+// store, each result is saved right after its batch and stored models are reused. Never throws.
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
                                        const MeasureModelsOptions& options, Progress* progress = nullptr);
 

@@ -1,0 +1,203 @@
+#include "store/measurement_store.h"
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <ctime>
+#include <filesystem>
+#include <fmt/format.h>
+
+namespace km {
+namespace {
+
+// Migration i brings a database from version i to i + 1. Append only; never edit a shipped step.
+const std::vector<const char*> kMigrations = {
+    R"(CREATE TABLE devices(
+           id TEXT PRIMARY KEY, display_name TEXT NOT NULL, runtime TEXT NOT NULL, threads INTEGER NOT NULL,
+           transport TEXT NOT NULL DEFAULT '');
+       CREATE TABLE measurements(
+           id INTEGER PRIMARY KEY, model_hash TEXT NOT NULL, model_path TEXT NOT NULL, device_id TEXT NOT NULL,
+           median_ms REAL NOT NULL, p10_ms REAL NOT NULL, p90_ms REAL NOT NULL, min_round_ms REAL NOT NULL,
+           cv REAL NOT NULL, runs INTEGER NOT NULL, rounds INTEGER NOT NULL, instances INTEGER NOT NULL,
+           runtime_version TEXT NOT NULL, cpu_model TEXT NOT NULL, logical_cores INTEGER NOT NULL,
+           kernel TEXT NOT NULL, hostname TEXT NOT NULL, protocol_json TEXT NOT NULL, layers_json TEXT NOT NULL,
+           fusion_groups_json TEXT NOT NULL, taken_at_utc TEXT NOT NULL);
+       CREATE INDEX measurements_by_model ON measurements(device_id, model_hash);)",
+};
+
+std::string utcNow() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// RAII statement with positional binding helpers.
+class Stmt {
+public:
+    Stmt(sqlite3* db, const char* sql) { m_rc = sqlite3_prepare_v2(db, sql, -1, &m_s, nullptr); }
+    ~Stmt() { sqlite3_finalize(m_s); }
+    bool ok() const { return m_rc == SQLITE_OK; }
+    Stmt& bind(int i, const std::string& v) { sqlite3_bind_text(m_s, i, v.c_str(), -1, SQLITE_TRANSIENT); return *this; }
+    Stmt& bind(int i, double v) { sqlite3_bind_double(m_s, i, v); return *this; }
+    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(m_s, i, v); return *this; }
+    Stmt& bind(int i, int v) { sqlite3_bind_int(m_s, i, v); return *this; }
+    int step() { return sqlite3_step(m_s); }
+    std::string text(int c) const {
+        const auto* t = sqlite3_column_text(m_s, c);
+        return t ? reinterpret_cast<const char*>(t) : "";
+    }
+    double real(int c) const { return sqlite3_column_double(m_s, c); }
+    int64_t integer(int c) const { return sqlite3_column_int64(m_s, c); }
+
+private:
+    sqlite3_stmt* m_s = nullptr;
+    int m_rc = SQLITE_ERROR;
+};
+
+constexpr const char* kColumns =
+    "id, model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, runs, rounds, instances, "
+    "runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, layers_json, fusion_groups_json, taken_at_utc";
+
+StoredMeasurement readRow(const Stmt& s) {
+    StoredMeasurement m;
+    m.id = s.integer(0);
+    m.modelHash = s.text(1);
+    m.modelPath = s.text(2);
+    m.deviceId = s.text(3);
+    m.stats.medianMs = s.real(4);
+    m.stats.p10Ms = s.real(5);
+    m.stats.p90Ms = s.real(6);
+    m.stats.minRoundMs = s.real(7);
+    m.stats.cv = s.real(8);
+    m.stats.runs = int(s.integer(9));
+    m.stats.rounds = int(s.integer(10));
+    m.stats.instances = int(s.integer(11));
+    m.runtimeVersion = s.text(12);
+    m.machine.cpuModel = s.text(13);
+    m.machine.logicalCores = int(s.integer(14));
+    m.machine.kernel = s.text(15);
+    m.machine.hostname = s.text(16);
+    m.protocolJson = s.text(17);
+    m.layersJson = s.text(18);
+    m.fusionGroupsJson = s.text(19);
+    m.takenAtUtc = s.text(20);
+    return m;
+}
+
+}  // namespace
+
+std::string defaultDatabasePath() {
+    std::filesystem::path base;
+    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) base = xdg;
+    else if (const char* home = std::getenv("HOME"); home && *home) base = std::filesystem::path(home) / ".local" / "share";
+    else base = ".";
+    return (base / "kernelmeter" / "kernelmeter.db").string();
+}
+
+Error MeasurementStore::sqlError(const std::string& what) const {
+    return ioError(fmt::format("{}: {} ({}).", m_path, what, m_db ? sqlite3_errmsg(m_db) : "no database"));
+}
+
+Status MeasurementStore::exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        return ioError(fmt::format("{}: {}.", m_path, msg));
+    }
+    return Ok{};
+}
+
+Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::string& path) {
+    std::error_code ec;
+    const auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return ioError(fmt::format("{}: cannot open the database ({}).", path, msg));
+    }
+    std::unique_ptr<MeasurementStore> store(new MeasurementStore(db, path));
+    sqlite3_busy_timeout(db, 10000);
+    if (auto s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s)
+        return ioError(fmt::format("{}: not a usable SQLite database: {}", path, s.error().message));
+    Stmt version(db, "PRAGMA user_version");
+    if (!version.ok() || version.step() != SQLITE_ROW) return store->sqlError("cannot read the schema version");
+    store->m_version = int(version.integer(0));
+    if (store->m_version > kSchemaVersion)
+        return unsupported(fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
+                                       "use a newer KernelMeter.", path, store->m_version, kSchemaVersion));
+    while (store->m_version < kSchemaVersion) {
+        const int next = store->m_version + 1;
+        const std::string sql = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version={}; COMMIT;", kMigrations[next - 1], next);
+        if (auto s = store->exec(sql); !s) {
+            store->exec("ROLLBACK;");
+            return ioError(fmt::format("{}: migrating the schema to version {} failed: {}", path, next, s.error().message));
+        }
+        store->m_version = next;
+    }
+    return store;
+}
+
+MeasurementStore::~MeasurementStore() { sqlite3_close(m_db); }
+
+Status MeasurementStore::upsertDevice(const Device& d) {
+    Stmt s(m_db, "INSERT INTO devices(id, display_name, runtime, threads, transport) VALUES(?,?,?,?,?) "
+                 "ON CONFLICT(id) DO UPDATE SET display_name=excluded.display_name, runtime=excluded.runtime, "
+                 "threads=excluded.threads, transport=excluded.transport");
+    if (!s.ok()) return sqlError("cannot prepare a device update");
+    s.bind(1, d.id).bind(2, d.displayName).bind(3, d.runtime).bind(4, d.threads).bind(5, d.transport);
+    if (s.step() != SQLITE_DONE) return sqlError("cannot store device " + d.id);
+    return Ok{};
+}
+
+Status MeasurementStore::add(StoredMeasurement& m) {
+    if (m.takenAtUtc.empty()) m.takenAtUtc = utcNow();
+    Stmt s(m_db, "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
+                 "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
+                 "layers_json, fusion_groups_json, taken_at_utc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return sqlError("cannot prepare a measurement insert");
+    s.bind(1, m.modelHash).bind(2, m.modelPath).bind(3, m.deviceId).bind(4, m.stats.medianMs).bind(5, m.stats.p10Ms)
+        .bind(6, m.stats.p90Ms).bind(7, m.stats.minRoundMs).bind(8, m.stats.cv).bind(9, m.stats.runs)
+        .bind(10, m.stats.rounds).bind(11, m.stats.instances).bind(12, m.runtimeVersion).bind(13, m.machine.cpuModel)
+        .bind(14, m.machine.logicalCores).bind(15, m.machine.kernel).bind(16, m.machine.hostname).bind(17, m.protocolJson)
+        .bind(18, m.layersJson).bind(19, m.fusionGroupsJson).bind(20, m.takenAtUtc);
+    if (s.step() != SQLITE_DONE) return sqlError("cannot store the measurement of " + m.modelPath);
+    m.id = sqlite3_last_insert_rowid(m_db);
+    return Ok{};
+}
+
+Result<std::optional<StoredMeasurement>> MeasurementStore::latest(const std::string& hash, const std::string& deviceId) {
+    const std::string sql = fmt::format("SELECT {} FROM measurements WHERE device_id=? AND model_hash=? ORDER BY id DESC LIMIT 1", kColumns);
+    Stmt s(m_db, sql.c_str());
+    if (!s.ok()) return sqlError("cannot prepare a measurement query");
+    s.bind(1, deviceId).bind(2, hash);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<StoredMeasurement>{};
+    if (rc != SQLITE_ROW) return sqlError("cannot read measurements");
+    return std::optional<StoredMeasurement>{readRow(s)};
+}
+
+Result<std::vector<StoredMeasurement>> MeasurementStore::forDevice(const std::string& deviceId) {
+    const std::string sql = fmt::format("SELECT {} FROM measurements WHERE device_id=? ORDER BY id", kColumns);
+    Stmt s(m_db, sql.c_str());
+    if (!s.ok()) return sqlError("cannot prepare a measurement query");
+    s.bind(1, deviceId);
+    std::vector<StoredMeasurement> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(readRow(s));
+    if (rc != SQLITE_DONE) return sqlError("cannot read measurements");
+    return out;
+}
+
+Result<int64_t> MeasurementStore::count() {
+    Stmt s(m_db, "SELECT COUNT(*) FROM measurements");
+    if (!s.ok() || s.step() != SQLITE_ROW) return sqlError("cannot count measurements");
+    return s.integer(0);
+}
+
+}  // namespace km

@@ -1,0 +1,65 @@
+// SQLite store of devices and measurements (the only place that includes sqlite3.h). Schema
+// versioned with PRAGMA user_version and migrated forward on open; WAL journal; each measurement
+// is written in its own transaction, so a process killed with SIGKILL loses nothing committed.
+// Thread contract: one thread per MeasurementStore object (open one per thread).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/device.h"
+#include "backends/machine_info.h"
+#include "backends/measurement.h"
+#include "common/result.h"
+
+struct sqlite3;
+
+namespace km {
+
+struct StoredMeasurement {
+    int64_t id = 0;
+    std::string modelHash;     // SHA-256 of the model file
+    std::string modelPath;     // as given when measured
+    std::string deviceId;
+    LatencyStats stats;
+    std::string runtimeVersion;
+    MachineInfo machine;
+    std::string protocolJson;       // the MeasureOptions used
+    std::string layersJson;         // [{"node": ..., "ms": ...}]
+    std::string fusionGroupsJson;   // [[node, ...], ...]
+    std::string takenAtUtc;         // ISO 8601
+};
+
+class MeasurementStore {
+public:
+    // Current schema version; open() migrates older databases and refuses newer ones.
+    static constexpr int kSchemaVersion = 1;
+
+    static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
+    ~MeasurementStore();
+
+    Status upsertDevice(const Device& device);
+    // Writes one measurement in its own transaction; fills m.id.
+    Status add(StoredMeasurement& m);
+    // The newest measurement of a model (by content hash) on a device, if any.
+    Result<std::optional<StoredMeasurement>> latest(const std::string& modelHash, const std::string& deviceId);
+    Result<std::vector<StoredMeasurement>> forDevice(const std::string& deviceId);
+    Result<int64_t> count();
+    int schemaVersion() const { return m_version; }
+
+private:
+    explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+    Status exec(const std::string& sql);
+    Error sqlError(const std::string& what) const;
+
+    sqlite3* m_db = nullptr;
+    std::string m_path;
+    int m_version = 0;
+};
+
+// $XDG_DATA_HOME/kernelmeter/kernelmeter.db (default ~/.local/share/kernelmeter/kernelmeter.db).
+std::string defaultDatabasePath();
+
+}  // namespace km

@@ -1,0 +1,123 @@
+// kernelmeter-cli devices / measure end to end: JSON output with per-layer times and fusion
+// groups, exit codes on bad input, and a campaign killed with SIGKILL that resumes where it
+// stopped (results saved as taken, finished models not measured again, nothing stored twice).
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <set>
+
+#include "store/measurement_store.h"
+
+namespace {
+
+QStringList quickProtocol() {
+    return {"--rounds", "3", "--instances", "1", "--runs-per-round", "1", "--warmup-runs", "1", "--warmup-ms", "0",
+            "--max-extra-instances", "0", "--quiet"};
+}
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+Run cli(const QStringList& args) {
+    QProcess p;
+    p.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
+    p.start(QStringLiteral(KM_CLI_PATH), args);
+    p.waitForFinished(300000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+}
+
+}  // namespace
+
+class TestCliMeasure : public QObject {
+    Q_OBJECT
+private slots:
+    void devicesList() {
+        Run r = cli({"devices", "--json"});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray devices = QJsonDocument::fromJson(r.out).object().value("devices").toArray();
+        QStringList ids;
+        for (const auto& d : devices) ids << d.toObject().value("id").toString();
+        QVERIFY(ids.contains("opencv-t1") && ids.contains("opencv-t2"));
+    }
+
+    void measureJsonHasStatsLayersAndFusionGroups() {
+        QTemporaryDir dir;
+        Run r = cli(QStringList{"measure", "--device", "opencv-t1", "--json", "--db", dir.path() + "/m.db",
+                                "small/conv_block.onnx", "real/mobilenet_v3_small.onnx"} + quickProtocol());
+        QCOMPARE(r.err, QByteArray());
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray models = QJsonDocument::fromJson(r.out).object().value("models").toArray();
+        QCOMPARE(models.size(), 2);
+        for (const auto& m : models) {
+            const QJsonObject o = m.toObject();
+            QVERIFY(o.value("ok").toBool());
+            QCOMPARE(o.value("sha256").toString().size(), 64);
+            const QJsonObject s = o.value("stats").toObject();
+            QVERIFY(s.value("median_ms").toDouble() > 0);
+            QVERIFY(s.value("p10_ms").toDouble() <= s.value("p90_ms").toDouble());
+            QCOMPARE(s.value("runs").toInt(), 3);
+            QVERIFY(!o.value("layers").toArray().isEmpty());
+            QVERIFY(!o.value("fusion_groups").toArray().isEmpty());
+            QCOMPARE(o.value("runtime_version").toString(), QString("4.6.0"));
+        }
+    }
+
+    void badInputExitsWithTwo() {
+        Run unknown = cli(QStringList{"measure", "--device", "nope", "--no-db", "small/conv_64.onnx"});
+        QCOMPARE(unknown.exitCode, 2);
+        QVERIFY(unknown.err.contains("--device 'nope': no such device"));
+        Run bad = cli(QStringList{"measure", "--device", "opencv-t1", "--no-db", "bad/cycle.onnx", "small/conv_64.onnx"} + quickProtocol());
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.contains("bad/cycle.onnx: the graph has a cycle"));
+        QVERIFY(bad.out.contains("small/conv_64.onnx"));  // the good model is still measured and shown
+    }
+
+    void killedCampaignResumes() {
+        QTemporaryDir dir;
+        const QString db = dir.path() + "/campaign.db";
+        const QStringList models = {"small/conv_64.onnx", "small/conv_128.onnx", "small/conv_block.onnx",
+                                    "small/mlp_opset7.onnx", "small/shape_subgraph.onnx"};
+        // About one second per model (warm-up), one model per batch: results land one by one.
+        const QStringList args = QStringList{"measure", "--device", "opencv-t1", "--db", db, "--batch-size", "1",
+                                             "--rounds", "3", "--instances", "1", "--runs-per-round", "1",
+                                             "--warmup-ms", "1000", "--max-extra-instances", "0", "--quiet"} + models;
+        QProcess first;
+        first.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
+        first.start(QStringLiteral(KM_CLI_PATH), args);
+        QVERIFY(first.waitForStarted());
+        int64_t stored = 0;
+        QElapsedTimer t;
+        t.start();
+        while (stored < 1 && t.elapsed() < 120000) {
+            QTest::qWait(50);
+            if (auto s = km::MeasurementStore::open(db.toStdString()); s.ok()) stored = s.value()->count().value();
+        }
+        QCOMPARE(first.state(), QProcess::Running);  // killed mid-campaign, not after it
+        first.kill();                                // SIGKILL
+        first.waitForFinished();
+        auto afterKill = km::MeasurementStore::open(db.toStdString());
+        QVERIFY(afterKill.ok());
+        const int64_t kept = afterKill.value()->count().value();
+        QVERIFY(kept >= 1 && kept < models.size());
+
+        Run second = cli(args);
+        QCOMPARE(second.exitCode, 0);
+        QCOMPARE(int(second.out.count("database")), int(kept));           // reused, not measured again
+        QCOMPARE(int(second.out.count("measured")), int(models.size() - kept));
+        auto final = km::MeasurementStore::open(db.toStdString());
+        auto rows = final.value()->forDevice("opencv-t1").value();
+        QCOMPARE(int(rows.size()), int(models.size()));  // nothing lost, nothing stored twice
+        std::set<std::string> hashes;
+        for (const auto& r : rows) hashes.insert(r.modelHash);
+        QCOMPARE(int(hashes.size()), int(models.size()));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliMeasure)
+#include "test_cli_measure.moc"
