@@ -11,6 +11,7 @@ struct Entry {
 
 const Entry kRuntimes[] = {
     {"opencv-dnn", makeOpenCvRuntime, false},
+    {"xnnpack", makeXnnpackRuntime, false},
     {"test", makeTestRuntime, true},
 };
 

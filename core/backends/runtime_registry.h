@@ -16,6 +16,7 @@ std::vector<std::string> runtimeNames(bool allowTest = false);
 std::unique_ptr<Runtime> makeRuntime(const std::string& name, bool allowTest = false);
 
 std::unique_ptr<Runtime> makeOpenCvRuntime();
+std::unique_ptr<Runtime> makeXnnpackRuntime();
 std::unique_ptr<Runtime> makeTestRuntime();
 
 }  // namespace km

@@ -160,7 +160,8 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         ModelReport& r = reports[prepared[k].reportIndex];
         const Pool& pool = pools[k];
         if (pool.failed || pool.rounds.empty()) {
-            r.error = pool.failed ? pool.error : r.path + ": measuring was cancelled.";
+            // Runtime and agent messages do not know the file; name it here.
+            r.error = r.path + ": " + (pool.failed ? pool.error : "measuring was cancelled.");
             continue;
         }
         ModelMeasurement merged;

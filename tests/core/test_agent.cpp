@@ -162,6 +162,25 @@ private slots:
         QVERIFY(nodes.count("dw1") && nodes.count("hs_add") && nodes.count("fc"));
     }
 
+    void xnnpackOrderingAndUnsupportedOps() {
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.agent = testAgent();
+        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"),
+                                      fixture("real/mobilenet_v2.onnx"), fixture("real/mobilenet_v3_small.onnx"),
+                                      fixture("real/resnet18.onnx"), fixture("real/shufflenet_v2_x1_0.onnx")},
+                                     *findBuiltinDevice("xnnpack-t1"), o);
+        for (size_t i = 0; i < 5; ++i) QVERIFY2(reports[i].ok, reports[i].error.c_str());
+        QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
+        QVERIFY(reports[4].stats.medianMs > reports[3].stats.medianMs);         // ResNet-18 > MobileNetV3-S
+        // ShuffleNet needs concat, split and channel shuffle, which this XNNPACK cannot express: one
+        // error naming the file and listing the nodes.
+        QVERIFY(!reports[5].ok);
+        const QString err = QString::fromStdString(reports[5].error);
+        QVERIFY2(err.startsWith(QString::fromStdString(fixture("real/shufflenet_v2_x1_0.onnx")) + ": XNNPACK cannot express"), qPrintable(err));
+        QVERIFY(err.contains("(concat:") && err.contains("(channelshuffle:") && err.contains("(split:"));
+    }
+
     void realExportedNetworksRun() {
         MeasureModelsOptions o;
         o.protocol = quick();
