@@ -1,8 +1,11 @@
-// XNNPACK runtime (the only file that includes xnnpack.h): translates our Graph into one XNNPACK
-// subgraph in NHWC with random weights, the way TFLite's CPU path runs it. XNNPACK fuses clamps
+// XNNPACK runtime (the only file that includes xnnpack.h): translates our Graph into XNNPACK
+// subgraphs in NHWC with random weights, the way TFLite's CPU path runs it. XNNPACK fuses clamps
 // (relu, relu6) into the producing conv/fc/pooling itself. It reports no per-op times.
-// Debian 12's XNNPACK snapshot (2022-02-16) has no concatenate, split or transpose nodes, so
-// graphs with concat, split, channelshuffle or transposes are refused with the list of such nodes.
+// Debian 12's XNNPACK snapshot (2022-02-16) has no concatenate, split or transpose nodes. As
+// TFLite does for ops its XNNPACK delegate cannot take, the graph is partitioned: runs of
+// expressible nodes become XNNPACK subgraphs, and channel concat, channel split and channel
+// shuffle run between them as plain NHWC copies. Anything else inexpressible is refused with one
+// error listing the nodes.
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
@@ -12,7 +15,10 @@
 #include <limits>
 #include <mutex>
 #include <random>
+#include <cstring>
+#include <functional>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "backends/runtime_registry.h"
 #include "onnx/onnx_loader.h"
@@ -52,30 +58,112 @@ std::string unsupportedReason(const Graph& g, const Node& n) {
     return "";
 }
 
+// Channel concat/split/shuffle on 2-D or 4-D tensors run as copies between XNNPACK subgraphs.
+bool isChannelCopy(const Graph& g, const Node& n) {
+    if (n.opType != "concat" && n.opType != "split" && n.opType != "channelshuffle") return false;
+    const Tensor* in = g.firstActivationInput(n);
+    if (!in || !in->shape.known || (in->shape.rank() != 4 && in->shape.rank() != 2)) return false;
+    for (const auto& o : n.outputs)
+        if (!g.tensor(o) || !g.tensor(o)->shape.known) return false;
+    if (n.opType == "channelshuffle") return in->shape.rank() == 4;
+    if (n.opType == "concat") return n.attrs.getInt("axis", -1) == 1;
+    const auto axes = n.attrs.getInts("axes");  // Slice: only along channels, step 1
+    return n.sourceOp == "Split" ? n.attrs.getInt("axis", 0) == 1 : (axes.empty() || axes == std::vector<int64_t>{1});
+}
+
+// One step of a model: an XNNPACK runtime, or a copy between the buffers of boundary tensors.
+struct Step {
+    xnn_runtime_t runtime = nullptr;
+    std::function<void()> copy;
+};
+
 class XnnModel : public RuntimeModel {
 public:
     ~XnnModel() override {
-        if (m_runtime) xnn_delete_runtime(m_runtime);
+        for (auto& s : m_steps)
+            if (s.runtime) xnn_delete_runtime(s.runtime);
         if (m_pool) pthreadpool_destroy(m_pool);
     }
     Status run() override {
-        if (xnn_invoke_runtime(m_runtime) != xnn_status_success) return internalError("XNNPACK failed to run the model.");
+        for (auto& s : m_steps) {
+            if (!s.runtime) { s.copy(); continue; }
+            if (xnn_invoke_runtime(s.runtime) != xnn_status_success) return internalError("XNNPACK failed to run the model.");
+        }
         return Ok{};
     }
+    // The NHWC buffer of a tensor that crosses a step boundary (allocated on first use).
+    float* tensorBuffer(const Tensor& t) {
+        auto& b = m_tensors[t.name];
+        if (b.empty()) b.assign(static_cast<size_t>(t.shape.numElements().value_or(0)) + 16, 0.5f);
+        return b.data();
+    }
 
-    xnn_runtime_t m_runtime = nullptr;
+    std::vector<Step> m_steps;
     pthreadpool_t m_pool = nullptr;
-    std::vector<std::vector<float>> m_buffers;  // weights and external tensors; outlive the runtime
+    std::vector<std::vector<float>> m_buffers;  // weights and constants; outlive the runtimes
+    std::unordered_map<std::string, std::vector<float>> m_tensors;
 };
 
+// Builds the copy step of a channel concat/split/shuffle node over NHWC buffers: every "pixel"
+// (N*H*W positions, or N rows for 2-D tensors) holds its channels contiguously.
+std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model) {
+    const Tensor* in0 = g.firstActivationInput(n);
+    const size_t pixels = size_t(in0->shape.numElements().value_or(0) / std::max<int64_t>(in0->shape.dims[1], 1));
+    if (n.opType == "concat") {
+        std::vector<std::pair<const float*, size_t>> parts;
+        for (const auto* t : g.activationInputs(n)) parts.emplace_back(model.tensorBuffer(*t), size_t(t->shape.dims[1]));
+        const Tensor* outT = g.firstOutput(n);
+        float* out = model.tensorBuffer(*outT);
+        const size_t cout = size_t(outT->shape.dims[1]);
+        return [parts, out, cout, pixels] {
+            for (size_t p = 0; p < pixels; ++p) {
+                float* dst = out + p * cout;
+                for (const auto& [src, c] : parts) {
+                    std::memcpy(dst, src + p * c, c * sizeof(float));
+                    dst += c;
+                }
+            }
+        };
+    }
+    const float* in = model.tensorBuffer(*in0);
+    const size_t cin = size_t(in0->shape.dims[1]);
+    if (n.opType == "channelshuffle") {
+        const size_t groups = size_t(n.attrs.getInt("groups", 1)), per = cin / groups;
+        float* out = model.tensorBuffer(*g.firstOutput(n));
+        return [in, out, cin, groups, per, pixels] {
+            for (size_t p = 0; p < pixels; ++p)
+                for (size_t a = 0; a < per; ++a)
+                    for (size_t b = 0; b < groups; ++b) out[p * cin + a * groups + b] = in[p * cin + b * per + a];
+        };
+    }
+    // split: each output takes a channel range [offset, offset + c)
+    std::vector<std::tuple<float*, size_t, size_t>> outs;
+    size_t offset = n.sourceOp == "Slice" ? size_t(std::max<int64_t>(n.attrs.getInts("starts", {0}).at(0), 0)) : 0;
+    for (const auto& name : n.outputs) {
+        const Tensor* t = g.tensor(name);
+        const size_t c = size_t(t->shape.dims[1]);
+        outs.emplace_back(model.tensorBuffer(*t), offset, c);
+        offset += c;
+    }
+    return [in, outs, cin, pixels] {
+        for (size_t p = 0; p < pixels; ++p)
+            for (const auto& [out, off, c] : outs) std::memcpy(out + p * c, in + p * cin + off, c * sizeof(float));
+    };
+}
+
+// Builds the XNNPACK subgraph of one segment (a run of expressible nodes). Tensors in `boundary`
+// are external values backed by the model's shared buffers: inputs when produced outside the
+// segment, outputs when produced inside it.
 class Builder {
 public:
-    Builder(const Graph& g, XnnModel& model) : m_g(g), m_model(model) {}
+    Builder(const Graph& g, XnnModel& model, const std::unordered_set<std::string>& boundary,
+            const std::unordered_set<std::string>& producedInside)
+        : m_g(g), m_model(model), m_boundary(boundary), m_inside(producedInside) {}
 
-    Status build(xnn_subgraph_t sg) {
+    Status build(xnn_subgraph_t sg, const std::vector<size_t>& nodes) {
         m_sg = sg;
-        for (const auto& n : m_g.nodes())
-            if (Status s = node(n); !s) return s;
+        for (size_t i : nodes)
+            if (Status s = node(m_g.nodes()[i]); !s) return s;
         return Ok{};
     }
     const std::vector<std::pair<uint32_t, float*>>& externals() const { return m_externals; }
@@ -111,16 +199,13 @@ private:
         const Tensor* t = m_g.tensor(name);
         if (!t || !t->shape.known) return internalError(fmt::format("tensor '{}' has no known shape.", name));
         Result<uint32_t> id = 0u;
-        const bool isInput = std::find(m_g.inputs.begin(), m_g.inputs.end(), name) != m_g.inputs.end();
-        const bool isOutput = std::find(m_g.outputs.begin(), m_g.outputs.end(), name) != m_g.outputs.end();
         if (t->isConstant) {
             id = weights(nhwc(t->shape));
-        } else if (isInput || isOutput) {
+        } else if (m_boundary.count(name)) {
             const uint32_t ext = static_cast<uint32_t>(m_externals.size());
-            size_t n = static_cast<size_t>(t->shape.numElements().value_or(0));
-            float* data = buffer(n, isInput);
-            id = define(nhwc(t->shape), nullptr, ext, isInput ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT);
-            if (id) m_externals.emplace_back(ext, data);
+            const bool input = !m_inside.count(name);
+            id = define(nhwc(t->shape), nullptr, ext, input ? XNN_VALUE_FLAG_EXTERNAL_INPUT : XNN_VALUE_FLAG_EXTERNAL_OUTPUT);
+            if (id) m_externals.emplace_back(ext, m_model.tensorBuffer(*t));
         } else {
             id = define(nhwc(t->shape), nullptr, XNN_INVALID_VALUE_ID, 0);
         }
@@ -254,6 +339,8 @@ private:
 
     const Graph& m_g;
     XnnModel& m_model;
+    const std::unordered_set<std::string>& m_boundary;
+    const std::unordered_set<std::string>& m_inside;
     xnn_subgraph_t m_sg = nullptr;
     std::unordered_map<std::string, uint32_t> m_ids;
     std::vector<std::pair<uint32_t, float*>> m_externals;
@@ -277,29 +364,69 @@ public:
         if (!graph) return graph.error();
         const Graph& g = graph.value();
         std::vector<std::string> refused;
-        for (const auto& n : g.nodes())
+        for (const auto& n : g.nodes()) {
+            if (isChannelCopy(g, n)) continue;
             if (std::string why = unsupportedReason(g, n); !why.empty()) refused.push_back(fmt::format("'{}' ({}: {})", n.name, n.opType, why));
+        }
         if (!refused.empty()) {
             std::string list;
             for (size_t i = 0; i < refused.size() && i < 8; ++i) list += (i ? ", " : "") + refused[i];
             if (refused.size() > 8) list += fmt::format(" and {} more", refused.size() - 8);
             return unsupported(fmt::format("XNNPACK cannot express {} node(s) of this model: {}.", refused.size(), list));
         }
+        // Partition in graph order: runs of XNNPACK nodes; channel copies on their own.
+        std::vector<std::vector<size_t>> segments;  // node indices per step
+        std::vector<bool> isCopy;                   // per step: a channel copy (one node)
+        for (size_t i = 0; i < g.nodes().size(); ++i) {
+            const bool copy = isChannelCopy(g, g.nodes()[i]);
+            if (copy || segments.empty() || isCopy.back()) {
+                segments.push_back({i});
+                isCopy.push_back(copy);
+            } else {
+                segments.back().push_back(i);
+            }
+        }
+        std::vector<size_t> segmentOf(g.nodes().size());
+        for (size_t s = 0; s < segments.size(); ++s)
+            for (size_t i : segments[s]) segmentOf[i] = s;
         auto model = std::make_unique<XnnModel>();
-        const uint32_t externalCount = uint32_t(g.inputs.size() + g.outputs.size());
-        xnn_subgraph_t sg = nullptr;
-        if (xnn_create_subgraph(externalCount, 0, &sg) != xnn_status_success) return internalError("XNNPACK could not create a subgraph.");
-        Builder builder(g, *model);
-        Status built = builder.build(sg);
-        if (built && device.threads > 1) model->m_pool = pthreadpool_create(size_t(device.threads));
-        xnn_status created = built ? xnn_create_runtime_v2(sg, model->m_pool, 0, &model->m_runtime) : xnn_status_invalid_state;
-        xnn_delete_subgraph(sg);
-        if (!built) return built.error();
-        if (created != xnn_status_success) return internalError(fmt::format("XNNPACK could not create a runtime (status {}).", int(created)));
-        std::vector<xnn_external_value> ext;
-        for (const auto& [id, data] : builder.externals()) ext.push_back({id, data});
-        if (xnn_setup_runtime(model->m_runtime, ext.size(), ext.data()) != xnn_status_success)
-            return internalError("XNNPACK could not set up the runtime's inputs and outputs.");
+        if (device.threads > 1) model->m_pool = pthreadpool_create(size_t(device.threads));
+        for (size_t s = 0; s < segments.size(); ++s) {
+            if (isCopy[s]) {
+                model->m_steps.push_back({nullptr, channelCopy(g, g.nodes()[segments[s][0]], *model)});
+                continue;
+            }
+            // Boundary: model inputs/outputs, tensors read from other steps, tensors other steps read.
+            std::unordered_set<std::string> inside, boundary;
+            for (size_t i : segments[s])
+                for (const auto& o : g.nodes()[i].outputs) inside.insert(o);
+            for (size_t i : segments[s])
+                for (const auto& in : g.nodes()[i].inputs) {
+                    const Tensor* t = g.tensor(in);
+                    if (t && !t->isConstant && !inside.count(in)) boundary.insert(in);
+                }
+            for (const auto& o : inside) {
+                if (std::find(g.outputs.begin(), g.outputs.end(), o) != g.outputs.end()) boundary.insert(o);
+                for (size_t c : g.consumersOf(o))
+                    if (segmentOf[c] != s) boundary.insert(o);
+            }
+            xnn_subgraph_t sg = nullptr;
+            if (xnn_create_subgraph(uint32_t(boundary.size()), 0, &sg) != xnn_status_success)
+                return internalError("XNNPACK could not create a subgraph.");
+            Builder builder(g, *model, boundary, inside);
+            Status built = builder.build(sg, segments[s]);
+            xnn_runtime_t rt = nullptr;
+            const xnn_status created = built ? xnn_create_runtime_v2(sg, model->m_pool, 0, &rt) : xnn_status_invalid_state;
+            xnn_delete_subgraph(sg);
+            if (!built) return built.error();
+            if (created != xnn_status_success)
+                return internalError(fmt::format("XNNPACK could not create a runtime (status {}).", int(created)));
+            model->m_steps.push_back({rt, {}});
+            std::vector<xnn_external_value> ext;
+            for (const auto& [id, data] : builder.externals()) ext.push_back({id, data});
+            if (xnn_setup_runtime(rt, ext.size(), ext.data()) != xnn_status_success)
+                return internalError("XNNPACK could not set up a runtime's inputs and outputs.");
+        }
         return std::unique_ptr<RuntimeModel>(std::move(model));
     }
 };
