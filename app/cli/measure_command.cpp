@@ -33,16 +33,44 @@ Json statsJson(const LatencyStats& s) {
 }  // namespace
 
 int runDevices(bool json) {
+    // Runtime versions and the CPU are known on the device's side: ask the local agent.
+    AgentLaunch launch;
+    launch.agentPath = findAgent();
+    AgentClient agent(launch);
+    Result<AgentHello> hello = agent.start(30);
+    auto versionOf = [&](const std::string& runtime) -> std::string {
+        if (!hello) return "";
+        for (const auto& [name, version] : hello.value().runtimes)
+            if (name == runtime) return version;
+        return "";
+    };
     if (json) {
         Json list = Json::array();
+        for (const auto& d : builtinDevices()) {
+            Json j{{"id", d.id}, {"name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads}};
+            j["runtime_version"] = hello ? Json(versionOf(d.runtime)) : Json(nullptr);
+            list.push_back(std::move(j));
+        }
+        Json out{{"schema", "kernelmeter.devices/1"}, {"devices", list}};
+        out["machine"] = hello ? Json{{"cpu_model", hello.value().machine.cpuModel},
+                                      {"logical_cores", hello.value().machine.logicalCores},
+                                      {"kernel", hello.value().machine.kernel}}
+                               : Json(nullptr);
+        std::cout << out.dump(1) << "\n";
+    } else {
+        std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", "id", "runtime", "version", "threads", "description");
         for (const auto& d : builtinDevices())
-            list.push_back({{"id", d.id}, {"name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads}});
-        std::cout << Json{{"schema", "kernelmeter.devices/1"}, {"devices", list}}.dump(1) << "\n";
-        return 0;
+            std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", d.id, d.runtime,
+                                     hello ? versionOf(d.runtime) : "?", d.threads, d.displayName);
+        if (hello)
+            std::cout << fmt::format("\nlocal machine: {}, {} logical cores, {}\n", hello.value().machine.cpuModel,
+                                     hello.value().machine.logicalCores, hello.value().machine.kernel);
     }
-    std::cout << fmt::format("{:<12}  {:<12}  {:>7}  {}\n", "id", "runtime", "threads", "description");
-    for (const auto& d : builtinDevices())
-        std::cout << fmt::format("{:<12}  {:<12}  {:>7}  {}\n", d.id, d.runtime, d.threads, d.displayName);
+    if (!hello) {
+        std::cerr << "kernelmeter-cli: the local agent did not answer, so runtime versions are unknown: "
+                  << hello.error().message << "\n";
+        return 1;
+    }
     return 0;
 }
 

@@ -44,6 +44,10 @@ private slots:
         QStringList ids;
         for (const auto& d : devices) ids << d.toObject().value("id").toString();
         QVERIFY(ids.contains("opencv-t1") && ids.contains("opencv-t2"));
+        QVERIFY(ids.contains("xnnpack-t1") && ids.contains("xnnpack-t2"));
+        for (const auto& d : devices)  // versions come from the local agent's hello
+            QVERIFY(!d.toObject().value("runtime_version").toString().isEmpty());
+        QVERIFY(!QJsonDocument::fromJson(r.out).object().value("machine").toObject().value("cpu_model").toString().isEmpty());
     }
 
     void measureJsonHasStatsLayersAndFusionGroups() {
