@@ -1,9 +1,10 @@
-// Repeatability of the measurement protocol: the same models measured twice, each time by a fresh
-// kernelmeter-agent process (separate runtime instances, separate process), interleaved inside
-// each campaign. Prints per model both medians and their relative difference, then the
-// distribution (share within +-1/3/5/10 %). This noise floor is what predictor accuracy is judged
-// against (docs/measurement.md).
-//   bench_repeatability --device opencv-t1 [--agent PATH] [--rounds N] [--instances N] MODEL...
+// Repeatability of the measurement protocol: the same models measured twice (A and B), each
+// measurement from its own agent processes. Prints per model both medians and their relative
+// difference, then the distribution (share within +-1/3/5/10 %) (docs/measurement.md).
+//   --mode interleaved (default): A's and B's processes alternate (A1 B1 A2 B2 A3 B3), so both see
+//        the same machine phases: the protocol's own noise floor.
+//   --mode sequential: all of A, then all of B: adds the machine's drift over minutes.
+//   bench_repeatability --device opencv-t1 --agent PATH [--mode M] [--rounds N] [--instances N] MODEL...
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -18,12 +19,14 @@ int main(int argc, char** argv) {
     std::vector<std::string> models;
     std::string deviceId = "opencv-t1", agent;
     int rounds = 20, instances = 3, runsPerRound = 3;
+    std::string mode = "interleaved";
     app.add_option("models", models, "ONNX files")->required();
     app.add_option("--device", deviceId, "device id")->capture_default_str();
     app.add_option("--agent", agent, "kernelmeter-agent path")->required();
     app.add_option("--rounds", rounds)->capture_default_str();
     app.add_option("--instances", instances)->capture_default_str();
     app.add_option("--runs-per-round", runsPerRound)->capture_default_str();
+    app.add_option("--mode", mode, "interleaved or sequential")->capture_default_str()->check(CLI::IsMember({"interleaved", "sequential"}));
     CLI11_PARSE(app, argc, argv);
     auto device = km::findBuiltinDevice(deviceId);
     if (!device) {
@@ -35,10 +38,31 @@ int main(int argc, char** argv) {
     o.protocol.instances = instances;
     o.protocol.runsPerRound = runsPerRound;
     o.agent.agentPath = agent;
-    std::vector<std::vector<km::ModelReport>> campaigns;
-    for (int c = 0; c < 2; ++c) {
-        std::cerr << fmt::format("campaign {} of 2 ...\n", c + 1);
-        campaigns.push_back(km::measureModels(models, *device, o));
+    std::vector<std::vector<km::ModelReport>> campaigns(2);
+    if (mode == "sequential") {
+        for (int c = 0; c < 2; ++c) {
+            std::cerr << fmt::format("campaign {} of 2 ...\n", c + 1);
+            campaigns[c] = km::measureModels(models, *device, o);
+        }
+    } else {
+        // One process per call; A and B alternate; each campaign pools its processes' rounds.
+        km::MeasureModelsOptions one = o;
+        one.protocol.instances = 1;
+        one.protocol.maxExtraInstances = 0;
+        std::vector<std::vector<std::vector<std::vector<double>>>> rounds(2, std::vector<std::vector<std::vector<double>>>(models.size()));
+        for (int p = 0; p < instances; ++p)
+            for (int c = 0; c < 2; ++c) {
+                std::cerr << fmt::format("process {} of campaign {} ...\n", p + 1, c == 0 ? 'A' : 'B');
+                auto reports = km::measureModels(models, *device, one);
+                if (campaigns[c].empty()) campaigns[c] = reports;
+                for (size_t m = 0; m < models.size(); ++m) {
+                    if (!reports[m].ok) { campaigns[c][m] = reports[m]; continue; }
+                    rounds[c][m].insert(rounds[c][m].end(), reports[m].roundMedians.begin(), reports[m].roundMedians.end());
+                }
+            }
+        for (int c = 0; c < 2; ++c)
+            for (size_t m = 0; m < models.size(); ++m)
+                if (campaigns[c][m].ok) campaigns[c][m].stats = km::summarizeRounds(rounds[c][m], runsPerRound);
     }
     std::vector<double> diffs;
     std::cout << fmt::format("{:<48} {:>10} {:>10} {:>8} {:>7} {:>7}\n", "model", "run1_ms", "run2_ms", "diff_%", "cv1", "cv2");
@@ -59,8 +83,8 @@ int main(int argc, char** argv) {
     auto share = [&](double bound) {
         return 100.0 * double(std::count_if(diffs.begin(), diffs.end(), [&](double d) { return d <= bound; })) / double(diffs.size());
     };
-    std::cout << fmt::format("\n{} models on {} ({}): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, 3%: {:.0f}%, "
-                             "5%: {:.0f}%, 10%: {:.0f}%\n", diffs.size(), device->id, campaigns[0][0].machine.cpuModel,
+    std::cout << fmt::format("\n{} models on {} ({}, {} mode): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, "
+                             "3%: {:.0f}%, 5%: {:.0f}%, 10%: {:.0f}%\n", diffs.size(), device->id, campaigns[0][0].machine.cpuModel, mode,
                              diffs[diffs.size() / 2], diffs.back(), share(1), share(3), share(5), share(10));
     return 0;
 }

@@ -38,6 +38,7 @@ void fill(ModelReport& r, const Graph& g, const ModelMeasurement& m, const Measu
     r.ok = m.ok;
     r.error = m.error;
     r.stats = m.stats;
+    r.roundMedians = m.roundMedians;
     r.runtimeVersion = resp.runtimeVersion;
     r.machine = resp.machine;
     // One entry per graph node, in execution order; layers that map to the same node add up.
@@ -167,6 +168,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         ModelMeasurement merged;
         merged.ok = true;
         merged.stats = summarizeRounds(pool.rounds, options.protocol.runsPerRound);
+        merged.roundMedians = pool.rounds;
         for (const auto& layer : pool.layerOrder) merged.layers.push_back({layer, quantile(pool.layerMs.at(layer), 0.5)});
         merged.fusionGroups = pool.fusionGroups;
         fill(r, prepared[k].graph, merged, pool.meta);
