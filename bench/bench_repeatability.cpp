@@ -45,20 +45,41 @@ int main(int argc, char** argv) {
             campaigns[c] = km::measureModels(models, *device, o);
         }
     } else {
-        // One process per call; A and B alternate; each campaign pools its processes' rounds.
+        // One process per call; A and B alternate; each campaign pools its processes' rounds. The
+        // protocol's extra processes for noisy models alternate the same way.
         km::MeasureModelsOptions one = o;
         one.protocol.instances = 1;
         one.protocol.maxExtraInstances = 0;
         std::vector<std::vector<std::vector<std::vector<double>>>> rounds(2, std::vector<std::vector<std::vector<double>>>(models.size()));
+        auto runOne = [&](int c, const std::vector<size_t>& which) {
+            std::vector<std::string> subset;
+            for (size_t m : which) subset.push_back(models[m]);
+            auto reports = km::measureModels(subset, *device, one);
+            for (size_t j = 0; j < which.size(); ++j) {
+                const size_t m = which[j];
+                if (campaigns[c][m].path.empty() || !reports[j].ok) campaigns[c][m] = reports[j];
+                if (reports[j].ok) rounds[c][m].insert(rounds[c][m].end(), reports[j].roundMedians.begin(), reports[j].roundMedians.end());
+            }
+        };
+        std::vector<size_t> all(models.size());
+        for (size_t m = 0; m < all.size(); ++m) all[m] = m;
+        for (int c = 0; c < 2; ++c) campaigns[c].resize(models.size());
         for (int p = 0; p < instances; ++p)
             for (int c = 0; c < 2; ++c) {
                 std::cerr << fmt::format("process {} of campaign {} ...\n", p + 1, c == 0 ? 'A' : 'B');
-                auto reports = km::measureModels(models, *device, one);
-                if (campaigns[c].empty()) campaigns[c] = reports;
+                runOne(c, all);
+            }
+        for (int extra = 0; extra < o.protocol.maxExtraInstances; ++extra)
+            for (int c = 0; c < 2; ++c) {
+                std::vector<size_t> noisy;
                 for (size_t m = 0; m < models.size(); ++m) {
-                    if (!reports[m].ok) { campaigns[c][m] = reports[m]; continue; }
-                    rounds[c][m].insert(rounds[c][m].end(), reports[m].roundMedians.begin(), reports[m].roundMedians.end());
+                    if (!campaigns[c][m].ok) continue;
+                    const km::LatencyStats s = km::summarizeRounds(rounds[c][m], runsPerRound);
+                    if (s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > o.protocol.maxSpread) noisy.push_back(m);
                 }
+                if (noisy.empty()) continue;
+                std::cerr << fmt::format("extra process {} of campaign {} for {} noisy model(s) ...\n", extra + 1, c == 0 ? 'A' : 'B', noisy.size());
+                runOne(c, noisy);
             }
         for (int c = 0; c < 2; ++c)
             for (size_t m = 0; m < models.size(); ++m)
