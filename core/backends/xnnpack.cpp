@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <cstring>
 #include <functional>
@@ -58,6 +59,24 @@ std::string unsupportedReason(const Graph& g, const Node& n) {
     return "";
 }
 
+// For a Slice of activations: the first input channel it takes, when the slice is one contiguous
+// channel window with every other dimension whole; nullopt otherwise (ONNX's default axes start at
+// the batch axis, negative starts count from the end, and steps other than 1 skip channels).
+std::optional<size_t> channelSliceStart(const Graph& g, const Node& n) {
+    const Tensor* in = g.firstActivationInput(n);
+    const Tensor* out = g.firstOutput(n);
+    const auto starts = n.attrs.getInts("starts"), ends = n.attrs.getInts("ends"), axes = n.attrs.getInts("axes");
+    if (!in || !out || starts.size() != 1 || ends.size() != 1 || axes.size() != 1) return std::nullopt;
+    const int64_t rank = in->shape.rank(), cin = in->shape.dims[1];
+    if ((axes[0] < 0 ? axes[0] + rank : axes[0]) != 1) return std::nullopt;
+    const int64_t start = std::clamp<int64_t>(starts[0] < 0 ? starts[0] + cin : starts[0], 0, cin);
+    const int64_t end = std::clamp<int64_t>(ends[0] < 0 ? ends[0] + cin : ends[0], 0, cin);
+    std::vector<int64_t> expected = in->shape.dims;
+    expected[1] = end - start;
+    if (end <= start || out->shape.dims != expected) return std::nullopt;
+    return static_cast<size_t>(start);
+}
+
 // Channel concat/split/shuffle on 2-D or 4-D tensors run as copies between XNNPACK subgraphs.
 bool isChannelCopy(const Graph& g, const Node& n) {
     if (n.opType != "concat" && n.opType != "split" && n.opType != "channelshuffle") return false;
@@ -67,8 +86,8 @@ bool isChannelCopy(const Graph& g, const Node& n) {
         if (!g.tensor(o) || !g.tensor(o)->shape.known) return false;
     if (n.opType == "channelshuffle") return in->shape.rank() == 4;
     if (n.opType == "concat") return n.attrs.getInt("axis", -1) == 1;
-    const auto axes = n.attrs.getInts("axes");  // Slice: only along channels, step 1
-    return n.sourceOp == "Split" ? n.attrs.getInt("axis", 0) == 1 : (axes.empty() || axes == std::vector<int64_t>{1});
+    if (n.sourceOp == "Slice") return channelSliceStart(g, n).has_value();
+    return n.sourceOp == "Split" && n.attrs.getInt("axis", 0) == 1;
 }
 
 // One step of a model: an XNNPACK runtime, or a copy between the buffers of boundary tensors.
@@ -138,7 +157,7 @@ std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model
     }
     // split: each output takes a channel range [offset, offset + c)
     std::vector<std::tuple<float*, size_t, size_t>> outs;
-    size_t offset = n.sourceOp == "Slice" ? size_t(std::max<int64_t>(n.attrs.getInts("starts", {0}).at(0), 0)) : 0;
+    size_t offset = n.sourceOp == "Slice" ? *channelSliceStart(g, n) : 0;  // isChannelCopy checked it
     for (const auto& name : n.outputs) {
         const Tensor* t = g.tensor(name);
         const size_t c = size_t(t->shape.dims[1]);

@@ -184,6 +184,17 @@ private slots:
         QVERIFY(err.contains("'upsample' (resize:") && err.contains("'deconv' (convtranspose:"));
     }
 
+    void xnnpackTakesOnlyChannelWindowsAsCopies() {
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.agent = testAgent();
+        auto reports = measureModels({fixture("small/slice_channels.onnx"), fixture("small/slice_batch.onnx")},
+                                     *findBuiltinDevice("xnnpack-t1"), o);
+        QVERIFY2(reports[0].ok, reports[0].error.c_str());  // Slice(start -4, axis 1): channels 4..7
+        QVERIFY(!reports[1].ok);                             // Slice without axes cuts the batch
+        QVERIFY2(reports[1].error.find("'slice_batch' (split:") != std::string::npos, reports[1].error.c_str());
+    }
+
     void realExportedNetworksRun() {
         MeasureModelsOptions o;
         o.protocol = quick();

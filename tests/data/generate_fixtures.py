@@ -271,7 +271,25 @@ def single_conv(channels, name):
                     [weight("w", [channels, channels, 3, 3])], 13, name)
 
 
+def slice_models():
+    """Slices of activations: without axes ONNX slices from axis 0 (the batch), which is not a
+    channel window; a negative start on axis 1 is one (channels 4..7 of 8)."""
+    batch = model_of([helper.make_node("Slice", ["x", "s0", "e1"], ["y0"], name="slice_batch"),
+                      helper.make_node("Relu", ["y0"], ["y"], name="relu")],
+                     [vi("x", [2, 8, 4, 4])], [vi("y", [1, 8, 4, 4])], [const_i64("s0", [0]), const_i64("e1", [1])],
+                     13, "slice_batch")
+    channels = model_of([helper.make_node("Conv", ["x", "w"], ["c"], name="conv", kernel_shape=[1, 1]),
+                         helper.make_node("Slice", ["c", "sm4", "e8", "ax1"], ["half"], name="slice_channels"),
+                         helper.make_node("Relu", ["half"], ["y"], name="relu")],
+                        [vi("x", [1, 8, 4, 4])], [vi("y", [1, 4, 4, 4])],
+                        [weight("w", [8, 8, 1, 1]), const_i64("sm4", [-4]), const_i64("e8", [8]), const_i64("ax1", [1])],
+                        13, "slice_channels")
+    return batch, channels
+
+
 def write_small():
+    for m, name in zip(slice_models(), ("slice_batch", "slice_channels")):
+        save(m, os.path.join(OUT, "small", name + ".onnx"))
     save(single_conv(64, "conv_64"), os.path.join(OUT, "small", "conv_64.onnx"))
     save(single_conv(128, "conv_128"), os.path.join(OUT, "small", "conv_128.onnx"))
     save(small_slice_negative_step(), os.path.join(OUT, "small", "slice_negative_step.onnx"))
