@@ -116,6 +116,8 @@ std::string encodeResult(const MeasureResponse& r) {
                  {"machine", machineJson(r.machine)}, {"results", results}});
 }
 
+std::string encodeMeasureOptions(const MeasureOptions& options) { return optionsJson(options).dump(); }
+
 std::string encodeError(const std::string& message) {
     return line({{"protocol", kAgentProtocolVersion}, {"type", "error"}, {"message", message}});
 }

@@ -44,6 +44,8 @@ std::string encodeMeasureHeader(const MeasureRequest& request);  // the model by
 std::string encodeProgress(int done, int total);
 std::string encodeResult(const MeasureResponse& response);
 std::string encodeError(const std::string& message);
+// The protocol options as the JSON object the agent protocol sends (also stored with measurements).
+std::string encodeMeasureOptions(const MeasureOptions& options);
 
 // A parsed header line. For "measure", models[i].bytes are empty until the caller reads
 // modelSizes[i] bytes per model after the line.

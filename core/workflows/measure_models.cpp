@@ -175,12 +175,6 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     }
 }
 
-std::string protocolJson(const MeasureOptions& o) {
-    return nlohmann::json{{"warmup_runs", o.warmupRuns}, {"warmup_min_ms", o.warmupMinMs}, {"rounds", o.rounds},
-                          {"runs_per_round", o.runsPerRound}, {"instances", o.instances}, {"max_spread", o.maxSpread},
-                          {"max_extra_instances", o.maxExtraInstances}}.dump();
-}
-
 void fromStored(ModelReport& r, const StoredMeasurement& m) {
     r.ok = true;
     r.fromStore = true;
@@ -202,7 +196,7 @@ Status save(MeasurementStore& store, const ModelReport& r, const Device& device,
     m.stats = r.stats;
     m.runtimeVersion = r.runtimeVersion;
     m.machine = r.machine;
-    m.protocolJson = protocolJson(protocol);
+    m.protocolJson = encodeMeasureOptions(protocol);
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
     m.layersJson = layers.dump();
