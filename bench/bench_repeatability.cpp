@@ -51,6 +51,7 @@ int main(int argc, char** argv) {
         one.protocol.instances = 1;
         one.protocol.maxExtraInstances = 0;
         std::vector<std::vector<std::vector<std::vector<double>>>> rounds(2, std::vector<std::vector<std::vector<double>>>(models.size()));
+        auto refRounds = rounds;
         auto runOne = [&](int c, const std::vector<size_t>& which) {
             std::vector<std::string> subset;
             for (size_t m : which) subset.push_back(models[m]);
@@ -58,7 +59,9 @@ int main(int argc, char** argv) {
             for (size_t j = 0; j < which.size(); ++j) {
                 const size_t m = which[j];
                 if (campaigns[c][m].path.empty() || !reports[j].ok) campaigns[c][m] = reports[j];
-                if (reports[j].ok) rounds[c][m].insert(rounds[c][m].end(), reports[j].roundMedians.begin(), reports[j].roundMedians.end());
+                if (!reports[j].ok) continue;
+                rounds[c][m].insert(rounds[c][m].end(), reports[j].roundMedians.begin(), reports[j].roundMedians.end());
+                refRounds[c][m].insert(refRounds[c][m].end(), reports[j].referenceRounds.begin(), reports[j].referenceRounds.end());
             }
         };
         std::vector<size_t> all(models.size());
@@ -83,29 +86,52 @@ int main(int argc, char** argv) {
             }
         for (int c = 0; c < 2; ++c)
             for (size_t m = 0; m < models.size(); ++m)
-                if (campaigns[c][m].ok) campaigns[c][m].stats = km::summarizeRounds(rounds[c][m], runsPerRound);
+                if (campaigns[c][m].ok) {
+                    campaigns[c][m].stats = km::summarizeRounds(rounds[c][m], runsPerRound);
+                    campaigns[c][m].reference = km::ratioToReference(rounds[c][m], refRounds[c][m]);
+                }
     }
-    std::vector<double> diffs;
-    std::cout << fmt::format("{:<48} {:>10} {:>10} {:>8} {:>7} {:>7}\n", "model", "run1_ms", "run2_ms", "diff_%", "cv1", "cv2");
+    // Raw medians, and ratios to the reference workload (what normalized_ms is made of: both
+    // campaigns scaled by one baseline, so their relative difference is the ratios').
+    std::vector<double> rawDiffs, refDiffs, refSpreads;
+    std::cout << fmt::format("{:<44} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}\n", "model", "run1_ms", "run2_ms", "diff_%",
+                             "ratio1", "ratio2", "rdiff_%", "cv1", "cv2");
     for (size_t i = 0; i < models.size(); ++i) {
         const auto& a = campaigns[0][i];
         const auto& b = campaigns[1][i];
         if (!a.ok || !b.ok) {
-            std::cout << fmt::format("{:<48} failed: {}\n", models[i], a.ok ? b.error : a.error);
+            std::cout << fmt::format("{:<44} failed: {}\n", models[i], a.ok ? b.error : a.error);
             continue;
         }
         const double d = 100.0 * (b.stats.medianMs - a.stats.medianMs) / a.stats.medianMs;
-        diffs.push_back(std::fabs(d));
-        std::cout << fmt::format("{:<48} {:>10.3f} {:>10.3f} {:>+8.2f} {:>7.3f} {:>7.3f}\n", models[i], a.stats.medianMs,
-                                 b.stats.medianMs, d, a.stats.cv, b.stats.cv);
+        rawDiffs.push_back(std::fabs(d));
+        std::string ratioText = fmt::format("{:>8} {:>8} {:>8}", "-", "-", "-");
+        if (a.reference.median > 0 && b.reference.median > 0) {
+            const double rd = 100.0 * (b.reference.median - a.reference.median) / a.reference.median;
+            refDiffs.push_back(std::fabs(rd));
+            refSpreads.push_back(std::max(a.reference.referenceSpread, b.reference.referenceSpread));
+            ratioText = fmt::format("{:>8.4f} {:>8.4f} {:>+8.2f}", a.reference.median, b.reference.median, rd);
+        }
+        std::cout << fmt::format("{:<44} {:>9.3f} {:>9.3f} {:>+8.2f} {} {:>6.3f} {:>6.3f}\n", models[i], a.stats.medianMs,
+                                 b.stats.medianMs, d, ratioText, a.stats.cv, b.stats.cv);
     }
-    if (diffs.empty()) return 1;
-    std::sort(diffs.begin(), diffs.end());
-    auto share = [&](double bound) {
-        return 100.0 * double(std::count_if(diffs.begin(), diffs.end(), [&](double d) { return d <= bound; })) / double(diffs.size());
+    if (rawDiffs.empty()) return 1;
+    auto summary = [&](const char* what, std::vector<double> diffs) {
+        if (diffs.empty()) return;
+        std::sort(diffs.begin(), diffs.end());
+        auto share = [&](double bound) {
+            return 100.0 * double(std::count_if(diffs.begin(), diffs.end(), [&](double x) { return x <= bound; })) / double(diffs.size());
+        };
+        std::cout << fmt::format("{:<22} {} models on {} ({}, {} mode): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, "
+                                 "3%: {:.0f}%, 5%: {:.0f}%, 10%: {:.0f}%\n", what, diffs.size(), device->id,
+                                 campaigns[0][0].machine.cpuModel, mode, diffs[diffs.size() / 2], diffs.back(), share(1),
+                                 share(3), share(5), share(10));
     };
-    std::cout << fmt::format("\n{} models on {} ({}, {} mode): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, "
-                             "3%: {:.0f}%, 5%: {:.0f}%, 10%: {:.0f}%\n", diffs.size(), device->id, campaigns[0][0].machine.cpuModel, mode,
-                             diffs[diffs.size() / 2], diffs.back(), share(1), share(3), share(5), share(10));
+    std::cout << "\n";
+    summary("raw median_ms:", rawDiffs);
+    summary("ratio to reference:", refDiffs);
+    if (!refSpreads.empty())
+        std::cout << fmt::format("machine speed (reference rounds, (p90-p10)/median, worst per model): max {:.1f}%\n",
+                                 100 * *std::max_element(refSpreads.begin(), refSpreads.end()));
     return 0;
 }

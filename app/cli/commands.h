@@ -42,6 +42,7 @@ struct MeasureArgs {
     bool noDb = false;             // measure without reading or writing a database
     bool remeasure = false;        // measure again models the database already has
     int batchSize = 5;             // models interleaved per agent request
+    bool noReference = false;      // skip the reference workload (no ratio, no normalized_ms)
 };
 int runMeasure(const MeasureArgs& args);
 

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
     cmdMeasure->add_option("--memory-limit-mb", measure.memoryLimitMb, "address-space limit of the agent");
     cmdMeasure->add_option("--db", measure.db, "SQLite database for measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdMeasure->add_flag("--no-db", measure.noDb, "neither reuse nor save measurements");
+    cmdMeasure->add_flag("--no-reference", measure.noReference, "do not measure the reference workload (no normalized_ms)");
     cmdMeasure->add_flag("--remeasure", measure.remeasure, "measure again models the database already has for the device");
     cmdMeasure->add_option("--batch-size", measure.batchSize, "models interleaved per agent run; results are saved after each")
         ->capture_default_str()->check(CLI::Range(1, 1000));

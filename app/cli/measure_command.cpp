@@ -8,6 +8,7 @@
 
 #include "cli/commands.h"
 #include "workflows/measure_models.h"
+#include "workflows/reference_workload.h"
 
 namespace km::cli {
 namespace {
@@ -29,6 +30,16 @@ Json statsJson(const LatencyStats& s) {
     return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms}, {"p90_ms", s.p90Ms}, {"min_round_ms", s.minRoundMs},
             {"cv", s.cv}, {"runs", s.runs}, {"rounds", s.rounds}, {"instances", s.instances}};
 }
+
+Json referenceJson(const ModelReport& r) {
+    if (r.reference.median <= 0) return nullptr;
+    return {{"id", kReferenceWorkloadId}, {"ratio", r.reference.median}, {"ratio_p10", r.reference.p10},
+            {"ratio_p90", r.reference.p90}, {"reference_ms", r.reference.referenceMs},
+            {"reference_spread", r.reference.referenceSpread}, {"baseline_ms", r.referenceBaselineMs}};
+}
+
+// A campaign during which the reference moved this much (p90 - p10 over median) gets a warning.
+constexpr double kMachineMovedSpread = 0.15;
 
 }  // namespace
 
@@ -92,6 +103,8 @@ int runMeasure(const MeasureArgs& args) {
     options.agent.memoryLimitMb = args.memoryLimitMb;
     options.batchSize = args.batchSize;
     options.remeasure = args.remeasure;
+    // The test runtime runs text commands, not ONNX: it cannot run the reference network.
+    options.reference = !args.noReference && device->runtime != "test";
     std::unique_ptr<MeasurementStore> store;
     if (!args.noDb) {
         auto opened = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
@@ -107,12 +120,21 @@ int runMeasure(const MeasureArgs& args) {
 
     int failures = 0;
     bool internal = false;
-    for (const auto& r : reports)
+    double worstSpread = 0;
+    for (const auto& r : reports) {
         if (!r.ok) {
             ++failures;
             std::cerr << "kernelmeter-cli: " << r.error << "\n";
             internal = internal || r.error.find("the agent") != std::string::npos;
+        } else if (!r.fromStore) {
+            if (!r.referenceError.empty()) std::cerr << "kernelmeter-cli: warning: " << r.path << ": " << r.referenceError << "\n";
+            worstSpread = std::max(worstSpread, r.reference.referenceSpread);
         }
+    }
+    if (worstSpread > kMachineMovedSpread)
+        std::cerr << fmt::format("kernelmeter-cli: warning: the machine's speed moved during this measurement (the reference "
+                                 "workload's rounds spread {:.0f}%); normalized_ms corrects for it, median_ms does not.\n",
+                                 worstSpread * 100);
     if (args.json) {
         Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
         for (const auto& r : reports) {
@@ -120,6 +142,8 @@ int runMeasure(const MeasureArgs& args) {
             if (!r.ok) m["error"] = r.error;
             else {
                 m["stats"] = statsJson(r.stats);
+                m["normalized_ms"] = r.normalizedMs > 0 ? Json(r.normalizedMs) : Json(nullptr);
+                m["reference"] = referenceJson(r);
                 m["runtime_version"] = r.runtimeVersion;
                 m["machine"] = {{"cpu_model", r.machine.cpuModel}, {"logical_cores", r.machine.logicalCores}, {"kernel", r.machine.kernel}};
                 Json layers = Json::array();
@@ -131,13 +155,14 @@ int runMeasure(const MeasureArgs& args) {
         }
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}  {}\n", "model", "median_ms", "p10_ms",
-                                 "p90_ms", "cv", "runs", "instances", "source");
+        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}  {:>9}  {}\n", "model", "median_ms", "p10_ms",
+                                 "p90_ms", "cv", "runs", "instances", "norm_ms", "source");
         for (const auto& r : reports) {
             if (!r.ok) { std::cout << fmt::format("{:<40}  failed\n", r.path); continue; }
-            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}  {}\n", r.path, r.stats.medianMs,
-                                     r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs, r.stats.instances,
-                                     r.fromStore ? "database" : "measured");
+            const std::string norm = r.normalizedMs > 0 ? fmt::format("{:.3f}", r.normalizedMs) : "-";
+            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}  {:>9}  {}\n", r.path,
+                                     r.stats.medianMs, r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs,
+                                     r.stats.instances, norm, r.fromStore ? "database" : "measured");
             if (args.layers) {
                 for (const auto& l : r.layers) std::cout << fmt::format("    {:<60} {:>9.3f} ms\n", l.node, l.ms);
                 for (const auto& g : r.fusionGroups) {

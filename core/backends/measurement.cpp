@@ -120,6 +120,31 @@ LatencyStats summarizeRounds(const std::vector<std::vector<double>>& perInstance
     return s;
 }
 
+ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model,
+                                const std::vector<std::vector<double>>& reference) {
+    ReferenceRatio r;
+    std::vector<double> all, refRounds, instanceMedians;
+    for (size_t i = 0; i < std::min(model.size(), reference.size()); ++i) {
+        std::vector<double> ratios;
+        for (size_t k = 0; k < std::min(model[i].size(), reference[i].size()); ++k) {
+            if (reference[i][k] <= 0) continue;
+            ratios.push_back(model[i][k] / reference[i][k]);
+            refRounds.push_back(reference[i][k]);
+        }
+        if (ratios.empty()) continue;
+        instanceMedians.push_back(median(ratios));
+        all.insert(all.end(), ratios.begin(), ratios.end());
+    }
+    if (all.empty()) return r;
+    r.median = median(instanceMedians);
+    r.p10 = quantile(all, 0.1);
+    r.p90 = quantile(all, 0.9);
+    r.referenceMs = median(refRounds);
+    r.referenceSpread = r.referenceMs > 0 ? (quantile(refRounds, 0.9) - quantile(refRounds, 0.1)) / r.referenceMs : 0;
+    r.pairs = static_cast<int>(all.size());
+    return r;
+}
+
 std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device,
                                                  const std::vector<ModelInput>& models, const MeasureOptions& o,
                                                  const std::function<void(int, int)>& progress,

@@ -55,6 +55,22 @@ double quantile(std::vector<double> values, double q);
 // Summary of round medians grouped per instance.
 LatencyStats summarizeRounds(const std::vector<std::vector<double>>& roundMediansPerInstance, int runsPerRound);
 
+// A model's time as a multiple of the reference workload measured in the same rounds of the same
+// processes. The machine's speed phases (shared/DOMAIN.md section 4) slow both alike, so the
+// ratio repeats across campaigns where raw milliseconds do not (docs/measurement.md).
+struct ReferenceRatio {
+    double median = 0;           // median over instances of each instance's median per-round ratio; 0 = none
+    double p10 = 0, p90 = 0;     // quantiles of all per-round ratios
+    double referenceMs = 0;      // median of the reference's round medians in those rounds
+    double referenceSpread = 0;  // (p90 - p10) / median of those reference rounds: how much the machine moved
+    int pairs = 0;               // rounds where both were measured
+};
+
+// Pairs round r of instance i of `model` with round r of instance i of `reference` (rounds beyond
+// the shorter list are dropped).
+ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& modelRoundsPerInstance,
+                                const std::vector<std::vector<double>>& referenceRoundsPerInstance);
+
 // Runs the protocol for all models on one runtime. Milliseconds come from `clockMs` (steady clock
 // by default; tests pass a fake). `progress(done, total)` is called after each round.
 std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device,

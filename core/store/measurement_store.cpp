@@ -23,6 +23,17 @@ const std::vector<const char*> kMigrations = {
            kernel TEXT NOT NULL, hostname TEXT NOT NULL, protocol_json TEXT NOT NULL, layers_json TEXT NOT NULL,
            fusion_groups_json TEXT NOT NULL, taken_at_utc TEXT NOT NULL);
        CREATE INDEX measurements_by_model ON measurements(device_id, model_hash);)",
+    // 2: the reference workload (docs/measurement.md): each measurement's ratio to it, and one
+    // baseline per device, machine and reference, fixed when first taken.
+    R"(ALTER TABLE measurements ADD COLUMN reference_id TEXT NOT NULL DEFAULT '';
+       ALTER TABLE measurements ADD COLUMN ref_ratio REAL NOT NULL DEFAULT 0;
+       ALTER TABLE measurements ADD COLUMN ref_ratio_p10 REAL NOT NULL DEFAULT 0;
+       ALTER TABLE measurements ADD COLUMN ref_ratio_p90 REAL NOT NULL DEFAULT 0;
+       ALTER TABLE measurements ADD COLUMN reference_ms REAL NOT NULL DEFAULT 0;
+       ALTER TABLE measurements ADD COLUMN reference_spread REAL NOT NULL DEFAULT 0;
+       CREATE TABLE reference_baselines(
+           device_id TEXT NOT NULL, machine_key TEXT NOT NULL, reference_id TEXT NOT NULL, baseline_ms REAL NOT NULL,
+           taken_at_utc TEXT NOT NULL, PRIMARY KEY(device_id, machine_key, reference_id));)",
 };
 
 std::string utcNow() {
@@ -59,7 +70,8 @@ private:
 
 constexpr const char* kColumns =
     "id, model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, runs, rounds, instances, "
-    "runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, layers_json, fusion_groups_json, taken_at_utc";
+    "runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, layers_json, fusion_groups_json, taken_at_utc, "
+    "reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, reference_ms, reference_spread";
 
 StoredMeasurement readRow(const Stmt& s) {
     StoredMeasurement m;
@@ -84,6 +96,12 @@ StoredMeasurement readRow(const Stmt& s) {
     m.layersJson = s.text(18);
     m.fusionGroupsJson = s.text(19);
     m.takenAtUtc = s.text(20);
+    m.referenceId = s.text(21);
+    m.reference.median = s.real(22);
+    m.reference.p10 = s.real(23);
+    m.reference.p90 = s.real(24);
+    m.reference.referenceMs = s.real(25);
+    m.reference.referenceSpread = s.real(26);
     return m;
 }
 
@@ -159,13 +177,16 @@ Status MeasurementStore::add(StoredMeasurement& m) {
     if (m.takenAtUtc.empty()) m.takenAtUtc = utcNow();
     Stmt s(m_db, "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
                  "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
-                 "layers_json, fusion_groups_json, taken_at_utc) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 "layers_json, fusion_groups_json, taken_at_utc, reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, "
+                 "reference_ms, reference_spread) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a measurement insert");
     s.bind(1, m.modelHash).bind(2, m.modelPath).bind(3, m.deviceId).bind(4, m.stats.medianMs).bind(5, m.stats.p10Ms)
         .bind(6, m.stats.p90Ms).bind(7, m.stats.minRoundMs).bind(8, m.stats.cv).bind(9, m.stats.runs)
         .bind(10, m.stats.rounds).bind(11, m.stats.instances).bind(12, m.runtimeVersion).bind(13, m.machine.cpuModel)
         .bind(14, m.machine.logicalCores).bind(15, m.machine.kernel).bind(16, m.machine.hostname).bind(17, m.protocolJson)
-        .bind(18, m.layersJson).bind(19, m.fusionGroupsJson).bind(20, m.takenAtUtc);
+        .bind(18, m.layersJson).bind(19, m.fusionGroupsJson).bind(20, m.takenAtUtc).bind(21, m.referenceId)
+        .bind(22, m.reference.median).bind(23, m.reference.p10).bind(24, m.reference.p90)
+        .bind(25, m.reference.referenceMs).bind(26, m.reference.referenceSpread);
     if (s.step() != SQLITE_DONE) return sqlError("cannot store the measurement of " + m.modelPath);
     m.id = sqlite3_last_insert_rowid(m_db);
     return Ok{};
@@ -192,6 +213,22 @@ Result<std::vector<StoredMeasurement>> MeasurementStore::forDevice(const std::st
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(readRow(s));
     if (rc != SQLITE_DONE) return sqlError("cannot read measurements");
     return out;
+}
+
+Result<double> MeasurementStore::referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
+                                                     const std::string& referenceId, double proposedMs) {
+    {
+        Stmt ins(m_db, "INSERT OR IGNORE INTO reference_baselines(device_id, machine_key, reference_id, baseline_ms, "
+                       "taken_at_utc) VALUES(?,?,?,?,?)");
+        if (!ins.ok()) return sqlError("cannot prepare a reference baseline insert");
+        ins.bind(1, deviceId).bind(2, machineKey).bind(3, referenceId).bind(4, proposedMs).bind(5, utcNow());
+        if (ins.step() != SQLITE_DONE) return sqlError("cannot store the reference baseline of " + deviceId);
+    }
+    Stmt s(m_db, "SELECT baseline_ms FROM reference_baselines WHERE device_id=? AND machine_key=? AND reference_id=?");
+    if (!s.ok()) return sqlError("cannot prepare a reference baseline query");
+    s.bind(1, deviceId).bind(2, machineKey).bind(3, referenceId);
+    if (s.step() != SQLITE_ROW) return sqlError("cannot read the reference baseline of " + deviceId);
+    return s.real(0);
 }
 
 Result<int64_t> MeasurementStore::count() {

@@ -30,12 +30,14 @@ struct StoredMeasurement {
     std::string layersJson;         // [{"node": ..., "ms": ...}]
     std::string fusionGroupsJson;   // [[node, ...], ...]
     std::string takenAtUtc;         // ISO 8601
+    std::string referenceId;        // the reference workload's id; empty: measured without it
+    ReferenceRatio reference;       // ratio to it (pairs not stored)
 };
 
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 1;
+    static constexpr int kSchemaVersion = 2;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
     ~MeasurementStore();
@@ -47,6 +49,11 @@ public:
     Result<std::optional<StoredMeasurement>> latest(const std::string& modelHash, const std::string& deviceId);
     Result<std::vector<StoredMeasurement>> forDevice(const std::string& deviceId);
     Result<int64_t> count();
+    // The reference workload's baseline (ms) for a device on a machine: the stored one, or, the
+    // first time, `proposedMs`, stored and returned. Fixed once taken, so that normalised times of
+    // all campaigns share one unit (docs/measurement.md).
+    Result<double> referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
+                                       const std::string& referenceId, double proposedMs);
     int schemaVersion() const { return m_version; }
 
 private:

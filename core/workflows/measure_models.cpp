@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <functional>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
 #include "onnx/runtime_export.h"
+#include "workflows/reference_workload.h"
 
 namespace km {
 namespace {
@@ -64,11 +66,23 @@ struct Pool {
     bool failed = false;
     std::string error;
     std::vector<std::vector<double>> rounds;               // one entry per process instance
+    std::vector<int> processes;                            // which process each entry came from
     std::map<std::string, std::vector<double>> layerMs;    // per layer, one value per process
     std::vector<std::string> layerOrder;
     std::vector<std::vector<std::string>> fusionGroups;
     MeasureResponse meta;                                  // runtime version and machine
 };
+
+// The reference's rounds from the same processes as `processes` (one entry each; empty where the
+// reference has no rounds from that process).
+std::vector<std::vector<double>> referenceRoundsFor(const std::vector<int>& processes, const Pool& ref) {
+    std::vector<std::vector<double>> out;
+    for (int p : processes) {
+        auto it = std::find(ref.processes.begin(), ref.processes.end(), p);
+        out.push_back(it == ref.processes.end() ? std::vector<double>{} : ref.rounds[size_t(it - ref.processes.begin())]);
+    }
+    return out;
+}
 
 // Measures `which` (indices into paths/reports). Each instance of the protocol is a separate agent
 // process (a process can settle in a slow or fast mode for its whole life, so repeating inside one
@@ -95,16 +109,28 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     }
     if (prepared.empty()) return;
 
+    // The reference workload rides along in every process (the last model of each request).
+    std::optional<ModelInput> reference;
+    std::string referenceError;
+    if (options.reference) {
+        Result<ModelInput> ref = referenceWorkload();
+        if (ref) reference = std::move(ref).value();
+        else referenceError = ref.error().message;
+    }
+    Pool refPool;
+
     MeasureOptions perProcess = options.protocol;
     perProcess.instances = 1;
     perProcess.maxExtraInstances = 0;
     const int plannedProcesses = std::max(options.protocol.instances, 1) + std::max(options.protocol.maxExtraInstances, 0);
     int processesDone = 0;
+    int processCount = 0;  // agent processes started, failed ones included
     std::vector<Pool> pools(prepared.size());
 
     auto runProcess = [&](const std::vector<size_t>& ks) -> Result<MeasureResponse> {
         MeasureRequest req{device, perProcess, {}};
         for (size_t k : ks) req.models.push_back(prepared[k].input);
+        if (reference && !refPool.failed) req.models.push_back(*reference);
         AgentClient agent(options.agent);
         return agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
             if (progress && total > 0)
@@ -114,6 +140,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     std::function<void(const std::vector<size_t>&)> runAndPool = [&](const std::vector<size_t>& ks) {
         if (ks.empty()) return;
         Result<MeasureResponse> r = runProcess(ks);
+        const int process = processCount++;
         if (!r) {
             if (ks.size() == 1) {
                 pools[ks[0]].failed = true;
@@ -123,11 +150,21 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
             for (size_t k : ks) runAndPool({k});
             return;
         }
+        const auto& results = r.value().results;
+        if (results.size() > ks.size()) {
+            const ModelMeasurement& ref = results.back();
+            if (!ref.ok) { refPool.failed = true; referenceError = ref.error; }
+            for (const auto& rounds : ref.roundMedians) {
+                refPool.rounds.push_back(rounds);
+                refPool.processes.push_back(process);
+            }
+        }
         for (size_t j = 0; j < ks.size(); ++j) {
             Pool& pool = pools[ks[j]];
-            const ModelMeasurement& m = r.value().results.at(j);
+            const ModelMeasurement& m = results.at(j);
             if (!m.ok) { pool.failed = true; pool.error = m.error; continue; }
             pool.rounds.insert(pool.rounds.end(), m.roundMedians.begin(), m.roundMedians.end());
+            pool.processes.insert(pool.processes.end(), m.roundMedians.size(), process);
             for (const auto& l : m.layers) {
                 auto& v = pool.layerMs[l.layer];
                 if (v.empty()) pool.layerOrder.push_back(l.layer);
@@ -172,6 +209,11 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         for (const auto& layer : pool.layerOrder) merged.layers.push_back({layer, quantile(pool.layerMs.at(layer), 0.5)});
         merged.fusionGroups = pool.fusionGroups;
         fill(r, prepared[k].graph, merged, pool.meta);
+        r.referenceRounds = referenceRoundsFor(pool.processes, refPool);
+        r.reference = ratioToReference(pool.rounds, r.referenceRounds);
+        r.referenceError = options.reference && r.reference.pairs == 0
+                               ? (referenceError.empty() ? "the reference workload was not measured." : referenceError)
+                               : "";
     }
 }
 
@@ -179,6 +221,7 @@ void fromStored(ModelReport& r, const StoredMeasurement& m) {
     r.ok = true;
     r.fromStore = true;
     r.stats = m.stats;
+    if (m.referenceId == kReferenceWorkloadId) r.reference = m.reference;
     r.runtimeVersion = m.runtimeVersion;
     r.machine = m.machine;
     auto layers = nlohmann::json::parse(m.layersJson, nullptr, false);
@@ -201,7 +244,41 @@ Status save(MeasurementStore& store, const ModelReport& r, const Device& device,
     for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
     m.layersJson = layers.dump();
     m.fusionGroupsJson = nlohmann::json(r.fusionGroups).dump();
+    if (r.reference.median > 0) {
+        m.referenceId = kReferenceWorkloadId;
+        m.reference = r.reference;
+    }
     return store.add(m);
+}
+
+// Baselines are per device, CPU, core count and runtime version: what the reference's speed
+// depends on (not the hostname, which changes with every VM of the same kind).
+std::string machineKey(const ModelReport& r) {
+    return fmt::format("{}|{}|{}", r.machine.cpuModel, r.machine.logicalCores, r.runtimeVersion);
+}
+
+// Fills normalizedMs for reports with a reference ratio. The baseline comes from the store (taken
+// there on first use) or, without a store, from the first report of this call that has one.
+Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& which, const Device& device,
+                 MeasurementStore* store, std::map<std::string, double>& baselines) {
+    for (size_t i : which) {
+        ModelReport& r = reports[i];
+        if (!r.ok || r.reference.median <= 0 || r.reference.referenceMs <= 0) continue;
+        const std::string key = machineKey(r);
+        auto it = baselines.find(key);
+        if (it == baselines.end()) {
+            double ms = r.reference.referenceMs;
+            if (store) {
+                Result<double> stored = store->referenceBaselineMs(device.id, key, kReferenceWorkloadId, ms);
+                if (!stored) return stored.error();
+                ms = stored.value();
+            }
+            it = baselines.emplace(key, ms).first;
+        }
+        r.referenceBaselineMs = it->second;
+        r.normalizedMs = r.reference.median * it->second;
+    }
+    return Ok{};
 }
 
 }  // namespace
@@ -227,6 +304,15 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         }
         todo.push_back(i);
     }
+    std::map<std::string, double> baselines;  // machine key -> reference baseline (ms)
+    auto normalizeOrFail = [&](const std::vector<size_t>& which) {
+        if (Status s = normalize(reports, which, device, options.store, baselines); !s)
+            for (size_t i : which) reports[i].referenceError = s.error().message;
+    };
+    std::vector<size_t> stored;
+    for (size_t i = 0; i < reports.size(); ++i)
+        if (reports[i].fromStore) stored.push_back(i);
+    normalizeOrFail(stored);
     const size_t batch = static_cast<size_t>(std::max(options.batchSize, 1));
     for (size_t start = 0; start < todo.size(); start += batch) {
         if (progress && progress->isCancelled()) break;
@@ -235,6 +321,7 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
             if (progress) progress->report((double(start) + f * double(part.size())) / double(todo.size()), msg);
         });
         measureBatch(paths, part, device, options, reports, &inner);
+        normalizeOrFail(part);
         if (options.store)
             for (size_t i : part)
                 if (reports[i].ok)

@@ -21,6 +21,9 @@ struct MeasureModelsOptions {
     // Models measured together, interleaved, per agent request. Results are stored after each
     // batch, so an interrupted campaign loses at most one batch. Default 5.
     int batchSize = 5;
+    // Measure the reference workload (workflows/reference_workload.h) in every round of every
+    // process and report each model's ratio to it. Default on; off costs one model's time less.
+    bool reference = true;
     MeasurementStore* store = nullptr;  // when set: results are saved as taken, and models already
     bool remeasure = false;             // stored for the device are skipped unless remeasure
 };
@@ -42,6 +45,16 @@ struct ModelReport {
     std::vector<std::vector<std::string>> fusionGroups;  // node names; executing node first
     std::string runtimeVersion;
     MachineInfo machine;
+    // Relative to the reference workload of the same rounds (reference.median == 0 when it was not
+    // measured; referenceError then says why, if it was asked for).
+    ReferenceRatio reference;
+    std::vector<std::vector<double>> referenceRounds;  // the reference's, aligned with roundMedians
+    std::string referenceError;
+    // reference.median x the device's reference baseline (ms): the model's time at the machine speed
+    // the baseline was taken at. 0 when there is no ratio. The baseline is stored per device and
+    // machine on first use; without a store, this campaign's first reference rounds set it.
+    double normalizedMs = 0;
+    double referenceBaselineMs = 0;
 };
 
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or

@@ -41,6 +41,21 @@ MeasureRequest request(std::initializer_list<const char*> commands) {
 
 std::string fixture(const char* rel) { return std::string(KM_FIXTURES_DIR "/") + rel; }
 
+// The reference workload ran in the same processes and rounds as the first two models (conv_64 and
+// conv_128, 4x its MACs): ratios exist, keep the models' order, and one baseline scales them all.
+void checkReference(const std::vector<ModelReport>& reports) {
+    for (size_t i = 0; i < 2; ++i) {
+        const ModelReport& r = reports[i];
+        QVERIFY2(r.referenceError.empty(), r.referenceError.c_str());
+        QCOMPARE(r.referenceRounds.size(), r.roundMedians.size());
+        QCOMPARE(r.reference.pairs, r.stats.rounds);
+        QVERIFY(r.reference.referenceMs > 0 && r.referenceBaselineMs > 0);
+        QCOMPARE(r.normalizedMs, r.reference.median * r.referenceBaselineMs);
+    }
+    QVERIFY(reports[1].reference.median > 2.0 * reports[0].reference.median);
+    QCOMPARE(reports[1].referenceBaselineMs, reports[0].referenceBaselineMs);
+}
+
 }  // namespace
 
 class TestAgent : public QObject {
@@ -151,6 +166,7 @@ private slots:
         for (const auto& r : reports) QVERIFY2(r.ok, r.error.c_str());
         QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
         QCOMPARE(reports[0].runtimeVersion, std::string("4.6.0"));
+        checkReference(reports);
         // OpenCV fuses the conv with its bn and relu6 (zero-time layers grouped with their executor).
         const auto& groups = reports[2].fusionGroups;
         QVERIFY(std::any_of(groups.begin(), groups.end(), [](const auto& g) {
@@ -173,6 +189,7 @@ private slots:
                                      *findBuiltinDevice("xnnpack-t1"), o);
         for (size_t i = 0; i < 7; ++i) QVERIFY2(reports[i].ok, reports[i].error.c_str());
         QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
+        checkReference(reports);
         QVERIFY(reports[4].stats.medianMs > reports[3].stats.medianMs);         // ResNet-18 > MobileNetV3-S
         // ShuffleNet (concat, split, channel shuffle) and DenseNet (concat) run with channel copies
         // between XNNPACK subgraphs; DenseNet's 2.8 GMACs take longer than ShuffleNet's 0.15.

@@ -151,6 +151,34 @@ private slots:
         QVERIFY(!r[2].ok);
         QCOMPARE(r[2].error, std::string("broken at run time"));
     }
+
+    void ratioToReferenceCancelsMachineSpeed() {
+        // Two instances; the machine runs 1.5x slower in the second half of instance 1 and all of
+        // instance 2. The model costs 2.5x the reference throughout: raw medians move, ratios do not.
+        const std::vector<std::vector<double>> ref{{1, 1, 1.5, 1.5}, {1.5, 1.5, 1.5, 1.5}};
+        std::vector<std::vector<double>> model = ref;
+        for (auto& inst : model)
+            for (double& x : inst) x *= 2.5;
+        const ReferenceRatio r = ratioToReference(model, ref);
+        QCOMPARE(r.median, 2.5);
+        QCOMPARE(r.p10, 2.5);
+        QCOMPARE(r.p90, 2.5);
+        QCOMPARE(r.pairs, 8);
+        QCOMPARE(r.referenceMs, 1.5);
+        QCOMPARE(r.referenceSpread, (1.5 - 1.0) / 1.5);
+        QCOMPARE(summarizeRounds(model, 1).p10Ms, 2.5);  // the raw view sees the phases
+        QCOMPARE(summarizeRounds(model, 1).p90Ms, 3.75);
+    }
+
+    void ratioToReferencePairsOnlyMatchingRounds() {
+        // Round r of instance i pairs with round r of instance i; extra rounds, extra instances and
+        // non-positive reference times are dropped; per-instance medians, then their median.
+        const ReferenceRatio r = ratioToReference({{2, 4, 6, 100}, {3, 3}, {9}}, {{1, 1, 1}, {1, 0}});
+        QCOMPARE(r.pairs, 4);                 // 3 from instance 1, 1 from instance 2
+        QCOMPARE(r.median, (4.0 + 3.0) / 2);  // instance medians 4 and 3
+        QCOMPARE(ratioToReference({{1}}, {}).median, 0.0);
+        QCOMPARE(ratioToReference({{1}}, {}).pairs, 0);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMeasurement)

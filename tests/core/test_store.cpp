@@ -59,6 +59,64 @@ private slots:
         QCOMPARE(again.value()->count().value(), int64_t{2});
     }
 
+    void referenceFieldsAndBaselineFixedOnceTaken() {
+        QTemporaryDir dir;
+        auto opened = MeasurementStore::open((dir.path() + "/km.db").toStdString());
+        QVERIFY(opened.ok());
+        auto& store = *opened.value();
+        QCOMPARE(store.referenceBaselineMs("opencv-t1", "cpu|2|4.6.0", "ref-v1", 1.25).value(), 1.25);  // first: taken
+        QCOMPARE(store.referenceBaselineMs("opencv-t1", "cpu|2|4.6.0", "ref-v1", 9.0).value(), 1.25);   // then fixed
+        QCOMPARE(store.referenceBaselineMs("opencv-t1", "cpu|2|4.6.1", "ref-v1", 2.0).value(), 2.0);    // other runtime
+        QCOMPARE(store.referenceBaselineMs("xnnpack-t1", "cpu|2|4.6.0", "ref-v1", 3.0).value(), 3.0);   // other device
+        StoredMeasurement m;
+        m.modelHash = "h";
+        m.deviceId = "opencv-t1";
+        m.referenceId = "ref-v1";
+        m.reference.median = 2.5;
+        m.reference.p10 = 2.4;
+        m.reference.p90 = 2.6;
+        m.reference.referenceMs = 1.3;
+        m.reference.referenceSpread = 0.2;
+        QVERIFY(store.add(m).ok());
+        const auto back = store.latest("h", "opencv-t1").value();
+        QVERIFY(back);
+        QCOMPARE(back->referenceId, std::string("ref-v1"));
+        QCOMPARE(back->reference.median, 2.5);
+        QCOMPARE(back->reference.p10, 2.4);
+        QCOMPARE(back->reference.p90, 2.6);
+        QCOMPARE(back->reference.referenceMs, 1.3);
+        QCOMPARE(back->reference.referenceSpread, 0.2);
+    }
+
+    void version1DatabaseIsMigrated() {
+        // A database as KernelMeter wrote it before the reference workload (schema 1), with one row.
+        QTemporaryDir dir;
+        const QString path = dir.path() + "/v1.db";
+        const QString v1 =
+            "CREATE TABLE devices(id TEXT PRIMARY KEY, display_name TEXT NOT NULL, runtime TEXT NOT NULL, "
+            "threads INTEGER NOT NULL, transport TEXT NOT NULL DEFAULT '');"
+            "CREATE TABLE measurements(id INTEGER PRIMARY KEY, model_hash TEXT NOT NULL, model_path TEXT NOT NULL, "
+            "device_id TEXT NOT NULL, median_ms REAL NOT NULL, p10_ms REAL NOT NULL, p90_ms REAL NOT NULL, "
+            "min_round_ms REAL NOT NULL, cv REAL NOT NULL, runs INTEGER NOT NULL, rounds INTEGER NOT NULL, "
+            "instances INTEGER NOT NULL, runtime_version TEXT NOT NULL, cpu_model TEXT NOT NULL, "
+            "logical_cores INTEGER NOT NULL, kernel TEXT NOT NULL, hostname TEXT NOT NULL, protocol_json TEXT NOT NULL, "
+            "layers_json TEXT NOT NULL, fusion_groups_json TEXT NOT NULL, taken_at_utc TEXT NOT NULL);"
+            "CREATE INDEX measurements_by_model ON measurements(device_id, model_hash);"
+            "INSERT INTO measurements VALUES(1, 'h', 'm.onnx', 'opencv-t1', 4.5, 4.4, 4.7, 4.3, 0.02, 60, 20, 3, "
+            "'4.6.0', 'cpu', 2, 'linux', 'host', '{}', '[]', '[]', '2026-11-22T10:00:00Z');"
+            "PRAGMA user_version=1;";
+        QCOMPARE(QProcess::execute("sqlite3", {path, v1}), 0);
+        auto opened = MeasurementStore::open(path.toStdString());
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        QCOMPARE(opened.value()->schemaVersion(), 2);
+        const auto old = opened.value()->latest("h", "opencv-t1").value();
+        QVERIFY(old);
+        QCOMPARE(old->stats.medianMs, 4.5);
+        QCOMPARE(old->referenceId, std::string());  // measured without the reference: no ratio
+        QCOMPARE(old->reference.median, 0.0);
+        QCOMPARE(opened.value()->referenceBaselineMs("opencv-t1", "k", "r", 1.0).value(), 1.0);
+    }
+
     void newerSchemaIsRefusedAndGarbageReported() {
         QTemporaryDir dir;
         const QString path = dir.path() + "/future.db";

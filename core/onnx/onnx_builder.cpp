@@ -1,0 +1,185 @@
+#include "onnx/onnx_builder.h"
+
+#include <onnx/checker.h>
+#include <onnx/onnx_pb.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <fmt/format.h>
+#include <map>
+
+namespace km {
+
+struct OnnxBuilder::Impl {
+    onnx::ModelProto model;
+    std::map<std::string, std::vector<int64_t>> shapes;  // every tensor made so far
+    uint32_t state = 1;                                   // weight generator (LCG)
+    std::string firstError;                               // misuse, reported by finish()
+
+    onnx::GraphProto* graph() { return model.mutable_graph(); }
+
+    float nextWeight() {
+        state = state * 1664525u + 1013904223u;
+        return (static_cast<float>(state >> 8) / 16777216.0f - 0.5f) * 0.2f;  // in [-0.1, 0.1)
+    }
+
+    std::string initializer(const std::string& name, const std::vector<int64_t>& dims) {
+        auto* t = graph()->add_initializer();
+        t->set_name(name);
+        t->set_data_type(onnx::TensorProto::FLOAT);
+        int64_t count = 1;
+        for (int64_t d : dims) {
+            t->add_dims(d);
+            count *= d;
+        }
+        for (int64_t i = 0; i < count; ++i) t->add_float_data(nextWeight());
+        return name;
+    }
+
+    onnx::NodeProto* node(const std::string& op, const std::string& name, const std::vector<std::string>& inputs) {
+        auto* n = graph()->add_node();
+        n->set_op_type(op);
+        n->set_name(name);
+        for (const auto& in : inputs) n->add_input(in);
+        n->add_output(name);
+        return n;
+    }
+
+    static void intsAttribute(onnx::NodeProto* n, const std::string& name, const std::vector<int64_t>& values) {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INTS);
+        for (int64_t v : values) a->add_ints(v);
+    }
+    static void intAttribute(onnx::NodeProto* n, const std::string& name, int64_t value) {
+        auto* a = n->add_attribute();
+        a->set_name(name);
+        a->set_type(onnx::AttributeProto::INT);
+        a->set_i(value);
+    }
+
+    // Dims of `x`, or an empty vector after recording the misuse.
+    std::vector<int64_t> require(const std::string& x, size_t rank, const std::string& user) {
+        auto it = shapes.find(x);
+        if (it == shapes.end() || it->second.size() != rank) {
+            if (firstError.empty())
+                firstError = fmt::format("node '{}' reads tensor '{}', which is not a rank-{} tensor of this model.", user, x, rank);
+            return {};
+        }
+        return it->second;
+    }
+};
+
+OnnxBuilder::OnnxBuilder(std::string graphName, uint32_t seed, int64_t opset) : m(std::make_unique<Impl>()) {
+    m->state = seed;
+    m->model.set_ir_version(7);
+    m->model.set_producer_name("kernelmeter");
+    auto* op = m->model.add_opset_import();
+    op->set_domain("");
+    op->set_version(opset);
+    m->graph()->set_name(std::move(graphName));
+}
+
+OnnxBuilder::~OnnxBuilder() = default;
+
+std::string OnnxBuilder::input(const std::string& name, const std::vector<int64_t>& shape) {
+    auto* in = m->graph()->add_input();
+    in->set_name(name);
+    auto* tensor = in->mutable_type()->mutable_tensor_type();
+    tensor->set_elem_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : shape) tensor->mutable_shape()->add_dim()->set_dim_value(d);
+    m->shapes[name] = shape;
+    return name;
+}
+
+std::string OnnxBuilder::conv(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride, int64_t groups,
+                              const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    if (groups < 1 || s[1] % groups != 0 || outChannels % groups != 0 || kernel < 1 || stride < 1) {
+        if (m->firstError.empty())
+            m->firstError = fmt::format("node '{}': {} -> {} channels, kernel {}, stride {} and {} groups do not fit.", name,
+                                        s[1], outChannels, kernel, stride, groups);
+        return name;
+    }
+    const int64_t pad = kernel / 2;
+    const std::string w = m->initializer(name + ".weight", {outChannels, s[1] / groups, kernel, kernel});
+    const std::string b = m->initializer(name + ".bias", {outChannels});
+    auto* n = m->node("Conv", name, {x, w, b});
+    Impl::intsAttribute(n, "kernel_shape", {kernel, kernel});
+    Impl::intsAttribute(n, "strides", {stride, stride});
+    Impl::intsAttribute(n, "pads", {pad, pad, pad, pad});
+    Impl::intAttribute(n, "group", groups);
+    auto outDim = [&](int64_t d) { return (d + 2 * pad - kernel) / stride + 1; };
+    m->shapes[name] = {s[0], outChannels, outDim(s[2]), outDim(s[3])};
+    return name;
+}
+
+std::string OnnxBuilder::relu(const std::string& x, const std::string& name) {
+    m->node("Relu", name, {x});
+    m->shapes[name] = m->shapes.count(x) ? m->shapes[x] : std::vector<int64_t>{};
+    return name;
+}
+
+std::string OnnxBuilder::add(const std::string& a, const std::string& b, const std::string& name) {
+    const auto sa = m->require(a, 4, name);
+    const auto sb = m->require(b, 4, name);
+    if (!sa.empty() && sa != sb && m->firstError.empty())
+        m->firstError = fmt::format("node '{}' adds tensors of different shapes ('{}' and '{}').", name, a, b);
+    m->node("Add", name, {a, b});
+    m->shapes[name] = sa;
+    return name;
+}
+
+std::string OnnxBuilder::globalAveragePool(const std::string& x, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    m->node("GlobalAveragePool", name, {x});
+    if (!s.empty()) m->shapes[name] = {s[0], s[1], 1, 1};
+    return name;
+}
+
+std::string OnnxBuilder::flatten(const std::string& x, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    Impl::intAttribute(m->node("Flatten", name, {x}), "axis", 1);
+    if (!s.empty()) m->shapes[name] = {s[0], s[1] * s[2] * s[3]};
+    return name;
+}
+
+std::string OnnxBuilder::gemm(const std::string& x, int64_t outFeatures, const std::string& name) {
+    const auto s = m->require(x, 2, name);
+    if (s.empty()) return name;
+    const std::string w = m->initializer(name + ".weight", {outFeatures, s[1]});
+    const std::string b = m->initializer(name + ".bias", {outFeatures});
+    Impl::intAttribute(m->node("Gemm", name, {x, w, b}), "transB", 1);
+    m->shapes[name] = {s[0], outFeatures};
+    return name;
+}
+
+std::vector<int64_t> OnnxBuilder::shapeOf(const std::string& tensor) const {
+    auto it = m->shapes.find(tensor);
+    return it == m->shapes.end() ? std::vector<int64_t>{} : it->second;
+}
+
+Result<std::string> OnnxBuilder::finish(const std::vector<std::string>& outputs) {
+    const std::string graphName = m->graph()->name();
+    if (!m->firstError.empty()) return internalError(fmt::format("building model '{}': {}", graphName, m->firstError));
+    for (const auto& name : outputs) {
+        if (!m->shapes.count(name)) return internalError(fmt::format("building model '{}': no tensor '{}' to output.", graphName, name));
+        auto* out = m->graph()->add_output();
+        out->set_name(name);
+        auto* tensor = out->mutable_type()->mutable_tensor_type();
+        tensor->set_elem_type(onnx::TensorProto::FLOAT);
+        for (int64_t d : m->shapes[name]) tensor->mutable_shape()->add_dim()->set_dim_value(d);
+    }
+    try {
+        onnx::ShapeInferenceOptions opts(/*check_type=*/true, /*error_mode=*/1, /*data_prop=*/false);
+        onnx::shape_inference::InferShapes(m->model, onnx::OpSchemaRegistry::Instance(), opts);
+        onnx::checker::check_model(m->model);
+    } catch (const std::exception& e) {
+        return internalError(fmt::format("building model '{}': ONNX rejects it: {}", graphName, e.what()));
+    }
+    std::string bytes;
+    if (!m->model.SerializeToString(&bytes)) return internalError(fmt::format("building model '{}': could not serialise it.", graphName));
+    return bytes;
+}
+
+}  // namespace km

@@ -1,0 +1,47 @@
+// Builds small ONNX models in code: the measurement reference workload now, fusion test cases and
+// kernel models later (shared/ARCHITECTURE.md, core/onnx). Weights are seeded pseudo-random
+// values: latency does not depend on them, repeatability does depend on the seed being fixed.
+// Protobuf stays behind the pimpl, so callers see no ONNX header.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace km {
+
+class OnnxBuilder {
+public:
+    // `opset` of the default domain (13 works in every runtime KernelMeter drives).
+    explicit OnnxBuilder(std::string graphName, uint32_t seed = 1, int64_t opset = 13);
+    ~OnnxBuilder();
+    OnnxBuilder(const OnnxBuilder&) = delete;
+    OnnxBuilder& operator=(const OnnxBuilder&) = delete;
+
+    // Every call returns the name of the tensor it produces; `name` names the node (and its
+    // output). Shapes are NCHW float32; convolutions pad to keep H/W (k/2 on each side).
+    std::string input(const std::string& name, const std::vector<int64_t>& shape);
+    std::string conv(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride, int64_t groups,
+                     const std::string& name);
+    std::string relu(const std::string& x, const std::string& name);
+    std::string add(const std::string& a, const std::string& b, const std::string& name);
+    std::string globalAveragePool(const std::string& x, const std::string& name);
+    std::string flatten(const std::string& x, const std::string& name);
+    std::string gemm(const std::string& x, int64_t outFeatures, const std::string& name);
+
+    // Dims of a tensor made so far (empty for an unknown name).
+    std::vector<int64_t> shapeOf(const std::string& tensor) const;
+
+    // Marks `outputs` as the graph outputs, runs ONNX shape inference and the checker, and returns
+    // the serialised model. Any misuse so far (unknown tensor, channel mismatch) is reported here.
+    Result<std::string> finish(const std::vector<std::string>& outputs);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m;
+};
+
+}  // namespace km
