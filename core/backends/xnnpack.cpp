@@ -47,7 +47,8 @@ std::string unsupportedReason(const Graph& g, const Node& n) {
     const Tensor* out = g.firstOutput(n);
     if (!in || !out || !in->shape.known || !out->shape.known) return "unknown shapes";
     if (n.opType == "dwconv" && out->shape.dims[1] % in->shape.dims[1] != 0) return "output channels not a multiple of input channels";
-    if ((n.opType == "reshape" || n.opType == "flatten") && !(in->shape.rank() <= 2 || spatialOne(in)))
+    // A reshape that keeps the shape keeps the NHWC layout too (a copy).
+    if ((n.opType == "reshape" || n.opType == "flatten") && !(in->shape.rank() <= 2 || spatialOne(in) || in->shape == out->shape))
         return "reshaping a spatial tensor needs a transpose in NHWC";
     if (n.opType == "pad" && n.attrs.getString("mode", "constant") != "constant") return "only constant padding";
     if (n.opType == "softmax" && !((in->shape.rank() == 2 && n.attrs.getInt("axis", 1) == 1) ||

@@ -24,13 +24,16 @@ const std::vector<const char*> kMigrations = {
            fusion_groups_json TEXT NOT NULL, taken_at_utc TEXT NOT NULL);
        CREATE INDEX measurements_by_model ON measurements(device_id, model_hash);)",
     // 2: the reference workload (docs/measurement.md): each measurement's ratio to it, and one
-    // baseline per device, machine and reference, fixed when first taken.
+    // baseline per device, machine and reference, fixed when first taken; the round medians of the
+    // model and of the reference (per process), so paired statistics survive a resumed campaign.
     R"(ALTER TABLE measurements ADD COLUMN reference_id TEXT NOT NULL DEFAULT '';
        ALTER TABLE measurements ADD COLUMN ref_ratio REAL NOT NULL DEFAULT 0;
        ALTER TABLE measurements ADD COLUMN ref_ratio_p10 REAL NOT NULL DEFAULT 0;
        ALTER TABLE measurements ADD COLUMN ref_ratio_p90 REAL NOT NULL DEFAULT 0;
        ALTER TABLE measurements ADD COLUMN reference_ms REAL NOT NULL DEFAULT 0;
        ALTER TABLE measurements ADD COLUMN reference_spread REAL NOT NULL DEFAULT 0;
+       ALTER TABLE measurements ADD COLUMN round_medians_json TEXT NOT NULL DEFAULT '[]';
+       ALTER TABLE measurements ADD COLUMN reference_rounds_json TEXT NOT NULL DEFAULT '[]';
        CREATE TABLE reference_baselines(
            device_id TEXT NOT NULL, machine_key TEXT NOT NULL, reference_id TEXT NOT NULL, baseline_ms REAL NOT NULL,
            taken_at_utc TEXT NOT NULL, PRIMARY KEY(device_id, machine_key, reference_id));)",
@@ -71,7 +74,8 @@ private:
 constexpr const char* kColumns =
     "id, model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, runs, rounds, instances, "
     "runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, layers_json, fusion_groups_json, taken_at_utc, "
-    "reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, reference_ms, reference_spread";
+    "reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, reference_ms, reference_spread, round_medians_json, "
+    "reference_rounds_json";
 
 StoredMeasurement readRow(const Stmt& s) {
     StoredMeasurement m;
@@ -102,6 +106,8 @@ StoredMeasurement readRow(const Stmt& s) {
     m.reference.p90 = s.real(24);
     m.reference.referenceMs = s.real(25);
     m.reference.referenceSpread = s.real(26);
+    m.roundMediansJson = s.text(27);
+    m.referenceRoundsJson = s.text(28);
     return m;
 }
 
@@ -178,7 +184,8 @@ Status MeasurementStore::add(StoredMeasurement& m) {
     Stmt s(m_db, "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
                  "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
                  "layers_json, fusion_groups_json, taken_at_utc, reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, "
-                 "reference_ms, reference_spread) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                 "reference_ms, reference_spread, round_medians_json, reference_rounds_json) "
+                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a measurement insert");
     s.bind(1, m.modelHash).bind(2, m.modelPath).bind(3, m.deviceId).bind(4, m.stats.medianMs).bind(5, m.stats.p10Ms)
         .bind(6, m.stats.p90Ms).bind(7, m.stats.minRoundMs).bind(8, m.stats.cv).bind(9, m.stats.runs)
@@ -186,7 +193,8 @@ Status MeasurementStore::add(StoredMeasurement& m) {
         .bind(14, m.machine.logicalCores).bind(15, m.machine.kernel).bind(16, m.machine.hostname).bind(17, m.protocolJson)
         .bind(18, m.layersJson).bind(19, m.fusionGroupsJson).bind(20, m.takenAtUtc).bind(21, m.referenceId)
         .bind(22, m.reference.median).bind(23, m.reference.p10).bind(24, m.reference.p90)
-        .bind(25, m.reference.referenceMs).bind(26, m.reference.referenceSpread);
+        .bind(25, m.reference.referenceMs).bind(26, m.reference.referenceSpread).bind(27, m.roundMediansJson)
+        .bind(28, m.referenceRoundsJson);
     if (s.step() != SQLITE_DONE) return sqlError("cannot store the measurement of " + m.modelPath);
     m.id = sqlite3_last_insert_rowid(m_db);
     return Ok{};

@@ -32,6 +32,8 @@ struct StoredMeasurement {
     std::string takenAtUtc;         // ISO 8601
     std::string referenceId;        // the reference workload's id; empty: measured without it
     ReferenceRatio reference;       // ratio to it (pairs not stored)
+    std::string roundMediansJson = "[]";     // [[ms per round] per process]
+    std::string referenceRoundsJson = "[]";  // the reference's, aligned with roundMediansJson
 };
 
 class MeasurementStore {

@@ -221,7 +221,13 @@ void fromStored(ModelReport& r, const StoredMeasurement& m) {
     r.ok = true;
     r.fromStore = true;
     r.stats = m.stats;
-    if (m.referenceId == kReferenceWorkloadId) r.reference = m.reference;
+    auto rounds = nlohmann::json::parse(m.roundMediansJson, nullptr, false);
+    if (rounds.is_array()) r.roundMedians = rounds.get<std::vector<std::vector<double>>>();
+    if (m.referenceId == kReferenceWorkloadId) {
+        r.reference = m.reference;
+        auto refRounds = nlohmann::json::parse(m.referenceRoundsJson, nullptr, false);
+        if (refRounds.is_array()) r.referenceRounds = refRounds.get<std::vector<std::vector<double>>>();
+    }
     r.runtimeVersion = m.runtimeVersion;
     r.machine = m.machine;
     auto layers = nlohmann::json::parse(m.layersJson, nullptr, false);
@@ -244,9 +250,11 @@ Status save(MeasurementStore& store, const ModelReport& r, const Device& device,
     for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
     m.layersJson = layers.dump();
     m.fusionGroupsJson = nlohmann::json(r.fusionGroups).dump();
+    m.roundMediansJson = nlohmann::json(r.roundMedians).dump();
     if (r.reference.median > 0) {
         m.referenceId = kReferenceWorkloadId;
         m.reference = r.reference;
+        m.referenceRoundsJson = nlohmann::json(r.referenceRounds).dump();
     }
     return store.add(m);
 }

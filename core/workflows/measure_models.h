@@ -40,7 +40,7 @@ struct ModelReport {
     bool ok = false;
     std::string error;
     LatencyStats stats;
-    std::vector<std::vector<double>> roundMedians;       // per process instance, ms (empty from the store)
+    std::vector<std::vector<double>> roundMedians;       // per process instance, ms (also from the store, since schema 2)
     std::vector<NodeTime> layers;                        // runtimes with per-layer profiles only
     std::vector<std::vector<std::string>> fusionGroups;  // node names; executing node first
     std::string runtimeVersion;

@@ -77,6 +77,8 @@ private slots:
         m.reference.p90 = 2.6;
         m.reference.referenceMs = 1.3;
         m.reference.referenceSpread = 0.2;
+        m.roundMediansJson = "[[2.5,2.6]]";
+        m.referenceRoundsJson = "[[1.0,1.04]]";
         QVERIFY(store.add(m).ok());
         const auto back = store.latest("h", "opencv-t1").value();
         QVERIFY(back);
@@ -86,6 +88,8 @@ private slots:
         QCOMPARE(back->reference.p90, 2.6);
         QCOMPARE(back->reference.referenceMs, 1.3);
         QCOMPARE(back->reference.referenceSpread, 0.2);
+        QCOMPARE(back->roundMediansJson, std::string("[[2.5,2.6]]"));
+        QCOMPARE(back->referenceRoundsJson, std::string("[[1.0,1.04]]"));
     }
 
     void version1DatabaseIsMigrated() {
@@ -114,6 +118,7 @@ private slots:
         QCOMPARE(old->stats.medianMs, 4.5);
         QCOMPARE(old->referenceId, std::string());  // measured without the reference: no ratio
         QCOMPARE(old->reference.median, 0.0);
+        QCOMPARE(old->roundMediansJson, std::string("[]"));
         QCOMPARE(opened.value()->referenceBaselineMs("opencv-t1", "k", "r", 1.0).value(), 1.0);
     }
 
