@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "onnx/onnx_loader.h"
 
 namespace km::cli {
 
@@ -46,7 +47,39 @@ struct MeasureArgs {
 };
 int runMeasure(const MeasureArgs& args);
 
+struct DetectRulesArgs {
+    std::string device;
+    double budgetMinutes = 15;     // no new test batch starts after this
+    std::string output;            // rule set file; default: the user's rules folder (rulesPathFor)
+    std::string cacheDir;          // test-case models; default: ~/.cache/kernelmeter/fusion-tests
+    std::vector<std::string> ops;  // restrict to pairs of these canonical ops (default: all testable)
+    std::string db;                // measurement database (resume); default: the user's data directory
+    bool noDb = false;
+    bool quiet = false;
+};
+int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine);
+
+struct RulesArgs {
+    std::string device;
+    std::string rulesFile;  // default: the user's detected rules, else the shipped ones
+    bool json = false;
+};
+int runRules(const RulesArgs& args);
+
+struct KernelsArgs {
+    std::string model;
+    std::string device;
+    std::string rulesFile;
+    std::vector<std::string> inputShapes;
+    bool json = false;
+};
+int runKernels(const KernelsArgs& args);
+
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);
+// LoadOptions from --input-shape values ("1x3x224x224" or "name=1x3x224x224").
+Result<LoadOptions> loadOptionsFrom(const std::vector<std::string>& inputShapes);
+// The agent next to this executable (installed: bin/; build tree: app/agent/), or $KM_AGENT.
+std::string findAgent();
 
 }  // namespace km::cli

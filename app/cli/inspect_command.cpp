@@ -119,19 +119,24 @@ int reportError(const Error& error) {
     return error.code == ErrorCode::Internal ? 1 : 2;
 }
 
-int runInspect(const InspectArgs& args) {
+Result<LoadOptions> loadOptionsFrom(const std::vector<std::string>& inputShapes) {
     LoadOptions options;
-    options.recognisePatterns = !args.noPatterns;
-    for (const auto& spec : args.inputShapes) {
+    for (const auto& spec : inputShapes) {
         const auto eq = spec.find('=');
         const std::string name = eq == std::string::npos ? "" : spec.substr(0, eq);
         const std::string dims = eq == std::string::npos ? spec : spec.substr(eq + 1);
         auto parsed = parseDims(dims);
-        if (!parsed)
-            return reportError(badInput(fmt::format("--input-shape '{}': expected dimensions such as 1x3x224x224.", spec)));
+        if (!parsed) return badInput(fmt::format("--input-shape '{}': expected dimensions such as 1x3x224x224.", spec));
         options.inputShapes[name] = *parsed;
     }
-    Result<Graph> graph = loadModelFile(args.model, options);
+    return options;
+}
+
+int runInspect(const InspectArgs& args) {
+    Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
+    if (!options) return reportError(options.error());
+    options.value().recognisePatterns = !args.noPatterns;
+    Result<Graph> graph = loadModelFile(args.model, options.value());
     if (!graph) return reportError(graph.error());
     const GraphMetrics metrics = computeGraphMetrics(graph.value());
     if (args.json) std::cout << toJson(graph.value(), metrics).dump(1) << "\n";

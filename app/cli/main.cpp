@@ -51,6 +51,32 @@ int main(int argc, char** argv) {
     cmdMeasure->add_option("--batch-size", measure.batchSize, "models interleaved per agent run; results are saved after each")
         ->capture_default_str()->check(CLI::Range(1, 1000));
 
+    km::cli::DetectRulesArgs detect;
+    auto* cmdDetect = app.add_subcommand("detect-rules", "Find a device's operator-fusion rules by timing test models.");
+    cmdDetect->add_option("--device", detect.device, "device id (kernelmeter-cli devices)")->required();
+    cmdDetect->add_option("--budget-minutes", detect.budgetMinutes, "no new test batch starts after this long")
+        ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
+    cmdDetect->add_option("-o,--output", detect.output, "rule set file (default: ~/.local/share/kernelmeter/rules/DEVICE.json)");
+    cmdDetect->add_option("--cache", detect.cacheDir, "folder for the test-case models (default: ~/.cache/kernelmeter/fusion-tests)");
+    cmdDetect->add_option("--ops", detect.ops, "test only pairs of these canonical ops (e.g. --ops conv relu add)");
+    cmdDetect->add_option("--db", detect.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdDetect->add_flag("--no-db", detect.noDb, "do not save or reuse measurements (no resume)");
+    cmdDetect->add_flag("--quiet", detect.quiet, "no progress on stderr");
+
+    km::cli::RulesArgs rules;
+    auto* cmdRules = app.add_subcommand("rules", "Show a device's fusion rules with their evidence.");
+    cmdRules->add_option("--device", rules.device, "device id")->required();
+    cmdRules->add_option("--rules", rules.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdRules->add_flag("--json", rules.json, "print the rule set as JSON");
+
+    km::cli::KernelsArgs kernels;
+    auto* cmdKernels = app.add_subcommand("kernels", "Split a model into the kernels a device executes.");
+    cmdKernels->add_option("model", kernels.model, "ONNX file or nn-Meter IR JSON file")->required();
+    cmdKernels->add_option("--device", kernels.device, "device id")->required();
+    cmdKernels->add_option("--rules", kernels.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdKernels->add_option("--input-shape", kernels.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
+    cmdKernels->add_flag("--json", kernels.json, "print JSON (schema in docs/cli.md)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -61,6 +87,13 @@ int main(int argc, char** argv) {
         if (cmdInspect->parsed()) return km::cli::runInspect(inspect);
         if (cmdDevices->parsed()) return km::cli::runDevices(devicesJson);
         if (cmdMeasure->parsed()) return km::cli::runMeasure(measure);
+        if (cmdDetect->parsed()) {
+            std::string line = "kernelmeter-cli";
+            for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+            return km::cli::runDetectRules(detect, line);
+        }
+        if (cmdRules->parsed()) return km::cli::runRules(rules);
+        if (cmdKernels->parsed()) return km::cli::runKernels(kernels);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

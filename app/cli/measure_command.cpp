@@ -16,16 +16,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// The agent next to this executable (installed: bin/; build tree: app/agent/), or $KM_AGENT.
-std::string findAgent() {
-    if (const char* env = std::getenv("KM_AGENT")) return env;
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    for (const fs::path& candidate : {self / "kernelmeter-agent", self / ".." / "agent" / "kernelmeter-agent"})
-        if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
-    return "kernelmeter-agent";
-}
-
 Json statsJson(const LatencyStats& s) {
     return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms}, {"p90_ms", s.p90Ms}, {"min_round_ms", s.minRoundMs},
             {"cv", s.cv}, {"runs", s.runs}, {"rounds", s.rounds}, {"instances", s.instances}};
@@ -42,6 +32,15 @@ Json referenceJson(const ModelReport& r) {
 constexpr double kMachineMovedSpread = 0.15;
 
 }  // namespace
+
+std::string findAgent() {
+    if (const char* env = std::getenv("KM_AGENT")) return env;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& candidate : {self / "kernelmeter-agent", self / ".." / "agent" / "kernelmeter-agent"})
+        if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
+    return "kernelmeter-agent";
+}
 
 int runDevices(bool json) {
     // Runtime versions and the CPU are known on the device's side: ask the local agent.

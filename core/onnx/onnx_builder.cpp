@@ -121,9 +121,9 @@ std::string OnnxBuilder::relu(const std::string& x, const std::string& name) {
 }
 
 std::string OnnxBuilder::add(const std::string& a, const std::string& b, const std::string& name) {
-    const auto sa = m->require(a, 4, name);
-    const auto sb = m->require(b, 4, name);
-    if (!sa.empty() && sa != sb && m->firstError.empty())
+    const auto sa = shapeOf(a);
+    const auto sb = shapeOf(b);
+    if (sa != sb && m->firstError.empty())
         m->firstError = fmt::format("node '{}' adds tensors of different shapes ('{}' and '{}').", name, a, b);
     m->node("Add", name, {a, b});
     m->shapes[name] = sa;
@@ -152,6 +152,159 @@ std::string OnnxBuilder::gemm(const std::string& x, int64_t outFeatures, const s
     Impl::intAttribute(m->node("Gemm", name, {x, w, b}), "transB", 1);
     m->shapes[name] = {s[0], outFeatures};
     return name;
+}
+
+std::string OnnxBuilder::convTranspose(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride,
+                                       const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    const int64_t pad = (kernel - stride) / 2;
+    const std::string w = m->initializer(name + ".weight", {s[1], outChannels, kernel, kernel});
+    auto* n = m->node("ConvTranspose", name, {x, w});
+    Impl::intsAttribute(n, "kernel_shape", {kernel, kernel});
+    Impl::intsAttribute(n, "strides", {stride, stride});
+    Impl::intsAttribute(n, "pads", {pad, pad, pad, pad});
+    auto outDim = [&](int64_t d) { return (d - 1) * stride - 2 * pad + kernel; };
+    m->shapes[name] = {s[0], outChannels, outDim(s[2]), outDim(s[3])};
+    return name;
+}
+
+std::string OnnxBuilder::batchNorm(const std::string& x, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    std::vector<std::string> inputs{x};
+    for (const char* part : {"scale", "bias", "mean", "var"}) inputs.push_back(m->initializer(name + "." + part, {s[1]}));
+    // A variance must be positive: shift the generated values into [0.9, 1.1).
+    for (auto& v : *m->graph()->mutable_initializer(m->graph()->initializer_size() - 1)->mutable_float_data()) v += 1.0f;
+    m->node("BatchNormalization", name, inputs);
+    m->shapes[name] = s;
+    return name;
+}
+
+std::string OnnxBuilder::clip(const std::string& x, float lo, float hi, const std::string& name) {
+    auto scalar = [&](const std::string& n, float v) {
+        auto* t = m->graph()->add_initializer();
+        t->set_name(n);
+        t->set_data_type(onnx::TensorProto::FLOAT);
+        t->add_float_data(v);
+        return n;
+    };
+    m->node("Clip", name, {x, scalar(name + ".min", lo), scalar(name + ".max", hi)});
+    m->shapes[name] = shapeOf(x);
+    return name;
+}
+
+std::string OnnxBuilder::unary(const std::string& opType, const std::string& x, const std::string& name) {
+    auto* n = m->node(opType, name, {x});
+    if (opType == "Softmax") Impl::intAttribute(n, "axis", 1);
+    m->shapes[name] = shapeOf(x);
+    return name;
+}
+
+std::string OnnxBuilder::mul(const std::string& a, const std::string& b, const std::string& name) {
+    m->node("Mul", name, {a, b});
+    m->shapes[name] = shapeOf(a);
+    return name;
+}
+
+std::string OnnxBuilder::swish(const std::string& x, const std::string& name) {
+    return mul(x, unary("Sigmoid", x, name + "_sigmoid"), name);
+}
+
+std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    const int64_t pad = kernel / 2;
+    auto* n = m->node("MaxPool", name, {x});
+    Impl::intsAttribute(n, "kernel_shape", {kernel, kernel});
+    Impl::intsAttribute(n, "strides", {stride, stride});
+    Impl::intsAttribute(n, "pads", {pad, pad, pad, pad});
+    auto outDim = [&](int64_t d) { return (d + 2 * pad - kernel) / stride + 1; };
+    m->shapes[name] = {s[0], s[1], outDim(s[2]), outDim(s[3])};
+    return name;
+}
+
+std::string OnnxBuilder::avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name) {
+    const std::string out = maxPool(x, kernel, stride, name);
+    if (m->graph()->node_size() > 0 && m->graph()->node(m->graph()->node_size() - 1).name() == name)
+        m->graph()->mutable_node(m->graph()->node_size() - 1)->set_op_type("AveragePool");
+    return out;
+}
+
+std::string OnnxBuilder::concat(const std::vector<std::string>& xs, const std::string& name) {
+    std::vector<int64_t> out;
+    for (const auto& x : xs) {
+        const auto s = m->require(x, 4, name);
+        if (s.empty()) return name;
+        if (out.empty()) out = s;
+        else out[1] += s[1];
+    }
+    Impl::intAttribute(m->node("Concat", name, xs), "axis", 1);
+    m->shapes[name] = out;
+    return name;
+}
+
+std::vector<std::string> OnnxBuilder::split(const std::string& x, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    const std::vector<std::string> outs{name + "_0", name + "_1"};
+    if (s.empty()) return outs;
+    if (s[1] % 2 != 0 && m->firstError.empty()) m->firstError = fmt::format("node '{}' splits an odd channel count.", name);
+    auto* n = m->graph()->add_node();
+    n->set_op_type("Split");
+    n->set_name(name);
+    n->add_input(x);
+    n->add_input(m->initializer(name + ".split", {2}));
+    for (const auto& o : outs) n->add_output(o);
+    // Split sizes are int64: rewrite the generated float initializer.
+    auto* sizes = m->graph()->mutable_initializer(m->graph()->initializer_size() - 1);
+    sizes->clear_float_data();
+    sizes->set_data_type(onnx::TensorProto::INT64);
+    sizes->add_int64_data(s[1] / 2);
+    sizes->add_int64_data(s[1] / 2);
+    Impl::intAttribute(n, "axis", 1);
+    for (const auto& o : outs) m->shapes[o] = {s[0], s[1] / 2, s[2], s[3]};
+    return outs;
+}
+
+std::string OnnxBuilder::reshape(const std::string& x, const std::vector<int64_t>& shape, const std::string& name) {
+    auto* t = m->graph()->add_initializer();
+    t->set_name(name + ".shape");
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(int64_t(shape.size()));
+    for (int64_t d : shape) t->add_int64_data(d);
+    m->node("Reshape", name, {x, t->name()});
+    m->shapes[name] = shape;
+    return name;
+}
+
+std::string OnnxBuilder::transpose(const std::string& x, const std::vector<int64_t>& perm, const std::string& name) {
+    const auto s = shapeOf(x);
+    Impl::intsAttribute(m->node("Transpose", name, {x}), "perm", perm);
+    std::vector<int64_t> out;
+    for (int64_t p : perm) out.push_back(p >= 0 && size_t(p) < s.size() ? s[size_t(p)] : 0);
+    m->shapes[name] = out;
+    return name;
+}
+
+std::string OnnxBuilder::pad(const std::string& x, int64_t pixels, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    auto* t = m->graph()->add_initializer();
+    t->set_name(name + ".pads");
+    t->set_data_type(onnx::TensorProto::INT64);
+    t->add_dims(8);
+    for (int64_t v : {int64_t{0}, int64_t{0}, pixels, pixels, int64_t{0}, int64_t{0}, pixels, pixels}) t->add_int64_data(v);
+    m->node("Pad", name, {x, t->name()});
+    m->shapes[name] = {s[0], s[1], s[2] + 2 * pixels, s[3] + 2 * pixels};
+    return name;
+}
+
+std::string OnnxBuilder::channelShuffle(const std::string& x, int64_t groups, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    const std::string a = reshape(x, {s[0], groups, s[1] / groups, s[2], s[3]}, name + "_reshape");
+    const std::string b = transpose(a, {0, 2, 1, 3, 4}, name + "_transpose");
+    return reshape(b, s, name);
 }
 
 std::vector<int64_t> OnnxBuilder::shapeOf(const std::string& tensor) const {

@@ -31,6 +31,25 @@ public:
     std::string globalAveragePool(const std::string& x, const std::string& name);
     std::string flatten(const std::string& x, const std::string& name);
     std::string gemm(const std::string& x, int64_t outFeatures, const std::string& name);
+    std::string convTranspose(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride,
+                              const std::string& name);  // output = input x stride (pads (k - s) / 2)
+    std::string batchNorm(const std::string& x, const std::string& name);
+    std::string clip(const std::string& x, float lo, float hi, const std::string& name);  // relu6: 0, 6
+    // One-input ops without parameters: Sigmoid, HardSwish (opset >= 14), HardSigmoid, Softmax
+    // (over axis 1), Relu, Identity-like ops. Shape is kept.
+    std::string unary(const std::string& opType, const std::string& x, const std::string& name);
+    std::string mul(const std::string& a, const std::string& b, const std::string& name);
+    std::string swish(const std::string& x, const std::string& name);  // x * sigmoid(x): two nodes
+    std::string maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name);
+    std::string avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name);
+    std::string concat(const std::vector<std::string>& xs, const std::string& name);  // along channels
+    // Splits channels in two equal halves: returns both outputs ("<name>_0", "<name>_1").
+    std::vector<std::string> split(const std::string& x, const std::string& name);
+    std::string reshape(const std::string& x, const std::vector<int64_t>& shape, const std::string& name);
+    std::string transpose(const std::string& x, const std::vector<int64_t>& perm, const std::string& name);
+    std::string pad(const std::string& x, int64_t pixels, const std::string& name);  // zero, H and W both sides
+    // reshape (N, g, C/g, H, W) -> transpose (0, 2, 1, 3, 4) -> reshape back: three nodes.
+    std::string channelShuffle(const std::string& x, int64_t groups, const std::string& name);
 
     // Dims of a tensor made so far (empty for an unknown name).
     std::vector<int64_t> shapeOf(const std::string& tensor) const;

@@ -1,0 +1,201 @@
+// `kernelmeter-cli detect-rules`, `rules` and `kernels` (docs/cli.md, docs/fusion.md).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "fusion/partition.h"
+#include "workflows/detect_rules.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+// Rules this user detected: next to the measurement database.
+fs::path userRulesPath(const std::string& deviceId) {
+    return fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json");
+}
+
+// Rules shipped with KernelMeter: $KM_DATA_DIR, the installed share/, or the source tree's datasets/.
+std::optional<fs::path> shippedRulesPath(const std::string& deviceId) {
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("KM_DATA_DIR"); env && *env) roots.emplace_back(env);
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    roots.push_back(self / ".." / "share" / "kernelmeter" / "datasets");
+    roots.emplace_back(KM_SOURCE_DATA_DIR);
+    for (const auto& root : roots)
+        if (fs::exists(root / "rules" / (deviceId + ".json"), ec)) return root / "rules" / (deviceId + ".json");
+    return std::nullopt;
+}
+
+Result<Device> deviceFor(const std::string& id) {
+    if (auto d = findBuiltinDevice(id)) return *d;
+    return badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", id));
+}
+
+// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
+Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
+    std::error_code ec;
+    if (!explicitFile.empty()) used = explicitFile;
+    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId).string();
+    else if (auto shipped = shippedRulesPath(deviceId)) used = shipped->string();
+    else
+        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
+                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
+    return loadRuleSetFile(used);
+}
+
+std::string dims(const std::vector<int64_t>& d) {
+    std::string s;
+    for (int64_t v : d) s += (s.empty() ? "" : "x") + std::to_string(v);
+    return s.empty() ? "?" : s;
+}
+
+// "k3 s2 g32" from the root op's attributes, what distinguishes kernels of one type.
+std::string configText(const KernelConfig& c) {
+    std::string s;
+    const auto k = c.attrs.getInts("kernel"), st = c.attrs.getInts("stride");
+    if (!k.empty()) s += fmt::format("k{}", k[0]);
+    if (!st.empty()) s += fmt::format(" s{}", st[0]);
+    if (const int64_t g = c.attrs.getInt("groups", 1); g != 1) s += fmt::format(" g{}", g);
+    return s.empty() ? "-" : s;
+}
+
+std::string provenance(const RuleSet& r) {
+    return fmt::format("{} {} on {}, detected {}", r.runtime, r.runtimeVersion, r.cpuModel.empty() ? "?" : r.cpuModel,
+                       r.detectedAtUtc.empty() ? "?" : r.detectedAtUtc);
+}
+
+}  // namespace
+
+int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) {
+    Result<Device> found = deviceFor(args.device);
+    if (!found) return reportError(found.error());
+    const Device* device = &found.value();
+    DetectRulesOptions o;
+    o.measure.protocol = detectionProtocol();
+    o.measure.agent.agentPath = findAgent();
+    o.budgetMinutes = args.budgetMinutes;
+    o.command = commandLine;
+    o.cacheDir = args.cacheDir;
+    if (o.cacheDir.empty()) {
+        const char* cache = std::getenv("XDG_CACHE_HOME");
+        const char* home = std::getenv("HOME");
+        const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
+        o.cacheDir = (base / "kernelmeter" / "fusion-tests").string();
+    }
+    if (!args.ops.empty()) {
+        for (const auto& op : args.ops)
+            if (std::find(testableOps().begin(), testableOps().end(), op) == testableOps().end())
+                return reportError(badInput(fmt::format("--ops: '{}' is not an op the detector can test.", op)));
+        o.pairs.clear();
+        for (const auto& [a, b] : defaultPairs())
+            if (std::count(args.ops.begin(), args.ops.end(), a) && std::count(args.ops.begin(), args.ops.end(), b))
+                o.pairs.emplace_back(a, b);
+    }
+    std::unique_ptr<MeasurementStore> store;
+    if (!args.noDb) {
+        auto opened = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+        if (!opened) return reportError(opened.error());
+        store = std::move(opened).value();
+        o.measure.store = store.get();
+    }
+    Progress progress([&](double f, const std::string& msg) {
+        if (!args.quiet) std::cerr << fmt::format("{}{:3.0f}% {}{}", isatty(STDERR_FILENO) ? "\r" : "", f * 100, msg,
+                                                  isatty(STDERR_FILENO) ? "\x1b[K" : "\n") << std::flush;
+    });
+    Result<DetectReport> report = detectFusionRules(*device, o, &progress);
+    if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!report) return reportError(report.error());
+    for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    const fs::path out = args.output.empty() ? userRulesPath(device->id) : fs::path(args.output);
+    std::error_code ec;
+    if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+    std::ofstream file(out, std::ios::trunc);
+    file << ruleSetToJson(report.value().rules);
+    if (!file) return reportError(ioError(fmt::format("{}: cannot write the rule set.", out.string())));
+    int fused = 0, notFused = 0, inconclusive = 0;
+    for (const auto& [key, rule] : report.value().rules.pairs)
+        (rule.verdict == FusionVerdict::Fused ? fused : rule.verdict == FusionVerdict::NotFused ? notFused : inconclusive)++;
+    std::cout << fmt::format("{}: {} pairs tested: {} fused, {} not fused, {} inconclusive; {} test batches measured, {} "
+                             "reused from the database; written to {}\n",
+                             device->id, report.value().rules.pairs.size(), fused, notFused, inconclusive,
+                             report.value().batchesMeasured, report.value().batchesReused, out.string());
+    if (report.value().batchesSkipped > 0)
+        std::cout << fmt::format("incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
+                                 "continues where this one stopped.\n", report.value().batchesSkipped, args.budgetMinutes);
+    return 0;
+}
+
+int runRules(const RulesArgs& args) {
+    std::string used;
+    Result<RuleSet> rules = rulesFor(args.device, args.rulesFile, used);
+    if (!rules) return reportError(rules.error());
+    if (args.json) {
+        std::cout << ruleSetToJson(rules.value());
+        return 0;
+    }
+    const RuleSet& r = rules.value();
+    std::cout << fmt::format("device   {}\nrules    {}\n         {}\n\n", args.device, used, provenance(r));
+    std::cout << fmt::format("{:<15} {:<15} {:<13} {:<8} {:<13} {}\n", "first", "second", "verdict", "source", "timing",
+                             "saving ms [95% interval] per point (runtime says)");
+    for (const auto& [key, rule] : r.pairs) {
+        std::string points;
+        for (const auto& e : rule.evidence)
+            points += fmt::format("  {} {:+.4f} [{:+.4f}, {:+.4f}]{}", e.point, e.savingMs, e.savingLowMs, e.savingHighMs,
+                                  e.runtimeSaysFused ? (*e.runtimeSaysFused ? " (fused)" : " (apart)") : "");
+        std::cout << fmt::format("{:<15} {:<15} {:<13} {:<8} {:<13}{}\n", rule.first, rule.second, verdictName(rule.verdict),
+                                 rule.source, verdictName(rule.timingVerdict), points);
+    }
+    return 0;
+}
+
+int runKernels(const KernelsArgs& args) {
+    Result<Device> found = deviceFor(args.device);
+    if (!found) return reportError(found.error());
+    const Device* device = &found.value();
+    Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
+    if (!options) return reportError(options.error());
+    Result<Graph> graph = loadModelFile(args.model, options.value());
+    if (!graph) return reportError(graph.error());
+    std::string used;
+    Result<RuleSet> rules = rulesFor(device->id, args.rulesFile, used);
+    if (!rules) return reportError(rules.error());
+    const Graph& g = graph.value();
+    const KernelPartition part = partitionGraph(g, rules.value());
+    if (args.json) {
+        Json kernels = Json::array();
+        for (const auto& k : part.kernels) {
+            Json nodes = Json::array();
+            for (size_t i : k.nodes) nodes.push_back(g.nodes()[i].name);
+            Json attrs = Json::object();
+            for (const auto& [key, v] : k.config.attrs.all()) attrs[key] = std::visit([](const auto& x) { return Json(x); }, v);
+            kernels.push_back({{"id", k.id}, {"type", k.type}, {"nodes", nodes}, {"unknown", k.unknown}, {"pattern", k.pattern},
+                               {"input_shapes", k.config.inputShapes}, {"output_shape", k.config.outputShape}, {"attrs", attrs}});
+        }
+        Json out{{"schema", "kernelmeter.kernels/1"}, {"file", args.model}, {"device", device->id}, {"rules", used},
+                 {"kernels", kernels}};
+        std::cout << out.dump(1) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("model    {}\ndevice   {}\nrules    {} ({})\n\n", args.model, device->id, used, provenance(rules.value()));
+    std::cout << fmt::format("{:>4}  {:<28} {:<34} {:<10} {}\n", "#", "type", "input -> output", "config", "nodes");
+    for (const auto& k : part.kernels) {
+        std::string names;
+        for (size_t i : k.nodes) names += (names.empty() ? "" : ", ") + g.nodes()[i].name;
+        const std::string in = k.config.inputShapes.empty() ? "-" : dims(k.config.inputShapes[0]);
+        std::cout << fmt::format("{:>4}  {:<28} {:<34} {:<10} {}{}\n", k.id, k.type, in + " -> " + dims(k.config.outputShape),
+                                 configText(k.config), names, k.unknown ? "  [unknown op: no prediction]" : "");
+    }
+    std::cout << fmt::format("\n{} nodes in {} kernels\n", g.nodes().size(), part.kernels.size());
+    return 0;
+}
+
+}  // namespace km::cli

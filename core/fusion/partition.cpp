@@ -1,0 +1,106 @@
+#include "fusion/partition.h"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace km {
+namespace {
+
+bool isUnknownOp(const std::string& opType) { return opType.rfind("other:", 0) == 0; }
+
+// "se:2" -> "se"
+std::string patternName(const std::string& group) { return group.substr(0, group.find(':')); }
+
+// The kernel that producer `p` ends, if node `n` may be appended to it.
+std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const KernelPartition& part,
+                                  const std::vector<size_t>& tails, size_t p, const Node& n, const std::string& tensor) {
+    const int k = part.kernelOfNode[p];
+    const Kernel& kernel = part.kernels[size_t(k)];
+    if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
+    const Node& producer = g.nodes()[p];
+    if (!rules.fuses(producer.opType, n.opType)) return std::nullopt;
+    if (g.consumersOf(tensor).size() > 1 && !rules.fusesWithOtherConsumers(producer.opType)) return std::nullopt;
+    return k;
+}
+
+void fillConfig(const Graph& g, Kernel& k) {
+    const auto& nodes = g.nodes();
+    std::vector<std::string> inside;
+    for (size_t i : k.nodes)
+        for (const auto& out : nodes[i].outputs) inside.push_back(out);
+    std::vector<std::string> seen;
+    for (size_t i : k.nodes)
+        for (const Tensor* t : g.activationInputs(nodes[i])) {
+            if (std::find(inside.begin(), inside.end(), t->name) != inside.end()) continue;
+            if (std::find(seen.begin(), seen.end(), t->name) != seen.end()) continue;
+            seen.push_back(t->name);
+            k.config.inputShapes.push_back(t->shape.dims);
+        }
+    if (const Tensor* out = g.firstOutput(nodes[k.nodes.back()])) k.config.outputShape = out->shape.dims;
+    k.config.attrs = nodes[k.nodes.front()].attrs;
+}
+
+}  // namespace
+
+KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
+    const auto& nodes = g.nodes();
+    KernelPartition part;
+    part.kernelOfNode.assign(nodes.size(), -1);
+    std::vector<size_t> tails;                          // per kernel: its last node so far
+    std::unordered_map<std::string, int> patternKernel;  // pattern group -> kernel id
+
+    auto startKernel = [&](size_t i) {
+        Kernel k;
+        k.id = int(part.kernels.size());
+        k.nodes.push_back(i);
+        k.unknown = isUnknownOp(nodes[i].opType);
+        part.kernels.push_back(std::move(k));
+        tails.push_back(i);
+        part.kernelOfNode[i] = part.kernels.back().id;
+        return part.kernels.back().id;
+    };
+    auto append = [&](int k, size_t i) {
+        part.kernels[size_t(k)].nodes.push_back(i);
+        part.kernels[size_t(k)].unknown = part.kernels[size_t(k)].unknown || isUnknownOp(nodes[i].opType);
+        tails[size_t(k)] = i;
+        part.kernelOfNode[i] = k;
+    };
+
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        const Node& n = nodes[i];
+        if (!n.patternGroup.empty()) {
+            const std::string name = patternName(n.patternGroup);
+            if (std::find(rules.patterns.begin(), rules.patterns.end(), name) != rules.patterns.end()) {
+                auto it = patternKernel.find(n.patternGroup);
+                if (it != patternKernel.end()) {
+                    append(it->second, i);
+                } else {
+                    const int k = startKernel(i);
+                    part.kernels[size_t(k)].pattern = true;
+                    part.kernels[size_t(k)].type = name;
+                    patternKernel.emplace(n.patternGroup, k);
+                }
+                continue;
+            }
+        }
+        std::optional<int> target;
+        if (!isUnknownOp(n.opType))
+            for (const Tensor* t : g.activationInputs(n)) {
+                const auto p = g.producerOf(t->name);
+                if (!p) continue;
+                if ((target = joinableKernel(g, rules, part, tails, *p, n, t->name))) break;
+            }
+        if (target) append(*target, i);
+        else startKernel(i);
+    }
+    for (Kernel& k : part.kernels) {
+        if (!k.pattern) {
+            k.type.clear();
+            for (size_t i : k.nodes) k.type += (k.type.empty() ? "" : "-") + nodes[i].opType;
+        }
+        fillConfig(g, k);
+    }
+    return part;
+}
+
+}  // namespace km
