@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -107,9 +108,14 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
         store = std::move(opened).value();
         o.measure.store = store.get();
     }
+    // One line per whole percent (or new batch); on a terminal, redrawn in place.
+    std::string lastLine;
     Progress progress([&](double f, const std::string& msg) {
-        if (!args.quiet) std::cerr << fmt::format("{}{:3.0f}% {}{}", isatty(STDERR_FILENO) ? "\r" : "", f * 100, msg,
-                                                  isatty(STDERR_FILENO) ? "\x1b[K" : "\n") << std::flush;
+        const std::string line = fmt::format("{:3.0f}% {}", std::floor(f * 100), msg);
+        if (args.quiet || line == lastLine) return;
+        lastLine = line;
+        const bool tty = isatty(STDERR_FILENO);
+        std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "\n") << std::flush;
     });
     Result<DetectReport> report = detectFusionRules(*device, o, &progress);
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";

@@ -52,6 +52,7 @@ FusionEvidence pairedEvidence(const std::vector<std::vector<double>>& overhead, 
 FusionVerdict decideVerdict(const FusionEvidence& e, const VerdictOptions& o) {
     if (e.rounds == 0) return FusionVerdict::Inconclusive;
     const double work = std::max(0.0, std::min(e.firstMs, e.secondMs) - e.overheadMs);
+    if (work < o.minWorkMs) return FusionVerdict::Inconclusive;
     const double threshold = o.alpha * work;
     if (e.savingLowMs > threshold) return FusionVerdict::Fused;
     if (e.savingHighMs < threshold) return FusionVerdict::NotFused;

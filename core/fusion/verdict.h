@@ -6,7 +6,8 @@
 // W = min(T1 - T0, T2 - T0), the smaller op's own work:
 //   fused         when the interval's low end exceeds alpha * W (the block saves a real share of it),
 //   not fused     when the interval's high end is below alpha * W,
-//   inconclusive  otherwise (measure more rounds, or leave it unfused).
+//   inconclusive  otherwise (measure more rounds, or leave it unfused), and whenever W is below
+//                 VerdictOptions::minWorkMs.
 #pragma once
 
 #include <vector>
@@ -16,7 +17,9 @@
 namespace km {
 
 struct VerdictOptions {
-    double alpha = 0.5;  // share of the smaller op's work a fused block must save (nn-Meter: 0.5)
+    double alpha = 0.5;        // share of the smaller op's work a fused block must save (nn-Meter: 0.5)
+    double minWorkMs = 0.002;  // an op cheaper than this (an in-place reshape) has nothing measurable
+                               // to save: inconclusive, whatever the saving's sign
 };
 
 // Round medians per process for the overhead, op1, op2 and block models; rounds pair by position.

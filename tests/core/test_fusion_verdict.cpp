@@ -60,6 +60,11 @@ private slots:
         QCOMPARE(decideVerdict(apart), FusionVerdict::NotFused);
         QCOMPARE(verdictOf(t), FusionVerdict::Fused);
         QCOMPARE(decideVerdict(FusionEvidence{}), FusionVerdict::Inconclusive);  // nothing measured
+        // An op that costs nothing beyond the overhead (OpenCV's in-place reshape) cannot show a
+        // fusion: a tiny positive saving must not make it "fused".
+        const FusionEvidence free = pairedEvidence({{0.014, 0.014}}, {{0.900, 0.900}}, {{0.0145, 0.0145}}, {{0.8995, 0.8995}});
+        QCOMPARE(free.savingLowMs > 0, true);
+        QCOMPARE(decideVerdict(free), FusionVerdict::Inconclusive);
     }
 
     void noisyButSeparableCasesAreDecidedRight() {
