@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 
+#include "common/utc_time.h"
+
 namespace km {
 namespace {
 
@@ -38,15 +40,6 @@ const std::vector<const char*> kMigrations = {
            device_id TEXT NOT NULL, machine_key TEXT NOT NULL, reference_id TEXT NOT NULL, baseline_ms REAL NOT NULL,
            taken_at_utc TEXT NOT NULL, PRIMARY KEY(device_id, machine_key, reference_id));)",
 };
-
-std::string utcNow() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // RAII statement with positional binding helpers.
 class Stmt {
@@ -180,7 +173,7 @@ Status MeasurementStore::upsertDevice(const Device& d) {
 }
 
 Status MeasurementStore::add(StoredMeasurement& m) {
-    if (m.takenAtUtc.empty()) m.takenAtUtc = utcNow();
+    if (m.takenAtUtc.empty()) m.takenAtUtc = utcNowIso8601();
     Stmt s(m_db, "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
                  "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
                  "layers_json, fusion_groups_json, taken_at_utc, reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, "
@@ -229,7 +222,7 @@ Result<double> MeasurementStore::referenceBaselineMs(const std::string& deviceId
         Stmt ins(m_db, "INSERT OR IGNORE INTO reference_baselines(device_id, machine_key, reference_id, baseline_ms, "
                        "taken_at_utc) VALUES(?,?,?,?,?)");
         if (!ins.ok()) return sqlError("cannot prepare a reference baseline insert");
-        ins.bind(1, deviceId).bind(2, machineKey).bind(3, referenceId).bind(4, proposedMs).bind(5, utcNow());
+        ins.bind(1, deviceId).bind(2, machineKey).bind(3, referenceId).bind(4, proposedMs).bind(5, utcNowIso8601());
         if (ins.step() != SQLITE_DONE) return sqlError("cannot store the reference baseline of " + deviceId);
     }
     Stmt s(m_db, "SELECT baseline_ms FROM reference_baselines WHERE device_id=? AND machine_key=? AND reference_id=?");

@@ -5,6 +5,8 @@
 #include <ctime>
 #include <filesystem>
 #include <fmt/format.h>
+
+#include "common/utc_time.h"
 #include <fstream>
 #include <map>
 
@@ -14,15 +16,6 @@ namespace km {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string utcNow() {
-    const std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Writes the batch's models (unchanged files are left alone) and returns their paths.
 Result<std::vector<std::string>> writeBatch(const TestBatch& batch, const fs::path& dir) {
@@ -161,7 +154,7 @@ Result<DetectReport> detectFusionRules(const Device& device, const DetectRulesOp
             rule.source = "runtime";
         }
     }
-    rules.detectedAtUtc = utcNow();
+    rules.detectedAtUtc = utcNowIso8601();
     if (progress) progress->report(1.0, "detecting fusion rules: done");
     return report;
 }
