@@ -96,10 +96,17 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
         for (const auto& op : args.ops)
             if (std::find(testableOps().begin(), testableOps().end(), op) == testableOps().end())
                 return reportError(badInput(fmt::format("--ops: '{}' is not an op the detector can test.", op)));
-        o.pairs.clear();
+        auto listed = [&](const std::string& op) { return std::count(args.ops.begin(), args.ops.end(), op) > 0; };
+        TestPlan plan{{}, {}, {}, {}, ""};
         for (const auto& [a, b] : defaultPairs())
-            if (std::count(args.ops.begin(), args.ops.end(), a) && std::count(args.ops.begin(), args.ops.end(), b))
-                o.pairs.emplace_back(a, b);
+            if (listed(a) && listed(b)) plan.pairs.emplace_back(a, b);
+        for (const auto& chain : defaultChains())
+            if (std::all_of(chain.begin(), chain.end(), listed)) plan.chains.push_back(chain);
+        for (const auto& p : defaultMultiOutputProducers())
+            if (listed(p) && listed("relu")) plan.multiOutputProducers.push_back(p);
+        for (const auto& op : defaultSpellings())
+            if (listed(op)) plan.spellings.push_back(op);
+        o.plan = plan;
     }
     std::unique_ptr<MeasurementStore> store;
     if (!args.noDb) {
@@ -127,13 +134,21 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     std::ofstream file(out, std::ios::trunc);
     file << ruleSetToJson(report.value().rules);
     if (!file) return reportError(ioError(fmt::format("{}: cannot write the rule set.", out.string())));
-    int fused = 0, notFused = 0, inconclusive = 0;
-    for (const auto& [key, rule] : report.value().rules.pairs)
-        (rule.verdict == FusionVerdict::Fused ? fused : rule.verdict == FusionVerdict::NotFused ? notFused : inconclusive)++;
-    std::cout << fmt::format("{}: {} pairs tested: {} fused, {} not fused, {} inconclusive; {} test batches measured, {} "
-                             "reused from the database; written to {}\n",
-                             device->id, report.value().rules.pairs.size(), fused, notFused, inconclusive,
-                             report.value().batchesMeasured, report.value().batchesReused, out.string());
+    const RuleSet& r = report.value().rules;
+    auto counts = [](const auto& rules) {
+        int n[3] = {0, 0, 0};
+        for (const auto& [key, rule] : rules) ++n[int(rule.verdict)];
+        return fmt::format("{} fused, {} not fused, {} inconclusive", n[0], n[1], n[2]);
+    };
+    std::cout << fmt::format("{}: {} pairs ({}), {} chains ({}), {} multi-output producers ({}), {} spellings; {} test "
+                             "batches measured, {} reused from the database",
+                             device->id, r.pairs.size(), counts(r.pairs), r.chains.size(), counts(r.chains),
+                             r.multiOutput.size(), counts(r.multiOutput), r.spellings.size(),
+                             report.value().batchesMeasured, report.value().batchesReused);
+    if (report.value().retried > 0)
+        std::cout << fmt::format("; {} inconclusive points measured again, {} now decided", report.value().retried,
+                                 report.value().retriesDecided);
+    std::cout << fmt::format("; written to {}\n", out.string());
     if (report.value().batchesSkipped > 0)
         std::cout << fmt::format("incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
                                  "continues where this one stopped.\n", report.value().batchesSkipped, args.budgetMinutes);
@@ -150,16 +165,40 @@ int runRules(const RulesArgs& args) {
     }
     const RuleSet& r = rules.value();
     std::cout << fmt::format("device   {}\nrules    {}\n         {}\n\n", args.device, used, provenance(r));
-    std::cout << fmt::format("{:<15} {:<15} {:<13} {:<8} {:<13} {}\n", "first", "second", "verdict", "source", "timing",
-                             "saving ms [95% interval] per point (runtime says)");
-    for (const auto& [key, rule] : r.pairs) {
+    auto evidenceText = [](const FusionRule& rule) {
         std::string points;
         for (const auto& e : rule.evidence)
             points += fmt::format("  {} {:+.4f} [{:+.4f}, {:+.4f}]{}", e.point, e.savingMs, e.savingLowMs, e.savingHighMs,
                                   e.runtimeSaysFused ? (*e.runtimeSaysFused ? " (fused)" : " (apart)") : "");
-        std::cout << fmt::format("{:<15} {:<15} {:<13} {:<8} {:<13}{}\n", rule.first, rule.second, verdictName(rule.verdict),
-                                 rule.source, verdictName(rule.timingVerdict), points);
+        return points;
+    };
+    auto opsText = [](const std::vector<std::string>& ops) {
+        std::string s;
+        for (const auto& op : ops) s += (s.empty() ? "" : " -> ") + op;
+        return s;
+    };
+    if (!r.spellings.empty()) {
+        std::cout << "spellings (merged: the runtime runs the spelling as the one op; not_fused: node by node)\n";
+        for (const auto& [op, rule] : r.spellings) {
+            std::string points;
+            for (const auto& e : rule.evidence)
+                points += fmt::format("  {} spelled {:.4f} native {:.4f} ms{}", e.point, e.spelledMs, e.nativeMs,
+                                      e.workingLayers ? fmt::format(" ({} working layers)", *e.workingLayers) : "");
+            std::cout << fmt::format("  {:<15} {:<32} {:<13} {:<8}{}\n", op, rule.spelling, verdictName(rule.merged), rule.source, points);
+        }
+        std::cout << "\n";
     }
+    std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13} {}\n", "rule", "verdict", "source", "timing",
+                             "saving ms [95% interval] per point (runtime says)");
+    for (const auto& [key, rule] : r.multiOutput)
+        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key + " with another reader", verdictName(rule.verdict),
+                                 rule.source, verdictName(rule.timingVerdict), evidenceText(rule));
+    for (const auto& [key, rule] : r.chains)
+        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", opsText(key), verdictName(rule.verdict), rule.source,
+                                 verdictName(rule.timingVerdict), evidenceText(rule));
+    for (const auto& [key, rule] : r.pairs)
+        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key.first + " -> " + key.second, verdictName(rule.verdict),
+                                 rule.source, verdictName(rule.timingVerdict), evidenceText(rule));
     return 0;
 }
 
@@ -167,20 +206,22 @@ int runKernels(const KernelsArgs& args) {
     Result<Device> found = deviceFor(args.device);
     if (!found) return reportError(found.error());
     const Device* device = &found.value();
-    Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
-    if (!options) return reportError(options.error());
-    Result<Graph> graph = loadModelFile(args.model, options.value());
-    if (!graph) return reportError(graph.error());
     std::string used;
     Result<RuleSet> rules = rulesFor(device->id, args.rulesFile, used);
     if (!rules) return reportError(rules.error());
+    Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
+    if (!options) return reportError(options.error());
+    options.value().literalSpellings = rules.value().literalSpellings();  // what this runtime runs node by node
+    Result<Graph> graph = loadModelFile(args.model, options.value());
+    if (!graph) return reportError(graph.error());
     const Graph& g = graph.value();
     const KernelPartition part = partitionGraph(g, rules.value());
     if (args.json) {
         Json kernels = Json::array();
         for (const auto& k : part.kernels) {
             Json nodes = Json::array();
-            for (size_t i : k.nodes) nodes.push_back(g.nodes()[i].name);
+            for (size_t i : k.nodes)
+                for (const auto& name : g.nodes()[i].sourceNodes) nodes.push_back(name);
             Json attrs = Json::object();
             for (const auto& [key, v] : k.config.attrs.all()) attrs[key] = std::visit([](const auto& x) { return Json(x); }, v);
             kernels.push_back({{"id", k.id}, {"type", k.type}, {"nodes", nodes}, {"unknown", k.unknown}, {"pattern", k.pattern},
@@ -195,7 +236,8 @@ int runKernels(const KernelsArgs& args) {
     std::cout << fmt::format("{:>4}  {:<28} {:<34} {:<10} {}\n", "#", "type", "input -> output", "config", "nodes");
     for (const auto& k : part.kernels) {
         std::string names;
-        for (size_t i : k.nodes) names += (names.empty() ? "" : ", ") + g.nodes()[i].name;
+        for (size_t i : k.nodes)
+            for (const auto& name : g.nodes()[i].sourceNodes) names += (names.empty() ? "" : ", ") + name;
         const std::string in = k.config.inputShapes.empty() ? "-" : dims(k.config.inputShapes[0]);
         std::cout << fmt::format("{:>4}  {:<28} {:<34} {:<10} {}{}\n", k.id, k.type, in + " -> " + dims(k.config.outputShape),
                                  configText(k.config), names, k.unknown ? "  [unknown op: no prediction]" : "");

@@ -18,7 +18,10 @@ std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const Ke
     const Kernel& kernel = part.kernels[size_t(k)];
     if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
     const Node& producer = g.nodes()[p];
-    if (!rules.fuses(producer.opType, n.opType)) return std::nullopt;
+    const bool fuses = kernel.nodes.size() >= 2
+                           ? rules.fusesAfter(g.nodes()[kernel.nodes[kernel.nodes.size() - 2]].opType, producer.opType, n.opType)
+                           : rules.fuses(producer.opType, n.opType);
+    if (!fuses) return std::nullopt;
     if (g.consumersOf(tensor).size() > 1 && !rules.fusesWithOtherConsumers(producer.opType)) return std::nullopt;
     return k;
 }

@@ -36,8 +36,10 @@ struct KernelPartition {
 
 // Deterministic and linear in the graph's size. A node N with activation inputs produced by P
 // joins P's kernel when P is that kernel's last node, the kernel is neither unknown nor a pattern,
-// rules.fuses(P's op, N's op), and N is P's output's only reader (or rules.fusesWithOtherConsumers
-// for P's op). Inputs are tried in order; the first that qualifies wins. Nodes of a pattern group
+// the rules fuse N's op after P's (rules.fusesAfter with the op before P when the kernel has one:
+// a measured chain rule overrides the pair rule), and N is P's output's only reader (or
+// rules.fusesWithOtherConsumers for P's op). Load the graph with rules.literalSpellings() kept
+// literal. Inputs are tried in order; the first that qualifies wins. Nodes of a pattern group
 // listed in rules.patterns form one kernel. Unknown ops (other:*) are kernels of their own.
 KernelPartition partitionGraph(const Graph& graph, const RuleSet& rules);
 

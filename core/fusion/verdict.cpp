@@ -49,6 +49,30 @@ FusionEvidence pairedEvidence(const std::vector<std::vector<double>>& overhead, 
     return e;
 }
 
+FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead,
+                                    const std::vector<std::vector<double>>& spelled,
+                                    const std::vector<std::vector<double>>& native, SpellingEvidence& e,
+                                    const VerdictOptions& o) {
+    std::vector<double> excess, t0, ts, tn;
+    const size_t processes = std::min({overhead.size(), spelled.size(), native.size()});
+    for (size_t p = 0; p < processes; ++p)
+        for (size_t r = 0; r < std::min({overhead[p].size(), spelled[p].size(), native[p].size()}); ++r) {
+            t0.push_back(overhead[p][r]);
+            ts.push_back(spelled[p][r]);
+            tn.push_back(native[p][r]);
+            excess.push_back((spelled[p][r] - overhead[p][r]) - 1.5 * (native[p][r] - overhead[p][r]));
+        }
+    e.rounds = int(excess.size());
+    e.overheadMs = medianOf(t0);
+    e.spelledMs = medianOf(ts);
+    e.nativeMs = medianOf(tn);
+    if (excess.empty() || e.nativeMs - e.overheadMs < o.minWorkMs) return FusionVerdict::Inconclusive;
+    const auto [lo, hi] = medianInterval(excess);
+    if (hi < 0) return FusionVerdict::Fused;
+    if (lo > 0) return FusionVerdict::NotFused;
+    return FusionVerdict::Inconclusive;
+}
+
 FusionVerdict decideVerdict(const FusionEvidence& e, const VerdictOptions& o) {
     if (e.rounds == 0) return FusionVerdict::Inconclusive;
     const double work = std::max(0.0, std::min(e.firstMs, e.secondMs) - e.overheadMs);

@@ -34,6 +34,16 @@ FusionVerdict decideVerdict(const FusionEvidence& evidence, const VerdictOptions
 // conclusive is inconclusive.
 FusionVerdict combineVerdicts(const std::vector<FusionVerdict>& perPoint);
 
+// A spelled op (x * HardSigmoid(x)) against the runtime's native op, round by round: with
+// excess_r = (spelled_r - overhead_r) - 1.5 x (native_r - overhead_r), merged (fused) when the
+// interval of its median is below 0 (the spelling costs about one op), literal (not fused) when
+// above (the runtime makes a pass per node), else inconclusive; inconclusive too when the native
+// op costs under minWorkMs. Fills the evidence's times and rounds.
+FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead,
+                                    const std::vector<std::vector<double>>& spelled,
+                                    const std::vector<std::vector<double>>& native, SpellingEvidence& evidence,
+                                    const VerdictOptions& options = {});
+
 // Bounds of a distribution-free ~95% confidence interval of the median of `values`.
 std::pair<double, double> medianInterval(std::vector<double> values);
 

@@ -69,7 +69,10 @@ private:
     std::vector<std::string> m_graphOutputs;
 };
 
-void applyRewrites(Graph& g, const std::vector<Rewrite>& rewrites) {
+void applyRewrites(Graph& g, std::vector<Rewrite> rewrites, const std::vector<std::string>& keepLiteral) {
+    std::erase_if(rewrites, [&](const Rewrite& rw) {
+        return std::find(keepLiteral.begin(), keepLiteral.end(), rw.opType) != keepLiteral.end();
+    });
     if (rewrites.empty()) return;
     const auto& old = g.nodes();
     std::vector<int> lastOf(old.size(), -1);  // rewrite index whose last member is this node
@@ -113,7 +116,7 @@ struct Claims {
     void take(const std::vector<size_t>& ids) { for (size_t i : ids) taken[i] = true; }
 };
 
-void recogniseHardActivations(Graph& g) {
+void recogniseHardActivations(Graph& g, const std::vector<std::string>& keepLiteral) {
     Matcher m(g);
     Claims claims{std::vector<bool>(g.nodes().size(), false)};
     std::vector<Rewrite> out;
@@ -145,11 +148,11 @@ void recogniseHardActivations(Graph& g) {
             }
         }
     }
-    applyRewrites(g, out);
+    applyRewrites(g, std::move(out), keepLiteral);
 }
 
 // x * act(x) where act is hsigmoid (-> hswish) or sigmoid (-> swish).
-void recogniseGatedActivations(Graph& g) {
+void recogniseGatedActivations(Graph& g, const std::vector<std::string>& keepLiteral) {
     Matcher m(g);
     Claims claims{std::vector<bool>(g.nodes().size(), false)};
     std::vector<Rewrite> out;
@@ -163,10 +166,10 @@ void recogniseGatedActivations(Graph& g) {
         claims.take(rw.members);
         out.push_back(std::move(rw));
     }
-    applyRewrites(g, out);
+    applyRewrites(g, std::move(out), keepLiteral);
 }
 
-void recogniseChannelShuffle(Graph& g) {
+void recogniseChannelShuffle(Graph& g, const std::vector<std::string>& keepLiteral) {
     Matcher m(g);
     Claims claims{std::vector<bool>(g.nodes().size(), false)};
     std::vector<Rewrite> out;
@@ -193,7 +196,7 @@ void recogniseChannelShuffle(Graph& g) {
         claims.take(rw.members);
         out.push_back(std::move(rw));
     }
-    applyRewrites(g, out);
+    applyRewrites(g, std::move(out), keepLiteral);
 }
 
 void markSqueezeExcitation(Graph& g) {
@@ -239,10 +242,10 @@ void markSqueezeExcitation(Graph& g) {
 
 }  // namespace
 
-void recognisePatterns(Graph& graph) {
-    recogniseHardActivations(graph);
-    recogniseGatedActivations(graph);
-    recogniseChannelShuffle(graph);
+void recognisePatterns(Graph& graph, const std::vector<std::string>& keepLiteral) {
+    recogniseHardActivations(graph, keepLiteral);
+    recogniseGatedActivations(graph, keepLiteral);
+    recogniseChannelShuffle(graph, keepLiteral);
     markSqueezeExcitation(graph);
 }
 

@@ -5,13 +5,18 @@
 //   reshape(N,g,C/g,H,W) -> transpose(0,2,1,3,4) -> reshape(N,C,H,W) => channelshuffle(groups=g)
 // and marks squeeze-excitation blocks (gap -> ... -> sigmoid|hsigmoid -> mul with the gap's input)
 // with patternGroup "se:<k>". Merged nodes keep every source node's name in sourceNodes.
-// Linear in the graph size; deterministic.
+// Linear in the graph size; deterministic. Spellings of the canonical ops in `keepLiteral`
+// ("hswish", "swish", "hsigmoid", "channelshuffle") stay node by node: a runtime that executes
+// them that way (docs/fusion.md, "Spellings") must be partitioned on what it runs.
 #pragma once
+
+#include <string>
+#include <vector>
 
 #include "graph/graph.h"
 
 namespace km {
 
-void recognisePatterns(Graph& graph);
+void recognisePatterns(Graph& graph, const std::vector<std::string>& keepLiteral = {});
 
 }  // namespace km

@@ -280,7 +280,7 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         if (t.shape.known && (!t.shape.numElements() || *t.shape.numElements() > kMaxTensorElements))
             return badInput(fmt::format("{}: tensor '{}' has implausible dimensions {}.", file, name, t.shape.toString()));
     g.setNodes(std::move(result));
-    if (options.recognisePatterns) recognisePatterns(g);
+    if (options.recognisePatterns) recognisePatterns(g, options.literalSpellings);
     return g;
 }
 

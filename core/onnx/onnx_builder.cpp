@@ -266,6 +266,35 @@ std::vector<std::string> OnnxBuilder::split(const std::string& x, const std::str
     return outs;
 }
 
+std::string OnnxBuilder::sliceChannels(const std::string& x, int64_t begin, int64_t end, const std::string& name) {
+    const auto s = m->require(x, 4, name);
+    if (s.empty()) return name;
+    if ((begin < 0 || end > s[1] || begin >= end) && m->firstError.empty())
+        m->firstError = fmt::format("node '{}' slices channels {}..{} of {}.", name, begin, end, s[1]);
+    std::vector<std::string> inputs{x};
+    for (const auto& [suffix, value] : {std::pair{".starts", begin}, {".ends", end}, {".axes", int64_t(1)}}) {
+        auto* t = m->graph()->add_initializer();
+        t->set_name(name + suffix);
+        t->set_data_type(onnx::TensorProto::INT64);
+        t->add_dims(1);
+        t->add_int64_data(value);
+        inputs.push_back(t->name());
+    }
+    m->node("Slice", name, inputs);
+    m->shapes[name] = {s[0], end - begin, s[2], s[3]};
+    return name;
+}
+
+std::string OnnxBuilder::withScalar(const std::string& opType, const std::string& x, float value, const std::string& name) {
+    auto* t = m->graph()->add_initializer();
+    t->set_name(name + ".value");
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_float_data(value);
+    m->node(opType, name, {x, t->name()});
+    m->shapes[name] = shapeOf(x);
+    return name;
+}
+
 std::string OnnxBuilder::reshape(const std::string& x, const std::vector<int64_t>& shape, const std::string& name) {
     auto* t = m->graph()->add_initializer();
     t->set_name(name + ".shape");

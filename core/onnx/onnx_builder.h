@@ -45,6 +45,10 @@ public:
     std::string concat(const std::vector<std::string>& xs, const std::string& name);  // along channels
     // Splits channels in two equal halves: returns both outputs ("<name>_0", "<name>_1").
     std::vector<std::string> split(const std::string& x, const std::string& name);
+    // Channels [begin, end) through one Slice node (how exporters spell torch's chunk).
+    std::string sliceChannels(const std::string& x, int64_t begin, int64_t end, const std::string& name);
+    // A binary op (Add, Sub, Mul, Div) of x and a scalar constant: x + 3, x / 6.
+    std::string withScalar(const std::string& opType, const std::string& x, float value, const std::string& name);
     std::string reshape(const std::string& x, const std::vector<int64_t>& shape, const std::string& name);
     std::string transpose(const std::string& x, const std::vector<int64_t>& perm, const std::string& name);
     std::string pad(const std::string& x, int64_t pixels, const std::string& name);  // zero, H and W both sides

@@ -57,7 +57,7 @@ Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& di
         if (auto s = inferAndFold(model, displayName, constants); !s) return s.error();
         Result<Graph> graph = convertToGraph(model, displayName, constants);
         if (!graph) return graph;
-        if (options.recognisePatterns) recognisePatterns(graph.value());
+        if (options.recognisePatterns) recognisePatterns(graph.value(), options.literalSpellings);
         return graph;
     } catch (const std::bad_alloc&) {
         return badInput(fmt::format("{}: ran out of memory while reading the model; its sizes are not plausible.", displayName));

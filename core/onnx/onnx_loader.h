@@ -19,6 +19,9 @@ struct LoadOptions {
     // Recognise multi-node spellings (hswish, swish, channelshuffle, relu6) and mark SE blocks.
     // Default true; false keeps one node per file node (for debugging an exporter's output).
     bool recognisePatterns = true;
+    // Canonical ops whose multi-node spellings are kept node by node although recognisePatterns is
+    // on (see recognisePatterns in graph/canonical_passes.h).
+    std::vector<std::string> literalSpellings;
 };
 
 // ONNX opsets of the default domain that KernelMeter reads.

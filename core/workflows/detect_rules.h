@@ -19,9 +19,12 @@ struct DetectRulesOptions {
     MeasureModelsOptions measure;          // agent, store, ...; protocol defaults below suit tiny models
     std::string cacheDir;                  // where test-case ONNX files are written (required)
     double budgetMinutes = 15;             // no new batch starts after this; untested pairs stay absent
-    std::vector<std::pair<std::string, std::string>> pairs = defaultPairs();
+    TestPlan plan;                         // pairs, chains, multi-output cases, spellings
     std::vector<OperatingPoint> points = defaultOperatingPoints();
     VerdictOptions verdict;
+    // Points left inconclusive by timing (where the runtime does not say) are measured again, with
+    // twice the rounds, while the budget lasts.
+    bool retryInconclusive = true;
     std::string command;                   // recorded in the rule set's provenance
 };
 
@@ -32,7 +35,10 @@ MeasureOptions detectionProtocol();
 struct DetectReport {
     RuleSet rules;
     int batchesMeasured = 0, batchesReused = 0, batchesSkipped = 0;  // skipped: budget or errors
-    std::vector<std::string> warnings;  // cases that failed (the runtime refused a model, ...)
+    int retried = 0, retriesDecided = 0;  // inconclusive points measured again; of those, now decided
+    // Cases that failed, grouped by cause: "128 test cases could not run: ... (e.g. transpose -> relu
+    // at hw56_c24)". A model the runtime refused is remembered in the cache folder and not tried again.
+    std::vector<std::string> warnings;
 };
 
 Result<DetectReport> detectFusionRules(const Device& device, const DetectRulesOptions& options, Progress* progress = nullptr);

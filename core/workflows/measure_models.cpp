@@ -93,7 +93,10 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
                   const MeasureModelsOptions& options, std::vector<ModelReport>& reports, Progress* progress) {
     std::vector<Prepared> prepared;
     for (size_t i : which) {
-        Result<Graph> g = loadModelFile(paths[i], options.load);
+        // Layers are reported per node of the file, as the runtime ran them: no spelling merged.
+        LoadOptions literal = options.load;
+        literal.recognisePatterns = false;
+        Result<Graph> g = loadModelFile(paths[i], literal);
         if (!g) { reports[i].error = g.error().message; continue; }
         if (g.value().info.format != "onnx") {
             reports[i].error = paths[i] + ": only ONNX files can be measured (nn-Meter IR graphs carry no weights).";

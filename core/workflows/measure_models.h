@@ -41,7 +41,9 @@ struct ModelReport {
     std::string error;
     LatencyStats stats;
     std::vector<std::vector<double>> roundMedians;       // per process instance, ms (also from the store, since schema 2)
-    std::vector<NodeTime> layers;                        // runtimes with per-layer profiles only
+    // Runtimes with per-layer profiles only. Names are the file's node names (no pattern merged),
+    // so a kernel of a merged graph finds its members through Node::sourceNodes.
+    std::vector<NodeTime> layers;
     std::vector<std::vector<std::string>> fusionGroups;  // node names; executing node first
     std::string runtimeVersion;
     MachineInfo machine;

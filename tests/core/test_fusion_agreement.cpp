@@ -33,7 +33,9 @@ private slots:
         const auto reports = measureModels(paths, *findBuiltinDevice("opencv-t1"), o);
         for (size_t i = 0; i < nets.size(); ++i) {
             QVERIFY2(reports[i].ok, reports[i].error.c_str());
-            Result<Graph> g = loadModelFile(paths[i]);
+            LoadOptions literal;
+            literal.literalSpellings = rules.value().literalSpellings();
+            Result<Graph> g = loadModelFile(paths[i], literal);
             QVERIFY(g.ok());
             const Agreement a = compareWithRuntime(g.value(), partitionGraph(g.value(), rules.value()), reports[i].fusionGroups);
             QString differing;

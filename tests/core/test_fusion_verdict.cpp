@@ -104,10 +104,14 @@ private slots:
     }
 
     void testBatchesHoldEveryModelTheirCasesNeed() {
-        auto batches = makeTestBatches({{"conv", "relu"}, {"conv", "gap"}, {"fc", "relu"}, {"split", "concat"}},
-                                       defaultOperatingPoints());
+        TestPlan plan{{{"conv", "relu"}, {"conv", "gap"}, {"fc", "relu"}, {"split", "concat"}},
+                      {{"conv", "bn", "relu"}},
+                      {"conv"},
+                      {"hswish", "channelshuffle"},
+                      ""};
+        auto batches = makeTestBatches(plan, defaultOperatingPoints());
         QVERIFY2(batches.ok(), batches.ok() ? "" : batches.error().message.c_str());
-        QCOMPARE(int(batches.value().size()), 3 * 3);  // (conv, fc, split) x 3 points
+        QCOMPARE(int(batches.value().size()), 4 * 3);  // (conv, fc, split, spellings) x 3 points
         for (const auto& b : batches.value()) {
             QStringList keys;
             for (const auto& m : b.models) {
@@ -118,17 +122,34 @@ private slots:
                 for (const auto& n : g.value().nodes()) QVERIFY2(n.opType.rfind("other:", 0) != 0, n.opType.c_str());
             }
             for (const auto& c : b.cases)
-                for (const auto& k : {c.overheadKey, c.firstKey, c.secondKey, c.blockKey})
+                for (const auto& k : {c.overheadKey, c.headKey, c.lastKey, c.blockKey})
+                    QVERIFY2(keys.contains(QString::fromStdString(k)), k.c_str());
+            for (const auto& c : b.spellings)
+                for (const auto& k : {c.overheadKey, c.spelledKey})
                     QVERIFY2(keys.contains(QString::fromStdString(k)), k.c_str());
         }
-        // op2 alone is fed op1's output shape: after gap, 1x1 spatial.
         const auto& conv56 = batches.value()[0];
         QCOMPARE(conv56.id, std::string("hw56_c24__conv"));
-        QCOMPARE(conv56.cases[1].secondKey, std::string("single__gap__1x24x56x56"));
+        QCOMPARE(int(conv56.cases.size()), 4);  // two pairs, a chain, a multi-output case
+        // op2 alone is fed op1's output shape: after gap, 1x1 spatial.
+        QCOMPARE(conv56.cases[1].lastKey, std::string("single__gap__1x24x56x56"));
         QCOMPARE(conv56.cases[1].overheadKey, std::string("overhead__1x24x56x56"));  // at the intermediate shape
-        QCOMPARE(batches.value()[3].id, std::string("hw28_c96__conv"));
+        // A chain's head is the pair's block; its last op is measured alone.
+        QCOMPARE(conv56.cases[2].kind, CaseKind::Chain);
+        QCOMPARE(conv56.cases[2].headKey, std::string("block__conv__bn__1x24x56x56"));
+        QCOMPARE(conv56.cases[2].lastKey, std::string("single__relu__1x24x56x56"));
+        // The multi-output case: the producer's output has a second reader in head and block.
+        QCOMPARE(conv56.cases[3].kind, CaseKind::MultiOutput);
+        QCOMPARE(conv56.cases[3].blockKey, std::string("block__shared__conv__relu__1x24x56x56"));
+        // fc pairs run on [rows, features] so the activation does measurable work.
+        QCOMPARE(batches.value()[1].cases[0].headKey, std::string("single__fc__196x96"));
+        const auto& spell = batches.value()[3];
+        QCOMPARE(spell.id, std::string("hw56_c24__spellings"));
+        QCOMPARE(spell.spellings.at(0).nativeKey, std::string("single__hswish__1x24x56x56"));
+        QVERIFY(spell.spellings.at(1).nativeKey.empty());  // no ONNX op for channelshuffle
+        QCOMPARE(batches.value()[4].id, std::string("hw28_c96__conv"));
         // The same op alone differs between batches (another seed), so no batch reuses another's.
-        auto two = makeTestBatches({{"conv", "relu"}, {"dwconv", "relu"}}, {defaultOperatingPoints()[0]});
+        auto two = makeTestBatches(TestPlan{{{"conv", "relu"}, {"dwconv", "relu"}}, {}, {}, {}, ""}, {defaultOperatingPoints()[0]});
         QVERIFY(two.ok());
         auto relu = [](const TestBatch& b) {
             for (const auto& m : b.models)
@@ -139,15 +160,35 @@ private slots:
         QVERIFY(relu(two.value()[0]) != relu(two.value()[1]));
     }
 
-    void everyDefaultPairBuilds() {
+    void everyDefaultCaseBuilds() {
         const auto pairs = defaultPairs();
         QVERIFY(pairs.size() > 400);
         QVERIFY(std::count(pairs.begin(), pairs.end(), std::make_pair(std::string("conv"), std::string("fc"))) == 0);
-        auto batches = makeTestBatches(pairs, {{"hw14_c32", 14, 32}});
+        auto batches = makeTestBatches(TestPlan{}, {{"hw14_c32", 14, 32}});
         QVERIFY2(batches.ok(), batches.ok() ? "" : batches.error().message.c_str());
-        size_t cases = 0;
-        for (const auto& b : batches.value()) cases += b.cases.size();
-        QCOMPARE(cases, pairs.size());
+        size_t cases = 0, spellings = 0;
+        for (const auto& b : batches.value()) {
+            cases += b.cases.size();
+            spellings += b.spellings.size();
+        }
+        QCOMPARE(cases, pairs.size() + defaultChains().size() + defaultMultiOutputProducers().size());
+        QCOMPARE(spellings, defaultSpellings().size());
+    }
+
+    void spellingVerdictFromTiming() {
+        // Rounds of two processes: overhead 0.01 ms, native op 0.11 ms (0.1 ms of work).
+        auto rounds = [](double ms, int phase = 0) {
+            std::vector<std::vector<double>> r(2);
+            for (int p = 0; p < 2; ++p)
+                for (int i = 0; i < 20; ++i) r[p].push_back(ms + 0.004 * ((i * 7 + p + phase) % 5) - 0.008);
+            return r;
+        };
+        SpellingEvidence e;
+        QCOMPARE(spellingTimingVerdict(rounds(0.01), rounds(0.115), rounds(0.11), e), FusionVerdict::Fused);
+        QCOMPARE(e.rounds, 40);
+        QCOMPARE(spellingTimingVerdict(rounds(0.01), rounds(0.215), rounds(0.11), e), FusionVerdict::NotFused);
+        QCOMPARE(spellingTimingVerdict(rounds(0.01), rounds(0.16, 2), rounds(0.11), e), FusionVerdict::Inconclusive);
+        QCOMPARE(spellingTimingVerdict(rounds(0.01), rounds(0.02), rounds(0.011), e), FusionVerdict::Inconclusive);  // no work
     }
 };
 

@@ -136,8 +136,12 @@ private slots:
         b.node("gate", "mul", {"y", "s2"}, {"y2"}, "Mul");
         b.g.outputs = {"y2"};
         Graph g = b.finish();
+        Graph literal = g;
         recognisePatterns(g);
         QCOMPARE(opTypes(g), QStringList({"hswish", "hswish"}));
+        // A runtime that runs hswish's spellings node by node keeps them; hsigmoid is still merged.
+        recognisePatterns(literal, {"hswish"});
+        QCOMPARE(opTypes(literal), QStringList({"add", "relu6", "mul", "other:Div", "hsigmoid", "mul"}));
         QCOMPARE(g.nodes()[0].sourceNodes, (std::vector<std::string>{"add", "clip", "mul", "div"}));
         QCOMPARE(g.nodes()[0].inputs, std::vector<std::string>{"x"});
         QCOMPARE(g.nodes()[1].inputs, std::vector<std::string>{"y"});

@@ -37,9 +37,11 @@ struct Builder {
 
 RuleSet rules(std::initializer_list<std::pair<const char*, const char*>> fused) {
     RuleSet r;
-    for (const auto& [a, b] : fused) r.pairs[{a, b}] = PairRule{a, b, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
+    for (const auto& [a, b] : fused) r.pairs[{a, b}] = FusionRule{{a, b}, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
     return r;
 }
+
+FusionRule manual(std::vector<std::string> ops, FusionVerdict v) { return FusionRule{std::move(ops), v, "manual", v, {}}; }
 
 // "conv-bn-relu[c,b,r] add[a]" : kernel types with member names, for exact comparisons.
 QString describe(const Graph& g, const KernelPartition& p) {
@@ -86,6 +88,19 @@ private slots:
         // conv_relu alone does not let relu skip the bn in between.
         QCOMPARE(describe(g, partitionGraph(g, rules({{"conv", "bn"}, {"conv", "relu"}}))), QString("conv-bn[c,b] relu[r]"));
         QCOMPARE(describe(g, partitionGraph(g, RuleSet{})), QString("conv[c] bn[b] relu[r]"));
+        // A measured chain rule decides where the pair rules would mislead: OpenCV folds bn into the
+        // convolution and then fuses relu, although bn -> relu alone runs apart.
+        RuleSet chained = rules({{"conv", "bn"}});
+        chained.pairs[{"bn", "relu"}] = manual({"bn", "relu"}, FusionVerdict::NotFused);
+        QCOMPARE(describe(g, partitionGraph(g, chained)), QString("conv-bn[c,b] relu[r]"));
+        chained.chains[{"conv", "bn", "relu"}] = manual({"conv", "bn", "relu"}, FusionVerdict::Fused);
+        QCOMPARE(describe(g, partitionGraph(g, chained)), QString("conv-bn-relu[c,b,r]"));
+        // ... and vetoes a pair rule; an inconclusive chain leaves the pair rule in charge.
+        RuleSet vetoed = rules({{"conv", "bn"}, {"bn", "relu"}});
+        vetoed.chains[{"conv", "bn", "relu"}] = manual({"conv", "bn", "relu"}, FusionVerdict::NotFused);
+        QCOMPARE(describe(g, partitionGraph(g, vetoed)), QString("conv-bn[c,b] relu[r]"));
+        vetoed.chains[{"conv", "bn", "relu"}].verdict = FusionVerdict::Inconclusive;
+        QCOMPARE(describe(g, partitionGraph(g, vetoed)), QString("conv-bn-relu[c,b,r]"));
     }
 
     void sharedOutputNeedsTheMultiOutputRule() {
@@ -98,9 +113,9 @@ private slots:
         const Graph g = b.finish();
         RuleSet r = rules({{"conv", "relu"}, {"relu", "add"}});
         QCOMPARE(describe(g, partitionGraph(g, r)), QString("conv[c] relu-add[r,a]"));
-        r.multiOutput["conv"] = FusionVerdict::Fused;
+        r.multiOutput["conv"] = manual({"conv", "relu"}, FusionVerdict::Fused);
         QCOMPARE(describe(g, partitionGraph(g, r)), QString("conv-relu-add[c,r,a]"));
-        r.multiOutput["conv"] = FusionVerdict::Inconclusive;  // only a fused verdict fuses
+        r.multiOutput["conv"] = manual({"conv", "relu"}, FusionVerdict::Inconclusive);  // only a fused verdict fuses
         QCOMPARE(describe(g, partitionGraph(g, r)), QString("conv[c] relu-add[r,a]"));
     }
 
@@ -123,7 +138,7 @@ private slots:
         b2.node("t", "relu", {"p"});
         const Graph g2 = b2.finish();
         RuleSet r = rules({{"conv", "sigmoid"}, {"conv", "relu"}});
-        r.multiOutput["conv"] = FusionVerdict::Fused;
+        r.multiOutput["conv"] = manual({"conv", "relu"}, FusionVerdict::Fused);
         QCOMPARE(describe(g2, partitionGraph(g2, r)), QString("conv-sigmoid[p,s] relu[t]"));
     }
 
@@ -184,9 +199,12 @@ private slots:
     void ruleSetJsonRoundTripAndErrors() {
         RuleSet r = rules({{"conv", "relu"}});
         r.deviceId = "opencv-t1";
-        r.pairs[{"conv", "add"}] = PairRule{"conv", "add", FusionVerdict::NotFused, "timing", FusionVerdict::NotFused,
-                                            {FusionEvidence{"hw28_c64", 1.0, 0.2, 1.1, 0.05, 0.05, -0.01, 0.1, 20, false}}};
-        r.multiOutput["conv"] = FusionVerdict::NotFused;
+        r.pairs[{"conv", "add"}] = FusionRule{{"conv", "add"}, FusionVerdict::NotFused, "timing", FusionVerdict::NotFused,
+                                              {FusionEvidence{"hw28_c64", 1.0, 0.2, 1.1, 0.05, 0.05, -0.01, 0.1, 20, false}}};
+        r.chains[{"conv", "bn", "relu"}] = manual({"conv", "bn", "relu"}, FusionVerdict::Fused);
+        r.spellings["hswish"] = SpellingRule{"hswish", "x * HardSigmoid(x)", FusionVerdict::NotFused, "runtime",
+                                             {SpellingEvidence{"hw28_c96", 0.1, 0.05, 0.01, 40, 2}}};
+        r.multiOutput["conv"] = manual({"conv", "relu"}, FusionVerdict::NotFused);
         r.patterns = {"se"};
         const std::string text = ruleSetToJson(r);
         Result<RuleSet> back = parseRuleSet(text, "rules.json");
@@ -194,6 +212,15 @@ private slots:
         QCOMPARE(ruleSetToJson(back.value()), text);
         QVERIFY(back.value().fuses("conv", "relu") && !back.value().fuses("conv", "add") && !back.value().fuses("relu", "conv"));
         QCOMPARE(back.value().pairs.at({"conv", "add"}).evidence.at(0).runtimeSaysFused, std::optional<bool>(false));
+        QVERIFY(back.value().fusesAfter("conv", "bn", "relu") && !back.value().fusesAfter("dwconv", "bn", "relu"));
+        QCOMPARE(back.value().literalSpellings(), std::vector<std::string>{"hswish"});
+        QCOMPARE(back.value().spellings.at("hswish").evidence.at(0).workingLayers, std::optional<int>(2));
+        // The short multi_output form: producer -> verdict.
+        auto shortForm = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "multi_output": {"conv": "fused"}})", "r.json");
+        QVERIFY(shortForm.ok() && shortForm.value().fusesWithOtherConsumers("conv") && !shortForm.value().fusesWithOtherConsumers("add"));
+        auto badChain = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "chains": [{"ops": ["conv", "bn"], "verdict": "fused"}]})", "r.json");
+        QVERIFY(!badChain.ok());
+        QCOMPARE(QString::fromStdString(badChain.error().message), QString("r.json: chain #1: field 'ops' must name three ops."));
 
         auto bad = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "pairs": [{"first": "conv", "second": "relu", "verdict": "maybe"}]})", "r.json");
         QVERIFY(!bad.ok());
