@@ -20,10 +20,10 @@ struct OperatingPoint {
     std::string name;  // "hw56_c24"
     int64_t hw = 0;    // H = W of 4-D activations
     int64_t channels = 0;
-    // 2-D activations (fc pairs) are [rows, features], a quarter of the 4-D point's values: with
-    // one row an activation after fc had too little work to measure (< 2 us).
+    // 2-D activations (fc pairs) are [rows, features] with as many values as the 4-D point: with
+    // one row (or a quarter of the values) an activation after fc had too little work to measure.
     int64_t features() const { return channels * 4; }
-    int64_t rows() const { return std::max<int64_t>(1, hw * hw / 16); }
+    int64_t rows() const { return std::max<int64_t>(1, hw * hw / 4); }
 };
 
 // Small (56x56, 24 channels), middle (28x28, 96) and large-channel (14x14, 256) points.

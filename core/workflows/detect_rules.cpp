@@ -105,8 +105,10 @@ std::string caseText(const FusionCase& c) {
 class WarningGroups {
 public:
     void add(const std::string& what, const std::string& error) {
-        static const std::regex quoted("'[^']*'");
-        const std::string cause = std::regex_replace(error, quoted, "'...'");
+        // "<file>: XNNPACK cannot express ... 'p_transpose' (transpose: ...)": the cause without
+        // the file and the quoted node names.
+        static const std::regex file("^[^ ]*\\.onnx: "), quoted("'[^']*'");
+        const std::string cause = std::regex_replace(std::regex_replace(error, file, ""), quoted, "'...'");
         auto& g = m_groups[cause];
         if (g.count++ == 0) g.example = what + ": " + error;
     }
@@ -194,7 +196,7 @@ public:
         for (size_t i = 0; i < batch.models.size(); ++i) {
             if (auto it = refused.find(hashes[i]); it != refused.end()) {
                 reports[i].error = it->second;
-            } else if (!reports[i].ok && isRefusal(reports[i].error)) {
+            } else if (!reports[i].ok && reports[i].refusedByRuntime) {
                 refused[hashes[i]] = reports[i].error;
                 newlyRefused = true;
             }
@@ -283,13 +285,6 @@ public:
     }
 
 private:
-    static bool isRefusal(const std::string& error) {
-        // A runtime that cannot run a model says so when loading it; crashes and timeouts are not
-        // remembered (they may not happen again).
-        return error.find("cannot run") != std::string::npos || error.find("not supported") != std::string::npos ||
-               error.find("unsupported") != std::string::npos || error.find("failed to run") != std::string::npos;
-    }
-
     void recordCase(const TestBatch& batch, const FusionCase& c, std::map<std::string, const ModelReport*>& byKey) {
         const ModelReport* parts[] = {byKey[c.overheadKey], byKey[c.headKey], byKey[c.lastKey], byKey[c.blockKey]};
         for (const ModelReport* r : parts)

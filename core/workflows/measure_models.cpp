@@ -64,6 +64,7 @@ void fill(ModelReport& r, const Graph& g, const ModelMeasurement& m, const Measu
 // Per model, what the agent processes of one batch reported so far.
 struct Pool {
     bool failed = false;
+    bool refused = false;  // the agent answered that the runtime cannot load or run this model
     std::string error;
     std::vector<std::vector<double>> rounds;               // one entry per process instance
     std::vector<int> processes;                            // which process each entry came from
@@ -165,7 +166,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         for (size_t j = 0; j < ks.size(); ++j) {
             Pool& pool = pools[ks[j]];
             const ModelMeasurement& m = results.at(j);
-            if (!m.ok) { pool.failed = true; pool.error = m.error; continue; }
+            if (!m.ok) { pool.failed = pool.refused = true; pool.error = m.error; continue; }
             pool.rounds.insert(pool.rounds.end(), m.roundMedians.begin(), m.roundMedians.end());
             pool.processes.insert(pool.processes.end(), m.roundMedians.size(), process);
             for (const auto& l : m.layers) {
@@ -203,6 +204,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         if (pool.failed || pool.rounds.empty()) {
             // Runtime and agent messages do not know the file; name it here.
             r.error = r.path + ": " + (pool.failed ? pool.error : "measuring was cancelled.");
+            r.refusedByRuntime = pool.refused;
             continue;
         }
         ModelMeasurement merged;

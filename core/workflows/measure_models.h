@@ -39,6 +39,9 @@ struct ModelReport {
     bool fromStore = false;  // true: an earlier measurement, not measured again
     bool ok = false;
     std::string error;
+    // The agent ran and the runtime refused this model (not a crash or a timeout): trying again
+    // on the same device will not help.
+    bool refusedByRuntime = false;
     LatencyStats stats;
     std::vector<std::vector<double>> roundMedians;       // per process instance, ms (also from the store, since schema 2)
     // Runtimes with per-layer profiles only. Names are the file's node names (no pattern merged),

@@ -142,7 +142,7 @@ private slots:
         QCOMPARE(conv56.cases[3].kind, CaseKind::MultiOutput);
         QCOMPARE(conv56.cases[3].blockKey, std::string("block__shared__conv__relu__1x24x56x56"));
         // fc pairs run on [rows, features] so the activation does measurable work.
-        QCOMPARE(batches.value()[1].cases[0].headKey, std::string("single__fc__196x96"));
+        QCOMPARE(batches.value()[1].cases[0].headKey, std::string("single__fc__784x96"));
         const auto& spell = batches.value()[3];
         QCOMPARE(spell.id, std::string("hw56_c24__spellings"));
         QCOMPARE(spell.spellings.at(0).nativeKey, std::string("single__hswish__1x24x56x56"));
