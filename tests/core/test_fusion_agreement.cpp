@@ -25,7 +25,10 @@ private slots:
         o.protocol.maxExtraInstances = 0;
         o.reference = false;
         o.agent.agentPath = KM_AGENT_PATH;
-        const std::vector<std::string> nets{"resnet18", "mobilenet_v2", "mobilenet_v3_small", "shufflenet_v2_x1_0"};
+        // The first four are the networks (asserted); the others are printed for docs/fusion.md.
+        const std::vector<std::string> nets{"resnet18", "mobilenet_v2", "mobilenet_v3_small", "shufflenet_v2_x1_0",
+                                            "resnet50", "mobilenet_v3_large", "mnasnet1_0", "squeezenet1_1",
+                                            "densenet121", "googlenet", "efficientnet_b0", "regnet_y_400mf"};
         std::vector<std::string> paths;
         for (const auto& n : nets) paths.push_back(std::string(KM_FIXTURES_DIR "/real/") + n + ".onnx");
         const auto reports = measureModels(paths, *findBuiltinDevice("opencv-t1"), o);
@@ -41,7 +44,7 @@ private slots:
             qInfo("%s: %d of %d nodes agree (%.1f%%); differing: %s", nets[i].c_str(), a.agreeing, a.nodes,
                   100 * a.share(), qPrintable(differing));
             // All four agreed on 100% of nodes when written (docs/fusion.md).
-            QVERIFY2(a.share() >= 0.95, nets[i].c_str());
+            if (i < 4) QVERIFY2(a.share() >= 0.95, nets[i].c_str());
         }
     }
 
