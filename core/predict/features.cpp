@@ -1,0 +1,78 @@
+#include "predict/features.h"
+
+#include <cmath>
+#include <limits>
+
+namespace km {
+namespace {
+
+constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
+
+float at(const std::vector<int64_t>& v, size_t i) { return i < v.size() ? float(v[i]) : kMissing; }
+
+}  // namespace
+
+const std::array<const char*, kFeatureCount>& featureNames() {
+    static const std::array<const char*, kFeatureCount> names{
+        "batch", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "kernel_h", "kernel_w", "stride_h", "stride_w",
+        "groups", "dilation_h", "dilation_w", "pads_sum", "inputs", "nodes", "macs", "flops", "params", "bytes_in",
+        "bytes_out", "bytes_weights", "intensity"};
+    return names;
+}
+
+KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& metrics) {
+    KernelFeatures f;
+    f.fill(kMissing);
+    auto set = [&](Feature which, float v) { f[size_t(which)] = v; };
+    const KernelConfig& c = k.config;
+    // Activations are NCHW (2-D for fc): N, C, H, W.
+    if (!c.inputShapes.empty()) {
+        const auto& in = c.inputShapes.front();
+        set(Feature::Batch, at(in, 0));
+        set(Feature::InC, at(in, 1));
+        set(Feature::InH, at(in, 2));
+        set(Feature::InW, at(in, 3));
+    }
+    set(Feature::OutC, at(c.outputShape, 1));
+    set(Feature::OutH, at(c.outputShape, 2));
+    set(Feature::OutW, at(c.outputShape, 3));
+    const auto kernel = c.attrs.getInts("kernel"), stride = c.attrs.getInts("stride"), dil = c.attrs.getInts("dilation");
+    set(Feature::KernelH, at(kernel, 0));
+    set(Feature::KernelW, at(kernel, 1));
+    set(Feature::StrideH, at(stride, 0));
+    set(Feature::StrideW, at(stride, 1));
+    set(Feature::DilationH, at(dil, 0));
+    set(Feature::DilationW, at(dil, 1));
+    if (c.attrs.has("groups")) set(Feature::Groups, float(c.attrs.getInt("groups", 1)));
+    if (c.attrs.has("pads")) {
+        int64_t sum = 0;
+        for (int64_t p : c.attrs.getInts("pads")) sum += p;
+        set(Feature::PadsSum, float(sum));
+    }
+    set(Feature::Inputs, float(c.inputShapes.size()));
+    set(Feature::Nodes, float(k.nodes.size()));
+    // Summed over members; bytes counted at the kernel's boundary: what enters from outside and
+    // what its last node writes (a fused kernel keeps its intermediates in registers or cache).
+    NodeMetrics sum;
+    for (size_t i : k.nodes) sum += metrics.at(i);
+    double bytesIn = 0;
+    for (const auto& shape : c.inputShapes) {
+        double n = 4;
+        for (int64_t d : shape) n *= double(std::max<int64_t>(d, 0));
+        bytesIn += n;
+    }
+    double bytesOut = 4;
+    for (int64_t d : c.outputShape) bytesOut *= double(std::max<int64_t>(d, 0));
+    const double weights = 4.0 * double(sum.params);
+    set(Feature::Macs, float(sum.macs));
+    set(Feature::Flops, float(sum.flops));
+    set(Feature::Params, float(sum.params));
+    set(Feature::BytesIn, float(bytesIn));
+    set(Feature::BytesOut, float(bytesOut));
+    set(Feature::BytesWeights, float(weights));
+    const double bytes = bytesIn + bytesOut + weights;
+    set(Feature::Intensity, bytes > 0 ? float(double(sum.flops) / bytes) : 0.0f);
+    return f;
+}
+
+}  // namespace km

@@ -1,0 +1,31 @@
+// Features of a kernel for its latency regressor (docs/predictors.md): one fixed layout for every
+// kernel type, so a feature means the same thing everywhere; what a type lacks is NaN (missing to
+// the trees). Everything that changes cost is there: shapes (H and W apart), channels, kernel,
+// stride, groups, dilation, pads, batch, input count, and the kernel's summed MACs, FLOPs,
+// parameters, bytes in, out and of weights, and arithmetic intensity.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "fusion/partition.h"
+#include "graph/metrics.h"
+
+namespace km {
+
+enum class Feature {
+    Batch, InH, InW, InC, OutH, OutW, OutC, KernelH, KernelW, StrideH, StrideW, Groups, DilationH, DilationW,
+    PadsSum, Inputs, Nodes, Macs, Flops, Params, BytesIn, BytesOut, BytesWeights, Intensity,
+    Count
+};
+inline constexpr size_t kFeatureCount = size_t(Feature::Count);
+using KernelFeatures = std::array<float, kFeatureCount>;
+
+// Column names for docs, CSV exports and importance listings ("in_h", "macs", ...).
+const std::array<const char*, kFeatureCount>& featureNames();
+
+// `metrics`: computeGraphMetrics(graph).perNode (computed once per graph).
+KernelFeatures kernelFeatures(const Kernel& kernel, const std::vector<NodeMetrics>& metrics);
+
+}  // namespace km

@@ -1,0 +1,188 @@
+#include "predict/regressor.h"
+
+#include <cmath>
+#include <fmt/format.h>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <xgboost/c_api.h>
+
+namespace km {
+namespace {
+
+using Json = nlohmann::json;
+
+struct BoosterDeleter { void operator()(void* h) const { if (h) XGBoosterFree(h); } };
+struct MatrixDeleter { void operator()(void* h) const { if (h) XGDMatrixFree(h); } };
+using Booster = std::unique_ptr<void, BoosterDeleter>;
+using Matrix = std::unique_ptr<void, MatrixDeleter>;
+
+Error xgbError(const std::string& what) { return internalError(fmt::format("XGBoost: {}: {}", what, XGBGetLastError())); }
+
+Result<Matrix> matrixOf(const FeatureRows& rows, size_t width) {
+    std::vector<float> flat;
+    flat.reserve(rows.size() * width);
+    for (const auto& r : rows) {
+        if (r.size() != width) return badInput(fmt::format("feature rows of {} and {} values: all rows need the same width.", width, r.size()));
+        flat.insert(flat.end(), r.begin(), r.end());
+    }
+    DMatrixHandle h = nullptr;
+    if (XGDMatrixCreateFromMat(flat.data(), rows.size(), width, std::nanf(""), &h) != 0) return xgbError("creating a matrix");
+    return Matrix(h);
+}
+
+Result<Booster> boosterFrom(const std::string& model) {
+    BoosterHandle h = nullptr;
+    if (XGBoosterCreate(nullptr, 0, &h) != 0) return xgbError("creating a booster");
+    Booster b(h);
+    if (XGBoosterLoadModelFromBuffer(h, model.data(), model.size()) != 0) return xgbError("loading a model");
+    return b;
+}
+
+}  // namespace
+
+RegressorOptions RegressorOptions::forKind(RegressorKind kind) {
+    RegressorOptions o;
+    o.kind = kind;
+    if (kind == RegressorKind::RandomForest) {
+        o.trees = 100;
+        o.maxDepth = 20;
+        o.subsample = 0.63;  // about the distinct share of a bootstrap sample
+        o.columnSample = 0.8;
+    }
+    return o;
+}
+
+const char* regressorKindName(RegressorKind kind) {
+    return kind == RegressorKind::RandomForest ? "random_forest" : "gradient_boosted";
+}
+
+Result<Regressor> Regressor::train(const FeatureRows& rows, const std::vector<double>& targetsMs, const RegressorOptions& o) {
+    if (rows.empty() || rows.size() != targetsMs.size())
+        return badInput(fmt::format("training a regressor needs as many targets as rows ({} rows, {} targets).", rows.size(), targetsMs.size()));
+    const size_t width = rows.front().size();
+    std::vector<float> labels;
+    for (double t : targetsMs) {
+        if (!(t > 0) || !std::isfinite(t)) return badInput(fmt::format("training target {} ms: latencies must be positive.", t));
+        labels.push_back(float(o.logTarget ? std::log(t) : t));
+    }
+    double mean = 0;
+    for (float l : labels) mean += l / double(labels.size());
+    Result<Matrix> m = matrixOf(rows, width);
+    if (!m) return m.error();
+    if (XGDMatrixSetFloatInfo(m.value().get(), "label", labels.data(), labels.size()) != 0) return xgbError("setting labels");
+    DMatrixHandle mats[] = {m.value().get()};
+    BoosterHandle h = nullptr;
+    if (XGBoosterCreate(mats, 1, &h) != 0) return xgbError("creating a booster");
+    Booster b(h);
+    const bool forest = o.kind == RegressorKind::RandomForest;
+    const std::vector<std::pair<std::string, std::string>> params{
+        {"objective", "reg:squarederror"},
+        {"tree_method", "exact"},
+        {"max_depth", std::to_string(o.maxDepth)},
+        {"eta", forest ? "1" : fmt::format("{}", o.learningRate)},
+        {"subsample", fmt::format("{}", o.subsample)},
+        {forest ? "colsample_bynode" : "colsample_bytree", fmt::format("{}", o.columnSample)},
+        {"min_child_weight", fmt::format("{}", o.minChildWeight)},
+        // One round of deep trees: an L2 penalty would pull every small leaf toward the base score.
+        {"lambda", forest ? "0" : "1"},
+        {"base_score", fmt::format("{}", mean)},
+        {"num_parallel_tree", forest ? std::to_string(o.trees) : "1"},
+        {"seed", std::to_string(o.seed)},
+        {"nthread", std::to_string(std::max(1, o.threads))},
+        {"verbosity", "0"},
+    };
+    for (const auto& [k, v] : params)
+        if (XGBoosterSetParam(h, k.c_str(), v.c_str()) != 0) return xgbError("setting " + k);
+    const int rounds = forest ? 1 : o.trees;
+    for (int i = 0; i < rounds; ++i)
+        if (XGBoosterUpdateOneIter(h, i, m.value().get()) != 0) return xgbError("training");
+    bst_ulong len = 0;
+    const char* data = nullptr;
+    if (XGBoosterSaveModelToBuffer(h, R"({"format": "json"})", &len, &data) != 0) return xgbError("saving the model");
+    return fromXgboostJson(std::string(data, len), o.kind, o.logTarget, width);
+}
+
+Result<Regressor> Regressor::fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features) {
+    Json j = Json::parse(model, nullptr, false);
+    if (j.is_discarded()) return badInput("regressor: the XGBoost model is not JSON.");
+    Regressor r;
+    r.m_kind = kind;
+    r.m_logTarget = logTarget;
+    r.m_features = features;
+    r.m_xgboostJson = model;
+    try {
+        const Json& learner = j.at("learner");
+        r.m_base = std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
+        const Json& gbm = learner.at("gradient_booster");
+        if (gbm.value("name", "") != "gbtree") return badInput("regressor: only XGBoost tree boosters (gbtree) are read.");
+        for (const Json& t : gbm.at("model").at("trees")) {
+            Tree tree;
+            tree.left = t.at("left_children").get<std::vector<int32_t>>();
+            tree.right = t.at("right_children").get<std::vector<int32_t>>();
+            tree.feature = t.at("split_indices").get<std::vector<int32_t>>();
+            tree.value = t.at("split_conditions").get<std::vector<float>>();
+            tree.defaultLeft = t.at("default_left").get<std::vector<uint8_t>>();
+            const size_t n = tree.left.size();
+            if (n == 0 || tree.right.size() != n || tree.feature.size() != n || tree.value.size() != n || tree.defaultLeft.size() != n)
+                return badInput("regressor: a tree's arrays differ in length.");
+            for (size_t i = 0; i < n; ++i) {
+                const bool leaf = tree.left[i] < 0;
+                if (!leaf && (tree.left[i] >= int32_t(n) || tree.right[i] < 0 || tree.right[i] >= int32_t(n) ||
+                              tree.left[i] <= int32_t(i) || tree.right[i] <= int32_t(i) ||
+                              tree.feature[i] < 0 || size_t(tree.feature[i]) >= features))
+                    return badInput(fmt::format("regressor: tree node {} points outside its tree or its features.", i));
+            }
+            r.m_trees.push_back(std::move(tree));
+        }
+    } catch (const std::exception& e) {
+        return badInput(fmt::format("regressor: the XGBoost model lacks a field ({}).", e.what()));
+    }
+    return r;
+}
+
+Result<Regressor> Regressor::fromJson(const std::string& text) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || j.value("schema", "") != "kernelmeter.regressor/1")
+        return badInput("regressor: not a kernelmeter.regressor/1 JSON document.");
+    const std::string kind = j.value("kind", "");
+    if (kind != "random_forest" && kind != "gradient_boosted") return badInput(fmt::format("regressor: unknown kind '{}'.", kind));
+    if (!j.contains("xgboost") || !j.at("features").is_number_unsigned()) return badInput("regressor: fields 'xgboost' and 'features' are required.");
+    return fromXgboostJson(j.at("xgboost").dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
+                           j.value("log_target", true), j.at("features").get<size_t>());
+}
+
+std::string Regressor::toJson() const {
+    Json j{{"schema", "kernelmeter.regressor/1"}, {"kind", regressorKindName(m_kind)}, {"log_target", m_logTarget},
+           {"features", m_features}, {"xgboost", Json::parse(m_xgboostJson)}};
+    return j.dump();
+}
+
+double Regressor::predictMs(const float* x, size_t count) const {
+    double sum = m_base;
+    for (const Tree& t : m_trees) {
+        int32_t i = 0;
+        while (t.left[size_t(i)] >= 0) {
+            const int32_t f = t.feature[size_t(i)];
+            const float v = size_t(f) < count ? x[f] : std::nanf("");
+            if (std::isnan(v)) i = t.defaultLeft[size_t(i)] ? t.left[size_t(i)] : t.right[size_t(i)];
+            else i = v < t.value[size_t(i)] ? t.left[size_t(i)] : t.right[size_t(i)];
+        }
+        sum += t.value[size_t(i)];
+    }
+    return m_logTarget ? std::exp(sum) : sum;
+}
+
+Result<std::vector<double>> Regressor::predictWithXgboost(const FeatureRows& rows) const {
+    Result<Booster> b = boosterFrom(m_xgboostJson);
+    if (!b) return b.error();
+    Result<Matrix> m = matrixOf(rows, m_features);
+    if (!m) return m.error();
+    bst_ulong len = 0;
+    const float* out = nullptr;
+    if (XGBoosterPredict(b.value().get(), m.value().get(), 0, 0, 0, &len, &out) != 0) return xgbError("predicting");
+    std::vector<double> ms;
+    for (bst_ulong i = 0; i < len; ++i) ms.push_back(m_logTarget ? std::exp(double(out[i])) : double(out[i]));
+    return ms;
+}
+
+}  // namespace km

@@ -1,0 +1,70 @@
+// Kernel-latency regressors: tree ensembles trained through the XGBoost C API (random-forest mode,
+// as in nn-Meter, or gradient boosting), stored as XGBoost's own JSON model inside our JSON so a
+// saved predictor survives library upgrades. Prediction does not call XGBoost: the trees are read
+// into flat arrays and walked here (thread-safe, no per-call library overhead); tests check it
+// against XGBoost's own prediction.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace km {
+
+enum class RegressorKind { RandomForest, GradientBoosted };
+const char* regressorKindName(RegressorKind kind);  // "random_forest", "gradient_boosted"
+
+struct RegressorOptions {
+    // Settings that suit each kind: random forests grow deep trees on bootstrap-sized row samples
+    // (nn-Meter used depth 70 and 320 trees); boosting grows shallow trees in many rounds.
+    static RegressorOptions forKind(RegressorKind kind);
+
+    RegressorKind kind = RegressorKind::GradientBoosted;
+    int trees = 200;              // boosting rounds (GB) or forest size (RF)
+    int maxDepth = 6;
+    double learningRate = 0.1;    // GB only (RF uses 1)
+    double subsample = 0.8;       // rows per tree
+    double columnSample = 0.8;    // features per tree (GB) or per split (RF)
+    double minChildWeight = 1;
+    uint64_t seed = 1;
+    bool logTarget = true;        // fit log(ms): relative errors matter, latencies span 1000x
+    int threads = 1;              // XGBoost training threads
+};
+
+// Rows of features, one row per sample; all rows the same width.
+using FeatureRows = std::vector<std::vector<float>>;
+
+class Regressor {
+public:
+    static Result<Regressor> train(const FeatureRows& rows, const std::vector<double>& targetsMs,
+                                   const RegressorOptions& options);
+    // Our JSON ({"schema": "kernelmeter.regressor/1", kind, log_target, features, xgboost: {...}}).
+    static Result<Regressor> fromJson(const std::string& json);
+    std::string toJson() const;
+
+    double predictMs(const float* features, size_t count) const;
+    double predictMs(const std::vector<float>& features) const { return predictMs(features.data(), features.size()); }
+    size_t featureCount() const { return m_features; }
+    RegressorKind kind() const { return m_kind; }
+    // XGBoost's own prediction for `rows` (tests compare the tree walk with it).
+    Result<std::vector<double>> predictWithXgboost(const FeatureRows& rows) const;
+
+private:
+    struct Tree {
+        std::vector<int32_t> left, right, feature;
+        std::vector<float> value;      // split threshold, or the leaf's value
+        std::vector<uint8_t> defaultLeft;
+    };
+    static Result<Regressor> fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features);
+
+    RegressorKind m_kind = RegressorKind::GradientBoosted;
+    bool m_logTarget = true;
+    size_t m_features = 0;
+    double m_base = 0;
+    std::vector<Tree> m_trees;
+    std::string m_xgboostJson;  // the model as XGBoost wrote it
+};
+
+}  // namespace km
