@@ -7,23 +7,8 @@
 #include "onnx/onnx_builder.h"
 
 namespace km {
-namespace {
 
-// Ops that also run on 2-D activations [1, features] (next to fc).
-bool takes2d(const std::string& op) {
-    static const std::vector<std::string> ops{"fc", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "add", "mul", "softmax"};
-    return std::find(ops.begin(), ops.end(), op) != ops.end();
-}
-
-std::string shapeText(const std::vector<int64_t>& dims) {
-    std::string s;
-    for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
-    return s;
-}
-
-// Builds one op on `x` with nodes named "<prefix>..."; extra inputs (add/mul/concat operands) are
-// added to the model as needed.
-std::string applyOp(OnnxBuilder& b, const std::string& op, const std::string& x, const std::string& prefix) {
+std::string applyCanonicalOp(OnnxBuilder& b, const std::string& op, const std::string& x, const std::string& prefix) {
     const auto s = b.shapeOf(x);
     const int64_t c = s.size() >= 2 ? s[1] : 0;
     if (op == "conv") return b.conv(x, c, 3, 1, 1, prefix + "conv");
@@ -56,6 +41,21 @@ std::string applyOp(OnnxBuilder& b, const std::string& op, const std::string& x,
     return b.unary("Unknown_" + op, x, prefix + op);  // finish() reports it
 }
 
+namespace {
+
+// Ops that also run on 2-D activations [1, features] (next to fc).
+bool takes2d(const std::string& op) {
+    static const std::vector<std::string> ops{"fc", "relu", "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "add", "mul", "softmax"};
+    return std::find(ops.begin(), ops.end(), op) != ops.end();
+}
+
+std::string shapeText(const std::vector<int64_t>& dims) {
+    std::string s;
+    for (int64_t d : dims) s += (s.empty() ? "" : "x") + std::to_string(d);
+    return s;
+}
+
+
 // A model of `ops` applied in sequence to an input of `shape` (roles p_, q_, r_); `seed` makes the
 // bytes unique to a batch. With `secondReader`, the first op's output is also read by another
 // layer (an in-place reshape to an extra model output named "t_extra").
@@ -67,7 +67,7 @@ Result<std::string> chainModel(const std::string& graphName, uint32_t seed, cons
     std::vector<std::string> outputs;
     char role = 'p';
     for (size_t i = 0; i < ops.size(); ++i) {
-        x = applyOp(b, ops[i], x, std::string(1, role++) + "_");
+        x = applyCanonicalOp(b, ops[i], x, std::string(1, role++) + "_");
         if (i == 0 && secondReader) outputs.push_back(b.reshape(x, b.shapeOf(x), "t_extra"));
     }
     // Every model ends in the same tail: OpenCV fuses nothing into a layer whose output the caller

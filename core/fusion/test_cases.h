@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "onnx/onnx_builder.h"
 
 namespace km {
 
@@ -36,6 +37,11 @@ const std::vector<std::string>& testableOps();
 bool chainable(const std::string& first, const std::string& second);
 // Every chainable ordered pair of testableOps().
 std::vector<std::pair<std::string, std::string>> defaultPairs();
+
+// Builds canonical op `op` on tensor `x` with nodes named "<prefix>...": convolutions 3x3 stride 1
+// keeping the channels, add/mul with a second model input, concat with a second operand made by a
+// layer, split as a Slice of the first half, and so on (docs/fusion.md, Test cases).
+std::string applyCanonicalOp(OnnxBuilder& b, const std::string& op, const std::string& x, const std::string& prefix);
 
 // Chains a -> b -> c whose pair rules alone can mislead (conv -> bn -> relu: OpenCV folds bn into
 // the convolution, then fuses relu although bn -> relu alone does not fuse).

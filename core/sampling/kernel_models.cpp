@@ -1,0 +1,59 @@
+#include "sampling/kernel_models.h"
+
+#include <fmt/format.h>
+#include <sstream>
+
+#include "fusion/test_cases.h"
+#include "onnx/onnx_builder.h"
+
+namespace km {
+namespace {
+
+std::vector<std::string> opsOf(const std::string& type) {
+    std::vector<std::string> ops;
+    std::stringstream ss(type);
+    std::string op;
+    while (std::getline(ss, op, '-')) ops.push_back(op);
+    return ops;
+}
+
+std::vector<int64_t> inputShape(const KernelSpec& s) {
+    if (familyOf(s.type) == KernelFamily::Fc) return {1, s.cin};
+    return {1, s.cin, s.h, s.w};
+}
+
+}  // namespace
+
+Result<std::string> buildKernelModel(const KernelSpec& s, uint32_t seed) {
+    if (std::string why; !validSpec(s, &why)) return badInput(fmt::format("kernel spec {}: {}.", s.key(), why));
+    const auto ops = opsOf(s.type);
+    OnnxBuilder b("kernel " + s.key(), seed, /*opset=*/14);
+    std::string x = b.input("x", inputShape(s));
+    switch (familyOf(s.type)) {
+    case KernelFamily::Conv:
+    case KernelFamily::GConv:
+    case KernelFamily::DwConv:
+        x = b.conv(x, s.cout, s.kernel, s.stride, s.groups, "k0_" + ops[0]);
+        break;
+    case KernelFamily::ConvTranspose: x = b.convTranspose(x, s.cout, s.kernel, s.stride, "k0_convtranspose"); break;
+    case KernelFamily::Fc: x = b.gemm(x, s.cout, "k0_fc"); break;
+    case KernelFamily::Pool:
+        x = ops[0] == "maxpool" ? b.maxPool(x, s.kernel, s.stride, "k0_maxpool") : b.avgPool(x, s.kernel, s.stride, "k0_avgpool");
+        break;
+    case KernelFamily::Concat:
+        x = b.concat({x, b.relu(b.input("other", {1, s.cout, s.h, s.w}), "k0_other_relu")}, "k0_concat");
+        break;
+    case KernelFamily::GlobalPool:
+    case KernelFamily::Elementwise: x = applyCanonicalOp(b, ops[0], x, "k0_"); break;
+    }
+    for (size_t i = 1; i < ops.size(); ++i) x = applyCanonicalOp(b, ops[i], x, fmt::format("k{}_", i));
+    return b.finish({b.reshape(x, b.shapeOf(x), "t_tail")});
+}
+
+Result<std::string> buildKernelOverheadModel(const KernelSpec& s, uint32_t seed) {
+    OnnxBuilder b("overhead " + s.key(), seed, /*opset=*/14);
+    std::string x = b.input("x", inputShape(s));
+    return b.finish({b.reshape(x, b.shapeOf(x), "t_tail")});
+}
+
+}  // namespace km

@@ -1,0 +1,292 @@
+#include "sampling/kernel_spec.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace km {
+namespace {
+
+const std::vector<int64_t> kConvKernels{1, 3, 5, 7}, kDwKernels{3, 5, 7}, kPoolKernels{2, 3, 5, 7}, kStrides{1, 2};
+const std::vector<int64_t> kGroups{2, 4, 8, 16, 32};
+
+// Moves `v` by `steps` positions in `values` (clamped).
+int64_t step(const std::vector<int64_t>& values, int64_t v, int steps) {
+    auto it = std::lower_bound(values.begin(), values.end(), v);
+    long i = std::clamp<long>(long(it - values.begin()) + steps, 0, long(values.size()) - 1);
+    return values[size_t(i)];
+}
+
+std::vector<std::string> splitCsvLine(const std::string& line) {
+    std::vector<std::string> cells;
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) cells.push_back(cell);
+    return cells;
+}
+
+// Columns of a prior CSV by header name; missing optional columns read as `fallback`.
+Result<std::vector<PriorLayer>> readPriorCsv(const std::string& path, bool twoD) {
+    std::ifstream in(path);
+    if (!in) return ioError(fmt::format("{}: cannot open the prior.", path));
+    std::string line;
+    if (!std::getline(in, line)) return badInput(fmt::format("{}: empty; a header line is expected.", path));
+    const auto header = splitCsvLine(line);
+    auto column = [&](const std::string& name) -> int {
+        auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : int(it - header.begin());
+    };
+    const std::vector<std::string> required = twoD ? std::vector<std::string>{"cin", "cout"}
+                                                   : std::vector<std::string>{"input_h", "input_w", "cin", "cout", "ks", "stride"};
+    for (const auto& r : required)
+        if (column(r) < 0) return badInput(fmt::format("{}: the header has no column '{}'.", path, r));
+    std::vector<PriorLayer> layers;
+    int lineNo = 1;
+    while (std::getline(in, line)) {
+        ++lineNo;
+        if (line.empty()) continue;
+        const auto cells = splitCsvLine(line);
+        auto number = [&](const std::string& name, int64_t fallback, int64_t& out) -> Status {
+            const int c = column(name);
+            if (c < 0) { out = fallback; return Ok{}; }
+            if (size_t(c) >= cells.size()) return badInput(fmt::format("{}:{}: field '{}' is missing.", path, lineNo, name));
+            try {
+                size_t used = 0;
+                out = std::stoll(cells[size_t(c)], &used);
+                if (used != cells[size_t(c)].size() || out < 1) throw std::invalid_argument("x");
+            } catch (const std::exception&) {
+                return badInput(fmt::format("{}:{}: field '{}' is '{}', not a positive integer.", path, lineNo, name, cells[size_t(c)]));
+            }
+            return Ok{};
+        };
+        PriorLayer l;
+        l.model = column("model") >= 0 && size_t(column("model")) < cells.size() ? cells[size_t(column("model"))] : "";
+        for (auto [name, fallback, field] : {std::tuple{"input_h", int64_t(1), &l.h}, {"input_w", int64_t(1), &l.w},
+                                             {"cin", int64_t(1), &l.cin}, {"cout", int64_t(1), &l.cout},
+                                             {"ks", int64_t(1), &l.kernel}, {"stride", int64_t(1), &l.stride},
+                                             {"groups", int64_t(1), &l.groups}})
+            if (Status s = number(name, fallback, *field); !s) return s.error();
+        layers.push_back(l);
+    }
+    if (layers.empty()) return badInput(fmt::format("{}: no layers.", path));
+    return layers;
+}
+
+}  // namespace
+
+std::string rootOf(const std::string& kernelType) { return kernelType.substr(0, kernelType.find('-')); }
+
+KernelFamily familyOf(const std::string& kernelType) {
+    const std::string root = rootOf(kernelType);
+    if (root == "conv") return KernelFamily::Conv;
+    if (root == "dwconv") return KernelFamily::DwConv;
+    if (root == "gconv") return KernelFamily::GConv;
+    if (root == "convtranspose") return KernelFamily::ConvTranspose;
+    if (root == "fc") return KernelFamily::Fc;
+    if (root == "maxpool" || root == "avgpool") return KernelFamily::Pool;
+    if (root == "gap") return KernelFamily::GlobalPool;
+    if (root == "concat") return KernelFamily::Concat;
+    return KernelFamily::Elementwise;
+}
+
+std::string KernelSpec::key() const {
+    return fmt::format("{} h{} w{} c{}-{} k{} s{} g{}", type, h, w, cin, cout, kernel, stride, groups);
+}
+
+Result<Prior> loadPrior(const std::string& dir) {
+    Prior p;
+    for (auto [file, twoD, target] : {std::tuple{"conv.csv", false, &p.conv}, {"dwconv.csv", false, &p.dwconv},
+                                      {"fc.csv", true, &p.fc}, {"pooling.csv", false, &p.pooling}}) {
+        Result<std::vector<PriorLayer>> layers = readPriorCsv(dir + "/" + file, twoD);
+        if (!layers) return layers.error();
+        *target = std::move(layers).value();
+    }
+    return p;
+}
+
+const std::vector<int64_t>& spatialSizes() {
+    static const std::vector<int64_t> v{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 16, 20, 24, 28, 30, 32, 38, 40, 48,
+                                        56, 60, 64, 75, 80, 96, 112, 120, 128, 150, 160, 192, 224, 240, 256, 300, 320};
+    return v;
+}
+
+const std::vector<int64_t>& channelCounts() {
+    static const std::vector<int64_t> v{3, 8, 12, 16, 24, 32, 40, 48, 56, 64, 72, 80, 96, 112, 116, 120, 128, 144,
+                                        160, 176, 192, 224, 232, 240, 256, 288, 320, 384, 448, 464, 480, 512, 576,
+                                        640, 672, 768, 960, 1024, 1152, 1280, 1536, 2048};
+    return v;
+}
+
+int64_t snapTo(const std::vector<int64_t>& values, double v) {
+    return *std::min_element(values.begin(), values.end(), [&](int64_t a, int64_t b) {
+        return std::fabs(std::log(double(a)) - std::log(v)) < std::fabs(std::log(double(b)) - std::log(v));
+    });
+}
+
+bool validSpec(const KernelSpec& s, std::string* why) {
+    auto fail = [&](std::string text) {
+        if (why) *why = std::move(text);
+        return false;
+    };
+    if (s.h < 1 || s.w < 1 || s.cin < 1 || s.cout < 1 || s.kernel < 1 || s.stride < 1 || s.groups < 1)
+        return fail("every dimension must be at least 1");
+    const KernelFamily f = familyOf(s.type);
+    if (s.groups > 1 && (s.cin % s.groups != 0 || s.cout % s.groups != 0)) return fail("channels must divide by the groups");
+    if (f == KernelFamily::DwConv && (s.cin != s.cout || s.groups != s.cin)) return fail("a depthwise convolution has one group per channel");
+    const std::string root = rootOf(s.type);
+    if ((root == "split" || root == "channelshuffle") && s.cin % 2 != 0) return fail("splitting in halves needs an even channel count");
+    if (f == KernelFamily::Pool && s.kernel > s.h + 2 * (s.kernel / 2)) return fail("the pooling window is larger than the padded input");
+    if ((f == KernelFamily::Pool || f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::DwConv) &&
+        (s.h + 2 * (s.kernel / 2) - s.kernel) / s.stride + 1 < 1)
+        return fail("the output would be empty");
+    // Keep single models small enough to measure quickly (at most about 64 MB of activations).
+    if (double(s.h) * double(s.w) * double(std::max(s.cin, s.cout)) * 4.0 > 64e6) return fail("the activations exceed 64 MB");
+    return true;
+}
+
+namespace {
+
+// A spec of `type` from a prior layer, before perturbation.
+KernelSpec fromLayer(const std::string& type, const PriorLayer& l, KernelFamily f) {
+    KernelSpec s;
+    s.type = type;
+    switch (f) {
+    case KernelFamily::Conv:
+    case KernelFamily::ConvTranspose:
+    case KernelFamily::GConv:
+        s = {type, l.h, l.w, l.cin, l.cout, l.kernel, l.stride, f == KernelFamily::GConv ? 4 : 1};
+        break;
+    case KernelFamily::DwConv:
+        s = {type, l.h, l.w, l.cin, l.cin, std::max<int64_t>(l.kernel, 3), l.stride, l.cin};
+        break;
+    case KernelFamily::Fc:
+        s = {type, 1, 1, l.cin, l.cout, 1, 1, 1};
+        break;
+    case KernelFamily::Pool:
+        s = {type, l.h, l.w, l.cin, l.cin, l.kernel, l.stride, 1};
+        break;
+    default: {
+        // Activations between layers: a conv layer's output.
+        const int64_t h = std::max<int64_t>(1, l.h / l.stride), w = std::max<int64_t>(1, l.w / l.stride);
+        s = {type, h, w, l.cout, l.cout, 1, 1, 1};
+        if (f == KernelFamily::Concat) s.cout = l.cin;  // second input's channels
+    }
+    }
+    return s;
+}
+
+void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerOptions& o) {
+    std::uniform_real_distribution<double> u(0, 1);
+    std::uniform_int_distribution<int> steps(1, std::max(1, o.maxSteps));
+    auto move = [&](const std::vector<int64_t>& values, int64_t& v) {
+        v = snapTo(values, double(v));
+        if (u(rng) < o.perturb) v = step(values, v, (u(rng) < 0.5 ? -1 : 1) * steps(rng));
+    };
+    const bool spatial = f != KernelFamily::Fc;
+    if (spatial) {
+        const bool square = s.h == s.w;
+        move(spatialSizes(), s.h);
+        if (square && u(rng) < 0.9) s.w = s.h;  // most real inputs are square; some are not
+        else move(spatialSizes(), s.w);
+    }
+    move(channelCounts(), s.cin);
+    switch (f) {
+    case KernelFamily::Conv:
+    case KernelFamily::ConvTranspose:
+    case KernelFamily::GConv:
+    case KernelFamily::Fc:
+    case KernelFamily::Concat:
+        move(channelCounts(), s.cout);
+        break;
+    default:
+        s.cout = s.cin;
+    }
+    if (f == KernelFamily::Conv || f == KernelFamily::GConv) move(kConvKernels, s.kernel);
+    if (f == KernelFamily::DwConv) move(kDwKernels, s.kernel);
+    if (f == KernelFamily::Pool) move(kPoolKernels, s.kernel);
+    if (f == KernelFamily::ConvTranspose) s.kernel = s.stride == 2 ? 2 : 3;
+    if (f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::DwConv || f == KernelFamily::Pool ||
+        f == KernelFamily::ConvTranspose)
+        move(kStrides, s.stride);
+    if (f == KernelFamily::DwConv) s.groups = s.cin;
+    if (f == KernelFamily::GConv) {
+        // The largest listed group count near the drawn one that divides both channel counts.
+        int64_t g = step(kGroups, s.groups, u(rng) < o.perturb ? (u(rng) < 0.5 ? -1 : 1) : 0);
+        while (g > 1 && (s.cin % g != 0 || s.cout % g != 0)) g /= 2;
+        s.groups = std::max<int64_t>(g, 2);
+    }
+}
+
+const std::vector<PriorLayer>& layersFor(const Prior& p, KernelFamily f) {
+    switch (f) {
+    case KernelFamily::DwConv: return p.dwconv;
+    case KernelFamily::Fc: return p.fc;
+    case KernelFamily::Pool: return p.pooling;
+    default: return p.conv;
+    }
+}
+
+}  // namespace
+
+std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count,
+                                    const SamplerOptions& options, const std::vector<KernelSpec>& exclude) {
+    const KernelFamily f = familyOf(kernelType);
+    const auto& layers = layersFor(prior, f);
+    std::vector<KernelSpec> out;
+    if (layers.empty()) return out;
+    std::set<std::string> seen;
+    for (const auto& e : exclude) seen.insert(e.key());
+    std::mt19937_64 rng(options.seed);
+    std::uniform_int_distribution<size_t> pick(0, layers.size() - 1);
+    for (size_t tries = 0; out.size() < count && tries < count * 50 + 100; ++tries) {
+        KernelSpec s = fromLayer(kernelType, layers[pick(rng)], f);
+        perturb(s, f, rng, options);
+        if (!validSpec(s) || !seen.insert(s.key()).second) continue;
+        out.push_back(s);
+    }
+    return out;
+}
+
+std::vector<KernelSpec> neighbours(const KernelSpec& spec) {
+    const KernelFamily f = familyOf(spec.type);
+    std::vector<KernelSpec> out;
+    std::set<std::string> seen{spec.key()};
+    auto add = [&](KernelSpec s) {
+        if (f == KernelFamily::DwConv) s.groups = s.cout = s.cin;
+        if (f == KernelFamily::Elementwise || f == KernelFamily::GlobalPool || f == KernelFamily::Pool) s.cout = s.cin;
+        if (validSpec(s) && seen.insert(s.key()).second) out.push_back(s);
+    };
+    for (int d : {-2, -1, 1, 2}) {
+        if (f != KernelFamily::Fc) {
+            KernelSpec s = spec;
+            s.h = step(spatialSizes(), spec.h, d);
+            s.w = spec.h == spec.w ? s.h : step(spatialSizes(), spec.w, d);
+            add(s);
+        }
+        KernelSpec c = spec;
+        c.cin = step(channelCounts(), spec.cin, d);
+        add(c);
+        if (f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::Fc || f == KernelFamily::Concat ||
+            f == KernelFamily::ConvTranspose) {
+            KernelSpec o = spec;
+            o.cout = step(channelCounts(), spec.cout, d);
+            add(o);
+        }
+    }
+    if (f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::DwConv || f == KernelFamily::Pool) {
+        for (int d : {-1, 1}) {
+            KernelSpec k = spec;
+            k.kernel = step(f == KernelFamily::Pool ? kPoolKernels : f == KernelFamily::DwConv ? kDwKernels : kConvKernels, spec.kernel, d);
+            add(k);
+        }
+        KernelSpec s = spec;
+        s.stride = spec.stride == 1 ? 2 : 1;
+        add(s);
+    }
+    return out;
+}
+
+}  // namespace km

@@ -1,0 +1,74 @@
+// Kernel configurations to measure and the prior they are drawn from (docs/predictors.md).
+// A KernelSpec names a kernel type as partitioning produces it ("conv-bn-relu", "dwconv-relu6",
+// "add-relu", "maxpool", "fc-relu") and the root op's shape parameters; kernel_models.h turns it
+// into an ONNX model.
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace km {
+
+// Which prior and which parameters a kernel type's root op uses.
+enum class KernelFamily { Conv, DwConv, GConv, ConvTranspose, Fc, Pool, GlobalPool, Elementwise, Concat };
+KernelFamily familyOf(const std::string& kernelType);  // from the type's first op
+std::string rootOf(const std::string& kernelType);     // "conv-bn-relu" -> "conv"
+
+struct KernelSpec {
+    std::string type;
+    int64_t h = 1, w = 1;         // input spatial size (fc: unused)
+    int64_t cin = 1, cout = 1;    // fc: features in and out; elementwise: cout == cin; concat: the two inputs' channels
+    int64_t kernel = 1, stride = 1, groups = 1;
+    // Stable text identity ("conv-bn-relu h28 w28 c64-128 k3 s1 g1"): deduplication, storage key.
+    std::string key() const;
+    bool operator==(const KernelSpec& o) const { return key() == o.key(); }
+};
+
+// One layer of a real CNN (a row of the nn-Meter prior CSVs).
+struct PriorLayer {
+    std::string model;
+    int64_t h = 1, w = 1, cin = 1, cout = 1, kernel = 1, stride = 1, groups = 1;
+};
+
+struct Prior {
+    std::vector<PriorLayer> conv, dwconv, fc, pooling;
+};
+
+// Reads conv.csv, dwconv.csv, fc.csv and pooling.csv from `dir` (datasets/priors). Errors name the
+// file, the line and the field.
+Result<Prior> loadPrior(const std::string& dir);
+
+// The values sampled dimensions snap to: realistic sizes, denser than nn-Meter's (it allowed H in
+// {1, 3, 7, 14, 28, 56, 112, 224} only, so 10x10 or 120x120 inputs were never seen).
+const std::vector<int64_t>& spatialSizes();
+const std::vector<int64_t>& channelCounts();
+int64_t snapTo(const std::vector<int64_t>& values, double v);
+
+struct SamplerOptions {
+    uint64_t seed = 1;
+    // Per dimension, the chance of moving a drawn prior layer's value to a nearby snapped value
+    // (up to `maxSteps` steps): keeps the prior's joint structure (small H with many channels)
+    // while covering the space between its layers.
+    double perturb = 0.5;
+    int maxSteps = 2;
+};
+
+// `count` distinct specs of `kernelType` (fewer if the space is exhausted), none in `exclude`.
+// Deterministic for a seed. Joint sampling: a prior layer of the type's family is drawn, then
+// perturbed dimension by dimension and snapped.
+std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count,
+                                    const SamplerOptions& options, const std::vector<KernelSpec>& exclude = {});
+
+// Specs one or two steps away from `spec` in every dimension the family has (adaptive refinement:
+// where the regressor is wrong, measure the neighbourhood), valid and distinct.
+std::vector<KernelSpec> neighbours(const KernelSpec& spec);
+
+// Whether the spec describes a model that can be built (channels divisible by groups, output at
+// least 1x1, ...); `why` says what is wrong.
+bool validSpec(const KernelSpec& spec, std::string* why = nullptr);
+
+}  // namespace km

@@ -1,0 +1,134 @@
+// Kernel-configuration sampling: the shipped prior loads, sampling is deterministic on a seed,
+// distinct, valid and spread over the space; neighbours stay valid; every kernel type the shipped
+// rules can form builds into a model that our own loader reads back with the expected kernel.
+#include <QtTest>
+
+#include <set>
+
+#include "fusion/partition.h"
+#include "onnx/onnx_loader.h"
+#include "sampling/kernel_models.h"
+#include "sampling/kernel_spec.h"
+
+using namespace km;
+
+class TestSampling : public QObject {
+    Q_OBJECT
+private:
+    Prior m_prior;
+
+private slots:
+    void initTestCase() {
+        Result<Prior> p = loadPrior(KM_SOURCE_DIR "/datasets/priors");
+        QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+        m_prior = p.value();
+        QCOMPARE(int(m_prior.conv.size()), 1251);
+        QCOMPARE(int(m_prior.dwconv.size()), 276);
+        QCOMPARE(int(m_prior.fc.size()), 28);
+        QCOMPARE(int(m_prior.pooling.size()), 54);
+    }
+
+    void samplingIsDeterministicDistinctAndValid() {
+        SamplerOptions o;
+        o.seed = 7;
+        const auto a = sampleSpecs(m_prior, "conv-bn-relu", 300, o), b = sampleSpecs(m_prior, "conv-bn-relu", 300, o);
+        QCOMPARE(a.size(), size_t{300});
+        std::set<std::string> keys, hs;
+        std::set<int64_t> kernels, strides;
+        bool nonSquare = false;
+        for (size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].key(), b[i].key());
+            std::string why;
+            QVERIFY2(validSpec(a[i], &why), qPrintable(QString::fromStdString(a[i].key() + ": " + why)));
+            keys.insert(a[i].key());
+            hs.insert(std::to_string(a[i].h));
+            kernels.insert(a[i].kernel);
+            strides.insert(a[i].stride);
+            nonSquare = nonSquare || a[i].h != a[i].w;
+        }
+        QCOMPARE(keys.size(), a.size());
+        QVERIFY(hs.size() >= 10);  // spread over sizes, not only the prior's
+        QCOMPARE(kernels, (std::set<int64_t>{1, 3, 5, 7}));
+        QCOMPARE(strides, (std::set<int64_t>{1, 2}));
+        QVERIFY(nonSquare);
+        o.seed = 8;
+        QVERIFY(sampleSpecs(m_prior, "conv-bn-relu", 300, o)[0].key() != a[0].key() ||
+                sampleSpecs(m_prior, "conv-bn-relu", 300, o)[1].key() != a[1].key());
+        // Excluded specs never come back.
+        o.seed = 7;
+        const auto more = sampleSpecs(m_prior, "conv-bn-relu", 50, o, a);
+        for (const auto& s : more) QVERIFY(!keys.count(s.key()));
+    }
+
+    void familiesKeepTheirInvariants() {
+        SamplerOptions o;
+        for (const auto& s : sampleSpecs(m_prior, "dwconv-relu6", 100, o)) QVERIFY(s.cin == s.cout && s.groups == s.cin && s.kernel >= 3);
+        for (const auto& s : sampleSpecs(m_prior, "gconv-relu", 100, o))
+            QVERIFY(s.groups >= 2 && s.cin % s.groups == 0 && s.cout % s.groups == 0);
+        for (const auto& s : sampleSpecs(m_prior, "add-relu", 100, o)) QVERIFY(s.cin == s.cout && s.kernel == 1);
+        for (const auto& s : sampleSpecs(m_prior, "fc", 100, o)) QVERIFY(s.h == 1 && s.w == 1);
+        for (const auto& s : sampleSpecs(m_prior, "channelshuffle", 100, o)) QVERIFY(s.cin % 2 == 0);
+    }
+
+    void neighboursAreValidDistinctAndNear() {
+        const KernelSpec s{"conv-relu", 28, 28, 64, 128, 3, 1, 1};
+        const auto n = neighbours(s);
+        QVERIFY(n.size() >= 10);
+        std::set<std::string> keys;
+        for (const auto& x : n) {
+            QVERIFY(validSpec(x));
+            QVERIFY(x.key() != s.key());
+            QVERIFY(keys.insert(x.key()).second);
+        }
+        const KernelSpec dw{"dwconv", 14, 14, 96, 96, 3, 2, 96};
+        for (const auto& x : neighbours(dw)) QVERIFY(x.cin == x.cout && x.groups == x.cin);
+    }
+
+    void badPriorFilesNameTheLine() {
+        QTemporaryDir dir;
+        for (const char* f : {"dwconv.csv", "fc.csv", "pooling.csv"}) QFile::copy(KM_SOURCE_DIR "/datasets/priors/" + QString(f), dir.filePath(f));
+        QFile conv(dir.filePath("conv.csv"));
+        QVERIFY(conv.open(QIODevice::WriteOnly));
+        conv.write("model,input_h,input_w,cin,cout,ks,stride,groups\nnet,28,28,64,128,3,1,1\nnet,28,x,64,128,3,1,1\n");
+        conv.close();
+        Result<Prior> p = loadPrior(dir.path().toStdString());
+        QVERIFY(!p.ok());
+        QVERIFY2(QString::fromStdString(p.error().message).endsWith("conv.csv:3: field 'input_w' is 'x', not a positive integer."),
+                 p.error().message.c_str());
+        QVERIFY(!loadPrior("/nonexistent").ok());
+    }
+
+    void everyKernelTypeBuildsAndPartitionsBack_data() {
+        QTest::addColumn<QString>("type");
+        for (const char* t : {"conv", "conv-relu", "conv-bn-relu6", "dwconv-bn-relu", "gconv-relu6", "convtranspose-bn",
+                              "fc-relu", "maxpool", "avgpool", "gap", "add-relu", "mul", "bn", "hswish", "sigmoid",
+                              "concat", "split-concat", "channelshuffle", "softmax", "pad"})
+            QTest::newRow(t) << QString(t);
+    }
+    void everyKernelTypeBuildsAndPartitionsBack() {
+        QFETCH(QString, type);
+        SamplerOptions o;
+        const auto specs = sampleSpecs(m_prior, type.toStdString(), 5, o);
+        QVERIFY(!specs.empty());
+        // Rules fusing every consecutive pair of the type: the model must come back as one kernel.
+        RuleSet all;
+        const QStringList ops = type.split('-');
+        for (int i = 0; i + 1 < ops.size(); ++i)
+            all.pairs[{ops[i].toStdString(), ops[i + 1].toStdString()}] =
+                FusionRule{{ops[i].toStdString(), ops[i + 1].toStdString()}, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
+        for (const auto& s : specs) {
+            Result<std::string> bytes = buildKernelModel(s, 1);
+            QVERIFY2(bytes.ok(), bytes.ok() ? "" : bytes.error().message.c_str());
+            Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), s.key(), "");
+            QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+            const KernelPartition p = partitionGraph(g.value(), all);
+            bool found = false;
+            for (const auto& k : p.kernels) found = found || k.type == s.type;
+            QVERIFY2(found, qPrintable(QString::fromStdString(s.key())));
+            QVERIFY(buildKernelOverheadModel(s, 1).ok());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSampling)
+#include "test_sampling.moc"
