@@ -1,7 +1,12 @@
 #include "predict/features.h"
 
 #include <cmath>
+#include <fmt/format.h>
 #include <limits>
+#include <sstream>
+
+#include "onnx/onnx_loader.h"
+#include "sampling/kernel_models.h"
 
 namespace km {
 namespace {
@@ -73,6 +78,24 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     const double bytes = bytesIn + bytesOut + weights;
     set(Feature::Intensity, bytes > 0 ? float(double(sum.flops) / bytes) : 0.0f);
     return f;
+}
+
+Result<KernelFeatures> specFeatures(const KernelSpec& spec) {
+    Result<std::string> bytes = buildKernelModel(spec, 1);
+    if (!bytes) return bytes.error();
+    Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), spec.key(), "");
+    if (!g) return g.error();
+    RuleSet fuseType;
+    std::vector<std::string> ops;
+    std::stringstream ss(spec.type);
+    for (std::string op; std::getline(ss, op, '-');) ops.push_back(op);
+    for (size_t i = 0; i + 1 < ops.size(); ++i)
+        fuseType.pairs[{ops[i], ops[i + 1]}] = FusionRule{{ops[i], ops[i + 1]}, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
+    const KernelPartition part = partitionGraph(g.value(), fuseType);
+    const GraphMetrics metrics = computeGraphMetrics(g.value());
+    for (const Kernel& k : part.kernels)
+        if (k.type == spec.type) return kernelFeatures(k, metrics.perNode);
+    return internalError(fmt::format("kernel spec {}: its model does not partition into a {} kernel.", spec.key(), spec.type));
 }
 
 }  // namespace km

@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "common/result.h"
 #include "fusion/partition.h"
 #include "graph/metrics.h"
+#include "sampling/kernel_spec.h"
 
 namespace km {
 
@@ -27,5 +29,10 @@ const std::array<const char*, kFeatureCount>& featureNames();
 
 // `metrics`: computeGraphMetrics(graph).perNode (computed once per graph).
 KernelFeatures kernelFeatures(const Kernel& kernel, const std::vector<NodeMetrics>& metrics);
+
+// The features of a sampled spec, computed exactly as for a kernel found in a network: its kernel
+// model is built, loaded and partitioned (with every consecutive pair of the type fused), and the
+// kernel of the spec's type is described. Training and prediction thus share one code path.
+Result<KernelFeatures> specFeatures(const KernelSpec& spec);
 
 }  // namespace km

@@ -1,5 +1,6 @@
 #include "predict/regressor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <memory>
@@ -60,10 +61,17 @@ Result<Regressor> Regressor::train(const FeatureRows& rows, const std::vector<do
     if (rows.empty() || rows.size() != targetsMs.size())
         return badInput(fmt::format("training a regressor needs as many targets as rows ({} rows, {} targets).", rows.size(), targetsMs.size()));
     const size_t width = rows.front().size();
-    std::vector<float> labels;
-    for (double t : targetsMs) {
+    for (double t : targetsMs)
         if (!(t > 0) || !std::isfinite(t)) return badInput(fmt::format("training target {} ms: latencies must be positive.", t));
-        labels.push_back(float(o.logTarget ? std::log(t) : t));
+    for (size_t c : o.baseColumns)
+        if (c >= width) return badInput(fmt::format("base column {} of rows with {} features.", c, width));
+    Regressor base;
+    if (!o.baseColumns.empty())
+        if (Status s = base.fitBase(rows, targetsMs, o.baseColumns); !s) return s.error();
+    std::vector<float> labels;
+    for (size_t i = 0; i < targetsMs.size(); ++i) {
+        const double t = o.baseColumns.empty() ? targetsMs[i] : targetsMs[i] / base.baseMs(rows[i].data(), width);
+        labels.push_back(float(o.logTarget || !o.baseColumns.empty() ? std::log(t) : t));
     }
     double mean = 0;
     for (float l : labels) mean += l / double(labels.size());
@@ -99,7 +107,67 @@ Result<Regressor> Regressor::train(const FeatureRows& rows, const std::vector<do
     bst_ulong len = 0;
     const char* data = nullptr;
     if (XGBoosterSaveModelToBuffer(h, R"({"format": "json"})", &len, &data) != 0) return xgbError("saving the model");
-    return fromXgboostJson(std::string(data, len), o.kind, o.logTarget, width);
+    Result<Regressor> r = fromXgboostJson(std::string(data, len), o.kind, o.logTarget || !o.baseColumns.empty(), width);
+    if (!r) return r.error();
+    r.value().m_baseColumns = base.m_baseColumns;
+    r.value().m_baseCoefficients = base.m_baseCoefficients;
+    r.value().m_baseScale = base.m_baseScale;
+    r.value().m_baseFloorMs = base.m_baseFloorMs;
+    return r;
+}
+
+Status Regressor::fitBase(const FeatureRows& rows, const std::vector<double>& y, const std::vector<size_t>& columns) {
+    // Normal equations of [1, x_c / scale_c] -> ms, solved by Gaussian elimination with pivoting;
+    // a small ridge keeps collinear columns solvable.
+    const size_t k = columns.size() + 1;
+    std::vector<double> scale(columns.size(), 1.0);
+    for (size_t j = 0; j < columns.size(); ++j)
+        for (const auto& r : rows) scale[j] = std::max(scale[j], std::fabs(double(r[columns[j]])));
+    std::vector<std::vector<double>> a(k, std::vector<double>(k + 1, 0.0));
+    for (size_t i = 0; i < rows.size(); ++i) {
+        std::vector<double> x(k, 1.0);
+        for (size_t j = 0; j < columns.size(); ++j) {
+            const double v = double(rows[i][columns[j]]);
+            x[j + 1] = std::isfinite(v) ? v / scale[j] : 0.0;
+        }
+        // Weighted by 1 / y^2: the fit minimises relative errors, so small kernels count as much
+        // as large ones (the trees correct what is left, in log space).
+        const double w = 1.0 / (y[i] * y[i]);
+        for (size_t p = 0; p < k; ++p) {
+            for (size_t q = 0; q < k; ++q) a[p][q] += w * x[p] * x[q];
+            a[p][k] += w * x[p] * y[i];
+        }
+    }
+    for (size_t p = 0; p < k; ++p) a[p][p] += 1e-9 * a[p][p] + 1e-300;
+    for (size_t c = 0; c < k; ++c) {
+        size_t pivot = c;
+        for (size_t r = c + 1; r < k; ++r)
+            if (std::fabs(a[r][c]) > std::fabs(a[pivot][c])) pivot = r;
+        std::swap(a[c], a[pivot]);
+        if (std::fabs(a[c][c]) < 1e-300) return internalError("the base model's least-squares system is singular.");
+        for (size_t r = 0; r < k; ++r) {
+            if (r == c) continue;
+            const double f = a[r][c] / a[c][c];
+            for (size_t q = c; q <= k; ++q) a[r][q] -= f * a[c][q];
+        }
+    }
+    m_baseColumns = columns;
+    m_baseScale = scale;
+    m_baseCoefficients.assign(k, 0.0);
+    for (size_t p = 0; p < k; ++p) m_baseCoefficients[p] = a[p][k] / a[p][p];
+    m_baseFloorMs = *std::min_element(y.begin(), y.end()) / 10;
+    return Ok{};
+}
+
+double Regressor::baseMs(const float* x, size_t count) const {
+    if (m_baseColumns.empty()) return 1.0;
+    double ms = m_baseCoefficients[0];
+    for (size_t j = 0; j < m_baseColumns.size(); ++j) {
+        const size_t c = m_baseColumns[j];
+        const double v = c < count ? double(x[c]) : 0.0;
+        if (std::isfinite(v)) ms += m_baseCoefficients[j + 1] * v / m_baseScale[j];
+    }
+    return std::max(ms, m_baseFloorMs);
 }
 
 Result<Regressor> Regressor::fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features) {
@@ -147,13 +215,33 @@ Result<Regressor> Regressor::fromJson(const std::string& text) {
     const std::string kind = j.value("kind", "");
     if (kind != "random_forest" && kind != "gradient_boosted") return badInput(fmt::format("regressor: unknown kind '{}'.", kind));
     if (!j.contains("xgboost") || !j.at("features").is_number_unsigned()) return badInput("regressor: fields 'xgboost' and 'features' are required.");
-    return fromXgboostJson(j.at("xgboost").dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
-                           j.value("log_target", true), j.at("features").get<size_t>());
+    Result<Regressor> r = fromXgboostJson(j.at("xgboost").dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
+                                          j.value("log_target", true), j.at("features").get<size_t>());
+    if (!r || !j.contains("base")) return r;
+    try {
+        const Json& b = j.at("base");
+        Regressor& reg = r.value();
+        reg.m_baseColumns = b.at("columns").get<std::vector<size_t>>();
+        reg.m_baseCoefficients = b.at("coefficients").get<std::vector<double>>();
+        reg.m_baseScale = b.at("scale").get<std::vector<double>>();
+        reg.m_baseFloorMs = b.at("floor_ms").get<double>();
+        if (reg.m_baseCoefficients.size() != reg.m_baseColumns.size() + 1 || reg.m_baseScale.size() != reg.m_baseColumns.size())
+            return badInput("regressor: field 'base' has arrays of the wrong lengths.");
+        for (size_t c : reg.m_baseColumns)
+            if (c >= reg.m_features) return badInput("regressor: field 'base' names a column beyond the features.");
+    } catch (const std::exception& e) {
+        return badInput(fmt::format("regressor: field 'base': {}", e.what()));
+    }
+    return r;
 }
 
 std::string Regressor::toJson() const {
     Json j{{"schema", "kernelmeter.regressor/1"}, {"kind", regressorKindName(m_kind)}, {"log_target", m_logTarget},
-           {"features", m_features}, {"xgboost", Json::parse(m_xgboostJson)}};
+           {"features", m_features}};
+    if (!m_baseColumns.empty())
+        j["base"] = {{"columns", m_baseColumns}, {"coefficients", m_baseCoefficients}, {"scale", m_baseScale},
+                     {"floor_ms", m_baseFloorMs}};
+    j["xgboost"] = Json::parse(m_xgboostJson);
     return j.dump();
 }
 
@@ -169,7 +257,7 @@ double Regressor::predictMs(const float* x, size_t count) const {
         }
         sum += t.value[size_t(i)];
     }
-    return m_logTarget ? std::exp(sum) : sum;
+    return (m_logTarget ? std::exp(sum) : sum) * baseMs(x, count);
 }
 
 Result<std::vector<double>> Regressor::predictWithXgboost(const FeatureRows& rows) const {
@@ -181,7 +269,8 @@ Result<std::vector<double>> Regressor::predictWithXgboost(const FeatureRows& row
     const float* out = nullptr;
     if (XGBoosterPredict(b.value().get(), m.value().get(), 0, 0, 0, &len, &out) != 0) return xgbError("predicting");
     std::vector<double> ms;
-    for (bst_ulong i = 0; i < len; ++i) ms.push_back(m_logTarget ? std::exp(double(out[i])) : double(out[i]));
+    for (bst_ulong i = 0; i < len; ++i)
+        ms.push_back((m_logTarget ? std::exp(double(out[i])) : double(out[i])) * baseMs(rows[i].data(), rows[i].size()));
     return ms;
 }
 

@@ -30,6 +30,10 @@ struct RegressorOptions {
     double minChildWeight = 1;
     uint64_t seed = 1;
     bool logTarget = true;        // fit log(ms): relative errors matter, latencies span 1000x
+    // Columns of a linear base model ms ~ b0 + sum b_i x_i (least squares, e.g. FLOPs and bytes):
+    // the trees then learn log(ms / base), the departures from a roofline-like trend, instead of
+    // the trend itself, which piecewise-constant trees only approximate in steps. Empty: no base.
+    std::vector<size_t> baseColumns;
     int threads = 1;              // XGBoost training threads
 };
 
@@ -58,9 +62,17 @@ private:
         std::vector<uint8_t> defaultLeft;
     };
     static Result<Regressor> fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features);
+    // Least-squares fit of the base on the training rows (fills the m_base* members).
+    Status fitBase(const FeatureRows& rows, const std::vector<double>& targetsMs, const std::vector<size_t>& columns);
+
+    double baseMs(const float* features, size_t count) const;
 
     RegressorKind m_kind = RegressorKind::GradientBoosted;
     bool m_logTarget = true;
+    std::vector<size_t> m_baseColumns;
+    std::vector<double> m_baseCoefficients;  // b0, then one per base column (scaled units: see m_baseScale)
+    std::vector<double> m_baseScale;         // per base column: divisor applied before the coefficient
+    double m_baseFloorMs = 0;                // the base never goes below this (a tenth of the smallest target)
     size_t m_features = 0;
     double m_base = 0;
     std::vector<Tree> m_trees;
