@@ -1,0 +1,106 @@
+#include "predict/predictor.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "predict/features.h"
+
+namespace km {
+namespace {
+
+using Json = nlohmann::json;
+
+Json roundsJson(const std::vector<RoundMetrics>& rounds) {
+    Json a = Json::array();
+    for (const auto& m : rounds)
+        a.push_back({{"round", m.round}, {"samples", m.samples}, {"kind", regressorKindName(m.kind)}, {"rmse_ms", m.rmseMs},
+                     {"rmspe", m.rmspe}, {"within5", m.within5}, {"within10", m.within10}});
+    return a;
+}
+
+}  // namespace
+
+std::string PredictorSet::toJson() const {
+    Json t = Json::object();
+    for (const auto& [type, p] : types)
+        t[type] = {{"samples", p.samples}, {"rounds", roundsJson(p.rounds)}, {"regressor", Json::parse(p.regressor.toJson())}};
+    Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
+           {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
+           {"types", t}};
+    if (generic) j["generic"] = Json::parse(generic->toJson());
+    return j.dump();
+}
+
+Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::string& displayName) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || j.value("schema", "") != "kernelmeter.predictor/1")
+        return badInput(fmt::format("{}: not a kernelmeter.predictor/1 document.", displayName));
+    PredictorSet p;
+    try {
+        p.deviceId = j.at("device").get<std::string>();
+        p.runtime = j.value("runtime", "");
+        p.runtimeVersion = j.value("runtime_version", "");
+        p.cpuModel = j.value("cpu_model", "");
+        p.builtAtUtc = j.value("built_at_utc", "");
+        p.command = j.value("command", "");
+        p.overheadMs = j.value("overhead_ms", 0.0);
+        for (const auto& [type, t] : j.at("types").items()) {
+            Result<Regressor> r = Regressor::fromJson(t.at("regressor").dump());
+            if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
+            KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0})};
+            for (const auto& m : t.value("rounds", Json::array())) {
+                RoundMetrics rm;
+                rm.round = m.value("round", 0);
+                rm.samples = m.value("samples", size_t{0});
+                rm.kind = m.value("kind", "") == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted;
+                rm.rmseMs = m.value("rmse_ms", 0.0);
+                rm.rmspe = m.value("rmspe", 0.0);
+                rm.within5 = m.value("within5", 0.0);
+                rm.within10 = m.value("within10", 0.0);
+                k.rounds.push_back(rm);
+            }
+            p.types.emplace(type, std::move(k));
+        }
+        if (j.contains("generic")) {
+            Result<Regressor> g = Regressor::fromJson(j.at("generic").dump());
+            if (!g) return badInput(fmt::format("{}: the generic regressor: {}", displayName, g.error().message));
+            p.generic = std::move(g).value();
+        }
+    } catch (const std::exception& e) {
+        return badInput(fmt::format("{}: {}", displayName, e.what()));
+    }
+    return p;
+}
+
+ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics, const PredictorSet& set) {
+    ModelPrediction out;
+    out.overheadMs = set.overheadMs;
+    out.totalMs = set.overheadMs;
+    std::set<std::string> fellBack, missing;
+    for (const Kernel& k : partition.kernels) {
+        KernelPrediction p{k.id, k.type, 0.0, "none"};
+        const KernelFeatures f = kernelFeatures(k, metrics);
+        if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
+            p.ms = it->second.regressor.predictMs(f.data(), f.size());
+            p.source = "regressor";
+        } else if (set.generic && !k.unknown) {
+            p.ms = set.generic->predictMs(f.data(), f.size());
+            p.source = "fallback";
+            fellBack.insert(k.type);
+        } else {
+            missing.insert(k.type);
+        }
+        out.totalMs += p.ms;
+        out.kernels.push_back(std::move(p));
+    }
+    for (const auto& t : fellBack)
+        out.warnings.push_back(fmt::format("no predictor for kernel type {}: estimated by the generic kernel regressor "
+                                           "(less accurate), marked 'fallback'.", t));
+    for (const auto& t : missing)
+        out.warnings.push_back(fmt::format("kernel type {} cannot be predicted (unknown op or no fallback): counted as 0 ms, "
+                                           "so the total is too low.", t));
+    return out;
+}
+
+}  // namespace km

@@ -1,0 +1,97 @@
+// Model-level prediction: the total is the sum of the kernel predictions plus the overhead,
+// kernel types without a regressor get the marked fallback and a warning (never a silent zero),
+// and a saved predictor gives identical predictions after loading.
+#include <QtTest>
+
+#include <cmath>
+
+#include "fusion/partition.h"
+#include "onnx/onnx_loader.h"
+#include "predict/features.h"
+#include "predict/predictor.h"
+
+using namespace km;
+
+namespace {
+
+double syntheticMs(const KernelSpec& s) {
+    return 0.005 + 1e-9 * double(s.h) * double(s.w) * double(s.cin) * double(s.cout) * double(s.kernel * s.kernel) / double(s.stride * s.stride);
+}
+
+Regressor trainOn(const Prior& prior, const std::vector<std::string>& types) {
+    FeatureRows rows;
+    std::vector<double> ms;
+    for (const auto& type : types)
+        for (const auto& s : sampleSpecs(prior, type, 60, SamplerOptions{})) {
+            auto f = specFeatures(s);
+            if (!f.ok()) continue;
+            rows.emplace_back(f.value().begin(), f.value().end());
+            ms.push_back(syntheticMs(s));
+        }
+    RegressorOptions o = RegressorOptions::forKind(RegressorKind::GradientBoosted);
+    o.trees = 30;
+    return Regressor::train(rows, ms, o).value();
+}
+
+}  // namespace
+
+class TestPredictor : public QObject {
+    Q_OBJECT
+private slots:
+    void sumOfKernelsPlusOverheadWithMarkedFallback() {
+        Result<Prior> prior = loadPrior(KM_SOURCE_DIR "/datasets/priors");
+        QVERIFY(prior.ok());
+        PredictorSet set;
+        set.deviceId = "opencv-t1";
+        set.overheadMs = 0.05;
+        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60};
+        set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60};
+
+        Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
+        QVERIFY(rules.ok());
+        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v2.onnx");
+        QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+        const KernelPartition part = partitionGraph(g.value(), rules.value());
+        const auto metrics = computeGraphMetrics(g.value()).perNode;
+
+        // Without a generic regressor, kernel types with no predictor are 0 ms with a warning.
+        ModelPrediction bare = predictModel(part, metrics, set);
+        QVERIFY(!bare.warnings.empty());
+        for (const auto& w : bare.warnings) QVERIFY(QString::fromStdString(w).contains("too low"));
+
+        set.generic = trainOn(prior.value(), {"conv-relu", "dwconv-relu6", "add", "conv"});
+        ModelPrediction p = predictModel(part, metrics, set);
+        QCOMPARE(p.kernels.size(), part.kernels.size());
+        double sum = set.overheadMs;
+        int fallbacks = 0, own = 0;
+        for (const auto& k : p.kernels) {
+            QVERIFY2(k.ms > 0, k.type.c_str());  // never a silent zero
+            sum += k.ms;
+            fallbacks += k.source == "fallback";
+            own += k.source == "regressor";
+            QCOMPARE(k.source == "regressor", set.types.count(k.type) == 1);
+        }
+        QCOMPARE(p.totalMs, sum);
+        QVERIFY(own > 10 && fallbacks > 0);
+        QVERIFY(!p.warnings.empty());
+        for (const auto& w : p.warnings) QVERIFY(QString::fromStdString(w).contains("fallback"));
+
+        // Save and load: identical predictions.
+        const std::string json = set.toJson();
+        Result<PredictorSet> back = PredictorSet::fromJson(json, "p.json");
+        QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
+        const ModelPrediction q = predictModel(part, metrics, back.value());
+        QCOMPARE(q.totalMs, p.totalMs);
+        for (size_t i = 0; i < p.kernels.size(); ++i) QCOMPARE(q.kernels[i].ms, p.kernels[i].ms);
+        QCOMPARE(back.value().types.at("conv-relu").rounds.at(0).samples, size_t{60});
+        QCOMPARE(back.value().toJson(), json);
+
+        QVERIFY(!PredictorSet::fromJson("{}", "p.json").ok());
+        auto broken = PredictorSet::fromJson(R"({"schema": "kernelmeter.predictor/1", "device": "x", "types": {"conv": {"regressor": {}}}})", "p.json");
+        QVERIFY(!broken.ok());
+        QVERIFY(QString::fromStdString(broken.error().message).startsWith("p.json: kernel type conv: "));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPredictor)
+#include "test_predictor.moc"
