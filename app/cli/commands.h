@@ -4,10 +4,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "backends/device.h"
 #include "common/result.h"
+#include "fusion/rule_set.h"
 #include "onnx/onnx_loader.h"
 
 namespace km::cli {
@@ -74,6 +77,38 @@ struct KernelsArgs {
     bool json = false;
 };
 int runKernels(const KernelsArgs& args);
+
+struct BuildPredictorArgs {
+    std::string device;
+    double budgetMinutes = 45;
+    std::vector<std::string> types;  // default: the kernel types of the bundled example networks
+    std::string output;              // default: the user's predictors folder
+    std::string cacheDir;            // kernel models; default: ~/.cache/kernelmeter/kernel-models
+    std::string rulesFile;
+    std::string db;
+    int initialSamples = 200;
+    int maxRounds = 6;
+    bool quiet = false;
+};
+int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
+
+struct PredictArgs {
+    std::vector<std::string> models;
+    std::string device;
+    std::string predictorFile;  // default: the user's built predictor, else the shipped one
+    std::string rulesFile;
+    std::vector<std::string> inputShapes;
+    bool json = false;
+};
+int runPredict(const PredictArgs& args);
+
+// A file shipped with KernelMeter under datasets/ ($KM_DATA_DIR, the installed share/, or the
+// source tree), if present.
+std::optional<std::string> shippedDataPath(const std::string& relative);
+// The built-in device with this id, or a message listing where to look.
+Result<Device> deviceFor(const std::string& id);
+// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
+Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used);
 
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);

@@ -18,41 +18,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// Rules this user detected: next to the measurement database.
-fs::path userRulesPath(const std::string& deviceId) {
-    return fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json");
-}
-
-// Rules shipped with KernelMeter: $KM_DATA_DIR, the installed share/, or the source tree's datasets/.
-std::optional<fs::path> shippedRulesPath(const std::string& deviceId) {
-    std::vector<fs::path> roots;
-    if (const char* env = std::getenv("KM_DATA_DIR"); env && *env) roots.emplace_back(env);
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    roots.push_back(self / ".." / "share" / "kernelmeter" / "datasets");
-    roots.emplace_back(KM_SOURCE_DATA_DIR);
-    for (const auto& root : roots)
-        if (fs::exists(root / "rules" / (deviceId + ".json"), ec)) return root / "rules" / (deviceId + ".json");
-    return std::nullopt;
-}
-
-Result<Device> deviceFor(const std::string& id) {
-    if (auto d = findBuiltinDevice(id)) return *d;
-    return badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", id));
-}
-
-// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
-Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
-    std::error_code ec;
-    if (!explicitFile.empty()) used = explicitFile;
-    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId).string();
-    else if (auto shipped = shippedRulesPath(deviceId)) used = shipped->string();
-    else
-        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
-                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
-    return loadRuleSetFile(used);
-}
-
 std::string dims(const std::vector<int64_t>& d) {
     std::string s;
     for (int64_t v : d) s += (s.empty() ? "" : "x") + std::to_string(v);
@@ -75,6 +40,40 @@ std::string provenance(const RuleSet& r) {
 }
 
 }  // namespace
+
+// Rules this user detected: next to the measurement database.
+static fs::path userRulesPath(const std::string& deviceId) {
+    return fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json");
+}
+
+std::optional<std::string> shippedDataPath(const std::string& relative) {
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("KM_DATA_DIR"); env && *env) roots.emplace_back(env);
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    roots.push_back(self / ".." / "share" / "kernelmeter" / "datasets");
+    roots.emplace_back(KM_SOURCE_DATA_DIR);
+    for (const auto& root : roots)
+        if (fs::exists(root / relative, ec)) return (root / relative).string();
+    return std::nullopt;
+}
+
+Result<Device> deviceFor(const std::string& id) {
+    if (auto d = findBuiltinDevice(id)) return *d;
+    return badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", id));
+}
+
+// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
+Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
+    std::error_code ec;
+    if (!explicitFile.empty()) used = explicitFile;
+    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId).string();
+    else if (auto shipped = shippedDataPath("rules/" + deviceId + ".json")) used = *shipped;
+    else
+        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
+                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
+    return loadRuleSetFile(used);
+}
 
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) {
     Result<Device> found = deviceFor(args.device);

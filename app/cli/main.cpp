@@ -77,6 +77,29 @@ int main(int argc, char** argv) {
     cmdKernels->add_option("--input-shape", kernels.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
     cmdKernels->add_flag("--json", kernels.json, "print JSON (schema in docs/cli.md)");
 
+    km::cli::BuildPredictorArgs build;
+    auto* cmdBuild = app.add_subcommand("build-predictor", "Build a device's kernel latency predictors by adaptive sampling.");
+    cmdBuild->add_option("--device", build.device, "device id (kernelmeter-cli devices)")->required();
+    cmdBuild->add_option("--budget-minutes", build.budgetMinutes, "wall-time budget, shared by the kernel types")
+        ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
+    cmdBuild->add_option("--types", build.types, "kernel types to build (default: those of the bundled example networks)");
+    cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")->capture_default_str()->check(CLI::Range(10, 100000));
+    cmdBuild->add_option("--max-rounds", build.maxRounds, "adaptive rounds per kernel type")->capture_default_str()->check(CLI::Range(1, 100));
+    cmdBuild->add_option("-o,--output", build.output, "predictor file (default: ~/.local/share/kernelmeter/predictors/DEVICE.json)");
+    cmdBuild->add_option("--cache", build.cacheDir, "folder for kernel models (default: ~/.cache/kernelmeter/kernel-models)");
+    cmdBuild->add_option("--rules", build.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdBuild->add_option("--db", build.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
+
+    km::cli::PredictArgs predict;
+    auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on a device, kernel by kernel.");
+    cmdPredict->add_option("models", predict.models, "ONNX or nn-Meter IR files")->required();
+    cmdPredict->add_option("--device", predict.device, "device id")->required();
+    cmdPredict->add_option("--predictor", predict.predictorFile, "predictor file (default: yours from build-predictor, else the shipped one)");
+    cmdPredict->add_option("--rules", predict.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
+    cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -94,6 +117,12 @@ int main(int argc, char** argv) {
         }
         if (cmdRules->parsed()) return km::cli::runRules(rules);
         if (cmdKernels->parsed()) return km::cli::runKernels(kernels);
+        if (cmdBuild->parsed()) {
+            std::string line = "kernelmeter-cli";
+            for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+            return km::cli::runBuildPredictor(build, line);
+        }
+        if (cmdPredict->parsed()) return km::cli::runPredict(predict);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

@@ -142,7 +142,9 @@ Result<AdaptiveResult> buildKernelRegressor(const Prior& prior, const std::strin
         for (auto& s : sampleSpecs(prior, type, o.randomPerRound, so, exclude)) next.push_back(s);
         if (next.size() + train.specs.size() > o.maxSamples) next.resize(o.maxSamples - train.specs.size());
         if (next.empty()) break;
+        const size_t before = train.specs.size();
         if (Status s = measureInto(measure, next, train); !s) return s.error();
+        if (train.specs.size() == before) break;  // nothing more could be measured (budget, refusals)
     }
     result.trainSpecs = train.specs;
     result.trainMs = train.ms;

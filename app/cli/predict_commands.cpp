@@ -1,0 +1,193 @@
+// `kernelmeter-cli build-predictor` and `predict` (docs/cli.md, docs/predictors.md).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "fusion/partition.h"
+#include "predict/predictor.h"
+#include "store/measurement_store.h"
+#include "workflows/build_predictor.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+fs::path userPredictorPath(const std::string& deviceId) {
+    return fs::path(defaultDatabasePath()).parent_path() / "predictors" / (deviceId + ".json");
+}
+
+Result<PredictorSet> predictorFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
+    std::error_code ec;
+    if (!explicitFile.empty()) used = explicitFile;
+    else if (fs::exists(userPredictorPath(deviceId), ec)) used = userPredictorPath(deviceId).string();
+    else if (auto shipped = shippedDataPath("predictors/" + deviceId + ".json")) used = *shipped;
+    else
+        return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
+                                       "--predictor FILE.", deviceId, deviceId));
+    std::ifstream in(used);
+    if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
+    std::stringstream text;
+    text << in.rdbuf();
+    return PredictorSet::fromJson(text.str(), used);
+}
+
+// Kernel types of the example networks shipped with KernelMeter, under the device's rules.
+Result<std::vector<std::string>> exampleKernelTypes(const RuleSet& rules) {
+    std::vector<fs::path> roots;
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    roots.push_back(self / ".." / "share" / "kernelmeter" / "examples");
+    roots.emplace_back(KM_SOURCE_EXAMPLES_DIR);
+    std::set<std::string> types;
+    for (const auto& root : roots) {
+        if (!fs::is_directory(root, ec)) continue;
+        for (const auto& entry : fs::directory_iterator(root, ec)) {
+            if (entry.path().extension() != ".onnx") continue;
+            LoadOptions lo;
+            lo.literalSpellings = rules.literalSpellings();
+            Result<Graph> g = loadModelFile(entry.path().string(), lo);
+            if (!g) continue;
+            for (const Kernel& k : partitionGraph(g.value(), rules).kernels)
+                if (!k.unknown) types.insert(k.type);
+        }
+        break;
+    }
+    if (types.empty()) return unsupported("no example networks found to take kernel types from; give --types.");
+    return std::vector<std::string>(types.begin(), types.end());
+}
+
+}  // namespace
+
+int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine) {
+    Result<Device> device = deviceFor(args.device);
+    if (!device) return reportError(device.error());
+    std::string rulesUsed;
+    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    if (!rules) return reportError(rules.error());
+    std::vector<std::string> types = args.types;
+    if (types.empty()) {
+        Result<std::vector<std::string>> found = exampleKernelTypes(rules.value());
+        if (!found) return reportError(found.error());
+        types = found.value();
+    }
+    const auto prior = shippedDataPath("priors/conv.csv");
+    if (!prior) return reportError(unsupported("the kernel-configuration prior (datasets/priors) is missing from this installation."));
+    BuildPredictorOptions o;
+    o.measure.protocol = kernelSamplingProtocol();
+    o.measure.agent.agentPath = findAgent();
+    o.priorDir = fs::path(*prior).parent_path().string();
+    o.kernelTypes = types;
+    o.budgetMinutes = args.budgetMinutes;
+    o.command = commandLine;
+    o.adaptive.initialSamples = size_t(args.initialSamples);
+    o.adaptive.maxRounds = args.maxRounds;
+    o.cacheDir = args.cacheDir;
+    if (o.cacheDir.empty()) {
+        const char* cache = std::getenv("XDG_CACHE_HOME");
+        const char* home = std::getenv("HOME");
+        const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
+        o.cacheDir = (base / "kernelmeter" / "kernel-models").string();
+    }
+    auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+    if (!store) return reportError(store.error());
+    o.measure.store = store.value().get();
+    std::string lastLine;
+    Progress progress([&](double f, const std::string& msg) {
+        const std::string line = fmt::format("{:3.0f}% {}", std::floor(f * 100), msg);
+        if (args.quiet || line == lastLine) return;
+        lastLine = line;
+        const bool tty = isatty(STDERR_FILENO);
+        std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "\n") << std::flush;
+    });
+    if (!args.quiet)
+        std::cerr << fmt::format("building {} kernel types for {} within {} minutes: {}\n", types.size(), device.value().id,
+                                 args.budgetMinutes, fmt::join(types, ", "));
+    Result<BuildPredictorReport> report = buildPredictor(device.value(), o, &progress);
+    if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!report) return reportError(report.error());
+    for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    const PredictorSet& set = report.value().predictor;
+    if (set.types.empty()) return reportError(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
+    const fs::path out = args.output.empty() ? userPredictorPath(device.value().id) : fs::path(args.output);
+    std::error_code ec;
+    if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+    std::ofstream file(out, std::ios::trunc);
+    file << set.toJson() << "\n";
+    if (!file) return reportError(ioError(fmt::format("{}: cannot write the predictor.", out.string())));
+    std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
+    for (const auto& [type, p] : set.types) {
+        const RoundMetrics& m = p.rounds.back();
+        std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
+                                 100 * m.within5, 100 * m.rmspe);
+    }
+    std::cout << fmt::format("overhead per model {:.4f} ms; written to {}\n", set.overheadMs, out.string());
+    return 0;
+}
+
+int runPredict(const PredictArgs& args) {
+    Result<Device> device = deviceFor(args.device);
+    if (!device) return reportError(device.error());
+    std::string rulesUsed, predictorUsed;
+    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    if (!rules) return reportError(rules.error());
+    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, predictorUsed);
+    if (!predictor) return reportError(predictor.error());
+    Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
+    if (!options) return reportError(options.error());
+    options.value().literalSpellings = rules.value().literalSpellings();
+    Json all = Json::array();
+    int failures = 0;
+    for (const auto& path : args.models) {
+        Result<Graph> g = loadModelFile(path, options.value());
+        if (!g) {
+            reportError(g.error());
+            ++failures;
+            continue;
+        }
+        const KernelPartition part = partitionGraph(g.value(), rules.value());
+        const ModelPrediction p = predictModel(part, computeGraphMetrics(g.value()).perNode, predictor.value());
+        if (args.json) {
+            Json kernels = Json::array();
+            for (size_t i = 0; i < p.kernels.size(); ++i) {
+                Json nodes = Json::array();
+                for (size_t n : part.kernels[i].nodes)
+                    for (const auto& name : g.value().nodes()[n].sourceNodes) nodes.push_back(name);
+                kernels.push_back({{"id", p.kernels[i].kernelId}, {"type", p.kernels[i].type}, {"nodes", nodes},
+                                   {"predicted_ms", p.kernels[i].ms}, {"source", p.kernels[i].source}});
+            }
+            all.push_back({{"file", path}, {"total_ms", p.totalMs}, {"overhead_ms", p.overheadMs}, {"kernels", kernels},
+                           {"warnings", p.warnings}});
+            continue;
+        }
+        std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
+                                 "({} kernels + {:.3f} ms overhead)\n\n",
+                                 path, device.value().id, predictorUsed, predictor.value().runtime, predictor.value().runtimeVersion,
+                                 predictor.value().builtAtUtc, p.totalMs, p.kernels.size(), p.overheadMs);
+        std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<10} {}\n", "#", "type", "ms", "source", "nodes");
+        for (size_t i = 0; i < p.kernels.size(); ++i) {
+            std::string names;
+            for (size_t n : part.kernels[i].nodes)
+                for (const auto& name : g.value().nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
+            std::cout << fmt::format("{:>4}  {:<26} {:>10.4f}  {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type, p.kernels[i].ms,
+                                     p.kernels[i].source, names);
+        }
+        for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
+        std::cout << "\n";
+    }
+    if (args.json)
+        std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
+                          {"models", all}}.dump(1) << "\n";
+    return failures ? 2 : 0;
+}
+
+}  // namespace km::cli

@@ -1,0 +1,177 @@
+#include "workflows/build_predictor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <map>
+
+#include "common/sha256.h"
+#include "common/utc_time.h"
+#include "predict/features.h"
+#include "sampling/kernel_models.h"
+
+namespace km {
+namespace {
+
+namespace fs = std::filesystem;
+
+Result<std::string> writeModel(const fs::path& dir, const std::string& bytes) {
+    const fs::path path = dir / (sha256Hex(bytes).substr(0, 24) + ".onnx");
+    std::error_code ec;
+    if (fs::exists(path, ec)) return path.string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!out) return ioError(fmt::format("{}: cannot write a kernel model.", path.string()));
+    return path.string();
+}
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+}
+
+// Kernel time = median over rounds of (kernel model - overhead model) when both have the same
+// rounds (measured together), else the difference of their medians. Never below 1% of the kernel
+// model's own time.
+double kernelMs(const ModelReport& kernel, const ModelReport& overhead) {
+    std::vector<double> diffs;
+    if (kernel.roundMedians.size() == overhead.roundMedians.size())
+        for (size_t p = 0; p < kernel.roundMedians.size(); ++p)
+            if (kernel.roundMedians[p].size() == overhead.roundMedians[p].size())
+                for (size_t r = 0; r < kernel.roundMedians[p].size(); ++r)
+                    diffs.push_back(kernel.roundMedians[p][r] - overhead.roundMedians[p][r]);
+    const double d = diffs.empty() ? kernel.stats.medianMs - overhead.stats.medianMs : median(diffs);
+    return std::max(d, 0.01 * kernel.stats.medianMs);
+}
+
+}  // namespace
+
+MeasureOptions kernelSamplingProtocol() {
+    MeasureOptions o;
+    o.warmupRuns = 3;
+    o.warmupMinMs = 10;
+    o.rounds = 10;
+    o.runsPerRound = 2;
+    o.instances = 2;
+    o.maxExtraInstances = 0;
+    return o;
+}
+
+Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPredictorOptions& options, Progress* progress,
+                                            const std::function<void(const std::string&, const RoundMetrics&)>& onRound) {
+    if (options.cacheDir.empty()) return badInput("build-predictor: no folder for kernel models was given.");
+    if (options.kernelTypes.empty()) return badInput("build-predictor: no kernel types to build.");
+    Result<Prior> prior = loadPrior(options.priorDir);
+    if (!prior) return prior.error();
+    const fs::path dir = fs::path(options.cacheDir) / device.id / "kernels";
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) return ioError(fmt::format("{}: cannot create the kernel-model folder ({}).", dir.string(), ec.message()));
+
+    BuildPredictorReport report;
+    PredictorSet& set = report.predictor;
+    set.deviceId = device.id;
+    set.runtime = device.runtime;
+    set.command = options.command;
+    std::vector<double> overheads;
+    FeatureRows allRows;
+    std::vector<double> allMs;
+    const auto start = std::chrono::steady_clock::now();
+    auto minutes = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0; };
+
+    for (size_t t = 0; t < options.kernelTypes.size(); ++t) {
+        const std::string& type = options.kernelTypes[t];
+        if (progress && progress->isCancelled()) break;
+        const double left = options.budgetMinutes - minutes();
+        if (left <= 0) {
+            report.warnings.push_back(fmt::format("kernel type {}: not built, the budget of {} minutes was used up.", type, options.budgetMinutes));
+            continue;
+        }
+        const double typeBudget = left / double(options.kernelTypes.size() - t);
+        const auto typeStart = std::chrono::steady_clock::now();
+        Progress inner([&](double f, const std::string& msg) {
+            if (progress) progress->report((double(t) + std::min(f, 1.0)) / double(options.kernelTypes.size()), msg);
+        });
+        KernelMeasurer measure = [&](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
+            std::vector<std::optional<double>> out(specs.size());
+            const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - typeStart).count() / 60.0;
+            if (spent > typeBudget || (progress && progress->isCancelled())) return out;  // nothing more measured
+            for (size_t first = 0; first < specs.size(); first += size_t(std::max(1, options.modelsPerRequest / 2))) {
+                const size_t last = std::min(specs.size(), first + size_t(std::max(1, options.modelsPerRequest / 2)));
+                std::vector<std::string> paths;
+                std::map<std::string, size_t> overheadIndex;  // by overhead model path
+                std::vector<std::pair<size_t, size_t>> pairs;  // spec index -> (kernel path index, overhead path index)
+                std::vector<size_t> specOf;
+                for (size_t i = first; i < last; ++i) {
+                    Result<std::string> k = buildKernelModel(specs[i], 1);
+                    Result<std::string> o = buildKernelOverheadModel(specs[i], 1);
+                    if (!k || !o) continue;
+                    Result<std::string> kp = writeModel(dir, k.value());
+                    if (!kp) return kp.error();
+                    Result<std::string> op = writeModel(dir, o.value());
+                    if (!op) return op.error();
+                    auto [it, fresh] = overheadIndex.emplace(op.value(), paths.size());
+                    if (fresh) paths.push_back(op.value());
+                    pairs.emplace_back(paths.size(), it->second);
+                    paths.push_back(kp.value());
+                    specOf.push_back(i);
+                }
+                if (paths.empty()) continue;
+                MeasureModelsOptions mo = options.measure;
+                mo.batchSize = int(paths.size());
+                mo.reference = false;
+                const std::vector<ModelReport> reports = measureModels(paths, device, mo, &inner);
+                for (size_t j = 0; j < pairs.size(); ++j) {
+                    const ModelReport& kr = reports[pairs[j].first];
+                    const ModelReport& orr = reports[pairs[j].second];
+                    if (!kr.ok || !orr.ok) continue;
+                    out[specOf[j]] = kernelMs(kr, orr);
+                    overheads.push_back(orr.stats.medianMs);
+                    if (set.runtimeVersion.empty()) {
+                        set.runtimeVersion = kr.runtimeVersion;
+                        set.cpuModel = kr.machine.cpuModel;
+                    }
+                }
+            }
+            return out;
+        };
+        AdaptiveOptions ao = options.adaptive;
+        ao.sampler.seed = options.adaptive.sampler.seed + t * 7919;  // per type, fixed: reruns draw the same kernels
+        Result<AdaptiveResult> r = buildKernelRegressor(prior.value(), type, measure, ao, &inner, [&](const RoundMetrics& m) {
+            if (onRound) onRound(type, m);
+        });
+        if (!r) {
+            report.warnings.push_back(fmt::format("kernel type {}: {}", type, r.error().message));
+            continue;
+        }
+        for (size_t i = 0; i < r.value().trainSpecs.size(); ++i) {
+            Result<KernelFeatures> f = specFeatures(r.value().trainSpecs[i]);
+            if (!f) continue;
+            allRows.emplace_back(f.value().begin(), f.value().end());
+            allMs.push_back(r.value().trainMs[i]);
+        }
+        KernelTypePredictor p{r.value().regressor, r.value().rounds, r.value().trainSpecs.size()};
+        set.types.emplace(type, std::move(p));
+        if (!r.value().reachedTarget)
+            report.warnings.push_back(fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "
+                                                  "(target {:.0f}% / {:.0f}%).", type, 100 * r.value().rounds.back().within10,
+                                                  100 * r.value().rounds.back().within5, 100 * ao.targetWithin10, 100 * ao.targetWithin5));
+    }
+    if (allRows.size() >= 10) {
+        RegressorOptions g = RegressorOptions::forKind(RegressorKind::GradientBoosted);
+        g.baseColumns = {size_t(Feature::Flops), size_t(Feature::BytesIn), size_t(Feature::BytesOut), size_t(Feature::BytesWeights)};
+        Result<Regressor> generic = Regressor::train(allRows, allMs, g);
+        if (generic) set.generic = std::move(generic).value();
+    }
+    // The fixed cost one model pays (the overhead models' median). Not yet calibrated on whole
+    // generated models (docs/predictors.md).
+    set.overheadMs = median(overheads);
+    set.builtAtUtc = utcNowIso8601();
+    if (progress) progress->report(1.0, "building the predictor: done");
+    return report;
+}
+
+}  // namespace km

@@ -1,0 +1,41 @@
+// buildPredictor: for each kernel type, adaptive sampling of kernel configurations measured through
+// kernelmeter-agent (each kernel model paired with an overhead model of the same input in the same
+// rounds, so kernel times exclude the per-model fixed cost), a regressor per type, a generic
+// regressor over all samples, and the model overhead (docs/predictors.md). Every measurement is
+// stored as taken; a rerun with the same seed draws the same kernels and reuses them.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "predict/predictor.h"
+#include "workflows/measure_models.h"
+
+namespace km {
+
+struct BuildPredictorOptions {
+    MeasureModelsOptions measure;          // agent and store; protocol: kernelSamplingProtocol()
+    std::string cacheDir;                  // kernel models are written here (required)
+    std::string priorDir;                  // datasets/priors (required)
+    std::vector<std::string> kernelTypes;  // which kernel types to build (required)
+    AdaptiveOptions adaptive;              // per type
+    double budgetMinutes = 45;             // split evenly over the types still to build
+    int modelsPerRequest = 40;             // kernel models measured together in one agent request
+    std::string command;                   // recorded as provenance
+};
+
+// 2 processes x 10 rounds x 2 runs with a short warm-up: kernel models run microseconds to
+// milliseconds, and the regressor averages over many of them.
+MeasureOptions kernelSamplingProtocol();
+
+struct BuildPredictorReport {
+    PredictorSet predictor;
+    std::vector<std::string> warnings;  // kernel types that could not be built, and why
+};
+
+Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPredictorOptions& options, Progress* progress = nullptr,
+                                            const std::function<void(const std::string& type, const RoundMetrics&)>& onRound = {});
+
+}  // namespace km
