@@ -38,6 +38,7 @@ std::string applyCanonicalOp(OnnxBuilder& b, const std::string& op, const std::s
     if (op == "reshape") return b.reshape(x, {s[0], s[1], s[2] * s[3], 1}, prefix + "reshape");
     if (op == "transpose") return b.transpose(x, {0, 1, 3, 2}, prefix + "transpose");
     if (op == "pad") return b.pad(x, 1, prefix + "pad");
+    if (op == "flatten") return b.flatten(x, prefix + "flatten");  // kernel models only (not a tested pair op)
     return b.unary("Unknown_" + op, x, prefix + op);  // finish() reports it
 }
 

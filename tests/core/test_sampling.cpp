@@ -102,7 +102,7 @@ private slots:
         QTest::addColumn<QString>("type");
         for (const char* t : {"conv", "conv-relu", "conv-bn-relu6", "dwconv-bn-relu", "gconv-relu6", "convtranspose-bn",
                               "fc-relu", "maxpool", "avgpool", "gap", "add-relu", "mul", "bn", "hswish", "sigmoid",
-                              "concat", "split-concat", "channelshuffle", "softmax", "pad"})
+                              "concat", "split-concat", "channelshuffle", "softmax", "pad", "flatten"})
             QTest::newRow(t) << QString(t);
     }
     void everyKernelTypeBuildsAndPartitionsBack() {

@@ -1,0 +1,91 @@
+// Prediction speed (issue 5): a MobileNetV2 graph already in memory (partition, features, tree
+// walks, sum) and the same from its ONNX file, beside reading the file's bytes. The predictor is
+// $KM_BENCH_PREDICTOR (a build-predictor JSON) or, without it, one trained here on synthetic
+// kernel times with the default regressor settings and 150 samples per kernel type: speed does
+// not depend on what the trees learned, only on their number and depth.
+//   build/test/bench/bench_predict --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "fusion/partition.h"
+#include "onnx/onnx_loader.h"
+#include "predict/features.h"
+#include "predict/predictor.h"
+
+namespace {
+
+std::string modelPath() { return std::string(KM_DEFAULT_BENCH_MODELS) + "/real/mobilenet_v2.onnx"; }
+
+const km::RuleSet& rules() {
+    static const km::RuleSet r = km::loadRuleSetFile(KM_SOURCE_DATA_DIR "/rules/opencv-t1.json").value();
+    return r;
+}
+
+const km::PredictorSet& predictor() {
+    static const km::PredictorSet set = [] {
+        if (const char* env = std::getenv("KM_BENCH_PREDICTOR")) {
+            std::ifstream in(env);
+            std::stringstream text;
+            text << in.rdbuf();
+            return km::PredictorSet::fromJson(text.str(), env).value();
+        }
+        km::PredictorSet s;
+        const km::Prior prior = km::loadPrior(KM_SOURCE_DATA_DIR "/priors").value();
+        const km::Graph g = km::loadModelFile(modelPath()).value();
+        std::set<std::string> types;
+        for (const auto& k : km::partitionGraph(g, rules()).kernels) types.insert(k.type);
+        for (const auto& type : types) {
+            km::FeatureRows rows;
+            std::vector<double> ms;
+            for (const auto& spec : km::sampleSpecs(prior, type, 150, km::SamplerOptions{})) {
+                auto f = km::specFeatures(spec);
+                if (!f.ok()) continue;
+                rows.emplace_back(f.value().begin(), f.value().end());
+                ms.push_back(0.002 + 1e-9 * double(spec.h * spec.w * spec.cin * spec.cout * spec.kernel));
+            }
+            km::RegressorOptions o = km::RegressorOptions::forKind(km::RegressorKind::GradientBoosted);
+            auto r = km::Regressor::train(rows, ms, o);
+            if (r.ok()) s.types[type] = km::KernelTypePredictor{std::move(r).value(), {}, rows.size()};
+        }
+        return s;
+    }();
+    return set;
+}
+
+void predictInMemory(benchmark::State& state) {
+    const km::Graph g = km::loadModelFile(modelPath()).value();
+    const km::PredictorSet& p = predictor();
+    double total = 0;
+    for (auto _ : state) {
+        const km::KernelPartition part = km::partitionGraph(g, rules());
+        const km::ModelPrediction m = km::predictModel(part, km::computeGraphMetrics(g).perNode, p);
+        total += m.totalMs;
+    }
+    benchmark::DoNotOptimize(total);
+    state.counters["models_per_s"] = benchmark::Counter(double(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void predictFromFile(benchmark::State& state) {
+    const km::PredictorSet& p = predictor();
+    double total = 0;
+    for (auto _ : state) {
+        const km::Graph g = km::loadModelFile(modelPath()).value();
+        total += km::predictModel(km::partitionGraph(g, rules()), km::computeGraphMetrics(g).perNode, p).totalMs;
+    }
+    benchmark::DoNotOptimize(total);
+}
+
+void loadFileOnly(benchmark::State& state) {
+    for (auto _ : state) benchmark::DoNotOptimize(km::loadModelFile(modelPath()).value().nodes().size());
+}
+
+}  // namespace
+
+BENCHMARK(predictInMemory)->Unit(benchmark::kMicrosecond);
+BENCHMARK(predictFromFile)->Unit(benchmark::kMillisecond);
+BENCHMARK(loadFileOnly)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();
