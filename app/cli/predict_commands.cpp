@@ -163,23 +163,24 @@ int runPredict(const PredictArgs& args) {
                 for (size_t n : part.kernels[i].nodes)
                     for (const auto& name : g.value().nodes()[n].sourceNodes) nodes.push_back(name);
                 kernels.push_back({{"id", p.kernels[i].kernelId}, {"type", p.kernels[i].type}, {"nodes", nodes},
-                                   {"predicted_ms", p.kernels[i].ms}, {"source", p.kernels[i].source}});
+                                   {"predicted_ms", p.kernels[i].ms}, {"low_ms", p.kernels[i].lowMs},
+                                   {"high_ms", p.kernels[i].highMs}, {"source", p.kernels[i].source}});
             }
-            all.push_back({{"file", path}, {"total_ms", p.totalMs}, {"overhead_ms", p.overheadMs}, {"kernels", kernels},
-                           {"warnings", p.warnings}});
+            all.push_back({{"file", path}, {"total_ms", p.totalMs}, {"low_ms", p.lowMs}, {"high_ms", p.highMs},
+                           {"overhead_ms", p.overheadMs}, {"kernels", kernels}, {"warnings", p.warnings}});
             continue;
         }
         std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
-                                 "({} kernels + {:.3f} ms overhead)\n\n",
+                                 "[{:.3f}, {:.3f}] ({} kernels + {:.3f} ms overhead)\n\n",
                                  path, device.value().id, predictorUsed, predictor.value().runtime, predictor.value().runtimeVersion,
-                                 predictor.value().builtAtUtc, p.totalMs, p.kernels.size(), p.overheadMs);
-        std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<10} {}\n", "#", "type", "ms", "source", "nodes");
+                                 predictor.value().builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), p.overheadMs);
+        std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
             for (size_t n : part.kernels[i].nodes)
                 for (const auto& name : g.value().nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
-            std::cout << fmt::format("{:>4}  {:<26} {:>10.4f}  {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type, p.kernels[i].ms,
-                                     p.kernels[i].source, names);
+            std::cout << fmt::format("{:>4}  {:<26} {:>10.4f}  [{:.4f}, {:.4f}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
+                                     p.kernels[i].ms, p.kernels[i].lowMs, p.kernels[i].highMs, "", p.kernels[i].source, names);
         }
         for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
         std::cout << "\n";

@@ -1,5 +1,6 @@
 #include "predict/predictor.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -19,16 +20,45 @@ Json roundsJson(const std::vector<RoundMetrics>& rounds) {
     return a;
 }
 
+Json bandJson(const ErrorBand& b) { return {{"low", b.low}, {"high", b.high}, {"kernels", b.kernels}}; }
+
+ErrorBand bandFrom(const Json& j) {
+    ErrorBand b;
+    if (!j.is_object()) return b;
+    b.low = j.value("low", 1.0);
+    b.high = j.value("high", 1.0);
+    b.kernels = j.value("kernels", size_t{0});
+    return b;
+}
+
 }  // namespace
+
+ErrorBand errorBandOf(const std::vector<double>& predicted, const std::vector<double>& measured) {
+    std::vector<double> ratios;
+    for (size_t i = 0; i < std::min(predicted.size(), measured.size()); ++i)
+        if (predicted[i] > 0 && measured[i] > 0) ratios.push_back(measured[i] / predicted[i]);
+    ErrorBand b;
+    if (ratios.empty()) return b;
+    std::sort(ratios.begin(), ratios.end());
+    auto at = [&](double q) { return ratios[std::min(ratios.size() - 1, size_t(q * double(ratios.size() - 1) + 0.5))]; };
+    b.low = std::min(1.0, at(0.05));
+    b.high = std::max(1.0, at(0.95));
+    b.kernels = ratios.size();
+    return b;
+}
 
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
     for (const auto& [type, p] : types)
-        t[type] = {{"samples", p.samples}, {"rounds", roundsJson(p.rounds)}, {"regressor", Json::parse(p.regressor.toJson())}};
+        t[type] = {{"samples", p.samples}, {"band", bandJson(p.band)}, {"rounds", roundsJson(p.rounds)},
+                   {"regressor", Json::parse(p.regressor.toJson())}};
     Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
            {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
            {"types", t}};
-    if (generic) j["generic"] = Json::parse(generic->toJson());
+    if (generic) {
+        j["generic_band"] = bandJson(genericBand);
+        j["generic"] = Json::parse(generic->toJson());
+    }
     return j.dump();
 }
 
@@ -48,7 +78,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         for (const auto& [type, t] : j.at("types").items()) {
             Result<Regressor> r = Regressor::fromJson(t.at("regressor").dump());
             if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
-            KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0})};
+            KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0}), bandFrom(t.value("band", Json()))};
             for (const auto& m : t.value("rounds", Json::array())) {
                 RoundMetrics rm;
                 rm.round = m.value("round", 0);
@@ -66,6 +96,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             Result<Regressor> g = Regressor::fromJson(j.at("generic").dump());
             if (!g) return badInput(fmt::format("{}: the generic regressor: {}", displayName, g.error().message));
             p.generic = std::move(g).value();
+            p.genericBand = bandFrom(j.value("generic_band", Json()));
         }
     } catch (const std::exception& e) {
         return badInput(fmt::format("{}: {}", displayName, e.what()));
@@ -76,22 +107,29 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
 ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics, const PredictorSet& set) {
     ModelPrediction out;
     out.overheadMs = set.overheadMs;
-    out.totalMs = set.overheadMs;
+    out.totalMs = out.lowMs = out.highMs = set.overheadMs;
     std::set<std::string> fellBack, missing;
     for (const Kernel& k : partition.kernels) {
-        KernelPrediction p{k.id, k.type, 0.0, "none"};
+        KernelPrediction p{k.id, k.type, 0.0, 0.0, 0.0, "none"};
         const KernelFeatures f = kernelFeatures(k, metrics);
+        ErrorBand band;
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
             p.ms = it->second.regressor.predictMs(f.data(), f.size());
             p.source = "regressor";
+            band = it->second.band;
         } else if (set.generic && !k.unknown) {
             p.ms = set.generic->predictMs(f.data(), f.size());
             p.source = "fallback";
+            band = set.genericBand;
             fellBack.insert(k.type);
         } else {
             missing.insert(k.type);
         }
+        p.lowMs = p.ms * band.low;
+        p.highMs = p.ms * band.high;
         out.totalMs += p.ms;
+        out.lowMs += p.lowMs;
+        out.highMs += p.highMs;
         out.kernels.push_back(std::move(p));
     }
     for (const auto& t : fellBack)

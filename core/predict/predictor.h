@@ -17,10 +17,20 @@
 
 namespace km {
 
+// How far a regressor is off on kernels it was not trained on: the 5th and 95th percentiles of
+// measured / predicted over its validation kernels. A prediction p gets the interval
+// [p x low, p x high] (about 90% of such kernels fall inside).
+struct ErrorBand {
+    double low = 1, high = 1;
+    size_t kernels = 0;  // validation kernels behind it; 0: unknown (the interval is the point)
+};
+ErrorBand errorBandOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
+
 struct KernelTypePredictor {
     Regressor regressor;
     std::vector<RoundMetrics> rounds;  // the sampling history (the GUI's accuracy plot)
     size_t samples = 0;
+    ErrorBand band;
 };
 
 struct PredictorSet {
@@ -28,6 +38,7 @@ struct PredictorSet {
     std::string runtime, runtimeVersion, cpuModel, builtAtUtc, command;  // provenance
     std::map<std::string, KernelTypePredictor> types;  // by kernel type ("conv-bn-relu")
     std::optional<Regressor> generic;                   // all samples pooled; for unknown types
+    ErrorBand genericBand;
     double overheadMs = 0;                              // per model: dispatch, input, output
 
     std::string toJson() const;
@@ -38,6 +49,7 @@ struct KernelPrediction {
     int kernelId = 0;
     std::string type;
     double ms = 0;
+    double lowMs = 0, highMs = 0;  // the regressor's error band around ms
     // How: "regressor" (its own type's), "fallback" (the generic regressor: a marked estimate),
     // or "none" (unknown op or no fallback either: ms is 0 and a warning says so).
     std::string source;
@@ -45,6 +57,9 @@ struct KernelPrediction {
 
 struct ModelPrediction {
     double totalMs = 0;  // sum of kernels + overhead
+    // Sums of the kernels' bands + overhead: an interval that assumes the kernels' errors move
+    // together (wide when they do not, never too narrow for that reason).
+    double lowMs = 0, highMs = 0;
     double overheadMs = 0;
     std::vector<KernelPrediction> kernels;  // in kernel order
     std::vector<std::string> warnings;      // one per kernel type predicted by fallback or not at all

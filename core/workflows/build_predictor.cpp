@@ -77,8 +77,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     set.runtime = device.runtime;
     set.command = options.command;
     std::vector<double> overheads;
-    FeatureRows allRows;
-    std::vector<double> allMs;
+    FeatureRows allRows, validationRows;  // every type's training and validation kernels (the generic regressor)
+    std::vector<double> allMs, validationMs;
     const auto start = std::chrono::steady_clock::now();
     auto minutes = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0; };
 
@@ -153,7 +153,17 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
             allRows.emplace_back(f.value().begin(), f.value().end());
             allMs.push_back(r.value().trainMs[i]);
         }
-        KernelTypePredictor p{r.value().regressor, r.value().rounds, r.value().trainSpecs.size()};
+        std::vector<double> predicted;
+        for (const auto& spec : r.value().validationSpecs) {
+            Result<KernelFeatures> f = specFeatures(spec);
+            predicted.push_back(f ? r.value().regressor.predictMs(f.value().data(), f.value().size()) : 0.0);
+            if (f) {
+                validationRows.emplace_back(f.value().begin(), f.value().end());
+                validationMs.push_back(r.value().validationMs[predicted.size() - 1]);
+            }
+        }
+        KernelTypePredictor p{r.value().regressor, r.value().rounds, r.value().trainSpecs.size(),
+                              errorBandOf(predicted, r.value().validationMs)};
         set.types.emplace(type, std::move(p));
         if (!r.value().reachedTarget)
             report.warnings.push_back(fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "
@@ -164,7 +174,12 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         RegressorOptions g = RegressorOptions::forKind(RegressorKind::GradientBoosted);
         g.baseColumns = {size_t(Feature::Flops), size_t(Feature::BytesIn), size_t(Feature::BytesOut), size_t(Feature::BytesWeights)};
         Result<Regressor> generic = Regressor::train(allRows, allMs, g);
-        if (generic) set.generic = std::move(generic).value();
+        if (generic) {
+            std::vector<double> predicted;
+            for (const auto& row : validationRows) predicted.push_back(generic.value().predictMs(row));
+            set.genericBand = errorBandOf(predicted, validationMs);
+            set.generic = std::move(generic).value();
+        }
     }
     // The fixed cost one model pays (the overhead models' median). Not yet calibrated on whole
     // generated models (docs/predictors.md).

@@ -38,14 +38,27 @@ Regressor trainOn(const Prior& prior, const std::vector<std::string>& types) {
 class TestPredictor : public QObject {
     Q_OBJECT
 private slots:
+    void errorBandsArePercentilesOfTheRatio() {
+        std::vector<double> predicted, measured;
+        for (int i = 0; i < 101; ++i) {
+            predicted.push_back(1.0);
+            measured.push_back(0.8 + 0.004 * i);  // ratios 0.8 .. 1.2
+        }
+        const ErrorBand b = errorBandOf(predicted, measured);
+        QCOMPARE(b.kernels, size_t{101});
+        QVERIFY(std::fabs(b.low - 0.82) < 1e-9 && std::fabs(b.high - 1.18) < 1e-9);
+        QCOMPARE(errorBandOf({1, 1}, {1.1, 1.2}).low, 1.0);  // always holds the point
+        QCOMPARE(errorBandOf({}, {}).kernels, size_t{0});
+    }
+
     void sumOfKernelsPlusOverheadWithMarkedFallback() {
         Result<Prior> prior = loadPrior(KM_SOURCE_DIR "/datasets/priors");
         QVERIFY(prior.ok());
         PredictorSet set;
         set.deviceId = "opencv-t1";
         set.overheadMs = 0.05;
-        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60};
-        set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60};
+        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60, ErrorBand{0.9, 1.2, 50}};
+        set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60, ErrorBand{0.8, 1.1, 50}};
 
         Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
         QVERIFY(rules.ok());
@@ -60,6 +73,7 @@ private slots:
         for (const auto& w : bare.warnings) QVERIFY(QString::fromStdString(w).contains("too low"));
 
         set.generic = trainOn(prior.value(), {"conv-relu", "dwconv-relu6", "add", "conv"});
+        set.genericBand = ErrorBand{0.7, 1.5, 200};
         ModelPrediction p = predictModel(part, metrics, set);
         QCOMPARE(p.kernels.size(), part.kernels.size());
         double sum = set.overheadMs;
@@ -72,6 +86,16 @@ private slots:
             QCOMPARE(k.source == "regressor", set.types.count(k.type) == 1);
         }
         QCOMPARE(p.totalMs, sum);
+        // Bands: the kernel's interval is its band around the point; the model's sums them.
+        double low = set.overheadMs, high = set.overheadMs;
+        for (const auto& k : p.kernels) {
+            QVERIFY(k.lowMs <= k.ms && k.ms <= k.highMs);
+            low += k.lowMs;
+            high += k.highMs;
+        }
+        QCOMPARE(p.lowMs, low);
+        QCOMPARE(p.highMs, high);
+        QVERIFY(p.lowMs < p.totalMs && p.totalMs < p.highMs);
         QVERIFY(own > 10 && fallbacks > 0);
         QVERIFY(!p.warnings.empty());
         for (const auto& w : p.warnings) QVERIFY(QString::fromStdString(w).contains("fallback"));
@@ -84,6 +108,9 @@ private slots:
         QCOMPARE(q.totalMs, p.totalMs);
         for (size_t i = 0; i < p.kernels.size(); ++i) QCOMPARE(q.kernels[i].ms, p.kernels[i].ms);
         QCOMPARE(back.value().types.at("conv-relu").rounds.at(0).samples, size_t{60});
+        QCOMPARE(back.value().types.at("conv-relu").band.high, 1.2);
+        QCOMPARE(q.lowMs, p.lowMs);
+        QCOMPARE(q.highMs, p.highMs);
         QCOMPARE(back.value().toJson(), json);
 
         QVERIFY(!PredictorSet::fromJson("{}", "p.json").ok());
