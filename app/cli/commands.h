@@ -82,7 +82,7 @@ struct BuildPredictorArgs {
     std::string device;
     double budgetMinutes = 45;
     std::vector<std::string> types;  // default: the kernel types of the bundled example networks
-    std::string output;              // default: the user's predictors folder
+    std::string output;              // also write the predictor's JSON here (it always goes into the database)
     std::string cacheDir;            // kernel models; default: ~/.cache/kernelmeter/kernel-models
     std::string rulesFile;
     std::string db;
@@ -95,8 +95,9 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
 struct PredictArgs {
     std::vector<std::string> models;
     std::string device;
-    std::string predictorFile;  // default: the user's built predictor, else the shipped one
+    std::string predictorFile;  // JSON; default: the newest in the database, else the shipped database
     std::string rulesFile;
+    std::string db;
     std::vector<std::string> inputShapes;
     bool json = false;
 };

@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
     cmdBuild->add_option("--types", build.types, "kernel types to build (default: those of the bundled example networks)");
     cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")->capture_default_str()->check(CLI::Range(10, 100000));
     cmdBuild->add_option("--max-rounds", build.maxRounds, "adaptive rounds per kernel type")->capture_default_str()->check(CLI::Range(1, 100));
-    cmdBuild->add_option("-o,--output", build.output, "predictor file (default: ~/.local/share/kernelmeter/predictors/DEVICE.json)");
+    cmdBuild->add_option("-o,--output", build.output, "also write the predictor as JSON to this file");
     cmdBuild->add_option("--cache", build.cacheDir, "folder for kernel models (default: ~/.cache/kernelmeter/kernel-models)");
     cmdBuild->add_option("--rules", build.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdBuild->add_option("--db", build.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
@@ -95,7 +95,8 @@ int main(int argc, char** argv) {
     auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on a device, kernel by kernel.");
     cmdPredict->add_option("models", predict.models, "ONNX or nn-Meter IR files")->required();
     cmdPredict->add_option("--device", predict.device, "device id")->required();
-    cmdPredict->add_option("--predictor", predict.predictorFile, "predictor file (default: yours from build-predictor, else the shipped one)");
+    cmdPredict->add_option("--predictor", predict.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdPredict->add_option("--db", predict.db, "database holding predictors (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdPredict->add_option("--rules", predict.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
     cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");

@@ -22,23 +22,33 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-fs::path userPredictorPath(const std::string& deviceId) {
-    return fs::path(defaultDatabasePath()).parent_path() / "predictors" / (deviceId + ".json");
-}
-
-Result<PredictorSet> predictorFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
+// --predictor FILE (JSON), else the newest predictor in the user's database, else the shipped
+// database (datasets/predictors.db); `used` says which.
+Result<PredictorSet> predictorFor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
+                                  std::string& used) {
+    if (!explicitFile.empty()) {
+        used = explicitFile;
+        std::ifstream in(used);
+        if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
+        std::stringstream text;
+        text << in.rdbuf();
+        return PredictorSet::fromJson(text.str(), used);
+    }
+    std::vector<std::string> dbs{db.empty() ? defaultDatabasePath() : db};
+    if (auto shipped = shippedDataPath("predictors.db")) dbs.push_back(*shipped);
     std::error_code ec;
-    if (!explicitFile.empty()) used = explicitFile;
-    else if (fs::exists(userPredictorPath(deviceId), ec)) used = userPredictorPath(deviceId).string();
-    else if (auto shipped = shippedDataPath("predictors/" + deviceId + ".json")) used = *shipped;
-    else
-        return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
-                                       "--predictor FILE.", deviceId, deviceId));
-    std::ifstream in(used);
-    if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
-    std::stringstream text;
-    text << in.rdbuf();
-    return PredictorSet::fromJson(text.str(), used);
+    for (const auto& path : dbs) {
+        if (!fs::exists(path, ec)) continue;
+        auto store = MeasurementStore::open(path);
+        if (!store) return store.error();
+        Result<std::optional<std::string>> json = store.value()->latestPredictor(deviceId);
+        if (!json) return json.error();
+        if (!json.value()) continue;
+        used = path;
+        return PredictorSet::fromJson(*json.value(), path + " (predictor of " + deviceId + ")");
+    }
+    return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
+                                   "--predictor FILE.", deviceId, deviceId));
 }
 
 // Kernel types of the example networks shipped with KernelMeter, under the device's rules.
@@ -118,19 +128,24 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     const PredictorSet& set = report.value().predictor;
     if (set.types.empty()) return reportError(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
-    const fs::path out = args.output.empty() ? userPredictorPath(device.value().id) : fs::path(args.output);
-    std::error_code ec;
-    if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
-    std::ofstream file(out, std::ios::trunc);
-    file << set.toJson() << "\n";
-    if (!file) return reportError(ioError(fmt::format("{}: cannot write the predictor.", out.string())));
+    if (Status s = store.value()->addPredictor(set.deviceId, set.builtAtUtc, set.toJson()); !s) return reportError(s.error());
+    std::string where = args.db.empty() ? defaultDatabasePath() : args.db;
+    if (!args.output.empty()) {
+        const fs::path out(args.output);
+        std::error_code ec;
+        if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+        std::ofstream file(out, std::ios::trunc);
+        file << set.toJson() << "\n";
+        if (!file) return reportError(ioError(fmt::format("{}: cannot write the predictor.", out.string())));
+        where += " and " + out.string();
+    }
     std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
     for (const auto& [type, p] : set.types) {
         const RoundMetrics& m = p.rounds.back();
         std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
                                  100 * m.within5, 100 * m.rmspe);
     }
-    std::cout << fmt::format("overhead per model {:.4f} ms; written to {}\n", set.overheadMs, out.string());
+    std::cout << fmt::format("overhead per model {:.4f} ms; saved in {}\n", set.overheadMs, where);
     return 0;
 }
 
@@ -140,7 +155,7 @@ int runPredict(const PredictArgs& args) {
     std::string rulesUsed, predictorUsed;
     Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
     if (!rules) return reportError(rules.error());
-    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, predictorUsed);
+    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, args.db, predictorUsed);
     if (!predictor) return reportError(predictor.error());
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());

@@ -39,6 +39,11 @@ const std::vector<const char*> kMigrations = {
        CREATE TABLE reference_baselines(
            device_id TEXT NOT NULL, machine_key TEXT NOT NULL, reference_id TEXT NOT NULL, baseline_ms REAL NOT NULL,
            taken_at_utc TEXT NOT NULL, PRIMARY KEY(device_id, machine_key, reference_id));)",
+    // 3: predictors, as JSON (kernelmeter.predictor/1), so a saved predictor does not depend on a
+    // library's binary format.
+    R"(CREATE TABLE predictors(
+           id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, built_at_utc TEXT NOT NULL, json TEXT NOT NULL);
+       CREATE INDEX predictors_by_device ON predictors(device_id, id);)",
 };
 
 // RAII statement with positional binding helpers.
@@ -236,6 +241,34 @@ Result<int64_t> MeasurementStore::count() {
     Stmt s(m_db, "SELECT COUNT(*) FROM measurements");
     if (!s.ok() || s.step() != SQLITE_ROW) return sqlError("cannot count measurements");
     return s.integer(0);
+}
+
+Status MeasurementStore::addPredictor(const std::string& deviceId, const std::string& builtAtUtc, const std::string& json) {
+    Stmt s(m_db, "INSERT INTO predictors(device_id, built_at_utc, json) VALUES(?,?,?)");
+    if (!s.ok()) return sqlError("cannot prepare a predictor insert");
+    s.bind(1, deviceId).bind(2, builtAtUtc).bind(3, json);
+    if (s.step() != SQLITE_DONE) return sqlError("cannot store the predictor of " + deviceId);
+    return Ok{};
+}
+
+Result<std::optional<std::string>> MeasurementStore::latestPredictor(const std::string& deviceId) {
+    Stmt s(m_db, "SELECT json FROM predictors WHERE device_id=? ORDER BY id DESC LIMIT 1");
+    if (!s.ok()) return sqlError("cannot prepare a predictor query");
+    s.bind(1, deviceId);
+    const int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<std::string>{};
+    if (rc != SQLITE_ROW) return sqlError("cannot read the predictor of " + deviceId);
+    return std::optional<std::string>{s.text(0)};
+}
+
+Result<std::vector<std::string>> MeasurementStore::devicesWithPredictors() {
+    Stmt s(m_db, "SELECT DISTINCT device_id FROM predictors ORDER BY device_id");
+    if (!s.ok()) return sqlError("cannot prepare a predictor query");
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+    if (rc != SQLITE_DONE) return sqlError("cannot read predictors");
+    return out;
 }
 
 }  // namespace km

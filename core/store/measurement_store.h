@@ -1,4 +1,4 @@
-// SQLite store of devices and measurements (the only place that includes sqlite3.h). Schema
+// SQLite store of devices, measurements and predictors (the only place that includes sqlite3.h). Schema
 // versioned with PRAGMA user_version and migrated forward on open; WAL journal; each measurement
 // is written in its own transaction, so a process killed with SIGKILL loses nothing committed.
 // Thread contract: one thread per MeasurementStore object (open one per thread).
@@ -39,7 +39,7 @@ struct StoredMeasurement {
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 2;
+    static constexpr int kSchemaVersion = 3;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
     ~MeasurementStore();
@@ -57,6 +57,12 @@ public:
     Result<double> referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
                                        const std::string& referenceId, double proposedMs);
     int schemaVersion() const { return m_version; }
+
+    // Predictors (a PredictorSet's JSON, docs/predictors.md), newest last per device.
+    Status addPredictor(const std::string& deviceId, const std::string& builtAtUtc, const std::string& json);
+    Result<std::optional<std::string>> latestPredictor(const std::string& deviceId);
+    // Device ids with at least one predictor.
+    Result<std::vector<std::string>> devicesWithPredictors();
 
 private:
     explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}

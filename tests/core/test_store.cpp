@@ -112,7 +112,7 @@ private slots:
         QCOMPARE(QProcess::execute("sqlite3", {path, v1}), 0);
         auto opened = MeasurementStore::open(path.toStdString());
         QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
-        QCOMPARE(opened.value()->schemaVersion(), 2);
+        QCOMPARE(opened.value()->schemaVersion(), MeasurementStore::kSchemaVersion);
         const auto old = opened.value()->latest("h", "opencv-t1").value();
         QVERIFY(old);
         QCOMPARE(old->stats.medianMs, 4.5);
@@ -120,6 +120,19 @@ private slots:
         QCOMPARE(old->reference.median, 0.0);
         QCOMPARE(old->roundMediansJson, std::string("[]"));
         QCOMPARE(opened.value()->referenceBaselineMs("opencv-t1", "k", "r", 1.0).value(), 1.0);
+    }
+
+    void predictorsAreStoredAsJsonNewestFirst() {
+        QTemporaryDir dir;
+        auto opened = MeasurementStore::open((dir.path() + "/p.db").toStdString());
+        QVERIFY(opened.ok());
+        MeasurementStore& store = *opened.value();
+        QVERIFY(!store.latestPredictor("opencv-t1").value());
+        QVERIFY(store.addPredictor("opencv-t1", "2026-11-22T10:00:00Z", R"({"v": 1})").ok());
+        QVERIFY(store.addPredictor("opencv-t1", "2026-11-22T11:00:00Z", R"({"v": 2})").ok());
+        QVERIFY(store.addPredictor("xnnpack-t1", "2026-11-22T11:00:00Z", R"({"v": 3})").ok());
+        QCOMPARE(*store.latestPredictor("opencv-t1").value(), std::string(R"({"v": 2})"));
+        QCOMPARE(store.devicesWithPredictors().value(), (std::vector<std::string>{"opencv-t1", "xnnpack-t1"}));
     }
 
     void newerSchemaIsRefusedAndGarbageReported() {
