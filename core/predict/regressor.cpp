@@ -184,21 +184,21 @@ Result<Regressor> Regressor::fromXgboostJson(const std::string& model, Regressor
         const Json& gbm = learner.at("gradient_booster");
         if (gbm.value("name", "") != "gbtree") return badInput("regressor: only XGBoost tree boosters (gbtree) are read.");
         for (const Json& t : gbm.at("model").at("trees")) {
+            const auto left = t.at("left_children").get<std::vector<int32_t>>();
+            const auto right = t.at("right_children").get<std::vector<int32_t>>();
+            const auto feature = t.at("split_indices").get<std::vector<int32_t>>();
+            const auto value = t.at("split_conditions").get<std::vector<float>>();
             Tree tree;
-            tree.left = t.at("left_children").get<std::vector<int32_t>>();
-            tree.right = t.at("right_children").get<std::vector<int32_t>>();
-            tree.feature = t.at("split_indices").get<std::vector<int32_t>>();
-            tree.value = t.at("split_conditions").get<std::vector<float>>();
             tree.defaultLeft = t.at("default_left").get<std::vector<uint8_t>>();
-            const size_t n = tree.left.size();
-            if (n == 0 || tree.right.size() != n || tree.feature.size() != n || tree.value.size() != n || tree.defaultLeft.size() != n)
+            const size_t n = left.size();
+            if (n == 0 || right.size() != n || feature.size() != n || value.size() != n || tree.defaultLeft.size() != n)
                 return badInput("regressor: a tree's arrays differ in length.");
             for (size_t i = 0; i < n; ++i) {
-                const bool leaf = tree.left[i] < 0;
-                if (!leaf && (tree.left[i] >= int32_t(n) || tree.right[i] < 0 || tree.right[i] >= int32_t(n) ||
-                              tree.left[i] <= int32_t(i) || tree.right[i] <= int32_t(i) ||
-                              tree.feature[i] < 0 || size_t(tree.feature[i]) >= features))
+                const bool leaf = left[i] < 0;
+                if (!leaf && (left[i] >= int32_t(n) || right[i] < 0 || right[i] >= int32_t(n) || left[i] <= int32_t(i) ||
+                              right[i] <= int32_t(i) || feature[i] < 0 || size_t(feature[i]) >= features))
                     return badInput(fmt::format("regressor: tree node {} points outside its tree or its features.", i));
+                tree.nodes.push_back({value[i], feature[i], left[i], right[i]});
             }
             r.m_trees.push_back(std::move(tree));
         }
@@ -248,14 +248,15 @@ std::string Regressor::toJson() const {
 double Regressor::predictMs(const float* x, size_t count) const {
     double sum = m_base;
     for (const Tree& t : m_trees) {
+        const TreeNode* nodes = t.nodes.data();
         int32_t i = 0;
-        while (t.left[size_t(i)] >= 0) {
-            const int32_t f = t.feature[size_t(i)];
-            const float v = size_t(f) < count ? x[f] : std::nanf("");
-            if (std::isnan(v)) i = t.defaultLeft[size_t(i)] ? t.left[size_t(i)] : t.right[size_t(i)];
-            else i = v < t.value[size_t(i)] ? t.left[size_t(i)] : t.right[size_t(i)];
+        while (nodes[i].left >= 0) {
+            const TreeNode& n = nodes[i];
+            const float v = size_t(n.feature) < count ? x[n.feature] : std::nanf("");
+            if (std::isnan(v)) i = t.defaultLeft[size_t(i)] ? n.left : n.right;
+            else i = v < n.value ? n.left : n.right;
         }
-        sum += t.value[size_t(i)];
+        sum += nodes[i].value;
     }
     return (m_logTarget ? std::exp(sum) : sum) * baseMs(x, count);
 }
