@@ -142,8 +142,13 @@ bool validSpec(const KernelSpec& s, std::string* why) {
     if ((f == KernelFamily::Pool || f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::DwConv) &&
         (s.h + 2 * (s.kernel / 2) - s.kernel) / s.stride + 1 < 1)
         return fail("the output would be empty");
-    // Keep single models small enough to measure quickly (at most about 64 MB of activations).
+    // Keep single models small enough to build and measure quickly (at most about 64 MB of
+    // activations and of weights: VGG's 25088 x 4096 fc layer alone holds 411 MB and took the
+    // whole time share of its kernel type).
     if (double(s.h) * double(s.w) * double(std::max(s.cin, s.cout)) * 4.0 > 64e6) return fail("the activations exceed 64 MB");
+    const double weights = f == KernelFamily::Fc ? double(s.cin) * double(s.cout)
+                                                 : double(s.cin / std::max<int64_t>(s.groups, 1)) * double(s.cout) * double(s.kernel * s.kernel);
+    if (weights * 4.0 > 64e6) return fail("the weights exceed 64 MB");
     return true;
 }
 

@@ -1,0 +1,76 @@
+// A short real predictor build on opencv-t1 (one kernel type, a few dozen kernels): every kernel
+// is measured through the agent and stored as taken, a second run with the same seed measures
+// nothing new, the result predicts its own kernel type and survives JSON. No time is asserted.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "store/measurement_store.h"
+#include "workflows/build_predictor.h"
+
+using namespace km;
+
+class TestBuildPredictor : public QObject {
+    Q_OBJECT
+private slots:
+    void shortRealBuildIsStoredAndResumable() {
+        QTemporaryDir dir;
+        auto store = MeasurementStore::open(dir.filePath("m.db").toStdString());
+        QVERIFY(store.ok());
+        BuildPredictorOptions o;
+        o.measure.protocol = kernelSamplingProtocol();
+        o.measure.protocol.instances = 1;
+        o.measure.protocol.rounds = 3;
+        o.measure.agent.agentPath = KM_AGENT_PATH;
+        o.measure.store = store.value().get();
+        o.cacheDir = dir.filePath("kernels").toStdString();
+        o.priorDir = KM_SOURCE_DIR "/datasets/priors";
+        o.kernelTypes = {"dwconv-relu6"};
+        o.adaptive.initialSamples = 20;
+        o.adaptive.probeSamples = 10;
+        o.adaptive.validationSamples = 10;
+        o.adaptive.maxRounds = 1;
+        o.adaptive.trees = 20;
+        o.budgetMinutes = 10;
+        std::vector<RoundMetrics> rounds;
+        Result<BuildPredictorReport> first = buildPredictor(*findBuiltinDevice("opencv-t1"), o, nullptr,
+                                                            [&](const std::string&, const RoundMetrics& m) { rounds.push_back(m); });
+        QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
+        const PredictorSet& set = first.value().predictor;
+        QVERIFY(set.types.count("dwconv-relu6"));
+        QCOMPARE(int(rounds.size()), 1);
+        QVERIFY(set.types.at("dwconv-relu6").samples >= 15);  // a few may be refused or fail
+        QVERIFY(set.overheadMs > 0);
+        QVERIFY(set.generic.has_value());
+        QCOMPARE(set.runtime, std::string("opencv-dnn"));
+        QVERIFY(!set.runtimeVersion.empty() && !set.builtAtUtc.empty());
+        const ErrorBand& band = set.types.at("dwconv-relu6").band;
+        QVERIFY(band.kernels > 0 && band.low <= 1 && band.high >= 1);
+        // Every kernel and overhead model was stored as it was measured.
+        const int64_t stored = store.value()->count().value();
+        QVERIFY(stored >= 40);
+
+        // The same seed draws the same kernels: nothing new is measured.
+        Result<BuildPredictorReport> again = buildPredictor(*findBuiltinDevice("opencv-t1"), o);
+        QVERIFY(again.ok());
+        QCOMPARE(store.value()->count().value(), stored);
+        QCOMPARE(again.value().predictor.types.at("dwconv-relu6").samples, set.types.at("dwconv-relu6").samples);
+
+        Result<PredictorSet> back = PredictorSet::fromJson(set.toJson(), "p.json");
+        QVERIFY(back.ok());
+        QCOMPARE(back.value().toJson(), set.toJson());
+    }
+
+    void badOptionsAreRefused() {
+        BuildPredictorOptions o;
+        QVERIFY(!buildPredictor(*findBuiltinDevice("opencv-t1"), o).ok());  // no cache folder
+        o.cacheDir = "/tmp";
+        o.priorDir = "/nonexistent";
+        o.kernelTypes = {"conv"};
+        auto r = buildPredictor(*findBuiltinDevice("opencv-t1"), o);
+        QVERIFY(!r.ok());
+        QVERIFY(QString::fromStdString(r.error().message).contains("/nonexistent"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBuildPredictor)
+#include "test_build_predictor.moc"
