@@ -65,19 +65,25 @@ Result<AdaptiveResult> buildKernelRegressor(const Prior& prior, const std::strin
                                             const AdaptiveOptions& o, Progress* progress,
                                             const std::function<void(const RoundMetrics&)>& onRound) {
     if (o.kinds.empty()) return badInput("adaptive sampling needs at least one regressor kind.");
-    // The held-out sets first, with their own seeds, so training never draws them.
+    // One pool of distinct specs, split into validation, probe and the initial training sample,
+    // so that training never draws a held-out spec. A small space (fc: 18 usable prior layers) may
+    // hold fewer specs than asked for: the three parts then shrink in proportion, instead of the
+    // held-out sets taking them all (an fc build once had 65 validation kernels and no training).
     SamplerOptions so = o.sampler;
     so.seed = o.sampler.seed * 1000003 + 1;
-    const std::vector<KernelSpec> validationSpecs = sampleSpecs(prior, type, o.validationSamples, so);
-    so.seed = o.sampler.seed * 1000003 + 2;
-    const std::vector<KernelSpec> probeSpecs = sampleSpecs(prior, type, o.probeSamples, so, validationSpecs);
+    const size_t wanted = o.validationSamples + o.probeSamples + o.initialSamples;
+    const std::vector<KernelSpec> pool = sampleSpecs(prior, type, wanted, so);
+    const double share = wanted ? double(pool.size()) / double(wanted) : 0;
+    const size_t nValidation = size_t(double(o.validationSamples) * share), nProbe = size_t(double(o.probeSamples) * share);
+    const std::vector<KernelSpec> validationSpecs(pool.begin(), pool.begin() + long(nValidation));
+    const std::vector<KernelSpec> probeSpecs(pool.begin() + long(nValidation), pool.begin() + long(nValidation + nProbe));
+    const std::vector<KernelSpec> initialSpecs(pool.begin() + long(nValidation + nProbe), pool.end());
     std::vector<KernelSpec> heldOut = validationSpecs;
     heldOut.insert(heldOut.end(), probeSpecs.begin(), probeSpecs.end());
     Measured validation, probe, train;
     if (Status s = measureInto(measure, validationSpecs, validation); !s) return s.error();
     if (Status s = measureInto(measure, probeSpecs, probe); !s) return s.error();
-    so.seed = o.sampler.seed * 1000003 + 3;
-    if (Status s = measureInto(measure, sampleSpecs(prior, type, o.initialSamples, so, heldOut), train); !s) return s.error();
+    if (Status s = measureInto(measure, initialSpecs, train); !s) return s.error();
     if (train.specs.size() < 10 || validation.specs.empty())
         return unsupported(fmt::format("kernel type {}: too few kernels could be measured ({} for training, {} for validation).",
                                        type, train.specs.size(), validation.specs.size()));

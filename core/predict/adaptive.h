@@ -2,9 +2,9 @@
 // prior, train, find where the regressor is wrong, measure the neighbourhood of those places,
 // retrain, until the validation target or the budget is reached.
 //
-// Three disjoint sets: training (grows every round); a probe set drawn from the prior that only
-// locates large errors (its points are never trained on, only their neighbours); and a validation
-// set, also from the prior, that only scores each round. Refining around the scored points would
+// Three disjoint sets, cut from one pool of distinct prior samples: training (grows every round); a
+// probe set that only locates large errors (its points are never trained on, only their
+// neighbours); and a validation set that only scores each round. Refining around the scored points would
 // flatter the score, so the two held-out roles are kept apart.
 #pragma once
 

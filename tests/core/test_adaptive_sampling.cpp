@@ -1,6 +1,8 @@
-// The adaptive sampling loop on a synthetic cost with a step: it reaches its validation target
-// with fewer measured samples than plain random sampling from the same prior, its rounds are
-// recorded, held-out kernels are never trained on, and metrics are computed as defined.
+// The adaptive sampling loop on a synthetic cost with a step: it reaches its validation target,
+// its rounds are recorded, held-out kernels are never trained on, and metrics are computed as
+// defined. Plain random sampling with the same granularity runs beside it and both are printed:
+// with the roofline base in the regressors, random sampling reaches the same target as fast
+// (160 vs 170 samples when written), so "fewer samples than random" is not claimed (docs/predictors.md).
 #include <QtTest>
 
 #include <cmath>
@@ -52,7 +54,7 @@ private slots:
         QVERIFY(std::fabs(m.rmspe - std::sqrt((0.09 * 0.09 + 1.0 / 900 + 0.04) / 4)) < 1e-12);
     }
 
-    void adaptiveBeatsRandomOnAStep() {
+    void adaptiveLoopReachesItsTargetOnAStep() {
         AdaptiveOptions adaptive;
         adaptive.initialSamples = 100;
         adaptive.probeSamples = 150;
@@ -70,7 +72,7 @@ private slots:
         // Random sampling: the same loop with no refinement, the same number of new samples a round.
         AdaptiveOptions random = adaptive;
         random.refinePoints = 0;
-        random.randomPerRound = 110;
+        random.randomPerRound = 30;
 
         size_t measuredA = 0, measuredR = 0;
         std::vector<int> rounds;
@@ -84,11 +86,9 @@ private slots:
         for (const auto& m : r.value().rounds)
             qInfo("random   round %d: %zu samples, %.1f%% within 10%%, %.1f%% within 5%%", m.round, m.samples, 100 * m.within10, 100 * m.within5);
         QVERIFY(a.value().reachedTarget);
-        const size_t adaptiveSamples = a.value().rounds.back().samples;
-        QVERIFY2(!r.value().reachedTarget || r.value().rounds.back().samples > adaptiveSamples,
-                 qPrintable(QString("random reached the target with %1 samples, adaptive with %2")
-                                .arg(r.value().rounds.back().samples).arg(adaptiveSamples)));
+        QVERIFY(a.value().rounds.size() >= 2);  // the first sample alone does not reach it: refinement did
         QCOMPARE(int(rounds.size()), int(a.value().rounds.size()));
+        QVERIFY(measuredA >= a.value().rounds.back().samples);
 
         // Held-out kernels are never trained on; training has no duplicates.
         std::set<std::string> train;
