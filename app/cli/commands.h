@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/device.h"
+#include "common/progress.h"
 #include "common/result.h"
 #include "fusion/rule_set.h"
 #include "onnx/onnx_loader.h"
@@ -110,6 +111,11 @@ std::optional<std::string> shippedDataPath(const std::string& relative);
 Result<Device> deviceFor(const std::string& id);
 // --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
 Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used);
+
+// Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
+Progress stderrProgress(bool quiet);
+// $XDG_CACHE_HOME/kernelmeter/<sub> (default ~/.cache/kernelmeter/<sub>).
+std::string userCacheDir(const std::string& sub);
 
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);

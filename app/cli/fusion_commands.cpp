@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -75,6 +76,25 @@ Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explici
     return loadRuleSetFile(used);
 }
 
+Progress stderrProgress(bool quiet) {
+    // One line per whole percent (or new message); on a terminal, redrawn in place.
+    auto lastLine = std::make_shared<std::string>();
+    return Progress([quiet, lastLine](double f, const std::string& msg) {
+        const std::string line = fmt::format("{:3.0f}% {}", std::floor(f * 100), msg);
+        if (quiet || line == *lastLine) return;
+        *lastLine = line;
+        const bool tty = isatty(STDERR_FILENO);
+        std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "\n") << std::flush;
+    });
+}
+
+std::string userCacheDir(const std::string& sub) {
+    const char* cache = std::getenv("XDG_CACHE_HOME");
+    const char* home = std::getenv("HOME");
+    const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
+    return (base / "kernelmeter" / sub).string();
+}
+
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) {
     Result<Device> found = deviceFor(args.device);
     if (!found) return reportError(found.error());
@@ -84,13 +104,7 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     o.measure.agent.agentPath = findAgent();
     o.budgetMinutes = args.budgetMinutes;
     o.command = commandLine;
-    o.cacheDir = args.cacheDir;
-    if (o.cacheDir.empty()) {
-        const char* cache = std::getenv("XDG_CACHE_HOME");
-        const char* home = std::getenv("HOME");
-        const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
-        o.cacheDir = (base / "kernelmeter" / "fusion-tests").string();
-    }
+    o.cacheDir = args.cacheDir.empty() ? userCacheDir("fusion-tests") : args.cacheDir;
     if (!args.ops.empty()) {
         for (const auto& op : args.ops)
             if (std::find(testableOps().begin(), testableOps().end(), op) == testableOps().end())
@@ -114,15 +128,7 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
         store = std::move(opened).value();
         o.measure.store = store.get();
     }
-    // One line per whole percent (or new batch); on a terminal, redrawn in place.
-    std::string lastLine;
-    Progress progress([&](double f, const std::string& msg) {
-        const std::string line = fmt::format("{:3.0f}% {}", std::floor(f * 100), msg);
-        if (args.quiet || line == lastLine) return;
-        lastLine = line;
-        const bool tty = isatty(STDERR_FILENO);
-        std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "\n") << std::flush;
-    });
+    Progress progress = stderrProgress(args.quiet);
     Result<DetectReport> report = detectFusionRules(*device, o, &progress);
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!report) return reportError(report.error());

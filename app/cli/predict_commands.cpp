@@ -101,24 +101,11 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     o.command = commandLine;
     o.adaptive.initialSamples = size_t(args.initialSamples);
     o.adaptive.maxRounds = args.maxRounds;
-    o.cacheDir = args.cacheDir;
-    if (o.cacheDir.empty()) {
-        const char* cache = std::getenv("XDG_CACHE_HOME");
-        const char* home = std::getenv("HOME");
-        const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
-        o.cacheDir = (base / "kernelmeter" / "kernel-models").string();
-    }
+    o.cacheDir = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
     auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
     if (!store) return reportError(store.error());
     o.measure.store = store.value().get();
-    std::string lastLine;
-    Progress progress([&](double f, const std::string& msg) {
-        const std::string line = fmt::format("{:3.0f}% {}", std::floor(f * 100), msg);
-        if (args.quiet || line == lastLine) return;
-        lastLine = line;
-        const bool tty = isatty(STDERR_FILENO);
-        std::cerr << (tty ? "\r" : "") << line << (tty ? "\x1b[K" : "\n") << std::flush;
-    });
+    Progress progress = stderrProgress(args.quiet);
     if (!args.quiet)
         std::cerr << fmt::format("building {} kernel types for {} within {} minutes: {}\n", types.size(), device.value().id,
                                  args.budgetMinutes, fmt::join(types, ", "));
