@@ -7,7 +7,7 @@ packages=(
   # toolchain
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   # core
-  libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libsqlite3-dev nlohmann-json3-dev
+  libonnx-dev libprotobuf-dev protobuf-compiler libeigen3-dev libsqlite3-dev zlib1g-dev nlohmann-json3-dev
   libcli11-dev libfmt-dev sqlite3
   # runtimes measured by the agent (later issues link them)
   libopencv-dev libxnnpack-dev libpthreadpool-dev libxgboost-dev xgboost

@@ -1,6 +1,7 @@
 #include "store/measurement_store.h"
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <ctime>
@@ -44,6 +45,10 @@ const std::vector<const char*> kMigrations = {
     R"(CREATE TABLE predictors(
            id INTEGER PRIMARY KEY, device_id TEXT NOT NULL, built_at_utc TEXT NOT NULL, json TEXT NOT NULL);
        CREATE INDEX predictors_by_device ON predictors(device_id, id);)",
+    // 4: the predictor JSON deflated (zlib) when that saves space: tree ensembles are tens of MB of
+    // JSON text and compress about 4x. json is then '' and json_bytes its inflated length.
+    R"(ALTER TABLE predictors ADD COLUMN json_zlib BLOB;
+       ALTER TABLE predictors ADD COLUMN json_bytes INTEGER NOT NULL DEFAULT 0;)",
 };
 
 // RAII statement with positional binding helpers.
@@ -56,7 +61,15 @@ public:
     Stmt& bind(int i, double v) { sqlite3_bind_double(m_s, i, v); return *this; }
     Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(m_s, i, v); return *this; }
     Stmt& bind(int i, int v) { sqlite3_bind_int(m_s, i, v); return *this; }
+    Stmt& bindBlob(int i, const std::vector<unsigned char>& v) {
+        sqlite3_bind_blob(m_s, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
     int step() { return sqlite3_step(m_s); }
+    std::vector<unsigned char> blob(int c) const {
+        const auto* b = static_cast<const unsigned char*>(sqlite3_column_blob(m_s, c));
+        return b ? std::vector<unsigned char>(b, b + sqlite3_column_bytes(m_s, c)) : std::vector<unsigned char>{};
+    }
     std::string text(int c) const {
         const auto* t = sqlite3_column_text(m_s, c);
         return t ? reinterpret_cast<const char*>(t) : "";
@@ -244,21 +257,36 @@ Result<int64_t> MeasurementStore::count() {
 }
 
 Status MeasurementStore::addPredictor(const std::string& deviceId, const std::string& builtAtUtc, const std::string& json) {
-    Stmt s(m_db, "INSERT INTO predictors(device_id, built_at_utc, json) VALUES(?,?,?)");
+    std::vector<unsigned char> deflated(compressBound(uLong(json.size())));
+    uLongf size = uLongf(deflated.size());
+    const bool packed = compress2(deflated.data(), &size, reinterpret_cast<const Bytef*>(json.data()), uLong(json.size()), 6) == Z_OK &&
+                        size < json.size();
+    deflated.resize(packed ? size_t(size) : 0);
+    Stmt s(m_db, "INSERT INTO predictors(device_id, built_at_utc, json, json_zlib, json_bytes) VALUES(?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a predictor insert");
-    s.bind(1, deviceId).bind(2, builtAtUtc).bind(3, json);
+    s.bind(1, deviceId).bind(2, builtAtUtc).bind(3, packed ? std::string() : json).bind(5, int64_t(json.size()));
+    if (packed) s.bindBlob(4, deflated);
     if (s.step() != SQLITE_DONE) return sqlError("cannot store the predictor of " + deviceId);
     return Ok{};
 }
 
 Result<std::optional<std::string>> MeasurementStore::latestPredictor(const std::string& deviceId) {
-    Stmt s(m_db, "SELECT json FROM predictors WHERE device_id=? ORDER BY id DESC LIMIT 1");
+    Stmt s(m_db, "SELECT json, json_zlib, json_bytes FROM predictors WHERE device_id=? ORDER BY id DESC LIMIT 1");
     if (!s.ok()) return sqlError("cannot prepare a predictor query");
     s.bind(1, deviceId);
     const int rc = s.step();
     if (rc == SQLITE_DONE) return std::optional<std::string>{};
     if (rc != SQLITE_ROW) return sqlError("cannot read the predictor of " + deviceId);
-    return std::optional<std::string>{s.text(0)};
+    const std::vector<unsigned char> deflated = s.blob(1);
+    if (deflated.empty()) return std::optional<std::string>{s.text(0)};
+    const int64_t bytes = s.integer(2);
+    std::string json(size_t(std::max<int64_t>(0, bytes)), '\0');
+    uLongf size = uLongf(json.size());
+    if (bytes <= 0 || uncompress(reinterpret_cast<Bytef*>(json.data()), &size, deflated.data(), uLong(deflated.size())) != Z_OK ||
+        int64_t(size) != bytes)
+        return badInput(fmt::format("{}: the stored predictor of {} is damaged (it does not inflate to {} bytes).",
+                                    m_path, deviceId, bytes));
+    return std::optional<std::string>{std::move(json)};
 }
 
 Result<std::vector<std::string>> MeasurementStore::devicesWithPredictors() {

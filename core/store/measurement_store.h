@@ -39,7 +39,7 @@ struct StoredMeasurement {
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 3;
+    static constexpr int kSchemaVersion = 4;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
     ~MeasurementStore();

@@ -133,6 +133,21 @@ private slots:
         QVERIFY(store.addPredictor("xnnpack-t1", "2026-11-22T11:00:00Z", R"({"v": 3})").ok());
         QCOMPARE(*store.latestPredictor("opencv-t1").value(), std::string(R"({"v": 2})"));
         QCOMPARE(store.devicesWithPredictors().value(), (std::vector<std::string>{"opencv-t1", "xnnpack-t1"}));
+        // A large predictor is stored deflated and comes back byte for byte; a damaged one is reported.
+        std::string big = R"({"trees": [)";
+        for (int i = 0; i < 20000; ++i) big += std::to_string(i % 97) + (i + 1 < 20000 ? "," : "]}");
+        QVERIFY(store.addPredictor("opencv-t1", "2026-11-22T12:00:00Z", big).ok());
+        QCOMPARE(*store.latestPredictor("opencv-t1").value(), big);
+        const QString path = dir.path() + "/p.db";
+        QProcess sql;
+        sql.start("sqlite3", {path, "SELECT length(json), json_bytes, length(json_zlib) * 2 < json_bytes FROM predictors WHERE id=4;"});
+        QVERIFY(sql.waitForFinished());
+        QCOMPARE(sql.readAllStandardOutput().trimmed(), QByteArray("0|" + QByteArray::number(qsizetype(big.size())) + "|1"));
+        QCOMPARE(QProcess::execute("sqlite3", {path, "UPDATE predictors SET json_bytes=json_bytes+1 WHERE id=4;"}), 0);
+        auto damaged = store.latestPredictor("opencv-t1");
+        QVERIFY(!damaged.ok());
+        QVERIFY2(QString::fromStdString(damaged.error().message).contains("p.db: the stored predictor of opencv-t1 is damaged"),
+                 damaged.error().message.c_str());
     }
 
     void newerSchemaIsRefusedAndGarbageReported() {
