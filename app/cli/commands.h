@@ -89,6 +89,7 @@ struct BuildPredictorArgs {
     std::string db;
     int initialSamples = 200;
     int maxRounds = 6;
+    int calibrationNetworks = 24;    // generated networks fitting overhead and kernel scale; 0: none
     bool quiet = false;
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
@@ -103,6 +104,18 @@ struct PredictArgs {
     bool json = false;
 };
 int runPredict(const PredictArgs& args);
+
+struct CalibrateArgs {
+    std::string device;
+    std::string predictorFile;  // JSON; default: the newest in the database, else the shipped database
+    std::string output;         // also write the calibrated predictor's JSON here
+    std::string cacheDir;       // calibration networks; default: ~/.cache/kernelmeter/kernel-models
+    std::string rulesFile;
+    std::string db;
+    int networks = 24;
+    bool quiet = false;
+};
+int runCalibrate(const CalibrateArgs& args, const std::string& commandLine);
 
 // A file shipped with KernelMeter under datasets/ ($KM_DATA_DIR, the installed share/, or the
 // source tree), if present.

@@ -89,7 +89,21 @@ int main(int argc, char** argv) {
     cmdBuild->add_option("--cache", build.cacheDir, "folder for kernel models (default: ~/.cache/kernelmeter/kernel-models)");
     cmdBuild->add_option("--rules", build.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdBuild->add_option("--db", build.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdBuild->add_option("--calibration-networks", build.calibrationNetworks,
+                         "generated networks measured whole to fit the model overhead and kernel scale (0: none)")
+        ->capture_default_str()->check(CLI::Range(0, 1000));
     cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
+
+    km::cli::CalibrateArgs calibrate;
+    auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model overhead and kernel scale on generated networks.");
+    cmdCalibrate->add_option("--device", calibrate.device, "device id")->required();
+    cmdCalibrate->add_option("--predictor", calibrate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdCalibrate->add_option("--networks", calibrate.networks, "generated networks to measure")->capture_default_str()->check(CLI::Range(3, 1000));
+    cmdCalibrate->add_option("-o,--output", calibrate.output, "also write the calibrated predictor as JSON to this file");
+    cmdCalibrate->add_option("--cache", calibrate.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
+    cmdCalibrate->add_option("--rules", calibrate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdCalibrate->add_option("--db", calibrate.db, "SQLite database for measurements and the calibrated predictor (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdCalibrate->add_flag("--quiet", calibrate.quiet, "no progress on stderr");
 
     km::cli::PredictArgs predict;
     auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on a device, kernel by kernel.");
@@ -101,6 +115,11 @@ int main(int argc, char** argv) {
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
     cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
 
+    auto commandLine = [&] {  // recorded as provenance
+        std::string line = "kernelmeter-cli";
+        for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
+        return line;
+    };
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -111,19 +130,12 @@ int main(int argc, char** argv) {
         if (cmdInspect->parsed()) return km::cli::runInspect(inspect);
         if (cmdDevices->parsed()) return km::cli::runDevices(devicesJson);
         if (cmdMeasure->parsed()) return km::cli::runMeasure(measure);
-        if (cmdDetect->parsed()) {
-            std::string line = "kernelmeter-cli";
-            for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
-            return km::cli::runDetectRules(detect, line);
-        }
+        if (cmdDetect->parsed()) return km::cli::runDetectRules(detect, commandLine());
         if (cmdRules->parsed()) return km::cli::runRules(rules);
         if (cmdKernels->parsed()) return km::cli::runKernels(kernels);
-        if (cmdBuild->parsed()) {
-            std::string line = "kernelmeter-cli";
-            for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
-            return km::cli::runBuildPredictor(build, line);
-        }
+        if (cmdBuild->parsed()) return km::cli::runBuildPredictor(build, commandLine());
         if (cmdPredict->parsed()) return km::cli::runPredict(predict);
+        if (cmdCalibrate->parsed()) return km::cli::runCalibrate(calibrate, commandLine());
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

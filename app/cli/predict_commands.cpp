@@ -15,6 +15,7 @@
 #include "predict/predictor.h"
 #include "store/measurement_store.h"
 #include "workflows/build_predictor.h"
+#include "workflows/calibrate_predictor.h"
 
 namespace km::cli {
 namespace {
@@ -76,6 +77,50 @@ Result<std::vector<std::string>> exampleKernelTypes(const RuleSet& rules) {
     return std::vector<std::string>(types.begin(), types.end());
 }
 
+// Stores the predictor in the database (and writes its JSON to `output` if given); where it went.
+Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& store, const std::string& dbPath, const std::string& output) {
+    if (Status s = store.addPredictor(set.deviceId, set.builtAtUtc, set.toJson()); !s) return s.error();
+    std::string where = dbPath;
+    if (!output.empty()) {
+        const fs::path out(output);
+        std::error_code ec;
+        if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+        std::ofstream file(out, std::ios::trunc);
+        file << set.toJson() << "\n";
+        if (!file) return ioError(fmt::format("{}: cannot write the predictor.", out.string()));
+        where += " and " + out.string();
+    }
+    return where;
+}
+
+// Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
+// and kernel scale; prints one line per network and the fit.
+Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
+                        int networks, bool quiet) {
+    if (networks <= 0) return Ok{};
+    CalibratePredictorOptions c;
+    c.measure.agent.agentPath = findAgent();
+    c.measure.store = &store;
+    c.cacheDir = cacheDir;
+    c.networks = networks;
+    Progress progress = stderrProgress(quiet);
+    if (!quiet) std::cerr << fmt::format("calibrating on {} generated networks\n", networks);
+    Result<CalibrationReport> r = calibratePredictor(device, rules, set, c, &progress);
+    if (!quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!r) return r.error();
+    for (const auto& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    std::cout << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
+    const ModelCalibration& f = r.value().fit;
+    for (size_t i = 0; i < r.value().measuredMs.size(); ++i) {
+        const double fitted = f.overheadMs + f.kernelScale * r.value().kernelSumMs[i];
+        std::cout << fmt::format("{:<44} {:>12.3f} {:>12.3f} {:>+12.1f}\n", r.value().descriptions[i], r.value().kernelSumMs[i],
+                                 r.value().measuredMs[i], 100 * (fitted / r.value().measuredMs[i] - 1));
+    }
+    std::cout << fmt::format("fit on {} networks: overhead {:.4f} ms, kernel scale {:.3f}; {:.0f}% within 10%, RMSPE {:.1f}%\n", f.models,
+                             f.overheadMs, f.kernelScale, 100 * f.within10, 100 * f.rmspe);
+    return Ok{};
+}
+
 }  // namespace
 
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine) {
@@ -113,26 +158,43 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!report) return reportError(report.error());
     for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
-    const PredictorSet& set = report.value().predictor;
+    PredictorSet& set = report.value().predictor;
     if (set.types.empty()) return reportError(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
-    if (Status s = store.value()->addPredictor(set.deviceId, set.builtAtUtc, set.toJson()); !s) return reportError(s.error());
-    std::string where = args.db.empty() ? defaultDatabasePath() : args.db;
-    if (!args.output.empty()) {
-        const fs::path out(args.output);
-        std::error_code ec;
-        if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
-        std::ofstream file(out, std::ios::trunc);
-        file << set.toJson() << "\n";
-        if (!file) return reportError(ioError(fmt::format("{}: cannot write the predictor.", out.string())));
-        where += " and " + out.string();
-    }
+    // The kernel regressors are kept even when calibration fails (the overhead then stays the
+    // overhead models' median, scale 1).
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, args.calibrationNetworks, args.quiet); !s)
+        std::cerr << "kernelmeter-cli: warning: the predictor is not calibrated: " << s.error().message << "\n";
+    Result<std::string> where = savePredictor(set, *store.value(), args.db.empty() ? defaultDatabasePath() : args.db, args.output);
+    if (!where) return reportError(where.error());
     std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
     for (const auto& [type, p] : set.types) {
         const RoundMetrics& m = p.rounds.back();
         std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
                                  100 * m.within5, 100 * m.rmspe);
     }
-    std::cout << fmt::format("overhead per model {:.4f} ms; saved in {}\n", set.overheadMs, where);
+    std::cout << fmt::format("overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n", set.overheadMs, set.kernelScale,
+                             where.value());
+    return 0;
+}
+
+int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
+    Result<Device> device = deviceFor(args.device);
+    if (!device) return reportError(device.error());
+    std::string rulesUsed, predictorUsed;
+    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    if (!rules) return reportError(rules.error());
+    const std::string db = args.db.empty() ? defaultDatabasePath() : args.db;
+    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, db, predictorUsed);
+    if (!predictor) return reportError(predictor.error());
+    auto store = MeasurementStore::open(db);
+    if (!store) return reportError(store.error());
+    const std::string cache = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet); !s)
+        return reportError(s.error());
+    predictor.value().command += "; " + commandLine;
+    Result<std::string> where = savePredictor(predictor.value(), *store.value(), db, args.output);
+    if (!where) return reportError(where.error());
+    std::cout << fmt::format("calibrated the predictor from {}; saved in {}\n", predictorUsed, where.value());
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "predict/predictor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -47,6 +48,50 @@ ErrorBand errorBandOf(const std::vector<double>& predicted, const std::vector<do
     return b;
 }
 
+ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const std::vector<double>& measured) {
+    ModelCalibration c;
+    std::vector<double> s, m;
+    for (size_t i = 0; i < std::min(kernelSum.size(), measured.size()); ++i)
+        if (kernelSum[i] > 0 && measured[i] > 0) {
+            s.push_back(kernelSum[i]);
+            m.push_back(measured[i]);
+        }
+    c.models = s.size();
+    if (s.empty()) return c;
+    // Relative least squares: minimise sum((a + f s_i) / m_i - 1)^2, i.e. regress 1 on (1/m_i, s_i/m_i).
+    double uu = 0, uv = 0, vv = 0, u1 = 0, v1 = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const double u = 1 / m[i], v = s[i] / m[i];
+        uu += u * u, uv += u * v, vv += v * v, u1 += u, v1 += v;
+    }
+    const double det = uu * vv - uv * uv;
+    double a = det > 1e-12 * uu * vv ? (u1 * vv - v1 * uv) / det : -1;
+    double f = det > 1e-12 * uu * vv ? (uu * v1 - uv * u1) / det : 0;
+    if (a < 0) {  // no negative fixed cost: the scale alone
+        a = 0;
+        f = v1 / vv;
+    }
+    if (!(f > 0)) {
+        std::vector<double> d;
+        for (size_t i = 0; i < s.size(); ++i) d.push_back(m[i] - s[i]);
+        std::sort(d.begin(), d.end());
+        a = std::max(0.0, d[d.size() / 2]);
+        f = 1;
+    }
+    c.overheadMs = a;
+    c.kernelScale = f;
+    double sq = 0;
+    size_t within = 0;
+    for (size_t i = 0; i < s.size(); ++i) {
+        const double e = (a + f * s[i]) / m[i] - 1;
+        sq += e * e;
+        within += std::abs(e) <= 0.10;
+    }
+    c.rmspe = std::sqrt(sq / double(s.size()));
+    c.within10 = double(within) / double(s.size());
+    return c;
+}
+
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
     for (const auto& [type, p] : types)
@@ -54,6 +99,8 @@ std::string PredictorSet::toJson() const {
                    {"regressor", Json::parse(p.regressor.toJson())}};
     Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
            {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
+           {"kernel_scale", kernelScale},
+           {"calibration", {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe}}},
            {"types", t}};
     if (generic) {
         j["generic_band"] = bandJson(genericBand);
@@ -75,6 +122,15 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         p.builtAtUtc = j.value("built_at_utc", "");
         p.command = j.value("command", "");
         p.overheadMs = j.value("overhead_ms", 0.0);
+        p.kernelScale = j.value("kernel_scale", 1.0);
+        if (!(p.kernelScale > 0)) return badInput(fmt::format("{}: kernel_scale must be above 0.", displayName));
+        if (const Json c = j.value("calibration", Json::object()); c.is_object()) {
+            p.calibration.overheadMs = p.overheadMs;
+            p.calibration.kernelScale = p.kernelScale;
+            p.calibration.models = c.value("models", size_t{0});
+            p.calibration.within10 = c.value("within10", 0.0);
+            p.calibration.rmspe = c.value("rmspe", 0.0);
+        }
         for (const auto& [type, t] : j.at("types").items()) {
             Result<Regressor> r = Regressor::fromJson(t.at("regressor").dump());
             if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
@@ -114,11 +170,11 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
-            p.ms = it->second.regressor.predictMs(f.data(), f.size());
+            p.ms = set.kernelScale * it->second.regressor.predictMs(f.data(), f.size());
             p.source = "regressor";
             band = it->second.band;
         } else if (set.generic && !k.unknown) {
-            p.ms = set.generic->predictMs(f.data(), f.size());
+            p.ms = set.kernelScale * set.generic->predictMs(f.data(), f.size());
             p.source = "fallback";
             band = set.genericBand;
             fellBack.insert(k.type);

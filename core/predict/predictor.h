@@ -26,6 +26,20 @@ struct ErrorBand {
 };
 ErrorBand errorBandOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
 
+// The model-level terms, fitted on whole generated networks (sampling/calibration_models.h):
+// model ms = overheadMs + kernelScale x (sum of the kernel regressors' predictions). The scale
+// carries what isolated kernel measurements miss inside a network (cold weights and inputs).
+struct ModelCalibration {
+    double overheadMs = 0;
+    double kernelScale = 1;
+    size_t models = 0;     // calibration networks behind the fit; 0: not calibrated
+    double within10 = 0;   // share of them predicted within 10% after the fit
+    double rmspe = 0;      // and the root mean squared relative error
+};
+// Minimises the squared relative error over the calibration networks; the overhead is kept >= 0
+// and the scale > 0 (without a usable fit: scale 1 and the median difference as overhead).
+ModelCalibration fitModelCalibration(const std::vector<double>& kernelSumMs, const std::vector<double>& measuredMs);
+
 struct KernelTypePredictor {
     Regressor regressor;
     std::vector<RoundMetrics> rounds;  // the sampling history (the GUI's accuracy plot)
@@ -40,6 +54,8 @@ struct PredictorSet {
     std::optional<Regressor> generic;                   // all samples pooled; for unknown types
     ErrorBand genericBand;
     double overheadMs = 0;                              // per model: dispatch, input, output
+    double kernelScale = 1;                             // kernel predictions x this (in-network time)
+    ModelCalibration calibration;                       // how overheadMs and kernelScale were fitted
 
     std::string toJson() const;
     static Result<PredictorSet> fromJson(const std::string& json, const std::string& displayName);
@@ -48,7 +64,7 @@ struct PredictorSet {
 struct KernelPrediction {
     int kernelId = 0;
     std::string type;
-    double ms = 0;
+    double ms = 0;                 // the regressor's prediction x the predictor's kernelScale
     double lowMs = 0, highMs = 0;  // the regressor's error band around ms
     // How: "regressor" (its own type's), "fallback" (the generic regressor: a marked estimate),
     // or "none" (unknown op or no fallback either: ms is 0 and a warning says so).

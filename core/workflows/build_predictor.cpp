@@ -17,16 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<std::string> writeModel(const fs::path& dir, const std::string& bytes) {
-    const fs::path path = dir / (sha256Hex(bytes).substr(0, 24) + ".onnx");
-    std::error_code ec;
-    if (fs::exists(path, ec)) return path.string();
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!out) return ioError(fmt::format("{}: cannot write a kernel model.", path.string()));
-    return path.string();
-}
-
 double median(std::vector<double> v) {
     if (v.empty()) return 0;
     std::sort(v.begin(), v.end());
@@ -48,6 +38,16 @@ double kernelMs(const ModelReport& kernel, const ModelReport& overhead) {
 }
 
 }  // namespace
+
+Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes) {
+    const fs::path path = fs::path(dir) / (sha256Hex(bytes).substr(0, 24) + ".onnx");
+    std::error_code ec;
+    if (fs::exists(path, ec)) return path.string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), std::streamsize(bytes.size()));
+    if (!out) return ioError(fmt::format("{}: cannot write a generated model.", path.string()));
+    return path.string();
+}
 
 MeasureOptions kernelSamplingProtocol() {
     MeasureOptions o;
@@ -109,9 +109,9 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                     Result<std::string> k = buildKernelModel(specs[i], 1);
                     Result<std::string> o = buildKernelOverheadModel(specs[i], 1);
                     if (!k || !o) continue;
-                    Result<std::string> kp = writeModel(dir, k.value());
+                    Result<std::string> kp = writeCachedModel(dir.string(), k.value());
                     if (!kp) return kp.error();
-                    Result<std::string> op = writeModel(dir, o.value());
+                    Result<std::string> op = writeCachedModel(dir.string(), o.value());
                     if (!op) return op.error();
                     auto [it, fresh] = overheadIndex.emplace(op.value(), paths.size());
                     if (fresh) paths.push_back(op.value());

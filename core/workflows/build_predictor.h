@@ -26,6 +26,9 @@ struct BuildPredictorOptions {
     std::string command;                   // recorded as provenance
 };
 
+// Writes a generated model to `dir` named by its content hash (kept if already there); its path.
+Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes);
+
 // 2 processes x 10 rounds x 2 runs with a short warm-up: kernel models run microseconds to
 // milliseconds, and the regressor averages over many of them.
 MeasureOptions kernelSamplingProtocol();

@@ -51,12 +51,39 @@ private slots:
         QCOMPARE(errorBandOf({}, {}).kernels, size_t{0});
     }
 
+    void calibrationFitsOverheadAndScale() {
+        // measured = 0.5 + 1.2 x kernels exactly: the fit finds both, every network within 10%.
+        const std::vector<double> sums{1, 2, 5, 10, 20};
+        std::vector<double> measured;
+        for (double s : sums) measured.push_back(0.5 + 1.2 * s);
+        ModelCalibration c = fitModelCalibration(sums, measured);
+        QCOMPARE(c.models, size_t{5});
+        QVERIFY(std::abs(c.overheadMs - 0.5) < 1e-9 && std::abs(c.kernelScale - 1.2) < 1e-9);
+        QCOMPARE(c.within10, 1.0);
+        QVERIFY(c.rmspe < 1e-9);
+        // A negative intercept is not a fixed cost: measured = 0.9 x kernels - 0.5 gives overhead 0 and
+        // the scale minimising the relative error alone: sum(v) / sum(v^2) with v = s / m.
+        measured.clear();
+        for (double s : sums) measured.push_back(0.9 * s - 0.5);
+        c = fitModelCalibration(sums, measured);
+        QCOMPARE(c.overheadMs, 0.0);
+        double v1 = 0, vv = 0;
+        for (size_t i = 0; i < sums.size(); ++i) v1 += sums[i] / measured[i], vv += std::pow(sums[i] / measured[i], 2);
+        QVERIFY(std::abs(c.kernelScale - v1 / vv) < 1e-12);
+        QVERIFY2(c.within10 < 1.0, qPrintable(QString("%1 %2 %3").arg(c.within10).arg(c.kernelScale).arg(c.rmspe)));  // the 1 ms network is 0.4 measured: a pure scale misses it
+        // Nothing usable: scale 1, no overhead; zeros are skipped.
+        c = fitModelCalibration({0, 0}, {1, 2});
+        QCOMPARE(c.models, size_t{0});
+        QCOMPARE(c.kernelScale, 1.0);
+    }
+
     void sumOfKernelsPlusOverheadWithMarkedFallback() {
         Result<Prior> prior = loadPrior(KM_SOURCE_DIR "/datasets/priors");
         QVERIFY(prior.ok());
         PredictorSet set;
         set.deviceId = "opencv-t1";
         set.overheadMs = 0.05;
+        set.kernelScale = 1.07;
         set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60, ErrorBand{0.9, 1.2, 50}};
         set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60, ErrorBand{0.8, 1.1, 50}};
 
@@ -85,6 +112,12 @@ private slots:
             own += k.source == "regressor";
             QCOMPARE(k.source == "regressor", set.types.count(k.type) == 1);
         }
+        {  // each kernel is its regressor's prediction times the in-network scale
+            const Kernel& k = part.kernels.front();
+            const KernelFeatures f = kernelFeatures(k, metrics);
+            const Regressor& r = set.types.count(k.type) ? set.types.at(k.type).regressor : *set.generic;
+            QCOMPARE(p.kernels.front().ms, 1.07 * r.predictMs(f.data(), f.size()));
+        }
         QCOMPARE(p.totalMs, sum);
         // Bands: the kernel's interval is its band around the point; the model's sums them.
         double low = set.overheadMs, high = set.overheadMs;
@@ -112,6 +145,7 @@ private slots:
         QCOMPARE(q.lowMs, p.lowMs);
         QCOMPARE(q.highMs, p.highMs);
         QCOMPARE(back.value().toJson(), json);
+        QCOMPARE(back.value().kernelScale, 1.07);
 
         QVERIFY(!PredictorSet::fromJson("{}", "p.json").ok());
         auto broken = PredictorSet::fromJson(R"({"schema": "kernelmeter.predictor/1", "device": "x", "types": {"conv": {"regressor": {}}}})", "p.json");

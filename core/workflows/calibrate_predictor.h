@@ -1,0 +1,36 @@
+// calibratePredictor: fits a predictor's model-level terms (overhead and in-network kernel scale,
+// predict/predictor.h) on generated calibration networks (sampling/calibration_models.h) measured
+// whole through kernelmeter-agent with the model protocol. Never on networks used for evaluation.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "fusion/rule_set.h"
+#include "predict/predictor.h"
+#include "workflows/measure_models.h"
+
+namespace km {
+
+struct CalibratePredictorOptions {
+    MeasureModelsOptions measure;  // protocol and store (measured networks are stored and reused)
+    std::string cacheDir;          // networks are written to <cacheDir>/<device>/calibration (required)
+    int networks = 24;             // how many generated networks (at least 3)
+    uint32_t firstSeed = 1;        // network i is buildCalibrationModel(firstSeed + i)
+};
+
+struct CalibrationReport {
+    ModelCalibration fit;
+    std::vector<std::string> descriptions;  // per network measured
+    std::vector<double> kernelSumMs;        // sum of kernel predictions before the fit
+    std::vector<double> measuredMs;         // the network's measured median
+    std::vector<std::string> warnings;      // networks that could not be built, loaded or measured
+};
+
+// Sets predictor.overheadMs, kernelScale and calibration from the fit. Fails (predictor unchanged)
+// when fewer than 3 networks could be measured.
+Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet& rules, PredictorSet& predictor,
+                                             const CalibratePredictorOptions& options, Progress* progress = nullptr);
+
+}  // namespace km
