@@ -235,9 +235,10 @@ int runPredict(const PredictArgs& args) {
             continue;
         }
         std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
-                                 "[{:.3f}, {:.3f}] ({} kernels + {:.3f} ms overhead)\n\n",
+                                 "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.3f} ms overhead)\n\n",
                                  path, device.value().id, predictorUsed, predictor.value().runtime, predictor.value().runtimeVersion,
-                                 predictor.value().builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), p.overheadMs);
+                                 predictor.value().builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), predictor.value().kernelScale,
+                                 p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
@@ -251,7 +252,7 @@ int runPredict(const PredictArgs& args) {
     }
     if (args.json)
         std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
-                          {"models", all}}.dump(1) << "\n";
+                          {"kernel_scale", predictor.value().kernelScale}, {"models", all}}.dump(1) << "\n";
     return failures ? 2 : 0;
 }
 
