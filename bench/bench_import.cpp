@@ -9,21 +9,13 @@
 #include <string>
 
 #include "graph/metrics.h"
+#include "bench_models.h"
 #include "onnx/onnx_loader.h"
 
 namespace {
 
-std::string modelsDir() {
-    if (const char* env = std::getenv("KM_BENCH_MODELS")) return env;
-#ifdef KM_DEFAULT_BENCH_MODELS
-    return KM_DEFAULT_BENCH_MODELS;
-#else
-    return ".";
-#endif
-}
-
 void readBytesOnly(benchmark::State& state, const std::string& rel) {
-    const std::string path = modelsDir() + "/" + rel;
+    const std::string path = benchModelsDir() + "/" + rel;
     for (auto _ : state) {
         std::ifstream in(path, std::ios::binary | std::ios::ate);
         std::string bytes(static_cast<size_t>(std::max<std::streamoff>(in.tellg(), 0)), '\0');
@@ -35,7 +27,7 @@ void readBytesOnly(benchmark::State& state, const std::string& rel) {
 }
 
 void importModel(benchmark::State& state, const std::string& rel) {
-    const std::string path = modelsDir() + "/" + rel;
+    const std::string path = benchModelsDir() + "/" + rel;
     size_t nodes = 0;
     for (auto _ : state) {
         km::Result<km::Graph> g = km::loadModelFile(path);

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "bench_models.h"
 #include "fusion/partition.h"
 #include "onnx/onnx_loader.h"
 #include "predict/features.h"
@@ -18,7 +19,7 @@
 
 namespace {
 
-std::string modelPath() { return std::string(KM_DEFAULT_BENCH_MODELS) + "/real/mobilenet_v2.onnx"; }
+std::string modelPath() { return benchModelsDir() + "/real/mobilenet_v2.onnx"; }
 
 const km::RuleSet& rules() {
     static const km::RuleSet r = km::loadRuleSetFile(KM_SOURCE_DATA_DIR "/rules/opencv-t1.json").value();
@@ -79,6 +80,16 @@ void predictFromFile(benchmark::State& state) {
     benchmark::DoNotOptimize(total);
 }
 
+void partitionOnly(benchmark::State& state) {
+    const km::Graph g = km::loadModelFile(modelPath()).value();
+    for (auto _ : state) benchmark::DoNotOptimize(km::partitionGraph(g, rules()).kernels.size());
+}
+
+void metricsOnly(benchmark::State& state) {
+    const km::Graph g = km::loadModelFile(modelPath()).value();
+    for (auto _ : state) benchmark::DoNotOptimize(km::computeGraphMetrics(g).perNode.size());
+}
+
 void loadFileOnly(benchmark::State& state) {
     for (auto _ : state) benchmark::DoNotOptimize(km::loadModelFile(modelPath()).value().nodes().size());
 }
@@ -87,5 +98,7 @@ void loadFileOnly(benchmark::State& state) {
 
 BENCHMARK(predictInMemory)->Unit(benchmark::kMicrosecond);
 BENCHMARK(predictFromFile)->Unit(benchmark::kMillisecond);
+BENCHMARK(partitionOnly)->Unit(benchmark::kMicrosecond);
+BENCHMARK(metricsOnly)->Unit(benchmark::kMicrosecond);
 BENCHMARK(loadFileOnly)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

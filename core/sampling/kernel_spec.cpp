@@ -11,7 +11,8 @@ namespace km {
 namespace {
 
 const std::vector<int64_t> kConvKernels{1, 3, 5, 7}, kDwKernels{3, 5, 7}, kPoolKernels{2, 3, 5, 7}, kStrides{1, 2};
-const std::vector<int64_t> kGroups{2, 4, 8, 16, 32};
+const std::vector<int64_t> kGroups{2, 3, 4, 8, 16, 32, 64};
+const std::vector<int64_t> kGroupWidths{4, 8, 16, 24, 32, 48, 64};  // channels per group
 
 // Moves `v` by `steps` positions in `values` (clamped).
 int64_t step(const std::vector<int64_t>& values, int64_t v, int steps) {
@@ -162,7 +163,7 @@ KernelSpec fromLayer(const std::string& type, const PriorLayer& l, KernelFamily 
     case KernelFamily::Conv:
     case KernelFamily::ConvTranspose:
     case KernelFamily::GConv:
-        s = {type, l.h, l.w, l.cin, l.cout, l.kernel, l.stride, f == KernelFamily::GConv ? 4 : 1};
+        s = {type, l.h, l.w, l.cin, l.cout, l.kernel, l.stride, f == KernelFamily::GConv ? std::max<int64_t>(l.groups, 4) : 1};
         break;
     case KernelFamily::DwConv:
         s = {type, l.h, l.w, l.cin, l.cin, std::max<int64_t>(l.kernel, 3), l.stride, l.cin};
@@ -218,10 +219,16 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
         move(kStrides, s.stride);
     if (f == KernelFamily::DwConv) s.groups = s.cin;
     if (f == KernelFamily::GConv) {
-        // The largest listed group count near the drawn one that divides both channel counts.
-        int64_t g = step(kGroups, s.groups, u(rng) < o.perturb ? (u(rng) < 0.5 ? -1 : 1) : 0);
-        while (g > 1 && (s.cin % g != 0 || s.cout % g != 0)) g /= 2;
-        s.groups = std::max<int64_t>(g, 2);
+        // Real grouped convolutions mostly keep their channel count and fix either the number of
+        // groups (ResNeXt: 32, ShuffleNetV1: 3 to 8) or the channels per group (RegNet: 8 to
+        // 64), so both are drawn; then the nearest group count that divides both channel counts.
+        if (u(rng) < 0.75) s.cout = s.cin;
+        int64_t g = s.groups;
+        if (u(rng) < 0.5) g = kGroups[std::uniform_int_distribution<size_t>(0, kGroups.size() - 1)(rng)];
+        else g = s.cin / kGroupWidths[std::uniform_int_distribution<size_t>(0, kGroupWidths.size() - 1)(rng)];
+        g = std::clamp<int64_t>(g, 2, std::max<int64_t>(2, s.cin / 2));
+        while (g > 2 && (s.cin % g != 0 || s.cout % g != 0)) --g;
+        s.groups = g;
     }
 }
 
@@ -291,6 +298,12 @@ std::vector<KernelSpec> neighbours(const KernelSpec& spec) {
         s.stride = spec.stride == 1 ? 2 : 1;
         add(s);
     }
+    if (f == KernelFamily::GConv)
+        for (int64_t g : {spec.groups / 2, spec.groups * 2}) {
+            KernelSpec s = spec;
+            s.groups = g;
+            if (g >= 2) add(s);
+        }
     return out;
 }
 

@@ -64,8 +64,20 @@ private slots:
     void familiesKeepTheirInvariants() {
         SamplerOptions o;
         for (const auto& s : sampleSpecs(m_prior, "dwconv-relu6", 100, o)) QVERIFY(s.cin == s.cout && s.groups == s.cin && s.kernel >= 3);
-        for (const auto& s : sampleSpecs(m_prior, "gconv-relu", 100, o))
+        // Grouped convolutions as real networks have them: many groups (ResNeXt's 32) and narrow
+        // groups (RegNet's 8 to 16 channels per group) both occur, not only a few wide groups.
+        size_t manyGroups = 0, narrowGroups = 0;
+        for (const auto& s : sampleSpecs(m_prior, "gconv-relu", 200, o)) {
             QVERIFY(s.groups >= 2 && s.cin % s.groups == 0 && s.cout % s.groups == 0);
+            manyGroups += s.groups >= 16;
+            narrowGroups += s.cin / s.groups <= 16;
+        }
+        QCOMPARE_GT(manyGroups, size_t(30));
+        QCOMPARE_GT(narrowGroups, size_t(30));
+        const KernelSpec g{"gconv-relu", 28, 28, 256, 256, 3, 1, 32};
+        std::set<int64_t> neighbourGroups;
+        for (const auto& x : neighbours(g)) neighbourGroups.insert(x.groups);
+        QVERIFY(neighbourGroups.count(16) && neighbourGroups.count(64));
         for (const auto& s : sampleSpecs(m_prior, "add-relu", 100, o)) QVERIFY(s.cin == s.cout && s.kernel == 1);
         for (const auto& s : sampleSpecs(m_prior, "fc", 100, o)) QVERIFY(s.h == 1 && s.w == 1);
         for (const auto& s : sampleSpecs(m_prior, "channelshuffle", 100, o)) QVERIFY(s.cin % 2 == 0);

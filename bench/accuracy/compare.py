@@ -1,0 +1,49 @@
+#!/usr/bin/python3
+"""Model-level accuracy of a predictor against measurements (docs/results.md).
+
+Reads `kernelmeter-cli measure --json` files and a `kernelmeter-cli predict --json` file for the
+same networks (matched by file name), prints per network the measured median, the prediction and
+the error, then the share within 5/10/15% and the RMSPE and MAPE.
+
+Usage: python3 bench/accuracy/compare.py PREDICTION.json MEASURE.json [MEASURE.json...]
+"""
+import json
+import math
+import os
+import sys
+
+
+def main(argv):
+    if len(argv) < 3:
+        sys.exit(__doc__)
+    predicted = {}
+    for m in json.load(open(argv[1]))["models"]:
+        if "total_ms" in m:
+            predicted[os.path.basename(m["file"])] = m
+    measured = {}
+    for path in argv[2:]:
+        for m in json.load(open(path))["models"]:
+            if m.get("ok"):
+                measured[os.path.basename(m["file"])] = m["stats"]["median_ms"]
+    errors = []
+    print(f"{'network':<28} {'measured ms':>12} {'predicted ms':>13} {'error %':>8}  fallback kernels")
+    for name in sorted(measured):
+        if name not in predicted:
+            print(f"{name:<28} {measured[name]:>12.3f} {'(none)':>13}")
+            continue
+        p = predicted[name]
+        e = p["total_ms"] / measured[name] - 1
+        errors.append(e)
+        fallback = sum(1 for k in p["kernels"] if k["source"] != "regressor")
+        print(f"{name:<28} {measured[name]:>12.3f} {p['total_ms']:>13.3f} {100 * e:>+8.1f}  {fallback or ''}")
+    if not errors:
+        sys.exit("no network is both measured and predicted")
+    n = len(errors)
+    within = lambda t: sum(abs(e) <= t for e in errors) / n
+    print(f"\n{n} networks: within 5% {100 * within(0.05):.0f}%, within 10% {100 * within(0.10):.0f}%, "
+          f"within 15% {100 * within(0.15):.0f}%; RMSPE {100 * math.sqrt(sum(e * e for e in errors) / n):.1f}%, "
+          f"MAPE {100 * sum(abs(e) for e in errors) / n:.1f}%")
+
+
+if __name__ == "__main__":
+    main(sys.argv)
