@@ -28,15 +28,18 @@ std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const Ke
 
 void fillConfig(const Graph& g, Kernel& k) {
     const auto& nodes = g.nodes();
-    std::vector<std::string> inside;
+    // Tensors by address (names are long; a kernel has a handful of members).
+    std::vector<const std::string*> inside, seen;
     for (size_t i : k.nodes)
-        for (const auto& out : nodes[i].outputs) inside.push_back(out);
-    std::vector<std::string> seen;
+        for (const auto& out : nodes[i].outputs) inside.push_back(&out);
+    auto contains = [](const std::vector<const std::string*>& v, const std::string& name) {
+        return std::any_of(v.begin(), v.end(), [&](const std::string* s) { return *s == name; });
+    };
     for (size_t i : k.nodes)
-        for (const Tensor* t : g.activationInputs(nodes[i])) {
-            if (std::find(inside.begin(), inside.end(), t->name) != inside.end()) continue;
-            if (std::find(seen.begin(), seen.end(), t->name) != seen.end()) continue;
-            seen.push_back(t->name);
+        for (const auto& name : nodes[i].inputs) {
+            const Tensor* t = g.tensor(name);
+            if (!t || t->isConstant || contains(inside, t->name) || contains(seen, t->name)) continue;
+            seen.push_back(&t->name);
             k.config.inputShapes.push_back(t->shape.dims);
         }
     if (const Tensor* out = g.firstOutput(nodes[k.nodes.back()])) k.config.outputShape = out->shape.dims;
@@ -88,18 +91,19 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
         }
         std::optional<int> target;
         if (!isUnknownOp(n.opType))
-            for (const Tensor* t : g.activationInputs(n)) {
-                const auto p = g.producerOf(t->name);
+            for (const auto& name : n.inputs) {
+                const auto p = g.producerOf(name);  // graph inputs and initializers have none
                 if (!p) continue;
-                if ((target = joinableKernel(g, rules, part, tails, *p, n, t->name))) break;
+                if (const Tensor* t = g.tensor(name); !t || t->isConstant) continue;
+                if ((target = joinableKernel(g, rules, part, tails, *p, n, name))) break;
             }
         if (target) append(*target, i);
         else startKernel(i);
     }
     for (Kernel& k : part.kernels) {
         if (!k.pattern) {
-            k.type.clear();
-            for (size_t i : k.nodes) k.type += (k.type.empty() ? "" : "-") + nodes[i].opType;
+            k.type = nodes[k.nodes.front()].opType;
+            for (size_t j = 1; j < k.nodes.size(); ++j) (k.type += '-') += nodes[k.nodes[j]].opType;
         }
         fillConfig(g, k);
     }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -160,7 +161,46 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
     return p;
 }
 
-ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics, const PredictorSet& set) {
+void KernelPredictionCache::clear() {
+    m_entries.clear();
+    m_owner = nullptr;
+    m_hits = m_misses = 0;
+}
+
+bool KernelPredictionCache::Key::operator==(const Key& o) const {
+    // Bitwise, so that NaN (a missing feature) equals NaN.
+    return type == o.type && std::memcmp(features.data(), o.features.data(), sizeof(float) * features.size()) == 0;
+}
+
+size_t KernelPredictionCache::KeyHash::operator()(const Key& k) const {
+    uint64_t h = std::hash<std::string>{}(k.type);
+    for (float f : k.features) {
+        uint32_t bits = 0;
+        std::memcpy(&bits, &f, sizeof bits);
+        h = (h ^ bits) * 0x100000001b3ULL;
+    }
+    return size_t(h ^ (h >> 29));
+}
+
+ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics, const PredictorSet& set,
+                             KernelPredictionCache* cache) {
+    if (cache && cache->m_owner != &set) {
+        cache->clear();
+        cache->m_owner = &set;
+    }
+    // The regressor's output for kernel k's features, through the cache when there is one.
+    auto regress = [&](const Regressor& r, const std::string& type, const KernelFeatures& f) {
+        if (!cache) return r.predictMs(f.data(), f.size());
+        KernelPredictionCache::Key key{type, f};
+        if (auto it = cache->m_entries.find(key); it != cache->m_entries.end()) {
+            ++cache->m_hits;
+            return it->second;
+        }
+        ++cache->m_misses;
+        const double ms = r.predictMs(f.data(), f.size());
+        cache->m_entries.emplace(std::move(key), ms);
+        return ms;
+    };
     ModelPrediction out;
     out.overheadMs = set.overheadMs;
     out.totalMs = out.lowMs = out.highMs = set.overheadMs;
@@ -170,11 +210,11 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
-            p.ms = set.kernelScale * it->second.regressor.predictMs(f.data(), f.size());
+            p.ms = set.kernelScale * regress(it->second.regressor, k.type, f);
             p.source = "regressor";
             band = it->second.band;
         } else if (set.generic && !k.unknown) {
-            p.ms = set.kernelScale * set.generic->predictMs(f.data(), f.size());
+            p.ms = set.kernelScale * regress(*set.generic, "?" + k.type, f);
             p.source = "fallback";
             band = set.genericBand;
             fellBack.insert(k.type);

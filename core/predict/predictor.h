@@ -7,12 +7,14 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/result.h"
 #include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "predict/adaptive.h"
+#include "predict/features.h"
 #include "predict/regressor.h"
 
 namespace km {
@@ -81,8 +83,37 @@ struct ModelPrediction {
     std::vector<std::string> warnings;      // one per kernel type predicted by fallback or not at all
 };
 
-// `metrics`: computeGraphMetrics(graph).perNode.
+// Remembers each kernel's regressor output by (kernel type, features), for one PredictorSet: an
+// architecture search predicts the same kernels over and over (a MobileNetV2 search space has a
+// few thousand distinct kernels across millions of candidates), and a lookup is ~100x cheaper
+// than the tree walks. Bound to the first predictor it is used with; another one clears it (as
+// does clear(), needed after editing that predictor in place). Not thread-safe: one per thread.
+class KernelPredictionCache {
+public:
+    void clear();
+    size_t size() const { return m_entries.size(); }
+    size_t hits() const { return m_hits; }
+    size_t misses() const { return m_misses; }
+
+private:
+    friend ModelPrediction predictModel(const KernelPartition&, const std::vector<NodeMetrics>&, const PredictorSet&,
+                                        KernelPredictionCache*);
+    struct Key {
+        std::string type;
+        std::array<float, kFeatureCount> features;
+        bool operator==(const Key& o) const;
+    };
+    struct KeyHash {
+        size_t operator()(const Key& k) const;
+    };
+    const PredictorSet* m_owner = nullptr;
+    std::unordered_map<Key, double, KeyHash> m_entries;  // the regressor's ms, before kernelScale
+    size_t m_hits = 0, m_misses = 0;
+};
+
+// `metrics`: computeGraphMetrics(graph).perNode. With a cache, regressor outputs are looked up
+// before the trees are walked (identical results).
 ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics,
-                             const PredictorSet& predictor);
+                             const PredictorSet& predictor, KernelPredictionCache* cache = nullptr);
 
 }  // namespace km

@@ -133,6 +133,25 @@ private slots:
         QVERIFY(!p.warnings.empty());
         for (const auto& w : p.warnings) QVERIFY(QString::fromStdString(w).contains("fallback"));
 
+        // A kernel prediction cache changes nothing but the work: MobileNetV2 repeats kernels, so
+        // even the first model finds some; a second pass finds all, and another predictor clears it.
+        KernelPredictionCache cache;
+        for (int pass = 0; pass < 2; ++pass) {
+            const ModelPrediction c = predictModel(part, metrics, set, &cache);
+            QCOMPARE(c.totalMs, p.totalMs);
+            for (size_t i = 0; i < p.kernels.size(); ++i) QCOMPARE(c.kernels[i].ms, p.kernels[i].ms);
+            QCOMPARE(c.warnings, p.warnings);
+        }
+        QCOMPARE(cache.hits() + cache.misses(), 2 * part.kernels.size());
+        QCOMPARE(cache.misses(), cache.size());
+        QVERIFY(cache.size() < part.kernels.size());
+        PredictorSet other = set;
+        for (const auto& k : p.kernels)
+            if (k.source == "regressor") other.types.erase(k.type);
+        const ModelPrediction o = predictModel(part, metrics, other, &cache);
+        QCOMPARE(cache.hits() + cache.misses(), part.kernels.size());
+        QVERIFY(o.totalMs != p.totalMs);
+
         // Save and load: identical predictions.
         const std::string json = set.toJson();
         Result<PredictorSet> back = PredictorSet::fromJson(json, "p.json");
