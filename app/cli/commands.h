@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "fusion/rule_set.h"
 #include "onnx/onnx_loader.h"
+#include "workflows/data_sources.h"
 
 namespace km::cli {
 
@@ -117,13 +118,8 @@ struct CalibrateArgs {
 };
 int runCalibrate(const CalibrateArgs& args, const std::string& commandLine);
 
-// A file shipped with KernelMeter under datasets/ ($KM_DATA_DIR, the installed share/, or the
-// source tree), if present.
-std::optional<std::string> shippedDataPath(const std::string& relative);
 // The built-in device with this id, or a message listing where to look.
 Result<Device> deviceFor(const std::string& id);
-// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
-Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used);
 
 // Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
 Progress stderrProgress(bool quiet);

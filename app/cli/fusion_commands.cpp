@@ -42,38 +42,9 @@ std::string provenance(const RuleSet& r) {
 
 }  // namespace
 
-// Rules this user detected: next to the measurement database.
-static fs::path userRulesPath(const std::string& deviceId) {
-    return fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json");
-}
-
-std::optional<std::string> shippedDataPath(const std::string& relative) {
-    std::vector<fs::path> roots;
-    if (const char* env = std::getenv("KM_DATA_DIR"); env && *env) roots.emplace_back(env);
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    roots.push_back(self / ".." / "share" / "kernelmeter" / "datasets");
-    roots.emplace_back(KM_SOURCE_DATA_DIR);
-    for (const auto& root : roots)
-        if (fs::exists(root / relative, ec)) return (root / relative).string();
-    return std::nullopt;
-}
-
 Result<Device> deviceFor(const std::string& id) {
     if (auto d = findBuiltinDevice(id)) return *d;
     return badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", id));
-}
-
-// --rules FILE, else the user's detected rules, else the shipped ones; `used` says which file.
-Result<RuleSet> rulesFor(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
-    std::error_code ec;
-    if (!explicitFile.empty()) used = explicitFile;
-    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId).string();
-    else if (auto shipped = shippedDataPath("rules/" + deviceId + ".json")) used = *shipped;
-    else
-        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
-                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
-    return loadRuleSetFile(used);
 }
 
 Progress stderrProgress(bool quiet) {
@@ -133,7 +104,7 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!report) return reportError(report.error());
     for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
-    const fs::path out = args.output.empty() ? userRulesPath(device->id) : fs::path(args.output);
+    const fs::path out = args.output.empty() ? fs::path(userRulesPath(device->id)) : fs::path(args.output);
     std::error_code ec;
     if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
     std::ofstream file(out, std::ios::trunc);
@@ -162,7 +133,7 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
 
 int runRules(const RulesArgs& args) {
     std::string used;
-    Result<RuleSet> rules = rulesFor(args.device, args.rulesFile, used);
+    Result<RuleSet> rules = deviceRules(args.device, args.rulesFile, used);
     if (!rules) return reportError(rules.error());
     if (args.json) {
         std::cout << ruleSetToJson(rules.value());
@@ -212,7 +183,7 @@ int runKernels(const KernelsArgs& args) {
     if (!found) return reportError(found.error());
     const Device* device = &found.value();
     std::string used;
-    Result<RuleSet> rules = rulesFor(device->id, args.rulesFile, used);
+    Result<RuleSet> rules = deviceRules(device->id, args.rulesFile, used);
     if (!rules) return reportError(rules.error());
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());

@@ -23,35 +23,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// --predictor FILE (JSON), else the newest predictor in the user's database, else the shipped
-// database (datasets/predictors.db); `used` says which.
-Result<PredictorSet> predictorFor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
-                                  std::string& used) {
-    if (!explicitFile.empty()) {
-        used = explicitFile;
-        std::ifstream in(used);
-        if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
-        std::stringstream text;
-        text << in.rdbuf();
-        return PredictorSet::fromJson(text.str(), used);
-    }
-    std::vector<std::string> dbs{db.empty() ? defaultDatabasePath() : db};
-    if (auto shipped = shippedDataPath("predictors.db")) dbs.push_back(*shipped);
-    std::error_code ec;
-    for (const auto& path : dbs) {
-        if (!fs::exists(path, ec)) continue;
-        auto store = MeasurementStore::open(path);
-        if (!store) return store.error();
-        Result<std::optional<std::string>> json = store.value()->latestPredictor(deviceId);
-        if (!json) return json.error();
-        if (!json.value()) continue;
-        used = path;
-        return PredictorSet::fromJson(*json.value(), path + " (predictor of " + deviceId + ")");
-    }
-    return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
-                                   "--predictor FILE.", deviceId, deviceId));
-}
-
 // Kernel types of the example networks shipped with KernelMeter, under the device's rules.
 Result<std::vector<std::string>> exampleKernelTypes(const RuleSet& rules) {
     std::vector<fs::path> roots;
@@ -127,7 +98,7 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     Result<Device> device = deviceFor(args.device);
     if (!device) return reportError(device.error());
     std::string rulesUsed;
-    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
     if (!rules) return reportError(rules.error());
     std::vector<std::string> types = args.types;
     if (types.empty()) {
@@ -181,10 +152,10 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
     Result<Device> device = deviceFor(args.device);
     if (!device) return reportError(device.error());
     std::string rulesUsed, predictorUsed;
-    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
     if (!rules) return reportError(rules.error());
     const std::string db = args.db.empty() ? defaultDatabasePath() : args.db;
-    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, db, predictorUsed);
+    Result<PredictorSet> predictor = devicePredictor(device.value().id, args.predictorFile, db, predictorUsed);
     if (!predictor) return reportError(predictor.error());
     auto store = MeasurementStore::open(db);
     if (!store) return reportError(store.error());
@@ -202,9 +173,9 @@ int runPredict(const PredictArgs& args) {
     Result<Device> device = deviceFor(args.device);
     if (!device) return reportError(device.error());
     std::string rulesUsed, predictorUsed;
-    Result<RuleSet> rules = rulesFor(device.value().id, args.rulesFile, rulesUsed);
+    Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
     if (!rules) return reportError(rules.error());
-    Result<PredictorSet> predictor = predictorFor(device.value().id, args.predictorFile, args.db, predictorUsed);
+    Result<PredictorSet> predictor = devicePredictor(device.value().id, args.predictorFile, args.db, predictorUsed);
     if (!predictor) return reportError(predictor.error());
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());

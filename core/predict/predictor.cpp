@@ -133,7 +133,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             p.calibration.rmspe = c.value("rmspe", 0.0);
         }
         for (const auto& [type, t] : j.at("types").items()) {
-            Result<Regressor> r = Regressor::fromJson(t.at("regressor").dump());
+            Result<Regressor> r = Regressor::fromJson(t.at("regressor"));
             if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
             KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0}), bandFrom(t.value("band", Json()))};
             for (const auto& m : t.value("rounds", Json::array())) {
@@ -150,7 +150,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             p.types.emplace(type, std::move(k));
         }
         if (j.contains("generic")) {
-            Result<Regressor> g = Regressor::fromJson(j.at("generic").dump());
+            Result<Regressor> g = Regressor::fromJson(j.at("generic"));
             if (!g) return badInput(fmt::format("{}: the generic regressor: {}", displayName, g.error().message));
             p.generic = std::move(g).value();
             p.genericBand = bandFrom(j.value("generic_band", Json()));

@@ -107,7 +107,10 @@ Result<Regressor> Regressor::train(const FeatureRows& rows, const std::vector<do
     bst_ulong len = 0;
     const char* data = nullptr;
     if (XGBoosterSaveModelToBuffer(h, R"({"format": "json"})", &len, &data) != 0) return xgbError("saving the model");
-    Result<Regressor> r = fromXgboostJson(std::string(data, len), o.kind, o.logTarget || !o.baseColumns.empty(), width);
+    std::string text(data, len);
+    const Json model = Json::parse(text, nullptr, false);
+    if (model.is_discarded()) return badInput("regressor: XGBoost saved a model that is not JSON.");
+    Result<Regressor> r = fromXgboostJson(model, std::move(text), o.kind, o.logTarget || !o.baseColumns.empty(), width);
     if (!r) return r.error();
     r.value().m_baseColumns = base.m_baseColumns;
     r.value().m_baseCoefficients = base.m_baseCoefficients;
@@ -170,14 +173,12 @@ double Regressor::baseMs(const float* x, size_t count) const {
     return std::max(ms, m_baseFloorMs);
 }
 
-Result<Regressor> Regressor::fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features) {
-    Json j = Json::parse(model, nullptr, false);
-    if (j.is_discarded()) return badInput("regressor: the XGBoost model is not JSON.");
+Result<Regressor> Regressor::fromXgboostJson(const Json& j, std::string text, RegressorKind kind, bool logTarget, size_t features) {
     Regressor r;
     r.m_kind = kind;
     r.m_logTarget = logTarget;
     r.m_features = features;
-    r.m_xgboostJson = model;
+    r.m_xgboostJson = std::move(text);
     try {
         const Json& learner = j.at("learner");
         r.m_base = std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
@@ -209,13 +210,20 @@ Result<Regressor> Regressor::fromXgboostJson(const std::string& model, Regressor
 }
 
 Result<Regressor> Regressor::fromJson(const std::string& text) {
-    Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || j.value("schema", "") != "kernelmeter.regressor/1")
+    const Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded()) return badInput("regressor: not a kernelmeter.regressor/1 JSON document.");
+    return fromJson(j);
+}
+
+Result<Regressor> Regressor::fromJson(const Json& j) {
+    if (!j.is_object() || j.value("schema", "") != "kernelmeter.regressor/1")
         return badInput("regressor: not a kernelmeter.regressor/1 JSON document.");
     const std::string kind = j.value("kind", "");
     if (kind != "random_forest" && kind != "gradient_boosted") return badInput(fmt::format("regressor: unknown kind '{}'.", kind));
     if (!j.contains("xgboost") || !j.at("features").is_number_unsigned()) return badInput("regressor: fields 'xgboost' and 'features' are required.");
-    Result<Regressor> r = fromXgboostJson(j.at("xgboost").dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
+    const Json& model = j.at("xgboost");
+    if (!model.is_object()) return badInput("regressor: field 'xgboost' is not an XGBoost model.");
+    Result<Regressor> r = fromXgboostJson(model, model.dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
                                           j.value("log_target", true), j.at("features").get<size_t>());
     if (!r || !j.contains("base")) return r;
     try {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ public:
                                    const RegressorOptions& options);
     // Our JSON ({"schema": "kernelmeter.regressor/1", kind, log_target, features, xgboost: {...}}).
     static Result<Regressor> fromJson(const std::string& json);
+    static Result<Regressor> fromJson(const nlohmann::json& document);  // the same, already parsed
     std::string toJson() const;
 
     double predictMs(const float* features, size_t count) const;
@@ -66,7 +68,9 @@ private:
         std::vector<TreeNode> nodes;
         std::vector<uint8_t> defaultLeft;  // where a missing (NaN) feature goes
     };
-    static Result<Regressor> fromXgboostJson(const std::string& model, RegressorKind kind, bool logTarget, size_t features);
+    // `text`: the model's JSON text (kept for toJson and predictWithXgboost).
+    static Result<Regressor> fromXgboostJson(const nlohmann::json& model, std::string text, RegressorKind kind, bool logTarget,
+                                             size_t features);
     // Least-squares fit of the base on the training rows (fills the m_base* members).
     Status fitBase(const FeatureRows& rows, const std::vector<double>& targetsMs, const std::vector<size_t>& columns);
 

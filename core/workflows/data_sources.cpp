@@ -1,0 +1,70 @@
+#include "workflows/data_sources.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "store/measurement_store.h"
+
+namespace km {
+
+namespace fs = std::filesystem;
+
+std::optional<std::string> shippedDataPath(const std::string& relative) {
+    std::vector<fs::path> roots;
+    if (const char* env = std::getenv("KM_DATA_DIR"); env && *env) roots.emplace_back(env);
+    std::error_code ec;
+    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    roots.push_back(self / ".." / "share" / "kernelmeter" / "datasets");
+    roots.emplace_back(KM_SOURCE_DATA_DIR);
+    for (const auto& root : roots)
+        if (fs::exists(root / relative, ec)) return (root / relative).string();
+    return std::nullopt;
+}
+
+std::string userRulesPath(const std::string& deviceId) {
+    return (fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json")).string();
+}
+
+Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
+    std::error_code ec;
+    if (!explicitFile.empty()) used = explicitFile;
+    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId);
+    else if (auto shipped = shippedDataPath("rules/" + deviceId + ".json")) used = *shipped;
+    else
+        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
+                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
+    return loadRuleSetFile(used);
+}
+
+Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
+                                     std::string& used) {
+    if (!explicitFile.empty()) {
+        used = explicitFile;
+        std::ifstream in(used);
+        if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
+        std::stringstream text;
+        text << in.rdbuf();
+        return PredictorSet::fromJson(text.str(), used);
+    }
+    std::vector<std::string> dbs{db.empty() ? defaultDatabasePath() : db};
+    if (auto shipped = shippedDataPath("predictors.db")) dbs.push_back(*shipped);
+    std::error_code ec;
+    for (const auto& path : dbs) {
+        if (!fs::exists(path, ec)) continue;
+        auto store = MeasurementStore::open(path);
+        if (!store) return store.error();
+        Result<std::optional<std::string>> json = store.value()->latestPredictor(deviceId);
+        if (!json) return json.error();
+        if (!json.value()) continue;
+        used = path;
+        return PredictorSet::fromJson(*json.value(), path + " (predictor of " + deviceId + ")");
+    }
+    return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
+                                   "--predictor FILE.", deviceId, deviceId));
+}
+
+}  // namespace km

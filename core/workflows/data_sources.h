@@ -1,0 +1,32 @@
+// Where a device's fusion rules and latency predictor come from, for the CLI and the GUI alike:
+// what the user made (detect-rules, build-predictor) wins over what KernelMeter ships in
+// datasets/ ($KM_DATA_DIR, the installed share/kernelmeter/datasets, or the source tree).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "fusion/rule_set.h"
+#include "predict/predictor.h"
+
+namespace km {
+
+// A file shipped under datasets/, if present.
+std::optional<std::string> shippedDataPath(const std::string& relative);
+
+// Rules this user detected for the device: <database folder>/rules/<device>.json.
+std::string userRulesPath(const std::string& deviceId);
+
+// `explicitFile` if given, else the user's detected rules, else the shipped ones; `used` names
+// the file read.
+Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& explicitFile, std::string& used);
+
+// `explicitFile` (a predictor JSON) if given, else the newest predictor for the device in the
+// database `db` (empty: the user's default database), else the shipped datasets/predictors.db;
+// `used` names the file or database read. No predictor anywhere: an Unsupported error that says
+// how to build one.
+Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
+                                     std::string& used);
+
+}  // namespace km
