@@ -1,12 +1,15 @@
 // The node table model under QAbstractItemModelTester, and the main window opening a good file
-// (rows appear), then a broken one (banner names the file, the previous model stays).
+// (rows appear, predicted latency per device), then a broken one (banner names the file, the
+// previous model stays).
 #include <QtTest>
 
 #include <QAbstractItemModelTester>
 #include <QSortFilterProxyModel>
 
+#include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "onnx/onnx_loader.h"
+#include "workflows/data_sources.h"
 #include "ui/models/node_table_model.h"
 #include "ui/pages/main_window.h"
 
@@ -18,6 +21,8 @@ class TestNodeTable : public QObject {
 private slots:
     void initTestCase() {
         QCoreApplication::setOrganizationName("KernelMeterTests");  // keep the user's settings untouched
+        QVERIFY(m_data.isValid());
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());  // no user database: the shipped predictors
     }
 
     void modelPassesTheTester() {
@@ -59,6 +64,34 @@ private slots:
         QCOMPARE(w.nodeModel()->rowCount(), 8);  // the previous model is still shown
     }
 
+    // With no predictor of the user's, the window predicts with the shipped ones (datasets/
+    // predictors.db): the same totals as the library, and devices without one say so.
+    void windowPredictsWithShippedPredictors() {
+        MainWindow w;
+        const QString file = KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx";
+        w.openFile(file);
+        w.waitForLoad();
+        const QString summary = w.summaryText();
+        QVERIFY2(summary.contains("Predicted latency"), qPrintable(summary));
+        for (const char* id : {"opencv-t1", "xnnpack-t1"}) {
+            std::string rulesUsed, predictorUsed;
+            Result<RuleSet> rules = deviceRules(id, "", rulesUsed);
+            Result<PredictorSet> predictor = devicePredictor(id, "", "", predictorUsed);
+            QVERIFY2(rules.ok() && predictor.ok(), id);
+            QVERIFY(QString::fromStdString(predictorUsed).endsWith("datasets/predictors.db"));
+            LoadOptions lo;
+            lo.literalSpellings = rules.value().literalSpellings();
+            Result<Graph> g = loadModelFile(file.toStdString(), lo);
+            QVERIFY(g.ok());
+            const ModelPrediction p =
+                predictModel(partitionGraph(g.value(), rules.value()), computeGraphMetrics(g.value()).perNode, predictor.value());
+            QVERIFY(p.totalMs > 0);
+            const QString shown = QString("%1: <b>%2 ms</b>").arg(id, QString::number(p.totalMs, 'f', 2));
+            QVERIFY2(summary.contains(shown), qPrintable(shown + " not in " + summary));
+        }
+        QVERIFY(summary.contains("opencv-t2: <span style='color:#777'>no prediction (no "));  // no rules or predictor
+    }
+
     void newerRequestWins() {
         MainWindow w;
         w.openFile(KM_FIXTURES_DIR "/real/resnet50.onnx");  // slow
@@ -67,6 +100,9 @@ private slots:
         QCOMPARE(w.nodeModel()->rowCount(), 4);
         QVERIFY(w.summaryText().contains("mlp_opset7.onnx"));
     }
+
+private:
+    QTemporaryDir m_data;
 };
 
 QTEST_MAIN(TestNodeTable)

@@ -119,11 +119,28 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedMode
     for (const auto& [op, count] : ops) opList += QString("%1 %2<br>").arg(count).arg(QString::fromStdString(op).toHtmlEscaped());
     QString warnings;
     for (const auto& w : g.warnings) warnings += "<p style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</p>";
-    m_summary->setText(tr("<h3>%1</h3>%2%3<br>%4 nodes<br>%5 MACs<br>%6 FLOPs<br>%7 params<p>%8</p>%9")
+    // Predicted latency per device; a device without rules or a predictor says why.
+    QString latency;
+    for (const DeviceEstimate& e : m_model->estimates) {
+        const QString id = QString::fromStdString(e.deviceId).toHtmlEscaped();
+        if (!e.error.empty()) {
+            latency += tr("%1: <span style='color:#777'>no prediction (%2)</span><br>")
+                           .arg(id, QString::fromStdString(e.error).toHtmlEscaped());
+            continue;
+        }
+        latency += tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
+                       .arg(id, QString::number(e.totalMs, 'f', 2), QString::number(e.lowMs, 'f', 2),
+                            QString::number(e.highMs, 'f', 2))
+                       .arg(e.kernels);
+        for (const auto& w : e.warnings)
+            latency += "<span style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</span><br>";
+    }
+    if (!latency.isEmpty()) latency = tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);
+    m_summary->setText(tr("<h3>%1</h3>%2%3<br>%4 nodes<br>%5 MACs<br>%6 FLOPs<br>%7 params%8<p>%9</p>%10")
                            .arg(QFileInfo(path).fileName().toHtmlEscaped(), QString::fromStdString(g.info.format),
                                 g.info.opset ? tr(", opset %1").arg(g.info.opset) : QString())
                            .arg(g.nodes().size())
-                           .arg(compact(t.macs), compact(t.flops), compact(t.params), opList, warnings));
+                           .arg(compact(t.macs), compact(t.flops), compact(t.params), latency, opList, warnings));
     setWindowTitle(tr("%1 - KernelMeter").arg(QFileInfo(path).fileName()));
     statusBar()->showMessage(tr("%1: %2 nodes").arg(path).arg(g.nodes().size()));
     rememberRecent(path);
