@@ -4,6 +4,7 @@
 // (schema kernelmeter.predictor/1) with its provenance.
 #pragma once
 
+#include <array>
 #include <map>
 #include <optional>
 #include <string>
@@ -83,10 +84,9 @@ struct ModelPrediction {
     std::vector<std::string> warnings;      // one per kernel type predicted by fallback or not at all
 };
 
-// Remembers each kernel's regressor output by (kernel type, features), for one PredictorSet: an
-// architecture search predicts the same kernels over and over (a MobileNetV2 search space has a
-// few thousand distinct kernels across millions of candidates), and a lookup is ~100x cheaper
-// than the tree walks. Bound to the first predictor it is used with; another one clears it (as
+// Remembers each kernel's regressor output by (kernel type, features), for one PredictorSet: the
+// candidates of an architecture search share most of their kernel configurations, and a hash
+// lookup replaces the kernel's tree walks (docs/performance.md has the numbers). Bound to the first predictor it is used with; another one clears it (as
 // does clear(), needed after editing that predictor in place). Not thread-safe: one per thread.
 class KernelPredictionCache {
 public:
