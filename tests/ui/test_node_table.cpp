@@ -89,7 +89,9 @@ private slots:
             const QString shown = QString("%1: <b>%2 ms</b>").arg(id, QString::number(p.totalMs, 'f', 2));
             QVERIFY2(summary.contains(shown), qPrintable(shown + " not in " + summary));
         }
-        QVERIFY(summary.contains("opencv-t2: <span style='color:#777'>no prediction (no "));  // no rules or predictor
+        // opencv-t2 has neither rules nor a predictor: a short reason, the full hint in the tooltip.
+        QVERIFY(summary.contains("opencv-t2: <span style='color:#777'>no fusion rules</span>"));
+        QVERIFY(w.summaryToolTip().contains("kernelmeter-cli detect-rules --device opencv-t2"));
     }
 
     void newerRequestWins() {

@@ -103,6 +103,7 @@ void MainWindow::waitForLoad() { m_loader->waitForIdle(); }
 QString MainWindow::bannerText() const { return m_banner->text(); }
 bool MainWindow::bannerVisible() const { return !m_banner->isHidden(); }
 QString MainWindow::summaryText() const { return m_summary->text(); }
+QString MainWindow::summaryToolTip() const { return m_summary->toolTip(); }
 
 void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedModel> model) {
     m_model = std::move(model);
@@ -120,12 +121,16 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedMode
     QString warnings;
     for (const auto& w : g.warnings) warnings += "<p style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</p>";
     // Predicted latency per device; a device without rules or a predictor says why.
-    QString latency;
+    QString latency, tooltip;
     for (const DeviceEstimate& e : m_model->estimates) {
         const QString id = QString::fromStdString(e.deviceId).toHtmlEscaped();
         if (!e.error.empty()) {
-            latency += tr("%1: <span style='color:#777'>no prediction (%2)</span><br>")
-                           .arg(id, QString::fromStdString(e.error).toHtmlEscaped());
+            // The reason's first clause ("no fusion rules", "no predictor"); the full message,
+            // with the command that fixes it, is the summary's tooltip.
+            QString reason = QString::fromStdString(e.error).section(':', 0, 0);
+            reason.remove(QString(" for device %1").arg(QString::fromStdString(e.deviceId)));
+            latency += tr("%1: <span style='color:#777'>%2</span><br>").arg(id, reason.toHtmlEscaped());
+            tooltip += QString::fromStdString(e.error) + "\n";
             continue;
         }
         latency += tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
@@ -136,6 +141,7 @@ void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedMode
             latency += "<span style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</span><br>";
     }
     if (!latency.isEmpty()) latency = tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);
+    m_summary->setToolTip(tooltip.trimmed());
     m_summary->setText(tr("<h3>%1</h3>%2%3<br>%4 nodes<br>%5 MACs<br>%6 FLOPs<br>%7 params%8<p>%9</p>%10")
                            .arg(QFileInfo(path).fileName().toHtmlEscaped(), QString::fromStdString(g.info.format),
                                 g.info.opset ? tr(", opset %1").arg(g.info.opset) : QString())

@@ -32,6 +32,7 @@ public:
     QString bannerText() const;
     bool bannerVisible() const;
     QString summaryText() const;
+    QString summaryToolTip() const;  // why devices have no prediction, with the fixing command
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
