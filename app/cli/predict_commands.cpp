@@ -146,8 +146,8 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
         std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
                                  100 * m.within5, 100 * m.rmspe);
     }
-    std::cout << fmt::format("overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n", set.overheadMs, set.kernelScale,
-                             where.value());
+    std::cout << fmt::format("tail cost {:.3f} ns per element; overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n",
+                             1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "workflows/build_predictor.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <filesystem>
 #include <fmt/format.h>
@@ -23,21 +24,55 @@ double median(std::vector<double> v) {
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
 
+// Elements of the tensor a spec's kernel model passes to its tail (the last op's output).
+std::optional<double> outputElements(const KernelSpec& spec) {
+    Result<KernelFeatures> f = specFeatures(spec);
+    if (!f) return std::nullopt;
+    double n = 1;
+    for (Feature which : {Feature::OutC, Feature::OutH, Feature::OutW})
+        if (const float v = f.value()[size_t(which)]; std::isfinite(v)) n *= double(v);
+    return n;
+}
+
+double inputElements(const KernelSpec& spec) {
+    return familyOf(spec.type) == KernelFamily::Fc ? double(spec.cin) : double(spec.cin * spec.h * spec.w);
+}
+
 // Kernel time = median over rounds of (kernel model - overhead model) when both have the same
-// rounds (measured together), else the difference of their medians. Never below 1% of the kernel
+// rounds (measured together), else the difference of their medians, plus the tail's cost on the
+// input minus its cost on the kernel's output: the overhead model runs the tail on the kernel's
+// input, the kernel model on its output, and a network has no tail (on XNNPACK the tail is a copy,
+// so a kernel that shrinks its tensor looked faster than nothing). Never below 1% of the kernel
 // model's own time.
-double kernelMs(const ModelReport& kernel, const ModelReport& overhead) {
+double kernelMs(const ModelReport& kernel, const ModelReport& overhead, double tailCorrectionMs) {
     std::vector<double> diffs;
     if (kernel.roundMedians.size() == overhead.roundMedians.size())
         for (size_t p = 0; p < kernel.roundMedians.size(); ++p)
             if (kernel.roundMedians[p].size() == overhead.roundMedians[p].size())
                 for (size_t r = 0; r < kernel.roundMedians[p].size(); ++r)
                     diffs.push_back(kernel.roundMedians[p][r] - overhead.roundMedians[p][r]);
-    const double d = diffs.empty() ? kernel.stats.medianMs - overhead.stats.medianMs : median(diffs);
+    const double d = (diffs.empty() ? kernel.stats.medianMs - overhead.stats.medianMs : median(diffs)) + tailCorrectionMs;
     return std::max(d, 0.01 * kernel.stats.medianMs);
 }
 
+// Tail-only models on tensors from 64 to 1.6 M elements.
+std::vector<KernelSpec> tailLadder() {
+    std::vector<KernelSpec> out;
+    for (auto [c, hw] : std::initializer_list<std::pair<int64_t, int64_t>>{
+             {4, 4}, {8, 8}, {16, 16}, {16, 32}, {32, 32}, {32, 56}, {64, 56}, {32, 112}, {64, 112}, {128, 112}})
+        out.push_back(KernelSpec{"relu", hw, hw, c, c, 1, 1, 1});
+    return out;
+}
+
 }  // namespace
+
+double perElementCost(const std::vector<double>& elements, const std::vector<double>& ms) {
+    std::vector<double> slopes;
+    for (size_t i = 0; i < std::min(elements.size(), ms.size()); ++i)
+        for (size_t j = i + 1; j < std::min(elements.size(), ms.size()); ++j)
+            if (elements[j] != elements[i]) slopes.push_back((ms[j] - ms[i]) / (elements[j] - elements[i]));
+    return slopes.empty() ? 0.0 : std::max(0.0, median(slopes));
+}
 
 Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes) {
     const fs::path path = fs::path(dir) / (sha256Hex(bytes).substr(0, 24) + ".onnx");
@@ -81,6 +116,38 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     std::vector<double> allMs, validationMs;
     const auto start = std::chrono::steady_clock::now();
     auto minutes = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0; };
+
+    // What the tail costs per element on this device (kernelMs above): tail-only models of ten
+    // sizes, measured once (stored and reused like every kernel model), a Theil-Sen slope.
+    double tailMsPerElement = 0;
+    {
+        std::vector<std::string> paths;
+        std::vector<double> elements;
+        for (const KernelSpec& spec : tailLadder()) {
+            Result<std::string> bytes = buildKernelOverheadModel(spec, 1);
+            if (!bytes) return bytes.error();
+            Result<std::string> path = writeCachedModel(dir.string(), bytes.value());
+            if (!path) return path.error();
+            paths.push_back(path.value());
+            elements.push_back(inputElements(spec));
+        }
+        MeasureModelsOptions mo = options.measure;
+        mo.batchSize = int(paths.size());
+        mo.reference = false;
+        Progress inner([&](double, const std::string& msg) {
+            if (progress) progress->report(0, "tail cost: " + msg);
+        });
+        const std::vector<ModelReport> reports = measureModels(paths, device, mo, &inner);
+        std::vector<double> n, ms;
+        for (size_t i = 0; i < reports.size() && i < elements.size(); ++i)
+            if (reports[i].ok) {
+                n.push_back(elements[i]);
+                ms.push_back(reports[i].stats.medianMs);
+            }
+        if (n.size() >= 3) tailMsPerElement = perElementCost(n, ms);
+        else report.warnings.push_back("the tail's cost could not be measured; kernel times are not corrected for it.");
+        report.tailMsPerElement = tailMsPerElement;
+    }
 
     for (size_t t = 0; t < options.kernelTypes.size(); ++t) {
         const std::string& type = options.kernelTypes[t];
@@ -128,7 +195,9 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                     const ModelReport& kr = reports[pairs[j].first];
                     const ModelReport& orr = reports[pairs[j].second];
                     if (!kr.ok || !orr.ok) continue;
-                    out[specOf[j]] = kernelMs(kr, orr);
+                    const std::optional<double> nOut = outputElements(specs[specOf[j]]);
+                    const double correction = nOut ? tailMsPerElement * (inputElements(specs[specOf[j]]) - *nOut) : 0.0;
+                    out[specOf[j]] = kernelMs(kr, orr, correction);
                     overheads.push_back(orr.stats.medianMs);
                     if (set.runtimeVersion.empty()) {
                         set.runtimeVersion = kr.runtimeVersion;

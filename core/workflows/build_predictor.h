@@ -36,7 +36,14 @@ MeasureOptions kernelSamplingProtocol();
 struct BuildPredictorReport {
     PredictorSet predictor;
     std::vector<std::string> warnings;  // kernel types that could not be built, and why
+    double tailMsPerElement = 0;        // the kernel models' tail cost per element (see below)
 };
+
+// Median of the pairwise slopes (Theil-Sen) of ms against elements, at least 0: the per-element
+// cost of the in-place tail every kernel and overhead model ends with, fitted on tail-only models
+// of several sizes. Kernel times are corrected by it for the tail running on the kernel's input in
+// the overhead model and on its output in the kernel model.
+double perElementCost(const std::vector<double>& elements, const std::vector<double>& ms);
 
 Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPredictorOptions& options, Progress* progress = nullptr,
                                             const std::function<void(const std::string& type, const RoundMetrics&)>& onRound = {});

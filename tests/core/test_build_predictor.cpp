@@ -45,6 +45,7 @@ private slots:
         QVERIFY(!set.runtimeVersion.empty() && !set.builtAtUtc.empty());
         const ErrorBand& band = set.types.at("dwconv-relu6").band;
         QVERIFY(band.kernels > 0 && band.low <= 1 && band.high >= 1);
+        QVERIFY(first.value().tailMsPerElement >= 0);  // measured on the tail ladder (0 when free)
         // Every kernel and overhead model was stored as it was measured.
         const int64_t stored = store.value()->count().value();
         QVERIFY(stored >= 40);
@@ -58,6 +59,20 @@ private slots:
         Result<PredictorSet> back = PredictorSet::fromJson(set.toJson(), "p.json");
         QVERIFY(back.ok());
         QCOMPARE(back.value().toJson(), set.toJson());
+    }
+
+    // The tail's per-element cost: the slope through tail-only models, robust to one slow outlier
+    // (a round during which the machine slowed down), never negative.
+    void tailCostIsARobustSlope() {
+        const std::vector<double> n{64, 512, 4096, 16384, 32768, 100352, 200704, 401408, 802816, 1605632};
+        std::vector<double> ms;
+        for (double e : n) ms.push_back(0.004 + 2e-7 * e);
+        ms[6] *= 3;  // an outlier
+        QVERIFY(std::abs(perElementCost(n, ms) / 2e-7 - 1) < 0.02);
+        std::vector<double> flat(n.size(), 0.01);
+        flat[2] = 0.009;
+        QCOMPARE(perElementCost(n, flat), 0.0);
+        QCOMPARE(perElementCost({}, {}), 0.0);
     }
 
     void badOptionsAreRefused() {
