@@ -249,7 +249,16 @@ std::string Regressor::toJson() const {
     if (!m_baseColumns.empty())
         j["base"] = {{"columns", m_baseColumns}, {"coefficients", m_baseCoefficients}, {"scale", m_baseScale},
                      {"floor_ms", m_baseFloorMs}};
-    j["xgboost"] = Json::parse(m_xgboostJson);
+    Json model = Json::parse(m_xgboostJson);
+    // Training statistics (split gains, node covers, inner-node weights) take 45% of the text and
+    // most of the deflated size, and neither our tree walk nor XGBoost's prediction reads them:
+    // saved as zeros of the same length, so XGBoost still loads the model (tested).
+    if (Json* trees = model.contains("learner") ? &model["learner"]["gradient_booster"]["model"]["trees"] : nullptr;
+        trees && trees->is_array())
+        for (Json& t : *trees)
+            for (const char* key : {"loss_changes", "sum_hessian", "base_weights"})
+                if (t.contains(key) && t[key].is_array()) t[key] = Json(std::vector<double>(t[key].size(), 0.0));
+    j["xgboost"] = std::move(model);
     return j.dump();
 }
 

@@ -66,6 +66,11 @@ private slots:
         QCOMPARE(back.value().kind(), RegressorKind(kind));
         for (const auto& r : test) QCOMPARE(back.value().predictMs(r), reg.value().predictMs(r));
         QCOMPARE(back.value().toJson(), reg.value().toJson());
+        // The saved model drops training statistics; XGBoost still loads it and predicts the same.
+        QVERIFY(QString::fromStdString(reg.value().toJson()).contains(R"("loss_changes":[0.0,0.0,)"));
+        Result<std::vector<double>> reloaded = back.value().predictWithXgboost(test);
+        QVERIFY2(reloaded.ok(), reloaded.ok() ? "" : reloaded.error().message.c_str());
+        for (size_t i = 0; i < test.size(); ++i) QCOMPARE(reloaded.value()[i], theirs.value()[i]);
     }
 
     void sameSeedSameModel() {
