@@ -88,8 +88,8 @@ MeasureOptions kernelSamplingProtocol() {
     MeasureOptions o;
     o.warmupRuns = 3;
     o.warmupMinMs = 10;
-    o.rounds = 10;
-    o.runsPerRound = 2;
+    o.rounds = 8;
+    o.runsPerRound = 3;
     o.instances = 2;
     o.maxExtraInstances = 0;
     return o;

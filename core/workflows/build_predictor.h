@@ -29,8 +29,11 @@ struct BuildPredictorOptions {
 // Writes a generated model to `dir` named by its content hash (kept if already there); its path.
 Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes);
 
-// 2 processes x 10 rounds x 2 runs with a short warm-up: kernel models run microseconds to
-// milliseconds, and the regressor averages over many of them.
+// 2 processes x 8 rounds x 3 runs with a short warm-up: kernel models run microseconds to
+// milliseconds, and the regressor averages over many of them. Three runs per round, not two: a
+// round's first run follows the other models of the batch and runs with cold caches; the median
+// of three drops it, the "median" of two averages it in (small kernels measured up to 1.6x slow
+// on xnnpack-t1, large ones ~10%: a size-dependent bias no model-level scale can undo).
 MeasureOptions kernelSamplingProtocol();
 
 struct BuildPredictorReport {
