@@ -12,8 +12,9 @@ bool isUnknownOp(const std::string& opType) { return opType.rfind("other:", 0) =
 std::string patternName(const std::string& group) { return group.substr(0, group.find(':')); }
 
 // The kernel that producer `p` ends, if node `n` may be appended to it.
+// `readers`: how many nodes read the tensor from `p` that `n` reads.
 std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const KernelPartition& part,
-                                  const std::vector<size_t>& tails, size_t p, const Node& n, const std::string& tensor) {
+                                  const std::vector<size_t>& tails, size_t p, const Node& n, uint32_t readers) {
     const int k = part.kernelOfNode[p];
     const Kernel& kernel = part.kernels[size_t(k)];
     if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
@@ -22,27 +23,28 @@ std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const Ke
                            ? rules.fusesAfter(g.nodes()[kernel.nodes[kernel.nodes.size() - 2]].opType, producer.opType, n.opType)
                            : rules.fuses(producer.opType, n.opType);
     if (!fuses) return std::nullopt;
-    if (g.consumersOf(tensor).size() > 1 && !rules.fusesWithOtherConsumers(producer.opType)) return std::nullopt;
+    if (readers > 1 && !rules.fusesWithOtherConsumers(producer.opType)) return std::nullopt;
     return k;
 }
 
 void fillConfig(const Graph& g, Kernel& k) {
     const auto& nodes = g.nodes();
-    // Tensors by address (names are long; a kernel has a handful of members).
-    std::vector<const std::string*> inside, seen;
-    for (size_t i : k.nodes)
-        for (const auto& out : nodes[i].outputs) inside.push_back(&out);
-    auto contains = [](const std::vector<const std::string*>& v, const std::string& name) {
-        return std::any_of(v.begin(), v.end(), [&](const std::string* s) { return *s == name; });
+    // A kernel has a handful of members: linear scans over tensor addresses beat any set.
+    auto producedInside = [&](size_t node, size_t input) {
+        const int32_t p = g.links(node).producers[input];
+        return p >= 0 && std::find(k.nodes.begin(), k.nodes.end(), size_t(p)) != k.nodes.end();
     };
-    for (size_t i : k.nodes)
-        for (const auto& name : nodes[i].inputs) {
-            const Tensor* t = g.tensor(name);
-            if (!t || t->isConstant || contains(inside, t->name) || contains(seen, t->name)) continue;
-            seen.push_back(&t->name);
+    std::vector<const Tensor*> seen;
+    for (size_t i : k.nodes) {
+        const NodeLinks& l = g.links(i);
+        for (size_t j = 0; j < l.inputs.size(); ++j) {
+            const Tensor* t = l.inputs[j];
+            if (!t || t->isConstant || producedInside(i, j) || std::find(seen.begin(), seen.end(), t) != seen.end()) continue;
+            seen.push_back(t);
             k.config.inputShapes.push_back(t->shape.dims);
         }
-    if (const Tensor* out = g.firstOutput(nodes[k.nodes.back()])) k.config.outputShape = out->shape.dims;
+    }
+    if (const Tensor* out = g.firstOutput(k.nodes.back())) k.config.outputShape = out->shape.dims;
     k.config.attrs = nodes[k.nodes.front()].attrs;
 }
 
@@ -90,13 +92,14 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
             }
         }
         std::optional<int> target;
-        if (!isUnknownOp(n.opType))
-            for (const auto& name : n.inputs) {
-                const auto p = g.producerOf(name);  // graph inputs and initializers have none
-                if (!p) continue;
-                if (const Tensor* t = g.tensor(name); !t || t->isConstant) continue;
-                if ((target = joinableKernel(g, rules, part, tails, *p, n, name))) break;
+        if (!isUnknownOp(n.opType)) {
+            const NodeLinks& l = g.links(i);
+            for (size_t j = 0; j < l.inputs.size(); ++j) {
+                const int32_t p = l.producers[j];  // graph inputs and initializers have none
+                if (p < 0 || !l.inputs[j] || l.inputs[j]->isConstant) continue;
+                if ((target = joinableKernel(g, rules, part, tails, size_t(p), n, l.inputReaders[j]))) break;
             }
+        }
         if (target) append(*target, i);
         else startKernel(i);
     }

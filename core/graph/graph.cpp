@@ -20,9 +20,35 @@ Tensor* Graph::mutableTensor(const std::string& name) {
     return it == m_tensors.end() ? nullptr : &it->second;
 }
 
+Graph::Graph(const Graph& other)
+    : info(other.info), inputs(other.inputs), outputs(other.outputs), warnings(other.warnings), m_nodes(other.m_nodes),
+      m_tensors(other.m_tensors), m_producer(other.m_producer), m_consumers(other.m_consumers), m_nodeIndex(other.m_nodeIndex) {
+    relink();
+}
+
+Graph& Graph::operator=(const Graph& other) {
+    if (this != &other) {
+        Graph copy(other);
+        *this = std::move(copy);
+    }
+    return *this;
+}
+
 Tensor& Graph::addTensor(Tensor t) {
     std::string key = t.name;
-    return m_tensors[key] = std::move(t);
+    auto [it, fresh] = m_tensors.try_emplace(key);
+    Tensor* stored = &it->second;
+    *stored = std::move(t);
+    if (fresh && m_links.size() == m_nodes.size()) {
+        // The nodes naming a tensor that did not exist held nullptr for it.
+        auto point = [&](const std::vector<std::string>& names, std::vector<const Tensor*>& links) {
+            for (size_t j = 0; j < names.size() && j < links.size(); ++j)
+                if (names[j] == key) links[j] = stored;
+        };
+        for (size_t i : consumersOf(key)) point(m_nodes[i].inputs, m_links[i].inputs);
+        if (const auto p = producerOf(key)) point(m_nodes[*p].outputs, m_links[*p].outputs);
+    }
+    return *stored;
 }
 
 std::vector<const Tensor*> Graph::activationInputs(const Node& node) const {
@@ -44,6 +70,17 @@ const Tensor* Graph::firstActivationInput(const Node& node) const {
 
 const Tensor* Graph::firstOutput(const Node& node) const {
     return node.outputs.empty() ? nullptr : tensor(node.outputs.front());
+}
+
+const Tensor* Graph::firstActivationInput(size_t index) const {
+    for (const Tensor* t : m_links[index].inputs)
+        if (t && !t->isConstant) return t;
+    return nullptr;
+}
+
+const Tensor* Graph::firstOutput(size_t index) const {
+    const auto& outs = m_links[index].outputs;
+    return outs.empty() ? nullptr : outs.front();
 }
 
 std::optional<size_t> Graph::producerOf(const std::string& t) const {
@@ -75,6 +112,25 @@ void Graph::reindex() {
             auto& list = m_consumers[in];
             if (list.empty() || list.back() != i) list.push_back(i);
         }
+    }
+    relink();
+}
+
+void Graph::relink() {
+    m_links.assign(m_nodes.size(), NodeLinks{});
+    for (size_t i = 0; i < m_nodes.size(); ++i) {
+        const Node& n = m_nodes[i];
+        NodeLinks& l = m_links[i];
+        l.inputs.reserve(n.inputs.size());
+        l.producers.reserve(n.inputs.size());
+        l.inputReaders.reserve(n.inputs.size());
+        for (const auto& name : n.inputs) {
+            l.inputs.push_back(tensor(name));
+            const auto p = producerOf(name);
+            l.producers.push_back(p ? int32_t(*p) : -1);
+            l.inputReaders.push_back(uint32_t(consumersOf(name).size()));
+        }
+        for (const auto& name : n.outputs) l.outputs.push_back(tensor(name));
     }
 }
 

@@ -46,8 +46,23 @@ struct GraphInfo {
     int64_t irVersion = 0;
 };
 
+// A node's tensors resolved once (reindex), so that passes over every node (partitioning, metrics)
+// follow pointers instead of hashing tensor names. Aligned with Node::inputs / Node::outputs.
+struct NodeLinks {
+    std::vector<const Tensor*> inputs;     // nullptr: no such tensor (an optional input left empty)
+    std::vector<int32_t> producers;        // per input: index of the node producing it, or -1
+    std::vector<uint32_t> inputReaders;    // per input: how many nodes read it
+    std::vector<const Tensor*> outputs;
+};
+
 class Graph {
 public:
+    Graph() = default;
+    Graph(const Graph& other);  // the links point into each graph's own tensors
+    Graph& operator=(const Graph& other);
+    Graph(Graph&&) noexcept = default;  // moving keeps the tensors' addresses
+    Graph& operator=(Graph&&) noexcept = default;
+
     GraphInfo info;
     std::vector<std::string> inputs;   // activation inputs of the model
     std::vector<std::string> outputs;
@@ -60,7 +75,7 @@ public:
 
     const Tensor* tensor(const std::string& name) const;
     Tensor* mutableTensor(const std::string& name);
-    Tensor& addTensor(Tensor t);  // replaces an existing tensor of the same name
+    Tensor& addTensor(Tensor t);  // replaces an existing tensor of the same name (links stay right)
     const std::unordered_map<std::string, Tensor>& tensors() const { return m_tensors; }
 
     // Activation (non-constant) inputs of a node, in order.
@@ -74,7 +89,14 @@ public:
     const std::vector<size_t>& consumersOf(const std::string& tensor) const;
     std::optional<size_t> indexOf(const std::string& nodeName) const;
 
-    // Rebuilds the producer/consumer indices; call after editing nodes through mutableNodes().
+    // The tensors of node `index` resolved (valid until the nodes are edited; reindex() renews them).
+    const NodeLinks& links(size_t index) const { return m_links[index]; }
+    // The first input that is not a constant, and the first output; nullptr when there is none.
+    const Tensor* firstActivationInput(size_t index) const;
+    const Tensor* firstOutput(size_t index) const;
+
+    // Rebuilds the producer/consumer indices and the links; call after editing nodes through
+    // mutableNodes().
     void reindex();
 
 private:
@@ -83,6 +105,9 @@ private:
     std::unordered_map<std::string, size_t> m_producer;
     std::unordered_map<std::string, std::vector<size_t>> m_consumers;
     std::unordered_map<std::string, size_t> m_nodeIndex;
+    std::vector<NodeLinks> m_links;  // per node
+
+    void relink();
 };
 
 // Orders nodes so that every node comes after the producers of its inputs. Stable: keeps the

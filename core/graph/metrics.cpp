@@ -12,8 +12,11 @@ int64_t elements(const Tensor* t) {
     return t->shape.numElements().value_or(0);
 }
 
-int64_t product(const std::vector<int64_t>& v) {
-    return std::accumulate(v.begin(), v.end(), int64_t{1}, std::multiplies<>());
+// Product of an integer-list attribute (`fallback` when the node has none).
+int64_t product(const Attributes& attrs, const char* key, int64_t fallback) {
+    const std::vector<int64_t>* v = attrs.ints(key);
+    if (!v) return attrs.has(key) ? attrs.getInt(key, fallback) : fallback;
+    return std::accumulate(v->begin(), v->end(), int64_t{1}, std::multiplies<>());
 }
 
 bool isWeighted(const std::string& op) {
@@ -43,42 +46,41 @@ int64_t flopsPerElement(const std::string& op) {
     return it == kTable.end() ? 0 : it->second;
 }
 
-NodeMetrics computeNodeMetrics(const Graph& g, const Node& n) {
+NodeMetrics computeNodeMetrics(const Graph& g, size_t index) {
+    const Node& n = g.nodes()[index];
+    const NodeLinks& links = g.links(index);
     NodeMetrics m;
-    for (const auto& name : n.inputs) {
-        const Tensor* t = g.tensor(name);
+    for (const Tensor* t : links.inputs) {
         if (!t) continue;
         const int64_t bytes = elements(t) * dtypeSizeBytes(t->dtype);
         m.bytesRead += bytes;
         if (t->isConstant && t->dtype == DType::Float && isWeighted(n.opType)) m.params += elements(t);
     }
-    for (const auto& name : n.outputs) {
-        const Tensor* t = g.tensor(name);
+    for (const Tensor* t : links.outputs)
         if (t) m.bytesWritten += elements(t) * dtypeSizeBytes(t->dtype);
-    }
-    const Tensor* in = g.firstActivationInput(n);
-    const Tensor* out = g.firstOutput(n);
+    const Tensor* in = g.firstActivationInput(index);
+    const Tensor* out = g.firstOutput(index);
     const int64_t outElems = elements(out);
     const std::string& op = n.opType;
     if (op == "conv" || op == "dwconv" || op == "gconv") {
         const int64_t groups = std::max<int64_t>(n.attrs.getInt("groups", 1), 1);
         const int64_t cin = in && in->shape.rank() >= 2 ? in->shape.dims[1] : 0;
-        m.macs = outElems * (cin / groups) * product(n.attrs.getInts("kernel"));
+        m.macs = outElems * (cin / groups) * product(n.attrs, "kernel", 1);
     } else if (op == "convtranspose") {
         const int64_t groups = std::max<int64_t>(n.attrs.getInt("groups", 1), 1);
         const int64_t cout = out && out->shape.rank() >= 2 ? out->shape.dims[1] : 0;
-        m.macs = elements(in) * (cout / groups) * product(n.attrs.getInts("kernel"));
+        m.macs = elements(in) * (cout / groups) * product(n.attrs, "kernel", 1);
     } else if (op == "fc") {
         m.macs = outElems * n.attrs.getInt("in_features", 0);
     } else if (op == "matmul") {
-        const Tensor* a = n.inputs.empty() ? nullptr : g.tensor(n.inputs[0]);
+        const Tensor* a = links.inputs.empty() ? nullptr : links.inputs[0];
         const int64_t k = a && a->shape.rank() >= 1 ? a->shape.dims.back() : 0;
         m.macs = outElems * k;
     }
     if (m.macs > 0) {
         m.flops = 2 * m.macs;
     } else if (op == "maxpool" || op == "avgpool") {
-        m.flops = outElems * product(n.attrs.getInts("kernel", {1}));
+        m.flops = outElems * product(n.attrs, "kernel", 1);
     } else if (op == "gap" || op == "reducemean") {
         m.flops = elements(in);
     } else {
@@ -90,8 +92,8 @@ NodeMetrics computeNodeMetrics(const Graph& g, const Node& n) {
 GraphMetrics computeGraphMetrics(const Graph& g) {
     GraphMetrics gm;
     gm.perNode.reserve(g.nodes().size());
-    for (const auto& n : g.nodes()) {
-        gm.perNode.push_back(computeNodeMetrics(g, n));
+    for (size_t i = 0; i < g.nodes().size(); ++i) {
+        gm.perNode.push_back(computeNodeMetrics(g, i));
         gm.total += gm.perNode.back();
     }
     return gm;

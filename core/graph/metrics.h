@@ -28,7 +28,7 @@ struct NodeMetrics {
 // Floating-point operations per output element for element-wise ops (0 for pure data movement).
 int64_t flopsPerElement(const std::string& opType);
 
-NodeMetrics computeNodeMetrics(const Graph& graph, const Node& node);
+NodeMetrics computeNodeMetrics(const Graph& graph, size_t nodeIndex);
 
 struct GraphMetrics {
     std::vector<NodeMetrics> perNode;  // same order as graph.nodes()

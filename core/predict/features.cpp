@@ -41,7 +41,12 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     set(Feature::OutC, at(c.outputShape, 1));
     set(Feature::OutH, at(c.outputShape, 2));
     set(Feature::OutW, at(c.outputShape, 3));
-    const auto kernel = c.attrs.getInts("kernel"), stride = c.attrs.getInts("stride"), dil = c.attrs.getInts("dilation");
+    static const std::vector<int64_t> kNone;
+    auto list = [&](const char* key) -> const std::vector<int64_t>& {
+        const std::vector<int64_t>* v = c.attrs.ints(key);
+        return v ? *v : kNone;
+    };
+    const std::vector<int64_t>&kernel = list("kernel"), &stride = list("stride"), &dil = list("dilation");
     set(Feature::KernelH, at(kernel, 0));
     set(Feature::KernelW, at(kernel, 1));
     set(Feature::StrideH, at(stride, 0));
@@ -51,7 +56,7 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     if (c.attrs.has("groups")) set(Feature::Groups, float(c.attrs.getInt("groups", 1)));
     if (c.attrs.has("pads")) {
         int64_t sum = 0;
-        for (int64_t p : c.attrs.getInts("pads")) sum += p;
+        for (int64_t p : list("pads")) sum += p;
         set(Feature::PadsSum, float(sum));
     }
     set(Feature::Inputs, float(c.inputShapes.size()));

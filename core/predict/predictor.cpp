@@ -188,9 +188,22 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         cache->clear();
         cache->m_owner = &set;
     }
-    // The regressor's output for kernel k's features, through the cache when there is one.
+    // The regressor's output for kernel k's features, through the cache when there is one. Without
+    // one, kernels repeated within the model (a network's identical blocks) are walked once.
+    struct Seen {
+        const Regressor* regressor;
+        KernelFeatures features;
+        double ms;
+    };
+    std::vector<Seen> seen;
+    if (!cache) seen.reserve(partition.kernels.size());
     auto regress = [&](const Regressor& r, const std::string& type, const KernelFeatures& f) {
-        if (!cache) return r.predictMs(f.data(), f.size());
+        if (!cache) {
+            for (const Seen& s : seen)
+                if (s.regressor == &r && std::memcmp(s.features.data(), f.data(), sizeof(float) * f.size()) == 0) return s.ms;
+            seen.push_back({&r, f, r.predictMs(f.data(), f.size())});
+            return seen.back().ms;
+        }
         KernelPredictionCache::Key key{type, f};
         if (auto it = cache->m_entries.find(key); it != cache->m_entries.end()) {
             ++cache->m_hits;

@@ -1,6 +1,7 @@
 #include "predict/regressor.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <fmt/format.h>
 #include <memory>
@@ -184,24 +185,48 @@ Result<Regressor> Regressor::fromXgboostJson(const Json& j, std::string text, Re
         r.m_base = std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
         const Json& gbm = learner.at("gradient_booster");
         if (gbm.value("name", "") != "gbtree") return badInput("regressor: only XGBoost tree boosters (gbtree) are read.");
+        if (features > kFeatureMask + 1) return badInput(fmt::format("regressor: {} features; at most {} are supported.", features, kFeatureMask + 1));
         for (const Json& t : gbm.at("model").at("trees")) {
             const auto left = t.at("left_children").get<std::vector<int32_t>>();
             const auto right = t.at("right_children").get<std::vector<int32_t>>();
             const auto feature = t.at("split_indices").get<std::vector<int32_t>>();
             const auto value = t.at("split_conditions").get<std::vector<float>>();
-            Tree tree;
-            tree.defaultLeft = t.at("default_left").get<std::vector<uint8_t>>();
+            const auto defaultLeft = t.at("default_left").get<std::vector<uint8_t>>();
             const size_t n = left.size();
-            if (n == 0 || right.size() != n || feature.size() != n || value.size() != n || tree.defaultLeft.size() != n)
+            if (n == 0 || right.size() != n || feature.size() != n || value.size() != n || defaultLeft.size() != n)
                 return badInput("regressor: a tree's arrays differ in length.");
+            if (n > kChildMask) return badInput(fmt::format("regressor: a tree of {} nodes is larger than supported.", n));
             for (size_t i = 0; i < n; ++i) {
                 const bool leaf = left[i] < 0;
                 if (!leaf && (left[i] >= int32_t(n) || right[i] < 0 || right[i] >= int32_t(n) || left[i] <= int32_t(i) ||
-                              right[i] <= int32_t(i) || feature[i] < 0 || size_t(feature[i]) >= features))
+                              right[i] <= int32_t(i) || left[i] == right[i] || feature[i] < 0 || size_t(feature[i]) >= features))
                     return badInput(fmt::format("regressor: tree node {} points outside its tree or its features.", i));
-                tree.nodes.push_back({value[i], feature[i], left[i], right[i]});
             }
-            r.m_trees.push_back(std::move(tree));
+            // Breadth-first renumbering: XGBoost's node i becomes order[i]; children get
+            // consecutive numbers. Children lie after their parent, so every node is reached once.
+            std::vector<int32_t> order(n, -1), byNew;
+            order[0] = 0;
+            byNew.push_back(0);
+            for (size_t k = 0; k < byNew.size(); ++k) {
+                const int32_t old = byNew[k];
+                if (left[size_t(old)] < 0) continue;
+                for (int32_t child : {left[size_t(old)], right[size_t(old)]}) {
+                    if (order[size_t(child)] >= 0) return badInput(fmt::format("regressor: tree node {} has two parents.", child));
+                    order[size_t(child)] = int32_t(byNew.size());
+                    byNew.push_back(child);
+                }
+            }
+            r.m_roots.push_back(uint32_t(r.m_nodes.size()));
+            for (const int32_t old : byNew) {
+                const size_t i = size_t(old);
+                if (left[i] < 0) {
+                    r.m_nodes.push_back({value[i], kLeaf});
+                } else {
+                    const uint32_t meta = uint32_t(order[size_t(left[i])]) | uint32_t(feature[i]) << kFeatureShift |
+                                          (defaultLeft[i] ? kMissingLeft : 0u);
+                    r.m_nodes.push_back({value[i], meta});
+                }
+            }
         }
     } catch (const std::exception& e) {
         return badInput(fmt::format("regressor: the XGBoost model lacks a field ({}).", e.what()));
@@ -263,19 +288,36 @@ std::string Regressor::toJson() const {
 }
 
 double Regressor::predictMs(const float* x, size_t count) const {
-    double sum = m_base;
-    for (const Tree& t : m_trees) {
-        const TreeNode* nodes = t.nodes.data();
-        int32_t i = 0;
-        while (nodes[i].left >= 0) {
-            const TreeNode& n = nodes[i];
-            const float v = size_t(n.feature) < count ? x[n.feature] : std::nanf("");
-            if (std::isnan(v)) i = t.defaultLeft[size_t(i)] ? n.left : n.right;
-            else i = v < n.value ? n.left : n.right;
-        }
-        sum += nodes[i].value;
+    // Features the caller did not pass are missing (NaN), as in XGBoost.
+    std::array<float, kFeatureMask + 1> padded;
+    if (count < m_features) {
+        padded.fill(std::nanf(""));
+        std::copy(x, x + count, padded.begin());
+        x = padded.data();
     }
-    return (m_logTarget ? std::exp(sum) : sum) * baseMs(x, count);
+    // Trees are walked eight at a time, a level of each per pass: the eight node loads do not
+    // depend on each other, so their cache misses overlap (the forests are megabytes).
+    constexpr size_t kLanes = 8;
+    const TreeNode* nodes = m_nodes.data();
+    double sum = m_base;
+    for (size_t first = 0; first < m_roots.size(); first += kLanes) {
+        const size_t lanes = std::min(kLanes, m_roots.size() - first);
+        uint32_t root[kLanes], at[kLanes];
+        for (size_t l = 0; l < lanes; ++l) root[l] = at[l] = m_roots[first + l];
+        for (bool moving = true; moving;) {
+            moving = false;
+            for (size_t l = 0; l < lanes; ++l) {
+                const TreeNode n = nodes[at[l]];
+                if (n.meta & kLeaf) continue;
+                moving = true;
+                const float v = x[(n.meta >> kFeatureShift) & kFeatureMask];
+                const bool left = std::isnan(v) ? (n.meta & kMissingLeft) != 0 : v < n.value;
+                at[l] = root[l] + (n.meta & kChildMask) + (left ? 0u : 1u);
+            }
+        }
+        for (size_t l = 0; l < lanes; ++l) sum += nodes[at[l]].value;
+    }
+    return (m_logTarget ? std::exp(sum) : sum) * baseMs(x, std::max(count, m_features));
 }
 
 Result<std::vector<double>> Regressor::predictWithXgboost(const FeatureRows& rows) const {

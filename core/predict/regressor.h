@@ -58,16 +58,15 @@ public:
     Result<std::vector<double>> predictWithXgboost(const FeatureRows& rows) const;
 
 private:
-    // One node in 16 bytes, nodes of a tree contiguous: a walk touches one cache line per level.
+    // One node in 8 bytes; a tree's nodes contiguous and renumbered breadth first so that siblings
+    // are neighbours (one child index per node, the right child is left + 1).
     struct TreeNode {
-        float value;          // split threshold, or the leaf's value
-        int32_t feature;
-        int32_t left, right;  // left < 0: a leaf
+        float value;    // split threshold, or the leaf's value
+        uint32_t meta;  // kLeaf | kMissingLeft | feature << kFeatureShift | left child's offset in its tree
     };
-    struct Tree {
-        std::vector<TreeNode> nodes;
-        std::vector<uint8_t> defaultLeft;  // where a missing (NaN) feature goes
-    };
+    static constexpr uint32_t kLeaf = 1u << 31, kMissingLeft = 1u << 30;  // NaN goes left
+    static constexpr int kFeatureShift = 24;
+    static constexpr uint32_t kFeatureMask = 0x3fu, kChildMask = (1u << kFeatureShift) - 1;
     // `text`: the model's JSON text (kept for toJson and predictWithXgboost).
     static Result<Regressor> fromXgboostJson(const nlohmann::json& model, std::string text, RegressorKind kind, bool logTarget,
                                              size_t features);
@@ -84,7 +83,8 @@ private:
     double m_baseFloorMs = 0;                // the base never goes below this (a tenth of the smallest target)
     size_t m_features = 0;
     double m_base = 0;
-    std::vector<Tree> m_trees;
+    std::vector<TreeNode> m_nodes;  // every tree's nodes
+    std::vector<uint32_t> m_roots;  // where each tree starts in m_nodes
     std::string m_xgboostJson;  // the model as XGBoost wrote it
 };
 

@@ -119,6 +119,59 @@ private slots:
         QCOMPARE(m.total.params, int64_t{16 * 4 * 9 + 16 + 2560});
     }
 
+    void linksFollowCopiesAndNewTensors() {
+        Builder b;
+        b.act("x", {1, 8, 4, 4});
+        b.act("y", {1, 8, 4, 4});
+        b.act("s", {1, 8, 4, 4});
+        b.node("relu", "relu", {"x"}, {"y"});
+        b.node("add", "add", {"y", "z"}, {"s"});  // z does not exist yet
+        b.node("other", "relu", {"y"}, {"w"});
+        Graph g = b.finish();
+        QCOMPARE(g.links(1).inputs[0], g.tensor("y"));
+        QCOMPARE(g.links(1).inputs[1], static_cast<const Tensor*>(nullptr));
+        QCOMPARE(g.links(1).producers, (std::vector<int32_t>{0, -1}));
+        QCOMPARE(g.links(1).inputReaders, (std::vector<uint32_t>{2, 1}));  // y: add and other
+        QCOMPARE(g.links(0).producers, (std::vector<int32_t>{-1}));
+        QCOMPARE(g.firstOutput(2), static_cast<const Tensor*>(nullptr));
+
+        g.addTensor({"z", {{1, 8, 4, 4}, true}, DType::Float, false, {}});
+        g.addTensor({"w", {{1, 8, 4, 4}, true}, DType::Float, false, {}});
+        QCOMPARE(g.links(1).inputs[1], g.tensor("z"));
+        QCOMPARE(g.firstOutput(2), g.tensor("w"));
+        g.addTensor({"y", {{1, 8, 2, 2}, true}, DType::Float, false, {}});  // replaced in place
+        QCOMPARE(g.links(1).inputs[0]->shape.dims, (std::vector<int64_t>{1, 8, 2, 2}));
+
+        const Graph copy = g;  // NOLINT(performance-unnecessary-copy-initialization): the copy is the test
+        QCOMPARE(copy.links(1).inputs[1], copy.tensor("z"));
+        QVERIFY(copy.links(1).inputs[1] != g.tensor("z"));
+        Graph assigned;
+        assigned = copy;
+        QCOMPARE(assigned.firstActivationInput(1), assigned.tensor("y"));
+        const Tensor* before = assigned.tensor("x");
+        Graph moved = std::move(assigned);
+        QCOMPARE(moved.links(0).inputs[0], before);  // moving keeps the tensors where they are
+        QCOMPARE(computeGraphMetrics(copy).total.bytesRead, computeGraphMetrics(g).total.bytesRead);
+    }
+
+    void attributesAreCopiedOnWrite() {
+        Attributes a;
+        QVERIFY(!a.has("groups"));
+        QVERIFY(a.all().empty());
+        QCOMPARE(a.ints("kernel"), static_cast<const std::vector<int64_t>*>(nullptr));
+        a.set("groups", int64_t{2});
+        a.set("kernel", std::vector<int64_t>{3, 3});
+        Attributes b = a;
+        b.set("groups", int64_t{4});
+        b.erase("kernel");
+        QCOMPARE(a.getInt("groups", 0), int64_t{2});
+        QCOMPARE(*a.ints("kernel"), (std::vector<int64_t>{3, 3}));
+        QCOMPARE(b.getInt("groups", 0), int64_t{4});
+        QVERIFY(!b.has("kernel"));
+        QCOMPARE(a.ints("groups"), static_cast<const std::vector<int64_t>*>(nullptr));  // an int, not a list
+        QCOMPARE(a.getInts("groups"), (std::vector<int64_t>{2}));
+    }
+
     void tfStyleHswishBecomesOneNode() {
         // x -> add 3 -> relu6 -> mul x -> div 6   (and a second spelling: add, relu6, mul 1/6, mul x)
         Builder b;

@@ -61,6 +61,18 @@ private slots:
         std::sort(errors.begin(), errors.end());
         QVERIFY2(errors[errors.size() / 2] < 0.10, qPrintable(QString("median error %1").arg(errors[errors.size() / 2])));
 
+        // Missing features (NaN, as a kernel type without groups has) follow each node's default
+        // direction in both, and a row shorter than the model counts its tail as missing.
+        FeatureRows missing = sampleRows(200, 4);
+        for (size_t i = 0; i < missing.size(); ++i) missing[i][i % 4] = std::nanf("");
+        Result<std::vector<double>> theirsMissing = reg.value().predictWithXgboost(missing);
+        QVERIFY2(theirsMissing.ok(), theirsMissing.ok() ? "" : theirsMissing.error().message.c_str());
+        for (size_t i = 0; i < missing.size(); ++i)
+            QVERIFY2(std::fabs(reg.value().predictMs(missing[i]) - theirsMissing.value()[i]) <= 1e-4 * theirsMissing.value()[i],
+                     qPrintable(QString("row %1 with a missing feature").arg(i)));
+        const std::vector<float> full{28, 64, 128, std::nanf("")}, shorter{28, 64, 128};
+        QCOMPARE(reg.value().predictMs(shorter), reg.value().predictMs(full));
+
         Result<Regressor> back = Regressor::fromJson(reg.value().toJson());
         QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
         QCOMPARE(back.value().kind(), RegressorKind(kind));
