@@ -3,6 +3,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
+#include <numeric>
 #include <sstream>
 
 #include "onnx/onnx_loader.h"
@@ -14,6 +15,13 @@ namespace {
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 float at(const std::vector<int64_t>& v, size_t i) { return i < v.size() ? float(v[i]) : kMissing; }
+
+// Element i of an integer-list attribute without copying the list (canonical nodes store lists; a
+// single integer reads as a list of one, as Attributes::getInts has it).
+float listAt(const Attributes& attrs, const char* key, size_t i) {
+    if (const std::vector<int64_t>* v = attrs.ints(key)) return at(*v, i);
+    return attrs.has(key) ? at(attrs.getInts(key), i) : kMissing;
+}
 
 }  // namespace
 
@@ -41,22 +49,16 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     set(Feature::OutC, at(c.outputShape, 1));
     set(Feature::OutH, at(c.outputShape, 2));
     set(Feature::OutW, at(c.outputShape, 3));
-    static const std::vector<int64_t> kNone;
-    auto list = [&](const char* key) -> const std::vector<int64_t>& {
-        const std::vector<int64_t>* v = c.attrs.ints(key);
-        return v ? *v : kNone;
-    };
-    const std::vector<int64_t>&kernel = list("kernel"), &stride = list("stride"), &dil = list("dilation");
-    set(Feature::KernelH, at(kernel, 0));
-    set(Feature::KernelW, at(kernel, 1));
-    set(Feature::StrideH, at(stride, 0));
-    set(Feature::StrideW, at(stride, 1));
-    set(Feature::DilationH, at(dil, 0));
-    set(Feature::DilationW, at(dil, 1));
+    set(Feature::KernelH, listAt(c.attrs, "kernel", 0));
+    set(Feature::KernelW, listAt(c.attrs, "kernel", 1));
+    set(Feature::StrideH, listAt(c.attrs, "stride", 0));
+    set(Feature::StrideW, listAt(c.attrs, "stride", 1));
+    set(Feature::DilationH, listAt(c.attrs, "dilation", 0));
+    set(Feature::DilationW, listAt(c.attrs, "dilation", 1));
     if (c.attrs.has("groups")) set(Feature::Groups, float(c.attrs.getInt("groups", 1)));
     if (c.attrs.has("pads")) {
-        int64_t sum = 0;
-        for (int64_t p : list("pads")) sum += p;
+        const std::vector<int64_t>* pads = c.attrs.ints("pads");
+        const int64_t sum = pads ? std::accumulate(pads->begin(), pads->end(), int64_t{0}) : c.attrs.getInt("pads", 0);
         set(Feature::PadsSum, float(sum));
     }
     set(Feature::Inputs, float(c.inputShapes.size()));
