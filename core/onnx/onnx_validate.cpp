@@ -81,6 +81,31 @@ Status checkExternalData(const onnx::TensorProto& t, const std::string& file, co
     return Ok{};
 }
 
+// ONNX's own shape inference divides by strides and multiplies kernel extents by dilations without
+// checking them, so a zero stride in a damaged file would crash the process (found by the fuzzer).
+Status checkWindowAttributes(const onnx::NodeProto& n, int index, const std::string& file) {
+    constexpr int64_t kMaxExtent = 1 << 20;
+    for (const auto& a : n.attribute()) {
+        int64_t lo = 0, hi = 0;
+        if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") lo = 1, hi = kMaxExtent;
+        else if (a.name() == "pads" || a.name() == "output_padding") lo = 0, hi = kMaxExtent;
+        else if (a.name() == "group") lo = 1, hi = int64_t{1} << 24;
+        else continue;
+        const bool isList = a.name() != "group";
+        if (!isList) {
+            if (a.i() < lo || a.i() > hi)
+                return badInput(fmt::format("{}: node {} has attribute 'group' = {}; it must lie in [{}, {}].", file,
+                                            nodeLabel(n, index), a.i(), lo, hi));
+            continue;
+        }
+        for (int64_t v : a.ints())
+            if (v < lo || v > hi)
+                return badInput(fmt::format("{}: node {} has attribute '{}' with value {}; each value must lie in "
+                                            "[{}, {}].", file, nodeLabel(n, index), a.name(), v, lo, hi));
+    }
+    return Ok{};
+}
+
 }  // namespace
 
 Status validateModel(const onnx::ModelProto& model, const std::string& file, const std::string& baseDir) {
@@ -148,6 +173,7 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
                 if (auto cut = what.find("\n\n==>"); cut != std::string::npos) what.resize(cut);
                 return badInput(fmt::format("{}: node {} is not valid ONNX: {}", file, nodeLabel(n, i), what));
             }
+            if (auto s = checkWindowAttributes(n, i, file); !s) return s;
         }
     }
     std::vector<Node> light;  // names and edges only, for the cycle check

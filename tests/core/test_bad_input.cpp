@@ -30,6 +30,8 @@ private slots:
             "%1: initializer 'w' points to external data '../../../etc/passwd' outside the model's folder; refusing to read it.");
         row("absurd_dims.onnx", ErrorCode::BadInput,
             "%1: input 'x' has implausible dimensions 1x1024x32768x32768 (more than 2147483648 elements).");
+        row("zero_stride.onnx", ErrorCode::BadInput,
+            "%1: node 'pool_zero' (MaxPool) has attribute 'strides' with value 0; each value must lie in [1, 1048576].");
         row("opset3.onnx", ErrorCode::Unsupported,
             "%1: uses ONNX opset 3; KernelMeter reads opsets 7 to 17. Convert it with onnx.version_converter.");
         row("opset99.onnx", ErrorCode::Unsupported,

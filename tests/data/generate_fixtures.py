@@ -334,6 +334,10 @@ def write_bad():
     n = [helper.make_node("Conv", ["x", "w"], ["y"], name="conv_ext", kernel_shape=[1, 1])]
     save(model_of(n, [vi("x", [1, 3, 8, 8])], [vi("y", [1, 4, 8, 8])], [w], 13, "external"),
          os.path.join(bad, "external_outside.onnx"))
+    # zero stride: ONNX's own shape inference would divide by it
+    n = [helper.make_node("MaxPool", ["x"], ["y"], name="pool_zero", kernel_shape=[3, 3], strides=[0, 2])]
+    save(model_of(n, [vi("x", [1, 3, 8, 8])], [vi("y", None)], [], 13, "zero_stride"),
+         os.path.join(bad, "zero_stride.onnx"))
     # absurd dimensions: 2^40 elements on the input
     n = [helper.make_node("Relu", ["x"], ["y"], name="relu_huge")]
     save(model_of(n, [vi("x", [1, 1024, 1 << 15, 1 << 15])], [vi("y", None)], [], 13, "huge"),
