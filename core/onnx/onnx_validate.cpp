@@ -88,7 +88,8 @@ Status checkWindowAttributes(const onnx::NodeProto& n, int index, const std::str
     for (const auto& a : n.attribute()) {
         int64_t lo = 0, hi = 0;
         if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") lo = 1, hi = kMaxExtent;
-        else if (a.name() == "pads" || a.name() == "output_padding") lo = 0, hi = kMaxExtent;
+        else if (a.name() == "pads" || a.name() == "output_padding")
+            lo = n.op_type() == "Pad" ? -kMaxExtent : 0, hi = kMaxExtent;  // Pad-2 crops with negative pads
         else if (a.name() == "group") lo = 1, hi = int64_t{1} << 24;
         else continue;
         const bool isList = a.name() != "group";
