@@ -54,7 +54,7 @@ std::optional<ConstTensor> elementwise(const ConstTensor& a, const ConstTensor& 
     r.dtype = a.dtype;
     r.dims = na >= nb ? a.dims : b.dims;
     if (na == nb && a.dims.size() < b.dims.size()) r.dims = b.dims;
-    const size_t n = std::max(na, nb);
+    const size_t n = na == 0 || nb == 0 ? 0 : std::max(na, nb);  // an empty operand broadcasts to empty
     r.values.resize(n);
     for (size_t i = 0; i < n; ++i) {
         double v = f(a.values[na == 1 ? 0 : i], b.values[nb == 1 ? 0 : i]);

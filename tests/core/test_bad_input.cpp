@@ -89,6 +89,21 @@ private slots:
         QVERIFY(failures > bytes.size() / 7 / 2);
     }
 
+    // Inputs the fuzzer once crashed on (tests/data/fuzz-regressions; the fuzz test seeds its
+    // corpus with them too): each must load or fail with a message naming the file.
+    void fuzzRegressions() {
+        const QDir dir(QStringLiteral(KM_SOURCE_DIR "/tests/data/fuzz-regressions"));
+        const QStringList files = dir.entryList({"*.onnx"}, QDir::Files);
+        QVERIFY(files.size() >= 2);
+        for (const QString& file : files) {
+            const std::string path = dir.filePath(file).toStdString();
+            Result<Graph> g = loadModelFile(path);
+            if (g.ok()) continue;
+            QVERIFY(g.error().code != ErrorCode::Internal);
+            QVERIFY2(g.error().message.rfind(path + ": ", 0) == 0, g.error().message.c_str());
+        }
+    }
+
     void badNnMeterIr() {
         Result<Graph> notJson = loadNnMeterIrText("{ nope", "ir.json");
         QVERIFY(!notJson.ok());
