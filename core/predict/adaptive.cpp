@@ -10,33 +10,16 @@
 namespace km {
 namespace {
 
-struct Measured {
-    std::vector<KernelSpec> specs;
-    std::vector<double> ms;
-    FeatureRows rows;
-};
-
-// Measures `specs` and keeps those that ran and have features.
-Status measureInto(const KernelMeasurer& measure, const std::vector<KernelSpec>& specs, Measured& into) {
-    if (specs.empty()) return Ok{};
-    Result<std::vector<std::optional<double>>> ms = measure(specs);
-    if (!ms) return ms.error();
-    if (ms.value().size() != specs.size()) return internalError("the kernel measurer returned the wrong number of results.");
-    for (size_t i = 0; i < specs.size(); ++i) {
-        if (!ms.value()[i] || !(*ms.value()[i] > 0)) continue;
-        Result<KernelFeatures> f = specFeatures(specs[i]);
-        if (!f) continue;
-        into.specs.push_back(specs[i]);
-        into.ms.push_back(*ms.value()[i]);
-        into.rows.emplace_back(f.value().begin(), f.value().end());
-    }
-    return Ok{};
-}
-
 std::vector<double> predictAll(const Regressor& r, const FeatureRows& rows) {
     std::vector<double> out;
     for (const auto& row : rows) out.push_back(r.predictMs(row));
     return out;
+}
+
+SamplerOptions seeded(const AdaptiveOptions& o, uint64_t salt) {
+    SamplerOptions so = o.sampler;
+    so.seed = o.sampler.seed * 1000003 + salt;
+    return so;
 }
 
 }  // namespace
@@ -61,102 +44,168 @@ RoundMetrics scorePredictions(const std::vector<double>& predicted, const std::v
     return m;
 }
 
-Result<AdaptiveResult> buildKernelRegressor(const Prior& prior, const std::string& type, const KernelMeasurer& measure,
-                                            const AdaptiveOptions& o, Progress* progress,
-                                            const std::function<void(const RoundMetrics&)>& onRound) {
+AdaptiveSampler::AdaptiveSampler(const Prior& prior, std::string kernelType, KernelMeasurer measure, AdaptiveOptions options,
+                                 Progress* progress, std::function<void(const RoundMetrics&)> onRound)
+    : m_prior(prior), m_type(std::move(kernelType)), m_measure(std::move(measure)), m_options(std::move(options)),
+      m_progress(progress), m_onRound(std::move(onRound)) {}
+
+// Measures `specs` and keeps those that ran and have features.
+Status AdaptiveSampler::measureInto(const std::vector<KernelSpec>& specs, Measured& into) {
+    if (specs.empty()) return Ok{};
+    Result<std::vector<std::optional<double>>> ms = m_measure(specs);
+    if (!ms) return ms.error();
+    if (ms.value().size() != specs.size()) return internalError("the kernel measurer returned the wrong number of results.");
+    for (size_t i = 0; i < specs.size(); ++i) {
+        if (!ms.value()[i] || !(*ms.value()[i] > 0)) continue;
+        Result<KernelFeatures> f = specFeatures(specs[i]);
+        if (!f) continue;
+        into.specs.push_back(specs[i]);
+        into.ms.push_back(*ms.value()[i]);
+        into.rows.emplace_back(f.value().begin(), f.value().end());
+    }
+    return Ok{};
+}
+
+Status AdaptiveSampler::start() {
+    const AdaptiveOptions& o = m_options;
     if (o.kinds.empty()) return badInput("adaptive sampling needs at least one regressor kind.");
     // One pool of distinct specs, split into validation, probe and the initial training sample,
     // so that training never draws a held-out spec. A small space (fc: 18 usable prior layers) may
     // hold fewer specs than asked for: the three parts then shrink in proportion, instead of the
     // held-out sets taking them all (an fc build once had 65 validation kernels and no training).
-    SamplerOptions so = o.sampler;
-    so.seed = o.sampler.seed * 1000003 + 1;
     const size_t wanted = o.validationSamples + o.probeSamples + o.initialSamples;
-    const std::vector<KernelSpec> pool = sampleSpecs(prior, type, wanted, so);
+    const std::vector<KernelSpec> pool = sampleSpecs(m_prior, m_type, wanted, seeded(o, 1));
     const double share = wanted ? double(pool.size()) / double(wanted) : 0;
     const size_t nValidation = size_t(double(o.validationSamples) * share), nProbe = size_t(double(o.probeSamples) * share);
     const std::vector<KernelSpec> validationSpecs(pool.begin(), pool.begin() + long(nValidation));
     const std::vector<KernelSpec> probeSpecs(pool.begin() + long(nValidation), pool.begin() + long(nValidation + nProbe));
     const std::vector<KernelSpec> initialSpecs(pool.begin() + long(nValidation + nProbe), pool.end());
-    std::vector<KernelSpec> heldOut = validationSpecs;
-    heldOut.insert(heldOut.end(), probeSpecs.begin(), probeSpecs.end());
-    Measured validation, probe, train;
-    if (Status s = measureInto(measure, validationSpecs, validation); !s) return s.error();
-    if (Status s = measureInto(measure, probeSpecs, probe); !s) return s.error();
-    if (Status s = measureInto(measure, initialSpecs, train); !s) return s.error();
-    if (train.specs.size() < 10 || validation.specs.empty())
+    m_heldOut = validationSpecs;
+    m_heldOut.insert(m_heldOut.end(), probeSpecs.begin(), probeSpecs.end());
+    if (Status s = measureInto(validationSpecs, m_validation); !s) return s;
+    if (Status s = measureInto(probeSpecs, m_probe); !s) return s;
+    if (Status s = measureInto(initialSpecs, m_train); !s) return s;
+    if (m_train.specs.size() < 10 || m_validation.specs.empty())
         return unsupported(fmt::format("kernel type {}: too few kernels could be measured ({} for training, {} for validation).",
-                                       type, train.specs.size(), validation.specs.size()));
+                                       m_type, m_train.specs.size(), m_validation.specs.size()));
+    return trainRound();
+}
 
-    AdaptiveResult result;
-    for (int round = 1; round <= o.maxRounds; ++round) {
-        if (progress && progress->isCancelled()) break;
-        // Train each kind; keep the better on validation (within 10%, then RMSPE).
-        std::optional<Regressor> best;
-        RoundMetrics bestMetrics;
-        for (RegressorKind kind : o.kinds) {
-            RegressorOptions ro = RegressorOptions::forKind(kind);
-            if (o.trees > 0) ro.trees = o.trees;
-            ro.seed = o.sampler.seed;
-            ro.baseColumns = {size_t(Feature::Flops), size_t(Feature::BytesIn), size_t(Feature::BytesOut), size_t(Feature::BytesWeights)};
-            Result<Regressor> r = Regressor::train(train.rows, train.ms, ro);
-            if (!r) return r.error();
-            RoundMetrics m = scorePredictions(predictAll(r.value(), validation.rows), validation.ms);
-            m.kind = kind;
-            if (!best || m.within10 > bestMetrics.within10 || (m.within10 == bestMetrics.within10 && m.rmspe < bestMetrics.rmspe)) {
-                best = std::move(r).value();
-                bestMetrics = m;
-            }
+// Trains each kind, keeps the better on validation (within 10%, then RMSPE), records the round.
+Status AdaptiveSampler::trainRound() {
+    const AdaptiveOptions& o = m_options;
+    std::optional<Regressor> best;
+    RoundMetrics bestMetrics;
+    for (RegressorKind kind : o.kinds) {
+        RegressorOptions ro = RegressorOptions::forKind(kind);
+        if (o.trees > 0) ro.trees = o.trees;
+        ro.seed = o.sampler.seed;
+        ro.baseColumns = {size_t(Feature::Flops), size_t(Feature::BytesIn), size_t(Feature::BytesOut), size_t(Feature::BytesWeights)};
+        Result<Regressor> r = Regressor::train(m_train.rows, m_train.ms, ro);
+        if (!r) return r.error();
+        RoundMetrics m = scorePredictions(predictAll(r.value(), m_validation.rows), m_validation.ms);
+        m.kind = kind;
+        if (!best || m.within10 > bestMetrics.within10 || (m.within10 == bestMetrics.within10 && m.rmspe < bestMetrics.rmspe)) {
+            best = std::move(r).value();
+            bestMetrics = m;
         }
-        bestMetrics.round = round;
-        bestMetrics.samples = train.specs.size();
-        result.rounds.push_back(bestMetrics);
-        result.regressor = *best;
-        if (onRound) onRound(bestMetrics);
-        if (progress) progress->report(double(round) / o.maxRounds, fmt::format("{}: round {}, {} samples, {:.1f}% within 10%", type, round,
-                                                                               train.specs.size(), 100 * bestMetrics.within10));
-        if (bestMetrics.within10 >= o.targetWithin10 && bestMetrics.within5 >= o.targetWithin5) {
-            result.reachedTarget = true;
-            break;
-        }
-        if (round == o.maxRounds || train.specs.size() >= o.maxSamples) break;
-
-        // Where is it wrong? The probe points with the largest relative errors above 5%.
-        const std::vector<double> probePred = predictAll(*best, probe.rows);
-        std::vector<size_t> order(probe.specs.size());
-        for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-        auto relErr = [&](size_t i) { return std::fabs(probePred[i] / probe.ms[i] - 1); };
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return relErr(a) > relErr(b); });
-        std::set<std::string> known;
-        for (const auto& s : train.specs) known.insert(s.key());
-        for (const auto& s : heldOut) known.insert(s.key());
-        std::vector<KernelSpec> next;
-        for (size_t j = 0; j < std::min(o.refinePoints, order.size()) && relErr(order[j]) > 0.05; ++j) {
-            size_t taken = 0;
-            for (const KernelSpec& n : neighbours(probe.specs[order[j]])) {
-                if (taken == o.neighboursPerPoint) break;
-                if (known.insert(n.key()).second) {
-                    next.push_back(n);
-                    ++taken;
-                }
-            }
-        }
-        so.seed = o.sampler.seed * 1000003 + 10 + uint64_t(round);
-        std::vector<KernelSpec> exclude(heldOut);
-        exclude.insert(exclude.end(), train.specs.begin(), train.specs.end());
-        exclude.insert(exclude.end(), next.begin(), next.end());
-        for (auto& s : sampleSpecs(prior, type, o.randomPerRound, so, exclude)) next.push_back(s);
-        if (next.size() + train.specs.size() > o.maxSamples) next.resize(o.maxSamples - train.specs.size());
-        if (next.empty()) break;
-        const size_t before = train.specs.size();
-        if (Status s = measureInto(measure, next, train); !s) return s.error();
-        if (train.specs.size() == before) break;  // nothing more could be measured (budget, refusals)
     }
-    result.trainSpecs = train.specs;
-    result.trainMs = train.ms;
-    result.validationSpecs = validation.specs;
-    result.validationMs = validation.ms;
-    return result;
+    bestMetrics.round = int(m_result.rounds.size()) + 1;
+    bestMetrics.samples = m_train.specs.size();
+    m_result.rounds.push_back(bestMetrics);
+    m_result.regressor = *best;
+    if (m_onRound) m_onRound(bestMetrics);
+    if (m_progress)
+        m_progress->report(double(bestMetrics.round) / o.maxRounds, fmt::format("{}: round {}, {} samples, {:.1f}% within 10%", m_type,
+                                                                               bestMetrics.round, m_train.specs.size(), 100 * bestMetrics.within10));
+    if (bestMetrics.within10 >= o.targetWithin10 && bestMetrics.within5 >= o.targetWithin5) {
+        m_result.reachedTarget = true;
+        m_done = true;
+    }
+    if (bestMetrics.round >= o.maxRounds || m_train.specs.size() >= o.maxSamples) m_done = true;
+    return Ok{};
+}
+
+Status AdaptiveSampler::refine() {
+    if (m_done || m_result.rounds.empty()) return Ok{};
+    const AdaptiveOptions& o = m_options;
+    // Where is it wrong? The probe points with the largest relative errors above 5%.
+    const std::vector<double> probePred = predictAll(m_result.regressor, m_probe.rows);
+    std::vector<size_t> order(m_probe.specs.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    auto relErr = [&](size_t i) { return std::fabs(probePred[i] / m_probe.ms[i] - 1); };
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return relErr(a) > relErr(b); });
+    std::set<std::string> known;
+    for (const auto& s : m_train.specs) known.insert(s.key());
+    for (const auto& s : m_heldOut) known.insert(s.key());
+    std::vector<KernelSpec> next;
+    for (size_t j = 0; j < std::min(o.refinePoints, order.size()) && relErr(order[j]) > 0.05; ++j) {
+        size_t taken = 0;
+        for (const KernelSpec& n : neighbours(m_probe.specs[order[j]])) {
+            if (taken == o.neighboursPerPoint) break;
+            if (known.insert(n.key()).second) {
+                next.push_back(n);
+                ++taken;
+            }
+        }
+    }
+    std::vector<KernelSpec> exclude(m_heldOut);
+    exclude.insert(exclude.end(), m_train.specs.begin(), m_train.specs.end());
+    exclude.insert(exclude.end(), next.begin(), next.end());
+    const int round = int(m_result.rounds.size());
+    for (auto& s : sampleSpecs(m_prior, m_type, o.randomPerRound, seeded(o, 10 + uint64_t(round)), exclude)) next.push_back(s);
+    if (next.size() + m_train.specs.size() > o.maxSamples) next.resize(o.maxSamples - m_train.specs.size());
+    const size_t before = m_train.specs.size();
+    if (!next.empty())
+        if (Status s = measureInto(next, m_train); !s) return s;
+    if (m_train.specs.size() == before) {  // nothing more could be measured (budget, refusals)
+        m_done = true;
+        return Ok{};
+    }
+    return trainRound();
+}
+
+AdaptiveResult AdaptiveSampler::result() const {
+    AdaptiveResult r = m_result;
+    r.trainSpecs = m_train.specs;
+    r.trainMs = m_train.ms;
+    r.validationSpecs = m_validation.specs;
+    r.validationMs = m_validation.ms;
+    return r;
+}
+
+std::vector<std::string> refineWorstFirst(const std::vector<AdaptiveSampler*>& samplers, const std::function<bool()>& stop) {
+    std::vector<std::string> failures;
+    std::set<const AdaptiveSampler*> failed;
+    for (;;) {
+        std::vector<AdaptiveSampler*> open;
+        for (AdaptiveSampler* s : samplers)
+            if (s && !s->done() && !failed.count(s)) open.push_back(s);
+        if (open.empty() || stop()) break;
+        std::stable_sort(open.begin(), open.end(), [](const AdaptiveSampler* a, const AdaptiveSampler* b) {
+            return a->lastRound().within10 < b->lastRound().within10;
+        });
+        for (AdaptiveSampler* s : open) {
+            if (stop()) break;
+            if (Status st = s->refine(); !st) {
+                failures.push_back(fmt::format("kernel type {}: {}", s->kernelType(), st.error().message));
+                failed.insert(s);
+            }
+        }
+    }
+    return failures;
+}
+
+Result<AdaptiveResult> buildKernelRegressor(const Prior& prior, const std::string& type, const KernelMeasurer& measure,
+                                            const AdaptiveOptions& o, Progress* progress,
+                                            const std::function<void(const RoundMetrics&)>& onRound) {
+    AdaptiveSampler sampler(prior, type, measure, o, progress, onRound);
+    if (Status s = sampler.start(); !s) return s.error();
+    while (!sampler.done()) {
+        if (progress && progress->isCancelled()) break;
+        if (Status s = sampler.refine(); !s) return s.error();
+    }
+    return sampler.result();
 }
 
 }  // namespace km

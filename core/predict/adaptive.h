@@ -58,7 +58,52 @@ struct AdaptiveResult {
     bool reachedTarget = false;
 };
 
-// `onRound` (may be empty) sees each round's metrics as they come (the GUI's live plot).
+// One kernel type's sampling, a round at a time, so that a caller building many types can give
+// the remaining time to whichever types still need it (buildPredictor) instead of fixing each
+// type's share in advance. `start` measures the held-out sets and the initial sample and trains
+// round 1; each `refine` measures around the worst probe points and trains the next round.
+class AdaptiveSampler {
+public:
+    // `onRound` (may be empty) sees each round's metrics as they come (the GUI's live plot).
+    AdaptiveSampler(const Prior& prior, std::string kernelType, KernelMeasurer measure, AdaptiveOptions options,
+                    Progress* progress = nullptr, std::function<void(const RoundMetrics&)> onRound = {});
+    Status start();
+    Status refine();  // one more round; does nothing once done()
+    // Target reached, round or sample limit hit, or nothing new could be measured (budget, refusals).
+    bool done() const { return m_done; }
+    const std::string& kernelType() const { return m_type; }
+    // The latest round (requires a successful start).
+    const RoundMetrics& lastRound() const { return m_result.rounds.back(); }
+    AdaptiveResult result() const;  // the current regressor and every sample so far
+
+private:
+    struct Measured {
+        std::vector<KernelSpec> specs;
+        std::vector<double> ms;
+        FeatureRows rows;
+    };
+    Status measureInto(const std::vector<KernelSpec>& specs, Measured& into);
+    Status trainRound();
+
+    const Prior& m_prior;
+    std::string m_type;
+    KernelMeasurer m_measure;
+    AdaptiveOptions m_options;
+    Progress* m_progress;
+    std::function<void(const RoundMetrics&)> m_onRound;
+    std::vector<KernelSpec> m_heldOut;
+    Measured m_validation, m_probe, m_train;
+    AdaptiveResult m_result;
+    bool m_done = false;
+};
+
+// Spends the time left on refinement: passes over the samplers not yet done, one round each, the
+// types furthest from the target (lowest share within 10%) first, until all are done or `stop`
+// says so (checked before each round). A type whose round fails is left with its last regressor;
+// the failures are returned as messages naming the type.
+std::vector<std::string> refineWorstFirst(const std::vector<AdaptiveSampler*>& samplers, const std::function<bool()>& stop);
+
+// All rounds of one type in one go (AdaptiveSampler until done).
 Result<AdaptiveResult> buildKernelRegressor(const Prior& prior, const std::string& kernelType, const KernelMeasurer& measure,
                                             const AdaptiveOptions& options, Progress* progress = nullptr,
                                             const std::function<void(const RoundMetrics&)>& onRound = {});

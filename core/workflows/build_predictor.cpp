@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fstream>
 #include <map>
+#include <memory>
 
 #include "common/sha256.h"
 #include "common/utc_time.h"
@@ -149,25 +150,36 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         report.tailMsPerElement = tailMsPerElement;
     }
 
-    for (size_t t = 0; t < options.kernelTypes.size(); ++t) {
+    // Budget: every type first gets its initial round (in the order given); the time left then goes
+    // to refinement rounds, one round per type per pass, the types furthest from the target first,
+    // until each is done or the budget is spent. (Splitting the budget evenly in advance starved
+    // the large convolution types, whose first round alone took more than their share, while small
+    // types finished early and left their time unused.)
+    const size_t nTypes = options.kernelTypes.size();
+    auto overBudget = [&] { return minutes() > options.budgetMinutes || (progress && progress->isCancelled()); };
+    auto reportOverall = [&](size_t typesStarted, const std::string& msg) {
+        if (!progress) return;
+        const double f = std::max(double(typesStarted) / double(nTypes), minutes() / options.budgetMinutes);
+        progress->report(std::min(f, 0.99), msg);
+    };
+    std::vector<std::unique_ptr<AdaptiveSampler>> samplers(nTypes);
+    std::vector<std::unique_ptr<Progress>> inners(nTypes);
+    size_t typesStarted = 0;
+    for (size_t t = 0; t < nTypes; ++t) {
         const std::string& type = options.kernelTypes[t];
         if (progress && progress->isCancelled()) break;
-        const double left = options.budgetMinutes - minutes();
-        if (left <= 0) {
+        if (overBudget()) {
             report.warnings.push_back(fmt::format("kernel type {}: not built, the budget of {} minutes was used up.", type, options.budgetMinutes));
             continue;
         }
-        const double typeBudget = left / double(options.kernelTypes.size() - t);
-        const auto typeStart = std::chrono::steady_clock::now();
-        Progress inner([&](double f, const std::string& msg) {
-            if (progress) progress->report((double(t) + std::min(f, 1.0)) / double(options.kernelTypes.size()), msg);
-        });
-        KernelMeasurer measure = [&](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
+        inners[t] = std::make_unique<Progress>([&, t](double, const std::string& msg) { reportOverall(std::max(typesStarted, t), msg); });
+        Progress* inner = inners[t].get();
+        KernelMeasurer measure = [&, inner](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
             std::vector<std::optional<double>> out(specs.size());
-            const double spent = std::chrono::duration<double>(std::chrono::steady_clock::now() - typeStart).count() / 60.0;
-            if (spent > typeBudget || (progress && progress->isCancelled())) return out;  // nothing more measured
-            for (size_t first = 0; first < specs.size(); first += size_t(std::max(1, options.modelsPerRequest / 2))) {
-                const size_t last = std::min(specs.size(), first + size_t(std::max(1, options.modelsPerRequest / 2)));
+            const size_t chunk = size_t(std::max(1, options.modelsPerRequest / 2));
+            for (size_t first = 0; first < specs.size(); first += chunk) {
+                if (overBudget()) break;  // nothing more measured
+                const size_t last = std::min(specs.size(), first + chunk);
                 std::vector<std::string> paths;
                 std::map<std::string, size_t> overheadIndex;  // by overhead model path
                 std::vector<std::pair<size_t, size_t>> pairs;  // spec index -> (kernel path index, overhead path index)
@@ -190,7 +202,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 MeasureModelsOptions mo = options.measure;
                 mo.batchSize = int(paths.size());
                 mo.reference = false;
-                const std::vector<ModelReport> reports = measureModels(paths, device, mo, &inner);
+                const std::vector<ModelReport> reports = measureModels(paths, device, mo, inner);
                 for (size_t j = 0; j < pairs.size(); ++j) {
                     const ModelReport& kr = reports[pairs[j].first];
                     const ModelReport& orr = reports[pairs[j].second];
@@ -209,35 +221,47 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         };
         AdaptiveOptions ao = options.adaptive;
         ao.sampler.seed = options.adaptive.sampler.seed + t * 7919;  // per type, fixed: reruns draw the same kernels
-        Result<AdaptiveResult> r = buildKernelRegressor(prior.value(), type, measure, ao, &inner, [&](const RoundMetrics& m) {
-            if (onRound) onRound(type, m);
-        });
-        if (!r) {
-            report.warnings.push_back(fmt::format("kernel type {}: {}", type, r.error().message));
+        auto sampler = std::make_unique<AdaptiveSampler>(prior.value(), type, std::move(measure), ao, inner,
+                                                         [&onRound, type](const RoundMetrics& m) { if (onRound) onRound(type, m); });
+        typesStarted = t + 1;
+        if (Status s = sampler->start(); !s) {
+            report.warnings.push_back(fmt::format("kernel type {}: {}", type, s.error().message));
             continue;
         }
-        for (size_t i = 0; i < r.value().trainSpecs.size(); ++i) {
-            Result<KernelFeatures> f = specFeatures(r.value().trainSpecs[i]);
+        samplers[t] = std::move(sampler);
+    }
+    {
+        std::vector<AdaptiveSampler*> started;
+        for (auto& s : samplers) started.push_back(s.get());
+        for (std::string& w : refineWorstFirst(started, overBudget)) report.warnings.push_back(std::move(w));
+    }
+
+    for (size_t t = 0; t < nTypes; ++t) {
+        if (!samplers[t]) continue;
+        const std::string& type = options.kernelTypes[t];
+        const AdaptiveResult r = samplers[t]->result();
+        for (size_t i = 0; i < r.trainSpecs.size(); ++i) {
+            Result<KernelFeatures> f = specFeatures(r.trainSpecs[i]);
             if (!f) continue;
             allRows.emplace_back(f.value().begin(), f.value().end());
-            allMs.push_back(r.value().trainMs[i]);
+            allMs.push_back(r.trainMs[i]);
         }
         std::vector<double> predicted;
-        for (const auto& spec : r.value().validationSpecs) {
+        for (const auto& spec : r.validationSpecs) {
             Result<KernelFeatures> f = specFeatures(spec);
-            predicted.push_back(f ? r.value().regressor.predictMs(f.value().data(), f.value().size()) : 0.0);
+            predicted.push_back(f ? r.regressor.predictMs(f.value().data(), f.value().size()) : 0.0);
             if (f) {
                 validationRows.emplace_back(f.value().begin(), f.value().end());
-                validationMs.push_back(r.value().validationMs[predicted.size() - 1]);
+                validationMs.push_back(r.validationMs[predicted.size() - 1]);
             }
         }
-        KernelTypePredictor p{r.value().regressor, r.value().rounds, r.value().trainSpecs.size(),
-                              errorBandOf(predicted, r.value().validationMs)};
+        KernelTypePredictor p{r.regressor, r.rounds, r.trainSpecs.size(), errorBandOf(predicted, r.validationMs)};
         set.types.emplace(type, std::move(p));
-        if (!r.value().reachedTarget)
+        if (!r.reachedTarget)
             report.warnings.push_back(fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "
-                                                  "(target {:.0f}% / {:.0f}%).", type, 100 * r.value().rounds.back().within10,
-                                                  100 * r.value().rounds.back().within5, 100 * ao.targetWithin10, 100 * ao.targetWithin5));
+                                                  "(target {:.0f}% / {:.0f}%).", type, 100 * r.rounds.back().within10,
+                                                  100 * r.rounds.back().within5, 100 * options.adaptive.targetWithin10,
+                                                  100 * options.adaptive.targetWithin5));
     }
     if (allRows.size() >= 10) {
         RegressorOptions g = RegressorOptions::forKind(RegressorKind::GradientBoosted);

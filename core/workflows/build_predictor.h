@@ -21,7 +21,7 @@ struct BuildPredictorOptions {
     std::string priorDir;                  // datasets/priors (required)
     std::vector<std::string> kernelTypes;  // which kernel types to build (required)
     AdaptiveOptions adaptive;              // per type
-    double budgetMinutes = 45;             // split evenly over the types still to build
+    double budgetMinutes = 45;             // initial rounds first, then refinement rounds, worst types first
     int modelsPerRequest = 40;             // kernel models measured together in one agent request
     std::string command;                   // recorded as provenance
 };

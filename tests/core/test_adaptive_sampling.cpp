@@ -6,6 +6,8 @@
 #include <QtTest>
 
 #include <cmath>
+#include <map>
+#include <memory>
 #include <set>
 
 #include "predict/adaptive.h"
@@ -23,10 +25,13 @@ double syntheticMs(const KernelSpec& s) {
     return 0.01 + macs * slowdown / 1.5e9;
 }
 
-KernelMeasurer counting(size_t& measured) {
-    return [&measured](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
+// An activation's cost: linear in its elements, which the roofline base alone explains.
+double linearMs(const KernelSpec& s) { return 0.002 + double(s.cin * s.h * s.w) / 1e9; }
+
+KernelMeasurer counting(size_t& measured, double (*cost)(const KernelSpec&) = syntheticMs) {
+    return [&measured, cost](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
         std::vector<std::optional<double>> out;
-        for (const auto& s : specs) out.push_back(syntheticMs(s));
+        for (const auto& s : specs) out.push_back(cost(s));
         measured += specs.size();
         return out;
     };
@@ -94,6 +99,60 @@ private slots:
         std::set<std::string> train;
         for (const auto& s : a.value().trainSpecs) QVERIFY(train.insert(s.key()).second);
         for (const auto& s : a.value().validationSpecs) QVERIFY(!train.count(s.key()));
+    }
+
+    // Refinement time goes to the types that need it: a type that reached its target in the first
+    // round gets no more, the others get one round per pass, the furthest from target first, and
+    // the stop condition is checked before every round.
+    void refinementGoesWorstFirstUntilStopped() {
+        AdaptiveOptions o;
+        o.initialSamples = 60;
+        o.probeSamples = 60;
+        o.validationSamples = 60;
+        o.refinePoints = 10;
+        o.neighboursPerPoint = 3;
+        o.randomPerRound = 10;
+        o.maxRounds = 20;
+        o.targetWithin10 = 0.999;
+        o.targetWithin5 = 0.95;
+        o.trees = 40;
+        o.kinds = {RegressorKind::GradientBoosted};
+        size_t measured = 0;
+        std::vector<std::pair<std::string, RoundMetrics>> events;
+        auto sampler = [&](const char* type, double (*cost)(const KernelSpec&), uint64_t seed) {
+            AdaptiveOptions to = o;
+            to.sampler.seed = seed;
+            return std::make_unique<AdaptiveSampler>(m_prior, type, counting(measured, cost), to, nullptr,
+                                                     [&events, type](const RoundMetrics& m) { events.emplace_back(type, m); });
+        };
+        auto easy = sampler("relu", linearMs, 1);
+        auto conv = sampler("conv", syntheticMs, 2);
+        auto dw = sampler("dwconv", syntheticMs, 3);
+        o.targetWithin10 = 0.9;  // the activation's target is within reach of one round
+        auto easyLoose = sampler("relu", linearMs, 4);
+        for (auto* s : {easy.get(), conv.get(), dw.get(), easyLoose.get()}) QVERIFY(s->start().ok());
+        QVERIFY(easyLoose->done() && easyLoose->result().reachedTarget);
+        QVERIFY(!conv->done() && !dw->done());
+        const size_t starts = events.size();
+        QCOMPARE(int(starts), 4);
+
+        std::map<std::string, double> within10;  // each type's latest score
+        for (const auto& [type, m] : events) within10[type] = m.within10;
+        const size_t limit = starts + 7;
+        const std::vector<std::string> failures =
+            refineWorstFirst({easy.get(), conv.get(), dw.get(), easyLoose.get(), nullptr}, [&] { return events.size() >= limit; });
+        QVERIFY(failures.empty());
+        QCOMPARE(events.size(), limit);  // stopped before the round that would have exceeded it
+        // The first pass refines every open type once, in ascending order of its first-round score.
+        std::vector<std::string> firstPass;
+        for (const char* t : {"relu", "conv", "dwconv"})
+            if (!(std::string(t) == "relu" && easy->result().rounds.size() == 1 && easy->done())) firstPass.push_back(t);
+        std::stable_sort(firstPass.begin(), firstPass.end(), [&](const auto& a, const auto& b) { return within10[a] < within10[b]; });
+        for (size_t k = 0; k < firstPass.size(); ++k) {
+            QCOMPARE(events[starts + k].first, firstPass[k]);
+            QCOMPARE(events[starts + k].second.round, 2);
+        }
+        QCOMPARE(easyLoose->result().rounds.size(), size_t(1));  // done types get nothing more
     }
 };
 
