@@ -489,7 +489,7 @@ Status inferAndFold(onnx::ModelProto& model, const std::string& file,
     for (int pass = 0; pass <= model.graph().node_size(); ++pass) {
         try {
             onnx::ShapeInferenceOptions opts(/*check_type=*/false, /*error_mode=*/0, /*data_prop=*/false);
-            onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), opts);
+            onnx::shape_inference::InferShapes(model, guardedSchemaRegistry(), opts);
         } catch (const std::exception& e) {
             return badInput(fmt::format("{}: ONNX shape inference failed: {}", file, e.what()));
         }

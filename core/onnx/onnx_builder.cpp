@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <map>
 
+#include "onnx/onnx_internal.h"
+
 namespace km {
 
 struct OnnxBuilder::Impl {
@@ -354,7 +356,7 @@ Result<std::string> OnnxBuilder::finish(const std::vector<std::string>& outputs)
     }
     try {
         onnx::ShapeInferenceOptions opts(/*check_type=*/true, /*error_mode=*/1, /*data_prop=*/false);
-        onnx::shape_inference::InferShapes(m->model, onnx::OpSchemaRegistry::Instance(), opts);
+        onnx::shape_inference::InferShapes(m->model, onnx_detail::guardedSchemaRegistry(), opts);
         onnx::checker::check_model(m->model);
     } catch (const std::exception& e) {
         return internalError(fmt::format("building model '{}': ONNX rejects it: {}", graphName, e.what()));

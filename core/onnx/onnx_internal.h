@@ -2,6 +2,7 @@
 // it must never be included from outside core/onnx.
 #pragma once
 
+#include <onnx/defs/schema.h>
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
@@ -59,6 +60,11 @@ Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& f
                              const std::unordered_map<std::string, ConstTensor>& constants);
 
 int64_t defaultDomainOpset(const onnx::ModelProto& model);
+
+// ONNX's schemas, with rank checks in front of the convolution family's shape inference, which in
+// ONNX 1.12 indexes past its vectors on a weight of higher rank than the input (guarded_schemas.cpp).
+// Pass it to every InferShapes call.
+const onnx::ISchemaRegistry* guardedSchemaRegistry();
 std::string nodeLabel(const onnx::NodeProto& node, int index);  // "'conv1' (Conv)" or "#3 (Conv)"
 
 }  // namespace km::onnx_detail
