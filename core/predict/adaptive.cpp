@@ -86,7 +86,7 @@ Status AdaptiveSampler::start() {
     if (Status s = measureInto(probeSpecs, m_probe); !s) return s;
     if (Status s = measureInto(initialSpecs, m_train); !s) return s;
     if (m_train.specs.size() < 10 || m_validation.specs.empty())
-        return unsupported(fmt::format("kernel type {}: too few kernels could be measured ({} for training, {} for validation).",
+        return unsupported(fmt::format("too few {} kernels could be measured ({} for training, {} for validation).",
                                        m_type, m_train.specs.size(), m_validation.specs.size()));
     return trainRound();
 }
