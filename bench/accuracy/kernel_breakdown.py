@@ -30,7 +30,12 @@ def extract(cli, device, network, outdir, types):
 
     kernels = json.loads(subprocess.check_output([cli, "kernels", network, "--device", device, "--json"]))["kernels"]
     model = shape_inference.infer_shapes(onnx.load(network))
+    # Outputs of Constant nodes and of Identity nodes on weights (torch exports shared or folded
+    # biases so) are weights too: the extractor pulls those nodes in.
     initializers = {i.name for i in model.graph.initializer}
+    for n in model.graph.node:
+        if n.op_type == "Constant" or (n.op_type == "Identity" and all(i in initializers for i in n.input)):
+            initializers.update(n.output)
     by_name = {n.name: n for n in model.graph.node}
     extractor = utils.Extractor(model)
     os.makedirs(outdir, exist_ok=True)
@@ -54,6 +59,15 @@ def extract(cli, device, network, outdir, types):
         except Exception as e:  # noqa: BLE001 - report and go on with the other kernels
             print(f"skipped kernel {k['id']} ({k['type']}): {e}", file=sys.stderr)
             continue
+        # Python's shape inference loses shapes behind Slice and computed Reshape targets (ShuffleNet's
+        # channel split); the CLI's partition knows them: give each input without a shape the
+        # kernel's input shape of the same position.
+        shapes = k.get("input_shapes", [])
+        if len(shapes) == len(inputs):
+            for vi in sub.graph.input:
+                if vi.name in inputs and not vi.type.tensor_type.shape.dim:
+                    for d in shapes[inputs.index(vi.name)]:
+                        vi.type.tensor_type.shape.dim.add().dim_value = d
         onnx.save(sub, os.path.join(outdir, f"{stem}_k{k['id']:03d}_{k['type']}.onnx"))
         written += 1
     print(f"{written} of {len(kernels)} kernels written to {outdir}", file=sys.stderr)
