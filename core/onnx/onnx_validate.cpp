@@ -86,20 +86,14 @@ Status checkExternalData(const onnx::TensorProto& t, const std::string& file, co
 Status checkWindowAttributes(const onnx::NodeProto& n, int index, const std::string& file) {
     constexpr int64_t kMaxExtent = 1 << 20;
     for (const auto& a : n.attribute()) {
-        int64_t lo = 0, hi = 0;
-        if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") lo = 1, hi = kMaxExtent;
-        else if (a.name() == "pads" || a.name() == "output_padding")
-            lo = n.op_type() == "Pad" ? -kMaxExtent : 0, hi = kMaxExtent;  // Pad-2 crops with negative pads
-        else if (a.name() == "group") lo = 1, hi = int64_t{1} << 24;
+        int64_t lo = 0, hi = kMaxExtent;
+        if (a.name() == "group") lo = 1, hi = int64_t{1} << 24;
+        else if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") lo = 1;
+        else if (a.name() == "pads" || a.name() == "output_padding") lo = n.op_type() == "Pad" ? -kMaxExtent : 0;  // Pad-2 crops
         else continue;
-        const bool isList = a.name() != "group";
-        if (!isList) {
-            if (a.i() < lo || a.i() > hi)
-                return badInput(fmt::format("{}: node {} has attribute 'group' = {}; it must lie in [{}, {}].", file,
-                                            nodeLabel(n, index), a.i(), lo, hi));
-            continue;
-        }
-        for (int64_t v : a.ints())
+        const std::vector<int64_t> values = a.name() == "group" ? std::vector<int64_t>{a.i()}
+                                                                : std::vector<int64_t>(a.ints().begin(), a.ints().end());
+        for (int64_t v : values)
             if (v < lo || v > hi)
                 return badInput(fmt::format("{}: node {} has attribute '{}' with value {}; each value must lie in "
                                             "[{}, {}].", file, nodeLabel(n, index), a.name(), v, lo, hi));
