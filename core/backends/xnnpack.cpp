@@ -1,6 +1,7 @@
 // XNNPACK runtime (the only file that includes xnnpack.h): translates our Graph into XNNPACK
 // subgraphs in NHWC with random weights, the way TFLite's CPU path runs it. XNNPACK fuses clamps
-// (relu, relu6) into the producing conv/fc/pooling itself. It reports no per-op times.
+// (relu, relu6) into the producing conv/fc/pooling itself. It reports no per-op times; we time
+// each step (an XNNPACK subgraph or a copy, see below) and report those as layers.
 // Debian 12's XNNPACK snapshot (2022-02-16) has no concatenate, split or transpose nodes. As
 // TFLite does for ops its XNNPACK delegate cannot take, the graph is partitioned: runs of
 // expressible nodes become XNNPACK subgraphs, and channel concat, channel split and channel
@@ -10,6 +11,7 @@
 #include <xnnpack.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -95,7 +97,14 @@ bool isChannelCopy(const Graph& g, const Node& n) {
 struct Step {
     xnn_runtime_t runtime = nullptr;
     std::function<void()> copy;
+    std::string name;  // the copy's node, or the subgraph's first and last nodes
+    double lastMs = 0;
 };
+
+double nowMs() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
 
 class XnnModel : public RuntimeModel {
 public:
@@ -105,11 +114,21 @@ public:
         if (m_pool) pthreadpool_destroy(m_pool);
     }
     Status run() override {
+        double start = nowMs();
         for (auto& s : m_steps) {
-            if (!s.runtime) { s.copy(); continue; }
-            if (xnn_invoke_runtime(s.runtime) != xnn_status_success) return internalError("XNNPACK failed to run the model.");
+            if (!s.runtime) s.copy();
+            else if (xnn_invoke_runtime(s.runtime) != xnn_status_success) return internalError("XNNPACK failed to run the model.");
+            const double end = nowMs();
+            s.lastMs = end - start;
+            start = end;
         }
         return Ok{};
+    }
+    std::vector<LayerTime> lastLayerTimes() override {
+        std::vector<LayerTime> out;
+        out.reserve(m_steps.size());
+        for (const auto& s : m_steps) out.push_back({s.name, s.lastMs});
+        return out;
     }
     // The NHWC buffer of a tensor that crosses a step boundary (allocated on first use).
     float* tensorBuffer(const Tensor& t) {
@@ -413,7 +432,8 @@ public:
         if (device.threads > 1) model->m_pool = pthreadpool_create(size_t(device.threads));
         for (size_t s = 0; s < segments.size(); ++s) {
             if (isCopy[s]) {
-                model->m_steps.push_back({nullptr, channelCopy(g, g.nodes()[segments[s][0]], *model)});
+                const Node& n = g.nodes()[segments[s][0]];
+                model->m_steps.push_back({nullptr, channelCopy(g, n, *model), n.name});
                 continue;
             }
             // Boundary: model inputs/outputs, tensors read from other steps, tensors other steps read.
@@ -441,7 +461,9 @@ public:
             if (!built) return built.error();
             if (created != xnn_status_success)
                 return internalError(fmt::format("XNNPACK could not create a runtime (status {}).", int(created)));
-            model->m_steps.push_back({rt, {}});
+            const auto& first = g.nodes()[segments[s].front()].name;
+            const auto& last = g.nodes()[segments[s].back()].name;
+            model->m_steps.push_back({rt, {}, segments[s].size() == 1 ? first : fmt::format("{} .. {} ({} nodes)", first, last, segments[s].size())});
             std::vector<xnn_external_value> ext;
             for (const auto& [id, data] : builder.externals()) ext.push_back({id, data});
             if (xnn_setup_runtime(rt, ext.size(), ext.data()) != xnn_status_success)

@@ -194,6 +194,16 @@ private slots:
         // ShuffleNet (concat, split, channel shuffle) and DenseNet (concat) run with channel copies
         // between XNNPACK subgraphs; DenseNet's 2.8 GMACs take longer than ShuffleNet's 0.15.
         QVERIFY(reports[6].stats.medianMs > 3.0 * reports[5].stats.medianMs);
+        // Layers are the steps: MobileNetV2 runs as one XNNPACK subgraph; ShuffleNet alternates
+        // subgraphs and copies, each copy named by its node.
+        QCOMPARE(reports[2].layers.size(), size_t{1});
+        QVERIFY2(QString::fromStdString(reports[2].layers[0].node).endsWith(" nodes)"), reports[2].layers[0].node.c_str());
+        int subgraphs = 0, copies = 0;
+        for (const auto& l : reports[5].layers) {
+            QVERIFY(l.ms >= 0);
+            (QString::fromStdString(l.node).endsWith(" nodes)") ? subgraphs : copies) += 1;
+        }
+        QVERIFY2(subgraphs >= 10 && copies >= 30, qPrintable(QString("%1 subgraphs, %2 copies").arg(subgraphs).arg(copies)));
         // Resize and ConvTranspose have no XNNPACK node here: one error naming the file and the nodes.
         QVERIFY(!reports[7].ok);
         const QString err = QString::fromStdString(reports[7].error);
