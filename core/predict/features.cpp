@@ -1,5 +1,6 @@
 #include "predict/features.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
 #include <limits>
@@ -29,7 +30,7 @@ const std::array<const char*, kFeatureCount>& featureNames() {
     static const std::array<const char*, kFeatureCount> names{
         "batch", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "kernel_h", "kernel_w", "stride_h", "stride_w",
         "groups", "dilation_h", "dilation_w", "pads_sum", "inputs", "nodes", "macs", "flops", "params", "bytes_in",
-        "bytes_out", "bytes_weights", "intensity"};
+        "bytes_out", "bytes_weights", "intensity", "in_c_per_group", "out_c_per_group"};
     return names;
 }
 
@@ -55,7 +56,12 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     set(Feature::StrideW, listAt(c.attrs, "stride", 1));
     set(Feature::DilationH, listAt(c.attrs, "dilation", 0));
     set(Feature::DilationW, listAt(c.attrs, "dilation", 1));
-    if (c.attrs.has("groups")) set(Feature::Groups, float(c.attrs.getInt("groups", 1)));
+    if (c.attrs.has("groups")) {
+        const int64_t groups = std::max<int64_t>(c.attrs.getInt("groups", 1), 1);
+        set(Feature::Groups, float(groups));
+        set(Feature::InCPerGroup, f[size_t(Feature::InC)] / float(groups));
+        set(Feature::OutCPerGroup, f[size_t(Feature::OutC)] / float(groups));
+    }
     if (c.attrs.has("pads")) {
         const std::vector<int64_t>* pads = c.attrs.ints("pads");
         const int64_t sum = pads ? std::accumulate(pads->begin(), pads->end(), int64_t{0}) : c.attrs.getInt("pads", 0);

@@ -2,7 +2,7 @@
 // kernel type, so a feature means the same thing everywhere; what a type lacks is NaN (missing to
 // the trees). Everything that changes cost is there: shapes (H and W apart), channels, kernel,
 // stride, groups, dilation, pads, batch, input count, and the kernel's summed MACs, FLOPs,
-// parameters, bytes in, out and of weights, and arithmetic intensity.
+// parameters, bytes in, out and of weights, arithmetic intensity, and channels per group.
 #pragma once
 
 #include <array>
@@ -19,6 +19,10 @@ namespace km {
 enum class Feature {
     Batch, InH, InW, InC, OutH, OutW, OutC, KernelH, KernelW, StrideH, StrideW, Groups, DilationH, DilationW,
     PadsSum, Inputs, Nodes, Macs, Flops, Params, BytesIn, BytesOut, BytesWeights, Intensity,
+    // Appended later (regressors trained before them have fewer columns and never read these):
+    // channels per group in and out, which set a grouped convolution's cost per MAC (XNNPACK
+    // runs 2-4 channels per group 5-10x slower per MAC than 16 or more).
+    InCPerGroup, OutCPerGroup,
     Count
 };
 inline constexpr size_t kFeatureCount = size_t(Feature::Count);

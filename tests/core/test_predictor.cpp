@@ -51,6 +51,20 @@ private slots:
         QCOMPARE(errorBandOf({}, {}).kernels, size_t{0});
     }
 
+    // Channels per group: what sets a grouped convolution's cost per MAC; a plain convolution has
+    // all its channels in one group, a depthwise one a channel per group, an add has no groups.
+    void channelsPerGroupAreFeatures() {
+        auto feature = [](const KernelSpec& s, Feature which) { return specFeatures(s).value()[size_t(which)]; };
+        const KernelSpec g{"gconv-relu", 14, 14, 160, 320, 3, 1, 10};
+        QCOMPARE(feature(g, Feature::Groups), 10.0f);
+        QCOMPARE(feature(g, Feature::InCPerGroup), 16.0f);
+        QCOMPARE(feature(g, Feature::OutCPerGroup), 32.0f);
+        QCOMPARE(feature({"conv", 14, 14, 64, 96, 3, 1, 1}, Feature::InCPerGroup), 64.0f);
+        QCOMPARE(feature({"dwconv", 14, 14, 64, 64, 3, 1, 64}, Feature::OutCPerGroup), 1.0f);
+        QVERIFY(std::isnan(feature({"add", 14, 14, 64, 64, 1, 1, 1}, Feature::InCPerGroup)));
+        QCOMPARE(std::string(featureNames()[size_t(Feature::OutCPerGroup)]), std::string("out_c_per_group"));
+    }
+
     void calibrationFitsOverheadAndScale() {
         // measured = 0.5 + 1.2 x kernels exactly: the fit finds both, every network within 10%.
         const std::vector<double> sums{1, 2, 5, 10, 20};
