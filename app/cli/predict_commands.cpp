@@ -83,12 +83,15 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
     std::cout << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
     const ModelCalibration& f = r.value().fit;
     for (size_t i = 0; i < r.value().measuredMs.size(); ++i) {
-        const double fitted = f.overheadMs + f.kernelScale * r.value().kernelSumMs[i];
+        const double fitted = f.overheadMs + f.kernelScale * r.value().kernelSumMs[i] + f.perKernelMs * r.value().kernelCounts[i];
         std::cout << fmt::format("{:<44} {:>12.3f} {:>12.3f} {:>+12.1f}\n", r.value().descriptions[i], r.value().kernelSumMs[i],
                                  r.value().measuredMs[i], 100 * (fitted / r.value().measuredMs[i] - 1));
     }
-    std::cout << fmt::format("fit on {} networks: overhead {:.4f} ms, kernel scale {:.3f}; {:.0f}% within 10%, RMSPE {:.1f}%\n", f.models,
-                             f.overheadMs, f.kernelScale, 100 * f.within10, 100 * f.rmspe);
+    std::cout << fmt::format("fit ({}) on {} networks: overhead {:.4f} ms, kernel scale {:.3f}, per kernel {:.4f} ms; {:.0f}% within 10%, "
+                             "RMSPE {:.1f}%\n", f.terms, f.models, f.overheadMs, set.kernelScale, f.perKernelMs, 100 * f.within10, 100 * f.rmspe);
+    if (set.referenceMs > 0)
+        std::cout << fmt::format("times at the reference workload's median speed over the build ({:.4f} ms; database baseline {:.4f} ms)\n",
+                                 set.referenceMs, set.regressorReferenceMs);
     return Ok{};
 }
 
@@ -209,10 +212,10 @@ int runPredict(const PredictArgs& args) {
             continue;
         }
         std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
-                                 "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.3f} ms overhead)\n\n",
+                                 "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
                                  path, device.value().id, predictorUsed, predictor.value().runtime, predictor.value().runtimeVersion,
                                  predictor.value().builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), predictor.value().kernelScale,
-                                 p.overheadMs);
+                                 predictor.value().perKernelMs, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
@@ -226,7 +229,8 @@ int runPredict(const PredictArgs& args) {
     }
     if (args.json)
         std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
-                          {"kernel_scale", predictor.value().kernelScale}, {"models", all}}.dump(1) << "\n";
+                          {"kernel_scale", predictor.value().kernelScale}, {"per_kernel_ms", predictor.value().perKernelMs},
+                          {"models", all}}.dump(1) << "\n";
     return failures ? 2 : 0;
 }
 

@@ -5,7 +5,12 @@ Reads `kernelmeter-cli measure --json` files and a `kernelmeter-cli predict --js
 same networks (matched by file name), prints per network the measured median, the prediction and
 the error, then the share within 5/10/15% and the RMSPE and MAPE.
 
-Usage: python3 bench/accuracy/compare.py PREDICTION.json MEASURE.json [MEASURE.json...]
+With --normalized, the measured time is `normalized_ms` (the time at the reference workload's
+baseline speed of the measurement database) instead of `median_ms`. build-predictor learns kernel
+times at that speed, so networks measured into a copy of the build's database are compared like
+with like, whatever phase the machine is in (docs/predictors.md).
+
+Usage: python3 bench/accuracy/compare.py [--normalized] PREDICTION.json MEASURE.json [MEASURE.json...]
 """
 import json
 import math
@@ -14,6 +19,8 @@ import sys
 
 
 def main(argv):
+    normalized = "--normalized" in argv
+    argv = [a for a in argv if a != "--normalized"]
     if len(argv) < 3:
         sys.exit(__doc__)
     predicted = {}
@@ -23,8 +30,11 @@ def main(argv):
     measured = {}
     for path in argv[2:]:
         for m in json.load(open(path))["models"]:
-            if m.get("ok"):
-                measured[os.path.basename(m["file"])] = m["stats"]["median_ms"]
+            if not m.get("ok"):
+                continue
+            if normalized and not m.get("normalized_ms"):
+                sys.exit(f"{path}: {m['file']} has no normalized_ms (measured without the reference workload)")
+            measured[os.path.basename(m["file"])] = m["normalized_ms"] if normalized else m["stats"]["median_ms"]
     errors = []
     print(f"{'network':<28} {'measured ms':>12} {'predicted ms':>13} {'error %':>8}  fallback kernels")
     for name in sorted(measured):

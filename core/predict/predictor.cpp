@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -49,47 +50,103 @@ ErrorBand errorBandOf(const std::vector<double>& predicted, const std::vector<do
     return b;
 }
 
-ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const std::vector<double>& measured) {
+namespace {
+
+// Relative least squares over the chosen columns of x (rows: networks): minimises
+// sum_i (x_i . b / m_i - 1)^2. Empty when singular or when a term breaks its constraint (the
+// overhead and the per-kernel cost >= 0, the scale > 0). `skip`: a row left out (leave-one-out).
+std::vector<double> relativeFit(const std::vector<std::array<double, 3>>& x, const std::vector<double>& m,
+                                const std::vector<size_t>& columns, size_t skip) {
+    const size_t k = columns.size();
+    std::vector<std::vector<double>> a(k, std::vector<double>(k + 1, 0.0));
+    for (size_t i = 0; i < x.size(); ++i) {
+        if (i == skip) continue;
+        for (size_t r = 0; r < k; ++r) {
+            const double u = x[i][columns[r]] / m[i];
+            for (size_t c = 0; c < k; ++c) a[r][c] += u * x[i][columns[c]] / m[i];
+            a[r][k] += u;
+        }
+    }
+    for (size_t c = 0; c < k; ++c) {  // Gaussian elimination with partial pivoting
+        size_t pivot = c;
+        for (size_t r = c + 1; r < k; ++r)
+            if (std::abs(a[r][c]) > std::abs(a[pivot][c])) pivot = r;
+        std::swap(a[c], a[pivot]);
+        if (!(std::abs(a[c][c]) > 1e-12 * (std::abs(a[c][k]) + 1e-300))) return {};
+        for (size_t r = 0; r < k; ++r) {
+            if (r == c) continue;
+            const double f = a[r][c] / a[c][c];
+            for (size_t cc = c; cc <= k; ++cc) a[r][cc] -= f * a[c][cc];
+        }
+    }
+    std::vector<double> b(3, 0.0);
+    for (size_t r = 0; r < k; ++r) b[columns[r]] = a[r][k] / a[r][r];
+    if (b[0] < 0 || !(b[1] > 0) || b[2] < 0) return {};
+    return b;
+}
+
+}  // namespace
+
+ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const std::vector<double>& kernelCounts,
+                                     const std::vector<double>& measured) {
     ModelCalibration c;
-    std::vector<double> s, m;
+    std::vector<std::array<double, 3>> x;  // overhead (1), kernel sum, kernel count
+    std::vector<double> m;
     for (size_t i = 0; i < std::min(kernelSum.size(), measured.size()); ++i)
         if (kernelSum[i] > 0 && measured[i] > 0) {
-            s.push_back(kernelSum[i]);
+            x.push_back({1.0, kernelSum[i], i < kernelCounts.size() ? kernelCounts[i] : 0.0});
             m.push_back(measured[i]);
         }
-    c.models = s.size();
-    if (s.empty()) return c;
-    // Relative least squares: minimise sum((a + f s_i) / m_i - 1)^2, i.e. regress 1 on (1/m_i, s_i/m_i).
-    double uu = 0, uv = 0, vv = 0, u1 = 0, v1 = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const double u = 1 / m[i], v = s[i] / m[i];
-        uu += u * u, uv += u * v, vv += v * v, u1 += u, v1 += v;
+    c.models = x.size();
+    if (x.empty()) return c;
+    const bool counts = !kernelCounts.empty();
+    struct Candidate {
+        std::vector<size_t> columns;
+        const char* name;
+    };
+    std::vector<Candidate> candidates{{{1}, "scale"}, {{0, 1}, "overhead+scale"}};
+    if (counts) {
+        candidates.push_back({{1, 2}, "scale+per-kernel"});
+        candidates.push_back({{0, 1, 2}, "overhead+scale+per-kernel"});
     }
-    const double det = uu * vv - uv * uv;
-    double a = det > 1e-12 * uu * vv ? (u1 * vv - v1 * uv) / det : -1;
-    double f = det > 1e-12 * uu * vv ? (uu * v1 - uv * u1) / det : 0;
-    if (a < 0) {  // no negative fixed cost: the scale alone
-        a = 0;
-        f = v1 / vv;
+    auto predict = [&](const std::vector<double>& b, size_t i) { return b[0] + b[1] * x[i][1] + b[2] * x[i][2]; };
+    std::vector<double> best;
+    double bestLoo = std::numeric_limits<double>::infinity();
+    for (const Candidate& cand : candidates) {
+        std::vector<double> b = relativeFit(x, m, cand.columns, x.size());
+        if (b.empty()) continue;
+        // Leave-one-out RMSPE (with fewer networks than terms + 2, the in-sample error).
+        double sq = 0;
+        bool ok = true;
+        for (size_t i = 0; i < x.size() && ok; ++i) {
+            std::vector<double> loo = x.size() >= cand.columns.size() + 2 ? relativeFit(x, m, cand.columns, i) : b;
+            if (loo.empty()) ok = false;
+            else sq += std::pow(predict(loo, i) / m[i] - 1, 2);
+        }
+        if (!ok || !(sq < bestLoo)) continue;  // ties keep the simpler (earlier) candidate
+        bestLoo = sq;
+        best = std::move(b);
+        c.terms = cand.name;
     }
-    if (!(f > 0)) {
+    if (best.empty()) {
         std::vector<double> d;
-        for (size_t i = 0; i < s.size(); ++i) d.push_back(m[i] - s[i]);
+        for (size_t i = 0; i < x.size(); ++i) d.push_back(m[i] - x[i][1]);
         std::sort(d.begin(), d.end());
-        a = std::max(0.0, d[d.size() / 2]);
-        f = 1;
+        best = {std::max(0.0, d[d.size() / 2]), 1.0, 0.0};
+        c.terms = "median difference";
     }
-    c.overheadMs = a;
-    c.kernelScale = f;
+    c.overheadMs = best[0];
+    c.kernelScale = best[1];
+    c.perKernelMs = best[2];
     double sq = 0;
     size_t within = 0;
-    for (size_t i = 0; i < s.size(); ++i) {
-        const double e = (a + f * s[i]) / m[i] - 1;
+    for (size_t i = 0; i < x.size(); ++i) {
+        const double e = predict(best, i) / m[i] - 1;
         sq += e * e;
         within += std::abs(e) <= 0.10;
     }
-    c.rmspe = std::sqrt(sq / double(s.size()));
-    c.within10 = double(within) / double(s.size());
+    c.rmspe = std::sqrt(sq / double(x.size()));
+    c.within10 = double(within) / double(x.size());
     return c;
 }
 
@@ -100,8 +157,10 @@ std::string PredictorSet::toJson() const {
                    {"regressor", Json::parse(p.regressor.toJson())}};
     Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
            {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
-           {"kernel_scale", kernelScale},
-           {"calibration", {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe}}},
+           {"kernel_scale", kernelScale}, {"per_kernel_ms", perKernelMs}, {"reference_ms", referenceMs},
+           {"regressor_reference_ms", regressorReferenceMs},
+           {"calibration", {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe},
+                            {"terms", calibration.terms}}},
            {"types", t}};
     if (generic) {
         j["generic_band"] = bandJson(genericBand);
@@ -125,9 +184,17 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         p.overheadMs = j.value("overhead_ms", 0.0);
         p.kernelScale = j.value("kernel_scale", 1.0);
         if (!(p.kernelScale > 0)) return badInput(fmt::format("{}: kernel_scale must be above 0.", displayName));
+        p.perKernelMs = j.value("per_kernel_ms", 0.0);
+        if (!(p.perKernelMs >= 0)) return badInput(fmt::format("{}: per_kernel_ms must not be negative.", displayName));
+        p.referenceMs = j.value("reference_ms", 0.0);
+        p.regressorReferenceMs = j.value("regressor_reference_ms", 0.0);
+        if (!(p.referenceMs >= 0) || !(p.regressorReferenceMs >= 0))
+            return badInput(fmt::format("{}: reference_ms and regressor_reference_ms must not be negative.", displayName));
         if (const Json c = j.value("calibration", Json::object()); c.is_object()) {
             p.calibration.overheadMs = p.overheadMs;
             p.calibration.kernelScale = p.kernelScale;
+            p.calibration.perKernelMs = p.perKernelMs;
+            p.calibration.terms = c.value("terms", "");
             p.calibration.models = c.value("models", size_t{0});
             p.calibration.within10 = c.value("within10", 0.0);
             p.calibration.rmspe = c.value("rmspe", 0.0);
@@ -169,11 +236,11 @@ void KernelPredictionCache::clear() {
 
 bool KernelPredictionCache::Key::operator==(const Key& o) const {
     // Bitwise, so that NaN (a missing feature) equals NaN.
-    return type == o.type && std::memcmp(features.data(), o.features.data(), sizeof(float) * features.size()) == 0;
+    return regressor == o.regressor && std::memcmp(features.data(), o.features.data(), sizeof(float) * features.size()) == 0;
 }
 
 size_t KernelPredictionCache::KeyHash::operator()(const Key& k) const {
-    uint64_t h = std::hash<std::string>{}(k.type);
+    uint64_t h = std::hash<const Regressor*>{}(k.regressor);
     for (float f : k.features) {
         uint32_t bits = 0;
         std::memcpy(&bits, &f, sizeof bits);
@@ -197,14 +264,14 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
     };
     std::vector<Seen> seen;
     if (!cache) seen.reserve(partition.kernels.size());
-    auto regress = [&](const Regressor& r, const std::string& type, const KernelFeatures& f) {
+    auto regress = [&](const Regressor& r, const KernelFeatures& f) {
         if (!cache) {
             for (const Seen& s : seen)
                 if (s.regressor == &r && std::memcmp(s.features.data(), f.data(), sizeof(float) * f.size()) == 0) return s.ms;
             seen.push_back({&r, f, r.predictMs(f.data(), f.size())});
             return seen.back().ms;
         }
-        KernelPredictionCache::Key key{type, f};
+        KernelPredictionCache::Key key{&r, f};
         if (auto it = cache->m_entries.find(key); it != cache->m_entries.end()) {
             ++cache->m_hits;
             return it->second;
@@ -222,20 +289,24 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         KernelPrediction p{k.id, k.type, 0.0, 0.0, 0.0, "none"};
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
+        double raw = 0;  // scaled regressor output
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
-            p.ms = set.kernelScale * regress(it->second.regressor, k.type, f);
+            raw = set.kernelScale * regress(it->second.regressor, f);
             p.source = "regressor";
             band = it->second.band;
         } else if (set.generic && !k.unknown) {
-            p.ms = set.kernelScale * regress(*set.generic, "?" + k.type, f);
+            raw = set.kernelScale * regress(*set.generic, f);
             p.source = "fallback";
             band = set.genericBand;
             fellBack.insert(k.type);
         } else {
             missing.insert(k.type);
         }
-        p.lowMs = p.ms * band.low;
-        p.highMs = p.ms * band.high;
+        if (p.source != "none") {
+            p.ms = raw + set.perKernelMs;
+            p.lowMs = raw * band.low + set.perKernelMs;
+            p.highMs = raw * band.high + set.perKernelMs;
+        }
         out.totalMs += p.ms;
         out.lowMs += p.lowMs;
         out.highMs += p.highMs;

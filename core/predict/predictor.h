@@ -30,18 +30,25 @@ struct ErrorBand {
 ErrorBand errorBandOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
 
 // The model-level terms, fitted on whole generated networks (sampling/calibration_models.h):
-// model ms = overheadMs + kernelScale x (sum of the kernel regressors' predictions). The scale
-// carries what isolated kernel measurements miss inside a network (cold weights and inputs).
+// model ms = overheadMs + kernelScale x (sum of the kernel regressors' predictions) + perKernelMs x
+// (kernels predicted). The scale and the per-kernel cost carry what isolated kernel measurements
+// miss inside a network (cold weights and inputs, one more dispatch per kernel).
 struct ModelCalibration {
     double overheadMs = 0;
     double kernelScale = 1;
+    double perKernelMs = 0;
     size_t models = 0;     // calibration networks behind the fit; 0: not calibrated
     double within10 = 0;   // share of them predicted within 10% after the fit
     double rmspe = 0;      // and the root mean squared relative error
+    std::string terms;     // which terms were fitted: "scale", "overhead+scale", "scale+per-kernel", ...
 };
-// Minimises the squared relative error over the calibration networks; the overhead is kept >= 0
-// and the scale > 0 (without a usable fit: scale 1 and the median difference as overhead).
-ModelCalibration fitModelCalibration(const std::vector<double>& kernelSumMs, const std::vector<double>& measuredMs);
+// Minimises the squared relative error over the calibration networks. Each subset of the terms
+// (the scale always, the overhead and the per-kernel cost optionally, both kept >= 0) is fitted,
+// and the one with the lowest leave-one-out RMSPE is kept, so a term is only used when it predicts
+// networks it was not fitted on better. Without a usable fit: scale 1 and the median difference
+// as overhead. `kernelCounts`: kernels per network (empty: no per-kernel term).
+ModelCalibration fitModelCalibration(const std::vector<double>& kernelSumMs, const std::vector<double>& kernelCounts,
+                                     const std::vector<double>& measuredMs);
 
 struct KernelTypePredictor {
     Regressor regressor;
@@ -58,7 +65,18 @@ struct PredictorSet {
     ErrorBand genericBand;
     double overheadMs = 0;                              // per model: dispatch, input, output
     double kernelScale = 1;                             // kernel predictions x this (in-network time)
+    double perKernelMs = 0;                             // ... + this, per kernel with a prediction
     ModelCalibration calibration;                       // how overheadMs and kernelScale were fitted
+    // The machine speed the milliseconds are at (0: raw milliseconds of whenever the kernels were
+    // measured, as in older predictors). The regressors learn kernel
+    // times scaled to the reference workload's baseline of the build's database, at which the
+    // reference takes regressorReferenceMs; predictions are at the reference's median speed over
+    // the build, referenceMs: their ratio is folded into kernelScale and overheadMs
+    // (docs/predictors.md, "Kernel times at the reference speed").
+    double referenceMs = 0;
+    double regressorReferenceMs = 0;
+    // referenceMs / regressorReferenceMs, or 1 without them.
+    double unitScale() const { return referenceMs > 0 && regressorReferenceMs > 0 ? referenceMs / regressorReferenceMs : 1.0; }
 
     std::string toJson() const;
     static Result<PredictorSet> fromJson(const std::string& json, const std::string& displayName);
@@ -67,7 +85,7 @@ struct PredictorSet {
 struct KernelPrediction {
     int kernelId = 0;
     std::string type;
-    double ms = 0;                 // the regressor's prediction x the predictor's kernelScale
+    double ms = 0;                 // the regressor's prediction x the predictor's kernelScale + its perKernelMs
     double lowMs = 0, highMs = 0;  // the regressor's error band around ms
     // How: "regressor" (its own type's), "fallback" (the generic regressor: a marked estimate),
     // or "none" (unknown op or no fallback either: ms is 0 and a warning says so).
@@ -84,7 +102,7 @@ struct ModelPrediction {
     std::vector<std::string> warnings;      // one per kernel type predicted by fallback or not at all
 };
 
-// Remembers each kernel's regressor output by (kernel type, features), for one PredictorSet: the
+// Remembers each kernel's regressor output by (regressor, features), for one PredictorSet: the
 // candidates of an architecture search share most of their kernel configurations, and a hash
 // lookup replaces the kernel's tree walks (docs/performance.md has the numbers). Bound to the first predictor it is used with; another one clears it (as
 // does clear(), needed after editing that predictor in place). Not thread-safe: one per thread.
@@ -99,7 +117,7 @@ private:
     friend ModelPrediction predictModel(const KernelPartition&, const std::vector<NodeMetrics>&, const PredictorSet&,
                                         KernelPredictionCache*);
     struct Key {
-        std::string type;
+        const Regressor* regressor;  // the kernel type's, or the generic one (same features, same output)
         std::array<float, kFeatureCount> features;
         bool operator==(const Key& o) const;
     };

@@ -39,22 +39,33 @@ double inputElements(const KernelSpec& spec) {
     return familyOf(spec.type) == KernelFamily::Fc ? double(spec.cin) : double(spec.cin * spec.h * spec.w);
 }
 
-// Kernel time = median over rounds of (kernel model - overhead model) when both have the same
-// rounds (measured together), else the difference of their medians, plus the tail's cost on the
-// input minus its cost on the kernel's output: the overhead model runs the tail on the kernel's
-// input, the kernel model on its output, and a network has no tail (on XNNPACK the tail is a copy,
-// so a kernel that shrinks its tensor looked faster than nothing). Never below 1% of the kernel
-// model's own time.
+}  // namespace
+
 double kernelMs(const ModelReport& kernel, const ModelReport& overhead, double tailCorrectionMs) {
+    // Each round's difference is scaled to the reference's baseline speed when the reference ran in
+    // that round: the machine's speed moves by 20-50% between the batches of a build, and the same
+    // kernel measured in two builds agreed within 10% only half the time without this.
+    const bool byReference = kernel.referenceBaselineMs > 0 && kernel.referenceRounds.size() == kernel.roundMedians.size();
     std::vector<double> diffs;
     if (kernel.roundMedians.size() == overhead.roundMedians.size())
-        for (size_t p = 0; p < kernel.roundMedians.size(); ++p)
-            if (kernel.roundMedians[p].size() == overhead.roundMedians[p].size())
-                for (size_t r = 0; r < kernel.roundMedians[p].size(); ++r)
-                    diffs.push_back(kernel.roundMedians[p][r] - overhead.roundMedians[p][r]);
-    const double d = (diffs.empty() ? kernel.stats.medianMs - overhead.stats.medianMs : median(diffs)) + tailCorrectionMs;
-    return std::max(d, 0.01 * kernel.stats.medianMs);
+        for (size_t p = 0; p < kernel.roundMedians.size(); ++p) {
+            const auto& k = kernel.roundMedians[p];
+            const auto& o = overhead.roundMedians[p];
+            if (k.size() != o.size()) continue;
+            const std::vector<double>* ref = byReference ? &kernel.referenceRounds[p] : nullptr;
+            if (ref && ref->size() != k.size()) ref = nullptr;
+            for (size_t r = 0; r < k.size(); ++r) {
+                if (ref && (*ref)[r] <= 0) continue;
+                diffs.push_back((k[r] - o[r]) * (ref ? kernel.referenceBaselineMs / (*ref)[r] : 1.0));
+            }
+        }
+    double whole = kernel.stats.medianMs - overhead.stats.medianMs;
+    if (kernel.normalizedMs > 0 && overhead.normalizedMs > 0) whole = kernel.normalizedMs - overhead.normalizedMs;
+    const double d = (diffs.empty() ? whole : median(diffs)) + tailCorrectionMs;
+    return std::max(d, 0.01 * (kernel.normalizedMs > 0 ? kernel.normalizedMs : kernel.stats.medianMs));
 }
+
+namespace {
 
 // Tail-only models on tensors from 64 to 1.6 M elements.
 std::vector<KernelSpec> tailLadder() {
@@ -113,6 +124,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     set.runtime = device.runtime;
     set.command = options.command;
     std::vector<double> overheads;
+    std::vector<double> referenceRounds;  // the reference workload's round times over the build
+    double baselineMs = 0;                // the database's reference baseline (kernel times' unit)
     FeatureRows allRows, validationRows;  // every type's training and validation kernels (the generic regressor)
     std::vector<double> allMs, validationMs;
     const auto start = std::chrono::steady_clock::now();
@@ -134,7 +147,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         }
         MeasureModelsOptions mo = options.measure;
         mo.batchSize = int(paths.size());
-        mo.reference = false;
+        mo.reference = true;  // kernel times are at the reference's baseline speed (kernelMs)
         Progress inner([&](double, const std::string& msg) {
             if (progress) progress->report(0, "tail cost: " + msg);
         });
@@ -143,7 +156,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         for (size_t i = 0; i < reports.size() && i < elements.size(); ++i)
             if (reports[i].ok) {
                 n.push_back(elements[i]);
-                ms.push_back(reports[i].stats.medianMs);
+                ms.push_back(reports[i].normalizedMs > 0 ? reports[i].normalizedMs : reports[i].stats.medianMs);
             }
         if (n.size() >= 3) tailMsPerElement = perElementCost(n, ms);
         else report.warnings.push_back("the tail's cost could not be measured; kernel times are not corrected for it.");
@@ -201,7 +214,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 if (paths.empty()) continue;
                 MeasureModelsOptions mo = options.measure;
                 mo.batchSize = int(paths.size());
-                mo.reference = false;
+                mo.reference = true;
                 const std::vector<ModelReport> reports = measureModels(paths, device, mo, inner);
                 for (size_t j = 0; j < pairs.size(); ++j) {
                     const ModelReport& kr = reports[pairs[j].first];
@@ -210,7 +223,11 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                     const std::optional<double> nOut = outputElements(specs[specOf[j]]);
                     const double correction = nOut ? tailMsPerElement * (inputElements(specs[specOf[j]]) - *nOut) : 0.0;
                     out[specOf[j]] = kernelMs(kr, orr, correction);
-                    overheads.push_back(orr.stats.medianMs);
+                    overheads.push_back(orr.normalizedMs > 0 ? orr.normalizedMs : orr.stats.medianMs);
+                    if (kr.referenceBaselineMs > 0) {  // stored ones too: a resumed build gets the same unit
+                        baselineMs = kr.referenceBaselineMs;
+                        for (const auto& rounds : kr.referenceRounds) referenceRounds.insert(referenceRounds.end(), rounds.begin(), rounds.end());
+                    }
                     if (set.runtimeVersion.empty()) {
                         set.runtimeVersion = kr.runtimeVersion;
                         set.cpuModel = kr.machine.cpuModel;
@@ -277,6 +294,15 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     // The fixed cost one model pays (the overhead models' median). Not yet calibrated on whole
     // generated models (docs/predictors.md).
     set.overheadMs = median(overheads);
+    // Kernel times are at the database's baseline speed, which is whatever speed the machine had
+    // during that database's first campaign; predictions are given at the reference's median
+    // speed over this build instead (a typical speed of the machine, not one moment of it).
+    if (baselineMs > 0 && !referenceRounds.empty()) {
+        set.regressorReferenceMs = baselineMs;
+        set.referenceMs = median(referenceRounds);
+        set.kernelScale = set.unitScale();
+        set.overheadMs *= set.unitScale();
+    }
     set.builtAtUtc = utcNowIso8601();
     if (progress) progress->report(1.0, "building the predictor: done");
     return report;

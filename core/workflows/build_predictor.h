@@ -48,6 +48,15 @@ struct BuildPredictorReport {
 // the overhead model and on its output in the kernel model.
 double perElementCost(const std::vector<double>& elements, const std::vector<double>& ms);
 
+// A kernel's time from its kernel model and its overhead model, measured in the same rounds: the
+// median over rounds of (kernel - overhead), each round scaled to the reference workload's baseline
+// speed (referenceBaselineMs / that round's reference time) when the reference was measured, plus
+// the tail's cost on the kernel's input minus its cost on the kernel's output
+// (`tailCorrectionMs`: the overhead model runs the tail on the input, the kernel model on its
+// output, and a network has no tail). Without matching rounds, the difference of the two models'
+// (normalized) medians. Never below 1% of the kernel model's own time.
+double kernelMs(const ModelReport& kernel, const ModelReport& overhead, double tailCorrectionMs);
+
 Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPredictorOptions& options, Progress* progress = nullptr,
                                             const std::function<void(const std::string& type, const RoundMetrics&)>& onRound = {});
 

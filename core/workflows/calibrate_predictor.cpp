@@ -1,5 +1,6 @@
 #include "workflows/calibrate_predictor.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fmt/format.h>
 
@@ -21,14 +22,16 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     if (ec) return ioError(fmt::format("{}: cannot create the calibration folder ({}).", dir.string(), ec.message()));
 
     // The kernel sums with the terms being fitted left out.
+    // In the predictor's unit (PredictorSet::referenceMs) when it has one.
     PredictorSet bare = predictor;
     bare.overheadMs = 0;
-    bare.kernelScale = 1;
+    bare.kernelScale = predictor.unitScale();
+    bare.perKernelMs = 0;
     LoadOptions load = options.measure.load;
     load.literalSpellings = rules.literalSpellings();
     CalibrationReport report;
     std::vector<std::string> paths, descriptions;
-    std::vector<double> sums;
+    std::vector<double> sums, counts;
     for (int i = 0; i < options.networks; ++i) {
         const uint32_t seed = options.firstSeed + uint32_t(i);
         Result<CalibrationModel> model = buildCalibrationModel(seed);
@@ -47,6 +50,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         paths.push_back(path.value());
         descriptions.push_back(model.value().description);
         sums.push_back(p.totalMs);
+        counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);
     for (size_t i = 0; i < measured.size(); ++i) {
@@ -56,15 +60,22 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         }
         report.descriptions.push_back(descriptions[i]);
         report.kernelSumMs.push_back(sums[i]);
-        report.measuredMs.push_back(measured[i].stats.medianMs);
+        report.kernelCounts.push_back(counts[i]);
+        // At the predictor's reference speed when it has one (the networks are measured in one
+        // short window of the machine's drift), else as measured.
+        const ModelReport& m = measured[i];
+        const bool atReference = predictor.referenceMs > 0 && m.normalizedMs > 0 && m.referenceBaselineMs > 0;
+        report.measuredMs.push_back(atReference ? m.normalizedMs * predictor.referenceMs / m.referenceBaselineMs : m.stats.medianMs);
     }
     if (report.measuredMs.size() < 3)
         return unsupported(fmt::format("calibrating {}: only {} of {} calibration networks were measured.", device.id,
                                        report.measuredMs.size(), options.networks));
-    report.fit = fitModelCalibration(report.kernelSumMs, report.measuredMs);
+    report.fit = fitModelCalibration(report.kernelSumMs, report.kernelCounts, report.measuredMs);
     predictor.overheadMs = report.fit.overheadMs;
-    predictor.kernelScale = report.fit.kernelScale;
+    predictor.perKernelMs = report.fit.perKernelMs;
+    predictor.kernelScale = report.fit.kernelScale * bare.kernelScale;
     predictor.calibration = report.fit;
+    predictor.calibration.kernelScale = predictor.kernelScale;
     return report;
 }
 

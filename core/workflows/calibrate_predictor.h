@@ -24,11 +24,12 @@ struct CalibrationReport {
     ModelCalibration fit;
     std::vector<std::string> descriptions;  // per network measured
     std::vector<double> kernelSumMs;        // sum of kernel predictions before the fit
+    std::vector<double> kernelCounts;       // kernels predicted per network
     std::vector<double> measuredMs;         // the network's measured median
     std::vector<std::string> warnings;      // networks that could not be built, loaded or measured
 };
 
-// Sets predictor.overheadMs, kernelScale and calibration from the fit. Fails (predictor unchanged)
+// Sets predictor.overheadMs, kernelScale, perKernelMs and calibration from the fit. Fails (predictor unchanged)
 // when fewer than 3 networks could be measured.
 Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet& rules, PredictorSet& predictor,
                                              const CalibratePredictorOptions& options, Progress* progress = nullptr);

@@ -46,6 +46,10 @@ private slots:
         const ErrorBand& band = set.types.at("dwconv-relu6").band;
         QVERIFY(band.kernels > 0 && band.low <= 1 && band.high >= 1);
         QVERIFY(first.value().tailMsPerElement >= 0);  // measured on the tail ladder (0 when free)
+        // Kernel times are at the database's reference baseline; the predictor's at the reference's
+        // median speed over the build, the ratio folded into the kernel scale (no calibration here).
+        QVERIFY(set.referenceMs > 0 && set.regressorReferenceMs > 0);
+        QCOMPARE(set.kernelScale, set.referenceMs / set.regressorReferenceMs);
         // Every kernel and overhead model was stored as it was measured.
         const int64_t stored = store.value()->count().value();
         QVERIFY(stored >= 40);
@@ -55,6 +59,7 @@ private slots:
         QVERIFY(again.ok());
         QCOMPARE(store.value()->count().value(), stored);
         QCOMPARE(again.value().predictor.types.at("dwconv-relu6").samples, set.types.at("dwconv-relu6").samples);
+        QCOMPARE(again.value().predictor.referenceMs, set.referenceMs);  // the same unit when resumed
 
         Result<PredictorSet> back = PredictorSet::fromJson(set.toJson(), "p.json");
         QVERIFY(back.ok());
@@ -73,6 +78,31 @@ private slots:
         flat[2] = 0.009;
         QCOMPARE(perElementCost(n, flat), 0.0);
         QCOMPARE(perElementCost({}, {}), 0.0);
+    }
+
+    // Kernel time per round = kernel - overhead, scaled to the reference's baseline speed: rounds
+    // in which the machine ran at half speed (everything, the reference too, twice as long) give
+    // the same kernel time as the fast ones. Without reference rounds, the raw median is taken.
+    void kernelTimeIsAtTheReferenceSpeed() {
+        ModelReport kernel, overhead;
+        const std::vector<double> speed{1, 2, 2, 2, 1, 2};  // slow most of the time
+        kernel.roundMedians = overhead.roundMedians = kernel.referenceRounds = {{}, {}};
+        for (size_t p = 0; p < 2; ++p)
+            for (double s : speed) {
+                kernel.roundMedians[p].push_back(0.30 * s);
+                overhead.roundMedians[p].push_back(0.10 * s);
+                kernel.referenceRounds[p].push_back(1.0 * s);
+            }
+        kernel.stats.medianMs = 0.6;
+        overhead.stats.medianMs = 0.2;
+        QCOMPARE(kernelMs(kernel, overhead, 0.0), 0.4);  // raw: no baseline yet
+        kernel.referenceBaselineMs = 1.0;
+        QVERIFY(std::abs(kernelMs(kernel, overhead, 0.0) - 0.2) < 1e-12);
+        QVERIFY(std::abs(kernelMs(kernel, overhead, 0.01) - 0.21) < 1e-12);
+        kernel.referenceBaselineMs = 1.5;  // the baseline sets the unit
+        QVERIFY(std::abs(kernelMs(kernel, overhead, 0.0) - 0.3) < 1e-12);
+        kernel.referenceRounds.pop_back();  // rounds that do not line up: raw rounds
+        QCOMPARE(kernelMs(kernel, overhead, 0.0), 0.4);
     }
 
     void badOptionsAreRefused() {
