@@ -1,5 +1,6 @@
 #include "fusion/rule_set.h"
 
+#include <array>
 #include <fmt/format.h>
 #include <fstream>
 #include <sstream>
@@ -82,12 +83,12 @@ std::optional<FusionVerdict> verdictFromName(const std::string& name) {
 }
 
 bool RuleSet::fuses(const std::string& first, const std::string& second) const {
-    auto it = pairs.find({first, second});
+    auto it = pairs.find(std::pair<std::string_view, std::string_view>(first, second));
     return it != pairs.end() && it->second.verdict == FusionVerdict::Fused;
 }
 
 bool RuleSet::fusesAfter(const std::string& beforeLast, const std::string& last, const std::string& next) const {
-    auto it = chains.find({beforeLast, last, next});
+    auto it = chains.find(std::array<std::string_view, 3>{beforeLast, last, next});
     if (it != chains.end() && it->second.verdict != FusionVerdict::Inconclusive) return it->second.verdict == FusionVerdict::Fused;
     return fuses(last, next);
 }

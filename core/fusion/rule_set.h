@@ -4,9 +4,11 @@
 // as one kernel. Stored as JSON (docs/fusion.md), shipped per built-in device in datasets/.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -66,13 +68,32 @@ struct SpellingRule {
     std::vector<SpellingEvidence> evidence;
 };
 
+// Orders op-type pairs and sequences as std::less does, and also against string_view keys, so the
+// lookups made while partitioning copy no strings.
+struct OpPairLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+        const std::string_view a1 = a.first, b1 = b.first;
+        return a1 != b1 ? a1 < b1 : std::string_view(a.second) < std::string_view(b.second);
+    }
+};
+struct OpSequenceLess {
+    using is_transparent = void;
+    template <class A, class B>
+    bool operator()(const A& a, const B& b) const {
+        return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                            [](std::string_view x, std::string_view y) { return x < y; });
+    }
+};
+
 struct RuleSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel;  // provenance
     std::string detectedAtUtc;
     std::string command;                             // what produced it
-    std::map<std::pair<std::string, std::string>, FusionRule> pairs;
-    std::map<std::vector<std::string>, FusionRule> chains;  // key: {a, b, c}
+    std::map<std::pair<std::string, std::string>, FusionRule, OpPairLess> pairs;
+    std::map<std::vector<std::string>, FusionRule, OpSequenceLess> chains;  // key: {a, b, c}
     // Producer op type -> fuses into one consumer although others read its output too. Ops not
     // listed do not (the safe default: a shared tensor must be written out).
     std::map<std::string, FusionRule> multiOutput;
