@@ -1,6 +1,7 @@
 #include "fusion/partition.h"
 
 #include <algorithm>
+#include <string_view>
 #include <unordered_map>
 
 namespace km {
@@ -11,19 +12,60 @@ bool isUnknownOp(const std::string& opType) { return opType.rfind("other:", 0) =
 // "se:2" -> "se"
 std::string patternName(const std::string& group) { return group.substr(0, group.find(':')); }
 
+// The rule set's verdicts for the op types of one graph, each asked of the rule set once: a graph
+// has a dozen distinct op types but hundreds of producer-consumer pairs.
+class RuleMemo {
+public:
+    RuleMemo(const Graph& g, const RuleSet& rules) : m_rules(rules) {
+        m_opOfNode.reserve(g.nodes().size());
+        std::unordered_map<std::string_view, uint32_t> ids;
+        for (const Node& n : g.nodes()) {
+            auto [it, fresh] = ids.emplace(n.opType, uint32_t(m_ops.size()));
+            if (fresh) m_ops.push_back(&n.opType);
+            m_opOfNode.push_back(it->second);
+        }
+        const size_t n = m_ops.size();
+        m_pairs.assign(n * n, kUnknown);
+        m_multi.assign(n, kUnknown);
+    }
+    bool fuses(size_t first, size_t second) {
+        const uint32_t a = m_opOfNode[first], b = m_opOfNode[second];
+        int8_t& v = m_pairs[a * m_ops.size() + b];
+        if (v == kUnknown) v = m_rules.fuses(*m_ops[a], *m_ops[b]);
+        return v;
+    }
+    bool fusesAfter(size_t beforeLast, size_t last, size_t next) {
+        const uint64_t n = m_ops.size();
+        const uint32_t a = m_opOfNode[beforeLast], b = m_opOfNode[last], c = m_opOfNode[next];
+        auto [it, fresh] = m_chains.emplace((uint64_t(a) * n + b) * n + c, int8_t(0));
+        if (fresh) it->second = m_rules.fusesAfter(*m_ops[a], *m_ops[b], *m_ops[c]);
+        return it->second;
+    }
+    bool fusesWithOtherConsumers(size_t producer) {
+        int8_t& v = m_multi[m_opOfNode[producer]];
+        if (v == kUnknown) v = m_rules.fusesWithOtherConsumers(*m_ops[m_opOfNode[producer]]);
+        return v;
+    }
+
+private:
+    static constexpr int8_t kUnknown = -1;
+    const RuleSet& m_rules;
+    std::vector<const std::string*> m_ops;  // distinct op types, by id
+    std::vector<uint32_t> m_opOfNode;
+    std::vector<int8_t> m_pairs, m_multi;
+    std::unordered_map<uint64_t, int8_t> m_chains;
+};
+
 // The kernel that producer `p` ends, if node `n` may be appended to it.
 // `readers`: how many nodes read the tensor from `p` that `n` reads.
-std::optional<int> joinableKernel(const Graph& g, const RuleSet& rules, const KernelPartition& part,
-                                  const std::vector<size_t>& tails, size_t p, const Node& n, uint32_t readers) {
+std::optional<int> joinableKernel(RuleMemo& rules, const KernelPartition& part, const std::vector<size_t>& tails, size_t p,
+                                  size_t n, uint32_t readers) {
     const int k = part.kernelOfNode[p];
     const Kernel& kernel = part.kernels[size_t(k)];
     if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
-    const Node& producer = g.nodes()[p];
-    const bool fuses = kernel.nodes.size() >= 2
-                           ? rules.fusesAfter(g.nodes()[kernel.nodes[kernel.nodes.size() - 2]].opType, producer.opType, n.opType)
-                           : rules.fuses(producer.opType, n.opType);
+    const bool fuses = kernel.nodes.size() >= 2 ? rules.fusesAfter(kernel.nodes[kernel.nodes.size() - 2], p, n) : rules.fuses(p, n);
     if (!fuses) return std::nullopt;
-    if (readers > 1 && !rules.fusesWithOtherConsumers(producer.opType)) return std::nullopt;
+    if (readers > 1 && !rules.fusesWithOtherConsumers(p)) return std::nullopt;
     return k;
 }
 
@@ -54,7 +96,10 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
     const auto& nodes = g.nodes();
     KernelPartition part;
     part.kernelOfNode.assign(nodes.size(), -1);
+    part.kernels.reserve(nodes.size());
+    RuleMemo memo(g, rules);
     std::vector<size_t> tails;                          // per kernel: its last node so far
+    tails.reserve(nodes.size());
     std::unordered_map<std::string, int> patternKernel;  // pattern group -> kernel id
 
     auto startKernel = [&](size_t i) {
@@ -97,7 +142,7 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
             for (size_t j = 0; j < l.inputs.size(); ++j) {
                 const int32_t p = l.producers[j];  // graph inputs and initializers have none
                 if (p < 0 || !l.inputs[j] || l.inputs[j]->isConstant) continue;
-                if ((target = joinableKernel(g, rules, part, tails, size_t(p), n, l.inputReaders[j]))) break;
+                if ((target = joinableKernel(memo, part, tails, size_t(p), i, l.inputReaders[j]))) break;
             }
         }
         if (target) append(*target, i);

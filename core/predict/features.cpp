@@ -5,7 +5,10 @@
 #include <fmt/format.h>
 #include <limits>
 #include <numeric>
+#include <optional>
 #include <sstream>
+#include <string_view>
+#include <variant>
 
 #include "onnx/onnx_loader.h"
 #include "sampling/kernel_models.h"
@@ -16,13 +19,6 @@ namespace {
 constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 float at(const std::vector<int64_t>& v, size_t i) { return i < v.size() ? float(v[i]) : kMissing; }
-
-// Element i of an integer-list attribute without copying the list (canonical nodes store lists; a
-// single integer reads as a list of one, as Attributes::getInts has it).
-float listAt(const Attributes& attrs, const char* key, size_t i) {
-    if (const std::vector<int64_t>* v = attrs.ints(key)) return at(*v, i);
-    return attrs.has(key) ? at(attrs.getInts(key), i) : kMissing;
-}
 
 }  // namespace
 
@@ -50,22 +46,39 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     set(Feature::OutC, at(c.outputShape, 1));
     set(Feature::OutH, at(c.outputShape, 2));
     set(Feature::OutW, at(c.outputShape, 3));
-    set(Feature::KernelH, listAt(c.attrs, "kernel", 0));
-    set(Feature::KernelW, listAt(c.attrs, "kernel", 1));
-    set(Feature::StrideH, listAt(c.attrs, "stride", 0));
-    set(Feature::StrideW, listAt(c.attrs, "stride", 1));
-    set(Feature::DilationH, listAt(c.attrs, "dilation", 0));
-    set(Feature::DilationW, listAt(c.attrs, "dilation", 1));
-    if (c.attrs.has("groups")) {
-        const int64_t groups = std::max<int64_t>(c.attrs.getInt("groups", 1), 1);
-        set(Feature::Groups, float(groups));
-        set(Feature::InCPerGroup, f[size_t(Feature::InC)] / float(groups));
-        set(Feature::OutCPerGroup, f[size_t(Feature::OutC)] / float(groups));
+    // One pass over the root's attributes (a handful), instead of a map lookup per feature.
+    std::optional<int64_t> groups;
+    for (const auto& entry : c.attrs.all()) {
+        const std::string_view k = entry.first;
+        const AttrValue& value = entry.second;
+        const auto* list = std::get_if<std::vector<int64_t>>(&value);
+        const auto* one = std::get_if<int64_t>(&value);
+        // Element i of an integer list; a single integer reads as a list of one.
+        auto elem = [&](size_t i) { return list ? at(*list, i) : one && i == 0 ? float(*one) : kMissing; };
+        auto integer = [&](int64_t fallback) {
+            if (one) return *one;
+            if (const auto* d = std::get_if<double>(&value)) return int64_t(*d);
+            return fallback;
+        };
+        if (k == "kernel") {
+            set(Feature::KernelH, elem(0));
+            set(Feature::KernelW, elem(1));
+        } else if (k == "stride") {
+            set(Feature::StrideH, elem(0));
+            set(Feature::StrideW, elem(1));
+        } else if (k == "dilation") {
+            set(Feature::DilationH, elem(0));
+            set(Feature::DilationW, elem(1));
+        } else if (k == "groups") {
+            groups = std::max<int64_t>(integer(1), 1);
+        } else if (k == "pads") {
+            set(Feature::PadsSum, float(list ? std::accumulate(list->begin(), list->end(), int64_t{0}) : integer(0)));
+        }
     }
-    if (c.attrs.has("pads")) {
-        const std::vector<int64_t>* pads = c.attrs.ints("pads");
-        const int64_t sum = pads ? std::accumulate(pads->begin(), pads->end(), int64_t{0}) : c.attrs.getInt("pads", 0);
-        set(Feature::PadsSum, float(sum));
+    if (groups) {
+        set(Feature::Groups, float(*groups));
+        set(Feature::InCPerGroup, f[size_t(Feature::InC)] / float(*groups));
+        set(Feature::OutCPerGroup, f[size_t(Feature::OutC)] / float(*groups));
     }
     set(Feature::Inputs, float(c.inputShapes.size()));
     set(Feature::Nodes, float(k.nodes.size()));

@@ -60,6 +60,14 @@ private slots:
         QCOMPARE(feature(g, Feature::InCPerGroup), 16.0f);
         QCOMPARE(feature(g, Feature::OutCPerGroup), 32.0f);
         QCOMPARE(feature({"conv", 14, 14, 64, 96, 3, 1, 1}, Feature::InCPerGroup), 64.0f);
+        // The other attribute features of the same pass: kernel, stride, dilation, pads.
+        const KernelSpec conv{"conv", 28, 28, 32, 64, 5, 2, 1};
+        QCOMPARE(feature(conv, Feature::KernelH), 5.0f);
+        QCOMPARE(feature(conv, Feature::KernelW), 5.0f);
+        QCOMPARE(feature(conv, Feature::StrideW), 2.0f);
+        QCOMPARE(feature(conv, Feature::DilationH), 1.0f);
+        QCOMPARE(feature(conv, Feature::PadsSum), 8.0f);
+        QCOMPARE(feature(conv, Feature::Groups), 1.0f);
         QCOMPARE(feature({"dwconv", 14, 14, 64, 64, 3, 1, 64}, Feature::OutCPerGroup), 1.0f);
         QVERIFY(std::isnan(feature({"add", 14, 14, 64, 64, 1, 1, 1}, Feature::InCPerGroup)));
         QCOMPARE(std::string(featureNames()[size_t(Feature::OutCPerGroup)]), std::string("out_c_per_group"));
