@@ -114,6 +114,7 @@ struct CalibrateArgs {
     std::string rulesFile;
     std::string db;
     int networks = 24;
+    std::vector<std::string> models;  // ONNX files to calibrate on instead of generated networks
     bool quiet = false;
 };
 int runCalibrate(const CalibrateArgs& args, const std::string& commandLine);

@@ -95,10 +95,12 @@ int main(int argc, char** argv) {
     cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
 
     km::cli::CalibrateArgs calibrate;
-    auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model overhead and kernel scale on generated networks.");
+    auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model-level terms (scale, overhead, per-kernel cost) on measured networks.");
     cmdCalibrate->add_option("--device", calibrate.device, "device id")->required();
     cmdCalibrate->add_option("--predictor", calibrate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdCalibrate->add_option("--networks", calibrate.networks, "generated networks to measure")->capture_default_str()->check(CLI::Range(3, 1000));
+    cmdCalibrate->add_option("--models", calibrate.models, "calibrate on these ONNX files (at least 3) instead of generated networks")
+        ->check(CLI::ExistingFile);
     cmdCalibrate->add_option("-o,--output", calibrate.output, "also write the calibrated predictor as JSON to this file");
     cmdCalibrate->add_option("--cache", calibrate.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
     cmdCalibrate->add_option("--rules", calibrate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");

@@ -67,15 +67,18 @@ Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& sto
 // Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
-                        int networks, bool quiet) {
-    if (networks <= 0) return Ok{};
+                        int networks, bool quiet, const std::vector<std::string>& models = {}) {
+    if (networks <= 0 && models.empty()) return Ok{};
     CalibratePredictorOptions c;
     c.measure.agent.agentPath = findAgent();
     c.measure.store = &store;
     c.cacheDir = cacheDir;
     c.networks = networks;
+    c.modelPaths = models;
     Progress progress = stderrProgress(quiet);
-    if (!quiet) std::cerr << fmt::format("calibrating on {} generated networks\n", networks);
+    if (!quiet)
+        std::cerr << (models.empty() ? fmt::format("calibrating on {} generated networks\n", networks)
+                                     : fmt::format("calibrating on {} given networks\n", models.size()));
     Result<CalibrationReport> r = calibratePredictor(device, rules, set, c, &progress);
     if (!quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!r) return r.error();
@@ -166,7 +169,7 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
     auto store = MeasurementStore::open(db);
     if (!store) return reportError(store.error());
     const std::string cache = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet); !s)
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet, args.models); !s)
         return reportError(s.error());
     predictor.value().command += "; " + commandLine;
     Result<std::string> where = savePredictor(predictor.value(), *store.value(), db, args.output);

@@ -1,12 +1,13 @@
 #!/usr/bin/python3
-"""Exports the real networks the predictors are evaluated on (docs/results.md) as ONNX.
+"""Exports the real networks the predictors are evaluated on (docs/results.md) as ONNX, or with
+--calibration the other set, the one the shipped xnnpack-t1 predictor is calibrated on.
 
 torchvision architectures with random weights (weights=None: nothing is downloaded; latency does
-not depend on the values), exported by torch.onnx as a user would, at 224x224 and batch 1. None of
-them is used to train or calibrate a predictor: kernel samples come from the nn-Meter prior and
-calibration uses generated networks (core/sampling/calibration_models.h).
+not depend on the values), exported by torch.onnx as a user would, at 224x224 and batch 1. The two
+sets share no architecture (nor with the twelve test fixtures), and no network of the evaluation
+set is used to train or calibrate a predictor: kernel samples come from the nn-Meter prior.
 
-Usage: /usr/bin/python3 bench/accuracy/export_networks.py OUT_DIR
+Usage: /usr/bin/python3 bench/accuracy/export_networks.py [--calibration] OUT_DIR
 Needs Debian's python3-torch, python3-torchvision and python3-onnx (bench only, never at run time).
 """
 import os
@@ -31,13 +32,32 @@ NETWORKS = {
 }
 
 
+# The calibration set (`kernelmeter-cli calibrate --models`): other depths, widths and sizes of the
+# same kinds of architecture, never evaluated on.
+CALIBRATION = {
+    "resnet101": (lambda: tvm.resnet101(), 13),
+    "wide_resnet50_2": (lambda: tvm.wide_resnet50_2(), 13),
+    "densenet169": (lambda: tvm.densenet169(), 13),
+    "mnasnet0_75": (lambda: tvm.mnasnet0_75(), 13),
+    "mnasnet1_3": (lambda: tvm.mnasnet1_3(), 13),
+    "shufflenet_v2_x1_5": (lambda: tvm.shufflenet_v2_x1_5(), 13),
+    "regnet_x_800mf": (lambda: tvm.regnet_x_800mf(), 13),
+    "regnet_y_1_6gf": (lambda: tvm.regnet_y_1_6gf(), 13),
+    "efficientnet_b2": (lambda: tvm.efficientnet_b2(), 13),
+    "mobilenet_v3_small_075": (lambda: tvm.mobilenet_v3_small(width_mult=0.75), 13),
+    "mobilenet_v2_140": (lambda: tvm.mobilenet_v2(width_mult=1.4), 13),
+}
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = [a for a in sys.argv[1:] if a != "--calibration"]
+    if len(args) != 1:
         sys.exit(__doc__)
-    out = sys.argv[1]
+    out = args[0]
+    networks = CALIBRATION if "--calibration" in sys.argv else NETWORKS
     os.makedirs(out, exist_ok=True)
     torch.manual_seed(0)
-    for name, (make, opset) in NETWORKS.items():
+    for name, (make, opset) in networks.items():
         path = os.path.join(out, name + ".onnx")
         if os.path.exists(path):
             continue

@@ -15,7 +15,9 @@ namespace km {
 Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet& rules, PredictorSet& predictor,
                                              const CalibratePredictorOptions& options, Progress* progress) {
     if (options.cacheDir.empty()) return badInput("calibrate: no folder for calibration networks was given.");
-    if (options.networks < 3) return badInput("calibrate: at least 3 calibration networks are needed.");
+    const bool given = !options.modelPaths.empty();
+    if ((given ? int(options.modelPaths.size()) : options.networks) < 3)
+        return badInput("calibrate: at least 3 calibration networks are needed.");
     const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / device.id / "calibration";
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
@@ -32,23 +34,32 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     CalibrationReport report;
     std::vector<std::string> paths, descriptions;
     std::vector<double> sums, counts;
-    for (int i = 0; i < options.networks; ++i) {
-        const uint32_t seed = options.firstSeed + uint32_t(i);
-        Result<CalibrationModel> model = buildCalibrationModel(seed);
-        if (!model) {
-            report.warnings.push_back(fmt::format("calibration network {}: {}", seed, model.error().message));
-            continue;
+    const int count = given ? int(options.modelPaths.size()) : options.networks;
+    for (int i = 0; i < count; ++i) {
+        std::string path, description;
+        if (given) {
+            path = options.modelPaths[size_t(i)];
+            description = std::filesystem::path(path).filename().string();
+        } else {
+            const uint32_t seed = options.firstSeed + uint32_t(i);
+            Result<CalibrationModel> model = buildCalibrationModel(seed);
+            if (!model) {
+                report.warnings.push_back(fmt::format("calibration network {}: {}", seed, model.error().message));
+                continue;
+            }
+            Result<std::string> written = writeCachedModel(dir.string(), model.value().bytes);
+            if (!written) return written.error();
+            path = written.value();
+            description = model.value().description;
         }
-        Result<std::string> path = writeCachedModel(dir.string(), model.value().bytes);
-        if (!path) return path.error();
-        Result<Graph> graph = loadModelFile(path.value(), load);
+        Result<Graph> graph = loadModelFile(path, load);
         if (!graph) {
-            report.warnings.push_back(fmt::format("calibration network {}: {}", seed, graph.error().message));
+            report.warnings.push_back(fmt::format("calibration network {}: {}", path, graph.error().message));
             continue;
         }
         const ModelPrediction p = predictModel(partitionGraph(graph.value(), rules), computeGraphMetrics(graph.value()).perNode, bare);
-        paths.push_back(path.value());
-        descriptions.push_back(model.value().description);
+        paths.push_back(path);
+        descriptions.push_back(description);
         sums.push_back(p.totalMs);
         counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }

@@ -18,6 +18,10 @@ struct CalibratePredictorOptions {
     std::string cacheDir;          // networks are written to <cacheDir>/<device>/calibration (required)
     int networks = 24;             // how many generated networks (at least 3)
     uint32_t firstSeed = 1;        // network i is buildCalibrationModel(firstSeed + i)
+    // ONNX files to calibrate on instead of generated networks (networks and firstSeed unused): a
+    // user's own architectures, or exported ones like those the predictor will be asked about.
+    // Never the networks the predictor is evaluated on.
+    std::vector<std::string> modelPaths;
 };
 
 struct CalibrationReport {

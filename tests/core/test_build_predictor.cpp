@@ -6,6 +6,7 @@
 
 #include "store/measurement_store.h"
 #include "workflows/build_predictor.h"
+#include "workflows/calibrate_predictor.h"
 
 using namespace km;
 
@@ -64,6 +65,30 @@ private slots:
         Result<PredictorSet> back = PredictorSet::fromJson(set.toJson(), "p.json");
         QVERIFY(back.ok());
         QCOMPARE(back.value().toJson(), set.toJson());
+
+        // Calibration on given files instead of generated networks: each measured (and stored),
+        // named by its file, and the fit sets the predictor's model-level terms.
+        CalibratePredictorOptions c;
+        c.measure = o.measure;
+        c.measure.protocol = kernelSamplingProtocol();
+        c.measure.protocol.instances = 1;
+        c.measure.protocol.rounds = 3;
+        c.cacheDir = o.cacheDir;
+        c.modelPaths = {KM_FIXTURES_DIR "/small/conv_64.onnx", KM_FIXTURES_DIR "/small/conv_128.onnx",
+                        KM_FIXTURES_DIR "/small/conv_block.onnx"};
+        PredictorSet calibrated = set;
+        Result<CalibrationReport> fit = calibratePredictor(*findBuiltinDevice("opencv-t1"),
+                                                           loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(),
+                                                           calibrated, c);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        QCOMPARE(fit.value().descriptions, (std::vector<std::string>{"conv_64.onnx", "conv_128.onnx", "conv_block.onnx"}));
+        QCOMPARE(fit.value().fit.models, size_t{3});
+        QVERIFY(!fit.value().fit.terms.empty() && calibrated.kernelScale > 0);
+        QVERIFY(store.value()->count().value() == stored + 3);
+        c.modelPaths.pop_back();  // fewer than three: refused, the predictor unchanged
+        PredictorSet untouched = set;
+        QVERIFY(!calibratePredictor(*findBuiltinDevice("opencv-t1"), RuleSet{}, untouched, c).ok());
+        QCOMPARE(untouched.toJson(), set.toJson());
     }
 
     // The tail's per-element cost: the slope through tail-only models, robust to one slow outlier
