@@ -233,7 +233,7 @@ int runPredict(const PredictArgs& args) {
     if (args.json)
         std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
                           {"kernel_scale", predictor.value().kernelScale}, {"per_kernel_ms", predictor.value().perKernelMs},
-                          {"models", all}}.dump(1) << "\n";
+                          {"reference_ms", predictor.value().referenceMs}, {"models", all}}.dump(1) << "\n";
     return failures ? 2 : 0;
 }
 

@@ -5,10 +5,11 @@ Reads `kernelmeter-cli measure --json` files and a `kernelmeter-cli predict --js
 same networks (matched by file name), prints per network the measured median, the prediction and
 the error, then the share within 5/10/15% and the RMSPE and MAPE.
 
-With --normalized, the measured time is `normalized_ms` (the time at the reference workload's
-baseline speed of the measurement database) instead of `median_ms`. build-predictor learns kernel
-times at that speed, so networks measured into a copy of the build's database are compared like
-with like, whatever phase the machine is in (docs/predictors.md).
+With --normalized, the measured time is taken at the predictor's machine speed instead of
+`median_ms`: the network's ratio to the reference workload (measured in the same rounds) times the
+predictor's `reference_ms`, so the comparison does not depend on the phase the machine was in
+while measuring (docs/predictors.md). Without a `reference_ms` in the prediction (an older
+predictor), `normalized_ms` is used, which is at the measurement database's baseline speed.
 
 Usage: python3 bench/accuracy/compare.py [--normalized] PREDICTION.json MEASURE.json [MEASURE.json...]
 """
@@ -24,7 +25,9 @@ def main(argv):
     if len(argv) < 3:
         sys.exit(__doc__)
     predicted = {}
-    for m in json.load(open(argv[1]))["models"]:
+    prediction = json.load(open(argv[1]))
+    reference_ms = prediction.get("reference_ms") or 0
+    for m in prediction["models"]:
         if "total_ms" in m:
             predicted[os.path.basename(m["file"])] = m
     measured = {}
@@ -32,9 +35,13 @@ def main(argv):
         for m in json.load(open(path))["models"]:
             if not m.get("ok"):
                 continue
-            if normalized and not m.get("normalized_ms"):
-                sys.exit(f"{path}: {m['file']} has no normalized_ms (measured without the reference workload)")
-            measured[os.path.basename(m["file"])] = m["normalized_ms"] if normalized else m["stats"]["median_ms"]
+            ms = m["stats"]["median_ms"]
+            if normalized:
+                ratio = (m.get("reference") or {}).get("ratio")
+                if not ratio or not m.get("normalized_ms"):
+                    sys.exit(f"{path}: {m['file']} was measured without the reference workload")
+                ms = ratio * reference_ms if reference_ms else m["normalized_ms"]
+            measured[os.path.basename(m["file"])] = ms
     errors = []
     print(f"{'network':<28} {'measured ms':>12} {'predicted ms':>13} {'error %':>8}  fallback kernels")
     for name in sorted(measured):
