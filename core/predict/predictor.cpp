@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <cstring>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -289,7 +290,7 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         KernelPrediction p{k.id, k.type, 0.0, 0.0, 0.0, "none"};
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
-        double raw = 0;  // scaled regressor output
+        std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
             raw = set.kernelScale * regress(it->second.regressor, f);
             p.source = "regressor";
@@ -302,10 +303,10 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         } else {
             missing.insert(k.type);
         }
-        if (p.source != "none") {
-            p.ms = raw + set.perKernelMs;
-            p.lowMs = raw * band.low + set.perKernelMs;
-            p.highMs = raw * band.high + set.perKernelMs;
+        if (raw) {
+            p.ms = *raw + set.perKernelMs;
+            p.lowMs = *raw * band.low + set.perKernelMs;
+            p.highMs = *raw * band.high + set.perKernelMs;
         }
         out.totalMs += p.ms;
         out.lowMs += p.lowMs;
