@@ -119,6 +119,17 @@ struct CalibrateArgs {
 };
 int runCalibrate(const CalibrateArgs& args, const std::string& commandLine);
 
+struct ZooArgs {
+    std::vector<std::string> families;  // default: every family of the zoo
+    int count = 1;                      // models per family, seeds firstSeed .. firstSeed + count - 1
+    uint32_t firstSeed = 1;
+    int64_t minResolution = 96;         // input sizes drawn within this range (core/zoo/zoo.h)
+    int64_t maxResolution = 320;
+    std::string outputDir;              // write <family>-<seed>.onnx here; empty: only list them
+    bool json = false;
+};
+int runZoo(const ZooArgs& args);
+
 // The built-in device with this id, or a message listing where to look.
 Result<Device> deviceFor(const std::string& id);
 

@@ -117,6 +117,16 @@ int main(int argc, char** argv) {
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
     cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
 
+    km::cli::ZooArgs zoo;
+    auto* cmdZoo = app.add_subcommand("zoo", "Generate random variants of model families as ONNX (or list them).");
+    cmdZoo->add_option("--family", zoo.families, "families to generate (default: all; see the list printed with an unknown name)");
+    cmdZoo->add_option("--count", zoo.count, "models per family")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdZoo->add_option("--first-seed", zoo.firstSeed, "seed of the first model of each family")->capture_default_str();
+    cmdZoo->add_option("--min-resolution", zoo.minResolution, "smallest input size")->capture_default_str()->check(CLI::Range(8, 4096));
+    cmdZoo->add_option("--max-resolution", zoo.maxResolution, "largest input size")->capture_default_str()->check(CLI::Range(8, 4096));
+    cmdZoo->add_option("-o,--output", zoo.outputDir, "write FAMILY-SEED.onnx files into this folder (default: only list the models)");
+    cmdZoo->add_flag("--json", zoo.json, "print JSON");
+
     auto commandLine = [&] {  // recorded as provenance
         std::string line = "kernelmeter-cli";
         for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
@@ -138,6 +148,7 @@ int main(int argc, char** argv) {
         if (cmdBuild->parsed()) return km::cli::runBuildPredictor(build, commandLine());
         if (cmdPredict->parsed()) return km::cli::runPredict(predict);
         if (cmdCalibrate->parsed()) return km::cli::runCalibrate(calibrate, commandLine());
+        if (cmdZoo->parsed()) return km::cli::runZoo(zoo);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

@@ -213,10 +213,11 @@ std::string OnnxBuilder::swish(const std::string& x, const std::string& name) {
     return mul(x, unary("Sigmoid", x, name + "_sigmoid"), name);
 }
 
-std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name) {
+std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name,
+                                 int64_t padPixels) {
     const auto s = m->require(x, 4, name);
     if (s.empty()) return name;
-    const int64_t pad = kernel / 2;
+    const int64_t pad = padPixels < 0 ? kernel / 2 : padPixels;
     auto* n = m->node("MaxPool", name, {x});
     Impl::intsAttribute(n, "kernel_shape", {kernel, kernel});
     Impl::intsAttribute(n, "strides", {stride, stride});
@@ -226,8 +227,9 @@ std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t s
     return name;
 }
 
-std::string OnnxBuilder::avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name) {
-    const std::string out = maxPool(x, kernel, stride, name);
+std::string OnnxBuilder::avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name,
+                                 int64_t pad) {
+    const std::string out = maxPool(x, kernel, stride, name, pad);
     if (m->graph()->node_size() > 0 && m->graph()->node(m->graph()->node_size() - 1).name() == name)
         m->graph()->mutable_node(m->graph()->node_size() - 1)->set_op_type("AveragePool");
     return out;

@@ -40,8 +40,9 @@ public:
     std::string unary(const std::string& opType, const std::string& x, const std::string& name);
     std::string mul(const std::string& a, const std::string& b, const std::string& name);
     std::string swish(const std::string& x, const std::string& name);  // x * sigmoid(x): two nodes
-    std::string maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name);
-    std::string avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name);
+    // `pad` pixels on each side; -1: kernel / 2 (keeps H/W at stride 1).
+    std::string maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name, int64_t pad = -1);
+    std::string avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name, int64_t pad = -1);
     std::string concat(const std::vector<std::string>& xs, const std::string& name);  // along channels
     // Splits channels in two equal halves: returns both outputs ("<name>_0", "<name>_1").
     std::vector<std::string> split(const std::string& x, const std::string& name);

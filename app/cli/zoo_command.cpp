@@ -1,0 +1,60 @@
+// kernelmeter-cli zoo: seeded variants of the model families (core/zoo) as ONNX files.
+#include <filesystem>
+#include <fmt/format.h>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "zoo/zoo.h"
+
+namespace km::cli {
+
+int runZoo(const ZooArgs& args) {
+    if (args.minResolution > args.maxResolution) {
+        std::cerr << fmt::format("kernelmeter-cli zoo: --min-resolution {} is above --max-resolution {}.\n", args.minResolution,
+                                 args.maxResolution);
+        return 2;
+    }
+    const std::vector<std::string> families = args.families.empty() ? zooFamilies() : args.families;
+    ZooOptions options;
+    options.minResolution = args.minResolution;
+    options.maxResolution = args.maxResolution;
+    if (!args.outputDir.empty()) {
+        std::error_code ec;
+        std::filesystem::create_directories(args.outputDir, ec);
+        if (ec) {
+            std::cerr << fmt::format("kernelmeter-cli zoo: {}: cannot create the folder ({}).\n", args.outputDir, ec.message());
+            return 2;
+        }
+    }
+    nlohmann::json list = nlohmann::json::array();
+    for (const std::string& family : families)
+        for (int i = 0; i < args.count; ++i) {
+            Result<ZooModel> model = generateZooModel(family, args.firstSeed + uint32_t(i), options);
+            if (!model) {
+                std::cerr << "kernelmeter-cli zoo: " << model.error().message << "\n";
+                return model.error().code == ErrorCode::BadInput ? 2 : 1;
+            }
+            const ZooModel& m = model.value();
+            std::string path;
+            if (!args.outputDir.empty()) {
+                path = (std::filesystem::path(args.outputDir) / (m.name + ".onnx")).string();
+                std::ofstream out(path, std::ios::binary | std::ios::trunc);
+                out.write(m.bytes.data(), std::streamsize(m.bytes.size()));
+                if (!out.flush()) {
+                    std::cerr << fmt::format("kernelmeter-cli zoo: {}: cannot write the model.\n", path);
+                    return 1;
+                }
+            }
+            if (args.json)
+                list.push_back({{"name", m.name}, {"family", m.family}, {"seed", m.seed}, {"resolution", m.resolution},
+                                {"description", m.description}, {"bytes", m.bytes.size()}, {"path", path}});
+            else
+                std::cout << fmt::format("{:<18} {}{}\n", m.name, m.description, path.empty() ? "" : "  -> " + path);
+        }
+    if (args.json) std::cout << list.dump(2) << "\n";
+    return 0;
+}
+
+}  // namespace km::cli
