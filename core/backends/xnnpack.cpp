@@ -81,7 +81,20 @@ std::optional<size_t> channelSliceStart(const Graph& g, const Node& n) {
 }
 
 // Channel concat/split/shuffle on 2-D or 4-D tensors run as copies between XNNPACK subgraphs.
+// A flatten (or reshape) of a spatial tensor to [N, C*H*W]: ONNX orders the elements C, H, W, the
+// NHWC buffer holds them H, W, C, and this XNNPACK has no transpose node, so a copy step reorders
+// them (AlexNet's and VGG's classifier input).
+bool isSpatialFlatten(const Graph& g, const Node& n) {
+    if (n.opType != "flatten" && n.opType != "reshape") return false;
+    const Tensor* in = g.firstActivationInput(n);
+    const Tensor* out = g.firstOutput(n);
+    if (!in || !out || !in->shape.known || !out->shape.known || in->shape.rank() != 4 || spatialOne(in)) return false;
+    const auto& d = in->shape.dims;
+    return out->shape.dims == std::vector<int64_t>{d[0], d[1] * d[2] * d[3]};
+}
+
 bool isChannelCopy(const Graph& g, const Node& n) {
+    if (isSpatialFlatten(g, n)) return true;
     if (n.opType != "concat" && n.opType != "split" && n.opType != "channelshuffle") return false;
     const Tensor* in = g.firstActivationInput(n);
     if (!in || !in->shape.known || (in->shape.rank() != 4 && in->shape.rank() != 2)) return false;
@@ -143,10 +156,22 @@ public:
     std::unordered_map<std::string, std::vector<float>> m_tensors;
 };
 
-// Builds the copy step of a channel concat/split/shuffle node over NHWC buffers: every "pixel"
+// Builds the copy step of a channel concat/split/shuffle node (or of a spatial flatten, above) over
+// NHWC buffers: every "pixel"
 // (N*H*W positions, or N rows for 2-D tensors) holds its channels contiguously.
 std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model) {
     const Tensor* in0 = g.firstActivationInput(n);
+    if (isSpatialFlatten(g, n)) {
+        const float* in = model.tensorBuffer(*in0);
+        float* out = model.tensorBuffer(*g.firstOutput(n));
+        const auto& d = in0->shape.dims;
+        const size_t batch = size_t(d[0]), c = size_t(d[1]), hw = size_t(d[2] * d[3]);
+        return [in, out, batch, c, hw] {
+            for (size_t b = 0; b < batch; ++b)
+                for (size_t p = 0; p < hw; ++p)
+                    for (size_t k = 0; k < c; ++k) out[(b * c + k) * hw + p] = in[(b * hw + p) * c + k];
+        };
+    }
     const size_t pixels = size_t(in0->shape.numElements().value_or(0) / std::max<int64_t>(in0->shape.dims[1], 1));
     if (n.opType == "concat") {
         std::vector<std::pair<const float*, size_t>> parts;

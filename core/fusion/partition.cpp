@@ -88,6 +88,13 @@ void fillConfig(const Graph& g, Kernel& k) {
     }
     if (const Tensor* out = g.firstOutput(k.nodes.back())) k.config.outputShape = out->shape.dims;
     k.config.attrs = nodes[k.nodes.front()].attrs;
+    for (size_t i = 1; i < k.nodes.size(); ++i) {
+        const std::string& op = nodes[k.nodes[i]].opType;
+        if (op == "conv" || op == "dwconv" || op == "gconv") {
+            k.config.innerAttrs = nodes[k.nodes[i]].attrs;
+            break;
+        }
+    }
 }
 
 }  // namespace

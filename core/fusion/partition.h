@@ -18,6 +18,7 @@ struct KernelConfig {
     std::vector<std::vector<int64_t>> inputShapes;  // activation tensors entering from outside, in order
     std::vector<int64_t> outputShape;               // the last node's first output
     Attributes attrs;                               // the first (root) op's: kernel, stride, groups, ...
+    Attributes innerAttrs;                          // the first conv/dwconv/gconv after the root's, if any
 };
 
 struct Kernel {

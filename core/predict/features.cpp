@@ -26,7 +26,7 @@ const std::array<const char*, kFeatureCount>& featureNames() {
     static const std::array<const char*, kFeatureCount> names{
         "batch", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "kernel_h", "kernel_w", "stride_h", "stride_w",
         "groups", "dilation_h", "dilation_w", "pads_sum", "inputs", "nodes", "macs", "flops", "params", "bytes_in",
-        "bytes_out", "bytes_weights", "intensity", "in_c_per_group", "out_c_per_group"};
+        "bytes_out", "bytes_weights", "intensity", "in_c_per_group", "out_c_per_group", "inner_kernel", "inner_stride"};
     return names;
 }
 
@@ -80,6 +80,8 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
         set(Feature::InCPerGroup, f[size_t(Feature::InC)] / float(*groups));
         set(Feature::OutCPerGroup, f[size_t(Feature::OutC)] / float(*groups));
     }
+    if (const auto* inner = c.innerAttrs.ints("kernel")) set(Feature::InnerKernel, at(*inner, 0));
+    if (const auto* inner = c.innerAttrs.ints("stride")) set(Feature::InnerStride, at(*inner, 0));
     set(Feature::Inputs, float(c.inputShapes.size()));
     set(Feature::Nodes, float(k.nodes.size()));
     // Summed over members; bytes counted at the kernel's boundary: what enters from outside and

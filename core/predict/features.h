@@ -23,6 +23,9 @@ enum class Feature {
     // channels per group in and out, which set a grouped convolution's cost per MAC (XNNPACK
     // runs 2-4 channels per group 5-10x slower per MAC than 16 or more).
     InCPerGroup, OutCPerGroup,
+    // The window and stride of the convolution after the root in a chained kernel (the depthwise
+    // 3x3..7x7 of conv-relu6-dwconv-relu6); missing when there is none.
+    InnerKernel, InnerStride,
     Count
 };
 inline constexpr size_t kFeatureCount = size_t(Feature::Count);

@@ -46,7 +46,18 @@ Result<std::string> buildKernelModel(const KernelSpec& s, uint32_t seed) {
     case KernelFamily::GlobalPool:
     case KernelFamily::Elementwise: x = applyCanonicalOp(b, ops[0], x, "k0_"); break;
     }
-    for (size_t i = 1; i < ops.size(); ++i) x = applyCanonicalOp(b, ops[i], x, fmt::format("k{}_", i));
+    bool innerDone = false;
+    for (size_t i = 1; i < ops.size(); ++i) {
+        const std::string prefix = fmt::format("k{}_", i);
+        const bool window = ops[i] == "conv" || ops[i] == "dwconv" || ops[i] == "gconv";
+        if (window && s.innerKernel > 0 && !innerDone) {  // the spec's inner window (kernel_spec.h)
+            const int64_t c = b.shapeOf(x).at(1);
+            x = b.conv(x, c, s.innerKernel, s.innerStride, ops[i] == "dwconv" ? c : ops[i] == "gconv" ? 4 : 1, prefix + ops[i]);
+            innerDone = true;
+        } else {
+            x = applyCanonicalOp(b, ops[i], x, prefix);
+        }
+    }
     return b.finish({b.reshape(x, b.shapeOf(x), "t_tail")});
 }
 

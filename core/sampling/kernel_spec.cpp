@@ -94,7 +94,19 @@ KernelFamily familyOf(const std::string& kernelType) {
 }
 
 std::string KernelSpec::key() const {
-    return fmt::format("{} h{} w{} c{}-{} k{} s{} g{}", type, h, w, cin, cout, kernel, stride, groups);
+    std::string k = fmt::format("{} h{} w{} c{}-{} k{} s{} g{}", type, h, w, cin, cout, kernel, stride, groups);
+    if (innerKernel > 0) k += fmt::format(" ik{} is{}", innerKernel, innerStride);
+    return k;
+}
+
+bool hasInnerWindow(const std::string& kernelType) {
+    for (size_t start = kernelType.find('-'); start != std::string::npos;) {
+        const size_t end = kernelType.find('-', start + 1);
+        const std::string op = kernelType.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+        if (op == "conv" || op == "dwconv" || op == "gconv") return true;
+        start = end;
+    }
+    return false;
 }
 
 Result<Prior> loadPrior(const std::string& dir) {
@@ -143,6 +155,8 @@ bool validSpec(const KernelSpec& s, std::string* why) {
     if ((f == KernelFamily::Pool || f == KernelFamily::Conv || f == KernelFamily::GConv || f == KernelFamily::DwConv) &&
         (s.h + 2 * (s.kernel / 2) - s.kernel) / s.stride + 1 < 1)
         return fail("the output would be empty");
+    if (s.innerKernel < 0 || s.innerStride < 1) return fail("the inner window must be at least 1");
+    if (s.innerKernel > 0 && !hasInnerWindow(s.type)) return fail("the type has no convolution after its root");
     // Keep single models small enough to build and measure quickly (at most about 64 MB of
     // activations and of weights: VGG's 25088 x 4096 fc layer alone holds 411 MB and took the
     // whole time share of its kernel type).
@@ -232,6 +246,12 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
     }
 }
 
+int64_t perturbedWindow(int64_t kernel, std::mt19937_64& rng, const SamplerOptions& o) {
+    std::uniform_real_distribution<double> u(0, 1);
+    const int64_t k = snapTo(kDwKernels, double(kernel));
+    return u(rng) < o.perturb / 2 ? step(kDwKernels, k, u(rng) < 0.5 ? -1 : 1) : k;
+}
+
 const std::vector<PriorLayer>& layersFor(const Prior& p, KernelFamily f) {
     switch (f) {
     case KernelFamily::DwConv: return p.dwconv;
@@ -253,9 +273,16 @@ std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kerne
     for (const auto& e : exclude) seen.insert(e.key());
     std::mt19937_64 rng(options.seed);
     std::uniform_int_distribution<size_t> pick(0, layers.size() - 1);
+    const bool inner = hasInnerWindow(kernelType) && !prior.dwconv.empty();
+    std::uniform_int_distribution<size_t> pickInner(0, inner ? prior.dwconv.size() - 1 : 0);
     for (size_t tries = 0; out.size() < count && tries < count * 50 + 100; ++tries) {
         KernelSpec s = fromLayer(kernelType, layers[pick(rng)], f);
         perturb(s, f, rng, options);
+        if (inner) {  // the window and stride of a depthwise layer of a real network, perturbed the same way
+            const PriorLayer& l = prior.dwconv[pickInner(rng)];
+            s.innerKernel = perturbedWindow(std::max<int64_t>(l.kernel, 3), rng, options);
+            s.innerStride = l.stride;
+        }
         if (!validSpec(s) || !seen.insert(s.key()).second) continue;
         out.push_back(s);
     }
@@ -296,6 +323,16 @@ std::vector<KernelSpec> neighbours(const KernelSpec& spec) {
         }
         KernelSpec s = spec;
         s.stride = spec.stride == 1 ? 2 : 1;
+        add(s);
+    }
+    if (spec.innerKernel > 0) {
+        for (int d : {-1, 1}) {
+            KernelSpec k = spec;
+            k.innerKernel = step(kDwKernels, spec.innerKernel, d);
+            add(k);
+        }
+        KernelSpec s = spec;
+        s.innerStride = spec.innerStride == 1 ? 2 : 1;
         add(s);
     }
     if (f == KernelFamily::GConv)

@@ -17,13 +17,21 @@ namespace km {
 enum class KernelFamily { Conv, DwConv, GConv, ConvTranspose, Fc, Pool, GlobalPool, Elementwise, Concat };
 KernelFamily familyOf(const std::string& kernelType);  // from the type's first op
 std::string rootOf(const std::string& kernelType);     // "conv-bn-relu" -> "conv"
+// Whether an op after the root is a convolution (conv, dwconv, gconv): its window is a dimension.
+bool hasInnerWindow(const std::string& kernelType);
 
 struct KernelSpec {
     std::string type;
     int64_t h = 1, w = 1;         // input spatial size (fc: unused)
     int64_t cin = 1, cout = 1;    // fc: features in and out; elementwise: cout == cin; concat: the two inputs' channels
     int64_t kernel = 1, stride = 1, groups = 1;
-    // Stable text identity ("conv-bn-relu h28 w28 c64-128 k3 s1 g1"): deduplication, storage key.
+    // The window of the convolution inside a chained kernel, after its root (the depthwise one of
+    // conv-relu6-dwconv-relu6, whose root is the 1x1 expansion): kernel size and stride. 0 for
+    // types without one (hasInnerWindow). Inverted residuals use 3x3 to 7x7 there, stride 1 or 2,
+    // and XNNPACK runs a 7x7 depthwise convolution 15x slower than a 5x5 one.
+    int64_t innerKernel = 0, innerStride = 1;
+    // Stable text identity ("conv-bn-relu h28 w28 c64-128 k3 s1 g1", then " ik5 is2" when there
+    // is an inner window): deduplication, storage key.
     std::string key() const;
     bool operator==(const KernelSpec& o) const { return key() == o.key(); }
 };

@@ -3,10 +3,13 @@
 // command prefix, and real OpenCV DNN measurements (orderings, fusion groups; never absolute times).
 #include <QtTest>
 
+#include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "backends/agent_client.h"
 #include "workflows/measure_models.h"
+#include "zoo/zoo.h"
 
 using namespace km;
 
@@ -220,6 +223,25 @@ private slots:
         QVERIFY2(reports[0].ok, reports[0].error.c_str());  // Slice(start -4, axis 1): channels 4..7
         QVERIFY(!reports[1].ok);                             // Slice without axes cuts the batch
         QVERIFY2(reports[1].error.find("'slice_batch' (split:") != std::string::npos, reports[1].error.c_str());
+    }
+
+    // AlexNet and VGG flatten a 7x7 map into their classifier: XNNPACK runs it as a copy step that
+    // puts the NHWC buffer in ONNX's C, H, W order.
+    void xnnpackFlattensSpatialTensors() {
+        ZooOptions small;
+        small.maxResolution = 96;
+        Result<ZooModel> vgg = generateZooModel("vgg", 1, small);
+        QVERIFY(vgg.ok());
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("vgg.onnx").toStdString();
+        std::ofstream(path, std::ios::binary) << vgg.value().bytes;
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.protocol.rounds = 2;
+        o.agent = testAgent();
+        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
+        QVERIFY2(reports[0].ok, reports[0].error.c_str());
+        QVERIFY(std::any_of(reports[0].layers.begin(), reports[0].layers.end(), [](const auto& l) { return l.node == "head_flatten"; }));
     }
 
     void realExportedNetworksRun() {

@@ -73,6 +73,17 @@ private slots:
         QCOMPARE(std::string(featureNames()[size_t(Feature::OutCPerGroup)]), std::string("out_c_per_group"));
     }
 
+    void innerWindowIsAFeature() {
+        auto feature = [](const KernelSpec& s, Feature which) { return specFeatures(s).value()[size_t(which)]; };
+        const KernelSpec chain{"conv-relu6-dwconv-relu6", 28, 28, 32, 96, 1, 1, 1, 5, 2};
+        QCOMPARE(feature(chain, Feature::KernelH), 1.0f);  // the root: the 1x1 expansion
+        QCOMPARE(feature(chain, Feature::InnerKernel), 5.0f);
+        QCOMPARE(feature(chain, Feature::InnerStride), 2.0f);
+        QCOMPARE(feature(chain, Feature::OutH), 14.0f);
+        QVERIFY(std::isnan(feature({"conv-relu", 28, 28, 32, 96, 3, 1, 1}, Feature::InnerKernel)));
+        QCOMPARE(std::string(featureNames()[size_t(Feature::InnerStride)]), std::string("inner_stride"));
+    }
+
     void calibrationFitsOverheadAndScale() {
         // measured = 0.5 + 1.2 x kernels exactly: the fit finds both, every network within 10%.
         const std::vector<double> sums{1, 2, 5, 10, 20}, none;

@@ -97,6 +97,47 @@ private slots:
         for (const auto& x : neighbours(dw)) QVERIFY(x.cin == x.cout && x.groups == x.cin);
     }
 
+    // A chained kernel's inner convolution (the depthwise one of conv-relu6-dwconv-relu6) is a
+    // sampled dimension: windows 3 to 7 and strides 1 and 2 are drawn, neighbours move them, and the
+    // kernel model really has that window.
+    void innerWindowsAreSampledAndBuilt() {
+        QVERIFY(hasInnerWindow("conv-relu6-dwconv-relu6") && hasInnerWindow("hswish-dwconv") && !hasInnerWindow("conv-relu"));
+        QVERIFY(!hasInnerWindow("dwconv-relu"));
+        SamplerOptions o;
+        o.seed = 3;
+        std::set<int64_t> windows, strides;
+        for (const KernelSpec& s : sampleSpecs(m_prior, "conv-relu6-dwconv-relu6", 300, o)) {
+            QVERIFY2(s.innerKernel >= 3 && s.innerKernel <= 7, s.key().c_str());
+            windows.insert(s.innerKernel);
+            strides.insert(s.innerStride);
+        }
+        QCOMPARE(windows, (std::set<int64_t>{3, 5, 7}));
+        QCOMPARE(strides, (std::set<int64_t>{1, 2}));
+        for (const KernelSpec& s : sampleSpecs(m_prior, "conv-relu", 50, o)) QCOMPARE(s.innerKernel, int64_t(0));
+
+        const KernelSpec spec{"conv-relu6-dwconv-relu6", 28, 28, 32, 96, 1, 1, 1, 7, 2};
+        QCOMPARE(spec.key(), std::string("conv-relu6-dwconv-relu6 h28 w28 c32-96 k1 s1 g1 ik7 is2"));
+        QVERIFY(!validSpec(KernelSpec{"conv-relu", 28, 28, 32, 96, 1, 1, 1, 7, 2}));
+        bool movedWindow = false, movedStride = false;
+        for (const KernelSpec& n : neighbours(spec)) {
+            movedWindow = movedWindow || n.innerKernel == 5;
+            movedStride = movedStride || n.innerStride == 1;
+        }
+        QVERIFY(movedWindow && movedStride);
+        Result<std::string> bytes = buildKernelModel(spec, 1);
+        QVERIFY(bytes.ok());
+        Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), spec.key(), "");
+        QVERIFY(g.ok());
+        bool found = false;
+        for (const Node& n : g.value().nodes())
+            if (n.opType == "dwconv") {
+                QCOMPARE(n.attrs.getInts("kernel"), (std::vector<int64_t>{7, 7}));
+                QCOMPARE(n.attrs.getInts("stride"), (std::vector<int64_t>{2, 2}));
+                found = true;
+            }
+        QVERIFY(found);
+    }
+
     void badPriorFilesNameTheLine() {
         QTemporaryDir dir;
         for (const char* f : {"dwconv.csv", "fc.csv", "pooling.csv"}) QFile::copy(KM_SOURCE_DIR "/datasets/priors/" + QString(f), dir.filePath(f));
