@@ -49,6 +49,11 @@ const std::vector<const char*> kMigrations = {
     // JSON text and compress about 4x. json is then '' and json_bytes its inflated length.
     R"(ALTER TABLE predictors ADD COLUMN json_zlib BLOB;
        ALTER TABLE predictors ADD COLUMN json_bytes INTEGER NOT NULL DEFAULT 0;)",
+    // 5: benchmark datasets of generated models; latencies are the measurements of model_hash.
+    R"(CREATE TABLE dataset_models(
+           id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, name TEXT NOT NULL, family TEXT NOT NULL, seed INTEGER NOT NULL,
+           resolution INTEGER NOT NULL, description TEXT NOT NULL, model_hash TEXT NOT NULL, path TEXT NOT NULL,
+           generator TEXT NOT NULL, added_at_utc TEXT NOT NULL, UNIQUE(dataset, name));)",
 };
 
 // RAII statement with positional binding helpers.
@@ -178,6 +183,30 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::stri
     return store;
 }
 
+Result<std::unique_ptr<MeasurementStore>> MeasurementStore::openReadOnly(const std::string& path) {
+    std::string uri = "file:";
+    for (unsigned char c : path) {  // a URI path: escape what SQLite would read as query or fragment
+        if (c == '?' || c == '#' || c == '%' || c < 0x20) uri += fmt::format("%{:02X}", c);
+        else uri += char(c);
+    }
+    uri += "?immutable=1";
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
+        std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return ioError(fmt::format("{}: cannot open the database ({}).", path, msg));
+    }
+    std::unique_ptr<MeasurementStore> store(new MeasurementStore(db, path));
+    Stmt version(db, "PRAGMA user_version");
+    if (!version.ok() || version.step() != SQLITE_ROW)
+        return ioError(fmt::format("{}: not a usable SQLite database ({}).", path, sqlite3_errmsg(db)));
+    store->m_version = int(version.integer(0));
+    if (store->m_version > kSchemaVersion)
+        return unsupported(fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
+                                       "use a newer KernelMeter.", path, store->m_version, kSchemaVersion));
+    return store;
+}
+
 MeasurementStore::~MeasurementStore() { sqlite3_close(m_db); }
 
 Status MeasurementStore::upsertDevice(const Device& d) {
@@ -296,6 +325,48 @@ Result<std::vector<std::string>> MeasurementStore::devicesWithPredictors() {
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
     if (rc != SQLITE_DONE) return sqlError("cannot read predictors");
+    return out;
+}
+
+Status MeasurementStore::addDatasetModel(DatasetModel& m) {
+    if (m.addedAtUtc.empty()) m.addedAtUtc = utcNowIso8601();
+    Stmt existing(m_db, "SELECT model_hash, generator FROM dataset_models WHERE dataset=? AND name=?");
+    if (!existing.ok()) return sqlError("cannot prepare a dataset query");
+    existing.bind(1, m.dataset).bind(2, m.name);
+    if (existing.step() == SQLITE_ROW) {
+        if (existing.text(0) == m.modelHash) return Ok{};
+        return badInput(fmt::format("{}: dataset '{}' already has a different model named {} (made by {}; this one by {}); "
+                                    "use another dataset name.", m_path, m.dataset, m.name, existing.text(1), m.generator));
+    }
+    Stmt s(m_db, "INSERT INTO dataset_models(dataset, name, family, seed, resolution, description, model_hash, path, generator, "
+                 "added_at_utc) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return sqlError("cannot prepare a dataset insert");
+    s.bind(1, m.dataset).bind(2, m.name).bind(3, m.family).bind(4, m.seed).bind(5, m.resolution).bind(6, m.description);
+    s.bind(7, m.modelHash).bind(8, m.path).bind(9, m.generator).bind(10, m.addedAtUtc);
+    if (s.step() != SQLITE_DONE) return sqlError(fmt::format("cannot store model {} of dataset {}", m.name, m.dataset));
+    return Ok{};
+}
+
+Result<std::vector<DatasetModel>> MeasurementStore::datasetModels(const std::string& dataset) {
+    Stmt s(m_db, "SELECT dataset, name, family, seed, resolution, description, model_hash, path, generator, added_at_utc "
+                 "FROM dataset_models WHERE dataset=? ORDER BY id");
+    if (!s.ok()) return sqlError("cannot prepare a dataset query");
+    s.bind(1, dataset);
+    std::vector<DatasetModel> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW)
+        out.push_back({s.text(0), s.text(1), s.text(2), s.integer(3), s.integer(4), s.text(5), s.text(6), s.text(7), s.text(8), s.text(9)});
+    if (rc != SQLITE_DONE) return sqlError("cannot read dataset " + dataset);
+    return out;
+}
+
+Result<std::vector<std::string>> MeasurementStore::datasets() {
+    Stmt s(m_db, "SELECT DISTINCT dataset FROM dataset_models ORDER BY dataset");
+    if (!s.ok()) return sqlError("cannot prepare a dataset query");
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+    if (rc != SQLITE_DONE) return sqlError("cannot read the datasets");
     return out;
 }
 

@@ -36,12 +36,31 @@ struct StoredMeasurement {
     std::string referenceRoundsJson = "[]";  // the reference's, aligned with roundMediansJson
 };
 
+// A model of a benchmark dataset (kernelmeter-cli dataset): which generated model it is and where
+// its file is; its latencies are the device's measurements of model_hash.
+struct DatasetModel {
+    std::string dataset;      // dataset name, e.g. "zoo"
+    std::string name;         // unique in the dataset: "<family>-<seed>"
+    std::string family;
+    int64_t seed = 0;
+    int64_t resolution = 0;
+    std::string description;  // the generator's random choices
+    std::string modelHash;    // SHA-256 of the ONNX file
+    std::string path;         // the file when it was added
+    std::string generator;    // generator and options, e.g. "zoo/1 96..320"
+    std::string addedAtUtc;   // ISO 8601; set by addDatasetModel when empty
+};
+
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 4;
+    static constexpr int kSchemaVersion = 5;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
+    // Opens shipped data (datasets/ or an installed share/ folder) for reading only: immutable, no
+    // migration, no journal files, so a read-only folder works and the file never changes. Tables
+    // added by later schema versions are missing from an older file (queries on them fail).
+    static Result<std::unique_ptr<MeasurementStore>> openReadOnly(const std::string& path);
     ~MeasurementStore();
 
     Status upsertDevice(const Device& device);
@@ -63,6 +82,12 @@ public:
     Result<std::optional<std::string>> latestPredictor(const std::string& deviceId);
     // Device ids with at least one predictor.
     Result<std::vector<std::string>> devicesWithPredictors();
+
+    // Benchmark datasets. Adding a model the dataset already has under its name with the same
+    // content is a no-op; with other content (another generator version) it is an error naming both.
+    Status addDatasetModel(DatasetModel& m);
+    Result<std::vector<DatasetModel>> datasetModels(const std::string& dataset);  // in insertion order
+    Result<std::vector<std::string>> datasets();
 
 private:
     explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}

@@ -51,11 +51,12 @@ Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::str
         return PredictorSet::fromJson(text.str(), used);
     }
     std::vector<std::string> dbs{db.empty() ? defaultDatabasePath() : db};
-    if (auto shipped = shippedDataPath("predictors.db")) dbs.push_back(*shipped);
+    const std::optional<std::string> shipped = shippedDataPath("predictors.db");
+    if (shipped) dbs.push_back(*shipped);
     std::error_code ec;
     for (const auto& path : dbs) {
         if (!fs::exists(path, ec)) continue;
-        auto store = MeasurementStore::open(path);
+        auto store = shipped && path == *shipped ? MeasurementStore::openReadOnly(path) : MeasurementStore::open(path);
         if (!store) return store.error();
         Result<std::optional<std::string>> json = store.value()->latestPredictor(deviceId);
         if (!json) return json.error();

@@ -150,6 +150,52 @@ private slots:
                  damaged.error().message.c_str());
     }
 
+    // Shipped data is read in place: nothing is migrated or written, even in a read-only folder.
+    void shippedDatabaseIsReadWithoutChangingIt() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("ship.db");
+        {
+            auto store = MeasurementStore::open(path.toStdString());
+            QVERIFY(store.ok());
+            QVERIFY(store.value()->addPredictor("opencv-t1", "2026-11-23T10:00:00Z", "{\"p\": 1}").ok());
+        }
+        QVERIFY(QFile::remove(path + "-wal") || !QFile::exists(path + "-wal"));
+        QFile::remove(path + "-shm");
+        const QByteArray before = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        auto shipped = MeasurementStore::openReadOnly(path.toStdString());
+        QVERIFY2(shipped.ok(), shipped.ok() ? "" : shipped.error().message.c_str());
+        QCOMPARE(*shipped.value()->latestPredictor("opencv-t1").value(), std::string("{\"p\": 1}"));
+        shipped.value().reset();
+        QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
+        const QByteArray after = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        QCOMPARE(after, before);
+        QVERIFY(!QFile::exists(path + "-wal"));
+        QVERIFY(!MeasurementStore::openReadOnly(dir.filePath("missing.db").toStdString()).ok());
+    }
+
+    void datasetModelsKeepTheirOrderAndRefuseAConflict() {
+        QTemporaryDir dir;
+        auto store = MeasurementStore::open(dir.filePath("d.db").toStdString()).value();
+        DatasetModel a{"zoo", "resnet-1", "resnet", 1, 224, "basic", "h1", "/m/resnet-1.onnx", "zoo/1 96..320", ""};
+        DatasetModel b{"zoo", "vgg-1", "vgg", 1, 128, "x0.5", "h2", "/m/vgg-1.onnx", "zoo/1 96..320", ""};
+        DatasetModel other{"other", "vgg-1", "vgg", 1, 128, "x0.5", "h9", "/n/vgg-1.onnx", "zoo/1 96..320", ""};
+        QVERIFY(store->addDatasetModel(a).ok() && store->addDatasetModel(b).ok() && store->addDatasetModel(other).ok());
+        QVERIFY(!a.addedAtUtc.empty());
+        QVERIFY(store->addDatasetModel(a).ok());  // the same model again: nothing changes
+        DatasetModel changed = b;
+        changed.modelHash = "h3";
+        Status clash = store->addDatasetModel(changed);
+        QVERIFY(!clash.ok());
+        QVERIFY2(clash.error().message.find("vgg-1") != std::string::npos, clash.error().message.c_str());
+        const auto models = store->datasetModels("zoo").value();
+        QCOMPARE(models.size(), size_t(2));
+        QCOMPARE(models[0].name, std::string("resnet-1"));
+        QCOMPARE(models[1].modelHash, std::string("h2"));
+        QCOMPARE(models[1].resolution, int64_t(128));
+        QCOMPARE(store->datasets().value(), (std::vector<std::string>{"other", "zoo"}));
+    }
+
     void newerSchemaIsRefusedAndGarbageReported() {
         QTemporaryDir dir;
         const QString path = dir.path() + "/future.db";
