@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "common/result.h"
 #include "fusion/rule_set.h"
 #include "onnx/onnx_loader.h"
+#include "store/measurement_store.h"
 #include "workflows/data_sources.h"
 
 namespace km::cli {
@@ -90,7 +92,7 @@ struct BuildPredictorArgs {
     std::string db;
     int initialSamples = 200;
     int maxRounds = 6;
-    int calibrationNetworks = 24;    // generated networks fitting overhead and kernel scale; 0: none
+    int calibrationNetworks = 30;    // generated networks fitting overhead and kernel scale; 0: none
     bool quiet = false;
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
@@ -113,7 +115,7 @@ struct CalibrateArgs {
     std::string cacheDir;       // calibration networks; default: ~/.cache/kernelmeter/kernel-models
     std::string rulesFile;
     std::string db;
-    int networks = 24;
+    int networks = 30;
     std::vector<std::string> models;  // ONNX files to calibrate on instead of generated networks
     bool quiet = false;
 };
@@ -129,6 +131,36 @@ struct ZooArgs {
     bool json = false;
 };
 int runZoo(const ZooArgs& args);
+
+struct DatasetArgs {
+    std::string name = "zoo";            // dataset name in the database
+    std::vector<std::string> families;   // build: default every family
+    int perFamily = 50;                  // build: models per family
+    uint32_t firstSeed = 1;
+    int64_t minResolution = 96, maxResolution = 320;
+    std::vector<std::string> devices;    // build: devices to measure on (at least one)
+    std::string db;                      // default: the user's database (show: then the shipped benchmark.db)
+    std::string modelDir;                // build: default ~/.cache/kernelmeter/datasets
+    int rounds = 20, instances = 3;      // build: the model protocol (core/backends/measurement.h)
+    int batchSize = 5;
+    bool json = false, quiet = false;
+};
+int runDatasetBuild(const DatasetArgs& args);
+int runDatasetShow(const DatasetArgs& args);
+
+struct EvaluateArgs {
+    std::string device;
+    std::string dataset;                 // a dataset in the database (default "zoo" when no --models)
+    std::vector<std::string> models;     // or these files, with their measurements in the database
+    std::string db;                      // default: the user's database (datasets: then the shipped benchmark.db)
+    std::string predictorFile, rulesFile;
+    bool json = false;
+};
+int runEvaluate(const EvaluateArgs& args);
+
+// The database holding dataset `dataset`: `db` when given, else the user's database when it has
+// the dataset, else the shipped datasets/benchmark.db (read only).
+Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
 
 // The built-in device with this id, or a message listing where to look.
 Result<Device> deviceFor(const std::string& id);

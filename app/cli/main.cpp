@@ -127,6 +127,39 @@ int main(int argc, char** argv) {
     cmdZoo->add_option("-o,--output", zoo.outputDir, "write FAMILY-SEED.onnx files into this folder (default: only list the models)");
     cmdZoo->add_flag("--json", zoo.json, "print JSON");
 
+    km::cli::DatasetArgs dataset;
+    auto* cmdDataset = app.add_subcommand("dataset", "Benchmark datasets of generated models measured on devices.");
+    cmdDataset->require_subcommand(1);
+    auto* cmdDatasetBuild = cmdDataset->add_subcommand("build", "Generate models of the zoo's families and measure them (resumable).");
+    cmdDatasetBuild->add_option("--name", dataset.name, "dataset name")->capture_default_str();
+    cmdDatasetBuild->add_option("--family", dataset.families, "families (default: all; kernelmeter-cli zoo lists them)");
+    cmdDatasetBuild->add_option("--per-family", dataset.perFamily, "models per family")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdDatasetBuild->add_option("--first-seed", dataset.firstSeed, "seed of each family's first model")->capture_default_str();
+    cmdDatasetBuild->add_option("--min-resolution", dataset.minResolution, "smallest input size")->capture_default_str()->check(CLI::Range(8, 4096));
+    cmdDatasetBuild->add_option("--max-resolution", dataset.maxResolution, "largest input size")->capture_default_str()->check(CLI::Range(8, 4096));
+    cmdDatasetBuild->add_option("--device", dataset.devices, "devices to measure on (repeatable)")->required();
+    cmdDatasetBuild->add_option("--db", dataset.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdDatasetBuild->add_option("--models-dir", dataset.modelDir, "folder for the ONNX files (default: ~/.cache/kernelmeter/datasets)");
+    cmdDatasetBuild->add_option("--rounds", dataset.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdDatasetBuild->add_option("--instances", dataset.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
+    cmdDatasetBuild->add_option("--batch-size", dataset.batchSize, "models interleaved per agent run")->capture_default_str()->check(CLI::Range(1, 1000));
+    cmdDatasetBuild->add_flag("--quiet", dataset.quiet, "no progress on stderr");
+    auto* cmdDatasetShow = cmdDataset->add_subcommand("show", "List a dataset's models with their measured latency per device.");
+    cmdDatasetShow->add_option("--name", dataset.name, "dataset name")->capture_default_str();
+    cmdDatasetShow->add_option("--db", dataset.db, "SQLite database (default: yours, then the shipped datasets/benchmark.db)");
+    cmdDatasetShow->add_flag("--json", dataset.json, "print JSON (schema in docs/cli.md)");
+
+    km::cli::EvaluateArgs evaluate;
+    auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
+    cmdEvaluate->add_option("--device", evaluate.device, "device id")->required();
+    auto* evalDataset = cmdEvaluate->add_option("--dataset", evaluate.dataset, "dataset name (default: zoo)");
+    cmdEvaluate->add_option("--models", evaluate.models, "ONNX files measured on the device (kernelmeter-cli measure) instead of a dataset")
+        ->excludes(evalDataset);
+    cmdEvaluate->add_option("--db", evaluate.db, "SQLite database with the measurements (default: yours)");
+    cmdEvaluate->add_option("--predictor", evaluate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdEvaluate->add_option("--rules", evaluate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
+
     auto commandLine = [&] {  // recorded as provenance
         std::string line = "kernelmeter-cli";
         for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
@@ -149,6 +182,9 @@ int main(int argc, char** argv) {
         if (cmdPredict->parsed()) return km::cli::runPredict(predict);
         if (cmdCalibrate->parsed()) return km::cli::runCalibrate(calibrate, commandLine());
         if (cmdZoo->parsed()) return km::cli::runZoo(zoo);
+        if (cmdDatasetBuild->parsed()) return km::cli::runDatasetBuild(dataset);
+        if (cmdDatasetShow->parsed()) return km::cli::runDatasetShow(dataset);
+        if (cmdEvaluate->parsed()) return km::cli::runEvaluate(evaluate);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

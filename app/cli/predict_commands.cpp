@@ -120,7 +120,7 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     o.priorDir = fs::path(*prior).parent_path().string();
     o.kernelTypes = types;
     // The budget covers the calibration at the end too: about 5 s per network measured on the
-    // project's VM (24 networks: 2 minutes), reserved at 8 s each.
+    // project's VM (30 zoo networks: 2.5 minutes), reserved at 8 s each.
     const double calibrationMinutes = 8.0 * std::max(0, args.calibrationNetworks) / 60.0;
     o.budgetMinutes = std::max(args.budgetMinutes / 2, args.budgetMinutes - calibrationMinutes);
     o.command = commandLine;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "predict/accuracy.h"
 #include "predict/features.h"
 
 namespace km {
@@ -53,35 +54,21 @@ ErrorBand errorBandOf(const std::vector<double>& predicted, const std::vector<do
 
 namespace {
 
-// Relative least squares over the chosen columns of x (rows: networks): minimises
-// sum_i (x_i . b / m_i - 1)^2. Empty when singular or when a term breaks its constraint (the
-// overhead and the per-kernel cost >= 0, the scale > 0). `skip`: a row left out (leave-one-out).
+// The relative least-squares fit over the chosen columns of x (rows: networks), as a full
+// 3-vector; empty when singular or when a term breaks its constraint (the overhead and the
+// per-kernel cost >= 0, the scale > 0). `skip`: a row left out (leave-one-out).
 std::vector<double> relativeFit(const std::vector<std::array<double, 3>>& x, const std::vector<double>& m,
                                 const std::vector<size_t>& columns, size_t skip) {
-    const size_t k = columns.size();
-    std::vector<std::vector<double>> a(k, std::vector<double>(k + 1, 0.0));
-    for (size_t i = 0; i < x.size(); ++i) {
-        if (i == skip) continue;
-        for (size_t r = 0; r < k; ++r) {
-            const double u = x[i][columns[r]] / m[i];
-            for (size_t c = 0; c < k; ++c) a[r][c] += u * x[i][columns[c]] / m[i];
-            a[r][k] += u;
-        }
+    std::vector<std::vector<double>> rows;
+    for (const auto& r : x) {
+        std::vector<double> row;
+        for (size_t c : columns) row.push_back(r[c]);
+        rows.push_back(std::move(row));
     }
-    for (size_t c = 0; c < k; ++c) {  // Gaussian elimination with partial pivoting
-        size_t pivot = c;
-        for (size_t r = c + 1; r < k; ++r)
-            if (std::abs(a[r][c]) > std::abs(a[pivot][c])) pivot = r;
-        std::swap(a[c], a[pivot]);
-        if (!(std::abs(a[c][c]) > 1e-12 * (std::abs(a[c][k]) + 1e-300))) return {};
-        for (size_t r = 0; r < k; ++r) {
-            if (r == c) continue;
-            const double f = a[r][c] / a[c][c];
-            for (size_t cc = c; cc <= k; ++cc) a[r][cc] -= f * a[c][cc];
-        }
-    }
+    const std::vector<double> fit = relativeLeastSquares(rows, m, skip);
+    if (fit.empty()) return {};
     std::vector<double> b(3, 0.0);
-    for (size_t r = 0; r < k; ++r) b[columns[r]] = a[r][k] / a[r][r];
+    for (size_t r = 0; r < columns.size(); ++r) b[columns[r]] = fit[r];
     if (b[0] < 0 || !(b[1] > 0) || b[2] < 0) return {};
     return b;
 }

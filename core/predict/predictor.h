@@ -29,7 +29,7 @@ struct ErrorBand {
 };
 ErrorBand errorBandOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
 
-// The model-level terms, fitted on whole generated networks (sampling/calibration_models.h):
+// The model-level terms, fitted on whole generated networks (core/zoo):
 // model ms = overheadMs + kernelScale x (sum of the kernel regressors' predictions) + perKernelMs x
 // (kernels predicted). The scale and the per-kernel cost carry what isolated kernel measurements
 // miss inside a network (cold weights and inputs, one more dispatch per kernel).

@@ -7,8 +7,8 @@
 #include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "onnx/onnx_loader.h"
-#include "sampling/calibration_models.h"
 #include "workflows/build_predictor.h"
+#include "zoo/zoo.h"
 
 namespace km {
 
@@ -41,16 +41,19 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
             path = options.modelPaths[size_t(i)];
             description = std::filesystem::path(path).filename().string();
         } else {
-            const uint32_t seed = options.firstSeed + uint32_t(i);
-            Result<CalibrationModel> model = buildCalibrationModel(seed);
+            const std::vector<std::string>& families = zooFamilies();
+            ZooOptions zoo;
+            zoo.maxResolution = 224;
+            Result<ZooModel> model =
+                generateZooModel(families[size_t(i) % families.size()], options.firstSeed + uint32_t(size_t(i) / families.size()), zoo);
             if (!model) {
-                report.warnings.push_back(fmt::format("calibration network {}: {}", seed, model.error().message));
+                report.warnings.push_back(fmt::format("calibration network {}: {}", i, model.error().message));
                 continue;
             }
             Result<std::string> written = writeCachedModel(dir.string(), model.value().bytes);
             if (!written) return written.error();
             path = written.value();
-            description = model.value().description;
+            description = model.value().name + " " + model.value().description;
         }
         Result<Graph> graph = loadModelFile(path, load);
         if (!graph) {

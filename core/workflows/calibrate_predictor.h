@@ -1,6 +1,7 @@
 // calibratePredictor: fits a predictor's model-level terms (overhead and in-network kernel scale,
-// predict/predictor.h) on generated calibration networks (sampling/calibration_models.h) measured
-// whole through kernelmeter-agent with the model protocol. Never on networks used for evaluation.
+// predict/predictor.h) on generated calibration networks (random variants of the zoo's families,
+// core/zoo) measured whole through kernelmeter-agent with the model protocol. Never on networks
+// used for evaluation.
 #pragma once
 
 #include <string>
@@ -16,8 +17,11 @@ namespace km {
 struct CalibratePredictorOptions {
     MeasureModelsOptions measure;  // protocol and store (measured networks are stored and reused)
     std::string cacheDir;          // networks are written to <cacheDir>/<device>/calibration (required)
-    int networks = 24;             // how many generated networks (at least 3)
-    uint32_t firstSeed = 1;        // network i is buildCalibrationModel(firstSeed + i)
+    // How many generated networks (at least 3): network i is the zoo's family i mod 15 with seed
+    // firstSeed + i / 15, at most 224 x 224 (whole networks take long to measure above that).
+    // Benchmark datasets use seeds from 1, so calibration networks are never dataset models.
+    int networks = 30;
+    uint32_t firstSeed = 900001;
     // ONNX files to calibrate on instead of generated networks (networks and firstSeed unused): a
     // user's own architectures, or exported ones like those the predictor will be asked about.
     // Never the networks the predictor is evaluated on.

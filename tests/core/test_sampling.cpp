@@ -7,7 +7,6 @@
 
 #include "fusion/partition.h"
 #include "onnx/onnx_loader.h"
-#include "sampling/calibration_models.h"
 #include "sampling/kernel_models.h"
 #include "sampling/kernel_spec.h"
 
@@ -181,34 +180,6 @@ private slots:
             QVERIFY2(found, qPrintable(QString::fromStdString(s.key())));
             QVERIFY(buildKernelOverheadModel(s, 1).ok());
         }
-    }
-
-    // Generated calibration networks: valid ONNX that our loader reads (shape inference passed in
-    // the builder), deterministic in the seed, distinct, varied, and made of kernels both shipped
-    // rule sets know (no unknown op).
-    void calibrationNetworksAreValidVariedAndKnown() {
-        Result<RuleSet> opencv = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
-        Result<RuleSet> xnnpack = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/xnnpack-t1.json");
-        QVERIFY(opencv.ok() && xnnpack.ok());
-        std::set<std::string> bytes, kinds;
-        for (uint32_t seed = 1; seed <= 24; ++seed) {
-            Result<CalibrationModel> m = buildCalibrationModel(seed);
-            QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
-            QCOMPARE(buildCalibrationModel(seed).value().bytes, m.value().bytes);
-            bytes.insert(m.value().bytes);
-            kinds.insert(m.value().description.substr(m.value().description.find(' ', m.value().description.find(' ') + 1) + 1));
-            for (const RuleSet* rules : {&opencv.value(), &xnnpack.value()}) {
-                LoadOptions lo;
-                lo.literalSpellings = rules->literalSpellings();
-                Result<Graph> g = loadOnnxBytes(m.value().bytes.data(), m.value().bytes.size(), m.value().description, "", lo);
-                QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
-                const KernelPartition p = partitionGraph(g.value(), *rules);
-                QVERIFY(p.kernels.size() >= 5);
-                for (const auto& k : p.kernels) QVERIFY2(!k.unknown, qPrintable(QString::fromStdString(m.value().description + ": " + k.type)));
-            }
-        }
-        QCOMPARE(int(bytes.size()), 24);
-        QVERIFY2(kinds.size() >= 5, qPrintable(QString::number(kinds.size())));
     }
 };
 

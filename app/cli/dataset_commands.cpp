@@ -1,0 +1,117 @@
+// kernelmeter-cli dataset build | show: benchmark datasets of generated models (issue 6).
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "workflows/build_dataset.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+}  // namespace
+
+Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset) {
+    if (!db.empty()) return MeasurementStore::open(db);
+    const std::string own = defaultDatabasePath();
+    std::error_code ec;
+    if (std::filesystem::exists(own, ec)) {
+        auto store = MeasurementStore::open(own);
+        if (!store) return store.error();
+        auto names = store.value()->datasets();
+        if (!names) return names.error();
+        if (std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return store;
+    }
+    if (auto shipped = shippedDataPath("benchmark.db")) return MeasurementStore::openReadOnly(*shipped);
+    return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
+}
+
+int runDatasetBuild(const DatasetArgs& args) {
+    std::vector<Device> devices;
+    for (const std::string& id : args.devices) {
+        Result<Device> d = deviceFor(id);
+        if (!d) return reportError(d.error());
+        devices.push_back(d.value());
+    }
+    if (args.minResolution > args.maxResolution)
+        return reportError(badInput(fmt::format("--min-resolution {} is above --max-resolution {}.", args.minResolution, args.maxResolution)));
+    auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+    if (!store) return reportError(store.error());
+    BuildDatasetOptions o;
+    o.name = args.name;
+    o.families = args.families;
+    o.perFamily = args.perFamily;
+    o.firstSeed = args.firstSeed;
+    o.zoo.minResolution = args.minResolution;
+    o.zoo.maxResolution = args.maxResolution;
+    o.modelDir = args.modelDir.empty() ? userCacheDir("datasets") : args.modelDir;
+    o.measure.protocol.rounds = args.rounds;
+    o.measure.protocol.instances = args.instances;
+    o.measure.batchSize = args.batchSize;
+    o.measure.agent.agentPath = findAgent();
+    o.measure.store = store.value().get();
+    Progress progress = stderrProgress(args.quiet);
+    Result<DatasetReport> report = buildDataset(devices, o, &progress);
+    if (!report) return reportError(report.error());
+    for (const std::string& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    std::cout << fmt::format("dataset {}: {} models\n", args.name, report.value().models.size());
+    for (const DatasetDeviceReport& d : report.value().devices)
+        std::cout << fmt::format("  {}: {} measured now, {} from the database, {} not measured\n", d.deviceId, d.measured, d.reused, d.failed);
+    return 0;
+}
+
+int runDatasetShow(const DatasetArgs& args) {
+    auto store = openDatasetStore(args.db, args.name);
+    if (!store) return reportError(store.error());
+    Result<std::vector<DatasetModel>> models = store.value()->datasetModels(args.name);
+    if (!models) return reportError(models.error());
+    if (models.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", args.name)));
+    // Every device with a measurement of some model of the dataset, in id order.
+    std::map<std::string, std::map<std::string, StoredMeasurement>> byDevice;  // device -> hash -> newest
+    for (const Device& d : builtinDevices()) {
+        for (const DatasetModel& m : models.value()) {
+            auto latest = store.value()->latest(m.modelHash, d.id);
+            if (!latest) return reportError(latest.error());
+            if (latest.value()) byDevice[d.id][m.modelHash] = *latest.value();
+        }
+    }
+    if (args.json) {
+        Json out{{"schema", "kernelmeter.dataset/1"}, {"name", args.name}, {"devices", Json::array()}, {"models", Json::array()}};
+        for (const auto& [device, measured] : byDevice) out["devices"].push_back(device);
+        for (const DatasetModel& m : models.value()) {
+            Json j{{"name", m.name}, {"family", m.family}, {"seed", m.seed}, {"resolution", m.resolution},
+                   {"description", m.description}, {"sha256", m.modelHash}, {"file", m.path}, {"generator", m.generator},
+                   {"latency", Json::object()}};
+            for (const auto& [device, measured] : byDevice) {
+                auto it = measured.find(m.modelHash);
+                if (it == measured.end()) continue;
+                const StoredMeasurement& s = it->second;
+                j["latency"][device] = {{"median_ms", s.stats.medianMs}, {"p10_ms", s.stats.p10Ms}, {"p90_ms", s.stats.p90Ms},
+                                        {"cv", s.stats.cv}, {"reference_ratio", s.reference.median > 0 ? Json(s.reference.median) : Json(nullptr)},
+                                        {"taken_at_utc", s.takenAtUtc}, {"cpu_model", s.machine.cpuModel},
+                                        {"runtime_version", s.runtimeVersion}};
+            }
+            out["models"].push_back(std::move(j));
+        }
+        std::cout << out.dump(1) << "\n";
+        return 0;
+    }
+    std::string header = fmt::format("{:<18} {:>4}", "model", "res");
+    for (const auto& [device, measured] : byDevice) header += fmt::format(" {:>12}", device);
+    std::cout << header << "  description\n";
+    for (const DatasetModel& m : models.value()) {
+        std::string line = fmt::format("{:<18} {:>4}", m.name, m.resolution);
+        for (const auto& [device, measured] : byDevice) {
+            auto it = measured.find(m.modelHash);
+            line += it == measured.end() ? fmt::format(" {:>12}", "-") : fmt::format(" {:>9.3f} ms", it->second.stats.medianMs);
+        }
+        std::cout << line << "  " << m.description << "\n";
+    }
+    return 0;
+}
+
+}  // namespace km::cli

@@ -1,0 +1,121 @@
+// kernelmeter-cli evaluate: a predictor against measured models beside the baselines
+// (core/workflows/evaluate.h; issue 6).
+#include <filesystem>
+#include <fmt/format.h>
+#include <iostream>
+#include <map>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/sha256.h"
+#include "workflows/evaluate.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json metricsJson(const AccuracyMetrics& a) {
+    return {{"models", a.models},   {"rmse_ms", a.rmseMs},      {"rmspe", a.rmspe},        {"mape", a.mape},
+            {"within_5", a.within5}, {"within_10", a.within10}, {"within_15", a.within15}};
+}
+
+Json scoresJson(const std::vector<MethodScores>& scores) {
+    Json out = Json::object();
+    for (const MethodScores& s : scores) {
+        Json families = Json::object();
+        for (const auto& [family, a] : s.perFamily) families[family] = metricsJson(a);
+        out[s.method] = {{"overall", metricsJson(s.overall)}, {"families", families}};
+    }
+    return out;
+}
+
+// One table: a row per family and "overall", a column per method with its +-10% share and RMSPE.
+void printTable(const std::string& title, const std::vector<MethodScores>& scores) {
+    std::cout << title << "\n" << fmt::format("{:<14} {:>6}", "family", "models");
+    for (const MethodScores& s : scores) std::cout << fmt::format(" {:>18}", s.method);
+    std::cout << "\n";
+    auto row = [&](const std::string& name, auto metricsOf) {
+        const AccuracyMetrics first = metricsOf(scores.front());
+        std::cout << fmt::format("{:<14} {:>6}", name, first.models);
+        for (const MethodScores& s : scores) {
+            const AccuracyMetrics a = metricsOf(s);
+            std::cout << (a.models == 0 ? fmt::format(" {:>18}", "-")
+                                        : fmt::format(" {:>8.0f}% {:>7.1f}%", a.within10 * 100, a.rmspe * 100));
+        }
+        std::cout << "\n";
+    };
+    for (const auto& [family, a] : scores.front().perFamily)
+        row(family, [&, family = family](const MethodScores& s) {
+            auto it = s.perFamily.find(family);
+            return it == s.perFamily.end() ? AccuracyMetrics{} : it->second;
+        });
+    row("overall", [](const MethodScores& s) { return s.overall; });
+    std::cout << "(each cell: share within 10%, RMSPE)\n\n";
+}
+
+}  // namespace
+
+int runEvaluate(const EvaluateArgs& args) {
+    Result<Device> device = deviceFor(args.device);
+    if (!device) return reportError(device.error());
+    std::string rulesUsed, predictorUsed;
+    Result<RuleSet> rules = deviceRules(args.device, args.rulesFile, rulesUsed);
+    if (!rules) return reportError(rules.error());
+    Result<PredictorSet> predictor = devicePredictor(args.device, args.predictorFile, "", predictorUsed);
+    if (!predictor) return reportError(predictor.error());
+
+    const std::string datasetName = args.models.empty() ? (args.dataset.empty() ? "zoo" : args.dataset) : "";
+    auto store = datasetName.empty() ? MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db)
+                                     : openDatasetStore(args.db, datasetName);
+    if (!store) return reportError(store.error());
+    Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(args.device);
+    if (!stored) return reportError(stored.error());
+    std::map<std::string, std::vector<double>> byHash;  // oldest first
+    for (const StoredMeasurement& m : stored.value()) byHash[m.modelHash].push_back(m.stats.medianMs);
+
+    std::vector<EvaluationModel> models;
+    auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
+        EvaluationModel e{name, family, path, 0, 0};
+        if (auto it = byHash.find(hash); it != byHash.end()) {
+            e.measuredMs = it->second.back();
+            if (it->second.size() > 1) e.earlierMs = it->second[it->second.size() - 2];
+        }
+        models.push_back(e);
+    };
+    if (!datasetName.empty()) {
+        Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(datasetName);
+        if (!rows) return reportError(rows.error());
+        if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
+        for (const DatasetModel& m : rows.value()) add(m.name, m.family, m.path, m.modelHash);
+    } else {
+        for (const std::string& path : args.models) {
+            Result<std::string> hash = sha256OfFile(path);
+            if (!hash) return reportError(hash.error());
+            const std::string stem = std::filesystem::path(path).stem().string();
+            add(stem, stem.substr(0, stem.find('-')), path, hash.value());
+        }
+    }
+    Result<EvaluationReport> report = evaluatePredictor(models, rules.value(), predictor.value());
+    if (!report) return reportError(report.error());
+    const EvaluationReport& r = report.value();
+    if (args.json) {
+        Json out{{"schema", "kernelmeter.evaluate/1"}, {"device", args.device}, {"predictor", predictorUsed},
+                 {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)}, {"methods", r.methods},
+                 {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
+                 {"models", Json::array()}, {"warnings", r.warnings}};
+        for (const EvaluatedModel& m : r.models)
+            out["models"].push_back({{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs},
+                                     {"predicted_ms", m.predicted}});
+        std::cout << out.dump(1) << "\n";
+    } else {
+        std::cout << fmt::format("{} models on {}; predictor: {}\n\n", r.models.size(), args.device, predictorUsed);
+        printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
+        printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);
+        std::cout << "The nn-Meter method (root-type fusion, its features and random forests) is not implemented yet.\n";
+    }
+    for (const std::string& w : r.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    return 0;
+}
+
+}  // namespace km::cli

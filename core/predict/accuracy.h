@@ -1,0 +1,30 @@
+// Accuracy of latency predictions against measurements (kernelmeter-cli evaluate, docs/results.md)
+// and the relative least-squares fit shared by model calibration and the fitted baselines.
+#pragma once
+
+#include <cstddef>
+#include <limits>
+#include <vector>
+
+namespace km {
+
+struct AccuracyMetrics {
+    size_t models = 0;    // pairs scored (both values > 0)
+    double rmseMs = 0;    // root mean squared error, ms
+    double rmspe = 0;     // root mean squared relative error (0.05 = 5%)
+    double mape = 0;      // mean absolute relative error
+    double within5 = 0;   // share of models with |predicted / measured - 1| <= 5%, 10%, 15%
+    double within10 = 0;
+    double within15 = 0;
+};
+
+// Pairs where either value is not > 0 are skipped (a model without a prediction or a measurement).
+AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
+
+// Coefficients b minimising sum_i (rows_i . b / measured_i - 1)^2, the error that +-10% accuracy
+// counts; row `skip` left out (leave-one-out; rows.size() = none). Empty when the system is
+// singular (fewer rows than columns, a zero column) or a measurement is not > 0.
+std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured,
+                                         size_t skip = std::numeric_limits<size_t>::max());
+
+}  // namespace km

@@ -1,0 +1,143 @@
+#include "workflows/evaluate.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <set>
+
+#include "fusion/partition.h"
+#include "graph/metrics.h"
+
+namespace km {
+namespace {
+
+struct Loaded {
+    EvaluationModel model;
+    double flops = 0, bytes = 0;
+    double ours = 0, opSum = 0;
+    bool test = false;
+};
+
+using Row = std::vector<double>;
+Row flopsRow(const Loaded& m) { return {m.flops, 1.0}; }
+Row memoryRow(const Loaded& m) { return {m.flops, m.bytes, 1.0}; }
+
+double linear(const std::vector<double>& b, const Row& x) {
+    double y = 0;
+    for (size_t i = 0; i < b.size(); ++i) y += b[i] * x[i];
+    return y;
+}
+
+// Fits on the models `train` selects and predicts every model; 0 where the fit failed.
+std::vector<double> fitted(const std::vector<Loaded>& all, Row (*row)(const Loaded&), const std::vector<bool>& train) {
+    std::vector<Row> x;
+    std::vector<double> y;
+    for (size_t i = 0; i < all.size(); ++i)
+        if (train[i]) {
+            x.push_back(row(all[i]));
+            y.push_back(all[i].model.measuredMs);
+        }
+    const std::vector<double> b = relativeLeastSquares(x, y);
+    std::vector<double> out(all.size(), 0.0);
+    if (!b.empty())
+        for (size_t i = 0; i < all.size(); ++i) out[i] = linear(b, row(all[i]));
+    return out;
+}
+
+MethodScores score(const std::string& method, const std::vector<Loaded>& all, const std::vector<double>& predicted,
+                   const std::vector<bool>& scored) {
+    MethodScores s{method, {}, {}};
+    std::vector<double> p, m;
+    std::map<std::string, std::pair<std::vector<double>, std::vector<double>>> byFamily;
+    for (size_t i = 0; i < all.size(); ++i) {
+        if (!scored[i]) continue;
+        p.push_back(predicted[i]);
+        m.push_back(all[i].model.measuredMs);
+        byFamily[all[i].model.family].first.push_back(predicted[i]);
+        byFamily[all[i].model.family].second.push_back(all[i].model.measuredMs);
+    }
+    s.overall = accuracyOf(p, m);
+    for (const auto& [family, pm] : byFamily) s.perFamily[family] = accuracyOf(pm.first, pm.second);
+    return s;
+}
+
+}  // namespace
+
+Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const RuleSet& rules,
+                                           const PredictorSet& predictor, const LoadOptions& load) {
+    EvaluationReport report;
+    report.methods = {"kernelmeter", "op-sum", "flops", "flops+memory", "repeat"};
+    LoadOptions lo = load;
+    lo.literalSpellings = rules.literalSpellings();
+    const RuleSet noFusion;  // every op its own kernel
+    std::vector<Loaded> all;
+    std::set<std::string> fallbackWarned;
+    for (const EvaluationModel& m : models) {
+        if (!(m.measuredMs > 0)) {
+            report.warnings.push_back(fmt::format("{}: no measurement on the device; left out.", m.name));
+            continue;
+        }
+        Result<Graph> g = loadModelFile(m.path, lo);
+        if (!g) {
+            report.warnings.push_back(fmt::format("{}: {}; left out.", m.name, g.error().message));
+            continue;
+        }
+        const GraphMetrics metrics = computeGraphMetrics(g.value());
+        Loaded l{m};
+        l.flops = double(metrics.total.flops);
+        l.bytes = double(metrics.total.bytesRead + metrics.total.bytesWritten);
+        const ModelPrediction ours = predictModel(partitionGraph(g.value(), rules), metrics.perNode, predictor);
+        l.ours = ours.totalMs;
+        l.opSum = predictModel(partitionGraph(g.value(), noFusion), metrics.perNode, predictor).totalMs;
+        for (const std::string& w : ours.warnings)
+            if (fallbackWarned.insert(w.substr(w.find(':') + 1)).second) report.warnings.push_back(m.name + ": " + w);
+        all.push_back(std::move(l));
+    }
+    if (all.size() < 4) return badInput(fmt::format("evaluate: {} usable models; at least 4 are needed.", all.size()));
+    // The split: within each family (in name order) every second model trains the fitted baselines.
+    std::sort(all.begin(), all.end(), [](const Loaded& a, const Loaded& b) {
+        return a.model.family != b.model.family ? a.model.family < b.model.family : a.model.name < b.model.name;
+    });
+    std::map<std::string, int> seen;
+    std::vector<bool> train(all.size()), test(all.size());
+    for (size_t i = 0; i < all.size(); ++i) {
+        all[i].test = seen[all[i].model.family]++ % 2 == 1;
+        test[i] = all[i].test;
+        train[i] = !all[i].test;
+    }
+    std::vector<double> ours, opSum, repeat;
+    for (const Loaded& l : all) {
+        ours.push_back(l.ours);
+        opSum.push_back(l.opSum);
+        repeat.push_back(l.model.earlierMs);
+    }
+    const std::vector<double> flops = fitted(all, flopsRow, train), memory = fitted(all, memoryRow, train);
+    const std::vector<std::vector<double>> splitPredictions{ours, opSum, flops, memory, repeat};
+    for (size_t k = 0; k < report.methods.size(); ++k) report.split.push_back(score(report.methods[k], all, splitPredictions[k], test));
+
+    // Leave one family out: the fitted baselines of family F's models come from all other families.
+    std::vector<double> flopsLofo(all.size()), memoryLofo(all.size());
+    for (const auto& [family, count] : seen) {
+        std::vector<bool> others(all.size());
+        for (size_t i = 0; i < all.size(); ++i) others[i] = all[i].model.family != family;
+        const std::vector<double> f = fitted(all, flopsRow, others), m = fitted(all, memoryRow, others);
+        for (size_t i = 0; i < all.size(); ++i)
+            if (!others[i]) {
+                flopsLofo[i] = f[i];
+                memoryLofo[i] = m[i];
+            }
+    }
+    const std::vector<bool> everyModel(all.size(), true);
+    const std::vector<std::vector<double>> lofoPredictions{ours, opSum, flopsLofo, memoryLofo, repeat};
+    for (size_t k = 0; k < report.methods.size(); ++k)
+        report.leaveOneFamilyOut.push_back(score(report.methods[k], all, lofoPredictions[k], everyModel));
+
+    for (size_t i = 0; i < all.size(); ++i) {
+        EvaluatedModel e{all[i].model.name, all[i].model.family, all[i].test, all[i].model.measuredMs, {}};
+        for (size_t k = 0; k < report.methods.size(); ++k)
+            if (splitPredictions[k][i] > 0) e.predicted[report.methods[k]] = splitPredictions[k][i];
+        report.models.push_back(std::move(e));
+    }
+    return report;
+}
+
+}  // namespace km

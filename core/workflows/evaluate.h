@@ -1,0 +1,61 @@
+// evaluate: a predictor's model-level accuracy beside simple baselines, per family and overall
+// (kernelmeter-cli evaluate; issue 6, docs/results.md).
+//
+// Methods: "kernelmeter" (the predictor); "op-sum" (the same predictor with every op its own
+// kernel: what ignoring fusion costs); "flops" (ms = a x FLOPs + b) and "flops+memory" (ms = a x
+// FLOPs + c x bytes read and written + b), both relative least squares, fitted on the training
+// half; "repeat" (an earlier measurement of the same model on the device as the prediction: the
+// noise floor no predictor can beat against one measurement). nn-Meter's own method is not
+// implemented yet.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "fusion/rule_set.h"
+#include "onnx/onnx_loader.h"
+#include "predict/accuracy.h"
+#include "predict/predictor.h"
+
+namespace km {
+
+struct EvaluationModel {
+    std::string name;           // unique, e.g. "resnet-3"
+    std::string family;         // results are grouped by it
+    std::string path;           // ONNX or nn-Meter IR file
+    double measuredMs = 0;      // the newest measurement on the device
+    double earlierMs = 0;       // an earlier measurement of the same model (0: none; no "repeat" score)
+};
+
+struct MethodScores {
+    std::string method;
+    AccuracyMetrics overall;
+    std::map<std::string, AccuracyMetrics> perFamily;
+};
+
+struct EvaluatedModel {
+    std::string name, family;
+    bool test = false;                        // in the scored half of the split
+    double measuredMs = 0;
+    std::map<std::string, double> predicted;  // by method (fitted baselines: fitted on the training half)
+};
+
+struct EvaluationReport {
+    std::vector<std::string> methods;
+    // Every method fitted (where it fits) on the training half of each family (every other model
+    // by name) and scored on the other half.
+    std::vector<MethodScores> split;
+    // Per family F: the fitted baselines trained on every other family, all methods scored on F's
+    // models. overall: the pooled leave-one-family-out predictions.
+    std::vector<MethodScores> leaveOneFamilyOut;
+    std::vector<EvaluatedModel> models;
+    std::vector<std::string> warnings;  // models that could not be loaded, kernels predicted by fallback
+};
+
+// Fails when fewer than 4 models load and have a measurement (nothing to split).
+Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const RuleSet& rules,
+                                           const PredictorSet& predictor, const LoadOptions& load = {});
+
+}  // namespace km

@@ -1,0 +1,145 @@
+// Benchmark datasets and their evaluation (issue 6): accuracy metrics on hand-computed examples,
+// the relative least-squares fit, evaluatePredictor's split and leave-one-family-out wiring, and
+// buildDataset resuming where an earlier run stopped.
+#include <QtTest>
+
+#include <QTemporaryDir>
+#include <cmath>
+#include <fstream>
+
+#include "fusion/partition.h"
+#include "graph/metrics.h"
+#include "predict/accuracy.h"
+#include "workflows/build_dataset.h"
+#include "workflows/data_sources.h"
+#include "workflows/evaluate.h"
+#include "zoo/zoo.h"
+
+using namespace km;
+
+class TestDataset : public QObject {
+    Q_OBJECT
+private slots:
+    void metricsOnAHandComputedExample() {
+        // Errors: +10%, -5%, +20%, 0; the last pair has no prediction and is skipped.
+        const AccuracyMetrics a = accuracyOf({1.1, 1.9, 6.0, 4.0, 0.0}, {1.0, 2.0, 5.0, 4.0, 3.0});
+        QCOMPARE(a.models, size_t(4));
+        QCOMPARE(a.within5, 0.5);    // -5% and 0
+        QCOMPARE(a.within10, 0.75);  // and +10%
+        QCOMPARE(a.within15, 0.75);
+        QVERIFY(std::abs(a.mape - (0.10 + 0.05 + 0.20 + 0.0) / 4) < 1e-12);
+        QVERIFY(std::abs(a.rmspe - std::sqrt((0.01 + 0.0025 + 0.04) / 4)) < 1e-12);
+        QVERIFY(std::abs(a.rmseMs - std::sqrt((0.01 + 0.01 + 1.0) / 4)) < 1e-12);
+        QCOMPARE(accuracyOf({}, {}).models, size_t(0));
+    }
+
+    void relativeLeastSquaresRecoversALine() {
+        std::vector<std::vector<double>> rows;
+        std::vector<double> y;
+        for (double x : {1.0, 2.0, 4.0, 8.0}) {
+            rows.push_back({x, 1.0});
+            y.push_back(3.0 * x + 0.5);
+        }
+        const auto b = relativeLeastSquares(rows, y);
+        QCOMPARE(b.size(), size_t(2));
+        QVERIFY(std::abs(b[0] - 3.0) < 1e-9 && std::abs(b[1] - 0.5) < 1e-9);
+        QVERIFY(relativeLeastSquares({{1.0, 0.0}, {2.0, 0.0}}, {1.0, 2.0}).empty());  // a zero column
+        const auto loo = relativeLeastSquares(rows, y, 0);                             // still exact without row 0
+        QVERIFY(std::abs(loo[0] - 3.0) < 1e-9);
+    }
+
+    // Measured times made from the predictor's own totals (x1.08) and from FLOPs (exact line):
+    // the predictor scores 100% within 10% and 0% within 5%, the FLOPs fit 100% within 5%; the
+    // split scores half of each family, leave-one-family-out every model.
+    void evaluationScoresTheSplitAndEachLeftOutFamily() {
+        std::string used;
+        Result<RuleSet> rules = deviceRules("opencv-t1", KM_SOURCE_DIR "/datasets/rules/opencv-t1.json", used);
+        Result<PredictorSet> predictor = devicePredictor("opencv-t1", "", "/nonexistent/none.db", used);
+        QVERIFY2(rules.ok() && predictor.ok(), predictor.ok() ? "rules" : predictor.error().message.c_str());
+        QTemporaryDir dir;
+        ZooOptions small;
+        small.maxResolution = 128;
+        std::vector<EvaluationModel> models;
+        std::vector<EvaluationModel> byFlops;
+        for (const char* family : {"mobilenetv2", "resnet", "squeezenet"})
+            for (uint32_t seed = 1; seed <= 4; ++seed) {
+                const ZooModel z = generateZooModel(family, seed, small).value();
+                const std::string path = dir.filePath(QString::fromStdString(z.name + ".onnx")).toStdString();
+                std::ofstream(path, std::ios::binary) << z.bytes;
+                LoadOptions lo;
+                lo.literalSpellings = rules.value().literalSpellings();
+                const Graph g = loadModelFile(path, lo).value();
+                const GraphMetrics m = computeGraphMetrics(g);
+                const double ours = predictModel(partitionGraph(g, rules.value()), m.perNode, predictor.value()).totalMs;
+                models.push_back({z.name, z.family, path, 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0});
+                byFlops.push_back({z.name, z.family, path, 2e-9 * double(m.total.flops) + 0.25, 0.0});
+            }
+        Result<EvaluationReport> r = evaluatePredictor(models, rules.value(), predictor.value());
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const EvaluationReport& e = r.value();
+        QCOMPARE(e.methods, (std::vector<std::string>{"kernelmeter", "op-sum", "flops", "flops+memory", "repeat"}));
+        const MethodScores& ours = e.split[0];
+        QCOMPARE(ours.overall.models, size_t(6));  // two of four per family
+        QCOMPARE(ours.overall.within10, 1.0);
+        QCOMPARE(ours.overall.within5, 0.0);
+        QCOMPARE(ours.perFamily.size(), size_t(3));
+        QCOMPARE(e.leaveOneFamilyOut[0].overall.models, size_t(12));
+        QCOMPARE(e.leaveOneFamilyOut[0].perFamily.at("resnet").models, size_t(4));
+        // "repeat": only the models with an earlier measurement, 30% off the newest one.
+        QCOMPARE(e.leaveOneFamilyOut[4].overall.models, size_t(3));
+        QCOMPARE(e.leaveOneFamilyOut[4].overall.within15, 0.0);
+        int tested = 0;
+        for (const EvaluatedModel& m : e.models) tested += m.test;
+        QCOMPARE(tested, 6);
+
+        Result<EvaluationReport> f = evaluatePredictor(byFlops, rules.value(), predictor.value());
+        QVERIFY(f.ok());
+        QCOMPARE(f.value().split[2].overall.within5, 1.0);                // flops fits its own line
+        QCOMPARE(f.value().leaveOneFamilyOut[2].overall.within5, 1.0);    // from the other families too
+        QVERIFY(f.value().split[3].overall.within5 == 1.0);               // flops + memory contains it
+
+        models.resize(3);
+        QVERIFY(!evaluatePredictor(models, rules.value(), predictor.value()).ok());  // too few to split
+    }
+
+    // A campaign stopped after the first model of each family goes on where it stopped: the
+    // second run measures only the new models and finds the earlier ones in the database.
+    void datasetBuildResumes() {
+        QTemporaryDir dir;
+        auto store = MeasurementStore::open(dir.filePath("d.db").toStdString()).value();
+        BuildDatasetOptions o;
+        o.name = "tiny";
+        o.families = {"mobilenetv2", "squeezenet"};
+        o.perFamily = 1;
+        o.zoo.maxResolution = 96;
+        o.modelDir = dir.filePath("models").toStdString();
+        o.measure.protocol.rounds = 2;
+        o.measure.protocol.instances = 1;
+        o.measure.protocol.warmupRuns = 1;
+        o.measure.protocol.warmupMinMs = 0;
+        o.measure.protocol.maxExtraInstances = 0;
+        o.measure.reference = false;
+        o.measure.agent.agentPath = KM_AGENT_PATH;
+        o.measure.store = store.get();
+        const Device device = *findBuiltinDevice("opencv-t1");
+        Result<DatasetReport> first = buildDataset({device}, o);
+        QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
+        QCOMPARE(first.value().models.size(), size_t(2));
+        QCOMPARE(first.value().devices[0].measured, 2);
+        o.perFamily = 2;
+        Result<DatasetReport> second = buildDataset({device}, o);
+        QVERIFY(second.ok());
+        QCOMPARE(second.value().models.size(), size_t(4));
+        QCOMPARE(second.value().devices[0].reused, 2);
+        QCOMPARE(second.value().devices[0].measured, 2);
+        const auto rows = store->datasetModels("tiny").value();
+        QCOMPARE(rows[0].name, std::string("mobilenetv2-1"));  // seed-major: every family's first model first
+        QCOMPARE(rows[1].name, std::string("squeezenet-1"));
+        QVERIFY(store->latest(rows[3].modelHash, "opencv-t1").value().has_value());
+        o.families = {"lenet"};
+        QVERIFY(!buildDataset({device}, o).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestDataset)
+#include "test_dataset.moc"
