@@ -1,7 +1,10 @@
 // kernelmeter-cli evaluate: a predictor against measured models beside the baselines
 // (core/workflows/evaluate.h; issue 6).
+#include <cinttypes>
+#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -9,6 +12,7 @@
 #include "cli/commands.h"
 #include "common/sha256.h"
 #include "workflows/evaluate.h"
+#include "zoo/zoo.h"
 
 namespace km::cli {
 namespace {
@@ -54,6 +58,29 @@ void printTable(const std::string& title, const std::vector<MethodScores>& score
     std::cout << "(each cell: share within 10%, RMSPE)\n\n";
 }
 
+// The model's file: where the dataset was built if it is still there, else generated again from
+// its family, seed and generator options into the user's cache (a shipped dataset holds no ONNX
+// files), checked against the recorded hash.
+Result<std::string> datasetModelFile(const DatasetModel& m) {
+    Result<std::string> there = sha256OfFile(m.path);
+    if (there && there.value() == m.modelHash) return m.path;
+    ZooOptions options;
+    if (std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) != 2)
+        return badInput(fmt::format("{}: {} is missing and its generator '{}' is unknown to this version.", m.name, m.path, m.generator));
+    Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
+    if (!z) return z.error();
+    if (sha256Hex(z.value().bytes) != m.modelHash)
+        return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
+    const std::filesystem::path dir = std::filesystem::path(userCacheDir("datasets")) / m.dataset;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    const std::string path = (dir / (m.name + ".onnx")).string();
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(z.value().bytes.data(), std::streamsize(z.value().bytes.size()));
+    if (!out.flush()) return ioError(fmt::format("{}: cannot write the regenerated model.", path));
+    return path;
+}
+
 }  // namespace
 
 int runEvaluate(const EvaluateArgs& args) {
@@ -87,7 +114,14 @@ int runEvaluate(const EvaluateArgs& args) {
         Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(datasetName);
         if (!rows) return reportError(rows.error());
         if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
-        for (const DatasetModel& m : rows.value()) add(m.name, m.family, m.path, m.modelHash);
+        for (const DatasetModel& m : rows.value()) {
+            Result<std::string> path = datasetModelFile(m);
+            if (!path) {
+                std::cerr << "kernelmeter-cli: warning: " << path.error().message << "\n";
+                continue;
+            }
+            add(m.name, m.family, path.value(), m.modelHash);
+        }
     } else {
         for (const std::string& path : args.models) {
             Result<std::string> hash = sha256OfFile(path);
