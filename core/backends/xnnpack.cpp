@@ -80,7 +80,6 @@ std::optional<size_t> channelSliceStart(const Graph& g, const Node& n) {
     return static_cast<size_t>(start);
 }
 
-// Channel concat/split/shuffle on 2-D or 4-D tensors run as copies between XNNPACK subgraphs.
 // A flatten (or reshape) of a spatial tensor to [N, C*H*W]: ONNX orders the elements C, H, W, the
 // NHWC buffer holds them H, W, C, and this XNNPACK has no transpose node, so a copy step reorders
 // them (AlexNet's and VGG's classifier input).
@@ -93,6 +92,8 @@ bool isSpatialFlatten(const Graph& g, const Node& n) {
     return out->shape.dims == std::vector<int64_t>{d[0], d[1] * d[2] * d[3]};
 }
 
+// Channel concat/split/shuffle on 2-D or 4-D tensors, and spatial flattens, run as copies between
+// XNNPACK subgraphs.
 bool isChannelCopy(const Graph& g, const Node& n) {
     if (isSpatialFlatten(g, n)) return true;
     if (n.opType != "concat" && n.opType != "split" && n.opType != "channelshuffle") return false;
@@ -157,8 +158,8 @@ public:
 };
 
 // Builds the copy step of a channel concat/split/shuffle node (or of a spatial flatten, above) over
-// NHWC buffers: every "pixel"
-// (N*H*W positions, or N rows for 2-D tensors) holds its channels contiguously.
+// NHWC buffers: every "pixel" (N*H*W positions, or N rows for 2-D tensors) holds its channels
+// contiguously.
 std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model) {
     const Tensor* in0 = g.firstActivationInput(n);
     if (isSpatialFlatten(g, n)) {
