@@ -93,6 +93,7 @@ struct BuildPredictorArgs {
     int initialSamples = 200;
     int maxRounds = 6;
     int calibrationNetworks = 30;    // generated networks fitting overhead and kernel scale; 0: none
+    bool storedOnly = false;         // measure nothing: replay the build from the database
     bool quiet = false;
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);

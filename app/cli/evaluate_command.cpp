@@ -137,7 +137,7 @@ int runEvaluate(const EvaluateArgs& args) {
         Json out{{"schema", "kernelmeter.evaluate/1"}, {"device", args.device}, {"predictor", predictorUsed},
                  {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)}, {"methods", r.methods},
                  {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
-                 {"models", Json::array()}, {"warnings", r.warnings}};
+                 {"models", Json::array()}, {"warnings", r.warnings}, {"nn_meter_note", r.nnMeterNote}};
         for (const EvaluatedModel& m : r.models)
             out["models"].push_back({{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs},
                                      {"predicted_ms", m.predicted}});
@@ -146,7 +146,7 @@ int runEvaluate(const EvaluateArgs& args) {
         std::cout << fmt::format("{} models on {}; predictor: {}\n\n", r.models.size(), args.device, predictorUsed);
         printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);
-        std::cout << "The nn-Meter method (root-type fusion, its features and random forests) is not implemented yet.\n";
+        std::cout << r.nnMeterNote << "\n";
     }
     for (const std::string& w : r.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     return 0;

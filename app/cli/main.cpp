@@ -92,6 +92,9 @@ int main(int argc, char** argv) {
     cmdBuild->add_option("--calibration-networks", build.calibrationNetworks,
                          "generated networks measured whole to fit the model overhead and kernel scale (0: none)")
         ->capture_default_str()->check(CLI::Range(0, 1000));
+    cmdBuild->add_flag("--stored-only", build.storedOnly,
+                       "measure nothing: rebuild from the database's measurements (the same options replay an earlier build; "
+                       "no calibration)");
     cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
 
     km::cli::CalibrateArgs calibrate;

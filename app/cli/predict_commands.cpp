@@ -130,6 +130,8 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
     if (!store) return reportError(store.error());
     o.measure.store = store.value().get();
+    o.measure.storedOnly = args.storedOnly;
+    const int calibrationNetworks = args.storedOnly ? 0 : args.calibrationNetworks;
     Progress progress = stderrProgress(args.quiet);
     if (!args.quiet)
         std::cerr << fmt::format("building {} kernel types for {} within {} minutes: {}\n", types.size(), device.value().id,
@@ -142,7 +144,7 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (set.types.empty()) return reportError(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
     // The kernel regressors are kept even when calibration fails (the overhead then stays the
     // overhead models' median, scale 1).
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, args.calibrationNetworks, args.quiet); !s)
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, args.quiet); !s)
         std::cerr << "kernelmeter-cli: warning: the predictor is not calibrated: " << s.error().message << "\n";
     Result<std::string> where = savePredictor(set, *store.value(), args.db.empty() ? defaultDatabasePath() : args.db, args.output);
     if (!where) return reportError(where.error());

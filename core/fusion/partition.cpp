@@ -59,11 +59,13 @@ private:
 // The kernel that producer `p` ends, if node `n` may be appended to it.
 // `readers`: how many nodes read the tensor from `p` that `n` reads.
 std::optional<int> joinableKernel(RuleMemo& rules, const KernelPartition& part, const std::vector<size_t>& tails, size_t p,
-                                  size_t n, uint32_t readers) {
+                                  size_t n, uint32_t readers, FusionAnchor anchor) {
     const int k = part.kernelOfNode[p];
     const Kernel& kernel = part.kernels[size_t(k)];
     if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
-    const bool fuses = kernel.nodes.size() >= 2 ? rules.fusesAfter(kernel.nodes[kernel.nodes.size() - 2], p, n) : rules.fuses(p, n);
+    const bool fuses = anchor == FusionAnchor::RootOp ? rules.fuses(kernel.nodes.front(), n)
+                       : kernel.nodes.size() >= 2  ? rules.fusesAfter(kernel.nodes[kernel.nodes.size() - 2], p, n)
+                                                   : rules.fuses(p, n);
     if (!fuses) return std::nullopt;
     if (readers > 1 && !rules.fusesWithOtherConsumers(p)) return std::nullopt;
     return k;
@@ -99,7 +101,7 @@ void fillConfig(const Graph& g, Kernel& k) {
 
 }  // namespace
 
-KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
+KernelPartition partitionGraph(const Graph& g, const RuleSet& rules, FusionAnchor anchor) {
     const auto& nodes = g.nodes();
     KernelPartition part;
     part.kernelOfNode.assign(nodes.size(), -1);
@@ -149,7 +151,7 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules) {
             for (size_t j = 0; j < l.inputs.size(); ++j) {
                 const int32_t p = l.producers[j];  // graph inputs and initializers have none
                 if (p < 0 || !l.inputs[j] || l.inputs[j]->isConstant) continue;
-                if ((target = joinableKernel(memo, part, tails, size_t(p), i, l.inputReaders[j]))) break;
+                if ((target = joinableKernel(memo, part, tails, size_t(p), i, l.inputReaders[j], anchor))) break;
             }
         }
         if (target) append(*target, i);

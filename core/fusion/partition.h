@@ -42,6 +42,11 @@ struct KernelPartition {
 // rules.fusesWithOtherConsumers for P's op). Load the graph with rules.literalSpellings() kept
 // literal. Inputs are tried in order; the first that qualifies wins. Nodes of a pattern group
 // listed in rules.patterns form one kernel. Unknown ops (other:*) are kernels of their own.
-KernelPartition partitionGraph(const Graph& graph, const RuleSet& rules);
+//
+// FusionAnchor::RootOp is nn-Meter's kernel search instead, kept for comparisons (evaluate's
+// nn-Meter-faithful variant; shared/DOMAIN.md 2.2): N joins when the pair rule (the kernel's FIRST
+// op, N's op) holds, and chain rules are not consulted. Everything else as above.
+enum class FusionAnchor { LastOp, RootOp };
+KernelPartition partitionGraph(const Graph& graph, const RuleSet& rules, FusionAnchor anchor = FusionAnchor::LastOp);
 
 }  // namespace km

@@ -108,7 +108,7 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     return f;
 }
 
-Result<KernelFeatures> specFeatures(const KernelSpec& spec) {
+Result<SpecKernel> specKernel(const KernelSpec& spec) {
     Result<std::string> bytes = buildKernelModel(spec, 1);
     if (!bytes) return bytes.error();
     Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), spec.key(), "");
@@ -119,11 +119,16 @@ Result<KernelFeatures> specFeatures(const KernelSpec& spec) {
     for (std::string op; std::getline(ss, op, '-');) ops.push_back(op);
     for (size_t i = 0; i + 1 < ops.size(); ++i)
         fuseType.pairs[{ops[i], ops[i + 1]}] = FusionRule{{ops[i], ops[i + 1]}, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
-    const KernelPartition part = partitionGraph(g.value(), fuseType);
-    const GraphMetrics metrics = computeGraphMetrics(g.value());
-    for (const Kernel& k : part.kernels)
-        if (k.type == spec.type) return kernelFeatures(k, metrics.perNode);
+    KernelPartition part = partitionGraph(g.value(), fuseType);
+    for (Kernel& k : part.kernels)
+        if (k.type == spec.type) return SpecKernel{std::move(k), computeGraphMetrics(g.value()).perNode};
     return internalError(fmt::format("kernel spec {}: its model does not partition into a {} kernel.", spec.key(), spec.type));
+}
+
+Result<KernelFeatures> specFeatures(const KernelSpec& spec) {
+    Result<SpecKernel> k = specKernel(spec);
+    if (!k) return k.error();
+    return kernelFeatures(k.value().kernel, k.value().metrics);
 }
 
 }  // namespace km

@@ -42,4 +42,12 @@ KernelFeatures kernelFeatures(const Kernel& kernel, const std::vector<NodeMetric
 // kernel of the spec's type is described. Training and prediction thus share one code path.
 Result<KernelFeatures> specFeatures(const KernelSpec& spec);
 
+// The kernel of a sampled spec's model, as specFeatures finds it, with the model's per-node
+// metrics: for describing it in other ways (the nn-Meter variant's features).
+struct SpecKernel {
+    Kernel kernel;
+    std::vector<NodeMetrics> metrics;
+};
+Result<SpecKernel> specKernel(const KernelSpec& spec);
+
 }  // namespace km

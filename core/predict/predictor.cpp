@@ -140,9 +140,15 @@ ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const
 
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
-    for (const auto& [type, p] : types)
+    for (const auto& [type, p] : types) {
         t[type] = {{"samples", p.samples}, {"band", bandJson(p.band)}, {"rounds", roundsJson(p.rounds)},
                    {"regressor", Json::parse(p.regressor.toJson())}};
+        if (!p.training.empty()) {
+            Json rows = Json::array();
+            for (const KernelSample& k : p.training) rows.push_back(Json::array({k.spec.key(), k.ms}));
+            t[type]["training"] = std::move(rows);
+        }
+    }
     Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
            {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
            {"kernel_scale", kernelScale}, {"per_kernel_ms", perKernelMs}, {"reference_ms", referenceMs},
@@ -201,6 +207,13 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
                 rm.within5 = m.value("within5", 0.0);
                 rm.within10 = m.value("within10", 0.0);
                 k.rounds.push_back(rm);
+            }
+            for (const auto& row : t.value("training", Json::array())) {
+                Result<KernelSpec> spec = KernelSpec::fromKey(row.at(0).get<std::string>());
+                if (!spec) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, spec.error().message));
+                const double ms = row.at(1).get<double>();
+                if (!(ms > 0)) return badInput(fmt::format("{}: kernel type {}: training time {} ms is not positive.", displayName, type, ms));
+                k.training.push_back({std::move(spec).value(), ms});
             }
             p.types.emplace(type, std::move(k));
         }

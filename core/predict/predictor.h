@@ -50,11 +50,20 @@ struct ModelCalibration {
 ModelCalibration fitModelCalibration(const std::vector<double>& kernelSumMs, const std::vector<double>& kernelCounts,
                                      const std::vector<double>& measuredMs);
 
+// One measured kernel configuration and its time (ms, in the regressors' unit).
+struct KernelSample {
+    KernelSpec spec;
+    double ms = 0;
+};
+
 struct KernelTypePredictor {
     Regressor regressor;
     std::vector<RoundMetrics> rounds;  // the sampling history (the GUI's accuracy plot)
     size_t samples = 0;
     ErrorBand band;
+    // The training kernels themselves (empty in predictors built before they were kept): what
+    // other methods are trained on when they are compared with ours (evaluate's nn-Meter variant).
+    std::vector<KernelSample> training;
 };
 
 struct PredictorSet {

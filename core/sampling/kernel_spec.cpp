@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <string_view>
 
 namespace km {
 namespace {
@@ -97,6 +98,30 @@ std::string KernelSpec::key() const {
     std::string k = fmt::format("{} h{} w{} c{}-{} k{} s{} g{}", type, h, w, cin, cout, kernel, stride, groups);
     if (innerKernel > 0) k += fmt::format(" ik{} is{}", innerKernel, innerStride);
     return k;
+}
+
+Result<KernelSpec> KernelSpec::fromKey(const std::string& key) {
+    KernelSpec s;
+    std::istringstream in(key);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;) words.push_back(w);
+    // Reads "<tag><number>" (or "<tag><number>-<number>" when `second` is given).
+    auto field = [&](size_t i, std::string_view tag, int64_t& value, int64_t* second = nullptr) {
+        if (i >= words.size() || words[i].rfind(tag, 0) != 0) return false;
+        std::istringstream v(words[i].substr(tag.size()));
+        if (!(v >> value)) return false;
+        if (second) {
+            char dash = 0;
+            if (!(v >> dash) || dash != '-' || !(v >> *second)) return false;
+        }
+        return v.peek() == std::char_traits<char>::eof();
+    };
+    bool ok = (words.size() == 7 || words.size() == 9) && field(1, "h", s.h) && field(2, "w", s.w) && field(3, "c", s.cin, &s.cout) &&
+              field(4, "k", s.kernel) && field(5, "s", s.stride) && field(6, "g", s.groups);
+    if (ok && words.size() == 9) ok = field(7, "ik", s.innerKernel) && field(8, "is", s.innerStride);
+    if (!ok) return badInput(fmt::format("kernel spec \"{}\": expected \"TYPE hH wW cIN-OUT kK sS gG [ikK isS]\".", key));
+    s.type = words[0];
+    return s;
 }
 
 bool hasInnerWindow(const std::string& kernelType) {

@@ -34,6 +34,8 @@ struct KernelSpec {
     // is an inner window): deduplication, storage key.
     std::string key() const;
     bool operator==(const KernelSpec& o) const { return key() == o.key(); }
+    // The inverse of key(); errors quote the text.
+    static Result<KernelSpec> fromKey(const std::string& key);
 };
 
 // One layer of a real CNN (a row of the nn-Meter prior CSVs).

@@ -272,7 +272,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 validationMs.push_back(r.validationMs[predicted.size() - 1]);
             }
         }
-        KernelTypePredictor p{r.regressor, r.rounds, r.trainSpecs.size(), errorBandOf(predicted, r.validationMs)};
+        KernelTypePredictor p{r.regressor, r.rounds, r.trainSpecs.size(), errorBandOf(predicted, r.validationMs), {}};
+        for (size_t i = 0; i < r.trainSpecs.size(); ++i) p.training.push_back({r.trainSpecs[i], r.trainMs[i]});
         set.types.emplace(type, std::move(p));
         if (!r.reachedTarget)
             report.warnings.push_back(fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <set>
 
 #include "fusion/partition.h"
 #include "graph/metrics.h"
+#include "predict/nnmeter_method.h"
 
 namespace km {
 namespace {
@@ -13,7 +15,7 @@ namespace {
 struct Loaded {
     EvaluationModel model;
     double flops = 0, bytes = 0;
-    double ours = 0, opSum = 0;
+    double ours = 0, opSum = 0, nnMeter = 0;
     bool test = false;
 };
 
@@ -65,7 +67,14 @@ MethodScores score(const std::string& method, const std::vector<Loaded>& all, co
 Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const RuleSet& rules,
                                            const PredictorSet& predictor, const LoadOptions& load) {
     EvaluationReport report;
-    report.methods = {"kernelmeter", "op-sum", "flops", "flops+memory", "repeat"};
+    std::vector<std::string> nnMeterWarnings;
+    const Result<NnMeterMethod> nnMeter = NnMeterMethod::train(predictor, &nnMeterWarnings);
+    report.methods = {"kernelmeter", "op-sum", "flops", "flops+memory"};
+    if (nnMeter) report.methods.push_back("nn-meter");
+    else report.nnMeterNote = "nn-meter: not evaluated: " + nnMeter.error().message;
+    report.methods.push_back("repeat");
+    size_t nnMeterKernels = 0, nnMeterUnpredicted = 0;
+    std::set<std::string> nnMeterMissingTypes;
     LoadOptions lo = load;
     lo.literalSpellings = rules.literalSpellings();
     const RuleSet noFusion;  // every op its own kernel
@@ -88,11 +97,24 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         const ModelPrediction ours = predictModel(partitionGraph(g.value(), rules), metrics.perNode, predictor);
         l.ours = ours.totalMs;
         l.opSum = predictModel(partitionGraph(g.value(), noFusion), metrics.perNode, predictor).totalMs;
+        if (nnMeter) {
+            const NnMeterPrediction p = nnMeter.value().predict(g.value(), rules, metrics.perNode);
+            l.nnMeter = p.totalMs;
+            nnMeterKernels += p.kernels;
+            nnMeterUnpredicted += p.unpredicted;
+            nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());
+        }
         for (const std::string& w : ours.warnings)
             if (fallbackWarned.insert(w.substr(w.find(':') + 1)).second) report.warnings.push_back(m.name + ": " + w);
         all.push_back(std::move(l));
     }
     if (all.size() < 4) return badInput(fmt::format("evaluate: {} usable models; at least 4 are needed.", all.size()));
+    if (nnMeter)
+        report.nnMeterNote = fmt::format("nn-meter: {} forests on {} of the predictor's training kernels; {} of {} kernels had a type "
+                                         "without one and counted 0 ms{}{}.", nnMeter.value().typeCount(), nnMeter.value().sampleCount(),
+                                         nnMeterUnpredicted, nnMeterKernels, nnMeterMissingTypes.empty() ? "" : ": ",
+                                         fmt::join(nnMeterMissingTypes, ", "));
+    report.warnings.insert(report.warnings.end(), nnMeterWarnings.begin(), nnMeterWarnings.end());
     // The split: within each family (in name order) every second model trains the fitted baselines.
     std::sort(all.begin(), all.end(), [](const Loaded& a, const Loaded& b) {
         return a.model.family != b.model.family ? a.model.family < b.model.family : a.model.name < b.model.name;
@@ -104,14 +126,22 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         test[i] = all[i].test;
         train[i] = !all[i].test;
     }
-    std::vector<double> ours, opSum, repeat;
+    std::vector<double> ours, opSum, nnMeterMs, repeat;
     for (const Loaded& l : all) {
         ours.push_back(l.ours);
         opSum.push_back(l.opSum);
+        nnMeterMs.push_back(l.nnMeter);
         repeat.push_back(l.model.earlierMs);
     }
     const std::vector<double> flops = fitted(all, flopsRow, train), memory = fitted(all, memoryRow, train);
-    const std::vector<std::vector<double>> splitPredictions{ours, opSum, flops, memory, repeat};
+    // In report.methods' order.
+    auto inOrder = [&](const std::vector<double>& flopsFit, const std::vector<double>& memoryFit) {
+        std::vector<std::vector<double>> out{ours, opSum, flopsFit, memoryFit};
+        if (nnMeter) out.push_back(nnMeterMs);
+        out.push_back(repeat);
+        return out;
+    };
+    const std::vector<std::vector<double>> splitPredictions = inOrder(flops, memory);
     for (size_t k = 0; k < report.methods.size(); ++k) report.split.push_back(score(report.methods[k], all, splitPredictions[k], test));
 
     // Leave one family out: the fitted baselines of family F's models come from all other families.
@@ -127,7 +157,7 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
             }
     }
     const std::vector<bool> everyModel(all.size(), true);
-    const std::vector<std::vector<double>> lofoPredictions{ours, opSum, flopsLofo, memoryLofo, repeat};
+    const std::vector<std::vector<double>> lofoPredictions = inOrder(flopsLofo, memoryLofo);
     for (size_t k = 0; k < report.methods.size(); ++k)
         report.leaveOneFamilyOut.push_back(score(report.methods[k], all, lofoPredictions[k], everyModel));
 

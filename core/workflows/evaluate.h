@@ -4,9 +4,10 @@
 // Methods: "kernelmeter" (the predictor); "op-sum" (the same predictor with every op its own
 // kernel: what ignoring fusion costs); "flops" (ms = a x FLOPs + b) and "flops+memory" (ms = a x
 // FLOPs + c x bytes read and written + b), both relative least squares, fitted on the training
-// half; "repeat" (an earlier measurement of the same model on the device as the prediction: the
-// noise floor no predictor can beat against one measurement). nn-Meter's own method is not
-// implemented yet.
+// half; "nn-meter" (nn-Meter's method trained on the predictor's own training kernels:
+// predict/nnmeter_method.h; absent when the predictor kept none); "repeat" (an earlier measurement
+// of the same model on the device as the prediction: the noise floor no predictor can beat
+// against one measurement).
 #pragma once
 
 #include <map>
@@ -52,6 +53,8 @@ struct EvaluationReport {
     std::vector<MethodScores> leaveOneFamilyOut;
     std::vector<EvaluatedModel> models;
     std::vector<std::string> warnings;  // models that could not be loaded, kernels predicted by fallback
+    // About the nn-Meter variant: why it is absent, or how many of its kernels had no forest (0 ms).
+    std::string nnMeterNote;
 };
 
 // Fails when fewer than 4 models load and have a measurement (nothing to split).

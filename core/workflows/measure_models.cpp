@@ -315,6 +315,10 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
             if (!stored) { r.error = stored.error().message; continue; }
             if (stored.value()) { fromStored(r, *stored.value()); continue; }
         }
+        if (options.storedOnly) {
+            r.error = fmt::format("{}: not in the database for {} (stored-only run).", paths[i], device.id);
+            continue;
+        }
         todo.push_back(i);
     }
     std::map<std::string, double> baselines;  // machine key -> reference baseline (ms)

@@ -26,6 +26,9 @@ struct MeasureModelsOptions {
     bool reference = true;
     MeasurementStore* store = nullptr;  // when set: results are saved as taken, and models already
     bool remeasure = false;             // stored for the device are skipped unless remeasure
+    // Never start the agent: models the store has for the device are reported from it, the others
+    // as not measured. Replays a build from its database (build-predictor --stored-only).
+    bool storedOnly = false;
 };
 
 struct NodeTime {

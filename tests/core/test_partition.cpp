@@ -88,6 +88,12 @@ private slots:
         // conv_relu alone does not let relu skip the bn in between.
         QCOMPARE(describe(g, partitionGraph(g, rules({{"conv", "bn"}, {"conv", "relu"}}))), QString("conv-bn[c,b] relu[r]"));
         QCOMPARE(describe(g, partitionGraph(g, RuleSet{})), QString("conv[c] bn[b] relu[r]"));
+        // nn-Meter's search (kept for the comparison) asks the root's rule, so it splits the first
+        // and joins the second.
+        QCOMPARE(describe(g, partitionGraph(g, rules({{"conv", "bn"}, {"bn", "relu"}}), FusionAnchor::RootOp)),
+                 QString("conv-bn[c,b] relu[r]"));
+        QCOMPARE(describe(g, partitionGraph(g, rules({{"conv", "bn"}, {"conv", "relu"}}), FusionAnchor::RootOp)),
+                 QString("conv-bn-relu[c,b,r]"));
         // A measured chain rule decides where the pair rules would mislead: OpenCV folds bn into the
         // convolution and then fuses relu, although bn -> relu alone runs apart.
         RuleSet chained = rules({{"conv", "bn"}});

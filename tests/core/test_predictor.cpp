@@ -1,6 +1,7 @@
 // Model-level prediction: the total is the sum of the kernel predictions plus the overhead,
 // kernel types without a regressor get the marked fallback and a warning (never a silent zero),
-// and a saved predictor gives identical predictions after loading.
+// and a saved predictor gives identical predictions after loading, with its training kernels;
+// the nn-Meter variant trained on those kernels: its features, its 0 ms for types without a forest.
 #include <QtTest>
 
 #include <cmath>
@@ -8,7 +9,9 @@
 #include "fusion/partition.h"
 #include "onnx/onnx_loader.h"
 #include "predict/features.h"
+#include "predict/nnmeter_method.h"
 #include "predict/predictor.h"
+#include "sampling/kernel_models.h"
 
 using namespace km;
 
@@ -225,10 +228,112 @@ private slots:
         QCOMPARE(back.value().toJson(), json);
         QCOMPARE(back.value().kernelScale, 1.07);
 
+        // Training kernels travel with the predictor, and a bad one is named.
+        PredictorSet kept = set;
+        kept.types.at("conv-relu").training = {{KernelSpec::fromKey("conv-relu h28 w28 c16-32 k3 s1 g1").value(), 0.25}};
+        Result<PredictorSet> keptBack = PredictorSet::fromJson(kept.toJson(), "p.json");
+        QVERIFY(keptBack.ok());
+        QCOMPARE(keptBack.value().types.at("conv-relu").training.size(), size_t(1));
+        QCOMPARE(keptBack.value().types.at("conv-relu").training[0].spec.cout, int64_t(32));
+        QCOMPARE(keptBack.value().types.at("conv-relu").training[0].ms, 0.25);
+        QVERIFY(back.value().types.at("conv-relu").training.empty());
+        std::string badJson = kept.toJson();
+        badJson.replace(badJson.find("c16-32"), 6, "c16x32");
+        auto bad = PredictorSet::fromJson(badJson, "p.json");
+        QVERIFY(!bad.ok());
+        QVERIFY2(QString::fromStdString(bad.error().message).contains("kernel type conv-relu: kernel spec"), bad.error().message.c_str());
+
         QVERIFY(!PredictorSet::fromJson("{}", "p.json").ok());
         auto broken = PredictorSet::fromJson(R"({"schema": "kernelmeter.predictor/1", "device": "x", "types": {"conv": {"regressor": {}}}})", "p.json");
         QVERIFY(!broken.ok());
         QVERIFY(QString::fromStdString(broken.error().message).startsWith("p.json: kernel type conv: "));
+    }
+
+    void specKeysRoundTrip() {
+        for (const char* key : {"conv-bn-relu h28 w30 c64-128 k3 s2 g1", "conv-relu6-dwconv-relu6 h56 w56 c24-144 k1 s1 g1 ik7 is2",
+                                "concat h7 w7 c32-48 k1 s1 g1"}) {
+            Result<KernelSpec> s = KernelSpec::fromKey(key);
+            QVERIFY2(s.ok(), key);
+            QCOMPARE(s.value().key(), std::string(key));
+        }
+        QCOMPARE(KernelSpec::fromKey("conv h28 w30 c64-128 k3 s2 g4").value().groups, int64_t(4));
+        for (const char* bad : {"", "conv", "conv h28 w30 c64 k3 s2 g1", "conv h28 w30 c64-128 k3 s2 g1 ik3", "conv h2x w30 c64-128 k3 s2 g1",
+                                "conv w30 h28 c64-128 k3 s2 g1"}) {
+            Result<KernelSpec> s = KernelSpec::fromKey(bad);
+            QVERIFY2(!s.ok(), bad);
+            QVERIFY(QString::fromStdString(s.error().message).contains("kernel spec"));
+        }
+    }
+
+    // nn-Meter's features leave out what it ignored: a grouped convolution and a dense one of the
+    // same shape differ only in FLOPs and parameters; W never appears.
+    void nnMeterFeaturesFollowItsLayout() {
+        auto features = [](const char* key) {
+            const SpecKernel k = specKernel(KernelSpec::fromKey(key).value()).value();
+            return nnMeterFeatures(k.kernel, k.metrics);
+        };
+        const std::vector<float> dense = features("conv-relu h28 w28 c32-64 k3 s2 g1");
+        QCOMPARE(dense.size(), size_t(7));
+        QCOMPARE(dense[0], 28.f);
+        QCOMPARE(dense[1], 32.f);
+        QCOMPARE(dense[2], 64.f);
+        QCOMPARE(dense[3], 3.f);
+        QCOMPARE(dense[4], 2.f);
+        const std::vector<float> grouped = features("gconv-relu h28 w28 c32-64 k3 s2 g4");
+        QCOMPARE(std::vector<float>(grouped.begin(), grouped.begin() + 5), std::vector<float>(dense.begin(), dense.begin() + 5));
+        QVERIFY(grouped[5] < dense[5] / 3 && grouped[6] < dense[6] / 3);
+        QCOMPARE(features("conv-relu h28 w56 c32-64 k3 s2 g1")[0], 28.f);
+        QCOMPARE(features("fc h1 w1 c256-10 k1 s1 g1").size(), size_t(4));
+        QCOMPARE(features("maxpool h28 w28 c32-32 k3 s2 g1").size(), size_t(5));
+        QCOMPARE(features("add h14 w14 c32-32 k1 s1 g1"), (std::vector<float>{14.f, 32.f}));
+        const std::vector<float> concat = features("concat h7 w7 c32-48 k1 s1 g1");
+        QCOMPARE(concat.size(), size_t(6));
+        QCOMPARE(concat[1], 2.f);
+        QCOMPARE(concat[2], 32.f);
+        QCOMPARE(concat[3], 48.f);
+        QVERIFY(std::isnan(concat[4]));
+    }
+
+    // Forests trained on a predictor's kept kernels follow the kernels' times; a network's total is
+    // their plain sum with root-type kernels, and a kernel type without samples counts 0 ms.
+    void nnMeterVariantTrainsOnTheKeptKernels() {
+        Result<Prior> prior = loadPrior(KM_SOURCE_DIR "/datasets/priors");
+        QVERIFY(prior.ok());
+        PredictorSet set;
+        set.deviceId = "test";
+        QVERIFY(!NnMeterMethod::train(set).ok());  // nothing kept: cannot be trained
+        for (const char* type : {"conv-relu", "add"}) {
+            KernelTypePredictor& t = set.types[type];
+            t.regressor = trainOn(prior.value(), {type});
+            for (const KernelSpec& s : sampleSpecs(prior.value(), type, 150, SamplerOptions{})) t.training.push_back({s, syntheticMs(s)});
+        }
+        Result<NnMeterMethod> m = NnMeterMethod::train(set);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        QCOMPARE(m.value().typeCount(), size_t(2));
+        QCOMPARE(m.value().sampleCount(), size_t(300));
+
+        // A kernel model: conv -> relu -> reshape (its tail). Under the rules (conv, relu) and
+        // (relu, reshape), our search makes one kernel; nn-Meter's asks (conv, reshape) for the
+        // reshape and keeps it apart, a type without samples: 0 ms, counted.
+        RuleSet rules;
+        for (auto [a, b] : {std::pair{"conv", "relu"}, {"relu", "reshape"}})
+            rules.pairs[{a, b}] = FusionRule{{a, b}, FusionVerdict::Fused, "manual", FusionVerdict::Fused, {}};
+        const KernelSpec conv = KernelSpec::fromKey("conv-relu h28 w28 c32-32 k3 s1 g1").value();
+        const std::string bytes = buildKernelModel(conv, 1).value();
+        Result<Graph> g = loadOnnxBytes(bytes.data(), bytes.size(), "k.onnx", "");
+        QVERIFY(g.ok());
+        QCOMPARE(partitionGraph(g.value(), rules).kernels.size(), size_t(1));
+        const auto metrics = computeGraphMetrics(g.value()).perNode;
+        const NnMeterPrediction p = m.value().predict(g.value(), rules, metrics);
+        QCOMPARE(p.kernels, size_t(2));
+        QCOMPARE(p.unpredicted, size_t(1));
+        QCOMPARE(p.unpredictedTypes, std::vector<std::string>{"reshape"});
+        QVERIFY2(p.totalMs > 0.8 * syntheticMs(conv) && p.totalMs < 1.25 * syntheticMs(conv), std::to_string(p.totalMs).c_str());
+        // Without the conv-relu forest the convolution is a silent 0 in nn-Meter: counted here.
+        set.types.erase("conv-relu");
+        const NnMeterPrediction q = NnMeterMethod::train(set).value().predict(g.value(), rules, metrics);
+        QCOMPARE(q.unpredicted, size_t(2));
+        QCOMPARE(q.totalMs, 0.0);
     }
 };
 
