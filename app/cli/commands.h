@@ -144,10 +144,14 @@ struct DatasetArgs {
     std::string modelDir;                // build: default ~/.cache/kernelmeter/datasets
     int rounds = 20, instances = 3;      // build: the model protocol (core/backends/measurement.h)
     int batchSize = 5;
+    std::vector<std::string> importFiles;  // import-nnmeter: nn-Meter .jsonl files
+    std::string importName = "nn-meter";   // import-nnmeter: dataset name
+    std::vector<std::string> deviceMap;    // import-nnmeter: "nnmeter_name=device_id"
     bool json = false, quiet = false;
 };
 int runDatasetBuild(const DatasetArgs& args);
 int runDatasetShow(const DatasetArgs& args);
+int runDatasetImportNnMeter(const DatasetArgs& args);
 
 struct EvaluateArgs {
     std::string device;

@@ -7,6 +7,7 @@
 
 #include "cli/commands.h"
 #include "workflows/build_dataset.h"
+#include "workflows/import_nnmeter.h"
 
 namespace km::cli {
 namespace {
@@ -64,6 +65,27 @@ int runDatasetBuild(const DatasetArgs& args) {
     return 0;
 }
 
+int runDatasetImportNnMeter(const DatasetArgs& args) {
+    NnMeterImportOptions o;
+    o.name = args.importName;
+    o.modelDir = args.modelDir.empty() ? userCacheDir("datasets") : args.modelDir;
+    for (const std::string& m : args.deviceMap) {
+        const size_t eq = m.find('=');
+        if (eq == 0 || eq == std::string::npos || eq + 1 == m.size())
+            return reportError(badInput(fmt::format("--map '{}': expected NNMETER_DEVICE=DEVICE_ID.", m)));
+        o.deviceMap[m.substr(0, eq)] = m.substr(eq + 1);
+    }
+    auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+    if (!store) return reportError(store.error());
+    o.store = store.value().get();
+    Result<NnMeterImportReport> r = importNnMeterDataset(args.importFiles, o);
+    if (!r) return reportError(r.error());
+    for (const std::string& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    std::cout << fmt::format("dataset {}: {} models\n", o.name, r.value().models);
+    for (const auto& [device, n] : r.value().latencies) std::cout << fmt::format("  {}: {} latencies\n", device, n);
+    return 0;
+}
+
 int runDatasetShow(const DatasetArgs& args) {
     auto store = openDatasetStore(args.db, args.name);
     if (!store) return reportError(store.error());
@@ -72,11 +94,13 @@ int runDatasetShow(const DatasetArgs& args) {
     if (models.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", args.name)));
     // Every device with a measurement of some model of the dataset, in id order.
     std::map<std::string, std::map<std::string, StoredMeasurement>> byDevice;  // device -> hash -> newest
-    for (const Device& d : builtinDevices()) {
+    Result<std::vector<std::string>> devices = store.value()->deviceIds();
+    if (!devices) return reportError(devices.error());
+    for (const std::string& d : devices.value()) {
         for (const DatasetModel& m : models.value()) {
-            auto latest = store.value()->latest(m.modelHash, d.id);
+            auto latest = store.value()->latest(m.modelHash, d);
             if (!latest) return reportError(latest.error());
-            if (latest.value()) byDevice[d.id][m.modelHash] = *latest.value();
+            if (latest.value()) byDevice[d][m.modelHash] = *latest.value();
         }
     }
     if (args.json) {

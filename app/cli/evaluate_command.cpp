@@ -84,8 +84,8 @@ Result<std::string> datasetModelFile(const DatasetModel& m) {
 }  // namespace
 
 int runEvaluate(const EvaluateArgs& args) {
-    Result<Device> device = deviceFor(args.device);
-    if (!device) return reportError(device.error());
+    // Any device id with measurements will do (an imported nn-Meter device, say), given its rules
+    // and predictor (found by id, or --rules and --predictor).
     std::string rulesUsed, predictorUsed;
     Result<RuleSet> rules = deviceRules(args.device, args.rulesFile, rulesUsed);
     if (!rules) return reportError(rules.error());

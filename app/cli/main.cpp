@@ -151,6 +151,14 @@ int main(int argc, char** argv) {
     cmdDatasetShow->add_option("--name", dataset.name, "dataset name")->capture_default_str();
     cmdDatasetShow->add_option("--db", dataset.db, "SQLite database (default: yours, then the shipped datasets/benchmark.db)");
     cmdDatasetShow->add_flag("--json", dataset.json, "print JSON (schema in docs/cli.md)");
+    auto* cmdDatasetImport = cmdDataset->add_subcommand("import-nnmeter", "Import nn-Meter's benchmark dataset (.jsonl files) with its latencies.");
+    cmdDatasetImport->add_option("files", dataset.importFiles, "nn-Meter dataset files (one model per line)")->required()->check(CLI::ExistingFile);
+    cmdDatasetImport->add_option("--name", dataset.importName, "dataset name")->capture_default_str();
+    cmdDatasetImport->add_option("--map", dataset.deviceMap,
+                                 "NNMETER_DEVICE=DEVICE_ID: store that device's latencies under this id (repeatable; default: every "
+                                 "device under its nn-Meter name)");
+    cmdDatasetImport->add_option("--db", dataset.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdDatasetImport->add_option("--models-dir", dataset.modelDir, "folder for the graphs (default: ~/.cache/kernelmeter/datasets)");
 
     km::cli::EvaluateArgs evaluate;
     auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
@@ -187,6 +195,7 @@ int main(int argc, char** argv) {
         if (cmdZoo->parsed()) return km::cli::runZoo(zoo);
         if (cmdDatasetBuild->parsed()) return km::cli::runDatasetBuild(dataset);
         if (cmdDatasetShow->parsed()) return km::cli::runDatasetShow(dataset);
+        if (cmdDatasetImport->parsed()) return km::cli::runDatasetImportNnMeter(dataset);
         if (cmdEvaluate->parsed()) return km::cli::runEvaluate(evaluate);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";

@@ -360,14 +360,20 @@ Result<std::vector<DatasetModel>> MeasurementStore::datasetModels(const std::str
     return out;
 }
 
-Result<std::vector<std::string>> MeasurementStore::datasets() {
-    Stmt s(m_db, "SELECT DISTINCT dataset FROM dataset_models ORDER BY dataset");
-    if (!s.ok()) return sqlError("cannot prepare a dataset query");
+Result<std::vector<std::string>> MeasurementStore::column(const char* sql, const char* what) {
+    Stmt s(m_db, sql);
+    if (!s.ok()) return sqlError(std::string("cannot prepare a query of the ") + what);
     std::vector<std::string> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
-    if (rc != SQLITE_DONE) return sqlError("cannot read the datasets");
+    if (rc != SQLITE_DONE) return sqlError(std::string("cannot read the ") + what);
     return out;
 }
+
+Result<std::vector<std::string>> MeasurementStore::datasets() {
+    return column("SELECT DISTINCT dataset FROM dataset_models ORDER BY dataset", "datasets");
+}
+
+Result<std::vector<std::string>> MeasurementStore::deviceIds() { return column("SELECT id FROM devices ORDER BY id", "devices"); }
 
 }  // namespace km

@@ -88,11 +88,13 @@ public:
     Status addDatasetModel(DatasetModel& m);
     Result<std::vector<DatasetModel>> datasetModels(const std::string& dataset);  // in insertion order
     Result<std::vector<std::string>> datasets();
+    Result<std::vector<std::string>> deviceIds();  // every device the store has seen, by id
 
 private:
     explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
     Status exec(const std::string& sql);
     Error sqlError(const std::string& what) const;
+    Result<std::vector<std::string>> column(const char* sql, const char* what);  // a one-column query's rows
 
     sqlite3* m_db = nullptr;
     std::string m_path;

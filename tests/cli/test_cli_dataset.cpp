@@ -1,6 +1,7 @@
 // kernelmeter-cli zoo, dataset build / show and evaluate end to end on a tiny dataset: the models
 // are written, measured and listed; evaluate regenerates files that are gone (a shipped dataset
-// has none) and scores every model; bad names exit 2 with the reason.
+// has none) and scores every model; bad names exit 2 with the reason. nn-Meter's dataset format
+// imports (bad lines named and left out, a second import adds nothing) and evaluates.
 #include <QtTest>
 
 #include <QDir>
@@ -65,6 +66,54 @@ private slots:
 
         QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "nosuch", "--db", db}, nullptr, &err), 2);
         QVERIFY2(err.contains("nosuch"), err.constData());
+    }
+
+    void importNnMeterDataset() {
+        QFile ir(KM_SOURCE_DIR "/tests/data/nnmeter-ir/mobilenetv3small_0.json");
+        QVERIFY(ir.open(QIODevice::ReadOnly));
+        const QByteArray graph = QJsonDocument::fromJson(ir.readAll()).toJson(QJsonDocument::Compact);
+        const QString jsonl = m_home.filePath("mobilenetv3s.jsonl");
+        {
+            QFile f(jsonl);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            for (int k = 0; k < 4; ++k) {  // four distinct graphs: the input renamed
+                QByteArray g = graph;
+                g.replace("input_im_0", QByteArray("input_im_") + QByteArray::number(k));
+                f.write("{\"id\": \"mobilenetv3small_" + QByteArray::number(k) + "\", \"cortexA76cpu_tflite21\": " +
+                        QByteArray::number(10 + k) + ", \"adreno640gpu_tflite21\": 4.5, \"graph\": " + g + "}\n");
+            }
+            f.write("not json\n{\"id\": \"x_1\", \"cortexA76cpu_tflite21\": 3}\n");
+        }
+        const QString db = m_home.filePath("nnm.db"), dir = m_home.filePath("nnm");
+        const QStringList import{"dataset", "import-nnmeter", jsonl, "--map", "cortexA76cpu_tflite21=opencv-t1", "--db", db, "--models-dir", dir};
+        QByteArray out, err;
+        for (int pass = 0; pass < 2; ++pass) {  // the second import finds everything there
+            QCOMPARE(run(import, &out, &err), 0);
+            QVERIFY2(out.contains("dataset nn-meter: 4 models") && out.contains("opencv-t1: 4 latencies"), out.constData());
+            QVERIFY2(!out.contains("adreno"), out.constData());  // not mapped: left out
+            QVERIFY2(err.contains("mobilenetv3s.jsonl:5: not a JSON object") && err.contains("mobilenetv3s.jsonl:6: model x_1: no \"graph\""),
+                     err.constData());
+        }
+        QCOMPARE(run({"dataset", "show", "--name", "nn-meter", "--db", db, "--json"}, &out), 0);
+        const QJsonArray rows = QJsonDocument::fromJson(out).object().value("models").toArray();
+        QCOMPARE(rows.size(), 4);
+        QCOMPARE(rows[2].toObject().value("family").toString(), QString("mobilenetv3small"));
+        QCOMPARE(rows[2].toObject().value("latency").toObject().value("opencv-t1").toObject().value("median_ms").toDouble(), 12.0);
+        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "nn-meter", "--db", db, "--json"}, &out, &err), 0);
+        const QJsonObject e = QJsonDocument::fromJson(out).object();
+        QCOMPARE(e.value("models").toArray().size(), 4);
+        for (const auto& m : e.value("models").toArray())
+            QVERIFY(m.toObject().value("predicted_ms").toObject().value("kernelmeter").toDouble() > 0);
+
+        // Unmapped, the latencies keep nn-Meter's device names; such a device needs its rules.
+        const QString db2 = m_home.filePath("nnm2.db");
+        QCOMPARE(run({"dataset", "import-nnmeter", jsonl, "--db", db2, "--models-dir", dir}, &out, &err), 0);
+        QVERIFY2(out.contains("adreno640gpu_tflite21: 4 latencies") && out.contains("cortexA76cpu_tflite21: 4 latencies"),
+                 out.constData());
+        QCOMPARE(run({"evaluate", "--device", "adreno640gpu_tflite21", "--dataset", "nn-meter", "--db", db2}, nullptr, &err), 2);
+        QVERIFY2(err.contains("no fusion rules for device adreno640gpu_tflite21"), err.constData());
+        QCOMPARE(run({"dataset", "import-nnmeter", jsonl, "--map", "cortexA76cpu_tflite21", "--db", db2}, nullptr, &err), 2);
+        QVERIFY2(err.contains("NNMETER_DEVICE=DEVICE_ID"), err.constData());
     }
 };
 
