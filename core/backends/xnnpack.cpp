@@ -462,7 +462,8 @@ public:
                 model->m_steps.push_back({nullptr, channelCopy(g, n, *model), n.name});
                 continue;
             }
-            // Boundary: model inputs/outputs, tensors read from other steps, tensors other steps read.
+            // Boundary: model inputs/outputs, tensors read from other steps, tensors other steps read,
+            // tensors nobody reads.
             std::unordered_set<std::string> inside, boundary;
             for (size_t i : segments[s])
                 for (const auto& o : g.nodes()[i].outputs) inside.insert(o);
@@ -473,6 +474,10 @@ public:
                 }
             for (const auto& o : inside) {
                 if (std::find(g.outputs.begin(), g.outputs.end(), o) != g.outputs.end()) boundary.insert(o);
+                // A value nothing reads (a NAS-Bench-201 cell node whose only outgoing edge is
+                // "none") is still computed, as the ONNX graph says, into a buffer of its own:
+                // XNNPACK gives an internal value without readers no memory and then aborts.
+                if (g.consumersOf(o).empty()) boundary.insert(o);
                 for (size_t c : g.consumersOf(o))
                     if (segmentOf[c] != s) boundary.insert(o);
             }

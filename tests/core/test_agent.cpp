@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <set>
 
 #include "backends/agent_client.h"
@@ -242,6 +243,30 @@ private slots:
         auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
         QVERIFY2(reports[0].ok, reports[0].error.c_str());
         QVERIFY(std::any_of(reports[0].layers.begin(), reports[0].layers.end(), [](const auto& l) { return l.node == "head_flatten"; }));
+    }
+
+    // A NAS-Bench-201 cell whose last edge is "none" leaves a node nobody reads: XNNPACK computes
+    // it into a buffer of its own instead of aborting the agent (it once asserted in setup).
+    void xnnpackRunsNodesNobodyReads() {
+        ZooOptions small;
+        small.maxResolution = 96;
+        std::optional<ZooModel> dead;
+        for (uint32_t seed = 1; seed < 200 && !dead; ++seed) {
+            Result<ZooModel> z = generateZooModel("nasbench201", seed, small);
+            QVERIFY(z.ok());
+            if (z.value().description.size() > 5 && z.value().description.compare(z.value().description.size() - 5, 5, ",none") == 0)
+                dead = z.value();
+        }
+        QVERIFY(dead);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("nb.onnx").toStdString();
+        std::ofstream(path, std::ios::binary) << dead->bytes;
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.protocol.rounds = 2;
+        o.agent = testAgent();
+        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
+        QVERIFY2(reports[0].ok, (dead->description + ": " + reports[0].error).c_str());
     }
 
     void realExportedNetworksRun() {
