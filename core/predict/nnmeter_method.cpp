@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <fmt/format.h>
 #include <limits>
-#include <thread>
 
 #include "fusion/partition.h"
 #include "sampling/kernel_spec.h"
@@ -79,7 +78,9 @@ Result<NnMeterMethod> NnMeterMethod::train(const PredictorSet& ours, std::vector
         o.minChildWeight = 1;                                                // min_samples_leaf = 1
         o.logTarget = false;  // nn-Meter fits milliseconds
         o.seed = 10;          // its random_state
-        o.threads = int(std::max(1u, std::thread::hardware_concurrency()));
+        // One thread: XGBoost's OpenMP workers spin while they wait, so on a loaded machine two
+        // threads took 30x longer than one (and slowed whatever else was running).
+        o.threads = 1;
         Result<Regressor> r = Regressor::train(rows, ms, o);
         if (!r) {
             warn(fmt::format("nn-meter: kernel type {}: {}", type, r.error().message));
