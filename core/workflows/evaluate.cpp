@@ -99,7 +99,9 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         l.opSum = predictModel(partitionGraph(g.value(), noFusion), metrics.perNode, predictor).totalMs;
         if (nnMeter) {
             const NnMeterPrediction p = nnMeter.value().predict(g.value(), rules, metrics.perNode);
-            l.nnMeter = p.totalMs;
+            // A model none of whose kernels has a forest sums to 0 ms: scored as a miss by -100%,
+            // not left out as "no prediction".
+            l.nnMeter = std::max(p.totalMs, 1e-9);
             nnMeterKernels += p.kernels;
             nnMeterUnpredicted += p.unpredicted;
             nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());

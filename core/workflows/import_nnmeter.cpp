@@ -1,5 +1,6 @@
 #include "workflows/import_nnmeter.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fstream>
