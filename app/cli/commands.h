@@ -159,6 +159,7 @@ struct EvaluateArgs {
     std::vector<std::string> models;     // or these files, with their measurements in the database
     std::string db;                      // default: the user's database (datasets: then the shipped benchmark.db)
     std::string predictorFile, rulesFile;
+    bool atReferenceSpeed = false;       // score measurements scaled by their reference ratio
     bool json = false;
 };
 int runEvaluate(const EvaluateArgs& args);

@@ -1,5 +1,6 @@
 // kernelmeter-cli evaluate: a predictor against measured models beside the baselines
 // (core/workflows/evaluate.h; issue 6).
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -98,8 +99,28 @@ int runEvaluate(const EvaluateArgs& args) {
     if (!store) return reportError(store.error());
     Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(args.device);
     if (!stored) return reportError(stored.error());
+    // --at-reference-speed: each measurement as its ratio to the reference workload of the same
+    // rounds times one reference time (the predictor's unit, else the measurements' median), so
+    // that the machine's speed phases during the campaign do not count as prediction error.
+    double unitMs = 0;
+    std::string unitSource;
+    if (args.atReferenceSpeed) {
+        unitMs = predictor.value().referenceMs;
+        unitSource = "the predictor's";
+        if (!(unitMs > 0)) {
+            std::vector<double> refs;
+            for (const StoredMeasurement& m : stored.value())
+                if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
+            if (refs.empty())
+                return reportError(badInput(fmt::format("--at-reference-speed: no measurement on {} has a reference ratio.", args.device)));
+            std::nth_element(refs.begin(), refs.begin() + long(refs.size() / 2), refs.end());
+            unitMs = refs[refs.size() / 2];
+            unitSource = "the measurements' median";
+        }
+    }
     std::map<std::string, std::vector<double>> byHash;  // oldest first
-    for (const StoredMeasurement& m : stored.value()) byHash[m.modelHash].push_back(m.stats.medianMs);
+    for (const StoredMeasurement& m : stored.value())
+        byHash[m.modelHash].push_back(unitMs > 0 ? m.reference.median * unitMs : m.stats.medianMs);  // 0: no ratio, left out
 
     std::vector<EvaluationModel> models;
     auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
@@ -135,7 +156,8 @@ int runEvaluate(const EvaluateArgs& args) {
     const EvaluationReport& r = report.value();
     if (args.json) {
         Json out{{"schema", "kernelmeter.evaluate/1"}, {"device", args.device}, {"predictor", predictorUsed},
-                 {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)}, {"methods", r.methods},
+                 {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
+                 {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)}, {"methods", r.methods},
                  {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
                  {"models", Json::array()}, {"warnings", r.warnings}, {"nn_meter_note", r.nnMeterNote}};
         for (const EvaluatedModel& m : r.models)
@@ -143,7 +165,11 @@ int runEvaluate(const EvaluateArgs& args) {
                                      {"predicted_ms", m.predicted}});
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{} models on {}; predictor: {}\n\n", r.models.size(), args.device, predictorUsed);
+        std::cout << fmt::format("{} models on {}; predictor: {}\n", r.models.size(), args.device, predictorUsed);
+        if (unitMs > 0)
+            std::cout << fmt::format("measured times at the reference speed: ratio to the reference workload x {:.4f} ms ({})\n",
+                                     unitMs, unitSource);
+        std::cout << "\n";
         printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);
         std::cout << r.nnMeterNote << "\n";

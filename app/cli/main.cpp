@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
     cmdEvaluate->add_option("--db", evaluate.db, "SQLite database with the measurements (default: yours)");
     cmdEvaluate->add_option("--predictor", evaluate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdEvaluate->add_option("--rules", evaluate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
+    cmdEvaluate->add_flag("--at-reference-speed", evaluate.atReferenceSpeed,
+                          "score each measurement at one machine speed: its ratio to the reference workload x the predictor's "
+                          "reference time");
     cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
 
     auto commandLine = [&] {  // recorded as provenance

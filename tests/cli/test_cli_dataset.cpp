@@ -64,6 +64,13 @@ private slots:
         QVERIFY(lofo.contains("flops+memory") && lofo.contains("op-sum"));
         QVERIFY(QFile::exists(m_home.filePath("cache/kernelmeter/datasets/zoo/squeezenet-2.onnx")));
 
+        // At the reference speed: every model was measured beside the reference workload, so all
+        // four are scored, in the unit the output names.
+        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "zoo", "--db", db, "--at-reference-speed", "--json"}, &out, &err), 0);
+        const QJsonObject atRef = QJsonDocument::fromJson(out).object();
+        QVERIFY(atRef.value("reference_unit_ms").toDouble() > 0);
+        QCOMPARE(atRef.value("leave_one_family_out").toObject().value("kernelmeter").toObject().value("overall").toObject()
+                     .value("models").toInt(), 4);
         QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "nosuch", "--db", db}, nullptr, &err), 2);
         QVERIFY2(err.contains("nosuch"), err.constData());
     }
