@@ -155,22 +155,13 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::stri
     std::error_code ec;
     const auto parent = std::filesystem::path(path).parent_path();
     if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-    sqlite3* db = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) != SQLITE_OK) {
-        std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-        sqlite3_close(db);
-        return ioError(fmt::format("{}: cannot open the database ({}).", path, msg));
-    }
-    std::unique_ptr<MeasurementStore> store(new MeasurementStore(db, path));
-    sqlite3_busy_timeout(db, 10000);
+    Result<std::unique_ptr<MeasurementStore>> opened = connect(path, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    if (!opened) return opened.error();
+    std::unique_ptr<MeasurementStore> store = std::move(opened).value();
+    sqlite3_busy_timeout(store->m_db, 10000);
     if (auto s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s)
         return ioError(fmt::format("{}: not a usable SQLite database: {}", path, s.error().message));
-    Stmt version(db, "PRAGMA user_version");
-    if (!version.ok() || version.step() != SQLITE_ROW) return store->sqlError("cannot read the schema version");
-    store->m_version = int(version.integer(0));
-    if (store->m_version > kSchemaVersion)
-        return unsupported(fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
-                                       "use a newer KernelMeter.", path, store->m_version, kSchemaVersion));
+    if (Status s = store->readSchemaVersion(); !s) return s.error();
     while (store->m_version < kSchemaVersion) {
         const int next = store->m_version + 1;
         const std::string sql = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version={}; COMMIT;", kMigrations[next - 1], next);
@@ -190,21 +181,31 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::openReadOnly(const s
         else uri += char(c);
     }
     uri += "?immutable=1";
+    Result<std::unique_ptr<MeasurementStore>> store = connect(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+    if (!store) return store.error();
+    if (Status s = store.value()->readSchemaVersion(); !s) return s.error();
+    return store;
+}
+
+Result<std::unique_ptr<MeasurementStore>> MeasurementStore::connect(const std::string& name, const std::string& path, int flags) {
     sqlite3* db = nullptr;
-    if (sqlite3_open_v2(uri.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(name.c_str(), &db, flags, nullptr) != SQLITE_OK) {
         std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close(db);
         return ioError(fmt::format("{}: cannot open the database ({}).", path, msg));
     }
-    std::unique_ptr<MeasurementStore> store(new MeasurementStore(db, path));
-    Stmt version(db, "PRAGMA user_version");
+    return std::unique_ptr<MeasurementStore>(new MeasurementStore(db, path));
+}
+
+Status MeasurementStore::readSchemaVersion() {
+    Stmt version(m_db, "PRAGMA user_version");
     if (!version.ok() || version.step() != SQLITE_ROW)
-        return ioError(fmt::format("{}: not a usable SQLite database ({}).", path, sqlite3_errmsg(db)));
-    store->m_version = int(version.integer(0));
-    if (store->m_version > kSchemaVersion)
+        return ioError(fmt::format("{}: not a usable SQLite database ({}).", m_path, sqlite3_errmsg(m_db)));
+    m_version = int(version.integer(0));
+    if (m_version > kSchemaVersion)
         return unsupported(fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
-                                       "use a newer KernelMeter.", path, store->m_version, kSchemaVersion));
-    return store;
+                                       "use a newer KernelMeter.", m_path, m_version, kSchemaVersion));
+    return Ok{};
 }
 
 MeasurementStore::~MeasurementStore() { sqlite3_close(m_db); }

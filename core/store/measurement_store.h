@@ -92,6 +92,9 @@ public:
 
 private:
     explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}
+    // Opens `name` (the path, or a file: URI) with sqlite3_open_v2 `flags`; errors name `path`.
+    static Result<std::unique_ptr<MeasurementStore>> connect(const std::string& name, const std::string& path, int flags);
+    Status readSchemaVersion();  // sets m_version; refuses a newer schema
     Status exec(const std::string& sql);
     Error sqlError(const std::string& what) const;
     Result<std::vector<std::string>> column(const char* sql, const char* what);  // a one-column query's rows

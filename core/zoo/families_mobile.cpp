@@ -5,6 +5,7 @@
 #include <array>
 #include <cmath>
 #include <fmt/format.h>
+#include <functional>
 #include <vector>
 
 #include "zoo/zoo_draft.h"
@@ -18,6 +19,22 @@ struct Stage {
     int n;
     int64_t s, k;
 };
+
+// The stages of inverted residuals of MobileNetV2, MnasNet and EfficientNet: block i of stage s
+// (prefix "s<s>b<i>_") expands its input t times, outputs c x width channels, strides s in its
+// first block; `squeeze(input channels, expanded channels, stage)` is its squeeze-excite width (0:
+// none), with activation `seAct` and gate `gate`.
+std::string invertedStages(Draft& d, std::string x, const std::vector<Stage>& stages, double width, const std::string& act,
+                           const std::function<int64_t(int64_t, int64_t, const Stage&)>& squeeze, const std::string& seAct,
+                           const std::string& gate) {
+    for (size_t s = 0; s < stages.size(); ++s)
+        for (int i = 0; i < stages[s].n; ++i) {
+            const int64_t in = d.channels(x), wide = in * stages[s].t;
+            x = d.invertedResidual(x, wide, Draft::divisible(double(stages[s].c) * width), stages[s].k, i == 0 ? stages[s].s : 1,
+                                   act, squeeze(in, wide, stages[s]), seAct, gate, fmt::format("s{}b{}_", s, i));
+        }
+    return x;
+}
 
 // Head of the MobileNetV2-style families: 1x1 convolution to `last` channels, then the classifier.
 std::string convHead(Draft& d, const std::string& x, int64_t last, const std::string& act) {
@@ -62,12 +79,7 @@ std::string mobilenetV2(Draft& d, std::string& description) {
     description = fmt::format("r{} x{} depths {}", r, alpha, fmt::join(depths, "-"));
     std::string x = d.b().input("input", {1, 3, r, r});
     x = d.convAct(x, Draft::divisible(32 * alpha), 3, 2, 1, "relu6", "stem_");
-    for (size_t s = 0; s < stages.size(); ++s)
-        for (int i = 0; i < stages[s].n; ++i) {
-            const int64_t in = d.channels(x);
-            x = d.invertedResidual(x, in * stages[s].t, Draft::divisible(double(stages[s].c) * alpha), stages[s].k,
-                                   i == 0 ? stages[s].s : 1, "relu6", 0, "", "", fmt::format("s{}b{}_", s, i));
-        }
+    x = invertedStages(d, x, stages, alpha, "relu6", [](int64_t, int64_t, const Stage&) { return int64_t{0}; }, "", "");
     return convHead(d, x, Draft::divisible(1280 * std::max(1.0, alpha)), "relu6");
 }
 
@@ -86,13 +98,10 @@ std::string mnasnet(Draft& d, std::string& description) {
     x = d.convAct(x, Draft::divisible(32 * alpha), 3, 2, 1, "relu", "stem_");
     x = d.convAct(x, d.channels(x), 3, 1, d.channels(x), "relu", "stem_dw_");
     x = d.b().conv(x, Draft::divisible(16 * alpha), 1, 1, 1, "stem_pw_conv");
-    for (size_t s = 0; s < stages.size(); ++s)
-        for (int i = 0; i < stages[s].n; ++i) {
-            const int64_t wide = d.channels(x) * stages[s].t;
-            const int64_t squeeze = se && stages[s].k == 5 ? std::max<int64_t>(8, wide / 4) : 0;
-            x = d.invertedResidual(x, wide, Draft::divisible(double(stages[s].c) * alpha), stages[s].k, i == 0 ? stages[s].s : 1,
-                                   "relu", squeeze, "relu", "sigmoid", fmt::format("s{}b{}_", s, i));
-        }
+    x = invertedStages(
+        d, x, stages, alpha, "relu",
+        [se](int64_t, int64_t wide, const Stage& st) { return se && st.k == 5 ? std::max<int64_t>(8, wide / 4) : int64_t{0}; },
+        "relu", "sigmoid");
     return convHead(d, x, 1280, "relu");
 }
 
@@ -138,13 +147,9 @@ std::string efficientnet(Draft& d, std::string& description) {
     description = fmt::format("r{} width {} depths {} k {}", r, width, fmt::join(depths, "-"), fmt::join(kernels, "-"));
     std::string x = d.b().input("input", {1, 3, r, r});
     x = d.convAct(x, Draft::divisible(32 * width), 3, 2, 1, "swish", "stem_");
-    for (size_t s = 0; s < stages.size(); ++s)
-        for (int i = 0; i < stages[s].n; ++i) {
-            const int64_t in = d.channels(x);
-            x = d.invertedResidual(x, in * stages[s].t, Draft::divisible(double(stages[s].c) * width), stages[s].k,
-                                   i == 0 ? stages[s].s : 1, "swish", std::max<int64_t>(1, in / 4), "swish", "sigmoid",
-                                   fmt::format("s{}b{}_", s, i));
-        }
+    x = invertedStages(
+        d, x, stages, width, "swish", [](int64_t in, int64_t, const Stage&) { return std::max<int64_t>(1, in / 4); }, "swish",
+        "sigmoid");
     return convHead(d, x, Draft::divisible(1280 * width), "swish");
 }
 
