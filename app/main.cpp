@@ -1,5 +1,7 @@
 // kernelmeter: the desktop application.
-//   kernelmeter [MODEL] [--screenshot out.png]
+//   kernelmeter [MODEL] [--device ID]... [--screenshot out.png] [--report out.pdf]
+// With --screenshot or --report the window renders MODEL, writes the file(s) and exits: 0 on
+// success, 1 when a file cannot be written, 2 when the model or a device reported an error.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QPixmap>
@@ -16,12 +18,16 @@ namespace {
 struct Options {
     QCommandLineParser parser;
     QCommandLineOption screenshot{"screenshot", "Render the main window with MODEL to FILE (PNG) and exit.", "FILE"};
+    QCommandLineOption report{"report", "Write the PDF report of MODEL to FILE and exit.", "FILE"};
+    QCommandLineOption device{"device", "Predict for device ID (repeatable; default: the devices chosen last time).", "ID"};
     Options() {
         parser.setApplicationDescription("KernelMeter: predict the inference latency of a neural network kernel by kernel.");
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addPositionalArgument("model", "ONNX or nn-Meter IR JSON file to open.", "[MODEL]");
         parser.addOption(screenshot);
+        parser.addOption(device);
+        parser.addOption(report);
     }
 };
 
@@ -48,17 +54,33 @@ int main(int argc, char** argv) {
     const QCommandLineOption& screenshot = options.screenshot;
 
     km::ui::MainWindow window;
+    if (parser.isSet(options.device)) window.setDevices(parser.values(options.device));
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.openFile(args.first());
     window.show();
 
-    if (parser.isSet(screenshot)) {
+    if (parser.isSet(screenshot) || parser.isSet(options.report)) {
         window.waitForLoad();
         QApplication::processEvents();
-        const bool saved = window.grab().save(parser.value(screenshot), "PNG");
-        if (!saved) std::fprintf(stderr, "kernelmeter: cannot write %s\n", qPrintable(parser.value(screenshot)));
+        // A load error leaves nothing to render: say so and exit before writing files.
         if (window.bannerVisible()) std::fprintf(stderr, "kernelmeter: %s\n", qPrintable(window.bannerText()));
-        return !saved ? 1 : (window.bannerVisible() ? 2 : 0);
+        bool written = true;
+        if (parser.isSet(screenshot) && !window.grab().save(parser.value(screenshot), "PNG")) {
+            std::fprintf(stderr, "kernelmeter: cannot write %s\n", qPrintable(parser.value(screenshot)));
+            written = false;
+        }
+        if (parser.isSet(options.report)) {
+            if (!window.analysis()) {
+                std::fprintf(stderr, "kernelmeter: no model was opened; no report written\n");
+                return 2;
+            }
+            const QString error = window.exportReport(parser.value(options.report));
+            if (!error.isEmpty()) {
+                std::fprintf(stderr, "kernelmeter: %s\n", qPrintable(error));
+                written = false;
+            }
+        }
+        return !written ? 1 : (window.bannerVisible() ? 2 : 0);
     }
     return QApplication::exec();
 }

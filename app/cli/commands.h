@@ -164,6 +164,13 @@ struct EvaluateArgs {
 };
 int runEvaluate(const EvaluateArgs& args);
 
+struct ReportArgs {
+    std::string model;
+    std::vector<std::string> devices;  // default: the devices the desktop application remembers
+    std::string output;
+};
+int runReport(const ReportArgs& args);
+
 // The database holding dataset `dataset`: `db` when given, else the user's database when it has
 // the dataset, else the shipped datasets/benchmark.db (read only).
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);

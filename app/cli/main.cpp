@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
                           "reference time");
     cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
 
+    km::cli::ReportArgs report;
+    auto* cmdReport = app.add_subcommand("report", "Write a model's PDF report (the desktop application's, drawn offscreen).");
+    cmdReport->add_option("model", report.model, "ONNX file or nn-Meter IR JSON file")->required();
+    cmdReport->add_option("--device", report.devices, "device id (repeatable; default: the devices last chosen in the GUI)");
+    cmdReport->add_option("-o,--output", report.output, "PDF file to write")->required();
+
     auto commandLine = [&] {  // recorded as provenance
         std::string line = "kernelmeter-cli";
         for (int i = 1; i < argc; ++i) line += std::string(" ") + argv[i];
@@ -200,6 +206,7 @@ int main(int argc, char** argv) {
         if (cmdDatasetShow->parsed()) return km::cli::runDatasetShow(dataset);
         if (cmdDatasetImport->parsed()) return km::cli::runDatasetImportNnMeter(dataset);
         if (cmdEvaluate->parsed()) return km::cli::runEvaluate(evaluate);
+        if (cmdReport->parsed()) return km::cli::runReport(report);
     } catch (const std::exception& e) {
         std::cerr << "kernelmeter-cli: internal error: " << e.what() << "\n";
         return 1;

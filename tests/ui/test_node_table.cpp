@@ -9,6 +9,7 @@
 #include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "onnx/onnx_loader.h"
+#include "workflows/analyze_model.h"
 #include "workflows/data_sources.h"
 #include "ui/models/node_table_model.h"
 #include "ui/pages/main_window.h"
@@ -23,19 +24,19 @@ private slots:
         QCoreApplication::setOrganizationName("KernelMeterTests");  // keep the user's settings untouched
         QVERIFY(m_data.isValid());
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());  // no user database: the shipped predictors
+        qputenv("XDG_CONFIG_HOME", m_data.path().toUtf8());  // no remembered device choice
     }
 
     void modelPassesTheTester() {
-        auto loaded = std::make_shared<LoadedModel>();
-        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx");
-        QVERIFY(g.ok());
-        loaded->graph = std::move(g).value();
-        loaded->metrics = computeGraphMetrics(loaded->graph);
+        DeviceDataCache devices;
+        Result<ModelAnalysis> analysis = analyzeModel(KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx", {}, devices);
+        QVERIFY(analysis.ok());
+        auto loaded = std::make_shared<const ModelAnalysis>(std::move(analysis).value());
         NodeTableModel model;
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QCOMPARE(model.rowCount(), 0);
-        model.setModel(loaded);
-        QCOMPARE(model.rowCount(), int(loaded->graph.nodes().size()));
+        model.setAnalysis(loaded);
+        QCOMPARE(model.rowCount(), int(loaded->graph->nodes().size()));
         QCOMPARE(model.data(model.index(0, NodeTableModel::Op), Qt::DisplayRole).toString(), QString("conv"));
         QCOMPARE(model.data(model.index(0, NodeTableModel::Macs), NodeTableModel::SortRole).toLongLong(),
                  qlonglong(loaded->metrics.perNode[0].macs));
@@ -45,7 +46,7 @@ private slots:
         proxy.sort(NodeTableModel::Macs, Qt::DescendingOrder);
         QVERIFY(proxy.data(proxy.index(0, NodeTableModel::Macs), NodeTableModel::SortRole).toLongLong() >=
                 proxy.data(proxy.index(1, NodeTableModel::Macs), NodeTableModel::SortRole).toLongLong());
-        model.setModel(nullptr);
+        model.setAnalysis(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }
 

@@ -1,34 +1,37 @@
-// Loads a model file off the UI thread. Each request gets an id; a result whose id is no longer
-// the latest request is dropped, so a slow file never overwrites a newer one. Signals arrive on the
-// loader's thread (the UI thread).
+// Opens a model file off the UI thread: reads it and analyses it for the chosen devices
+// (workflows/analyze_model). A result that is no longer the latest request is dropped, so a slow
+// file never overwrites a newer one. Signals arrive on the UI thread.
 #pragma once
 
 #include <QObject>
+#include <QStringList>
 #include <memory>
 
-#include "ui/models/node_table_model.h"
+#include "ui/jobs/latest_only.h"
+#include "ui/models/analysis_ptr.h"
 
 namespace km::ui {
 
 class ModelLoadJob : public QObject {
     Q_OBJECT
 public:
-    using QObject::QObject;
+    // `devices` supplies rules and predictors (shared with other jobs; thread-safe).
+    ModelLoadJob(std::shared_ptr<DeviceDataCache> devices, QObject* parent = nullptr);
     ~ModelLoadJob() override;
 
     // Starts loading; returns the request id.
-    quint64 load(const QString& path);
-    bool isBusy() const { return m_pending > 0; }
+    quint64 load(const QString& path, const QStringList& deviceIds);
+    bool isBusy() const { return m_runner.busy(); }
     // Blocks until no load is in flight (tests and --screenshot).
-    void waitForIdle();
+    void waitForIdle() { m_runner.waitForIdle(); }
 
 signals:
-    void loaded(quint64 id, const QString& path, std::shared_ptr<const km::ui::LoadedModel> model);
+    void loaded(quint64 id, const QString& path, km::ui::AnalysisPtr analysis);
     void failed(quint64 id, const QString& path, const QString& message);
 
 private:
-    quint64 m_latest = 0;
-    int m_pending = 0;
+    std::shared_ptr<DeviceDataCache> m_devices;
+    LatestOnlyRunner m_runner{this};
 };
 
 }  // namespace km::ui

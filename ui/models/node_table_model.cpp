@@ -17,22 +17,22 @@ QString shapes(const Graph& g, const std::vector<std::string>& names, bool activ
 
 }  // namespace
 
-void NodeTableModel::setModel(std::shared_ptr<const LoadedModel> model) {
+void NodeTableModel::setAnalysis(AnalysisPtr analysis) {
     beginResetModel();
-    m_model = std::move(model);
+    m_model = std::move(analysis);
     endResetModel();
 }
 
 int NodeTableModel::rowCount(const QModelIndex& parent) const {
     if (parent.isValid() || !m_model) return 0;
-    return static_cast<int>(m_model->graph.nodes().size());
+    return static_cast<int>(m_model->graph->nodes().size());
 }
 
 int NodeTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
 
 QVariant NodeTableModel::data(const QModelIndex& index, int role) const {
     if (!m_model || !index.isValid() || index.row() >= rowCount()) return {};
-    const Graph& g = m_model->graph;
+    const Graph& g = *m_model->graph;
     const Node& n = g.nodes()[index.row()];
     const NodeMetrics& m = m_model->metrics.perNode[index.row()];
     const auto number = [&](int64_t v) -> QVariant {

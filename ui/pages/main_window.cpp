@@ -2,51 +2,102 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QComboBox>
+#include <QDateTime>
 #include <QDragEnterEvent>
+#include <QElapsedTimer>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLocale>
+#include <QLineEdit>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSaveFile>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTabWidget>
+#include <QThreadPool>
 #include <QTableView>
+#include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
-#include <map>
 
-#include "ui/jobs/model_load_job.h"
+#include "ui/graphview/graph_view.h"
+#include "ui/jobs/measure_job.h"
+#include "ui/models/kernel_table_model.h"
+#include "ui/models/node_table_model.h"
+#include "ui/pages/analysis_text.h"
+#include "ui/pages/compare_page.h"
+#include "ui/pages/predictor_page.h"
+#include "ui/plots/breakdown_plot.h"
+#include "ui/report/pdf_report.h"
+#include "ui/style/format.h"
 
 namespace km::ui {
 namespace {
 
-QString compact(int64_t v) {
-    const double d = static_cast<double>(v);
-    if (d >= 1e9) return QString::number(d / 1e9, 'g', 3) + " G";
-    if (d >= 1e6) return QString::number(d / 1e6, 'g', 3) + " M";
-    if (d >= 1e3) return QString::number(d / 1e3, 'g', 3) + " k";
-    return QString::number(v);
+constexpr int kMaxRecent = 8;
+
+QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
+    auto* t = new QTableView(parent);
+    t->setModel(model);
+    t->setSortingEnabled(true);
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->setAlternatingRowColors(true);
+    t->verticalHeader()->hide();
+    t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
+    t->horizontalHeader()->setStretchLastSection(true);
+    return t;
 }
 
-constexpr int kMaxRecent = 8;
+QLabel* makeTextPanel(const QString& text, QWidget* parent) {
+    auto* label = new QLabel(text, parent);
+    label->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    label->setWordWrap(true);
+    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    label->setMargin(6);
+    return label;
+}
+
+QScrollArea* scrolled(QWidget* w, int minWidth) {
+    auto* area = new QScrollArea;
+    area->setWidget(w);
+    area->setWidgetResizable(true);
+    area->setMinimumWidth(minWidth);
+    area->setFrameShape(QFrame::NoFrame);
+    return area;
+}
 
 }  // namespace
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std::make_shared<DeviceDataCache>()) {
     setWindowTitle(tr("KernelMeter"));
     setAcceptDrops(true);
-    m_loader = new ModelLoadJob(this);
+    m_loader = new ModelLoadJob(m_deviceData, this);
+    m_measure = new MeasureJob(this);
     m_nodes = new NodeTableModel(this);
-    m_sorted = new QSortFilterProxyModel(this);
-    m_sorted->setSourceModel(m_nodes);
-    m_sorted->setSortRole(NodeTableModel::SortRole);
+    m_kernels = new KernelTableModel(this);
+    m_sortedNodes = new QSortFilterProxyModel(this);
+    m_sortedNodes->setSourceModel(m_nodes);
+    m_sortedNodes->setSortRole(NodeTableModel::SortRole);
+    m_sortedKernels = new QSortFilterProxyModel(this);
+    m_sortedKernels->setSourceModel(m_kernels);
+    m_sortedKernels->setSortRole(KernelTableModel::SortRole);
 
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(4, 4, 4, 0);
     m_banner = new QLabel(central);
     m_banner->setWordWrap(true);
     m_banner->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -54,108 +105,383 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_banner->hide();
     layout->addWidget(m_banner);
 
-    auto* splitter = new QSplitter(Qt::Horizontal, central);
-    m_summary = new QLabel(tr("Open an ONNX or nn-Meter IR file: File > Open (Ctrl+O) or drop it here."), splitter);
-    m_summary->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    m_summary->setWordWrap(true);
-    m_summary->setMinimumWidth(220);
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_table = new QTableView(splitter);
-    m_table->setModel(m_sorted);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(NodeTableModel::Index, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->setTextElideMode(Qt::ElideLeft);  // node paths differ in their tails
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    splitter->setStretchFactor(1, 1);
-    layout->addWidget(splitter, 1);
+    auto* vertical = new QSplitter(Qt::Vertical, central);
+    auto* top = new QSplitter(Qt::Horizontal, vertical);
+    m_summary = makeTextPanel(tr("Open an ONNX or nn-Meter IR file: File > Open (Ctrl+O) or drop it here."), nullptr);
+    top->addWidget(scrolled(m_summary, 210));
+    m_graph = new GraphView(top);
+    top->addWidget(m_graph);
+    m_selection = makeTextPanel(tr("Click a kernel in the graph, the table or a chart."), nullptr);
+    top->addWidget(scrolled(m_selection, 230));
+    top->setStretchFactor(1, 1);
+    top->setSizes({240, 700, 280});
+
+    m_tabs = new QTabWidget(vertical);
+    auto* kernelsTab = new QWidget(m_tabs);
+    auto* kernelsLayout = new QVBoxLayout(kernelsTab);
+    kernelsLayout->setContentsMargins(0, 4, 0, 0);
+    m_kernelTable = makeTable(m_sortedKernels, kernelsTab);
+    m_kernelTable->setTextElideMode(Qt::ElideRight);
+    m_kernelTable->sortByColumn(KernelTableModel::Id, Qt::AscendingOrder);  // execution order first
+    kernelsLayout->addWidget(m_kernelTable, 1);
+    auto* csv = new QPushButton(tr("Copy as CSV"), kernelsTab);
+    csv->setToolTip(tr("Copies the kernel table (all rows, raw milliseconds) to the clipboard"));
+    connect(csv, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_kernels->toCsv()); });
+    auto* csvRow = new QHBoxLayout;
+    csvRow->addStretch(1);
+    csvRow->addWidget(csv);
+    kernelsLayout->addLayout(csvRow);
+    m_tabs->addTab(kernelsTab, tr("&Kernels"));
+    m_breakdown = new BreakdownPlot(m_kernels, m_tabs);
+    m_tabs->addTab(m_breakdown, tr("&Breakdown"));
+    m_compare = new ComparePage(m_kernels, m_tabs);
+    m_tabs->addTab(m_compare, tr("C&ompare"));
+    m_predictor = new PredictorPage(m_tabs);
+    m_tabs->addTab(m_predictor, tr("&Predictor"));
+    m_nodeTable = makeTable(m_sortedNodes, m_tabs);
+    m_nodeTable->sortByColumn(NodeTableModel::Index, Qt::AscendingOrder);
+    m_nodeTable->setTextElideMode(Qt::ElideLeft);  // node paths differ in their tails
+    m_tabs->addTab(m_nodeTable, tr("&Nodes"));
+    m_log = new QPlainTextEdit(m_tabs);
+    m_log->setReadOnly(true);
+    m_tabs->addTab(m_log, tr("&Log"));
+    vertical->addWidget(top);
+    vertical->addWidget(m_tabs);
+    vertical->setStretchFactor(0, 3);
+    vertical->setStretchFactor(1, 2);
+    vertical->setSizes({540, 330});
+    layout->addWidget(vertical, 1);
     setCentralWidget(central);
 
-    auto* file = menuBar()->addMenu(tr("&File"));
-    auto* open = file->addAction(tr("&Open..."), this, &MainWindow::chooseFile);
-    open->setShortcut(QKeySequence::Open);
-    m_recentMenu = file->addMenu(tr("Open &Recent"));
-    file->addSeparator();
-    auto* quit = file->addAction(tr("&Quit"), qApp, &QApplication::closeAllWindows);
-    quit->setShortcut(QKeySequence::Quit);
-    rebuildRecentMenu();
+    m_busy = new QProgressBar(this);
+    m_busy->setMaximumWidth(160);
+    m_busy->setRange(0, 0);
+    m_busy->hide();
+    m_provenance = new QLabel(this);
+    m_measureProgress = new QProgressBar(this);
+    m_measureProgress->setMaximumWidth(220);
+    m_measureProgress->setRange(0, 1000);
+    m_measureProgress->setFormat(tr("measuring %p%"));
+    m_measureProgress->hide();
+    m_cancelMeasure = new QToolButton(this);
+    m_cancelMeasure->setText(tr("Cancel"));
+    m_cancelMeasure->setToolTip(tr("Stop measuring after the runtime process being timed (a few seconds)"));
+    m_cancelMeasure->hide();
+    statusBar()->addPermanentWidget(m_provenance);
+    statusBar()->addPermanentWidget(m_busy);
+    statusBar()->addPermanentWidget(m_measureProgress);
+    statusBar()->addPermanentWidget(m_cancelMeasure);
+    connect(m_cancelMeasure, &QToolButton::clicked, m_measure, &MeasureJob::cancel);
+    connect(m_measure, &MeasureJob::found, this, [this](const QString& path, const MeasuredLatency& l) {
+        if (path != m_path) return;
+        m_compare->setMeasured(l);
+        log(tr("measured on %1: %2 ms (10-90%: %3, %4)").arg(l.deviceId).arg(l.medianMs, 0, 'f', 3).arg(formatInterval(l.p10Ms, l.p90Ms), l.takenAtUtc));
+    });
+    connect(m_measure, &MeasureJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
+        m_measureProgress->setValue(int(1000 * fraction));
+        statusBar()->showMessage(secondsLeft >= 0 ? tr("%1 (about %2 s left)").arg(message).arg(int(secondsLeft)) : message);
+    });
+    connect(m_measure, &MeasureJob::failed, this, [this](const QString&, const QString& message) { showError(message); });
+    connect(m_measure, &MeasureJob::finished, this, [this](const QString& path, bool cancelled) {
+        m_measureProgress->hide();
+        m_cancelMeasure->hide();
+        m_measureAction->setEnabled(true);
+        log(cancelled ? tr("measuring %1 cancelled").arg(path) : tr("measuring %1 finished").arg(path));
+        statusBar()->showMessage(cancelled ? tr("Measuring cancelled") : tr("Measured; see the Compare tab"), 8000);
+    });
 
-    connect(m_loader, &ModelLoadJob::loaded, this,
-            [this](quint64, const QString& path, std::shared_ptr<const LoadedModel> model) { showModel(path, std::move(model)); });
+    buildMenus();
+    buildToolBar();
+
+    connect(m_loader, &ModelLoadJob::loaded, this, [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
+    connect(m_graph, &GraphView::kernelClicked, this, &MainWindow::selectKernel);
+    connect(m_breakdown, &BreakdownPlot::kernelClicked, this, &MainWindow::selectKernel);
+    connect(m_kernelTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        if (m_selecting || !current.isValid()) return;
+        selectKernel(m_sortedKernels->data(current, KernelTableModel::KernelIdRole).toInt());
+    });
 
     QSettings settings;
-    if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1280, 800);
+    if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 900);
+    m_devices = settings.value("devices/selected", [] {
+                            QStringList all;
+                            for (const auto& id : predictableDeviceIds()) all << QString::fromStdString(id);
+                            return all;
+                        }())
+                    .toStringList();
+    updateDeviceButtons();
+    // Read the chosen devices' rules and predictors (tens of MB of trees) while the user picks a
+    // file, so that the first model opens as fast as the next ones.
+    QThreadPool::globalInstance()->start([data = m_deviceData, ids = m_devices] {
+        for (const QString& id : ids) data->get(id.toStdString());
+    });
 }
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::openFile(const QString& path) {
-    statusBar()->showMessage(tr("Reading %1 ...").arg(QFileInfo(path).fileName()));
-    m_loader->load(path);
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseFile);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
+    file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+    rebuildRecentMenu();
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Fit graph"), QKeySequence(Qt::Key_F), this, [this] { m_graph->fitAll(); });
+    view->addAction(tr("Zoom &in"), QKeySequence(Qt::Key_Plus), this, [this] { m_graph->zoomBy(1.25); });
+    view->addAction(tr("Zoom &out"), QKeySequence(Qt::Key_Minus), this, [this] { m_graph->zoomBy(0.8); });
+    view->addAction(tr("&Heat map"), QKeySequence(Qt::Key_H), this,
+                    [this] { m_colouringBox->setCurrentIndex(m_colouringBox->currentIndex() == 0 ? 1 : 0); });
+    view->addAction(tr("Find node..."), QKeySequence::Find, this, [this] {
+        m_find->setFocus();
+        m_find->selectAll();
+    });
+    view->addAction(tr("Clear selection"), QKeySequence(Qt::Key_Escape), this, [this] { selectKernel(-1); });
+
+    auto* tools = menuBar()->addMenu(tr("&Tools"));
+    m_measureAction = tools->addAction(tr("&Measure on the chosen devices"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &MainWindow::startMeasuring);
+    m_measureAction->setToolTip(tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
+                                   "and shows the measured latency beside the prediction"));
+    tools->addAction(tr("&Build a predictor..."), this, [this] {
+        QMessageBox::information(this, tr("Build a predictor"),
+                                 tr("Building a device's predictor measures thousands of kernels (about 40 minutes per device on "
+                                    "a 2-core machine). Run it from a terminal:\n\n  kernelmeter-cli build-predictor --device ID\n\n"
+                                    "and open the model again; the Predictor tab then shows the new predictor."));
+    });
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox::information(this, tr("Keyboard shortcuts"),
+                                 tr("Ctrl+O  open a model\nCtrl+F  find a node by name or op (Enter: next match)\n"
+                                    "F  fit the graph\n+ / -  zoom (or Ctrl+wheel)\nH  kernel types / latency heat map\n"
+                                    "Esc  clear the selection\nDrag  pan the graph"));
+    });
+    help->addAction(tr("&About KernelMeter"), this, [this] {
+        QMessageBox::about(this, tr("About KernelMeter"),
+                           tr("KernelMeter %1: predicts the inference latency of a neural network on a device, kernel by "
+                              "kernel.").arg(QCoreApplication::applicationVersion()));
+    });
 }
 
-void MainWindow::waitForLoad() { m_loader->waitForIdle(); }
+void MainWindow::buildToolBar() {
+    m_toolBar = addToolBar(tr("Devices"));
+    m_toolBar->setObjectName("devices");
+    m_toolBar->setMovable(false);
+    m_toolBar->addWidget(new QLabel(tr(" Devices: "), m_toolBar));
+    for (const std::string& id : predictableDeviceIds()) {
+        auto* b = new QToolButton(m_toolBar);
+        b->setText(QString::fromStdString(id));
+        b->setCheckable(true);
+        b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        connect(b, &QToolButton::toggled, this, [this, b](bool on) {
+            const QString id = b->text();
+            if (on && !m_devices.contains(id)) m_devices << id;
+            if (!on) m_devices.removeAll(id);
+            QSettings().setValue("devices/selected", m_devices);
+            reload();
+        });
+        m_toolBar->addWidget(b);
+        m_deviceButtons.push_back(b);
+    }
+    m_toolBar->addSeparator();
+    m_toolBar->addWidget(new QLabel(tr(" Kernels of: "), m_toolBar));
+    m_kernelDeviceBox = new QComboBox(m_toolBar);
+    m_kernelDeviceBox->setToolTip(tr("Whose kernels the graph and the table show (devices fuse ops differently)"));
+    m_kernelDeviceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_kernelDeviceBox, &QComboBox::activated, this, [this](int i) { setKernelDevice(m_kernelDeviceBox->itemData(i).toInt()); });
+    m_toolBar->addWidget(m_kernelDeviceBox);
+    m_toolBar->addWidget(new QLabel(tr("  Colour: "), m_toolBar));
+    m_colouringBox = new QComboBox(m_toolBar);
+    m_colouringBox->addItems({tr("kernel type"), tr("latency heat map")});
+    connect(m_colouringBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_graph->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat);
+    });
+    m_toolBar->addWidget(m_colouringBox);
+    m_toolBar->addSeparator();
+    m_find = new QLineEdit(m_toolBar);
+    m_find->setPlaceholderText(tr("Find node or op (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(220);
+    connect(m_find, &QLineEdit::returnPressed, this, [this] {
+        if (!m_graph->find(m_find->text())) statusBar()->showMessage(tr("No node or op matches \"%1\"").arg(m_find->text()), 4000);
+    });
+    m_toolBar->addWidget(m_find);
+}
+
+void MainWindow::setDevices(const QStringList& deviceIds) {
+    QStringList known, unknown;
+    const std::vector<std::string> all = predictableDeviceIds();
+    for (const QString& id : deviceIds) {
+        if (std::find(all.begin(), all.end(), id.toStdString()) != all.end()) known << id;
+        else unknown << id;
+    }
+    m_notice.clear();
+    if (!unknown.isEmpty()) {
+        QStringList ids;
+        for (const auto& id : all) ids << QString::fromStdString(id);
+        m_notice = tr("Unknown device(s) left out: %1. Known: %2.").arg(unknown.join(", "), ids.join(", "));
+        showError(m_notice);
+    }
+    m_devices = known;
+    updateDeviceButtons();
+    reload();
+}
+
+QStringList MainWindow::devices() const { return m_devices; }
+
+void MainWindow::updateDeviceButtons() {
+    for (QToolButton* b : m_deviceButtons) {
+        const QSignalBlocker block(b);
+        b->setChecked(m_devices.contains(b->text()));
+        QString tip = b->isChecked() ? tr("%1: selected").arg(b->text()) : tr("%1: click to predict for it too").arg(b->text());
+        bool missing = false;  // selected, but no rules or predictor: greyed, the tooltip says why
+        if (m_analysis)
+            for (const DeviceAnalysis& d : m_analysis->devices)
+                if (QString::fromStdString(d.deviceId) == b->text()) {
+                    tip = provenanceText(d);
+                    missing = !d.ok();
+                }
+        b->setToolTip(tip);
+        b->setStyleSheet(missing ? QStringLiteral("QToolButton { color: palette(mid); text-decoration: line-through; }") : QString());
+    }
+}
+
+void MainWindow::openFile(const QString& path) {
+    m_path = path;
+    reload();
+}
+
+void MainWindow::reload() {
+    if (m_path.isEmpty()) return;
+    statusBar()->showMessage(tr("Reading %1 ...").arg(QFileInfo(m_path).fileName()));
+    m_busy->show();
+    m_loader->load(m_path, m_devices);
+}
+
+void MainWindow::waitForLoad() {
+    m_loader->waitForIdle();
+    m_layoutRunner.waitForIdle();
+    QCoreApplication::processEvents();
+}
 
 QString MainWindow::bannerText() const { return m_banner->text(); }
 bool MainWindow::bannerVisible() const { return !m_banner->isHidden(); }
 QString MainWindow::summaryText() const { return m_summary->text(); }
 QString MainWindow::summaryToolTip() const { return m_summary->toolTip(); }
+QString MainWindow::selectionText() const { return m_selection->text(); }
+QString MainWindow::logText() const { return m_log->toPlainText(); }
 
-void MainWindow::showModel(const QString& path, std::shared_ptr<const LoadedModel> model) {
-    m_model = std::move(model);
-    m_banner->hide();
-    m_nodes->setModel(m_model);
-    m_table->resizeColumnsToContents();
+void MainWindow::log(const QString& line) {
+    m_log->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line);
+}
+
+void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
+    m_analysis = std::move(analysis);
+    if (m_notice.isEmpty()) m_banner->hide();
+    else m_banner->setText(m_notice);  // still true for this model
+    m_busy->hide();
+    const Graph& g = *m_analysis->graph;
+    log(tr("opened %1: %2 nodes").arg(path).arg(g.nodes().size()));
+    for (const DeviceAnalysis& d : m_analysis->devices)
+        log(d.ok() ? tr("  %1: %2 ms predicted, %3 kernels (%4)")
+                         .arg(QString::fromStdString(d.deviceId))
+                         .arg(d.prediction.totalMs, 0, 'f', 3)
+                         .arg(d.prediction.kernels.size())
+                         .arg(QString::fromStdString(d.predictorSource))
+                   : tr("  %1: %2").arg(QString::fromStdString(d.deviceId), QString::fromStdString(d.error)));
+    m_nodes->setAnalysis(m_analysis);
+    m_nodeTable->resizeColumnsToContents();
     constexpr int kMaxNameWidth = 360;
-    if (m_table->columnWidth(NodeTableModel::Name) > kMaxNameWidth) m_table->setColumnWidth(NodeTableModel::Name, kMaxNameWidth);
-    const Graph& g = m_model->graph;
-    const NodeMetrics& t = m_model->metrics.total;
-    std::map<std::string, int> ops;
-    for (const auto& n : g.nodes()) ++ops[n.opType];
-    QString opList;
-    for (const auto& [op, count] : ops) opList += QString("%1 %2<br>").arg(count).arg(QString::fromStdString(op).toHtmlEscaped());
-    QString warnings;
-    for (const auto& w : g.warnings) warnings += "<p style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</p>";
-    // Predicted latency per device; a device without rules or a predictor says why.
-    QString latency, tooltip;
-    for (const DeviceEstimate& e : m_model->estimates) {
-        const QString id = QString::fromStdString(e.deviceId).toHtmlEscaped();
-        if (!e.error.empty()) {
-            // The reason's first clause ("no fusion rules", "no predictor"); the full message,
-            // with the command that fixes it, is the summary's tooltip.
-            QString reason = QString::fromStdString(e.error).section(':', 0, 0);
-            reason.remove(QString(" for device %1").arg(QString::fromStdString(e.deviceId)));
-            latency += tr("%1: <span style='color:#777'>%2</span><br>").arg(id, reason.toHtmlEscaped());
-            tooltip += QString::fromStdString(e.error) + "\n";
-            continue;
-        }
-        latency += tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
-                       .arg(id, QString::number(e.totalMs, 'f', 2), QString::number(e.lowMs, 'f', 2),
-                            QString::number(e.highMs, 'f', 2))
-                       .arg(e.kernels);
-        for (const auto& w : e.warnings)
-            latency += "<span style='color:#b26a00'>" + QString::fromStdString(w).toHtmlEscaped() + "</span><br>";
+    if (m_nodeTable->columnWidth(NodeTableModel::Name) > kMaxNameWidth) m_nodeTable->setColumnWidth(NodeTableModel::Name, kMaxNameWidth);
+    QString hints;
+    m_summary->setText(summaryHtml(*m_analysis, &hints));
+    m_summary->setToolTip(hints);
+
+    // The kernel device: the one chosen before if it still has a prediction, else the first that has.
+    const QString previous = m_kernelDeviceBox->currentText();
+    m_kernelDeviceBox->clear();
+    int chosen = -1;
+    for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
+        if (!m_analysis->devices[i].ok()) continue;
+        const QString id = QString::fromStdString(m_analysis->devices[i].deviceId);
+        m_kernelDeviceBox->addItem(id, int(i));
+        if (chosen < 0 || id == previous) chosen = int(i);
     }
-    if (!latency.isEmpty()) latency = tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);
-    m_summary->setToolTip(tooltip.trimmed());
-    m_summary->setText(tr("<h3>%1</h3>%2%3<br>%4 nodes<br>%5 MACs<br>%6 FLOPs<br>%7 params%8<p>%9</p>%10")
-                           .arg(QFileInfo(path).fileName().toHtmlEscaped(), QString::fromStdString(g.info.format),
-                                g.info.opset ? tr(", opset %1").arg(g.info.opset) : QString())
-                           .arg(g.nodes().size())
-                           .arg(compact(t.macs), compact(t.flops), compact(t.params), latency, opList, warnings));
+    m_kernelDeviceBox->setEnabled(chosen >= 0);
+    m_graph->setAnalysis(m_analysis);
+    m_predictor->setAnalysis(m_analysis);
+    m_compare->clearMeasured();
+    m_measure->lookUp(path, m_devices);
+    m_kernelDevice = -2;  // force the refresh
+    setKernelDevice(chosen);
+    updateDeviceButtons();
+
     setWindowTitle(tr("%1 - KernelMeter").arg(QFileInfo(path).fileName()));
-    statusBar()->showMessage(tr("%1: %2 nodes").arg(path).arg(g.nodes().size()));
+    statusBar()->showMessage(tr("%1: %2 nodes; laying out the graph ...").arg(path).arg(g.nodes().size()));
     rememberRecent(path);
+    m_busy->show();
+    QElapsedTimer timer;
+    timer.start();
+    m_layoutRunner.run([a = m_analysis] { return std::make_shared<const GraphLayout>(layoutGraph(*a->graph)); },
+                       [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
+                           showLayout(a, std::move(layout), timer.elapsed());
+                       });
+    emit modelShown();
+}
+
+void MainWindow::showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, qint64 elapsedMs) {
+    if (analysis != m_analysis) return;  // a newer model is shown; its own layout is on the way
+    m_busy->hide();
+    log(tr("graph laid out in %1 ms (%2)").arg(elapsedMs).arg(layout->fallback ? layout->note : tr("Graphviz dot")));
+    if (layout->fallback) statusBar()->showMessage(layout->note, 8000);
+    else statusBar()->clearMessage();
+    m_graph->setGraphLayout(analysis, std::move(layout));
+}
+
+void MainWindow::setKernelDevice(int deviceIndex) {
+    if (deviceIndex == m_kernelDevice) return;
+    m_kernelDevice = deviceIndex;
+    const int boxIndex = m_kernelDeviceBox->findData(deviceIndex);
+    if (boxIndex >= 0) m_kernelDeviceBox->setCurrentIndex(boxIndex);
+    m_kernels->setAnalysis(m_analysis, deviceIndex);
+    m_kernelTable->resizeColumnsToContents();
+    if (m_kernelTable->columnWidth(KernelTableModel::Nodes) > 420) m_kernelTable->setColumnWidth(KernelTableModel::Nodes, 420);
+    m_graph->setKernelDevice(deviceIndex);
+    m_breakdown->refresh();
+    m_compare->refresh();
+    m_provenance->setText(m_kernels->kernelDeviceAnalysis() ? provenanceText(*m_kernels->kernelDeviceAnalysis()).section(", from", 0, 0)
+                                                            : QString());
+    selectKernel(-1);
+}
+
+void MainWindow::selectKernel(int kernelId) {
+    if (m_selecting) return;
+    m_selecting = true;
+    m_graph->selectKernel(kernelId);
+    m_breakdown->selectKernel(kernelId);
+    const int row = m_kernels->rowOfKernel(kernelId);
+    if (row >= 0) {
+        const QModelIndex index = m_sortedKernels->mapFromSource(m_kernels->index(row, 0));
+        m_kernelTable->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+        m_kernelTable->scrollTo(index);
+    } else {
+        m_kernelTable->selectionModel()->clearSelection();
+    }
+    m_selection->setText(m_analysis && row >= 0 ? kernelHtml(*m_analysis, m_kernelDevice, kernelId)
+                                                : tr("Click a kernel in the graph, the table or a chart."));
+    m_selecting = false;
 }
 
 void MainWindow::showError(const QString& message) {
+    m_busy->hide();
     m_banner->setText(message);
     m_banner->show();
-    statusBar()->showMessage(tr("Could not open the file; the previous model is still shown."));
+    log(tr("error: %1").arg(message));
+    if (message != m_notice) statusBar()->showMessage(tr("Could not open the file; the previous model is still shown."));
 }
 
 void MainWindow::chooseFile() {
@@ -165,6 +491,61 @@ void MainWindow::chooseFile() {
     if (path.isEmpty()) return;
     settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
     openFile(path);
+}
+
+void MainWindow::exportCsv() {
+    if (!m_kernels->rowCount()) {
+        statusBar()->showMessage(tr("Nothing to export: open a model and pick a device with a predictor."), 5000);
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv",
+                                                      tr("CSV files (*.csv)"));
+    if (path.isEmpty()) return;
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly) || out.write(m_kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
+        showError(tr("%1: cannot write the file (%2).").arg(path, out.errorString()));
+        return;
+    }
+    log(tr("kernels exported to %1").arg(path));
+}
+
+void MainWindow::startMeasuring() {
+    if (!m_analysis || m_devices.isEmpty()) {
+        statusBar()->showMessage(tr("Open a model and choose at least one device first."), 5000);
+        return;
+    }
+    if (!m_measure->measure(m_path, m_devices)) return;
+    m_measureAction->setEnabled(false);
+    m_measureProgress->setValue(0);
+    m_measureProgress->show();
+    m_cancelMeasure->show();
+    log(tr("measuring %1 on %2 with %3").arg(m_path, m_devices.join(", "), MeasureJob::agentPath()));
+}
+
+void MainWindow::chooseReportFile() {
+    if (!m_analysis) {
+        statusBar()->showMessage(tr("Nothing to report: open a model first."), 5000);
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf",
+                                                      tr("PDF files (*.pdf)"));
+    if (!path.isEmpty()) exportReport(path);
+}
+
+QString MainWindow::exportReport(const QString& path) {
+    if (!m_analysis) return tr("%1: nothing to report, no model is open.").arg(path);
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    ReportOptions options;
+    options.kernelDevice = m_kernelDevice;
+    options.measured = m_compare->measured();
+    const QString error = writePdfReport(path, m_analysis, m_graph->currentLayout(), options);
+    QApplication::restoreOverrideCursor();
+    if (!error.isEmpty()) showError(error);
+    else {
+        log(tr("report written to %1").arg(path));
+        statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
+    }
+    return error;
 }
 
 void MainWindow::rememberRecent(const QString& path) {

@@ -1,21 +1,41 @@
-// Main window (first version): open an ONNX or nn-Meter IR file (menu, drag and drop, recent
-// files, command line), see its summary and the table of its nodes. Errors appear as a banner that
-// names the file; the previous model stays on screen.
+// Main window (UX.md): open an ONNX or nn-Meter IR file (menu, drag and drop, recent files,
+// command line), pick devices, and see the summary, the graph with one device's kernels, the
+// selected kernel, and tabs with the kernel table, the breakdown charts, the device comparison,
+// the node table and the log. Loading and layout run off the UI thread; errors appear as a banner
+// that names the file and the previous model stays on screen. Selecting a kernel in the graph,
+// the table or a chart selects it in all three.
 #pragma once
 
 #include <QMainWindow>
+#include <QAction>
+#include <QStringList>
 #include <memory>
 
-#include "ui/models/node_table_model.h"
+#include "ui/jobs/latest_only.h"
+#include "ui/jobs/model_load_job.h"
 
+class QComboBox;
 class QLabel;
-class QTableView;
-class QSortFilterProxyModel;
+class QLineEdit;
 class QMenu;
+class QPlainTextEdit;
+class QProgressBar;
+class QSortFilterProxyModel;
+class QTabWidget;
+class QTableView;
+class QToolBar;
+class QToolButton;
 
 namespace km::ui {
 
-class ModelLoadJob;
+class BreakdownPlot;
+class ComparePage;
+class GraphView;
+class KernelTableModel;
+class MeasureJob;
+class NodeTableModel;
+class PredictorPage;
+struct GraphLayout;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -24,15 +44,36 @@ public:
     ~MainWindow() override;
 
     void openFile(const QString& path);
-    // Waits until the current load has finished (for --screenshot and tests).
+    // The devices to predict for (built-in ids); unknown ids are reported in the banner.
+    void setDevices(const QStringList& deviceIds);
+    QStringList devices() const;
+    // Waits until the current load and the graph layout have finished (for --screenshot and tests).
     void waitForLoad();
+    void selectKernel(int kernelId);
+    // Writes the PDF report of what is shown; an empty string on success, else the message (also
+    // shown in the banner).
+    QString exportReport(const QString& path);
 
     // For tests: what the window shows.
     const NodeTableModel* nodeModel() const { return m_nodes; }
+    const KernelTableModel* kernelModel() const { return m_kernels; }
+    GraphView* graphView() const { return m_graph; }
+    BreakdownPlot* breakdownPlot() const { return m_breakdown; }
+    QTabWidget* tabs() const { return m_tabs; }
+    QTableView* kernelTable() const { return m_kernelTable; }
+    PredictorPage* predictorPage() const { return m_predictor; }
+    ComparePage* comparePage() const { return m_compare; }
+    AnalysisPtr analysis() const { return m_analysis; }
     QString bannerText() const;
     bool bannerVisible() const;
     QString summaryText() const;
     QString summaryToolTip() const;  // why devices have no prediction, with the fixing command
+    QString selectionText() const;
+    QString logText() const;
+    MeasureJob* measureJob() const { return m_measure; }
+
+signals:
+    void modelShown();  // a model's analysis is on screen (its graph may still be laid out)
 
 protected:
     void dragEnterEvent(QDragEnterEvent* event) override;
@@ -40,20 +81,59 @@ protected:
     void closeEvent(QCloseEvent* event) override;
 
 private:
-    void showModel(const QString& path, std::shared_ptr<const LoadedModel> model);
+    void buildMenus();
+    void buildToolBar();
+    void reload();
+    void showAnalysis(const QString& path, AnalysisPtr analysis);
+    void showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, qint64 elapsedMs);
+    void setKernelDevice(int deviceIndex);
+    void updateDeviceButtons();
     void showError(const QString& message);
+    void log(const QString& line);
     void chooseFile();
+    void exportCsv();
+    void chooseReportFile();
+    void startMeasuring();
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
 
+    std::shared_ptr<DeviceDataCache> m_deviceData;
     ModelLoadJob* m_loader = nullptr;
+    MeasureJob* m_measure = nullptr;
+    LatestOnlyRunner m_layoutRunner{this};
+    QString m_path;
+    QString m_notice;  // shown in the banner with the next model (unknown devices asked for)
+    QStringList m_devices;
+    AnalysisPtr m_analysis;
+    int m_kernelDevice = -1;
+    bool m_selecting = false;
+
     NodeTableModel* m_nodes = nullptr;
-    QSortFilterProxyModel* m_sorted = nullptr;
-    QTableView* m_table = nullptr;
+    KernelTableModel* m_kernels = nullptr;
+    QSortFilterProxyModel* m_sortedNodes = nullptr;
+    QSortFilterProxyModel* m_sortedKernels = nullptr;
+    QTableView* m_nodeTable = nullptr;
+    QTableView* m_kernelTable = nullptr;
+    GraphView* m_graph = nullptr;
+    BreakdownPlot* m_breakdown = nullptr;
+    ComparePage* m_compare = nullptr;
+    PredictorPage* m_predictor = nullptr;
+    QTabWidget* m_tabs = nullptr;
     QLabel* m_banner = nullptr;
     QLabel* m_summary = nullptr;
+    QLabel* m_selection = nullptr;
+    QPlainTextEdit* m_log = nullptr;
+    QToolBar* m_toolBar = nullptr;
+    std::vector<QToolButton*> m_deviceButtons;
+    QComboBox* m_kernelDeviceBox = nullptr;
+    QComboBox* m_colouringBox = nullptr;
+    QLineEdit* m_find = nullptr;
+    QProgressBar* m_busy = nullptr;
+    QProgressBar* m_measureProgress = nullptr;
+    QToolButton* m_cancelMeasure = nullptr;
+    QAction* m_measureAction = nullptr;
+    QLabel* m_provenance = nullptr;
     QMenu* m_recentMenu = nullptr;
-    std::shared_ptr<const LoadedModel> m_model;
 };
 
 }  // namespace km::ui

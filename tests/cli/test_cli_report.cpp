@@ -1,0 +1,98 @@
+// kernelmeter-cli report: the PDF of a real network for two devices, checked with poppler's tools
+// (pdfinfo pages, pdftotext text: the model, both devices, each device's predicted total as the
+// window shows it, the report's sections), and bad arguments that exit non-zero naming the file,
+// device or folder without writing anything.
+#include <QtTest>
+
+#include <QProcess>
+#include <QRegularExpression>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+
+#include "ui/style/format.h"
+#include "workflows/analyze_model.h"
+
+class TestCliReport : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(m_dir.isValid());
+        QVERIFY2(!QStandardPaths::findExecutable("pdftotext").isEmpty(), "poppler-utils (pdftotext) is needed");
+    }
+
+    void reportOfTwoDevices() {
+        const QString pdf = m_dir.filePath("report.pdf");
+        QProcess p;
+        prepare(p);
+        p.start(QStringLiteral(KM_CLI_PATH), {"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "--device", "xnnpack-t1", "-o", pdf});
+        QVERIFY(p.waitForFinished(300000));
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(p.exitCode() == 0, err.constData());
+        QVERIFY(p.readAllStandardOutput().contains("report written to"));
+
+        QProcess info;
+        info.start("pdfinfo", {pdf});
+        QVERIFY(info.waitForFinished(60000));
+        const QString infoText = QString::fromUtf8(info.readAllStandardOutput());
+        QRegularExpressionMatch pages = QRegularExpression("Pages:\\s+(\\d+)").match(infoText);
+        QVERIFY2(pages.hasMatch(), qPrintable(infoText));
+        QVERIFY2(pages.captured(1).toInt() >= 4, qPrintable(infoText));  // title+summary, graph pages, tables, accuracy
+
+        QProcess text;
+        text.start("pdftotext", {"-layout", pdf, "-"});
+        QVERIFY(text.waitForFinished(60000));
+        const QString body = QString::fromUtf8(text.readAllStandardOutput());
+        QVERIFY(body.contains("mobilenet_v3_small.onnx"));
+        for (const char* section : {"Summary", "Graph with the kernels of opencv-t1", "Kernels per device", "Devices compared",
+                                    "Predictor accuracy", "Provenance and method"})
+            QVERIFY2(body.contains(section), section);
+        km::DeviceDataCache devices;
+        km::Result<km::ModelAnalysis> a =
+            km::analyzeModel(KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx", {"opencv-t1", "xnnpack-t1"}, devices);
+        QVERIFY(a.ok());
+        for (const km::DeviceAnalysis& d : a.value().devices) {
+            QVERIFY(d.ok());
+            QVERIFY(body.contains(QString::fromStdString(d.deviceId)));
+            const QString total = km::ui::formatMs(d.prediction.totalMs);
+            QVERIFY2(body.contains(total), qPrintable(total + " not in the report"));
+        }
+    }
+
+    void badArgumentsWriteNothing_data() {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("named");
+        QTest::newRow("missing model") << QStringList{"report", "no-such.onnx", "-o", "x.pdf"} << "no-such.onnx";
+        QTest::newRow("unknown device") << QStringList{"report", "real/mobilenet_v3_small.onnx", "--device", "gpu-9", "-o", "x.pdf"} << "gpu-9";
+        QTest::newRow("missing folder") << QStringList{"report", "real/mobilenet_v3_small.onnx", "-o", "/no/such/dir/x.pdf"} << "/no/such/dir";
+        QTest::newRow("broken model") << QStringList{"report", "bad/cycle.onnx", "-o", "x.pdf"} << "bad/cycle.onnx";
+    }
+
+    void badArgumentsWriteNothing() {
+        QFETCH(QStringList, args);
+        QFETCH(QString, named);
+        QProcess p;
+        prepare(p);
+        const int at = int(args.indexOf("x.pdf"));
+        if (at >= 0) args[at] = m_dir.filePath("x.pdf");
+        p.start(QStringLiteral(KM_CLI_PATH), args);
+        QVERIFY(p.waitForFinished(300000));
+        QVERIFY(p.exitCode() != 0);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(err.contains(named.toUtf8()), err.constData());
+        QVERIFY(!QFile::exists(m_dir.filePath("x.pdf")));
+    }
+
+private:
+    void prepare(QProcess& p) {
+        p.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert("XDG_DATA_HOME", m_dir.path());    // no user database
+        env.insert("XDG_CONFIG_HOME", m_dir.path());  // no remembered devices
+        env.remove("KM_DATA_DIR");
+        p.setProcessEnvironment(env);
+    }
+    QTemporaryDir m_dir;
+};
+
+QTEST_MAIN(TestCliReport)
+#include "test_cli_report.moc"

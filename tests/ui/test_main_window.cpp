@@ -1,0 +1,238 @@
+// The analysis views: kernel table under QAbstractItemModelTester with per-device columns that sum
+// to each device's kernel total, the graph layout (dot and the layered fallback), and the main
+// window on a real network with the shipped predictors: graph items and kernel boxes, breakdown
+// bars, one selection across graph, table and panel, device picking, and offscreen pictures of the
+// graph, table and chart that are not blank.
+#include <QtTest>
+
+#include <QAbstractItemModelTester>
+#include <QImage>
+#include <QSet>
+#include <QTabWidget>
+#include <QTableView>
+#include <cmath>
+
+#include "ui/graphview/graph_layout.h"
+#include "ui/graphview/graph_view.h"
+#include "ui/models/kernel_table_model.h"
+#include "ui/jobs/measure_job.h"
+#include "ui/pages/compare_page.h"
+#include "ui/pages/main_window.h"
+#include "ui/pages/predictor_page.h"
+#include "ui/plots/accuracy_plot.h"
+#include "ui/plots/breakdown_plot.h"
+#include "workflows/analyze_model.h"
+
+using namespace km;
+using namespace km::ui;
+
+namespace {
+
+const char* kMobileNet = KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx";
+
+// Distinct colours in a widget's rendering: a blank or single-colour area has very few.
+int distinctColours(QWidget* w) {
+    const QImage image = w->grab().toImage();
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 3)
+        for (int x = 0; x < image.width(); x += 3) colours.insert(image.pixel(x, y));
+    return int(colours.size());
+}
+
+}  // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName("KernelMeterTests");
+        QVERIFY(m_data.isValid());
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());    // no user database: the shipped predictors
+        qputenv("XDG_CONFIG_HOME", m_data.path().toUtf8());  // no remembered window or device choice
+        qputenv("KM_AGENT", KM_AGENT_PATH);                   // the agent of this build tree
+        Result<ModelAnalysis> a = analyzeModel(kMobileNet, {"opencv-t1", "xnnpack-t1", "opencv-t2"}, m_devices);
+        QVERIFY(a.ok());
+        m_analysis = std::make_shared<const ModelAnalysis>(std::move(a).value());
+        QVERIFY(m_analysis->devices[0].ok() && m_analysis->devices[1].ok());
+        QVERIFY(!m_analysis->devices[2].ok());  // no rules or predictor for the 2-thread device
+    }
+
+    void attributionKeepsEachDevicesTotal() {
+        for (size_t rows = 0; rows < 2; ++rows)
+            for (size_t d = 0; d < 2; ++d) {
+                const std::vector<AttributedTime> t = attributeToKernels(*m_analysis, rows, d);
+                QCOMPARE(t.size(), m_analysis->devices[rows].partition.kernels.size());
+                double sum = 0, expected = 0;
+                for (const auto& x : t) sum += x.ms;
+                for (const auto& k : m_analysis->devices[d].prediction.kernels) expected += k.ms;
+                QVERIFY2(std::abs(sum - expected) < 1e-9 * std::max(1.0, expected), qPrintable(QString("%1 vs %2").arg(sum).arg(expected)));
+                if (rows == d)
+                    for (const auto& x : t) QVERIFY(x.sameBoundary && x.kernels == 1);
+            }
+    }
+
+    void kernelTablePassesTheTester() {
+        KernelTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+        model.setAnalysis(m_analysis, 1);
+        const DeviceAnalysis& x = m_analysis->devices[1];
+        QCOMPARE(model.rowCount(), int(x.partition.kernels.size()));
+        QCOMPARE(model.shownDevices().size(), size_t(2));  // the device without a predictor has no columns
+        QCOMPARE(model.columnCount(), int(KernelTableModel::FixedColumnCount + 2 * KernelTableModel::DeviceColumnCount));
+        QCOMPARE(model.data(model.index(0, KernelTableModel::Type), Qt::DisplayRole).toString(), QString::fromStdString(x.partition.kernels[0].type));
+        for (size_t s = 0; s < 2; ++s) {
+            const int column = KernelTableModel::FixedColumnCount + int(s) * KernelTableModel::DeviceColumnCount + KernelTableModel::Ms;
+            double sum = 0;
+            for (int r = 0; r < model.rowCount(); ++r) sum += model.data(model.index(r, column), KernelTableModel::SortRole).toDouble();
+            const ModelPrediction& p = model.deviceAnalysis(s)->prediction;
+            QVERIFY(std::abs(sum + p.overheadMs - p.totalMs) < 1e-6 * p.totalMs);
+        }
+        const QStringList csv = model.toCsv().trimmed().split('\n');
+        QCOMPARE(csv.size(), model.rowCount() + 1);
+        QVERIFY(csv[0].startsWith("#,Kernel type,Nodes,FLOPs,opencv-t1 ms"));
+        model.setAnalysis(m_analysis, 2);  // a device without prediction: empty
+        QCOMPARE(model.rowCount(), 0);
+        model.setAnalysis(nullptr, 0);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void layoutsPlaceEveryNodeTopDown() {
+        const Graph& g = *m_analysis->graph;
+        for (bool fallback : {false, true}) {
+            LayoutOptions o;
+            o.forceFallback = fallback;
+            const GraphLayout l = layoutGraph(g, o);
+            QCOMPARE(l.fallback, fallback);
+            QCOMPARE(l.nodes.size(), g.nodes().size());
+            QVERIFY(!l.edges.empty());
+            for (const LayoutEdge& e : l.edges)  // producers above consumers
+                QVERIFY2(l.nodes[size_t(e.from)].center().y() < l.nodes[size_t(e.to)].center().y(), qPrintable(e.tensor));
+            for (size_t i = 0; i < l.nodes.size(); ++i)
+                for (size_t j = i + 1; j < l.nodes.size(); ++j)
+                    QVERIFY2(!l.nodes[i].intersects(l.nodes[j]), qPrintable(QString("nodes %1 and %2 overlap").arg(i).arg(j)));
+        }
+        // Above the node limit, the fast layout is used and says why.
+        LayoutOptions small;
+        small.maxDotNodes = 10;
+        const GraphLayout l = layoutGraph(g, small);
+        QVERIFY(l.fallback);
+        QVERIFY(l.note.contains("nodes"));
+    }
+
+    void windowShowsGraphKernelsAndCharts() {
+        MainWindow w;
+        w.resize(1400, 900);
+        w.show();
+        w.setDevices({"opencv-t1", "xnnpack-t1"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(!w.bannerVisible());
+        AnalysisPtr a = w.analysis();
+        QVERIFY(a);
+        QCOMPARE(a->devices.size(), size_t(2));
+        GraphView* graph = w.graphView();
+        QVERIFY(graph->hasLayout());
+        QCOMPARE(graph->opItemCount(), int(a->graph->nodes().size()));
+        const int kernels = int(a->devices[0].partition.kernels.size());
+        QCOMPARE(graph->kernelBoxCount(), kernels);
+        QCOMPARE(w.kernelModel()->rowCount(), kernels);
+        QCOMPARE(w.breakdownPlot()->barCount(), 2 * kernels);
+        QVERIFY2(distinctColours(graph->viewport()) > 20, "the graph area is blank");
+        QVERIFY2(distinctColours(w.kernelTable()->viewport()) > 5, "the kernel table is blank");
+        w.tabs()->setCurrentWidget(w.breakdownPlot());
+        QCoreApplication::processEvents();
+        QVERIFY2(distinctColours(w.breakdownPlot()) > 8, "the breakdown chart is blank");
+
+        // One selection: from the graph to the table and the panel, and cleared again.
+        emit graph->kernelClicked(5);
+        QCOMPARE(graph->selectedKernel(), 5);
+        QVERIFY2(w.selectionText().contains("kernel #5 "), qPrintable(w.selectionText()));
+        QVERIFY(w.selectionText().contains("xnnpack-t1"));
+        emit graph->kernelClicked(-1);
+        QCOMPARE(graph->selectedKernel(), -1);
+        QVERIFY(!w.selectionText().contains("kernel #"));
+
+        // Find: a node name selects its kernel.
+        const std::string name = a->graph->nodes()[10].name;
+        QVERIFY(graph->find(QString::fromStdString(name)));
+        QCOMPARE(graph->selectedKernel(), a->devices[0].kernelOfModelNode[10]);
+        QVERIFY(!graph->find("no-such-node-anywhere"));
+
+        // Compare and Predictor pages follow the analysis.
+        QCOMPARE(w.comparePage()->deviceRows(), 2);
+        QVERIFY(w.comparePage()->fastestText().contains("Fastest per kernel category"));
+        const PredictorSet& predictor = *a->devices[0].predictor;
+        QCOMPARE(w.predictorPage()->kernelTypeRows(), int(predictor.types.size()));
+        QVERIFY(w.predictorPage()->ruleRows() > 10);
+        QCOMPARE(w.predictorPage()->accuracyPlot()->pointCount(), int(predictor.types.begin()->second.rounds.size()));
+
+        // Heat map and another kernel device keep every kernel drawn.
+        graph->setColouring(GraphView::Colouring::Heat);
+        graph->setKernelDevice(1);
+        QCOMPARE(graph->kernelBoxCount(), int(a->devices[1].partition.kernels.size()));
+    }
+
+    void devicePickingChangesColumns() {
+        MainWindow w;
+        w.setDevices({"xnnpack-t1"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QCOMPARE(w.kernelModel()->shownDevices().size(), size_t(1));
+        QCOMPARE(w.breakdownPlot()->barCount(), w.kernelModel()->rowCount());
+        w.setDevices({"xnnpack-t1", "no-such-device"});
+        w.waitForLoad();
+        QVERIFY(w.bannerVisible());
+        QVERIFY(w.bannerText().contains("no-such-device"));
+        QCOMPARE(w.devices(), QStringList{"xnnpack-t1"});
+    }
+
+    // Tools > Measure: a short protocol on a small model; the measured time reaches the Compare
+    // page, is in the user's database for the next look-up, and a cancel stops a measurement.
+    void measureShowsMeasuredLatency() {
+        MainWindow w;
+        w.setDevices({"opencv-t1"});
+        w.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
+        w.waitForLoad();
+        QVERIFY(w.comparePage()->measured().empty());
+        MeasureOptions quick;
+        quick.rounds = 3;
+        quick.instances = 1;
+        quick.maxExtraInstances = 0;
+        quick.warmupRuns = 2;
+        quick.warmupMinMs = 10;
+        w.measureJob()->setProtocol(quick);
+        QSignalSpy finished(w.measureJob(), &MeasureJob::finished);
+        QVERIFY(w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"opencv-t1"}));
+        QVERIFY(!w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"opencv-t1"}));  // one at a time
+        QVERIFY(finished.wait(120000));
+        QCOMPARE(finished.at(0).at(1).toBool(), false);
+        QVERIFY2(!w.bannerVisible(), qPrintable(w.bannerText()));
+        QCOMPARE(w.comparePage()->measured().size(), size_t(1));
+        const double ms = w.comparePage()->measured().at("opencv-t1").medianMs;
+        QVERIFY(ms > 0);
+
+        MainWindow again;  // a new window finds it in the database
+        again.setDevices({"opencv-t1"});
+        QSignalSpy found(again.measureJob(), &MeasureJob::found);
+        again.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
+        again.waitForLoad();
+        QVERIFY(found.count() > 0 || found.wait(30000));
+        QCOMPARE(again.comparePage()->measured().at("opencv-t1").medianMs, ms);
+
+        QSignalSpy cancelled(w.measureJob(), &MeasureJob::finished);
+        w.measureJob()->setProtocol(MeasureOptions{});
+        QVERIFY(w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"opencv-t1", "xnnpack-t1"}));
+        w.measureJob()->cancel();
+        QVERIFY(cancelled.wait(120000));
+        QCOMPARE(cancelled.at(0).at(1).toBool(), true);
+    }
+
+private:
+    QTemporaryDir m_data;
+    DeviceDataCache m_devices;
+    AnalysisPtr m_analysis;
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

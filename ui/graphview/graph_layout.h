@@ -1,0 +1,42 @@
+// Where each node of a model graph goes: Graphviz dot's layered layout (top to bottom), or for
+// graphs too large or too dense for dot to finish in about a second, a fast layered layout of our
+// own (longest-path layers, straight edges). Pure computation: call it on a worker thread.
+#pragma once
+
+#include <QPainterPath>
+#include <QRectF>
+#include <QString>
+#include <vector>
+
+#include "graph/graph.h"
+
+namespace km::ui {
+
+struct LayoutEdge {
+    int from = 0, to = 0;   // node indices
+    QString tensor;         // the tensor it carries
+    QPainterPath path;      // scene coordinates, from `from`'s bottom to `to`'s top
+    QPointF labelAt;        // where a shape label may go (the path's midpoint)
+};
+
+struct GraphLayout {
+    std::vector<QRectF> nodes;  // per graph node, scene coordinates (y grows downwards)
+    std::vector<LayoutEdge> edges;
+    QRectF bounds;
+    bool fallback = false;  // true: our layered layout, not dot
+    QString note;           // why the fallback was used, or dot's failure
+};
+
+struct LayoutOptions {
+    // Graphs with more nodes than this, or more edges than 2x this, skip dot (which grows
+    // super-linearly and can take tens of seconds on dense graphs).
+    int maxDotNodes = 1200;
+    bool forceFallback = false;  // tests and comparisons
+};
+
+// The label a node shows: canonical op plus its key attribute ("conv 3x3/2", "dwconv 5x5").
+QString nodeLabel(const Node& node);
+
+GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options = {});
+
+}  // namespace km::ui

@@ -1,0 +1,106 @@
+#include "ui/pages/analysis_text.h"
+
+#include <QFileInfo>
+#include <QObject>
+#include <QStringList>
+#include <map>
+
+#include "ui/style/format.h"
+
+namespace km::ui {
+namespace {
+
+QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
+
+QString ints(const std::vector<int64_t>& v) {
+    QStringList parts;
+    for (int64_t x : v) parts << QString::number(x);
+    return parts.join('x');
+}
+
+}  // namespace
+
+QString shortReason(const DeviceAnalysis& device) {
+    QString reason = QString::fromStdString(device.error).section(':', 0, 0);
+    reason.remove(QStringLiteral(" for device %1").arg(QString::fromStdString(device.deviceId)));
+    return reason;
+}
+
+QString provenanceText(const DeviceAnalysis& d) {
+    if (!d.ok()) return QString::fromStdString(d.error);
+    const PredictorSet& p = *d.predictor;
+    return QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
+        .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.cpuModel), QString::fromStdString(p.runtime),
+             QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
+}
+
+QString summaryHtml(const ModelAnalysis& a, QString* deviceHints) {
+    const Graph& g = *a.graph;
+    const NodeMetrics& t = a.metrics.total;
+    QString latency, hints;
+    for (const DeviceAnalysis& d : a.devices) {
+        const QString id = esc(d.deviceId);
+        if (!d.ok()) {
+            latency += QObject::tr("%1: <span style='color:#777'>%2</span><br>").arg(id, shortReason(d).toHtmlEscaped());
+            hints += QString::fromStdString(d.error) + "\n";
+            continue;
+        }
+        const ModelPrediction& p = d.prediction;
+        latency += QObject::tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
+                       .arg(id, QString::number(p.totalMs, 'f', 2), QString::number(p.lowMs, 'f', 2), QString::number(p.highMs, 'f', 2))
+                       .arg(p.kernels.size());
+        for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
+    }
+    if (!latency.isEmpty()) latency = QObject::tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);
+    if (deviceHints) *deviceHints = hints.trimmed();
+    std::map<std::string, int> ops;
+    for (const auto& n : g.nodes()) ++ops[n.opType];
+    QString opList;
+    for (const auto& [op, count] : ops) opList += QStringLiteral("%1 %2<br>").arg(count).arg(esc(op));
+    QString warnings;
+    for (const auto& w : g.warnings) warnings += "<p style='color:#b26a00'>" + esc(w) + "</p>";
+    return QObject::tr("<h3>%1</h3>%2%3<br>%4 nodes<br>%5 MACs<br>%6 FLOPs<br>%7 params%8<p>%9</p>%10")
+        .arg(QFileInfo(QString::fromStdString(a.file)).fileName().toHtmlEscaped(), esc(g.info.format),
+             g.info.opset ? QObject::tr(", opset %1").arg(g.info.opset) : QString())
+        .arg(g.nodes().size())
+        .arg(formatCount(t.macs), formatCount(t.flops), formatCount(t.params), latency, opList, warnings);
+}
+
+QString kernelHtml(const ModelAnalysis& a, int kernelDevice, int kernelId) {
+    if (kernelDevice < 0 || size_t(kernelDevice) >= a.devices.size()) return {};
+    const DeviceAnalysis& d = a.devices[size_t(kernelDevice)];
+    if (!d.ok() || kernelId < 0 || size_t(kernelId) >= d.partition.kernels.size()) return {};
+    const Kernel& k = d.partition.kernels[size_t(kernelId)];
+    const Graph& g = *d.graph;
+    QString html = QObject::tr("<h3>kernel #%1 %2</h3>").arg(kernelId).arg(esc(k.type));
+    html += QObject::tr("<b>%n node(s)</b> on %1:<br>", "", int(k.nodes.size())).arg(esc(d.deviceId));
+    for (size_t n : k.nodes) html += esc(g.nodes()[n].name) + " <i>(" + esc(g.nodes()[n].opType) + ")</i><br>";
+    QStringList in;
+    for (const auto& s : k.config.inputShapes) in << ints(s);
+    html += QObject::tr("<p>in %1<br>out %2").arg(in.join(", "), ints(k.config.outputShape));
+    const Attributes& at = k.config.attrs;
+    if (const auto kernel = at.getInts("kernel"); !kernel.empty()) {
+        html += QObject::tr("<br>window %1, stride %2").arg(ints(kernel), ints(at.getInts("stride")));
+        if (const int64_t groups = at.getInt("groups", 1); groups > 1) html += QObject::tr(", groups %1").arg(groups);
+        if (const auto dil = at.getInts("dilation"); !dil.empty() && dil[0] > 1) html += QObject::tr(", dilation %1").arg(ints(dil));
+    }
+    const NodeMetrics& m = d.kernelMetrics[size_t(kernelId)];
+    html += QObject::tr("<br>%1 FLOPs, %2 params, %3 B moved</p>")
+                .arg(formatCount(m.flops), formatCount(m.params), formatCount(m.bytesRead + m.bytesWritten));
+    // Each device's time for these ops: its kernels that start inside this one.
+    html += QObject::tr("<p><b>Predicted</b><br>");
+    for (size_t o = 0; o < a.devices.size(); ++o) {
+        const DeviceAnalysis& other = a.devices[o];
+        if (!other.ok()) continue;
+        const AttributedTime t = attributeToKernels(a, size_t(kernelDevice), o)[size_t(kernelId)];
+        const double share = other.prediction.totalMs > 0 ? t.ms / other.prediction.totalMs : 0;
+        html += QObject::tr("%1: <b>%2 ms</b> %3, %4 of total")
+                    .arg(esc(other.deviceId), formatMs(t.ms), formatInterval(t.lowMs, t.highMs), formatPercent(share));
+        if (!t.sameBoundary) html += QObject::tr(" (fused differently: %n kernel(s) start here)", "", t.kernels);
+        if (t.source != "regressor" && !t.source.empty()) html += " <span style='color:#b3261e'>" + esc(t.source) + "</span>";
+        html += "<br>";
+    }
+    return html + "</p>";
+}
+
+}  // namespace km::ui

@@ -1,0 +1,26 @@
+// The texts that describe an analysis (the summary column, the selected kernel, device status),
+// as small HTML fragments shared by the main window and the PDF report.
+#pragma once
+
+#include <QString>
+
+#include "workflows/analyze_model.h"
+
+namespace km::ui {
+
+// Model name, format, size, and per device the predicted total with its interval, or the short
+// reason there is none. `deviceHints` receives the full reasons with the fixing commands (for a
+// tooltip).
+QString summaryHtml(const ModelAnalysis& analysis, QString* deviceHints = nullptr);
+
+// One kernel of device `kernelDevice`: type, nodes, shapes, key attributes, FLOPs, and what each
+// device predicts for the ops of that kernel.
+QString kernelHtml(const ModelAnalysis& analysis, int kernelDevice, int kernelId);
+
+// "built 2026-11-22 on AMD EPYC ... (xnnpack 0.0~git...)" or the reason there is no predictor.
+QString provenanceText(const DeviceAnalysis& device);
+
+// The first clause of a device error ("no fusion rules", "no predictor").
+QString shortReason(const DeviceAnalysis& device);
+
+}  // namespace km::ui

@@ -1,0 +1,42 @@
+// The devices side by side: predicted totals with intervals, measured latency where there is one
+// (with the prediction's error), how much slower each is than the fastest, which device is fastest
+// for each kernel category, and each device's total stacked by kernel category. Follows the
+// kernel table (refresh() after it was reset).
+#pragma once
+
+#include <QWidget>
+#include <map>
+
+#include "ui/jobs/measure_job.h"
+
+class QLabel;
+class QTableWidget;
+
+namespace km::ui {
+
+class BreakdownPlot;
+class KernelTableModel;
+
+class ComparePage : public QWidget {
+    Q_OBJECT
+public:
+    explicit ComparePage(const KernelTableModel* kernels, QWidget* parent = nullptr);
+    void refresh();
+    // Measured latency beside the prediction (kept until clearMeasured, i.e. the next model).
+    void setMeasured(const MeasuredLatency& latency);
+    void clearMeasured();
+    const std::map<QString, MeasuredLatency>& measured() const { return m_measured; }
+
+    // For tests: rows of the totals table, and the text under it.
+    int deviceRows() const;
+    QString fastestText() const;
+
+private:
+    const KernelTableModel* m_kernels;
+    QTableWidget* m_totals = nullptr;
+    QLabel* m_fastest = nullptr;
+    BreakdownPlot* m_plot = nullptr;
+    std::map<QString, MeasuredLatency> m_measured;  // by device id
+};
+
+}  // namespace km::ui

@@ -1,0 +1,172 @@
+#include "ui/pages/predictor_page.h"
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <algorithm>
+
+#include "ui/pages/analysis_text.h"
+#include "ui/plots/accuracy_plot.h"
+#include "ui/style/format.h"
+
+namespace km::ui {
+namespace {
+
+QTableWidgetItem* item(const QString& text, const QVariant& sortValue = {}) {
+    auto* i = new QTableWidgetItem(text);
+    i->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+    if (sortValue.isValid()) {
+        i->setData(Qt::UserRole, sortValue);
+        i->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return i;
+}
+
+QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
+    auto* t = new QTableWidget(0, int(headers.size()), parent);
+    t->setHorizontalHeaderLabels(headers);
+    t->verticalHeader()->hide();
+    t->setSelectionBehavior(QAbstractItemView::SelectRows);
+    t->setSelectionMode(QAbstractItemView::SingleSelection);
+    t->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    t->horizontalHeader()->setStretchLastSection(true);
+    t->setAlternatingRowColors(true);
+    return t;
+}
+
+double medianSaving(const FusionRule& r) {
+    std::vector<double> s;
+    for (const FusionEvidence& e : r.evidence) s.push_back(e.savingMs);
+    if (s.empty()) return 0;
+    std::nth_element(s.begin(), s.begin() + long(s.size() / 2), s.end());
+    return s[s.size() / 2];
+}
+
+}  // namespace
+
+PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 4, 0, 0);
+    auto* top = new QHBoxLayout;
+    top->addWidget(new QLabel(tr("Device:"), this));
+    m_deviceBox = new QComboBox(this);
+    m_deviceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    top->addWidget(m_deviceBox);
+    m_about = new QLabel(this);
+    m_about->setWordWrap(true);
+    m_about->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    top->addWidget(m_about, 1);
+    layout->addLayout(top);
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    m_types = makeTable({tr("Kernel type"), tr("Samples"), tr("Rounds"), tr("Regressor"), tr("Within 10%"), tr("Within 5%"), tr("RMSPE"),
+                         tr("Interval x")},
+                        split);
+    m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
+    m_plot = new AccuracyPlot(split);
+    m_rules = makeTable({tr("Rule"), tr("Verdict"), tr("Decided by"), tr("Median saving ms"), tr("Points")}, split);
+    m_rules->setToolTip(tr("Fusion rules: whether the runtime runs the last op inside the kernel of the ones before, and the "
+                           "time saved by running them together (median over the tested shapes)"));
+    split->addWidget(m_types);
+    split->addWidget(m_plot);
+    split->addWidget(m_rules);
+    split->setSizes({420, 360, 360});
+    layout->addWidget(split, 1);
+    connect(m_deviceBox, &QComboBox::activated, this, [this](int i) { showDevice(m_deviceBox->itemData(i).toInt()); });
+    connect(m_types, &QTableWidget::currentCellChanged, this, [this](int row) { showKernelType(row); });
+    setAnalysis(nullptr);
+}
+
+void PredictorPage::setAnalysis(AnalysisPtr analysis) {
+    m_analysis = std::move(analysis);
+    const QString previous = m_deviceBox->currentText();
+    m_deviceBox->clear();
+    int chosen = -1;
+    if (m_analysis)
+        for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
+            if (!m_analysis->devices[i].ok()) continue;
+            const QString id = QString::fromStdString(m_analysis->devices[i].deviceId);
+            m_deviceBox->addItem(id, int(i));
+            if (chosen < 0 || id == previous) chosen = int(i);
+        }
+    if (chosen >= 0) m_deviceBox->setCurrentIndex(m_deviceBox->findData(chosen));
+    showDevice(chosen);
+}
+
+void PredictorPage::showDevice(int deviceIndex) {
+    m_device = deviceIndex;
+    m_types->setSortingEnabled(false);
+    m_types->setRowCount(0);
+    m_rules->setRowCount(0);
+    m_plot->setRounds({}, {});
+    if (!m_analysis || deviceIndex < 0) {
+        m_about->setText(tr("Open a model and pick a device with a predictor. Building one: kernelmeter-cli build-predictor "
+                            "--device ID (about 40 minutes on a 2-core machine; the GUI's Build action is not there yet)."));
+        return;
+    }
+    const DeviceAnalysis& d = m_analysis->devices[size_t(deviceIndex)];
+    const PredictorSet& p = *d.predictor;
+    const ModelCalibration& c = p.calibration;
+    m_about->setText(provenanceText(d).toHtmlEscaped() + "<br>" +
+                     (c.models ? tr("Calibrated (%1) on %2 generated networks: %3 within 10%, RMSPE %4; kernel scale %5, %6 ms per kernel, "
+                                    "%7 ms per model.")
+                                     .arg(QString::fromStdString(c.terms))
+                                     .arg(c.models)
+                                     .arg(formatPercent(c.within10), formatPercent(c.rmspe))
+                                     .arg(p.kernelScale, 0, 'f', 3)
+                                     .arg(formatMs(p.perKernelMs), formatMs(p.overheadMs))
+                               : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.").arg(p.kernelScale, 0, 'f', 3).arg(formatMs(p.overheadMs))));
+    m_types->setRowCount(int(p.types.size()));
+    int row = 0;
+    for (const auto& [type, t] : p.types) {
+        m_types->setItem(row, 0, item(QString::fromStdString(type)));
+        m_types->setItem(row, 1, item(QString::number(t.samples), qulonglong(t.samples)));
+        m_types->setItem(row, 2, item(QString::number(t.rounds.size()), qulonglong(t.rounds.size())));
+        if (!t.rounds.empty()) {
+            const RoundMetrics& m = t.rounds.back();
+            m_types->setItem(row, 3, item(QString::fromLatin1(regressorKindName(m.kind))));
+            m_types->setItem(row, 4, item(formatPercent(m.within10), m.within10));
+            m_types->setItem(row, 5, item(formatPercent(m.within5), m.within5));
+            m_types->setItem(row, 6, item(formatPercent(m.rmspe), m.rmspe));
+        }
+        m_types->setItem(row, 7, item(QStringLiteral("[%1, %2]").arg(t.band.low, 0, 'f', 2).arg(t.band.high, 0, 'f', 2), t.band.high));
+        ++row;
+    }
+    m_types->resizeColumnsToContents();
+    const RuleSet& rules = *d.rules;
+    auto addRule = [&](const FusionRule& r, const QString& kind) {
+        const int at = m_rules->rowCount();
+        m_rules->insertRow(at);
+        QStringList ops;
+        for (const auto& op : r.ops) ops << QString::fromStdString(op);
+        m_rules->setItem(at, 0, item(ops.join(QStringLiteral(" \u2192 ")) + (kind.isEmpty() ? QString() : " (" + kind + ")")));
+        m_rules->setItem(at, 1, item(QString::fromLatin1(verdictName(r.verdict))));
+        m_rules->setItem(at, 2, item(QString::fromStdString(r.source)));
+        m_rules->setItem(at, 3, item(formatMs(medianSaving(r)), medianSaving(r)));
+        m_rules->setItem(at, 4, item(QString::number(r.evidence.size()), qulonglong(r.evidence.size())));
+    };
+    for (const auto& [pair, r] : rules.pairs) addRule(r, {});
+    for (const auto& [chain, r] : rules.chains) addRule(r, tr("chain"));
+    for (const auto& [op, r] : rules.multiOutput) addRule(r, tr("shared output"));
+    m_rules->resizeColumnsToContents();
+    if (m_types->rowCount() > 0) {
+        m_types->setCurrentCell(0, 0);
+        showKernelType(0);
+    }
+}
+
+void PredictorPage::showKernelType(int row) {
+    if (!m_analysis || m_device < 0 || row < 0 || row >= m_types->rowCount() || !m_types->item(row, 0)) return;
+    const PredictorSet& p = *m_analysis->devices[size_t(m_device)].predictor;
+    const std::string type = m_types->item(row, 0)->text().toStdString();
+    auto it = p.types.find(type);
+    if (it != p.types.end()) m_plot->setRounds(QString::fromStdString(type), it->second.rounds);
+}
+
+int PredictorPage::kernelTypeRows() const { return m_types->rowCount(); }
+int PredictorPage::ruleRows() const { return m_rules->rowCount(); }
+
+}  // namespace km::ui

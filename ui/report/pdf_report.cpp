@@ -1,0 +1,293 @@
+#include "ui/report/pdf_report.h"
+
+#include <QDateTime>
+#include <QFileInfo>
+#include <QGraphicsScene>
+#include <QImage>
+#include <QPageLayout>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QTextDocument>
+#include <QUrl>
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "common/sha256.h"
+#include "common/version.h"
+#include "ui/graphview/graph_layout.h"
+#include "ui/graphview/graph_view.h"
+#include "ui/models/kernel_table_model.h"
+#include "ui/pages/analysis_text.h"
+#include "ui/plots/breakdown_plot.h"
+#include "ui/style/format.h"
+#include "ui/style/palette.h"
+
+namespace km::ui {
+namespace {
+
+// QTextDocument lays A4 out at about 96 logical pixels per inch: the text column is about 680 px
+// wide with 15 mm margins, a page about 1000 px tall.
+constexpr int kTextWidth = 660;
+constexpr int kSliceHeight = 800;  // one page's worth, with room for the cell padding
+constexpr int kMaxGraphPages = 6;
+constexpr double kImageScale = 3.0;
+
+QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
+
+QString row(const QStringList& cells, bool header = false) {
+    QString html = "<tr>";
+    for (const QString& c : cells) html += header ? "<th>" + c + "</th>" : "<td>" + c + "</td>";
+    return html + "</tr>";
+}
+
+QString table(const QStringList& header, const QStringList& rows) {
+    return "<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse; border-color:#bbb'>" +
+           row(header, true) + rows.join("") + "</table>";
+}
+
+class Builder {
+public:
+    Builder(AnalysisPtr a, std::shared_ptr<const GraphLayout> layout, const ReportOptions& o) : m_a(std::move(a)), m_layout(std::move(layout)), m_o(o) {
+        if (m_o.kernelDevice < 0 || size_t(m_o.kernelDevice) >= m_a->devices.size() || !m_a->devices[size_t(m_o.kernelDevice)].ok()) {
+            m_o.kernelDevice = -1;
+            for (size_t i = 0; i < m_a->devices.size() && m_o.kernelDevice < 0; ++i)
+                if (m_a->devices[i].ok()) m_o.kernelDevice = int(i);
+        }
+        m_kernels.setAnalysis(m_a, m_o.kernelDevice);
+    }
+
+    QString html() {
+        QString h = "<html><body style='font-size:9pt'>";
+        h += title() + summary() + graph() + perDevice() + comparison() + predictors() + provenance();
+        return h + "</body></html>";
+    }
+    void addResources(QTextDocument& doc) {
+        for (const auto& [name, image] : m_images) doc.addResource(QTextDocument::ImageResource, QUrl(name), QVariant(image));
+    }
+
+private:
+    QString image(const QImage& img, int width, int height) {
+        const QString name = QStringLiteral("km://image%1").arg(m_images.size());
+        m_images.emplace_back(name, img);
+        return QStringLiteral("<img src='%1' width='%2' height='%3'>").arg(name).arg(width).arg(height);
+    }
+
+    QString title() {
+        const Result<std::string> hash = sha256OfFile(m_a->file);
+        QStringList devices;
+        for (const DeviceAnalysis& d : m_a->devices) devices << esc(d.deviceId);
+        return QObject::tr("<h1>%1</h1><p>File %2<br>SHA-256 %3<br>Report of %4 UTC by KernelMeter %5<br>Devices: %6</p>")
+            .arg(QFileInfo(QString::fromStdString(m_a->file)).fileName().toHtmlEscaped(), esc(m_a->file),
+                 hash ? QString::fromStdString(hash.value()) : QObject::tr("(unreadable)"),
+                 QDateTime::currentDateTimeUtc().toString("yyyy-MM-dd HH:mm"), QString::fromLatin1(km::kVersion), devices.join(", "));
+    }
+
+    QString summary() {
+        const Graph& g = *m_a->graph;
+        const NodeMetrics& t = m_a->metrics.total;
+        QString h = QObject::tr("<h2>1. Summary</h2><p>%1 nodes, %2 MACs, %3 FLOPs, %4 params (%5%6).</p>")
+                        .arg(g.nodes().size())
+                        .arg(formatCount(t.macs), formatCount(t.flops), formatCount(t.params), esc(g.info.format),
+                             g.info.opset ? QObject::tr(", opset %1").arg(g.info.opset) : QString());
+        QStringList rows;
+        for (const DeviceAnalysis& d : m_a->devices) {
+            if (!d.ok()) {
+                rows << row({esc(d.deviceId), QObject::tr("not predicted: %1").arg(esc(d.error))});
+                continue;
+            }
+            const ModelPrediction& p = d.prediction;
+            const auto m = m_o.measured.find(QString::fromStdString(d.deviceId));
+            const QString measured = m == m_o.measured.end()
+                                         ? QObject::tr("not measured")
+                                         : QObject::tr("%1 (%2%3%)")
+                                               .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
+                                               .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
+            rows << row({esc(d.deviceId), "<b>" + formatMs(p.totalMs) + "</b>", formatInterval(p.lowMs, p.highMs), QString::number(p.kernels.size()),
+                         formatMs(p.overheadMs), measured});
+        }
+        h += table({QObject::tr("Device"), QObject::tr("Predicted ms"), QObject::tr("Interval ms"), QObject::tr("Kernels"),
+                    QObject::tr("Overhead ms"), QObject::tr("Measured ms (prediction's error)")},
+                   rows);
+        for (const DeviceAnalysis& d : m_a->devices)
+            for (const auto& w : d.prediction.warnings) h += "<p style='color:#b26a00'>" + esc(d.deviceId) + ": " + esc(w) + "</p>";
+        return h;
+    }
+
+    QString graph() {
+        if (m_o.kernelDevice < 0) return QObject::tr("<h2>2. Graph</h2><p>No device has a prediction: the kernels cannot be drawn.</p>");
+        if (!m_layout) m_layout = std::make_shared<const GraphLayout>(layoutGraph(*m_a->graph));
+        GraphView view;
+        view.setAnalysis(m_a);
+        view.setKernelDevice(m_o.kernelDevice);
+        view.setGraphLayout(m_a, m_layout);
+        QGraphicsScene* scene = view.scene();
+        const QRectF source = scene->sceneRect();
+        // A tall, narrow network is cut into page-high slices set side by side (up to 3 columns);
+        // the scale shrinks only if it would take more than kMaxGraphPages pages.
+        constexpr int kGap = 14, kMaxColumns = 3;
+        double scale = std::min(1.0, kTextWidth / source.width());
+        auto columnsAt = [&](double s) { return std::clamp(int((kTextWidth + kGap) / (source.width() * s + kGap)), 1, kMaxColumns); };
+        for (int pass = 0; pass < 2; ++pass)
+            if (source.height() * scale > double(kMaxGraphPages * columnsAt(scale)) * kSliceHeight)
+                scale = double(kMaxGraphPages * columnsAt(scale)) * kSliceHeight / source.height();
+        const int columns = columnsAt(scale);
+        const int width = int(std::ceil(source.width() * scale));
+        const double sliceScene = kSliceHeight / scale;
+        QString h = QObject::tr("<h2>2. Graph with the kernels of %1</h2><p>Tinted boxes are kernels, coloured by category: ")
+                        .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
+        for (int c = 0; c < int(OpCategory::Count); ++c)
+            h += QStringLiteral("<span style='background-color:%1'>&nbsp;%2&nbsp;</span> ").arg(categoryColor(OpCategory(c)).name(), categoryName(OpCategory(c)));
+        h += QObject::tr("; hatched red: unknown or unpredicted.%1%2</p>")
+                 .arg(columns > 1 ? QObject::tr(" The graph runs down each column, columns left to right.") : QString(),
+                      m_layout->fallback ? " " + m_layout->note.toHtmlEscaped() : QString());
+        QStringList slices;
+        for (double top = source.top(); top < source.bottom(); top += sliceScene) {
+            const QRectF part(source.left(), top, source.width(), std::min(sliceScene, source.bottom() - top));
+            const int height = int(std::ceil(part.height() * scale));
+            QImage img(QSize(width, height) * kImageScale, QImage::Format_ARGB32_Premultiplied);
+            img.fill(Qt::white);
+            QPainter p(&img);
+            p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+            scene->render(&p, QRectF(0, 0, img.width(), img.height()), part, Qt::KeepAspectRatio);
+            p.end();
+            slices << image(img, width, height);
+        }
+        for (int first = 0; first < int(slices.size()); first += columns) {
+            // Each row of slices starts a page, so that no slice is cut by a page break.
+            h += QStringLiteral("<table cellspacing='0' cellpadding='%1' style='page-break-before: always'><tr>").arg(kGap / 2);
+            for (int c = first; c < std::min(int(slices.size()), first + columns); ++c) h += "<td valign='top'>" + slices[c] + "</td>";
+            h += "</tr></table>";
+        }
+        return h;
+    }
+
+    QString perDevice() {
+        QString h = QObject::tr("<h2 style='page-break-before: always'>3. Kernels per device</h2>");
+        if (m_o.kernelDevice < 0) return h + QObject::tr("<p>No device has a prediction.</p>");
+        BreakdownPlot plot(&m_kernels);
+        h += QObject::tr("<p>Time per kernel of %1 in execution order, every device (other devices' kernels are counted where "
+                         "their first op is); lines: cumulative share.</p>")
+                 .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
+        h += "<p>" + image(plot.renderImage(kTextWidth, 300, BreakdownPlot::Mode::PerKernel, kImageScale), kTextWidth, 300) + "</p>";
+        for (const DeviceAnalysis& d : m_a->devices) {
+            if (!d.ok()) continue;
+            const auto& ks = d.prediction.kernels;
+            std::vector<size_t> order(ks.size());
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) { return ks[x].ms > ks[y].ms; });
+            if (order.size() > size_t(m_o.topKernels)) order.resize(size_t(m_o.topKernels));
+            QStringList rows;
+            for (size_t k : order) {
+                const Kernel& kernel = d.partition.kernels[k];
+                const QString first = QString::fromStdString(d.graph->nodes()[kernel.nodes.front()].name).toHtmlEscaped();
+                rows << row({QString::number(k), esc(ks[k].type),
+                             kernel.nodes.size() > 1 ? QObject::tr("%1 +%2").arg(first).arg(kernel.nodes.size() - 1) : first,
+                             formatMs(ks[k].ms), formatInterval(ks[k].lowMs, ks[k].highMs), formatPercent(ks[k].ms / d.prediction.totalMs),
+                             esc(ks[k].source)});
+            }
+            h += QObject::tr("<h3>%1: the %2 slowest of %3 kernels</h3>").arg(esc(d.deviceId)).arg(order.size()).arg(ks.size());
+            h += table({"#", QObject::tr("Type"), QObject::tr("Nodes"), QObject::tr("ms"), QObject::tr("Interval"), QObject::tr("Share"),
+                        QObject::tr("Predicted by")},
+                       rows);
+        }
+        return h;
+    }
+
+    QString comparison() {
+        QString h = QObject::tr("<h2>4. Devices compared</h2>");
+        if (m_kernels.shownDevices().empty()) return h + QObject::tr("<p>No device has a prediction.</p>");
+        BreakdownPlot plot(&m_kernels);
+        h += QObject::tr("<p>Each device's predicted total, stacked by kernel category.</p>");
+        const int width = std::min(kTextWidth, 220 + 120 * int(m_kernels.shownDevices().size()));
+        h += "<p>" + image(plot.renderImage(width, 320, BreakdownPlot::Mode::ByCategory, kImageScale), width, 320) + "</p>";
+        return h;
+    }
+
+    QString predictors() {
+        QString h = QObject::tr("<h2>5. Predictor accuracy</h2><p>Per kernel type of this model: the regressor's last sampling round, "
+                                "validated on kernels drawn from the prior and never trained on (share within 10% and 5%, RMSPE); "
+                                "calibration on generated networks, never on evaluation models.</p>");
+        for (const DeviceAnalysis& d : m_a->devices) {
+            if (!d.ok()) continue;
+            const PredictorSet& p = *d.predictor;
+            const ModelCalibration& c = p.calibration;
+            h += QObject::tr("<h3>%1</h3><p>").arg(esc(d.deviceId));
+            h += c.models ? QObject::tr("Calibration (%1) on %2 networks: %3 within 10%, RMSPE %4.")
+                                .arg(esc(c.terms))
+                                .arg(c.models)
+                                .arg(formatPercent(c.within10), formatPercent(c.rmspe))
+                          : QObject::tr("Not calibrated on networks (kernel sum x %1 + %2 ms).").arg(p.kernelScale, 0, 'f', 3).arg(formatMs(p.overheadMs));
+            h += "</p>";
+            std::map<std::string, int> used;
+            for (const KernelPrediction& k : d.prediction.kernels) ++used[k.type];
+            QStringList rows;
+            for (const auto& [type, count] : used) {
+                auto it = p.types.find(type);
+                if (it == p.types.end() || it->second.rounds.empty()) {
+                    rows << row({esc(type), QString::number(count), QObject::tr("no regressor: fallback or 0 ms"), "", "", "", ""});
+                    continue;
+                }
+                const RoundMetrics& m = it->second.rounds.back();
+                rows << row({esc(type), QString::number(count), QString::number(it->second.samples), QString::number(it->second.rounds.size()),
+                             formatPercent(m.within10), formatPercent(m.within5), formatPercent(m.rmspe)});
+            }
+            h += table({QObject::tr("Kernel type"), QObject::tr("In model"), QObject::tr("Samples"), QObject::tr("Rounds"), QObject::tr("Within 10%"),
+                        QObject::tr("Within 5%"), QObject::tr("RMSPE")},
+                       rows);
+        }
+        return h;
+    }
+
+    QString provenance() {
+        QString h = QObject::tr("<h2>6. Provenance and method</h2>");
+        for (const DeviceAnalysis& d : m_a->devices) {
+            if (!d.ok()) {
+                h += QObject::tr("<p><b>%1</b>: %2</p>").arg(esc(d.deviceId), esc(d.error));
+                continue;
+            }
+            const PredictorSet& p = *d.predictor;
+            h += QObject::tr("<p><b>%1</b>: predictor built %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
+                     .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.cpuModel), esc(p.runtime), esc(p.runtimeVersion))
+                     .arg(p.types.size())
+                     .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource));
+        }
+        h += QObject::tr("<p>Method: the graph is split into kernels by the device's measured fusion rules; each kernel's time is "
+                         "predicted by the regressor of its type from its configuration (shapes, window, stride, groups, FLOPs, "
+                         "bytes); the model's time is the kernel sum times the calibrated scale, plus a cost per kernel and a "
+                         "per-model overhead. The interval adds up each kernel's 5th-95th percentile band of validation errors, "
+                         "so it is wide rather than too narrow. A kernel without a regressor of its type is estimated by the "
+                         "generic fallback and marked; none is silently counted as zero.</p>");
+        return h;
+    }
+
+    AnalysisPtr m_a;
+    std::shared_ptr<const GraphLayout> m_layout;
+    ReportOptions m_o;
+    KernelTableModel m_kernels;
+    std::vector<std::pair<QString, QImage>> m_images;
+};
+
+}  // namespace
+
+QString writePdfReport(const QString& path, AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options) {
+    if (!analysis) return QObject::tr("%1: no model to report on.").arg(path);
+    Builder builder(analysis, std::move(layout), options);
+    const QFileInfo target(path);
+    if (!QFileInfo(target.absolutePath()).isWritable() || (target.exists() && !target.isWritable()))
+        return QObject::tr("%1: cannot write there (folder missing or not writable).").arg(path);
+    QTextDocument doc;
+    doc.setHtml(builder.html());  // renders the graph and charts into the builder's images
+    builder.addResources(doc);    // before the document is laid out for printing
+    QPdfWriter writer(path);
+    if (!writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)))
+        return QObject::tr("%1: cannot set up an A4 page.").arg(path);
+    writer.setTitle(QObject::tr("KernelMeter report: %1").arg(QFileInfo(QString::fromStdString(analysis->file)).fileName()));
+    writer.setCreator(QStringLiteral("KernelMeter %1").arg(QString::fromLatin1(km::kVersion)));
+    doc.print(&writer);
+    if (QFileInfo(path).size() == 0) return QObject::tr("%1: the PDF is empty after writing.").arg(path);
+    return {};
+}
+
+}  // namespace km::ui
