@@ -50,7 +50,7 @@ const km::PredictorSet& predictor() {
             }
             km::RegressorOptions o = km::RegressorOptions::forKind(km::RegressorKind::GradientBoosted);
             auto r = km::Regressor::train(rows, ms, o);
-            if (r.ok()) s.types[type] = km::KernelTypePredictor{std::move(r).value(), {}, rows.size(), km::ErrorBand{}};
+            if (r.ok()) s.types[type] = km::KernelTypePredictor{std::move(r).value(), {}, rows.size(), km::ErrorBand{}, {}};
         }
         return s;
     }();

@@ -59,27 +59,24 @@ void printTable(const std::string& title, const std::vector<MethodScores>& score
     std::cout << "(each cell: share within 10%, RMSPE)\n\n";
 }
 
-// The model's file: where the dataset was built if it is still there, else generated again from
-// its family, seed and generator options into the user's cache (a shipped dataset holds no ONNX
-// files), checked against the recorded hash.
-Result<std::string> datasetModelFile(const DatasetModel& m) {
+// How to read a dataset model: its file where the dataset was built, if it is still there with the
+// recorded hash; else the zoo generates it again from its family, seed and generator options, in
+// memory (a shipped dataset holds no ONNX files, and 750 generated models with their weights are
+// about 18 GB), checked against the recorded hash.
+Result<std::function<Result<Graph>(const LoadOptions&)>> datasetModelLoader(const DatasetModel& m) {
     Result<std::string> there = sha256OfFile(m.path);
-    if (there && there.value() == m.modelHash) return m.path;
+    if (there && there.value() == m.modelHash)
+        return std::function<Result<Graph>(const LoadOptions&)>([path = m.path](const LoadOptions& lo) { return loadModelFile(path, lo); });
     ZooOptions options;
     if (std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) != 2)
         return badInput(fmt::format("{}: {} is missing and its generator '{}' is unknown to this version.", m.name, m.path, m.generator));
-    Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
-    if (!z) return z.error();
-    if (sha256Hex(z.value().bytes) != m.modelHash)
-        return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
-    const std::filesystem::path dir = std::filesystem::path(userCacheDir("datasets")) / m.dataset;
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    const std::string path = (dir / (m.name + ".onnx")).string();
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out.write(z.value().bytes.data(), std::streamsize(z.value().bytes.size()));
-    if (!out.flush()) return ioError(fmt::format("{}: cannot write the regenerated model.", path));
-    return path;
+    return std::function<Result<Graph>(const LoadOptions&)>([m, options](const LoadOptions& lo) -> Result<Graph> {
+        Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
+        if (!z) return z.error();
+        if (sha256Hex(z.value().bytes) != m.modelHash)
+            return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
+        return loadOnnxBytes(z.value().bytes.data(), z.value().bytes.size(), m.name + " (generated again)", "", lo);
+    });
 }
 
 }  // namespace
@@ -124,7 +121,7 @@ int runEvaluate(const EvaluateArgs& args) {
 
     std::vector<EvaluationModel> models;
     auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
-        EvaluationModel e{name, family, path, 0, 0};
+        EvaluationModel e{name, family, path, 0, 0, {}};
         if (auto it = byHash.find(hash); it != byHash.end()) {
             e.measuredMs = it->second.back();
             if (it->second.size() > 1) e.earlierMs = it->second[it->second.size() - 2];
@@ -136,12 +133,14 @@ int runEvaluate(const EvaluateArgs& args) {
         if (!rows) return reportError(rows.error());
         if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
         for (const DatasetModel& m : rows.value()) {
-            Result<std::string> path = datasetModelFile(m);
-            if (!path) {
-                std::cerr << "kernelmeter-cli: warning: " << path.error().message << "\n";
+            if (!byHash.count(m.modelHash)) continue;  // never measured on this device: nothing to score
+            Result<std::function<Result<Graph>(const LoadOptions&)>> loader = datasetModelLoader(m);
+            if (!loader) {
+                std::cerr << "kernelmeter-cli: warning: " << loader.error().message << "\n";
                 continue;
             }
-            add(m.name, m.family, path.value(), m.modelHash);
+            add(m.name, m.family, m.path, m.modelHash);
+            models.back().load = std::move(loader).value();
         }
     } else {
         for (const std::string& path : args.models) {

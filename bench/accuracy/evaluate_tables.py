@@ -51,7 +51,7 @@ def main():
         print(table(doc, "leave_one_family_out", "leave one family out"))
         print()
     if doc.get("nn_meter_note"):
-        print("nn-meter: " + doc["nn_meter_note"])
+        print(doc["nn_meter_note"])
 
 
 if __name__ == "__main__":

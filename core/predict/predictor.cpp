@@ -196,7 +196,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         for (const auto& [type, t] : j.at("types").items()) {
             Result<Regressor> r = Regressor::fromJson(t.at("regressor"));
             if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
-            KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0}), bandFrom(t.value("band", Json()))};
+            KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0}), bandFrom(t.value("band", Json())), {}};
             for (const auto& m : t.value("rounds", Json::array())) {
                 RoundMetrics rm;
                 rm.round = m.value("round", 0);

@@ -166,7 +166,7 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::stri
         const int next = store->m_version + 1;
         const std::string sql = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version={}; COMMIT;", kMigrations[next - 1], next);
         if (auto s = store->exec(sql); !s) {
-            store->exec("ROLLBACK;");
+            (void)store->exec("ROLLBACK;");  // best effort: the migration error is what the user needs
             return ioError(fmt::format("{}: migrating the schema to version {} failed: {}", path, next, s.error().message));
         }
         store->m_version = next;

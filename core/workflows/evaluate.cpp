@@ -85,7 +85,7 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
             report.warnings.push_back(fmt::format("{}: no measurement on the device; left out.", m.name));
             continue;
         }
-        Result<Graph> g = loadModelFile(m.path, lo);
+        Result<Graph> g = m.load ? m.load(lo) : loadModelFile(m.path, lo);
         if (!g) {
             report.warnings.push_back(fmt::format("{}: {}; left out.", m.name, g.error().message));
             continue;

@@ -10,6 +10,7 @@
 // against one measurement).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct EvaluationModel {
     std::string path;           // ONNX or nn-Meter IR file
     double measuredMs = 0;      // the newest measurement on the device
     double earlierMs = 0;       // an earlier measurement of the same model (0: none; no "repeat" score)
+    // When set, the graph comes from here instead of `path` (a dataset model generated again in
+    // memory rather than written to disk).
+    std::function<Result<Graph>(const LoadOptions&)> load;
 };
 
 struct MethodScores {

@@ -71,8 +71,8 @@ private slots:
                 const Graph g = loadModelFile(path, lo).value();
                 const GraphMetrics m = computeGraphMetrics(g);
                 const double ours = predictModel(partitionGraph(g, rules.value()), m.perNode, predictor.value()).totalMs;
-                models.push_back({z.name, z.family, path, 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0});
-                byFlops.push_back({z.name, z.family, path, 2e-9 * double(m.total.flops) + 0.25, 0.0});
+                models.push_back({z.name, z.family, path, 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0, {}});
+                byFlops.push_back({z.name, z.family, path, 2e-9 * double(m.total.flops) + 0.25, 0.0, {}});
             }
         Result<EvaluationReport> r = evaluatePredictor(models, rules.value(), predictor.value());
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());

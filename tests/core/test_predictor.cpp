@@ -144,8 +144,8 @@ private slots:
         set.overheadMs = 0.05;
         set.kernelScale = 1.07;
         set.perKernelMs = 0.002;
-        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60, ErrorBand{0.9, 1.2, 50}};
-        set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60, ErrorBand{0.8, 1.1, 50}};
+        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60, ErrorBand{0.9, 1.2, 50}, {}};
+        set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60, ErrorBand{0.8, 1.1, 50}, {}};
 
         Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
         QVERIFY(rules.ok());
