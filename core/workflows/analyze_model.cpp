@@ -11,8 +11,19 @@
 namespace km {
 
 std::shared_ptr<const DeviceDataCache::Entry> DeviceDataCache::get(const std::string& deviceId) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (auto it = m_entries.find(deviceId); it != m_entries.end()) return it->second;
+    std::promise<std::shared_ptr<const Entry>> promise;
+    std::shared_future<std::shared_ptr<const Entry>> pending;
+    bool mine = false;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (auto it = m_entries.find(deviceId); it != m_entries.end()) pending = it->second;
+        else {
+            pending = promise.get_future().share();
+            m_entries.emplace(deviceId, pending);
+            mine = true;
+        }
+    }
+    if (!mine) return pending.get();  // another caller reads it (outside the lock)
     auto e = std::make_shared<Entry>();
     if (Result<RuleSet> r = deviceRules(deviceId, "", e->rulesSource); !r) e->error = r.error().message;
     else if (Result<PredictorSet> p = devicePredictor(deviceId, "", m_db, e->predictorSource); !p) e->error = p.error().message;
@@ -20,7 +31,7 @@ std::shared_ptr<const DeviceDataCache::Entry> DeviceDataCache::get(const std::st
         e->rules = std::make_shared<const RuleSet>(std::move(r).value());
         e->predictor = std::make_shared<const PredictorSet>(std::move(p).value());
     }
-    m_entries.emplace(deviceId, e);
+    promise.set_value(e);
     return e;
 }
 

@@ -3,6 +3,7 @@
 // immutable once made, so views on any thread can share it.
 #pragma once
 
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +68,8 @@ public:
     };
     // `db`: the database whose predictors win over the shipped ones ("" = the user's default).
     explicit DeviceDataCache(std::string db = {}) : m_db(std::move(db)) {}
+    // Reads the device's data on first use; callers asking for the same device meanwhile wait for
+    // that read, callers asking for other devices read theirs in parallel.
     std::shared_ptr<const Entry> get(const std::string& deviceId);
     // Forgets one device (after its predictor was rebuilt), or all with "".
     void invalidate(const std::string& deviceId = {});
@@ -74,7 +77,7 @@ public:
 private:
     std::string m_db;
     std::mutex m_mutex;
-    std::map<std::string, std::shared_ptr<const Entry>> m_entries;
+    std::map<std::string, std::shared_future<std::shared_ptr<const Entry>>> m_entries;
 };
 
 // Loads `file` and analyses it for each device. A device without rules or a predictor gets its

@@ -4,6 +4,7 @@
 #include <graphviz/gvc.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -101,12 +102,24 @@ char* str(const char* s) { return const_cast<char*>(s); }
 GraphLayout dotLayout(const Graph& graph, const std::vector<EdgeKey>& edges, QString& note) {
     const size_t n = graph.nodes().size();
     GraphLayout out;
-    std::lock_guard<std::mutex> lock(graphvizMutex());
+    // A layout still running for an earlier model (dot cannot be interrupted) must not hold up
+    // this one: the caller then uses the layered layout.
+    std::unique_lock<std::mutex> lock(graphvizMutex(), std::try_to_lock);
+    if (!lock.owns_lock()) {
+        note = QStringLiteral("Graphviz is still busy with an earlier graph; a simple layered layout is shown.");
+        return out;
+    }
     GVC_t* gvc = gvContext();
     Agraph_t* g = agopen(str("model"), Agdirected, nullptr);
     agattr(g, AGRAPH, str("rankdir"), str("TB"));
     agattr(g, AGRAPH, str("nodesep"), str("0.22"));
     agattr(g, AGRAPH, str("ranksep"), str("0.32"));
+    // Bounds on dot's iterative phases: unbounded, network simplex and crossing minimisation ran
+    // for minutes on DenseNet-121's concatenations. The factors scale the iteration counts.
+    agattr(g, AGRAPH, str("nslimit"), str("4"));
+    agattr(g, AGRAPH, str("nslimit1"), str("4"));
+    agattr(g, AGRAPH, str("mclimit"), str("0.3"));
+    agattr(g, AGRAPH, str("remincross"), str("false"));
     Agsym_t* widthSym = agattr(g, AGNODE, str("width"), str("1"));
     Agsym_t* heightSym = agattr(g, AGNODE, str("height"), str("0.4"));
     agattr(g, AGNODE, str("shape"), str("box"));
@@ -115,8 +128,9 @@ GraphLayout dotLayout(const Graph& graph, const std::vector<EdgeKey>& edges, QSt
     const std::string height = std::to_string(kNodeHeight / kPointsPerInch);
     std::vector<Agnode_t*> nodes(n);
     for (size_t i = 0; i < n; ++i) {
-        std::string name = "n" + std::to_string(i);
-        nodes[i] = agnode(g, name.data(), 1);
+        char name[32];
+        std::snprintf(name, sizeof name, "n%zu", i);
+        nodes[i] = agnode(g, name, 1);
         std::string w = std::to_string(nodeWidth(nodeLabel(graph.nodes()[i])) / kPointsPerInch);
         agxset(nodes[i], widthSym, w.data());
         agxset(nodes[i], heightSym, const_cast<char*>(height.c_str()));

@@ -27,6 +27,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QThreadPool>
+#include <QTimer>
 #include <QTableView>
 #include <QToolBar>
 #include <QToolButton>
@@ -47,6 +48,7 @@ namespace km::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
+constexpr int kDotPatienceMs = 1500;  // then the layered layout is shown until dot finishes
 
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
     auto* t = new QTableView(parent);
@@ -213,9 +215,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     updateDeviceButtons();
     // Read the chosen devices' rules and predictors (tens of MB of trees) while the user picks a
     // file, so that the first model opens as fast as the next ones.
-    QThreadPool::globalInstance()->start([data = m_deviceData, ids = m_devices] {
-        for (const QString& id : ids) data->get(id.toStdString());
-    });
+    for (const QString& id : m_devices)  // one task per device: two predictors load in parallel
+        QThreadPool::globalInstance()->start([data = m_deviceData, id = id.toStdString()] { data->get(id); });
 }
 
 MainWindow::~MainWindow() = default;
@@ -430,6 +431,18 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
                        [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
                            showLayout(a, std::move(layout), timer.elapsed());
                        });
+    // Dot takes seconds on dense graphs: after a moment, show the fast layered layout meanwhile
+    // (milliseconds even at 1,000 nodes); dot's replaces it when it is done.
+    QTimer::singleShot(kDotPatienceMs, this, [this, a = m_analysis] {
+        if (a != m_analysis || m_graph->hasLayout()) return;
+        LayoutOptions fast;
+        fast.forceFallback = true;
+        auto layout = std::make_shared<GraphLayout>(layoutGraph(*a->graph, fast));
+        layout->note = tr("Graphviz is still laying out this graph; a simple layered layout is shown until it is done.");
+        log(layout->note);
+        statusBar()->showMessage(layout->note);
+        m_graph->setGraphLayout(a, std::move(layout));
+    });
     emit modelShown();
 }
 
