@@ -95,6 +95,7 @@ struct BuildPredictorArgs {
     int calibrationNetworks = 30;    // generated networks fitting overhead and kernel scale; 0: none
     bool storedOnly = false;         // measure nothing: replay the build from the database
     bool quiet = false;
+    bool events = false;             // JSON line per sampling round on stdout (the GUI's live plot)
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
 

@@ -96,6 +96,9 @@ int main(int argc, char** argv) {
                        "measure nothing: rebuild from the database's measurements (the same options replay an earlier build; "
                        "no calibration)");
     cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
+    cmdBuild->add_flag("--events", build.events,
+                       "print one JSON line per sampling round on stdout ({\"event\": \"round\", type, round, samples, within10, "
+                       "within5, rmspe}; the desktop application's live plot), then the usual table");
 
     km::cli::CalibrateArgs calibrate;
     auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model-level terms (scale, overhead, per-kernel cost) on measured networks.");

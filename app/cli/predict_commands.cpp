@@ -136,7 +136,14 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (!args.quiet)
         std::cerr << fmt::format("building {} kernel types for {} within {} minutes: {}\n", types.size(), device.value().id,
                                  args.budgetMinutes, fmt::join(types, ", "));
-    Result<BuildPredictorReport> report = buildPredictor(device.value(), o, &progress);
+    std::function<void(const std::string&, const RoundMetrics&)> onRound;
+    if (args.events)
+        onRound = [](const std::string& type, const RoundMetrics& m) {
+            std::cout << Json{{"event", "round"}, {"type", type}, {"round", m.round}, {"samples", m.samples},
+                              {"within10", m.within10}, {"within5", m.within5}, {"rmspe", m.rmspe}}.dump()
+                      << std::endl;  // flushed: a reader follows the build live
+        };
+    Result<BuildPredictorReport> report = buildPredictor(device.value(), o, &progress, onRound);
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!report) return reportError(report.error());
     for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";

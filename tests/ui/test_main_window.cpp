@@ -15,6 +15,7 @@
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
+#include "ui/jobs/build_predictor_job.h"
 #include "ui/jobs/measure_job.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/main_window.h"
@@ -226,6 +227,47 @@ private slots:
         w.measureJob()->cancel();
         QVERIFY(cancelled.wait(120000));
         QCOMPARE(cancelled.at(0).at(1).toBool(), true);
+    }
+
+    // Predictor > Build: a tiny build through kernelmeter-cli in a fresh data folder; the plot grows
+    // round by round, the window then predicts with the new predictor from the user's database,
+    // and a cancelled build says so. Last: it leaves a user predictor behind.
+    void buildPredictorFromTheWindow() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        qputenv("XDG_DATA_HOME", home.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", home.filePath("cache").toUtf8());
+        qputenv("KM_CLI", KM_CLI_PATH);
+        MainWindow w;
+        w.setDevices({"opencv-t1"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(QString::fromStdString(w.analysis()->devices[0].predictorSource).endsWith("datasets/predictors.db"));
+        PredictorPage* page = w.predictorPage();
+        const QStringList tiny{"--types", "conv-relu", "--initial-samples", "10", "--max-rounds", "2", "--calibration-networks", "0",
+                               "--budget-minutes", "1"};
+        QSignalSpy rounds(page->buildJob(), &BuildPredictorJob::round);
+        QSignalSpy finished(page->buildJob(), &BuildPredictorJob::finished);
+        QVERIFY(page->startBuild("opencv-t1", tiny));
+        QVERIFY(!page->startBuild("opencv-t1", tiny));  // one build at a time
+        QVERIFY(finished.wait(600000));
+        QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QVERIFY(rounds.count() >= 1);
+        QCOMPARE(rounds.at(0).at(0).toString(), QString("conv-relu"));
+        w.waitForLoad();  // predictorBuilt -> the model is predicted again
+        const DeviceAnalysis& d = w.analysis()->devices[0];
+        QVERIFY2(QString::fromStdString(d.predictorSource).startsWith(home.path()), d.predictorSource.c_str());
+        QCOMPARE(d.predictor->types.size(), size_t(1));
+        QCOMPARE(page->kernelTypeRows(), 1);
+        QCOMPARE(page->accuracyPlot()->pointCount(), int(d.predictor->types.at("conv-relu").rounds.size()));
+
+        QSignalSpy stopped(page->buildJob(), &BuildPredictorJob::finished);
+        QVERIFY(page->startBuild("opencv-t1", tiny));
+        page->buildJob()->cancel();
+        QVERIFY(stopped.wait(60000));
+        QCOMPARE(stopped.at(0).at(1).toBool(), false);
+        QVERIFY(stopped.at(0).at(2).toString().contains("cancelled"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 
 private:

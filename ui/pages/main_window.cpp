@@ -197,6 +197,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
 
     connect(m_loader, &ModelLoadJob::loaded, this, [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
+    connect(m_predictor, &PredictorPage::predictorBuilt, this, [this](const QString& id) {
+        log(tr("predictor of %1 built; predicting again").arg(id));
+        m_deviceData->invalidate(id.toStdString());
+        reload();
+    });
     connect(m_graph, &GraphView::kernelClicked, this, &MainWindow::selectKernel);
     connect(m_breakdown, &BreakdownPlot::kernelClicked, this, &MainWindow::selectKernel);
     connect(m_kernelTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
@@ -248,10 +253,8 @@ void MainWindow::buildMenus() {
     m_measureAction->setToolTip(tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
                                    "and shows the measured latency beside the prediction"));
     tools->addAction(tr("&Build a predictor..."), this, [this] {
-        QMessageBox::information(this, tr("Build a predictor"),
-                                 tr("Building a device's predictor measures thousands of kernels (about 40 minutes per device on "
-                                    "a 2-core machine). Run it from a terminal:\n\n  kernelmeter-cli build-predictor --device ID\n\n"
-                                    "and open the model again; the Predictor tab then shows the new predictor."));
+        m_tabs->setCurrentWidget(m_predictor);
+        m_predictor->confirmAndBuild();  // for the device chosen on the Predictor tab
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));

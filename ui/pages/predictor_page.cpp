@@ -4,11 +4,15 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMessageBox>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "ui/jobs/build_predictor_job.h"
 #include "ui/pages/analysis_text.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/style/format.h"
@@ -60,7 +64,22 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_about->setWordWrap(true);
     m_about->setTextInteractionFlags(Qt::TextSelectableByMouse);
     top->addWidget(m_about, 1);
+    m_buildButton = new QPushButton(tr("Build predictor..."), this);
+    m_buildButton->setToolTip(tr("Measure kernels on this device and build its predictor (about 40 minutes); what is "
+                                 "measured is saved as it is taken, so a cancelled build resumes"));
+    top->addWidget(m_buildButton);
     layout->addLayout(top);
+    auto* buildRow = new QHBoxLayout;
+    m_buildProgress = new QProgressBar(this);
+    m_buildProgress->setRange(0, 1000);
+    m_buildProgress->setMaximumWidth(260);
+    m_buildStatus = new QLabel(this);
+    m_cancelButton = new QPushButton(tr("Cancel build"), this);
+    buildRow->addWidget(m_buildProgress);
+    buildRow->addWidget(m_buildStatus, 1);
+    buildRow->addWidget(m_cancelButton);
+    layout->addLayout(buildRow);
+    for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->hide();
     auto* split = new QSplitter(Qt::Horizontal, this);
     m_types = makeTable({tr("Kernel type"), tr("Samples"), tr("Rounds"), tr("Regressor"), tr("Within 10%"), tr("Within 5%"), tr("RMSPE"),
                          tr("Interval x")},
@@ -76,6 +95,29 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     split->setSizes({420, 360, 360});
     layout->addWidget(split, 1);
     connect(m_deviceBox, &QComboBox::activated, this, [this](int i) { showDevice(m_deviceBox->itemData(i).toInt()); });
+    m_build = new BuildPredictorJob(this);
+    connect(m_buildButton, &QPushButton::clicked, this, &PredictorPage::confirmAndBuild);
+    connect(m_cancelButton, &QPushButton::clicked, m_build, &BuildPredictorJob::cancel);
+    connect(m_build, &BuildPredictorJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
+        m_buildProgress->setValue(int(1000 * fraction));
+        m_buildStatus->setText(secondsLeft >= 0 ? tr("%1: %2 (about %3 min left)").arg(m_build->deviceId(), message).arg(int(secondsLeft / 60 + 0.5))
+                                                : tr("%1: %2").arg(m_build->deviceId(), message));
+    });
+    connect(m_build, &BuildPredictorJob::round, this, [this](const QString& type, const RoundMetrics& m) {
+        if (type != m_liveType) {  // the plot follows the kernel type being sampled
+            m_liveType = type;
+            m_plot->setRounds(type + tr(" (building)"), {});
+        }
+        m_plot->appendRound(m);
+    });
+    connect(m_build, &BuildPredictorJob::finished, this, [this](const QString& deviceId, bool ok, const QString& message) {
+        m_buildProgress->hide();
+        m_cancelButton->hide();
+        m_buildButton->setEnabled(true);
+        m_buildStatus->setText(tr("%1: %2").arg(deviceId, message));
+        m_liveType.clear();
+        if (ok) emit predictorBuilt(deviceId);
+    });
     connect(m_types, &QTableWidget::currentCellChanged, this, [this](int row) { showKernelType(row); });
     setAnalysis(nullptr);
 }
@@ -87,10 +129,9 @@ void PredictorPage::setAnalysis(AnalysisPtr analysis) {
     int chosen = -1;
     if (m_analysis)
         for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
-            if (!m_analysis->devices[i].ok()) continue;
             const QString id = QString::fromStdString(m_analysis->devices[i].deviceId);
-            m_deviceBox->addItem(id, int(i));
-            if (chosen < 0 || id == previous) chosen = int(i);
+            m_deviceBox->addItem(m_analysis->devices[i].ok() ? id : tr("%1 (no predictor)").arg(id), int(i));
+            if (chosen < 0 || id == previous.section(' ', 0, 0)) chosen = int(i);
         }
     if (chosen >= 0) m_deviceBox->setCurrentIndex(m_deviceBox->findData(chosen));
     showDevice(chosen);
@@ -102,12 +143,17 @@ void PredictorPage::showDevice(int deviceIndex) {
     m_types->setRowCount(0);
     m_rules->setRowCount(0);
     m_plot->setRounds({}, {});
+    m_buildButton->setEnabled(m_analysis && deviceIndex >= 0 && !m_build->isRunning());
     if (!m_analysis || deviceIndex < 0) {
-        m_about->setText(tr("Open a model and pick a device with a predictor. Building one: kernelmeter-cli build-predictor "
-                            "--device ID (about 40 minutes on a 2-core machine; the GUI's Build action is not there yet)."));
+        m_about->setText(tr("Open a model and choose a device."));
         return;
     }
     const DeviceAnalysis& d = m_analysis->devices[size_t(deviceIndex)];
+    m_buildButton->setText(d.ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
+    if (!d.ok()) {
+        m_about->setText(QString::fromStdString(d.error).toHtmlEscaped());
+        return;
+    }
     const PredictorSet& p = *d.predictor;
     const ModelCalibration& c = p.calibration;
     m_about->setText(provenanceText(d).toHtmlEscaped() + "<br>" +
@@ -164,6 +210,26 @@ void PredictorPage::showKernelType(int row) {
     const std::string type = m_types->item(row, 0)->text().toStdString();
     auto it = p.types.find(type);
     if (it != p.types.end()) m_plot->setRounds(QString::fromStdString(type), it->second.rounds);
+}
+
+void PredictorPage::confirmAndBuild() {
+    if (!m_analysis || m_device < 0) return;
+    const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
+    const auto answer = QMessageBox::question(
+        this, tr("Build a predictor"),
+        tr("Building the predictor of %1 measures thousands of kernel models on this machine: about 40 minutes on a 2-core "
+           "machine, best with nothing else running. Measurements are saved as they are taken; a cancelled build resumes "
+           "where it stopped.\n\nStart now?").arg(id));
+    if (answer == QMessageBox::Yes) startBuild(id);
+}
+
+bool PredictorPage::startBuild(const QString& deviceId, const QStringList& extraArguments) {
+    if (!m_build->start({deviceId, extraArguments})) return false;
+    m_buildButton->setEnabled(false);
+    m_buildProgress->setValue(0);
+    m_buildStatus->setText(tr("%1: starting kernelmeter-cli build-predictor").arg(deviceId));
+    for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->show();
+    return true;
 }
 
 int PredictorPage::kernelTypeRows() const { return m_types->rowCount(); }

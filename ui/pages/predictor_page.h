@@ -1,6 +1,8 @@
 // One device's predictor (UX.md, Predictor tab): its provenance and calibration, the fusion rules
 // with their evidence, and per kernel type the sampling history as an accuracy plot (select a row).
-// Shows the devices of the current analysis that have a predictor.
+// Lists every device of the current analysis; "Build predictor" builds (or rebuilds) the chosen
+// device's predictor in a child process with progress, time left, cancel and the plot growing
+// live, then emits predictorBuilt.
 #pragma once
 
 #include <QWidget>
@@ -9,11 +11,14 @@
 
 class QComboBox;
 class QLabel;
+class QProgressBar;
+class QPushButton;
 class QTableWidget;
 
 namespace km::ui {
 
 class AccuracyPlot;
+class BuildPredictorJob;
 
 class PredictorPage : public QWidget {
     Q_OBJECT
@@ -26,6 +31,16 @@ public:
     int ruleRows() const;
     AccuracyPlot* accuracyPlot() const { return m_plot; }
     void showKernelType(int row);
+    BuildPredictorJob* buildJob() const { return m_build; }
+    // Starts building the predictor of `deviceId` (no confirmation); `extraArguments` go to
+    // kernelmeter-cli build-predictor (tests make the build tiny). False if one is running.
+    bool startBuild(const QString& deviceId, const QStringList& extraArguments = {});
+
+    // Asks (the build takes about 40 minutes), then builds the chosen device's predictor.
+    void confirmAndBuild();
+
+signals:
+    void predictorBuilt(const QString& deviceId);
 
 private:
     void showDevice(int deviceIndex);
@@ -37,6 +52,12 @@ private:
     QTableWidget* m_types = nullptr;
     QTableWidget* m_rules = nullptr;
     AccuracyPlot* m_plot = nullptr;
+    BuildPredictorJob* m_build = nullptr;
+    QPushButton* m_buildButton = nullptr;
+    QPushButton* m_cancelButton = nullptr;
+    QProgressBar* m_buildProgress = nullptr;
+    QLabel* m_buildStatus = nullptr;
+    QString m_liveType;  // the kernel type the live plot shows
 };
 
 }  // namespace km::ui

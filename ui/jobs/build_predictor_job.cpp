@@ -1,0 +1,94 @@
+#include "ui/jobs/build_predictor_job.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+
+namespace km::ui {
+
+BuildPredictorJob::BuildPredictorJob(QObject* parent) : QObject(parent) {
+    qRegisterMetaType<km::RoundMetrics>();
+    connect(&m_process, &QProcess::readyReadStandardOutput, this, &BuildPredictorJob::readEvents);
+    connect(&m_process, &QProcess::readyReadStandardError, this, &BuildPredictorJob::readProgress);
+    connect(&m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
+        readEvents();
+        readProgress();
+        const bool ok = !m_cancelled && status == QProcess::NormalExit && code == 0;
+        QString message = m_cancelled ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
+                        : ok          ? tr("built and saved in your database")
+                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli build-predictor stopped (exit code %1)").arg(code)
+                                                               : m_lastError);
+        emit finished(m_device, ok, message);
+    });
+    connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
+        if (e == QProcess::FailedToStart) emit finished(m_device, false, tr("cannot start %1: %2").arg(cliPath(), m_process.errorString()));
+    });
+}
+
+BuildPredictorJob::~BuildPredictorJob() {
+    if (isRunning()) {
+        m_process.terminate();
+        if (!m_process.waitForFinished(3000)) m_process.kill();
+        m_process.waitForFinished(3000);
+    }
+}
+
+QString BuildPredictorJob::cliPath() {
+    if (const QByteArray env = qgetenv("KM_CLI"); !env.isEmpty()) return QString::fromLocal8Bit(env);
+    const QDir dir(QCoreApplication::applicationDirPath());
+    for (const QString& candidate : {dir.filePath("kernelmeter-cli"), dir.filePath("cli/kernelmeter-cli")})
+        if (QFileInfo(candidate).isExecutable()) return candidate;
+    return QStringLiteral("kernelmeter-cli");
+}
+
+bool BuildPredictorJob::start(const BuildPredictorRequest& request) {
+    if (isRunning()) return false;
+    m_device = request.deviceId;
+    m_cancelled = false;
+    m_lastError.clear();
+    m_clock.start();
+    QStringList args{"build-predictor", "--device", request.deviceId, "--events"};
+    args += request.extraArguments;
+    m_process.start(cliPath(), args);
+    return true;
+}
+
+void BuildPredictorJob::cancel() {
+    if (!isRunning()) return;
+    m_cancelled = true;
+    m_process.terminate();
+}
+
+void BuildPredictorJob::readEvents() {
+    while (m_process.canReadLine()) {
+        const QJsonObject e = QJsonDocument::fromJson(m_process.readLine()).object();
+        if (e.value("event").toString() != "round") continue;  // the final table is not an event
+        RoundMetrics m;
+        m.round = e.value("round").toInt();
+        m.samples = size_t(e.value("samples").toDouble());
+        m.within10 = e.value("within10").toDouble();
+        m.within5 = e.value("within5").toDouble();
+        m.rmspe = e.value("rmspe").toDouble();
+        emit round(e.value("type").toString(), m);
+    }
+}
+
+void BuildPredictorJob::readProgress() {
+    static const QRegularExpression line(QStringLiteral("^\\s*(\\d+)% (.*)$"));
+    m_process.setReadChannel(QProcess::StandardError);
+    while (m_process.canReadLine()) {
+        const QString text = QString::fromUtf8(m_process.readLine()).trimmed();
+        if (text.startsWith("kernelmeter-cli:") && !text.contains("warning:")) m_lastError = text;
+        const QRegularExpressionMatch m = line.match(text);
+        if (!m.hasMatch()) continue;
+        const double fraction = m.captured(1).toDouble() / 100.0;
+        const double seconds = double(m_clock.elapsed()) / 1000.0;
+        emit progress(fraction, m.captured(2), fraction > 0.02 ? seconds / fraction * (1 - fraction) : -1);
+    }
+    m_process.setReadChannel(QProcess::StandardOutput);
+}
+
+}  // namespace km::ui
