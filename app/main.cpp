@@ -19,6 +19,7 @@ struct Options {
     QCommandLineParser parser;
     QCommandLineOption screenshot{"screenshot", "Render the main window with MODEL to FILE (PNG) and exit.", "FILE"};
     QCommandLineOption report{"report", "Write the PDF report of MODEL to FILE and exit.", "FILE"};
+    QCommandLineOption tab{"tab", "Show this tab first: kernels, breakdown, compare, predictor, nodes or log.", "NAME"};
     QCommandLineOption device{"device", "Predict for device ID (repeatable; default: the devices chosen last time).", "ID"};
     Options() {
         parser.setApplicationDescription("KernelMeter: predict the inference latency of a neural network kernel by kernel.");
@@ -28,6 +29,7 @@ struct Options {
         parser.addOption(screenshot);
         parser.addOption(device);
         parser.addOption(report);
+        parser.addOption(tab);
     }
 };
 
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
     if (parser.isSet(options.device)) window.setDevices(parser.values(options.device));
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.openFile(args.first());
+    if (parser.isSet(options.tab) && !window.showTab(parser.value(options.tab)))
+        std::fprintf(stderr, "kernelmeter: no tab named %s\n", qPrintable(parser.value(options.tab)));
     window.show();
 
     if (parser.isSet(screenshot) || parser.isSet(options.report)) {

@@ -34,6 +34,7 @@ ComparePage::ComparePage(const KernelTableModel* kernels, QWidget* parent) : QWi
                                          tr("Kernels"), tr("Overhead ms")});
     m_totals->verticalHeader()->hide();
     m_totals->horizontalHeader()->setStretchLastSection(true);
+    m_totals->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_totals->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_totals->setToolTip(tr("Predicted by each device's predictor; measured: the newest measurement of this file in your "
                             "database (Tools > Measure, or kernelmeter-cli measure), median with its 10-90% spread."));
@@ -42,10 +43,10 @@ ComparePage::ComparePage(const KernelTableModel* kernels, QWidget* parent) : QWi
     m_fastest->setWordWrap(true);
     m_fastest->setTextInteractionFlags(Qt::TextSelectableByMouse);
     left->addWidget(m_fastest);
-    layout->addLayout(left, 2);
+    layout->addLayout(left, 3);
     m_plot = new BreakdownPlot(kernels, this);
     m_plot->setMode(BreakdownPlot::Mode::ByCategory);
-    layout->addWidget(m_plot, 3);
+    layout->addWidget(m_plot, 2);
     refresh();
 }
 
@@ -87,7 +88,6 @@ void ComparePage::refresh() {
         for (const auto& [c, ms] : byCategory)
             if (auto it = best.find(c); it == best.end() || ms < it->second.first) best[c] = {ms, QString::fromStdString(d.deviceId)};
     }
-    m_totals->resizeColumnsToContents();
     QString text;
     if (shown.size() > 1) {
         text = tr("<b>Fastest per kernel category</b><br>");

@@ -525,6 +525,15 @@ void MainWindow::exportCsv() {
     log(tr("kernels exported to %1").arg(path));
 }
 
+bool MainWindow::showTab(const QString& name) {
+    for (int i = 0; i < m_tabs->count(); ++i)
+        if (m_tabs->tabText(i).remove('&').compare(name, Qt::CaseInsensitive) == 0) {
+            m_tabs->setCurrentIndex(i);
+            return true;
+        }
+    return false;
+}
+
 void MainWindow::startMeasuring() {
     if (!m_analysis || m_devices.isEmpty()) {
         statusBar()->showMessage(tr("Open a model and choose at least one device first."), 5000);

@@ -50,6 +50,8 @@ public:
     // Waits until the current load and the graph layout have finished (for --screenshot and tests).
     void waitForLoad();
     void selectKernel(int kernelId);
+    // Brings a tab to the front by name (kernels, breakdown, compare, predictor, nodes, log).
+    bool showTab(const QString& name);
     // Writes the PDF report of what is shown; an empty string on success, else the message (also
     // shown in the banner).
     QString exportReport(const QString& path);

@@ -156,7 +156,9 @@ void BreakdownPlot::rebuild(QCustomPlot* plot, Mode mode, bool interactive) {
         for (const DeviceAnalysis* d : devices) top = std::max(top, d->prediction.totalMs);
         plot->xAxis->setTicker(ticker);
         plot->xAxis->setLabel(QString());
-        plot->xAxis->setRange(-0.6, double(shown.size()) - 0.4);
+        // Room on the right for the legend, so that it covers no bar.
+        plot->xAxis->setRange(-0.6, double(shown.size()) + 0.9);
+        plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
         plot->yAxis->setRange(0, top > 0 ? top * 1.12 : 1);
     }
     if (interactive) {
