@@ -172,10 +172,6 @@ struct ReportArgs {
 };
 int runReport(const ReportArgs& args);
 
-// The database holding dataset `dataset`: `db` when given, else the user's database when it has
-// the dataset, else the shipped datasets/benchmark.db (read only).
-Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
-
 // The built-in device with this id, or a message listing where to look.
 Result<Device> deviceFor(const std::string& id);
 

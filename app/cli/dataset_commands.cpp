@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "workflows/evaluation_data.h"
 #include "workflows/build_dataset.h"
 #include "workflows/import_nnmeter.h"
 
@@ -15,21 +16,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 }  // namespace
-
-Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset) {
-    if (!db.empty()) return MeasurementStore::open(db);
-    const std::string own = defaultDatabasePath();
-    std::error_code ec;
-    if (std::filesystem::exists(own, ec)) {
-        auto store = MeasurementStore::open(own);
-        if (!store) return store.error();
-        auto names = store.value()->datasets();
-        if (!names) return names.error();
-        if (std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return store;
-    }
-    if (auto shipped = shippedDataPath("benchmark.db")) return MeasurementStore::openReadOnly(*shipped);
-    return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
-}
 
 int runDatasetBuild(const DatasetArgs& args) {
     std::vector<Device> devices;

@@ -13,6 +13,7 @@
 #include "cli/commands.h"
 #include "common/sha256.h"
 #include "workflows/evaluate.h"
+#include "workflows/evaluation_data.h"
 #include "zoo/zoo.h"
 
 namespace km::cli {
@@ -59,26 +60,6 @@ void printTable(const std::string& title, const std::vector<MethodScores>& score
     std::cout << "(each cell: share within 10%, RMSPE)\n\n";
 }
 
-// How to read a dataset model: its file where the dataset was built, if it is still there with the
-// recorded hash; else the zoo generates it again from its family, seed and generator options, in
-// memory (a shipped dataset holds no ONNX files, and 750 generated models with their weights are
-// about 18 GB), checked against the recorded hash.
-Result<std::function<Result<Graph>(const LoadOptions&)>> datasetModelLoader(const DatasetModel& m) {
-    Result<std::string> there = sha256OfFile(m.path);
-    if (there && there.value() == m.modelHash)
-        return std::function<Result<Graph>(const LoadOptions&)>([path = m.path](const LoadOptions& lo) { return loadModelFile(path, lo); });
-    ZooOptions options;
-    if (std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) != 2)
-        return badInput(fmt::format("{}: {} is missing and its generator '{}' is unknown to this version.", m.name, m.path, m.generator));
-    return std::function<Result<Graph>(const LoadOptions&)>([m, options](const LoadOptions& lo) -> Result<Graph> {
-        Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
-        if (!z) return z.error();
-        if (sha256Hex(z.value().bytes) != m.modelHash)
-            return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
-        return loadOnnxBytes(z.value().bytes.data(), z.value().bytes.size(), m.name + " (generated again)", "", lo);
-    });
-}
-
 }  // namespace
 
 int runEvaluate(const EvaluateArgs& args) {
@@ -102,22 +83,12 @@ int runEvaluate(const EvaluateArgs& args) {
     double unitMs = 0;
     std::string unitSource;
     if (args.atReferenceSpeed) {
-        unitMs = predictor.value().referenceMs;
-        unitSource = "the predictor's";
-        if (!(unitMs > 0)) {
-            std::vector<double> refs;
-            for (const StoredMeasurement& m : stored.value())
-                if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
-            if (refs.empty())
-                return reportError(badInput(fmt::format("--at-reference-speed: no measurement on {} has a reference ratio.", args.device)));
-            std::nth_element(refs.begin(), refs.begin() + long(refs.size() / 2), refs.end());
-            unitMs = refs[refs.size() / 2];
-            unitSource = "the measurements' median";
-        }
+        Result<ReferenceUnit> unit = referenceUnitFor(predictor.value().referenceMs, stored.value());
+        if (!unit) return reportError(badInput(fmt::format("--at-reference-speed: on {}, {}", args.device, unit.error().message)));
+        unitMs = unit.value().ms;
+        unitSource = unit.value().source;
     }
-    std::map<std::string, std::vector<double>> byHash;  // oldest first
-    for (const StoredMeasurement& m : stored.value())
-        byHash[m.modelHash].push_back(unitMs > 0 ? m.reference.median * unitMs : m.stats.medianMs);  // 0: no ratio, left out
+    const std::map<std::string, std::vector<double>> byHash = measuredTimesByModel(stored.value(), unitMs);
 
     std::vector<EvaluationModel> models;
     auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
@@ -134,7 +105,7 @@ int runEvaluate(const EvaluateArgs& args) {
         if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
         for (const DatasetModel& m : rows.value()) {
             if (!byHash.count(m.modelHash)) continue;  // never measured on this device: nothing to score
-            Result<std::function<Result<Graph>(const LoadOptions&)>> loader = datasetModelLoader(m);
+            Result<GraphLoader> loader = datasetModelLoader(m);
             if (!loader) {
                 std::cerr << "kernelmeter-cli: warning: " << loader.error().message << "\n";
                 continue;

@@ -21,6 +21,7 @@
 #include "ui/pages/main_window.h"
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/accuracy_plot.h"
+#include "ui/plots/scatter_plot.h"
 #include "ui/plots/breakdown_plot.h"
 #include "workflows/analyze_model.h"
 
@@ -167,6 +168,12 @@ private slots:
         QCOMPARE(w.predictorPage()->kernelTypeRows(), int(predictor.types.size()));
         QVERIFY(w.predictorPage()->ruleRows() > 10);
         QCOMPARE(w.predictorPage()->accuracyPlot()->pointCount(), int(predictor.types.begin()->second.rounds.size()));
+
+        // Predicted vs measured: one benchmark model per family measured on opencv-t1 (the shipped
+        // dataset; the files are generated again in memory).
+        w.predictorPage()->computeScatter(1);
+        w.predictorPage()->waitForScatter();
+        QCOMPARE(w.predictorPage()->scatterPlot()->pointCount(), 15);
 
         // Heat map and another kernel device keep every kernel drawn.
         graph->setColouring(GraphView::Colouring::Heat);

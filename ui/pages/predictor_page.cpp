@@ -8,6 +8,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <algorithm>
@@ -15,6 +16,8 @@
 #include "ui/jobs/build_predictor_job.h"
 #include "ui/pages/analysis_text.h"
 #include "ui/plots/accuracy_plot.h"
+#include "ui/plots/scatter_plot.h"
+#include "workflows/evaluation_data.h"
 #include "ui/style/format.h"
 
 namespace km::ui {
@@ -85,12 +88,21 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
                          tr("Interval x")},
                         split);
     m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
-    m_plot = new AccuracyPlot(split);
+    m_plots = new QTabWidget(split);
+    m_plot = new AccuracyPlot(m_plots);
+    m_plots->addTab(m_plot, tr("Sampling accuracy"));
+    m_scatter = new ScatterPlot(m_plots);
+    m_plots->addTab(m_scatter, tr("Predicted vs measured"));
+    m_plots->setTabToolTip(1, tr("The benchmark dataset's models measured on this device (10 per family), predicted; at the "
+                                 "reference speed when the predictor has one"));
+    connect(m_plots, &QTabWidget::currentChanged, this, [this](int i) {
+        if (i == 1) computeScatter();
+    });
     m_rules = makeTable({tr("Rule"), tr("Verdict"), tr("Decided by"), tr("Median saving ms"), tr("Points")}, split);
     m_rules->setToolTip(tr("Fusion rules: whether the runtime runs the last op inside the kernel of the ones before, and the "
                            "time saved by running them together (median over the tested shapes)"));
     split->addWidget(m_types);
-    split->addWidget(m_plot);
+    split->addWidget(m_plots);
     split->addWidget(m_rules);
     split->setSizes({420, 360, 360});
     layout->addWidget(split, 1);
@@ -137,8 +149,46 @@ void PredictorPage::setAnalysis(AnalysisPtr analysis) {
     showDevice(chosen);
 }
 
+void PredictorPage::computeScatter(size_t perFamily) {
+    if (m_scatterDevice == m_device && m_analysis) return;  // shown or on its way
+    m_scatterDevice = m_device;
+    if (!m_analysis || m_device < 0 || !m_analysis->devices[size_t(m_device)].ok()) {
+        m_scatter->setMessage(tr("No predictor to evaluate."));
+        return;
+    }
+    const DeviceAnalysis& d = m_analysis->devices[size_t(m_device)];
+    m_scatter->setMessage(tr("Predicting the benchmark models measured on %1 ...").arg(QString::fromStdString(d.deviceId)));
+    struct Outcome {
+        Result<DatasetPredictions> data = DatasetPredictions{};
+    };
+    m_scatterRunner.run(
+        [id = d.deviceId, rules = d.rules, predictor = d.predictor, perFamily] {
+            return Outcome{predictDatasetModels(id, *rules, *predictor, "zoo", perFamily)};
+        },
+        [this, id = QString::fromStdString(d.deviceId), device = m_device](quint64, Outcome o) {
+            if (device != m_scatterDevice) return;
+            if (!o.data) {
+                m_scatter->setMessage(QString::fromStdString(o.data.error().message));
+                return;
+            }
+            std::vector<std::pair<double, double>> points;
+            for (const PredictedVsMeasured& m : o.data.value().models) points.emplace_back(m.measuredMs, m.predictedMs);
+            if (points.empty()) {
+                m_scatter->setMessage(tr("The benchmark dataset has no model measured on %1.").arg(id));
+                return;
+            }
+            m_scatter->setPoints(o.data.value().unit.ms > 0 ? tr("%1, benchmark models at the reference speed").arg(id)
+                                                            : tr("%1, benchmark models").arg(id),
+                                 points);
+        });
+}
+
+void PredictorPage::waitForScatter() { m_scatterRunner.waitForIdle(); }
+
 void PredictorPage::showDevice(int deviceIndex) {
     m_device = deviceIndex;
+    m_scatterDevice = -2;  // computed again for this device when asked for
+    if (m_plots->currentIndex() == 1) computeScatter();
     m_types->setSortingEnabled(false);
     m_types->setRowCount(0);
     m_rules->setRowCount(0);

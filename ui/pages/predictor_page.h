@@ -7,18 +7,21 @@
 
 #include <QWidget>
 
+#include "ui/jobs/latest_only.h"
 #include "ui/models/analysis_ptr.h"
 
 class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 
 namespace km::ui {
 
 class AccuracyPlot;
 class BuildPredictorJob;
+class ScatterPlot;
 
 class PredictorPage : public QWidget {
     Q_OBJECT
@@ -30,6 +33,12 @@ public:
     int kernelTypeRows() const;
     int ruleRows() const;
     AccuracyPlot* accuracyPlot() const { return m_plot; }
+    ScatterPlot* scatterPlot() const { return m_scatter; }
+    // Predicts the benchmark dataset's measured models for the chosen device in the background
+    // (`perFamily` per family) and plots them against their measurements; also started when the
+    // "Predicted vs measured" tab is shown. waitForScatter blocks until it is drawn (tests).
+    void computeScatter(size_t perFamily = 10);
+    void waitForScatter();
     void showKernelType(int row);
     BuildPredictorJob* buildJob() const { return m_build; }
     // Starts building the predictor of `deviceId` (no confirmation); `extraArguments` go to
@@ -58,6 +67,10 @@ private:
     QProgressBar* m_buildProgress = nullptr;
     QLabel* m_buildStatus = nullptr;
     QString m_liveType;  // the kernel type the live plot shows
+    QTabWidget* m_plots = nullptr;
+    ScatterPlot* m_scatter = nullptr;
+    int m_scatterDevice = -2;  // whose scatter is shown or being computed
+    LatestOnlyRunner m_scatterRunner{this};
 };
 
 }  // namespace km::ui

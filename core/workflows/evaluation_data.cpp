@@ -1,0 +1,106 @@
+#include "workflows/evaluation_data.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <cstdio>
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "common/sha256.h"
+#include "fusion/partition.h"
+#include "graph/metrics.h"
+#include "workflows/data_sources.h"
+#include "zoo/zoo.h"
+
+namespace km {
+
+Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset) {
+    if (!db.empty()) return MeasurementStore::open(db);
+    const std::string own = defaultDatabasePath();
+    std::error_code ec;
+    if (std::filesystem::exists(own, ec)) {
+        auto store = MeasurementStore::open(own);
+        if (!store) return store.error();
+        auto names = store.value()->datasets();
+        if (!names) return names.error();
+        if (std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return store;
+    }
+    if (auto shipped = shippedDataPath("benchmark.db")) return MeasurementStore::openReadOnly(*shipped);
+    return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
+}
+
+Result<GraphLoader> datasetModelLoader(const DatasetModel& m) {
+    Result<std::string> there = sha256OfFile(m.path);
+    if (there && there.value() == m.modelHash) return GraphLoader([path = m.path](const LoadOptions& lo) { return loadModelFile(path, lo); });
+    ZooOptions options;
+    if (std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) != 2)
+        return badInput(fmt::format("{}: {} is missing and its generator '{}' is unknown to this version.", m.name, m.path, m.generator));
+    return GraphLoader([m, options](const LoadOptions& lo) -> Result<Graph> {
+        Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
+        if (!z) return z.error();
+        if (sha256Hex(z.value().bytes) != m.modelHash)
+            return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
+        return loadOnnxBytes(z.value().bytes.data(), z.value().bytes.size(), m.name + " (generated again)", "", lo);
+    });
+}
+
+Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, const std::vector<StoredMeasurement>& measurements) {
+    if (predictorReferenceMs > 0) return ReferenceUnit{predictorReferenceMs, "the predictor's"};
+    std::vector<double> refs;
+    for (const StoredMeasurement& m : measurements)
+        if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
+    if (refs.empty()) return badInput("no measurement has a reference ratio.");
+    std::nth_element(refs.begin(), refs.begin() + long(refs.size() / 2), refs.end());
+    return ReferenceUnit{refs[refs.size() / 2], "the measurements' median"};
+}
+
+std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vector<StoredMeasurement>& measurements, double unitMs) {
+    std::map<std::string, std::vector<double>> byHash;  // oldest first
+    for (const StoredMeasurement& m : measurements)
+        byHash[m.modelHash].push_back(unitMs > 0 ? m.reference.median * unitMs : m.stats.medianMs);  // 0: no ratio, left out
+    return byHash;
+}
+
+Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, const RuleSet& rules, const PredictorSet& predictor,
+                                                const std::string& dataset, size_t perFamily, Progress* progress) {
+    auto store = openDatasetStore("", dataset);
+    if (!store) return store.error();
+    Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(deviceId);
+    if (!stored) return stored.error();
+    DatasetPredictions out;
+    if (predictor.referenceMs > 0) {
+        Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, stored.value());
+        if (unit) out.unit = unit.value();
+    }
+    const auto byHash = measuredTimesByModel(stored.value(), out.unit.ms);
+    Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(dataset);
+    if (!rows) return rows.error();
+    std::vector<DatasetModel> chosen;
+    std::map<std::string, size_t> taken;
+    std::vector<DatasetModel> sorted = rows.value();
+    std::stable_sort(sorted.begin(), sorted.end(), [](const DatasetModel& a, const DatasetModel& b) { return a.seed < b.seed; });
+    for (const DatasetModel& m : sorted) {
+        auto it = byHash.find(m.modelHash);
+        if (it == byHash.end() || !(it->second.back() > 0)) continue;
+        if (perFamily && taken[m.family] >= perFamily) continue;
+        ++taken[m.family];
+        chosen.push_back(m);
+    }
+    LoadOptions lo;
+    lo.literalSpellings = rules.literalSpellings();
+    for (size_t i = 0; i < chosen.size(); ++i) {
+        if (progress && progress->isCancelled()) break;
+        if (progress) progress->report(double(i) / double(chosen.size()), chosen[i].name);
+        Result<GraphLoader> loader = datasetModelLoader(chosen[i]);
+        Result<Graph> g = loader ? loader.value()(lo) : Result<Graph>(loader.error());
+        if (!g) {
+            ++out.leftOut;
+            continue;
+        }
+        const ModelPrediction p = predictModel(partitionGraph(g.value(), rules), computeGraphMetrics(g.value()).perNode, predictor);
+        out.models.push_back({chosen[i].name, chosen[i].family, byHash.at(chosen[i].modelHash).back(), p.totalMs});
+    }
+    return out;
+}
+
+}  // namespace km

@@ -1,0 +1,61 @@
+// The measured models an evaluation scores (kernelmeter-cli evaluate, the GUI's predicted-vs-
+// measured plot): which database holds a dataset, how to read a dataset model whose file is gone,
+// and each model's measured times on a device, raw or at the reference speed.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "common/result.h"
+#include "fusion/rule_set.h"
+#include "graph/graph.h"
+#include "onnx/onnx_loader.h"
+#include "predict/predictor.h"
+#include "store/measurement_store.h"
+
+namespace km {
+
+// The database holding dataset `dataset`: `db` when given, else the user's database when it has
+// the dataset, else the shipped datasets/benchmark.db (read only).
+Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
+
+using GraphLoader = std::function<Result<Graph>(const LoadOptions&)>;
+// How to read a dataset model: its file where the dataset was built, if it is still there with the
+// recorded hash; else the zoo generates it again from its family, seed and generator options, in
+// memory (a shipped dataset holds no ONNX files, and 750 generated models with their weights are
+// about 18 GB), checked against the recorded hash.
+Result<GraphLoader> datasetModelLoader(const DatasetModel& m);
+
+// The time one measurement stands for: its median, or at the reference speed (unitMs > 0) its
+// ratio to the reference workload of the same rounds x unitMs (0 when it has no ratio).
+struct ReferenceUnit {
+    double ms = 0;       // 0: raw milliseconds
+    std::string source;  // "the predictor's", "the measurements' median"
+};
+// predictorReferenceMs when it is set, else the median reference time of the measurements; an
+// error when neither exists.
+Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, const std::vector<StoredMeasurement>& measurements);
+// Per model hash, its measured times on the device in the unit, oldest first.
+std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vector<StoredMeasurement>& measurements, double unitMs);
+
+// One dataset model, predicted and measured (the GUI's predicted-vs-measured plot).
+struct PredictedVsMeasured {
+    std::string name, family;
+    double measuredMs = 0, predictedMs = 0;
+};
+struct DatasetPredictions {
+    std::vector<PredictedVsMeasured> models;
+    ReferenceUnit unit;  // the unit of measuredMs (ms == 0: raw milliseconds)
+    size_t leftOut = 0;  // measured models that could not be read
+};
+// Up to `perFamily` models of each family of dataset `dataset` that were measured on the device
+// (lowest seeds first; 0 = all), each predicted with `rules` and `predictor`. Measured times are at
+// the reference speed when the predictor has one (predictions are at that speed), else raw.
+Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, const RuleSet& rules, const PredictorSet& predictor,
+                                                const std::string& dataset, size_t perFamily, Progress* progress = nullptr);
+
+}  // namespace km

@@ -1,0 +1,75 @@
+#include "ui/plots/scatter_plot.h"
+
+#include <qcustomplot.h>
+
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+namespace km::ui {
+
+ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    m_plot = new QCustomPlot(this);
+    m_plot->setMinimumSize(260, 180);
+    layout->addWidget(m_plot);
+    QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
+        axis->setScaleType(QCPAxis::stLogarithmic);
+        axis->setTicker(ticker);
+    }
+    m_plot->xAxis->setLabel(tr("measured ms"));
+    m_plot->yAxis->setLabel(tr("predicted ms"));
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, new QCPTextElement(m_plot, QString(), QFont(font().family(), 9)));
+    setMessage(tr("No evaluation data yet."));
+}
+
+void ScatterPlot::setMessage(const QString& message) {
+    m_plot->clearGraphs();
+    m_points = 0;
+    if (auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0))) title->setText(message);
+    m_plot->replot();
+}
+
+void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<double, double>>& points) {
+    m_plot->clearGraphs();
+    m_points = int(points.size());
+    QVector<double> x, y;
+    double lo = 1e30, hi = 0;
+    int within = 0;
+    for (const auto& [measured, predicted] : points) {
+        if (!(measured > 0) || !(predicted > 0)) continue;
+        x << measured;
+        y << predicted;
+        lo = std::min({lo, measured, predicted});
+        hi = std::max({hi, measured, predicted});
+        within += std::abs(predicted / measured - 1) <= 0.10;
+    }
+    if (x.isEmpty()) {
+        setMessage(tr("No model to show."));
+        return;
+    }
+    lo /= 1.3;
+    hi *= 1.3;
+    auto line = [&](double factor, const QPen& pen) {
+        QCPGraph* g = m_plot->addGraph();
+        g->setData(QVector<double>{lo, hi}, QVector<double>{lo * factor, hi * factor}, true);
+        g->setPen(pen);
+    };
+    line(1.0, QPen(QColor(0x60, 0x60, 0x60), 1));
+    line(1.1, QPen(QColor(0x60, 0x60, 0x60), 1, Qt::DashLine));
+    line(0.9, QPen(QColor(0x60, 0x60, 0x60), 1, Qt::DashLine));
+    QCPGraph* dots = m_plot->addGraph();
+    dots->setData(x, y, false);
+    dots->setLineStyle(QCPGraph::lsNone);
+    dots->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(0x1f, 0x77, 0xb4, 170), QColor(0x1f, 0x77, 0xb4, 170), 5));
+    m_plot->xAxis->setRange(lo, hi);
+    m_plot->yAxis->setRange(lo, hi);
+    if (auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
+        title->setText(tr("%1: %2 models, %3% within 10% (dashed)").arg(caption).arg(x.size()).arg(100.0 * within / x.size(), 0, 'f', 0));
+    m_plot->replot();
+}
+
+}  // namespace km::ui
