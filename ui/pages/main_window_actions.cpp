@@ -1,0 +1,111 @@
+// MainWindow's menus and toolbar (the window's actions), kept apart from its layout and views.
+#include <QAction>
+#include <QApplication>
+#include <QComboBox>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSettings>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QToolButton>
+
+#include "ui/graphview/graph_view.h"
+#include "ui/pages/main_window.h"
+#include "ui/pages/predictor_page.h"
+
+namespace km::ui {
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseFile);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
+    file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
+    file->addSeparator();
+    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);
+    rebuildRecentMenu();
+
+    auto* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(tr("&Fit graph"), QKeySequence(Qt::Key_F), this, [this] { m_graph->fitAll(); });
+    view->addAction(tr("Zoom &in"), QKeySequence(Qt::Key_Plus), this, [this] { m_graph->zoomBy(1.25); });
+    view->addAction(tr("Zoom &out"), QKeySequence(Qt::Key_Minus), this, [this] { m_graph->zoomBy(0.8); });
+    view->addAction(tr("&Heat map"), QKeySequence(Qt::Key_H), this,
+                    [this] { m_colouringBox->setCurrentIndex(m_colouringBox->currentIndex() == 0 ? 1 : 0); });
+    view->addAction(tr("Find node..."), QKeySequence::Find, this, [this] {
+        m_find->setFocus();
+        m_find->selectAll();
+    });
+    view->addAction(tr("Clear selection"), QKeySequence(Qt::Key_Escape), this, [this] { selectKernel(-1); });
+
+    auto* tools = menuBar()->addMenu(tr("&Tools"));
+    m_measureAction = tools->addAction(tr("&Measure on the chosen devices"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &MainWindow::startMeasuring);
+    m_measureAction->setToolTip(tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
+                                   "and shows the measured latency beside the prediction"));
+    tools->addAction(tr("&Build a predictor..."), this, [this] {
+        m_tabs->setCurrentWidget(m_predictor);
+        m_predictor->confirmAndBuild();  // for the device chosen on the Predictor tab
+    });
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard shortcuts"), this, [this] {
+        QMessageBox::information(this, tr("Keyboard shortcuts"),
+                                 tr("Ctrl+O  open a model\nCtrl+F  find a node by name or op (Enter: next match)\n"
+                                    "F  fit the graph\n+ / -  zoom (or Ctrl+wheel)\nH  kernel types / latency heat map\n"
+                                    "Esc  clear the selection\nDrag  pan the graph"));
+    });
+    help->addAction(tr("&About KernelMeter"), this, [this] {
+        QMessageBox::about(this, tr("About KernelMeter"),
+                           tr("KernelMeter %1: predicts the inference latency of a neural network on a device, kernel by "
+                              "kernel.").arg(QCoreApplication::applicationVersion()));
+    });
+}
+
+void MainWindow::buildToolBar() {
+    m_toolBar = addToolBar(tr("Devices"));
+    m_toolBar->setObjectName("devices");
+    m_toolBar->setMovable(false);
+    m_toolBar->addWidget(new QLabel(tr(" Devices: "), m_toolBar));
+    for (const std::string& id : predictableDeviceIds()) {
+        auto* b = new QToolButton(m_toolBar);
+        b->setText(QString::fromStdString(id));
+        b->setCheckable(true);
+        b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+        connect(b, &QToolButton::toggled, this, [this, b](bool on) {
+            const QString id = b->text();
+            if (on && !m_devices.contains(id)) m_devices << id;
+            if (!on) m_devices.removeAll(id);
+            QSettings().setValue("devices/selected", m_devices);
+            reload();
+        });
+        m_toolBar->addWidget(b);
+        m_deviceButtons.push_back(b);
+    }
+    m_toolBar->addSeparator();
+    m_toolBar->addWidget(new QLabel(tr(" Kernels of: "), m_toolBar));
+    m_kernelDeviceBox = new QComboBox(m_toolBar);
+    m_kernelDeviceBox->setToolTip(tr("Whose kernels the graph and the table show (devices fuse ops differently)"));
+    m_kernelDeviceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    connect(m_kernelDeviceBox, &QComboBox::activated, this, [this](int i) { setKernelDevice(m_kernelDeviceBox->itemData(i).toInt()); });
+    m_toolBar->addWidget(m_kernelDeviceBox);
+    m_toolBar->addWidget(new QLabel(tr("  Colour: "), m_toolBar));
+    m_colouringBox = new QComboBox(m_toolBar);
+    m_colouringBox->addItems({tr("kernel type"), tr("latency heat map")});
+    connect(m_colouringBox, &QComboBox::currentIndexChanged, this, [this](int i) {
+        m_graph->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat);
+    });
+    m_toolBar->addWidget(m_colouringBox);
+    m_toolBar->addSeparator();
+    m_find = new QLineEdit(m_toolBar);
+    m_find->setPlaceholderText(tr("Find node or op (Ctrl+F)"));
+    m_find->setClearButtonEnabled(true);
+    m_find->setMaximumWidth(220);
+    connect(m_find, &QLineEdit::returnPressed, this, [this] {
+        if (!m_graph->find(m_find->text())) statusBar()->showMessage(tr("No node or op matches \"%1\"").arg(m_find->text()), 4000);
+    });
+    m_toolBar->addWidget(m_find);
+}
+
+}  // namespace km::ui
