@@ -85,7 +85,7 @@ QString kernelHtml(const ModelAnalysis& a, int kernelDevice, int kernelId) {
         if (const auto dil = at.getInts("dilation"); !dil.empty() && dil[0] > 1) html += QObject::tr(", dilation %1").arg(ints(dil));
     }
     const NodeMetrics& m = d.kernelMetrics[size_t(kernelId)];
-    html += QObject::tr("<br>%1 FLOPs, %2 params, %3 B moved</p>")
+    html += QObject::tr("<br>%1 FLOPs, %2 params, %3B moved</p>")
                 .arg(formatCount(m.flops), formatCount(m.params), formatCount(m.bytesRead + m.bytesWritten));
     // Each device's time for these ops: its kernels that start inside this one.
     html += QObject::tr("<p><b>Predicted</b><br>");
@@ -93,6 +93,20 @@ QString kernelHtml(const ModelAnalysis& a, int kernelDevice, int kernelId) {
         const DeviceAnalysis& other = a.devices[o];
         if (!other.ok()) continue;
         const AttributedTime t = attributeToKernels(a, size_t(kernelDevice), o)[size_t(kernelId)];
+        if (t.kernels == 0) {
+            // This device runs these ops inside a kernel that starts in an earlier row: name it.
+            int inside = -1;
+            for (size_t i = 0; i < d.kernelOfModelNode.size() && inside < 0; ++i)
+                if (d.kernelOfModelNode[i] == kernelId) inside = other.kernelOfModelNode[i];
+            if (inside >= 0) {
+                const KernelPrediction& p = other.prediction.kernels[size_t(inside)];
+                html += QObject::tr("%1: inside its kernel #%2 %3 (%4 ms), counted where that kernel starts<br>")
+                            .arg(esc(other.deviceId))
+                            .arg(inside)
+                            .arg(esc(p.type), formatMs(p.ms));
+                continue;
+            }
+        }
         const double share = other.prediction.totalMs > 0 ? t.ms / other.prediction.totalMs : 0;
         html += QObject::tr("%1: <b>%2 ms</b> %3, %4 of total")
                     .arg(esc(other.deviceId), formatMs(t.ms), formatInterval(t.lowMs, t.highMs), formatPercent(share));
