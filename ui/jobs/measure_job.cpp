@@ -16,7 +16,8 @@
 
 namespace km::ui {
 
-// What the worker and the UI share: the cancel flag lives in the running Progress.
+// What the worker and the UI share: the cancel flag (the worker passes it on to the running
+// measurement through its Progress).
 struct MeasureJob::State {
     std::atomic<bool> cancelled{false};
 };
