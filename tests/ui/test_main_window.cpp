@@ -22,6 +22,7 @@
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
+#include "ui/style/format.h"
 #include "ui/plots/breakdown_plot.h"
 #include "workflows/analyze_model.h"
 
@@ -219,6 +220,7 @@ private slots:
         QCOMPARE(w.comparePage()->measured().size(), size_t(1));
         const double ms = w.comparePage()->measured().at("opencv-t1").medianMs;
         QVERIFY(ms > 0);
+        QVERIFY2(w.summaryText().contains("measured " + formatMs(ms) + " ms"), qPrintable(w.summaryText()));
 
         MainWindow again;  // a new window finds it in the database
         again.setDevices({"opencv-t1"});

@@ -34,7 +34,7 @@ QString provenanceText(const DeviceAnalysis& d) {
              QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
 }
 
-QString summaryHtml(const ModelAnalysis& a, QString* deviceHints) {
+QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map<QString, MeasuredLatency>& measured) {
     const Graph& g = *a.graph;
     const NodeMetrics& t = a.metrics.total;
     QString latency, hints;
@@ -49,6 +49,10 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints) {
         latency += QObject::tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
                        .arg(id, QString::number(p.totalMs, 'f', 2), QString::number(p.lowMs, 'f', 2), QString::number(p.highMs, 'f', 2))
                        .arg(p.kernels.size());
+        if (auto m = measured.find(QString::fromStdString(d.deviceId)); m != measured.end() && m->second.medianMs > 0)
+            latency += QObject::tr("&nbsp;&nbsp;measured %1 ms (prediction %2%3%)<br>")
+                           .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
+                           .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
     }
     if (!latency.isEmpty()) latency = QObject::tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);

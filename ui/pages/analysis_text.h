@@ -3,15 +3,20 @@
 #pragma once
 
 #include <QString>
+#include <map>
+
+#include "ui/jobs/measure_job.h"
 
 #include "workflows/analyze_model.h"
 
 namespace km::ui {
 
-// Model name, format, size, and per device the predicted total with its interval, or the short
+// Model name, format, size, and per device the predicted total with its interval (and the
+// measured latency with the prediction's error, where `measured` has the device), or the short
 // reason there is none. `deviceHints` receives the full reasons with the fixing commands (for a
 // tooltip).
-QString summaryHtml(const ModelAnalysis& analysis, QString* deviceHints = nullptr);
+QString summaryHtml(const ModelAnalysis& analysis, QString* deviceHints = nullptr,
+                    const std::map<QString, MeasuredLatency>& measured = {});
 
 // One kernel of device `kernelDevice`: type, nodes, shapes, key attributes, FLOPs, and what each
 // device predicts for the ops of that kernel.

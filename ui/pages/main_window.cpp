@@ -107,8 +107,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     m_banner->hide();
     layout->addWidget(m_banner);
 
-    auto* vertical = new QSplitter(Qt::Vertical, central);
-    auto* top = new QSplitter(Qt::Horizontal, vertical);
+    auto* vertical = m_verticalSplitter = new QSplitter(Qt::Vertical, central);
+    auto* top = m_topSplitter = new QSplitter(Qt::Horizontal, vertical);
     m_summary = makeTextPanel(tr("Open an ONNX or nn-Meter IR file: File > Open (Ctrl+O) or drop it here."), nullptr);
     top->addWidget(scrolled(m_summary, 210));
     m_graph = new GraphView(top);
@@ -177,6 +177,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     connect(m_measure, &MeasureJob::found, this, [this](const QString& path, const MeasuredLatency& l) {
         if (path != m_path) return;
         m_compare->setMeasured(l);
+        updateSummary();
         log(tr("measured on %1: %2 ms (10-90%: %3, %4)").arg(l.deviceId).arg(l.medianMs, 0, 'f', 3).arg(formatInterval(l.p10Ms, l.p90Ms), l.takenAtUtc));
     });
     connect(m_measure, &MeasureJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
@@ -211,6 +212,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 900);
+    m_topSplitter->restoreState(settings.value("window/topSplitter").toByteArray());
+    m_verticalSplitter->restoreState(settings.value("window/verticalSplitter").toByteArray());
     m_devices = settings.value("devices/selected", [] {
                             QStringList all;
                             for (const auto& id : predictableDeviceIds()) all << QString::fromStdString(id);
@@ -311,9 +314,8 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     m_nodeTable->resizeColumnsToContents();
     constexpr int kMaxNameWidth = 360;
     if (m_nodeTable->columnWidth(NodeTableModel::Name) > kMaxNameWidth) m_nodeTable->setColumnWidth(NodeTableModel::Name, kMaxNameWidth);
-    QString hints;
-    m_summary->setText(summaryHtml(*m_analysis, &hints));
-    m_summary->setToolTip(hints);
+    m_compare->clearMeasured();  // measurements of the previous file; this one's are looked up below
+    updateSummary();
 
     // The kernel device: the one chosen before if it still has a prediction, else the first that has.
     const QString previous = m_kernelDeviceBox->currentText();
@@ -328,7 +330,6 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     m_kernelDeviceBox->setEnabled(chosen >= 0);
     m_graph->setAnalysis(m_analysis);
     m_predictor->setAnalysis(m_analysis);
-    m_compare->clearMeasured();
     m_measure->lookUp(path, m_devices);
     m_kernelDevice = -2;  // force the refresh
     setKernelDevice(chosen);
@@ -357,6 +358,13 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
         m_graph->setGraphLayout(a, std::move(layout));
     });
     emit modelShown();
+}
+
+void MainWindow::updateSummary() {
+    if (!m_analysis) return;
+    QString hints;
+    m_summary->setText(summaryHtml(*m_analysis, &hints, m_compare->measured()));
+    m_summary->setToolTip(hints);
 }
 
 void MainWindow::showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, qint64 elapsedMs) {
@@ -511,7 +519,10 @@ void MainWindow::dropEvent(QDropEvent* event) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
-    QSettings().setValue("window/geometry", saveGeometry());
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/topSplitter", m_topSplitter->saveState());
+    settings.setValue("window/verticalSplitter", m_verticalSplitter->saveState());
     QMainWindow::closeEvent(event);
 }
 

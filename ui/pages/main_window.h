@@ -21,6 +21,7 @@ class QMenu;
 class QPlainTextEdit;
 class QProgressBar;
 class QSortFilterProxyModel;
+class QSplitter;
 class QTabWidget;
 class QTableView;
 class QToolBar;
@@ -91,6 +92,7 @@ private:
     void setKernelDevice(int deviceIndex);
     void updateDeviceButtons();
     void showError(const QString& message);
+    void updateSummary();
     void log(const QString& line);
     void chooseFile();
     void exportCsv();
@@ -126,6 +128,8 @@ private:
     QLabel* m_selection = nullptr;
     QPlainTextEdit* m_log = nullptr;
     QToolBar* m_toolBar = nullptr;
+    QSplitter* m_topSplitter = nullptr;       // summary | graph | selection
+    QSplitter* m_verticalSplitter = nullptr;  // the above | tabs
     std::vector<QToolButton*> m_deviceButtons;
     QComboBox* m_kernelDeviceBox = nullptr;
     QComboBox* m_colouringBox = nullptr;
