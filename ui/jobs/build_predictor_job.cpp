@@ -1,11 +1,10 @@
 #include "ui/jobs/build_predictor_job.h"
 
-#include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+
+#include "ui/jobs/sibling_executable.h"
 
 namespace km::ui {
 
@@ -36,13 +35,7 @@ BuildPredictorJob::~BuildPredictorJob() {
     }
 }
 
-QString BuildPredictorJob::cliPath() {
-    if (const QByteArray env = qgetenv("KM_CLI"); !env.isEmpty()) return QString::fromLocal8Bit(env);
-    const QDir dir(QCoreApplication::applicationDirPath());
-    for (const QString& candidate : {dir.filePath("kernelmeter-cli"), dir.filePath("cli/kernelmeter-cli")})
-        if (QFileInfo(candidate).isExecutable()) return candidate;
-    return QStringLiteral("kernelmeter-cli");
-}
+QString BuildPredictorJob::cliPath() { return siblingExecutable("KM_CLI", QStringLiteral("kernelmeter-cli"), QStringLiteral("cli")); }
 
 bool BuildPredictorJob::start(const BuildPredictorRequest& request) {
     if (isRunning()) return false;

@@ -2,15 +2,14 @@
 
 #include <QCoreApplication>
 #include <QDateTime>
-#include <QDir>
 #include <QElapsedTimer>
-#include <QFileInfo>
 #include <QPointer>
 #include <QThreadPool>
 
 #include "backends/device.h"
 #include "common/progress.h"
 #include "store/measurement_store.h"
+#include "ui/jobs/sibling_executable.h"
 #include "workflows/analyze_model.h"
 #include "workflows/measure_models.h"
 
@@ -43,11 +42,7 @@ MeasureJob::MeasureJob(QObject* parent) : QObject(parent) { qRegisterMetaType<km
 MeasureJob::~MeasureJob() { cancel(); }
 
 QString MeasureJob::agentPath() {
-    if (const QByteArray env = qgetenv("KM_AGENT"); !env.isEmpty()) return QString::fromLocal8Bit(env);
-    const QDir dir(QCoreApplication::applicationDirPath());
-    for (const QString& candidate : {dir.filePath("kernelmeter-agent"), dir.filePath("agent/kernelmeter-agent")})
-        if (QFileInfo(candidate).isExecutable()) return candidate;
-    return QStringLiteral("kernelmeter-agent");
+    return siblingExecutable("KM_AGENT", QStringLiteral("kernelmeter-agent"), QStringLiteral("agent"));
 }
 
 void MeasureJob::lookUp(const QString& path, const QStringList& deviceIds) {

@@ -2,17 +2,14 @@
 
 #include <qcustomplot.h>
 
-#include <QVBoxLayout>
 #include <algorithm>
+
+#include "ui/plots/plot_widget.h"
 
 namespace km::ui {
 
 AccuracyPlot::AccuracyPlot(QWidget* parent) : QWidget(parent) {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    m_plot = new QCustomPlot(this);
-    m_plot->setMinimumSize(260, 180);
-    layout->addWidget(m_plot);
+    m_plot = embedPlot(this);
     redraw();
 }
 

@@ -2,18 +2,15 @@
 
 #include <qcustomplot.h>
 
-#include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+
+#include "ui/plots/plot_widget.h"
 
 namespace km::ui {
 
 ScatterPlot::ScatterPlot(QWidget* parent) : QWidget(parent) {
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    m_plot = new QCustomPlot(this);
-    m_plot->setMinimumSize(260, 180);
-    layout->addWidget(m_plot);
+    m_plot = embedPlot(this);
     QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
     for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) {
         axis->setScaleType(QCPAxis::stLogarithmic);
