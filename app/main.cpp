@@ -2,8 +2,10 @@
 //   kernelmeter [MODEL] [--device ID]... [--screenshot out.png] [--report out.pdf]
 // With --screenshot or --report the window renders MODEL, writes the file(s) and exits: 0 on
 // success, 1 when a file cannot be written, 2 when the model or a device reported an error.
+// Without MODEL, the first start (no recent files) opens the bundled example model.
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QPixmap>
 #include <QTimer>
 #include <cstdio>
@@ -50,6 +52,9 @@ int main(int argc, char** argv) {
     }
     QApplication app(argc, argv);
     setIdentity();
+    // The desktop entry's name (Wayland app id, taskbar grouping) and the icon it installs.
+    QGuiApplication::setDesktopFileName(QStringLiteral("org.kernelmeter.KernelMeter"));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/org.kernelmeter.KernelMeter.svg")));
     Options options;
     options.parser.process(app);
     QCommandLineParser& parser = options.parser;
@@ -59,6 +64,7 @@ int main(int argc, char** argv) {
     if (parser.isSet(options.device)) window.setDevices(parser.values(options.device));
     const QStringList args = parser.positionalArguments();
     if (!args.isEmpty()) window.openFile(args.first());
+    else if (km::ui::MainWindow::isFirstStart()) window.openExample();
     if (parser.isSet(options.tab) && !window.showTab(parser.value(options.tab)))
         std::fprintf(stderr, "kernelmeter: no tab named %s\n", qPrintable(parser.value(options.tab)));
     window.show();

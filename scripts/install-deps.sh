@@ -17,6 +17,8 @@ packages=(
   libbenchmark-dev
   # test fixtures (never needed at run time) and report/screenshot checks
   python3 python3-numpy python3-onnx python3-torch python3-torchvision poppler-utils xvfb
+  # packages (installer/): dpkg-shlibdeps for Depends; the package test's checkers
+  dpkg-dev lintian desktop-file-utils appstream
 )
 
 sudo_cmd=()

@@ -1,6 +1,7 @@
 // Where a device's fusion rules and latency predictor come from, for the CLI and the GUI alike:
 // what the user made (detect-rules, build-predictor) wins over what KernelMeter ships in
-// datasets/ ($KM_DATA_DIR, the installed share/kernelmeter/datasets, or the source tree).
+// datasets/ ($KM_DATA_DIR, the installed share/kernelmeter/datasets next to the program, or the
+// source tree for programs run from the build tree).
 #pragma once
 
 #include <optional>
@@ -14,6 +15,9 @@ namespace km {
 
 // A file shipped under datasets/, if present.
 std::optional<std::string> shippedDataPath(const std::string& relative);
+
+// The example model opened on the desktop application's first start, if installed.
+std::optional<std::string> bundledExamplePath();
 
 // Rules this user detected for the device: <database folder>/rules/<device>.json.
 std::string userRulesPath(const std::string& deviceId);

@@ -43,6 +43,7 @@
 #include "ui/plots/breakdown_plot.h"
 #include "ui/report/pdf_report.h"
 #include "ui/style/format.h"
+#include "workflows/data_sources.h"
 
 namespace km::ui {
 namespace {
@@ -501,6 +502,15 @@ void MainWindow::rememberRecent(const QString& path) {
     settings.setValue("files/recent", recent);
     rebuildRecentMenu();
 }
+
+bool MainWindow::openExample() {
+    const std::optional<std::string> example = bundledExamplePath();
+    if (!example) return false;
+    openFile(QString::fromStdString(*example));
+    return true;
+}
+
+bool MainWindow::isFirstStart() { return QSettings().value("files/recent").toStringList().isEmpty(); }
 
 void MainWindow::rebuildRecentMenu() {
     m_recentMenu->clear();

@@ -45,6 +45,10 @@ public:
     ~MainWindow() override;
 
     void openFile(const QString& path);
+    // Opens the bundled example model (share/kernelmeter/examples); false when it is not installed.
+    bool openExample();
+    // No file was opened before (no recent files): what a first start shows.
+    static bool isFirstStart();
     // The devices to predict for (built-in ids); unknown ids are reported in the banner.
     void setDevices(const QStringList& deviceIds);
     QStringList devices() const;

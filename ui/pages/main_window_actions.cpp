@@ -13,6 +13,7 @@
 #include <QToolButton>
 
 #include "ui/graphview/graph_view.h"
+#include "workflows/data_sources.h"
 #include "ui/pages/main_window.h"
 #include "ui/pages/predictor_page.h"
 
@@ -22,6 +23,7 @@ void MainWindow::buildMenus() {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseFile);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
+    if (bundledExamplePath()) file->addAction(tr("Open the &example model"), this, &MainWindow::openExample);
     file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
     file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
     file->addSeparator();
