@@ -96,7 +96,7 @@ private slots:
         QVERIFY(fields.out.contains("Version: " KM_VERSION "\n"));
         // From dpkg-shlibdeps (the libraries the programs link) and from installer/CMakeLists.txt
         // (what Qt loads at run time, which shlibdeps cannot see).
-        for (const char* dep : {"libqt6widgets6", "libqt6printsupport6", "libopencv-dnn406", "libxnnpack0", "libgvc6", "libsqlite3-0",
+        for (const char* dep : {"libqt6widgets6", "libopencv-dnn406", "libxnnpack0", "libgvc6", "libsqlite3-0",
                                 "libprotobuf32", "qt6-qpa-plugins", "libqt6svg6", "fonts-dejavu-core"})
             QVERIFY2(fields.out.contains(QString(dep)), qPrintable(QString(dep) + " missing from\n" + fields.out));
     }
