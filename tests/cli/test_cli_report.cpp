@@ -1,6 +1,6 @@
 // kernelmeter-cli report: the PDF of a real network for two devices, checked with poppler's tools
 // (pdfinfo pages, pdftotext text: the model, both devices, each device's predicted total as the
-// window shows it, the report's sections), and bad arguments that exit non-zero naming the file,
+// window shows it, the report's sections, each device's benchmark scatter), and bad arguments that exit non-zero naming the file,
 // device or folder without writing anything.
 #include <QtTest>
 
@@ -46,6 +46,8 @@ private slots:
         for (const char* section : {"Summary", "Graph with the kernels of opencv-t1", "Kernels per device", "Devices compared",
                                     "Predictor accuracy", "Provenance and method"})
             QVERIFY2(body.contains(section), section);
+        // Each device's predicted-vs-measured scatter on benchmark models (UX.md report item 6).
+        QCOMPARE(int(body.count("Predicted against measured latency of 45 benchmark models")), 2);
         km::DeviceDataCache devices;
         km::Result<km::ModelAnalysis> a =
             km::analyzeModel(KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx", {"opencv-t1", "xnnpack-t1"}, devices);

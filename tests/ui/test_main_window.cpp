@@ -24,6 +24,7 @@
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
 #include "ui/plots/breakdown_plot.h"
+#include "ui/report/report_job.h"
 #include "workflows/analyze_model.h"
 
 using namespace km;
@@ -180,6 +181,46 @@ private slots:
         graph->setColouring(GraphView::Colouring::Heat);
         graph->setKernelDevice(1);
         QCOMPARE(graph->kernelBoxCount(), int(a->devices[1].partition.kernels.size()));
+    }
+
+    // File > Export PDF report runs in the background: the event loop keeps turning while the
+    // benchmark models are predicted and the PDF is written, the steps are reported in order, and
+    // a folder that does not exist is refused up front with a message naming it.
+    void reportIsWrittenInTheBackground() {
+        MainWindow w;
+        w.setDevices({"opencv-t1", "xnnpack-t1"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(w.analysis());
+        QStringList steps;
+        QString outcome = "not finished";
+        connect(w.reportJob(), &ReportJob::progress, this, [&](const QString& step) { steps << step; });
+        connect(w.reportJob(), &ReportJob::finished, this, [&](const QString&, const QString& error) { outcome = error; });
+        int ticks = 0;
+        QTimer ticker;
+        connect(&ticker, &QTimer::timeout, this, [&] { ++ticks; });
+        ticker.start(5);
+        const QString pdf = m_data.filePath("background.pdf");
+        QVERIFY(w.startReport(pdf));
+        QVERIFY(w.reportJob()->isRunning());
+        QVERIFY(!w.startReport(m_data.filePath("second.pdf")));  // one report at a time, said in the banner
+        QVERIFY(w.bannerText().contains("second.pdf"));
+        QVERIFY(w.reportJob()->isRunning());
+        w.reportJob()->waitForFinished();
+        ticker.stop();
+        QVERIFY2(outcome.isEmpty(), qPrintable(outcome));
+        QCOMPARE(steps.size(), 3);
+        QVERIFY(steps[0].contains("benchmark models") && steps[1].contains("drawing") && steps[2].contains("writing"));
+        // Predicting 2 x 45 benchmark models takes seconds; a UI thread blocked meanwhile would
+        // see a handful of ticks at most.
+        QVERIFY2(ticks >= 20, qPrintable(QString::number(ticks)));
+        QVERIFY(QFileInfo(pdf).size() > 50000);
+        QVERIFY(w.logText().contains("report written to " + pdf));
+
+        QVERIFY(!w.startReport("/no/such/folder/x.pdf"));
+        QVERIFY(w.bannerVisible());
+        QVERIFY(w.bannerText().contains("/no/such/folder"));
+        QVERIFY(!w.reportJob()->isRunning());
     }
 
     void devicePickingChangesColumns() {

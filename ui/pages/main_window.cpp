@@ -42,6 +42,7 @@
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/report/pdf_report.h"
+#include "ui/report/report_job.h"
 #include "ui/style/format.h"
 #include "workflows/data_sources.h"
 
@@ -193,6 +194,14 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         log(cancelled ? tr("measuring %1 cancelled").arg(path) : tr("measuring %1 finished").arg(path));
         statusBar()->showMessage(cancelled ? tr("Measuring cancelled") : tr("Measured; see the Compare tab"), 8000);
     });
+
+    m_reportJob = new ReportJob(this);
+    connect(m_reportJob, &ReportJob::progress, this, [this](const QString& step) {
+        m_reportAction->setEnabled(false);
+        m_busy->show();
+        statusBar()->showMessage(step);
+    });
+    connect(m_reportJob, &ReportJob::finished, this, &MainWindow::reportFinished);
 
     buildMenus();
     buildToolBar();
@@ -473,22 +482,38 @@ void MainWindow::chooseReportFile() {
     }
     const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf",
                                                       tr("PDF files (*.pdf)"));
-    if (!path.isEmpty()) exportReport(path);
+    if (!path.isEmpty()) startReport(path);
+}
+
+ReportOptions MainWindow::reportOptions() const {
+    ReportOptions options;
+    options.kernelDevice = m_kernelDevice;
+    options.measured = m_compare->measured();
+    return options;
+}
+
+bool MainWindow::startReport(const QString& path) {
+    const QString error = m_reportJob->start(path, m_analysis, m_graph->currentLayout(), reportOptions());
+    if (!error.isEmpty()) showError(error);
+    return error.isEmpty();
+}
+
+void MainWindow::reportFinished(const QString& path, const QString& error) {
+    m_busy->hide();
+    m_reportAction->setEnabled(true);
+    if (!error.isEmpty()) {
+        showError(error);
+        statusBar()->clearMessage();
+        return;
+    }
+    log(tr("report written to %1").arg(path));
+    statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
 }
 
 QString MainWindow::exportReport(const QString& path) {
     if (!m_analysis) return tr("%1: nothing to report, no model is open.").arg(path);
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    ReportOptions options;
-    options.kernelDevice = m_kernelDevice;
-    options.measured = m_compare->measured();
-    const QString error = writePdfReport(path, m_analysis, m_graph->currentLayout(), options);
-    QApplication::restoreOverrideCursor();
-    if (!error.isEmpty()) showError(error);
-    else {
-        log(tr("report written to %1").arg(path));
-        statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
-    }
+    const QString error = writePdfReport(path, m_analysis, m_graph->currentLayout(), reportOptions());
+    reportFinished(path, error);
     return error;
 }
 

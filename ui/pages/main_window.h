@@ -36,6 +36,8 @@ class KernelTableModel;
 class MeasureJob;
 class NodeTableModel;
 class PredictorPage;
+class ReportJob;
+struct ReportOptions;
 struct GraphLayout;
 
 class MainWindow : public QMainWindow {
@@ -57,9 +59,13 @@ public:
     void selectKernel(int kernelId);
     // Brings a tab to the front by name (kernels, breakdown, compare, predictor, nodes, log).
     bool showTab(const QString& name);
-    // Writes the PDF report of what is shown; an empty string on success, else the message (also
-    // shown in the banner).
+    // Writes the PDF report of what is shown and waits for it (--report); an empty string on
+    // success, else the message (also shown in the banner).
     QString exportReport(const QString& path);
+    // Starts writing the report in the background (File > Export PDF report): progress in the
+    // status bar, the outcome in the log or the banner. False when it could not start.
+    bool startReport(const QString& path);
+    ReportJob* reportJob() const { return m_reportJob; }
 
     // For tests: what the window shows.
     const NodeTableModel* nodeModel() const { return m_nodes; }
@@ -101,6 +107,8 @@ private:
     void chooseFile();
     void exportCsv();
     void chooseReportFile();
+    ReportOptions reportOptions() const;
+    void reportFinished(const QString& path, const QString& error);
     void startMeasuring();
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
@@ -108,6 +116,7 @@ private:
     std::shared_ptr<DeviceDataCache> m_deviceData;
     ModelLoadJob* m_loader = nullptr;
     MeasureJob* m_measure = nullptr;
+    ReportJob* m_reportJob = nullptr;
     LatestOnlyRunner m_layoutRunner{this};
     QString m_path;
     QString m_notice;  // shown in the banner with the next model (unknown devices asked for)
@@ -142,6 +151,7 @@ private:
     QProgressBar* m_measureProgress = nullptr;
     QToolButton* m_cancelMeasure = nullptr;
     QAction* m_measureAction = nullptr;
+    QAction* m_reportAction = nullptr;
     QLabel* m_provenance = nullptr;
     QMenu* m_recentMenu = nullptr;
 };

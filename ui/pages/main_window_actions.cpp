@@ -24,7 +24,7 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseFile);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     if (bundledExamplePath()) file->addAction(tr("Open the &example model"), this, &MainWindow::openExample);
-    file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
+    m_reportAction = file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
     file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
     file->addSeparator();
     file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::closeAllWindows);

@@ -69,4 +69,6 @@ void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<
     m_plot->replot();
 }
 
+QImage ScatterPlot::renderImage(int width, int height, double scale) { return m_plot->toPixmap(width, height, scale).toImage(); }
+
 }  // namespace km::ui

@@ -2,6 +2,7 @@
 // the diagonal and the +-10% band dashed, and the share within 10% in the title.
 #pragma once
 
+#include <QImage>
 #include <QWidget>
 #include <utility>
 #include <vector>
@@ -19,6 +20,8 @@ public:
     // A message instead of points (computing, no data, an error).
     void setMessage(const QString& message);
     int pointCount() const { return m_points; }
+    // The plot as drawn, at width x height logical pixels times `scale` (for the PDF report).
+    QImage renderImage(int width, int height, double scale);
 
 private:
     QCustomPlot* m_plot = nullptr;

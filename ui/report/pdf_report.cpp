@@ -15,12 +15,14 @@
 #include <numeric>
 
 #include "common/sha256.h"
+#include "workflows/evaluation_data.h"
 #include "common/version.h"
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
 #include "ui/pages/analysis_text.h"
 #include "ui/plots/breakdown_plot.h"
+#include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
 #include "ui/style/palette.h"
 
@@ -49,7 +51,8 @@ QString table(const QStringList& header, const QStringList& rows) {
 
 class Builder {
 public:
-    Builder(AnalysisPtr a, std::shared_ptr<const GraphLayout> layout, const ReportOptions& o) : m_a(std::move(a)), m_layout(std::move(layout)), m_o(o) {
+    Builder(AnalysisPtr a, std::shared_ptr<const GraphLayout> layout, const ReportOptions& o, const ReportInputs& in)
+        : m_a(std::move(a)), m_layout(std::move(layout)), m_o(o), m_in(in) {
         if (m_o.kernelDevice < 0 || size_t(m_o.kernelDevice) >= m_a->devices.size() || !m_a->devices[size_t(m_o.kernelDevice)].ok()) {
             m_o.kernelDevice = -1;
             for (size_t i = 0; i < m_a->devices.size() && m_o.kernelDevice < 0; ++i)
@@ -63,9 +66,7 @@ public:
         h += title() + summary() + graph() + perDevice() + comparison() + predictors() + provenance();
         return h + "</body></html>";
     }
-    void addResources(QTextDocument& doc) {
-        for (const auto& [name, image] : m_images) doc.addResource(QTextDocument::ImageResource, QUrl(name), QVariant(image));
-    }
+    std::vector<std::pair<QString, QImage>> takeImages() { return std::move(m_images); }
 
 private:
     QString image(const QImage& img, int width, int height) {
@@ -75,12 +76,11 @@ private:
     }
 
     QString title() {
-        const Result<std::string> hash = sha256OfFile(m_a->file);
         QStringList devices;
         for (const DeviceAnalysis& d : m_a->devices) devices << esc(d.deviceId);
         return QObject::tr("<h1>%1</h1><p>File %2<br>SHA-256 %3<br>Report of %4 UTC by KernelMeter %5<br>Devices: %6</p>")
             .arg(QFileInfo(QString::fromStdString(m_a->file)).fileName().toHtmlEscaped(), esc(m_a->file),
-                 hash ? QString::fromStdString(hash.value()) : QObject::tr("(unreadable)"),
+                 m_in.sha256.isEmpty() ? QObject::tr("(unreadable)") : m_in.sha256,
                  QDateTime::currentDateTimeUtc().toString("yyyy-MM-dd HH:mm"), QString::fromLatin1(km::kVersion), devices.join(", "));
     }
 
@@ -236,8 +236,38 @@ private:
             h += table({QObject::tr("Kernel type"), QObject::tr("In model"), QObject::tr("Samples"), QObject::tr("Rounds"), QObject::tr("Within 10%"),
                         QObject::tr("Within 5%"), QObject::tr("RMSPE")},
                        rows);
+            h += evaluation(d.deviceId);
         }
         return h;
+    }
+
+    // Predicted against measured on benchmark models the predictor never saw (UX.md report item 6).
+    QString evaluation(const std::string& deviceId) {
+        const auto found = m_in.evaluation.find(deviceId);
+        if (found == m_in.evaluation.end()) return {};
+        if (!found->second) return QObject::tr("<p>Benchmark models: %1</p>").arg(esc(found->second.error().message));
+        const DatasetPredictions& data = found->second.value();
+        std::vector<std::pair<double, double>> points;
+        for (const PredictedVsMeasured& m : data.models) points.emplace_back(m.measuredMs, m.predictedMs);
+        if (points.empty()) return QObject::tr("<p>The benchmark dataset has no model measured on %1.</p>").arg(esc(deviceId));
+        const double within10 = shareWithin(points, 0.10), within5 = shareWithin(points, 0.05);
+        QString h = QObject::tr("<p>Predicted against measured latency of %1 benchmark models (the first %2 of each family of "
+                                "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
+                        .arg(points.size())
+                        .arg(m_in.modelsPerFamily)
+                        .arg(data.unit.ms > 0 ? QObject::tr(", measured times at the predictor's reference machine speed") : QString())
+                        .arg(formatPercent(within10), formatPercent(within5));
+        ScatterPlot plot;
+        plot.setPoints(QString::fromStdString(deviceId), points);
+        constexpr int kSize = 330;
+        h += "<p>" + image(plot.renderImage(kSize + 60, kSize, kImageScale), kSize + 60, kSize) + "</p>";
+        return h;
+    }
+
+    static double shareWithin(const std::vector<std::pair<double, double>>& points, double tolerance) {
+        size_t n = 0;
+        for (const auto& [measured, predicted] : points) n += std::abs(predicted / measured - 1) <= tolerance;
+        return double(n) / double(points.size());
     }
 
     QString provenance() {
@@ -265,29 +295,62 @@ private:
     AnalysisPtr m_a;
     std::shared_ptr<const GraphLayout> m_layout;
     ReportOptions m_o;
+    const ReportInputs& m_in;
     KernelTableModel m_kernels;
     std::vector<std::pair<QString, QImage>> m_images;
 };
 
 }  // namespace
 
-QString writePdfReport(const QString& path, AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options) {
-    if (!analysis) return QObject::tr("%1: no model to report on.").arg(path);
-    Builder builder(analysis, std::move(layout), options);
+ReportInputs gatherReportInputs(const AnalysisPtr& analysis, size_t modelsPerFamily) {
+    ReportInputs in;
+    in.modelsPerFamily = modelsPerFamily;
+    if (!analysis) return in;
+    if (Result<std::string> hash = sha256OfFile(analysis->file)) in.sha256 = QString::fromStdString(hash.value());
+    if (modelsPerFamily == 0) return in;
+    for (const DeviceAnalysis& d : analysis->devices)
+        if (d.ok()) in.evaluation.emplace(d.deviceId, predictDatasetModels(d.deviceId, *d.rules, *d.predictor, "zoo", modelsPerFamily));
+    return in;
+}
+
+ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options,
+                             const ReportInputs& inputs) {
+    ReportDocument doc;
+    if (!analysis) return doc;
+    Builder builder(analysis, std::move(layout), options, inputs);
+    doc.html = builder.html();  // renders the graph and charts into the builder's images
+    doc.images = builder.takeImages();
+    doc.title = QObject::tr("KernelMeter report: %1").arg(QFileInfo(QString::fromStdString(analysis->file)).fileName());
+    return doc;
+}
+
+QString checkReportTarget(const QString& path) {
     const QFileInfo target(path);
     if (!QFileInfo(target.absolutePath()).isWritable() || (target.exists() && !target.isWritable()))
         return QObject::tr("%1: cannot write there (folder missing or not writable).").arg(path);
+    return {};
+}
+
+QString printReport(const QString& path, const ReportDocument& report) {
+    if (report.html.isEmpty()) return QObject::tr("%1: no model to report on.").arg(path);
+    if (QString error = checkReportTarget(path); !error.isEmpty()) return error;
     QTextDocument doc;
-    doc.setHtml(builder.html());  // renders the graph and charts into the builder's images
-    builder.addResources(doc);    // before the document is laid out for printing
+    doc.setHtml(report.html);
+    for (const auto& [name, image] : report.images) doc.addResource(QTextDocument::ImageResource, QUrl(name), QVariant(image));
     QPdfWriter writer(path);
     if (!writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)))
         return QObject::tr("%1: cannot set up an A4 page.").arg(path);
-    writer.setTitle(QObject::tr("KernelMeter report: %1").arg(QFileInfo(QString::fromStdString(analysis->file)).fileName()));
+    writer.setTitle(report.title);
     writer.setCreator(QStringLiteral("KernelMeter %1").arg(QString::fromLatin1(km::kVersion)));
     doc.print(&writer);
     if (QFileInfo(path).size() == 0) return QObject::tr("%1: the PDF is empty after writing.").arg(path);
     return {};
+}
+
+QString writePdfReport(const QString& path, AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options) {
+    if (!analysis) return QObject::tr("%1: no model to report on.").arg(path);
+    if (QString error = checkReportTarget(path); !error.isEmpty()) return error;
+    return printReport(path, composeReport(analysis, std::move(layout), options, gatherReportInputs(analysis)));
 }
 
 }  // namespace km::ui

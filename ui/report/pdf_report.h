@@ -1,17 +1,25 @@
 // The PDF report (UX.md "Reports"): title with the file's SHA-256, summary per device, the graph
 // with one device's kernels, the top kernels per device with the breakdown chart, the device
-// comparison, each predictor's sampling accuracy and calibration, and provenance with a note on
-// the method. A4, paginated by QTextDocument; charts and the graph are embedded as 3x images.
-// Needs a QApplication (it renders widgets offscreen); runs on the UI thread, about a second.
+// comparison, each predictor's sampling accuracy, calibration and predicted-vs-measured scatter on
+// benchmark models, and provenance with a note on the method. A4, paginated by QTextDocument;
+// charts and the graph are embedded as 3x images.
+// Three steps, so that the GUI never waits for the slow ones (ReportJob): gatherReportInputs (the
+// file's hash, benchmark models predicted: seconds; any thread), composeReport (draws the graph and
+// charts into images: needs widgets, so the UI thread; about 0.1 s) and printReport (lays out and
+// writes the PDF: any thread). writePdfReport does all three in a row.
 #pragma once
 
+#include <QImage>
 #include <QString>
 #include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "ui/jobs/measure_job.h"
 
 #include "ui/models/analysis_ptr.h"
+#include "workflows/evaluation_data.h"
 
 namespace km::ui {
 
@@ -22,6 +30,28 @@ struct ReportOptions {
     int topKernels = 15;    // rows of each device's top-kernel table
     std::map<QString, MeasuredLatency> measured;  // by device id: shown beside the predictions
 };
+
+// Benchmark models per family in the report's predicted-vs-measured scatter (45 models of 15
+// families: a few seconds per device).
+inline constexpr size_t kReportModelsPerFamily = 3;
+
+struct ReportInputs {
+    QString sha256;  // empty when the file cannot be read
+    size_t modelsPerFamily = 0;
+    std::map<std::string, Result<DatasetPredictions>> evaluation;  // by device id, devices with a predictor
+};
+ReportInputs gatherReportInputs(const AnalysisPtr& analysis, size_t modelsPerFamily = kReportModelsPerFamily);
+
+struct ReportDocument {
+    QString html, title;
+    std::vector<std::pair<QString, QImage>> images;  // resources the html names
+};
+ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options,
+                             const ReportInputs& inputs);
+
+// An error naming `path` when the PDF cannot be written there, else empty.
+QString checkReportTarget(const QString& path);
+QString printReport(const QString& path, const ReportDocument& report);
 
 // Writes the report to `path`; returns an empty string on success, else a message naming the file.
 // `layout` may be null (it is then computed here).
