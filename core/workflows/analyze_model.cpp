@@ -26,10 +26,10 @@ std::shared_ptr<const DeviceDataCache::Entry> DeviceDataCache::get(const std::st
     if (!mine) return pending.get();  // another caller reads it (outside the lock)
     auto e = std::make_shared<Entry>();
     if (Result<RuleSet> r = deviceRules(deviceId, "", e->rulesSource); !r) e->error = r.error().message;
-    else if (Result<PredictorSet> p = devicePredictor(deviceId, "", m_db, e->predictorSource); !p) e->error = p.error().message;
     else {
         e->rules = std::make_shared<const RuleSet>(std::move(r).value());
-        e->predictor = std::make_shared<const PredictorSet>(std::move(p).value());
+        if (Result<PredictorSet> p = devicePredictor(deviceId, "", m_db, e->predictorSource); !p) e->error = p.error().message;
+        else e->predictor = std::make_shared<const PredictorSet>(std::move(p).value());
     }
     promise.set_value(e);
     return e;
@@ -154,12 +154,12 @@ Result<ModelAnalysis> analyzeModel(const std::string& file, const std::vector<st
         const std::shared_ptr<const DeviceDataCache::Entry> data = cache.get(id);
         d.rulesSource = data->rulesSource;
         d.predictorSource = data->predictorSource;
+        d.rules = data->rules;  // also without a predictor (one can then be built on them)
         if (!data->error.empty()) {
             d.error = data->error;
             a.devices.push_back(std::move(d));
             continue;
         }
-        d.rules = data->rules;
         d.predictor = data->predictor;
         d.graph = a.graph;
         const GraphMetrics* metrics = &a.metrics;

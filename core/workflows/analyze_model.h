@@ -27,8 +27,9 @@ struct DeviceAnalysis {
     // Why there is no prediction ("no predictor for ...: build one with ..."); empty when there is.
     std::string error;
     std::string rulesSource, predictorSource;  // the files or databases read
-    // The device's fusion rules and predictor (null without them): provenance, sampling history
-    // and accuracy for the predictor page and the report.
+    // The device's fusion rules and predictor (null without them; rules may exist without a
+    // predictor, an error then says so): provenance, sampling history and accuracy for the
+    // predictor page and the report.
     std::shared_ptr<const RuleSet> rules;
     std::shared_ptr<const PredictorSet> predictor;
     // The graph as this device runs it: the model's graph itself unless the device's rules keep
@@ -63,7 +64,7 @@ public:
     struct Entry {
         std::string error;
         std::string rulesSource, predictorSource;
-        std::shared_ptr<const RuleSet> rules;           // null with an error
+        std::shared_ptr<const RuleSet> rules;           // null without rules
         std::shared_ptr<const PredictorSet> predictor;  // null with an error
     };
     // `db`: the database whose predictors win over the shipped ones ("" = the user's default).

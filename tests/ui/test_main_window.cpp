@@ -15,7 +15,7 @@
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
-#include "ui/jobs/build_predictor_job.h"
+#include "ui/jobs/device_tool_job.h"
 #include "ui/jobs/measure_job.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/main_window.h"
@@ -296,8 +296,8 @@ private slots:
         PredictorPage* page = w.predictorPage();
         const QStringList tiny{"--types", "conv-relu", "--initial-samples", "10", "--max-rounds", "2", "--calibration-networks", "0",
                                "--budget-minutes", "1"};
-        QSignalSpy rounds(page->buildJob(), &BuildPredictorJob::round);
-        QSignalSpy finished(page->buildJob(), &BuildPredictorJob::finished);
+        QSignalSpy rounds(page->buildJob(), &DeviceToolJob::round);
+        QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QVERIFY(page->startBuild("opencv-t1", tiny));
         QVERIFY(!page->startBuild("opencv-t1", tiny));  // one build at a time
         QVERIFY(finished.wait(600000));
@@ -311,12 +311,44 @@ private slots:
         QCOMPARE(page->kernelTypeRows(), 1);
         QCOMPARE(page->accuracyPlot()->pointCount(), int(d.predictor->types.at("conv-relu").rounds.size()));
 
-        QSignalSpy stopped(page->buildJob(), &BuildPredictorJob::finished);
+        QSignalSpy stopped(page->buildJob(), &DeviceToolJob::finished);
         QVERIFY(page->startBuild("opencv-t1", tiny));
         page->buildJob()->cancel();
         QVERIFY(stopped.wait(60000));
         QCOMPARE(stopped.at(0).at(1).toBool(), false);
         QVERIFY(stopped.at(0).at(2).toString().contains("cancelled"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+    }
+
+    // Predictor > Detect fusion rules on a device that has none (opencv-t2 ships without rules): a
+    // small detection through kernelmeter-cli in a fresh data folder; the window then splits the
+    // model with the user's new rules, and a predictor can be built on them.
+    void detectRulesFromTheWindow() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        qputenv("XDG_DATA_HOME", home.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", home.filePath("cache").toUtf8());
+        qputenv("KM_CLI", KM_CLI_PATH);
+        MainWindow w;
+        w.setDevices({"opencv-t2"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(!w.analysis()->devices[0].rules);
+        PredictorPage* page = w.predictorPage();
+        QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
+        QSignalSpy detected(page, &PredictorPage::rulesDetected);
+        QVERIFY(page->startDetect("opencv-t2", {"--ops", "conv", "relu", "--budget-minutes", "0.2"}));
+        QVERIFY(!page->startBuild("opencv-t2"));  // one tool at a time
+        QVERIFY(finished.wait(300000));
+        QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QVERIFY(finished.at(0).at(2).toString().contains("fusion rules detected"));
+        QCOMPARE(detected.count(), 1);
+        w.waitForLoad();  // rulesDetected -> the model is split again
+        const DeviceAnalysis& d = w.analysis()->devices[0];
+        QVERIFY(d.rules);
+        QVERIFY2(QString::fromStdString(d.rulesSource).startsWith(home.path()), d.rulesSource.c_str());
+        QVERIFY(!d.ok());  // still no predictor: the page offers to build one
+        QVERIFY(w.logText().contains("fusion rules of opencv-t2 detected"));
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 

@@ -213,6 +213,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         m_deviceData->invalidate(id.toStdString());
         reload();
     });
+    connect(m_predictor, &PredictorPage::rulesDetected, this, [this](const QString& id) {
+        log(tr("fusion rules of %1 detected; splitting the model into kernels again").arg(id));
+        m_deviceData->invalidate(id.toStdString());
+        reload();
+    });
     connect(m_graph, &GraphView::kernelClicked, this, &MainWindow::selectKernel);
     connect(m_breakdown, &BreakdownPlot::kernelClicked, this, &MainWindow::selectKernel);
     connect(m_kernelTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {

@@ -13,7 +13,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
-#include "ui/jobs/build_predictor_job.h"
+#include "ui/jobs/device_tool_job.h"
 #include "ui/pages/analysis_text.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
@@ -68,8 +68,10 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_about->setTextInteractionFlags(Qt::TextSelectableByMouse);
     top->addWidget(m_about, 1);
     m_buildButton = new QPushButton(tr("Build predictor..."), this);
-    m_buildButton->setToolTip(tr("Measure kernels on this device and build its predictor (about 40 minutes); what is "
-                                 "measured is saved as it is taken, so a cancelled build resumes"));
+    m_detectButton = new QPushButton(tr("Detect fusion rules..."), this);
+    m_detectButton->setToolTip(tr("Time pairs and chains of ops alone and together on this device to find which ones its "
+                                  "runtime fuses (about 7 minutes); needed before a predictor can be built"));
+    top->addWidget(m_detectButton);
     top->addWidget(m_buildButton);
     layout->addLayout(top);
     auto* buildRow = new QHBoxLayout;
@@ -77,7 +79,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_buildProgress->setRange(0, 1000);
     m_buildProgress->setMaximumWidth(260);
     m_buildStatus = new QLabel(this);
-    m_cancelButton = new QPushButton(tr("Cancel build"), this);
+    m_cancelButton = new QPushButton(tr("Cancel"), this);
     buildRow->addWidget(m_buildProgress);
     buildRow->addWidget(m_buildStatus, 1);
     buildRow->addWidget(m_cancelButton);
@@ -107,28 +109,30 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     split->setSizes({420, 360, 360});
     layout->addWidget(split, 1);
     connect(m_deviceBox, &QComboBox::activated, this, [this](int i) { showDevice(m_deviceBox->itemData(i).toInt()); });
-    m_build = new BuildPredictorJob(this);
+    m_build = new DeviceToolJob(this);
     connect(m_buildButton, &QPushButton::clicked, this, &PredictorPage::confirmAndBuild);
-    connect(m_cancelButton, &QPushButton::clicked, m_build, &BuildPredictorJob::cancel);
-    connect(m_build, &BuildPredictorJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
+    connect(m_detectButton, &QPushButton::clicked, this, &PredictorPage::confirmAndDetect);
+    connect(m_cancelButton, &QPushButton::clicked, m_build, &DeviceToolJob::cancel);
+    connect(m_build, &DeviceToolJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
         m_buildProgress->setValue(int(1000 * fraction));
         m_buildStatus->setText(secondsLeft >= 0 ? tr("%1: %2 (about %3 min left)").arg(m_build->deviceId(), message).arg(int(secondsLeft / 60 + 0.5))
                                                 : tr("%1: %2").arg(m_build->deviceId(), message));
     });
-    connect(m_build, &BuildPredictorJob::round, this, [this](const QString& type, const RoundMetrics& m) {
+    connect(m_build, &DeviceToolJob::round, this, [this](const QString& type, const RoundMetrics& m) {
         if (type != m_liveType) {  // the plot follows the kernel type being sampled
             m_liveType = type;
             m_plot->setRounds(type + tr(" (building)"), {});
         }
         m_plot->appendRound(m);
     });
-    connect(m_build, &BuildPredictorJob::finished, this, [this](const QString& deviceId, bool ok, const QString& message) {
+    connect(m_build, &DeviceToolJob::finished, this, [this](const QString& deviceId, bool ok, const QString& message) {
         m_buildProgress->hide();
         m_cancelButton->hide();
-        m_buildButton->setEnabled(true);
+        updateButtons();
         m_buildStatus->setText(tr("%1: %2").arg(deviceId, message));
         m_liveType.clear();
-        if (ok) emit predictorBuilt(deviceId);
+        if (ok && m_build->tool() == DeviceTool::BuildPredictor) emit predictorBuilt(deviceId);
+        if (ok && m_build->tool() == DeviceTool::DetectRules) emit rulesDetected(deviceId);
     });
     connect(m_types, &QTableWidget::currentCellChanged, this, [this](int row) { showKernelType(row); });
     setAnalysis(nullptr);
@@ -193,13 +197,12 @@ void PredictorPage::showDevice(int deviceIndex) {
     m_types->setRowCount(0);
     m_rules->setRowCount(0);
     m_plot->setRounds({}, {});
-    m_buildButton->setEnabled(m_analysis && deviceIndex >= 0 && !m_build->isRunning());
+    updateButtons();
     if (!m_analysis || deviceIndex < 0) {
         m_about->setText(tr("Open a model and choose a device."));
         return;
     }
     const DeviceAnalysis& d = m_analysis->devices[size_t(deviceIndex)];
-    m_buildButton->setText(d.ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
     if (!d.ok()) {
         m_about->setText(QString::fromStdString(d.error).toHtmlEscaped());
         return;
@@ -262,6 +265,19 @@ void PredictorPage::showKernelType(int row) {
     if (it != p.types.end()) m_plot->setRounds(QString::fromStdString(type), it->second.rounds);
 }
 
+void PredictorPage::updateButtons() {
+    const bool idle = !m_build->isRunning();
+    const DeviceAnalysis* d = m_analysis && m_device >= 0 ? &m_analysis->devices[size_t(m_device)] : nullptr;
+    m_detectButton->setEnabled(d && idle);
+    m_detectButton->setText(d && d->rules ? tr("Detect fusion rules again...") : tr("Detect fusion rules..."));
+    // A predictor is built on the device's kernels: without fusion rules there are none.
+    m_buildButton->setEnabled(d && d->rules && idle);
+    m_buildButton->setText(d && d->ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
+    m_buildButton->setToolTip(d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
+                                             : tr("Measure kernels on this device and build its predictor (about 40 minutes); what is "
+                                                  "measured is saved as it is taken, so a cancelled build resumes"));
+}
+
 void PredictorPage::confirmAndBuild() {
     if (!m_analysis || m_device < 0) return;
     const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
@@ -273,11 +289,30 @@ void PredictorPage::confirmAndBuild() {
     if (answer == QMessageBox::Yes) startBuild(id);
 }
 
+void PredictorPage::confirmAndDetect() {
+    if (!m_analysis || m_device < 0) return;
+    const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
+    const auto answer = QMessageBox::question(
+        this, tr("Detect fusion rules"),
+        tr("Detecting the fusion rules of %1 times a few hundred small test models on this machine: about 7 minutes, best "
+           "with nothing else running. The rules are saved in your data folder and used instead of the shipped ones; "
+           "measurements are saved as they are taken, so a cancelled run resumes.\n\nStart now?").arg(id));
+    if (answer == QMessageBox::Yes) startDetect(id);
+}
+
 bool PredictorPage::startBuild(const QString& deviceId, const QStringList& extraArguments) {
-    if (!m_build->start({deviceId, extraArguments})) return false;
-    m_buildButton->setEnabled(false);
+    return startTool({DeviceTool::BuildPredictor, deviceId, extraArguments});
+}
+
+bool PredictorPage::startDetect(const QString& deviceId, const QStringList& extraArguments) {
+    return startTool({DeviceTool::DetectRules, deviceId, extraArguments});
+}
+
+bool PredictorPage::startTool(const DeviceToolRequest& request) {
+    if (!m_build->start(request)) return false;
+    updateButtons();
     m_buildProgress->setValue(0);
-    m_buildStatus->setText(tr("%1: starting kernelmeter-cli build-predictor").arg(deviceId));
+    m_buildStatus->setText(tr("%1: starting kernelmeter-cli %2").arg(request.deviceId, DeviceToolJob::commandName(request.tool)));
     for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->show();
     return true;
 }

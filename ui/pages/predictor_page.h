@@ -1,8 +1,8 @@
 // One device's predictor (UX.md, Predictor tab): its provenance and calibration, the fusion rules
 // with their evidence, and per kernel type the sampling history as an accuracy plot (select a row).
-// Lists every device of the current analysis; "Build predictor" builds (or rebuilds) the chosen
-// device's predictor in a child process with progress, time left, cancel and the plot growing
-// live, then emits predictorBuilt.
+// Lists every device of the current analysis; "Detect fusion rules" finds the chosen device's rules
+// and "Build predictor" builds (or rebuilds) its predictor, each in a child process with progress,
+// time left and cancel (the build's plot growing live), then emits rulesDetected or predictorBuilt.
 #pragma once
 
 #include <QWidget>
@@ -20,7 +20,8 @@ class QTableWidget;
 namespace km::ui {
 
 class AccuracyPlot;
-class BuildPredictorJob;
+class DeviceToolJob;
+struct DeviceToolRequest;
 class ScatterPlot;
 
 class PredictorPage : public QWidget {
@@ -40,19 +41,24 @@ public:
     void computeScatter(size_t perFamily = 10);
     void waitForScatter();
     void showKernelType(int row);
-    BuildPredictorJob* buildJob() const { return m_build; }
-    // Starts building the predictor of `deviceId` (no confirmation); `extraArguments` go to
-    // kernelmeter-cli build-predictor (tests make the build tiny). False if one is running.
+    DeviceToolJob* buildJob() const { return m_build; }
+    // Starts building the predictor of `deviceId` or detecting its fusion rules (no confirmation);
+    // `extraArguments` go to kernelmeter-cli (tests make the run tiny). False if a tool is running.
     bool startBuild(const QString& deviceId, const QStringList& extraArguments = {});
+    bool startDetect(const QString& deviceId, const QStringList& extraArguments = {});
 
-    // Asks (the build takes about 40 minutes), then builds the chosen device's predictor.
+    // Ask (the build takes about 40 minutes, detection about 7), then run on the chosen device.
     void confirmAndBuild();
+    void confirmAndDetect();
 
 signals:
     void predictorBuilt(const QString& deviceId);
+    void rulesDetected(const QString& deviceId);
 
 private:
     void showDevice(int deviceIndex);
+    bool startTool(const DeviceToolRequest& request);
+    void updateButtons();
 
     AnalysisPtr m_analysis;
     int m_device = -1;
@@ -61,8 +67,9 @@ private:
     QTableWidget* m_types = nullptr;
     QTableWidget* m_rules = nullptr;
     AccuracyPlot* m_plot = nullptr;
-    BuildPredictorJob* m_build = nullptr;
+    DeviceToolJob* m_build = nullptr;
     QPushButton* m_buildButton = nullptr;
+    QPushButton* m_detectButton = nullptr;
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_buildProgress = nullptr;
     QLabel* m_buildStatus = nullptr;

@@ -1,4 +1,4 @@
-#include "ui/jobs/build_predictor_job.h"
+#include "ui/jobs/device_tool_job.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -8,17 +8,19 @@
 
 namespace km::ui {
 
-BuildPredictorJob::BuildPredictorJob(QObject* parent) : QObject(parent) {
+DeviceToolJob::DeviceToolJob(QObject* parent) : QObject(parent) {
     qRegisterMetaType<km::RoundMetrics>();
-    connect(&m_process, &QProcess::readyReadStandardOutput, this, &BuildPredictorJob::readEvents);
-    connect(&m_process, &QProcess::readyReadStandardError, this, &BuildPredictorJob::readProgress);
+    connect(&m_process, &QProcess::readyReadStandardOutput, this, &DeviceToolJob::readEvents);
+    connect(&m_process, &QProcess::readyReadStandardError, this, &DeviceToolJob::readProgress);
     connect(&m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         readEvents();
         readProgress();
         const bool ok = !m_cancelled && status == QProcess::NormalExit && code == 0;
-        QString message = m_cancelled ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
-                        : ok          ? tr("built and saved in your database")
-                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli build-predictor stopped (exit code %1)").arg(code)
+        const bool build = m_tool == DeviceTool::BuildPredictor;
+        QString message = m_cancelled ? (build ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
+                                               : tr("cancelled; the test cases measured so far are in the database, detecting again resumes"))
+                        : ok          ? (build ? tr("built and saved in your database") : tr("fusion rules detected and saved in your data folder"))
+                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)").arg(commandName(m_tool)).arg(code)
                                                                : m_lastError);
         emit finished(m_device, ok, message);
     });
@@ -27,7 +29,7 @@ BuildPredictorJob::BuildPredictorJob(QObject* parent) : QObject(parent) {
     });
 }
 
-BuildPredictorJob::~BuildPredictorJob() {
+DeviceToolJob::~DeviceToolJob() {
     if (isRunning()) {
         m_process.terminate();
         if (!m_process.waitForFinished(3000)) m_process.kill();
@@ -35,27 +37,33 @@ BuildPredictorJob::~BuildPredictorJob() {
     }
 }
 
-QString BuildPredictorJob::cliPath() { return siblingExecutable("KM_CLI", QStringLiteral("kernelmeter-cli"), QStringLiteral("cli")); }
+QString DeviceToolJob::commandName(DeviceTool tool) {
+    return tool == DeviceTool::BuildPredictor ? QStringLiteral("build-predictor") : QStringLiteral("detect-rules");
+}
 
-bool BuildPredictorJob::start(const BuildPredictorRequest& request) {
+QString DeviceToolJob::cliPath() { return siblingExecutable("KM_CLI", QStringLiteral("kernelmeter-cli"), QStringLiteral("cli")); }
+
+bool DeviceToolJob::start(const DeviceToolRequest& request) {
     if (isRunning()) return false;
     m_device = request.deviceId;
+    m_tool = request.tool;
     m_cancelled = false;
     m_lastError.clear();
     m_clock.start();
-    QStringList args{"build-predictor", "--device", request.deviceId, "--events"};
+    QStringList args{commandName(m_tool), "--device", request.deviceId};
+    if (m_tool == DeviceTool::BuildPredictor) args << "--events";
     args += request.extraArguments;
     m_process.start(cliPath(), args);
     return true;
 }
 
-void BuildPredictorJob::cancel() {
+void DeviceToolJob::cancel() {
     if (!isRunning()) return;
     m_cancelled = true;
     m_process.terminate();
 }
 
-void BuildPredictorJob::readEvents() {
+void DeviceToolJob::readEvents() {
     while (m_process.canReadLine()) {
         const QJsonObject e = QJsonDocument::fromJson(m_process.readLine()).object();
         if (e.value("event").toString() != "round") continue;  // the final table is not an event
@@ -69,7 +77,7 @@ void BuildPredictorJob::readEvents() {
     }
 }
 
-void BuildPredictorJob::readProgress() {
+void DeviceToolJob::readProgress() {
     static const QRegularExpression line(QStringLiteral("^\\s*(\\d+)% (.*)$"));
     m_process.setReadChannel(QProcess::StandardError);
     while (m_process.canReadLine()) {
