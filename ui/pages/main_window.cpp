@@ -8,6 +8,7 @@
 #include <QDateTime>
 #include <QDragEnterEvent>
 #include <QElapsedTimer>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -22,6 +23,7 @@
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
@@ -447,8 +449,7 @@ void MainWindow::exportCsv() {
         statusBar()->showMessage(tr("Nothing to export: open a model and pick a device with a predictor."), 5000);
         return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv",
-                                                      tr("CSV files (*.csv)"));
+    const QString path = askExportPath(tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly) || out.write(m_kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
@@ -485,9 +486,19 @@ void MainWindow::chooseReportFile() {
         statusBar()->showMessage(tr("Nothing to report: open a model first."), 5000);
         return;
     }
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf",
-                                                      tr("PDF files (*.pdf)"));
+    const QString path = askExportPath(tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf", tr("PDF files (*.pdf)"));
     if (!path.isEmpty()) startReport(path);
+}
+
+QString MainWindow::askExportPath(const QString& title, const QString& fileName, const QString& filter) {
+    // The folder of the last export, else Documents (not the folder of the model, which may be
+    // read-only, like the installed example's, nor the working directory of a menu launch).
+    QSettings settings;
+    QString folder = settings.value("files/exportDir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
+    if (!QDir(folder).exists()) folder = QDir::homePath();
+    const QString path = QFileDialog::getSaveFileName(this, title, QDir(folder).filePath(fileName), filter);
+    if (!path.isEmpty()) settings.setValue("files/exportDir", QFileInfo(path).absolutePath());
+    return path;
 }
 
 ReportOptions MainWindow::reportOptions() const {

@@ -107,6 +107,7 @@ private:
     void chooseFile();
     void exportCsv();
     void chooseReportFile();
+    QString askExportPath(const QString& title, const QString& fileName, const QString& filter);
     ReportOptions reportOptions() const;
     void reportFinished(const QString& path, const QString& error);
     void startMeasuring();
