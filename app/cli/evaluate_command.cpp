@@ -78,12 +78,14 @@ int runEvaluate(const EvaluateArgs& args) {
     Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(args.device);
     if (!stored) return reportError(stored.error());
     // --at-reference-speed: each measurement as its ratio to the reference workload of the same
-    // rounds times one reference time (the predictor's unit, else the measurements' median), so
-    // that the machine's speed phases during the campaign do not count as prediction error.
+    // rounds times one reference time (the predictor's unit, else the database's baseline, else
+    // the measurements' median), so that the machine's speed phases and hosts do not count as
+    // prediction error.
     double unitMs = 0;
     std::string unitSource;
     if (args.atReferenceSpeed) {
-        Result<ReferenceUnit> unit = referenceUnitFor(predictor.value().referenceMs, stored.value());
+        Result<ReferenceUnit> unit =
+            referenceUnitFor(predictor.value().referenceMs, databaseBaselineMs(*store.value(), args.device), stored.value());
         if (!unit) return reportError(badInput(fmt::format("--at-reference-speed: on {}, {}", args.device, unit.error().message)));
         unitMs = unit.value().ms;
         unitSource = unit.value().source;

@@ -280,6 +280,15 @@ Result<double> MeasurementStore::referenceBaselineMs(const std::string& deviceId
     return s.real(0);
 }
 
+Result<std::vector<double>> MeasurementStore::storedReferenceBaselinesMs(const std::string& deviceId, const std::string& referenceId) {
+    Stmt s(m_db, "SELECT baseline_ms FROM reference_baselines WHERE device_id=? AND reference_id=? ORDER BY taken_at_utc, rowid");
+    if (!s.ok()) return sqlError("cannot prepare a reference baseline query");
+    s.bind(1, deviceId).bind(2, referenceId);
+    std::vector<double> out;
+    while (s.step() == SQLITE_ROW) out.push_back(s.real(0));
+    return out;
+}
+
 Result<int64_t> MeasurementStore::count() {
     Stmt s(m_db, "SELECT COUNT(*) FROM measurements");
     if (!s.ok() || s.step() != SQLITE_ROW) return sqlError("cannot count measurements");

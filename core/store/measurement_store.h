@@ -75,6 +75,9 @@ public:
     // all campaigns share one unit (docs/measurement.md).
     Result<double> referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
                                        const std::string& referenceId, double proposedMs);
+    // The baselines stored for a device and reference workload (any machine), oldest first; reads
+    // only (for a database opened read-only).
+    Result<std::vector<double>> storedReferenceBaselinesMs(const std::string& deviceId, const std::string& referenceId);
     int schemaVersion() const { return m_version; }
 
     // Predictors (a PredictorSet's JSON, docs/predictors.md), newest last per device.

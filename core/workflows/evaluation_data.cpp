@@ -10,6 +10,7 @@
 #include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "workflows/data_sources.h"
+#include "workflows/reference_workload.h"
 #include "zoo/zoo.h"
 
 namespace km {
@@ -44,8 +45,15 @@ Result<GraphLoader> datasetModelLoader(const DatasetModel& m) {
     });
 }
 
-Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, const std::vector<StoredMeasurement>& measurements) {
+double databaseBaselineMs(MeasurementStore& store, const std::string& deviceId) {
+    Result<std::vector<double>> baselines = store.storedReferenceBaselinesMs(deviceId, kReferenceWorkloadId);
+    return baselines && !baselines.value().empty() ? baselines.value().front() : 0.0;
+}
+
+Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, double databaseBaselineMs,
+                                       const std::vector<StoredMeasurement>& measurements) {
     if (predictorReferenceMs > 0) return ReferenceUnit{predictorReferenceMs, "the predictor's"};
+    if (databaseBaselineMs > 0) return ReferenceUnit{databaseBaselineMs, "the database's baseline (its first campaign's speed)"};
     std::vector<double> refs;
     for (const StoredMeasurement& m : measurements)
         if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
@@ -69,7 +77,7 @@ Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, con
     if (!stored) return stored.error();
     DatasetPredictions out;
     if (predictor.referenceMs > 0) {
-        Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, stored.value());
+        Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, databaseBaselineMs(*store.value(), deviceId), stored.value());
         if (unit) out.unit = unit.value();
     }
     const auto byHash = measuredTimesByModel(stored.value(), out.unit.ms);

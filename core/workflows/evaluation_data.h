@@ -36,9 +36,13 @@ struct ReferenceUnit {
     double ms = 0;       // 0: raw milliseconds
     std::string source;  // "the predictor's", "the measurements' median"
 };
-// predictorReferenceMs when it is set, else the median reference time of the measurements; an
-// error when neither exists.
-Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, const std::vector<StoredMeasurement>& measurements);
+// predictorReferenceMs when it is set; else the database's reference baseline for the device (the
+// speed of its first campaign there, the unit of its normalised times; 0 = none); else the median
+// reference time of the measurements; an error when none exists.
+Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, double databaseBaselineMs,
+                                       const std::vector<StoredMeasurement>& measurements);
+// The oldest reference baseline `store` holds for the device (0 when none).
+double databaseBaselineMs(MeasurementStore& store, const std::string& deviceId);
 // Per model hash, its measured times on the device in the unit, oldest first.
 std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vector<StoredMeasurement>& measurements, double unitMs);
 

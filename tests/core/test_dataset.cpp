@@ -13,6 +13,8 @@
 #include "workflows/build_dataset.h"
 #include "workflows/data_sources.h"
 #include "workflows/evaluate.h"
+#include "workflows/evaluation_data.h"
+#include "workflows/reference_workload.h"
 #include "zoo/zoo.h"
 
 using namespace km;
@@ -31,6 +33,37 @@ private slots:
         QVERIFY(std::abs(a.rmspe - std::sqrt((0.01 + 0.0025 + 0.04) / 4)) < 1e-12);
         QVERIFY(std::abs(a.rmseMs - std::sqrt((0.01 + 0.01 + 1.0) / 4)) < 1e-12);
         QCOMPARE(accuracyOf({}, {}).models, size_t(0));
+    }
+
+    // The unit of --at-reference-speed: the predictor's reference time, else the database's
+    // baseline (the speed of its first campaign, fixed as later campaigns on faster or slower
+    // hosts are added), else the measurements' median reference time.
+    void referenceUnitPrefersPredictorThenDatabaseBaseline() {
+        std::vector<km::StoredMeasurement> ms(3);
+        const double refs[] = {0.66, 0.40, 0.41};
+        for (size_t i = 0; i < ms.size(); ++i) {
+            ms[i].reference.median = 2.0;
+            ms[i].reference.referenceMs = refs[i];
+        }
+        km::Result<km::ReferenceUnit> u = km::referenceUnitFor(0.27, 0.66, ms);
+        QVERIFY(u.ok());
+        QCOMPARE(u.value().ms, 0.27);
+        u = km::referenceUnitFor(0, 0.66, ms);
+        QVERIFY(u.ok());
+        QCOMPARE(u.value().ms, 0.66);
+        QVERIFY(QString::fromStdString(u.value().source).contains("baseline"));
+        u = km::referenceUnitFor(0, 0, ms);
+        QVERIFY(u.ok());
+        QCOMPARE(u.value().ms, 0.41);
+        QVERIFY(!km::referenceUnitFor(0, 0, {}).ok());
+
+        QTemporaryDir dir;
+        auto store = km::MeasurementStore::open(dir.filePath("b.db").toStdString());
+        QVERIFY(store.ok());
+        QCOMPARE(km::databaseBaselineMs(*store.value(), "opencv-t1"), 0.0);
+        QVERIFY(store.value()->referenceBaselineMs("opencv-t1", "host-a", km::kReferenceWorkloadId, 0.66).ok());
+        QVERIFY(store.value()->referenceBaselineMs("opencv-t1", "host-b", km::kReferenceWorkloadId, 0.40).ok());
+        QCOMPARE(km::databaseBaselineMs(*store.value(), "opencv-t1"), 0.66);  // the first campaign's
     }
 
     void relativeLeastSquaresRecoversALine() {
