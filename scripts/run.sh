@@ -5,10 +5,8 @@
 # build/release/kernelmeter-example.png and exits instead of waiting for a user.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/scripts/install-deps.sh"
+"$root/scripts/build-release.sh"
 build="$root/build/release"
-cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKM_BUILD_TESTS=OFF -DKM_BUILD_BENCH=OFF
-cmake --build "$build" --parallel "$(nproc)"
 example="$root/resources/examples/mobilenet_v3_small.onnx"
 if [ $# -eq 0 ] && [ "${QT_QPA_PLATFORM:-}" = "offscreen" ]; then
   "$build/app/kernelmeter" "$example" --screenshot "$build/kernelmeter-example.png"

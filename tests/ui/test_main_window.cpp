@@ -285,13 +285,9 @@ private slots:
     void buildPredictorFromTheWindow() {
         QTemporaryDir home;
         QVERIFY(home.isValid());
-        qputenv("XDG_DATA_HOME", home.path().toUtf8());
-        qputenv("XDG_CACHE_HOME", home.filePath("cache").toUtf8());
-        qputenv("KM_CLI", KM_CLI_PATH);
+        useFreshDataFolder(home);
         MainWindow w;
-        w.setDevices({"opencv-t1"});
-        w.openFile(kMobileNet);
-        w.waitForLoad();
+        openMobileNet(w, "opencv-t1");
         QVERIFY(QString::fromStdString(w.analysis()->devices[0].predictorSource).endsWith("datasets/predictors.db"));
         PredictorPage* page = w.predictorPage();
         const QStringList tiny{"--types", "conv-relu", "--initial-samples", "10", "--max-rounds", "2", "--calibration-networks", "0",
@@ -326,13 +322,9 @@ private slots:
     void detectRulesFromTheWindow() {
         QTemporaryDir home;
         QVERIFY(home.isValid());
-        qputenv("XDG_DATA_HOME", home.path().toUtf8());
-        qputenv("XDG_CACHE_HOME", home.filePath("cache").toUtf8());
-        qputenv("KM_CLI", KM_CLI_PATH);
+        useFreshDataFolder(home);
         MainWindow w;
-        w.setDevices({"opencv-t2"});
-        w.openFile(kMobileNet);
-        w.waitForLoad();
+        openMobileNet(w, "opencv-t2");
         QVERIFY(!w.analysis()->devices[0].rules);
         PredictorPage* page = w.predictorPage();
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
@@ -353,6 +345,18 @@ private slots:
     }
 
 private:
+    // The tools the Predictor tab runs (kernelmeter-cli of this build tree) write into `home`.
+    static void useFreshDataFolder(const QTemporaryDir& home) {
+        qputenv("XDG_DATA_HOME", home.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", home.filePath("cache").toUtf8());
+        qputenv("KM_CLI", KM_CLI_PATH);
+    }
+    static void openMobileNet(MainWindow& w, const QString& device) {
+        w.setDevices({device});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+    }
+
     QTemporaryDir m_data;
     DeviceDataCache m_devices;
     AnalysisPtr m_analysis;

@@ -279,25 +279,23 @@ void PredictorPage::updateButtons() {
 }
 
 void PredictorPage::confirmAndBuild() {
-    if (!m_analysis || m_device < 0) return;
-    const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
-    const auto answer = QMessageBox::question(
-        this, tr("Build a predictor"),
-        tr("Building the predictor of %1 measures thousands of kernel models on this machine: about 40 minutes on a 2-core "
-           "machine, best with nothing else running. Measurements are saved as they are taken; a cancelled build resumes "
-           "where it stopped.\n\nStart now?").arg(id));
-    if (answer == QMessageBox::Yes) startBuild(id);
+    confirmAndRun(DeviceTool::BuildPredictor, tr("Build a predictor"),
+                  tr("Building the predictor of %1 measures thousands of kernel models on this machine: about 40 minutes on a "
+                     "2-core machine, best with nothing else running. Measurements are saved as they are taken; a cancelled "
+                     "build resumes where it stopped.\n\nStart now?"));
 }
 
 void PredictorPage::confirmAndDetect() {
+    confirmAndRun(DeviceTool::DetectRules, tr("Detect fusion rules"),
+                  tr("Detecting the fusion rules of %1 times a few hundred small test models on this machine: about 7 minutes, "
+                     "best with nothing else running. The rules are saved in your data folder and used instead of the shipped "
+                     "ones; measurements are saved as they are taken, so a cancelled run resumes.\n\nStart now?"));
+}
+
+void PredictorPage::confirmAndRun(DeviceTool tool, const QString& title, const QString& question) {
     if (!m_analysis || m_device < 0) return;
     const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
-    const auto answer = QMessageBox::question(
-        this, tr("Detect fusion rules"),
-        tr("Detecting the fusion rules of %1 times a few hundred small test models on this machine: about 7 minutes, best "
-           "with nothing else running. The rules are saved in your data folder and used instead of the shipped ones; "
-           "measurements are saved as they are taken, so a cancelled run resumes.\n\nStart now?").arg(id));
-    if (answer == QMessageBox::Yes) startDetect(id);
+    if (QMessageBox::question(this, title, question.arg(id)) == QMessageBox::Yes) startTool({tool, id, {}});
 }
 
 bool PredictorPage::startBuild(const QString& deviceId, const QStringList& extraArguments) {

@@ -22,6 +22,7 @@ namespace km::ui {
 class AccuracyPlot;
 class DeviceToolJob;
 struct DeviceToolRequest;
+enum class DeviceTool;
 class ScatterPlot;
 
 class PredictorPage : public QWidget {
@@ -58,6 +59,7 @@ signals:
 private:
     void showDevice(int deviceIndex);
     bool startTool(const DeviceToolRequest& request);
+    void confirmAndRun(DeviceTool tool, const QString& title, const QString& question);
     void updateButtons();
 
     AnalysisPtr m_analysis;
