@@ -52,8 +52,8 @@ double databaseBaselineMs(MeasurementStore& store, const std::string& deviceId) 
 
 Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, double databaseBaselineMs,
                                        const std::vector<StoredMeasurement>& measurements) {
-    if (predictorReferenceMs > 0) return ReferenceUnit{predictorReferenceMs, "the predictor's"};
-    if (databaseBaselineMs > 0) return ReferenceUnit{databaseBaselineMs, "the database's baseline (its first campaign's speed)"};
+    if (predictorReferenceMs > 0) return ReferenceUnit{predictorReferenceMs, "the predictor's reference time"};
+    if (databaseBaselineMs > 0) return ReferenceUnit{databaseBaselineMs, "the database's baseline, its first campaign's speed"};
     std::vector<double> refs;
     for (const StoredMeasurement& m : measurements)
         if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
@@ -76,10 +76,10 @@ Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, con
     Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(deviceId);
     if (!stored) return stored.error();
     DatasetPredictions out;
-    if (predictor.referenceMs > 0) {
-        Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, databaseBaselineMs(*store.value(), deviceId), stored.value());
-        if (unit) out.unit = unit.value();
-    }
+    // At one machine speed when the measurements allow (as `evaluate --at-reference-speed`), so
+    // that campaigns on hosts of different speed line up; else raw.
+    if (Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, databaseBaselineMs(*store.value(), deviceId), stored.value()))
+        out.unit = unit.value();
     const auto byHash = measuredTimesByModel(stored.value(), out.unit.ms);
     Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(dataset);
     if (!rows) return rows.error();

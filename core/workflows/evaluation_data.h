@@ -34,7 +34,7 @@ Result<GraphLoader> datasetModelLoader(const DatasetModel& m);
 // ratio to the reference workload of the same rounds x unitMs (0 when it has no ratio).
 struct ReferenceUnit {
     double ms = 0;       // 0: raw milliseconds
-    std::string source;  // "the predictor's", "the measurements' median"
+    std::string source;  // "the predictor's reference time", "the database's baseline, ...", "the measurements' median"
 };
 // predictorReferenceMs when it is set; else the database's reference baseline for the device (the
 // speed of its first campaign there, the unit of its normalised times; 0 = none); else the median
@@ -58,7 +58,7 @@ struct DatasetPredictions {
 };
 // Up to `perFamily` models of each family of dataset `dataset` that were measured on the device
 // (lowest seeds first; 0 = all), each predicted with `rules` and `predictor`. Measured times are at
-// the reference speed when the predictor has one (predictions are at that speed), else raw.
+// the reference speed of referenceUnitFor when the measurements have reference ratios, else raw.
 Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, const RuleSet& rules, const PredictorSet& predictor,
                                                 const std::string& dataset, size_t perFamily, Progress* progress = nullptr);
 

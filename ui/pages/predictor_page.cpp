@@ -96,7 +96,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_scatter = new ScatterPlot(m_plots);
     m_plots->addTab(m_scatter, tr("Predicted vs measured"));
     m_plots->setTabToolTip(1, tr("The benchmark dataset's models measured on this device (10 per family), predicted; at the "
-                                 "reference speed when the predictor has one"));
+                                 "reference speed when the measurements have reference ratios"));
     connect(m_plots, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == 1) computeScatter();
     });

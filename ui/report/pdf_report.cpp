@@ -255,7 +255,11 @@ private:
                                 "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
                         .arg(points.size())
                         .arg(m_in.modelsPerFamily)
-                        .arg(data.unit.ms > 0 ? QObject::tr(", measured times at the predictor's reference machine speed") : QString())
+                        .arg(data.unit.ms > 0 ? QObject::tr(", measured times at one machine speed (ratio to the reference workload x %1 ms, "
+                                                            "%2)")
+                                                        .arg(data.unit.ms, 0, 'f', 3)
+                                                        .arg(esc(data.unit.source))
+                                              : QString())
                         .arg(formatPercent(within10), formatPercent(within5));
         ScatterPlot plot;
         plot.setPoints(QString::fromStdString(deviceId), points);
