@@ -119,6 +119,7 @@ struct CalibrateArgs {
     std::string db;
     int networks = 30;
     std::vector<std::string> models;  // ONNX files to calibrate on instead of generated networks
+    bool referenceTimeOnly = false;   // only find the reference time of a predictor built without one
     bool quiet = false;
 };
 int runCalibrate(const CalibrateArgs& args, const std::string& commandLine);

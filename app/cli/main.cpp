@@ -111,6 +111,9 @@ int main(int argc, char** argv) {
     cmdCalibrate->add_option("--cache", calibrate.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
     cmdCalibrate->add_option("--rules", calibrate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdCalibrate->add_option("--db", calibrate.db, "SQLite database for measurements and the calibrated predictor (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdCalibrate->add_flag("--reference-time-only", calibrate.referenceTimeOnly,
+                           "for a predictor built without a reference time: measure the networks with the reference workload and record "
+                           "the reference time at which its predictions are unbiased; scale and overhead stay");
     cmdCalibrate->add_flag("--quiet", calibrate.quiet, "no progress on stderr");
 
     km::cli::PredictArgs predict;

@@ -67,9 +67,10 @@ Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& sto
 // Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
-                        int networks, bool quiet, const std::vector<std::string>& models = {}) {
+                        int networks, bool quiet, const std::vector<std::string>& models = {}, bool referenceTimeOnly = false) {
     if (networks <= 0 && models.empty()) return Ok{};
     CalibratePredictorOptions c;
+    c.referenceTimeOnly = referenceTimeOnly;
     c.measure.agent.agentPath = findAgent();
     c.measure.store = &store;
     c.cacheDir = cacheDir;
@@ -83,6 +84,16 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
     if (!quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!r) return r.error();
     for (const auto& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (referenceTimeOnly) {
+        std::cout << fmt::format("{:<44} {:>12} {:>16}\n", "calibration network", "measured ms", "reference ms");
+        for (size_t i = 0; i < r.value().referenceMsAtExact.size() && i < r.value().measuredMs.size(); ++i)
+            std::cout << fmt::format("{:<44} {:>12.3f} {:>16.4f}\n", r.value().descriptions[i].substr(0, 44), r.value().measuredMs[i],
+                                     r.value().referenceMsAtExact[i]);
+        std::cout << fmt::format("reference time of the predictor: {:.4f} ms (median over {} networks; the reference workload's time "
+                                 "at which its predictions are unbiased); model terms unchanged\n",
+                                 set.referenceMs, r.value().referenceMsAtExact.size());
+        return Ok{};
+    }
     std::cout << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
     const ModelCalibration& f = r.value().fit;
     for (size_t i = 0; i < r.value().measuredMs.size(); ++i) {
@@ -178,7 +189,12 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
     auto store = MeasurementStore::open(db);
     if (!store) return reportError(store.error());
     const std::string cache = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet, args.models); !s)
+    if (args.referenceTimeOnly && predictor.value().referenceMs > 0)
+        return reportError(badInput(fmt::format("--reference-time-only: the predictor of {} ({}) has a reference time already ({:.4f} ms).",
+                                                device.value().id, predictorUsed, predictor.value().referenceMs)));
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet, args.models,
+                                    args.referenceTimeOnly);
+        !s)
         return reportError(s.error());
     predictor.value().command += "; " + commandLine;
     Result<std::string> where = savePredictor(predictor.value(), *store.value(), db, args.output);

@@ -33,7 +33,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     load.literalSpellings = rules.literalSpellings();
     CalibrationReport report;
     std::vector<std::string> paths, descriptions;
-    std::vector<double> sums, counts;
+    std::vector<double> sums, counts, full;
     const int count = given ? int(options.modelPaths.size()) : options.networks;
     for (int i = 0; i < count; ++i) {
         std::string path, description;
@@ -64,6 +64,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         paths.push_back(path);
         descriptions.push_back(description);
         sums.push_back(p.totalMs);
+        full.push_back(predictModel(partitionGraph(graph.value(), rules), computeGraphMetrics(graph.value()).perNode, predictor).totalMs);
         counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);
@@ -75,6 +76,9 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         report.descriptions.push_back(descriptions[i]);
         report.kernelSumMs.push_back(sums[i]);
         report.kernelCounts.push_back(counts[i]);
+        // The network's time in reference-workload units (0: the reference was not measured).
+        const double ratio = measured[i].reference.median;
+        if (options.referenceTimeOnly && ratio > 0) report.referenceMsAtExact.push_back(full[i] / ratio);
         // At the predictor's reference speed when it has one (the networks are measured in one
         // short window of the machine's drift), else as measured.
         const ModelReport& m = measured[i];
@@ -84,6 +88,15 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     if (report.measuredMs.size() < 3)
         return unsupported(fmt::format("calibrating {}: only {} of {} calibration networks were measured.", device.id,
                                        report.measuredMs.size(), options.networks));
+    if (options.referenceTimeOnly) {
+        if (report.referenceMsAtExact.size() < 3)
+            return unsupported(fmt::format("calibrating {}'s reference time: only {} networks were measured with the reference workload.",
+                                           device.id, report.referenceMsAtExact.size()));
+        std::vector<double> r = report.referenceMsAtExact;
+        std::nth_element(r.begin(), r.begin() + long(r.size() / 2), r.end());
+        predictor.referenceMs = r[r.size() / 2];
+        return report;
+    }
     report.fit = fitModelCalibration(report.kernelSumMs, report.kernelCounts, report.measuredMs);
     predictor.overheadMs = report.fit.overheadMs;
     predictor.perKernelMs = report.fit.perKernelMs;

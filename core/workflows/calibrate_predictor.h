@@ -26,6 +26,12 @@ struct CalibratePredictorOptions {
     // user's own architectures, or exported ones like those the predictor will be asked about.
     // Never the networks the predictor is evaluated on.
     std::vector<std::string> modelPaths;
+    // Only find the predictor's reference time (for a predictor built without one): the reference
+    // workload's time at which its predictions of the networks are unbiased, the median over the
+    // networks of prediction / (network time / reference time in the same rounds). The model-level
+    // terms stay as they are; predictions do not change, but measurements of any host can then be
+    // compared with them at one machine speed (evaluate --at-reference-speed).
+    bool referenceTimeOnly = false;
 };
 
 struct CalibrationReport {
@@ -35,10 +41,14 @@ struct CalibrationReport {
     std::vector<double> kernelCounts;       // kernels predicted per network
     std::vector<double> measuredMs;         // the network's measured median
     std::vector<std::string> warnings;      // networks that could not be built, loaded or measured
+    // referenceTimeOnly: per network, the reference time at which the prediction is exact; the
+    // median becomes predictor.referenceMs.
+    std::vector<double> referenceMsAtExact;
 };
 
-// Sets predictor.overheadMs, kernelScale, perKernelMs and calibration from the fit. Fails (predictor unchanged)
-// when fewer than 3 networks could be measured.
+// Sets predictor.overheadMs, kernelScale, perKernelMs and calibration from the fit (or, with
+// referenceTimeOnly, predictor.referenceMs). Fails (predictor unchanged) when fewer than 3 networks
+// could be measured.
 Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet& rules, PredictorSet& predictor,
                                              const CalibratePredictorOptions& options, Progress* progress = nullptr);
 

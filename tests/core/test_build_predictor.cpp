@@ -4,6 +4,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
+
 #include "store/measurement_store.h"
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
@@ -85,6 +87,25 @@ private slots:
         QCOMPARE(fit.value().fit.models, size_t{3});
         QVERIFY(!fit.value().fit.terms.empty() && calibrated.kernelScale > 0);
         QVERIFY(store.value()->count().value() == stored + 3);
+        // Reference time only (a predictor built without one): the three networks, measured already,
+        // give the reference time at which the predictions are unbiased; nothing else changes.
+        c.referenceTimeOnly = true;
+        PredictorSet timed = set;
+        timed.referenceMs = 0;
+        const PredictorSet before = timed;
+        Result<CalibrationReport> unit = calibratePredictor(*findBuiltinDevice("opencv-t1"),
+                                                            loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(),
+                                                            timed, c);
+        QVERIFY2(unit.ok(), unit.ok() ? "" : unit.error().message.c_str());
+        QCOMPARE(unit.value().referenceMsAtExact.size(), size_t{3});
+        std::vector<double> sorted = unit.value().referenceMsAtExact;
+        std::sort(sorted.begin(), sorted.end());
+        QCOMPARE(timed.referenceMs, sorted[1]);  // the median
+        QVERIFY(timed.referenceMs > 0);
+        QCOMPARE(timed.kernelScale, before.kernelScale);
+        QCOMPARE(timed.overheadMs, before.overheadMs);
+        QCOMPARE(store.value()->count().value(), stored + 3);  // reused, nothing measured again
+        c.referenceTimeOnly = false;
         c.modelPaths.pop_back();  // fewer than three: refused, the predictor unchanged
         PredictorSet untouched = set;
         QVERIFY(!calibratePredictor(*findBuiltinDevice("opencv-t1"), RuleSet{}, untouched, c).ok());
