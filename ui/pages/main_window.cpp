@@ -163,6 +163,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     m_busy->setMaximumWidth(160);
     m_busy->setRange(0, 0);
     m_busy->hide();
+    m_reportBusy = new QProgressBar(this);  // its own: a model loading meanwhile must not hide it
+    m_reportBusy->setMaximumWidth(160);
+    m_reportBusy->setRange(0, 0);
+    m_reportBusy->setFormat(tr("report"));
+    m_reportBusy->hide();
     m_provenance = new QLabel(this);
     m_measureProgress = new QProgressBar(this);
     m_measureProgress->setMaximumWidth(220);
@@ -175,6 +180,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     m_cancelMeasure->hide();
     statusBar()->addPermanentWidget(m_provenance);
     statusBar()->addPermanentWidget(m_busy);
+    statusBar()->addPermanentWidget(m_reportBusy);
     statusBar()->addPermanentWidget(m_measureProgress);
     statusBar()->addPermanentWidget(m_cancelMeasure);
     connect(m_cancelMeasure, &QToolButton::clicked, m_measure, &MeasureJob::cancel);
@@ -200,7 +206,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     m_reportJob = new ReportJob(this);
     connect(m_reportJob, &ReportJob::progress, this, [this](const QString& step) {
         m_reportAction->setEnabled(false);
-        m_busy->show();
+        m_reportBusy->show();
         statusBar()->showMessage(step);
     });
     connect(m_reportJob, &ReportJob::finished, this, &MainWindow::reportFinished);
@@ -515,7 +521,7 @@ bool MainWindow::startReport(const QString& path) {
 }
 
 void MainWindow::reportFinished(const QString& path, const QString& error) {
-    m_busy->hide();
+    m_reportBusy->hide();
     m_reportAction->setEnabled(true);
     if (!error.isEmpty()) {
         showError(error);

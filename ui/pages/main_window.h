@@ -148,7 +148,8 @@ private:
     QComboBox* m_kernelDeviceBox = nullptr;
     QComboBox* m_colouringBox = nullptr;
     QLineEdit* m_find = nullptr;
-    QProgressBar* m_busy = nullptr;
+    QProgressBar* m_busy = nullptr;        // a model being read or laid out
+    QProgressBar* m_reportBusy = nullptr;  // a report being written
     QProgressBar* m_measureProgress = nullptr;
     QToolButton* m_cancelMeasure = nullptr;
     QAction* m_measureAction = nullptr;

@@ -46,6 +46,10 @@ void MainWindow::buildMenus() {
     m_measureAction = tools->addAction(tr("&Measure on the chosen devices"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &MainWindow::startMeasuring);
     m_measureAction->setToolTip(tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
                                    "and shows the measured latency beside the prediction"));
+    tools->addAction(tr("&Detect fusion rules..."), this, [this] {
+        m_tabs->setCurrentWidget(m_predictor);
+        m_predictor->confirmAndDetect();  // for the device chosen on the Predictor tab
+    });
     tools->addAction(tr("&Build a predictor..."), this, [this] {
         m_tabs->setCurrentWidget(m_predictor);
         m_predictor->confirmAndBuild();  // for the device chosen on the Predictor tab
