@@ -60,11 +60,14 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
             report.warnings.push_back(fmt::format("calibration network {}: {}", path, graph.error().message));
             continue;
         }
-        const ModelPrediction p = predictModel(partitionGraph(graph.value(), rules), computeGraphMetrics(graph.value()).perNode, bare);
+        const KernelPartition partition = partitionGraph(graph.value(), rules);
+        const GraphMetrics metrics = computeGraphMetrics(graph.value());
+        const ModelPrediction p = predictModel(partition, metrics.perNode, bare);
         paths.push_back(path);
         descriptions.push_back(description);
         sums.push_back(p.totalMs);
-        full.push_back(predictModel(partitionGraph(graph.value(), rules), computeGraphMetrics(graph.value()).perNode, predictor).totalMs);
+        // The prediction as the predictor gives it, for the reference time (only then needed).
+        full.push_back(options.referenceTimeOnly ? predictModel(partition, metrics.perNode, predictor).totalMs : 0.0);
         counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);

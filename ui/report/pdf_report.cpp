@@ -17,6 +17,7 @@
 #include "common/sha256.h"
 #include "workflows/evaluation_data.h"
 #include "common/version.h"
+#include "predict/accuracy.h"
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
@@ -248,9 +249,15 @@ private:
         if (!found->second) return QObject::tr("<p>Benchmark models: %1</p>").arg(esc(found->second.error().message));
         const DatasetPredictions& data = found->second.value();
         std::vector<std::pair<double, double>> points;
-        for (const PredictedVsMeasured& m : data.models) points.emplace_back(m.measuredMs, m.predictedMs);
+        std::vector<double> predicted, measured;
+        for (const PredictedVsMeasured& m : data.models) {
+            points.emplace_back(m.measuredMs, m.predictedMs);
+            predicted.push_back(m.predictedMs);
+            measured.push_back(m.measuredMs);
+        }
         if (points.empty()) return QObject::tr("<p>The benchmark dataset has no model measured on %1.</p>").arg(esc(deviceId));
-        const double within10 = shareWithin(points, 0.10), within5 = shareWithin(points, 0.05);
+        const AccuracyMetrics accuracy = accuracyOf(predicted, measured);
+        const double within10 = accuracy.within10, within5 = accuracy.within5;
         QString h = QObject::tr("<p>Predicted against measured latency of %1 benchmark models (the first %2 of each family of "
                                 "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
                         .arg(points.size())
@@ -268,11 +275,6 @@ private:
         return h;
     }
 
-    static double shareWithin(const std::vector<std::pair<double, double>>& points, double tolerance) {
-        size_t n = 0;
-        for (const auto& [measured, predicted] : points) n += std::abs(predicted / measured - 1) <= tolerance;
-        return double(n) / double(points.size());
-    }
 
     QString provenance() {
         QString h = QObject::tr("<h2>6. Provenance and method</h2>");
