@@ -11,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "aligned_new.h"
 #include "backends/agent_protocol.h"
 #include "backends/runtime_registry.h"
 #include "common/version.h"
@@ -58,6 +59,7 @@ km::AgentHello hello(bool allowTest) {
     for (const auto& name : km::runtimeNames(allowTest))
         if (auto rt = km::makeRuntime(name, allowTest)) h.runtimes.emplace_back(name, rt->version());
     h.machine = km::readMachineInfo();
+    h.machine.allocation = km::kAgentAllocation;
     return h;
 }
 
@@ -74,6 +76,7 @@ void handleMeasure(km::AgentMessage& msg, bool allowTest) {
     km::MeasureResponse response;
     response.runtimeVersion = runtime->version();
     response.machine = km::readMachineInfo();
+    response.machine.allocation = km::kAgentAllocation;
     try {
         response.results = km::measureInterleaved(*runtime, device, msg.request.models, msg.request.options,
                                                   [](int done, int total) { send(km::encodeProgress(done, total)); });

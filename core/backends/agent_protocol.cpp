@@ -10,7 +10,9 @@ namespace {
 using Json = nlohmann::json;
 
 Json machineJson(const MachineInfo& m) {
-    return {{"cpu_model", m.cpuModel}, {"logical_cores", m.logicalCores}, {"kernel", m.kernel}, {"hostname", m.hostname}};
+    Json j = {{"cpu_model", m.cpuModel}, {"logical_cores", m.logicalCores}, {"kernel", m.kernel}, {"hostname", m.hostname}};
+    if (!m.allocation.empty()) j["allocation"] = m.allocation;
+    return j;
 }
 MachineInfo machineFrom(const Json& j) {
     MachineInfo m;
@@ -18,6 +20,7 @@ MachineInfo machineFrom(const Json& j) {
     m.logicalCores = j.value("logical_cores", 0);
     m.kernel = j.value("kernel", "");
     m.hostname = j.value("hostname", "");
+    m.allocation = j.value("allocation", "");
     return m;
 }
 

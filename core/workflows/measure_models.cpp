@@ -251,6 +251,11 @@ Status save(MeasurementStore& store, const ModelReport& r, const Device& device,
     m.runtimeVersion = r.runtimeVersion;
     m.machine = r.machine;
     m.protocolJson = encodeMeasureOptions(protocol);
+    if (!r.machine.allocation.empty()) {  // how the agent placed buffers belongs to the protocol
+        nlohmann::json p = nlohmann::json::parse(m.protocolJson);
+        p["allocation"] = r.machine.allocation;
+        m.protocolJson = p.dump();
+    }
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
     m.layersJson = layers.dump();

@@ -128,7 +128,11 @@ private slots:
         auto rows = final.value()->forDevice("opencv-t1").value();
         QCOMPARE(int(rows.size()), int(models.size()));  // nothing lost, nothing stored twice
         std::set<std::string> hashes;
-        for (const auto& r : rows) hashes.insert(r.modelHash);
+        for (const auto& r : rows) {
+            hashes.insert(r.modelHash);
+            // The agent's buffer placement is part of the stored protocol (docs/measurement.md).
+            QVERIFY2(r.protocolJson.find("\"allocation\":\"aligned-64\"") != std::string::npos, r.protocolJson.c_str());
+        }
         QCOMPARE(int(hashes.size()), int(models.size()));
     }
 };

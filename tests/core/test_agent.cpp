@@ -72,6 +72,13 @@ private slots:
         QCOMPARE(h.value().protocol, kAgentProtocolVersion);
         QVERIFY(h.value().machine.logicalCores > 0);
         QVERIFY(!h.value().machine.cpuModel.empty());
+        QCOMPARE(h.value().machine.allocation, std::string("aligned-64"));
+        // Where the kernel lists the CPU's family (x86), it is part of the recorded model.
+        std::ifstream cpuinfo("/proc/cpuinfo");
+        std::string line;
+        bool listsFamily = false;
+        while (std::getline(cpuinfo, line)) listsFamily = listsFamily || line.rfind("cpu family", 0) == 0;
+        if (listsFamily) QVERIFY2(h.value().machine.cpuModel.find("(family ") != std::string::npos, h.value().machine.cpuModel.c_str());
         std::vector<std::string> names;
         for (const auto& [n, v] : h.value().runtimes) names.push_back(n);
         QVERIFY(std::find(names.begin(), names.end(), "opencv-dnn") != names.end());
