@@ -60,6 +60,31 @@ void printTable(const std::string& title, const std::vector<MethodScores>& score
     std::cout << "(each cell: share within 10%, RMSPE)\n\n";
 }
 
+// Which machines and agents took the scored measurements (each model's newest): raw times of two
+// CPUs, or of agents that placed buffers differently (docs/measurement.md), are not comparable.
+struct MeasuredOn {
+    std::string cpuModel, allocation;
+    int models = 0;
+};
+std::vector<MeasuredOn> measuredOn(const std::vector<StoredMeasurement>& stored, const std::vector<EvaluationModel>& scored,
+                                   const std::map<std::string, std::string>& hashOfName) {
+    std::map<std::string, const StoredMeasurement*> newest;  // by model hash; rows come oldest first
+    for (const StoredMeasurement& m : stored) newest[m.modelHash] = &m;
+    std::map<std::pair<std::string, std::string>, int> counts;
+    for (const EvaluationModel& e : scored) {
+        auto hash = hashOfName.find(e.name);
+        if (hash == hashOfName.end()) continue;
+        auto m = newest.find(hash->second);
+        if (m == newest.end()) continue;
+        const Json protocol = Json::parse(m->second->protocolJson, nullptr, false);
+        const std::string allocation = protocol.is_object() ? protocol.value("allocation", "") : "";
+        ++counts[{m->second->machine.cpuModel, allocation.empty() ? "default" : allocation}];
+    }
+    std::vector<MeasuredOn> out;
+    for (const auto& [key, n] : counts) out.push_back({key.first, key.second, n});
+    return out;
+}
+
 }  // namespace
 
 int runEvaluate(const EvaluateArgs& args) {
@@ -93,8 +118,10 @@ int runEvaluate(const EvaluateArgs& args) {
     const std::map<std::string, std::vector<double>> byHash = measuredTimesByModel(stored.value(), unitMs);
 
     std::vector<EvaluationModel> models;
+    std::map<std::string, std::string> hashOfName;
     auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
         EvaluationModel e{name, family, path, 0, 0, {}};
+        hashOfName[name] = hash;
         if (auto it = byHash.find(hash); it != byHash.end()) {
             e.measuredMs = it->second.back();
             if (it->second.size() > 1) e.earlierMs = it->second[it->second.size() - 2];
@@ -126,18 +153,31 @@ int runEvaluate(const EvaluateArgs& args) {
     Result<EvaluationReport> report = evaluatePredictor(models, rules.value(), predictor.value());
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();
+    const std::vector<MeasuredOn> machines = measuredOn(stored.value(), models, hashOfName);
+    std::vector<std::string> warnings = r.warnings;
+    if (machines.size() > 1)
+        warnings.push_back(fmt::format(
+            "the scored measurements come from {} machines or agent versions (listed above); their raw times are not comparable{}",
+            machines.size(), unitMs > 0 ? "" : " (--at-reference-speed takes the machine's speed out)"));
     if (args.json) {
         Json out{{"schema", "kernelmeter.evaluate/1"}, {"device", args.device}, {"predictor", predictorUsed},
                  {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
                  {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)}, {"methods", r.methods},
                  {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
-                 {"models", Json::array()}, {"warnings", r.warnings}, {"nn_meter_note", r.nnMeterNote}};
+                 {"measured_on", Json::array()}, {"predictor_cpu_model", predictor.value().cpuModel},
+                 {"models", Json::array()}, {"warnings", warnings}, {"nn_meter_note", r.nnMeterNote}};
+        for (const MeasuredOn& m : machines)
+            out["measured_on"].push_back({{"cpu_model", m.cpuModel}, {"allocation", m.allocation}, {"models", m.models}});
         for (const EvaluatedModel& m : r.models)
             out["models"].push_back({{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs},
                                      {"predicted_ms", m.predicted}});
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{} models on {}; predictor: {}\n", r.models.size(), args.device, predictorUsed);
+        std::cout << fmt::format("{} models on {}; predictor: {} (built on {})\n", r.models.size(), args.device, predictorUsed,
+                                 predictor.value().cpuModel.empty() ? "an unrecorded CPU" : predictor.value().cpuModel);
+        for (const MeasuredOn& m : machines)
+            std::cout << fmt::format("measured on {}, buffer placement {}: {} models\n", m.cpuModel.empty() ? "an unrecorded CPU" : m.cpuModel,
+                                     m.allocation, m.models);
         if (unitMs > 0)
             std::cout << fmt::format("measured times at the reference speed: ratio to the reference workload x {:.4f} ms ({})\n",
                                      unitMs, unitSource);
@@ -146,7 +186,7 @@ int runEvaluate(const EvaluateArgs& args) {
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);
         std::cout << r.nnMeterNote << "\n";
     }
-    for (const std::string& w : r.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    for (const std::string& w : warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     return 0;
 }
 

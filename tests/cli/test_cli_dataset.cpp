@@ -63,6 +63,13 @@ private slots:
         QCOMPARE(lofo.value("kernelmeter").toObject().value("overall").toObject().value("models").toInt(), 4);
         QVERIFY(lofo.contains("flops+memory") && lofo.contains("op-sum"));
         QVERIFY(!QDir(m_home.filePath("cache/kernelmeter/datasets")).exists());  // generated in memory: nothing written
+        // Where the scored measurements come from: one machine and today's agent, all four models.
+        const QJsonArray on = e.value("measured_on").toArray();
+        QCOMPARE(on.size(), 1);
+        QCOMPARE(on.at(0).toObject().value("models").toInt(), 4);
+        QCOMPARE(on.at(0).toObject().value("allocation").toString(), QString("aligned-64"));
+        QVERIFY(!on.at(0).toObject().value("cpu_model").toString().isEmpty());
+        QVERIFY(!err.contains("machines or agent versions"));
 
         // At the reference speed: every model was measured beside the reference workload, so all
         // four are scored, in the unit the output names.
