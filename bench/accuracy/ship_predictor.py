@@ -1,11 +1,11 @@
 #!/usr/bin/python3
 """Put a predictor JSON into the shipped datasets/predictors.db in place of its device's row.
 
-What datasets/README.md describes, as one command: XGBoost's training statistics (loss_changes,
-sum_hessian, base_weights: not read by prediction, which uses split_conditions) are zeroed so the
-text deflates well, the JSON is deflated with zlib level 6 as MeasurementStore::addPredictor stores
-it, every earlier row of the same device is deleted, and the file is vacuumed with journal mode
-delete (the shipped file is opened read-only). Prints the sizes; checks the stored text inflates
+What datasets/README.md describes, as one command: the JSON (as `build-predictor -o` or
+`calibrate -o` write it, XGBoost's training statistics already zeroed by Regressor::toJson) is
+deflated with zlib level 6 as MeasurementStore::addPredictor stores it, every earlier row of the
+same device is deleted, and the file is vacuumed with journal mode delete (the shipped file is
+opened read-only). Prints the sizes; checks the stored text inflates
 back to the written one.
 
 Usage: python3 bench/accuracy/ship_predictor.py PREDICTOR.json datasets/predictors.db
@@ -15,21 +15,6 @@ import sqlite3
 import sys
 import zlib
 
-ZEROED = ("loss_changes", "sum_hessian", "base_weights")
-
-
-def zero_statistics(node):
-    if isinstance(node, dict):
-        if "split_conditions" in node and "left_children" in node:  # an XGBoost tree
-            for key in ZEROED:
-                if key in node:
-                    node[key] = [0.0] * len(node[key])
-        for value in node.values():
-            zero_statistics(value)
-    elif isinstance(node, list):
-        for value in node:
-            zero_statistics(value)
-
 
 def main(argv):
     if len(argv) != 3:
@@ -37,11 +22,6 @@ def main(argv):
     predictor = json.load(open(argv[1]))
     if predictor.get("schema") != "kernelmeter.predictor/1":
         sys.exit(f"{argv[1]}: not a kernelmeter.predictor/1 file")
-    # The regressors keep XGBoost's model as JSON text inside our JSON: zero it there too.
-    for entry in list(predictor.get("types", {}).values()) + [predictor]:
-        for holder in (entry.get("regressor"), entry.get("generic")) if isinstance(entry, dict) else ():
-            if isinstance(holder, dict) and "xgboost" in holder:
-                zero_statistics(holder["xgboost"])
     text = json.dumps(predictor, separators=(",", ":"))
     packed = zlib.compress(text.encode(), 6)
     assert zlib.decompress(packed).decode() == text
