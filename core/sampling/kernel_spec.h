@@ -56,6 +56,10 @@ Result<Prior> loadPrior(const std::string& dir);
 // {1, 3, 7, 14, 28, 56, 112, 224} only, so 10x10 or 120x120 inputs were never seen).
 const std::vector<int64_t>& spatialSizes();
 const std::vector<int64_t>& channelCounts();
+// Fully connected layers also take the long vectors of a flattened feature map and the wide hidden
+// layers of AlexNet/VGG-style heads (4096, 9216, 25088): channelCounts() ends at 2048, which
+// snapped them all to 2048 x 2048 and left AlexNet's head (4096 x 9216) to extrapolation.
+const std::vector<int64_t>& fcWidths();
 int64_t snapTo(const std::vector<int64_t>& values, double v);
 
 struct SamplerOptions {

@@ -78,7 +78,20 @@ private slots:
         for (const auto& x : neighbours(g)) neighbourGroups.insert(x.groups);
         QVERIFY(neighbourGroups.count(16) && neighbourGroups.count(64));
         for (const auto& s : sampleSpecs(m_prior, "add-relu", 100, o)) QVERIFY(s.cin == s.cout && s.kernel == 1);
-        for (const auto& s : sampleSpecs(m_prior, "fc", 100, o)) QVERIFY(s.h == 1 && s.w == 1);
+        // Fully connected kernels reach AlexNet-sized heads (the prior's 9216 x 4096 and 4096 x 4096
+        // layers), not only the convolution channel counts; VGG's 25088 x 4096 stays too large.
+        size_t wide = 0;
+        for (const auto& s : sampleSpecs(m_prior, "fc", 100, o)) {
+            QVERIFY(s.h == 1 && s.w == 1);
+            wide += std::max(s.cin, s.cout) >= 4096;
+        }
+        QCOMPARE_GT(wide, size_t(10));
+        QVERIFY(validSpec(KernelSpec{"fc-relu", 1, 1, 9216, 4096, 1, 1, 1}));
+        QVERIFY(!validSpec(KernelSpec{"fc-relu", 1, 1, 25088, 4096, 1, 1, 1}));
+        QVERIFY(!validSpec(KernelSpec{"conv", 1, 1, 9216, 4096, 1, 1, 1}));  // convolution weights stay at 64 MB
+        std::set<int64_t> fcNeighbourWidths;
+        for (const auto& x : neighbours(KernelSpec{"fc", 1, 1, 4096, 4096, 1, 1, 1})) fcNeighbourWidths.insert(x.cin);
+        QVERIFY(fcNeighbourWidths.count(4608) && fcNeighbourWidths.count(3072));
         for (const auto& s : sampleSpecs(m_prior, "channelshuffle", 100, o)) QVERIFY(s.cin % 2 == 0);
     }
 
