@@ -4,6 +4,7 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <map>
 
@@ -205,7 +206,13 @@ std::string OnnxBuilder::unary(const std::string& opType, const std::string& x, 
 
 std::string OnnxBuilder::mul(const std::string& a, const std::string& b, const std::string& name) {
     m->node("Mul", name, {a, b});
-    m->shapes[name] = shapeOf(a);
+    // Multidirectional broadcasting of equal ranks (a gate N x C x 1 x 1 times N x C x H x W, in
+    // either order): each dimension is the larger of the two.
+    std::vector<int64_t> shape = shapeOf(a);
+    const std::vector<int64_t> other = shapeOf(b);
+    if (shape.size() == other.size())
+        for (size_t i = 0; i < shape.size(); ++i) shape[i] = std::max(shape[i], other[i]);
+    m->shapes[name] = shape;
     return name;
 }
 

@@ -20,6 +20,29 @@ constexpr float kMissing = std::numeric_limits<float>::quiet_NaN();
 
 float at(const std::vector<int64_t>& v, size_t i) { return i < v.size() ? float(v[i]) : kMissing; }
 
+double elementsOf(const std::vector<int64_t>& shape) {
+    double n = 1;
+    for (int64_t d : shape) n *= double(std::max<int64_t>(d, 0));
+    return n;
+}
+
+// The input whose shape the in_* features describe: the first, except for a kernel rooted at a
+// commutative binary op (add, mul), where it is the largest. Exporters put a squeeze-and-excitation
+// gate (N x C x 1 x 1) first or second as they please (torchvision: gate * x; our zoo: x * gate),
+// and the sampled kernels, with two inputs of one shape, cannot tell the two apart; with the first
+// input, torchvision's EfficientNet gates read as 1 x 1 maps and were predicted 1.7x slower than
+// the same multiplication spelled x * gate.
+const std::vector<int64_t>& primaryInput(const Kernel& k) {
+    const auto& shapes = k.config.inputShapes;
+    const std::string_view type = k.type;
+    const std::string_view root = type.substr(0, type.find('-'));
+    if (root != "add" && root != "mul") return shapes.front();
+    size_t best = 0;
+    for (size_t i = 1; i < shapes.size(); ++i)
+        if (elementsOf(shapes[i]) > elementsOf(shapes[best])) best = i;
+    return shapes[best];
+}
+
 }  // namespace
 
 const std::array<const char*, kFeatureCount>& featureNames() {
@@ -37,7 +60,7 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     const KernelConfig& c = k.config;
     // Activations are NCHW (2-D for fc): N, C, H, W.
     if (!c.inputShapes.empty()) {
-        const auto& in = c.inputShapes.front();
+        const auto& in = primaryInput(k);
         set(Feature::Batch, at(in, 0));
         set(Feature::InC, at(in, 1));
         set(Feature::InH, at(in, 2));
@@ -89,13 +112,8 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
     NodeMetrics sum;
     for (size_t i : k.nodes) sum += metrics.at(i);
     double bytesIn = 0;
-    for (const auto& shape : c.inputShapes) {
-        double n = 4;
-        for (int64_t d : shape) n *= double(std::max<int64_t>(d, 0));
-        bytesIn += n;
-    }
-    double bytesOut = 4;
-    for (int64_t d : c.outputShape) bytesOut *= double(std::max<int64_t>(d, 0));
+    for (const auto& shape : c.inputShapes) bytesIn += 4 * elementsOf(shape);
+    const double bytesOut = 4 * elementsOf(c.outputShape);
     const double weights = 4.0 * double(sum.params);
     set(Feature::Macs, float(sum.macs));
     set(Feature::Flops, float(sum.flops));

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "fusion/partition.h"
+#include "onnx/onnx_builder.h"
 #include "onnx/onnx_loader.h"
 #include "predict/features.h"
 #include "predict/nnmeter_method.h"
@@ -74,6 +75,31 @@ private slots:
         QCOMPARE(feature({"dwconv", 14, 14, 64, 64, 3, 1, 64}, Feature::OutCPerGroup), 1.0f);
         QVERIFY(std::isnan(feature({"add", 14, 14, 64, 64, 1, 1, 1}, Feature::InCPerGroup)));
         QCOMPARE(std::string(featureNames()[size_t(Feature::OutCPerGroup)]), std::string("out_c_per_group"));
+    }
+
+    void gateOrderDoesNotChangeFeatures() {
+        // x * gate and gate * x (a squeeze-and-excitation scale, spelled either way by exporters)
+        // are the same kernel (add takes the same path). Other kernels keep their first input.
+        {
+            std::array<KernelFeatures, 2> f;
+            for (int gateFirst = 0; gateFirst < 2; ++gateFirst) {
+                OnnxBuilder b("se");
+                const std::string x = b.input("x", {1, 32, 56, 56});
+                const std::string gate = b.input("gate", {1, 32, 1, 1});
+                const std::string y = gateFirst ? b.mul(gate, x, "scale") : b.mul(x, gate, "scale");
+                Result<std::string> bytes = b.finish({y});
+                QVERIFY2(bytes.ok(), bytes.ok() ? "" : bytes.error().message.c_str());
+                Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), "se.onnx", "");
+                QVERIFY(g.ok());
+                const KernelPartition part = partitionGraph(g.value(), RuleSet{});
+                QCOMPARE(part.kernels.size(), size_t(1));
+                f[gateFirst] = kernelFeatures(part.kernels.front(), computeGraphMetrics(g.value()).perNode);
+            }
+            QCOMPARE(f[1][size_t(Feature::InH)], 56.0f);
+            QCOMPARE(f[1][size_t(Feature::InC)], 32.0f);
+            for (size_t i = 0; i < f[0].size(); ++i)
+                QVERIFY2(f[0][i] == f[1][i] || (std::isnan(f[0][i]) && std::isnan(f[1][i])), featureNames()[i]);
+        }
     }
 
     void innerWindowIsAFeature() {
