@@ -333,6 +333,14 @@ private:
             if (!w || !b) return internalError("XNNPACK refused the weights of " + n.name);
             return check(xnn_define_fully_connected(m_sg, -kInf, kInf, in.value(), w.value(), b.value(), out.value(), 0), n);
         }
+        // A 1 x 1 window with stride 1 and no padding passes its input through (torchvision's
+        // AlexNet pools its 6 x 6 map to 6 x 6); XNNPACK's pooling nodes refuse windows of one
+        // pixel, so it is a copy.
+        if ((op == "maxpool" || op == "avgpool") && k == std::vector<int64_t>{1, 1} && s == std::vector<int64_t>{1, 1} &&
+            pt == 0 && pl == 0 && pb == 0 && pr == 0) {
+            const auto dims = nhwc(outT->shape);
+            return check(xnn_define_static_reshape(m_sg, dims.size(), dims.data(), in.value(), out.value(), 0), n);
+        }
         if (op == "maxpool")
             return check(xnn_define_max_pooling_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]),
                                                    uint32_t(s[1]), 1, 1, -kInf, kInf, in.value(), out.value(), 0), n);

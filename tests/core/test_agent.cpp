@@ -9,6 +9,7 @@
 #include <set>
 
 #include "backends/agent_client.h"
+#include "onnx/onnx_builder.h"
 #include "workflows/measure_models.h"
 #include "zoo/zoo.h"
 
@@ -250,6 +251,26 @@ private slots:
         auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
         QVERIFY2(reports[0].ok, reports[0].error.c_str());
         QVERIFY(std::any_of(reports[0].layers.begin(), reports[0].layers.end(), [](const auto& l) { return l.node == "head_flatten"; }));
+    }
+
+    // torchvision's AlexNet pools its 6 x 6 map with a 1 x 1 window (AdaptiveAvgPool2d((6, 6))):
+    // XNNPACK's pooling refuses one-pixel windows, the backend copies instead.
+    void xnnpackPassesOnePixelPoolsThrough() {
+        OnnxBuilder b("pool1");
+        std::string x = b.input("input", {1, 8, 6, 6});
+        x = b.avgPool(b.maxPool(b.relu(x, "relu"), 1, 1, "max1", 0), 1, 1, "avg1", 0);
+        x = b.gemm(b.flatten(x, "flatten"), 10, "fc");
+        Result<std::string> bytes = b.finish({x});
+        QVERIFY(bytes.ok());
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("pool1.onnx").toStdString();
+        std::ofstream(path, std::ios::binary) << bytes.value();
+        MeasureModelsOptions o;
+        o.protocol = quick();
+        o.protocol.rounds = 2;
+        o.agent = testAgent();
+        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
+        QVERIFY2(reports[0].ok, reports[0].error.c_str());
     }
 
     // A NAS-Bench-201 cell whose last edge is "none" leaves a node nobody reads: XNNPACK computes
