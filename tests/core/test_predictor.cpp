@@ -79,27 +79,25 @@ private slots:
 
     void gateOrderDoesNotChangeFeatures() {
         // x * gate and gate * x (a squeeze-and-excitation scale, spelled either way by exporters)
-        // are the same kernel (add takes the same path). Other kernels keep their first input.
-        {
-            std::array<KernelFeatures, 2> f;
-            for (int gateFirst = 0; gateFirst < 2; ++gateFirst) {
-                OnnxBuilder b("se");
-                const std::string x = b.input("x", {1, 32, 56, 56});
-                const std::string gate = b.input("gate", {1, 32, 1, 1});
-                const std::string y = gateFirst ? b.mul(gate, x, "scale") : b.mul(x, gate, "scale");
-                Result<std::string> bytes = b.finish({y});
-                QVERIFY2(bytes.ok(), bytes.ok() ? "" : bytes.error().message.c_str());
-                Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), "se.onnx", "");
-                QVERIFY(g.ok());
-                const KernelPartition part = partitionGraph(g.value(), RuleSet{});
-                QCOMPARE(part.kernels.size(), size_t(1));
-                f[gateFirst] = kernelFeatures(part.kernels.front(), computeGraphMetrics(g.value()).perNode);
-            }
-            QCOMPARE(f[1][size_t(Feature::InH)], 56.0f);
-            QCOMPARE(f[1][size_t(Feature::InC)], 32.0f);
-            for (size_t i = 0; i < f[0].size(); ++i)
-                QVERIFY2(f[0][i] == f[1][i] || (std::isnan(f[0][i]) && std::isnan(f[1][i])), featureNames()[i]);
+        // are the same kernel: the in_* features describe the larger input (add takes the same path).
+        std::array<KernelFeatures, 2> f;
+        for (int gateFirst = 0; gateFirst < 2; ++gateFirst) {
+            OnnxBuilder b("se");
+            const std::string x = b.input("x", {1, 32, 56, 56});
+            const std::string gate = b.input("gate", {1, 32, 1, 1});
+            const std::string y = gateFirst ? b.mul(gate, x, "scale") : b.mul(x, gate, "scale");
+            Result<std::string> bytes = b.finish({y});
+            QVERIFY2(bytes.ok(), bytes.ok() ? "" : bytes.error().message.c_str());
+            Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), "se.onnx", "");
+            QVERIFY(g.ok());
+            const KernelPartition part = partitionGraph(g.value(), RuleSet{});
+            QCOMPARE(part.kernels.size(), size_t(1));
+            f[gateFirst] = kernelFeatures(part.kernels.front(), computeGraphMetrics(g.value()).perNode);
         }
+        QCOMPARE(f[1][size_t(Feature::InH)], 56.0f);
+        QCOMPARE(f[1][size_t(Feature::InC)], 32.0f);
+        for (size_t i = 0; i < f[0].size(); ++i)
+            QVERIFY2(f[0][i] == f[1][i] || (std::isnan(f[0][i]) && std::isnan(f[1][i])), featureNames()[i]);
     }
 
     void innerWindowIsAFeature() {
