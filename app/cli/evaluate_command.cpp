@@ -143,7 +143,22 @@ int runEvaluate(const EvaluateArgs& args) {
             models.back().load = std::move(loader).value();
         }
     } else {
-        for (const std::string& path : args.models) {
+        // A folder stands for the .onnx files in it (name order), as `measure` may have written them.
+        std::vector<std::string> files;
+        for (const std::string& arg : args.models) {
+            std::error_code ec;
+            if (!std::filesystem::is_directory(arg, ec)) {
+                files.push_back(arg);
+                continue;
+            }
+            std::vector<std::string> inside;
+            for (const auto& entry : std::filesystem::directory_iterator(arg, ec))
+                if (entry.path().extension() == ".onnx") inside.push_back(entry.path().string());
+            if (inside.empty()) return reportError(badInput(fmt::format("--models {}: a folder without .onnx files.", arg)));
+            std::sort(inside.begin(), inside.end());
+            files.insert(files.end(), inside.begin(), inside.end());
+        }
+        for (const std::string& path : files) {
             Result<std::string> hash = sha256OfFile(path);
             if (!hash) return reportError(hash.error());
             const std::string stem = std::filesystem::path(path).stem().string();

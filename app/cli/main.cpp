@@ -170,7 +170,7 @@ int main(int argc, char** argv) {
     auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
     cmdEvaluate->add_option("--device", evaluate.device, "device id")->required();
     auto* evalDataset = cmdEvaluate->add_option("--dataset", evaluate.dataset, "dataset name (default: zoo)");
-    cmdEvaluate->add_option("--models", evaluate.models, "ONNX files measured on the device (kernelmeter-cli measure) instead of a dataset")
+    cmdEvaluate->add_option("--models", evaluate.models, "ONNX files (or folders of them) measured on the device (kernelmeter-cli measure) instead of a dataset")
         ->excludes(evalDataset);
     cmdEvaluate->add_option("--db", evaluate.db, "SQLite database with the measurements (default: yours)");
     cmdEvaluate->add_option("--predictor", evaluate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");

@@ -55,6 +55,13 @@ private slots:
         for (const auto& r : rows)
             QVERIFY(r.toObject().value("latency").toObject().value("opencv-t1").toObject().value("median_ms").toDouble() > 0);
 
+        // The measured files themselves, named by their folder (what `evaluate --models DIR` is for),
+        // and a folder without models named in the error.
+        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--models", models + "/zoo", "--db", db, "--json"}, &out, &err), 0);
+        QCOMPARE(QJsonDocument::fromJson(out).object().value("models").toArray().size(), 4);
+        QVERIFY(QDir(m_home.filePath("empty")).mkpath("."));
+        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--models", m_home.filePath("empty"), "--db", db}, nullptr, &err), 2);
+        QVERIFY2(err.contains("empty") && err.contains("without .onnx"), err.constData());
         QVERIFY(QDir(models).removeRecursively());  // evaluate generates them again
         QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "zoo", "--db", db, "--json"}, &out, &err), 0);
         const QJsonObject e = QJsonDocument::fromJson(out).object();
