@@ -61,6 +61,18 @@ void checkReference(const std::vector<ModelReport>& reports) {
     QCOMPARE(reports[1].referenceBaselineMs, reports[0].referenceBaselineMs);
 }
 
+// One model from its bytes (written to a temporary file), measured briefly on xnnpack-t1.
+ModelReport measureOnXnnpack(const std::string& bytes) {
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("model.onnx").toStdString();
+    std::ofstream(path, std::ios::binary) << bytes;
+    MeasureModelsOptions o;
+    o.protocol = quick();
+    o.protocol.rounds = 2;
+    o.agent = testAgent();
+    return measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o).at(0);
+}
+
 }  // namespace
 
 class TestAgent : public QObject {
@@ -241,16 +253,9 @@ private slots:
         small.maxResolution = 96;
         Result<ZooModel> vgg = generateZooModel("vgg", 1, small);
         QVERIFY(vgg.ok());
-        QTemporaryDir dir;
-        const std::string path = dir.filePath("vgg.onnx").toStdString();
-        std::ofstream(path, std::ios::binary) << vgg.value().bytes;
-        MeasureModelsOptions o;
-        o.protocol = quick();
-        o.protocol.rounds = 2;
-        o.agent = testAgent();
-        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
-        QVERIFY2(reports[0].ok, reports[0].error.c_str());
-        QVERIFY(std::any_of(reports[0].layers.begin(), reports[0].layers.end(), [](const auto& l) { return l.node == "head_flatten"; }));
+        const ModelReport report = measureOnXnnpack(vgg.value().bytes);
+        QVERIFY2(report.ok, report.error.c_str());
+        QVERIFY(std::any_of(report.layers.begin(), report.layers.end(), [](const auto& l) { return l.node == "head_flatten"; }));
     }
 
     // torchvision's AlexNet pools its 6 x 6 map with a 1 x 1 window (AdaptiveAvgPool2d((6, 6))):
@@ -262,15 +267,8 @@ private slots:
         x = b.gemm(b.flatten(x, "flatten"), 10, "fc");
         Result<std::string> bytes = b.finish({x});
         QVERIFY(bytes.ok());
-        QTemporaryDir dir;
-        const std::string path = dir.filePath("pool1.onnx").toStdString();
-        std::ofstream(path, std::ios::binary) << bytes.value();
-        MeasureModelsOptions o;
-        o.protocol = quick();
-        o.protocol.rounds = 2;
-        o.agent = testAgent();
-        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
-        QVERIFY2(reports[0].ok, reports[0].error.c_str());
+        const ModelReport report = measureOnXnnpack(bytes.value());
+        QVERIFY2(report.ok, report.error.c_str());
     }
 
     // A NAS-Bench-201 cell whose last edge is "none" leaves a node nobody reads: XNNPACK computes
@@ -286,15 +284,8 @@ private slots:
                 dead = z.value();
         }
         QVERIFY(dead);
-        QTemporaryDir dir;
-        const std::string path = dir.filePath("nb.onnx").toStdString();
-        std::ofstream(path, std::ios::binary) << dead->bytes;
-        MeasureModelsOptions o;
-        o.protocol = quick();
-        o.protocol.rounds = 2;
-        o.agent = testAgent();
-        auto reports = measureModels({path}, *findBuiltinDevice("xnnpack-t1"), o);
-        QVERIFY2(reports[0].ok, (dead->description + ": " + reports[0].error).c_str());
+        const ModelReport report = measureOnXnnpack(dead->bytes);
+        QVERIFY2(report.ok, (dead->description + ": " + report.error).c_str());
     }
 
     void realExportedNetworksRun() {
