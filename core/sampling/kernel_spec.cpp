@@ -167,6 +167,11 @@ const std::vector<int64_t>& fcWidths() {
     return v;
 }
 
+namespace {
+// The channel counts a family's input and output widths snap to and step along.
+const std::vector<int64_t>& widthsFor(KernelFamily f) { return f == KernelFamily::Fc ? fcWidths() : channelCounts(); }
+}  // namespace
+
 int64_t snapTo(const std::vector<int64_t>& values, double v) {
     return *std::min_element(values.begin(), values.end(), [&](int64_t a, int64_t b) {
         return std::fabs(std::log(double(a)) - std::log(v)) < std::fabs(std::log(double(b)) - std::log(v));
@@ -248,7 +253,7 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
         if (square && u(rng) < 0.9) s.w = s.h;  // most real inputs are square; some are not
         else move(spatialSizes(), s.w);
     }
-    const std::vector<int64_t>& widths = f == KernelFamily::Fc ? fcWidths() : channelCounts();
+    const std::vector<int64_t>& widths = widthsFor(f);
     move(widths, s.cin);
     switch (f) {
     case KernelFamily::Conv:
@@ -328,7 +333,7 @@ std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kerne
 
 std::vector<KernelSpec> neighbours(const KernelSpec& spec) {
     const KernelFamily f = familyOf(spec.type);
-    const std::vector<int64_t>& widths = f == KernelFamily::Fc ? fcWidths() : channelCounts();
+    const std::vector<int64_t>& widths = widthsFor(f);
     std::vector<KernelSpec> out;
     std::set<std::string> seen{spec.key()};
     auto add = [&](KernelSpec s) {
