@@ -114,6 +114,7 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules, FusionAncho
     auto startKernel = [&](size_t i) {
         Kernel k;
         k.id = int(part.kernels.size());
+        k.nodes.reserve(4);  // most kernels have one to four members: one allocation, not three
         k.nodes.push_back(i);
         k.unknown = isUnknownOp(nodes[i].opType);
         part.kernels.push_back(std::move(k));
@@ -159,6 +160,9 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules, FusionAncho
     }
     for (Kernel& k : part.kernels) {
         if (!k.pattern) {
+            size_t length = k.nodes.size() - 1;
+            for (size_t j : k.nodes) length += nodes[j].opType.size();
+            k.type.reserve(length);
             k.type = nodes[k.nodes.front()].opType;
             for (size_t j = 1; j < k.nodes.size(); ++j) (k.type += '-') += nodes[k.nodes[j]].opType;
         }

@@ -50,17 +50,22 @@ NodeMetrics computeNodeMetrics(const Graph& g, size_t index) {
     const Node& n = g.nodes()[index];
     const NodeLinks& links = g.links(index);
     NodeMetrics m;
+    const bool weighted = isWeighted(n.opType);
     for (const Tensor* t : links.inputs) {
         if (!t) continue;
-        const int64_t bytes = elements(t) * dtypeSizeBytes(t->dtype);
-        m.bytesRead += bytes;
-        if (t->isConstant && t->dtype == DType::Float && isWeighted(n.opType)) m.params += elements(t);
+        const int64_t count = elements(t);
+        m.bytesRead += count * dtypeSizeBytes(t->dtype);
+        if (weighted && t->isConstant && t->dtype == DType::Float) m.params += count;
     }
-    for (const Tensor* t : links.outputs)
-        if (t) m.bytesWritten += elements(t) * dtypeSizeBytes(t->dtype);
+    int64_t outElems = 0;  // the first output's (firstOutput), counted once
+    for (size_t i = 0; i < links.outputs.size(); ++i)
+        if (const Tensor* t = links.outputs[i]) {
+            const int64_t count = elements(t);
+            if (i == 0) outElems = count;
+            m.bytesWritten += count * dtypeSizeBytes(t->dtype);
+        }
     const Tensor* in = g.firstActivationInput(index);
     const Tensor* out = g.firstOutput(index);
-    const int64_t outElems = elements(out);
     const std::string& op = n.opType;
     if (op == "conv" || op == "dwconv" || op == "gconv") {
         const int64_t groups = std::max<int64_t>(n.attrs.getInt("groups", 1), 1);

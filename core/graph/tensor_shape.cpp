@@ -31,17 +31,6 @@ std::string dtypeName(DType type) {
     return "undefined";
 }
 
-std::optional<int64_t> TensorShape::numElements() const {
-    if (!known) return std::nullopt;
-    int64_t n = 1;
-    for (int64_t d : dims) {
-        if (d < 0) return std::nullopt;
-        if (d != 0 && n > INT64_MAX / d) return std::nullopt;
-        n *= d;
-    }
-    return n;
-}
-
 std::string TensorShape::toString() const {
     if (!known) return "?";
     if (dims.empty()) return "scalar";

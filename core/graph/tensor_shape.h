@@ -24,7 +24,15 @@ struct TensorShape {
     static TensorShape unknown() { return {{}, false}; }
     int rank() const { return static_cast<int>(dims.size()); }
     // Product of dims, or nullopt when unknown or when it overflows int64.
-    std::optional<int64_t> numElements() const;
+    // Inline: every prediction asks it of every tensor. The overflow test multiplies instead of
+    // dividing (a 64-bit division costs more than the rest of the loop).
+    std::optional<int64_t> numElements() const {
+        if (!known) return std::nullopt;
+        int64_t n = 1;
+        for (int64_t d : dims)
+            if (d < 0 || __builtin_mul_overflow(n, d, &n)) return std::nullopt;
+        return n;
+    }
     // "1x3x224x224", "scalar" for rank 0, "?" when unknown.
     std::string toString() const;
     bool operator==(const TensorShape&) const = default;

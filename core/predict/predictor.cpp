@@ -260,6 +260,7 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
     // one, kernels repeated within the model (a network's identical blocks) are walked once.
     struct Seen {
         const Regressor* regressor;
+        uint64_t hash;  // of the features: most comparisons end here
         KernelFeatures features;
         double ms;
     };
@@ -267,9 +268,11 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
     if (!cache) seen.reserve(partition.kernels.size());
     auto regress = [&](const Regressor& r, const KernelFeatures& f) {
         if (!cache) {
+            const uint64_t hash = KernelPredictionCache::KeyHash{}({&r, f});
             for (const Seen& s : seen)
-                if (s.regressor == &r && std::memcmp(s.features.data(), f.data(), sizeof(float) * f.size()) == 0) return s.ms;
-            seen.push_back({&r, f, r.predictMs(f.data(), f.size())});
+                if (s.hash == hash && s.regressor == &r && std::memcmp(s.features.data(), f.data(), sizeof(float) * f.size()) == 0)
+                    return s.ms;
+            seen.push_back({&r, hash, f, r.predictMs(f.data(), f.size())});
             return seen.back().ms;
         }
         KernelPredictionCache::Key key{&r, f};
@@ -283,6 +286,7 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         return ms;
     };
     ModelPrediction out;
+    out.kernels.reserve(partition.kernels.size());
     out.overheadMs = set.overheadMs;
     out.totalMs = out.lowMs = out.highMs = set.overheadMs;
     std::set<std::string> fellBack, missing;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <fmt/format.h>
 #include <memory>
@@ -231,6 +232,7 @@ Result<Regressor> Regressor::fromXgboostJson(const Json& j, std::string text, Re
     } catch (const std::exception& e) {
         return badInput(fmt::format("regressor: the XGBoost model lacks a field ({}).", e.what()));
     }
+    r.buildCompleteTrees();
     return r;
 }
 
@@ -287,19 +289,98 @@ std::string Regressor::toJson() const {
     return j.dump();
 }
 
-double Regressor::predictMs(const float* x, size_t count) const {
-    // Features the caller did not pass are missing (NaN), as in XGBoost.
-    std::array<float, kFeatureMask + 1> padded;
-    if (count < m_features) {
-        padded.fill(std::nanf(""));
-        std::copy(x, x + count, padded.begin());
-        x = padded.data();
+void Regressor::buildCompleteTrees() {
+    m_completeDepth = 0;
+    m_completeNodes.clear();
+    m_completeMissingLeft.clear();
+    m_completeLeaves.clear();
+    m_completeFeatures = 0;
+    // The deepest tree's depth (a node's depth is one more than its parent's; parents come first).
+    int depth = 0;
+    std::vector<int> nodeDepth(m_nodes.size(), 0);
+    for (size_t t = 0; t < m_roots.size(); ++t) {
+        const size_t end = t + 1 < m_roots.size() ? m_roots[t + 1] : m_nodes.size();
+        for (size_t i = m_roots[t]; i < end; ++i) {
+            if (m_nodes[i].meta & kLeaf) continue;
+            const size_t left = m_roots[t] + (m_nodes[i].meta & kChildMask);
+            nodeDepth[left] = nodeDepth[left + 1] = nodeDepth[i] + 1;
+            depth = std::max(depth, nodeDepth[i] + 1);
+            if (depth > kMaxCompleteDepth) return;
+        }
     }
+    if (m_roots.empty() || depth == 0) return;
+    const size_t splits = (size_t{1} << depth) - 1, leaves = size_t{1} << depth;
+    const size_t groups = (m_roots.size() + kCompleteLanes - 1) / kCompleteLanes;
+    // The trees of a group interleaved (position-major, then lane), so that one base address
+    // serves all its lanes; a last group's missing trees have padding splits and zero leaves.
+    m_completeNodes.assign(groups * kCompleteLanes * splits, CompleteNode{0.0f, 0u});
+    m_completeMissingLeft.assign(m_completeNodes.size(), 0);
+    m_completeLeaves.assign(groups * kCompleteLanes * leaves, 0.0f);
+    for (size_t t = 0; t < m_roots.size(); ++t) {
+        const size_t group = t / kCompleteLanes, lane = t % kCompleteLanes;
+        CompleteNode* nodes = m_completeNodes.data() + group * kCompleteLanes * splits + lane;
+        uint8_t* missingLeft = m_completeMissingLeft.data() + group * kCompleteLanes * splits + lane;
+        float* leafValues = m_completeLeaves.data() + group * kCompleteLanes * leaves + lane;
+        // (node in m_nodes, position in the complete tree); a leaf at position p covers the
+        // complete tree's leaves below p.
+        std::vector<std::pair<uint32_t, size_t>> stack{{m_roots[t], 0}};
+        while (!stack.empty()) {
+            const auto [at, position] = stack.back();
+            stack.pop_back();
+            const TreeNode n = m_nodes[at];
+            if (n.meta & kLeaf) {
+                size_t first = position, count = 1;
+                while (first < splits) {
+                    first = 2 * first + 1;
+                    count *= 2;
+                }
+                for (size_t j = first - splits; j < first - splits + count; ++j) leafValues[j * kCompleteLanes] = n.value;
+                continue;
+            }
+            const uint32_t feature = (n.meta >> kFeatureShift) & kFeatureMask;
+            nodes[position * kCompleteLanes] = {n.value, feature};
+            missingLeft[position * kCompleteLanes] = (n.meta & kMissingLeft) != 0;
+            m_completeFeatures |= uint64_t{1} << feature;
+            const uint32_t left = m_roots[t] + (n.meta & kChildMask);
+            stack.push_back({left, 2 * position + 1});
+            stack.push_back({left + 1, 2 * position + 2});
+        }
+    }
+    m_completeDepth = depth;
+}
+
+template <bool kMayBeMissing>
+double Regressor::walkCompleteTrees(const float* x, double sum) const {
+    // A group's trees together, one level of each per step: no branch depends on the data (a
+    // stream of different networks defeats branch prediction on tree paths; one network predicted
+    // over and over does not, and flatters branchy walks: docs/performance.md), and the loads of
+    // the lanes do not wait for each other. Position p's children are 2p + 1 and 2p + 2.
+    constexpr size_t kLanes = kCompleteLanes;
+    const size_t splits = (size_t{1} << m_completeDepth) - 1, leaves = splits + 1;
+    const size_t trees = m_roots.size(), groups = (trees + kLanes - 1) / kLanes;
+    for (size_t g = 0; g < groups; ++g) {
+        const size_t first = g * kLanes * splits;
+        const CompleteNode* nodes = m_completeNodes.data() + first;
+        uint32_t at[kLanes] = {};
+        for (int d = 0; d < m_completeDepth; ++d)
+            for (size_t l = 0; l < kLanes; ++l) {
+                const CompleteNode n = nodes[at[l] * kLanes + l];
+                const float v = x[n.feature];
+                bool right = v >= n.threshold;
+                if constexpr (kMayBeMissing) right = right || (std::isnan(v) && !m_completeMissingLeft[first + at[l] * kLanes + l]);
+                at[l] = 2 * at[l] + 1 + uint32_t(right);
+            }
+        const float* leafValues = m_completeLeaves.data() + g * kLanes * leaves;
+        for (size_t l = 0; l < kLanes && g * kLanes + l < trees; ++l) sum += leafValues[(at[l] - splits) * kLanes + l];
+    }
+    return sum;
+}
+
+double Regressor::walkTrees(const float* x, double sum) const {
     // Trees are walked eight at a time, a level of each per pass: the eight node loads do not
     // depend on each other, so their cache misses overlap (the forests are megabytes).
     constexpr size_t kLanes = 8;
     const TreeNode* nodes = m_nodes.data();
-    double sum = m_base;
     for (size_t first = 0; first < m_roots.size(); first += kLanes) {
         const size_t lanes = std::min(kLanes, m_roots.size() - first);
         uint32_t root[kLanes], at[kLanes];
@@ -316,6 +397,48 @@ double Regressor::predictMs(const float* x, size_t count) const {
             }
         }
         for (size_t l = 0; l < lanes; ++l) sum += nodes[at[l]].value;
+    }
+    return sum;
+}
+
+double Regressor::stepsPerPrediction() const {
+    if (m_completeDepth > 0) return double(m_roots.size()) * m_completeDepth;
+    double steps = 0;
+    std::vector<int> depth(m_nodes.size(), 0);
+    for (size_t t = 0; t < m_roots.size(); ++t) {
+        const size_t end = t + 1 < m_roots.size() ? m_roots[t + 1] : m_nodes.size();
+        double sum = 0, leaves = 0;
+        for (size_t i = m_roots[t]; i < end; ++i) {
+            if (m_nodes[i].meta & kLeaf) {
+                sum += depth[i];
+                ++leaves;
+                continue;
+            }
+            const size_t left = m_roots[t] + (m_nodes[i].meta & kChildMask);
+            depth[left] = depth[left + 1] = depth[i] + 1;
+        }
+        steps += leaves > 0 ? sum / leaves : 0;
+    }
+    return steps;
+}
+
+double Regressor::predictMs(const float* x, size_t count) const {
+    // Features the caller did not pass are missing (NaN), as in XGBoost.
+    std::array<float, kFeatureMask + 1> padded;
+    if (count < m_features) {
+        padded.fill(std::nanf(""));
+        std::copy(x, x + count, padded.begin());
+        x = padded.data();
+    }
+    double sum = m_base;
+    if (m_completeDepth > 0) {
+        // A missing feature the trees split on needs each split's default direction; without one,
+        // a plain comparison is the whole step.
+        bool missing = false;
+        for (uint64_t used = m_completeFeatures; used; used &= used - 1) missing = missing || std::isnan(x[std::countr_zero(used)]);
+        sum = missing ? walkCompleteTrees<true>(x, sum) : walkCompleteTrees<false>(x, sum);
+    } else {
+        sum = walkTrees(x, sum);
     }
     return (m_logTarget ? std::exp(sum) : sum) * baseMs(x, std::max(count, m_features));
 }

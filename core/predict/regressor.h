@@ -53,6 +53,9 @@ public:
     double predictMs(const float* features, size_t count) const;
     double predictMs(const std::vector<float>& features) const { return predictMs(features.data(), features.size()); }
     size_t featureCount() const { return m_features; }
+    // Split nodes one prediction passes (what its cost grows with): trees x depth for shallow
+    // forests walked as complete trees, else the trees' mean leaf depths summed.
+    double stepsPerPrediction() const;
     RegressorKind kind() const { return m_kind; }
     // XGBoost's own prediction for `rows` (tests compare the tree walk with it).
     Result<std::vector<double>> predictWithXgboost(const FeatureRows& rows) const;
@@ -74,6 +77,12 @@ private:
     Status fitBase(const FeatureRows& rows, const std::vector<double>& targetsMs, const std::vector<size_t>& columns);
 
     double baseMs(const float* features, size_t count) const;
+    // Fills the m_complete* members when every tree is at most kMaxCompleteDepth deep.
+    void buildCompleteTrees();
+    // `sum` plus the trees' leaves, added in tree order (both walks give the same bits).
+    template <bool kMayBeMissing>  // false: no feature the trees split on is NaN
+    double walkCompleteTrees(const float* features, double sum) const;
+    double walkTrees(const float* features, double sum) const;  // on m_nodes (any depth)
 
     RegressorKind m_kind = RegressorKind::GradientBoosted;
     bool m_logTarget = true;
@@ -85,6 +94,21 @@ private:
     double m_base = 0;
     std::vector<TreeNode> m_nodes;  // every tree's nodes
     std::vector<uint32_t> m_roots;  // where each tree starts in m_nodes
+    // Boosting's shallow trees again, each padded to a complete binary tree of the deepest tree's
+    // depth (a leaf above that depth becomes splits whose every leaf holds its value): a walk is
+    // then that many steps with no branch, children at 2i + 1 and 2i + 2, and the trees' loads
+    // overlap. Deep random-forest trees (2^20 nodes padded) keep the walk on m_nodes.
+    static constexpr int kMaxCompleteDepth = 8;
+    static constexpr size_t kCompleteLanes = 8;  // trees walked together
+    struct CompleteNode {
+        float threshold;
+        uint32_t feature;  // a padding split reads feature 0 (either way leads to the same value)
+    };
+    int m_completeDepth = 0;                   // 0: not built (some tree is deeper)
+    std::vector<CompleteNode> m_completeNodes; // per group of lanes: 2^depth - 1 positions x lanes
+    std::vector<uint8_t> m_completeMissingLeft; // the same places: 1 where a missing feature goes left
+    std::vector<float> m_completeLeaves;       // per group of lanes: 2^depth leaves x lanes
+    uint64_t m_completeFeatures = 0;           // bit f: some split reads feature f
     std::string m_xgboostJson;  // the model as XGBoost wrote it
 };
 
