@@ -47,7 +47,7 @@ RegressorOptions RegressorOptions::forKind(RegressorKind kind) {
     RegressorOptions o;
     o.kind = kind;
     if (kind == RegressorKind::RandomForest) {
-        o.trees = 100;
+        o.trees = 50;
         o.maxDepth = 20;
         o.subsample = 0.63;  // about the distinct share of a bootstrap sample
         o.columnSample = 0.8;

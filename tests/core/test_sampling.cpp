@@ -3,6 +3,7 @@
 // rules can form builds into a model that our own loader reads back with the expected kernel.
 #include <QtTest>
 
+#include <algorithm>
 #include <set>
 
 #include "fusion/partition.h"
@@ -148,6 +149,27 @@ private slots:
                 found = true;
             }
         QVERIFY(found);
+    }
+
+    // Convolution-then-depthwise chains are sampled as real networks build them: mostly a 1 x 1
+    // expansion widening the channels 2-6x, so the depthwise layer carries a real share of the
+    // work (with the conv prior's roots, fewer than one in five were expansions).
+    void chainRootsAreMostlyExpansions() {
+        SamplerOptions o;
+        o.seed = 5;
+        const auto specs = sampleSpecs(m_prior, "conv-relu6-dwconv-relu6", 300, o);
+        QCOMPARE(specs.size(), size_t(300));
+        const auto expansions = std::count_if(specs.begin(), specs.end(), [](const KernelSpec& s) {
+            return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin;
+        });
+        QVERIFY2(expansions >= 150, qPrintable(QString("%1 of 300 chains have an expansion root").arg(expansions)));
+        QVERIFY2(expansions <= 270, "the other convolutions of the prior are still drawn");
+        // Kernel types without an inner window draw from the whole conv prior as before.
+        const auto plain = sampleSpecs(m_prior, "conv-relu", 300, o);
+        const auto plainExpansions = std::count_if(plain.begin(), plain.end(), [](const KernelSpec& s) {
+            return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin;
+        });
+        QVERIFY2(plainExpansions < 100, qPrintable(QString("%1 of 300 conv-relu kernels").arg(plainExpansions)));
     }
 
     void badPriorFilesNameTheLine() {
