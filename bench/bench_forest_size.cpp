@@ -9,7 +9,7 @@
 
 #include <cmath>
 #include <fstream>
-#include <map>
+#include <algorithm>
 #include <random>
 #include <sstream>
 
