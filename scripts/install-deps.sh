@@ -12,7 +12,7 @@ packages=(
   # runtimes measured by the agent (later issues link them)
   libopencv-dev libxnnpack-dev libpthreadpool-dev libxgboost-dev xgboost
   # GUI and reports
-  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev libgraphviz-dev
+  qt6-base-dev qt6-base-dev-tools qt6-svg-dev qt6-qpa-plugins libqcustomplot-dev graphviz
   # benchmarks
   libbenchmark-dev
   # test fixtures (never needed at run time) and report/screenshot checks

@@ -15,4 +15,6 @@ fi
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKM_FUZZ=$fuzz "${compiler[@]}"
 cmake --build "$build" --parallel "$(nproc)"
 cd "$build"
-ctest --output-on-failure --parallel "$(nproc)" --timeout 900
+# --timeout only catches hangs: tests bound their work by counts, and a machine several times
+# slower than the developers' must still pass.
+ctest --output-on-failure --parallel "$(nproc)" --timeout 1800

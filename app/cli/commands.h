@@ -11,11 +11,12 @@
 
 #include "backends/device.h"
 #include "common/progress.h"
+#include "common/locations.h"
 #include "common/result.h"
 #include "fusion/rule_set.h"
-#include "onnx/onnx_loader.h"
 #include "store/measurement_store.h"
 #include "workflows/data_sources.h"
+#include "workflows/model_file.h"
 
 namespace km::cli {
 
@@ -63,6 +64,7 @@ struct DetectRulesArgs {
     std::string db;                // measurement database (resume); default: the user's data directory
     bool noDb = false;
     bool quiet = false;
+    bool events = false;           // kernelmeter.events/1 lines on stdout (cli/events.h)
 };
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine);
 
@@ -91,11 +93,13 @@ struct BuildPredictorArgs {
     std::string rulesFile;
     std::string db;
     int initialSamples = 200;
+    int probeSamples = 100;          // kernels scored each round to choose where to refine
+    int validationSamples = 100;     // held-out kernels scoring each round
     int maxRounds = 6;
     int calibrationNetworks = 30;    // generated networks fitting overhead and kernel scale; 0: none
     bool storedOnly = false;         // measure nothing: replay the build from the database
     bool quiet = false;
-    bool events = false;             // JSON line per sampling round on stdout (the GUI's live plot)
+    bool events = false;             // kernelmeter.events/1 lines on stdout (cli/events.h; the GUI's live plot)
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
 
@@ -178,9 +182,6 @@ Result<Device> deviceFor(const std::string& id);
 
 // Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
 Progress stderrProgress(bool quiet);
-// $XDG_CACHE_HOME/kernelmeter/<sub> (default ~/.cache/kernelmeter/<sub>).
-std::string userCacheDir(const std::string& sub);
-
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);
 // LoadOptions from --input-shape values ("1x3x224x224" or "name=1x3x224x224").

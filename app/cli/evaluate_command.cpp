@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "common/sha256.h"
 #include "workflows/evaluate.h"
 #include "workflows/evaluation_data.h"
 #include "zoo/zoo.h"
@@ -90,11 +89,10 @@ std::vector<MeasuredOn> measuredOn(const std::vector<StoredMeasurement>& stored,
 int runEvaluate(const EvaluateArgs& args) {
     // Any device id with measurements will do (an imported nn-Meter device, say), given its rules
     // and predictor (found by id, or --rules and --predictor).
-    std::string rulesUsed, predictorUsed;
-    Result<RuleSet> rules = deviceRules(args.device, args.rulesFile, rulesUsed);
-    if (!rules) return reportError(rules.error());
-    Result<PredictorSet> predictor = devicePredictor(args.device, args.predictorFile, "", predictorUsed);
-    if (!predictor) return reportError(predictor.error());
+    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, {args.rulesFile, args.predictorFile, ""});
+    if (device.error()) return reportError(*device.error());
+    const PredictorSet& predictor = *device.predictor();
+    const std::string& predictorUsed = device.predictorSource();
 
     const std::string datasetName = args.models.empty() ? (args.dataset.empty() ? "zoo" : args.dataset) : "";
     auto store = datasetName.empty() ? MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db)
@@ -110,7 +108,7 @@ int runEvaluate(const EvaluateArgs& args) {
     std::string unitSource;
     if (args.atReferenceSpeed) {
         Result<ReferenceUnit> unit =
-            referenceUnitFor(predictor.value().referenceMs, databaseBaselineMs(*store.value(), args.device), stored.value());
+            referenceUnitFor(predictor.referenceMs, databaseBaselineMs(*store.value(), args.device), stored.value());
         if (!unit) return reportError(badInput(fmt::format("--at-reference-speed: on {}, {}", args.device, unit.error().message)));
         unitMs = unit.value().ms;
         unitSource = unit.value().source;
@@ -134,7 +132,7 @@ int runEvaluate(const EvaluateArgs& args) {
         if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
         for (const DatasetModel& m : rows.value()) {
             if (!byHash.count(m.modelHash)) continue;  // never measured on this device: nothing to score
-            Result<GraphLoader> loader = datasetModelLoader(m);
+            Result<ModelLoader> loader = datasetModelLoader(m);
             if (!loader) {
                 std::cerr << "kernelmeter-cli: warning: " << loader.error().message << "\n";
                 continue;
@@ -159,13 +157,15 @@ int runEvaluate(const EvaluateArgs& args) {
             files.insert(files.end(), inside.begin(), inside.end());
         }
         for (const std::string& path : files) {
-            Result<std::string> hash = sha256OfFile(path);
-            if (!hash) return reportError(hash.error());
+            // Read once: hashed to find its measurements, parsed for the evaluation.
+            Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(path, {}, ModelFile::Keep::Hash);
+            if (!file) return reportError(file.error());
             const std::string stem = std::filesystem::path(path).stem().string();
-            add(stem, stem.substr(0, stem.find('-')), path, hash.value());
+            add(stem, stem.substr(0, stem.find('-')), path, file.value()->sha256());
+            models.back().load = [f = file.value()]() -> Result<std::shared_ptr<const ModelFile>> { return f; };
         }
     }
-    Result<EvaluationReport> report = evaluatePredictor(models, rules.value(), predictor.value());
+    Result<EvaluationReport> report = evaluatePredictor(models, device);
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();
     const std::vector<MeasuredOn> machines = measuredOn(stored.value(), models, hashOfName);
@@ -179,7 +179,7 @@ int runEvaluate(const EvaluateArgs& args) {
                  {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
                  {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)}, {"methods", r.methods},
                  {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
-                 {"measured_on", Json::array()}, {"predictor_cpu_model", predictor.value().cpuModel},
+                 {"measured_on", Json::array()}, {"predictor_cpu_model", predictor.cpuModel},
                  {"models", Json::array()}, {"warnings", warnings}, {"nn_meter_note", r.nnMeterNote}};
         for (const MeasuredOn& m : machines)
             out["measured_on"].push_back({{"cpu_model", m.cpuModel}, {"allocation", m.allocation}, {"models", m.models}});
@@ -189,7 +189,7 @@ int runEvaluate(const EvaluateArgs& args) {
         std::cout << out.dump(1) << "\n";
     } else {
         std::cout << fmt::format("{} models on {}; predictor: {} (built on {})\n", r.models.size(), args.device, predictorUsed,
-                                 predictor.value().cpuModel.empty() ? "an unrecorded CPU" : predictor.value().cpuModel);
+                                 predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel);
         for (const MeasuredOn& m : machines)
             std::cout << fmt::format("measured on {}, buffer placement {}: {} models\n", m.cpuModel.empty() ? "an unrecorded CPU" : m.cpuModel,
                                      m.allocation, m.models);

@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "fusion/partition.h"
+#include "cli/events.h"
 #include "workflows/detect_rules.h"
+#include "workflows/device_analyzer.h"
 
 namespace km::cli {
 namespace {
@@ -59,16 +60,11 @@ Progress stderrProgress(bool quiet) {
     });
 }
 
-std::string userCacheDir(const std::string& sub) {
-    const char* cache = std::getenv("XDG_CACHE_HOME");
-    const char* home = std::getenv("HOME");
-    const fs::path base = cache && *cache ? fs::path(cache) : home && *home ? fs::path(home) / ".cache" : fs::path(".");
-    return (base / "kernelmeter" / sub).string();
-}
-
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) {
+    const EventStream events(args.events, args.quiet);
+    events.emit("start", {{"command", "detect-rules"}, {"device", args.device}});
     Result<Device> found = deviceFor(args.device);
-    if (!found) return reportError(found.error());
+    if (!found) return events.fail(found.error());
     const Device* device = &found.value();
     DetectRulesOptions o;
     o.measure.protocol = detectionProtocol();
@@ -79,7 +75,7 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     if (!args.ops.empty()) {
         for (const auto& op : args.ops)
             if (std::find(testableOps().begin(), testableOps().end(), op) == testableOps().end())
-                return reportError(badInput(fmt::format("--ops: '{}' is not an op the detector can test.", op)));
+                return events.fail(badInput(fmt::format("--ops: '{}' is not an op the detector can test.", op)));
         auto listed = [&](const std::string& op) { return std::count(args.ops.begin(), args.ops.end(), op) > 0; };
         TestPlan plan{{}, {}, {}, {}, ""};
         for (const auto& [a, b] : defaultPairs())
@@ -95,39 +91,41 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     std::unique_ptr<MeasurementStore> store;
     if (!args.noDb) {
         auto opened = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
-        if (!opened) return reportError(opened.error());
+        if (!opened) return events.fail(opened.error());
         store = std::move(opened).value();
         o.measure.store = store.get();
     }
-    Progress progress = stderrProgress(args.quiet);
+    Progress progress = events.progress();
     Result<DetectReport> report = detectFusionRules(*device, o, &progress);
-    if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
-    if (!report) return reportError(report.error());
-    for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (!args.quiet && !args.events && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!report) return events.fail(report.error());
+    for (const auto& w : report.value().warnings) events.warning(w);
     const fs::path out = args.output.empty() ? fs::path(userRulesPath(device->id)) : fs::path(args.output);
     std::error_code ec;
     if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
     std::ofstream file(out, std::ios::trunc);
     file << ruleSetToJson(report.value().rules);
-    if (!file) return reportError(ioError(fmt::format("{}: cannot write the rule set.", out.string())));
+    if (!file) return events.fail(ioError(fmt::format("{}: cannot write the rule set.", out.string())));
     const RuleSet& r = report.value().rules;
     auto counts = [](const auto& rules) {
         int n[3] = {0, 0, 0};
         for (const auto& [key, rule] : rules) ++n[int(rule.verdict)];
         return fmt::format("{} fused, {} not fused, {} inconclusive", n[0], n[1], n[2]);
     };
-    std::cout << fmt::format("{}: {} pairs ({}), {} chains ({}), {} multi-output producers ({}), {} spellings; {} test "
+    events.text() << fmt::format("{}: {} pairs ({}), {} chains ({}), {} multi-output producers ({}), {} spellings; {} test "
                              "batches measured, {} reused from the database",
                              device->id, r.pairs.size(), counts(r.pairs), r.chains.size(), counts(r.chains),
                              r.multiOutput.size(), counts(r.multiOutput), r.spellings.size(),
                              report.value().batchesMeasured, report.value().batchesReused);
     if (report.value().retried > 0)
-        std::cout << fmt::format("; {} inconclusive points measured again, {} now decided", report.value().retried,
+        events.text() << fmt::format("; {} inconclusive points measured again, {} now decided", report.value().retried,
                                  report.value().retriesDecided);
-    std::cout << fmt::format("; written to {}\n", out.string());
+    events.text() << fmt::format("; written to {}\n", out.string());
     if (report.value().batchesSkipped > 0)
-        std::cout << fmt::format("incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
+        events.text() << fmt::format("incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
                                  "continues where this one stopped.\n", report.value().batchesSkipped, args.budgetMinutes);
+    events.emit("done", {{"rules", out.string()}, {"pairs", r.pairs.size()}, {"batches_measured", report.value().batchesMeasured},
+                         {"batches_reused", report.value().batchesReused}, {"batches_skipped", report.value().batchesSkipped}});
     return 0;
 }
 
@@ -182,16 +180,19 @@ int runKernels(const KernelsArgs& args) {
     Result<Device> found = deviceFor(args.device);
     if (!found) return reportError(found.error());
     const Device* device = &found.value();
-    std::string used;
-    Result<RuleSet> rules = deviceRules(device->id, args.rulesFile, used);
-    if (!rules) return reportError(rules.error());
+    DeviceDataSources sources;
+    sources.rulesFile = args.rulesFile;
+    sources.rulesOnly = true;
+    const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device->id, sources);
+    if (!analyzer.rules()) return reportError(*analyzer.error());
+    const std::string& used = analyzer.rulesSource();
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());
-    options.value().literalSpellings = rules.value().literalSpellings();  // what this runtime runs node by node
-    Result<Graph> graph = loadModelFile(args.model, options.value());
-    if (!graph) return reportError(graph.error());
-    const Graph& g = graph.value();
-    const KernelPartition part = partitionGraph(g, rules.value());
+    Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(args.model, options.value());
+    if (!model) return reportError(model.error());
+    const DeviceAnalysis analysis = analyzer.analyze(*model.value());  // the graph with what this runtime runs node by node
+    const Graph& g = *analysis.graph;
+    const KernelPartition& part = analysis.partition;
     if (args.json) {
         Json kernels = Json::array();
         for (const auto& k : part.kernels) {
@@ -208,7 +209,7 @@ int runKernels(const KernelsArgs& args) {
         std::cout << out.dump(1) << "\n";
         return 0;
     }
-    std::cout << fmt::format("model    {}\ndevice   {}\nrules    {} ({})\n\n", args.model, device->id, used, provenance(rules.value()));
+    std::cout << fmt::format("model    {}\ndevice   {}\nrules    {} ({})\n\n", args.model, device->id, used, provenance(*analyzer.rules()));
     std::cout << fmt::format("{:>4}  {:<28} {:<34} {:<10} {}\n", "#", "type", "input -> output", "config", "nodes");
     for (const auto& k : part.kernels) {
         std::string names;

@@ -6,8 +6,7 @@
 #include <map>
 
 #include "cli/commands.h"
-#include "graph/metrics.h"
-#include "onnx/onnx_loader.h"
+#include "workflows/model_file.h"
 
 namespace km::cli {
 namespace {
@@ -136,11 +135,12 @@ int runInspect(const InspectArgs& args) {
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());
     options.value().recognisePatterns = !args.noPatterns;
-    Result<Graph> graph = loadModelFile(args.model, options.value());
-    if (!graph) return reportError(graph.error());
-    const GraphMetrics metrics = computeGraphMetrics(graph.value());
-    if (args.json) std::cout << toJson(graph.value(), metrics).dump(1) << "\n";
-    else printText(graph.value(), metrics);
+    Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(args.model, options.value());
+    if (!model) return reportError(model.error());
+    const std::shared_ptr<const Graph> graph = model.value()->canonical();
+    const GraphMetrics& metrics = *model.value()->metricsOf(graph);
+    if (args.json) std::cout << toJson(*graph, metrics).dump(1) << "\n";
+    else printText(*graph, metrics);
     return 0;
 }
 

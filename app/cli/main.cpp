@@ -62,6 +62,9 @@ int main(int argc, char** argv) {
     cmdDetect->add_option("--db", detect.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdDetect->add_flag("--no-db", detect.noDb, "do not save or reuse measurements (no resume)");
     cmdDetect->add_flag("--quiet", detect.quiet, "no progress on stderr");
+    cmdDetect->add_flag("--events", detect.events,
+                        "print progress, warnings and the outcome as kernelmeter.events/1 JSON lines on stdout (docs/cli.md); "
+                        "the summary then goes to stderr");
 
     km::cli::RulesArgs rules;
     auto* cmdRules = app.add_subcommand("rules", "Show a device's fusion rules with their evidence.");
@@ -84,6 +87,10 @@ int main(int argc, char** argv) {
         ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
     cmdBuild->add_option("--types", build.types, "kernel types to build (default: those of the bundled example networks)");
     cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")->capture_default_str()->check(CLI::Range(10, 100000));
+    cmdBuild->add_option("--probe-samples", build.probeSamples, "kernels per type scored each round to choose where to refine")
+        ->capture_default_str()->check(CLI::Range(5, 100000));
+    cmdBuild->add_option("--validation-samples", build.validationSamples, "held-out kernels per type that score each round")
+        ->capture_default_str()->check(CLI::Range(5, 100000));
     cmdBuild->add_option("--max-rounds", build.maxRounds, "adaptive rounds per kernel type")->capture_default_str()->check(CLI::Range(1, 100));
     cmdBuild->add_option("-o,--output", build.output, "also write the predictor as JSON to this file");
     cmdBuild->add_option("--cache", build.cacheDir, "folder for kernel models (default: ~/.cache/kernelmeter/kernel-models)");
@@ -97,8 +104,8 @@ int main(int argc, char** argv) {
                        "no calibration)");
     cmdBuild->add_flag("--quiet", build.quiet, "no progress on stderr");
     cmdBuild->add_flag("--events", build.events,
-                       "print one JSON line per sampling round on stdout ({\"event\": \"round\", type, round, samples, within10, "
-                       "within5, rmspe}; the desktop application's live plot), then the usual table");
+                       "print progress, each sampling round, warnings and the outcome as kernelmeter.events/1 JSON lines on stdout "
+                       "(docs/cli.md; the desktop application's live plot); the table then goes to stderr");
 
     km::cli::CalibrateArgs calibrate;
     auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model-level terms (scale, overhead, per-kernel cost) on measured networks.");

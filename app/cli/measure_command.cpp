@@ -33,14 +33,7 @@ constexpr double kMachineMovedSpread = 0.15;
 
 }  // namespace
 
-std::string findAgent() {
-    if (const char* env = std::getenv("KM_AGENT")) return env;
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    for (const fs::path& candidate : {self / "kernelmeter-agent", self / ".." / "agent" / "kernelmeter-agent"})
-        if (fs::exists(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
-    return "kernelmeter-agent";
-}
+std::string findAgent() { return siblingProgram(kAgentProgram).value_or(kAgentProgram); }
 
 int runDevices(bool json) {
     // Runtime versions and the CPU are known on the device's side: ask the local agent.

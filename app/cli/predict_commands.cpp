@@ -11,11 +11,11 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
-#include "fusion/partition.h"
-#include "predict/predictor.h"
+#include "cli/events.h"
 #include "store/measurement_store.h"
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
+#include "workflows/device_analyzer.h"
 
 namespace km::cli {
 namespace {
@@ -27,19 +27,16 @@ namespace fs = std::filesystem;
 Result<std::vector<std::string>> exampleKernelTypes(const RuleSet& rules) {
     std::vector<fs::path> roots;
     std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    roots.push_back(self / ".." / "share" / "kernelmeter" / "examples");
-    roots.emplace_back(KM_SOURCE_EXAMPLES_DIR);
+    if (auto dir = bundledExamplesDir()) roots.emplace_back(*dir);
     std::set<std::string> types;
+    const DeviceAnalyzer analyzer("", std::make_shared<const RuleSet>(rules), nullptr);
     for (const auto& root : roots) {
         if (!fs::is_directory(root, ec)) continue;
         for (const auto& entry : fs::directory_iterator(root, ec)) {
             if (entry.path().extension() != ".onnx") continue;
-            LoadOptions lo;
-            lo.literalSpellings = rules.literalSpellings();
-            Result<Graph> g = loadModelFile(entry.path().string(), lo);
-            if (!g) continue;
-            for (const Kernel& k : partitionGraph(g.value(), rules).kernels)
+            Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(entry.path().string());
+            if (!model) continue;
+            for (const Kernel& k : analyzer.analyze(*model.value()).partition.kernels)
                 if (!k.unknown) types.insert(k.type);
         }
         break;
@@ -67,7 +64,8 @@ Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& sto
 // Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
-                        int networks, bool quiet, const std::vector<std::string>& models = {}, bool referenceTimeOnly = false) {
+                        int networks, const EventStream& events, bool quiet, const std::vector<std::string>& models = {},
+                        bool referenceTimeOnly = false) {
     if (networks <= 0 && models.empty()) return Ok{};
     CalibratePredictorOptions c;
     c.referenceTimeOnly = referenceTimeOnly;
@@ -76,35 +74,35 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
     c.cacheDir = cacheDir;
     c.networks = networks;
     c.modelPaths = models;
-    Progress progress = stderrProgress(quiet);
+    Progress progress = events.progress();
     if (!quiet)
         std::cerr << (models.empty() ? fmt::format("calibrating on {} generated networks\n", networks)
                                      : fmt::format("calibrating on {} given networks\n", models.size()));
     Result<CalibrationReport> r = calibratePredictor(device, rules, set, c, &progress);
-    if (!quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!quiet && !events.enabled() && isatty(STDERR_FILENO)) std::cerr << "\n";
     if (!r) return r.error();
-    for (const auto& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    for (const auto& w : r.value().warnings) events.warning(w);
     if (referenceTimeOnly) {
-        std::cout << fmt::format("{:<44} {:>12} {:>16}\n", "calibration network", "measured ms", "reference ms");
+        events.text() << fmt::format("{:<44} {:>12} {:>16}\n", "calibration network", "measured ms", "reference ms");
         for (size_t i = 0; i < r.value().referenceMsAtExact.size() && i < r.value().measuredMs.size(); ++i)
-            std::cout << fmt::format("{:<44} {:>12.3f} {:>16.4f}\n", r.value().descriptions[i].substr(0, 44), r.value().measuredMs[i],
+            events.text() << fmt::format("{:<44} {:>12.3f} {:>16.4f}\n", r.value().descriptions[i].substr(0, 44), r.value().measuredMs[i],
                                      r.value().referenceMsAtExact[i]);
-        std::cout << fmt::format("reference time of the predictor: {:.4f} ms (median over {} networks; the reference workload's time "
+        events.text() << fmt::format("reference time of the predictor: {:.4f} ms (median over {} networks; the reference workload's time "
                                  "at which its predictions are unbiased); model terms unchanged\n",
                                  set.referenceMs, r.value().referenceMsAtExact.size());
         return Ok{};
     }
-    std::cout << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
+    events.text() << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
     const ModelCalibration& f = r.value().fit;
     for (size_t i = 0; i < r.value().measuredMs.size(); ++i) {
         const double fitted = f.overheadMs + f.kernelScale * r.value().kernelSumMs[i] + f.perKernelMs * r.value().kernelCounts[i];
-        std::cout << fmt::format("{:<44} {:>12.3f} {:>12.3f} {:>+12.1f}\n", r.value().descriptions[i], r.value().kernelSumMs[i],
+        events.text() << fmt::format("{:<44} {:>12.3f} {:>12.3f} {:>+12.1f}\n", r.value().descriptions[i], r.value().kernelSumMs[i],
                                  r.value().measuredMs[i], 100 * (fitted / r.value().measuredMs[i] - 1));
     }
-    std::cout << fmt::format("fit ({}) on {} networks: overhead {:.4f} ms, kernel scale {:.3f}, per kernel {:.4f} ms; {:.0f}% within 10%, "
+    events.text() << fmt::format("fit ({}) on {} networks: overhead {:.4f} ms, kernel scale {:.3f}, per kernel {:.4f} ms; {:.0f}% within 10%, "
                              "RMSPE {:.1f}%\n", f.terms, f.models, f.overheadMs, set.kernelScale, f.perKernelMs, 100 * f.within10, 100 * f.rmspe);
     if (set.referenceMs > 0)
-        std::cout << fmt::format("times at the reference workload's median speed over the build ({:.4f} ms; database baseline {:.4f} ms)\n",
+        events.text() << fmt::format("times at the reference workload's median speed over the build ({:.4f} ms; database baseline {:.4f} ms)\n",
                                  set.referenceMs, set.regressorReferenceMs);
     return Ok{};
 }
@@ -112,19 +110,21 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
 }  // namespace
 
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine) {
+    const EventStream events(args.events, args.quiet);
+    events.emit("start", {{"command", "build-predictor"}, {"device", args.device}});
     Result<Device> device = deviceFor(args.device);
-    if (!device) return reportError(device.error());
+    if (!device) return events.fail(device.error());
     std::string rulesUsed;
     Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
-    if (!rules) return reportError(rules.error());
+    if (!rules) return events.fail(rules.error());
     std::vector<std::string> types = args.types;
     if (types.empty()) {
         Result<std::vector<std::string>> found = exampleKernelTypes(rules.value());
-        if (!found) return reportError(found.error());
+        if (!found) return events.fail(found.error());
         types = found.value();
     }
     const auto prior = shippedDataPath("priors/conv.csv");
-    if (!prior) return reportError(unsupported("the kernel-configuration prior (datasets/priors) is missing from this installation."));
+    if (!prior) return events.fail(unsupported("the kernel-configuration prior (datasets/priors) is missing from this installation."));
     BuildPredictorOptions o;
     o.measure.protocol = kernelSamplingProtocol();
     o.measure.agent.agentPath = findAgent();
@@ -136,44 +136,50 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     o.budgetMinutes = std::max(args.budgetMinutes / 2, args.budgetMinutes - calibrationMinutes);
     o.command = commandLine;
     o.adaptive.initialSamples = size_t(args.initialSamples);
+    o.adaptive.probeSamples = size_t(args.probeSamples);
+    o.adaptive.validationSamples = size_t(args.validationSamples);
     o.adaptive.maxRounds = args.maxRounds;
     o.cacheDir = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
     auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
-    if (!store) return reportError(store.error());
+    if (!store) return events.fail(store.error());
     o.measure.store = store.value().get();
     o.measure.storedOnly = args.storedOnly;
     const int calibrationNetworks = args.storedOnly ? 0 : args.calibrationNetworks;
-    Progress progress = stderrProgress(args.quiet);
-    if (!args.quiet)
+    Progress progress = events.progress();
+    if (!args.quiet && !args.events)
         std::cerr << fmt::format("building {} kernel types for {} within {} minutes: {}\n", types.size(), device.value().id,
                                  args.budgetMinutes, fmt::join(types, ", "));
     std::function<void(const std::string&, const RoundMetrics&)> onRound;
     if (args.events)
-        onRound = [](const std::string& type, const RoundMetrics& m) {
-            std::cout << Json{{"event", "round"}, {"type", type}, {"round", m.round}, {"samples", m.samples},
-                              {"within10", m.within10}, {"within5", m.within5}, {"rmspe", m.rmspe}}.dump()
-                      << std::endl;  // flushed: a reader follows the build live
+        onRound = [&events](const std::string& type, const RoundMetrics& m) {
+            events.emit("round", {{"type", type}, {"round", m.round}, {"samples", m.samples}, {"within10", m.within10},
+                                  {"within5", m.within5}, {"rmspe", m.rmspe}});
         };
     Result<BuildPredictorReport> report = buildPredictor(device.value(), o, &progress, onRound);
-    if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\n";
-    if (!report) return reportError(report.error());
-    for (const auto& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (!args.quiet && !args.events && isatty(STDERR_FILENO)) std::cerr << "\n";
+    if (!report) return events.fail(report.error());
+    for (const auto& w : report.value().warnings) events.warning(w);
     PredictorSet& set = report.value().predictor;
-    if (set.types.empty()) return reportError(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
+    if (set.types.empty()) return events.fail(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
     // The kernel regressors are kept even when calibration fails (the overhead then stays the
     // overhead models' median, scale 1).
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, args.quiet); !s)
-        std::cerr << "kernelmeter-cli: warning: the predictor is not calibrated: " << s.error().message << "\n";
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, events, args.quiet);
+        !s)
+        events.warning("the predictor is not calibrated: " + s.error().message);
     Result<std::string> where = savePredictor(set, *store.value(), args.db.empty() ? defaultDatabasePath() : args.db, args.output);
-    if (!where) return reportError(where.error());
-    std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
+    if (!where) return events.fail(where.error());
+    events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
     for (const auto& [type, p] : set.types) {
         const RoundMetrics& m = p.rounds.back();
-        std::cout << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
+        events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
                                  100 * m.within5, 100 * m.rmspe);
     }
-    std::cout << fmt::format("tail cost {:.3f} ns per element; overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n",
+    events.text() << fmt::format("tail cost {:.3f} ns per element; overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n",
                              1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
+    Json built = Json::object();
+    for (const auto& [type, p] : set.types)
+        built[type] = {{"samples", p.samples}, {"rounds", p.rounds.size()}, {"within10", p.rounds.back().within10}};
+    events.emit("done", {{"saved_in", where.value()}, {"types", built}});
     return 0;
 }
 
@@ -192,8 +198,9 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
     if (args.referenceTimeOnly && predictor.value().referenceMs > 0)
         return reportError(badInput(fmt::format("--reference-time-only: the predictor of {} ({}) has a reference time already ({:.4f} ms).",
                                                 device.value().id, predictorUsed, predictor.value().referenceMs)));
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, args.quiet, args.models,
-                                    args.referenceTimeOnly);
+    const EventStream noEvents(false, args.quiet);
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, noEvents, args.quiet,
+                                    args.models, args.referenceTimeOnly);
         !s)
         return reportError(s.error());
     predictor.value().command += "; " + commandLine;
@@ -206,31 +213,31 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
 int runPredict(const PredictArgs& args) {
     Result<Device> device = deviceFor(args.device);
     if (!device) return reportError(device.error());
-    std::string rulesUsed, predictorUsed;
-    Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
-    if (!rules) return reportError(rules.error());
-    Result<PredictorSet> predictor = devicePredictor(device.value().id, args.predictorFile, args.db, predictorUsed);
-    if (!predictor) return reportError(predictor.error());
+    const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, {args.rulesFile, args.predictorFile, args.db});
+    if (analyzer.error()) return reportError(*analyzer.error());
+    const PredictorSet& predictor = *analyzer.predictor();
+    const std::string& predictorUsed = analyzer.predictorSource();
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());
-    options.value().literalSpellings = rules.value().literalSpellings();
     Json all = Json::array();
     int failures = 0;
     for (const auto& path : args.models) {
-        Result<Graph> g = loadModelFile(path, options.value());
-        if (!g) {
-            reportError(g.error());
+        Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(path, options.value());
+        if (!model) {
+            reportError(model.error());
             ++failures;
             continue;
         }
-        const KernelPartition part = partitionGraph(g.value(), rules.value());
-        const ModelPrediction p = predictModel(part, computeGraphMetrics(g.value()).perNode, predictor.value());
+        const DeviceAnalysis analysis = analyzer.analyze(*model.value());
+        const Graph& g = *analysis.graph;
+        const KernelPartition& part = analysis.partition;
+        const ModelPrediction& p = analysis.prediction;
         if (args.json) {
             Json kernels = Json::array();
             for (size_t i = 0; i < p.kernels.size(); ++i) {
                 Json nodes = Json::array();
                 for (size_t n : part.kernels[i].nodes)
-                    for (const auto& name : g.value().nodes()[n].sourceNodes) nodes.push_back(name);
+                    for (const auto& name : g.nodes()[n].sourceNodes) nodes.push_back(name);
                 kernels.push_back({{"id", p.kernels[i].kernelId}, {"type", p.kernels[i].type}, {"nodes", nodes},
                                    {"predicted_ms", p.kernels[i].ms}, {"low_ms", p.kernels[i].lowMs},
                                    {"high_ms", p.kernels[i].highMs}, {"source", p.kernels[i].source}});
@@ -241,14 +248,14 @@ int runPredict(const PredictArgs& args) {
         }
         std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
                                  "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
-                                 path, device.value().id, predictorUsed, predictor.value().runtime, predictor.value().runtimeVersion,
-                                 predictor.value().builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), predictor.value().kernelScale,
-                                 predictor.value().perKernelMs, p.overheadMs);
+                                 path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion,
+                                 predictor.builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), predictor.kernelScale,
+                                 predictor.perKernelMs, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
             for (size_t n : part.kernels[i].nodes)
-                for (const auto& name : g.value().nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
+                for (const auto& name : g.nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
             std::cout << fmt::format("{:>4}  {:<26} {:>10.4f}  [{:.4f}, {:.4f}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
                                      p.kernels[i].ms, p.kernels[i].lowMs, p.kernels[i].highMs, "", p.kernels[i].source, names);
         }
@@ -257,8 +264,8 @@ int runPredict(const PredictArgs& args) {
     }
     if (args.json)
         std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
-                          {"kernel_scale", predictor.value().kernelScale}, {"per_kernel_ms", predictor.value().perKernelMs},
-                          {"reference_ms", predictor.value().referenceMs}, {"models", all}}.dump(1) << "\n";
+                          {"kernel_scale", predictor.kernelScale}, {"per_kernel_ms", predictor.perKernelMs},
+                          {"reference_ms", predictor.referenceMs}, {"models", all}}.dump(1) << "\n";
     return failures ? 2 : 0;
 }
 

@@ -23,14 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // The desktop application next to this executable (installed: bin/; build tree: app/), or $KM_GUI.
-std::string findGui() {
-    if (const char* env = std::getenv("KM_GUI")) return env;
-    std::error_code ec;
-    const fs::path self = fs::read_symlink("/proc/self/exe", ec).parent_path();
-    for (const fs::path& candidate : {self / "kernelmeter", self / ".." / "kernelmeter"})
-        if (fs::is_regular_file(candidate, ec)) return fs::weakly_canonical(candidate, ec).string();
-    return {};
-}
+std::string findGui() { return siblingProgram(kGuiProgram).value_or(""); }
 
 }  // namespace
 

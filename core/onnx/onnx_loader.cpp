@@ -19,6 +19,7 @@ namespace {
 
 // Protobuf cannot represent messages of 2 GiB or more; bigger models keep weights as external data.
 constexpr uint64_t kMaxProtobufBytes = (uint64_t{1} << 31) - 1;
+constexpr uint64_t kMaxJsonBytes = uint64_t{1} << 30;
 
 Result<std::string> readWholeFile(const std::string& path, uint64_t limit, const char* what) {
     std::error_code ec;
@@ -66,26 +67,50 @@ Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& di
     }
 }
 
+Result<std::string> readModelFileBytes(const std::string& path) {
+    // The larger of the two formats' limits; the reader of each checks its own.
+    return readWholeFile(path, kMaxProtobufBytes, "model file");
+}
+
+bool looksLikeJson(const std::string& bytes) {
+    for (char c : bytes) {
+        if (std::isspace(static_cast<unsigned char>(c))) continue;
+        return c == '{' || c == '[';
+    }
+    return false;
+}
+
+Result<Graph> loadModelBytes(const std::string& bytes, const std::string& displayName, const std::string& baseDir,
+                             const LoadOptions& options) {
+    if (looksLikeJson(bytes)) {
+        if (bytes.size() > kMaxJsonBytes)
+            return badInput(fmt::format("{}: the file is {} bytes, larger than an nn-Meter IR JSON file can be ({} bytes).", displayName,
+                                        bytes.size(), kMaxJsonBytes));
+        return loadNnMeterIrText(bytes, displayName, options);
+    }
+    return loadOnnxBytes(bytes.data(), bytes.size(), displayName, baseDir, options);
+}
+
+namespace {
+std::string folderOf(const std::string& path) { return fs::absolute(fs::path(path)).parent_path().string(); }
+}  // namespace
+
 Result<Graph> loadOnnxFile(const std::string& path, const LoadOptions& options) {
     Result<std::string> bytes = readWholeFile(path, kMaxProtobufBytes, "ONNX protobuf");
     if (!bytes) return bytes.error();
-    const std::string baseDir = fs::absolute(fs::path(path)).parent_path().string();
-    return loadOnnxBytes(bytes.value().data(), bytes.value().size(), path, baseDir, options);
+    return loadOnnxBytes(bytes.value().data(), bytes.value().size(), path, folderOf(path), options);
 }
 
 Result<Graph> loadNnMeterIrFile(const std::string& path, const LoadOptions& options) {
-    constexpr uint64_t kMaxJsonBytes = uint64_t{1} << 30;
     Result<std::string> text = readWholeFile(path, kMaxJsonBytes, "nn-Meter IR JSON file");
     if (!text) return text.error();
     return loadNnMeterIrText(text.value(), path, options);
 }
 
 Result<Graph> loadModelFile(const std::string& path, const LoadOptions& options) {
-    std::ifstream in(path, std::ios::binary);
-    char c = 0;
-    while (in.get(c) && std::isspace(static_cast<unsigned char>(c))) {}
-    if (in && (c == '{' || c == '[')) return loadNnMeterIrFile(path, options);
-    return loadOnnxFile(path, options);
+    Result<std::string> bytes = readModelFileBytes(path);
+    if (!bytes) return bytes.error();
+    return loadModelBytes(bytes.value(), path, folderOf(path), options);
 }
 
 }  // namespace km

@@ -41,8 +41,20 @@ Result<Graph> loadNnMeterIrFile(const std::string& path, const LoadOptions& opti
 Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& displayName,
                                 const LoadOptions& options = {});
 
+// A model file's bytes: size checked (at most what an ONNX protobuf or an IR JSON file can be),
+// errors naming the file. The only place model files are read from disk.
+Result<std::string> readModelFileBytes(const std::string& path);
+
 // Picks the reader from the content: JSON text goes to the nn-Meter IR reader, anything else to
-// the ONNX reader.
+// the ONNX reader. `baseDir` resolves ONNX external data ("" = none).
+Result<Graph> loadModelBytes(const std::string& bytes, const std::string& displayName, const std::string& baseDir,
+                             const LoadOptions& options = {});
+
+// readModelFileBytes, then loadModelBytes with the file's folder as baseDir. Applications read
+// models through workflows/model_file.h (read once, canonical passes per device).
 Result<Graph> loadModelFile(const std::string& path, const LoadOptions& options = {});
+
+// True when the bytes are nn-Meter IR JSON rather than ONNX (first non-blank byte '{' or '[').
+bool looksLikeJson(const std::string& bytes);
 
 }  // namespace km

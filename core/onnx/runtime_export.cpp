@@ -1,8 +1,6 @@
 #include "onnx/runtime_export.h"
 
 #include <fmt/format.h>
-#include <fstream>
-#include <sstream>
 
 #include "onnx/onnx_internal.h"
 
@@ -69,11 +67,13 @@ Status clipBoundsToAttributes(onnx::GraphProto* g, const std::unordered_map<std:
 }  // namespace
 
 Result<std::string> exportOnnxForRuntime(const std::string& path, const LoadOptions& options, OnnxDialect dialect) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return ioError(fmt::format("{}: cannot open the file.", path));
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string bytes = buffer.str();
+    Result<std::string> bytes = readModelFileBytes(path);
+    if (!bytes) return bytes.error();
+    return exportOnnxBytesForRuntime(bytes.value(), path, options, dialect);
+}
+
+Result<std::string> exportOnnxBytesForRuntime(const std::string& bytes, const std::string& path, const LoadOptions& options,
+                                              OnnxDialect dialect) {
     onnx::ModelProto model;
     if (bytes.empty() || !model.ParseFromString(bytes))
         return badInput(fmt::format("{}: not an ONNX model (the protobuf data is corrupt or truncated).", path));

@@ -23,5 +23,8 @@ enum class OnnxDialect {
 // or the file's shapes with a dynamic batch of 1), and value_info refreshed by shape inference.
 Result<std::string> exportOnnxForRuntime(const std::string& path, const LoadOptions& options = {},
                                          OnnxDialect dialect = OnnxDialect::Standard);
+// The same from a model's bytes already read; displayName is used in messages.
+Result<std::string> exportOnnxBytesForRuntime(const std::string& bytes, const std::string& displayName, const LoadOptions& options = {},
+                                              OnnxDialect dialect = OnnxDialect::Standard);
 
 }  // namespace km

@@ -1,5 +1,7 @@
 #include "store/measurement_store.h"
 
+#include "common/locations.h"
+
 #include <sqlite3.h>
 #include <zlib.h>
 
@@ -129,13 +131,7 @@ StoredMeasurement readRow(const Stmt& s) {
 
 }  // namespace
 
-std::string defaultDatabasePath() {
-    std::filesystem::path base;
-    if (const char* xdg = std::getenv("XDG_DATA_HOME"); xdg && *xdg) base = xdg;
-    else if (const char* home = std::getenv("HOME"); home && *home) base = std::filesystem::path(home) / ".local" / "share";
-    else base = ".";
-    return (base / "kernelmeter" / "kernelmeter.db").string();
-}
+std::string defaultDatabasePath() { return (std::filesystem::path(userDataDir()) / "kernelmeter.db").string(); }
 
 Error MeasurementStore::sqlError(const std::string& what) const {
     return ioError(fmt::format("{}: {} ({}).", m_path, what, m_db ? sqlite3_errmsg(m_db) : "no database"));

@@ -5,14 +5,13 @@
 #include <unordered_map>
 
 #include "backends/device.h"
-#include "common/sha256.h"
 #include "workflows/data_sources.h"
 
 namespace km {
 
-std::shared_ptr<const DeviceDataCache::Entry> DeviceDataCache::get(const std::string& deviceId) {
-    std::promise<std::shared_ptr<const Entry>> promise;
-    std::shared_future<std::shared_ptr<const Entry>> pending;
+std::shared_ptr<const DeviceAnalyzer> DeviceDataCache::get(const std::string& deviceId) {
+    std::promise<std::shared_ptr<const DeviceAnalyzer>> promise;
+    std::shared_future<std::shared_ptr<const DeviceAnalyzer>> pending;
     bool mine = false;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
@@ -24,15 +23,11 @@ std::shared_ptr<const DeviceDataCache::Entry> DeviceDataCache::get(const std::st
         }
     }
     if (!mine) return pending.get();  // another caller reads it (outside the lock)
-    auto e = std::make_shared<Entry>();
-    if (Result<RuleSet> r = deviceRules(deviceId, "", e->rulesSource); !r) e->error = r.error().message;
-    else {
-        e->rules = std::make_shared<const RuleSet>(std::move(r).value());
-        if (Result<PredictorSet> p = devicePredictor(deviceId, "", m_db, e->predictorSource); !p) e->error = p.error().message;
-        else e->predictor = std::make_shared<const PredictorSet>(std::move(p).value());
-    }
-    promise.set_value(e);
-    return e;
+    DeviceDataSources sources;
+    sources.db = m_db;
+    auto analyzer = std::make_shared<const DeviceAnalyzer>(DeviceAnalyzer::load(deviceId, sources));
+    promise.set_value(analyzer);
+    return analyzer;
 }
 
 void DeviceDataCache::invalidate(const std::string& deviceId) {
@@ -41,17 +36,15 @@ void DeviceDataCache::invalidate(const std::string& deviceId) {
     else m_entries.erase(deviceId);
 }
 
-Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& file, const std::vector<std::string>& deviceIds,
+Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256, const std::vector<std::string>& deviceIds,
                                                                        const std::string& dbPath) {
     std::map<std::string, StoredMeasurement> out;
     std::error_code ec;
-    if (!std::filesystem::exists(dbPath, ec)) return out;
-    Result<std::string> hash = sha256OfFile(file);
-    if (!hash) return hash.error();
+    if (modelSha256.empty() || !std::filesystem::exists(dbPath, ec)) return out;
     auto store = MeasurementStore::open(dbPath);  // the user's database: it may be in WAL mode, being written
     if (!store) return store.error();
     for (const std::string& id : deviceIds) {
-        Result<std::optional<StoredMeasurement>> m = store.value()->latest(hash.value(), id);
+        Result<std::optional<StoredMeasurement>> m = store.value()->latest(modelSha256, id);
         if (!m) return m.error();
         if (m.value()) out.emplace(id, *m.value());
     }
@@ -64,45 +57,6 @@ std::vector<std::string> predictableDeviceIds() {
         if (d.runtime != "test") ids.push_back(d.id);
     return ids;
 }
-
-namespace {
-
-// Per kernel, the model nodes holding any of its file nodes.
-std::vector<std::vector<size_t>> modelNodesOfKernels(const Graph& model, const Graph& device, const KernelPartition& partition) {
-    std::vector<std::vector<size_t>> out(partition.kernels.size());
-    std::unordered_map<std::string, size_t> modelNodeOfSource;
-    for (size_t i = 0; i < model.nodes().size(); ++i)
-        for (const auto& s : model.nodes()[i].sourceNodes) modelNodeOfSource.emplace(s, i);
-    for (size_t k = 0; k < partition.kernels.size(); ++k) {
-        for (size_t n : partition.kernels[k].nodes)
-            for (const auto& s : device.nodes()[n].sourceNodes)
-                if (auto it = modelNodeOfSource.find(s); it != modelNodeOfSource.end()) out[k].push_back(it->second);
-        std::sort(out[k].begin(), out[k].end());
-        out[k].erase(std::unique(out[k].begin(), out[k].end()), out[k].end());
-    }
-    return out;
-}
-
-// Model node -> device kernel, through the file node names both graphs keep.
-std::vector<int> mapKernelsToModel(const Graph& model, const Graph& device, const KernelPartition& partition) {
-    std::vector<int> out(model.nodes().size(), -1);
-    if (&model == &device) {
-        out = partition.kernelOfNode;
-        return out;
-    }
-    std::unordered_map<std::string, int> kernelOfSource;
-    for (size_t i = 0; i < device.nodes().size(); ++i)
-        for (const auto& s : device.nodes()[i].sourceNodes) kernelOfSource.emplace(s, partition.kernelOfNode[i]);
-    for (size_t i = 0; i < model.nodes().size(); ++i)
-        for (const auto& s : model.nodes()[i].sourceNodes)
-            if (auto it = kernelOfSource.find(s); it != kernelOfSource.end()) {
-                out[i] = it->second;
-                break;
-            }
-    return out;
-}
-
-}  // namespace
 
 std::vector<AttributedTime> attributeToKernels(const ModelAnalysis& a, size_t rowsDevice, size_t device) {
     const DeviceAnalysis& rowsOf = a.devices[rowsDevice];
@@ -140,57 +94,23 @@ std::vector<AttributedTime> attributeToKernels(const ModelAnalysis& a, size_t ro
     return out;
 }
 
+ModelAnalysis analyzeModel(std::shared_ptr<const ModelFile> model, const std::vector<DeviceAnalyzer>& devices) {
+    ModelAnalysis a;
+    a.file = model->name();
+    a.graph = model->canonical();
+    a.metrics = *model->metricsOf(a.graph);
+    a.model = std::move(model);
+    for (const DeviceAnalyzer& d : devices) a.devices.push_back(d.analyze(*a.model));
+    return a;
+}
+
 Result<ModelAnalysis> analyzeModel(const std::string& file, const std::vector<std::string>& deviceIds, DeviceDataCache& cache,
                                    const LoadOptions& options) {
-    Result<Graph> loaded = loadModelFile(file, options);
-    if (!loaded) return loaded.error();
-    ModelAnalysis a;
-    a.file = file;
-    a.graph = std::make_shared<const Graph>(std::move(loaded).value());
-    a.metrics = computeGraphMetrics(*a.graph);
-    for (const std::string& id : deviceIds) {
-        DeviceAnalysis d;
-        d.deviceId = id;
-        const std::shared_ptr<const DeviceDataCache::Entry> data = cache.get(id);
-        d.rulesSource = data->rulesSource;
-        d.predictorSource = data->predictorSource;
-        d.rules = data->rules;  // also without a predictor (one can then be built on them)
-        if (!data->error.empty()) {
-            d.error = data->error;
-            a.devices.push_back(std::move(d));
-            continue;
-        }
-        d.predictor = data->predictor;
-        d.graph = a.graph;
-        const GraphMetrics* metrics = &a.metrics;
-        GraphMetrics literalMetrics;
-        // Re-read only when the model has one of the ops the device runs spelled out.
-        LoadOptions lo = options;
-        lo.literalSpellings = data->rules->literalSpellings();
-        const bool spelledOut = std::any_of(a.graph->nodes().begin(), a.graph->nodes().end(), [&](const Node& n) {
-            return std::find(lo.literalSpellings.begin(), lo.literalSpellings.end(), n.opType) != lo.literalSpellings.end();
-        });
-        if (spelledOut) {
-            Result<Graph> again = loadModelFile(file, lo);
-            if (!again) {
-                d.error = again.error().message;
-                a.devices.push_back(std::move(d));
-                continue;
-            }
-            d.graph = std::make_shared<const Graph>(std::move(again).value());
-            literalMetrics = computeGraphMetrics(*d.graph);
-            metrics = &literalMetrics;
-        }
-        d.partition = partitionGraph(*d.graph, *d.rules);
-        d.prediction = predictModel(d.partition, metrics->perNode, *d.predictor);
-        d.kernelOfModelNode = mapKernelsToModel(*a.graph, *d.graph, d.partition);
-        d.modelNodesOfKernel = modelNodesOfKernels(*a.graph, *d.graph, d.partition);
-        d.kernelMetrics.resize(d.partition.kernels.size());
-        for (size_t k = 0; k < d.partition.kernels.size(); ++k)
-            for (size_t n : d.partition.kernels[k].nodes) d.kernelMetrics[k] += metrics->perNode[n];
-        a.devices.push_back(std::move(d));
-    }
-    return a;
+    Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(file, options, ModelFile::Keep::Hash);
+    if (!model) return model.error();
+    std::vector<DeviceAnalyzer> devices;
+    for (const std::string& id : deviceIds) devices.push_back(*cache.get(id));
+    return analyzeModel(std::move(model).value(), devices);
 }
 
 }  // namespace km

@@ -4,10 +4,8 @@
 #include <filesystem>
 #include <fmt/format.h>
 
-#include "fusion/partition.h"
-#include "graph/metrics.h"
-#include "onnx/onnx_loader.h"
 #include "workflows/build_predictor.h"
+#include "workflows/device_analyzer.h"
 #include "zoo/zoo.h"
 
 namespace km {
@@ -25,12 +23,12 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
 
     // The kernel sums with the terms being fitted left out.
     // In the predictor's unit (PredictorSet::referenceMs) when it has one.
-    PredictorSet bare = predictor;
-    bare.overheadMs = 0;
-    bare.kernelScale = predictor.unitScale();
-    bare.perKernelMs = 0;
-    LoadOptions load = options.measure.load;
-    load.literalSpellings = rules.literalSpellings();
+    auto bare = std::make_shared<PredictorSet>(predictor);
+    bare->overheadMs = 0;
+    bare->kernelScale = predictor.unitScale();
+    bare->perKernelMs = 0;
+    auto sharedRules = std::make_shared<const RuleSet>(rules);
+    const DeviceAnalyzer bareDevice(device.id, sharedRules, bare);
     CalibrationReport report;
     std::vector<std::string> paths, descriptions;
     std::vector<double> sums, counts, full;
@@ -55,19 +53,18 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
             path = written.value();
             description = model.value().name + " " + model.value().description;
         }
-        Result<Graph> graph = loadModelFile(path, load);
-        if (!graph) {
-            report.warnings.push_back(fmt::format("calibration network {}: {}", path, graph.error().message));
+        Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(path, options.measure.load);
+        if (!file) {
+            report.warnings.push_back(fmt::format("calibration network {}: {}", path, file.error().message));
             continue;
         }
-        const KernelPartition partition = partitionGraph(graph.value(), rules);
-        const GraphMetrics metrics = computeGraphMetrics(graph.value());
-        const ModelPrediction p = predictModel(partition, metrics.perNode, bare);
+        const DeviceAnalysis a = bareDevice.analyze(*file.value());
+        const ModelPrediction& p = a.prediction;
         paths.push_back(path);
         descriptions.push_back(description);
         sums.push_back(p.totalMs);
         // The prediction as the predictor gives it, for the reference time (only then needed).
-        full.push_back(options.referenceTimeOnly ? predictModel(partition, metrics.perNode, predictor).totalMs : 0.0);
+        full.push_back(options.referenceTimeOnly ? predictModel(a.partition, a.metrics->perNode, predictor).totalMs : 0.0);
         counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);
@@ -103,7 +100,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     report.fit = fitModelCalibration(report.kernelSumMs, report.kernelCounts, report.measuredMs);
     predictor.overheadMs = report.fit.overheadMs;
     predictor.perKernelMs = report.fit.perKernelMs;
-    predictor.kernelScale = report.fit.kernelScale * bare.kernelScale;
+    predictor.kernelScale = report.fit.kernelScale * bare->kernelScale;
     predictor.calibration = report.fit;
     predictor.calibration.kernelScale = predictor.kernelScale;
     return report;

@@ -7,54 +7,26 @@
 #include <sstream>
 #include <vector>
 
+#include "common/locations.h"
 #include "store/measurement_store.h"
 
 namespace km {
 
 namespace fs = std::filesystem;
 
-namespace {
-
-// The folder of the running program, e.g. /usr/bin.
-fs::path programDir() {
-    std::error_code ec;
-    return fs::read_symlink("/proc/self/exe", ec).parent_path();
-}
-
-// True for a program of the build tree this library was compiled in (not an installed copy).
-bool runsFromBuildTree() {
-    const std::string dir = programDir().lexically_normal().string();
-    const std::string build = fs::path(KM_BUILD_DIR).lexically_normal().string();
-    return dir.size() >= build.size() && dir.compare(0, build.size(), build) == 0 &&
-           (dir.size() == build.size() || dir[build.size()] == '/');
-}
-
-// `relative` under the first of: `envRoot`'s folder, <prefix>/share/kernelmeter/<installed> next
-// to the program, and (for programs of the build tree only) <source>/<inSource>.
-std::optional<std::string> findShipped(const char* envRoot, const char* installed, const char* inSource,
-                                       const std::string& relative) {
-    std::vector<fs::path> roots;
-    if (const char* env = envRoot ? std::getenv(envRoot) : nullptr; env && *env) roots.emplace_back(env);
-    roots.push_back(programDir() / ".." / "share" / "kernelmeter" / installed);
-    if (runsFromBuildTree()) roots.push_back(fs::path(KM_SOURCE_DIR) / inSource);
-    std::error_code ec;
-    for (const auto& root : roots)
-        if (fs::exists(root / relative, ec)) return (root / relative).lexically_normal().string();
-    return std::nullopt;
-}
-
-}  // namespace
 
 std::optional<std::string> shippedDataPath(const std::string& relative) {
     return findShipped("KM_DATA_DIR", "datasets", "datasets", relative);
 }
+
+std::optional<std::string> bundledExamplesDir() { return findShipped(nullptr, "examples", "resources/examples", "."); }
 
 std::optional<std::string> bundledExamplePath() {
     return findShipped(nullptr, "examples", "resources/examples", "mobilenet_v3_small.onnx");
 }
 
 std::string userRulesPath(const std::string& deviceId) {
-    return (fs::path(defaultDatabasePath()).parent_path() / "rules" / (deviceId + ".json")).string();
+    return (fs::path(userDataDir()) / "rules" / (deviceId + ".json")).string();
 }
 
 Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& explicitFile, std::string& used) {

@@ -18,6 +18,8 @@ std::optional<std::string> shippedDataPath(const std::string& relative);
 
 // The example model opened on the desktop application's first start, if installed.
 std::optional<std::string> bundledExamplePath();
+// The folder of the bundled example models, if installed.
+std::optional<std::string> bundledExamplesDir();
 
 // Rules this user detected for the device: <database folder>/rules/<device>.json.
 std::string userRulesPath(const std::string& deviceId);

@@ -64,8 +64,10 @@ MethodScores score(const std::string& method, const std::vector<Loaded>& all, co
 
 }  // namespace
 
-Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const RuleSet& rules,
-                                           const PredictorSet& predictor, const LoadOptions& load) {
+Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device) {
+    if (device.error()) return *device.error();
+    const RuleSet& rules = *device.rules();
+    const PredictorSet& predictor = *device.predictor();
     EvaluationReport report;
     std::vector<std::string> nnMeterWarnings;
     const Result<NnMeterMethod> nnMeter = NnMeterMethod::train(predictor, &nnMeterWarnings);
@@ -75,8 +77,6 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
     report.methods.push_back("repeat");
     size_t nnMeterKernels = 0, nnMeterUnpredicted = 0;
     std::set<std::string> nnMeterMissingTypes;
-    LoadOptions lo = load;
-    lo.literalSpellings = rules.literalSpellings();
     const RuleSet noFusion;  // every op its own kernel
     std::vector<Loaded> all;
     std::set<std::string> fallbackWarned;
@@ -85,20 +85,22 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
             report.warnings.push_back(fmt::format("{}: no measurement on the device; left out.", m.name));
             continue;
         }
-        Result<Graph> g = m.load ? m.load(lo) : loadModelFile(m.path, lo);
-        if (!g) {
-            report.warnings.push_back(fmt::format("{}: {}; left out.", m.name, g.error().message));
+        Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
+        if (!file) {
+            report.warnings.push_back(fmt::format("{}: {}; left out.", m.name, file.error().message));
             continue;
         }
-        const GraphMetrics metrics = computeGraphMetrics(g.value());
+        const DeviceAnalysis a = device.analyze(*file.value());
+        const Graph& g = *a.graph;
+        const GraphMetrics& metrics = *a.metrics;
         Loaded l{m};
         l.flops = double(metrics.total.flops);
         l.bytes = double(metrics.total.bytesRead + metrics.total.bytesWritten);
-        const ModelPrediction ours = predictModel(partitionGraph(g.value(), rules), metrics.perNode, predictor);
+        const ModelPrediction& ours = a.prediction;
         l.ours = ours.totalMs;
-        l.opSum = predictModel(partitionGraph(g.value(), noFusion), metrics.perNode, predictor).totalMs;
+        l.opSum = predictModel(partitionGraph(g, noFusion), metrics.perNode, predictor).totalMs;
         if (nnMeter) {
-            const NnMeterPrediction p = nnMeter.value().predict(g.value(), rules, metrics.perNode);
+            const NnMeterPrediction p = nnMeter.value().predict(g, rules, metrics.perNode);
             // A model none of whose kernels has a forest sums to 0 ms: scored as a miss by -100%,
             // not left out as "no prediction".
             l.nnMeter = std::max(p.totalMs, 1e-9);

@@ -16,10 +16,9 @@
 #include <vector>
 
 #include "common/result.h"
-#include "fusion/rule_set.h"
-#include "onnx/onnx_loader.h"
 #include "predict/accuracy.h"
-#include "predict/predictor.h"
+#include "workflows/device_analyzer.h"
+#include "workflows/model_file.h"
 
 namespace km {
 
@@ -29,9 +28,9 @@ struct EvaluationModel {
     std::string path;           // ONNX or nn-Meter IR file
     double measuredMs = 0;      // the newest measurement on the device
     double earlierMs = 0;       // an earlier measurement of the same model (0: none; no "repeat" score)
-    // When set, the graph comes from here instead of `path` (a dataset model generated again in
-    // memory rather than written to disk).
-    std::function<Result<Graph>(const LoadOptions&)> load;
+    // When set, the model comes from here instead of reading `path` (a model read already, or a
+    // dataset model generated again in memory rather than written to disk).
+    ModelLoader load;
 };
 
 struct MethodScores {
@@ -61,8 +60,8 @@ struct EvaluationReport {
     std::string nnMeterNote;
 };
 
-// Fails when fewer than 4 models load and have a measurement (nothing to split).
-Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const RuleSet& rules,
-                                           const PredictorSet& predictor, const LoadOptions& load = {});
+// Fails when fewer than 4 models load and have a measurement (nothing to split), or when the
+// device has no rules or no predictor.
+Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device);
 
 }  // namespace km

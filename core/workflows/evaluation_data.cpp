@@ -7,8 +7,6 @@
 #include <fmt/format.h>
 
 #include "common/sha256.h"
-#include "fusion/partition.h"
-#include "graph/metrics.h"
 #include "workflows/data_sources.h"
 #include "workflows/reference_workload.h"
 #include "zoo/zoo.h"
@@ -30,18 +28,27 @@ Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db
     return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
 }
 
-Result<GraphLoader> datasetModelLoader(const DatasetModel& m) {
-    Result<std::string> there = sha256OfFile(m.path);
-    if (there && there.value() == m.modelHash) return GraphLoader([path = m.path](const LoadOptions& lo) { return loadModelFile(path, lo); });
+Result<ModelLoader> datasetModelLoader(const DatasetModel& m) {
     ZooOptions options;
-    if (std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) != 2)
+    const bool generatorKnown =
+        std::sscanf(m.generator.c_str(), "zoo/1 %" SCNd64 "..%" SCNd64, &options.minResolution, &options.maxResolution) == 2;
+    std::error_code ec;
+    if (!generatorKnown && !std::filesystem::exists(m.path, ec))
         return badInput(fmt::format("{}: {} is missing and its generator '{}' is unknown to this version.", m.name, m.path, m.generator));
-    return GraphLoader([m, options](const LoadOptions& lo) -> Result<Graph> {
+    return ModelLoader([m, options, generatorKnown]() -> Result<std::shared_ptr<const ModelFile>> {
+        std::error_code ec;
+        if (std::filesystem::exists(m.path, ec)) {
+            Result<std::shared_ptr<const ModelFile>> there = ModelFile::read(m.path, {}, ModelFile::Keep::Hash);
+            if (there && there.value()->sha256() == m.modelHash) return there;
+        }
+        if (!generatorKnown)
+            return badInput(fmt::format("{}: {} has changed since it was measured and its generator '{}' is unknown to this version.", m.name,
+                                        m.path, m.generator));
         Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
         if (!z) return z.error();
         if (sha256Hex(z.value().bytes) != m.modelHash)
             return badInput(fmt::format("{}: {} is missing, and this version's zoo generates a different model for it.", m.name, m.path));
-        return loadOnnxBytes(z.value().bytes.data(), z.value().bytes.size(), m.name + " (generated again)", "", lo);
+        return ModelFile::fromBytes(std::move(z.value().bytes), m.name + " (generated again)", {}, ModelFile::Keep::Graph);
     });
 }
 
@@ -69,8 +76,11 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
     return byHash;
 }
 
-Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, const RuleSet& rules, const PredictorSet& predictor,
-                                                const std::string& dataset, size_t perFamily, Progress* progress) {
+Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, const std::string& dataset, size_t perFamily,
+                                                Progress* progress) {
+    if (device.error()) return *device.error();
+    const std::string& deviceId = device.deviceId();
+    const PredictorSet& predictor = *device.predictor();
     auto store = openDatasetStore("", dataset);
     if (!store) return store.error();
     Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(deviceId);
@@ -94,19 +104,17 @@ Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, con
         ++taken[m.family];
         chosen.push_back(m);
     }
-    LoadOptions lo;
-    lo.literalSpellings = rules.literalSpellings();
     for (size_t i = 0; i < chosen.size(); ++i) {
         if (progress && progress->isCancelled()) break;
         if (progress) progress->report(double(i) / double(chosen.size()), chosen[i].name);
-        Result<GraphLoader> loader = datasetModelLoader(chosen[i]);
-        Result<Graph> g = loader ? loader.value()(lo) : Result<Graph>(loader.error());
-        if (!g) {
+        Result<ModelLoader> loader = datasetModelLoader(chosen[i]);
+        Result<std::shared_ptr<const ModelFile>> file = loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
+        if (!file) {
             ++out.leftOut;
             continue;
         }
-        const ModelPrediction p = predictModel(partitionGraph(g.value(), rules), computeGraphMetrics(g.value()).perNode, predictor);
-        out.models.push_back({chosen[i].name, chosen[i].family, byHash.at(chosen[i].modelHash).back(), p.totalMs});
+        const double predictedMs = device.analyze(*file.value()).prediction.totalMs;
+        out.models.push_back({chosen[i].name, chosen[i].family, byHash.at(chosen[i].modelHash).back(), predictedMs});
     }
     return out;
 }

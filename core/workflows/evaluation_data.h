@@ -11,11 +11,9 @@
 
 #include "common/progress.h"
 #include "common/result.h"
-#include "fusion/rule_set.h"
-#include "graph/graph.h"
-#include "onnx/onnx_loader.h"
-#include "predict/predictor.h"
 #include "store/measurement_store.h"
+#include "workflows/device_analyzer.h"
+#include "workflows/model_file.h"
 
 namespace km {
 
@@ -23,12 +21,12 @@ namespace km {
 // the dataset, else the shipped datasets/benchmark.db (read only).
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
 
-using GraphLoader = std::function<Result<Graph>(const LoadOptions&)>;
 // How to read a dataset model: its file where the dataset was built, if it is still there with the
-// recorded hash; else the zoo generates it again from its family, seed and generator options, in
-// memory (a shipped dataset holds no ONNX files, and 750 generated models with their weights are
-// about 18 GB), checked against the recorded hash.
-Result<GraphLoader> datasetModelLoader(const DatasetModel& m);
+// recorded hash (the file is read once, hashed and parsed together); else the zoo generates it
+// again from its family, seed and generator options, in memory (a shipped dataset holds no ONNX
+// files, and 750 generated models with their weights are about 18 GB), checked against the
+// recorded hash. Fails at once only when the file is missing and the generator is unknown.
+Result<ModelLoader> datasetModelLoader(const DatasetModel& m);
 
 // The time one measurement stands for: its median, or at the reference speed (unitMs > 0) its
 // ratio to the reference workload of the same rounds x unitMs (0 when it has no ratio).
@@ -57,9 +55,9 @@ struct DatasetPredictions {
     size_t leftOut = 0;  // measured models that could not be read
 };
 // Up to `perFamily` models of each family of dataset `dataset` that were measured on the device
-// (lowest seeds first; 0 = all), each predicted with `rules` and `predictor`. Measured times are at
-// the reference speed of referenceUnitFor when the measurements have reference ratios, else raw.
-Result<DatasetPredictions> predictDatasetModels(const std::string& deviceId, const RuleSet& rules, const PredictorSet& predictor,
-                                                const std::string& dataset, size_t perFamily, Progress* progress = nullptr);
+// (lowest seeds first; 0 = all), each predicted by `device`. Measured times are at the reference
+// speed of referenceUnitFor when the measurements have reference ratios, else raw.
+Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, const std::string& dataset, size_t perFamily,
+                                                Progress* progress = nullptr);
 
 }  // namespace km

@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
-#include "onnx/runtime_export.h"
+#include "workflows/model_file.h"
 #include "workflows/reference_workload.h"
 
 namespace km {
@@ -94,18 +94,21 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
                   const MeasureModelsOptions& options, std::vector<ModelReport>& reports, Progress* progress) {
     std::vector<Prepared> prepared;
     for (size_t i : which) {
-        // Layers are reported per node of the file, as the runtime ran them: no spelling merged.
-        LoadOptions literal = options.load;
-        literal.recognisePatterns = false;
-        Result<Graph> g = loadModelFile(paths[i], literal);
-        if (!g) { reports[i].error = g.error().message; continue; }
-        if (g.value().info.format != "onnx") {
+        // Read and parsed once here; layers are reported per node of the file, as the runtime ran
+        // them (the literal graph: no spelling merged).
+        Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(paths[i], options.load, ModelFile::Keep::Bytes);
+        if (!file) { reports[i].error = file.error().message; continue; }
+        if (file.value()->literal().info.format != "onnx") {
             reports[i].error = paths[i] + ": only ONNX files can be measured (nn-Meter IR graphs carry no weights).";
             continue;
         }
-        Result<std::string> bytes = exportOnnxForRuntime(paths[i], options.load, dialectFor(device));
+        if (file.value()->sha256() != reports[i].modelHash) {
+            reports[i].error = paths[i] + ": the file changed while it was being measured; measure it again.";
+            continue;
+        }
+        Result<std::string> bytes = file.value()->runtimeBytes(dialectFor(device));
         if (!bytes) { reports[i].error = bytes.error().message; continue; }
-        Prepared p{i, std::move(g).value(), {}};
+        Prepared p{i, file.value()->literal(), {}};
         p.input.name = fmt::format("m{}", i);
         p.input.bytes = std::move(bytes).value();
         for (const auto& in : p.graph.inputs) p.input.inputs.push_back({in, p.graph.tensor(in)->shape.dims});

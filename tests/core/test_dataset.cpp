@@ -85,10 +85,10 @@ private slots:
     // the predictor scores 100% within 10% and 0% within 5%, the FLOPs fit 100% within 5%; the
     // split scores half of each family, leave-one-family-out every model.
     void evaluationScoresTheSplitAndEachLeftOutFamily() {
-        std::string used;
-        Result<RuleSet> rules = deviceRules("opencv-t1", KM_SOURCE_DIR "/datasets/rules/opencv-t1.json", used);
-        Result<PredictorSet> predictor = devicePredictor("opencv-t1", "", "/nonexistent/none.db", used);
-        QVERIFY2(rules.ok() && predictor.ok(), predictor.ok() ? "rules" : predictor.error().message.c_str());
+        const DeviceAnalyzer device =
+            DeviceAnalyzer::load("opencv-t1", {KM_SOURCE_DIR "/datasets/rules/opencv-t1.json", "", "/nonexistent/none.db"});
+        QVERIFY2(!device.error(), device.error() ? device.error()->message.c_str() : "");
+        const PredictorSet& predictor = *device.predictor();
         QTemporaryDir dir;
         ZooOptions small;
         small.maxResolution = 128;
@@ -99,20 +99,18 @@ private slots:
                 const ZooModel z = generateZooModel(family, seed, small).value();
                 const std::string path = dir.filePath(QString::fromStdString(z.name + ".onnx")).toStdString();
                 std::ofstream(path, std::ios::binary) << z.bytes;
-                LoadOptions lo;
-                lo.literalSpellings = rules.value().literalSpellings();
-                const Graph g = loadModelFile(path, lo).value();
-                const GraphMetrics m = computeGraphMetrics(g);
-                const double ours = predictModel(partitionGraph(g, rules.value()), m.perNode, predictor.value()).totalMs;
+                const DeviceAnalysis a = device.analyze(*ModelFile::read(path).value());
+                const GraphMetrics& m = *a.metrics;
+                const double ours = a.prediction.totalMs;
                 models.push_back({z.name, z.family, path, 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0, {}});
                 byFlops.push_back({z.name, z.family, path, 2e-9 * double(m.total.flops) + 0.25, 0.0, {}});
             }
-        Result<EvaluationReport> r = evaluatePredictor(models, rules.value(), predictor.value());
+        Result<EvaluationReport> r = evaluatePredictor(models, device);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         const EvaluationReport& e = r.value();
         // The nn-Meter variant needs the predictor's training kernels (shipped predictors keep them).
         std::vector<std::string> methods{"kernelmeter", "op-sum", "flops", "flops+memory", "nn-meter", "repeat"};
-        if (predictor.value().types.begin()->second.training.empty()) {
+        if (predictor.types.begin()->second.training.empty()) {
             methods.erase(methods.begin() + 4);
             QVERIFY(e.nnMeterNote.find("not evaluated") != std::string::npos);
         } else {
@@ -135,14 +133,14 @@ private slots:
         for (const EvaluatedModel& m : e.models) tested += m.test;
         QCOMPARE(tested, 6);
 
-        Result<EvaluationReport> f = evaluatePredictor(byFlops, rules.value(), predictor.value());
+        Result<EvaluationReport> f = evaluatePredictor(byFlops, device);
         QVERIFY(f.ok());
         QCOMPARE(f.value().split[2].overall.within5, 1.0);                // flops fits its own line
         QCOMPARE(f.value().leaveOneFamilyOut[2].overall.within5, 1.0);    // from the other families too
         QVERIFY(f.value().split[3].overall.within5 == 1.0);               // flops + memory contains it
 
         models.resize(3);
-        QVERIFY(!evaluatePredictor(models, rules.value(), predictor.value()).ok());  // too few to split
+        QVERIFY(!evaluatePredictor(models, device).ok());  // too few to split
     }
 
     // A campaign stopped after the first model of each family goes on where it stopped: the

@@ -1,12 +1,11 @@
 #include "ui/graphview/graph_layout.h"
 
-#include <graphviz/cgraph.h>
-#include <graphviz/gvc.h>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QStandardPaths>
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
-#include <mutex>
 #include <numeric>
 #include <set>
 
@@ -17,12 +16,6 @@ constexpr double kNodeHeight = 26;  // points = scene units
 constexpr double kPointsPerInch = 72;
 
 double nodeWidth(const QString& label) { return 18 + 6.6 * label.size(); }
-
-// Graphviz keeps global state (its memory pools, the error channel): one layout at a time.
-std::mutex& graphvizMutex() {
-    static std::mutex m;
-    return m;
-}
 
 struct EdgeKey {
     int from, to;
@@ -96,81 +89,130 @@ GraphLayout layeredLayout(const Graph& graph, const std::vector<EdgeKey>& edges,
     return out;
 }
 
-char* str(const char* s) { return const_cast<char*>(s); }
-
-// dot's layout, or nullopt-like (empty nodes) with the reason in `note`.
-GraphLayout dotLayout(const Graph& graph, const std::vector<EdgeKey>& edges, QString& note) {
-    const size_t n = graph.nodes().size();
-    GraphLayout out;
-    // A layout still running for an earlier model (dot cannot be interrupted) must not hold up
-    // this one: the caller then uses the layered layout.
-    std::unique_lock<std::mutex> lock(graphvizMutex(), std::try_to_lock);
-    if (!lock.owns_lock()) {
-        note = QStringLiteral("Graphviz is still busy with an earlier graph; a simple layered layout is shown.");
-        return out;
-    }
-    GVC_t* gvc = gvContext();
-    Agraph_t* g = agopen(str("model"), Agdirected, nullptr);
-    agattr(g, AGRAPH, str("rankdir"), str("TB"));
-    agattr(g, AGRAPH, str("nodesep"), str("0.22"));
-    agattr(g, AGRAPH, str("ranksep"), str("0.32"));
+// The graph in dot's language: fixed-size boxes named n<index>, no labels (we draw them).
+QByteArray dotSource(const Graph& graph, const std::vector<EdgeKey>& edges) {
+    QByteArray src;
+    src += "digraph model {\n rankdir=TB; nodesep=0.22; ranksep=0.32;\n";
     // Bounds on dot's iterative phases: unbounded, network simplex and crossing minimisation ran
     // for minutes on DenseNet-121's concatenations. The factors scale the iteration counts.
-    agattr(g, AGRAPH, str("nslimit"), str("4"));
-    agattr(g, AGRAPH, str("nslimit1"), str("4"));
-    agattr(g, AGRAPH, str("mclimit"), str("0.3"));
-    agattr(g, AGRAPH, str("remincross"), str("false"));
-    Agsym_t* widthSym = agattr(g, AGNODE, str("width"), str("1"));
-    Agsym_t* heightSym = agattr(g, AGNODE, str("height"), str("0.4"));
-    agattr(g, AGNODE, str("shape"), str("box"));
-    agattr(g, AGNODE, str("fixedsize"), str("true"));
-    agattr(g, AGNODE, str("label"), str(""));
-    const std::string height = std::to_string(kNodeHeight / kPointsPerInch);
-    std::vector<Agnode_t*> nodes(n);
-    for (size_t i = 0; i < n; ++i) {
-        char name[32];
-        std::snprintf(name, sizeof name, "n%zu", i);
-        nodes[i] = agnode(g, name, 1);
-        std::string w = std::to_string(nodeWidth(nodeLabel(graph.nodes()[i])) / kPointsPerInch);
-        agxset(nodes[i], widthSym, w.data());
-        agxset(nodes[i], heightSym, const_cast<char*>(height.c_str()));
-    }
-    std::vector<Agedge_t*> gvEdges;
-    gvEdges.reserve(edges.size());
-    for (const EdgeKey& e : edges) gvEdges.push_back(agedge(g, nodes[size_t(e.from)], nodes[size_t(e.to)], nullptr, 1));
-    if (gvLayout(gvc, g, "dot") != 0) {
-        note = QStringLiteral("Graphviz dot could not lay out this graph; a simple layered layout is shown.");
-    } else {
-        const boxf bb = GD_bb(g);
-        const double top = bb.UR.y;
-        auto at = [&](pointf p) { return QPointF(p.x, top - p.y); };
-        out.nodes.resize(n);
-        for (size_t i = 0; i < n; ++i) {
-            const pointf c = ND_coord(nodes[i]);
-            const double w = ND_width(nodes[i]) * kPointsPerInch, h = ND_height(nodes[i]) * kPointsPerInch;
-            out.nodes[i] = QRectF(c.x - w / 2, top - c.y - h / 2, w, h);
+    src += " nslimit=4; nslimit1=4; mclimit=0.3; remincross=false;\n";
+    src += " node [shape=box, fixedsize=true, label=\"\"];\n edge [arrowhead=none];\n";
+    const QByteArray height = QByteArray::number(kNodeHeight / kPointsPerInch, 'f', 4);
+    for (size_t i = 0; i < graph.nodes().size(); ++i)
+        src += " n" + QByteArray::number(qulonglong(i)) + " [width=" +
+               QByteArray::number(nodeWidth(nodeLabel(graph.nodes()[i])) / kPointsPerInch, 'f', 4) + ", height=" + height + "];\n";
+    for (const EdgeKey& e : edges) src += " n" + QByteArray::number(e.from) + " -> n" + QByteArray::number(e.to) + ";\n";
+    src += "}\n";
+    return src;
+}
+
+// Parses dot's plain output (inches, y up): "graph scale w h", "node name x y w h ...",
+// "edge tail head n x1 y1 ... xn yn ...", "stop". Empty nodes on anything unexpected.
+GraphLayout parsePlain(const QByteArray& plain, const std::vector<EdgeKey>& edges, size_t n, QString& note) {
+    GraphLayout out;
+    double top = 0;
+    std::vector<QRectF> nodes(n);
+    std::vector<bool> placed(n, false);
+    std::map<std::pair<int, int>, QPainterPath> paths;
+    auto bad = [&](const QString& why) {
+        note = QStringLiteral("Graphviz dot's output could not be read (%1); a simple layered layout is shown.").arg(why);
+        return GraphLayout{};
+    };
+    auto nodeIndex = [n](const QByteArray& name) {
+        bool ok = false;
+        const qulonglong i = name.mid(1).toULongLong(&ok);
+        return name.startsWith('n') && ok && i < n ? int(i) : -1;
+    };
+    for (const QByteArray& raw : plain.split('\n')) {
+        const QList<QByteArray> t = raw.simplified().split(' ');
+        if (t.isEmpty() || t[0].isEmpty()) continue;
+        if (t[0] == "graph" && t.size() >= 4) {
+            top = t[3].toDouble() * kPointsPerInch;
+            out.bounds = QRectF(0, 0, t[2].toDouble() * kPointsPerInch, top);
+        } else if (t[0] == "node" && t.size() >= 6) {
+            const int i = nodeIndex(t[1]);
+            if (i < 0) return bad("node " + QString::fromUtf8(t[1]));
+            const double x = t[2].toDouble() * kPointsPerInch, y = top - t[3].toDouble() * kPointsPerInch;
+            const double w = t[4].toDouble() * kPointsPerInch, h = t[5].toDouble() * kPointsPerInch;
+            nodes[size_t(i)] = QRectF(x - w / 2, y - h / 2, w, h);
+            placed[size_t(i)] = true;
+        } else if (t[0] == "edge" && t.size() >= 4) {
+            const int from = nodeIndex(t[1]), to = nodeIndex(t[2]);
+            const int points = t[3].toInt();
+            if (from < 0 || to < 0 || points < 1 || t.size() < 4 + 2 * points) return bad("edge " + QString::fromUtf8(raw.left(40)));
+            auto at = [&](int k) { return QPointF(t[4 + 2 * k].toDouble() * kPointsPerInch, top - t[5 + 2 * k].toDouble() * kPointsPerInch); };
+            QPainterPath path(at(0));
+            for (int k = 1; k + 2 < points; k += 3) path.cubicTo(at(k), at(k + 1), at(k + 2));
+            paths[{from, to}] = path;
+        } else if (t[0] == "stop") {
+            break;
         }
-        for (size_t k = 0; k < edges.size(); ++k) {
-            LayoutEdge le{edges[k].from, edges[k].to, edges[k].tensor, {}, {}};
-            const splines* s = ED_spl(gvEdges[k]);
-            if (s && s->size > 0 && s->list[0].size > 0) {
-                const bezier& b = s->list[0];
-                le.path.moveTo(at(b.list[0]));
-                for (int j = 1; j + 2 < b.size; j += 3) le.path.cubicTo(at(b.list[j]), at(b.list[j + 1]), at(b.list[j + 2]));
-                if (b.eflag) le.path.lineTo(at(b.ep));
-            } else {
-                le.path.moveTo(out.nodes[size_t(le.from)].center());
-                le.path.lineTo(out.nodes[size_t(le.to)].center());
-            }
-            le.labelAt = midpoint(le.path);
-            out.edges.push_back(std::move(le));
-        }
-        out.bounds = QRectF(0, 0, bb.UR.x - bb.LL.x, bb.UR.y - bb.LL.y).translated(bb.LL.x, 0);
-        gvFreeLayout(gvc, g);
     }
-    agclose(g);
-    gvFreeContext(gvc);
+    if (std::find(placed.begin(), placed.end(), false) != placed.end()) return bad(QStringLiteral("a node is missing"));
+    out.nodes = std::move(nodes);
+    for (const EdgeKey& e : edges) {
+        LayoutEdge le{e.from, e.to, e.tensor, {}, {}};
+        if (auto it = paths.find({e.from, e.to}); it != paths.end()) le.path = it->second;
+        else {
+            le.path.moveTo(out.nodes[size_t(e.from)].center());
+            le.path.lineTo(out.nodes[size_t(e.to)].center());
+        }
+        le.labelAt = midpoint(le.path);
+        out.edges.push_back(std::move(le));
+    }
     return out;
+}
+
+// dot's layout, or empty nodes with the reason in `note`.
+GraphLayout dotLayout(const Graph& graph, const std::vector<EdgeKey>& edges, const LayoutOptions& options, QString& note) {
+    const QString program = options.dotProgram.isEmpty() ? QStandardPaths::findExecutable(QStringLiteral("dot")) : options.dotProgram;
+    if (program.isEmpty()) {
+        note = QStringLiteral("Graphviz's dot program is not installed (Debian package graphviz); a simple layered layout is shown.");
+        return {};
+    }
+    QProcess dot;
+    dot.setProgram(program);
+    dot.setArguments({QStringLiteral("-Tplain")});
+    dot.start();
+    if (!dot.waitForStarted(10000)) {
+        note = QStringLiteral("%1 could not be started (%2); a simple layered layout is shown.").arg(program, dot.errorString());
+        return {};
+    }
+    if (options.onDotStarted) options.onDotStarted(dot.processId());
+    dot.write(dotSource(graph, edges));
+    dot.closeWriteChannel();
+    QElapsedTimer clock;
+    clock.start();
+    QByteArray plain;
+    // Wait in short steps, reading as we go (a full pipe would stall dot), until dot ends, the
+    // deadline passes or the caller no longer wants the result.
+    for (;;) {
+        if (options.cancelled && options.cancelled()) {
+            dot.kill();
+            dot.waitForFinished(5000);
+            note = QStringLiteral("layout cancelled");
+            return {};
+        }
+        if (clock.elapsed() >= options.dotDeadlineMs) {
+            dot.kill();
+            dot.waitForFinished(5000);
+            note = QStringLiteral("Graphviz dot took longer than %1 s and was stopped; a simple layered layout is shown.")
+                       .arg(options.dotDeadlineMs / 1000.0);
+            return {};
+        }
+        const bool finished = dot.waitForFinished(50);
+        plain += dot.readAllStandardOutput();
+        if (finished || dot.state() == QProcess::NotRunning) break;
+    }
+    plain += dot.readAllStandardOutput();
+    if (dot.exitStatus() != QProcess::NormalExit || dot.exitCode() != 0) {
+        const QString err = QString::fromUtf8(dot.readAllStandardError()).simplified().left(200);
+        note = QStringLiteral("Graphviz dot failed (%1%2); a simple layered layout is shown.")
+                   .arg(dot.exitStatus() != QProcess::NormalExit ? QStringLiteral("crashed") : QStringLiteral("exit code %1").arg(dot.exitCode()),
+                        err.isEmpty() ? QString() : ": " + err);
+        return {};
+    }
+    return parsePlain(plain, edges, graph.nodes().size(), note);
 }
 
 }  // namespace
@@ -198,7 +240,7 @@ GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options) {
                                  .arg(n)
                                  .arg(edges.size()));
     QString note;
-    GraphLayout dot = dotLayout(graph, edges, note);
+    GraphLayout dot = dotLayout(graph, edges, options, note);
     if (dot.nodes.size() != size_t(n)) return layeredLayout(graph, edges, note);
     return dot;
 }

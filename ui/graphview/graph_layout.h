@@ -1,11 +1,15 @@
 // Where each node of a model graph goes: Graphviz dot's layered layout (top to bottom), or for
 // graphs too large or too dense for dot to finish in about a second, a fast layered layout of our
-// own (longest-path layers, straight edges). Pure computation: call it on a worker thread.
+// own (longest-path layers, straight edges). dot runs as the `dot` program in a child process
+// (plain output read back), so a slow or crashing layout never holds a thread past its deadline
+// or takes the window down, and nothing links Graphviz's libraries. Blocking: call it on a worker
+// thread.
 #pragma once
 
 #include <QPainterPath>
 #include <QRectF>
 #include <QString>
+#include <functional>
 #include <vector>
 
 #include "graph/graph.h"
@@ -32,6 +36,15 @@ struct LayoutOptions {
     // super-linearly and can take tens of seconds on dense graphs).
     int maxDotNodes = 1200;
     bool forceFallback = false;  // tests and comparisons
+    // dot is killed after this long (milliseconds) and the layered layout is used. 0: at once.
+    int dotDeadlineMs = 60000;
+    // Polled while dot runs (about every 50 ms, any thread): true kills dot and returns the
+    // layered layout (the caller's result is stale, e.g. another model was opened).
+    std::function<bool()> cancelled;
+    // The `dot` program to run; empty: `dot` on PATH.
+    QString dotProgram;
+    // Called with dot's process id once it has started (tests watch the process).
+    std::function<void(qint64 pid)> onDotStarted;
 };
 
 // The label a node shows: canonical op plus its key attribute ("conv 3x3/2", "dwconv 5x5").

@@ -2,25 +2,27 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QRegularExpression>
 
-#include "ui/jobs/sibling_executable.h"
+#include "common/locations.h"
 
 namespace km::ui {
 
 DeviceToolJob::DeviceToolJob(QObject* parent) : QObject(parent) {
     qRegisterMetaType<km::RoundMetrics>();
     connect(&m_process, &QProcess::readyReadStandardOutput, this, &DeviceToolJob::readEvents);
-    connect(&m_process, &QProcess::readyReadStandardError, this, &DeviceToolJob::readProgress);
+    connect(&m_process, &QProcess::readyReadStandardError, this, &DeviceToolJob::readStderr);
     connect(&m_process, &QProcess::finished, this, [this](int code, QProcess::ExitStatus status) {
         readEvents();
-        readProgress();
+        readStderr();
         const bool ok = !m_cancelled && status == QProcess::NormalExit && code == 0;
         const bool build = m_tool == DeviceTool::BuildPredictor;
         QString message = m_cancelled ? (build ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
                                                : tr("cancelled; the test cases measured so far are in the database, detecting again resumes"))
                         : ok          ? (build ? tr("built and saved in your database") : tr("fusion rules detected and saved in your data folder"))
-                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)").arg(commandName(m_tool)).arg(code)
+                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)%3")
+                                                                                     .arg(commandName(m_tool))
+                                                                                     .arg(code)
+                                                                                     .arg(m_stderrTail.isEmpty() ? QString() : ": " + m_stderrTail)
                                                                : m_lastError);
         emit finished(m_device, ok, message);
     });
@@ -41,7 +43,7 @@ QString DeviceToolJob::commandName(DeviceTool tool) {
     return tool == DeviceTool::BuildPredictor ? QStringLiteral("build-predictor") : QStringLiteral("detect-rules");
 }
 
-QString DeviceToolJob::cliPath() { return siblingExecutable("KM_CLI", QStringLiteral("kernelmeter-cli"), QStringLiteral("cli")); }
+QString DeviceToolJob::cliPath() { return QString::fromStdString(siblingProgram(kCliProgram).value_or(kCliProgram)); }
 
 bool DeviceToolJob::start(const DeviceToolRequest& request) {
     if (isRunning()) return false;
@@ -49,9 +51,9 @@ bool DeviceToolJob::start(const DeviceToolRequest& request) {
     m_tool = request.tool;
     m_cancelled = false;
     m_lastError.clear();
+    m_stderrTail.clear();
     m_clock.start();
-    QStringList args{commandName(m_tool), "--device", request.deviceId};
-    if (m_tool == DeviceTool::BuildPredictor) args << "--events";
+    QStringList args{commandName(m_tool), "--device", request.deviceId, "--events"};
     args += request.extraArguments;
     m_process.start(cliPath(), args);
     return true;
@@ -63,32 +65,42 @@ void DeviceToolJob::cancel() {
     m_process.terminate();
 }
 
+// kernelmeter.events/1 (docs/cli.md, "Events"): the only thing read from the tool's stdout.
 void DeviceToolJob::readEvents() {
+    m_process.setReadChannel(QProcess::StandardOutput);
     while (m_process.canReadLine()) {
         const QJsonObject e = QJsonDocument::fromJson(m_process.readLine()).object();
-        if (e.value("event").toString() != "round") continue;  // the final table is not an event
-        RoundMetrics m;
-        m.round = e.value("round").toInt();
-        m.samples = size_t(e.value("samples").toDouble());
-        m.within10 = e.value("within10").toDouble();
-        m.within5 = e.value("within5").toDouble();
-        m.rmspe = e.value("rmspe").toDouble();
-        emit round(e.value("type").toString(), m);
+        const QString schema = e.value("schema").toString();
+        if (schema != QLatin1String(kToolEventsSchema)) {
+            // Another version of kernelmeter-cli: say so once instead of misreading it.
+            if (!schema.isEmpty() && m_lastError.isEmpty())
+                m_lastError = tr("%1 speaks %2, this program reads %3: install matching versions")
+                                  .arg(cliPath(), schema, QLatin1String(kToolEventsSchema));
+            continue;
+        }
+        const QString event = e.value("event").toString();
+        if (event == "round") {
+            RoundMetrics m;
+            m.round = e.value("round").toInt();
+            m.samples = size_t(e.value("samples").toDouble());
+            m.within10 = e.value("within10").toDouble();
+            m.within5 = e.value("within5").toDouble();
+            m.rmspe = e.value("rmspe").toDouble();
+            emit round(e.value("type").toString(), m);
+        } else if (event == "progress") {
+            const double fraction = e.value("fraction").toDouble();
+            const double seconds = double(m_clock.elapsed()) / 1000.0;
+            emit progress(fraction, e.value("message").toString(), fraction > 0.02 ? seconds / fraction * (1 - fraction) : -1);
+        } else if (event == "error") {
+            m_lastError = e.value("message").toString();
+        }
     }
 }
 
-void DeviceToolJob::readProgress() {
-    static const QRegularExpression line(QStringLiteral("^\\s*(\\d+)% (.*)$"));
+// Human-readable text (the summary, warnings): kept for the log, never parsed.
+void DeviceToolJob::readStderr() {
     m_process.setReadChannel(QProcess::StandardError);
-    while (m_process.canReadLine()) {
-        const QString text = QString::fromUtf8(m_process.readLine()).trimmed();
-        if (text.startsWith("kernelmeter-cli:") && !text.contains("warning:")) m_lastError = text;
-        const QRegularExpressionMatch m = line.match(text);
-        if (!m.hasMatch()) continue;
-        const double fraction = m.captured(1).toDouble() / 100.0;
-        const double seconds = double(m_clock.elapsed()) / 1000.0;
-        emit progress(fraction, m.captured(2), fraction > 0.02 ? seconds / fraction * (1 - fraction) : -1);
-    }
+    while (m_process.canReadLine()) m_stderrTail = QString::fromUtf8(m_process.readLine()).trimmed();
     m_process.setReadChannel(QProcess::StandardOutput);
 }
 

@@ -1,9 +1,12 @@
 // Runs one of kernelmeter-cli's long per-device tools from the GUI as a child process:
 // `build-predictor --device ID --events` (thousands of kernels measured, about 40 minutes; its
-// round events feed the live accuracy plot) or `detect-rules --device ID` (fusion test cases, about
-// 7 minutes; the rules go to the user's data folder). In its own process a crash costs nothing but
-// the run, and every measurement is already in the database, so running again resumes. Progress
-// lines become progress with time left; cancel stops the child; signals arrive on the UI thread.
+// round events feed the live accuracy plot) or `detect-rules --device ID --events` (fusion test
+// cases, about 7 minutes; the rules go to the user's data folder). In its own process a crash
+// costs nothing but the run, and every measurement is already in the database, so running again
+// resumes. Only the versioned events on stdout are read (kernelmeter.events/1, docs/cli.md):
+// progress events become progress with time left, round events the plot, an error event the
+// failure message; stderr's text is never parsed. Cancel stops the child; signals arrive on the
+// UI thread.
 #pragma once
 
 #include <QElapsedTimer>
@@ -14,6 +17,9 @@
 #include "predict/adaptive.h"
 
 namespace km::ui {
+
+// The event schema this program reads from kernelmeter-cli (app/cli/events.h writes it).
+inline constexpr const char* kToolEventsSchema = "kernelmeter.events/1";
 
 enum class DeviceTool { BuildPredictor, DetectRules };
 
@@ -48,13 +54,14 @@ signals:
 
 private:
     void readEvents();
-    void readProgress();
+    void readStderr();
 
     QProcess m_process;
     QString m_device;
     DeviceTool m_tool = DeviceTool::BuildPredictor;
     QElapsedTimer m_clock;
-    QString m_lastError;
+    QString m_lastError;   // from an error event, or a schema mismatch
+    QString m_stderrTail;  // the tool's last line on stderr, for a failure without an error event
     bool m_cancelled = false;
 };
 

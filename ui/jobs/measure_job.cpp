@@ -9,7 +9,7 @@
 #include "backends/device.h"
 #include "common/progress.h"
 #include "store/measurement_store.h"
-#include "ui/jobs/sibling_executable.h"
+#include "common/locations.h"
 #include "workflows/analyze_model.h"
 #include "workflows/measure_models.h"
 
@@ -42,15 +42,15 @@ MeasureJob::MeasureJob(QObject* parent) : QObject(parent) { qRegisterMetaType<km
 MeasureJob::~MeasureJob() { cancel(); }
 
 QString MeasureJob::agentPath() {
-    return siblingExecutable("KM_AGENT", QStringLiteral("kernelmeter-agent"), QStringLiteral("agent"));
+    return QString::fromStdString(siblingProgram(kAgentProgram).value_or(kAgentProgram));
 }
 
-void MeasureJob::lookUp(const QString& path, const QStringList& deviceIds) {
+void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const QStringList& deviceIds) {
     QPointer<MeasureJob> self(this);
     std::vector<std::string> ids;
     for (const QString& id : deviceIds) ids.push_back(id.toStdString());
-    QThreadPool::globalInstance()->start([self, path, ids] {
-        Result<std::map<std::string, StoredMeasurement>> stored = storedMeasurementsOf(path.toStdString(), ids, defaultDatabasePath());
+    QThreadPool::globalInstance()->start([self, path, hash = modelSha256.toStdString(), ids] {
+        Result<std::map<std::string, StoredMeasurement>> stored = storedMeasurementsOf(hash, ids, defaultDatabasePath());
         if (!stored) {
             onUiThread(self, [path, message = QString::fromStdString(stored.error().message)](MeasureJob* job) { emit job->failed(path, message); });
             return;

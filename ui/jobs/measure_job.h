@@ -11,14 +11,9 @@
 #include <memory>
 
 #include "backends/measurement.h"
+#include "ui/models/measured_latency.h"
 
 namespace km::ui {
-
-struct MeasuredLatency {
-    QString deviceId;
-    double medianMs = 0, p10Ms = 0, p90Ms = 0;
-    QString takenAtUtc;
-};
 
 class MeasureJob : public QObject {
     Q_OBJECT
@@ -27,7 +22,7 @@ public:
     ~MeasureJob() override;  // cancels a running measurement
 
     // Emits found() for every device with a stored measurement of the file.
-    void lookUp(const QString& path, const QStringList& deviceIds);
+    void lookUp(const QString& path, const QString& modelSha256, const QStringList& deviceIds);
     // False (nothing started) while a measurement runs.
     bool measure(const QString& path, const QStringList& deviceIds);
     void cancel();

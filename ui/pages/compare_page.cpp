@@ -8,7 +8,7 @@
 #include <map>
 
 #include "ui/models/kernel_table_model.h"
-#include "ui/pages/analysis_text.h"
+#include "ui/models/analysis_text.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/style/format.h"
 #include "ui/style/palette.h"

@@ -39,7 +39,7 @@
 #include "ui/jobs/measure_job.h"
 #include "ui/models/kernel_table_model.h"
 #include "ui/models/node_table_model.h"
-#include "ui/pages/analysis_text.h"
+#include "ui/models/analysis_text.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/breakdown_plot.h"
@@ -353,7 +353,7 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     m_kernelDeviceBox->setEnabled(chosen >= 0);
     m_graph->setAnalysis(m_analysis);
     m_predictor->setAnalysis(m_analysis);
-    m_measure->lookUp(path, m_devices);
+    m_measure->lookUp(path, QString::fromStdString(m_analysis->model->sha256()), m_devices);
     m_kernelDevice = -2;  // force the refresh
     setKernelDevice(chosen);
     updateDeviceButtons();
@@ -364,7 +364,13 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     m_busy->show();
     QElapsedTimer timer;
     timer.start();
-    m_layoutRunner.run([a = m_analysis] { return std::make_shared<const GraphLayout>(layoutGraph(*a->graph)); },
+    // A newer model supersedes this run: layoutGraph then kills its dot process at once.
+    m_layoutRunner.run(
+        [a = m_analysis](const Superseded& superseded) {
+            LayoutOptions o;
+            o.cancelled = superseded;
+            return std::make_shared<const GraphLayout>(layoutGraph(*a->graph, o));
+        },
                        [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
                            showLayout(a, std::move(layout), timer.elapsed());
                        });

@@ -14,7 +14,7 @@
 #include <algorithm>
 
 #include "ui/jobs/device_tool_job.h"
-#include "ui/pages/analysis_text.h"
+#include "ui/models/analysis_text.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "workflows/evaluation_data.h"
@@ -166,8 +166,8 @@ void PredictorPage::computeScatter(size_t perFamily) {
         Result<DatasetPredictions> data = DatasetPredictions{};
     };
     m_scatterRunner.run(
-        [id = d.deviceId, rules = d.rules, predictor = d.predictor, perFamily] {
-            return Outcome{predictDatasetModels(id, *rules, *predictor, "zoo", perFamily)};
+        [device = DeviceAnalyzer(d.deviceId, d.rules, d.predictor), perFamily] {
+            return Outcome{predictDatasetModels(device, "zoo", perFamily)};
         },
         [this, id = QString::fromStdString(d.deviceId), device = m_device](quint64, Outcome o) {
             if (device != m_scatterDevice) return;

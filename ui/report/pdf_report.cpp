@@ -14,14 +14,13 @@
 #include <map>
 #include <numeric>
 
-#include "common/sha256.h"
 #include "workflows/evaluation_data.h"
 #include "common/version.h"
 #include "predict/accuracy.h"
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
-#include "ui/pages/analysis_text.h"
+#include "ui/models/analysis_text.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
@@ -312,10 +311,10 @@ ReportInputs gatherReportInputs(const AnalysisPtr& analysis, size_t modelsPerFam
     ReportInputs in;
     in.modelsPerFamily = modelsPerFamily;
     if (!analysis) return in;
-    if (Result<std::string> hash = sha256OfFile(analysis->file)) in.sha256 = QString::fromStdString(hash.value());
+    if (analysis->model) in.sha256 = QString::fromStdString(analysis->model->sha256());
     if (modelsPerFamily == 0) return in;
     for (const DeviceAnalysis& d : analysis->devices)
-        if (d.ok()) in.evaluation.emplace(d.deviceId, predictDatasetModels(d.deviceId, *d.rules, *d.predictor, "zoo", modelsPerFamily));
+        if (d.ok()) in.evaluation.emplace(d.deviceId, predictDatasetModels(DeviceAnalyzer(d.deviceId, d.rules, d.predictor), "zoo", modelsPerFamily));
     return in;
 }
 

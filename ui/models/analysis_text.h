@@ -5,7 +5,7 @@
 #include <QString>
 #include <map>
 
-#include "ui/jobs/measure_job.h"
+#include "ui/models/measured_latency.h"
 
 #include "workflows/analyze_model.h"
 

@@ -1,4 +1,4 @@
-#include "ui/pages/analysis_text.h"
+#include "ui/models/analysis_text.h"
 
 #include <QFileInfo>
 #include <QObject>

@@ -1,0 +1,93 @@
+#include "workflows/device_analyzer.h"
+
+#include <algorithm>
+#include <fmt/format.h>
+#include <unordered_map>
+
+#include "workflows/data_sources.h"
+
+namespace km {
+
+namespace {
+
+// Per kernel, the model nodes holding any of its file nodes.
+std::vector<std::vector<size_t>> modelNodesOfKernels(const Graph& model, const Graph& device, const KernelPartition& partition) {
+    std::vector<std::vector<size_t>> out(partition.kernels.size());
+    std::unordered_map<std::string, size_t> modelNodeOfSource;
+    for (size_t i = 0; i < model.nodes().size(); ++i)
+        for (const auto& s : model.nodes()[i].sourceNodes) modelNodeOfSource.emplace(s, i);
+    for (size_t k = 0; k < partition.kernels.size(); ++k) {
+        for (size_t n : partition.kernels[k].nodes)
+            for (const auto& s : device.nodes()[n].sourceNodes)
+                if (auto it = modelNodeOfSource.find(s); it != modelNodeOfSource.end()) out[k].push_back(it->second);
+        std::sort(out[k].begin(), out[k].end());
+        out[k].erase(std::unique(out[k].begin(), out[k].end()), out[k].end());
+    }
+    return out;
+}
+
+// Model node -> device kernel, through the file node names both graphs keep.
+std::vector<int> mapKernelsToModel(const Graph& model, const Graph& device, const KernelPartition& partition) {
+    if (&model == &device) return partition.kernelOfNode;
+    std::vector<int> out(model.nodes().size(), -1);
+    std::unordered_map<std::string, int> kernelOfSource;
+    for (size_t i = 0; i < device.nodes().size(); ++i)
+        for (const auto& s : device.nodes()[i].sourceNodes) kernelOfSource.emplace(s, partition.kernelOfNode[i]);
+    for (size_t i = 0; i < model.nodes().size(); ++i)
+        for (const auto& s : model.nodes()[i].sourceNodes)
+            if (auto it = kernelOfSource.find(s); it != kernelOfSource.end()) {
+                out[i] = it->second;
+                break;
+            }
+    return out;
+}
+
+}  // namespace
+
+DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDataSources& sources) {
+    DeviceAnalyzer a;
+    a.m_deviceId = deviceId;
+    Result<RuleSet> rules = deviceRules(deviceId, sources.rulesFile, a.m_rulesSource);
+    if (!rules) {
+        a.m_error = rules.error();
+        return a;
+    }
+    a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
+    if (sources.rulesOnly) return a;
+    Result<PredictorSet> predictor = devicePredictor(deviceId, sources.predictorFile, sources.db, a.m_predictorSource);
+    if (!predictor) a.m_error = predictor.error();
+    else a.m_predictor = std::make_shared<const PredictorSet>(std::move(predictor).value());
+    return a;
+}
+
+DeviceAnalyzer::DeviceAnalyzer(std::string deviceId, std::shared_ptr<const RuleSet> rules, std::shared_ptr<const PredictorSet> predictor,
+                               std::string rulesSource, std::string predictorSource)
+    : m_deviceId(std::move(deviceId)), m_rulesSource(std::move(rulesSource)), m_predictorSource(std::move(predictorSource)),
+      m_rules(std::move(rules)), m_predictor(std::move(predictor)) {
+    if (!m_rules) m_error = unsupported(fmt::format("no fusion rules for {}.", m_deviceId));
+    else if (!m_predictor) m_error = unsupported(fmt::format("no predictor for {}.", m_deviceId));
+}
+
+DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
+    DeviceAnalysis d;
+    d.deviceId = m_deviceId;
+    d.rulesSource = m_rulesSource;
+    d.predictorSource = m_predictorSource;
+    d.rules = m_rules;  // also without a predictor (one can then be built on them)
+    d.predictor = m_predictor;
+    if (m_error) d.error = m_error->message;
+    if (!m_rules) return d;
+    const std::shared_ptr<const Graph> modelGraph = model.canonical();
+    d.graph = model.canonical(m_rules->literalSpellings());
+    d.metrics = model.metricsOf(d.graph);
+    d.partition = partitionGraph(*d.graph, *m_rules);
+    if (m_predictor) d.prediction = predictModel(d.partition, d.metrics->perNode, *m_predictor);
+    d.kernelOfModelNode = mapKernelsToModel(*modelGraph, *d.graph, d.partition);
+    d.modelNodesOfKernel = modelNodesOfKernels(*modelGraph, *d.graph, d.partition);
+    d.kernelMetrics.resize(d.partition.kernels.size());
+    for (size_t k = 0; k < d.partition.kernels.size(); ++k)
+        for (size_t n : d.partition.kernels[k].nodes) d.kernelMetrics[k] += d.metrics->perNode[n];
+    return d;
+}
+
+}  // namespace km

@@ -1,0 +1,90 @@
+// The one prediction path (data flow A, docs/architecture.md): a device's fusion rules and
+// latency predictor, read once, applied to any number of models read once (ModelFile). The CLI's
+// predict and kernels, evaluate, the evaluation data, calibrate, the GUI's analysis, the report and
+// the benchmarks all predict through DeviceAnalyzer::analyze.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "fusion/partition.h"
+#include "fusion/rule_set.h"
+#include "graph/graph.h"
+#include "graph/metrics.h"
+#include "predict/predictor.h"
+#include "workflows/model_file.h"
+
+namespace km {
+
+// One device's view of a model.
+struct DeviceAnalysis {
+    std::string deviceId;
+    // Why there is no prediction ("no predictor for ...: build one with ..."); empty when there is.
+    std::string error;
+    std::string rulesSource, predictorSource;  // the files or databases read
+    // The device's fusion rules and predictor (null without them; rules may exist without a
+    // predictor, an error then says so): provenance, sampling history and accuracy for the
+    // predictor page and the report.
+    std::shared_ptr<const RuleSet> rules;
+    std::shared_ptr<const PredictorSet> predictor;
+    // The graph as this device runs it: the model's canonical graph itself unless the device's
+    // rules keep some spellings node by node (RuleSet::literalSpellings) that the model has.
+    std::shared_ptr<const Graph> graph;
+    std::shared_ptr<const GraphMetrics> metrics;  // per node of `graph`
+    KernelPartition partition;   // kernels of `graph` (also without a predictor, when there are rules)
+    ModelPrediction prediction;  // aligned with partition.kernels; empty without a predictor
+    // Model graph node index -> this device's kernel id (matched through Node::sourceNodes when
+    // the device's graph differs; a merged node follows its first source node). -1: no kernel.
+    std::vector<int> kernelOfModelNode;
+    // Per kernel: the model graph nodes holding any of its file nodes, in model order. Differs from
+    // inverting kernelOfModelNode when the device runs a spelling node by node that the model graph
+    // merged (x * HardSigmoid(x) as two kernels, one hswish node): both kernels list that node.
+    std::vector<std::vector<size_t>> modelNodesOfKernel;
+    // Per kernel: FLOPs and bytes moved of its nodes (metrics of `graph`).
+    std::vector<NodeMetrics> kernelMetrics;
+
+    bool ok() const { return error.empty(); }
+};
+
+// Where a device's rules and predictor come from; empty fields take the defaults of
+// workflows/data_sources.h (the user's, then the shipped ones).
+struct DeviceDataSources {
+    std::string rulesFile;      // a rule set JSON file
+    std::string predictorFile;  // a predictor JSON file
+    std::string db;             // the database whose predictors win over the shipped ones
+    bool rulesOnly = false;     // read no predictor (splitting into kernels only)
+};
+
+class DeviceAnalyzer {
+public:
+    // Reads the device's rules and then its predictor. Never fails as a whole: what is missing is
+    // error() (rules missing: no partition either; predictor missing: kernels but no prediction).
+    static DeviceAnalyzer load(const std::string& deviceId, const DeviceDataSources& sources = {});
+    // From data in hand (a predictor being calibrated, a test's rule set). `predictor` may be null.
+    DeviceAnalyzer(std::string deviceId, std::shared_ptr<const RuleSet> rules, std::shared_ptr<const PredictorSet> predictor,
+                   std::string rulesSource = {}, std::string predictorSource = {});
+
+    const std::string& deviceId() const { return m_deviceId; }
+    // Why rules or a predictor are missing; nullopt when both are there.
+    const std::optional<Error>& error() const { return m_error; }
+    const std::shared_ptr<const RuleSet>& rules() const { return m_rules; }
+    const std::shared_ptr<const PredictorSet>& predictor() const { return m_predictor; }
+    const std::string& rulesSource() const { return m_rulesSource; }
+    const std::string& predictorSource() const { return m_predictorSource; }
+
+    // The model as this device runs it: its graph with the device's spellings, kernels, metrics,
+    // the prediction (when there is a predictor) and the kernel <-> model node maps.
+    DeviceAnalysis analyze(const ModelFile& model) const;
+
+private:
+    DeviceAnalyzer() = default;
+    std::string m_deviceId, m_rulesSource, m_predictorSource;
+    std::optional<Error> m_error;
+    std::shared_ptr<const RuleSet> m_rules;
+    std::shared_ptr<const PredictorSet> m_predictor;
+};
+
+}  // namespace km

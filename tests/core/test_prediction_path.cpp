@@ -1,0 +1,140 @@
+// The one prediction path (workflows/model_file.h, workflows/device_analyzer.h): a device's
+// spellings applied as a pass over the graph read once give exactly the graph a re-read with those
+// spellings gives; a device whose spellings the model lacks shares the model's graph; the analysis
+// of a file equals the analysis of the same graph handed over in memory; errors name the file.
+#include <QtTest>
+
+#include <QDir>
+
+#include "test_support.h"
+#include "workflows/analyze_model.h"
+
+using namespace km;
+
+namespace {
+
+QStringList describe(const Graph& g) {
+    QStringList out;
+    for (const Node& n : g.nodes()) {
+        QStringList sources;
+        for (const auto& s : n.sourceNodes) sources << QString::fromStdString(s);
+        out << QString::fromStdString(n.opType + "|" + n.patternGroup + "|") + sources.join(',');
+    }
+    return out;
+}
+
+std::shared_ptr<const RuleSet> rulesKeeping(std::vector<std::string> ops) {
+    auto r = std::make_shared<RuleSet>();
+    for (const auto& op : ops) r->spellings[op].merged = FusionVerdict::NotFused;
+    return r;
+}
+
+}  // namespace
+
+class TestPredictionPath : public QObject {
+    Q_OBJECT
+private slots:
+    void spellingsAreAPassOverTheGraphReadOnce_data() {
+        QTest::addColumn<QString>("file");
+        for (const QString& f : QDir(test::fixture("real")).entryList({"*.onnx"})) QTest::newRow(qPrintable(f)) << test::fixture("real/" + f);
+        QTest::newRow("se_block") << test::fixture("small/se_block.onnx");
+    }
+    void spellingsAreAPassOverTheGraphReadOnce() {
+        QFETCH(QString, file);
+        const std::string path = file.toStdString();
+        Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(path);
+        QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+        const ModelFile& m = *model.value();
+        QCOMPARE(describe(*m.canonical()), describe(loadModelFile(path).value()));
+        LoadOptions raw;
+        raw.recognisePatterns = false;
+        QCOMPARE(describe(m.literal()), describe(loadModelFile(path, raw).value()));
+        for (const std::vector<std::string>& keep :
+             {std::vector<std::string>{"hswish"}, {"swish", "hsigmoid"}, {"channelshuffle"}, {"hswish", "hsigmoid", "swish", "channelshuffle"}}) {
+            LoadOptions lo;
+            lo.literalSpellings = keep;
+            const std::shared_ptr<const Graph> g = m.canonical(keep);
+            QCOMPARE(describe(*g), describe(loadModelFile(path, lo).value()));
+            // A model without any of those spellings runs the model's own graph, shared.
+            const bool spelled = std::any_of(m.canonical()->nodes().begin(), m.canonical()->nodes().end(), [&](const Node& n) {
+                return std::find(keep.begin(), keep.end(), n.opType) != keep.end();
+            });
+            QCOMPARE(g == m.canonical(), !spelled);
+            QCOMPARE(m.canonical(keep), g);  // cached
+        }
+    }
+
+    // The device analysis of a file equals that of the same graph given in memory, on every
+    // device that ships a predictor; kernels and model nodes map onto each other.
+    void fileAndMemoryGiveTheSameAnalysis() {
+        const std::string path = test::fixture("real/mobilenet_v3_small.onnx").toStdString();
+        for (const std::string& id : predictableDeviceIds()) {
+            const DeviceAnalyzer device = DeviceAnalyzer::load(id);
+            if (device.error()) continue;  // a device without a shipped predictor
+            Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(path);
+            QVERIFY(file.ok());
+            LoadOptions raw;
+            raw.recognisePatterns = false;
+            const auto memory = ModelFile::fromGraph(loadModelFile(path, raw).value(), "in memory");
+            const DeviceAnalysis a = device.analyze(*file.value()), b = device.analyze(*memory);
+            QVERIFY(a.ok());
+            QVERIFY(a.prediction.totalMs > 0);
+            QCOMPARE(a.prediction.totalMs, b.prediction.totalMs);
+            QCOMPARE(a.partition.kernels.size(), b.partition.kernels.size());
+            QCOMPARE(a.partition.kernels.size(), a.prediction.kernels.size());
+            for (size_t k = 0; k < a.partition.kernels.size(); ++k) QVERIFY(!a.modelNodesOfKernel[k].empty());
+            for (int k : a.kernelOfModelNode) QVERIFY(k >= 0 && size_t(k) < a.partition.kernels.size());
+        }
+    }
+
+    // analyzeModel reads the file once, keeps its hash for stored measurements and the report, and
+    // gives each device what DeviceAnalyzer::analyze gives.
+    void analyzeModelIsTheSamePath() {
+        const QString file = test::fixture("real/resnet18.onnx");
+        DeviceDataCache cache;
+        Result<ModelAnalysis> a = analyzeModel(file.toStdString(), predictableDeviceIds(), cache);
+        QVERIFY(a.ok());
+        QCOMPARE(a.value().model->sha256().size(), size_t(64));
+        for (const DeviceAnalysis& d : a.value().devices) {
+            const DeviceAnalysis direct = cache.get(d.deviceId)->analyze(*a.value().model);
+            QCOMPARE(d.prediction.totalMs, direct.prediction.totalMs);
+            QCOMPARE(d.error, direct.error);
+        }
+    }
+
+    // Rules without a predictor still split the model (the kernels command, a device whose
+    // predictor is yet to be built); the error says what is missing.
+    void rulesWithoutPredictorStillPartition() {
+        const DeviceAnalyzer device("test-device", rulesKeeping({"hswish"}), nullptr);
+        QVERIFY(device.error());
+        Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(test::fixture("real/mobilenet_v3_small.onnx").toStdString());
+        QVERIFY(file.ok());
+        const DeviceAnalysis d = device.analyze(*file.value());
+        QVERIFY(!d.ok());
+        QVERIFY2(d.error.find("no predictor for test-device") != std::string::npos, d.error.c_str());
+        QVERIFY(!d.partition.kernels.empty());
+        QVERIFY(d.prediction.kernels.empty());
+        QVERIFY(d.graph != file.value()->canonical());  // MobileNetV3 spells hswish: the device runs it node by node
+    }
+
+    void badFilesAreNamed() {
+        Result<std::shared_ptr<const ModelFile>> missing = ModelFile::read("/nonexistent/model.onnx");
+        QVERIFY(!missing.ok());
+        QVERIFY(missing.error().message.find("/nonexistent/model.onnx") != std::string::npos);
+        Result<std::shared_ptr<const ModelFile>> truncated = ModelFile::fromBytes("\x08\x07\x12", "broken.onnx");
+        QVERIFY(!truncated.ok());
+        QVERIFY(truncated.error().message.find("broken.onnx") != std::string::npos);
+        // Only a model read with its bytes can be rewritten for a runtime.
+        Result<std::shared_ptr<const ModelFile>> graphOnly = ModelFile::read(test::fixture("small/conv_block.onnx").toStdString());
+        QVERIFY(graphOnly.ok());
+        QVERIFY(graphOnly.value()->sha256().empty());
+        QVERIFY(!graphOnly.value()->runtimeBytes(OnnxDialect::Standard).ok());
+        Result<std::shared_ptr<const ModelFile>> withBytes =
+            ModelFile::read(test::fixture("small/conv_block.onnx").toStdString(), {}, ModelFile::Keep::Bytes);
+        QVERIFY(withBytes.ok());
+        QVERIFY(withBytes.value()->runtimeBytes(OnnxDialect::OpenCvDnn).ok());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestPredictionPath)
+#include "test_prediction_path.moc"

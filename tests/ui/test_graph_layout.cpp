@@ -1,0 +1,162 @@
+// Graph layout through Graphviz's dot program in a child process: a real model is laid out by dot
+// (every node placed, edges drawn), and every way dot can fail ends in the layered layout with a
+// note saying why: not installed, crashed, past its deadline, or no longer wanted (cancelled),
+// in which case the process is gone when layoutGraph returns. In the window, a dense 1,000-node
+// graph never blocks the UI thread, and opening another model kills the dot still laying it out.
+#include <QtTest>
+
+#include <QTemporaryDir>
+
+#include <atomic>
+#include <csignal>
+#include <cerrno>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "test_support.h"
+#include "ui/graphview/graph_layout.h"
+#include "ui/pages/main_window.h"
+
+using namespace km;
+using namespace km::ui;
+
+namespace {
+
+Graph load(const QString& file) { return loadModelFile(file.toStdString()).value(); }
+
+bool processGone(qint64 pid) { return pid > 0 && ::kill(pid_t(pid), 0) != 0 && errno == ESRCH; }
+
+// Children of this process named `dot`, from /proc.
+QList<qint64> dotChildren() {
+    QList<qint64> out;
+    for (const QString& entry : QDir("/proc").entryList(QDir::Dirs)) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid) continue;
+        QFile stat("/proc/" + entry + "/stat");
+        if (!stat.open(QIODevice::ReadOnly)) continue;
+        const QByteArray s = stat.readAll();
+        const int open = s.indexOf('('), close = s.lastIndexOf(')');
+        if (open < 0 || close < 0) continue;
+        const QList<QByteArray> rest = s.mid(close + 2).split(' ');
+        if (s.mid(open + 1, close - open - 1) == "dot" && rest.size() > 1 && rest[1].toLongLong() == qint64(::getpid())) out << pid;
+    }
+    return out;
+}
+
+}  // namespace
+
+class TestGraphLayout : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { QVERIFY2(!QStandardPaths::findExecutable("dot").isEmpty(), "Graphviz's dot is not installed (install-deps.sh installs it)"); }
+
+    void dotLaysOutARealModel() {
+        const Graph g = load(test::fixture("real/resnet18.onnx"));
+        const GraphLayout l = layoutGraph(g);
+        QVERIFY2(!l.fallback, qPrintable(l.note));
+        QCOMPARE(l.nodes.size(), g.nodes().size());
+        QVERIFY(!l.edges.empty());
+        for (const QRectF& r : l.nodes) QVERIFY(l.bounds.adjusted(-1, -1, 1, 1).contains(r));
+        for (const LayoutEdge& e : l.edges) {
+            QVERIFY(!e.path.isEmpty());
+            // Edges run downwards: from the producer's bottom to the consumer's top.
+            QVERIFY(l.nodes[size_t(e.from)].center().y() < l.nodes[size_t(e.to)].center().y());
+        }
+    }
+
+    void missingOrCrashingDotFallsBack() {
+        const Graph g = load(test::fixture("small/conv_block.onnx"));
+        LayoutOptions missing;
+        missing.dotProgram = "/nonexistent/dot";
+        GraphLayout l = layoutGraph(g, missing);
+        QVERIFY(l.fallback);
+        QVERIFY2(l.note.contains("could not be started"), qPrintable(l.note));
+        QCOMPARE(l.nodes.size(), g.nodes().size());
+
+        QTemporaryDir dir;
+        const QString crashing = dir.filePath("dot");
+        QFile script(crashing);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write("#!/bin/sh\nkill -SEGV $$\n");
+        script.close();
+        QVERIFY(script.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        LayoutOptions crash;
+        crash.dotProgram = crashing;
+        l = layoutGraph(g, crash);
+        QVERIFY(l.fallback);
+        QVERIFY2(l.note.contains("crashed"), qPrintable(l.note));
+
+        const QString garbage = dir.filePath("garbage");
+        QFile other(garbage);
+        QVERIFY(other.open(QIODevice::WriteOnly));
+        other.write("#!/bin/sh\ncat >/dev/null\necho 'graph 1 2 3'\necho 'node zz 1 1 1 1'\n");
+        other.close();
+        QVERIFY(other.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        LayoutOptions bad;
+        bad.dotProgram = garbage;
+        l = layoutGraph(g, bad);
+        QVERIFY(l.fallback);
+        QVERIFY2(l.note.contains("could not be read"), qPrintable(l.note));
+    }
+
+    // A deadline of 0 stops dot before it can answer (whatever the machine's speed).
+    void deadlineStopsDot() {
+        const Graph g = load(test::fixture("real/resnet18.onnx"));
+        LayoutOptions o;
+        o.dotDeadlineMs = 0;
+        qint64 pid = 0;
+        o.onDotStarted = [&](qint64 p) { pid = p; };
+        const GraphLayout l = layoutGraph(g, o);
+        QVERIFY(l.fallback);
+        QVERIFY2(l.note.contains("longer than"), qPrintable(l.note));
+        QVERIFY(processGone(pid));
+    }
+
+    // Cancelled once dot has started: the process is killed and reaped before layoutGraph returns.
+    void cancelKillsDot() {
+        const Graph g = loadOnnxBytes(test::denseOnnxModel(1000).constData(), size_t(test::denseOnnxModel(1000).size()), "dense", "").value();
+        QCOMPARE(g.nodes().size(), size_t(1000));
+        std::atomic<qint64> pid{0};
+        LayoutOptions o;
+        o.onDotStarted = [&](qint64 p) { pid = p; };
+        o.cancelled = [&] { return pid.load() != 0; };
+        const GraphLayout l = layoutGraph(g, o);
+        QVERIFY(l.fallback);
+        QCOMPARE(l.note, QString("layout cancelled"));
+        QVERIFY(processGone(pid.load()));
+    }
+
+    // The window: a dense graph's dot runs off the UI thread (timers keep firing, the fast layered
+    // layout is shown meanwhile), and opening another model kills it.
+    void denseGraphNeverBlocksAndAnotherModelKillsDot() {
+        QTemporaryDir dir;
+        const QString dense = dir.filePath("dense.onnx");
+        QFile f(dense);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(test::denseOnnxModel(1000));
+        f.close();
+        MainWindow w;
+        w.setDevices({"opencv-t1"});
+        int ticks = 0;
+        QTimer ticker;
+        connect(&ticker, &QTimer::timeout, this, [&] { ++ticks; });
+        ticker.start(10);
+        w.openFile(dense);
+        // Wait (by events, not by a fixed time) until dot runs for this graph.
+        QVERIFY(QTest::qWaitFor([] { return !dotChildren().isEmpty(); }, 120000));
+        const QList<qint64> running = dotChildren();
+        const int ticksBefore = ticks;
+        QTest::qWait(200);
+        QVERIFY2(ticks > ticksBefore, "the UI thread did not turn while dot ran");
+        w.openFile(test::fixture("small/conv_block.onnx"));
+        w.waitForLoad();
+        QVERIFY(w.analysis());
+        QCOMPARE(QString::fromStdString(w.analysis()->file), test::fixture("small/conv_block.onnx"));
+        for (qint64 pid : running) QVERIFY2(QTest::qWaitFor([pid] { return processGone(pid); }, 30000), "dot still runs");
+        QVERIFY(dotChildren().isEmpty());
+    }
+};
+
+QTEST_MAIN(TestGraphLayout)
+#include "test_graph_layout.moc"
