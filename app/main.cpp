@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // kernelmeter: the desktop application.
 //   kernelmeter [MODEL] [--device ID]... [--screenshot out.png] [--report out.pdf]
 // With --screenshot or --report the window renders MODEL, writes the file(s) and exits: 0 on

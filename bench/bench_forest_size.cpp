@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How accuracy and prediction cost depend on the size of the kernel regressors (docs/performance.md):
 // for each kernel type of a built predictor, the kernels it was trained on are split into five
 // folds; each regressor setting is trained on four and scored on the fifth, with the build's own

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Import speed: a ResNet-50 ONNX file (102 MB of weights) and a 1,000-node graph, with plain
 // reading of the same bytes as the floor. Numbers and the command live in docs/performance.md.
 //   build/test/bench/bench_import --benchmark_repetitions=5 --benchmark_report_aggregates_only=true

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the benchmarks find their model files: $KM_BENCH_MODELS, else the fixtures of the build
 // tree when it has the tests (KM_DEFAULT_BENCH_MODELS), else the working directory.
 #pragma once

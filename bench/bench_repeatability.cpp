@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Repeatability of the measurement protocol: the same models measured twice (A and B), each
 // measurement from its own agent processes. Prints per model both medians and their relative
 // difference, then the distribution (share within +-1/3/5/10 %) (docs/measurement.md).

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """A large ONNX graph for bench_gui's responsiveness check: BLOCKS residual blocks of
 conv 3x3 -> relu -> conv 1x1 -> add, with a concat side branch every 10 blocks (about 4.3 nodes per
 block; 250 blocks give about 1,050 nodes). Small tensors (8 channels, 16x16) keep the file small.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs dependencies and builds the Release configuration in build/release (GUI, CLI and agent;
 # no tests or benchmarks). run.sh and package.sh start with it.
 set -euo pipefail

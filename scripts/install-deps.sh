@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package KernelMeter needs to build, test and run. Non-interactive and
 # idempotent; runs apt-get update first. Needs root (uses sudo when not root).
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs dependencies, builds the Release configuration (build/release, as run.sh does) and makes
 # the packages in build/package: kernelmeter_<version>_<arch>.deb and
 # kernelmeter-<version>-linux-<arch>.tar.gz (docs/install.md).

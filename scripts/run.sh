@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs dependencies, builds KernelMeter (build/release) and starts the GUI on the bundled
 # example model. Extra arguments go to the GUI (e.g. another model file).
 # Headless (QT_QPA_PLATFORM=offscreen) and without arguments, it renders the window to

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs dependencies, builds the whole tree with its tests (build/test) and runs the suite with
 # CTest. With Clang available the tree is built with Clang and KM_FUZZ=ON, so the suite includes
 # the 60-second libFuzzer run of the model loader.

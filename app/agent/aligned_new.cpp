@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent replaces the global operator new/delete (a replacement C++ allows; it applies to every
 // library the process loads) so that every block of 4 KiB or more starts on a 64-byte boundary.
 //

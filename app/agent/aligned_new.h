@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's placement of large C++ allocations (aligned_new.cpp), reported with every
 // measurement as MachineInfo::allocation.
 #pragma once

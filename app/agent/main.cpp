@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-agent: runs models on this machine's runtimes for a KernelMeter client, speaking
 // the agent protocol (core/backends/agent_protocol.h) over stdin/stdout. Started by the GUI/CLI
 // as a child process, or on a remote device through a transport ("ssh board kernelmeter-agent").

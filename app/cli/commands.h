@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sub-commands of kernelmeter-cli. Each returns the process exit code:
 // 0 success, 2 bad input (file, argument), 1 internal error.
 #pragma once

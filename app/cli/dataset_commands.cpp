@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli dataset build | show: benchmark datasets of generated models (issue 6).
 #include <filesystem>
 #include <fmt/format.h>

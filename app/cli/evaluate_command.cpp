@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli evaluate: a predictor against measured models beside the baselines
 // (core/workflows/evaluate.h; issue 6).
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Machine-readable progress of long commands (`--events` on build-predictor and detect-rules):
 // one JSON object per line on stdout, flushed as it happens, each carrying
 // "schema": "kernelmeter.events/1" and "event" (docs/cli.md, "Events"). With events on, the

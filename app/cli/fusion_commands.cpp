@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli detect-rules`, `rules` and `kernels` (docs/cli.md, docs/fusion.md).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

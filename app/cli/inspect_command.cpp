@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli inspect`: node table and totals, as text or JSON (docs/cli.md).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli: the command-line face of km_core.
 #include <CLI/CLI.hpp>
 

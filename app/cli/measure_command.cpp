@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli devices` and `kernelmeter-cli measure` (docs/cli.md).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli build-predictor` and `predict` (docs/cli.md, docs/predictors.md).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>

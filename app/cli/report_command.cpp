@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli report`: the PDF report without a display. The report is drawn with Qt by the
 // desktop application's own code, and kernelmeter-cli links km_core only (ARCHITECTURE.md), so
 // this command checks its arguments and runs `kernelmeter MODEL --device ... --report OUT` on the

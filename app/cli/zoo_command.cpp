@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli zoo: seeded variants of the model families (core/zoo) as ONNX files.
 #include <filesystem>
 #include <fmt/format.h>

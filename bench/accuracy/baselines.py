@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Simple baselines beside a predictor (docs/results.md), fitted on the same calibration networks.
 
 FLOPs: ms = a x FLOPs; FLOPs + memory: ms = a x FLOPs + b x bytes read and written (relative least

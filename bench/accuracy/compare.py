@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Model-level accuracy of a predictor against measurements (docs/results.md).
 
 Reads `kernelmeter-cli measure --json` files and a `kernelmeter-cli predict --json` file for the

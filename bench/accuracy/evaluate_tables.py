@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Markdown tables for docs/results.md from `kernelmeter-cli evaluate --json` output.
 
 Usage: kernelmeter-cli evaluate --device D [--at-reference-speed] --json > eval.json

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Exports the real networks the predictors are evaluated on (docs/results.md) as ONNX, or with
 --calibration the other set, the one the shipped xnnpack-t1 predictor is calibrated on.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Where a network's prediction goes wrong: each kernel measured on its own (docs/results.md).
 
 `extract` cuts every kernel of a network (as `kernelmeter-cli kernels --json` partitions it for

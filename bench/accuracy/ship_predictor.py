@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Put a predictor JSON into the shipped datasets/predictors.db in place of its device's row.
 
 What datasets/README.md describes, as one command: the JSON (as `build-predictor -o` or

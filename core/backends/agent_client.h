@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs kernelmeter-agent as a child process (locally, or through a transport command prefix such
 // as "ssh user@board" or "adb shell") and talks the agent protocol to it. A crash, hang or OOM of
 // the agent is reported as an Error that says which; the client can start a new agent afterwards.

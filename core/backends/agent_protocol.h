@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The kernelmeter-agent protocol, version 1 (docs/measurement.md). Over the agent's stdin/stdout:
 // each message is one JSON line; a "measure" request is followed by the bytes of its models,
 // concatenated, each model's length given in its header entry. The agent answers zero or more

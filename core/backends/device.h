@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Devices: a runtime on some hardware with fixed settings (threads, ...). A device is what a
 // predictor is built for and what a measurement is taken on.
 #pragma once

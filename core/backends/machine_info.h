@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What machine a measurement was taken on; stored with every measurement and dataset.
 #pragma once
 

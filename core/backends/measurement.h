@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The measurement protocol (docs/measurement.md, shared/DOMAIN.md section 4): warm up, then spread
 // each model's runs over a long window interleaved round-robin with the other models, keep
 // per-round medians, repeat in fresh runtime instances, report the median and a spread, and

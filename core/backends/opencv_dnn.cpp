@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OpenCV DNN runtime (the only file that includes OpenCV). Runs ONNX exported with the OpenCvDnn
 // dialect on the CPU with the device's thread count. OpenCV reports per-layer times through
 // getPerfProfile; a layer it fused into another (conv+bn+relu, in-place reshapes) reports exactly

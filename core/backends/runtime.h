@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The interface a runtime (OpenCV DNN, XNNPACK, ...) implements inside kernelmeter-agent. No
 // runtime header appears here; each runtime lives in its own core/backends/<runtime>.cpp.
 #pragma once

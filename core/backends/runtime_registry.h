@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one registration list of runtimes the agent can run. Adding a runtime: one file
 // core/backends/<runtime>.cpp with a make function, one line in runtime_registry.cpp.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A runtime for testing the agent and the protocol: the "model" is a text command instead of
 // ONNX. Only available with kernelmeter-agent --enable-test-runtime.
 //   "spin-us:N"      each run busy-waits N microseconds (a model of known cost)

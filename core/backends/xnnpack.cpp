@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // XNNPACK runtime (the only file that includes xnnpack.h): translates our Graph into XNNPACK
 // subgraphs in NHWC with random weights, the way TFLite's CPU path runs it. XNNPACK fuses clamps
 // (relu, relu6) into the producing conv/fc/pooling itself. It reports no per-op times; we time

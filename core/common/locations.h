@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where things are, for every program of KernelMeter (one place for these rules): the running
 // program's folder, its sibling programs, the data KernelMeter ships, and the user's XDG data and
 // cache folders. Environment overrides are read here and nowhere deeper.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Progress: how long-running core work reports how far it is and learns it should stop.
 // Thread contract: report() is called on the worker thread; the callback must be thread-safe.
 // cancel() may be called from any thread.

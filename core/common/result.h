@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Result<T> and Error: how every core function reports failure. No exception crosses the core's
 // public boundary; messages are whole sentences naming the file, node or field at fault.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // FIPS 180-4 SHA-256, written from the specification.
 #include "common/sha256.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SHA-256 of bytes, as lowercase hex. Identifies model files by content (measurements, reports).
 #pragma once
 

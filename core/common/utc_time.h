@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The current UTC time as ISO 8601 ("2026-11-22T18:39:06Z"), for provenance fields.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How well a partition matches the fusion a runtime reports about itself (OpenCV DNN's zero-time
 // layers grouped with the layer that executes them). docs/fusion.md reports it per network.
 #pragma once

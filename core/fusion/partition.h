@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Splitting a graph into kernels: the groups of ops a runtime executes as one unit, found by
 // applying a device's fusion rules (docs/fusion.md). Unlike nn-Meter's kernel search, a node joins
 // a kernel when the rule (the kernel's LAST op so far, the node's op) holds, so conv -> bn -> relu

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fusion rules of one device: for ordered pairs of canonical op types, whether the runtime executes
 // the second op inside the first one's kernel, with the evidence the verdict rests on; whether a
 // producer read by several consumers still fuses into one of them; and which multi-op patterns run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fusion test cases (docs/fusion.md): for an ordered pair (op1, op2) at an operating point, the
 // models op1 alone, op2 alone (fed with op1's output shape), the block op1 -> op2, and an overhead
 // model. Every model ends in the same tail (a same-shape Reshape, in place in OpenCV), and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The statistical fusion verdict (docs/fusion.md). All four models of a test case are measured in
 // the same rounds of the same processes, so the saving is computed round by round:
 //   saving_r = T1_r + T2_r - T0_r - T12_r

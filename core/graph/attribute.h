@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Node attributes in canonical form (kernel, stride, pads, dilation, groups, axis, perm, ...).
 #pragma once
 

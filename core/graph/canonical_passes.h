@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Recognises multi-node spellings of one operation and rewrites them to the canonical op:
 //   add(x,3) -> relu6 -> div 6 | mul 1/6             => hsigmoid(x)
 //   x * hsigmoid(x), mul(x, relu6(x+3)) / 6           => hswish(x)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Graph: the model as KernelMeter sees it after import: canonical op types, NCHW shapes, every
 // tensor's shape known (or explicitly unknown), nodes in a topological order. Value type: cheap to
 // move, safe to share read-only between threads once built.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cost metrics per node and per model. Conventions (docs/metrics.md):
 //   MACs: multiply-accumulates of conv, dwconv, gconv, convtranspose, fc and matmul; 0 elsewhere.
 //   FLOPs: 2 x MACs for those ops; for the others a fixed count per output element

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Tensor shapes (NCHW for 4-D activations) and element types.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shape inference and constant folding: exporters compute Reshape targets with Shape, Gather,
 // Unsqueeze, Concat, Slice, Div, Cast... on tensors whose shapes are known once the batch is fixed.
 // We evaluate those small integer subgraphs, write the results back as initializers and let ONNX

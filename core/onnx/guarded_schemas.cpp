@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX's schema registry with guards in front of the shape inference of the convolution family.
 // ONNX 1.12 (Debian 12) takes a convolution's kernel rank from its weight and then indexes the
 // input's spatial dimensions and the stride and dilation vectors (sized by the input) with it, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nn-Meter IR JSON -> Graph. The IR maps node name -> {inbounds, outbounds, attr: {type, attr,
 // input_shape, output_shape}} with NHWC shapes and TensorFlow (Conv2D, FusedBatchNorm, Relu6, Mean,
 // BiasAdd, ...) or ONNX op names. Weights are not nodes: inbounds naming no node are weight reads.

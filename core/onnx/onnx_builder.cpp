@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "onnx/onnx_builder.h"
 
 #include <onnx/checker.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds small ONNX models in code: the measurement reference workload now, fusion test cases and
 // kernel models later (shared/ARCHITECTURE.md, core/onnx). Weights are seeded pseudo-random
 // values: latency does not depend on them, repeatability does depend on the seed being fixed.

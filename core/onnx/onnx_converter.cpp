@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX nodes -> Graph nodes with canonical op types and attributes in one spelling:
 // kernel, stride, dilation (spatial vectors), pads [top, left, bottom, right] (auto_pad resolved),
 // groups, axis, perm, min/max, in_features/out_features.

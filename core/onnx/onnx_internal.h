@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to core/onnx: helpers shared by the ONNX reader's steps. Includes protobuf headers, so
 // it must never be included from outside core/onnx.
 #pragma once

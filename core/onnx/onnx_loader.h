@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loading model files into a Graph: ONNX (libonnx protobuf + shape inference + constant folding)
 // and nn-Meter IR JSON. Errors name the file and the node, op or field at fault.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Structural checks of an ONNX model before shape inference or folding touches it. Every message
 // names the file and the node, tensor or field, and says what to do where there is something to do.
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX files as runtimes accept them. OpenCV DNN 4.6 rejects common exporter output as-is
 // (Identity on initializers, Constant nodes, shape subgraphs feeding Reshape); this pass rewrites a
 // model into the plain form every runtime reads, keeping node and tensor names so that per-layer

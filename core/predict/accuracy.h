@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Accuracy of latency predictions against measurements (kernelmeter-cli evaluate, docs/results.md)
 // and the relative least-squares fit shared by model calibration and the fitted baselines.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Adaptive sampling of one kernel type (docs/predictors.md): measure an initial sample from the
 // prior, train, find where the regressor is wrong, measure the neighbourhood of those places,
 // retrain, until the validation target or the budget is reached.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Features of a kernel for its latency regressor (docs/predictors.md): one fixed layout for every
 // kernel type, so a feature means the same thing everywhere; what a type lacks is NaN (missing to
 // the trees). Everything that changes cost is there: shapes (H and W apart), channels, kernel,

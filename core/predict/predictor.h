@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A device's predictor: one regressor per kernel type, a generic regressor over all kernel samples
 // (the marked fallback for kernel types without their own), and the per-model overhead. Model
 // latency = sum of kernel predictions + overhead (docs/predictors.md). Stored as JSON

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel-latency regressors: tree ensembles trained through the XGBoost C API (random-forest mode,
 // as in nn-Meter, or gradient boosting), stored as XGBoost's own JSON model inside our JSON so a
 // saved predictor survives library upgrades. Prediction does not call XGBoost: the trees are read

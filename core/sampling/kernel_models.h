@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX models of kernel configurations, measured to train the kernel regressors. The root op
 // takes the spec's parameters; the other ops of the type follow as in the fusion test cases
 // (fusion/test_cases.h), and every model ends in the same in-place tail so that the runtime fuses

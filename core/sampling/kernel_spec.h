@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel configurations to measure and the prior they are drawn from (docs/predictors.md).
 // A KernelSpec names a kernel type as partitioning produces it ("conv-bn-relu", "dwconv-relu6",
 // "add-relu", "maxpool", "fc-relu") and the root op's shape parameters; kernel_models.h turns it

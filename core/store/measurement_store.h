@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SQLite store of devices, measurements and predictors (the only place that includes sqlite3.h). Schema
 // versioned with PRAGMA user_version and migrated forward on open; WAL journal; each measurement
 // is written in its own transaction, so a process killed with SIGKILL loses nothing committed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "workflows/analyze_model.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Data flow A (docs/architecture.md): a model file -> its graph -> per device: kernels under the
 // device's fusion rules and their predicted latency. What the GUI shows and the report prints;
 // immutable once made, so views on any thread can share it.

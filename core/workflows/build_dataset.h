@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // buildDataset: a benchmark dataset of generated models (core/zoo) measured on devices
 // (kernelmeter-cli dataset build; issue 6). Models are written as ONNX files, recorded in the
 // store's dataset_models table, and measured through kernelmeter-agent with the model protocol,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // buildPredictor: for each kernel type, adaptive sampling of kernel configurations measured through
 // kernelmeter-agent (each kernel model paired with an overhead model of the same input in the same
 // rounds, so kernel times exclude the per-model fixed cost), a regressor per type, a generic

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // calibratePredictor: fits a predictor's model-level terms (overhead and in-network kernel scale,
 // predict/predictor.h) on generated calibration networks (random variants of the zoo's families,
 // core/zoo) measured whole through kernelmeter-agent with the model protocol. Never on networks

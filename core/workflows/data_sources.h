@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where a device's fusion rules and latency predictor come from, for the CLI and the GUI alike:
 // what the user made (detect-rules, build-predictor) wins over what KernelMeter ships in
 // datasets/ ($KM_DATA_DIR, the installed share/kernelmeter/datasets next to the program, or the

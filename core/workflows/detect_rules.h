@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // detectFusionRules: fusion test cases -> kernelmeter-agent -> paired savings -> verdicts -> RuleSet
 // (docs/fusion.md). Test-case models are written to a cache folder and measured through
 // measureModels, so with a store every batch is saved as measured and a rerun reuses it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one prediction path (data flow A, docs/architecture.md): a device's fusion rules and
 // latency predictor, read once, applied to any number of models read once (ModelFile). The CLI's
 // predict and kernels, evaluate, the evaluation data, calibrate, the GUI's analysis, the report and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // evaluate: a predictor's model-level accuracy beside simple baselines, per family and overall
 // (kernelmeter-cli evaluate; issue 6, docs/results.md).
 //

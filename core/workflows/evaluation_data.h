@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The measured models an evaluation scores (kernelmeter-cli evaluate, the GUI's predicted-vs-
 // measured plot): which database holds a dataset, how to read a dataset model whose file is gone,
 // and each model's measured times on a device, raw or at the reference speed.

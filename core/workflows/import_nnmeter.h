@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // importNnMeterDataset: nn-Meter's benchmark dataset (its .jsonl files: one model per line, an
 // object with "id", the model as an nn-Meter IR graph under "graph", and one latency in ms per
 // device under the device's name, e.g. "cortexA76cpu_tflite21") into a dataset of the store, so

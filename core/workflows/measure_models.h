@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // measureModels: ONNX files -> runtime export -> kernelmeter-agent -> latency per model, with
 // per-layer times and the runtime's fusion groups mapped back to the graph's node names.
 #pragma once

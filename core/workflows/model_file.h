@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A model read and parsed once (data flow A, docs/architecture.md): the graph as the file spells
 // it, one node per file node, and from it the canonical graph each device runs, made by the pattern
 // passes (graph/canonical_passes.h) with the spellings that device keeps node by node. Every

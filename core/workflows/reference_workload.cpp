@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "workflows/reference_workload.h"
 
 #include "onnx/onnx_builder.h"

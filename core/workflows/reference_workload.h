@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The reference workload: a small fixed network measured in every round of every measurement
 // process next to the models, so that each model's time can also be given relative to it
 // (docs/measurement.md, "Reference workload"). Its architecture and weights are part of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The design-space families: RegNet (X and Y) and the NAS-Bench-201 cell space.
 #include <algorithm>
 #include <array>

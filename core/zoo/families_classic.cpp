@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pre-mobile families: AlexNet, VGG, ResNet (and ResNeXt), DenseNet, GoogLeNet, SqueezeNet.
 // Each follows torchvision's definition, with the variant's random choices recorded in its
 // description.

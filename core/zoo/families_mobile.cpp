@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The mobile families: MobileNet v1/v2/v3, ShuffleNetV2, MnasNet, ProxylessNAS and EfficientNet.
 // Each follows torchvision's (or the paper's) definition, with the variant's random choices
 // recorded in its description.

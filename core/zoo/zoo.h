@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Generators of model families (shared/ARCHITECTURE.md, core/zoo): seeded random variants of
 // fifteen CNN families and a NAS-Bench-201-style cell space, emitted as ONNX the way a framework
 // exporter writes them (batch norm folded into the convolution before it, relu6 as Clip, hswish as

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Shared pieces of the zoo generators (internal to core/zoo): the seeded random choices, the
 // ONNX builder, and the building blocks every family spells the way exporters do.
 #pragma once

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Rebuilds the bundled example models in this folder (run by hand; the result is committed).
 
 Usage: resources/examples/make_examples.py

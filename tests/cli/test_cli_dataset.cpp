@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli zoo, dataset build / show and evaluate end to end on a tiny dataset: the models
 // are written, measured and listed; evaluate regenerates files that are gone (a shipped dataset
 // has none) in memory, writing nothing, and scores every model; bad names exit 2 with the reason. nn-Meter's dataset format

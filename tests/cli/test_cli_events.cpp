@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The --events protocol of build-predictor and detect-rules (kernelmeter.events/1, docs/cli.md):
 // with it, stdout holds nothing but event lines, each a JSON object with the schema and an event
 // name; a run starts with "start" and ends with "done" or "error" (whose exit code matches the

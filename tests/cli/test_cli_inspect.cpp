@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli inspect: golden outputs (text and JSON) on fixtures, exit codes and messages on
 // bad input, --version and --help. On a mismatch the actual output is written beside the golden
 // file as <name>.actual and a diff is printed; KM_UPDATE_GOLDEN=1 rewrites the golden files.

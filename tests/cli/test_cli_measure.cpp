@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli devices / measure end to end: JSON output with per-layer times and fusion
 // groups, exit codes on bad input, and a campaign killed with SIGKILL that resumes where it
 // stopped (results saved as taken, finished models not measured again, nothing stored twice).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli predict with no predictor of the user's: the shipped datasets/predictors.db is
 // used, the JSON totals add up (overhead + kernels), every kernel has a source, and a device with
 // nothing shipped exits 2 with a hint instead of printing a number.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // kernelmeter-cli report: the PDF of a real network for two devices, checked with poppler's tools
 // (pdfinfo pages, pdftotext text: the model, both devices, each device's predicted total as the
 // window shows it, the report's sections, each device's benchmark scatter), and bad arguments that exit non-zero naming the file,

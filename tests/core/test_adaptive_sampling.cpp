@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The adaptive sampling loop on a synthetic cost with a step: it reaches its validation target,
 // its rounds are recorded, held-out kernels are never trained on, and metrics are computed as
 // defined. Plain random sampling with the same granularity runs beside it and both are printed:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // kernelmeter-agent as a separate process: protocol round trip, isolation of a crash, a hang and
 // an out-of-memory in one measurement (the next measurement works), the remote path through a
 // command prefix, and real OpenCV DNN measurements (orderings, fusion groups; never absolute times).

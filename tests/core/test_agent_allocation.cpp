@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's operator new (app/agent/aligned_new.cpp): large blocks start on a 64-byte boundary
 // whatever was allocated and freed before (the state that made OpenCV's timings depend on a
 // model's neighbours), small ones still work, and every block goes back through free().

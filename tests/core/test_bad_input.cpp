@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bad-input corpus: each file breaks one rule, and the loader must say exactly what is wrong,
 // naming the file (and node or tensor), with a BadInput/Unsupported/Io code and no crash.
 #include <QtTest>

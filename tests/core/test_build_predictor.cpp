@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A short real predictor build on opencv-t1 (one kernel type, a few dozen kernels): every kernel
 // is measured through the agent and stored as taken, a second run with the same seed measures
 // nothing new, the result predicts its own kernel type and survives JSON. No time is asserted.

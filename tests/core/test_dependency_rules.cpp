@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dependency rules of docs/architecture.md, checked on the source tree: core includes no Qt;
 // protobuf/onnx headers only in core/onnx; sqlite only in core/store; runtime headers only in their
 // own core/backends file; qcustomplot only in ui/plots and ui/report; nothing links graphviz; the

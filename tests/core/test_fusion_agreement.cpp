@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Real OpenCV runs: the shipped opencv-t1 rule set against OpenCV's own account of its fusion
 // (layers reporting zero time, grouped with the layer that executes them), and a short detection
 // run. No time is asserted: the checked verdicts are the ones OpenCV reports about itself.

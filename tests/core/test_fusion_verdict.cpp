@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The statistical fusion verdict on synthetic timing data with seeded noise, where the true answer
 // is known: a fused pair saves op2's work and a model's fixed cost, an unfused one saves only the
 // fixed cost (which the overhead model accounts for); noise larger than the saving must give

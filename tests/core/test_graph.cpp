@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Graph value type, topological order, metrics conventions and pattern recognition on graphs built
 // by hand, so every expectation is computed here from first principles.
 #include <QtTest>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The measurement protocol's logic with a fake runtime and a fake clock, so every expectation is
 // exact: statistics, round-robin interleaving with rotation, warm-up, fresh instances, automatic
 // re-measurement of a noisy model, and a failing model not disturbing the others.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // nn-Meter IR import on the real MobileNetV3-small IR from nn-Meter's dataset (tests/data/nnmeter-ir,
 // MIT licence): NHWC -> NCHW, TF op names -> canonical types, BiasAdd folded into its conv, the
 // add/relu6/mul/mul spelling of hswish, SE blocks, and the file's inconsistent Mul shape repaired.

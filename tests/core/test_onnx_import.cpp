@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ONNX import of real exporter output (torchvision networks, opsets 7-17) and of hand-built graphs
 // in other exporters' spellings. MAC totals are checked against counts made independently with
 // PyTorch forward hooks (tests/data/generate_fixtures.py).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel partitioning under several rule sets: hand-built graphs whose kernels are worked out here
 // (including the conv -> bn -> relu chain nn-Meter's root-type search splits wrongly, shared
 // outputs, patterns and unknown ops), real exported networks (every node in exactly one kernel,

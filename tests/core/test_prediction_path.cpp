@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one prediction path (workflows/model_file.h, workflows/device_analyzer.h): a device's
 // spellings applied as a pass over the graph read once give exactly the graph a re-read with those
 // spellings gives; a device whose spellings the model lacks shares the model's graph; the analysis

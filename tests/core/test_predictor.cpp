@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Model-level prediction: the total is the sum of the kernel predictions plus the overhead,
 // kernel types without a regressor get the marked fallback and a warning (never a silent zero),
 // and a saved predictor gives identical predictions after loading, with its training kernels;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The ONNX builder and the reference workload built with it: the model passes our own loader with
 // the op types and MACs its definition promises, is the same bytes on every call (a changed
 // reference would silently change every stored ratio), and builder misuse is an error, not a model.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Regressors: our tree walk equals XGBoost's own prediction, save/load gives identical
 // predictions, bad model JSON is refused with a message, and both modes learn a smooth cost.
 #include <QtTest>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The runtime export keeps the model's meaning: re-reading the rewritten bytes gives the same
 // canonical nodes, names, shapes and MACs as reading the original, for every real network and
 // both dialects. (That OpenCV then accepts them is checked by the backend tests.)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Kernel-configuration sampling: the shipped prior loads, sampling is deterministic on a seed,
 // distinct, valid and spread over the space; neighbours stay valid; every kernel type the shipped
 // rules can form builds into a model that our own loader reads back with the expected kernel.

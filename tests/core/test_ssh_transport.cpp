@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The remote path for real: a private sshd on 127.0.0.1 (own host key, own authorized key, own
 // port, nothing of the system's ssh setup touched), and a measurement whose agent is started on the
 // "remote" side through the transport prefix "ssh ... user@127.0.0.1". Skipped, saying so, where

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The model-family generators (core/zoo): every family yields models that pass shape inference
 // and our loader, made only of ops and kernels the shipped rule sets know, deterministic in the
 // seed and different across seeds; bad requests fail with a message naming the problem.

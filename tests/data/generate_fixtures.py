@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Generates the ONNX fixtures of the test suite into OUT_DIR (nothing here is shipped).
 
 Usage: generate_fixtures.py OUT_DIR [--quick]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target for the model readers: any bytes must give a Graph or a clear error, never a
 // crash, hang or huge allocation. Built with KM_FUZZ=ON (Clang); CTest runs it for 60 seconds.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The packages of this build tree (installer/CMakeLists.txt), made with CPack as a release would
 // be and checked the way a user meets them: the DEB's file list and Depends, lintian without
 // errors, the desktop entry and AppStream metainfo validated, and the programs run from a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers every test may use (tests/CMakeLists.txt links km_test_support into each): running a
 // program and capturing what it prints, golden-file comparison, a graph builder, and the paths
 // of fixtures, sources and the programs of this build tree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Graph layout through Graphviz's dot program in a child process: a real model is laid out by dot
 // (every node placed, edges drawn), and every way dot can fail ends in the layered layout with a
 // note saying why: not installed, crashed, past its deadline, or no longer wanted (cancelled),

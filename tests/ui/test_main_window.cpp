@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The analysis views: kernel table under QAbstractItemModelTester with per-device columns that sum
 // to each device's kernel total, the graph layout (dot and the layered fallback), and the main
 // window on a real network with the shipped predictors: graph items and kernel boxes, breakdown

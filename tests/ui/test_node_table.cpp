@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The node table model under QAbstractItemModelTester, and the main window opening a good file
 // (rows appear, predicted latency per device), then a broken one (banner names the file, the
 // previous model stays).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Where each node of a model graph goes: Graphviz dot's layered layout (top to bottom), or for
 // graphs too large or too dense for dot to finish in about a second, a fast layered layout of our
 // own (longest-path layers, straight edges). dot runs as the `dot` program in a child process

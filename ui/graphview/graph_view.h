@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The model graph, top to bottom, with one device's kernels drawn as tinted rounded boxes behind
 // their ops (coloured by kernel type, or as a latency heat map), unknown or unpredicted kernels
 // hatched red. Ctrl+wheel, +/- zoom; drag pans; F fits; Esc clears the selection; find() searches

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/jobs/device_tool_job.h"
 
 #include <QJsonDocument>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Runs one of kernelmeter-cli's long per-device tools from the GUI as a child process:
 // `build-predictor --device ID --events` (thousands of kernels measured, about 40 minutes; its
 // round events feed the live accuracy plot) or `detect-rules --device ID --events` (fusion test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Background work whose newest request alone matters (opening a file, laying out a graph): each
 // run goes to the global thread pool, and its result is delivered on the UI thread only if no
 // newer run was started meanwhile and the owner still exists (house style: stale results are

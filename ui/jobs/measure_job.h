@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Measured latency for the GUI: looks up the user's database for earlier measurements of a model,
 // and measures it on devices through kernelmeter-agent (one device after another, the default
 // protocol, results saved as taken), with progress, time left and cancel. Work runs on the thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Opens a model file off the UI thread: reads it and analyses it for the chosen devices
 // (workflows/analyze_model). A result that is no longer the latest request is dropped, so a slow
 // file never overwrites a newer one. Signals arrive on the UI thread.

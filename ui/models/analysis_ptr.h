@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The analysis every view of the main window shows: immutable and shared between threads.
 #pragma once
 

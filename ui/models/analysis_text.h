@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The texts that describe an analysis (the summary column, the selected kernel, device status),
 // as small HTML fragments shared by the main window and the PDF report.
 #pragma once

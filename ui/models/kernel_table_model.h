@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Table of a model's kernels as one device (the "kernel device") partitions it, with every
 // analysed device's predicted time as columns. Devices fuse differently, so another device's
 // kernels are attributed to the row holding their first (root) op: every device's column still

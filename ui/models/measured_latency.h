@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A measured latency as the GUI shows it beside a prediction (the newest stored measurement of the
 // open model on one device).
 #pragma once

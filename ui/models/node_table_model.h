@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Table of a model's nodes: index, name, canonical op, activation input shapes, output shapes,
 // MACs, FLOPs, params. Read-only; sortable through a proxy (Qt::UserRole gives raw numbers).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/compare_page.h"
 
 #include <QHBoxLayout>

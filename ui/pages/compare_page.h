@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The devices side by side: predicted totals with intervals, measured latency where there is one
 // (with the prediction's error), how much slower each is than the fastest, which device is fastest
 // for each kernel category, and each device's total stacked by kernel category. Follows the

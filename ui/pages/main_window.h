@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Main window (UX.md): open an ONNX or nn-Meter IR file (menu, drag and drop, recent files,
 // command line), pick devices, and see the summary, the graph with one device's kernels, the
 // selected kernel, and tabs with the kernel table, the breakdown charts, the device comparison,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MainWindow's menus and toolbar (the window's actions), kept apart from its layout and views.
 #include <QAction>
 #include <QApplication>

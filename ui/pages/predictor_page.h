@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One device's predictor (UX.md, Predictor tab): its provenance and calibration, the fusion rules
 // with their evidence, and per kernel type the sampling history as an accuracy plot (select a row).
 // Lists every device of the current analysis; "Detect fusion rules" finds the chosen device's rules

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // A kernel type's sampling history (UX.md, Predictor tab): x = samples measured, one point per
 // round; left axis the validation shares within 10% and within 5%, with the targets dashed; right
 // axis the RMSPE. Points can be appended while a build runs (the plot grows live).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Where the time goes, as charts (QCustomPlot): bars per kernel in execution order (grouped by
 // device, the kernel device's kernels as the x axis, with each device's cumulative share as a
 // line on the right axis), or each device's total stacked by kernel category. Clicking a kernel's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Predicted against measured latency of evaluation models (UX.md, Predictor tab): log-log points,
 // the diagonal and the +-10% band dashed, and the share within 10% in the title.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The PDF report (UX.md "Reports"): title with the file's SHA-256, summary per device, the graph
 // with one device's kernels, the top kernels per device with the breakdown chart, the device
 // comparison, each predictor's sampling accuracy, calibration and predicted-vs-measured scatter on

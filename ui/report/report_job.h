@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Writes the PDF report without freezing the window (UX.md: no frozen UI ever): hashing the file
 // and predicting the benchmark models run on a pool thread, then the graph and charts are drawn
 // into images on the UI thread (widgets; about 0.1 s), then the PDF is laid out and written on a

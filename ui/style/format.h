@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // How numbers read everywhere in the application and the report (UX.md: units, 2-3 significant
 // digits).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // One palette for the graph, the tables and the plots: a colour per op category (UX.md: conv,
 // dwconv, fc, pooling, element-wise, data movement, other), a latency heat scale, and the colour
 // each device gets. Mid-saturation colours that read on light and dark window backgrounds.
