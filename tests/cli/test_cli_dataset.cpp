@@ -9,26 +9,21 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
+
+#include "test_support.h"
 
 class TestCliDataset : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_home;
 
+    // The CLI as a user with no data of their own (data and cache folders under m_home).
     int run(const QStringList& args, QByteArray* out = nullptr, QByteArray* err = nullptr) {
-        QProcess p;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_DATA_HOME", m_home.filePath("data"));
-        env.insert("XDG_CACHE_HOME", m_home.filePath("cache"));
-        env.remove("KM_DATA_DIR");
-        p.setProcessEnvironment(env);
-        p.start(QStringLiteral(KM_CLI_PATH), args);
-        if (!p.waitForFinished(600000)) return -1;
-        if (out) *out = p.readAllStandardOutput();
-        if (err) *err = p.readAllStandardError();
-        return p.exitCode();
+        const km::test::ProgramRun r = km::test::runCli(args, km::test::freshUser(m_home.path()));
+        if (out) *out = r.out;
+        if (err) *err = r.err;
+        return r.exitCode;
     }
 
 private slots:
@@ -126,6 +121,9 @@ private slots:
         QCOMPARE(e.value("models").toArray().size(), 4);
         for (const auto& m : e.value("models").toArray())
             QVERIFY(m.toObject().value("predicted_ms").toObject().value("kernelmeter").toDouble() > 0);
+        // Fixed inputs (the shipped predictor, imported latencies): a golden evaluation.
+        KM_COMPARE_GOLDEN(km::test::canonicalJson(out, {{km::test::sourcePath(""), "<source>/"}, {m_home.path(), "<home>"}}),
+                          "cli/golden/evaluate_nnmeter_opencv-t1.json");
 
         // Unmapped, the latencies keep nn-Meter's device names; such a device needs its rules.
         const QString db2 = m_home.filePath("nnm2.db");

@@ -4,52 +4,15 @@
 // file as <name>.actual and a diff is printed; KM_UPDATE_GOLDEN=1 rewrites the golden files.
 #include <QtTest>
 
-#include <QProcess>
+#include "test_support.h"
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runCli(const QStringList& args, const QString& workDir) {
-    QProcess p;
-    p.setWorkingDirectory(workDir);
-    p.start(QStringLiteral(KM_CLI_PATH), args);
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        return {};
-    }
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-}
-
-QString goldenDir() { return QStringLiteral(KM_SOURCE_DIR "/tests/cli/golden/"); }
-
-void compareGolden(const QByteArray& actual, const QString& name) {
-    const QString golden = goldenDir() + name;
-    if (qEnvironmentVariableIsSet("KM_UPDATE_GOLDEN")) {
-        QFile f(golden);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(actual);
-        return;
-    }
-    QFile f(golden);
-    QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable("missing golden file " + golden));
-    const QByteArray expected = f.readAll();
-    if (expected == actual) {
-        QFile::remove(golden + ".actual");
-        return;
-    }
-    QFile a(golden + ".actual");
-    QVERIFY(a.open(QIODevice::WriteOnly));
-    a.write(actual);
-    a.close();
-    QProcess diff;
-    diff.start("diff", {"-u", golden, golden + ".actual"});
-    diff.waitForFinished();
-    qWarning().noquote() << diff.readAllStandardOutput().left(6000);
-    QFAIL(qPrintable("output differs from " + golden + " (see .actual beside it)"));
+km::test::ProgramRun runCli(const QStringList& args, const QString& workDir) {
+    km::test::RunOptions o;
+    o.workDir = workDir;
+    o.timeoutMs = 120000;
+    return km::test::runCli(args, o);
 }
 
 }  // namespace
@@ -82,10 +45,10 @@ private slots:
         QFETCH(QString, workDir);
         QFETCH(QStringList, args);
         QFETCH(QString, golden);
-        Run r = runCli(args, workDir);
+        km::test::ProgramRun r = runCli(args, workDir);
         QCOMPARE(r.err, QByteArray());
         QCOMPARE(r.exitCode, 0);
-        compareGolden(r.out, golden);
+        KM_COMPARE_GOLDEN(r.out, "cli/golden/" + golden);
     }
 
     void badInputExitsWithTwoAndOneLine_data() {
@@ -98,7 +61,7 @@ private slots:
 
     void badInputExitsWithTwoAndOneLine() {
         QFETCH(QString, file);
-        Run r = runCli({"inspect", "bad/" + file}, QStringLiteral(KM_FIXTURES_DIR));
+        km::test::ProgramRun r = runCli({"inspect", "bad/" + file}, QStringLiteral(KM_FIXTURES_DIR));
         QCOMPARE(r.exitCode, 2);
         QCOMPARE(r.out, QByteArray());
         QVERIFY2(r.err.startsWith("kernelmeter-cli: bad/" + file.toUtf8() + ": "), r.err.constData());
@@ -108,19 +71,19 @@ private slots:
     void badArgumentsExitWithTwo() {
         QCOMPARE(runCli({"inspect"}, ".").exitCode, 2);
         QCOMPARE(runCli({"frobnicate"}, ".").exitCode, 2);
-        Run shape = runCli({"inspect", "--input-shape", "1xfoo", "small/conv_block.onnx"}, QStringLiteral(KM_FIXTURES_DIR));
+        km::test::ProgramRun shape = runCli({"inspect", "--input-shape", "1xfoo", "small/conv_block.onnx"}, QStringLiteral(KM_FIXTURES_DIR));
         QCOMPARE(shape.exitCode, 2);
         QCOMPARE(shape.err, QByteArray("kernelmeter-cli: --input-shape '1xfoo': expected dimensions such as 1x3x224x224.\n"));
     }
 
     void versionAndHelp() {
-        Run v = runCli({"--version"}, ".");
+        km::test::ProgramRun v = runCli({"--version"}, ".");
         QCOMPARE(v.exitCode, 0);
         QVERIFY(v.out.startsWith("kernelmeter-cli "));
-        Run h = runCli({"--help"}, ".");
+        km::test::ProgramRun h = runCli({"--help"}, ".");
         QCOMPARE(h.exitCode, 0);
         QVERIFY(h.out.contains("inspect"));
-        Run hi = runCli({"inspect", "--help"}, ".");
+        km::test::ProgramRun hi = runCli({"inspect", "--help"}, ".");
         QCOMPARE(hi.exitCode, 0);
         QVERIFY(hi.out.contains("--input-shape"));
     }

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "store/measurement_store.h"
+#include "test_support.h"
 
 namespace {
 
@@ -20,17 +21,11 @@ QStringList quickProtocol() {
             "--max-extra-instances", "0", "--quiet"};
 }
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run cli(const QStringList& args) {
-    QProcess p;
-    p.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
-    p.start(QStringLiteral(KM_CLI_PATH), args);
-    p.waitForFinished(300000);
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+// The CLI run in the fixtures folder.
+km::test::ProgramRun cli(const QStringList& args) {
+    km::test::RunOptions o;
+    o.workDir = km::test::fixture("");
+    return km::test::runCli(args, o);
 }
 
 }  // namespace
@@ -39,7 +34,7 @@ class TestCliMeasure : public QObject {
     Q_OBJECT
 private slots:
     void devicesList() {
-        Run r = cli({"devices", "--json"});
+        km::test::ProgramRun r = cli({"devices", "--json"});
         QCOMPARE(r.exitCode, 0);
         const QJsonArray devices = QJsonDocument::fromJson(r.out).object().value("devices").toArray();
         QStringList ids;
@@ -53,7 +48,7 @@ private slots:
 
     void measureJsonHasStatsLayersAndFusionGroups() {
         QTemporaryDir dir;
-        Run r = cli(QStringList{"measure", "--device", "opencv-t1", "--json", "--db", dir.path() + "/m.db",
+        km::test::ProgramRun r = cli(QStringList{"measure", "--device", "opencv-t1", "--json", "--db", dir.path() + "/m.db",
                                 "small/conv_block.onnx", "real/mobilenet_v3_small.onnx"} + quickProtocol());
         // Nothing on stderr but, on a machine whose speed moved, the warning that says so.
         for (const QByteArray& line : r.err.split('\n'))
@@ -84,10 +79,10 @@ private slots:
     }
 
     void badInputExitsWithTwo() {
-        Run unknown = cli(QStringList{"measure", "--device", "nope", "--no-db", "small/conv_64.onnx"});
+        km::test::ProgramRun unknown = cli(QStringList{"measure", "--device", "nope", "--no-db", "small/conv_64.onnx"});
         QCOMPARE(unknown.exitCode, 2);
         QVERIFY(unknown.err.contains("--device 'nope': no such device"));
-        Run bad = cli(QStringList{"measure", "--device", "opencv-t1", "--no-db", "bad/cycle.onnx", "small/conv_64.onnx"} + quickProtocol());
+        km::test::ProgramRun bad = cli(QStringList{"measure", "--device", "opencv-t1", "--no-db", "bad/cycle.onnx", "small/conv_64.onnx"} + quickProtocol());
         QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("bad/cycle.onnx: the graph has a cycle"));
         QVERIFY(bad.out.contains("small/conv_64.onnx"));  // the good model is still measured and shown
@@ -121,7 +116,7 @@ private slots:
         const int64_t kept = afterKill.value()->count().value();
         QVERIFY(kept >= 1 && kept < models.size());
 
-        Run second = cli(args);
+        km::test::ProgramRun second = cli(args);
         QCOMPARE(second.exitCode, 0);
         QCOMPARE(int(second.out.count("database")), int(kept));           // reused, not measured again
         QCOMPARE(int(second.out.count("measured")), int(models.size() - kept));

@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
-// kernelmeter-cli predict with no predictor of the user's: the shipped datasets/predictors.db is
-// used, the JSON totals add up (overhead + kernels), every kernel has a source, and a device with
-// nothing shipped exits 2 with a hint instead of printing a number.
+// kernelmeter-cli predict and kernels with no predictor of the user's: the shipped
+// datasets/predictors.db is used, the JSON totals add up (overhead + kernels), every kernel has a
+// source, golden outputs of `predict --json` and `kernels --json` on fixed models (numbers to six
+// significant digits, paths made relative), and a device with nothing shipped exits 2 with a hint
+// instead of printing a number.
 #include <QtTest>
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
+
+#include "test_support.h"
+
+using namespace km;
 
 class TestCliPredict : public QObject {
     Q_OBJECT
@@ -21,12 +26,9 @@ private slots:
 
     void predictUsesShippedPredictors() {
         QFETCH(QString, device);
-        QProcess p;
-        prepare(p);
-        p.start(QStringLiteral(KM_CLI_PATH), {"predict", "real/mobilenet_v3_small.onnx", "--device", device, "--json"});
-        QVERIFY(p.waitForFinished(300000));
-        QCOMPARE(p.exitCode(), 0);
-        const QJsonObject doc = QJsonDocument::fromJson(p.readAllStandardOutput()).object();
+        const test::ProgramRun r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", device, "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
         QVERIFY2(doc.value("predictor").toString().endsWith("datasets/predictors.db"), qPrintable(doc.value("predictor").toString()));
         QVERIFY(doc.value("kernel_scale").toDouble() > 0.5 && doc.value("kernel_scale").toDouble() < 2);
         const QJsonObject m = doc.value("models").toArray().at(0).toObject();
@@ -47,27 +49,39 @@ private slots:
         QVERIFY(m.value("total_ms").toDouble() > 0.2 && m.value("total_ms").toDouble() < 200);
     }
 
+    // Golden files: a change of the shipped predictors or of the partition shows here as a diff
+    // (KM_UPDATE_GOLDEN=1 rewrites them after a deliberate change).
+    void goldenJson_data() {
+        QTest::addColumn<QString>("command");
+        QTest::addColumn<QString>("model");
+        QTest::addColumn<QString>("device");
+        for (const char* command : {"predict", "kernels"})
+            for (const char* model : {"conv_block", "se_block"})
+                for (const char* device : {"opencv-t1", "xnnpack-t1"})
+                    QTest::newRow(qPrintable(QString("%1 %2 %3").arg(command, model, device))) << command << model << device;
+    }
+    void goldenJson() {
+        QFETCH(QString, command);
+        QFETCH(QString, model);
+        QFETCH(QString, device);
+        const test::ProgramRun r = cli({command, "small/" + model + ".onnx", "--device", device, "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QByteArray canonical = test::canonicalJson(r.out, {{test::sourcePath(""), "<source>/"}});
+        KM_COMPARE_GOLDEN(canonical, QString("cli/golden/%1_%2_%3.json").arg(command, model, device));
+    }
+
     void deviceWithoutPredictorExitsWithHint() {
-        QProcess p;
-        prepare(p);
-        p.start(QStringLiteral(KM_CLI_PATH), {"predict", "real/mobilenet_v3_small.onnx", "--device", "opencv-t2"});
-        QVERIFY(p.waitForFinished(300000));
-        QCOMPARE(p.exitCode(), 2);
-        const QByteArray err = p.readAllStandardError();
-        QVERIFY2(err.contains("opencv-t2") && err.contains("kernelmeter-cli"), err.constData());
-        QVERIFY(p.readAllStandardOutput().isEmpty());
+        const test::ProgramRun r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", "opencv-t2"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("opencv-t2") && r.err.contains("kernelmeter-cli"), r.err.constData());
+        QVERIFY(r.out.isEmpty());
     }
 
 private:
-    void prepare(QProcess& p) {
-        p.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_DATA_HOME", m_data.path());  // no user database
-        env.remove("KM_DATA_DIR");
-        p.setProcessEnvironment(env);
-    }
-    QTemporaryDir m_data;
+    // The CLI in the fixtures folder, as a user with no data of their own.
+    test::ProgramRun cli(const QStringList& args) { return test::runCli(args, test::freshUser(m_home.path(), test::fixture(""))); }
+    QTemporaryDir m_home;
 };
 
-QTEST_MAIN(TestCliPredict)
+QTEST_GUILESS_MAIN(TestCliPredict)
 #include "test_cli_predict.moc"

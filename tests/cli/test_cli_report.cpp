@@ -5,11 +5,11 @@
 // device or folder without writing anything.
 #include <QtTest>
 
-#include <QProcess>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
+#include "test_support.h"
 #include "ui/style/format.h"
 #include "workflows/analyze_model.h"
 
@@ -23,26 +23,16 @@ private slots:
 
     void reportOfTwoDevices() {
         const QString pdf = m_dir.filePath("report.pdf");
-        QProcess p;
-        prepare(p);
-        p.start(QStringLiteral(KM_CLI_PATH), {"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "--device", "xnnpack-t1", "-o", pdf});
-        QVERIFY(p.waitForFinished(300000));
-        const QByteArray err = p.readAllStandardError();
-        QVERIFY2(p.exitCode() == 0, err.constData());
-        QVERIFY(p.readAllStandardOutput().contains("report written to"));
+        const km::test::ProgramRun r = cli({"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "--device", "xnnpack-t1", "-o", pdf});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(r.out.contains("report written to"));
 
-        QProcess info;
-        info.start("pdfinfo", {pdf});
-        QVERIFY(info.waitForFinished(60000));
-        const QString infoText = QString::fromUtf8(info.readAllStandardOutput());
+        const QString infoText = QString::fromUtf8(km::test::runProgram("pdfinfo", {pdf}).out);
         QRegularExpressionMatch pages = QRegularExpression("Pages:\\s+(\\d+)").match(infoText);
         QVERIFY2(pages.hasMatch(), qPrintable(infoText));
         QVERIFY2(pages.captured(1).toInt() >= 4, qPrintable(infoText));  // title+summary, graph pages, tables, accuracy
 
-        QProcess text;
-        text.start("pdftotext", {"-layout", pdf, "-"});
-        QVERIFY(text.waitForFinished(60000));
-        const QString body = QString::fromUtf8(text.readAllStandardOutput());
+        const QString body = QString::fromUtf8(km::test::runProgram("pdftotext", {"-layout", pdf, "-"}).out);
         QVERIFY(body.contains("mobilenet_v3_small.onnx"));
         for (const char* section : {"Summary", "Graph with the kernels of opencv-t1", "Kernels per device", "Devices compared",
                                     "Predictor accuracy", "Provenance and method"})
@@ -51,7 +41,7 @@ private slots:
         QCOMPARE(int(body.count("Predicted against measured latency of 45 benchmark models")), 2);
         km::DeviceDataCache devices;
         km::Result<km::ModelAnalysis> a =
-            km::analyzeModel(KM_FIXTURES_DIR "/real/mobilenet_v3_small.onnx", {"opencv-t1", "xnnpack-t1"}, devices);
+            km::analyzeModel(km::test::fixture("real/mobilenet_v3_small.onnx").toStdString(), {"opencv-t1", "xnnpack-t1"}, devices);
         QVERIFY(a.ok());
         for (const km::DeviceAnalysis& d : a.value().devices) {
             QVERIFY(d.ok());
@@ -73,27 +63,17 @@ private slots:
     void badArgumentsWriteNothing() {
         QFETCH(QStringList, args);
         QFETCH(QString, named);
-        QProcess p;
-        prepare(p);
         const int at = int(args.indexOf("x.pdf"));
         if (at >= 0) args[at] = m_dir.filePath("x.pdf");
-        p.start(QStringLiteral(KM_CLI_PATH), args);
-        QVERIFY(p.waitForFinished(300000));
-        QVERIFY(p.exitCode() != 0);
-        const QByteArray err = p.readAllStandardError();
-        QVERIFY2(err.contains(named.toUtf8()), err.constData());
+        const km::test::ProgramRun r = cli(args);
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains(named.toUtf8()), r.err.constData());
         QVERIFY(!QFile::exists(m_dir.filePath("x.pdf")));
     }
 
 private:
-    void prepare(QProcess& p) {
-        p.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert("XDG_DATA_HOME", m_dir.path());    // no user database
-        env.insert("XDG_CONFIG_HOME", m_dir.path());  // no remembered devices
-        env.remove("KM_DATA_DIR");
-        p.setProcessEnvironment(env);
-    }
+    // In the fixtures folder, with no user database and no remembered devices.
+    km::test::ProgramRun cli(const QStringList& args) { return km::test::runCli(args, km::test::freshUser(m_dir.path(), km::test::fixture(""))); }
     QTemporaryDir m_dir;
 };
 

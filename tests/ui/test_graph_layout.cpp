@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Graph layout through Graphviz's dot program in a child process: a real model is laid out by dot
-// (every node placed, edges drawn), and every way dot can fail ends in the layered layout with a
+// and by the layered fallback (every node placed, edges drawn downwards), and every way dot can fail ends in the layered layout with a
 // note saying why: not installed, crashed, past its deadline, or no longer wanted (cancelled),
 // in which case the process is gone when layoutGraph returns. In the window, a dense 1,000-node
 // graph never blocks the UI thread, and opening another model kills the dot still laying it out.
@@ -52,18 +52,32 @@ class TestGraphLayout : public QObject {
 private slots:
     void initTestCase() { QVERIFY2(!QStandardPaths::findExecutable("dot").isEmpty(), "Graphviz's dot is not installed (install-deps.sh installs it)"); }
 
-    void dotLaysOutARealModel() {
-        const Graph g = load(test::fixture("real/resnet18.onnx"));
-        const GraphLayout l = layoutGraph(g);
-        QVERIFY2(!l.fallback, qPrintable(l.note));
-        QCOMPARE(l.nodes.size(), g.nodes().size());
-        QVERIFY(!l.edges.empty());
-        for (const QRectF& r : l.nodes) QVERIFY(l.bounds.adjusted(-1, -1, 1, 1).contains(r));
-        for (const LayoutEdge& e : l.edges) {
-            QVERIFY(!e.path.isEmpty());
-            // Edges run downwards: from the producer's bottom to the consumer's top.
-            QVERIFY(l.nodes[size_t(e.from)].center().y() < l.nodes[size_t(e.to)].center().y());
+    // Both layouts on a real network: every node placed, producers above consumers, no overlap;
+    // above the node limit the fast layout is used and says why.
+    void layoutsPlaceEveryNodeTopDown() {
+        const Graph g = load(test::fixture("real/mobilenet_v3_small.onnx"));
+        for (bool fallback : {false, true}) {
+            LayoutOptions o;
+            o.forceFallback = fallback;
+            const GraphLayout l = layoutGraph(g, o);
+            QVERIFY2(l.fallback == fallback, qPrintable(l.note));
+            QCOMPARE(l.nodes.size(), g.nodes().size());
+            QVERIFY(!l.edges.empty());
+            for (const QRectF& r : l.nodes) QVERIFY(l.bounds.adjusted(-1, -1, 1, 1).contains(r));
+            for (const LayoutEdge& e : l.edges) {  // drawn, producers above consumers
+                QVERIFY(!e.path.isEmpty());
+                QVERIFY2(l.nodes[size_t(e.from)].center().y() < l.nodes[size_t(e.to)].center().y(), qPrintable(e.tensor));
+            }
+            for (size_t i = 0; i < l.nodes.size(); ++i)
+                for (size_t j = i + 1; j < l.nodes.size(); ++j)
+                    QVERIFY2(!l.nodes[i].intersects(l.nodes[j]), qPrintable(QString("nodes %1 and %2 overlap").arg(i).arg(j)));
         }
+        // Above the node limit, the fast layout is used and says why.
+        LayoutOptions small;
+        small.maxDotNodes = 10;
+        const GraphLayout l = layoutGraph(g, small);
+        QVERIFY(l.fallback);
+        QVERIFY(l.note.contains("nodes"));
     }
 
     void missingOrCrashingDotFallsBack() {

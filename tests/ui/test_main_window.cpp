@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The analysis views: kernel table under QAbstractItemModelTester with per-device columns that sum
-// to each device's kernel total, the graph layout (dot and the layered fallback), and the main
+// to each device's kernel total, and the main
 // window on a real network with the shipped predictors: graph items and kernel boxes, breakdown
 // bars, one selection across graph, table and panel, device picking, and offscreen pictures of the
 // graph, table and chart that are not blank.
@@ -13,7 +13,6 @@
 #include <QTableView>
 #include <cmath>
 
-#include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/models/kernel_table_model.h"
 #include "ui/jobs/device_tool_job.h"
@@ -100,29 +99,6 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
         model.setAnalysis(nullptr, 0);
         QCOMPARE(model.rowCount(), 0);
-    }
-
-    void layoutsPlaceEveryNodeTopDown() {
-        const Graph& g = *m_analysis->graph;
-        for (bool fallback : {false, true}) {
-            LayoutOptions o;
-            o.forceFallback = fallback;
-            const GraphLayout l = layoutGraph(g, o);
-            QCOMPARE(l.fallback, fallback);
-            QCOMPARE(l.nodes.size(), g.nodes().size());
-            QVERIFY(!l.edges.empty());
-            for (const LayoutEdge& e : l.edges)  // producers above consumers
-                QVERIFY2(l.nodes[size_t(e.from)].center().y() < l.nodes[size_t(e.to)].center().y(), qPrintable(e.tensor));
-            for (size_t i = 0; i < l.nodes.size(); ++i)
-                for (size_t j = i + 1; j < l.nodes.size(); ++j)
-                    QVERIFY2(!l.nodes[i].intersects(l.nodes[j]), qPrintable(QString("nodes %1 and %2 overlap").arg(i).arg(j)));
-        }
-        // Above the node limit, the fast layout is used and says why.
-        LayoutOptions small;
-        small.maxDotNodes = 10;
-        const GraphLayout l = layoutGraph(g, small);
-        QVERIFY(l.fallback);
-        QVERIFY(l.note.contains("nodes"));
     }
 
     void windowShowsGraphKernelsAndCharts() {
