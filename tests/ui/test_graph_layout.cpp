@@ -80,39 +80,33 @@ private slots:
         QVERIFY(l.note.contains("nodes"));
     }
 
-    void missingOrCrashingDotFallsBack() {
+    // A `dot` that is missing, crashes, or prints something else than dot's plain format.
+    void brokenDotFallsBack_data() {
+        QTest::addColumn<QByteArray>("script");  // empty: no program at all
+        QTest::addColumn<QString>("note");
+        QTest::newRow("missing") << QByteArray() << "could not be started";
+        QTest::newRow("crashing") << QByteArray("#!/bin/sh\nkill -SEGV $$\n") << "crashed";
+        QTest::newRow("garbage") << QByteArray("#!/bin/sh\ncat >/dev/null\necho 'graph 1 2 3'\necho 'node zz 1 1 1 1'\n")
+                                 << "could not be read";
+    }
+    void brokenDotFallsBack() {
+        QFETCH(QByteArray, script);
+        QFETCH(QString, note);
         const Graph g = load(test::fixture("small/conv_block.onnx"));
-        LayoutOptions missing;
-        missing.dotProgram = "/nonexistent/dot";
-        GraphLayout l = layoutGraph(g, missing);
-        QVERIFY(l.fallback);
-        QVERIFY2(l.note.contains("could not be started"), qPrintable(l.note));
-        QCOMPARE(l.nodes.size(), g.nodes().size());
-
         QTemporaryDir dir;
-        const QString crashing = dir.filePath("dot");
-        QFile script(crashing);
-        QVERIFY(script.open(QIODevice::WriteOnly));
-        script.write("#!/bin/sh\nkill -SEGV $$\n");
-        script.close();
-        QVERIFY(script.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
-        LayoutOptions crash;
-        crash.dotProgram = crashing;
-        l = layoutGraph(g, crash);
+        LayoutOptions o;
+        o.dotProgram = dir.filePath("dot");
+        if (!script.isEmpty()) {
+            QFile f(o.dotProgram);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(script);
+            f.close();
+            QVERIFY(f.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+        }
+        const GraphLayout l = layoutGraph(g, o);
         QVERIFY(l.fallback);
-        QVERIFY2(l.note.contains("crashed"), qPrintable(l.note));
-
-        const QString garbage = dir.filePath("garbage");
-        QFile other(garbage);
-        QVERIFY(other.open(QIODevice::WriteOnly));
-        other.write("#!/bin/sh\ncat >/dev/null\necho 'graph 1 2 3'\necho 'node zz 1 1 1 1'\n");
-        other.close();
-        QVERIFY(other.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
-        LayoutOptions bad;
-        bad.dotProgram = garbage;
-        l = layoutGraph(g, bad);
-        QVERIFY(l.fallback);
-        QVERIFY2(l.note.contains("could not be read"), qPrintable(l.note));
+        QVERIFY2(l.note.contains(note), qPrintable(l.note));
+        QCOMPARE(l.nodes.size(), g.nodes().size());
     }
 
     // A deadline of 0 stops dot before it can answer (whatever the machine's speed).
