@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The desktop application's speed goals (issue 7, docs/performance.md): a model file opens and
+// The desktop application's speed goals (docs/performance.md): a model file opens and
 // shows its predictions, then its laid-out graph; a large graph pans and zooms at interactive
 // frame times (one full repaint of the graph: zoomed out to the whole graph, at the initial fit,
 // and at 1:1 after a pan). Plain timers (Qt event loop), median of --repeat runs per model.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Prediction speed (issue 5): a MobileNetV2 graph already in memory (partition, features, tree
+// Prediction speed (docs/performance.md): a MobileNetV2 graph already in memory (partition, features, tree
 // walks, sum) and the same from its ONNX file, beside reading the file's bytes. The predictor is
 // $KM_BENCH_PREDICTOR (a build-predictor JSON) or, without it, one trained here on synthetic
 // kernel times with the default regressor settings and 150 samples per kernel type: speed does

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// kernelmeter-cli dataset build | show: benchmark datasets of generated models (issue 6).
+// kernelmeter-cli dataset build | show: benchmark datasets of generated models (docs/zoo.md).
 #include <filesystem>
 #include <fmt/format.h>
 #include <iostream>

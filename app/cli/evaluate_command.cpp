@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli evaluate: a predictor against measured models beside the baselines
-// (core/workflows/evaluate.h; issue 6).
+// (core/workflows/evaluate.h; docs/results.md).
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The measurement protocol (docs/measurement.md, shared/DOMAIN.md section 4): warm up, then spread
+// The measurement protocol (docs/measurement.md): warm up, then spread
 // each model's runs over a long window interleaved round-robin with the other models, keep
 // per-round medians, repeat in fresh runtime instances, report the median and a spread, and
 // measure again when the spread is high.
@@ -57,7 +57,7 @@ double quantile(std::vector<double> values, double q);
 LatencyStats summarizeRounds(const std::vector<std::vector<double>>& roundMediansPerInstance, int runsPerRound);
 
 // A model's time as a multiple of the reference workload measured in the same rounds of the same
-// processes. The machine's speed phases (shared/DOMAIN.md section 4) slow both alike, so the
+// processes. The machine's speed phases (docs/measurement.md) slow both alike, so the
 // ratio repeats across campaigns where raw milliseconds do not (docs/measurement.md).
 struct ReferenceRatio {
     double median = 0;           // median over instances of each instance's median per-round ratio; 0 = none

@@ -45,7 +45,7 @@ struct KernelPartition {
 // listed in rules.patterns form one kernel. Unknown ops (other:*) are kernels of their own.
 //
 // FusionAnchor::RootOp is nn-Meter's kernel search instead, kept for comparisons (evaluate's
-// nn-Meter-faithful variant; shared/DOMAIN.md 2.2): N joins when the pair rule (the kernel's FIRST
+// nn-Meter-faithful variant; docs/fusion.md): N joins when the pair rule (the kernel's FIRST
 // op, N's op) holds, and chain rules are not consulted. Everything else as above.
 enum class FusionAnchor { LastOp, RootOp };
 KernelPartition partitionGraph(const Graph& graph, const RuleSet& rules, FusionAnchor anchor = FusionAnchor::LastOp);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Builds small ONNX models in code: the measurement reference workload now, fusion test cases and
-// kernel models later (shared/ARCHITECTURE.md, core/onnx). Weights are seeded pseudo-random
+// kernel models later (docs/architecture.md, core/onnx). Weights are seeded pseudo-random
 // values: latency does not depend on them, repeatability does depend on the seed being fixed.
 // Protobuf stays behind the pimpl, so callers see no ONNX header.
 #pragma once

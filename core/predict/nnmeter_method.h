@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // nn-Meter's way of predicting a model, rebuilt so that ours can be compared with it on the same
-// data (kernelmeter-cli evaluate, method "nn-meter"; shared/DOMAIN.md 2.2-2.4, docs/results.md):
+// data (kernelmeter-cli evaluate, method "nn-meter"; docs/predictors.md, docs/results.md):
 // - kernels from nn-Meter's root-type greedy fusion over the device's pair rules
 //   (partitionGraph with FusionAnchor::RootOp; chain rules unused);
 // - per kernel type a random forest on nn-Meter's features (below), with nn-Meter's settings for

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // buildDataset: a benchmark dataset of generated models (core/zoo) measured on devices
-// (kernelmeter-cli dataset build; issue 6). Models are written as ONNX files, recorded in the
+// (kernelmeter-cli dataset build; docs/zoo.md). Models are written as ONNX files, recorded in the
 // store's dataset_models table, and measured through kernelmeter-agent with the model protocol,
 // interleaved across families so an interrupted campaign is balanced; each batch is stored as
 // taken, and a rerun measures only what is missing (resume).

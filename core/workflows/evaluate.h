@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // evaluate: a predictor's model-level accuracy beside simple baselines, per family and overall
-// (kernelmeter-cli evaluate; issue 6, docs/results.md).
+// (kernelmeter-cli evaluate; docs/results.md).
 //
 // Methods: "kernelmeter" (the predictor); "op-sum" (the same predictor with every op its own
 // kernel: what ignoring fusion costs); "flops" (ms = a x FLOPs + b) and "flops+memory" (ms = a x

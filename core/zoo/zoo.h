@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-// Generators of model families (shared/ARCHITECTURE.md, core/zoo): seeded random variants of
+// Generators of model families (docs/zoo.md): seeded random variants of
 // fifteen CNN families and a NAS-Bench-201-style cell space, emitted as ONNX the way a framework
 // exporter writes them (batch norm folded into the convolution before it, relu6 as Clip, hswish as
 // HardSigmoid x Mul, swish as Sigmoid x Mul, torch.chunk as Slice, channel shuffle as
 // Reshape-Transpose-Reshape), so that what a predictor sees on them is what it sees on exported
-// networks. They feed the benchmark datasets (issue 6) and the predictors' calibration.
+// networks. They feed the benchmark datasets (docs/results.md) and the predictors' calibration.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Benchmark datasets and their evaluation (issue 6): accuracy metrics on hand-computed examples,
+// Benchmark datasets and their evaluation: accuracy metrics on hand-computed examples,
 // the relative least-squares fit, evaluatePredictor's split and leave-one-family-out wiring, and
 // buildDataset resuming where an earlier run stopped.
 #include <QtTest>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Licences (LICENSE, docs/licences.md): every source file of ours starts with an SPDX line; the
+// Licences (LICENSE): every source file of ours starts with an SPDX line; the
 // engine, the CLI, the agent, the benchmarks and the tests are Apache-2.0, and what links
 // QCustomPlot (ui/, the desktop program, the tests and benchmark that link km_ui) is
 // GPL-3.0-or-later. The licence texts and the notices of data from others are in the tree.
