@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs dependencies, builds the whole tree with its tests (build/test) and runs the suite with
 # CTest. With Clang available the tree is built with Clang and KM_FUZZ=ON, so the suite includes
-# the 60-second libFuzzer run of the model loader.
+# a libFuzzer run of the model loader over a fixed number of inputs.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/install-deps.sh"
