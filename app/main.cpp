@@ -64,8 +64,10 @@ int main(int argc, char** argv) {
     km::ui::MainWindow window;
     if (parser.isSet(options.device)) window.setDevices(parser.values(options.device));
     const QStringList args = parser.positionalArguments();
-    if (!args.isEmpty()) window.openFile(args.first());
-    else if (km::ui::MainWindow::isFirstStart()) window.openExample();
+    if (!args.isEmpty())
+        window.openFile(args.first());
+    else if (km::ui::MainWindow::isFirstStart())
+        window.openExample();
     if (parser.isSet(options.tab) && !window.showTab(parser.value(options.tab)))
         std::fprintf(stderr, "kernelmeter: no tab named %s\n", qPrintable(parser.value(options.tab)));
     window.show();

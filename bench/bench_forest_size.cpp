@@ -8,9 +8,9 @@
 //   build/bench/bench/bench_forest_size PREDICTOR.json [TYPE...]
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
-#include <algorithm>
 #include <random>
 #include <sstream>
 
@@ -57,9 +57,12 @@ int main(int argc, char** argv) {
     }
     std::vector<std::string> only(argv + 2, argv + argc);
     const std::vector<Setting> settings{
-        {"GB 200 x 0.1", km::RegressorKind::GradientBoosted, 200, 0.1}, {"GB 100 x 0.2", km::RegressorKind::GradientBoosted, 100, 0.2},
-        {"GB 60 x 0.3", km::RegressorKind::GradientBoosted, 60, 0.3},   {"RF 100", km::RegressorKind::RandomForest, 100, 1},
-        {"RF 50", km::RegressorKind::RandomForest, 50, 1},              {"RF 25", km::RegressorKind::RandomForest, 25, 1},
+        {"GB 200 x 0.1", km::RegressorKind::GradientBoosted, 200, 0.1},
+        {"GB 100 x 0.2", km::RegressorKind::GradientBoosted, 100, 0.2},
+        {"GB 60 x 0.3", km::RegressorKind::GradientBoosted, 60, 0.3},
+        {"RF 100", km::RegressorKind::RandomForest, 100, 1},
+        {"RF 50", km::RegressorKind::RandomForest, 50, 1},
+        {"RF 25", km::RegressorKind::RandomForest, 25, 1},
     };
     std::vector<Score> pooled(settings.size());
     std::vector<double> steps(settings.size(), 0);

@@ -42,8 +42,10 @@ int main(int argc, char** argv) {
     int repeat = 5;
     const QStringList args = app.arguments().mid(1);
     for (int i = 0; i < args.size(); ++i) {
-        if (args[i] == "--repeat" && i + 1 < args.size()) repeat = std::max(1, args[++i].toInt());
-        else models << args[i];
+        if (args[i] == "--repeat" && i + 1 < args.size())
+            repeat = std::max(1, args[++i].toInt());
+        else
+            models << args[i];
     }
     const QString dir = QString::fromStdString(benchModelsDir());
     if (models.isEmpty()) models << dir + "/real/resnet50.onnx" << dir + "/real/mobilenet_v3_small.onnx";
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
     window.waitForLoad();
     std::printf("first open (reads both predictors): %.0f ms\n", double(first.nsecsElapsed()) / 1e6);
 
-    std::printf("%-28s %6s %13s %9s %12s %10s %10s\n", "model", "nodes", "predicted ms", "graph ms", "frame whole", "frame fit", "frame 1:1");
+    std::printf("%-28s %6s %13s %9s %12s %10s %10s\n", "model", "nodes", "predicted ms", "graph ms", "frame whole", "frame fit",
+                "frame 1:1");
     for (const QString& model : models) {
         std::vector<double> predicted, shown, frameWhole, frameFit, frameZoomed;
         size_t nodes = 0;

@@ -9,8 +9,8 @@
 #include <fstream>
 #include <string>
 
-#include "graph/metrics.h"
 #include "bench_models.h"
+#include "graph/metrics.h"
 #include "onnx/onnx_loader.h"
 
 namespace {

@@ -8,9 +8,9 @@
 //   bench_repeatability --device opencv-t1 --agent PATH [--mode M] [--rounds N] [--instances N] MODEL...
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <iostream>
 
 #include "workflows/measure_models.h"
@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
                     if (s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > o.protocol.maxSpread) noisy.push_back(m);
                 }
                 if (noisy.empty()) continue;
-                std::cerr << fmt::format("extra process {} of campaign {} for {} noisy model(s) ...\n", extra + 1, c == 0 ? 'A' : 'B', noisy.size());
+                std::cerr << fmt::format("extra process {} of campaign {} for {} noisy model(s) ...\n", extra + 1, c == 0 ? 'A' : 'B',
+                                         noisy.size());
                 runOne(c, noisy);
             }
         for (int c = 0; c < 2; ++c)
@@ -95,8 +96,8 @@ int main(int argc, char** argv) {
     // Raw medians, and ratios to the reference workload (what normalized_ms is made of: both
     // campaigns scaled by one baseline, so their relative difference is the ratios').
     std::vector<double> rawDiffs, refDiffs, refSpreads;
-    std::cout << fmt::format("{:<44} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}\n", "model", "run1_ms", "run2_ms", "diff_%",
-                             "ratio1", "ratio2", "rdiff_%", "cv1", "cv2");
+    std::cout << fmt::format("{:<44} {:>9} {:>9} {:>8} {:>8} {:>8} {:>8} {:>6} {:>6}\n", "model", "run1_ms", "run2_ms", "diff_%", "ratio1",
+                             "ratio2", "rdiff_%", "cv1", "cv2");
     for (size_t i = 0; i < models.size(); ++i) {
         const auto& a = campaigns[0][i];
         const auto& b = campaigns[1][i];
@@ -113,8 +114,8 @@ int main(int argc, char** argv) {
             refSpreads.push_back(std::max(a.reference.referenceSpread, b.reference.referenceSpread));
             ratioText = fmt::format("{:>8.4f} {:>8.4f} {:>+8.2f}", a.reference.median, b.reference.median, rd);
         }
-        std::cout << fmt::format("{:<44} {:>9.3f} {:>9.3f} {:>+8.2f} {} {:>6.3f} {:>6.3f}\n", models[i], a.stats.medianMs,
-                                 b.stats.medianMs, d, ratioText, a.stats.cv, b.stats.cv);
+        std::cout << fmt::format("{:<44} {:>9.3f} {:>9.3f} {:>+8.2f} {} {:>6.3f} {:>6.3f}\n", models[i], a.stats.medianMs, b.stats.medianMs,
+                                 d, ratioText, a.stats.cv, b.stats.cv);
     }
     if (rawDiffs.empty()) return 1;
     auto summary = [&](const char* what, std::vector<double> diffs) {
@@ -123,10 +124,11 @@ int main(int argc, char** argv) {
         auto share = [&](double bound) {
             return 100.0 * double(std::count_if(diffs.begin(), diffs.end(), [&](double x) { return x <= bound; })) / double(diffs.size());
         };
-        std::cout << fmt::format("{:<22} {} models on {} ({}, {} mode): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, "
-                                 "3%: {:.0f}%, 5%: {:.0f}%, 10%: {:.0f}%\n", what, diffs.size(), device->id,
-                                 campaigns[0][0].machine.cpuModel, mode, diffs[diffs.size() / 2], diffs.back(), share(1),
-                                 share(3), share(5), share(10));
+        std::cout << fmt::format(
+            "{:<22} {} models on {} ({}, {} mode): |diff| median {:.2f}%, max {:.2f}%; within 1%: {:.0f}%, "
+            "3%: {:.0f}%, 5%: {:.0f}%, 10%: {:.0f}%\n",
+            what, diffs.size(), device->id, campaigns[0][0].machine.cpuModel, mode, diffs[diffs.size() / 2], diffs.back(), share(1),
+            share(3), share(5), share(10));
     };
     std::cout << "\n";
     summary("raw median_ms:", rawDiffs);

@@ -126,10 +126,14 @@ int main(int argc, char** argv) {
             continue;
         }
         const std::string& type = msg.value().type;
-        if (type == "hello") send(km::encodeHello(hello(allowTest)));
-        else if (type == "measure") handleMeasure(msg.value(), allowTest);
-        else if (type == "quit") break;
-        else send(km::encodeError("the agent does not handle '" + type + "' messages"));
+        if (type == "hello")
+            send(km::encodeHello(hello(allowTest)));
+        else if (type == "measure")
+            handleMeasure(msg.value(), allowTest);
+        else if (type == "quit")
+            break;
+        else
+            send(km::encodeError("the agent does not handle '" + type + "' messages"));
     }
     return 0;
 }

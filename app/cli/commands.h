@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "backends/device.h"
-#include "common/progress.h"
 #include "common/locations.h"
+#include "common/progress.h"
 #include "common/result.h"
 #include "fusion/rule_set.h"
 #include "store/measurement_store.h"
@@ -33,26 +33,26 @@ int runDevices(bool json);
 
 struct MeasureArgs {
     std::vector<std::string> models;
-    std::string device;            // built-in device id
+    std::string device;  // built-in device id
     bool json = false;
-    bool layers = false;           // text output: per-layer times and fusion groups too
-    bool quiet = false;            // no progress on stderr
-    int rounds = 20;               // protocol, see core/backends/measurement.h
+    bool layers = false;  // text output: per-layer times and fusion groups too
+    bool quiet = false;   // no progress on stderr
+    int rounds = 20;      // protocol, see core/backends/measurement.h
     int instances = 3;
     int runsPerRound = 3;
     int warmupRuns = 10;
     double warmupMinMs = 200;
     int maxExtraInstances = 2;
     double timeoutSeconds = 900;
-    std::string transport;         // command prefix for a remote agent, e.g. "ssh user@board"
-    std::string agentCommand;      // agent path (local) or command (remote); default: next to this CLI
+    std::string transport;     // command prefix for a remote agent, e.g. "ssh user@board"
+    std::string agentCommand;  // agent path (local) or command (remote); default: next to this CLI
     bool enableTestRuntime = false;
     int memoryLimitMb = 0;
-    std::string db;                // SQLite database; default: the user's data directory
-    bool noDb = false;             // measure without reading or writing a database
-    bool remeasure = false;        // measure again models the database already has
-    int batchSize = 5;             // models interleaved per agent request
-    bool noReference = false;      // skip the reference workload (no ratio, no normalized_ms)
+    std::string db;            // SQLite database; default: the user's data directory
+    bool noDb = false;         // measure without reading or writing a database
+    bool remeasure = false;    // measure again models the database already has
+    int batchSize = 5;         // models interleaved per agent request
+    bool noReference = false;  // skip the reference workload (no ratio, no normalized_ms)
 };
 int runMeasure(const MeasureArgs& args);
 
@@ -65,7 +65,7 @@ struct DetectRulesArgs {
     std::string db;                // measurement database (resume); default: the user's data directory
     bool noDb = false;
     bool quiet = false;
-    bool events = false;           // kernelmeter.events/1 lines on stdout (cli/events.h)
+    bool events = false;  // kernelmeter.events/1 lines on stdout (cli/events.h)
 };
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine);
 
@@ -94,13 +94,13 @@ struct BuildPredictorArgs {
     std::string rulesFile;
     std::string db;
     int initialSamples = 200;
-    int probeSamples = 100;          // kernels scored each round to choose where to refine
-    int validationSamples = 100;     // held-out kernels scoring each round
+    int probeSamples = 100;       // kernels scored each round to choose where to refine
+    int validationSamples = 100;  // held-out kernels scoring each round
     int maxRounds = 6;
-    int calibrationNetworks = 30;    // generated networks fitting overhead and kernel scale; 0: none
-    bool storedOnly = false;         // measure nothing: replay the build from the database
+    int calibrationNetworks = 30;  // generated networks fitting overhead and kernel scale; 0: none
+    bool storedOnly = false;       // measure nothing: replay the build from the database
     bool quiet = false;
-    bool events = false;             // kernelmeter.events/1 lines on stdout (cli/events.h; the GUI's live plot)
+    bool events = false;  // kernelmeter.events/1 lines on stdout (cli/events.h; the GUI's live plot)
 };
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine);
 
@@ -133,23 +133,23 @@ struct ZooArgs {
     std::vector<std::string> families;  // default: every family of the zoo
     int count = 1;                      // models per family, seeds firstSeed .. firstSeed + count - 1
     uint32_t firstSeed = 1;
-    int64_t minResolution = 96;         // input sizes drawn within this range (core/zoo/zoo.h)
+    int64_t minResolution = 96;  // input sizes drawn within this range (core/zoo/zoo.h)
     int64_t maxResolution = 320;
-    std::string outputDir;              // write <family>-<seed>.onnx here; empty: only list them
+    std::string outputDir;  // write <family>-<seed>.onnx here; empty: only list them
     bool json = false;
 };
 int runZoo(const ZooArgs& args);
 
 struct DatasetArgs {
-    std::string name = "zoo";            // dataset name in the database
-    std::vector<std::string> families;   // build: default every family
-    int perFamily = 50;                  // build: models per family
+    std::string name = "zoo";           // dataset name in the database
+    std::vector<std::string> families;  // build: default every family
+    int perFamily = 50;                 // build: models per family
     uint32_t firstSeed = 1;
     int64_t minResolution = 96, maxResolution = 320;
-    std::vector<std::string> devices;    // build: devices to measure on (at least one)
-    std::string db;                      // default: the user's database (show: then the shipped benchmark.db)
-    std::string modelDir;                // build: default ~/.cache/kernelmeter/datasets
-    int rounds = 20, instances = 3;      // build: the model protocol (core/backends/measurement.h)
+    std::vector<std::string> devices;  // build: devices to measure on (at least one)
+    std::string db;                    // default: the user's database (show: then the shipped benchmark.db)
+    std::string modelDir;              // build: default ~/.cache/kernelmeter/datasets
+    int rounds = 20, instances = 3;    // build: the model protocol (core/backends/measurement.h)
     int batchSize = 5;
     std::vector<std::string> importFiles;  // import-nnmeter: nn-Meter .jsonl files
     std::string importName = "nn-meter";   // import-nnmeter: dataset name
@@ -162,11 +162,11 @@ int runDatasetImportNnMeter(const DatasetArgs& args);
 
 struct EvaluateArgs {
     std::string device;
-    std::string dataset;                 // a dataset in the database (default "zoo" when no --models)
-    std::vector<std::string> models;     // or these files, with their measurements in the database
-    std::string db;                      // default: the user's database (datasets: then the shipped benchmark.db)
+    std::string dataset;              // a dataset in the database (default "zoo" when no --models)
+    std::vector<std::string> models;  // or these files, with their measurements in the database
+    std::string db;                   // default: the user's database (datasets: then the shipped benchmark.db)
     std::string predictorFile, rulesFile;
-    bool atReferenceSpeed = false;       // score measurements scaled by their reference ratio
+    bool atReferenceSpeed = false;  // score measurements scaled by their reference ratio
     bool json = false;
 };
 int runEvaluate(const EvaluateArgs& args);

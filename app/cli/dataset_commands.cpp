@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli dataset build | show: benchmark datasets of generated models (docs/zoo.md).
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "workflows/evaluation_data.h"
 #include "workflows/build_dataset.h"
+#include "workflows/evaluation_data.h"
 #include "workflows/import_nnmeter.h"
 
 namespace km::cli {
@@ -26,7 +26,8 @@ int runDatasetBuild(const DatasetArgs& args) {
         devices.push_back(d.value());
     }
     if (args.minResolution > args.maxResolution)
-        return reportError(badInput(fmt::format("--min-resolution {} is above --max-resolution {}.", args.minResolution, args.maxResolution)));
+        return reportError(
+            badInput(fmt::format("--min-resolution {} is above --max-resolution {}.", args.minResolution, args.maxResolution)));
     auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
     if (!store) return reportError(store.error());
     BuildDatasetOptions o;
@@ -48,7 +49,8 @@ int runDatasetBuild(const DatasetArgs& args) {
     for (const std::string& w : report.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     std::cout << fmt::format("dataset {}: {} models\n", args.name, report.value().models.size());
     for (const DatasetDeviceReport& d : report.value().devices)
-        std::cout << fmt::format("  {}: {} measured now, {} from the database, {} not measured\n", d.deviceId, d.measured, d.reused, d.failed);
+        std::cout << fmt::format("  {}: {} measured now, {} from the database, {} not measured\n", d.deviceId, d.measured, d.reused,
+                                 d.failed);
     return 0;
 }
 
@@ -94,16 +96,26 @@ int runDatasetShow(const DatasetArgs& args) {
         Json out{{"schema", "kernelmeter.dataset/1"}, {"name", args.name}, {"devices", Json::array()}, {"models", Json::array()}};
         for (const auto& [device, measured] : byDevice) out["devices"].push_back(device);
         for (const DatasetModel& m : models.value()) {
-            Json j{{"name", m.name}, {"family", m.family}, {"seed", m.seed}, {"resolution", m.resolution},
-                   {"description", m.description}, {"sha256", m.modelHash}, {"file", m.path}, {"generator", m.generator},
+            Json j{{"name", m.name},
+                   {"family", m.family},
+                   {"seed", m.seed},
+                   {"resolution", m.resolution},
+                   {"description", m.description},
+                   {"sha256", m.modelHash},
+                   {"file", m.path},
+                   {"generator", m.generator},
                    {"latency", Json::object()}};
             for (const auto& [device, measured] : byDevice) {
                 auto it = measured.find(m.modelHash);
                 if (it == measured.end()) continue;
                 const StoredMeasurement& s = it->second;
-                j["latency"][device] = {{"median_ms", s.stats.medianMs}, {"p10_ms", s.stats.p10Ms}, {"p90_ms", s.stats.p90Ms},
-                                        {"cv", s.stats.cv}, {"reference_ratio", s.reference.median > 0 ? Json(s.reference.median) : Json(nullptr)},
-                                        {"taken_at_utc", s.takenAtUtc}, {"cpu_model", s.machine.cpuModel},
+                j["latency"][device] = {{"median_ms", s.stats.medianMs},
+                                        {"p10_ms", s.stats.p10Ms},
+                                        {"p90_ms", s.stats.p90Ms},
+                                        {"cv", s.stats.cv},
+                                        {"reference_ratio", s.reference.median > 0 ? Json(s.reference.median) : Json(nullptr)},
+                                        {"taken_at_utc", s.takenAtUtc},
+                                        {"cpu_model", s.machine.cpuModel},
                                         {"runtime_version", s.runtimeVersion}};
             }
             out["models"].push_back(std::move(j));

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli evaluate: a predictor against measured models beside the baselines
 // (core/workflows/evaluate.h; docs/results.md).
+#include <fmt/format.h>
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -22,7 +22,7 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json metricsJson(const AccuracyMetrics& a) {
-    return {{"models", a.models},   {"rmse_ms", a.rmseMs},      {"rmspe", a.rmspe},        {"mape", a.mape},
+    return {{"models", a.models},    {"rmse_ms", a.rmseMs},     {"rmspe", a.rmspe},       {"mape", a.mape},
             {"within_5", a.within5}, {"within_10", a.within10}, {"within_15", a.within15}};
 }
 
@@ -176,27 +176,34 @@ int runEvaluate(const EvaluateArgs& args) {
             "the scored measurements come from {} machines or agent versions (listed above); their raw times are not comparable{}",
             machines.size(), unitMs > 0 ? "" : " (--at-reference-speed takes the machine's speed out)"));
     if (args.json) {
-        Json out{{"schema", "kernelmeter.evaluate/1"}, {"device", args.device}, {"predictor", predictorUsed},
+        Json out{{"schema", "kernelmeter.evaluate/1"},
+                 {"device", args.device},
+                 {"predictor", predictorUsed},
                  {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
-                 {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)}, {"methods", r.methods},
-                 {"split", scoresJson(r.split)}, {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
-                 {"measured_on", Json::array()}, {"predictor_cpu_model", predictor.cpuModel},
-                 {"models", Json::array()}, {"warnings", warnings}, {"nn_meter_note", r.nnMeterNote}};
+                 {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)},
+                 {"methods", r.methods},
+                 {"split", scoresJson(r.split)},
+                 {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
+                 {"measured_on", Json::array()},
+                 {"predictor_cpu_model", predictor.cpuModel},
+                 {"models", Json::array()},
+                 {"warnings", warnings},
+                 {"nn_meter_note", r.nnMeterNote}};
         for (const MeasuredOn& m : machines)
             out["measured_on"].push_back({{"cpu_model", m.cpuModel}, {"allocation", m.allocation}, {"models", m.models}});
         for (const EvaluatedModel& m : r.models)
-            out["models"].push_back({{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs},
-                                     {"predicted_ms", m.predicted}});
+            out["models"].push_back(
+                {{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs}, {"predicted_ms", m.predicted}});
         std::cout << out.dump(1) << "\n";
     } else {
         std::cout << fmt::format("{} models on {}; predictor: {} (built on {})\n", r.models.size(), args.device, predictorUsed,
                                  predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel);
         for (const MeasuredOn& m : machines)
-            std::cout << fmt::format("measured on {}, buffer placement {}: {} models\n", m.cpuModel.empty() ? "an unrecorded CPU" : m.cpuModel,
-                                     m.allocation, m.models);
+            std::cout << fmt::format("measured on {}, buffer placement {}: {} models\n",
+                                     m.cpuModel.empty() ? "an unrecorded CPU" : m.cpuModel, m.allocation, m.models);
         if (unitMs > 0)
-            std::cout << fmt::format("measured times at the reference speed: ratio to the reference workload x {:.4f} ms ({})\n",
-                                     unitMs, unitSource);
+            std::cout << fmt::format("measured times at the reference speed: ratio to the reference workload x {:.4f} ms ({})\n", unitMs,
+                                     unitSource);
         std::cout << "\n";
         printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);

@@ -3,12 +3,12 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/events.h"
@@ -113,20 +113,25 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
         for (const auto& [key, rule] : rules) ++n[int(rule.verdict)];
         return fmt::format("{} fused, {} not fused, {} inconclusive", n[0], n[1], n[2]);
     };
-    events.text() << fmt::format("{}: {} pairs ({}), {} chains ({}), {} multi-output producers ({}), {} spellings; {} test "
-                             "batches measured, {} reused from the database",
-                             device->id, r.pairs.size(), counts(r.pairs), r.chains.size(), counts(r.chains),
-                             r.multiOutput.size(), counts(r.multiOutput), r.spellings.size(),
-                             report.value().batchesMeasured, report.value().batchesReused);
+    events.text() << fmt::format(
+        "{}: {} pairs ({}), {} chains ({}), {} multi-output producers ({}), {} spellings; {} test "
+        "batches measured, {} reused from the database",
+        device->id, r.pairs.size(), counts(r.pairs), r.chains.size(), counts(r.chains), r.multiOutput.size(), counts(r.multiOutput),
+        r.spellings.size(), report.value().batchesMeasured, report.value().batchesReused);
     if (report.value().retried > 0)
         events.text() << fmt::format("; {} inconclusive points measured again, {} now decided", report.value().retried,
-                                 report.value().retriesDecided);
+                                     report.value().retriesDecided);
     events.text() << fmt::format("; written to {}\n", out.string());
     if (report.value().batchesSkipped > 0)
-        events.text() << fmt::format("incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
-                                 "continues where this one stopped.\n", report.value().batchesSkipped, args.budgetMinutes);
-    events.emit("done", {{"rules", out.string()}, {"pairs", r.pairs.size()}, {"batches_measured", report.value().batchesMeasured},
-                         {"batches_reused", report.value().batchesReused}, {"batches_skipped", report.value().batchesSkipped}});
+        events.text() << fmt::format(
+            "incomplete: {} test batches did not fit in --budget-minutes {}; the same command "
+            "continues where this one stopped.\n",
+            report.value().batchesSkipped, args.budgetMinutes);
+    events.emit("done", {{"rules", out.string()},
+                         {"pairs", r.pairs.size()},
+                         {"batches_measured", report.value().batchesMeasured},
+                         {"batches_reused", report.value().batchesReused},
+                         {"batches_skipped", report.value().batchesSkipped}});
     return 0;
 }
 
@@ -166,14 +171,14 @@ int runRules(const RulesArgs& args) {
     std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13} {}\n", "rule", "verdict", "source", "timing",
                              "saving ms [95% interval] per point (runtime says)");
     for (const auto& [key, rule] : r.multiOutput)
-        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key + " with another reader", verdictName(rule.verdict),
-                                 rule.source, verdictName(rule.timingVerdict), evidenceText(rule));
+        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key + " with another reader", verdictName(rule.verdict), rule.source,
+                                 verdictName(rule.timingVerdict), evidenceText(rule));
     for (const auto& [key, rule] : r.chains)
         std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", opsText(key), verdictName(rule.verdict), rule.source,
                                  verdictName(rule.timingVerdict), evidenceText(rule));
     for (const auto& [key, rule] : r.pairs)
-        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key.first + " -> " + key.second, verdictName(rule.verdict),
-                                 rule.source, verdictName(rule.timingVerdict), evidenceText(rule));
+        std::cout << fmt::format("{:<36} {:<13} {:<8} {:<13}{}\n", key.first + " -> " + key.second, verdictName(rule.verdict), rule.source,
+                                 verdictName(rule.timingVerdict), evidenceText(rule));
     return 0;
 }
 
@@ -202,11 +207,16 @@ int runKernels(const KernelsArgs& args) {
                 for (const auto& name : g.nodes()[i].sourceNodes) nodes.push_back(name);
             Json attrs = Json::object();
             for (const auto& [key, v] : k.config.attrs.all()) attrs[key] = std::visit([](const auto& x) { return Json(x); }, v);
-            kernels.push_back({{"id", k.id}, {"type", k.type}, {"nodes", nodes}, {"unknown", k.unknown}, {"pattern", k.pattern},
-                               {"input_shapes", k.config.inputShapes}, {"output_shape", k.config.outputShape}, {"attrs", attrs}});
+            kernels.push_back({{"id", k.id},
+                               {"type", k.type},
+                               {"nodes", nodes},
+                               {"unknown", k.unknown},
+                               {"pattern", k.pattern},
+                               {"input_shapes", k.config.inputShapes},
+                               {"output_shape", k.config.outputShape},
+                               {"attrs", attrs}});
         }
-        Json out{{"schema", "kernelmeter.kernels/1"}, {"file", args.model}, {"device", device->id}, {"rules", used},
-                 {"kernels", kernels}};
+        Json out{{"schema", "kernelmeter.kernels/1"}, {"file", args.model}, {"device", device->id}, {"rules", used}, {"kernels", kernels}};
         std::cout << out.dump(1) << "\n";
         return 0;
     }

@@ -84,9 +84,9 @@ Json toJson(const Graph& g, const GraphMetrics& m) {
         j["nodes"].push_back(std::move(jn));
     }
     j["op_counts"] = opCounts;
-    j["totals"] = {{"nodes", g.nodes().size()}, {"macs", m.total.macs}, {"flops", m.total.flops},
-                   {"params", m.total.params}, {"bytes_read", m.total.bytesRead},
-                   {"bytes_written", m.total.bytesWritten}};
+    j["totals"] = {{"nodes", g.nodes().size()},       {"macs", m.total.macs},
+                   {"flops", m.total.flops},          {"params", m.total.params},
+                   {"bytes_read", m.total.bytesRead}, {"bytes_written", m.total.bytesWritten}};
     j["warnings"] = g.warnings;
     return j;
 }
@@ -98,18 +98,19 @@ void printText(const Graph& g, const GraphMetrics& m) {
     for (const auto& i : g.inputs) std::cout << fmt::format("input    {} {}\n", i, g.tensor(i) ? g.tensor(i)->shape.toString() : "?");
     for (const auto& o : g.outputs) std::cout << fmt::format("output   {} {}\n", o, g.tensor(o) ? g.tensor(o)->shape.toString() : "?");
     for (const auto& w : g.warnings) std::cout << "warning  " << w << "\n";
-    std::cout << "\n" << fmt::format("{:>4}  {:<40}  {:<14}  {:<22}  {:<16}  {:>13}  {:>13}  {:>10}\n", "#", "name", "op",
-                                     "inputs", "outputs", "MACs", "FLOPs", "params");
+    std::cout << "\n"
+              << fmt::format("{:>4}  {:<40}  {:<14}  {:<22}  {:<16}  {:>13}  {:>13}  {:>10}\n", "#", "name", "op", "inputs", "outputs",
+                             "MACs", "FLOPs", "params");
     for (size_t i = 0; i < g.nodes().size(); ++i) {
         const Node& n = g.nodes()[i];
         const NodeMetrics& nm = m.perNode[i];
-        std::cout << fmt::format("{:>4}  {:<40}  {:<14}  {:<22}  {:<16}  {:>13}  {:>13}  {:>10}\n", i, fit(n.name, 40),
-                                 fit(n.opType, 14), fit(shapesOf(g, n.inputs, true), 22), fit(shapesOf(g, n.outputs, false), 16),
-                                 nm.macs, nm.flops, nm.params);
+        std::cout << fmt::format("{:>4}  {:<40}  {:<14}  {:<22}  {:<16}  {:>13}  {:>13}  {:>10}\n", i, fit(n.name, 40), fit(n.opType, 14),
+                                 fit(shapesOf(g, n.inputs, true), 22), fit(shapesOf(g, n.outputs, false), 16), nm.macs, nm.flops,
+                                 nm.params);
     }
     std::cout << fmt::format("\ntotal    {} nodes, {} MACs ({}), {} FLOPs ({}), {} params ({}), {} bytes read, {} bytes written\n",
-                             g.nodes().size(), m.total.macs, compact(m.total.macs), m.total.flops, compact(m.total.flops),
-                             m.total.params, compact(m.total.params), m.total.bytesRead, m.total.bytesWritten);
+                             g.nodes().size(), m.total.macs, compact(m.total.macs), m.total.flops, compact(m.total.flops), m.total.params,
+                             compact(m.total.params), m.total.bytesRead, m.total.bytesWritten);
 }
 
 }  // namespace
@@ -140,8 +141,10 @@ int runInspect(const InspectArgs& args) {
     if (!model) return reportError(model.error());
     const std::shared_ptr<const Graph> graph = model.value()->canonical();
     const GraphMetrics& metrics = *model.value()->metricsOf(graph);
-    if (args.json) std::cout << toJson(*graph, metrics).dump(1) << "\n";
-    else printText(*graph, metrics);
+    if (args.json)
+        std::cout << toJson(*graph, metrics).dump(1) << "\n";
+    else
+        printText(*graph, metrics);
     return 0;
 }
 

@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
                            "shape of an input, e.g. 1x3x224x224 or input=1x3x224x224 (repeatable); "
                            "default: the file's shapes with a dynamic batch set to 1");
     cmdInspect->add_flag("--json", inspect.json, "print JSON (schema in docs/cli.md)");
-    cmdInspect->add_flag("--no-patterns", inspect.noPatterns,
-                         "keep one node per file node (no hswish/swish/channelshuffle recognition)");
+    cmdInspect->add_flag("--no-patterns", inspect.noPatterns, "keep one node per file node (no hswish/swish/channelshuffle recognition)");
 
     app.add_subcommand("devices", "List the devices this installation knows.")->add_flag("--json", devicesJson, "print JSON");
     auto* cmdDevices = app.get_subcommand("devices");
@@ -36,11 +35,18 @@ int main(int argc, char** argv) {
     cmdMeasure->add_flag("--quiet", measure.quiet, "no progress on stderr");
     cmdMeasure->add_option("--rounds", measure.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
     cmdMeasure->add_option("--instances", measure.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
-    cmdMeasure->add_option("--runs-per-round", measure.runsPerRound, "timed runs per model per round")->capture_default_str()->check(CLI::Range(1, 1000));
-    cmdMeasure->add_option("--warmup-runs", measure.warmupRuns, "untimed runs before timing")->capture_default_str()->check(CLI::Range(0, 100000));
+    cmdMeasure->add_option("--runs-per-round", measure.runsPerRound, "timed runs per model per round")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    cmdMeasure->add_option("--warmup-runs", measure.warmupRuns, "untimed runs before timing")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100000));
     cmdMeasure->add_option("--warmup-ms", measure.warmupMinMs, "minimum warm-up time")->capture_default_str()->check(CLI::Range(0.0, 1e7));
-    cmdMeasure->add_option("--max-extra-instances", measure.maxExtraInstances, "re-measurements of noisy models")->capture_default_str()->check(CLI::Range(0, 100));
-    cmdMeasure->add_option("--timeout", measure.timeoutSeconds, "seconds without an answer before the agent is stopped")->capture_default_str();
+    cmdMeasure->add_option("--max-extra-instances", measure.maxExtraInstances, "re-measurements of noisy models")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100));
+    cmdMeasure->add_option("--timeout", measure.timeoutSeconds, "seconds without an answer before the agent is stopped")
+        ->capture_default_str();
     cmdMeasure->add_option("--transport", measure.transport, "command prefix for a remote agent, e.g. \"ssh user@board\"");
     cmdMeasure->add_option("--agent", measure.agentCommand, "agent path or remote command (default: next to this program)");
     cmdMeasure->add_flag("--enable-test-runtime", measure.enableTestRuntime, "allow --device test (for KernelMeter's own tests)");
@@ -50,13 +56,15 @@ int main(int argc, char** argv) {
     cmdMeasure->add_flag("--no-reference", measure.noReference, "do not measure the reference workload (no normalized_ms)");
     cmdMeasure->add_flag("--remeasure", measure.remeasure, "measure again models the database already has for the device");
     cmdMeasure->add_option("--batch-size", measure.batchSize, "models interleaved per agent run; results are saved after each")
-        ->capture_default_str()->check(CLI::Range(1, 1000));
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
 
     km::cli::DetectRulesArgs detect;
     auto* cmdDetect = app.add_subcommand("detect-rules", "Find a device's operator-fusion rules by timing test models.");
     cmdDetect->add_option("--device", detect.device, "device id (kernelmeter-cli devices)")->required();
     cmdDetect->add_option("--budget-minutes", detect.budgetMinutes, "no new test batch starts after this long")
-        ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 100000.0));
     cmdDetect->add_option("-o,--output", detect.output, "rule set file (default: ~/.local/share/kernelmeter/rules/DEVICE.json)");
     cmdDetect->add_option("--cache", detect.cacheDir, "folder for the test-case models (default: ~/.cache/kernelmeter/fusion-tests)");
     cmdDetect->add_option("--ops", detect.ops, "test only pairs of these canonical ops (e.g. --ops conv relu add)");
@@ -85,21 +93,30 @@ int main(int argc, char** argv) {
     auto* cmdBuild = app.add_subcommand("build-predictor", "Build a device's kernel latency predictors by adaptive sampling.");
     cmdBuild->add_option("--device", build.device, "device id (kernelmeter-cli devices)")->required();
     cmdBuild->add_option("--budget-minutes", build.budgetMinutes, "wall-time budget, shared by the kernel types")
-        ->capture_default_str()->check(CLI::Range(0.0, 100000.0));
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 100000.0));
     cmdBuild->add_option("--types", build.types, "kernel types to build (default: those of the bundled example networks)");
-    cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")->capture_default_str()->check(CLI::Range(10, 100000));
+    cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")
+        ->capture_default_str()
+        ->check(CLI::Range(10, 100000));
     cmdBuild->add_option("--probe-samples", build.probeSamples, "kernels per type scored each round to choose where to refine")
-        ->capture_default_str()->check(CLI::Range(5, 100000));
+        ->capture_default_str()
+        ->check(CLI::Range(5, 100000));
     cmdBuild->add_option("--validation-samples", build.validationSamples, "held-out kernels per type that score each round")
-        ->capture_default_str()->check(CLI::Range(5, 100000));
-    cmdBuild->add_option("--max-rounds", build.maxRounds, "adaptive rounds per kernel type")->capture_default_str()->check(CLI::Range(1, 100));
+        ->capture_default_str()
+        ->check(CLI::Range(5, 100000));
+    cmdBuild->add_option("--max-rounds", build.maxRounds, "adaptive rounds per kernel type")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
     cmdBuild->add_option("-o,--output", build.output, "also write the predictor as JSON to this file");
     cmdBuild->add_option("--cache", build.cacheDir, "folder for kernel models (default: ~/.cache/kernelmeter/kernel-models)");
     cmdBuild->add_option("--rules", build.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdBuild->add_option("--db", build.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
-    cmdBuild->add_option("--calibration-networks", build.calibrationNetworks,
-                         "generated networks measured whole to fit the model overhead and kernel scale (0: none)")
-        ->capture_default_str()->check(CLI::Range(0, 1000));
+    cmdBuild
+        ->add_option("--calibration-networks", build.calibrationNetworks,
+                     "generated networks measured whole to fit the model overhead and kernel scale (0: none)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000));
     cmdBuild->add_flag("--stored-only", build.storedOnly,
                        "measure nothing: rebuild from the database's measurements (the same options replay an earlier build; "
                        "no calibration)");
@@ -109,16 +126,22 @@ int main(int argc, char** argv) {
                        "(docs/cli.md; the desktop application's live plot); the table then goes to stderr");
 
     km::cli::CalibrateArgs calibrate;
-    auto* cmdCalibrate = app.add_subcommand("calibrate", "Fit a predictor's model-level terms (scale, overhead, per-kernel cost) on measured networks.");
+    auto* cmdCalibrate =
+        app.add_subcommand("calibrate", "Fit a predictor's model-level terms (scale, overhead, per-kernel cost) on measured networks.");
     cmdCalibrate->add_option("--device", calibrate.device, "device id")->required();
-    cmdCalibrate->add_option("--predictor", calibrate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
-    cmdCalibrate->add_option("--networks", calibrate.networks, "generated networks to measure")->capture_default_str()->check(CLI::Range(3, 1000));
+    cmdCalibrate->add_option("--predictor", calibrate.predictorFile,
+                             "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdCalibrate->add_option("--networks", calibrate.networks, "generated networks to measure")
+        ->capture_default_str()
+        ->check(CLI::Range(3, 1000));
     cmdCalibrate->add_option("--models", calibrate.models, "calibrate on these ONNX files (at least 3) instead of generated networks")
         ->check(CLI::ExistingFile);
     cmdCalibrate->add_option("-o,--output", calibrate.output, "also write the calibrated predictor as JSON to this file");
     cmdCalibrate->add_option("--cache", calibrate.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
     cmdCalibrate->add_option("--rules", calibrate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
-    cmdCalibrate->add_option("--db", calibrate.db, "SQLite database for measurements and the calibrated predictor (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdCalibrate->add_option(
+        "--db", calibrate.db,
+        "SQLite database for measurements and the calibrated predictor (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdCalibrate->add_flag("--reference-time-only", calibrate.referenceTimeOnly,
                            "for a predictor built without a reference time: measure the networks with the reference workload and record "
                            "the reference time at which its predictions are unbiased; scale and overhead stay");
@@ -128,7 +151,8 @@ int main(int argc, char** argv) {
     auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on a device, kernel by kernel.");
     cmdPredict->add_option("models", predict.models, "ONNX or nn-Meter IR files")->required();
     cmdPredict->add_option("--device", predict.device, "device id")->required();
-    cmdPredict->add_option("--predictor", predict.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdPredict->add_option("--predictor", predict.predictorFile,
+                           "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdPredict->add_option("--db", predict.db, "database holding predictors (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdPredict->add_option("--rules", predict.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
@@ -150,23 +174,38 @@ int main(int argc, char** argv) {
     auto* cmdDatasetBuild = cmdDataset->add_subcommand("build", "Generate models of the zoo's families and measure them (resumable).");
     cmdDatasetBuild->add_option("--name", dataset.name, "dataset name")->capture_default_str();
     cmdDatasetBuild->add_option("--family", dataset.families, "families (default: all; kernelmeter-cli zoo lists them)");
-    cmdDatasetBuild->add_option("--per-family", dataset.perFamily, "models per family")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdDatasetBuild->add_option("--per-family", dataset.perFamily, "models per family")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
     cmdDatasetBuild->add_option("--first-seed", dataset.firstSeed, "seed of each family's first model")->capture_default_str();
-    cmdDatasetBuild->add_option("--min-resolution", dataset.minResolution, "smallest input size")->capture_default_str()->check(CLI::Range(8, 4096));
-    cmdDatasetBuild->add_option("--max-resolution", dataset.maxResolution, "largest input size")->capture_default_str()->check(CLI::Range(8, 4096));
+    cmdDatasetBuild->add_option("--min-resolution", dataset.minResolution, "smallest input size")
+        ->capture_default_str()
+        ->check(CLI::Range(8, 4096));
+    cmdDatasetBuild->add_option("--max-resolution", dataset.maxResolution, "largest input size")
+        ->capture_default_str()
+        ->check(CLI::Range(8, 4096));
     cmdDatasetBuild->add_option("--device", dataset.devices, "devices to measure on (repeatable)")->required();
     cmdDatasetBuild->add_option("--db", dataset.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdDatasetBuild->add_option("--models-dir", dataset.modelDir, "folder for the ONNX files (default: ~/.cache/kernelmeter/datasets)");
-    cmdDatasetBuild->add_option("--rounds", dataset.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
-    cmdDatasetBuild->add_option("--instances", dataset.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
-    cmdDatasetBuild->add_option("--batch-size", dataset.batchSize, "models interleaved per agent run")->capture_default_str()->check(CLI::Range(1, 1000));
+    cmdDatasetBuild->add_option("--rounds", dataset.rounds, "rounds per runtime instance")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100000));
+    cmdDatasetBuild->add_option("--instances", dataset.instances, "fresh runtime instances")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+    cmdDatasetBuild->add_option("--batch-size", dataset.batchSize, "models interleaved per agent run")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
     cmdDatasetBuild->add_flag("--quiet", dataset.quiet, "no progress on stderr");
     auto* cmdDatasetShow = cmdDataset->add_subcommand("show", "List a dataset's models with their measured latency per device.");
     cmdDatasetShow->add_option("--name", dataset.name, "dataset name")->capture_default_str();
     cmdDatasetShow->add_option("--db", dataset.db, "SQLite database (default: yours, then the shipped datasets/benchmark.db)");
     cmdDatasetShow->add_flag("--json", dataset.json, "print JSON (schema in docs/cli.md)");
-    auto* cmdDatasetImport = cmdDataset->add_subcommand("import-nnmeter", "Import nn-Meter's benchmark dataset (.jsonl files) with its latencies.");
-    cmdDatasetImport->add_option("files", dataset.importFiles, "nn-Meter dataset files (one model per line)")->required()->check(CLI::ExistingFile);
+    auto* cmdDatasetImport =
+        cmdDataset->add_subcommand("import-nnmeter", "Import nn-Meter's benchmark dataset (.jsonl files) with its latencies.");
+    cmdDatasetImport->add_option("files", dataset.importFiles, "nn-Meter dataset files (one model per line)")
+        ->required()
+        ->check(CLI::ExistingFile);
     cmdDatasetImport->add_option("--name", dataset.importName, "dataset name")->capture_default_str();
     cmdDatasetImport->add_option("--map", dataset.deviceMap,
                                  "NNMETER_DEVICE=DEVICE_ID: store that device's latencies under this id (repeatable; default: every "
@@ -178,10 +217,13 @@ int main(int argc, char** argv) {
     auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
     cmdEvaluate->add_option("--device", evaluate.device, "device id")->required();
     auto* evalDataset = cmdEvaluate->add_option("--dataset", evaluate.dataset, "dataset name (default: zoo)");
-    cmdEvaluate->add_option("--models", evaluate.models, "ONNX files (or folders of them) measured on the device (kernelmeter-cli measure) instead of a dataset")
+    cmdEvaluate
+        ->add_option("--models", evaluate.models,
+                     "ONNX files (or folders of them) measured on the device (kernelmeter-cli measure) instead of a dataset")
         ->excludes(evalDataset);
     cmdEvaluate->add_option("--db", evaluate.db, "SQLite database with the measurements (default: yours)");
-    cmdEvaluate->add_option("--predictor", evaluate.predictorFile, "predictor JSON file (default: the newest in the database, else the shipped one)");
+    cmdEvaluate->add_option("--predictor", evaluate.predictorFile,
+                            "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdEvaluate->add_option("--rules", evaluate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdEvaluate->add_flag("--at-reference-speed", evaluate.atReferenceSpeed,
                           "score each measurement at one machine speed: its ratio to the reference workload x the predictor's "

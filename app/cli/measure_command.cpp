@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <filesystem>
 #include <iostream>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "workflows/measure_models.h"
@@ -18,15 +18,19 @@ using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 Json statsJson(const LatencyStats& s) {
-    return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms}, {"p90_ms", s.p90Ms}, {"min_round_ms", s.minRoundMs},
-            {"cv", s.cv}, {"runs", s.runs}, {"rounds", s.rounds}, {"instances", s.instances}};
+    return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms},  {"p90_ms", s.p90Ms},       {"min_round_ms", s.minRoundMs}, {"cv", s.cv},
+            {"runs", s.runs},          {"rounds", s.rounds}, {"instances", s.instances}};
 }
 
 Json referenceJson(const ModelReport& r) {
     if (r.reference.median <= 0) return nullptr;
-    return {{"id", kReferenceWorkloadId}, {"ratio", r.reference.median}, {"ratio_p10", r.reference.p10},
-            {"ratio_p90", r.reference.p90}, {"reference_ms", r.reference.referenceMs},
-            {"reference_spread", r.reference.referenceSpread}, {"baseline_ms", r.referenceBaselineMs}};
+    return {{"id", kReferenceWorkloadId},
+            {"ratio", r.reference.median},
+            {"ratio_p10", r.reference.p10},
+            {"ratio_p90", r.reference.p90},
+            {"reference_ms", r.reference.referenceMs},
+            {"reference_spread", r.reference.referenceSpread},
+            {"baseline_ms", r.referenceBaselineMs}};
 }
 
 // A campaign during which the reference moved this much (p90 - p10 over median) gets a warning.
@@ -64,15 +68,14 @@ int runDevices(bool json) {
     } else {
         std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", "id", "runtime", "version", "threads", "description");
         for (const auto& d : builtinDevices())
-            std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", d.id, d.runtime,
-                                     hello ? versionOf(d.runtime) : "?", d.threads, d.displayName);
+            std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", d.id, d.runtime, hello ? versionOf(d.runtime) : "?", d.threads,
+                                     d.displayName);
         if (hello)
             std::cout << fmt::format("\nlocal machine: {}, {} logical cores, {}\n", hello.value().machine.cpuModel,
                                      hello.value().machine.logicalCores, hello.value().machine.kernel);
     }
     if (!hello) {
-        std::cerr << "kernelmeter-cli: the local agent did not answer, so runtime versions are unknown: "
-                  << hello.error().message << "\n";
+        std::cerr << "kernelmeter-cli: the local agent did not answer, so runtime versions are unknown: " << hello.error().message << "\n";
         return 1;
     }
     return 0;
@@ -81,7 +84,8 @@ int runDevices(bool json) {
 int runMeasure(const MeasureArgs& args) {
     std::optional<Device> device = findBuiltinDevice(args.device);
     if (!device && args.device == "test" && args.enableTestRuntime) device = Device{"test", "test runtime", "test", 1, "", {}};
-    if (!device) return reportError(badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", args.device)));
+    if (!device)
+        return reportError(badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", args.device)));
     MeasureModelsOptions options;
     options.protocol.rounds = args.rounds;
     options.protocol.instances = args.instances;
@@ -125,14 +129,16 @@ int runMeasure(const MeasureArgs& args) {
         }
     }
     if (worstSpread > kMachineMovedSpread)
-        std::cerr << fmt::format("kernelmeter-cli: warning: the machine's speed moved during this measurement (the reference "
-                                 "workload's rounds spread {:.0f}%); normalized_ms corrects for it, median_ms does not.\n",
-                                 worstSpread * 100);
+        std::cerr << fmt::format(
+            "kernelmeter-cli: warning: the machine's speed moved during this measurement (the reference "
+            "workload's rounds spread {:.0f}%); normalized_ms corrects for it, median_ms does not.\n",
+            worstSpread * 100);
     if (args.json) {
         Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
         for (const auto& r : reports) {
             Json m{{"file", r.path}, {"sha256", r.modelHash}, {"ok", r.ok}, {"from_database", r.fromStore}};
-            if (!r.ok) m["error"] = r.error;
+            if (!r.ok)
+                m["error"] = r.error;
             else {
                 m["stats"] = statsJson(r.stats);
                 m["normalized_ms"] = r.normalizedMs > 0 ? Json(r.normalizedMs) : Json(nullptr);
@@ -148,14 +154,17 @@ int runMeasure(const MeasureArgs& args) {
         }
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}  {:>9}  {}\n", "model", "median_ms", "p10_ms",
-                                 "p90_ms", "cv", "runs", "instances", "norm_ms", "source");
+        std::cout << fmt::format("{:<40}  {:>10}  {:>9}  {:>9}  {:>6}  {:>5}  {:>9}  {:>9}  {}\n", "model", "median_ms", "p10_ms", "p90_ms",
+                                 "cv", "runs", "instances", "norm_ms", "source");
         for (const auto& r : reports) {
-            if (!r.ok) { std::cout << fmt::format("{:<40}  failed\n", r.path); continue; }
+            if (!r.ok) {
+                std::cout << fmt::format("{:<40}  failed\n", r.path);
+                continue;
+            }
             const std::string norm = r.normalizedMs > 0 ? fmt::format("{:.3f}", r.normalizedMs) : "-";
-            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}  {:>9}  {}\n", r.path,
-                                     r.stats.medianMs, r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs,
-                                     r.stats.instances, norm, r.fromStore ? "database" : "measured");
+            std::cout << fmt::format("{:<40}  {:>10.3f}  {:>9.3f}  {:>9.3f}  {:>6.3f}  {:>5}  {:>9}  {:>9}  {}\n", r.path, r.stats.medianMs,
+                                     r.stats.p10Ms, r.stats.p90Ms, r.stats.cv, r.stats.runs, r.stats.instances, norm,
+                                     r.fromStore ? "database" : "measured");
             if (args.layers) {
                 for (const auto& l : r.layers) std::cout << fmt::format("    {:<60} {:>9.3f} ms\n", l.node, l.ms);
                 for (const auto& g : r.fusionGroups) {

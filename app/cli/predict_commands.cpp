@@ -3,13 +3,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <set>
 #include <sstream>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/events.h"
@@ -87,10 +87,11 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
         events.text() << fmt::format("{:<44} {:>12} {:>16}\n", "calibration network", "measured ms", "reference ms");
         for (size_t i = 0; i < r.value().referenceMsAtExact.size() && i < r.value().measuredMs.size(); ++i)
             events.text() << fmt::format("{:<44} {:>12.3f} {:>16.4f}\n", r.value().descriptions[i].substr(0, 44), r.value().measuredMs[i],
-                                     r.value().referenceMsAtExact[i]);
-        events.text() << fmt::format("reference time of the predictor: {:.4f} ms (median over {} networks; the reference workload's time "
-                                 "at which its predictions are unbiased); model terms unchanged\n",
-                                 set.referenceMs, r.value().referenceMsAtExact.size());
+                                         r.value().referenceMsAtExact[i]);
+        events.text() << fmt::format(
+            "reference time of the predictor: {:.4f} ms (median over {} networks; the reference workload's time "
+            "at which its predictions are unbiased); model terms unchanged\n",
+            set.referenceMs, r.value().referenceMsAtExact.size());
         return Ok{};
     }
     events.text() << fmt::format("{:<44} {:>12} {:>12} {:>12}\n", "calibration network", "kernels ms", "measured ms", "fitted err%");
@@ -98,13 +99,16 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
     for (size_t i = 0; i < r.value().measuredMs.size(); ++i) {
         const double fitted = f.overheadMs + f.kernelScale * r.value().kernelSumMs[i] + f.perKernelMs * r.value().kernelCounts[i];
         events.text() << fmt::format("{:<44} {:>12.3f} {:>12.3f} {:>+12.1f}\n", r.value().descriptions[i], r.value().kernelSumMs[i],
-                                 r.value().measuredMs[i], 100 * (fitted / r.value().measuredMs[i] - 1));
+                                     r.value().measuredMs[i], 100 * (fitted / r.value().measuredMs[i] - 1));
     }
-    events.text() << fmt::format("fit ({}) on {} networks: overhead {:.4f} ms, kernel scale {:.3f}, per kernel {:.4f} ms; {:.0f}% within 10%, "
-                             "RMSPE {:.1f}%\n", f.terms, f.models, f.overheadMs, set.kernelScale, f.perKernelMs, 100 * f.within10, 100 * f.rmspe);
+    events.text() << fmt::format(
+        "fit ({}) on {} networks: overhead {:.4f} ms, kernel scale {:.3f}, per kernel {:.4f} ms; {:.0f}% within 10%, "
+        "RMSPE {:.1f}%\n",
+        f.terms, f.models, f.overheadMs, set.kernelScale, f.perKernelMs, 100 * f.within10, 100 * f.rmspe);
     if (set.referenceMs > 0)
-        events.text() << fmt::format("times at the reference workload's median speed over the build ({:.4f} ms; database baseline {:.4f} ms)\n",
-                                 set.referenceMs, set.regressorReferenceMs);
+        events.text() << fmt::format(
+            "times at the reference workload's median speed over the build ({:.4f} ms; database baseline {:.4f} ms)\n", set.referenceMs,
+            set.regressorReferenceMs);
     return Ok{};
 }
 
@@ -153,8 +157,12 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     std::function<void(const std::string&, const RoundMetrics&)> onRound;
     if (args.events)
         onRound = [&events](const std::string& type, const RoundMetrics& m) {
-            events.emit("round", {{"type", type}, {"round", m.round}, {"samples", m.samples}, {"within10", m.within10},
-                                  {"within5", m.within5}, {"rmspe", m.rmspe}});
+            events.emit("round", {{"type", type},
+                                  {"round", m.round},
+                                  {"samples", m.samples},
+                                  {"within10", m.within10},
+                                  {"within5", m.within5},
+                                  {"rmspe", m.rmspe}});
         };
     Result<BuildPredictorReport> report = buildPredictor(device.value(), o, &progress, onRound);
     if (!args.quiet && !args.events && isatty(STDERR_FILENO)) std::cerr << "\n";
@@ -164,19 +172,21 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (set.types.empty()) return events.fail(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
     // The kernel regressors are kept even when calibration fails (the overhead then stays the
     // overhead models' median, scale 1).
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, events, args.quiet);
+    if (Status s =
+            calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, events, args.quiet);
         !s)
         events.warning("the predictor is not calibrated: " + s.error().message);
     Result<std::string> where = savePredictor(set, *store.value(), args.db.empty() ? defaultDatabasePath() : args.db, args.output);
     if (!where) return events.fail(where.error());
-    events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%", "rmspe%");
+    events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%",
+                                 "rmspe%");
     for (const auto& [type, p] : set.types) {
         const RoundMetrics& m = p.rounds.back();
-        events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(), 100 * m.within10,
-                                 100 * m.within5, 100 * m.rmspe);
+        events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(),
+                                     100 * m.within10, 100 * m.within5, 100 * m.rmspe);
     }
     events.text() << fmt::format("tail cost {:.3f} ns per element; overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n",
-                             1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
+                                 1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
     Json built = Json::object();
     for (const auto& [type, p] : set.types)
         built[type] = {{"samples", p.samples}, {"rounds", p.rounds.size()}, {"within10", p.rounds.back().within10}};
@@ -200,8 +210,8 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
         return reportError(badInput(fmt::format("--reference-time-only: the predictor of {} ({}) has a reference time already ({:.4f} ms).",
                                                 device.value().id, predictorUsed, predictor.value().referenceMs)));
     const EventStream noEvents(false, args.quiet);
-    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, noEvents, args.quiet,
-                                    args.models, args.referenceTimeOnly);
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), predictor.value(), *store.value(), cache, args.networks, noEvents,
+                                    args.quiet, args.models, args.referenceTimeOnly);
         !s)
         return reportError(s.error());
     predictor.value().command += "; " + commandLine;
@@ -239,19 +249,28 @@ int runPredict(const PredictArgs& args) {
                 Json nodes = Json::array();
                 for (size_t n : part.kernels[i].nodes)
                     for (const auto& name : g.nodes()[n].sourceNodes) nodes.push_back(name);
-                kernels.push_back({{"id", p.kernels[i].kernelId}, {"type", p.kernels[i].type}, {"nodes", nodes},
-                                   {"predicted_ms", p.kernels[i].ms}, {"low_ms", p.kernels[i].lowMs},
-                                   {"high_ms", p.kernels[i].highMs}, {"source", p.kernels[i].source}});
+                kernels.push_back({{"id", p.kernels[i].kernelId},
+                                   {"type", p.kernels[i].type},
+                                   {"nodes", nodes},
+                                   {"predicted_ms", p.kernels[i].ms},
+                                   {"low_ms", p.kernels[i].lowMs},
+                                   {"high_ms", p.kernels[i].highMs},
+                                   {"source", p.kernels[i].source}});
             }
-            all.push_back({{"file", path}, {"total_ms", p.totalMs}, {"low_ms", p.lowMs}, {"high_ms", p.highMs},
-                           {"overhead_ms", p.overheadMs}, {"kernels", kernels}, {"warnings", p.warnings}});
+            all.push_back({{"file", path},
+                           {"total_ms", p.totalMs},
+                           {"low_ms", p.lowMs},
+                           {"high_ms", p.highMs},
+                           {"overhead_ms", p.overheadMs},
+                           {"kernels", kernels},
+                           {"warnings", p.warnings}});
             continue;
         }
-        std::cout << fmt::format("model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
-                                 "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
-                                 path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion,
-                                 predictor.builtAtUtc, p.totalMs, p.lowMs, p.highMs, p.kernels.size(), predictor.kernelScale,
-                                 predictor.perKernelMs, p.overheadMs);
+        std::cout << fmt::format(
+            "model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
+            "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
+            path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion, predictor.builtAtUtc, p.totalMs, p.lowMs,
+            p.highMs, p.kernels.size(), predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
@@ -264,9 +283,15 @@ int runPredict(const PredictArgs& args) {
         std::cout << "\n";
     }
     if (args.json)
-        std::cout << Json{{"schema", "kernelmeter.prediction/1"}, {"device", device.value().id}, {"predictor", predictorUsed},
-                          {"kernel_scale", predictor.kernelScale}, {"per_kernel_ms", predictor.perKernelMs},
-                          {"reference_ms", predictor.referenceMs}, {"models", all}}.dump(1) << "\n";
+        std::cout << Json{{"schema", "kernelmeter.prediction/1"},
+                          {"device", device.value().id},
+                          {"predictor", predictorUsed},
+                          {"kernel_scale", predictor.kernelScale},
+                          {"per_kernel_ms", predictor.perKernelMs},
+                          {"reference_ms", predictor.referenceMs},
+                          {"models", all}}
+                         .dump(1)
+                  << "\n";
     return failures ? 2 : 0;
 }
 

@@ -5,14 +5,14 @@
 // offscreen platform: one report, whichever way it is asked for.
 #include <fmt/format.h>
 
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 
@@ -38,8 +38,9 @@ int runReport(const ReportArgs& args) {
         return reportError(ioError(fmt::format("{}: the folder {} does not exist.", args.output, out.parent_path().string())));
     const std::string gui = findGui();
     if (gui.empty())
-        return reportError(unsupported("the report is drawn by the desktop application 'kernelmeter', which is not installed next to "
-                                       "kernelmeter-cli (build with -DKM_BUILD_GUI=ON, or set KM_GUI to its path)."));
+        return reportError(
+            unsupported("the report is drawn by the desktop application 'kernelmeter', which is not installed next to "
+                        "kernelmeter-cli (build with -DKM_BUILD_GUI=ON, or set KM_GUI to its path)."));
     std::vector<std::string> argvStrings = {gui, args.model};
     for (const std::string& id : args.devices) {
         argvStrings.push_back("--device");
@@ -63,10 +64,12 @@ int runReport(const ReportArgs& args) {
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) return reportError(ioError(fmt::format("lost track of {}.", gui)));
-    if (WIFSIGNALED(status)) return reportError(ioError(fmt::format("{} stopped by signal {} while drawing the report.", gui, WTERMSIG(status))));
+    if (WIFSIGNALED(status))
+        return reportError(ioError(fmt::format("{} stopped by signal {} while drawing the report.", gui, WTERMSIG(status))));
     const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 1;
     if (code == 0 || code == 2) {
-        if (fs::file_size(out, ec) > 0 && !ec) std::cout << fmt::format("report written to {} ({} bytes)\n", args.output, fs::file_size(out, ec));
+        if (fs::file_size(out, ec) > 0 && !ec)
+            std::cout << fmt::format("report written to {} ({} bytes)\n", args.output, fs::file_size(out, ec));
     }
     return code;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli zoo: seeded variants of the model families (core/zoo) as ONNX files.
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -49,8 +49,13 @@ int runZoo(const ZooArgs& args) {
                 }
             }
             if (args.json)
-                list.push_back({{"name", m.name}, {"family", m.family}, {"seed", m.seed}, {"resolution", m.resolution},
-                                {"description", m.description}, {"bytes", m.bytes.size()}, {"path", path}});
+                list.push_back({{"name", m.name},
+                                {"family", m.family},
+                                {"seed", m.seed},
+                                {"resolution", m.resolution},
+                                {"description", m.description},
+                                {"bytes", m.bytes.size()},
+                                {"path", path}});
             else
                 std::cout << fmt::format("{:<18} {}{}\n", m.name, m.description, path.empty() ? "" : "  -> " + path);
         }

@@ -6,10 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <fmt/format.h>
 
 namespace km {
 namespace {
@@ -58,8 +58,7 @@ Error AgentClient::describeDeath(const std::string& during) {
         const char* hint = sig == SIGKILL ? " (killed: out of memory, or stopped from outside)" : "";
         return internalError(fmt::format("the agent crashed with signal {} ({}){} while {}.", sig, strsignal(sig), hint, during));
     }
-    if (WIFEXITED(status))
-        return internalError(fmt::format("the agent exited with code {} while {}.", WEXITSTATUS(status), during));
+    if (WIFEXITED(status)) return internalError(fmt::format("the agent exited with code {} while {}.", WEXITSTATUS(status), during));
     return internalError(fmt::format("the agent stopped while {}.", during));
 }
 
@@ -76,7 +75,10 @@ Result<AgentHello> AgentClient::start(double timeoutSeconds) {
             setpgid(0, 0);
             dup2(in[0], STDIN_FILENO);
             dup2(out[1], STDOUT_FILENO);
-            close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+            close(in[0]);
+            close(in[1]);
+            close(out[0]);
+            close(out[1]);
             if (m_launch.transportPrefix.empty()) {
                 std::vector<char*> argv{const_cast<char*>(m_launch.agentPath.c_str())};
                 for (auto& a : args) argv.push_back(a.data());
@@ -102,8 +104,7 @@ Result<AgentHello> AgentClient::start(double timeoutSeconds) {
     if (!lineRead) return lineRead.error();
     Result<AgentMessage> msg = decodeMessage(lineRead.value());
     if (!msg) return msg.error();
-    if (msg.value().type != "hello")
-        return internalError(fmt::format("the agent answered '{}' to hello.", msg.value().type));
+    if (msg.value().type != "hello") return internalError(fmt::format("the agent answered '{}' to hello.", msg.value().type));
     return msg.value().hello;
 }
 

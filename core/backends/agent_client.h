@@ -5,9 +5,9 @@
 // Thread contract: one thread uses a client at a time.
 #pragma once
 
+#include <sys/types.h>
 #include <functional>
 #include <string>
-#include <sys/types.h>
 
 #include "backends/agent_protocol.h"
 
@@ -17,7 +17,7 @@ struct AgentLaunch {
     std::string agentPath;        // local kernelmeter-agent, or the command on the remote side
     std::string transportPrefix;  // "" = local child; else run "/bin/sh -c '<prefix> <agentPath> ...'"
     bool enableTestRuntime = false;
-    int memoryLimitMb = 0;        // 0 = none; else the agent limits its address space (OOM -> error)
+    int memoryLimitMb = 0;  // 0 = none; else the agent limits its address space (OOM -> error)
 };
 
 class AgentClient {

@@ -26,8 +26,7 @@ MachineInfo machineFrom(const Json& j) {
 }
 
 Json deviceJson(const Device& d) {
-    return {{"id", d.id}, {"display_name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads},
-            {"settings", d.settings}};
+    return {{"id", d.id}, {"display_name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads}, {"settings", d.settings}};
 }
 Device deviceFrom(const Json& j) {
     Device d;
@@ -40,8 +39,12 @@ Device deviceFrom(const Json& j) {
 }
 
 Json optionsJson(const MeasureOptions& o) {
-    return {{"warmup_runs", o.warmupRuns}, {"warmup_min_ms", o.warmupMinMs}, {"rounds", o.rounds},
-            {"runs_per_round", o.runsPerRound}, {"instances", o.instances}, {"max_spread", o.maxSpread},
+    return {{"warmup_runs", o.warmupRuns},
+            {"warmup_min_ms", o.warmupMinMs},
+            {"rounds", o.rounds},
+            {"runs_per_round", o.runsPerRound},
+            {"instances", o.instances},
+            {"max_spread", o.maxSpread},
             {"max_extra_instances", o.maxExtraInstances}};
 }
 MeasureOptions optionsFrom(const Json& j) {
@@ -57,8 +60,8 @@ MeasureOptions optionsFrom(const Json& j) {
 }
 
 Json statsJson(const LatencyStats& s) {
-    return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms}, {"p90_ms", s.p90Ms}, {"min_round_ms", s.minRoundMs},
-            {"cv", s.cv}, {"runs", s.runs}, {"rounds", s.rounds}, {"instances", s.instances}};
+    return {{"median_ms", s.medianMs}, {"p10_ms", s.p10Ms},  {"p90_ms", s.p90Ms},       {"min_round_ms", s.minRoundMs}, {"cv", s.cv},
+            {"runs", s.runs},          {"rounds", s.rounds}, {"instances", s.instances}};
 }
 LatencyStats statsFrom(const Json& j) {
     LatencyStats s;
@@ -82,7 +85,10 @@ std::string encodeHelloRequest() { return line({{"protocol", kAgentProtocolVersi
 std::string encodeHello(const AgentHello& h) {
     Json rt = Json::array();
     for (const auto& [name, version] : h.runtimes) rt.push_back({{"name", name}, {"version", version}});
-    return line({{"protocol", h.protocol}, {"type", "hello"}, {"agent_version", h.agentVersion}, {"runtimes", rt},
+    return line({{"protocol", h.protocol},
+                 {"type", "hello"},
+                 {"agent_version", h.agentVersion},
+                 {"runtimes", rt},
                  {"machine", machineJson(h.machine)}});
 }
 
@@ -93,8 +99,11 @@ std::string encodeMeasureHeader(const MeasureRequest& r) {
         for (const auto& in : m.inputs) inputs.push_back({{"name", in.name}, {"shape", in.shape}});
         models.push_back({{"name", m.name}, {"size", m.bytes.size()}, {"inputs", inputs}});
     }
-    return line({{"protocol", kAgentProtocolVersion}, {"type", "measure"}, {"device", deviceJson(r.device)},
-                 {"options", optionsJson(r.options)}, {"models", models}});
+    return line({{"protocol", kAgentProtocolVersion},
+                 {"type", "measure"},
+                 {"device", deviceJson(r.device)},
+                 {"options", optionsJson(r.options)},
+                 {"models", models}});
 }
 
 std::string encodeProgress(int done, int total) {
@@ -105,7 +114,8 @@ std::string encodeResult(const MeasureResponse& r) {
     Json results = Json::array();
     for (const auto& m : r.results) {
         Json j{{"name", m.name}, {"ok", m.ok}};
-        if (!m.ok) j["error"] = m.error;
+        if (!m.ok)
+            j["error"] = m.error;
         else {
             j["stats"] = statsJson(m.stats);
             j["round_medians"] = m.roundMedians;
@@ -116,8 +126,11 @@ std::string encodeResult(const MeasureResponse& r) {
         }
         results.push_back(std::move(j));
     }
-    return line({{"protocol", kAgentProtocolVersion}, {"type", "result"}, {"runtime_version", r.runtimeVersion},
-                 {"machine", machineJson(r.machine)}, {"results", results}});
+    return line({{"protocol", kAgentProtocolVersion},
+                 {"type", "result"},
+                 {"runtime_version", r.runtimeVersion},
+                 {"machine", machineJson(r.machine)},
+                 {"results", results}});
 }
 
 std::string encodeMeasureOptions(const MeasureOptions& options) { return optionsJson(options).dump(); }
@@ -131,8 +144,10 @@ Result<AgentMessage> decodeMessage(const std::string& text) {
     if (j.is_discarded() || !j.is_object()) return badInput("agent protocol: a message is not a JSON object.");
     const int protocol = j.value("protocol", 0);
     if (protocol != kAgentProtocolVersion)
-        return unsupported(fmt::format("agent protocol: version {} spoken, version {} expected; install the same "
-                                       "KernelMeter version on both sides.", protocol, kAgentProtocolVersion));
+        return unsupported(
+            fmt::format("agent protocol: version {} spoken, version {} expected; install the same "
+                        "KernelMeter version on both sides.",
+                        protocol, kAgentProtocolVersion));
     AgentMessage m;
     try {
         m.type = j.value("type", "");
@@ -151,7 +166,8 @@ Result<AgentMessage> decodeMessage(const std::string& text) {
                 for (const auto& i : e.value("inputs", Json::array()))
                     in.inputs.push_back({i.value("name", ""), i.value("shape", std::vector<int64_t>{})});
                 const size_t size = e.at("size").get<size_t>();
-                if (size > kMaxModelBytes) return badInput(fmt::format("agent protocol: model '{}' is {} bytes, too large.", in.name, size));
+                if (size > kMaxModelBytes)
+                    return badInput(fmt::format("agent protocol: model '{}' is {} bytes, too large.", in.name, size));
                 m.modelSizes.push_back(size);
                 m.request.models.push_back(std::move(in));
             }

@@ -28,8 +28,8 @@ MachineInfo readMachineInfo() {
         if (line.rfind("processor", 0) == 0) ++info.logicalCores;
     }
     if (!family.empty() && !model.empty())
-        info.cpuModel += (info.cpuModel.empty() ? "" : " ") + ("(family " + family + ", model " + model +
-                                                              (stepping.empty() ? "" : ", stepping " + stepping) + ")");
+        info.cpuModel += (info.cpuModel.empty() ? "" : " ") +
+                         ("(family " + family + ", model " + model + (stepping.empty() ? "" : ", stepping " + stepping) + ")");
     if (info.logicalCores == 0) info.logicalCores = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
     utsname u{};
     if (uname(&u) == 0) {

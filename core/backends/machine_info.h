@@ -12,7 +12,7 @@ struct MachineInfo {
     // to another CPU generation (docs/measurement.md, "Which machine").
     std::string cpuModel;
     int logicalCores = 0;
-    std::string kernel;     // "Linux 6.1.0-... x86_64"
+    std::string kernel;  // "Linux 6.1.0-... x86_64"
     std::string hostname;
     // How the measuring process placed large buffers: "aligned-64" (the agent since 2026-11-24,
     // app/agent/aligned_new.cpp); empty from earlier agents (the C library's default placement,

@@ -19,10 +19,10 @@ double median(std::vector<double> v) { return quantile(std::move(v), 0.5); }
 
 // State of one model across instances.
 struct Track {
-    std::vector<std::vector<double>> roundMedians;        // per instance
-    std::map<std::string, std::vector<double>> layerMs;   // per layer, one value per round
-    std::vector<std::string> layerOrder;                  // execution order as first reported
-    std::unique_ptr<RuntimeModel> live;                   // the current instance
+    std::vector<std::vector<double>> roundMedians;       // per instance
+    std::map<std::string, std::vector<double>> layerMs;  // per layer, one value per round
+    std::vector<std::string> layerOrder;                 // execution order as first reported
+    std::unique_ptr<RuntimeModel> live;                  // the current instance
     bool failed = false;
     std::string error;
 };
@@ -36,9 +36,9 @@ void recordLayers(Track& t, const std::vector<LayerTime>& layers) {
 }
 
 // One instance: fresh loads, warm-up, then `rounds` interleaved rounds over the models in `active`.
-void runInstance(Runtime& runtime, const Device& device, const std::vector<ModelInput>& models,
-                 std::vector<Track>& tracks, const std::vector<size_t>& active, const MeasureOptions& o,
-                 const std::function<double()>& now, const std::function<void()>& roundDone) {
+void runInstance(Runtime& runtime, const Device& device, const std::vector<ModelInput>& models, std::vector<Track>& tracks,
+                 const std::vector<size_t>& active, const MeasureOptions& o, const std::function<double()>& now,
+                 const std::function<void()>& roundDone) {
     std::vector<size_t> loaded;
     for (size_t m : active) {
         Result<std::unique_ptr<RuntimeModel>> r = runtime.load(models[m].bytes, device, models[m].inputs);
@@ -121,8 +121,7 @@ LatencyStats summarizeRounds(const std::vector<std::vector<double>>& perInstance
     return s;
 }
 
-ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model,
-                                const std::vector<std::vector<double>>& reference) {
+ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model, const std::vector<std::vector<double>>& reference) {
     ReferenceRatio r;
     std::vector<double> all, refRounds, instanceMedians;
     for (size_t i = 0; i < std::min(model.size(), reference.size()); ++i) {
@@ -146,9 +145,8 @@ ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model,
     return r;
 }
 
-std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device,
-                                                 const std::vector<ModelInput>& models, const MeasureOptions& o,
-                                                 const std::function<void(int, int)>& progress,
+std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device, const std::vector<ModelInput>& models,
+                                                 const MeasureOptions& o, const std::function<void(int, int)>& progress,
                                                  const std::function<double()>& clockMs) {
     const auto now = clockMs ? clockMs : std::function<double()>(steadyMs);
     std::vector<Track> tracks(models.size());

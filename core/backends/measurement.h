@@ -14,19 +14,19 @@
 namespace km {
 
 struct MeasureOptions {
-    int warmupRuns = 10;        // at least this many untimed runs per model and instance
-    double warmupMinMs = 200;   // and at least this long
-    int rounds = 20;            // rounds per instance; each round visits every model once
-    int runsPerRound = 3;       // timed runs per model per round; the round keeps their median
-    int instances = 3;          // fresh runtime instances (models reloaded) per measurement
-    double maxSpread = 0.10;    // re-measure a model while (p90 - p10) / median exceeds this ...
-    int maxExtraInstances = 2;  // ... with at most this many extra instances
+    int warmupRuns = 10;          // at least this many untimed runs per model and instance
+    double warmupMinMs = 200;     // and at least this long
+    int rounds = 20;              // rounds per instance; each round visits every model once
+    int runsPerRound = 3;         // timed runs per model per round; the round keeps their median
+    int instances = 3;            // fresh runtime instances (models reloaded) per measurement
+    double maxSpread = 0.10;      // re-measure a model while (p90 - p10) / median exceeds this ...
+    int maxExtraInstances = 2;    // ... with at most this many extra instances
     double timeoutSeconds = 600;  // the client kills the agent after this long without an answer
 };
 
 struct LatencyStats {
-    double medianMs = 0;    // median over instances of each instance's median round
-    double p10Ms = 0;       // 10th / 90th percentile of all round medians
+    double medianMs = 0;  // median over instances of each instance's median round
+    double p10Ms = 0;     // 10th / 90th percentile of all round medians
     double p90Ms = 0;
     double minRoundMs = 0;  // fastest round median (a low-quantile view less sensitive to drift)
     double cv = 0;          // stddev / mean of all round medians
@@ -44,10 +44,10 @@ struct ModelInput {
 struct ModelMeasurement {
     std::string name;
     bool ok = false;
-    std::string error;               // why it failed, when !ok
+    std::string error;  // why it failed, when !ok
     LatencyStats stats;
     std::vector<std::vector<double>> roundMedians;  // per instance, ms; lets a client pool processes
-    std::vector<LayerTime> layers;   // median per-layer times over rounds (runtimes that report them)
+    std::vector<LayerTime> layers;                  // median per-layer times over rounds (runtimes that report them)
     std::vector<std::vector<std::string>> fusionGroups;
 };
 
@@ -74,9 +74,8 @@ ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& modelRou
 
 // Runs the protocol for all models on one runtime. Milliseconds come from `clockMs` (steady clock
 // by default; tests pass a fake). `progress(done, total)` is called after each round.
-std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device,
-                                                 const std::vector<ModelInput>& models, const MeasureOptions& options,
-                                                 const std::function<void(int, int)>& progress = {},
+std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device, const std::vector<ModelInput>& models,
+                                                 const MeasureOptions& options, const std::function<void(int, int)>& progress = {},
                                                  const std::function<double()>& clockMs = {});
 
 }  // namespace km

@@ -33,9 +33,7 @@ public:
     virtual std::vector<LayerTime> lastLayerTimes() { return {}; }
     // Layers the runtime executes together (fused), given median per-layer times; each group lists
     // layer names, the executing layer first. Empty when the runtime does not reveal fusion.
-    virtual std::vector<std::vector<std::string>> fusionGroups(const std::vector<LayerTime>& medianTimes) {
-        return {};
-    }
+    virtual std::vector<std::vector<std::string>> fusionGroups(const std::vector<LayerTime>& medianTimes) { return {}; }
 };
 
 class Runtime {

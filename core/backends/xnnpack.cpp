@@ -11,16 +11,16 @@
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fmt/format.h>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <cstring>
-#include <functional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -42,9 +42,9 @@ bool spatialOne(const Tensor* t) { return t && t->shape.rank() == 4 && t->shape.
 
 // Why a node cannot be expressed, or "" when it can.
 std::string unsupportedReason(const Graph& g, const Node& n) {
-    static const std::vector<std::string> kDirect = {"conv", "gconv", "dwconv", "fc", "maxpool", "avgpool", "gap", "relu",
-                                                     "relu6", "hswish", "hsigmoid", "sigmoid", "swish", "add", "mul", "bn",
-                                                     "softmax", "reshape", "flatten", "pad"};
+    static const std::vector<std::string> kDirect = {"conv", "gconv", "dwconv",  "fc",       "maxpool", "avgpool", "gap",
+                                                     "relu", "relu6", "hswish",  "hsigmoid", "sigmoid", "swish",   "add",
+                                                     "mul",  "bn",    "softmax", "reshape",  "flatten", "pad"};
     if (std::find(kDirect.begin(), kDirect.end(), n.opType) == kDirect.end()) return "no XNNPACK subgraph node";
     const Tensor* in = g.firstActivationInput(n);
     const Tensor* out = g.firstOutput(n);
@@ -54,8 +54,8 @@ std::string unsupportedReason(const Graph& g, const Node& n) {
     if ((n.opType == "reshape" || n.opType == "flatten") && !(in->shape.rank() <= 2 || spatialOne(in) || in->shape == out->shape))
         return "reshaping a spatial tensor needs a transpose in NHWC";
     if (n.opType == "pad" && n.attrs.getString("mode", "constant") != "constant") return "only constant padding";
-    if (n.opType == "softmax" && !((in->shape.rank() == 2 && n.attrs.getInt("axis", 1) == 1) ||
-                                   (in->shape.rank() == 4 && n.attrs.getInt("axis", 1) == 1)))
+    if (n.opType == "softmax" &&
+        !((in->shape.rank() == 2 && n.attrs.getInt("axis", 1) == 1) || (in->shape.rank() == 4 && n.attrs.getInt("axis", 1) == 1)))
         return "softmax over an axis other than channels";
     if ((n.opType == "maxpool" || n.opType == "avgpool") && n.attrs.getInts("kernel").size() != 2) return "only 2-D pooling";
     if ((n.opType == "conv" || n.opType == "gconv" || n.opType == "dwconv") && n.attrs.getInts("kernel").size() != 2)
@@ -131,8 +131,10 @@ public:
     Status run() override {
         double start = nowMs();
         for (auto& s : m_steps) {
-            if (!s.runtime) s.copy();
-            else if (xnn_invoke_runtime(s.runtime) != xnn_status_success) return internalError("XNNPACK failed to run the model.");
+            if (!s.runtime)
+                s.copy();
+            else if (xnn_invoke_runtime(s.runtime) != xnn_status_success)
+                return internalError("XNNPACK failed to run the model.");
             const double end = nowMs();
             s.lastMs = end - start;
             start = end;
@@ -247,8 +249,7 @@ private:
 
     Result<uint32_t> define(const std::vector<size_t>& dims, const void* data, uint32_t externalId, uint32_t flags) {
         uint32_t id = XNN_INVALID_VALUE_ID;
-        if (xnn_define_tensor_value(m_sg, xnn_datatype_fp32, dims.size(), dims.data(), data, externalId, flags, &id) !=
-            xnn_status_success)
+        if (xnn_define_tensor_value(m_sg, xnn_datatype_fp32, dims.size(), dims.data(), data, externalId, flags, &id) != xnn_status_success)
             return internalError("XNNPACK refused a tensor definition.");
         return id;
     }
@@ -313,19 +314,19 @@ private:
             auto w = weights({cout, size_t(k[0]), size_t(k[1]), cin / groups});
             auto b = weights({cout});
             if (!w || !b) return internalError("XNNPACK refused the weights of " + n.name);
-            return check(xnn_define_convolution_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]),
-                                                   uint32_t(s[1]), uint32_t(d[0]), uint32_t(d[1]), uint32_t(groups),
-                                                   cin / groups, cout / groups, -kInf, kInf, in.value(), w.value(),
-                                                   b.value(), out.value(), 0), n);
+            return check(xnn_define_convolution_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]), uint32_t(s[1]),
+                                                   uint32_t(d[0]), uint32_t(d[1]), uint32_t(groups), cin / groups, cout / groups, -kInf,
+                                                   kInf, in.value(), w.value(), b.value(), out.value(), 0),
+                         n);
         }
         if (op == "dwconv") {
             auto w = weights({1, size_t(k[0]), size_t(k[1]), cout});
             auto b = weights({cout});
             if (!w || !b) return internalError("XNNPACK refused the weights of " + n.name);
-            return check(xnn_define_depthwise_convolution_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]),
-                                                             uint32_t(s[0]), uint32_t(s[1]), uint32_t(d[0]), uint32_t(d[1]),
-                                                             uint32_t(cout / cin), cin, -kInf, kInf, in.value(), w.value(),
-                                                             b.value(), out.value(), 0), n);
+            return check(xnn_define_depthwise_convolution_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]),
+                                                             uint32_t(s[1]), uint32_t(d[0]), uint32_t(d[1]), uint32_t(cout / cin), cin,
+                                                             -kInf, kInf, in.value(), w.value(), b.value(), out.value(), 0),
+                         n);
         }
         if (op == "fc") {
             const size_t inF = size_t(n.attrs.getInt("in_features", 0)), outF = size_t(n.attrs.getInt("out_features", 0));
@@ -337,22 +338,26 @@ private:
         // A 1 x 1 window with stride 1 and no padding passes its input through (torchvision's
         // AlexNet pools its 6 x 6 map to 6 x 6); XNNPACK's pooling nodes refuse windows of one
         // pixel, so it is a copy.
-        if ((op == "maxpool" || op == "avgpool") && k == std::vector<int64_t>{1, 1} && s == std::vector<int64_t>{1, 1} &&
-            pt == 0 && pl == 0 && pb == 0 && pr == 0) {
+        if ((op == "maxpool" || op == "avgpool") && k == std::vector<int64_t>{1, 1} && s == std::vector<int64_t>{1, 1} && pt == 0 &&
+            pl == 0 && pb == 0 && pr == 0) {
             const auto dims = nhwc(outT->shape);
             return check(xnn_define_static_reshape(m_sg, dims.size(), dims.data(), in.value(), out.value(), 0), n);
         }
         if (op == "maxpool")
-            return check(xnn_define_max_pooling_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]),
-                                                   uint32_t(s[1]), 1, 1, -kInf, kInf, in.value(), out.value(), 0), n);
+            return check(xnn_define_max_pooling_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]), uint32_t(s[1]), 1,
+                                                   1, -kInf, kInf, in.value(), out.value(), 0),
+                         n);
         if (op == "avgpool")
-            return check(xnn_define_average_pooling_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]),
-                                                       uint32_t(s[1]), -kInf, kInf, in.value(), out.value(), 0), n);
+            return check(xnn_define_average_pooling_2d(m_sg, pt, pr, pb, pl, uint32_t(k[0]), uint32_t(k[1]), uint32_t(s[0]), uint32_t(s[1]),
+                                                       -kInf, kInf, in.value(), out.value(), 0),
+                         n);
         if (op == "gap") {
-            if (outT->shape.rank() == 4) return check(xnn_define_global_average_pooling_2d(m_sg, -kInf, kInf, in.value(), out.value(), 0), n);
+            if (outT->shape.rank() == 4)
+                return check(xnn_define_global_average_pooling_2d(m_sg, -kInf, kInf, in.value(), out.value(), 0), n);
             auto pooled = internal({size_t(inT->shape.dims[0]), 1, 1, cin});
             if (!pooled) return pooled.error();
-            if (Status st = check(xnn_define_global_average_pooling_2d(m_sg, -kInf, kInf, in.value(), pooled.value(), 0), n); !st) return st;
+            if (Status st = check(xnn_define_global_average_pooling_2d(m_sg, -kInf, kInf, in.value(), pooled.value(), 0), n); !st)
+                return st;
             const auto dims = nhwc(outT->shape);
             return check(xnn_define_static_reshape(m_sg, dims.size(), dims.data(), pooled.value(), out.value(), 0), n);
         }
@@ -379,7 +384,8 @@ private:
             auto a = value(n.inputs[0]), b = value(n.inputs[1]);
             if (!a || !b) return internalError("XNNPACK refused an operand of " + n.name);
             return check(op == "add" ? xnn_define_add2(m_sg, -kInf, kInf, a.value(), b.value(), out.value(), 0)
-                                     : xnn_define_multiply2(m_sg, -kInf, kInf, a.value(), b.value(), out.value(), 0), n);
+                                     : xnn_define_multiply2(m_sg, -kInf, kInf, a.value(), b.value(), out.value(), 0),
+                         n);
         }
         if (op == "bn") {  // inference form: x * scale + shift, per channel (the last NHWC axis)
             auto scale = weights({cin}), shift = weights({cin});
@@ -440,7 +446,8 @@ public:
         std::vector<std::string> refused;
         for (const auto& n : g.nodes()) {
             if (isChannelCopy(g, n)) continue;
-            if (std::string why = unsupportedReason(g, n); !why.empty()) refused.push_back(fmt::format("'{}' ({}: {})", n.name, n.opType, why));
+            if (std::string why = unsupportedReason(g, n); !why.empty())
+                refused.push_back(fmt::format("'{}' ({}: {})", n.name, n.opType, why));
         }
         if (!refused.empty()) {
             std::string list;
@@ -503,7 +510,8 @@ public:
                 return internalError(fmt::format("XNNPACK could not create a runtime (status {}).", int(created)));
             const auto& first = g.nodes()[segments[s].front()].name;
             const auto& last = g.nodes()[segments[s].back()].name;
-            model->m_steps.push_back({rt, {}, segments[s].size() == 1 ? first : fmt::format("{} .. {} ({} nodes)", first, last, segments[s].size())});
+            model->m_steps.push_back(
+                {rt, {}, segments[s].size() == 1 ? first : fmt::format("{} .. {} ({} nodes)", first, last, segments[s].size())});
             std::vector<xnn_external_value> ext;
             for (const auto& [id, data] : builder.externals()) ext.push_back({id, data});
             if (xnn_setup_runtime(rt, ext.size(), ext.data()) != xnn_status_success)

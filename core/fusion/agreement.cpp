@@ -6,8 +6,7 @@
 
 namespace km {
 
-Agreement compareWithRuntime(const Graph& g, const KernelPartition& part,
-                             const std::vector<std::vector<std::string>>& runtimeGroups) {
+Agreement compareWithRuntime(const Graph& g, const KernelPartition& part, const std::vector<std::vector<std::string>>& runtimeGroups) {
     const auto& nodes = g.nodes();
     std::unordered_map<std::string, size_t> indexOf;  // the file's node names, merged ones included
     for (size_t i = 0; i < nodes.size(); ++i) {
@@ -27,8 +26,10 @@ Agreement compareWithRuntime(const Graph& g, const KernelPartition& part,
         const auto& k = part.kernels[size_t(part.kernelOfNode[i])].nodes;
         const std::set<size_t> ours(k.begin(), k.end());
         ++a.nodes;
-        if (ours == runtimeOf[i]) ++a.agreeing;
-        else a.differing.push_back(nodes[i].name);
+        if (ours == runtimeOf[i])
+            ++a.agreeing;
+        else
+            a.differing.push_back(nodes[i].name);
     }
     return a;
 }

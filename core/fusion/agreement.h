@@ -11,9 +11,9 @@
 namespace km {
 
 struct Agreement {
-    int nodes = 0;                      // graph nodes compared
-    int agreeing = 0;                   // nodes whose kernel has exactly the members of their runtime group
-    std::vector<std::string> differing; // names of the others, in graph order
+    int nodes = 0;                       // graph nodes compared
+    int agreeing = 0;                    // nodes whose kernel has exactly the members of their runtime group
+    std::vector<std::string> differing;  // names of the others, in graph order
     double share() const { return nodes ? double(agreeing) / nodes : 0; }
 };
 

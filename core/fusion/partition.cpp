@@ -59,14 +59,14 @@ private:
 
 // The kernel that producer `p` ends, if node `n` may be appended to it.
 // `readers`: how many nodes read the tensor from `p` that `n` reads.
-std::optional<int> joinableKernel(RuleMemo& rules, const KernelPartition& part, const std::vector<size_t>& tails, size_t p,
-                                  size_t n, uint32_t readers, FusionAnchor anchor) {
+std::optional<int> joinableKernel(RuleMemo& rules, const KernelPartition& part, const std::vector<size_t>& tails, size_t p, size_t n,
+                                  uint32_t readers, FusionAnchor anchor) {
     const int k = part.kernelOfNode[p];
     const Kernel& kernel = part.kernels[size_t(k)];
     if (tails[size_t(k)] != p || kernel.unknown || kernel.pattern) return std::nullopt;
     const bool fuses = anchor == FusionAnchor::RootOp ? rules.fuses(kernel.nodes.front(), n)
-                       : kernel.nodes.size() >= 2  ? rules.fusesAfter(kernel.nodes[kernel.nodes.size() - 2], p, n)
-                                                   : rules.fuses(p, n);
+                       : kernel.nodes.size() >= 2     ? rules.fusesAfter(kernel.nodes[kernel.nodes.size() - 2], p, n)
+                                                      : rules.fuses(p, n);
     if (!fuses) return std::nullopt;
     if (readers > 1 && !rules.fusesWithOtherConsumers(p)) return std::nullopt;
     return k;
@@ -108,7 +108,7 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules, FusionAncho
     part.kernelOfNode.assign(nodes.size(), -1);
     part.kernels.reserve(nodes.size());
     RuleMemo memo(g, rules);
-    std::vector<size_t> tails;                          // per kernel: its last node so far
+    std::vector<size_t> tails;  // per kernel: its last node so far
     tails.reserve(nodes.size());
     std::unordered_map<std::string, int> patternKernel;  // pattern group -> kernel id
 
@@ -156,8 +156,10 @@ KernelPartition partitionGraph(const Graph& g, const RuleSet& rules, FusionAncho
                 if ((target = joinableKernel(memo, part, tails, size_t(p), i, l.inputReaders[j], anchor))) break;
             }
         }
-        if (target) append(*target, i);
-        else startKernel(i);
+        if (target)
+            append(*target, i);
+        else
+            startKernel(i);
     }
     for (Kernel& k : part.kernels) {
         if (!k.pattern) {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fusion/rule_set.h"
 
-#include <array>
 #include <fmt/format.h>
+#include <array>
 #include <fstream>
 #include <sstream>
 
@@ -14,9 +14,15 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json evidenceJson(const FusionEvidence& e) {
-    Json j{{"point", e.point}, {"first_ms", e.firstMs}, {"second_ms", e.secondMs}, {"block_ms", e.blockMs},
-           {"overhead_ms", e.overheadMs}, {"saving_ms", e.savingMs}, {"saving_low_ms", e.savingLowMs},
-           {"saving_high_ms", e.savingHighMs}, {"rounds", e.rounds}};
+    Json j{{"point", e.point},
+           {"first_ms", e.firstMs},
+           {"second_ms", e.secondMs},
+           {"block_ms", e.blockMs},
+           {"overhead_ms", e.overheadMs},
+           {"saving_ms", e.savingMs},
+           {"saving_low_ms", e.savingLowMs},
+           {"saving_high_ms", e.savingHighMs},
+           {"rounds", e.rounds}};
     if (e.runtimeSaysFused) j["runtime_says_fused"] = *e.runtimeSaysFused;
     return j;
 }
@@ -143,10 +149,11 @@ Result<RuleSet> parseRuleSet(const std::string& text, const std::string& display
         }
         where = "multi_output";
         const Json multi = j.value("multi_output", Json::array());  // items() must not outlive it
-        if (multi.is_object()) {  // the short form: {"conv": "fused", ...}
+        if (multi.is_object()) {                                    // the short form: {"conv": "fused", ...}
             for (const auto& [op, v] : multi.items()) {
                 const auto verdict = verdictFromName(v.get<std::string>());
-                if (!verdict) return badInput(fmt::format("{}: multi_output '{}' must be fused, not_fused or inconclusive.", displayName, op));
+                if (!verdict)
+                    return badInput(fmt::format("{}: multi_output '{}' must be fused, not_fused or inconclusive.", displayName, op));
                 r.multiOutput[op] = FusionRule{{op}, *verdict, "manual", FusionVerdict::Inconclusive, {}};
             }
         } else {
@@ -164,12 +171,13 @@ Result<RuleSet> parseRuleSet(const std::string& text, const std::string& display
             where = "spelling " + rule.op;
             rule.spelling = sp.value("spelling", "");
             const auto merged = verdictFromName(sp.at("merged").get<std::string>());
-            if (!merged) return badInput(fmt::format("{}: {}: field 'merged' must be fused, not_fused or inconclusive.", displayName, where));
+            if (!merged)
+                return badInput(fmt::format("{}: {}: field 'merged' must be fused, not_fused or inconclusive.", displayName, where));
             rule.merged = *merged;
             rule.source = sp.value("source", "manual");
             for (const auto& e : sp.value("evidence", Json::array())) {
-                SpellingEvidence ev{e.value("point", ""), e.value("spelled_ms", 0.0), e.value("native_ms", 0.0),
-                                    e.value("overhead_ms", 0.0), e.value("rounds", 0), std::nullopt};
+                SpellingEvidence ev{e.value("point", ""),        e.value("spelled_ms", 0.0), e.value("native_ms", 0.0),
+                                    e.value("overhead_ms", 0.0), e.value("rounds", 0),       std::nullopt};
                 if (e.contains("working_layers")) ev.workingLayers = e.at("working_layers").get<int>();
                 rule.evidence.push_back(ev);
             }
@@ -200,18 +208,32 @@ std::string ruleSetToJson(const RuleSet& r) {
     for (const auto& [op, rule] : r.spellings) {
         Json evidence = Json::array();
         for (const auto& e : rule.evidence) {
-            Json ej{{"point", e.point}, {"spelled_ms", e.spelledMs}, {"native_ms", e.nativeMs}, {"overhead_ms", e.overheadMs},
+            Json ej{{"point", e.point},
+                    {"spelled_ms", e.spelledMs},
+                    {"native_ms", e.nativeMs},
+                    {"overhead_ms", e.overheadMs},
                     {"rounds", e.rounds}};
             if (e.workingLayers) ej["working_layers"] = *e.workingLayers;
             evidence.push_back(ej);
         }
-        spellings.push_back({{"op", op}, {"spelling", rule.spelling}, {"merged", verdictName(rule.merged)},
-                             {"source", rule.source}, {"evidence", evidence}});
+        spellings.push_back({{"op", op},
+                             {"spelling", rule.spelling},
+                             {"merged", verdictName(rule.merged)},
+                             {"source", rule.source},
+                             {"evidence", evidence}});
     }
-    Json j{{"schema", "kernelmeter.rules/1"}, {"device", r.deviceId}, {"runtime", r.runtime},
-           {"runtime_version", r.runtimeVersion}, {"cpu_model", r.cpuModel}, {"detected_at_utc", r.detectedAtUtc},
-           {"command", r.command}, {"patterns", r.patterns}, {"spellings", spellings}, {"multi_output", multi},
-           {"chains", chains}, {"pairs", pairs}};
+    Json j{{"schema", "kernelmeter.rules/1"},
+           {"device", r.deviceId},
+           {"runtime", r.runtime},
+           {"runtime_version", r.runtimeVersion},
+           {"cpu_model", r.cpuModel},
+           {"detected_at_utc", r.detectedAtUtc},
+           {"command", r.command},
+           {"patterns", r.patterns},
+           {"spellings", spellings},
+           {"multi_output", multi},
+           {"chains", chains},
+           {"pairs", pairs}};
     return j.dump(1) + "\n";
 }
 

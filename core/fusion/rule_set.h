@@ -26,13 +26,13 @@ std::optional<FusionVerdict> verdictFromName(const std::string& name);
 // model a -> b and "second" is c alone; for a multi-output case, "first" and "block" also write
 // the producer's output to a second reader.
 struct FusionEvidence {
-    std::string point;          // operating point, e.g. "hw56_c32"
-    double firstMs = 0;         // the head (op1, or a -> b) alone
-    double secondMs = 0;        // the last op alone, fed with the head's output shape
-    double blockMs = 0;         // the head -> last op in one model
-    double overheadMs = 0;      // the common tail alone: each model pays it once
-    double savingMs = 0;        // firstMs + secondMs - overheadMs - blockMs, median over rounds
-    double savingLowMs = 0;     // distribution-free 95% interval of that median
+    std::string point;       // operating point, e.g. "hw56_c32"
+    double firstMs = 0;      // the head (op1, or a -> b) alone
+    double secondMs = 0;     // the last op alone, fed with the head's output shape
+    double blockMs = 0;      // the head -> last op in one model
+    double overheadMs = 0;   // the common tail alone: each model pays it once
+    double savingMs = 0;     // firstMs + secondMs - overheadMs - blockMs, median over rounds
+    double savingLowMs = 0;  // distribution-free 95% interval of that median
     double savingHighMs = 0;
     int rounds = 0;
     std::optional<bool> runtimeSaysFused;  // OpenCV's per-layer profile, where the runtime reveals it
@@ -62,10 +62,10 @@ struct SpellingEvidence {
     std::optional<int> workingLayers;  // layers of the spelling that took time (OpenCV)
 };
 struct SpellingRule {
-    std::string op;       // canonical op: hswish, hsigmoid, swish, channelshuffle
-    std::string spelling; // how the test spelled it, e.g. "x*HardSigmoid(x)"
+    std::string op;                                      // canonical op: hswish, hsigmoid, swish, channelshuffle
+    std::string spelling;                                // how the test spelled it, e.g. "x*HardSigmoid(x)"
     FusionVerdict merged = FusionVerdict::Inconclusive;  // fused = runs as one op
-    std::string source;   // "runtime" or "timing"
+    std::string source;                                  // "runtime" or "timing"
     std::vector<SpellingEvidence> evidence;
 };
 
@@ -92,7 +92,7 @@ struct RuleSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel;  // provenance
     std::string detectedAtUtc;
-    std::string command;                             // what produced it
+    std::string command;  // what produced it
     std::map<std::pair<std::string, std::string>, FusionRule, OpPairLess> pairs;
     std::map<std::vector<std::string>, FusionRule, OpSequenceLess> chains;  // key: {a, b, c}
     // Producer op type -> fuses into one consumer although others read its output too. Ops not

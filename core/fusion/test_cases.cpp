@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "fusion/test_cases.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 
 #include "onnx/onnx_builder.h"
@@ -40,7 +40,7 @@ std::string applyCanonicalOp(OnnxBuilder& b, const std::string& op, const std::s
     if (op == "transpose") return b.transpose(x, {0, 1, 3, 2}, prefix + "transpose");
     if (op == "pad") return b.pad(x, 1, prefix + "pad");
     if (op == "flatten") return b.flatten(x, prefix + "flatten");  // kernel models only (not a tested pair op)
-    return b.unary("Unknown_" + op, x, prefix + op);  // finish() reports it
+    return b.unary("Unknown_" + op, x, prefix + op);               // finish() reports it
 }
 
 namespace {
@@ -57,13 +57,11 @@ std::string shapeText(const std::vector<int64_t>& dims) {
     return s;
 }
 
-
 // A model of `ops` applied in sequence to an input of `shape` (roles p_, q_, r_); `seed` makes the
 // bytes unique to a batch. With `secondReader`, the first op's output is also read by another
 // layer (an in-place reshape to an extra model output named "t_extra").
 Result<std::string> chainModel(const std::string& graphName, uint32_t seed, const std::vector<std::string>& ops,
-                               const std::vector<int64_t>& shape, std::vector<int64_t>* outShape = nullptr,
-                               bool secondReader = false) {
+                               const std::vector<int64_t>& shape, std::vector<int64_t>* outShape = nullptr, bool secondReader = false) {
     OnnxBuilder b(graphName, seed, /*opset=*/14);
     std::string x = b.input("x", shape);
     std::vector<std::string> outputs;
@@ -82,8 +80,8 @@ Result<std::string> chainModel(const std::string& graphName, uint32_t seed, cons
 }
 
 // A spelled op on an input of `shape`, nodes named "s_...", then the tail.
-Result<std::string> spelledModel(const std::string& graphName, uint32_t seed, const std::string& op,
-                                 const std::vector<int64_t>& shape, std::string* spelling) {
+Result<std::string> spelledModel(const std::string& graphName, uint32_t seed, const std::string& op, const std::vector<int64_t>& shape,
+                                 std::string* spelling) {
     OnnxBuilder b(graphName, seed, /*opset=*/14);
     std::string x = b.input("x", shape);
     if (op == "hswish") {
@@ -119,15 +117,13 @@ uint32_t seedOf(const std::string& text) {
 
 }  // namespace
 
-std::vector<OperatingPoint> defaultOperatingPoints() {
-    return {{"hw56_c24", 56, 24}, {"hw28_c96", 28, 96}, {"hw14_c256", 14, 256}};
-}
+std::vector<OperatingPoint> defaultOperatingPoints() { return {{"hw56_c24", 56, 24}, {"hw28_c96", 28, 96}, {"hw14_c256", 14, 256}}; }
 
 const std::vector<std::string>& testableOps() {
     static const std::vector<std::string> ops{
-        "conv", "dwconv", "gconv", "fc", "convtranspose", "add", "mul", "bn", "relu", "relu6", "hswish", "hsigmoid",
-        "sigmoid", "swish", "maxpool", "avgpool", "gap", "concat", "split", "channelshuffle", "reshape", "transpose",
-        "pad", "softmax"};
+        "conv",  "dwconv",         "gconv",    "fc",        "convtranspose", "add",     "mul",     "bn",  "relu",
+        "relu6", "hswish",         "hsigmoid", "sigmoid",   "swish",         "maxpool", "avgpool", "gap", "concat",
+        "split", "channelshuffle", "reshape",  "transpose", "pad",           "softmax"};
     return ops;
 }
 
@@ -164,9 +160,7 @@ std::vector<std::pair<std::string, std::string>> defaultPairs() {
 
 namespace {
 
-bool isTwoD(const std::vector<std::string>& ops) {
-    return std::find(ops.begin(), ops.end(), "fc") != ops.end();
-}
+bool isTwoD(const std::vector<std::string>& ops) { return std::find(ops.begin(), ops.end(), "fc") != ops.end(); }
 
 std::vector<int64_t> inputShape(const OperatingPoint& p, bool twoD) {
     return twoD ? std::vector<int64_t>{p.rows(), p.features()} : std::vector<int64_t>{1, p.channels, p.hw, p.hw};
@@ -183,8 +177,8 @@ public:
     explicit BatchBuilder(TestBatch& batch) : m_batch(batch), m_seed(seedOf(batch.id)) {}
 
     // Adds the model of `ops` under `key` once; returns its output shape.
-    Result<std::vector<int64_t>> model(const std::string& key, const std::vector<std::string>& ops,
-                                       const std::vector<int64_t>& in, bool secondReader = false) {
+    Result<std::vector<int64_t>> model(const std::string& key, const std::vector<std::string>& ops, const std::vector<int64_t>& in,
+                                       bool secondReader = false) {
         if (auto it = m_out.find(key); it != m_out.end()) return it->second;
         std::vector<int64_t> out;
         Result<std::string> bytes = chainModel(m_batch.id + "/" + key, m_seed, ops, in, &out, secondReader);

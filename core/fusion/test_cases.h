@@ -72,7 +72,7 @@ enum class CaseKind { Pair, Chain, MultiOutput };
 // the op's role: "p_" (op1 / a), "q_" (op2 / b), "r_" (c), "t_" (the tail and a second reader).
 struct FusionCase {
     CaseKind kind = CaseKind::Pair;
-    std::vector<std::string> ops;  // pair and multi-output: {op1, op2}; chain: {a, b, c}
+    std::vector<std::string> ops;                         // pair and multi-output: {op1, op2}; chain: {a, b, c}
     std::string headKey, lastKey, blockKey, overheadKey;  // TestModel keys within the batch
 };
 
@@ -83,7 +83,7 @@ struct SpellingCase {
 };
 
 struct TestBatch {
-    std::string id;      // "hw56_c24__conv": the point and the first op ("__spellings" for spellings)
+    std::string id;  // "hw56_c24__conv": the point and the first op ("__spellings" for spellings)
     OperatingPoint point;
     std::vector<TestModel> models;
     std::vector<FusionCase> cases;

@@ -50,10 +50,8 @@ FusionEvidence pairedEvidence(const std::vector<std::vector<double>>& overhead, 
     return e;
 }
 
-FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead,
-                                    const std::vector<std::vector<double>>& spelled,
-                                    const std::vector<std::vector<double>>& native, SpellingEvidence& e,
-                                    const VerdictOptions& o) {
+FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead, const std::vector<std::vector<double>>& spelled,
+                                    const std::vector<std::vector<double>>& native, SpellingEvidence& e, const VerdictOptions& o) {
     std::vector<double> excess, t0, ts, tn;
     const size_t processes = std::min({overhead.size(), spelled.size(), native.size()});
     for (size_t p = 0; p < processes; ++p)

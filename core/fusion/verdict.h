@@ -24,10 +24,8 @@ struct VerdictOptions {
 };
 
 // Round medians per process for the overhead, op1, op2 and block models; rounds pair by position.
-FusionEvidence pairedEvidence(const std::vector<std::vector<double>>& overhead,
-                              const std::vector<std::vector<double>>& first,
-                              const std::vector<std::vector<double>>& second,
-                              const std::vector<std::vector<double>>& block);
+FusionEvidence pairedEvidence(const std::vector<std::vector<double>>& overhead, const std::vector<std::vector<double>>& first,
+                              const std::vector<std::vector<double>>& second, const std::vector<std::vector<double>>& block);
 
 FusionVerdict decideVerdict(const FusionEvidence& evidence, const VerdictOptions& options = {});
 
@@ -40,8 +38,7 @@ FusionVerdict combineVerdicts(const std::vector<FusionVerdict>& perPoint);
 // interval of its median is below 0 (the spelling costs about one op), literal (not fused) when
 // above (the runtime makes a pass per node), else inconclusive; inconclusive too when the native
 // op costs under minWorkMs. Fills the evidence's times and rounds.
-FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead,
-                                    const std::vector<std::vector<double>>& spelled,
+FusionVerdict spellingTimingVerdict(const std::vector<std::vector<double>>& overhead, const std::vector<std::vector<double>>& spelled,
                                     const std::vector<std::vector<double>>& native, SpellingEvidence& evidence,
                                     const VerdictOptions& options = {});
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graph/attribute.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
 
 namespace km {
 
@@ -14,8 +14,10 @@ const AttrValue* Attributes::find(const std::string& key) const {
 }
 
 Attributes::Map& Attributes::own() {
-    if (!m_values) m_values = std::make_shared<Map>();
-    else if (m_values.use_count() > 1) m_values = std::make_shared<Map>(*m_values);
+    if (!m_values)
+        m_values = std::make_shared<Map>();
+    else if (m_values.use_count() > 1)
+        m_values = std::make_shared<Map>(*m_values);
     return *m_values;
 }
 
@@ -61,14 +63,21 @@ const std::vector<int64_t>* Attributes::ints(const std::string& key) const {
 }
 
 std::string attrToString(const AttrValue& value) {
-    return std::visit([](const auto& v) -> std::string {
-        using V = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<V, std::vector<int64_t>>) return fmt::format("[{}]", fmt::join(v, ","));
-        else if constexpr (std::is_same_v<V, std::vector<double>>) return fmt::format("[{:g}]", fmt::join(v, ","));
-        else if constexpr (std::is_same_v<V, double>) return fmt::format("{:g}", v);
-        else if constexpr (std::is_same_v<V, int64_t>) return std::to_string(v);
-        else return v;
-    }, value);
+    return std::visit(
+        [](const auto& v) -> std::string {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::vector<int64_t>>)
+                return fmt::format("[{}]", fmt::join(v, ","));
+            else if constexpr (std::is_same_v<V, std::vector<double>>)
+                return fmt::format("[{:g}]", fmt::join(v, ","));
+            else if constexpr (std::is_same_v<V, double>)
+                return fmt::format("{:g}", v);
+            else if constexpr (std::is_same_v<V, int64_t>)
+                return std::to_string(v);
+            else
+                return v;
+        },
+        value);
 }
 
 }  // namespace km

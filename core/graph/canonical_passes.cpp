@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graph/canonical_passes.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace km {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 struct Rewrite {
     std::vector<size_t> members;  // node indices replaced, in graph order
     std::string opType;
-    std::string input;            // the activation the merged node reads
+    std::string input;  // the activation the merged node reads
     Attributes attrs;
 };
 
@@ -27,8 +27,7 @@ public:
     std::optional<size_t> onlyConsumer(size_t i) const {
         const Node& n = node(i);
         if (n.outputs.size() != 1) return std::nullopt;
-        if (std::find(m_graphOutputs.begin(), m_graphOutputs.end(), n.outputs[0]) != m_graphOutputs.end())
-            return std::nullopt;
+        if (std::find(m_graphOutputs.begin(), m_graphOutputs.end(), n.outputs[0]) != m_graphOutputs.end()) return std::nullopt;
         const auto& c = m_g.consumersOf(n.outputs[0]);
         if (c.size() != 1) return std::nullopt;
         return c[0];
@@ -71,9 +70,8 @@ private:
 };
 
 void applyRewrites(Graph& g, std::vector<Rewrite> rewrites, const std::vector<std::string>& keepLiteral) {
-    std::erase_if(rewrites, [&](const Rewrite& rw) {
-        return std::find(keepLiteral.begin(), keepLiteral.end(), rw.opType) != keepLiteral.end();
-    });
+    std::erase_if(rewrites,
+                  [&](const Rewrite& rw) { return std::find(keepLiteral.begin(), keepLiteral.end(), rw.opType) != keepLiteral.end(); });
     if (rewrites.empty()) return;
     const auto& old = g.nodes();
     std::vector<int> lastOf(old.size(), -1);  // rewrite index whose last member is this node
@@ -111,10 +109,13 @@ void applyRewrites(Graph& g, std::vector<Rewrite> rewrites, const std::vector<st
 struct Claims {
     std::vector<bool> taken;
     bool free(std::initializer_list<size_t> ids) const {
-        for (size_t i : ids) if (taken[i]) return false;
+        for (size_t i : ids)
+            if (taken[i]) return false;
         return true;
     }
-    void take(const std::vector<size_t>& ids) { for (size_t i : ids) taken[i] = true; }
+    void take(const std::vector<size_t>& ids) {
+        for (size_t i : ids) taken[i] = true;
+    }
 };
 
 void recogniseHardActivations(Graph& g, const std::vector<std::string>& keepLiteral) {
@@ -181,13 +182,10 @@ void recogniseChannelShuffle(Graph& g, const std::vector<std::string>& keepLiter
         const Tensor* mid = g.firstOutput(first);
         if (!in || !mid || in->shape.rank() != 4 || mid->shape.rank() != 5) continue;
         const auto& d = mid->shape.dims;
-        if (d[0] != in->shape.dims[0] || d[1] * d[2] != in->shape.dims[1] || d[3] != in->shape.dims[2] ||
-            d[4] != in->shape.dims[3])
+        if (d[0] != in->shape.dims[0] || d[1] * d[2] != in->shape.dims[1] || d[3] != in->shape.dims[2] || d[4] != in->shape.dims[3])
             continue;
         auto t = m.onlyConsumer(r1);
-        if (!t || m.node(*t).opType != "transpose" ||
-            m.node(*t).attrs.getInts("perm") != std::vector<int64_t>{0, 2, 1, 3, 4})
-            continue;
+        if (!t || m.node(*t).opType != "transpose" || m.node(*t).attrs.getInts("perm") != std::vector<int64_t>{0, 2, 1, 3, 4}) continue;
         auto r2 = m.onlyConsumer(*t);
         if (!r2 || (m.node(*r2).opType != "reshape" && m.node(*r2).opType != "flatten")) continue;
         const Tensor* result = g.firstOutput(m.node(*r2));
@@ -213,8 +211,8 @@ void markSqueezeExcitation(Graph& g) {
             std::vector<size_t> chain{*gate};
             std::optional<size_t> at = *gate;
             bool found = false;
-            static const std::vector<std::string> kInner = {"conv", "fc", "relu", "relu6", "hswish", "swish",
-                                                            "add", "reshape", "flatten", "bn"};
+            static const std::vector<std::string> kInner = {"conv",  "fc",  "relu",    "relu6",   "hswish",
+                                                            "swish", "add", "reshape", "flatten", "bn"};
             while (at && chain.size() < 12) {
                 const Node& cur = nodes[*at];
                 const Tensor* in = g.firstActivationInput(cur);
@@ -227,9 +225,7 @@ void markSqueezeExcitation(Graph& g) {
                     found = true;
                     break;
                 }
-                if (std::find(kInner.begin(), kInner.end(), prev.opType) == kInner.end() ||
-                    g.activationInputs(prev).size() != 1)
-                    break;
+                if (std::find(kInner.begin(), kInner.end(), prev.opType) == kInner.end() || g.activationInputs(prev).size() != 1) break;
                 at = *up;
             }
             if (!found) continue;

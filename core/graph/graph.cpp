@@ -22,8 +22,15 @@ Tensor* Graph::mutableTensor(const std::string& name) {
 }
 
 Graph::Graph(const Graph& other)
-    : info(other.info), inputs(other.inputs), outputs(other.outputs), warnings(other.warnings), m_nodes(other.m_nodes),
-      m_tensors(other.m_tensors), m_producer(other.m_producer), m_consumers(other.m_consumers), m_nodeIndex(other.m_nodeIndex) {
+    : info(other.info),
+      inputs(other.inputs),
+      outputs(other.outputs),
+      warnings(other.warnings),
+      m_nodes(other.m_nodes),
+      m_tensors(other.m_tensors),
+      m_producer(other.m_producer),
+      m_consumers(other.m_consumers),
+      m_nodeIndex(other.m_nodeIndex) {
     relink();
 }
 
@@ -69,9 +76,7 @@ const Tensor* Graph::firstActivationInput(const Node& node) const {
     return nullptr;
 }
 
-const Tensor* Graph::firstOutput(const Node& node) const {
-    return node.outputs.empty() ? nullptr : tensor(node.outputs.front());
-}
+const Tensor* Graph::firstOutput(const Node& node) const { return node.outputs.empty() ? nullptr : tensor(node.outputs.front()); }
 
 const Tensor* Graph::firstActivationInput(size_t index) const {
     for (const Tensor* t : m_links[index].inputs)
@@ -171,7 +176,10 @@ TopoResult topologicalOrder(const std::vector<Node>& nodes) {
             seen[at] = true;
             for (const auto& in : nodes[at].inputs) {
                 auto it = producer.find(in);
-                if (it != producer.end() && pending[it->second] > 0) { at = it->second; break; }
+                if (it != producer.end() && pending[it->second] > 0) {
+                    at = it->second;
+                    break;
+                }
             }
         }
         result.cycleNode = nodes[at].name;

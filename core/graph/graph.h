@@ -26,9 +26,9 @@ struct Tensor {
 };
 
 struct Node {
-    std::string name;        // unique; the source node's name (generated when the file had none)
-    std::string opType;      // canonical type: conv, dwconv, ..., or "other:<SourceOp>"
-    std::string sourceOp;    // the op as spelled in the file (Conv, Conv2D, Clip, ...)
+    std::string name;                  // unique; the source node's name (generated when the file had none)
+    std::string opType;                // canonical type: conv, dwconv, ..., or "other:<SourceOp>"
+    std::string sourceOp;              // the op as spelled in the file (Conv, Conv2D, Clip, ...)
     std::vector<std::string> inputs;   // tensor names, activations first, then weights
     std::vector<std::string> outputs;  // tensor names
     Attributes attrs;
@@ -40,19 +40,19 @@ struct Node {
 };
 
 struct GraphInfo {
-    std::string sourcePath;   // file it came from
-    std::string format;       // "onnx" or "nnmeter-ir"
-    std::string producer;     // e.g. "pytorch 1.13.0"
-    int64_t opset = 0;        // default-domain opset (0 for nn-Meter IR)
+    std::string sourcePath;  // file it came from
+    std::string format;      // "onnx" or "nnmeter-ir"
+    std::string producer;    // e.g. "pytorch 1.13.0"
+    int64_t opset = 0;       // default-domain opset (0 for nn-Meter IR)
     int64_t irVersion = 0;
 };
 
 // A node's tensors resolved once (reindex), so that passes over every node (partitioning, metrics)
 // follow pointers instead of hashing tensor names. Aligned with Node::inputs / Node::outputs.
 struct NodeLinks {
-    std::vector<const Tensor*> inputs;     // nullptr: no such tensor (an optional input left empty)
-    std::vector<int32_t> producers;        // per input: index of the node producing it, or -1
-    std::vector<uint32_t> inputReaders;    // per input: how many nodes read it
+    std::vector<const Tensor*> inputs;   // nullptr: no such tensor (an optional input left empty)
+    std::vector<int32_t> producers;      // per input: index of the node producing it, or -1
+    std::vector<uint32_t> inputReaders;  // per input: how many nodes read it
     std::vector<const Tensor*> outputs;
 };
 
@@ -65,9 +65,9 @@ public:
     Graph& operator=(Graph&&) noexcept = default;
 
     GraphInfo info;
-    std::vector<std::string> inputs;   // activation inputs of the model
+    std::vector<std::string> inputs;  // activation inputs of the model
     std::vector<std::string> outputs;
-    std::vector<std::string> warnings; // things the user should know (assumptions, fixes made)
+    std::vector<std::string> warnings;  // things the user should know (assumptions, fixes made)
 
     // Nodes, always in a valid topological order after import.
     const std::vector<Node>& nodes() const { return m_nodes; }

@@ -21,8 +21,8 @@ int64_t product(const Attributes& attrs, const char* key, int64_t fallback) {
 }
 
 bool isWeighted(const std::string& op) {
-    return op == "conv" || op == "dwconv" || op == "gconv" || op == "convtranspose" || op == "fc" ||
-           op == "bn" || op == "layernorm" || op == "matmul";
+    return op == "conv" || op == "dwconv" || op == "gconv" || op == "convtranspose" || op == "fc" || op == "bn" || op == "layernorm" ||
+           op == "matmul";
 }
 
 }  // namespace
@@ -39,9 +39,8 @@ NodeMetrics& NodeMetrics::operator+=(const NodeMetrics& o) {
 int64_t flopsPerElement(const std::string& op) {
     // Counts of the arithmetic a straightforward implementation does per output element.
     static const std::unordered_map<std::string, int64_t> kTable = {
-        {"relu", 1}, {"relu6", 2}, {"hsigmoid", 3}, {"hswish", 4}, {"sigmoid", 4}, {"swish", 5},
-        {"add", 1}, {"mul", 1}, {"bn", 2}, {"softmax", 5}, {"layernorm", 8}, {"gelu", 8},
-        {"resize", 4},
+        {"relu", 1}, {"relu6", 2}, {"hsigmoid", 3}, {"hswish", 4},    {"sigmoid", 4}, {"swish", 5},  {"add", 1},
+        {"mul", 1},  {"bn", 2},    {"softmax", 5},  {"layernorm", 8}, {"gelu", 8},    {"resize", 4},
     };
     auto it = kTable.find(op);
     return it == kTable.end() ? 0 : it->second;

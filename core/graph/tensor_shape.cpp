@@ -8,9 +8,13 @@ namespace km {
 
 int dtypeSizeBytes(DType type) {
     switch (type) {
-    case DType::Float: case DType::Int32: return 4;
-    case DType::UInt8: case DType::Int8: case DType::Bool: return 1;
-    case DType::Int64: case DType::Double: return 8;
+    case DType::Float:
+    case DType::Int32: return 4;
+    case DType::UInt8:
+    case DType::Int8:
+    case DType::Bool: return 1;
+    case DType::Int64:
+    case DType::Double: return 8;
     case DType::Float16: return 2;
     case DType::Undefined: break;
     }

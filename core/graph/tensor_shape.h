@@ -10,8 +10,7 @@
 namespace km {
 
 // Element type of a tensor; the numbering follows ONNX's TensorProto.DataType so files map 1:1.
-enum class DType : int { Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, Int32 = 6, Int64 = 7,
-                         Bool = 9, Float16 = 10, Double = 11 };
+enum class DType : int { Undefined = 0, Float = 1, UInt8 = 2, Int8 = 3, Int32 = 6, Int64 = 7, Bool = 9, Float16 = 10, Double = 11 };
 
 int dtypeSizeBytes(DType type);  // 0 for Undefined
 std::string dtypeName(DType type);

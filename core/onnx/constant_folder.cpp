@@ -3,13 +3,13 @@
 // Unsqueeze, Concat, Slice, Div, Cast... on tensors whose shapes are known once the batch is fixed.
 // We evaluate those small integer subgraphs, write the results back as initializers and let ONNX
 // shape inference run again, until no node changes.
-#include <algorithm>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
+#include <algorithm>
 
+#include <fmt/format.h>
 #include <cmath>
 #include <cstring>
-#include <fmt/format.h>
 #include <functional>
 #include <unordered_set>
 
@@ -30,9 +30,9 @@ int64_t numel(const std::vector<int64_t>& dims) {
 }
 
 bool isIntegerType(int32_t t) {
-    return t == TensorProto::INT64 || t == TensorProto::INT32 || t == TensorProto::INT8 ||
-           t == TensorProto::UINT8 || t == TensorProto::INT16 || t == TensorProto::UINT16 ||
-           t == TensorProto::BOOL || t == TensorProto::UINT32 || t == TensorProto::UINT64;
+    return t == TensorProto::INT64 || t == TensorProto::INT32 || t == TensorProto::INT8 || t == TensorProto::UINT8 ||
+           t == TensorProto::INT16 || t == TensorProto::UINT16 || t == TensorProto::BOOL || t == TensorProto::UINT32 ||
+           t == TensorProto::UINT64;
 }
 
 template <typename T>
@@ -46,8 +46,7 @@ void readRaw(const std::string& raw, std::vector<double>& out, int64_t n) {
 }
 
 // Numpy-style broadcasting for the ranks shape arithmetic uses (scalars and equal-length vectors).
-std::optional<ConstTensor> elementwise(const ConstTensor& a, const ConstTensor& b,
-                                       const std::function<double(double, double)>& f) {
+std::optional<ConstTensor> elementwise(const ConstTensor& a, const ConstTensor& b, const std::function<double(double, double)>& f) {
     if (!a.hasValues || !b.hasValues) return std::nullopt;
     const size_t na = a.values.size(), nb = b.values.size();
     if (na != nb && na != 1 && nb != 1) return std::nullopt;
@@ -96,8 +95,8 @@ ConstTensor vectorConst(const std::vector<int64_t>& v) {
 
 // Evaluates one node whose inputs are all constant (or a Shape of a fully known tensor).
 // Returns nullopt when the op is not one we evaluate; the caller then keeps shape-only constants.
-std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<const ConstTensor*>& in,
-                                    const ShapeMap& shapes, int64_t opset) {
+std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<const ConstTensor*>& in, const ShapeMap& shapes,
+                                    int64_t opset) {
     const std::string& op = n.op_type();
     auto input = [&](size_t i) -> const ConstTensor* { return i < in.size() ? in[i] : nullptr; };
     if (op == "Identity") {
@@ -108,15 +107,20 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
         for (const auto& a : n.attribute()) {
             ConstTensor c;
             if (a.name() == "value") return constFromTensorProto(a.t());
-            if (a.name() == "value_float") { c.dtype = TensorProto::FLOAT; c.values = {a.f()}; }
-            else if (a.name() == "value_int") { c.dtype = TensorProto::INT64; c.values = {double(a.i())}; }
-            else if (a.name() == "value_ints") {
+            if (a.name() == "value_float") {
+                c.dtype = TensorProto::FLOAT;
+                c.values = {a.f()};
+            } else if (a.name() == "value_int") {
+                c.dtype = TensorProto::INT64;
+                c.values = {double(a.i())};
+            } else if (a.name() == "value_ints") {
                 c = vectorConst(std::vector<int64_t>(a.ints().begin(), a.ints().end()));
             } else if (a.name() == "value_floats") {
                 c.dtype = TensorProto::FLOAT;
                 c.dims = {a.floats_size()};
                 c.values.assign(a.floats().begin(), a.floats().end());
-            } else continue;
+            } else
+                continue;
             c.hasValues = true;
             return c;
         }
@@ -175,8 +179,7 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
     if (op == "Floor" || op == "Ceil" || op == "Neg" || op == "Abs" || op == "Sqrt") {
         ConstTensor c = *input(0);
         for (double& v : c.values)
-            v = op == "Floor" ? std::floor(v) : op == "Ceil" ? std::ceil(v) : op == "Neg" ? -v
-              : op == "Abs" ? std::fabs(v) : std::sqrt(v);
+            v = op == "Floor" ? std::floor(v) : op == "Ceil" ? std::ceil(v) : op == "Neg" ? -v : op == "Abs" ? std::fabs(v) : std::sqrt(v);
         return c;
     }
     if (op == "Unsqueeze" || op == "Squeeze") {
@@ -195,8 +198,9 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
             std::vector<int64_t> kept;
             const int64_t r = static_cast<int64_t>(c.dims.size());
             for (int64_t i = 0; i < r; ++i) {
-                bool drop = axes ? std::find_if(axes->begin(), axes->end(), [&](int64_t a) {
-                    return (a < 0 ? a + r : a) == i; }) != axes->end() : c.dims[i] == 1;
+                bool drop =
+                    axes ? std::find_if(axes->begin(), axes->end(), [&](int64_t a) { return (a < 0 ? a + r : a) == i; }) != axes->end()
+                         : c.dims[i] == 1;
                 if (!drop) kept.push_back(c.dims[i]);
             }
             c.dims = kept;
@@ -237,9 +241,14 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
         if (data.dims.size() != 1) return std::nullopt;
         std::optional<std::vector<int64_t>> starts, ends, axes, steps;
         if (opset >= 10) {
-            starts = asInts(input(1)); ends = asInts(input(2)); axes = asInts(input(3)); steps = asInts(input(4));
+            starts = asInts(input(1));
+            ends = asInts(input(2));
+            axes = asInts(input(3));
+            steps = asInts(input(4));
         } else {
-            starts = attrInts(n, "starts"); ends = attrInts(n, "ends"); axes = attrInts(n, "axes");
+            starts = attrInts(n, "starts");
+            ends = attrInts(n, "ends");
+            axes = attrInts(n, "axes");
         }
         if (!starts || !ends || starts->size() != 1 || ends->size() != 1) return std::nullopt;
         if (axes && (axes->size() != 1 || ((*axes)[0] != 0 && (*axes)[0] != -1))) return std::nullopt;
@@ -300,8 +309,10 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
         for (size_t i = 0; i < target->size(); ++i) {
             int64_t& d = (*target)[i];
             if (d == 0 && i < c.dims.size()) d = c.dims[i];
-            if (d == -1) inferAt = static_cast<int64_t>(i);
-            else if (d > 0) known *= d;
+            if (d == -1)
+                inferAt = static_cast<int64_t>(i);
+            else if (d > 0)
+                known *= d;
         }
         const int64_t total = static_cast<int64_t>(c.values.size());
         if (inferAt >= 0) (*target)[inferAt] = known > 0 ? total / known : 0;
@@ -312,19 +323,16 @@ std::optional<ConstTensor> evaluate(const onnx::NodeProto& n, const std::vector<
     return std::nullopt;
 }
 
-bool isDefaultDomain(const onnx::NodeProto& n) {
-    return n.domain().empty() || n.domain() == "ai.onnx";
-}
+bool isDefaultDomain(const onnx::NodeProto& n) { return n.domain().empty() || n.domain() == "ai.onnx"; }
 
 // Ops that never become constants even with constant inputs (random generators and such).
 bool neverFold(const std::string& op) {
-    return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" ||
-           op == "RandomUniformLike" || op == "Multinomial" || op == "Bernoulli";
+    return op == "RandomNormal" || op == "RandomUniform" || op == "RandomNormalLike" || op == "RandomUniformLike" || op == "Multinomial" ||
+           op == "Bernoulli";
 }
 
 // One folding sweep over the graph in file order. Returns how many nodes were folded.
-int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTensor>& constants,
-             int64_t opset, FoldMode mode) {
+int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTensor>& constants, int64_t opset, FoldMode mode) {
     const ShapeMap shapes = collectShapes(model);
     const auto elemTypes = collectElemTypes(model);
     auto* graph = model.mutable_graph();
@@ -336,10 +344,16 @@ int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTenso
         std::vector<const ConstTensor*> inputs;
         bool allConst = true;
         for (const auto& name : n.input()) {
-            if (name.empty()) { inputs.push_back(nullptr); continue; }
+            if (name.empty()) {
+                inputs.push_back(nullptr);
+                continue;
+            }
             auto it = constants.find(name);
-            if (it == constants.end()) { allConst = false; inputs.push_back(nullptr); }
-            else inputs.push_back(&it->second);
+            if (it == constants.end()) {
+                allConst = false;
+                inputs.push_back(nullptr);
+            } else
+                inputs.push_back(&it->second);
         }
         const bool shapeOfKnown = (n.op_type() == "Shape" || n.op_type() == "Size");
         if (!allConst && !shapeOfKnown) continue;
@@ -367,7 +381,10 @@ int foldOnce(onnx::ModelProto& model, std::unordered_map<std::string, ConstTenso
     // Replace folded nodes by initializers holding their results.
     google::protobuf::RepeatedPtrField<onnx::NodeProto> kept;
     for (int i = 0; i < graph->node_size(); ++i) {
-        if (!folded[i]) { *kept.Add() = graph->node(i); continue; }
+        if (!folded[i]) {
+            *kept.Add() = graph->node(i);
+            continue;
+        }
         const std::string& out = graph->node(i).output(0);
         constToTensorProto(constants[out], out, graph->add_initializer());
     }
@@ -389,35 +406,56 @@ std::optional<ConstTensor> constFromTensorProto(const onnx::TensorProto& t) {
     auto rawFits = [&](size_t elemSize) { return raw.size() == static_cast<size_t>(n) * elemSize; };
     switch (t.data_type()) {
     case TensorProto::FLOAT:
-        if (hasRaw) { if (!rawFits(4)) return std::nullopt; readRaw<float>(raw, c.values, n); }
-        else if (t.float_data_size() == n) c.values.assign(t.float_data().begin(), t.float_data().end());
-        else return std::nullopt;
+        if (hasRaw) {
+            if (!rawFits(4)) return std::nullopt;
+            readRaw<float>(raw, c.values, n);
+        } else if (t.float_data_size() == n)
+            c.values.assign(t.float_data().begin(), t.float_data().end());
+        else
+            return std::nullopt;
         break;
     case TensorProto::DOUBLE:
-        if (hasRaw) { if (!rawFits(8)) return std::nullopt; readRaw<double>(raw, c.values, n); }
-        else if (t.double_data_size() == n) c.values.assign(t.double_data().begin(), t.double_data().end());
-        else return std::nullopt;
+        if (hasRaw) {
+            if (!rawFits(8)) return std::nullopt;
+            readRaw<double>(raw, c.values, n);
+        } else if (t.double_data_size() == n)
+            c.values.assign(t.double_data().begin(), t.double_data().end());
+        else
+            return std::nullopt;
         break;
     case TensorProto::INT64:
-        if (hasRaw) { if (!rawFits(8)) return std::nullopt; readRaw<int64_t>(raw, c.values, n); }
-        else if (t.int64_data_size() == n) c.values.assign(t.int64_data().begin(), t.int64_data().end());
-        else return std::nullopt;
+        if (hasRaw) {
+            if (!rawFits(8)) return std::nullopt;
+            readRaw<int64_t>(raw, c.values, n);
+        } else if (t.int64_data_size() == n)
+            c.values.assign(t.int64_data().begin(), t.int64_data().end());
+        else
+            return std::nullopt;
         break;
     case TensorProto::INT32:
-        if (hasRaw) { if (!rawFits(4)) return std::nullopt; readRaw<int32_t>(raw, c.values, n); }
-        else if (t.int32_data_size() == n) c.values.assign(t.int32_data().begin(), t.int32_data().end());
-        else return std::nullopt;
+        if (hasRaw) {
+            if (!rawFits(4)) return std::nullopt;
+            readRaw<int32_t>(raw, c.values, n);
+        } else if (t.int32_data_size() == n)
+            c.values.assign(t.int32_data().begin(), t.int32_data().end());
+        else
+            return std::nullopt;
         break;
-    case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL:
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+    case TensorProto::BOOL:
         if (hasRaw) {
             if (!rawFits(1)) return std::nullopt;
-            if (t.data_type() == TensorProto::INT8) readRaw<int8_t>(raw, c.values, n);
-            else readRaw<uint8_t>(raw, c.values, n);
-        } else if (t.int32_data_size() == n) c.values.assign(t.int32_data().begin(), t.int32_data().end());
-        else return std::nullopt;
+            if (t.data_type() == TensorProto::INT8)
+                readRaw<int8_t>(raw, c.values, n);
+            else
+                readRaw<uint8_t>(raw, c.values, n);
+        } else if (t.int32_data_size() == n)
+            c.values.assign(t.int32_data().begin(), t.int32_data().end());
+        else
+            return std::nullopt;
         break;
-    default:
-        return c;  // values not needed for other types
+    default: return c;  // values not needed for other types
     }
     c.hasValues = true;
     return c;
@@ -438,8 +476,12 @@ void constToTensorProto(const ConstTensor& c, const std::string& name, onnx::Ten
     case TensorProto::INT64:
         for (double v : c.values) out->add_int64_data(static_cast<int64_t>(v));
         break;
-    case TensorProto::INT32: case TensorProto::INT8: case TensorProto::UINT8: case TensorProto::BOOL:
-    case TensorProto::INT16: case TensorProto::UINT16:
+    case TensorProto::INT32:
+    case TensorProto::INT8:
+    case TensorProto::UINT8:
+    case TensorProto::BOOL:
+    case TensorProto::INT16:
+    case TensorProto::UINT16:
         for (double v : c.values) out->add_int32_data(static_cast<int32_t>(v));
         break;
     default:
@@ -453,8 +495,7 @@ ShapeMap collectShapes(const onnx::ModelProto& model) {
     auto add = [&](const onnx::ValueInfoProto& vi) {
         if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
         std::vector<int64_t> dims;
-        for (const auto& d : vi.type().tensor_type().shape().dim())
-            dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
+        for (const auto& d : vi.type().tensor_type().shape().dim()) dims.push_back(d.has_dim_value() ? d.dim_value() : -1);
         shapes[vi.name()] = std::move(dims);
     };
     const auto& g = model.graph();
@@ -478,8 +519,8 @@ std::unordered_map<std::string, int32_t> collectElemTypes(const onnx::ModelProto
     return types;
 }
 
-Status inferAndFold(onnx::ModelProto& model, const std::string& file,
-                    std::unordered_map<std::string, ConstTensor>& constants, FoldMode mode) {
+Status inferAndFold(onnx::ModelProto& model, const std::string& file, std::unordered_map<std::string, ConstTensor>& constants,
+                    FoldMode mode) {
     const int64_t opset = defaultDomainOpset(model);
     for (const auto& t : model.graph().initializer()) {
         auto c = constFromTensorProto(t);

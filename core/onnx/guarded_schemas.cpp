@@ -6,11 +6,11 @@
 // divide by whatever it finds there (found by the fuzzer: a SIGFPE inside libonnx). The guard
 // checks the ranks first and fails the inference with a message instead. Every other schema is
 // ONNX's own.
+#include <onnx/defs/schema.h>
+#include <onnx/defs/shape_inference.h>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <onnx/defs/schema.h>
-#include <onnx/defs/shape_inference.h>
 
 #include "onnx/onnx_internal.h"
 
@@ -58,8 +58,7 @@ void checkConvRanks(onnx::InferenceContext& ctx, int x, int w) {
 
 class GuardedRegistry final : public onnx::ISchemaRegistry {
 public:
-    const onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion,
-                                    const std::string& domain) const override {
+    const onnx::OpSchema* GetSchema(const std::string& key, const int maxInclusiveVersion, const std::string& domain) const override {
         const onnx::OpSchema* base = onnx::OpSchemaRegistry::Schema(key, maxInclusiveVersion, domain);
         int x = 0, w = 0;
         if (!base || !(domain.empty() || domain == "ai.onnx") || !convInputs(key, x, w)) return base;

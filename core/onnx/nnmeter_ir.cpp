@@ -18,7 +18,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 std::vector<int64_t> toNchw(std::vector<int64_t> d) {
-    for (int64_t& v : d) if (v < 0) v = 1;  // batch written as -1
+    for (int64_t& v : d)
+        if (v < 0) v = 1;  // batch written as -1
     if (d.size() == 4) return {d[0], d[3], d[1], d[2]};
     return d;
 }
@@ -52,18 +53,45 @@ std::optional<std::vector<int64_t>> broadcast(const std::vector<int64_t>& a, con
 
 const std::unordered_map<std::string, std::string>& opTable() {
     static const std::unordered_map<std::string, std::string> kTable = {
-        {"Conv2D", "conv"}, {"Conv", "conv"}, {"DepthwiseConv2dNative", "dwconv"},
-        {"FusedBatchNorm", "bn"}, {"FusedBatchNormV3", "bn"}, {"BatchNormalization", "bn"},
-        {"Relu", "relu"}, {"Relu6", "relu6"}, {"Sigmoid", "sigmoid"}, {"HardSigmoid", "hsigmoid"},
-        {"HardSwish", "hswish"}, {"Hswish", "hswish"}, {"Add", "add"}, {"AddV2", "add"}, {"Mul", "mul"},
-        {"AvgPool", "avgpool"}, {"AveragePool", "avgpool"}, {"MaxPool", "maxpool"},
-        {"GlobalAveragePool", "gap"}, {"Mean", "gap"}, {"ReduceMean", "gap"},
-        {"MatMul", "fc"}, {"Gemm", "fc"}, {"Dense", "fc"},
-        {"Reshape", "reshape"}, {"Squeeze", "reshape"}, {"Flatten", "flatten"},
-        {"ConcatV2", "concat"}, {"Concat", "concat"}, {"Split", "split"}, {"SplitV", "split"},
-        {"Transpose", "transpose"}, {"Pad", "pad"}, {"Softmax", "softmax"}, {"Resize", "resize"},
-        {"ResizeBilinear", "resize"}, {"ResizeNearestNeighbor", "resize"},
-        {"Conv2DBackpropInput", "convtranspose"}, {"ConvTranspose", "convtranspose"},
+        {"Conv2D", "conv"},
+        {"Conv", "conv"},
+        {"DepthwiseConv2dNative", "dwconv"},
+        {"FusedBatchNorm", "bn"},
+        {"FusedBatchNormV3", "bn"},
+        {"BatchNormalization", "bn"},
+        {"Relu", "relu"},
+        {"Relu6", "relu6"},
+        {"Sigmoid", "sigmoid"},
+        {"HardSigmoid", "hsigmoid"},
+        {"HardSwish", "hswish"},
+        {"Hswish", "hswish"},
+        {"Add", "add"},
+        {"AddV2", "add"},
+        {"Mul", "mul"},
+        {"AvgPool", "avgpool"},
+        {"AveragePool", "avgpool"},
+        {"MaxPool", "maxpool"},
+        {"GlobalAveragePool", "gap"},
+        {"Mean", "gap"},
+        {"ReduceMean", "gap"},
+        {"MatMul", "fc"},
+        {"Gemm", "fc"},
+        {"Dense", "fc"},
+        {"Reshape", "reshape"},
+        {"Squeeze", "reshape"},
+        {"Flatten", "flatten"},
+        {"ConcatV2", "concat"},
+        {"Concat", "concat"},
+        {"Split", "split"},
+        {"SplitV", "split"},
+        {"Transpose", "transpose"},
+        {"Pad", "pad"},
+        {"Softmax", "softmax"},
+        {"Resize", "resize"},
+        {"ResizeBilinear", "resize"},
+        {"ResizeNearestNeighbor", "resize"},
+        {"Conv2DBackpropInput", "convtranspose"},
+        {"ConvTranspose", "convtranspose"},
     };
     return kTable;
 }
@@ -72,8 +100,7 @@ const std::unordered_map<std::string, std::string>& opTable() {
 
 Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file, const LoadOptions& options) {
     Json root = Json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (root.is_discarded())
-        return badInput(fmt::format("{}: not valid JSON, so not an nn-Meter IR graph.", file));
+    if (root.is_discarded()) return badInput(fmt::format("{}: not valid JSON, so not an nn-Meter IR graph.", file));
     if (!root.is_object() || root.empty())
         return badInput(fmt::format("{}: an nn-Meter IR graph is a JSON object of nodes; this is not one.", file));
 
@@ -81,7 +108,12 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
     g.info.sourcePath = file;
     g.info.format = "nnmeter-ir";
     g.info.producer = "nn-Meter IR";
-    struct Raw { std::string name, type; const Json* attr; const Json* inner; std::vector<std::string> in, out; };
+    struct Raw {
+        std::string name, type;
+        const Json* attr;
+        const Json* inner;
+        std::vector<std::string> in, out;
+    };
     std::vector<Raw> raws;
     std::unordered_map<std::string, size_t> rawIndex;
     for (auto it = root.begin(); it != root.end(); ++it) {
@@ -94,8 +126,7 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         r.inner = v["attr"].contains("attr") && v["attr"]["attr"].is_object() ? &v["attr"]["attr"] : &kEmpty;
         for (const char* key : {"inbounds", "outbounds"}) {
             if (!v.contains(key)) continue;
-            if (!v[key].is_array())
-                return badInput(fmt::format("{}: node '{}': field '{}' is not a list.", file, it.key(), key));
+            if (!v[key].is_array()) return badInput(fmt::format("{}: node '{}': field '{}' is not a list.", file, it.key(), key));
             for (const auto& s : v[key])
                 if (s.is_string()) (key[0] == 'i' ? r.in : r.out).push_back(s.get<std::string>());
         }
@@ -105,8 +136,7 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
 
     auto outputShape = [&](const Raw& r) -> std::optional<std::vector<int64_t>> {
         const Json& a = *r.attr;
-        if (!a.contains("output_shape") || !a["output_shape"].is_array() || a["output_shape"].empty() ||
-            !a["output_shape"][0].is_array())
+        if (!a.contains("output_shape") || !a["output_shape"].is_array() || a["output_shape"].empty() || !a["output_shape"][0].is_array())
             return std::nullopt;
         std::vector<int64_t> d;
         for (const auto& x : a["output_shape"][0]) {
@@ -146,7 +176,10 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         n.sourceNodes = {r.name};
         for (const auto& in : r.in) {
             auto src = rawIndex.find(in);
-            if (src == rawIndex.end()) { ++danglingRefs; continue; }  // a weight read
+            if (src == rawIndex.end()) {
+                ++danglingRefs;
+                continue;
+            }  // a weight read
             n.inputs.push_back(in);
         }
         n.outputs = {r.name};
@@ -157,8 +190,10 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         }
         nodes.push_back(std::move(n));
         Tensor out{r.name, {}, DType::Float, false, {}};
-        if (auto shape = outputShape(r)) out.shape.dims = *shape;
-        else out.shape = TensorShape::unknown();
+        if (auto shape = outputShape(r))
+            out.shape.dims = *shape;
+        else
+            out.shape = TensorShape::unknown();
         g.addTensor(std::move(out));
     }
 
@@ -180,7 +215,10 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         for (auto& in : n.inputs) in = resolve(in);
         const Raw& r = raws[rawIndex[n.name]];
         const Json& a = *r.inner;
-        if (n.opType == "identity") { if (!n.inputs.empty()) alias[n.name] = n.inputs[0]; continue; }
+        if (n.opType == "identity") {
+            if (!n.inputs.empty()) alias[n.name] = n.inputs[0];
+            continue;
+        }
         std::vector<const Tensor*> acts = g.activationInputs(n);
         const Tensor* in0 = acts.empty() ? nullptr : acts[0];
         Tensor& out = *g.mutableTensor(n.name);
@@ -193,8 +231,9 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         }
         if (r.type == "BiasAdd" && in0) {
             auto p = resultIndex.find(in0->name);
-            if (p != resultIndex.end() && (result[p->second].opType == "conv" || result[p->second].opType == "dwconv" ||
-                                           result[p->second].opType == "gconv" || result[p->second].opType == "fc") &&
+            if (p != resultIndex.end() &&
+                (result[p->second].opType == "conv" || result[p->second].opType == "dwconv" || result[p->second].opType == "gconv" ||
+                 result[p->second].opType == "fc") &&
                 raws[rawIndex[in0->name]].out.size() <= 1) {
                 Node& prod = result[p->second];
                 const int64_t c = in0->shape.rank() >= 2 ? in0->shape.dims[1] : 0;
@@ -211,8 +250,7 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
         }
         const int64_t cin = in0 && in0->shape.rank() >= 2 ? in0->shape.dims[1] : 0;
         const int64_t cout = out.shape.rank() >= 2 ? out.shape.dims[1] : 0;
-        if (n.opType == "conv" || n.opType == "dwconv" || n.opType == "convtranspose" || n.opType == "avgpool" ||
-            n.opType == "maxpool") {
+        if (n.opType == "conv" || n.opType == "dwconv" || n.opType == "convtranspose" || n.opType == "avgpool" || n.opType == "maxpool") {
             const bool isPool = n.opType == "avgpool" || n.opType == "maxpool";
             std::vector<int64_t> k = isPool ? spatial(ints(a, "ksize"), 1) : spatial(ints(a, "kernel_shape"), 1);
             if (isPool && ints(a, "ksize").empty()) k = spatial(ints(a, "kernel_shape"), 1);
@@ -221,8 +259,8 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
             const std::string padding = a.value("padding", std::string("VALID"));
             if (padding == "SAME" && in0 && in0->shape.rank() == 4 && out.shape.rank() == 4)
                 for (int i = 0; i < 2; ++i) {
-                    const int64_t total = std::max<int64_t>((out.shape.dims[2 + i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 -
-                                                            in0->shape.dims[2 + i], 0);
+                    const int64_t total =
+                        std::max<int64_t>((out.shape.dims[2 + i] - 1) * s[i] + (k[i] - 1) * d[i] + 1 - in0->shape.dims[2 + i], 0);
                     pads[i] = total / 2;
                     pads[i + 2] = total - total / 2;
                 }
@@ -233,16 +271,18 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
             if (!isPool) {
                 const auto w = ints(a, "weight_shape");  // HWIO (depthwise: H, W, Cin, multiplier)
                 int64_t groups = 1;
-                if (n.opType == "dwconv") groups = cin;
-                else if (w.size() == 4 && w[2] > 0 && cin % w[2] == 0) groups = cin / w[2];
+                if (n.opType == "dwconv")
+                    groups = cin;
+                else if (w.size() == 4 && w[2] > 0 && cin % w[2] == 0)
+                    groups = cin / w[2];
                 if (n.opType == "conv" && groups > 1) n.opType = groups == cin ? "dwconv" : "gconv";
                 n.attrs.set("groups", groups);
                 n.attrs.set("has_bias", int64_t{0});
                 Tensor wt{n.name + "/weight", TensorShape{{cout, groups ? cin / groups : cin, k[0], k[1]}, true}, DType::Float, true, {}};
                 n.inputs.push_back(wt.name);
                 g.addTensor(std::move(wt));
-            } else if (n.opType == "avgpool" && out.shape.rank() == 4 && out.shape.dims[2] == 1 && out.shape.dims[3] == 1 &&
-                       in0 && in0->shape.rank() == 4 && k == std::vector<int64_t>{in0->shape.dims[2], in0->shape.dims[3]}) {
+            } else if (n.opType == "avgpool" && out.shape.rank() == 4 && out.shape.dims[2] == 1 && out.shape.dims[3] == 1 && in0 &&
+                       in0->shape.rank() == 4 && k == std::vector<int64_t>{in0->shape.dims[2], in0->shape.dims[3]}) {
                 n.opType = "gap";
             }
         } else if (n.opType == "fc") {
@@ -275,8 +315,10 @@ Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& file
     if (danglingRefs)
         g.warnings.push_back(fmt::format("{} inbound reference(s) name no node; they were taken as weight reads.", danglingRefs));
     if (fixedShapes)
-        g.warnings.push_back(fmt::format("{} element-wise node(s) recorded an output shape that is not the broadcast "
-                                         "of their inputs; the broadcast shape was used.", fixedShapes));
+        g.warnings.push_back(
+            fmt::format("{} element-wise node(s) recorded an output shape that is not the broadcast "
+                        "of their inputs; the broadcast shape was used.",
+                        fixedShapes));
     for (const auto& [name, t] : g.tensors())
         if (t.shape.known && (!t.shape.numElements() || *t.shape.numElements() > kMaxTensorElements))
             return badInput(fmt::format("{}: tensor '{}' has implausible dimensions {}.", file, name, t.shape.toString()));

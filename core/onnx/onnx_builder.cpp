@@ -5,8 +5,8 @@
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <map>
 
 #include "onnx/onnx_internal.h"
@@ -16,8 +16,8 @@ namespace km {
 struct OnnxBuilder::Impl {
     onnx::ModelProto model;
     std::map<std::string, std::vector<int64_t>> shapes;  // every tensor made so far
-    uint32_t state = 1;                                   // weight generator (LCG)
-    std::string firstError;                               // misuse, reported by finish()
+    uint32_t state = 1;                                  // weight generator (LCG)
+    std::string firstError;                              // misuse, reported by finish()
 
     onnx::GraphProto* graph() { return model.mutable_graph(); }
 
@@ -101,8 +101,8 @@ std::string OnnxBuilder::conv(const std::string& x, int64_t outChannels, int64_t
     if (s.empty()) return name;
     if (groups < 1 || s[1] % groups != 0 || outChannels % groups != 0 || kernel < 1 || stride < 1) {
         if (m->firstError.empty())
-            m->firstError = fmt::format("node '{}': {} -> {} channels, kernel {}, stride {} and {} groups do not fit.", name,
-                                        s[1], outChannels, kernel, stride, groups);
+            m->firstError = fmt::format("node '{}': {} -> {} channels, kernel {}, stride {} and {} groups do not fit.", name, s[1],
+                                        outChannels, kernel, stride, groups);
         return name;
     }
     const int64_t pad = kernel / 2;
@@ -158,8 +158,7 @@ std::string OnnxBuilder::gemm(const std::string& x, int64_t outFeatures, const s
     return name;
 }
 
-std::string OnnxBuilder::convTranspose(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride,
-                                       const std::string& name) {
+std::string OnnxBuilder::convTranspose(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride, const std::string& name) {
     const auto s = m->require(x, 4, name);
     if (s.empty()) return name;
     const int64_t pad = (kernel - stride) / 2;
@@ -221,8 +220,7 @@ std::string OnnxBuilder::swish(const std::string& x, const std::string& name) {
     return mul(x, unary("Sigmoid", x, name + "_sigmoid"), name);
 }
 
-std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name,
-                                 int64_t padPixels) {
+std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name, int64_t padPixels) {
     const auto s = m->require(x, 4, name);
     if (s.empty()) return name;
     const int64_t pad = padPixels < 0 ? kernel / 2 : padPixels;
@@ -235,8 +233,7 @@ std::string OnnxBuilder::maxPool(const std::string& x, int64_t kernel, int64_t s
     return name;
 }
 
-std::string OnnxBuilder::avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name,
-                                 int64_t pad) {
+std::string OnnxBuilder::avgPool(const std::string& x, int64_t kernel, int64_t stride, const std::string& name, int64_t pad) {
     const std::string out = maxPool(x, kernel, stride, name, pad);
     if (m->graph()->node_size() > 0 && m->graph()->node(m->graph()->node_size() - 1).name() == name)
         m->graph()->mutable_node(m->graph()->node_size() - 1)->set_op_type("AveragePool");
@@ -248,8 +245,10 @@ std::string OnnxBuilder::concat(const std::vector<std::string>& xs, const std::s
     for (const auto& x : xs) {
         const auto s = m->require(x, 4, name);
         if (s.empty()) return name;
-        if (out.empty()) out = s;
-        else out[1] += s[1];
+        if (out.empty())
+            out = s;
+        else
+            out[1] += s[1];
     }
     Impl::intAttribute(m->node("Concat", name, xs), "axis", 1);
     m->shapes[name] = out;

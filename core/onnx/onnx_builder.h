@@ -25,8 +25,7 @@ public:
     // Every call returns the name of the tensor it produces; `name` names the node (and its
     // output). Shapes are NCHW float32; convolutions pad to keep H/W (k/2 on each side).
     std::string input(const std::string& name, const std::vector<int64_t>& shape);
-    std::string conv(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride, int64_t groups,
-                     const std::string& name);
+    std::string conv(const std::string& x, int64_t outChannels, int64_t kernel, int64_t stride, int64_t groups, const std::string& name);
     std::string relu(const std::string& x, const std::string& name);
     std::string add(const std::string& a, const std::string& b, const std::string& name);
     std::string globalAveragePool(const std::string& x, const std::string& name);

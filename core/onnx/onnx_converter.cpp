@@ -2,9 +2,9 @@
 // ONNX nodes -> Graph nodes with canonical op types and attributes in one spelling:
 // kernel, stride, dilation (spatial vectors), pads [top, left, bottom, right] (auto_pad resolved),
 // groups, axis, perm, min/max, in_features/out_features.
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <unordered_set>
 
 #include "onnx/onnx_internal.h"
@@ -64,8 +64,8 @@ void windowAttrs(const Ctx& ctx, const onnx::NodeProto& n, Node& out, const std:
     const std::string autoPad = stringAttr(n, "auto_pad", "NOTSET");
     const auto* inShape = ctx.shapeOf(n.input(0));
     const auto* outShape = n.output_size() ? ctx.shapeOf(n.output(0)) : nullptr;
-    if ((autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") && inShape && outShape &&
-        inShape->size() == r + 2 && outShape->size() == r + 2 && n.op_type() != "ConvTranspose") {
+    if ((autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") && inShape && outShape && inShape->size() == r + 2 &&
+        outShape->size() == r + 2 && n.op_type() != "ConvTranspose") {
         for (size_t i = 0; i < r; ++i) {
             const int64_t in = (*inShape)[i + 2], o = (*outShape)[i + 2];
             const int64_t total = std::max<int64_t>((o - 1) * stride[i] + (kernel[i] - 1) * dil[i] + 1 - in, 0);
@@ -82,9 +82,7 @@ void windowAttrs(const Ctx& ctx, const onnx::NodeProto& n, Node& out, const std:
     out.attrs.set("pads", pads);
 }
 
-int64_t channelsOf(const std::vector<int64_t>* shape) {
-    return shape && shape->size() >= 2 ? (*shape)[1] : -1;
-}
+int64_t channelsOf(const std::vector<int64_t>* shape) { return shape && shape->size() >= 2 ? (*shape)[1] : -1; }
 
 // Sets node.opType and canonical attributes. Unknown ops become "other:<Op>", never dropped.
 void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
@@ -118,14 +116,16 @@ void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
         out.attrs.set("ceil_mode", intAttr(n, "ceil_mode", 0));
         if (op == "AveragePool") out.attrs.set("count_include_pad", intAttr(n, "count_include_pad", 0));
         if (op == "LpPool") return other();
-        const bool global = inShape && outShape && inShape->size() == 4 && outShape->size() == 4 &&
-                            (*outShape)[2] == 1 && (*outShape)[3] == 1 &&
-                            out.attrs.getInts("kernel") == std::vector<int64_t>{(*inShape)[2], (*inShape)[3]} &&
+        const bool global = inShape && outShape && inShape->size() == 4 && outShape->size() == 4 && (*outShape)[2] == 1 &&
+                            (*outShape)[3] == 1 && out.attrs.getInts("kernel") == std::vector<int64_t>{(*inShape)[2], (*inShape)[3]} &&
                             out.attrs.getInts("pads") == std::vector<int64_t>{0, 0, 0, 0};
         out.opType = op == "MaxPool" ? "maxpool" : (global ? "gap" : "avgpool");
         return;
     }
-    if (op == "GlobalAveragePool") { out.opType = "gap"; return; }
+    if (op == "GlobalAveragePool") {
+        out.opType = "gap";
+        return;
+    }
     if (op == "GlobalMaxPool") {
         out.opType = "maxpool";
         if (inShape && inShape->size() == 4) out.attrs.set("kernel", std::vector<int64_t>{(*inShape)[2], (*inShape)[3]});
@@ -171,9 +171,12 @@ void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
         }
         if (lo) out.attrs.set("min", *lo);
         if (hi) out.attrs.set("max", *hi);
-        if (lo && *lo == 0.0 && hi && *hi == 6.0) out.opType = "relu6";
-        else if (lo && *lo == 0.0 && (!hi || std::isinf(*hi))) out.opType = "relu";
-        else other();
+        if (lo && *lo == 0.0 && hi && *hi == 6.0)
+            out.opType = "relu6";
+        else if (lo && *lo == 0.0 && (!hi || std::isinf(*hi)))
+            out.opType = "relu";
+        else
+            other();
         return;
     }
     if (op == "HardSigmoid") {
@@ -202,8 +205,7 @@ void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
         out.opType = "pad";
         std::vector<int64_t> pads = intsAttr(n, "pads");
         if (ctx.opset >= 11 && n.input_size() > 1)
-            if (const ConstTensor* c = ctx.constant(n.input(1)); c && c->hasValues)
-                pads.assign(c->values.begin(), c->values.end());
+            if (const ConstTensor* c = ctx.constant(n.input(1)); c && c->hasValues) pads.assign(c->values.begin(), c->values.end());
         out.attrs.set("pads", pads);
         out.attrs.set("mode", stringAttr(n, "mode", "constant"));
         return;
@@ -223,7 +225,10 @@ void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
         out.attrs.set("axis", intAttr(n, "axis", -1));
         return;
     }
-    if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") { out.opType = "reshape"; return; }
+    if (op == "Reshape" || op == "Squeeze" || op == "Unsqueeze") {
+        out.opType = "reshape";
+        return;
+    }
     if (op == "Slice") {  // a slice of activations (torch's chunk) is a one-output split
         out.opType = "split";
         std::vector<int64_t> starts = intsAttr(n, "starts"), ends = intsAttr(n, "ends"), axes = intsAttr(n, "axes");
@@ -231,18 +236,27 @@ void mapNode(const Ctx& ctx, const onnx::NodeProto& n, Node& out) {
             if (const ConstTensor* c = n.input_size() > i ? ctx.constant(n.input(i)) : nullptr; c && c->hasValues)
                 v.assign(c->values.begin(), c->values.end());
         };
-        if (ctx.opset >= 10) { fromInput(1, starts); fromInput(2, ends); fromInput(3, axes); }
+        if (ctx.opset >= 10) {
+            fromInput(1, starts);
+            fromInput(2, ends);
+            fromInput(3, axes);
+        }
         out.attrs.set("starts", starts);
         out.attrs.set("ends", ends);
         out.attrs.set("axes", axes);
         return;
     }
-    if (op == "Sum" && n.input_size() == 2) { out.opType = "add"; return; }
+    if (op == "Sum" && n.input_size() == 2) {
+        out.opType = "add";
+        return;
+    }
     static const std::unordered_map<std::string, std::string> kSimple = {
-        {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"HardSwish", "hswish"}, {"Add", "add"},
-        {"Mul", "mul"}, {"Gelu", "gelu"},
+        {"Relu", "relu"}, {"Sigmoid", "sigmoid"}, {"HardSwish", "hswish"}, {"Add", "add"}, {"Mul", "mul"}, {"Gelu", "gelu"},
     };
-    if (auto it = kSimple.find(op); it != kSimple.end()) { out.opType = it->second; return; }
+    if (auto it = kSimple.find(op); it != kSimple.end()) {
+        out.opType = it->second;
+        return;
+    }
     other();
 }
 
@@ -286,8 +300,7 @@ Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& f
     for (int i = 0; i < g.node_size(); ++i) {
         const auto& n = g.node(i);
         const bool defaultDomain = n.domain().empty() || n.domain() == "ai.onnx";
-        if (defaultDomain && (n.op_type() == "Identity" || n.op_type() == "Dropout") && n.input_size() >= 1 &&
-            n.output_size() >= 1) {
+        if (defaultDomain && (n.op_type() == "Identity" || n.op_type() == "Dropout") && n.input_size() >= 1 && n.output_size() >= 1) {
             alias[n.output(0)] = n.input(0);
             continue;
         }
@@ -323,8 +336,10 @@ Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& f
         if (const auto* dims = ctx.shapeOf(name); dims && std::none_of(dims->begin(), dims->end(), [](int64_t d) { return d < 0; })) {
             t.shape.dims = *dims;
             if (!t.shape.numElements() || *t.shape.numElements() > kMaxTensorElements)
-                return badInput(fmt::format("{}: tensor '{}' would have {} dimensions, more than {} elements; "
-                                            "the model's shapes are not plausible.", file, name, t.shape.toString(), kMaxTensorElements));
+                return badInput(
+                    fmt::format("{}: tensor '{}' would have {} dimensions, more than {} elements; "
+                                "the model's shapes are not plausible.",
+                                file, name, t.shape.toString(), kMaxTensorElements));
         } else {
             t.shape = TensorShape::unknown();
             unknownShapes.push_back(name);
@@ -333,8 +348,10 @@ Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& f
     }
     if (!unknownShapes.empty()) {
         std::sort(unknownShapes.begin(), unknownShapes.end());
-        graph.warnings.push_back(fmt::format("shape inference could not tell the shape of {} tensor(s), e.g. '{}'; "
-                                             "their metrics are 0.", unknownShapes.size(), unknownShapes.front()));
+        graph.warnings.push_back(
+            fmt::format("shape inference could not tell the shape of {} tensor(s), e.g. '{}'; "
+                        "their metrics are 0.",
+                        unknownShapes.size(), unknownShapes.front()));
     }
     for (const auto& vi : g.input())
         if (!constants.count(vi.name()) && touched.count(vi.name())) graph.inputs.push_back(vi.name());

@@ -52,8 +52,7 @@ enum class FoldMode {
 
 // Runs shape inference and folds constant subgraphs until nothing changes. Fills `constants`
 // with every constant tensor (initializers and folded results).
-Status inferAndFold(onnx::ModelProto& model, const std::string& file,
-                    std::unordered_map<std::string, ConstTensor>& constants,
+Status inferAndFold(onnx::ModelProto& model, const std::string& file, std::unordered_map<std::string, ConstTensor>& constants,
                     FoldMode mode = FoldMode::ShapeOnlyToo);
 
 // Converts the folded model into a Graph with canonical op types (one node per file node).

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "onnx/onnx_loader.h"
 
-#include <algorithm>
 #include <google/protobuf/io/coded_stream.h>
+#include <algorithm>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 
 #include "graph/canonical_passes.h"
@@ -41,12 +41,11 @@ Result<std::string> readWholeFile(const std::string& path, uint64_t limit, const
 
 }  // namespace
 
-Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& displayName,
-                            const std::string& baseDir, const LoadOptions& options) {
+Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& displayName, const std::string& baseDir,
+                            const LoadOptions& options) {
     using namespace onnx_detail;
     if (size == 0) return badInput(fmt::format("{}: the file is empty.", displayName));
-    if (size > kMaxProtobufBytes)
-        return badInput(fmt::format("{}: {} bytes is more than an ONNX protobuf can hold.", displayName, size));
+    if (size > kMaxProtobufBytes) return badInput(fmt::format("{}: {} bytes is more than an ONNX protobuf can hold.", displayName, size));
     onnx::ModelProto model;
     google::protobuf::io::CodedInputStream stream(static_cast<const uint8_t*>(data), static_cast<int>(size));
     stream.SetRecursionLimit(64);

@@ -34,13 +34,12 @@ inline constexpr int64_t kMaxOpset = 17;
 Result<Graph> loadOnnxFile(const std::string& path, const LoadOptions& options = {});
 
 // Same from memory. displayName is used in messages, baseDir resolves external data ("" = none).
-Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& displayName,
-                            const std::string& baseDir, const LoadOptions& options = {});
+Result<Graph> loadOnnxBytes(const void* data, size_t size, const std::string& displayName, const std::string& baseDir,
+                            const LoadOptions& options = {});
 
 // Reads an nn-Meter IR JSON graph (NHWC shapes, TensorFlow or ONNX op names).
 Result<Graph> loadNnMeterIrFile(const std::string& path, const LoadOptions& options = {});
-Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& displayName,
-                                const LoadOptions& options = {});
+Result<Graph> loadNnMeterIrText(const std::string& text, const std::string& displayName, const LoadOptions& options = {});
 
 // A model file's bytes: size checked (at most what an ONNX protobuf or an IR JSON file can be),
 // errors naming the file. The only place model files are read from disk.

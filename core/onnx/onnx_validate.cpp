@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // Structural checks of an ONNX model before shape inference or folding touches it. Every message
 // names the file and the node, tensor or field, and says what to do where there is something to do.
-#include <algorithm>
 #include <onnx/checker.h>
+#include <algorithm>
 
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 #include <unordered_set>
 
 #include "onnx/onnx_internal.h"
@@ -47,38 +47,47 @@ Status checkExternalData(const onnx::TensorProto& t, const std::string& file, co
     std::string location;
     int64_t offset = 0, length = -1;
     for (const auto& kv : t.external_data()) {
-        if (kv.key() == "location") location = kv.value();
-        else if (kv.key() == "offset") offset = std::atoll(kv.value().c_str());
-        else if (kv.key() == "length") length = std::atoll(kv.value().c_str());
+        if (kv.key() == "location")
+            location = kv.value();
+        else if (kv.key() == "offset")
+            offset = std::atoll(kv.value().c_str());
+        else if (kv.key() == "length")
+            length = std::atoll(kv.value().c_str());
     }
-    if (location.empty())
-        return badInput(fmt::format("{}: initializer '{}' uses external data but names no file.", file, t.name()));
+    if (location.empty()) return badInput(fmt::format("{}: initializer '{}' uses external data but names no file.", file, t.name()));
     const fs::path rel(location);
     if (rel.is_absolute())
-        return badInput(fmt::format("{}: initializer '{}' points to external data at the absolute path '{}'; "
-                                    "external data must lie inside the model's folder.", file, t.name(), location));
+        return badInput(
+            fmt::format("{}: initializer '{}' points to external data at the absolute path '{}'; "
+                        "external data must lie inside the model's folder.",
+                        file, t.name(), location));
     if (baseDir.empty())
-        return badInput(fmt::format("{}: initializer '{}' uses external data '{}' but the model was not read "
-                                    "from a folder.", file, t.name(), location));
+        return badInput(
+            fmt::format("{}: initializer '{}' uses external data '{}' but the model was not read "
+                        "from a folder.",
+                        file, t.name(), location));
     std::error_code ec;
     const fs::path base = fs::weakly_canonical(fs::path(baseDir), ec);
     const fs::path target = fs::weakly_canonical(base / rel, ec);
     auto [baseEnd, targetIt] = std::mismatch(base.begin(), base.end(), target.begin(), target.end());
     if (ec || baseEnd != base.end())
-        return badInput(fmt::format("{}: initializer '{}' points to external data '{}' outside the model's "
-                                    "folder; refusing to read it.", file, t.name(), location));
+        return badInput(
+            fmt::format("{}: initializer '{}' points to external data '{}' outside the model's "
+                        "folder; refusing to read it.",
+                        file, t.name(), location));
     const auto size = fs::file_size(target, ec);
-    if (ec)
-        return badInput(fmt::format("{}: external data file '{}' of initializer '{}' cannot be read.",
-                                    file, location, t.name()));
+    if (ec) return badInput(fmt::format("{}: external data file '{}' of initializer '{}' cannot be read.", file, location, t.name()));
     const int64_t n = checkedNumel({t.dims().begin(), t.dims().end()});
     const int64_t elemBytes = t.data_type() == onnx::TensorProto::DOUBLE || t.data_type() == onnx::TensorProto::INT64 ? 8
-                            : t.data_type() == onnx::TensorProto::FLOAT16 ? 2
-                            : t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8 ? 1 : 4;
+                              : t.data_type() == onnx::TensorProto::FLOAT16                                           ? 2
+                              : t.data_type() == onnx::TensorProto::INT8 || t.data_type() == onnx::TensorProto::UINT8 ? 1
+                                                                                                                      : 4;
     const int64_t need = length >= 0 ? length : n * elemBytes;
     if (offset < 0 || static_cast<uint64_t>(offset + need) > size)
-        return badInput(fmt::format("{}: external data file '{}' is too short for initializer '{}' "
-                                    "(needs {} bytes at offset {}, has {}).", file, location, t.name(), need, offset, size));
+        return badInput(
+            fmt::format("{}: external data file '{}' is too short for initializer '{}' "
+                        "(needs {} bytes at offset {}, has {}).",
+                        file, location, t.name(), need, offset, size));
     return Ok{};
 }
 
@@ -88,16 +97,22 @@ Status checkWindowAttributes(const onnx::NodeProto& n, int index, const std::str
     constexpr int64_t kMaxExtent = 1 << 20;
     for (const auto& a : n.attribute()) {
         int64_t lo = 0, hi = kMaxExtent;
-        if (a.name() == "group") lo = 1, hi = int64_t{1} << 24;
-        else if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape") lo = 1;
-        else if (a.name() == "pads" || a.name() == "output_padding") lo = n.op_type() == "Pad" ? -kMaxExtent : 0;  // Pad-2 crops
-        else continue;
-        const std::vector<int64_t> values = a.name() == "group" ? std::vector<int64_t>{a.i()}
-                                                                : std::vector<int64_t>(a.ints().begin(), a.ints().end());
+        if (a.name() == "group")
+            lo = 1, hi = int64_t{1} << 24;
+        else if (a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape")
+            lo = 1;
+        else if (a.name() == "pads" || a.name() == "output_padding")
+            lo = n.op_type() == "Pad" ? -kMaxExtent : 0;  // Pad-2 crops
+        else
+            continue;
+        const std::vector<int64_t> values =
+            a.name() == "group" ? std::vector<int64_t>{a.i()} : std::vector<int64_t>(a.ints().begin(), a.ints().end());
         for (int64_t v : values)
             if (v < lo || v > hi)
-                return badInput(fmt::format("{}: node {} has attribute '{}' with value {}; each value must lie in "
-                                            "[{}, {}].", file, nodeLabel(n, index), a.name(), v, lo, hi));
+                return badInput(
+                    fmt::format("{}: node {} has attribute '{}' with value {}; each value must lie in "
+                                "[{}, {}].",
+                                file, nodeLabel(n, index), a.name(), v, lo, hi));
     }
     return Ok{};
 }
@@ -108,14 +123,14 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
     if (!model.has_graph() || model.graph().node_size() == 0)
         return badInput(fmt::format("{}: not an ONNX model (no graph with nodes found).", file));
     if (model.ir_version() < 3 || model.ir_version() > 10)
-        return badInput(fmt::format("{}: not an ONNX model (IR version {} is not one ONNX has defined).", file,
-                                    model.ir_version()));
+        return badInput(fmt::format("{}: not an ONNX model (IR version {} is not one ONNX has defined).", file, model.ir_version()));
     const int64_t opset = defaultDomainOpset(model);
-    if (opset == 0)
-        return badInput(fmt::format("{}: the model imports no opset of the default ONNX domain.", file));
+    if (opset == 0) return badInput(fmt::format("{}: the model imports no opset of the default ONNX domain.", file));
     if (opset < kMinOpset || opset > kMaxOpset)
-        return unsupported(fmt::format("{}: uses ONNX opset {}; KernelMeter reads opsets {} to {}. "
-                                       "Convert it with onnx.version_converter.", file, opset, kMinOpset, kMaxOpset));
+        return unsupported(
+            fmt::format("{}: uses ONNX opset {}; KernelMeter reads opsets {} to {}. "
+                        "Convert it with onnx.version_converter.",
+                        file, opset, kMinOpset, kMaxOpset));
     const auto& g = model.graph();
 
     std::unordered_set<std::string> defined;
@@ -134,8 +149,8 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
             for (const auto& d : vi.type().tensor_type().shape().dim())
                 dims.push_back(d.has_dim_value() ? std::max<int64_t>(d.dim_value(), 1) : 1);
         if (checkedNumel(dims) < 0)
-            return badInput(fmt::format("{}: input '{}' has implausible dimensions {} (more than {} elements).",
-                                        file, vi.name(), dimsText(dims), kMaxTensorElements));
+            return badInput(fmt::format("{}: input '{}' has implausible dimensions {} (more than {} elements).", file, vi.name(),
+                                        dimsText(dims), kMaxTensorElements));
         defined.insert(vi.name());
     }
 
@@ -150,16 +165,17 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
     for (int i = 0; i < g.node_size(); ++i)
         for (const auto& out : g.node(i).output())
             if (!out.empty() && !produced.insert(out).second)
-                return badInput(fmt::format("{}: tensor '{}' is produced by more than one node (again by node {}).",
-                                            file, out, nodeLabel(g.node(i), i)));
+                return badInput(fmt::format("{}: tensor '{}' is produced by more than one node (again by node {}).", file, out,
+                                            nodeLabel(g.node(i), i)));
     for (int i = 0; i < g.node_size(); ++i) {
         const auto& n = g.node(i);
-        if (n.op_type().empty())
-            return badInput(fmt::format("{}: node #{} has no op type.", file, i));
+        if (n.op_type().empty()) return badInput(fmt::format("{}: node #{} has no op type.", file, i));
         for (const auto& in : n.input())
             if (!in.empty() && !defined.count(in) && !produced.count(in))
-                return badInput(fmt::format("{}: node {} reads tensor '{}', which no node, input or initializer "
-                                            "provides.", file, nodeLabel(n, i), in));
+                return badInput(
+                    fmt::format("{}: node {} reads tensor '{}', which no node, input or initializer "
+                                "provides.",
+                                file, nodeLabel(n, i), in));
         // The schema check catches wrong attribute types and input counts before shape inference.
         if ((n.domain().empty() || n.domain() == "ai.onnx")) {
             try {
@@ -196,24 +212,22 @@ Status prepareInputs(onnx::ModelProto& model, const std::string& file, const Loa
 
     for (const auto& entry : options.inputShapes) {
         const std::string& name = entry.first;
-        const bool matches = std::any_of(activations.begin(), activations.end(),
-                                         [&](auto* vi) { return name.empty() || vi->name() == name; });
-        if (!matches)
-            return badInput(fmt::format("{}: --input-shape names input '{}', which the model does not have.", file, name));
+        const bool matches =
+            std::any_of(activations.begin(), activations.end(), [&](auto* vi) { return name.empty() || vi->name() == name; });
+        if (!matches) return badInput(fmt::format("{}: --input-shape names input '{}', which the model does not have.", file, name));
         if (name.empty() && activations.size() != 1)
-            return badInput(fmt::format("{}: the model has {} inputs; name the one to shape (NAME=1x3x224x224).",
-                                        file, activations.size()));
+            return badInput(
+                fmt::format("{}: the model has {} inputs; name the one to shape (NAME=1x3x224x224).", file, activations.size()));
     }
     for (auto* vi : activations) {
-        if (!vi->type().has_tensor_type())
-            return unsupported(fmt::format("{}: input '{}' is not a tensor.", file, vi->name()));
+        if (!vi->type().has_tensor_type()) return unsupported(fmt::format("{}: input '{}' is not a tensor.", file, vi->name()));
         auto* shape = vi->mutable_type()->mutable_tensor_type()->mutable_shape();
         auto it = options.inputShapes.find(vi->name());
         if (it == options.inputShapes.end()) it = options.inputShapes.find("");
         if (it != options.inputShapes.end()) {
             if (shape->dim_size() != 0 && shape->dim_size() != static_cast<int>(it->second.size()))
-                return badInput(fmt::format("{}: --input-shape gives {} dimensions for input '{}', which has {}.",
-                                            file, it->second.size(), vi->name(), shape->dim_size()));
+                return badInput(fmt::format("{}: --input-shape gives {} dimensions for input '{}', which has {}.", file, it->second.size(),
+                                            vi->name(), shape->dim_size()));
             shape->clear_dim();
             for (int64_t d : it->second) shape->add_dim()->set_dim_value(d);
             continue;
@@ -225,8 +239,10 @@ Status prepareInputs(onnx::ModelProto& model, const std::string& file, const Loa
                 d->set_dim_value(1);
                 continue;
             }
-            return badInput(fmt::format("{}: input '{}' has a dynamic dimension '{}' at axis {}; give its shape "
-                                        "with --input-shape {}=...", file, vi->name(), d->dim_param(), i, vi->name()));
+            return badInput(
+                fmt::format("{}: input '{}' has a dynamic dimension '{}' at axis {}; give its shape "
+                            "with --input-shape {}=...",
+                            file, vi->name(), d->dim_param(), i, vi->name()));
         }
     }
     // Shapes recorded by the exporter may contradict the batch chosen here; inference recomputes them.

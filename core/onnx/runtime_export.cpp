@@ -43,16 +43,17 @@ void aliasPassThroughNodes(onnx::GraphProto* g) {
 }
 
 // OpenCV 4.6 reads Clip bounds from attributes only; move constant bound inputs there.
-Status clipBoundsToAttributes(onnx::GraphProto* g, const std::unordered_map<std::string, ConstTensor>& constants,
-                              const std::string& file) {
+Status clipBoundsToAttributes(onnx::GraphProto* g, const std::unordered_map<std::string, ConstTensor>& constants, const std::string& file) {
     for (auto& n : *g->mutable_node()) {
         if (n.op_type() != "Clip" || n.input_size() <= 1) continue;
         for (int i = 1; i < n.input_size() && i <= 2; ++i) {
             if (n.input(i).empty()) continue;
             auto c = constants.find(n.input(i));
             if (c == constants.end() || !c->second.hasValues || c->second.values.size() != 1)
-                return unsupported(fmt::format("{}: node '{}' (Clip) has bounds computed at run time, which OpenCV "
-                                               "DNN cannot express.", file, n.name()));
+                return unsupported(
+                    fmt::format("{}: node '{}' (Clip) has bounds computed at run time, which OpenCV "
+                                "DNN cannot express.",
+                                file, n.name()));
             auto* a = n.add_attribute();
             a->set_name(i == 1 ? "min" : "max");
             a->set_type(onnx::AttributeProto::FLOAT);

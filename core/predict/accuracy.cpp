@@ -34,8 +34,7 @@ AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::ve
     return a;
 }
 
-std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured,
-                                         size_t skip) {
+std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured, size_t skip) {
     if (rows.empty() || rows.size() != measured.size()) return {};
     const size_t k = rows.front().size();
     // Normal equations of the rows scaled by 1 / measured, solved by Gaussian elimination with

@@ -10,11 +10,11 @@
 namespace km {
 
 struct AccuracyMetrics {
-    size_t models = 0;    // pairs scored (both values > 0)
-    double rmseMs = 0;    // root mean squared error, ms
-    double rmspe = 0;     // root mean squared relative error (0.05 = 5%)
-    double mape = 0;      // mean absolute relative error
-    double within5 = 0;   // share of models with |predicted / measured - 1| <= 5%, 10%, 15%
+    size_t models = 0;   // pairs scored (both values > 0)
+    double rmseMs = 0;   // root mean squared error, ms
+    double rmspe = 0;    // root mean squared relative error (0.05 = 5%)
+    double mape = 0;     // mean absolute relative error
+    double within5 = 0;  // share of models with |predicted / measured - 1| <= 5%, 10%, 15%
     double within10 = 0;
     double within15 = 0;
 };

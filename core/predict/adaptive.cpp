@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/adaptive.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <set>
 
 #include "predict/features.h"
@@ -47,8 +47,12 @@ RoundMetrics scorePredictions(const std::vector<double>& predicted, const std::v
 
 AdaptiveSampler::AdaptiveSampler(const Prior& prior, std::string kernelType, KernelMeasurer measure, AdaptiveOptions options,
                                  Progress* progress, std::function<void(const RoundMetrics&)> onRound)
-    : m_prior(prior), m_type(std::move(kernelType)), m_measure(std::move(measure)), m_options(std::move(options)),
-      m_progress(progress), m_onRound(std::move(onRound)) {}
+    : m_prior(prior),
+      m_type(std::move(kernelType)),
+      m_measure(std::move(measure)),
+      m_options(std::move(options)),
+      m_progress(progress),
+      m_onRound(std::move(onRound)) {}
 
 // Measures `specs` and keeps those that ran and have features.
 Status AdaptiveSampler::measureInto(const std::vector<KernelSpec>& specs, Measured& into) {
@@ -87,8 +91,8 @@ Status AdaptiveSampler::start() {
     if (Status s = measureInto(probeSpecs, m_probe); !s) return s;
     if (Status s = measureInto(initialSpecs, m_train); !s) return s;
     if (m_train.specs.size() < 10 || m_validation.specs.empty())
-        return unsupported(fmt::format("too few {} kernels could be measured ({} for training, {} for validation).",
-                                       m_type, m_train.specs.size(), m_validation.specs.size()));
+        return unsupported(fmt::format("too few {} kernels could be measured ({} for training, {} for validation).", m_type,
+                                       m_train.specs.size(), m_validation.specs.size()));
     return trainRound();
 }
 
@@ -117,8 +121,9 @@ Status AdaptiveSampler::trainRound() {
     m_result.regressor = *best;
     if (m_onRound) m_onRound(bestMetrics);
     if (m_progress)
-        m_progress->report(double(bestMetrics.round) / o.maxRounds, fmt::format("{}: round {}, {} samples, {:.1f}% within 10%", m_type,
-                                                                               bestMetrics.round, m_train.specs.size(), 100 * bestMetrics.within10));
+        m_progress->report(double(bestMetrics.round) / o.maxRounds,
+                           fmt::format("{}: round {}, {} samples, {:.1f}% within 10%", m_type, bestMetrics.round, m_train.specs.size(),
+                                       100 * bestMetrics.within10));
     if (bestMetrics.within10 >= o.targetWithin10 && bestMetrics.within5 >= o.targetWithin5) {
         m_result.reachedTarget = true;
         m_done = true;

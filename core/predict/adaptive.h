@@ -29,22 +29,22 @@ struct AdaptiveOptions {
     size_t initialSamples = 200;
     size_t probeSamples = 100;
     size_t validationSamples = 100;
-    size_t refinePoints = 20;        // probe points with the largest errors refined per round
-    size_t neighboursPerPoint = 6;   // nearest neighbours measured around each
-    size_t randomPerRound = 20;      // fresh prior samples per round, so no region is starved
+    size_t refinePoints = 20;       // probe points with the largest errors refined per round
+    size_t neighboursPerPoint = 6;  // nearest neighbours measured around each
+    size_t randomPerRound = 20;     // fresh prior samples per round, so no region is starved
     int maxRounds = 8;
-    size_t maxSamples = 3000;        // training samples; the loop stops before exceeding it
-    double targetWithin10 = 0.99;    // share of validation kernels within +-10% ...
-    double targetWithin5 = 0.90;     // ... and within +-5%
+    size_t maxSamples = 3000;      // training samples; the loop stops before exceeding it
+    double targetWithin10 = 0.99;  // share of validation kernels within +-10% ...
+    double targetWithin5 = 0.90;   // ... and within +-5%
     // Both regressor kinds are trained each round and the better on validation is kept.
     std::vector<RegressorKind> kinds = {RegressorKind::RandomForest, RegressorKind::GradientBoosted};
-    int trees = 0;                   // 0: RegressorOptions::forKind's default
-    SamplerOptions sampler;          // seed of every draw
+    int trees = 0;           // 0: RegressorOptions::forKind's default
+    SamplerOptions sampler;  // seed of every draw
 };
 
 struct RoundMetrics {
     int round = 0;
-    size_t samples = 0;              // training samples after the round's measurements
+    size_t samples = 0;  // training samples after the round's measurements
     RegressorKind kind = RegressorKind::RandomForest;
     double rmseMs = 0, rmspe = 0, within5 = 0, within10 = 0;  // on the validation set; shares 0..1
 };

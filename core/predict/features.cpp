@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/features.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <limits>
 #include <numeric>
 #include <optional>
@@ -48,8 +48,9 @@ const std::vector<int64_t>& primaryInput(const Kernel& k) {
 
 const std::array<const char*, kFeatureCount>& featureNames() {
     static const std::array<const char*, kFeatureCount> names{
-        "batch", "in_h", "in_w", "in_c", "out_h", "out_w", "out_c", "kernel_h", "kernel_w", "stride_h", "stride_w",
-        "groups", "dilation_h", "dilation_w", "pads_sum", "inputs", "nodes", "macs", "flops", "params", "bytes_in",
+        "batch",     "in_h",          "in_w",      "in_c",           "out_h",           "out_w",        "out_c",
+        "kernel_h",  "kernel_w",      "stride_h",  "stride_w",       "groups",          "dilation_h",   "dilation_w",
+        "pads_sum",  "inputs",        "nodes",     "macs",           "flops",           "params",       "bytes_in",
         "bytes_out", "bytes_weights", "intensity", "in_c_per_group", "out_c_per_group", "inner_kernel", "inner_stride"};
     return names;
 }

@@ -18,15 +18,39 @@
 namespace km {
 
 enum class Feature {
-    Batch, InH, InW, InC, OutH, OutW, OutC, KernelH, KernelW, StrideH, StrideW, Groups, DilationH, DilationW,
-    PadsSum, Inputs, Nodes, Macs, Flops, Params, BytesIn, BytesOut, BytesWeights, Intensity,
+    Batch,
+    InH,
+    InW,
+    InC,
+    OutH,
+    OutW,
+    OutC,
+    KernelH,
+    KernelW,
+    StrideH,
+    StrideW,
+    Groups,
+    DilationH,
+    DilationW,
+    PadsSum,
+    Inputs,
+    Nodes,
+    Macs,
+    Flops,
+    Params,
+    BytesIn,
+    BytesOut,
+    BytesWeights,
+    Intensity,
     // Appended later (regressors trained before them have fewer columns and never read these):
     // channels per group in and out, which set a grouped convolution's cost per MAC (XNNPACK
     // runs 2-4 channels per group 5-10x slower per MAC than 16 or more).
-    InCPerGroup, OutCPerGroup,
+    InCPerGroup,
+    OutCPerGroup,
     // The window and stride of the convolution after the root in a chained kernel (the depthwise
     // 3x3..7x7 of conv-relu6-dwconv-relu6); missing when there is none.
-    InnerKernel, InnerStride,
+    InnerKernel,
+    InnerStride,
     Count
 };
 inline constexpr size_t kFeatureCount = size_t(Feature::Count);

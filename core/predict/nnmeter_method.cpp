@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/nnmeter_method.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <limits>
 
 #include "fusion/partition.h"
@@ -33,20 +33,16 @@ std::vector<float> nnMeterFeatures(const Kernel& k, const std::vector<NodeMetric
     case KernelFamily::Conv:
     case KernelFamily::DwConv:
     case KernelFamily::GConv:
-    case KernelFamily::ConvTranspose:
-        return {h, cin, cout, firstInt(c.attrs, "kernel"), firstInt(c.attrs, "stride"), flops, params};
-    case KernelFamily::Fc:
-        return {cin, cout, flops, params};
-    case KernelFamily::Pool:
-        return {h, cin, cout, firstInt(c.attrs, "kernel"), firstInt(c.attrs, "stride")};
+    case KernelFamily::ConvTranspose: return {h, cin, cout, firstInt(c.attrs, "kernel"), firstInt(c.attrs, "stride"), flops, params};
+    case KernelFamily::Fc: return {cin, cout, flops, params};
+    case KernelFamily::Pool: return {h, cin, cout, firstInt(c.attrs, "kernel"), firstInt(c.attrs, "stride")};
     case KernelFamily::Concat: {
         std::vector<float> f{h, float(c.inputShapes.size())};
         for (size_t i = 0; i < 4; ++i) f.push_back(i < c.inputShapes.size() ? dim(c.inputShapes[i], 1) : kMissing);
         return f;
     }
     case KernelFamily::GlobalPool:
-    case KernelFamily::Elementwise:
-        break;
+    case KernelFamily::Elementwise: break;
     }
     return {h, cin};
 }
@@ -74,11 +70,11 @@ Result<NnMeterMethod> NnMeterMethod::train(const PredictorSet& ours, std::vector
         RegressorOptions o = RegressorOptions::forKind(RegressorKind::RandomForest);
         o.trees = 320;
         o.maxDepth = 70;
-        o.subsample = 0.63;  // sklearn's bootstrap draws about 63% distinct rows
+        o.subsample = 0.63;                                                 // sklearn's bootstrap draws about 63% distinct rows
         o.columnSample = std::min(1.0, 6.0 / double(rows.front().size()));  // max_features = 6
-        o.minChildWeight = 1;                                                // min_samples_leaf = 1
-        o.logTarget = false;  // nn-Meter fits milliseconds
-        o.seed = 10;          // its random_state
+        o.minChildWeight = 1;                                               // min_samples_leaf = 1
+        o.logTarget = false;                                                // nn-Meter fits milliseconds
+        o.seed = 10;                                                        // its random_state
         // One thread: XGBoost's OpenMP workers spin while they wait, so on a loaded machine two
         // threads took 30x longer than one (and slowed whatever else was running).
         o.threads = 1;
@@ -91,8 +87,10 @@ Result<NnMeterMethod> NnMeterMethod::train(const PredictorSet& ours, std::vector
         m.m_types.emplace(type, std::move(r).value());
     }
     if (m.m_types.empty())
-        return unsupported(fmt::format("the {} predictor kept no training kernels (built before they were stored), so the nn-Meter "
-                                       "variant cannot be trained on the same samples.", ours.deviceId));
+        return unsupported(
+            fmt::format("the {} predictor kept no training kernels (built before they were stored), so the nn-Meter "
+                        "variant cannot be trained on the same samples.",
+                        ours.deviceId));
     return m;
 }
 

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/predictor.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <optional>
 #include <cstring>
-#include <fmt/format.h>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "predict/accuracy.h"
@@ -21,8 +21,13 @@ using Json = nlohmann::json;
 Json roundsJson(const std::vector<RoundMetrics>& rounds) {
     Json a = Json::array();
     for (const auto& m : rounds)
-        a.push_back({{"round", m.round}, {"samples", m.samples}, {"kind", regressorKindName(m.kind)}, {"rmse_ms", m.rmseMs},
-                     {"rmspe", m.rmspe}, {"within5", m.within5}, {"within10", m.within10}});
+        a.push_back({{"round", m.round},
+                     {"samples", m.samples},
+                     {"kind", regressorKindName(m.kind)},
+                     {"rmse_ms", m.rmseMs},
+                     {"rmspe", m.rmspe},
+                     {"within5", m.within5},
+                     {"within10", m.within10}});
     return a;
 }
 
@@ -109,8 +114,10 @@ ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const
         bool ok = true;
         for (size_t i = 0; i < x.size() && ok; ++i) {
             std::vector<double> loo = x.size() >= cand.columns.size() + 2 ? relativeFit(x, m, cand.columns, i) : b;
-            if (loo.empty()) ok = false;
-            else sq += std::pow(predict(loo, i) / m[i] - 1, 2);
+            if (loo.empty())
+                ok = false;
+            else
+                sq += std::pow(predict(loo, i) / m[i] - 1, 2);
         }
         if (!ok || !(sq < bestLoo)) continue;  // ties keep the simpler (earlier) candidate
         bestLoo = sq;
@@ -142,7 +149,9 @@ ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
     for (const auto& [type, p] : types) {
-        t[type] = {{"samples", p.samples}, {"band", bandJson(p.band)}, {"rounds", roundsJson(p.rounds)},
+        t[type] = {{"samples", p.samples},
+                   {"band", bandJson(p.band)},
+                   {"rounds", roundsJson(p.rounds)},
                    {"regressor", Json::parse(p.regressor.toJson())}};
         if (!p.training.empty()) {
             Json rows = Json::array();
@@ -150,13 +159,22 @@ std::string PredictorSet::toJson() const {
             t[type]["training"] = std::move(rows);
         }
     }
-    Json j{{"schema", "kernelmeter.predictor/1"}, {"device", deviceId}, {"runtime", runtime}, {"runtime_version", runtimeVersion},
-           {"cpu_model", cpuModel}, {"built_at_utc", builtAtUtc}, {"command", command}, {"overhead_ms", overheadMs},
-           {"kernel_scale", kernelScale}, {"per_kernel_ms", perKernelMs}, {"reference_ms", referenceMs},
-           {"regressor_reference_ms", regressorReferenceMs},
-           {"calibration", {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe},
-                            {"terms", calibration.terms}}},
-           {"types", t}};
+    Json j{
+        {"schema", "kernelmeter.predictor/1"},
+        {"device", deviceId},
+        {"runtime", runtime},
+        {"runtime_version", runtimeVersion},
+        {"cpu_model", cpuModel},
+        {"built_at_utc", builtAtUtc},
+        {"command", command},
+        {"overhead_ms", overheadMs},
+        {"kernel_scale", kernelScale},
+        {"per_kernel_ms", perKernelMs},
+        {"reference_ms", referenceMs},
+        {"regressor_reference_ms", regressorReferenceMs},
+        {"calibration",
+         {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe}, {"terms", calibration.terms}}},
+        {"types", t}};
     if (generic) {
         j["generic_band"] = bandJson(genericBand);
         j["generic"] = Json::parse(generic->toJson());
@@ -213,7 +231,8 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
                 Result<KernelSpec> spec = KernelSpec::fromKey(row.at(0).get<std::string>());
                 if (!spec) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, spec.error().message));
                 const double ms = row.at(1).get<double>();
-                if (!(ms > 0)) return badInput(fmt::format("{}: kernel type {}: training time {} ms is not positive.", displayName, type, ms));
+                if (!(ms > 0))
+                    return badInput(fmt::format("{}: kernel type {}: training time {} ms is not positive.", displayName, type, ms));
                 k.training.push_back({std::move(spec).value(), ms});
             }
             p.types.emplace(type, std::move(k));
@@ -319,11 +338,15 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         out.kernels.push_back(std::move(p));
     }
     for (const auto& t : fellBack)
-        out.warnings.push_back(fmt::format("no predictor for kernel type {}: estimated by the generic kernel regressor "
-                                           "(less accurate), marked 'fallback'.", t));
+        out.warnings.push_back(
+            fmt::format("no predictor for kernel type {}: estimated by the generic kernel regressor "
+                        "(less accurate), marked 'fallback'.",
+                        t));
     for (const auto& t : missing)
-        out.warnings.push_back(fmt::format("kernel type {} cannot be predicted (unknown op or no fallback): counted as 0 ms, "
-                                           "so the total is too low.", t));
+        out.warnings.push_back(
+            fmt::format("kernel type {} cannot be predicted (unknown op or no fallback): counted as 0 ms, "
+                        "so the total is too low.",
+                        t));
     return out;
 }
 

@@ -38,10 +38,10 @@ struct ModelCalibration {
     double overheadMs = 0;
     double kernelScale = 1;
     double perKernelMs = 0;
-    size_t models = 0;     // calibration networks behind the fit; 0: not calibrated
-    double within10 = 0;   // share of them predicted within 10% after the fit
-    double rmspe = 0;      // and the root mean squared relative error
-    std::string terms;     // which terms were fitted: "scale", "overhead+scale", "scale+per-kernel", ...
+    size_t models = 0;    // calibration networks behind the fit; 0: not calibrated
+    double within10 = 0;  // share of them predicted within 10% after the fit
+    double rmspe = 0;     // and the root mean squared relative error
+    std::string terms;    // which terms were fitted: "scale", "overhead+scale", "scale+per-kernel", ...
 };
 // Minimises the squared relative error over the calibration networks. Each subset of the terms
 // (the scale always, the overhead and the per-kernel cost optionally, both kept >= 0) is fitted,
@@ -70,13 +70,13 @@ struct KernelTypePredictor {
 struct PredictorSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel, builtAtUtc, command;  // provenance
-    std::map<std::string, KernelTypePredictor> types;  // by kernel type ("conv-bn-relu")
-    std::optional<Regressor> generic;                   // all samples pooled; for unknown types
+    std::map<std::string, KernelTypePredictor> types;                    // by kernel type ("conv-bn-relu")
+    std::optional<Regressor> generic;                                    // all samples pooled; for unknown types
     ErrorBand genericBand;
-    double overheadMs = 0;                              // per model: dispatch, input, output
-    double kernelScale = 1;                             // kernel predictions x this (in-network time)
-    double perKernelMs = 0;                             // ... + this, per kernel with a prediction
-    ModelCalibration calibration;                       // how overheadMs and kernelScale were fitted
+    double overheadMs = 0;         // per model: dispatch, input, output
+    double kernelScale = 1;        // kernel predictions x this (in-network time)
+    double perKernelMs = 0;        // ... + this, per kernel with a prediction
+    ModelCalibration calibration;  // how overheadMs and kernelScale were fitted
     // The machine speed the milliseconds are at (0: raw milliseconds of whenever the kernels were
     // measured, as in older predictors). The regressors learn kernel
     // times scaled to the reference workload's baseline of the build's database, at which the
@@ -141,7 +141,7 @@ private:
 
 // `metrics`: computeGraphMetrics(graph).perNode. With a cache, regressor outputs are looked up
 // before the trees are walked (identical results).
-ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics,
-                             const PredictorSet& predictor, KernelPredictionCache* cache = nullptr);
+ModelPrediction predictModel(const KernelPartition& partition, const std::vector<NodeMetrics>& metrics, const PredictorSet& predictor,
+                             KernelPredictionCache* cache = nullptr);
 
 }  // namespace km

@@ -1,22 +1,30 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/regressor.h"
 
+#include <fmt/format.h>
+#include <xgboost/c_api.h>
 #include <algorithm>
 #include <array>
 #include <bit>
 #include <cmath>
-#include <fmt/format.h>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <xgboost/c_api.h>
 
 namespace km {
 namespace {
 
 using Json = nlohmann::json;
 
-struct BoosterDeleter { void operator()(void* h) const { if (h) XGBoosterFree(h); } };
-struct MatrixDeleter { void operator()(void* h) const { if (h) XGDMatrixFree(h); } };
+struct BoosterDeleter {
+    void operator()(void* h) const {
+        if (h) XGBoosterFree(h);
+    }
+};
+struct MatrixDeleter {
+    void operator()(void* h) const {
+        if (h) XGDMatrixFree(h);
+    }
+};
 using Booster = std::unique_ptr<void, BoosterDeleter>;
 using Matrix = std::unique_ptr<void, MatrixDeleter>;
 
@@ -26,7 +34,8 @@ Result<Matrix> matrixOf(const FeatureRows& rows, size_t width) {
     std::vector<float> flat;
     flat.reserve(rows.size() * width);
     for (const auto& r : rows) {
-        if (r.size() != width) return badInput(fmt::format("feature rows of {} and {} values: all rows need the same width.", width, r.size()));
+        if (r.size() != width)
+            return badInput(fmt::format("feature rows of {} and {} values: all rows need the same width.", width, r.size()));
         flat.insert(flat.end(), r.begin(), r.end());
     }
     DMatrixHandle h = nullptr;
@@ -56,13 +65,12 @@ RegressorOptions RegressorOptions::forKind(RegressorKind kind) {
     return o;
 }
 
-const char* regressorKindName(RegressorKind kind) {
-    return kind == RegressorKind::RandomForest ? "random_forest" : "gradient_boosted";
-}
+const char* regressorKindName(RegressorKind kind) { return kind == RegressorKind::RandomForest ? "random_forest" : "gradient_boosted"; }
 
 Result<Regressor> Regressor::train(const FeatureRows& rows, const std::vector<double>& targetsMs, const RegressorOptions& o) {
     if (rows.empty() || rows.size() != targetsMs.size())
-        return badInput(fmt::format("training a regressor needs as many targets as rows ({} rows, {} targets).", rows.size(), targetsMs.size()));
+        return badInput(
+            fmt::format("training a regressor needs as many targets as rows ({} rows, {} targets).", rows.size(), targetsMs.size()));
     const size_t width = rows.front().size();
     for (double t : targetsMs)
         if (!(t > 0) || !std::isfinite(t)) return badInput(fmt::format("training target {} ms: latencies must be positive.", t));
@@ -187,7 +195,8 @@ Result<Regressor> Regressor::fromXgboostJson(const Json& j, std::string text, Re
         r.m_base = std::stod(learner.at("learner_model_param").at("base_score").get<std::string>());
         const Json& gbm = learner.at("gradient_booster");
         if (gbm.value("name", "") != "gbtree") return badInput("regressor: only XGBoost tree boosters (gbtree) are read.");
-        if (features > kFeatureMask + 1) return badInput(fmt::format("regressor: {} features; at most {} are supported.", features, kFeatureMask + 1));
+        if (features > kFeatureMask + 1)
+            return badInput(fmt::format("regressor: {} features; at most {} are supported.", features, kFeatureMask + 1));
         for (const Json& t : gbm.at("model").at("trees")) {
             const auto left = t.at("left_children").get<std::vector<int32_t>>();
             const auto right = t.at("right_children").get<std::vector<int32_t>>();
@@ -224,8 +233,8 @@ Result<Regressor> Regressor::fromXgboostJson(const Json& j, std::string text, Re
                 if (left[i] < 0) {
                     r.m_nodes.push_back({value[i], kLeaf});
                 } else {
-                    const uint32_t meta = uint32_t(order[size_t(left[i])]) | uint32_t(feature[i]) << kFeatureShift |
-                                          (defaultLeft[i] ? kMissingLeft : 0u);
+                    const uint32_t meta =
+                        uint32_t(order[size_t(left[i])]) | uint32_t(feature[i]) << kFeatureShift | (defaultLeft[i] ? kMissingLeft : 0u);
                     r.m_nodes.push_back({value[i], meta});
                 }
             }
@@ -248,11 +257,13 @@ Result<Regressor> Regressor::fromJson(const Json& j) {
         return badInput("regressor: not a kernelmeter.regressor/1 JSON document.");
     const std::string kind = j.value("kind", "");
     if (kind != "random_forest" && kind != "gradient_boosted") return badInput(fmt::format("regressor: unknown kind '{}'.", kind));
-    if (!j.contains("xgboost") || !j.at("features").is_number_unsigned()) return badInput("regressor: fields 'xgboost' and 'features' are required.");
+    if (!j.contains("xgboost") || !j.at("features").is_number_unsigned())
+        return badInput("regressor: fields 'xgboost' and 'features' are required.");
     const Json& model = j.at("xgboost");
     if (!model.is_object()) return badInput("regressor: field 'xgboost' is not an XGBoost model.");
-    Result<Regressor> r = fromXgboostJson(model, model.dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
-                                          j.value("log_target", true), j.at("features").get<size_t>());
+    Result<Regressor> r =
+        fromXgboostJson(model, model.dump(), kind == "random_forest" ? RegressorKind::RandomForest : RegressorKind::GradientBoosted,
+                        j.value("log_target", true), j.at("features").get<size_t>());
     if (!r || !j.contains("base")) return r;
     try {
         const Json& b = j.at("base");
@@ -272,11 +283,10 @@ Result<Regressor> Regressor::fromJson(const Json& j) {
 }
 
 std::string Regressor::toJson() const {
-    Json j{{"schema", "kernelmeter.regressor/1"}, {"kind", regressorKindName(m_kind)}, {"log_target", m_logTarget},
-           {"features", m_features}};
+    Json j{
+        {"schema", "kernelmeter.regressor/1"}, {"kind", regressorKindName(m_kind)}, {"log_target", m_logTarget}, {"features", m_features}};
     if (!m_baseColumns.empty())
-        j["base"] = {{"columns", m_baseColumns}, {"coefficients", m_baseCoefficients}, {"scale", m_baseScale},
-                     {"floor_ms", m_baseFloorMs}};
+        j["base"] = {{"columns", m_baseColumns}, {"coefficients", m_baseCoefficients}, {"scale", m_baseScale}, {"floor_ms", m_baseFloorMs}};
     Json model = Json::parse(m_xgboostJson);
     // Training statistics (split gains, node covers, inner-node weights) take 45% of the text and
     // most of the deflated size, and neither our tree walk nor XGBoost's prediction reads them:

@@ -27,19 +27,19 @@ struct RegressorOptions {
     static RegressorOptions forKind(RegressorKind kind);
 
     RegressorKind kind = RegressorKind::GradientBoosted;
-    int trees = 100;              // boosting rounds (GB) or forest size (RF)
+    int trees = 100;  // boosting rounds (GB) or forest size (RF)
     int maxDepth = 6;
-    double learningRate = 0.2;    // GB only (RF uses 1)
-    double subsample = 0.8;       // rows per tree
-    double columnSample = 0.8;    // features per tree (GB) or per split (RF)
+    double learningRate = 0.2;  // GB only (RF uses 1)
+    double subsample = 0.8;     // rows per tree
+    double columnSample = 0.8;  // features per tree (GB) or per split (RF)
     double minChildWeight = 1;
     uint64_t seed = 1;
-    bool logTarget = true;        // fit log(ms): relative errors matter, latencies span 1000x
+    bool logTarget = true;  // fit log(ms): relative errors matter, latencies span 1000x
     // Columns of a linear base model ms ~ b0 + sum b_i x_i (least squares, e.g. FLOPs and bytes):
     // the trees then learn log(ms / base), the departures from a roofline-like trend, instead of
     // the trend itself, which piecewise-constant trees only approximate in steps. Empty: no base.
     std::vector<size_t> baseColumns;
-    int threads = 1;              // XGBoost training threads
+    int threads = 1;  // XGBoost training threads
 };
 
 // Rows of features, one row per sample; all rows the same width.
@@ -47,8 +47,7 @@ using FeatureRows = std::vector<std::vector<float>>;
 
 class Regressor {
 public:
-    static Result<Regressor> train(const FeatureRows& rows, const std::vector<double>& targetsMs,
-                                   const RegressorOptions& options);
+    static Result<Regressor> train(const FeatureRows& rows, const std::vector<double>& targetsMs, const RegressorOptions& options);
     // Our JSON ({"schema": "kernelmeter.regressor/1", kind, log_target, features, xgboost: {...}}).
     static Result<Regressor> fromJson(const std::string& json);
     static Result<Regressor> fromJson(const nlohmann::json& document);  // the same, already parsed
@@ -108,12 +107,12 @@ private:
         float threshold;
         uint32_t feature;  // a padding split reads feature 0 (either way leads to the same value)
     };
-    int m_completeDepth = 0;                   // 0: not built (some tree is deeper)
-    std::vector<CompleteNode> m_completeNodes; // per group of lanes: 2^depth - 1 positions x lanes
-    std::vector<uint8_t> m_completeMissingLeft; // the same places: 1 where a missing feature goes left
-    std::vector<float> m_completeLeaves;       // per group of lanes: 2^depth leaves x lanes
-    uint64_t m_completeFeatures = 0;           // bit f: some split reads feature f
-    std::string m_xgboostJson;  // the model as XGBoost wrote it
+    int m_completeDepth = 0;                     // 0: not built (some tree is deeper)
+    std::vector<CompleteNode> m_completeNodes;   // per group of lanes: 2^depth - 1 positions x lanes
+    std::vector<uint8_t> m_completeMissingLeft;  // the same places: 1 where a missing feature goes left
+    std::vector<float> m_completeLeaves;         // per group of lanes: 2^depth leaves x lanes
+    uint64_t m_completeFeatures = 0;             // bit f: some split reads feature f
+    std::string m_xgboostJson;                   // the model as XGBoost wrote it
 };
 
 }  // namespace km

@@ -33,17 +33,13 @@ Result<std::string> buildKernelModel(const KernelSpec& s, uint32_t seed) {
     switch (familyOf(s.type)) {
     case KernelFamily::Conv:
     case KernelFamily::GConv:
-    case KernelFamily::DwConv:
-        x = b.conv(x, s.cout, s.kernel, s.stride, s.groups, "k0_" + ops[0]);
-        break;
+    case KernelFamily::DwConv: x = b.conv(x, s.cout, s.kernel, s.stride, s.groups, "k0_" + ops[0]); break;
     case KernelFamily::ConvTranspose: x = b.convTranspose(x, s.cout, s.kernel, s.stride, "k0_convtranspose"); break;
     case KernelFamily::Fc: x = b.gemm(x, s.cout, "k0_fc"); break;
     case KernelFamily::Pool:
         x = ops[0] == "maxpool" ? b.maxPool(x, s.kernel, s.stride, "k0_maxpool") : b.avgPool(x, s.kernel, s.stride, "k0_avgpool");
         break;
-    case KernelFamily::Concat:
-        x = b.concat({x, b.relu(b.input("other", {1, s.cout, s.h, s.w}), "k0_other_relu")}, "k0_concat");
-        break;
+    case KernelFamily::Concat: x = b.concat({x, b.relu(b.input("other", {1, s.cout, s.h, s.w}), "k0_other_relu")}, "k0_concat"); break;
     case KernelFamily::GlobalPool:
     case KernelFamily::Elementwise: x = applyCanonicalOp(b, ops[0], x, "k0_"); break;
     }

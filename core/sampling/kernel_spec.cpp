@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "sampling/kernel_spec.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -42,8 +42,8 @@ Result<std::vector<PriorLayer>> readPriorCsv(const std::string& path, bool twoD)
         auto it = std::find(header.begin(), header.end(), name);
         return it == header.end() ? -1 : int(it - header.begin());
     };
-    const std::vector<std::string> required = twoD ? std::vector<std::string>{"cin", "cout"}
-                                                   : std::vector<std::string>{"input_h", "input_w", "cin", "cout", "ks", "stride"};
+    const std::vector<std::string> required =
+        twoD ? std::vector<std::string>{"cin", "cout"} : std::vector<std::string>{"input_h", "input_w", "cin", "cout", "ks", "stride"};
     for (const auto& r : required)
         if (column(r) < 0) return badInput(fmt::format("{}: the header has no column '{}'.", path, r));
     std::vector<PriorLayer> layers;
@@ -54,7 +54,10 @@ Result<std::vector<PriorLayer>> readPriorCsv(const std::string& path, bool twoD)
         const auto cells = splitCsvLine(line);
         auto number = [&](const std::string& name, int64_t fallback, int64_t& out) -> Status {
             const int c = column(name);
-            if (c < 0) { out = fallback; return Ok{}; }
+            if (c < 0) {
+                out = fallback;
+                return Ok{};
+            }
             if (size_t(c) >= cells.size()) return badInput(fmt::format("{}:{}: field '{}' is missing.", path, lineNo, name));
             try {
                 size_t used = 0;
@@ -67,9 +70,12 @@ Result<std::vector<PriorLayer>> readPriorCsv(const std::string& path, bool twoD)
         };
         PriorLayer l;
         l.model = column("model") >= 0 && size_t(column("model")) < cells.size() ? cells[size_t(column("model"))] : "";
-        for (auto [name, fallback, field] : {std::tuple{"input_h", int64_t(1), &l.h}, {"input_w", int64_t(1), &l.w},
-                                             {"cin", int64_t(1), &l.cin}, {"cout", int64_t(1), &l.cout},
-                                             {"ks", int64_t(1), &l.kernel}, {"stride", int64_t(1), &l.stride},
+        for (auto [name, fallback, field] : {std::tuple{"input_h", int64_t(1), &l.h},
+                                             {"input_w", int64_t(1), &l.w},
+                                             {"cin", int64_t(1), &l.cin},
+                                             {"cout", int64_t(1), &l.cout},
+                                             {"ks", int64_t(1), &l.kernel},
+                                             {"stride", int64_t(1), &l.stride},
                                              {"groups", int64_t(1), &l.groups}})
             if (Status s = number(name, fallback, *field); !s) return s.error();
         layers.push_back(l);
@@ -137,8 +143,10 @@ bool hasInnerWindow(const std::string& kernelType) {
 
 Result<Prior> loadPrior(const std::string& dir) {
     Prior p;
-    for (auto [file, twoD, target] : {std::tuple{"conv.csv", false, &p.conv}, {"dwconv.csv", false, &p.dwconv},
-                                      {"fc.csv", true, &p.fc}, {"pooling.csv", false, &p.pooling}}) {
+    for (auto [file, twoD, target] : {std::tuple{"conv.csv", false, &p.conv},
+                                      {"dwconv.csv", false, &p.dwconv},
+                                      {"fc.csv", true, &p.fc},
+                                      {"pooling.csv", false, &p.pooling}}) {
         Result<std::vector<PriorLayer>> layers = readPriorCsv(dir + "/" + file, twoD);
         if (!layers) return layers.error();
         *target = std::move(layers).value();
@@ -147,15 +155,15 @@ Result<Prior> loadPrior(const std::string& dir) {
 }
 
 const std::vector<int64_t>& spatialSizes() {
-    static const std::vector<int64_t> v{1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 15, 16, 20, 24, 28, 30, 32, 38, 40, 48,
-                                        56, 60, 64, 75, 80, 96, 112, 120, 128, 150, 160, 192, 224, 240, 256, 300, 320};
+    static const std::vector<int64_t> v{1,  2,  3,  4,  5,  6,  7,  8,  10,  12,  14,  15,  16,  20,  24,  28,  30,  32,  38,
+                                        40, 48, 56, 60, 64, 75, 80, 96, 112, 120, 128, 150, 160, 192, 224, 240, 256, 300, 320};
     return v;
 }
 
 const std::vector<int64_t>& channelCounts() {
-    static const std::vector<int64_t> v{3, 8, 12, 16, 24, 32, 40, 48, 56, 64, 72, 80, 96, 112, 116, 120, 128, 144,
-                                        160, 176, 192, 224, 232, 240, 256, 288, 320, 384, 448, 464, 480, 512, 576,
-                                        640, 672, 768, 960, 1024, 1152, 1280, 1536, 2048};
+    static const std::vector<int64_t> v{3,   8,   12,  16,  24,  32,  40,  48,  56,  64,   72,   80,   96,   112,
+                                        116, 120, 128, 144, 160, 176, 192, 224, 232, 240,  256,  288,  320,  384,
+                                        448, 464, 480, 512, 576, 640, 672, 768, 960, 1024, 1152, 1280, 1536, 2048};
     return v;
 }
 
@@ -188,7 +196,8 @@ bool validSpec(const KernelSpec& s, std::string* why) {
         return fail("every dimension must be at least 1");
     const KernelFamily f = familyOf(s.type);
     if (s.groups > 1 && (s.cin % s.groups != 0 || s.cout % s.groups != 0)) return fail("channels must divide by the groups");
-    if (f == KernelFamily::DwConv && (s.cin != s.cout || s.groups != s.cin)) return fail("a depthwise convolution has one group per channel");
+    if (f == KernelFamily::DwConv && (s.cin != s.cout || s.groups != s.cin))
+        return fail("a depthwise convolution has one group per channel");
     const std::string root = rootOf(s.type);
     if ((root == "split" || root == "channelshuffle") && s.cin % 2 != 0) return fail("splitting in halves needs an even channel count");
     if (f == KernelFamily::Pool && s.kernel > s.h + 2 * (s.kernel / 2)) return fail("the pooling window is larger than the padded input");
@@ -202,8 +211,9 @@ bool validSpec(const KernelSpec& s, std::string* why) {
     // (9216 x 4096 floats, 151 MB; 189 MB at width 1.25) is measured, not extrapolated. VGG's
     // 25088 x 4096 layer (411 MB) stays out: it alone took the whole time share of its kernel type.
     if (double(s.h) * double(s.w) * double(std::max(s.cin, s.cout)) * 4.0 > 64e6) return fail("the activations exceed 64 MB");
-    const double weights = f == KernelFamily::Fc ? double(s.cin) * double(s.cout)
-                                                 : double(s.cin / std::max<int64_t>(s.groups, 1)) * double(s.cout) * double(s.kernel * s.kernel);
+    const double weights = f == KernelFamily::Fc
+                               ? double(s.cin) * double(s.cout)
+                               : double(s.cin / std::max<int64_t>(s.groups, 1)) * double(s.cout) * double(s.kernel * s.kernel);
     if (f == KernelFamily::Fc && weights * 4.0 > 192e6) return fail("the weights exceed 192 MB");
     if (f != KernelFamily::Fc && weights * 4.0 > 64e6) return fail("the weights exceed 64 MB");
     return true;
@@ -221,15 +231,9 @@ KernelSpec fromLayer(const std::string& type, const PriorLayer& l, KernelFamily 
     case KernelFamily::GConv:
         s = {type, l.h, l.w, l.cin, l.cout, l.kernel, l.stride, f == KernelFamily::GConv ? std::max<int64_t>(l.groups, 4) : 1};
         break;
-    case KernelFamily::DwConv:
-        s = {type, l.h, l.w, l.cin, l.cin, std::max<int64_t>(l.kernel, 3), l.stride, l.cin};
-        break;
-    case KernelFamily::Fc:
-        s = {type, 1, 1, l.cin, l.cout, 1, 1, 1};
-        break;
-    case KernelFamily::Pool:
-        s = {type, l.h, l.w, l.cin, l.cin, l.kernel, l.stride, 1};
-        break;
+    case KernelFamily::DwConv: s = {type, l.h, l.w, l.cin, l.cin, std::max<int64_t>(l.kernel, 3), l.stride, l.cin}; break;
+    case KernelFamily::Fc: s = {type, 1, 1, l.cin, l.cout, 1, 1, 1}; break;
+    case KernelFamily::Pool: s = {type, l.h, l.w, l.cin, l.cin, l.kernel, l.stride, 1}; break;
     default: {
         // Activations between layers: a conv layer's output.
         const int64_t h = std::max<int64_t>(1, l.h / l.stride), w = std::max<int64_t>(1, l.w / l.stride);
@@ -251,8 +255,10 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
     if (spatial) {
         const bool square = s.h == s.w;
         move(spatialSizes(), s.h);
-        if (square && u(rng) < 0.9) s.w = s.h;  // most real inputs are square; some are not
-        else move(spatialSizes(), s.w);
+        if (square && u(rng) < 0.9)
+            s.w = s.h;  // most real inputs are square; some are not
+        else
+            move(spatialSizes(), s.w);
     }
     const std::vector<int64_t>& widths = widthsFor(f);
     move(widths, s.cin);
@@ -261,11 +267,8 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
     case KernelFamily::ConvTranspose:
     case KernelFamily::GConv:
     case KernelFamily::Fc:
-    case KernelFamily::Concat:
-        move(widths, s.cout);
-        break;
-    default:
-        s.cout = s.cin;
+    case KernelFamily::Concat: move(widths, s.cout); break;
+    default: s.cout = s.cin;
     }
     if (f == KernelFamily::Conv || f == KernelFamily::GConv) move(kConvKernels, s.kernel);
     if (f == KernelFamily::DwConv) move(kDwKernels, s.kernel);
@@ -281,8 +284,10 @@ void perturb(KernelSpec& s, KernelFamily f, std::mt19937_64& rng, const SamplerO
         // 64), so both are drawn; then the nearest group count that divides both channel counts.
         if (u(rng) < 0.75) s.cout = s.cin;
         int64_t g = s.groups;
-        if (u(rng) < 0.5) g = kGroups[std::uniform_int_distribution<size_t>(0, kGroups.size() - 1)(rng)];
-        else g = s.cin / kGroupWidths[std::uniform_int_distribution<size_t>(0, kGroupWidths.size() - 1)(rng)];
+        if (u(rng) < 0.5)
+            g = kGroups[std::uniform_int_distribution<size_t>(0, kGroups.size() - 1)(rng)];
+        else
+            g = s.cin / kGroupWidths[std::uniform_int_distribution<size_t>(0, kGroupWidths.size() - 1)(rng)];
         g = std::clamp<int64_t>(g, 2, std::max<int64_t>(2, s.cin / 2));
         while (g > 2 && (s.cin % g != 0 || s.cout % g != 0)) --g;
         s.groups = g;
@@ -306,8 +311,8 @@ const std::vector<PriorLayer>& layersFor(const Prior& p, KernelFamily f) {
 
 }  // namespace
 
-std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count,
-                                    const SamplerOptions& options, const std::vector<KernelSpec>& exclude) {
+std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count, const SamplerOptions& options,
+                                    const std::vector<KernelSpec>& exclude) {
     const KernelFamily f = familyOf(kernelType);
     const auto& layers = layersFor(prior, f);
     std::vector<KernelSpec> out;

@@ -23,8 +23,8 @@ bool hasInnerWindow(const std::string& kernelType);
 
 struct KernelSpec {
     std::string type;
-    int64_t h = 1, w = 1;         // input spatial size (fc: unused)
-    int64_t cin = 1, cout = 1;    // fc: features in and out; elementwise: cout == cin; concat: the two inputs' channels
+    int64_t h = 1, w = 1;       // input spatial size (fc: unused)
+    int64_t cin = 1, cout = 1;  // fc: features in and out; elementwise: cout == cin; concat: the two inputs' channels
     int64_t kernel = 1, stride = 1, groups = 1;
     // The window of the convolution inside a chained kernel, after its root (the depthwise one of
     // conv-relu6-dwconv-relu6, whose root is the 1x1 expansion): kernel size and stride. 0 for
@@ -75,8 +75,8 @@ struct SamplerOptions {
 // `count` distinct specs of `kernelType` (fewer if the space is exhausted), none in `exclude`.
 // Deterministic for a seed. Joint sampling: a prior layer of the type's family is drawn, then
 // perturbed dimension by dimension and snapped.
-std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count,
-                                    const SamplerOptions& options, const std::vector<KernelSpec>& exclude = {});
+std::vector<KernelSpec> sampleSpecs(const Prior& prior, const std::string& kernelType, size_t count, const SamplerOptions& options,
+                                    const std::vector<KernelSpec>& exclude = {});
 
 // Specs one or two steps away from `spec` in every dimension the family has (adaptive refinement:
 // where the regressor is wrong, measure the neighbourhood), valid and distinct.

@@ -6,10 +6,10 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include <fmt/format.h>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "common/utc_time.h"
 
@@ -65,10 +65,22 @@ public:
     Stmt(sqlite3* db, const char* sql) { m_rc = sqlite3_prepare_v2(db, sql, -1, &m_s, nullptr); }
     ~Stmt() { sqlite3_finalize(m_s); }
     bool ok() const { return m_rc == SQLITE_OK; }
-    Stmt& bind(int i, const std::string& v) { sqlite3_bind_text(m_s, i, v.c_str(), -1, SQLITE_TRANSIENT); return *this; }
-    Stmt& bind(int i, double v) { sqlite3_bind_double(m_s, i, v); return *this; }
-    Stmt& bind(int i, int64_t v) { sqlite3_bind_int64(m_s, i, v); return *this; }
-    Stmt& bind(int i, int v) { sqlite3_bind_int(m_s, i, v); return *this; }
+    Stmt& bind(int i, const std::string& v) {
+        sqlite3_bind_text(m_s, i, v.c_str(), -1, SQLITE_TRANSIENT);
+        return *this;
+    }
+    Stmt& bind(int i, double v) {
+        sqlite3_bind_double(m_s, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, int64_t v) {
+        sqlite3_bind_int64(m_s, i, v);
+        return *this;
+    }
+    Stmt& bind(int i, int v) {
+        sqlite3_bind_int(m_s, i, v);
+        return *this;
+    }
     Stmt& bindBlob(int i, const std::vector<unsigned char>& v) {
         sqlite3_bind_blob(m_s, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
         return *this;
@@ -174,8 +186,10 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::stri
 Result<std::unique_ptr<MeasurementStore>> MeasurementStore::openReadOnly(const std::string& path) {
     std::string uri = "file:";
     for (unsigned char c : path) {  // a URI path: escape what SQLite would read as query or fragment
-        if (c == '?' || c == '#' || c == '%' || c < 0x20) uri += fmt::format("%{:02X}", c);
-        else uri += char(c);
+        if (c == '?' || c == '#' || c == '%' || c < 0x20)
+            uri += fmt::format("%{:02X}", c);
+        else
+            uri += char(c);
     }
     uri += "?immutable=1";
     Result<std::unique_ptr<MeasurementStore>> store = connect(uri, path, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
@@ -200,17 +214,20 @@ Status MeasurementStore::readSchemaVersion() {
         return ioError(fmt::format("{}: not a usable SQLite database ({}).", m_path, sqlite3_errmsg(m_db)));
     m_version = int(version.integer(0));
     if (m_version > kSchemaVersion)
-        return unsupported(fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
-                                       "use a newer KernelMeter.", m_path, m_version, kSchemaVersion));
+        return unsupported(
+            fmt::format("{}: the database has schema version {}, newer than this KernelMeter ({}); "
+                        "use a newer KernelMeter.",
+                        m_path, m_version, kSchemaVersion));
     return Ok{};
 }
 
 MeasurementStore::~MeasurementStore() { sqlite3_close(m_db); }
 
 Status MeasurementStore::upsertDevice(const Device& d) {
-    Stmt s(m_db, "INSERT INTO devices(id, display_name, runtime, threads, transport) VALUES(?,?,?,?,?) "
-                 "ON CONFLICT(id) DO UPDATE SET display_name=excluded.display_name, runtime=excluded.runtime, "
-                 "threads=excluded.threads, transport=excluded.transport");
+    Stmt s(m_db,
+           "INSERT INTO devices(id, display_name, runtime, threads, transport) VALUES(?,?,?,?,?) "
+           "ON CONFLICT(id) DO UPDATE SET display_name=excluded.display_name, runtime=excluded.runtime, "
+           "threads=excluded.threads, transport=excluded.transport");
     if (!s.ok()) return sqlError("cannot prepare a device update");
     s.bind(1, d.id).bind(2, d.displayName).bind(3, d.runtime).bind(4, d.threads).bind(5, d.transport);
     if (s.step() != SQLITE_DONE) return sqlError("cannot store device " + d.id);
@@ -219,19 +236,40 @@ Status MeasurementStore::upsertDevice(const Device& d) {
 
 Status MeasurementStore::add(StoredMeasurement& m) {
     if (m.takenAtUtc.empty()) m.takenAtUtc = utcNowIso8601();
-    Stmt s(m_db, "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
-                 "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
-                 "layers_json, fusion_groups_json, taken_at_utc, reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, "
-                 "reference_ms, reference_spread, round_medians_json, reference_rounds_json) "
-                 "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(m_db,
+           "INSERT INTO measurements(model_hash, model_path, device_id, median_ms, p10_ms, p90_ms, min_round_ms, cv, "
+           "runs, rounds, instances, runtime_version, cpu_model, logical_cores, kernel, hostname, protocol_json, "
+           "layers_json, fusion_groups_json, taken_at_utc, reference_id, ref_ratio, ref_ratio_p10, ref_ratio_p90, "
+           "reference_ms, reference_spread, round_medians_json, reference_rounds_json) "
+           "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a measurement insert");
-    s.bind(1, m.modelHash).bind(2, m.modelPath).bind(3, m.deviceId).bind(4, m.stats.medianMs).bind(5, m.stats.p10Ms)
-        .bind(6, m.stats.p90Ms).bind(7, m.stats.minRoundMs).bind(8, m.stats.cv).bind(9, m.stats.runs)
-        .bind(10, m.stats.rounds).bind(11, m.stats.instances).bind(12, m.runtimeVersion).bind(13, m.machine.cpuModel)
-        .bind(14, m.machine.logicalCores).bind(15, m.machine.kernel).bind(16, m.machine.hostname).bind(17, m.protocolJson)
-        .bind(18, m.layersJson).bind(19, m.fusionGroupsJson).bind(20, m.takenAtUtc).bind(21, m.referenceId)
-        .bind(22, m.reference.median).bind(23, m.reference.p10).bind(24, m.reference.p90)
-        .bind(25, m.reference.referenceMs).bind(26, m.reference.referenceSpread).bind(27, m.roundMediansJson)
+    s.bind(1, m.modelHash)
+        .bind(2, m.modelPath)
+        .bind(3, m.deviceId)
+        .bind(4, m.stats.medianMs)
+        .bind(5, m.stats.p10Ms)
+        .bind(6, m.stats.p90Ms)
+        .bind(7, m.stats.minRoundMs)
+        .bind(8, m.stats.cv)
+        .bind(9, m.stats.runs)
+        .bind(10, m.stats.rounds)
+        .bind(11, m.stats.instances)
+        .bind(12, m.runtimeVersion)
+        .bind(13, m.machine.cpuModel)
+        .bind(14, m.machine.logicalCores)
+        .bind(15, m.machine.kernel)
+        .bind(16, m.machine.hostname)
+        .bind(17, m.protocolJson)
+        .bind(18, m.layersJson)
+        .bind(19, m.fusionGroupsJson)
+        .bind(20, m.takenAtUtc)
+        .bind(21, m.referenceId)
+        .bind(22, m.reference.median)
+        .bind(23, m.reference.p10)
+        .bind(24, m.reference.p90)
+        .bind(25, m.reference.referenceMs)
+        .bind(26, m.reference.referenceSpread)
+        .bind(27, m.roundMediansJson)
         .bind(28, m.referenceRoundsJson);
     if (s.step() != SQLITE_DONE) return sqlError("cannot store the measurement of " + m.modelPath);
     m.id = sqlite3_last_insert_rowid(m_db);
@@ -239,7 +277,8 @@ Status MeasurementStore::add(StoredMeasurement& m) {
 }
 
 Result<std::optional<StoredMeasurement>> MeasurementStore::latest(const std::string& hash, const std::string& deviceId) {
-    const std::string sql = fmt::format("SELECT {} FROM measurements WHERE device_id=? AND model_hash=? ORDER BY id DESC LIMIT 1", kColumns);
+    const std::string sql =
+        fmt::format("SELECT {} FROM measurements WHERE device_id=? AND model_hash=? ORDER BY id DESC LIMIT 1", kColumns);
     Stmt s(m_db, sql.c_str());
     if (!s.ok()) return sqlError("cannot prepare a measurement query");
     s.bind(1, deviceId).bind(2, hash);
@@ -264,8 +303,9 @@ Result<std::vector<StoredMeasurement>> MeasurementStore::forDevice(const std::st
 Result<double> MeasurementStore::referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
                                                      const std::string& referenceId, double proposedMs) {
     {
-        Stmt ins(m_db, "INSERT OR IGNORE INTO reference_baselines(device_id, machine_key, reference_id, baseline_ms, "
-                       "taken_at_utc) VALUES(?,?,?,?,?)");
+        Stmt ins(m_db,
+                 "INSERT OR IGNORE INTO reference_baselines(device_id, machine_key, reference_id, baseline_ms, "
+                 "taken_at_utc) VALUES(?,?,?,?,?)");
         if (!ins.ok()) return sqlError("cannot prepare a reference baseline insert");
         ins.bind(1, deviceId).bind(2, machineKey).bind(3, referenceId).bind(4, proposedMs).bind(5, utcNowIso8601());
         if (ins.step() != SQLITE_DONE) return sqlError("cannot store the reference baseline of " + deviceId);
@@ -295,8 +335,8 @@ Result<int64_t> MeasurementStore::count() {
 Status MeasurementStore::addPredictor(const std::string& deviceId, const std::string& builtAtUtc, const std::string& json) {
     std::vector<unsigned char> deflated(compressBound(uLong(json.size())));
     uLongf size = uLongf(deflated.size());
-    const bool packed = compress2(deflated.data(), &size, reinterpret_cast<const Bytef*>(json.data()), uLong(json.size()), 6) == Z_OK &&
-                        size < json.size();
+    const bool packed =
+        compress2(deflated.data(), &size, reinterpret_cast<const Bytef*>(json.data()), uLong(json.size()), 6) == Z_OK && size < json.size();
     deflated.resize(packed ? size_t(size) : 0);
     Stmt s(m_db, "INSERT INTO predictors(device_id, built_at_utc, json, json_zlib, json_bytes) VALUES(?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a predictor insert");
@@ -320,8 +360,8 @@ Result<std::optional<std::string>> MeasurementStore::latestPredictor(const std::
     uLongf size = uLongf(json.size());
     if (bytes <= 0 || uncompress(reinterpret_cast<Bytef*>(json.data()), &size, deflated.data(), uLong(deflated.size())) != Z_OK ||
         int64_t(size) != bytes)
-        return badInput(fmt::format("{}: the stored predictor of {} is damaged (it does not inflate to {} bytes).",
-                                    m_path, deviceId, bytes));
+        return badInput(
+            fmt::format("{}: the stored predictor of {} is damaged (it does not inflate to {} bytes).", m_path, deviceId, bytes));
     return std::optional<std::string>{std::move(json)};
 }
 
@@ -342,11 +382,14 @@ Status MeasurementStore::addDatasetModel(DatasetModel& m) {
     existing.bind(1, m.dataset).bind(2, m.name);
     if (existing.step() == SQLITE_ROW) {
         if (existing.text(0) == m.modelHash) return Ok{};
-        return badInput(fmt::format("{}: dataset '{}' already has a different model named {} (made by {}; this one by {}); "
-                                    "use another dataset name.", m_path, m.dataset, m.name, existing.text(1), m.generator));
+        return badInput(
+            fmt::format("{}: dataset '{}' already has a different model named {} (made by {}; this one by {}); "
+                        "use another dataset name.",
+                        m_path, m.dataset, m.name, existing.text(1), m.generator));
     }
-    Stmt s(m_db, "INSERT INTO dataset_models(dataset, name, family, seed, resolution, description, model_hash, path, generator, "
-                 "added_at_utc) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    Stmt s(m_db,
+           "INSERT INTO dataset_models(dataset, name, family, seed, resolution, description, model_hash, path, generator, "
+           "added_at_utc) VALUES(?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return sqlError("cannot prepare a dataset insert");
     s.bind(1, m.dataset).bind(2, m.name).bind(3, m.family).bind(4, m.seed).bind(5, m.resolution).bind(6, m.description);
     s.bind(7, m.modelHash).bind(8, m.path).bind(9, m.generator).bind(10, m.addedAtUtc);
@@ -355,8 +398,9 @@ Status MeasurementStore::addDatasetModel(DatasetModel& m) {
 }
 
 Result<std::vector<DatasetModel>> MeasurementStore::datasetModels(const std::string& dataset) {
-    Stmt s(m_db, "SELECT dataset, name, family, seed, resolution, description, model_hash, path, generator, added_at_utc "
-                 "FROM dataset_models WHERE dataset=? ORDER BY id");
+    Stmt s(m_db,
+           "SELECT dataset, name, family, seed, resolution, description, model_hash, path, generator, added_at_utc "
+           "FROM dataset_models WHERE dataset=? ORDER BY id");
     if (!s.ok()) return sqlError("cannot prepare a dataset query");
     s.bind(1, dataset);
     std::vector<DatasetModel> out;

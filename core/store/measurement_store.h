@@ -21,18 +21,18 @@ namespace km {
 
 struct StoredMeasurement {
     int64_t id = 0;
-    std::string modelHash;     // SHA-256 of the model file
-    std::string modelPath;     // as given when measured
+    std::string modelHash;  // SHA-256 of the model file
+    std::string modelPath;  // as given when measured
     std::string deviceId;
     LatencyStats stats;
     std::string runtimeVersion;
     MachineInfo machine;
-    std::string protocolJson;       // the MeasureOptions used
-    std::string layersJson;         // [{"node": ..., "ms": ...}]
-    std::string fusionGroupsJson;   // [[node, ...], ...]
-    std::string takenAtUtc;         // ISO 8601
-    std::string referenceId;        // the reference workload's id; empty: measured without it
-    ReferenceRatio reference;       // ratio to it (pairs not stored)
+    std::string protocolJson;                // the MeasureOptions used
+    std::string layersJson;                  // [{"node": ..., "ms": ...}]
+    std::string fusionGroupsJson;            // [[node, ...], ...]
+    std::string takenAtUtc;                  // ISO 8601
+    std::string referenceId;                 // the reference workload's id; empty: measured without it
+    ReferenceRatio reference;                // ratio to it (pairs not stored)
     std::string roundMediansJson = "[]";     // [[ms per round] per process]
     std::string referenceRoundsJson = "[]";  // the reference's, aligned with roundMediansJson
 };
@@ -40,8 +40,8 @@ struct StoredMeasurement {
 // A model of a benchmark dataset (kernelmeter-cli dataset): which generated model it is and where
 // its file is; its latencies are the device's measurements of model_hash.
 struct DatasetModel {
-    std::string dataset;      // dataset name, e.g. "zoo"
-    std::string name;         // unique in the dataset: "<family>-<seed>"
+    std::string dataset;  // dataset name, e.g. "zoo"
+    std::string name;     // unique in the dataset: "<family>-<seed>"
     std::string family;
     int64_t seed = 0;
     int64_t resolution = 0;
@@ -74,8 +74,8 @@ public:
     // The reference workload's baseline (ms) for a device on a machine: the stored one, or, the
     // first time, `proposedMs`, stored and returned. Fixed once taken, so that normalised times of
     // all campaigns share one unit (docs/measurement.md).
-    Result<double> referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
-                                       const std::string& referenceId, double proposedMs);
+    Result<double> referenceBaselineMs(const std::string& deviceId, const std::string& machineKey, const std::string& referenceId,
+                                       double proposedMs);
     // The baselines stored for a device and reference workload (any machine), oldest first; reads
     // only (for a database opened read-only).
     Result<std::vector<double>> storedReferenceBaselinesMs(const std::string& deviceId, const std::string& referenceId);

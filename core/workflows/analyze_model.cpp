@@ -16,7 +16,8 @@ std::shared_ptr<const DeviceAnalyzer> DeviceDataCache::get(const std::string& de
     bool mine = false;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (auto it = m_entries.find(deviceId); it != m_entries.end()) pending = it->second;
+        if (auto it = m_entries.find(deviceId); it != m_entries.end())
+            pending = it->second;
         else {
             pending = promise.get_future().share();
             m_entries.emplace(deviceId, pending);
@@ -33,12 +34,15 @@ std::shared_ptr<const DeviceAnalyzer> DeviceDataCache::get(const std::string& de
 
 void DeviceDataCache::invalidate(const std::string& deviceId) {
     std::lock_guard<std::mutex> lock(m_mutex);
-    if (deviceId.empty()) m_entries.clear();
-    else m_entries.erase(deviceId);
+    if (deviceId.empty())
+        m_entries.clear();
+    else
+        m_entries.erase(deviceId);
 }
 
-Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256, const std::vector<std::string>& deviceIds,
-                                                                       const std::string& dbPath) {
+Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256,
+                                                                      const std::vector<std::string>& deviceIds,
+                                                                      const std::string& dbPath) {
     std::map<std::string, StoredMeasurement> out;
     std::error_code ec;
     if (modelSha256.empty() || !std::filesystem::exists(dbPath, ec)) return out;

@@ -61,17 +61,17 @@ ModelAnalysis analyzeModel(std::shared_ptr<const ModelFile> model, const std::ve
 // of rowsDevice.
 struct AttributedTime {
     double ms = 0, lowMs = 0, highMs = 0;
-    int kernels = 0;            // the device's kernels counted in this row
-    bool sameBoundary = true;   // exactly one kernel, with exactly the row's file nodes
-    std::string source;         // "regressor", "fallback", "none", or "mixed"; empty without kernels
+    int kernels = 0;           // the device's kernels counted in this row
+    bool sameBoundary = true;  // exactly one kernel, with exactly the row's file nodes
+    std::string source;        // "regressor", "fallback", "none", or "mixed"; empty without kernels
 };
 std::vector<AttributedTime> attributeToKernels(const ModelAnalysis& a, size_t rowsDevice, size_t device);
 
 // The newest measurement of the model with this SHA-256 (ModelFile::sha256) on each device, from
 // the database `dbPath` (a missing database has none and is not created). Devices never measured
 // are left out; so is everything for an empty hash.
-Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256, const std::vector<std::string>& deviceIds,
-                                                                       const std::string& dbPath);
+Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256,
+                                                                      const std::vector<std::string>& deviceIds, const std::string& dbPath);
 
 // Ids of the built-in devices a user can predict for (test devices left out), in their order.
 std::vector<std::string> predictableDeviceIds();

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/build_dataset.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 
 #include "common/sha256.h"
@@ -47,7 +47,8 @@ Result<DatasetReport> buildDataset(const std::vector<Device>& devices, const Bui
                 out.write(m.bytes.data(), std::streamsize(m.bytes.size()));
                 if (!out.flush()) return ioError(fmt::format("{}: cannot write the model.", path.string()));
             }
-            DatasetModel row{options.name, m.name, m.family, int64_t(m.seed), m.resolution, m.description, hash, path.string(), generator, ""};
+            DatasetModel row{options.name,  m.name, m.family,      int64_t(m.seed), m.resolution,
+                             m.description, hash,   path.string(), generator,       ""};
             if (Status s = store->addDatasetModel(row); !s) return s.error();
             paths.push_back(path.string());
         }
@@ -71,7 +72,8 @@ Result<DatasetReport> buildDataset(const std::vector<Device>& devices, const Bui
         const std::vector<ModelReport> measured = measureModels(paths, devices[d], mo, &forDevice);
         DatasetDeviceReport r{devices[d].id};
         for (const ModelReport& m : measured) {
-            if (m.ok) (m.fromStore ? r.reused : r.measured) += 1;
+            if (m.ok)
+                (m.fromStore ? r.reused : r.measured) += 1;
             else {
                 ++r.failed;
                 report.warnings.push_back(fmt::format("{} on {}: not measured: {}", m.path, devices[d].id, m.error));

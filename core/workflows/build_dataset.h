@@ -23,9 +23,9 @@ struct BuildDatasetOptions {
     std::vector<std::string> families;  // default (empty): every family of the zoo
     int perFamily = 50;                 // models per family: seeds firstSeed .. firstSeed + perFamily - 1
     uint32_t firstSeed = 1;
-    ZooOptions zoo;                     // input resolutions of the generated models
-    std::string modelDir;               // files go to <modelDir>/<name>/<family>-<seed>.onnx (required)
-    MeasureModelsOptions measure;       // protocol, agent; measure.store is required
+    ZooOptions zoo;                // input resolutions of the generated models
+    std::string modelDir;          // files go to <modelDir>/<name>/<family>-<seed>.onnx (required)
+    MeasureModelsOptions measure;  // protocol, agent; measure.store is required
 };
 
 struct DatasetDeviceReport {
@@ -36,7 +36,7 @@ struct DatasetDeviceReport {
 };
 
 struct DatasetReport {
-    std::vector<DatasetModel> models;           // the dataset's models (this run's and earlier ones)
+    std::vector<DatasetModel> models;  // the dataset's models (this run's and earlier ones)
     std::vector<DatasetDeviceReport> devices;
     std::vector<std::string> warnings;
 };

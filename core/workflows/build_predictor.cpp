@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/build_predictor.h"
 
-#include <algorithm>
-#include <cmath>
-#include <chrono>
-#include <filesystem>
 #include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -159,8 +159,10 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 n.push_back(elements[i]);
                 ms.push_back(reports[i].normalizedMs > 0 ? reports[i].normalizedMs : reports[i].stats.medianMs);
             }
-        if (n.size() >= 3) tailMsPerElement = perElementCost(n, ms);
-        else report.warnings.push_back("the tail's cost could not be measured; kernel times are not corrected for it.");
+        if (n.size() >= 3)
+            tailMsPerElement = perElementCost(n, ms);
+        else
+            report.warnings.push_back("the tail's cost could not be measured; kernel times are not corrected for it.");
         report.tailMsPerElement = tailMsPerElement;
     }
 
@@ -183,7 +185,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         const std::string& type = options.kernelTypes[t];
         if (progress && progress->isCancelled()) break;
         if (overBudget()) {
-            report.warnings.push_back(fmt::format("kernel type {}: not built, the budget of {} minutes was used up.", type, options.budgetMinutes));
+            report.warnings.push_back(
+                fmt::format("kernel type {}: not built, the budget of {} minutes was used up.", type, options.budgetMinutes));
             continue;
         }
         inners[t] = std::make_unique<Progress>([&, t](double, const std::string& msg) { reportOverall(std::max(typesStarted, t), msg); });
@@ -195,7 +198,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 if (overBudget()) break;  // nothing more measured
                 const size_t last = std::min(specs.size(), first + chunk);
                 std::vector<std::string> paths;
-                std::map<std::string, size_t> overheadIndex;  // by overhead model path
+                std::map<std::string, size_t> overheadIndex;   // by overhead model path
                 std::vector<std::pair<size_t, size_t>> pairs;  // spec index -> (kernel path index, overhead path index)
                 std::vector<size_t> specOf;
                 for (size_t i = first; i < last; ++i) {
@@ -227,7 +230,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                     overheads.push_back(orr.normalizedMs > 0 ? orr.normalizedMs : orr.stats.medianMs);
                     if (kr.referenceBaselineMs > 0) {  // stored ones too: a resumed build gets the same unit
                         baselineMs = kr.referenceBaselineMs;
-                        for (const auto& rounds : kr.referenceRounds) referenceRounds.insert(referenceRounds.end(), rounds.begin(), rounds.end());
+                        for (const auto& rounds : kr.referenceRounds)
+                            referenceRounds.insert(referenceRounds.end(), rounds.begin(), rounds.end());
                     }
                     if (set.runtimeVersion.empty()) {
                         set.runtimeVersion = kr.runtimeVersion;
@@ -239,8 +243,10 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         };
         AdaptiveOptions ao = options.adaptive;
         ao.sampler.seed = options.adaptive.sampler.seed + t * 7919;  // per type, fixed: reruns draw the same kernels
-        auto sampler = std::make_unique<AdaptiveSampler>(prior.value(), type, std::move(measure), ao, inner,
-                                                         [&onRound, type](const RoundMetrics& m) { if (onRound) onRound(type, m); });
+        auto sampler =
+            std::make_unique<AdaptiveSampler>(prior.value(), type, std::move(measure), ao, inner, [&onRound, type](const RoundMetrics& m) {
+                if (onRound) onRound(type, m);
+            });
         typesStarted = t + 1;
         if (Status s = sampler->start(); !s) {
             report.warnings.push_back(fmt::format("kernel type {}: {}", type, s.error().message));
@@ -277,10 +283,11 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         for (size_t i = 0; i < r.trainSpecs.size(); ++i) p.training.push_back({r.trainSpecs[i], r.trainMs[i]});
         set.types.emplace(type, std::move(p));
         if (!r.reachedTarget)
-            report.warnings.push_back(fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "
-                                                  "(target {:.0f}% / {:.0f}%).", type, 100 * r.rounds.back().within10,
-                                                  100 * r.rounds.back().within5, 100 * options.adaptive.targetWithin10,
-                                                  100 * options.adaptive.targetWithin5));
+            report.warnings.push_back(
+                fmt::format("kernel type {}: stopped at {:.1f}% within 10% and {:.1f}% within 5% on validation "
+                            "(target {:.0f}% / {:.0f}%).",
+                            type, 100 * r.rounds.back().within10, 100 * r.rounds.back().within5, 100 * options.adaptive.targetWithin10,
+                            100 * options.adaptive.targetWithin5));
     }
     if (allRows.size() >= 10) {
         RegressorOptions g = RegressorOptions::forKind(RegressorKind::GradientBoosted);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/calibrate_predictor.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "workflows/build_predictor.h"
 #include "workflows/device_analyzer.h"
@@ -66,12 +66,14 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         sums.push_back(p.totalMs);
         // The prediction as the predictor gives it, for the reference time (only then needed).
         full.push_back(options.referenceTimeOnly ? predictModel(a.partition, a.metrics->perNode, predictor).totalMs : 0.0);
-        counts.push_back(double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
+        counts.push_back(
+            double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);
     for (size_t i = 0; i < measured.size(); ++i) {
         if (!measured[i].ok) {
-            report.warnings.push_back(fmt::format("calibration network {} ({}): not measured: {}", paths[i], descriptions[i], measured[i].error));
+            report.warnings.push_back(
+                fmt::format("calibration network {} ({}): not measured: {}", paths[i], descriptions[i], measured[i].error));
             continue;
         }
         report.descriptions.push_back(descriptions[i]);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/data_sources.h"
 
+#include <fmt/format.h>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <sstream>
 #include <vector>
@@ -15,7 +15,6 @@ namespace km {
 
 namespace fs = std::filesystem;
 
-
 std::optional<std::string> shippedDataPath(const std::string& relative) {
     return findShipped("KM_DATA_DIR", "datasets", "datasets", relative);
 }
@@ -26,18 +25,21 @@ std::optional<std::string> bundledExamplePath() {
     return findShipped(nullptr, "examples", "resources/examples", "mobilenet_v3_small.onnx");
 }
 
-std::string userRulesPath(const std::string& deviceId) {
-    return (fs::path(userDataDir()) / "rules" / (deviceId + ".json")).string();
-}
+std::string userRulesPath(const std::string& deviceId) { return (fs::path(userDataDir()) / "rules" / (deviceId + ".json")).string(); }
 
 Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& explicitFile, std::string& used) {
     std::error_code ec;
-    if (!explicitFile.empty()) used = explicitFile;
-    else if (fs::exists(userRulesPath(deviceId), ec)) used = userRulesPath(deviceId);
-    else if (auto shipped = shippedDataPath("rules/" + deviceId + ".json")) used = *shipped;
+    if (!explicitFile.empty())
+        used = explicitFile;
+    else if (fs::exists(userRulesPath(deviceId), ec))
+        used = userRulesPath(deviceId);
+    else if (auto shipped = shippedDataPath("rules/" + deviceId + ".json"))
+        used = *shipped;
     else
-        return unsupported(fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
-                                       "(about 15 minutes) or give --rules FILE.", deviceId, deviceId));
+        return unsupported(
+            fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
+                        "(about 15 minutes) or give --rules FILE.",
+                        deviceId, deviceId));
     return loadRuleSetFile(used);
 }
 
@@ -65,8 +67,10 @@ Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::str
         used = path;
         return PredictorSet::fromJson(*json.value(), path + " (predictor of " + deviceId + ")");
     }
-    return unsupported(fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
-                                   "--predictor FILE.", deviceId, deviceId));
+    return unsupported(
+        fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
+                    "--predictor FILE.",
+                    deviceId, deviceId));
 }
 
 }  // namespace km

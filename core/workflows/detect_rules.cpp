@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/detect_rules.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -89,9 +89,12 @@ std::optional<int> workingLayers(const ModelReport& r) {
 // A case's rule in the set, created on first use.
 FusionRule& ruleFor(RuleSet& rules, const FusionCase& c) {
     FusionRule* rule = nullptr;
-    if (c.kind == CaseKind::Pair) rule = &rules.pairs[{c.ops[0], c.ops[1]}];
-    else if (c.kind == CaseKind::Chain) rule = &rules.chains[c.ops];
-    else rule = &rules.multiOutput[c.ops[0]];
+    if (c.kind == CaseKind::Pair)
+        rule = &rules.pairs[{c.ops[0], c.ops[1]}];
+    else if (c.kind == CaseKind::Chain)
+        rule = &rules.chains[c.ops];
+    else
+        rule = &rules.multiOutput[c.ops[0]];
     rule->ops = c.ops;
     return *rule;
 }
@@ -116,13 +119,15 @@ public:
     std::vector<std::string> lines() const {
         std::vector<std::string> out;
         for (const auto& [cause, g] : m_groups)
-            out.push_back(g.count == 1 ? g.example
-                                       : fmt::format("{} test cases could not run: {} (e.g. {})", g.count, cause, g.example));
+            out.push_back(g.count == 1 ? g.example : fmt::format("{} test cases could not run: {} (e.g. {})", g.count, cause, g.example));
         return out;
     }
 
 private:
-    struct Group { int count = 0; std::string example; };
+    struct Group {
+        int count = 0;
+        std::string example;
+    };
     std::map<std::string, Group> m_groups;
 };
 
@@ -151,12 +156,8 @@ public:
         rules.command = options.command;
     }
 
-    double elapsedMinutes() const {
-        return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count() / 60.0;
-    }
-    bool stopping() const {
-        return (m_progress && m_progress->isCancelled()) || elapsedMinutes() > m_options.budgetMinutes;
-    }
+    double elapsedMinutes() const { return std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count() / 60.0; }
+    bool stopping() const { return (m_progress && m_progress->isCancelled()) || elapsedMinutes() > m_options.budgetMinutes; }
 
     // Measures (or reuses) one batch and records what its cases show. `progressFrom`/`progressTo`:
     // the share of the whole run this batch stands for.
@@ -188,7 +189,8 @@ public:
         Progress inner([&](double f, const std::string&) {
             if (m_progress) m_progress->report(progressFrom + f * (progressTo - progressFrom), "detecting fusion rules: " + batch.id);
         });
-        const std::vector<ModelReport> measured = toMeasure.empty() ? std::vector<ModelReport>{} : measureModels(toMeasure, m_device, mo, &inner);
+        const std::vector<ModelReport> measured =
+            toMeasure.empty() ? std::vector<ModelReport>{} : measureModels(toMeasure, m_device, mo, &inner);
         reuse ? ++m_report.batchesReused : ++m_report.batchesMeasured;
 
         std::vector<ModelReport> reports(batch.models.size());
@@ -221,9 +223,12 @@ public:
                 if (e.runtimeSaysFused || decideVerdict(e, m_options.verdict) != FusionVerdict::Inconclusive) continue;
                 if (std::max(0.0, std::min(e.firstMs, e.secondMs) - e.overheadMs) < m_options.verdict.minWorkMs) continue;
                 TestPlan& plan = plans.try_emplace(point, TestPlan{{}, {}, {}, {}, "__retry"}).first->second;
-                if (c.kind == CaseKind::Pair) plan.pairs.emplace_back(c.ops[0], c.ops[1]);
-                else if (c.kind == CaseKind::Chain) plan.chains.push_back(c.ops);
-                else plan.multiOutputProducers.push_back(c.ops[0]);
+                if (c.kind == CaseKind::Pair)
+                    plan.pairs.emplace_back(c.ops[0], c.ops[1]);
+                else if (c.kind == CaseKind::Chain)
+                    plan.chains.push_back(c.ops);
+                else
+                    plan.multiOutputProducers.push_back(c.ops[0]);
             }
         }
         return plans;
@@ -293,8 +298,7 @@ private:
                 m_warnings.add(fmt::format("{} at {}", caseText(c), batch.point.name), r->error);
                 return;
             }
-        FusionEvidence e = pairedEvidence(parts[0]->roundMedians, parts[1]->roundMedians, parts[2]->roundMedians,
-                                          parts[3]->roundMedians);
+        FusionEvidence e = pairedEvidence(parts[0]->roundMedians, parts[1]->roundMedians, parts[2]->roundMedians, parts[3]->roundMedians);
         e.point = batch.point.name;
         const char last = char('p' + c.ops.size() - 1);
         e.runtimeSaysFused = runtimeVerdict(*parts[3], char(last - 1), last);
@@ -327,8 +331,8 @@ private:
         e.point = batch.point.name;
         e.workingLayers = workingLayers(*spelled);
         if (native) {
-            timing.push_back(spellingTimingVerdict(overhead->roundMedians, spelled->roundMedians, native->roundMedians, e,
-                                                   m_options.verdict));
+            timing.push_back(
+                spellingTimingVerdict(overhead->roundMedians, spelled->roundMedians, native->roundMedians, e, m_options.verdict));
         } else {
             SpellingEvidence alone;
             spellingTimingVerdict(overhead->roundMedians, spelled->roundMedians, spelled->roundMedians, alone, m_options.verdict);
@@ -367,8 +371,7 @@ Result<DetectReport> detectFusionRules(const Device& device, const DetectRulesOp
             continue;
         }
         const double n = double(batches.size());
-        if (Status s = d.runBatch(batches[b], options.measure.protocol, 0.9 * double(b) / n, 0.9 * double(b + 1) / n); !s)
-            return s.error();
+        if (Status s = d.runBatch(batches[b], options.measure.protocol, 0.9 * double(b) / n, 0.9 * double(b + 1) / n); !s) return s.error();
     }
     if (options.retryInconclusive && !d.stopping()) {
         const auto plans = d.retryPlans();
@@ -377,8 +380,8 @@ Result<DetectReport> detectFusionRules(const Device& device, const DetectRulesOp
         size_t done = 0;
         for (const auto& [name, plan] : plans) {
             const std::string& pointName = name;
-            auto point = std::find_if(options.points.begin(), options.points.end(),
-                                      [&](const OperatingPoint& p) { return p.name == pointName; });
+            auto point =
+                std::find_if(options.points.begin(), options.points.end(), [&](const OperatingPoint& p) { return p.name == pointName; });
             if (point == options.points.end() || d.stopping()) continue;
             Result<std::vector<TestBatch>> again = makeTestBatches(plan, {*point});
             if (!again) return again.error();

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/device_analyzer.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <unordered_map>
 
 #include "workflows/data_sources.h"
@@ -56,17 +56,24 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
     a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
     if (sources.rulesOnly) return a;
     Result<PredictorSet> predictor = devicePredictor(deviceId, sources.predictorFile, sources.db, a.m_predictorSource);
-    if (!predictor) a.m_error = predictor.error();
-    else a.m_predictor = std::make_shared<const PredictorSet>(std::move(predictor).value());
+    if (!predictor)
+        a.m_error = predictor.error();
+    else
+        a.m_predictor = std::make_shared<const PredictorSet>(std::move(predictor).value());
     return a;
 }
 
 DeviceAnalyzer::DeviceAnalyzer(std::string deviceId, std::shared_ptr<const RuleSet> rules, std::shared_ptr<const PredictorSet> predictor,
                                std::string rulesSource, std::string predictorSource)
-    : m_deviceId(std::move(deviceId)), m_rulesSource(std::move(rulesSource)), m_predictorSource(std::move(predictorSource)),
-      m_rules(std::move(rules)), m_predictor(std::move(predictor)) {
-    if (!m_rules) m_error = unsupported(fmt::format("no fusion rules for {}.", m_deviceId));
-    else if (!m_predictor) m_error = unsupported(fmt::format("no predictor for {}.", m_deviceId));
+    : m_deviceId(std::move(deviceId)),
+      m_rulesSource(std::move(rulesSource)),
+      m_predictorSource(std::move(predictorSource)),
+      m_rules(std::move(rules)),
+      m_predictor(std::move(predictor)) {
+    if (!m_rules)
+        m_error = unsupported(fmt::format("no fusion rules for {}.", m_deviceId));
+    else if (!m_predictor)
+        m_error = unsupported(fmt::format("no predictor for {}.", m_deviceId));
 }
 
 DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {

@@ -35,8 +35,8 @@ struct DeviceAnalysis {
     // rules keep some spellings node by node (RuleSet::literalSpellings) that the model has.
     std::shared_ptr<const Graph> graph;
     std::shared_ptr<const GraphMetrics> metrics;  // per node of `graph`
-    KernelPartition partition;   // kernels of `graph` (also without a predictor, when there are rules)
-    ModelPrediction prediction;  // aligned with partition.kernels; empty without a predictor
+    KernelPartition partition;                    // kernels of `graph` (also without a predictor, when there are rules)
+    ModelPrediction prediction;                   // aligned with partition.kernels; empty without a predictor
     // Model graph node index -> this device's kernel id (matched through Node::sourceNodes when
     // the device's graph differs; a merged node follows its first source node). -1: no kernel.
     std::vector<int> kernelOfModelNode;

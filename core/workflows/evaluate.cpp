@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/evaluate.h"
 
-#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
 #include <set>
 
 #include "fusion/partition.h"
@@ -73,8 +73,10 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
     std::vector<std::string> nnMeterWarnings;
     const Result<NnMeterMethod> nnMeter = NnMeterMethod::train(predictor, &nnMeterWarnings);
     report.methods = {"kernelmeter", "op-sum", "flops", "flops+memory"};
-    if (nnMeter) report.methods.push_back("nn-meter");
-    else report.nnMeterNote = "nn-meter: not evaluated: " + nnMeter.error().message;
+    if (nnMeter)
+        report.methods.push_back("nn-meter");
+    else
+        report.nnMeterNote = "nn-meter: not evaluated: " + nnMeter.error().message;
     report.methods.push_back("repeat");
     size_t nnMeterKernels = 0, nnMeterUnpredicted = 0;
     std::set<std::string> nnMeterMissingTypes;
@@ -115,10 +117,11 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
     }
     if (all.size() < 4) return badInput(fmt::format("evaluate: {} usable models; at least 4 are needed.", all.size()));
     if (nnMeter)
-        report.nnMeterNote = fmt::format("nn-meter: {} forests on {} of the predictor's training kernels; {} of {} kernels had a type "
-                                         "without one and counted 0 ms{}{}.", nnMeter.value().typeCount(), nnMeter.value().sampleCount(),
-                                         nnMeterUnpredicted, nnMeterKernels, nnMeterMissingTypes.empty() ? "" : ": ",
-                                         fmt::join(nnMeterMissingTypes, ", "));
+        report.nnMeterNote = fmt::format(
+            "nn-meter: {} forests on {} of the predictor's training kernels; {} of {} kernels had a type "
+            "without one and counted 0 ms{}{}.",
+            nnMeter.value().typeCount(), nnMeter.value().sampleCount(), nnMeterUnpredicted, nnMeterKernels,
+            nnMeterMissingTypes.empty() ? "" : ": ", fmt::join(nnMeterMissingTypes, ", "));
     report.warnings.insert(report.warnings.end(), nnMeterWarnings.begin(), nnMeterWarnings.end());
     // The split: within each family (in name order) every second model trains the fitted baselines.
     std::sort(all.begin(), all.end(), [](const Loaded& a, const Loaded& b) {

@@ -24,11 +24,11 @@
 namespace km {
 
 struct EvaluationModel {
-    std::string name;           // unique, e.g. "resnet-3"
-    std::string family;         // results are grouped by it
-    std::string path;           // ONNX or nn-Meter IR file
-    double measuredMs = 0;      // the newest measurement on the device
-    double earlierMs = 0;       // an earlier measurement of the same model (0: none; no "repeat" score)
+    std::string name;       // unique, e.g. "resnet-3"
+    std::string family;     // results are grouped by it
+    std::string path;       // ONNX or nn-Meter IR file
+    double measuredMs = 0;  // the newest measurement on the device
+    double earlierMs = 0;   // an earlier measurement of the same model (0: none; no "repeat" score)
     // When set, the model comes from here instead of reading `path` (a model read already, or a
     // dataset model generated again in memory rather than written to disk).
     ModelLoader load;
@@ -42,7 +42,7 @@ struct MethodScores {
 
 struct EvaluatedModel {
     std::string name, family;
-    bool test = false;                        // in the scored half of the split
+    bool test = false;  // in the scored half of the split
     double measuredMs = 0;
     std::map<std::string, double> predicted;  // by method (fitted baselines: fitted on the training half)
 };

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/evaluation_data.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
-#include <fmt/format.h>
 
 #include "common/sha256.h"
 #include "workflows/data_sources.h"
@@ -43,8 +43,8 @@ Result<ModelLoader> datasetModelLoader(const DatasetModel& m) {
             if (there && there.value()->sha256() == m.modelHash) return there;
         }
         if (!generatorKnown)
-            return badInput(fmt::format("{}: {} has changed since it was measured and its generator '{}' is unknown to this version.", m.name,
-                                        m.path, m.generator));
+            return badInput(fmt::format("{}: {} has changed since it was measured and its generator '{}' is unknown to this version.",
+                                        m.name, m.path, m.generator));
         Result<ZooModel> z = generateZooModel(m.family, uint32_t(m.seed), options);
         if (!z) return z.error();
         if (sha256Hex(z.value().bytes) != m.modelHash)
@@ -109,7 +109,8 @@ Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, co
         if (progress && progress->isCancelled()) break;
         if (progress) progress->report(double(i) / double(chosen.size()), chosen[i].name);
         Result<ModelLoader> loader = datasetModelLoader(chosen[i]);
-        Result<std::shared_ptr<const ModelFile>> file = loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
+        Result<std::shared_ptr<const ModelFile>> file =
+            loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
         if (!file) {
             ++out.leftOut;
             continue;

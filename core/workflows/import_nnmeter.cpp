@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/import_nnmeter.h"
 
+#include <fmt/format.h>
 #include <cctype>
 #include <filesystem>
-#include <fmt/format.h>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -55,25 +55,45 @@ Result<NnMeterImportReport> importNnMeterDataset(const std::vector<std::string>&
             if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
             auto skip = [&](const std::string& why) { report.warnings.push_back(fmt::format("{}:{}: {}; left out.", file, number, why)); };
             const Json j = Json::parse(line, nullptr, false);
-            if (j.is_discarded() || !j.is_object()) { skip("not a JSON object"); continue; }
+            if (j.is_discarded() || !j.is_object()) {
+                skip("not a JSON object");
+                continue;
+            }
             std::string id;
             if (auto it = j.find("id"); it != j.end() && (it->is_string() || it->is_number_integer()))
                 id = it->is_string() ? it->get<std::string>() : std::to_string(it->get<int64_t>());
-            if (id.empty()) { skip("no \"id\""); continue; }
+            if (id.empty()) {
+                skip("no \"id\"");
+                continue;
+            }
             auto graph = j.find("graph");
-            if (graph == j.end() || !graph->is_object()) { skip(fmt::format("model {}: no \"graph\" object", id)); continue; }
+            if (graph == j.end() || !graph->is_object()) {
+                skip(fmt::format("model {}: no \"graph\" object", id));
+                continue;
+            }
             std::vector<std::pair<std::string, double>> latencies;  // (device id, ms)
             for (const auto& [key, value] : j.items()) {
                 if (key == "id" || key == "graph" || !value.is_number()) continue;
                 const double ms = value.get<double>();
-                if (!(ms > 0)) { skip(fmt::format("model {}: latency \"{}\" = {} is not positive", id, key, ms)); continue; }
-                if (options.deviceMap.empty()) latencies.emplace_back(key, ms);
-                else if (auto m = options.deviceMap.find(key); m != options.deviceMap.end()) latencies.emplace_back(m->second, ms);
+                if (!(ms > 0)) {
+                    skip(fmt::format("model {}: latency \"{}\" = {} is not positive", id, key, ms));
+                    continue;
+                }
+                if (options.deviceMap.empty())
+                    latencies.emplace_back(key, ms);
+                else if (auto m = options.deviceMap.find(key); m != options.deviceMap.end())
+                    latencies.emplace_back(m->second, ms);
             }
-            if (latencies.empty()) { skip(fmt::format("model {}: no latency of a device being imported", id)); continue; }
+            if (latencies.empty()) {
+                skip(fmt::format("model {}: no latency of a device being imported", id));
+                continue;
+            }
             const std::string text = graph->dump(1);
             Result<Graph> g = loadNnMeterIrText(text, fmt::format("{}:{} (model {})", file, number, id));
-            if (!g) { skip(g.error().message); continue; }
+            if (!g) {
+                skip(g.error().message);
+                continue;
+            }
             const fs::path path = dir / (fileStem(id) + ".json");
             std::ofstream out(path, std::ios::binary | std::ios::trunc);
             out << text;
@@ -83,13 +103,22 @@ Result<NnMeterImportReport> importNnMeterDataset(const std::vector<std::string>&
             if (!g.value().inputs.empty())
                 if (const Tensor* t = g.value().tensor(g.value().inputs.front()); t && t->shape.dims.size() == 4)
                     resolution = t->shape.dims[2];
-            DatasetModel row{options.name, id, familyOfId(id), 0, resolution, "nn-Meter benchmark dataset, " + fs::path(file).filename().string(),
-                             hash, path.string(), "nn-meter-jsonl/1", ""};
+            DatasetModel row{options.name,
+                             id,
+                             familyOfId(id),
+                             0,
+                             resolution,
+                             "nn-Meter benchmark dataset, " + fs::path(file).filename().string(),
+                             hash,
+                             path.string(),
+                             "nn-meter-jsonl/1",
+                             ""};
             if (Status s = options.store->addDatasetModel(row); !s) return s.error();
             for (const auto& [deviceId, ms] : latencies) {
                 if (!deviceKnown[deviceId]) {
                     // Builtin devices keep their description; others are named after the dataset.
-                    Device d = findBuiltinDevice(deviceId).value_or(Device{deviceId, deviceId + " (nn-Meter dataset)", "nn-meter-dataset", 1, "", {}});
+                    Device d = findBuiltinDevice(deviceId).value_or(
+                        Device{deviceId, deviceId + " (nn-Meter dataset)", "nn-meter-dataset", 1, "", {}});
                     if (Status s = options.store->upsertDevice(d); !s) return s.error();
                     deviceKnown[deviceId] = true;
                 }

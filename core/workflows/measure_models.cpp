@@ -67,12 +67,12 @@ struct Pool {
     bool failed = false;
     bool refused = false;  // the agent answered that the runtime cannot load or run this model
     std::string error;
-    std::vector<std::vector<double>> rounds;               // one entry per process instance
-    std::vector<int> processes;                            // which process each entry came from
-    std::map<std::string, std::vector<double>> layerMs;    // per layer, one value per process
+    std::vector<std::vector<double>> rounds;             // one entry per process instance
+    std::vector<int> processes;                          // which process each entry came from
+    std::map<std::string, std::vector<double>> layerMs;  // per layer, one value per process
     std::vector<std::string> layerOrder;
     std::vector<std::vector<std::string>> fusionGroups;
-    MeasureResponse meta;                                  // runtime version and machine
+    MeasureResponse meta;  // runtime version and machine
 };
 
 // The reference's rounds from the same processes as `processes` (one entry each; empty where the
@@ -98,7 +98,10 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         // Read and parsed once here; layers are reported per node of the file, as the runtime ran
         // them (the literal graph: no spelling merged).
         Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(paths[i], options.load, ModelFile::Keep::Bytes);
-        if (!file) { reports[i].error = file.error().message; continue; }
+        if (!file) {
+            reports[i].error = file.error().message;
+            continue;
+        }
         if (file.value()->literal().info.format != "onnx") {
             reports[i].error = paths[i] + ": only ONNX files can be measured (nn-Meter IR graphs carry no weights).";
             continue;
@@ -108,7 +111,10 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
             continue;
         }
         Result<std::string> bytes = file.value()->runtimeBytes(dialectFor(device));
-        if (!bytes) { reports[i].error = bytes.error().message; continue; }
+        if (!bytes) {
+            reports[i].error = bytes.error().message;
+            continue;
+        }
         Prepared p{i, file.value()->literal(), {}};
         p.input.name = fmt::format("m{}", i);
         p.input.bytes = std::move(bytes).value();
@@ -122,8 +128,10 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     std::string referenceError;
     if (options.reference) {
         Result<ModelInput> ref = referenceWorkload();
-        if (ref) reference = std::move(ref).value();
-        else referenceError = ref.error().message;
+        if (ref)
+            reference = std::move(ref).value();
+        else
+            referenceError = ref.error().message;
     }
     Pool refPool;
 
@@ -141,8 +149,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         if (reference && !refPool.failed) req.models.push_back(*reference);
         AgentClient agent(options.agent);
         return agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
-            if (progress && total > 0)
-                progress->report((processesDone + double(done) / total) / plannedProcesses, "measuring");
+            if (progress && total > 0) progress->report((processesDone + double(done) / total) / plannedProcesses, "measuring");
         });
     };
     std::function<void(const std::vector<size_t>&)> runAndPool = [&](const std::vector<size_t>& ks) {
@@ -161,7 +168,10 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         const auto& results = r.value().results;
         if (results.size() > ks.size()) {
             const ModelMeasurement& ref = results.back();
-            if (!ref.ok) { refPool.failed = true; referenceError = ref.error; }
+            if (!ref.ok) {
+                refPool.failed = true;
+                referenceError = ref.error;
+            }
             for (const auto& rounds : ref.roundMedians) {
                 refPool.rounds.push_back(rounds);
                 refPool.processes.push_back(process);
@@ -170,7 +180,11 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         for (size_t j = 0; j < ks.size(); ++j) {
             Pool& pool = pools[ks[j]];
             const ModelMeasurement& m = results.at(j);
-            if (!m.ok) { pool.failed = pool.refused = true; pool.error = m.error; continue; }
+            if (!m.ok) {
+                pool.failed = pool.refused = true;
+                pool.error = m.error;
+                continue;
+            }
             pool.rounds.insert(pool.rounds.end(), m.roundMedians.begin(), m.roundMedians.end());
             pool.processes.insert(pool.processes.end(), m.roundMedians.size(), process);
             for (const auto& l : m.layers) {
@@ -281,8 +295,8 @@ std::string machineKey(const ModelReport& r) {
 
 // Fills normalizedMs for reports with a reference ratio. The baseline comes from the store (taken
 // there on first use) or, without a store, from the first report of this call that has one.
-Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& which, const Device& device,
-                 MeasurementStore* store, std::map<std::string, double>& baselines) {
+Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& which, const Device& device, MeasurementStore* store,
+                 std::map<std::string, double>& baselines) {
     for (size_t i : which) {
         ModelReport& r = reports[i];
         if (!r.ok || r.reference.median <= 0 || r.reference.referenceMs <= 0) continue;
@@ -305,8 +319,8 @@ Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& w
 
 }  // namespace
 
-std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
-                                       const MeasureModelsOptions& options, Progress* progress) {
+std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device, const MeasureModelsOptions& options,
+                                       Progress* progress) {
     std::vector<ModelReport> reports(paths.size());
     std::vector<size_t> todo;
     if (options.store)
@@ -317,12 +331,21 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         r.path = paths[i];
         if (!r.error.empty()) continue;
         Result<std::string> hash = sha256OfFile(paths[i]);
-        if (!hash) { r.error = hash.error().message; continue; }
+        if (!hash) {
+            r.error = hash.error().message;
+            continue;
+        }
         r.modelHash = hash.value();
         if (options.store && !options.remeasure) {
             auto stored = options.store->latest(r.modelHash, device.id);
-            if (!stored) { r.error = stored.error().message; continue; }
-            if (stored.value()) { fromStored(r, *stored.value()); continue; }
+            if (!stored) {
+                r.error = stored.error().message;
+                continue;
+            }
+            if (stored.value()) {
+                fromStored(r, *stored.value());
+                continue;
+            }
         }
         if (options.storedOnly) {
             r.error = fmt::format("{}: not in the database for {} (stored-only run).", paths[i], device.id);

@@ -15,10 +15,10 @@
 namespace km {
 
 struct MeasureModelsOptions {
-    MeasureOptions protocol;       // rounds, instances, ... (defaults in measurement.h)
-    AgentLaunch agent;             // which agent, where (transport), limits
-    double timeoutSeconds = 900;   // per agent request without an answer -> the agent is stopped
-    LoadOptions load;              // input shapes
+    MeasureOptions protocol;      // rounds, instances, ... (defaults in measurement.h)
+    AgentLaunch agent;            // which agent, where (transport), limits
+    double timeoutSeconds = 900;  // per agent request without an answer -> the agent is stopped
+    LoadOptions load;             // input shapes
     // Models measured together, interleaved, per agent request. Results are stored after each
     // batch, so an interrupted campaign loses at most one batch. Default 5.
     int batchSize = 5;
@@ -33,7 +33,7 @@ struct MeasureModelsOptions {
 };
 
 struct NodeTime {
-    std::string node;   // graph node name (or the runtime's layer name when it maps to none)
+    std::string node;  // graph node name (or the runtime's layer name when it maps to none)
     double ms = 0;
 };
 
@@ -47,7 +47,7 @@ struct ModelReport {
     // on the same device will not help.
     bool refusedByRuntime = false;
     LatencyStats stats;
-    std::vector<std::vector<double>> roundMedians;       // per process instance, ms (also from the store, since schema 2)
+    std::vector<std::vector<double>> roundMedians;  // per process instance, ms (also from the store, since schema 2)
     // Runtimes with per-layer profiles only. Names are the file's node names (no pattern merged),
     // so a kernel of a merged graph finds its members through Node::sourceNodes.
     std::vector<NodeTime> layers;
@@ -69,7 +69,7 @@ struct ModelReport {
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
 // store, each result is saved right after its batch and stored models are reused. Never throws.
-std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
-                                       const MeasureModelsOptions& options, Progress* progress = nullptr);
+std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device, const MeasureModelsOptions& options,
+                                       Progress* progress = nullptr);
 
 }  // namespace km

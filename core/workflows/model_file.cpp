@@ -19,7 +19,8 @@ LoadOptions literalOptions(LoadOptions options) {
 
 }  // namespace
 
-std::shared_ptr<const ModelFile> ModelFile::make(std::string name, const LoadOptions& options, Graph literal, std::string bytes, Keep keep) {
+std::shared_ptr<const ModelFile> ModelFile::make(std::string name, const LoadOptions& options, Graph literal, std::string bytes,
+                                                 Keep keep) {
     std::shared_ptr<ModelFile> m(new ModelFile);
     m->m_name = std::move(name);
     m->m_options = options;
@@ -72,9 +73,8 @@ const ModelFile::Variant& ModelFile::variantFor(const std::vector<std::string>& 
                 d.metrics = std::make_shared<const GraphMetrics>(computeGraphMetrics(*d.graph));
                 it = m_variants.emplace(std::vector<std::string>{}, std::move(d)).first;
             }
-            const bool spelledOut = std::any_of(it->second.graph->nodes().begin(), it->second.graph->nodes().end(), [&](const Node& n) {
-                return std::find(key.begin(), key.end(), n.opType) != key.end();
-            });
+            const bool spelledOut = std::any_of(it->second.graph->nodes().begin(), it->second.graph->nodes().end(),
+                                                [&](const Node& n) { return std::find(key.begin(), key.end(), n.opType) != key.end(); });
             if (!spelledOut) shared = &it->second;
         }
         if (shared) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The design-space families: RegNet (X and Y) and the NAS-Bench-201 cell space.
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 #include <vector>
 
 #include "zoo/zoo_draft.h"
@@ -26,8 +26,8 @@ std::string regnet(Draft& d, std::string& description) {
         widths[s] = std::max<int64_t>(g, int64_t(std::lround(w / double(g))) * g);
     }
     const std::array<int, 4> depths{d.uniform(1, 2), d.uniform(1, 5), d.uniform(3, 12), d.uniform(1, 8)};
-    description = fmt::format("r{} {} widths {} depths {} group width {}", r, y ? "Y" : "X", fmt::join(widths, "-"),
-                              fmt::join(depths, "-"), groupWidth);
+    description = fmt::format("r{} {} widths {} depths {} group width {}", r, y ? "Y" : "X", fmt::join(widths, "-"), fmt::join(depths, "-"),
+                              groupWidth);
     std::string x = b.input("input", {1, 3, r, r});
     x = d.convAct(x, 32, 3, 2, 1, "relu", "stem_");
     for (size_t s = 0; s < 4; ++s)

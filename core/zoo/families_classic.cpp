@@ -2,9 +2,9 @@
 // The pre-mobile families: AlexNet, VGG, ResNet (and ResNeXt), DenseNet, GoogLeNet, SqueezeNet.
 // Each follows torchvision's definition, with the variant's random choices recorded in its
 // description.
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
-#include <fmt/format.h>
 
 #include "zoo/zoo_draft.h"
 
@@ -133,7 +133,9 @@ std::string googlenet(Draft& d, std::string& description) {
     OnnxBuilder& b = d.b();
     const int64_t r = d.resolution({128, 160, 192, 224, 256});
     // torchvision's inception modules: 1x1; 1x1 -> 3x3; 1x1 -> 3x3 (or 5x5 as in the paper); pool -> 1x1.
-    struct Module { int64_t c1, r3, c3, r5, c5, pool; };
+    struct Module {
+        int64_t c1, r3, c3, r5, c5, pool;
+    };
     static constexpr std::array<Module, 9> table{{{64, 96, 128, 16, 32, 32},
                                                   {128, 128, 192, 32, 96, 64},
                                                   {192, 96, 208, 16, 48, 64},
@@ -159,10 +161,10 @@ std::string googlenet(Draft& d, std::string& description) {
             const Module& t = table[std::min(first[s] + size_t(i), s == 1 ? size_t(6) : first[s] + 1)];
             const std::string p = fmt::format("s{}m{}_", s, i);
             const std::string b1 = d.convAct(x, scaled(t.c1, m), 1, 1, 1, "relu", p + "b1_");
-            const std::string b2 = d.convAct(d.convAct(x, scaled(t.r3, m), 1, 1, 1, "relu", p + "b2a_"), scaled(t.c3, m), 3, 1, 1,
-                                             "relu", p + "b2b_");
-            const std::string b3 = d.convAct(d.convAct(x, scaled(t.r5, m), 1, 1, 1, "relu", p + "b3a_"), scaled(t.c5, m), k3, 1, 1,
-                                             "relu", p + "b3b_");
+            const std::string b2 =
+                d.convAct(d.convAct(x, scaled(t.r3, m), 1, 1, 1, "relu", p + "b2a_"), scaled(t.c3, m), 3, 1, 1, "relu", p + "b2b_");
+            const std::string b3 =
+                d.convAct(d.convAct(x, scaled(t.r5, m), 1, 1, 1, "relu", p + "b3a_"), scaled(t.c5, m), k3, 1, 1, "relu", p + "b3b_");
             const std::string b4 = d.convAct(b.maxPool(x, 3, 1, p + "b4_pool"), scaled(t.pool, m), 1, 1, 1, "relu", p + "b4_");
             x = b.concat({b1, b2, b3, b4}, p + "concat");
         }
@@ -188,8 +190,7 @@ std::string squeezenet(Draft& d, std::string& description) {
         const int64_t e = scaled(expand[i], m);
         const int64_t e3 = std::max<int64_t>(8, Draft::divisible(double(e) * share3x3));
         const std::string s = d.convAct(x, std::max<int64_t>(8, e / 8), 1, 1, 1, "relu", p + "squeeze_");
-        x = b.concat({d.convAct(s, std::max<int64_t>(8, e - e3), 1, 1, 1, "relu", p + "e1_"),
-                      d.convAct(s, e3, 3, 1, 1, "relu", p + "e3_")},
+        x = b.concat({d.convAct(s, std::max<int64_t>(8, e - e3), 1, 1, 1, "relu", p + "e1_"), d.convAct(s, e3, 3, 1, 1, "relu", p + "e3_")},
                      p + "concat");
         if ((v11 && (i == 1 || i == 3)) || (!v11 && (i == 2 || i == 6))) x = b.maxPool(x, 3, 2, p + "pool", 0);
     }

@@ -2,10 +2,10 @@
 // The mobile families: MobileNet v1/v2/v3, ShuffleNetV2, MnasNet, ProxylessNAS and EfficientNet.
 // Each follows torchvision's (or the paper's) definition, with the variant's random choices
 // recorded in its description.
+#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fmt/format.h>
 #include <functional>
 #include <vector>
 
@@ -31,8 +31,8 @@ std::string invertedStages(Draft& d, std::string x, const std::vector<Stage>& st
     for (size_t s = 0; s < stages.size(); ++s)
         for (int i = 0; i < stages[s].n; ++i) {
             const int64_t in = d.channels(x), wide = in * stages[s].t;
-            x = d.invertedResidual(x, wide, Draft::divisible(double(stages[s].c) * width), stages[s].k, i == 0 ? stages[s].s : 1,
-                                   act, squeeze(in, wide, stages[s]), seAct, gate, fmt::format("s{}b{}_", s, i));
+            x = d.invertedResidual(x, wide, Draft::divisible(double(stages[s].c) * width), stages[s].k, i == 0 ? stages[s].s : 1, act,
+                                   squeeze(in, wide, stages[s]), seAct, gate, fmt::format("s{}b{}_", s, i));
         }
     return x;
 }
@@ -69,7 +69,7 @@ std::string mobilenetV1(Draft& d, std::string& description) {
 std::string mobilenetV2(Draft& d, std::string& description) {
     const int64_t r = d.resolution({96, 128, 160, 192, 224, 256, 288, 320});
     const double alpha = d.pick({0.35, 0.5, 0.75, 1.0, 1.3, 1.4});
-    std::vector<Stage> stages{{1, 16, 1, 1, 3}, {6, 24, 2, 2, 3}, {6, 32, 3, 2, 3}, {6, 64, 4, 2, 3},
+    std::vector<Stage> stages{{1, 16, 1, 1, 3}, {6, 24, 2, 2, 3},  {6, 32, 3, 2, 3}, {6, 64, 4, 2, 3},
                               {6, 96, 3, 1, 3}, {6, 160, 3, 2, 3}, {6, 320, 1, 1, 3}};
     std::vector<int> depths;
     for (size_t i = 1; i + 1 < stages.size(); ++i) {
@@ -80,7 +80,8 @@ std::string mobilenetV2(Draft& d, std::string& description) {
     description = fmt::format("r{} x{} depths {}", r, alpha, fmt::join(depths, "-"));
     std::string x = d.b().input("input", {1, 3, r, r});
     x = d.convAct(x, Draft::divisible(32 * alpha), 3, 2, 1, "relu6", "stem_");
-    x = invertedStages(d, x, stages, alpha, "relu6", [](int64_t, int64_t, const Stage&) { return int64_t{0}; }, "", "");
+    x = invertedStages(
+        d, x, stages, alpha, "relu6", [](int64_t, int64_t, const Stage&) { return int64_t{0}; }, "", "");
     return convHead(d, x, Draft::divisible(1280 * std::max(1.0, alpha)), "relu6");
 }
 
@@ -101,8 +102,8 @@ std::string mnasnet(Draft& d, std::string& description) {
     x = d.b().conv(x, Draft::divisible(16 * alpha), 1, 1, 1, "stem_pw_conv");
     x = invertedStages(
         d, x, stages, alpha, "relu",
-        [se](int64_t, int64_t wide, const Stage& st) { return se && st.k == 5 ? std::max<int64_t>(8, wide / 4) : int64_t{0}; },
-        "relu", "sigmoid");
+        [se](int64_t, int64_t wide, const Stage& st) { return se && st.k == 5 ? std::max<int64_t>(8, wide / 4) : int64_t{0}; }, "relu",
+        "sigmoid");
     return convHead(d, x, 1280, "relu");
 }
 
@@ -135,7 +136,7 @@ std::string efficientnet(Draft& d, std::string& description) {
     const int64_t r = d.resolution({128, 160, 192, 224, 240, 260, 300});
     const double width = d.pick({0.75, 1.0, 1.1, 1.2});
     const double depth = d.pick({0.8, 1.0, 1.1, 1.2, 1.4});
-    std::vector<Stage> stages{{1, 16, 1, 1, 3}, {6, 24, 2, 2, 3}, {6, 40, 2, 2, 5}, {6, 80, 3, 2, 3},
+    std::vector<Stage> stages{{1, 16, 1, 1, 3},  {6, 24, 2, 2, 3},  {6, 40, 2, 2, 5}, {6, 80, 3, 2, 3},
                               {6, 112, 3, 1, 5}, {6, 192, 4, 2, 5}, {6, 320, 1, 1, 3}};
     std::vector<int> depths;
     std::vector<int64_t> kernels;
@@ -149,22 +150,25 @@ std::string efficientnet(Draft& d, std::string& description) {
     std::string x = d.b().input("input", {1, 3, r, r});
     x = d.convAct(x, Draft::divisible(32 * width), 3, 2, 1, "swish", "stem_");
     x = invertedStages(
-        d, x, stages, width, "swish", [](int64_t in, int64_t, const Stage&) { return std::max<int64_t>(1, in / 4); }, "swish",
-        "sigmoid");
+        d, x, stages, width, "swish", [](int64_t in, int64_t, const Stage&) { return std::max<int64_t>(1, in / 4); }, "swish", "sigmoid");
     return convHead(d, x, Draft::divisible(1280 * width), "swish");
 }
 
 std::string mobilenetV3(Draft& d, std::string& description) {
-    struct Block { int64_t k, expand, out; bool se, hswish; int64_t s; };
-    static const std::vector<Block> large{{3, 16, 16, false, false, 1},   {3, 64, 24, false, false, 2},  {3, 72, 24, false, false, 1},
-                                          {5, 72, 40, true, false, 2},    {5, 120, 40, true, false, 1},  {5, 120, 40, true, false, 1},
-                                          {3, 240, 80, false, true, 2},   {3, 200, 80, false, true, 1},  {3, 184, 80, false, true, 1},
-                                          {3, 184, 80, false, true, 1},   {3, 480, 112, true, true, 1},  {3, 672, 112, true, true, 1},
-                                          {5, 672, 160, true, true, 2},   {5, 960, 160, true, true, 1},  {5, 960, 160, true, true, 1}};
-    static const std::vector<Block> small{{3, 16, 16, true, false, 2},   {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
-                                          {5, 96, 40, true, true, 2},    {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
-                                          {5, 120, 48, true, true, 1},   {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
-                                          {5, 576, 96, true, true, 1},   {5, 576, 96, true, true, 1}};
+    struct Block {
+        int64_t k, expand, out;
+        bool se, hswish;
+        int64_t s;
+    };
+    static const std::vector<Block> large{{3, 16, 16, false, false, 1}, {3, 64, 24, false, false, 2}, {3, 72, 24, false, false, 1},
+                                          {5, 72, 40, true, false, 2},  {5, 120, 40, true, false, 1}, {5, 120, 40, true, false, 1},
+                                          {3, 240, 80, false, true, 2}, {3, 200, 80, false, true, 1}, {3, 184, 80, false, true, 1},
+                                          {3, 184, 80, false, true, 1}, {3, 480, 112, true, true, 1}, {3, 672, 112, true, true, 1},
+                                          {5, 672, 160, true, true, 2}, {5, 960, 160, true, true, 1}, {5, 960, 160, true, true, 1}};
+    static const std::vector<Block> small{{3, 16, 16, true, false, 2}, {3, 72, 24, false, false, 2}, {3, 88, 24, false, false, 1},
+                                          {5, 96, 40, true, true, 2},  {5, 240, 40, true, true, 1},  {5, 240, 40, true, true, 1},
+                                          {5, 120, 48, true, true, 1}, {5, 144, 48, true, true, 1},  {5, 288, 96, true, true, 2},
+                                          {5, 576, 96, true, true, 1}, {5, 576, 96, true, true, 1}};
     const int64_t r = d.resolution({96, 128, 160, 192, 224, 256, 288, 320});
     const bool isLarge = d.chance(0.5);
     const double alpha = d.pick({0.5, 0.75, 1.0, 1.25});

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "zoo/zoo.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <utility>
 
 #include "zoo/zoo_draft.h"
@@ -13,13 +13,20 @@ namespace {
 // The registration list: one line per family.
 const std::vector<std::pair<std::string, zoo::FamilyGenerator>>& generators() {
     static const std::vector<std::pair<std::string, zoo::FamilyGenerator>> list = {
-        {"alexnet", zoo::alexnet},           {"vgg", zoo::vgg},
-        {"resnet", zoo::resnet},             {"densenet", zoo::densenet},
-        {"googlenet", zoo::googlenet},       {"squeezenet", zoo::squeezenet},
-        {"mobilenetv1", zoo::mobilenetV1},   {"mobilenetv2", zoo::mobilenetV2},
-        {"mobilenetv3", zoo::mobilenetV3},   {"shufflenetv2", zoo::shufflenetV2},
-        {"mnasnet", zoo::mnasnet},           {"proxylessnas", zoo::proxylessnas},
-        {"efficientnet", zoo::efficientnet}, {"regnet", zoo::regnet},
+        {"alexnet", zoo::alexnet},
+        {"vgg", zoo::vgg},
+        {"resnet", zoo::resnet},
+        {"densenet", zoo::densenet},
+        {"googlenet", zoo::googlenet},
+        {"squeezenet", zoo::squeezenet},
+        {"mobilenetv1", zoo::mobilenetV1},
+        {"mobilenetv2", zoo::mobilenetV2},
+        {"mobilenetv3", zoo::mobilenetV3},
+        {"shufflenetv2", zoo::shufflenetV2},
+        {"mnasnet", zoo::mnasnet},
+        {"proxylessnas", zoo::proxylessnas},
+        {"efficientnet", zoo::efficientnet},
+        {"regnet", zoo::regnet},
         {"nasbench201", zoo::nasbench201},
     };
     return list;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "zoo/zoo_draft.h"
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 
 namespace km::zoo {
 namespace {
@@ -27,8 +27,8 @@ int64_t Draft::resolution(std::initializer_list<int64_t> candidates) {
     for (int64_t r : candidates)
         if (r >= m_options.minResolution && r <= m_options.maxResolution) fit.push_back(r);
     if (fit.empty()) {
-        m_error = fmt::format("no input resolution of this family ({}) lies in {}..{}",
-                              fmt::join(candidates, ", "), m_options.minResolution, m_options.maxResolution);
+        m_error = fmt::format("no input resolution of this family ({}) lies in {}..{}", fmt::join(candidates, ", "),
+                              m_options.minResolution, m_options.maxResolution);
         return *std::min_element(candidates.begin(), candidates.end());
     }
     return pickFrom(fit);
@@ -56,9 +56,8 @@ std::string Draft::squeezeExcite(const std::string& x, int64_t squeeze, const st
     return m_b.mul(x, g, name + "scale");
 }
 
-std::string Draft::invertedResidual(const std::string& x, int64_t expand, int64_t out, int64_t k, int64_t s,
-                                    const std::string& kind, int64_t seSqueeze, const std::string& seInner,
-                                    const std::string& seGate, const std::string& name) {
+std::string Draft::invertedResidual(const std::string& x, int64_t expand, int64_t out, int64_t k, int64_t s, const std::string& kind,
+                                    int64_t seSqueeze, const std::string& seInner, const std::string& seGate, const std::string& name) {
     const int64_t in = channels(x);
     std::string h = expand == in ? x : convAct(x, expand, 1, 1, 1, kind, name + "expand_");
     h = convAct(h, expand, k, s, expand, kind, name + "dw_");

@@ -40,9 +40,11 @@ private slots:
     void buildShowEvaluate() {
         const QString db = m_home.filePath("bench.db"), models = m_home.filePath("models");
         QByteArray out, err;
-        QCOMPARE(run({"dataset", "build", "--device", "opencv-t1", "--family", "mobilenetv2", "--family", "squeezenet",
-                      "--per-family", "2", "--max-resolution", "96", "--rounds", "2", "--instances", "1", "--db", db,
-                      "--models-dir", models, "--quiet"}, &out, &err), 0);
+        QCOMPARE(run({"dataset",      "build", "--device",         "opencv-t1", "--family", "mobilenetv2", "--family",    "squeezenet",
+                      "--per-family", "2",     "--max-resolution", "96",        "--rounds", "2",           "--instances", "1",
+                      "--db",         db,      "--models-dir",     models,      "--quiet"},
+                     &out, &err),
+                 0);
         QVERIFY2(out.contains("4 models") && out.contains("4 measured now"), out.constData());
         QCOMPARE(run({"dataset", "show", "--db", db, "--json"}, &out), 0);
         const QJsonObject shown = QJsonDocument::fromJson(out).object();
@@ -76,11 +78,19 @@ private slots:
 
         // At the reference speed: every model was measured beside the reference workload, so all
         // four are scored, in the unit the output names.
-        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "zoo", "--db", db, "--at-reference-speed", "--json"}, &out, &err), 0);
+        QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "zoo", "--db", db, "--at-reference-speed", "--json"}, &out, &err),
+                 0);
         const QJsonObject atRef = QJsonDocument::fromJson(out).object();
         QVERIFY(atRef.value("reference_unit_ms").toDouble() > 0);
-        QCOMPARE(atRef.value("leave_one_family_out").toObject().value("kernelmeter").toObject().value("overall").toObject()
-                     .value("models").toInt(), 4);
+        QCOMPARE(atRef.value("leave_one_family_out")
+                     .toObject()
+                     .value("kernelmeter")
+                     .toObject()
+                     .value("overall")
+                     .toObject()
+                     .value("models")
+                     .toInt(),
+                 4);
         QCOMPARE(run({"evaluate", "--device", "opencv-t1", "--dataset", "nosuch", "--db", db}, nullptr, &err), 2);
         QVERIFY2(err.contains("nosuch"), err.constData());
     }
@@ -102,14 +112,16 @@ private slots:
             f.write("not json\n{\"id\": \"x_1\", \"cortexA76cpu_tflite21\": 3}\n");
         }
         const QString db = m_home.filePath("nnm.db"), dir = m_home.filePath("nnm");
-        const QStringList import{"dataset", "import-nnmeter", jsonl, "--map", "cortexA76cpu_tflite21=opencv-t1", "--db", db, "--models-dir", dir};
+        const QStringList import{"dataset", "import-nnmeter", jsonl, "--map", "cortexA76cpu_tflite21=opencv-t1", "--db",
+                                 db,        "--models-dir",   dir};
         QByteArray out, err;
         for (int pass = 0; pass < 2; ++pass) {  // the second import finds everything there
             QCOMPARE(run(import, &out, &err), 0);
             QVERIFY2(out.contains("dataset nn-meter: 4 models") && out.contains("opencv-t1: 4 latencies"), out.constData());
             QVERIFY2(!out.contains("adreno"), out.constData());  // not mapped: left out
-            QVERIFY2(err.contains("mobilenetv3s.jsonl:5: not a JSON object") && err.contains("mobilenetv3s.jsonl:6: model x_1: no \"graph\""),
-                     err.constData());
+            QVERIFY2(
+                err.contains("mobilenetv3s.jsonl:5: not a JSON object") && err.contains("mobilenetv3s.jsonl:6: model x_1: no \"graph\""),
+                err.constData());
         }
         QCOMPARE(run({"dataset", "show", "--name", "nn-meter", "--db", db, "--json"}, &out), 0);
         const QJsonArray rows = QJsonDocument::fromJson(out).object().value("models").toArray();
@@ -128,8 +140,7 @@ private slots:
         // Unmapped, the latencies keep nn-Meter's device names; such a device needs its rules.
         const QString db2 = m_home.filePath("nnm2.db");
         QCOMPARE(run({"dataset", "import-nnmeter", jsonl, "--db", db2, "--models-dir", dir}, &out, &err), 0);
-        QVERIFY2(out.contains("adreno640gpu_tflite21: 4 latencies") && out.contains("cortexA76cpu_tflite21: 4 latencies"),
-                 out.constData());
+        QVERIFY2(out.contains("adreno640gpu_tflite21: 4 latencies") && out.contains("cortexA76cpu_tflite21: 4 latencies"), out.constData());
         QCOMPARE(run({"evaluate", "--device", "adreno640gpu_tflite21", "--dataset", "nn-meter", "--db", db2}, nullptr, &err), 2);
         QVERIFY2(err.contains("no fusion rules for device adreno640gpu_tflite21"), err.constData());
         QCOMPARE(run({"dataset", "import-nnmeter", jsonl, "--map", "cortexA76cpu_tflite21", "--db", db2}, nullptr, &err), 2);

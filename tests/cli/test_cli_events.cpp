@@ -43,7 +43,8 @@ private slots:
     void badDeviceEndsWithAnErrorEvent() {
         QTemporaryDir home;
         for (const char* command : {"build-predictor", "detect-rules"}) {
-            const km::test::ProgramRun r = km::test::runCli({command, "--device", "no-such-device", "--events"}, km::test::freshUser(home.path()));
+            const km::test::ProgramRun r =
+                km::test::runCli({command, "--device", "no-such-device", "--events"}, km::test::freshUser(home.path()));
             QCOMPARE(r.exitCode, 2);
             QString problem;
             const QList<QJsonObject> events = eventsOf(r.out, &problem);
@@ -80,10 +81,9 @@ private slots:
     void detectionReportsProgressAndDone() {
         QTemporaryDir home;
         const QString rules = home.filePath("rules.json");
-        const km::test::ProgramRun r =
-            km::test::runCli({"detect-rules", "--device", "opencv-t1", "--ops", "conv", "relu", "--events", "--db", home.filePath("m.db"),
-                              "--cache", home.filePath("cases"), "-o", rules},
-                             km::test::freshUser(home.path()));
+        const km::test::ProgramRun r = km::test::runCli({"detect-rules", "--device", "opencv-t1", "--ops", "conv", "relu", "--events",
+                                                         "--db", home.filePath("m.db"), "--cache", home.filePath("cases"), "-o", rules},
+                                                        km::test::freshUser(home.path()));
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QString problem;
         const QList<QJsonObject> events = eventsOf(r.out, &problem);

@@ -32,11 +32,11 @@ private slots:
         QTest::newRow("se_block json") << fx << QStringList{"inspect", "--json", "small/se_block.onnx"} << "se_block.json";
         QTest::newRow("mlp_opset7 text") << fx << QStringList{"inspect", "small/mlp_opset7.onnx"} << "mlp_opset7.txt";
         QTest::newRow("resnet18 text") << fx << QStringList{"inspect", "real/resnet18.onnx"} << "resnet18.txt";
-        QTest::newRow("mobilenet_v3_small text") << fx << QStringList{"inspect", "real/mobilenet_v3_small.onnx"}
-                                                 << "mobilenet_v3_small.txt";
+        QTest::newRow("mobilenet_v3_small text")
+            << fx << QStringList{"inspect", "real/mobilenet_v3_small.onnx"} << "mobilenet_v3_small.txt";
         QTest::newRow("shufflenet batch 2") << fx
-            << QStringList{"inspect", "--input-shape", "input=2x3x160x160", "real/shufflenet_v2_x1_0.onnx"}
-            << "shufflenet_v2_b2_160.txt";
+                                            << QStringList{"inspect", "--input-shape", "input=2x3x160x160", "real/shufflenet_v2_x1_0.onnx"}
+                                            << "shufflenet_v2_b2_160.txt";
         QTest::newRow("nn-Meter IR text") << ir << QStringList{"inspect", "nnmeter-ir/mobilenetv3small_0.json"}
                                           << "nnmeter_ir_mobilenetv3small.txt";
     }
@@ -53,9 +53,9 @@ private slots:
 
     void badInputExitsWithTwoAndOneLine_data() {
         QTest::addColumn<QString>("file");
-        for (const char* f : {"truncated.onnx", "random_bytes.onnx", "text_file.onnx", "tensor_not_model.onnx",
-                              "empty.onnx", "cycle.onnx", "dangling_input.onnx", "external_outside.onnx",
-                              "absurd_dims.onnx", "opset3.onnx", "opset99.onnx", "missing.onnx"})
+        for (const char* f :
+             {"truncated.onnx", "random_bytes.onnx", "text_file.onnx", "tensor_not_model.onnx", "empty.onnx", "cycle.onnx",
+              "dangling_input.onnx", "external_outside.onnx", "absurd_dims.onnx", "opset3.onnx", "opset99.onnx", "missing.onnx"})
             QTest::newRow(f) << QString(f);
     }
 
@@ -71,7 +71,8 @@ private slots:
     void badArgumentsExitWithTwo() {
         QCOMPARE(runCli({"inspect"}, ".").exitCode, 2);
         QCOMPARE(runCli({"frobnicate"}, ".").exitCode, 2);
-        km::test::ProgramRun shape = runCli({"inspect", "--input-shape", "1xfoo", "small/conv_block.onnx"}, QStringLiteral(KM_FIXTURES_DIR));
+        km::test::ProgramRun shape =
+            runCli({"inspect", "--input-shape", "1xfoo", "small/conv_block.onnx"}, QStringLiteral(KM_FIXTURES_DIR));
         QCOMPARE(shape.exitCode, 2);
         QCOMPARE(shape.err, QByteArray("kernelmeter-cli: --input-shape '1xfoo': expected dimensions such as 1x3x224x224.\n"));
     }

@@ -17,8 +17,8 @@
 namespace {
 
 QStringList quickProtocol() {
-    return {"--rounds", "3", "--instances", "1", "--runs-per-round", "1", "--warmup-runs", "1", "--warmup-ms", "0",
-            "--max-extra-instances", "0", "--quiet"};
+    return {"--rounds",    "3", "--instances",           "1", "--runs-per-round", "1", "--warmup-runs", "1",
+            "--warmup-ms", "0", "--max-extra-instances", "0", "--quiet"};
 }
 
 // The CLI run in the fixtures folder.
@@ -49,7 +49,8 @@ private slots:
     void measureJsonHasStatsLayersAndFusionGroups() {
         QTemporaryDir dir;
         km::test::ProgramRun r = cli(QStringList{"measure", "--device", "opencv-t1", "--json", "--db", dir.path() + "/m.db",
-                                "small/conv_block.onnx", "real/mobilenet_v3_small.onnx"} + quickProtocol());
+                                                 "small/conv_block.onnx", "real/mobilenet_v3_small.onnx"} +
+                                     quickProtocol());
         // Nothing on stderr but, on a machine whose speed moved, the warning that says so.
         for (const QByteArray& line : r.err.split('\n'))
             QVERIFY2(line.isEmpty() || line.startsWith("kernelmeter-cli: warning: the machine's speed moved"), line.constData());
@@ -82,7 +83,8 @@ private slots:
         km::test::ProgramRun unknown = cli(QStringList{"measure", "--device", "nope", "--no-db", "small/conv_64.onnx"});
         QCOMPARE(unknown.exitCode, 2);
         QVERIFY(unknown.err.contains("--device 'nope': no such device"));
-        km::test::ProgramRun bad = cli(QStringList{"measure", "--device", "opencv-t1", "--no-db", "bad/cycle.onnx", "small/conv_64.onnx"} + quickProtocol());
+        km::test::ProgramRun bad =
+            cli(QStringList{"measure", "--device", "opencv-t1", "--no-db", "bad/cycle.onnx", "small/conv_64.onnx"} + quickProtocol());
         QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("bad/cycle.onnx: the graph has a cycle"));
         QVERIFY(bad.out.contains("small/conv_64.onnx"));  // the good model is still measured and shown
@@ -91,12 +93,15 @@ private slots:
     void killedCampaignResumes() {
         QTemporaryDir dir;
         const QString db = dir.path() + "/campaign.db";
-        const QStringList models = {"small/conv_64.onnx", "small/conv_128.onnx", "small/conv_block.onnx",
-                                    "small/mlp_opset7.onnx", "small/shape_subgraph.onnx"};
+        const QStringList models = {"small/conv_64.onnx", "small/conv_128.onnx", "small/conv_block.onnx", "small/mlp_opset7.onnx",
+                                    "small/shape_subgraph.onnx"};
         // About one second per model (warm-up), one model per batch: results land one by one.
-        const QStringList args = QStringList{"measure", "--device", "opencv-t1", "--db", db, "--batch-size", "1",
-                                             "--rounds", "3", "--instances", "1", "--runs-per-round", "1",
-                                             "--warmup-ms", "1000", "--max-extra-instances", "0", "--quiet"} + models;
+        const QStringList args = QStringList{"measure", "--device",     "opencv-t1", "--db",
+                                             db,        "--batch-size", "1",         "--rounds",
+                                             "3",       "--instances",  "1",         "--runs-per-round",
+                                             "1",       "--warmup-ms",  "1000",      "--max-extra-instances",
+                                             "0",       "--quiet"} +
+                                 models;
         QProcess first;
         first.setWorkingDirectory(QStringLiteral(KM_FIXTURES_DIR));
         first.start(QStringLiteral(KM_CLI_PATH), args);
@@ -118,7 +123,7 @@ private slots:
 
         km::test::ProgramRun second = cli(args);
         QCOMPARE(second.exitCode, 0);
-        QCOMPARE(int(second.out.count("database")), int(kept));           // reused, not measured again
+        QCOMPARE(int(second.out.count("database")), int(kept));  // reused, not measured again
         QCOMPARE(int(second.out.count("measured")), int(models.size() - kept));
         auto final = km::MeasurementStore::open(db.toStdString());
         auto rows = final.value()->forDevice("opencv-t1").value();

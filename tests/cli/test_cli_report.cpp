@@ -23,7 +23,8 @@ private slots:
 
     void reportOfTwoDevices() {
         const QString pdf = m_dir.filePath("report.pdf");
-        const km::test::ProgramRun r = cli({"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "--device", "xnnpack-t1", "-o", pdf});
+        const km::test::ProgramRun r =
+            cli({"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "--device", "xnnpack-t1", "-o", pdf});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("report written to"));
 
@@ -55,8 +56,10 @@ private slots:
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("named");
         QTest::newRow("missing model") << QStringList{"report", "no-such.onnx", "-o", "x.pdf"} << "no-such.onnx";
-        QTest::newRow("unknown device") << QStringList{"report", "real/mobilenet_v3_small.onnx", "--device", "gpu-9", "-o", "x.pdf"} << "gpu-9";
-        QTest::newRow("missing folder") << QStringList{"report", "real/mobilenet_v3_small.onnx", "-o", "/no/such/dir/x.pdf"} << "/no/such/dir";
+        QTest::newRow("unknown device") << QStringList{"report", "real/mobilenet_v3_small.onnx", "--device", "gpu-9", "-o", "x.pdf"}
+                                        << "gpu-9";
+        QTest::newRow("missing folder") << QStringList{"report", "real/mobilenet_v3_small.onnx", "-o", "/no/such/dir/x.pdf"}
+                                        << "/no/such/dir";
         QTest::newRow("broken model") << QStringList{"report", "bad/cycle.onnx", "-o", "x.pdf"} << "bad/cycle.onnx";
     }
 
@@ -73,7 +76,9 @@ private slots:
 
 private:
     // In the fixtures folder, with no user database and no remembered devices.
-    km::test::ProgramRun cli(const QStringList& args) { return km::test::runCli(args, km::test::freshUser(m_dir.path(), km::test::fixture(""))); }
+    km::test::ProgramRun cli(const QStringList& args) {
+        return km::test::runCli(args, km::test::freshUser(m_dir.path(), km::test::fixture("")));
+    }
     QTemporaryDir m_dir;
 };
 

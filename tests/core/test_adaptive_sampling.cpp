@@ -88,9 +88,11 @@ private slots:
         Result<AdaptiveResult> r = buildKernelRegressor(m_prior, "conv", counting(measuredR), random);
         QVERIFY(r.ok());
         for (const auto& m : a.value().rounds)
-            qInfo("adaptive round %d: %zu samples, %.1f%% within 10%%, %.1f%% within 5%%", m.round, m.samples, 100 * m.within10, 100 * m.within5);
+            qInfo("adaptive round %d: %zu samples, %.1f%% within 10%%, %.1f%% within 5%%", m.round, m.samples, 100 * m.within10,
+                  100 * m.within5);
         for (const auto& m : r.value().rounds)
-            qInfo("random   round %d: %zu samples, %.1f%% within 10%%, %.1f%% within 5%%", m.round, m.samples, 100 * m.within10, 100 * m.within5);
+            qInfo("random   round %d: %zu samples, %.1f%% within 10%%, %.1f%% within 5%%", m.round, m.samples, 100 * m.within10,
+                  100 * m.within5);
         QVERIFY(a.value().reachedTarget);
         QVERIFY(a.value().rounds.size() >= 2);  // the first sample alone does not reach it: refinement did
         QCOMPARE(int(rounds.size()), int(a.value().rounds.size()));

@@ -102,8 +102,7 @@ private slots:
     void roundTripAndOrdering() {
         AgentClient agent(testAgent());
         int progressCalls = 0;
-        Result<MeasureResponse> r = agent.measure(request({"spin-us:400", "spin-us:2000"}), 60,
-                                                  [&](int, int) { ++progressCalls; });
+        Result<MeasureResponse> r = agent.measure(request({"spin-us:400", "spin-us:2000"}), 60, [&](int, int) { ++progressCalls; });
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QCOMPARE(r.value().results.size(), size_t{2});
         const auto& fast = r.value().results[0];
@@ -174,8 +173,7 @@ private slots:
         o.protocol = quick();
         o.agent = testAgent();
         o.timeoutSeconds = 60;
-        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("bad/cycle.onnx")},
-                                     *findBuiltinDevice("opencv-t1"), o);
+        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("bad/cycle.onnx")}, *findBuiltinDevice("opencv-t1"), o);
         QCOMPARE(reports.size(), size_t{2});
         QVERIFY2(reports[0].ok, reports[0].error.c_str());
         QVERIFY(!reports[1].ok);
@@ -186,8 +184,8 @@ private slots:
         MeasureModelsOptions o;
         o.protocol = quick();
         o.agent = testAgent();
-        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"),
-                                      fixture("small/conv_block.onnx")}, *findBuiltinDevice("opencv-t1"), o);
+        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"), fixture("small/conv_block.onnx")},
+                                     *findBuiltinDevice("opencv-t1"), o);
         for (const auto& r : reports) QVERIFY2(r.ok, r.error.c_str());
         QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
         QCOMPARE(reports[0].runtimeVersion, std::string("4.6.0"));
@@ -207,15 +205,15 @@ private slots:
         MeasureModelsOptions o;
         o.protocol = quick();
         o.agent = testAgent();
-        auto reports = measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"),
-                                      fixture("real/mobilenet_v2.onnx"), fixture("real/mobilenet_v3_small.onnx"),
-                                      fixture("real/resnet18.onnx"), fixture("real/shufflenet_v2_x1_0.onnx"),
-                                      fixture("real/densenet121.onnx"), fixture("small/se_block.onnx")},
-                                     *findBuiltinDevice("xnnpack-t1"), o);
+        auto reports =
+            measureModels({fixture("small/conv_64.onnx"), fixture("small/conv_128.onnx"), fixture("real/mobilenet_v2.onnx"),
+                           fixture("real/mobilenet_v3_small.onnx"), fixture("real/resnet18.onnx"), fixture("real/shufflenet_v2_x1_0.onnx"),
+                           fixture("real/densenet121.onnx"), fixture("small/se_block.onnx")},
+                          *findBuiltinDevice("xnnpack-t1"), o);
         for (size_t i = 0; i < 7; ++i) QVERIFY2(reports[i].ok, reports[i].error.c_str());
         QVERIFY(reports[1].stats.medianMs > 2.0 * reports[0].stats.medianMs);  // 4x the MACs
         checkReference(reports);
-        QVERIFY(reports[4].stats.medianMs > reports[3].stats.medianMs);         // ResNet-18 > MobileNetV3-S
+        QVERIFY(reports[4].stats.medianMs > reports[3].stats.medianMs);  // ResNet-18 > MobileNetV3-S
         // ShuffleNet (concat, split, channel shuffle) and DenseNet (concat) run with channel copies
         // between XNNPACK subgraphs; DenseNet's 2.8 GMACs take longer than ShuffleNet's 0.15.
         QVERIFY(reports[6].stats.medianMs > 3.0 * reports[5].stats.medianMs);
@@ -232,7 +230,8 @@ private slots:
         // Resize and ConvTranspose have no XNNPACK node here: one error naming the file and the nodes.
         QVERIFY(!reports[7].ok);
         const QString err = QString::fromStdString(reports[7].error);
-        QVERIFY2(err.startsWith(QString::fromStdString(fixture("small/se_block.onnx")) + ": XNNPACK cannot express 2 node(s)"), qPrintable(err));
+        QVERIFY2(err.startsWith(QString::fromStdString(fixture("small/se_block.onnx")) + ": XNNPACK cannot express 2 node(s)"),
+                 qPrintable(err));
         QVERIFY(err.contains("'upsample' (resize:") && err.contains("'deconv' (convtranspose:"));
     }
 
@@ -240,10 +239,10 @@ private slots:
         MeasureModelsOptions o;
         o.protocol = quick();
         o.agent = testAgent();
-        auto reports = measureModels({fixture("small/slice_channels.onnx"), fixture("small/slice_batch.onnx")},
-                                     *findBuiltinDevice("xnnpack-t1"), o);
+        auto reports =
+            measureModels({fixture("small/slice_channels.onnx"), fixture("small/slice_batch.onnx")}, *findBuiltinDevice("xnnpack-t1"), o);
         QVERIFY2(reports[0].ok, reports[0].error.c_str());  // Slice(start -4, axis 1): channels 4..7
-        QVERIFY(!reports[1].ok);                             // Slice without axes cuts the batch
+        QVERIFY(!reports[1].ok);                            // Slice without axes cuts the batch
         QVERIFY2(reports[1].error.find("'slice_batch' (split:") != std::string::npos, reports[1].error.c_str());
     }
 

@@ -82,9 +82,8 @@ private slots:
         c.modelPaths = {KM_FIXTURES_DIR "/small/conv_64.onnx", KM_FIXTURES_DIR "/small/conv_128.onnx",
                         KM_FIXTURES_DIR "/small/conv_block.onnx"};
         PredictorSet calibrated = set;
-        Result<CalibrationReport> fit = calibratePredictor(*findBuiltinDevice("opencv-t1"),
-                                                           loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(),
-                                                           calibrated, c);
+        Result<CalibrationReport> fit = calibratePredictor(
+            *findBuiltinDevice("opencv-t1"), loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(), calibrated, c);
         QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
         QCOMPARE(fit.value().descriptions, (std::vector<std::string>{"conv_64.onnx", "conv_128.onnx", "conv_block.onnx"}));
         QCOMPARE(fit.value().fit.models, size_t{3});
@@ -96,9 +95,8 @@ private slots:
         PredictorSet timed = set;
         timed.referenceMs = 0;
         const PredictorSet before = timed;
-        Result<CalibrationReport> unit = calibratePredictor(*findBuiltinDevice("opencv-t1"),
-                                                            loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(),
-                                                            timed, c);
+        Result<CalibrationReport> unit = calibratePredictor(
+            *findBuiltinDevice("opencv-t1"), loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json").value(), timed, c);
         QVERIFY2(unit.ok(), unit.ok() ? "" : unit.error().message.c_str());
         QCOMPARE(unit.value().referenceMsAtExact.size(), size_t{3});
         std::vector<double> sorted = unit.value().referenceMsAtExact;

@@ -78,7 +78,7 @@ private slots:
         QCOMPARE(b.size(), size_t(2));
         QVERIFY(std::abs(b[0] - 3.0) < 1e-9 && std::abs(b[1] - 0.5) < 1e-9);
         QVERIFY(relativeLeastSquares({{1.0, 0.0}, {2.0, 0.0}}, {1.0, 2.0}).empty());  // a zero column
-        const auto loo = relativeLeastSquares(rows, y, 0);                             // still exact without row 0
+        const auto loo = relativeLeastSquares(rows, y, 0);                            // still exact without row 0
         QVERIFY(std::abs(loo[0] - 3.0) < 1e-9);
     }
 
@@ -136,9 +136,9 @@ private slots:
 
         Result<EvaluationReport> f = evaluatePredictor(byFlops, device);
         QVERIFY(f.ok());
-        QCOMPARE(f.value().split[2].overall.within5, 1.0);                // flops fits its own line
-        QCOMPARE(f.value().leaveOneFamilyOut[2].overall.within5, 1.0);    // from the other families too
-        QVERIFY(f.value().split[3].overall.within5 == 1.0);               // flops + memory contains it
+        QCOMPARE(f.value().split[2].overall.within5, 1.0);              // flops fits its own line
+        QCOMPARE(f.value().leaveOneFamilyOut[2].overall.within5, 1.0);  // from the other families too
+        QVERIFY(f.value().split[3].overall.within5 == 1.0);             // flops + memory contains it
 
         models.resize(3);
         QVERIFY(!evaluatePredictor(models, device).ok());  // too few to split

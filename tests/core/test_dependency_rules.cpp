@@ -36,9 +36,7 @@ QList<Include> includesUnder(const QString& folder) {
     return result;
 }
 
-bool isQtHeader(const QString& h) {
-    return QRegularExpression(R"(^Q[A-Za-z]+$|^Qt[A-Za-z]*/|^Q[A-Z][A-Za-z]*\.h$)").match(h).hasMatch();
-}
+bool isQtHeader(const QString& h) { return QRegularExpression(R"(^Q[A-Za-z]+$|^Qt[A-Za-z]*/|^Q[A-Z][A-Za-z]*\.h$)").match(h).hasMatch(); }
 
 }  // namespace
 
@@ -54,12 +52,14 @@ private slots:
     }
 
     void coreIncludesNoQt() {
-        for (const auto& i : includesUnder("core"))
-            QVERIFY2(!isQtHeader(i.header), qPrintable(i.file + " includes " + i.header));
+        for (const auto& i : includesUnder("core")) QVERIFY2(!isQtHeader(i.header), qPrintable(i.file + " includes " + i.header));
     }
 
     void librariesStayInTheirFolder() {
-        struct Rule { QRegularExpression header; QString allowedPrefix; };
+        struct Rule {
+            QRegularExpression header;
+            QString allowedPrefix;
+        };
         const QList<Rule> rules = {
             {QRegularExpression("^(onnx/|google/protobuf/)"), "core/onnx/"},
             {QRegularExpression("^sqlite3\\.h$|^SQLiteCpp/"), "core/store/"},
@@ -93,7 +93,8 @@ private slots:
     // parts are chained in workflows only.
     void cliCallsWorkflowsAndValueTypesOnly() {
         const QStringList folders = {"cli/", "common/", "workflows/"};
-        const QStringList valueTypes = {"backends/device.h", "fusion/rule_set.h", "graph/graph.h", "store/measurement_store.h", "zoo/zoo.h"};
+        const QStringList valueTypes = {"backends/device.h", "fusion/rule_set.h", "graph/graph.h", "store/measurement_store.h",
+                                        "zoo/zoo.h"};
         const auto includes = includesUnder("app/cli");
         QVERIFY(includes.size() > 10);
         for (const auto& i : includes) {
@@ -109,7 +110,8 @@ private slots:
         // and store (which stores device descriptions) are leaves that only workflows use; nothing in core includes workflows except
         // workflows itself.
         const QStringList order = {"common", "graph", "onnx", "zoo", "fusion", "sampling", "predict"};
-        const QMap<QString, QStringList> leaves = {{"backends", {"common", "graph", "onnx", "backends"}}, {"store", {"common", "backends", "store"}}};
+        const QMap<QString, QStringList> leaves = {{"backends", {"common", "graph", "onnx", "backends"}},
+                                                   {"store", {"common", "backends", "store"}}};
         for (const auto& i : includesUnder("core")) {
             if (i.angle) continue;
             const QString from = i.file.section('/', 1, 1);
@@ -120,7 +122,8 @@ private slots:
             if (leaves.contains(from) && (toRank >= 0 || leaves.contains(to) || to == "workflows"))
                 QVERIFY2(leaves[from].contains(to), qPrintable(i.file + " (leaf " + from + ") includes " + i.header));
             if (leaves.contains(to) && from != to)
-                QVERIFY2(from == "workflows" || leaves[from].contains(to), qPrintable(i.file + " includes the leaf " + i.header + "; only workflows may"));
+                QVERIFY2(from == "workflows" || leaves[from].contains(to),
+                         qPrintable(i.file + " includes the leaf " + i.header + "; only workflows may"));
             if (to == "workflows") QVERIFY2(from == "workflows", qPrintable(i.file + " includes " + i.header));
         }
     }
@@ -128,13 +131,15 @@ private slots:
     // ui/: style <- models <- plots, graphview, jobs <- report <- pages. The report is drawn by a
     // command-line run too, so it must not need a page.
     void uiFoldersIncludeDownwards() {
-        const QMap<QString, int> rank = {{"style", 0}, {"models", 1}, {"plots", 2}, {"graphview", 2}, {"jobs", 2}, {"report", 3}, {"pages", 4}};
+        const QMap<QString, int> rank = {{"style", 0}, {"models", 1}, {"plots", 2}, {"graphview", 2},
+                                         {"jobs", 2},  {"report", 3}, {"pages", 4}};
         const auto includes = includesUnder("ui");
         QVERIFY(includes.size() > 20);
         for (const auto& i : includes) {
             if (i.angle || !i.header.startsWith("ui/")) continue;
             const QString from = i.file.section('/', 1, 1), to = i.header.section('/', 1, 1);
-            QVERIFY2(rank.contains(from) && rank.contains(to), qPrintable(i.file + " includes " + i.header + ": a ui folder without a rank"));
+            QVERIFY2(rank.contains(from) && rank.contains(to),
+                     qPrintable(i.file + " includes " + i.header + ": a ui folder without a rank"));
             QVERIFY2(from == to || rank[to] < rank[from], qPrintable(i.file + " (ui/" + from + ") includes " + i.header));
         }
     }

@@ -27,9 +27,9 @@ private slots:
         o.reference = false;
         o.agent.agentPath = KM_AGENT_PATH;
         // The first four are the networks (asserted); the others are printed for docs/fusion.md.
-        const std::vector<std::string> nets{"resnet18", "mobilenet_v2", "mobilenet_v3_small", "shufflenet_v2_x1_0",
-                                            "resnet50", "mobilenet_v3_large", "mnasnet1_0", "squeezenet1_1",
-                                            "densenet121", "googlenet", "efficientnet_b0", "regnet_y_400mf"};
+        const std::vector<std::string> nets{"resnet18",    "mobilenet_v2",       "mobilenet_v3_small", "shufflenet_v2_x1_0",
+                                            "resnet50",    "mobilenet_v3_large", "mnasnet1_0",         "squeezenet1_1",
+                                            "densenet121", "googlenet",          "efficientnet_b0",    "regnet_y_400mf"};
         std::vector<std::string> paths;
         for (const auto& n : nets) paths.push_back(std::string(KM_FIXTURES_DIR "/real/") + n + ".onnx");
         const auto reports = measureModels(paths, *findBuiltinDevice("opencv-t1"), o);
@@ -42,8 +42,8 @@ private slots:
             const Agreement a = compareWithRuntime(g.value(), partitionGraph(g.value(), rules.value()), reports[i].fusionGroups);
             QString differing;
             for (const auto& d : a.differing) differing += QString::fromStdString(d) + " ";
-            qInfo("%s: %d of %d nodes agree (%.1f%%); differing: %s", nets[i].c_str(), a.agreeing, a.nodes,
-                  100 * a.share(), qPrintable(differing));
+            qInfo("%s: %d of %d nodes agree (%.1f%%); differing: %s", nets[i].c_str(), a.agreeing, a.nodes, 100 * a.share(),
+                  qPrintable(differing));
             // All four agreed on 100% of nodes when written (docs/fusion.md).
             if (i < 4) QVERIFY2(a.share() >= 0.95, nets[i].c_str());
         }
@@ -62,11 +62,8 @@ private slots:
         o.measure.store = store.value().get();
         o.cacheDir = dir.filePath("cases").toStdString();
         o.points = {{"hw14_c32", 14, 32}};
-        o.plan = TestPlan{{{"conv", "relu"}, {"bn", "relu"}, {"relu", "concat"}, {"conv", "bn"}},
-                          {{"conv", "bn", "relu"}},
-                          {"conv"},
-                          {"hswish"},
-                          ""};
+        o.plan = TestPlan{
+            {{"conv", "relu"}, {"bn", "relu"}, {"relu", "concat"}, {"conv", "bn"}}, {{"conv", "bn", "relu"}}, {"conv"}, {"hswish"}, ""};
         Result<DetectReport> first = detectFusionRules(*findBuiltinDevice("opencv-t1"), o);
         QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
         const RuleSet& r = first.value().rules;
@@ -77,7 +74,7 @@ private slots:
         for (const auto& [key, rule] : r.pairs) QCOMPARE(rule.source, std::string("runtime"));
         QVERIFY(r.fuses("conv", "relu"));
         QVERIFY(!r.fuses("bn", "relu"));
-        QVERIFY(r.fuses("relu", "concat"));  // concat inputs written in place
+        QVERIFY(r.fuses("relu", "concat"));           // concat inputs written in place
         QVERIFY(r.fusesAfter("conv", "bn", "relu"));  // bn folded into conv, then relu fused
         QVERIFY(!r.fusesWithOtherConsumers("conv"));
         QCOMPARE(r.literalSpellings(), std::vector<std::string>{"hswish"});  // HardSigmoid and Mul run apart

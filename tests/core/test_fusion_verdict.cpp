@@ -40,9 +40,7 @@ Timings simulate(bool fused, double fixed, double w1, double w2, double noise, i
     return t;
 }
 
-FusionVerdict verdictOf(const Timings& t) {
-    return decideVerdict(pairedEvidence(t.overhead, t.first, t.second, t.block));
-}
+FusionVerdict verdictOf(const Timings& t) { return decideVerdict(pairedEvidence(t.overhead, t.first, t.second, t.block)); }
 
 }  // namespace
 
@@ -126,8 +124,7 @@ private slots:
                 for (const auto& k : {c.overheadKey, c.headKey, c.lastKey, c.blockKey})
                     QVERIFY2(keys.contains(QString::fromStdString(k)), k.c_str());
             for (const auto& c : b.spellings)
-                for (const auto& k : {c.overheadKey, c.spelledKey})
-                    QVERIFY2(keys.contains(QString::fromStdString(k)), k.c_str());
+                for (const auto& k : {c.overheadKey, c.spelledKey}) QVERIFY2(keys.contains(QString::fromStdString(k)), k.c_str());
         }
         const auto& conv56 = batches.value()[0];
         QCOMPARE(conv56.id, std::string("hw56_c24__conv"));

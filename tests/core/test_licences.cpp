@@ -56,8 +56,10 @@ private slots:
             for (int i = 0; i < 3 && !f.atEnd(); ++i) head += QString::fromUtf8(f.readLine());
             const auto m = spdx.match(head);
             const QString want = expectedLicence(rel);
-            if (!m.hasMatch()) wrong << rel + ": no SPDX-License-Identifier line (want " + want + ")";
-            else if (m.captured(1) != want) wrong << rel + ": " + m.captured(1) + ", want " + want;
+            if (!m.hasMatch())
+                wrong << rel + ": no SPDX-License-Identifier line (want " + want + ")";
+            else if (m.captured(1) != want)
+                wrong << rel + ": " + m.captured(1) + ", want " + want;
         }
         QVERIFY2(wrong.isEmpty(), qPrintable(wrong.join('\n')));
     }

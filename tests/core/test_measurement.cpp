@@ -24,9 +24,12 @@ public:
     FakeModel(FakeWorld& w, std::string name) : m_w(w), m_name(std::move(name)) {}
     Status run() override {
         m_w.trace.push_back(m_name);
-        if (m_name == "noisy") m_w.clock += (m_runs++ % 2) ? 3.0 : 1.0;
-        else if (m_name == "broken") return unsupported("broken at run time");
-        else m_w.clock += std::stod(m_name.substr(5));
+        if (m_name == "noisy")
+            m_w.clock += (m_runs++ % 2) ? 3.0 : 1.0;
+        else if (m_name == "broken")
+            return unsupported("broken at run time");
+        else
+            m_w.clock += std::stod(m_name.substr(5));
         return Ok{};
     }
     std::vector<LayerTime> lastLayerTimes() override { return {{m_name + "/a", 1.0}, {m_name + "/b", 2.0}}; }
@@ -87,11 +90,10 @@ private slots:
         o.runsPerRound = 1;
         o.instances = 1;
         o.maxExtraInstances = 0;
-        auto r = measureInterleaved(rt, Device{}, {model("cost:1"), model("cost:2"), model("cost:4")}, o, {},
-                                    [&] { return w.clock; });
+        auto r = measureInterleaved(rt, Device{}, {model("cost:1"), model("cost:2"), model("cost:4")}, o, {}, [&] { return w.clock; });
         // warm-up each once, then round 0: 1,2,4; round 1 rotated: 2,4,1
-        QCOMPARE(w.trace, (std::vector<std::string>{"cost:1", "cost:2", "cost:4", "cost:1", "cost:2", "cost:4",
-                                                     "cost:2", "cost:4", "cost:1"}));
+        QCOMPARE(w.trace,
+                 (std::vector<std::string>{"cost:1", "cost:2", "cost:4", "cost:1", "cost:2", "cost:4", "cost:2", "cost:4", "cost:1"}));
         QCOMPARE(r.size(), size_t{3});
         QCOMPARE(r[0].stats.medianMs, 1.0);
         QCOMPARE(r[2].stats.medianMs, 4.0);
@@ -124,8 +126,9 @@ private slots:
         o.maxSpread = 0.2;
         o.maxExtraInstances = 3;
         std::vector<std::pair<int, int>> progress;
-        auto r = measureInterleaved(rt, Device{}, {model("cost:2"), model("noisy")}, o,
-                                    [&](int d, int t) { progress.emplace_back(d, t); }, [&] { return w.clock; });
+        auto r = measureInterleaved(
+            rt, Device{}, {model("cost:2"), model("noisy")}, o, [&](int d, int t) { progress.emplace_back(d, t); },
+            [&] { return w.clock; });
         QCOMPARE(r[0].stats.instances, 2);  // steady: no extra instance
         QCOMPARE(r[1].stats.instances, 5);  // 1/3 ms alternation: spread 1.0 > 0.2, all 3 extras used
         QCOMPARE(w.loads, 2 * 2 + 3);
@@ -142,8 +145,7 @@ private slots:
         o.rounds = 3;
         o.runsPerRound = 2;
         o.instances = 2;
-        auto r = measureInterleaved(rt, Device{}, {model("unloadable"), model("cost:3"), model("broken")}, o, {},
-                                    [&] { return w.clock; });
+        auto r = measureInterleaved(rt, Device{}, {model("unloadable"), model("cost:3"), model("broken")}, o, {}, [&] { return w.clock; });
         QVERIFY(!r[0].ok);
         QCOMPARE(r[0].error, std::string("cannot load"));
         QVERIFY(r[1].ok);

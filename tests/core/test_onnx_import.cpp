@@ -77,7 +77,8 @@ private slots:
         QCOMPARE(v3Counts["hswish"], 19);   // x * hardsigmoid(x) spelled as two nodes at opset 13
         QCOMPARE(v3Counts["hsigmoid"], 9);  // the SE gates stay hsigmoid
         std::set<std::string> seGroups;
-        for (const auto& n : v3.nodes()) if (!n.patternGroup.empty()) seGroups.insert(n.patternGroup);
+        for (const auto& n : v3.nodes())
+            if (!n.patternGroup.empty()) seGroups.insert(n.patternGroup);
         QCOMPARE(seGroups.size(), size_t{9});
         auto eff = opCounts(loadOrFail(fixture("real/efficientnet_b0.onnx")));
         QCOMPARE(eff["swish"], 49);
@@ -135,7 +136,7 @@ private slots:
         QCOMPARE(c["relu6"], 1);           // Clip with a Constant node and an initializer as bounds
         QCOMPARE(c["hswish"], 1);          // x * HardSigmoid(x)
         QCOMPARE(c["swish"], 1);
-        QCOMPARE(c["fc"], 1);              // MatMul with a constant 2-D weight
+        QCOMPARE(c["fc"], 1);  // MatMul with a constant 2-D weight
         QCOMPARE(int(g.nodes().size()), 10);
         // The Identity on the weight (an initializer also listed as an input) folds into a constant.
         const Tensor* w = g.tensor(nodeNamed(g, "conv1").inputs[1]);

@@ -206,11 +206,14 @@ private slots:
     void ruleSetJsonRoundTripAndErrors() {
         RuleSet r = rules({{"conv", "relu"}});
         r.deviceId = "opencv-t1";
-        r.pairs[{"conv", "add"}] = FusionRule{{"conv", "add"}, FusionVerdict::NotFused, "timing", FusionVerdict::NotFused,
+        r.pairs[{"conv", "add"}] = FusionRule{{"conv", "add"},
+                                              FusionVerdict::NotFused,
+                                              "timing",
+                                              FusionVerdict::NotFused,
                                               {FusionEvidence{"hw28_c64", 1.0, 0.2, 1.1, 0.05, 0.05, -0.01, 0.1, 20, false}}};
         r.chains[{"conv", "bn", "relu"}] = manual({"conv", "bn", "relu"}, FusionVerdict::Fused);
-        r.spellings["hswish"] = SpellingRule{"hswish", "x * HardSigmoid(x)", FusionVerdict::NotFused, "runtime",
-                                             {SpellingEvidence{"hw28_c96", 0.1, 0.05, 0.01, 40, 2}}};
+        r.spellings["hswish"] = SpellingRule{
+            "hswish", "x * HardSigmoid(x)", FusionVerdict::NotFused, "runtime", {SpellingEvidence{"hw28_c96", 0.1, 0.05, 0.01, 40, 2}}};
         r.multiOutput["conv"] = manual({"conv", "relu"}, FusionVerdict::NotFused);
         r.patterns = {"se"};
         const std::string text = ruleSetToJson(r);
@@ -225,11 +228,13 @@ private slots:
         // The short multi_output form: producer -> verdict.
         auto shortForm = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "multi_output": {"conv": "fused"}})", "r.json");
         QVERIFY(shortForm.ok() && shortForm.value().fusesWithOtherConsumers("conv") && !shortForm.value().fusesWithOtherConsumers("add"));
-        auto badChain = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "chains": [{"ops": ["conv", "bn"], "verdict": "fused"}]})", "r.json");
+        auto badChain =
+            parseRuleSet(R"({"schema": "kernelmeter.rules/1", "chains": [{"ops": ["conv", "bn"], "verdict": "fused"}]})", "r.json");
         QVERIFY(!badChain.ok());
         QCOMPARE(QString::fromStdString(badChain.error().message), QString("r.json: chain #1: field 'ops' must name three ops."));
 
-        auto bad = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "pairs": [{"first": "conv", "second": "relu", "verdict": "maybe"}]})", "r.json");
+        auto bad = parseRuleSet(R"({"schema": "kernelmeter.rules/1", "pairs": [{"first": "conv", "second": "relu", "verdict": "maybe"}]})",
+                                "r.json");
         QVERIFY(!bad.ok());
         QCOMPARE(QString::fromStdString(bad.error().message),
                  QString("r.json: pair conv -> relu: field 'verdict' must be fused, not_fused or inconclusive."));

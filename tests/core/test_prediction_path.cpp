@@ -37,7 +37,8 @@ class TestPredictionPath : public QObject {
 private slots:
     void spellingsAreAPassOverTheGraphReadOnce_data() {
         QTest::addColumn<QString>("file");
-        for (const QString& f : QDir(test::fixture("real")).entryList({"*.onnx"})) QTest::newRow(qPrintable(f)) << test::fixture("real/" + f);
+        for (const QString& f : QDir(test::fixture("real")).entryList({"*.onnx"}))
+            QTest::newRow(qPrintable(f)) << test::fixture("real/" + f);
         QTest::newRow("se_block") << test::fixture("small/se_block.onnx");
     }
     void spellingsAreAPassOverTheGraphReadOnce() {
@@ -50,16 +51,17 @@ private slots:
         LoadOptions raw;
         raw.recognisePatterns = false;
         QCOMPARE(describe(m.literal()), describe(loadModelFile(path, raw).value()));
-        for (const std::vector<std::string>& keep :
-             {std::vector<std::string>{"hswish"}, {"swish", "hsigmoid"}, {"channelshuffle"}, {"hswish", "hsigmoid", "swish", "channelshuffle"}}) {
+        for (const std::vector<std::string>& keep : {std::vector<std::string>{"hswish"},
+                                                     {"swish", "hsigmoid"},
+                                                     {"channelshuffle"},
+                                                     {"hswish", "hsigmoid", "swish", "channelshuffle"}}) {
             LoadOptions lo;
             lo.literalSpellings = keep;
             const std::shared_ptr<const Graph> g = m.canonical(keep);
             QCOMPARE(describe(*g), describe(loadModelFile(path, lo).value()));
             // A model without any of those spellings runs the model's own graph, shared.
-            const bool spelled = std::any_of(m.canonical()->nodes().begin(), m.canonical()->nodes().end(), [&](const Node& n) {
-                return std::find(keep.begin(), keep.end(), n.opType) != keep.end();
-            });
+            const bool spelled = std::any_of(m.canonical()->nodes().begin(), m.canonical()->nodes().end(),
+                                             [&](const Node& n) { return std::find(keep.begin(), keep.end(), n.opType) != keep.end(); });
             QCOMPARE(g == m.canonical(), !spelled);
             QCOMPARE(m.canonical(keep), g);  // cached
         }

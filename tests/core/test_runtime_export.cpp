@@ -4,8 +4,8 @@
 // both dialects. (That OpenCV then accepts them is checked by the backend tests.)
 #include <QtTest>
 
-#include <QJsonDocument>
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QJsonObject>
 
 #include "graph/metrics.h"

@@ -160,22 +160,21 @@ private slots:
         o.seed = 5;
         const auto specs = sampleSpecs(m_prior, "conv-relu6-dwconv-relu6", 300, o);
         QCOMPARE(specs.size(), size_t(300));
-        const auto expansions = std::count_if(specs.begin(), specs.end(), [](const KernelSpec& s) {
-            return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin;
-        });
+        const auto expansions = std::count_if(
+            specs.begin(), specs.end(), [](const KernelSpec& s) { return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin; });
         QVERIFY2(expansions >= 150, qPrintable(QString("%1 of 300 chains have an expansion root").arg(expansions)));
         QVERIFY2(expansions <= 270, "the other convolutions of the prior are still drawn");
         // Kernel types without an inner window draw from the whole conv prior as before.
         const auto plain = sampleSpecs(m_prior, "conv-relu", 300, o);
-        const auto plainExpansions = std::count_if(plain.begin(), plain.end(), [](const KernelSpec& s) {
-            return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin;
-        });
+        const auto plainExpansions = std::count_if(
+            plain.begin(), plain.end(), [](const KernelSpec& s) { return s.kernel == 1 && s.cout >= 2 * s.cin && s.cout <= 8 * s.cin; });
         QVERIFY2(plainExpansions < 100, qPrintable(QString("%1 of 300 conv-relu kernels").arg(plainExpansions)));
     }
 
     void badPriorFilesNameTheLine() {
         QTemporaryDir dir;
-        for (const char* f : {"dwconv.csv", "fc.csv", "pooling.csv"}) QFile::copy(KM_SOURCE_DIR "/datasets/priors/" + QString(f), dir.filePath(f));
+        for (const char* f : {"dwconv.csv", "fc.csv", "pooling.csv"})
+            QFile::copy(KM_SOURCE_DIR "/datasets/priors/" + QString(f), dir.filePath(f));
         QFile conv(dir.filePath("conv.csv"));
         QVERIFY(conv.open(QIODevice::WriteOnly));
         conv.write("model,input_h,input_w,cin,cout,ks,stride,groups\nnet,28,28,64,128,3,1,1\nnet,28,x,64,128,3,1,1\n");
@@ -189,9 +188,27 @@ private slots:
 
     void everyKernelTypeBuildsAndPartitionsBack_data() {
         QTest::addColumn<QString>("type");
-        for (const char* t : {"conv", "conv-relu", "conv-bn-relu6", "dwconv-bn-relu", "gconv-relu6", "convtranspose-bn",
-                              "fc-relu", "maxpool", "avgpool", "gap", "add-relu", "mul", "bn", "hswish", "sigmoid",
-                              "concat", "split-concat", "channelshuffle", "softmax", "pad", "flatten"})
+        for (const char* t : {"conv",
+                              "conv-relu",
+                              "conv-bn-relu6",
+                              "dwconv-bn-relu",
+                              "gconv-relu6",
+                              "convtranspose-bn",
+                              "fc-relu",
+                              "maxpool",
+                              "avgpool",
+                              "gap",
+                              "add-relu",
+                              "mul",
+                              "bn",
+                              "hswish",
+                              "sigmoid",
+                              "concat",
+                              "split-concat",
+                              "channelshuffle",
+                              "softmax",
+                              "pad",
+                              "flatten"})
             QTest::newRow(t) << QString(t);
     }
     void everyKernelTypeBuildsAndPartitionsBack() {

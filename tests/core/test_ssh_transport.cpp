@@ -48,8 +48,9 @@ private slots:
         // A port from the test's pid; another one if it is taken.
         QProcess server;
         int port = 0;
-        const QString ssh = QString("ssh -i %1/user_key -o BatchMode=yes -o StrictHostKeyChecking=no "
-                                    "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p %2 %3@127.0.0.1");
+        const QString ssh = QString(
+            "ssh -i %1/user_key -o BatchMode=yes -o StrictHostKeyChecking=no "
+            "-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -p %2 %3@127.0.0.1");
         QString prefix;
         for (int attempt = 0; attempt < 5 && prefix.isEmpty(); ++attempt) {
             port = 20000 + (getpid() * 7 + attempt * 977) % 30000;
@@ -58,13 +59,18 @@ private slots:
             config.write(QString("Port %1\nListenAddress 127.0.0.1\nHostKey %2/host_key\nAuthorizedKeysFile %2/authorized_keys\n"
                                  "PidFile %2/sshd.pid\nStrictModes no\nUsePAM no\nPasswordAuthentication no\n"
                                  "KbdInteractiveAuthentication no\nPubkeyAuthentication yes\nPermitRootLogin prohibit-password\n")
-                             .arg(port).arg(d).toUtf8());
+                             .arg(port)
+                             .arg(d)
+                             .toUtf8());
             config.close();
             server.start(sshd, {"-D", "-e", "-f", d + "/sshd_config"});
             if (!server.waitForStarted(5000)) continue;
             const QString candidate = ssh.arg(d).arg(port).arg(userName());
             for (int i = 0; i < 50 && server.state() == QProcess::Running; ++i) {
-                if (run("/bin/sh", {"-c", candidate + " true"})) { prefix = candidate; break; }
+                if (run("/bin/sh", {"-c", candidate + " true"})) {
+                    prefix = candidate;
+                    break;
+                }
                 QTest::qWait(200);
             }
             if (prefix.isEmpty()) {
@@ -90,8 +96,8 @@ private slots:
         Result<AgentHello> hello = agent.start(30);
         QVERIFY2(hello.ok(), hello.ok() ? "" : hello.error().message.c_str());
         QVERIFY(!hello.value().machine.cpuModel.empty());
-        MeasureRequest req{Device{"test", "test runtime", "test", 1, "", {}}, o,
-                           {{"short", "spin-us:200", {}}, {"long", "spin-us:2000", {}}}};
+        MeasureRequest req{
+            Device{"test", "test runtime", "test", 1, "", {}}, o, {{"short", "spin-us:200", {}}, {"long", "spin-us:2000", {}}}};
         Result<MeasureResponse> r = agent.measure(req, 60);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QVERIFY(r.value().results[0].ok && r.value().results[1].ok);

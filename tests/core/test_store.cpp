@@ -19,8 +19,7 @@ private slots:
         QCOMPARE(sha256Hex("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
         QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
                  std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
-        QCOMPARE(sha256Hex(std::string(1000000, 'a')),
-                 std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QCOMPARE(sha256Hex(std::string(1000000, 'a')), std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
     }
 
     void roundTripAndReopen() {
@@ -162,14 +161,22 @@ private slots:
         }
         QVERIFY(QFile::remove(path + "-wal") || !QFile::exists(path + "-wal"));
         QFile::remove(path + "-shm");
-        const QByteArray before = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        const QByteArray before = [&] {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return f.readAll();
+        }();
         QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::ExeOwner));
         auto shipped = MeasurementStore::openReadOnly(path.toStdString());
         QVERIFY2(shipped.ok(), shipped.ok() ? "" : shipped.error().message.c_str());
         QCOMPARE(*shipped.value()->latestPredictor("opencv-t1").value(), std::string("{\"p\": 1}"));
         shipped.value().reset();
         QVERIFY(QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner));
-        const QByteArray after = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+        const QByteArray after = [&] {
+            QFile f(path);
+            f.open(QIODevice::ReadOnly);
+            return f.readAll();
+        }();
         QCOMPARE(after, before);
         QVERIFY(!QFile::exists(path + "-wal"));
         QVERIFY(!MeasurementStore::openReadOnly(dir.filePath("missing.db").toStdString()).ok());

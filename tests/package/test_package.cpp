@@ -71,23 +71,21 @@ private slots:
     void debHoldsProgramsDataAndDesktopFiles() {
         const Run listed = run("dpkg-deb", {"-c", m_deb});
         QVERIFY2(listed.exitCode == 0, qPrintable(describe(listed)));
-        for (const char* path : {"./usr/bin/kernelmeter", "./usr/bin/kernelmeter-cli", "./usr/bin/kernelmeter-agent",
-                                 "./usr/share/applications/org.kernelmeter.KernelMeter.desktop",
-                                 "./usr/share/metainfo/org.kernelmeter.KernelMeter.metainfo.xml",
-                                 "./usr/share/icons/hicolor/scalable/apps/org.kernelmeter.KernelMeter.svg",
-                                 "./usr/share/mime/packages/org.kernelmeter.KernelMeter.xml",
-                                 "./usr/share/man/man1/kernelmeter-cli.1.gz", "./usr/share/man/man1/kernelmeter.1.gz",
-                                 "./usr/share/man/man1/kernelmeter-agent.1.gz", "./usr/share/doc/kernelmeter/copyright",
-                                 "./usr/share/doc/kernelmeter/changelog.gz", "./usr/share/kernelmeter/datasets/predictors.db",
-                                 "./usr/share/kernelmeter/datasets/benchmark.db", "./usr/share/kernelmeter/datasets/rules/opencv-t1.json",
-                                 "./usr/share/kernelmeter/datasets/rules/xnnpack-t1.json",
-                                 "./usr/share/kernelmeter/datasets/priors/conv.csv",
-                                 "./usr/share/kernelmeter/datasets/priors/LICENSE.nn-Meter",
-                                 "./usr/share/kernelmeter/examples/mobilenet_v3_small.onnx"})
+        for (const char* path :
+             {"./usr/bin/kernelmeter", "./usr/bin/kernelmeter-cli", "./usr/bin/kernelmeter-agent",
+              "./usr/share/applications/org.kernelmeter.KernelMeter.desktop",
+              "./usr/share/metainfo/org.kernelmeter.KernelMeter.metainfo.xml",
+              "./usr/share/icons/hicolor/scalable/apps/org.kernelmeter.KernelMeter.svg",
+              "./usr/share/mime/packages/org.kernelmeter.KernelMeter.xml", "./usr/share/man/man1/kernelmeter-cli.1.gz",
+              "./usr/share/man/man1/kernelmeter.1.gz", "./usr/share/man/man1/kernelmeter-agent.1.gz",
+              "./usr/share/doc/kernelmeter/copyright", "./usr/share/doc/kernelmeter/changelog.gz",
+              "./usr/share/kernelmeter/datasets/predictors.db", "./usr/share/kernelmeter/datasets/benchmark.db",
+              "./usr/share/kernelmeter/datasets/rules/opencv-t1.json", "./usr/share/kernelmeter/datasets/rules/xnnpack-t1.json",
+              "./usr/share/kernelmeter/datasets/priors/conv.csv", "./usr/share/kernelmeter/datasets/priors/LICENSE.nn-Meter",
+              "./usr/share/kernelmeter/examples/mobilenet_v3_small.onnx"})
             QVERIFY2(listed.out.contains(QString(path) + "\n"), path);
         // Nothing of the build machine (test programs, fuzzers, benchmarks) leaks into the package.
-        for (const char* stray : {"test_", "fuzz_", "bench_", "/usr/lib/", "/usr/include/"})
-            QVERIFY2(!listed.out.contains(stray), stray);
+        for (const char* stray : {"test_", "fuzz_", "bench_", "/usr/lib/", "/usr/include/"}) QVERIFY2(!listed.out.contains(stray), stray);
     }
 
     void dependsHasLibrariesAndRunTimePlugins() {
@@ -98,8 +96,8 @@ private slots:
         // From dpkg-shlibdeps (the libraries the programs link) and from installer/CMakeLists.txt
         // (what Qt loads and the programs run at run time, which shlibdeps cannot see: Graphviz is
         // the dot program, no longer a library).
-        for (const char* dep : {"libqt6widgets6", "libopencv-dnn406", "libxnnpack0", "graphviz", "libsqlite3-0",
-                                "libprotobuf32", "qt6-qpa-plugins", "libqt6svg6", "fonts-dejavu-core"})
+        for (const char* dep : {"libqt6widgets6", "libopencv-dnn406", "libxnnpack0", "graphviz", "libsqlite3-0", "libprotobuf32",
+                                "qt6-qpa-plugins", "libqt6svg6", "fonts-dejavu-core"})
             QVERIFY2(fields.out.contains(QString(dep)), qPrintable(QString(dep) + " missing from\n" + fields.out));
         QVERIFY2(!fields.out.contains("libgvc"), qPrintable(fields.out));
     }
@@ -113,8 +111,8 @@ private slots:
     void desktopEntryAndMetainfoValidate() {
         const Run desktop = run("desktop-file-validate", {m_root + "/usr/share/applications/org.kernelmeter.KernelMeter.desktop"});
         QVERIFY2(desktop.exitCode == 0 && desktop.out.trimmed().isEmpty(), qPrintable(describe(desktop)));
-        const Run meta = run("appstreamcli", {"validate", "--no-net", "--explain",
-                                              m_root + "/usr/share/metainfo/org.kernelmeter.KernelMeter.metainfo.xml"});
+        const Run meta = run(
+            "appstreamcli", {"validate", "--no-net", "--explain", m_root + "/usr/share/metainfo/org.kernelmeter.KernelMeter.metainfo.xml"});
         QVERIFY2(meta.exitCode == 0, qPrintable(describe(meta)));
     }
 
@@ -134,8 +132,8 @@ private slots:
     void menuEntryOpensTheExample() {
         QFile entry(m_root + "/usr/share/applications/org.kernelmeter.KernelMeter.desktop");
         QVERIFY(entry.open(QIODevice::ReadOnly));
-        const QRegularExpressionMatch exec = QRegularExpression("^Exec=(\\S+)(.*)$", QRegularExpression::MultilineOption)
-                                                 .match(QString::fromUtf8(entry.readAll()));
+        const QRegularExpressionMatch exec =
+            QRegularExpression("^Exec=(\\S+)(.*)$", QRegularExpression::MultilineOption).match(QString::fromUtf8(entry.readAll()));
         QVERIFY(exec.hasMatch());
         QStringList args = exec.captured(2).split(' ', Qt::SkipEmptyParts);
         args.removeIf([](const QString& a) { return a.startsWith('%'); });  // no file from the menu

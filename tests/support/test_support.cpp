@@ -103,8 +103,7 @@ QJsonValue canonicalValue(const QJsonValue& v, const QMap<QString, QString>& rep
         for (auto it = o.begin(); it != o.end(); ++it) out.insert(it.key(), canonicalValue(it.value(), replace, digits));
         return out;
     }
-    default:
-        return v;
+    default: return v;
     }
 }
 }  // namespace
@@ -114,7 +113,8 @@ QByteArray canonicalJson(const QByteArray& json, const QMap<QString, QString>& r
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (error.error != QJsonParseError::NoError) return "not JSON: " + error.errorString().toUtf8() + "\n" + json;
     const QJsonValue v = canonicalValue(doc.isArray() ? QJsonValue(doc.array()) : QJsonValue(doc.object()), replace, digits);
-    return v.isArray() ? QJsonDocument(v.toArray()).toJson(QJsonDocument::Indented) : QJsonDocument(v.toObject()).toJson(QJsonDocument::Indented);
+    return v.isArray() ? QJsonDocument(v.toArray()).toJson(QJsonDocument::Indented)
+                       : QJsonDocument(v.toObject()).toJson(QJsonDocument::Indented);
 }
 
 void GraphBuilder::act(const std::string& name, std::vector<int64_t> dims) {

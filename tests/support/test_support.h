@@ -24,14 +24,14 @@ QString cliPath();
 QString agentPath();
 
 struct RunOptions {
-    QString workDir;                   // empty: the current folder
-    QMap<QString, QString> setEnv;     // added to (or replacing in) this process's environment
-    QStringList unsetEnv;              // removed from it
-    QByteArray input;                  // written to standard input, which is then closed
-    int timeoutMs = 600000;            // a program still running then is killed (a failure, not a bound on work)
+    QString workDir;                // empty: the current folder
+    QMap<QString, QString> setEnv;  // added to (or replacing in) this process's environment
+    QStringList unsetEnv;           // removed from it
+    QByteArray input;               // written to standard input, which is then closed
+    int timeoutMs = 600000;         // a program still running then is killed (a failure, not a bound on work)
 };
 struct ProgramRun {
-    int exitCode = -1;     // -1: crashed, killed, or did not start
+    int exitCode = -1;  // -1: crashed, killed, or did not start
     bool timedOut = false;
     QByteArray out, err;
 };
@@ -76,8 +76,8 @@ QByteArray denseOnnxModel(int nodes, unsigned seed = 7);
 }  // namespace km::test
 
 // Fails the current test with the golden-file message (see goldenMismatch).
-#define KM_COMPARE_GOLDEN(actual, golden)                                   \
-    do {                                                                    \
+#define KM_COMPARE_GOLDEN(actual, golden)                                    \
+    do {                                                                     \
         const QString kmWhy_ = km::test::goldenMismatch((actual), (golden)); \
-        QVERIFY2(kmWhy_.isEmpty(), qPrintable(kmWhy_));                     \
+        QVERIFY2(kmWhy_.isEmpty(), qPrintable(kmWhy_));                      \
     } while (false)

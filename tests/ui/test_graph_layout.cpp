@@ -8,11 +8,11 @@
 
 #include <QTemporaryDir>
 
-#include <atomic>
-#include <csignal>
-#include <cerrno>
 #include <sys/types.h>
 #include <unistd.h>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
 
 #include "test_support.h"
 #include "ui/graphview/graph_layout.h"
@@ -50,7 +50,9 @@ QList<qint64> dotChildren() {
 class TestGraphLayout : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { QVERIFY2(!QStandardPaths::findExecutable("dot").isEmpty(), "Graphviz's dot is not installed (install-deps.sh installs it)"); }
+    void initTestCase() {
+        QVERIFY2(!QStandardPaths::findExecutable("dot").isEmpty(), "Graphviz's dot is not installed (install-deps.sh installs it)");
+    }
 
     // Both layouts on a real network: every node placed, producers above consumers, no overlap;
     // above the node limit the fast layout is used and says why.
@@ -124,7 +126,8 @@ private slots:
 
     // Cancelled once dot has started: the process is killed and reaped before layoutGraph returns.
     void cancelKillsDot() {
-        const Graph g = loadOnnxBytes(test::denseOnnxModel(1000).constData(), size_t(test::denseOnnxModel(1000).size()), "dense", "").value();
+        const Graph g =
+            loadOnnxBytes(test::denseOnnxModel(1000).constData(), size_t(test::denseOnnxModel(1000).size()), "dense", "").value();
         QCOMPARE(g.nodes().size(), size_t(1000));
         std::atomic<qint64> pid{0};
         LayoutOptions o;

@@ -14,17 +14,17 @@
 #include <cmath>
 
 #include "ui/graphview/graph_view.h"
-#include "ui/models/kernel_table_model.h"
 #include "ui/jobs/device_tool_job.h"
 #include "ui/jobs/measure_job.h"
+#include "ui/models/kernel_table_model.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/main_window.h"
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/accuracy_plot.h"
-#include "ui/plots/scatter_plot.h"
-#include "ui/style/format.h"
 #include "ui/plots/breakdown_plot.h"
+#include "ui/plots/scatter_plot.h"
 #include "ui/report/report_job.h"
+#include "ui/style/format.h"
 #include "workflows/analyze_model.h"
 
 using namespace km;
@@ -53,7 +53,7 @@ private slots:
         QVERIFY(m_data.isValid());
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());    // no user database: the shipped predictors
         qputenv("XDG_CONFIG_HOME", m_data.path().toUtf8());  // no remembered window or device choice
-        qputenv("KM_AGENT", KM_AGENT_PATH);                   // the agent of this build tree
+        qputenv("KM_AGENT", KM_AGENT_PATH);                  // the agent of this build tree
         Result<ModelAnalysis> a = analyzeModel(kMobileNet, {"opencv-t1", "xnnpack-t1", "opencv-t2"}, m_devices);
         QVERIFY(a.ok());
         m_analysis = std::make_shared<const ModelAnalysis>(std::move(a).value());
@@ -84,7 +84,8 @@ private slots:
         QCOMPARE(model.rowCount(), int(x.partition.kernels.size()));
         QCOMPARE(model.shownDevices().size(), size_t(2));  // the device without a predictor has no columns
         QCOMPARE(model.columnCount(), int(KernelTableModel::FixedColumnCount + 2 * KernelTableModel::DeviceColumnCount));
-        QCOMPARE(model.data(model.index(0, KernelTableModel::Type), Qt::DisplayRole).toString(), QString::fromStdString(x.partition.kernels[0].type));
+        QCOMPARE(model.data(model.index(0, KernelTableModel::Type), Qt::DisplayRole).toString(),
+                 QString::fromStdString(x.partition.kernels[0].type));
         for (size_t s = 0; s < 2; ++s) {
             const int column = KernelTableModel::FixedColumnCount + int(s) * KernelTableModel::DeviceColumnCount + KernelTableModel::Ms;
             double sum = 0;
@@ -269,8 +270,9 @@ private slots:
         PredictorPage* page = w.predictorPage();
         // Bounded by counts (10 + 10 probe + 10 validation kernels, two rounds), never by the clock:
         // the default budget of 45 minutes is far above what these counts take on any machine.
-        const QStringList tiny{"--types", "conv-relu", "--initial-samples", "10", "--probe-samples", "10", "--validation-samples", "10",
-                               "--max-rounds", "2", "--calibration-networks", "0"};
+        const QStringList tiny{"--types",         "conv-relu", "--initial-samples",      "10",
+                               "--probe-samples", "10",        "--validation-samples",   "10",
+                               "--max-rounds",    "2",         "--calibration-networks", "0"};
         QSignalSpy rounds(page->buildJob(), &DeviceToolJob::round);
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QVERIFY(page->startBuild("opencv-t1", tiny));

@@ -66,7 +66,9 @@ GraphLayout layeredLayout(const Graph& graph, const std::vector<EdgeKey>& edges,
         std::vector<double> key(row.size());
         for (size_t j = 0; j < row.size(); ++j) {
             const auto& ps = producers[size_t(row[j])];
-            key[j] = ps.empty() ? double(j) : std::accumulate(ps.begin(), ps.end(), 0.0, [&](double s, int p) { return s + x[size_t(p)]; }) / double(ps.size());
+            key[j] = ps.empty() ? double(j) : std::accumulate(ps.begin(), ps.end(), 0.0, [&](double s, int p) {
+                                                  return s + x[size_t(p)];
+                                              }) / double(ps.size());
         }
         std::vector<size_t> order(row.size());
         std::iota(order.begin(), order.end(), 0);
@@ -100,8 +102,9 @@ QByteArray dotSource(const Graph& graph, const std::vector<EdgeKey>& edges) {
     src += " node [shape=box, fixedsize=true, label=\"\"];\n edge [arrowhead=none];\n";
     const QByteArray height = QByteArray::number(kNodeHeight / kPointsPerInch, 'f', 4);
     for (size_t i = 0; i < graph.nodes().size(); ++i)
-        src += " n" + QByteArray::number(qulonglong(i)) + " [width=" +
-               QByteArray::number(nodeWidth(nodeLabel(graph.nodes()[i])) / kPointsPerInch, 'f', 4) + ", height=" + height + "];\n";
+        src += " n" + QByteArray::number(qulonglong(i)) +
+               " [width=" + QByteArray::number(nodeWidth(nodeLabel(graph.nodes()[i])) / kPointsPerInch, 'f', 4) + ", height=" + height +
+               "];\n";
     for (const EdgeKey& e : edges) src += " n" + QByteArray::number(e.from) + " -> n" + QByteArray::number(e.to) + ";\n";
     src += "}\n";
     return src;
@@ -141,7 +144,9 @@ GraphLayout parsePlain(const QByteArray& plain, const std::vector<EdgeKey>& edge
             const int from = nodeIndex(t[1]), to = nodeIndex(t[2]);
             const int points = t[3].toInt();
             if (from < 0 || to < 0 || points < 1 || t.size() < 4 + 2 * points) return bad("edge " + QString::fromUtf8(raw.left(40)));
-            auto at = [&](int k) { return QPointF(t[4 + 2 * k].toDouble() * kPointsPerInch, top - t[5 + 2 * k].toDouble() * kPointsPerInch); };
+            auto at = [&](int k) {
+                return QPointF(t[4 + 2 * k].toDouble() * kPointsPerInch, top - t[5 + 2 * k].toDouble() * kPointsPerInch);
+            };
             QPainterPath path(at(0));
             for (int k = 1; k + 2 < points; k += 3) path.cubicTo(at(k), at(k + 1), at(k + 2));
             paths[{from, to}] = path;
@@ -153,7 +158,8 @@ GraphLayout parsePlain(const QByteArray& plain, const std::vector<EdgeKey>& edge
     out.nodes = std::move(nodes);
     for (const EdgeKey& e : edges) {
         LayoutEdge le{e.from, e.to, e.tensor, {}, {}};
-        if (auto it = paths.find({e.from, e.to}); it != paths.end()) le.path = it->second;
+        if (auto it = paths.find({e.from, e.to}); it != paths.end())
+            le.path = it->second;
         else {
             le.path.moveTo(out.nodes[size_t(e.from)].center());
             le.path.lineTo(out.nodes[size_t(e.to)].center());
@@ -209,7 +215,8 @@ GraphLayout dotLayout(const Graph& graph, const std::vector<EdgeKey>& edges, con
     if (dot.exitStatus() != QProcess::NormalExit || dot.exitCode() != 0) {
         const QString err = QString::fromUtf8(dot.readAllStandardError()).simplified().left(200);
         note = QStringLiteral("Graphviz dot failed (%1%2); a simple layered layout is shown.")
-                   .arg(dot.exitStatus() != QProcess::NormalExit ? QStringLiteral("crashed") : QStringLiteral("exit code %1").arg(dot.exitCode()),
+                   .arg(dot.exitStatus() != QProcess::NormalExit ? QStringLiteral("crashed")
+                                                                 : QStringLiteral("exit code %1").arg(dot.exitCode()),
                         err.isEmpty() ? QString() : ": " + err);
         return {};
     }
@@ -236,10 +243,9 @@ GraphLayout layoutGraph(const Graph& graph, const LayoutOptions& options) {
     const int n = int(graph.nodes().size());
     if (options.forceFallback) return layeredLayout(graph, edges, QStringLiteral("layered layout (asked for)"));
     if (n > options.maxDotNodes || int(edges.size()) > 2 * options.maxDotNodes)
-        return layeredLayout(graph, edges,
-                             QStringLiteral("%1 nodes and %2 edges: a fast layered layout is shown instead of Graphviz dot")
-                                 .arg(n)
-                                 .arg(edges.size()));
+        return layeredLayout(
+            graph, edges,
+            QStringLiteral("%1 nodes and %2 edges: a fast layered layout is shown instead of Graphviz dot").arg(n).arg(edges.size()));
     QString note;
     GraphLayout dot = dotLayout(graph, edges, options, note);
     if (dot.nodes.size() != size_t(n)) return layeredLayout(graph, edges, note);

@@ -18,10 +18,10 @@
 namespace km::ui {
 
 struct LayoutEdge {
-    int from = 0, to = 0;   // node indices
-    QString tensor;         // the tensor it carries
-    QPainterPath path;      // scene coordinates, from `from`'s bottom to `to`'s top
-    QPointF labelAt;        // where a shape label may go (the path's midpoint)
+    int from = 0, to = 0;  // node indices
+    QString tensor;        // the tensor it carries
+    QPainterPath path;     // scene coordinates, from `from`'s bottom to `to`'s top
+    QPointF labelAt;       // where a shape label may go (the path's midpoint)
 };
 
 struct GraphLayout {

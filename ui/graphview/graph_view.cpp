@@ -90,7 +90,8 @@ namespace {
 // An edge with an arrow head, and the tensor's shape along it when zoomed in.
 class EdgeItem : public QGraphicsPathItem {
 public:
-    EdgeItem(const QPainterPath& path, QString shape, QPointF labelAt) : QGraphicsPathItem(path), m_shape(std::move(shape)), m_labelAt(labelAt) {
+    EdgeItem(const QPainterPath& path, QString shape, QPointF labelAt)
+        : QGraphicsPathItem(path), m_shape(std::move(shape)), m_labelAt(labelAt) {
         setZValue(-1);
         setPen(QPen(QColor(0x80, 0x80, 0x80), 1.1));
     }
@@ -187,10 +188,10 @@ void GraphView::rebuildScene() {
         scene()->addItem(item);
         m_ops[i] = item;
     }
-    const DeviceAnalysis* d = m_kernelDevice >= 0 && size_t(m_kernelDevice) < m_analysis->devices.size() &&
-                                      m_analysis->devices[size_t(m_kernelDevice)].ok()
-                                  ? &m_analysis->devices[size_t(m_kernelDevice)]
-                                  : nullptr;
+    const DeviceAnalysis* d =
+        m_kernelDevice >= 0 && size_t(m_kernelDevice) < m_analysis->devices.size() && m_analysis->devices[size_t(m_kernelDevice)].ok()
+            ? &m_analysis->devices[size_t(m_kernelDevice)]
+            : nullptr;
     if (d) {
         for (size_t i = 0; i < g.nodes().size(); ++i) m_ops[i]->kernel = d->kernelOfModelNode[i];
         std::vector<QRectF> boxes(d->partition.kernels.size());
@@ -225,7 +226,7 @@ void GraphView::restyle() {
     for (size_t i = 0; i < m_ops.size(); ++i) {
         const int k = m_ops[i]->kernel;
         m_ops[i]->setFill(m_colouring == Colouring::Heat && d && k >= 0 ? heatOf(k)
-                                                                         : categoryColor(categoryOfOp(g.nodes()[i].opType)).lighter(125));
+                                                                        : categoryColor(categoryOfOp(g.nodes()[i].opType)).lighter(125));
     }
     for (size_t k = 0; k < m_hulls.size(); ++k) {
         if (!m_hulls[k]) continue;
@@ -242,20 +243,24 @@ QString GraphView::nodeToolTip(size_t i) const {
     for (const Tensor* t : g.activationInputs(n)) ins << QString::fromStdString(t->shape.toString());
     const Tensor* out = g.firstOutput(i);
     const NodeMetrics& m = m_analysis->metrics.perNode[i];
-    QString tip = tr("%1\n%2 (%3)\nin %4 -> out %5\n%6 FLOPs, %7 params")
-                      .arg(QString::fromStdString(n.name), QString::fromStdString(n.opType), QString::fromStdString(n.sourceOp),
-                           ins.join(", "), QString::fromStdString(out ? out->shape.toString() : "?"), formatCount(m.flops),
-                           formatCount(m.params));
+    QString tip =
+        tr("%1\n%2 (%3)\nin %4 -> out %5\n%6 FLOPs, %7 params")
+            .arg(QString::fromStdString(n.name), QString::fromStdString(n.opType), QString::fromStdString(n.sourceOp), ins.join(", "),
+                 QString::fromStdString(out ? out->shape.toString() : "?"), formatCount(m.flops), formatCount(m.params));
     for (const DeviceAnalysis& d : m_analysis->devices) {
         if (!d.ok() || i >= d.kernelOfModelNode.size() || d.kernelOfModelNode[i] < 0) continue;
         const KernelPrediction& p = d.prediction.kernels[size_t(d.kernelOfModelNode[i])];
-        tip += tr("\n%1: kernel #%2 %3, %4 ms").arg(QString::fromStdString(d.deviceId)).arg(p.kernelId).arg(QString::fromStdString(p.type), formatMs(p.ms));
+        tip += tr("\n%1: kernel #%2 %3, %4 ms")
+                   .arg(QString::fromStdString(d.deviceId))
+                   .arg(p.kernelId)
+                   .arg(QString::fromStdString(p.type), formatMs(p.ms));
     }
     return tip;
 }
 
 void GraphView::selectKernel(int kernelId, bool scrollTo) {
-    if (m_selected >= 0 && size_t(m_selected) < m_hulls.size() && m_hulls[size_t(m_selected)]) m_hulls[size_t(m_selected)]->setHighlighted(false);
+    if (m_selected >= 0 && size_t(m_selected) < m_hulls.size() && m_hulls[size_t(m_selected)])
+        m_hulls[size_t(m_selected)]->setHighlighted(false);
     m_selected = kernelId;
     if (kernelId < 0 || size_t(kernelId) >= m_hulls.size() || !m_hulls[size_t(kernelId)]) return;
     m_hulls[size_t(kernelId)]->setHighlighted(true);

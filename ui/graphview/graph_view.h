@@ -73,8 +73,8 @@ private:
     int m_selected = -1;
     int m_findCursor = -1;
     QString m_findText;
-    std::vector<OpNodeItem*> m_ops;              // per graph node
-    std::vector<KernelHullItem*> m_hulls;        // per kernel of the kernel device
+    std::vector<OpNodeItem*> m_ops;        // per graph node
+    std::vector<KernelHullItem*> m_hulls;  // per kernel of the kernel device
 };
 
 }  // namespace km::ui

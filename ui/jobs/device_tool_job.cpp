@@ -17,14 +17,15 @@ DeviceToolJob::DeviceToolJob(QObject* parent) : QObject(parent) {
         readStderr();
         const bool ok = !m_cancelled && status == QProcess::NormalExit && code == 0;
         const bool build = m_tool == DeviceTool::BuildPredictor;
-        QString message = m_cancelled ? (build ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
-                                               : tr("cancelled; the test cases measured so far are in the database, detecting again resumes"))
-                        : ok          ? (build ? tr("built and saved in your database") : tr("fusion rules detected and saved in your data folder"))
-                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)%3")
-                                                                                     .arg(commandName(m_tool))
-                                                                                     .arg(code)
-                                                                                     .arg(m_stderrTail.isEmpty() ? QString() : ": " + m_stderrTail)
-                                                               : m_lastError);
+        QString message =
+            m_cancelled ? (build ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
+                                 : tr("cancelled; the test cases measured so far are in the database, detecting again resumes"))
+            : ok        ? (build ? tr("built and saved in your database") : tr("fusion rules detected and saved in your data folder"))
+                        : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)%3")
+                                                .arg(commandName(m_tool))
+                                                .arg(code)
+                                                .arg(m_stderrTail.isEmpty() ? QString() : ": " + m_stderrTail)
+                                                 : m_lastError);
         emit finished(m_device, ok, message);
     });
     connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {

@@ -39,21 +39,22 @@ public:
         QPointer<QObject> owner(m_owner);
         LatestOnlyRunner* self = this;
         Superseded superseded = [latest = m_latest, id] { return latest->load() != id; };
-        QThreadPool::globalInstance()->start(
-            [owner, self, id, superseded, work = std::move(work), deliver = std::move(deliver)]() mutable {
-                auto result = [&] {
-                    if constexpr (std::is_invocable_v<Work&, const Superseded&>) return work(superseded);
-                    else return work();
-                }();
-                QMetaObject::invokeMethod(
-                    QCoreApplication::instance(),
-                    [owner, self, id, superseded, result = std::move(result), deliver = std::move(deliver)]() mutable {
-                        if (!owner) return;  // the owner, and with it this runner, is gone
-                        --self->m_pending;
-                        if (!superseded()) deliver(id, std::move(result));
-                    },
-                    Qt::QueuedConnection);
-            });
+        QThreadPool::globalInstance()->start([owner, self, id, superseded, work = std::move(work), deliver = std::move(deliver)]() mutable {
+            auto result = [&] {
+                if constexpr (std::is_invocable_v<Work&, const Superseded&>)
+                    return work(superseded);
+                else
+                    return work();
+            }();
+            QMetaObject::invokeMethod(
+                QCoreApplication::instance(),
+                [owner, self, id, superseded, result = std::move(result), deliver = std::move(deliver)]() mutable {
+                    if (!owner) return;  // the owner, and with it this runner, is gone
+                    --self->m_pending;
+                    if (!superseded()) deliver(id, std::move(result));
+                },
+                Qt::QueuedConnection);
+        });
         return id;
     }
     // Marks every run in flight stale without starting a new one (a model is closed).

@@ -8,9 +8,9 @@
 #include <QThreadPool>
 
 #include "backends/device.h"
+#include "common/locations.h"
 #include "common/progress.h"
 #include "store/measurement_store.h"
-#include "common/locations.h"
 #include "workflows/analyze_model.h"
 #include "workflows/measure_models.h"
 
@@ -31,9 +31,12 @@ MeasuredLatency latencyOf(const QString& deviceId, const LatencyStats& s, const 
 // Runs `f` on the UI thread if `self` still exists.
 template <class F>
 void onUiThread(const QPointer<MeasureJob>& self, F f) {
-    QMetaObject::invokeMethod(QCoreApplication::instance(), [self, f = std::move(f)]() mutable {
-        if (self) f(self.data());
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        QCoreApplication::instance(),
+        [self, f = std::move(f)]() mutable {
+            if (self) f(self.data());
+        },
+        Qt::QueuedConnection);
 }
 
 }  // namespace
@@ -42,9 +45,7 @@ MeasureJob::MeasureJob(QObject* parent) : QObject(parent) { qRegisterMetaType<km
 
 MeasureJob::~MeasureJob() { cancel(); }
 
-QString MeasureJob::agentPath() {
-    return QString::fromStdString(siblingProgram(kAgentProgram).value_or(kAgentProgram));
-}
+QString MeasureJob::agentPath() { return QString::fromStdString(siblingProgram(kAgentProgram).value_or(kAgentProgram)); }
 
 void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const QStringList& deviceIds) {
     QPointer<MeasureJob> self(this);
@@ -53,7 +54,9 @@ void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const Q
     QThreadPool::globalInstance()->start([self, path, hash = modelSha256.toStdString(), ids] {
         Result<std::map<std::string, StoredMeasurement>> stored = storedMeasurementsOf(hash, ids, defaultDatabasePath());
         if (!stored) {
-            onUiThread(self, [path, message = QString::fromStdString(stored.error().message)](MeasureJob* job) { emit job->failed(path, message); });
+            onUiThread(self, [path, message = QString::fromStdString(stored.error().message)](MeasureJob* job) {
+                emit job->failed(path, message);
+            });
             return;
         }
         for (const auto& [id, m] : stored.value()) {

@@ -21,8 +21,10 @@ quint64 ModelLoadJob::load(const QString& path, const QStringList& deviceIds) {
             return Outcome{std::make_shared<const ModelAnalysis>(std::move(a).value()), {}};
         },
         [this, path](quint64 id, Outcome o) {
-            if (o.analysis) emit loaded(id, path, o.analysis);
-            else emit failed(id, path, o.error);
+            if (o.analysis)
+                emit loaded(id, path, o.analysis);
+            else
+                emit failed(id, path, o.error);
         });
 }
 

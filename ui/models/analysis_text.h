@@ -16,8 +16,7 @@ namespace km::ui {
 // measured latency with the prediction's error, where `measured` has the device), or the short
 // reason there is none. `deviceHints` receives the full reasons with the fixing commands (for a
 // tooltip).
-QString summaryHtml(const ModelAnalysis& analysis, QString* deviceHints = nullptr,
-                    const std::map<QString, MeasuredLatency>& measured = {});
+QString summaryHtml(const ModelAnalysis& analysis, QString* deviceHints = nullptr, const std::map<QString, MeasuredLatency>& measured = {});
 
 // One kernel of device `kernelDevice`: type, nodes, shapes, key attributes, FLOPs, and what each
 // device predicts for the ops of that kernel.

@@ -117,13 +117,13 @@ QVariant KernelTableModel::deviceData(size_t shown, int column, int row, int rol
     if (role == Qt::TextAlignmentRole) return QVariant(Qt::AlignRight | Qt::AlignVCenter);
     if (role == SortRole) return column == Share ? share : c.ms;
     const bool estimated = c.source == "none" || c.source == "fallback" || c.source == "mixed";
-    if (role == Qt::ForegroundRole && estimated && c.kernels > 0)
-        return QBrush(warningColor());
+    if (role == Qt::ForegroundRole && estimated && c.kernels > 0) return QBrush(warningColor());
     if (role == Qt::ToolTipRole) {
         QString tip = tr("%1: %2 ms %3, %4 of the model's %5 ms")
                           .arg(QString::fromStdString(dev.deviceId), formatMs(c.ms), formatInterval(c.lowMs, c.highMs),
                                formatPercent(share), formatMs(total));
-        if (c.kernels == 0) tip += tr("\nThis device runs these ops inside a kernel that starts in another row.");
+        if (c.kernels == 0)
+            tip += tr("\nThis device runs these ops inside a kernel that starts in another row.");
         else if (!c.sameBoundary)
             tip += tr("\nThis device draws kernel boundaries differently here: %n of its kernel(s) start in this row.", "", c.kernels);
         if (c.source == "fallback") tip += tr("\nEstimated by the generic fallback regressor (no regressor for this kernel type).");

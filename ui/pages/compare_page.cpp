@@ -8,8 +8,8 @@
 #include <QVBoxLayout>
 #include <map>
 
-#include "ui/models/kernel_table_model.h"
 #include "ui/models/analysis_text.h"
+#include "ui/models/kernel_table_model.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/style/format.h"
 #include "ui/style/palette.h"
@@ -37,8 +37,9 @@ ComparePage::ComparePage(const KernelTableModel* kernels, QWidget* parent) : QWi
     m_totals->horizontalHeader()->setStretchLastSection(true);
     m_totals->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_totals->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_totals->setToolTip(tr("Predicted by each device's predictor; measured: the newest measurement of this file in your "
-                            "database (Tools > Measure, or kernelmeter-cli measure), median with its 10-90% spread."));
+    m_totals->setToolTip(
+        tr("Predicted by each device's predictor; measured: the newest measurement of this file in your "
+           "database (Tools > Measure, or kernelmeter-cli measure), median with its 10-90% spread."));
     left->addWidget(m_totals, 1);
     m_fastest = new QLabel(this);
     m_fastest->setWordWrap(true);
@@ -72,11 +73,14 @@ void ComparePage::refresh() {
         const auto m = m_measured.find(QString::fromStdString(d.deviceId));
         if (m != m_measured.end()) {
             auto* measured = cell(formatMs(m->second.medianMs));
-            measured->setToolTip(tr("median %1 ms, 10-90% of rounds %2; measured %3")
-                                     .arg(formatMs(m->second.medianMs), formatInterval(m->second.p10Ms, m->second.p90Ms), m->second.takenAtUtc));
+            measured->setToolTip(
+                tr("median %1 ms, 10-90% of rounds %2; measured %3")
+                    .arg(formatMs(m->second.medianMs), formatInterval(m->second.p10Ms, m->second.p90Ms), m->second.takenAtUtc));
             m_totals->setItem(int(s), 3, measured);
-            m_totals->setItem(int(s), 4, cell(QStringLiteral("%1%2%").arg(p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
-                                                   .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1)));
+            m_totals->setItem(int(s), 4,
+                              cell(QStringLiteral("%1%2%")
+                                       .arg(p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
+                                       .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1)));
         } else {
             m_totals->setItem(int(s), 3, cell(tr("-")));
             m_totals->setItem(int(s), 4, cell(QString()));

@@ -7,9 +7,9 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QDragEnterEvent>
 #include <QElapsedTimer>
-#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -24,23 +24,23 @@
 #include <QSaveFile>
 #include <QScrollArea>
 #include <QSettings>
-#include <QStandardPaths>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTableView>
 #include <QThreadPool>
 #include <QTimer>
-#include <QTableView>
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
 
 #include "ui/graphview/graph_view.h"
 #include "ui/jobs/measure_job.h"
+#include "ui/models/analysis_text.h"
 #include "ui/models/kernel_table_model.h"
 #include "ui/models/node_table_model.h"
-#include "ui/models/analysis_text.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/breakdown_plot.h"
@@ -189,7 +189,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         if (path != m_path) return;
         m_compare->setMeasured(l);
         updateSummary();
-        log(tr("measured on %1: %2 ms (10-90%: %3, %4)").arg(l.deviceId).arg(l.medianMs, 0, 'f', 3).arg(formatInterval(l.p10Ms, l.p90Ms), l.takenAtUtc));
+        log(tr("measured on %1: %2 ms (10-90%: %3, %4)")
+                .arg(l.deviceId)
+                .arg(l.medianMs, 0, 'f', 3)
+                .arg(formatInterval(l.p10Ms, l.p90Ms), l.takenAtUtc));
     });
     connect(m_measure, &MeasureJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
         m_measureProgress->setValue(int(1000 * fraction));
@@ -215,7 +218,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     buildMenus();
     buildToolBar();
 
-    connect(m_loader, &ModelLoadJob::loaded, this, [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
+    connect(m_loader, &ModelLoadJob::loaded, this,
+            [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
     connect(m_predictor, &PredictorPage::predictorBuilt, this, [this](const QString& id) {
         log(tr("predictor of %1 built; predicting again").arg(id));
@@ -238,11 +242,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 900);
     m_topSplitter->restoreState(settings.value("window/topSplitter").toByteArray());
     m_verticalSplitter->restoreState(settings.value("window/verticalSplitter").toByteArray());
-    m_devices = settings.value("devices/selected", [] {
-                            QStringList all;
-                            for (const auto& id : predictableDeviceIds()) all << QString::fromStdString(id);
-                            return all;
-                        }())
+    m_devices = settings
+                    .value("devices/selected",
+                           [] {
+                               QStringList all;
+                               for (const auto& id : predictableDeviceIds()) all << QString::fromStdString(id);
+                               return all;
+                           }())
                     .toStringList();
     updateDeviceButtons();
     // Read the chosen devices' rules and predictors (tens of MB of trees) while the user picks a
@@ -257,8 +263,10 @@ void MainWindow::setDevices(const QStringList& deviceIds) {
     QStringList known, unknown;
     const std::vector<std::string> all = predictableDeviceIds();
     for (const QString& id : deviceIds) {
-        if (std::find(all.begin(), all.end(), id.toStdString()) != all.end()) known << id;
-        else unknown << id;
+        if (std::find(all.begin(), all.end(), id.toStdString()) != all.end())
+            known << id;
+        else
+            unknown << id;
     }
     m_notice.clear();
     if (!unknown.isEmpty()) {
@@ -316,14 +324,14 @@ QString MainWindow::summaryToolTip() const { return m_summary->toolTip(); }
 QString MainWindow::selectionText() const { return m_selection->text(); }
 QString MainWindow::logText() const { return m_log->toPlainText(); }
 
-void MainWindow::log(const QString& line) {
-    m_log->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line);
-}
+void MainWindow::log(const QString& line) { m_log->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line); }
 
 void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     m_analysis = std::move(analysis);
-    if (m_notice.isEmpty()) m_banner->hide();
-    else m_banner->setText(m_notice);  // still true for this model
+    if (m_notice.isEmpty())
+        m_banner->hide();
+    else
+        m_banner->setText(m_notice);  // still true for this model
     m_busy->hide();
     const Graph& g = *m_analysis->graph;
     log(tr("opened %1: %2 nodes").arg(path).arg(g.nodes().size()));
@@ -372,9 +380,9 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
             o.cancelled = superseded;
             return std::make_shared<const GraphLayout>(layoutGraph(*a->graph, o));
         },
-                       [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
-                           showLayout(a, std::move(layout), timer.elapsed());
-                       });
+        [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
+            showLayout(a, std::move(layout), timer.elapsed());
+        });
     // Dot takes seconds on dense graphs: after a moment, show the fast layered layout meanwhile
     // (milliseconds even at 1,000 nodes); dot's replaces it when it is done.
     QTimer::singleShot(kDotPatienceMs, this, [this, a = m_analysis] {
@@ -401,8 +409,10 @@ void MainWindow::showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLay
     if (analysis != m_analysis) return;  // a newer model is shown; its own layout is on the way
     m_busy->hide();
     log(tr("graph laid out in %1 ms (%2)").arg(elapsedMs).arg(layout->fallback ? layout->note : tr("Graphviz dot")));
-    if (layout->fallback) statusBar()->showMessage(layout->note, 8000);
-    else statusBar()->clearMessage();
+    if (layout->fallback)
+        statusBar()->showMessage(layout->note, 8000);
+    else
+        statusBar()->clearMessage();
     m_graph->setGraphLayout(analysis, std::move(layout));
 }
 
@@ -462,7 +472,8 @@ void MainWindow::exportCsv() {
         statusBar()->showMessage(tr("Nothing to export: open a model and pick a device with a predictor."), 5000);
         return;
     }
-    const QString path = askExportPath(tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
+    const QString path =
+        askExportPath(tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly) || out.write(m_kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
@@ -499,7 +510,8 @@ void MainWindow::chooseReportFile() {
         statusBar()->showMessage(tr("Nothing to report: open a model first."), 5000);
         return;
     }
-    const QString path = askExportPath(tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf", tr("PDF files (*.pdf)"));
+    const QString path =
+        askExportPath(tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf", tr("PDF files (*.pdf)"));
     if (!path.isEmpty()) startReport(path);
 }
 

@@ -7,8 +7,8 @@
 // the table or a chart selects it in all three.
 #pragma once
 
-#include <QMainWindow>
 #include <QAction>
+#include <QMainWindow>
 #include <QStringList>
 #include <memory>
 

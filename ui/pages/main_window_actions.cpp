@@ -14,9 +14,9 @@
 #include <QToolButton>
 
 #include "ui/graphview/graph_view.h"
-#include "workflows/data_sources.h"
 #include "ui/pages/main_window.h"
 #include "ui/pages/predictor_page.h"
+#include "workflows/data_sources.h"
 
 namespace km::ui {
 
@@ -44,9 +44,11 @@ void MainWindow::buildMenus() {
     view->addAction(tr("Clear selection"), QKeySequence(Qt::Key_Escape), this, [this] { selectKernel(-1); });
 
     auto* tools = menuBar()->addMenu(tr("&Tools"));
-    m_measureAction = tools->addAction(tr("&Measure on the chosen devices"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &MainWindow::startMeasuring);
-    m_measureAction->setToolTip(tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
-                                   "and shows the measured latency beside the prediction"));
+    m_measureAction =
+        tools->addAction(tr("&Measure on the chosen devices"), QKeySequence(Qt::CTRL | Qt::Key_M), this, &MainWindow::startMeasuring);
+    m_measureAction->setToolTip(
+        tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
+           "and shows the measured latency beside the prediction"));
     tools->addAction(tr("&Detect fusion rules..."), this, [this] {
         m_tabs->setCurrentWidget(m_predictor);
         m_predictor->confirmAndDetect();  // for the device chosen on the Predictor tab
@@ -66,7 +68,8 @@ void MainWindow::buildMenus() {
     help->addAction(tr("&About KernelMeter"), this, [this] {
         QMessageBox::about(this, tr("About KernelMeter"),
                            tr("KernelMeter %1: predicts the inference latency of a neural network on a device, kernel by "
-                              "kernel.").arg(QCoreApplication::applicationVersion()));
+                              "kernel.")
+                               .arg(QCoreApplication::applicationVersion()));
     });
 }
 
@@ -100,9 +103,8 @@ void MainWindow::buildToolBar() {
     m_toolBar->addWidget(new QLabel(tr("  Colour: "), m_toolBar));
     m_colouringBox = new QComboBox(m_toolBar);
     m_colouringBox->addItems({tr("kernel type"), tr("latency heat map")});
-    connect(m_colouringBox, &QComboBox::currentIndexChanged, this, [this](int i) {
-        m_graph->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat);
-    });
+    connect(m_colouringBox, &QComboBox::currentIndexChanged, this,
+            [this](int i) { m_graph->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat); });
     m_toolBar->addWidget(m_colouringBox);
     m_toolBar->addSeparator();
     m_find = new QLineEdit(m_toolBar);

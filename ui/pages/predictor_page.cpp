@@ -18,8 +18,8 @@
 #include "ui/models/analysis_text.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
-#include "workflows/evaluation_data.h"
 #include "ui/style/format.h"
+#include "workflows/evaluation_data.h"
 
 namespace km::ui {
 namespace {
@@ -70,8 +70,9 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_about, 1);
     m_buildButton = new QPushButton(tr("Build predictor..."), this);
     m_detectButton = new QPushButton(tr("Detect fusion rules..."), this);
-    m_detectButton->setToolTip(tr("Time pairs and chains of ops alone and together on this device to find which ones its "
-                                  "runtime fuses (about 7 minutes); needed before a predictor can be built"));
+    m_detectButton->setToolTip(
+        tr("Time pairs and chains of ops alone and together on this device to find which ones its "
+           "runtime fuses (about 7 minutes); needed before a predictor can be built"));
     top->addWidget(m_detectButton);
     top->addWidget(m_buildButton);
     layout->addLayout(top);
@@ -87,9 +88,9 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     layout->addLayout(buildRow);
     for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->hide();
     auto* split = new QSplitter(Qt::Horizontal, this);
-    m_types = makeTable({tr("Kernel type"), tr("Samples"), tr("Rounds"), tr("Regressor"), tr("Within 10%"), tr("Within 5%"), tr("RMSPE"),
-                         tr("Interval x")},
-                        split);
+    m_types = makeTable(
+        {tr("Kernel type"), tr("Samples"), tr("Rounds"), tr("Regressor"), tr("Within 10%"), tr("Within 5%"), tr("RMSPE"), tr("Interval x")},
+        split);
     m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
     m_plots = new QTabWidget(split);
     m_plot = new AccuracyPlot(m_plots);
@@ -102,8 +103,9 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
         if (i == 1) computeScatter();
     });
     m_rules = makeTable({tr("Rule"), tr("Verdict"), tr("Decided by"), tr("Median saving ms"), tr("Points")}, split);
-    m_rules->setToolTip(tr("Fusion rules: whether the runtime runs the last op inside the kernel of the ones before, and the "
-                           "time saved by running them together (median over the tested shapes)"));
+    m_rules->setToolTip(
+        tr("Fusion rules: whether the runtime runs the last op inside the kernel of the ones before, and the "
+           "time saved by running them together (median over the tested shapes)"));
     split->addWidget(m_types);
     split->addWidget(m_plots);
     split->addWidget(m_rules);
@@ -116,8 +118,9 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     connect(m_cancelButton, &QPushButton::clicked, m_build, &DeviceToolJob::cancel);
     connect(m_build, &DeviceToolJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
         m_buildProgress->setValue(int(1000 * fraction));
-        m_buildStatus->setText(secondsLeft >= 0 ? tr("%1: %2 (about %3 min left)").arg(m_build->deviceId(), message).arg(int(secondsLeft / 60 + 0.5))
-                                                : tr("%1: %2").arg(m_build->deviceId(), message));
+        m_buildStatus->setText(secondsLeft >= 0
+                                   ? tr("%1: %2 (about %3 min left)").arg(m_build->deviceId(), message).arg(int(secondsLeft / 60 + 0.5))
+                                   : tr("%1: %2").arg(m_build->deviceId(), message));
     });
     connect(m_build, &DeviceToolJob::round, this, [this](const QString& type, const RoundMetrics& m) {
         if (type != m_liveType) {  // the plot follows the kernel type being sampled
@@ -166,26 +169,24 @@ void PredictorPage::computeScatter(size_t perFamily) {
     struct Outcome {
         Result<DatasetPredictions> data = DatasetPredictions{};
     };
-    m_scatterRunner.run(
-        [device = DeviceAnalyzer(d.deviceId, d.rules, d.predictor), perFamily] {
-            return Outcome{predictDatasetModels(device, "zoo", perFamily)};
-        },
-        [this, id = QString::fromStdString(d.deviceId), device = m_device](quint64, Outcome o) {
-            if (device != m_scatterDevice) return;
-            if (!o.data) {
-                m_scatter->setMessage(QString::fromStdString(o.data.error().message));
-                return;
-            }
-            std::vector<std::pair<double, double>> points;
-            for (const PredictedVsMeasured& m : o.data.value().models) points.emplace_back(m.measuredMs, m.predictedMs);
-            if (points.empty()) {
-                m_scatter->setMessage(tr("The benchmark dataset has no model measured on %1.").arg(id));
-                return;
-            }
-            m_scatter->setPoints(o.data.value().unit.ms > 0 ? tr("%1, benchmark models at the reference speed").arg(id)
-                                                            : tr("%1, benchmark models").arg(id),
-                                 points);
-        });
+    m_scatterRunner.run([device = DeviceAnalyzer(d.deviceId, d.rules, d.predictor),
+                         perFamily] { return Outcome{predictDatasetModels(device, "zoo", perFamily)}; },
+                        [this, id = QString::fromStdString(d.deviceId), device = m_device](quint64, Outcome o) {
+                            if (device != m_scatterDevice) return;
+                            if (!o.data) {
+                                m_scatter->setMessage(QString::fromStdString(o.data.error().message));
+                                return;
+                            }
+                            std::vector<std::pair<double, double>> points;
+                            for (const PredictedVsMeasured& m : o.data.value().models) points.emplace_back(m.measuredMs, m.predictedMs);
+                            if (points.empty()) {
+                                m_scatter->setMessage(tr("The benchmark dataset has no model measured on %1.").arg(id));
+                                return;
+                            }
+                            m_scatter->setPoints(o.data.value().unit.ms > 0 ? tr("%1, benchmark models at the reference speed").arg(id)
+                                                                            : tr("%1, benchmark models").arg(id),
+                                                 points);
+                        });
 }
 
 void PredictorPage::waitForScatter() { m_scatterRunner.waitForIdle(); }
@@ -218,7 +219,9 @@ void PredictorPage::showDevice(int deviceIndex) {
                                      .arg(formatPercent(c.within10), formatPercent(c.rmspe))
                                      .arg(p.kernelScale, 0, 'f', 3)
                                      .arg(formatMs(p.perKernelMs), formatMs(p.overheadMs))
-                               : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.").arg(p.kernelScale, 0, 'f', 3).arg(formatMs(p.overheadMs))));
+                               : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.")
+                                     .arg(p.kernelScale, 0, 'f', 3)
+                                     .arg(formatMs(p.overheadMs))));
     m_types->setRowCount(int(p.types.size()));
     int row = 0;
     for (const auto& [type, t] : p.types) {

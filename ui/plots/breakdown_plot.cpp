@@ -25,8 +25,9 @@ BreakdownPlot::BreakdownPlot(const KernelTableModel* kernels, QWidget* parent) :
     m_modeBox = new QComboBox(this);
     m_modeBox->addItem(tr("Time per kernel, in execution order"));
     m_modeBox->addItem(tr("Total per device, stacked by kernel category"));
-    m_modeBox->setToolTip(tr("Per kernel: the kernels of the chosen kernel device; other devices' kernels are counted "
-                             "where their first op is. The line is each device's cumulative share of its total."));
+    m_modeBox->setToolTip(
+        tr("Per kernel: the kernels of the chosen kernel device; other devices' kernels are counted "
+           "where their first op is. The line is each device's cumulative share of its total."));
     bar->addWidget(m_modeBox);
     bar->addStretch(1);
     layout->addLayout(bar);

@@ -15,17 +15,17 @@
 #include <map>
 #include <numeric>
 
-#include "workflows/evaluation_data.h"
 #include "common/version.h"
 #include "predict/accuracy.h"
 #include "ui/graphview/graph_layout.h"
 #include "ui/graphview/graph_view.h"
-#include "ui/models/kernel_table_model.h"
 #include "ui/models/analysis_text.h"
+#include "ui/models/kernel_table_model.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
 #include "ui/style/palette.h"
+#include "workflows/evaluation_data.h"
 
 namespace km::ui {
 namespace {
@@ -46,8 +46,8 @@ QString row(const QStringList& cells, bool header = false) {
 }
 
 QString table(const QStringList& header, const QStringList& rows) {
-    return "<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse; border-color:#bbb'>" +
-           row(header, true) + rows.join("") + "</table>";
+    return "<table cellspacing='0' cellpadding='3' border='1' style='border-collapse:collapse; border-color:#bbb'>" + row(header, true) +
+           rows.join("") + "</table>";
 }
 
 class Builder {
@@ -100,13 +100,13 @@ private:
             }
             const ModelPrediction& p = d.prediction;
             const auto m = m_o.measured.find(QString::fromStdString(d.deviceId));
-            const QString measured = m == m_o.measured.end()
-                                         ? QObject::tr("not measured")
-                                         : QObject::tr("%1 (%2%3%)")
-                                               .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
-                                               .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
-            rows << row({esc(d.deviceId), "<b>" + formatMs(p.totalMs) + "</b>", formatInterval(p.lowMs, p.highMs), QString::number(p.kernels.size()),
-                         formatMs(p.overheadMs), measured});
+            const QString measured = m == m_o.measured.end() ? QObject::tr("not measured")
+                                                             : QObject::tr("%1 (%2%3%)")
+                                                                   .arg(formatMs(m->second.medianMs),
+                                                                        p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
+                                                                   .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
+            rows << row({esc(d.deviceId), "<b>" + formatMs(p.totalMs) + "</b>", formatInterval(p.lowMs, p.highMs),
+                         QString::number(p.kernels.size()), formatMs(p.overheadMs), measured});
         }
         h += table({QObject::tr("Device"), QObject::tr("Predicted ms"), QObject::tr("Interval ms"), QObject::tr("Kernels"),
                     QObject::tr("Overhead ms"), QObject::tr("Measured ms (prediction's error)")},
@@ -139,7 +139,8 @@ private:
         QString h = QObject::tr("<h2>2. Graph with the kernels of %1</h2><p>Tinted boxes are kernels, coloured by category: ")
                         .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
         for (int c = 0; c < int(OpCategory::Count); ++c)
-            h += QStringLiteral("<span style='background-color:%1'>&nbsp;%2&nbsp;</span> ").arg(categoryColor(OpCategory(c)).name(), categoryName(OpCategory(c)));
+            h += QStringLiteral("<span style='background-color:%1'>&nbsp;%2&nbsp;</span> ")
+                     .arg(categoryColor(OpCategory(c)).name(), categoryName(OpCategory(c)));
         h += QObject::tr("; hatched red: unknown or unpredicted.%1%2</p>")
                  .arg(columns > 1 ? QObject::tr(" The graph runs down each column, columns left to right.") : QString(),
                       m_layout->fallback ? " " + m_layout->note.toHtmlEscaped() : QString());
@@ -168,8 +169,9 @@ private:
         QString h = QObject::tr("<h2 style='page-break-before: always'>3. Kernels per device</h2>");
         if (m_o.kernelDevice < 0) return h + QObject::tr("<p>No device has a prediction.</p>");
         BreakdownPlot plot(&m_kernels);
-        h += QObject::tr("<p>Time per kernel of %1 in execution order, every device (other devices' kernels are counted where "
-                         "their first op is); lines: cumulative share.</p>")
+        h += QObject::tr(
+                 "<p>Time per kernel of %1 in execution order, every device (other devices' kernels are counted where "
+                 "their first op is); lines: cumulative share.</p>")
                  .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
         h += "<p>" + image(plot.renderImage(kTextWidth, 300, BreakdownPlot::Mode::PerKernel, kImageScale), kTextWidth, 300) + "</p>";
         for (const DeviceAnalysis& d : m_a->devices) {
@@ -207,9 +209,10 @@ private:
     }
 
     QString predictors() {
-        QString h = QObject::tr("<h2>5. Predictor accuracy</h2><p>Per kernel type of this model: the regressor's last sampling round, "
-                                "validated on kernels drawn from the prior and never trained on (share within 10% and 5%, RMSPE); "
-                                "calibration on generated networks, never on evaluation models.</p>");
+        QString h = QObject::tr(
+            "<h2>5. Predictor accuracy</h2><p>Per kernel type of this model: the regressor's last sampling round, "
+            "validated on kernels drawn from the prior and never trained on (share within 10% and 5%, RMSPE); "
+            "calibration on generated networks, never on evaluation models.</p>");
         for (const DeviceAnalysis& d : m_a->devices) {
             if (!d.ok()) continue;
             const PredictorSet& p = *d.predictor;
@@ -219,7 +222,9 @@ private:
                                 .arg(esc(c.terms))
                                 .arg(c.models)
                                 .arg(formatPercent(c.within10), formatPercent(c.rmspe))
-                          : QObject::tr("Not calibrated on networks (kernel sum x %1 + %2 ms).").arg(p.kernelScale, 0, 'f', 3).arg(formatMs(p.overheadMs));
+                          : QObject::tr("Not calibrated on networks (kernel sum x %1 + %2 ms).")
+                                .arg(p.kernelScale, 0, 'f', 3)
+                                .arg(formatMs(p.overheadMs));
             h += "</p>";
             std::map<std::string, int> used;
             for (const KernelPrediction& k : d.prediction.kernels) ++used[k.type];
@@ -231,11 +236,12 @@ private:
                     continue;
                 }
                 const RoundMetrics& m = it->second.rounds.back();
-                rows << row({esc(type), QString::number(count), QString::number(it->second.samples), QString::number(it->second.rounds.size()),
-                             formatPercent(m.within10), formatPercent(m.within5), formatPercent(m.rmspe)});
+                rows << row({esc(type), QString::number(count), QString::number(it->second.samples),
+                             QString::number(it->second.rounds.size()), formatPercent(m.within10), formatPercent(m.within5),
+                             formatPercent(m.rmspe)});
             }
-            h += table({QObject::tr("Kernel type"), QObject::tr("In model"), QObject::tr("Samples"), QObject::tr("Rounds"), QObject::tr("Within 10%"),
-                        QObject::tr("Within 5%"), QObject::tr("RMSPE")},
+            h += table({QObject::tr("Kernel type"), QObject::tr("In model"), QObject::tr("Samples"), QObject::tr("Rounds"),
+                        QObject::tr("Within 10%"), QObject::tr("Within 5%"), QObject::tr("RMSPE")},
                        rows);
             h += evaluation(d.deviceId);
         }
@@ -258,23 +264,24 @@ private:
         if (points.empty()) return QObject::tr("<p>The benchmark dataset has no model measured on %1.</p>").arg(esc(deviceId));
         const AccuracyMetrics accuracy = accuracyOf(predicted, measured);
         const double within10 = accuracy.within10, within5 = accuracy.within5;
-        QString h = QObject::tr("<p>Predicted against measured latency of %1 benchmark models (the first %2 of each family of "
-                                "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
-                        .arg(points.size())
-                        .arg(m_in.modelsPerFamily)
-                        .arg(data.unit.ms > 0 ? QObject::tr(", measured times at one machine speed (ratio to the reference workload x %1 ms, "
-                                                            "%2)")
-                                                        .arg(data.unit.ms, 0, 'f', 3)
-                                                        .arg(esc(data.unit.source))
-                                              : QString())
-                        .arg(formatPercent(within10), formatPercent(within5));
+        QString h =
+            QObject::tr(
+                "<p>Predicted against measured latency of %1 benchmark models (the first %2 of each family of "
+                "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
+                .arg(points.size())
+                .arg(m_in.modelsPerFamily)
+                .arg(data.unit.ms > 0 ? QObject::tr(", measured times at one machine speed (ratio to the reference workload x %1 ms, "
+                                                    "%2)")
+                                            .arg(data.unit.ms, 0, 'f', 3)
+                                            .arg(esc(data.unit.source))
+                                      : QString())
+                .arg(formatPercent(within10), formatPercent(within5));
         ScatterPlot plot;
         plot.setPoints(QString::fromStdString(deviceId), points);
         constexpr int kSize = 330;
         h += "<p>" + image(plot.renderImage(kSize + 60, kSize, kImageScale), kSize + 60, kSize) + "</p>";
         return h;
     }
-
 
     QString provenance() {
         QString h = QObject::tr("<h2>6. Provenance and method</h2>");
@@ -284,17 +291,19 @@ private:
                 continue;
             }
             const PredictorSet& p = *d.predictor;
-            h += QObject::tr("<p><b>%1</b>: predictor built %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
+            h += QObject::tr(
+                     "<p><b>%1</b>: predictor built %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
                      .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.cpuModel), esc(p.runtime), esc(p.runtimeVersion))
                      .arg(p.types.size())
                      .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource));
         }
-        h += QObject::tr("<p>Method: the graph is split into kernels by the device's measured fusion rules; each kernel's time is "
-                         "predicted by the regressor of its type from its configuration (shapes, window, stride, groups, FLOPs, "
-                         "bytes); the model's time is the kernel sum times the calibrated scale, plus a cost per kernel and a "
-                         "per-model overhead. The interval adds up each kernel's 5th-95th percentile band of validation errors, "
-                         "so it is wide rather than too narrow. A kernel without a regressor of its type is estimated by the "
-                         "generic fallback and marked; none is silently counted as zero.</p>");
+        h += QObject::tr(
+            "<p>Method: the graph is split into kernels by the device's measured fusion rules; each kernel's time is "
+            "predicted by the regressor of its type from its configuration (shapes, window, stride, groups, FLOPs, "
+            "bytes); the model's time is the kernel sum times the calibrated scale, plus a cost per kernel and a "
+            "per-model overhead. The interval adds up each kernel's 5th-95th percentile band of validation errors, "
+            "so it is wide rather than too narrow. A kernel without a regressor of its type is estimated by the "
+            "generic fallback and marked; none is silently counted as zero.</p>");
         return h;
     }
 
@@ -315,7 +324,9 @@ ReportInputs gatherReportInputs(const AnalysisPtr& analysis, size_t modelsPerFam
     if (analysis->model) in.sha256 = QString::fromStdString(analysis->model->sha256());
     if (modelsPerFamily == 0) return in;
     for (const DeviceAnalysis& d : analysis->devices)
-        if (d.ok()) in.evaluation.emplace(d.deviceId, predictDatasetModels(DeviceAnalyzer(d.deviceId, d.rules, d.predictor), "zoo", modelsPerFamily));
+        if (d.ok())
+            in.evaluation.emplace(d.deviceId,
+                                  predictDatasetModels(DeviceAnalyzer(d.deviceId, d.rules, d.predictor), "zoo", modelsPerFamily));
     return in;
 }
 
@@ -344,7 +355,8 @@ QString printReport(const QString& path, const ReportDocument& report) {
     doc.setHtml(report.html);
     for (const auto& [name, image] : report.images) doc.addResource(QTextDocument::ImageResource, QUrl(name), QVariant(image));
     QPdfWriter writer(path);
-    if (!writer.setPageLayout(QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)))
+    if (!writer.setPageLayout(
+            QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)))
         return QObject::tr("%1: cannot set up an A4 page.").arg(path);
     writer.setTitle(report.title);
     writer.setCreator(QStringLiteral("KernelMeter %1").arg(QString::fromLatin1(km::kVersion)));

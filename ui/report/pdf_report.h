@@ -27,8 +27,8 @@ namespace km::ui {
 struct GraphLayout;
 
 struct ReportOptions {
-    int kernelDevice = -1;  // whose kernels the graph and the per-kernel chart show (-1: first with a prediction)
-    int topKernels = 15;    // rows of each device's top-kernel table
+    int kernelDevice = -1;                        // whose kernels the graph and the per-kernel chart show (-1: first with a prediction)
+    int topKernels = 15;                          // rows of each device's top-kernel table
     std::map<QString, MeasuredLatency> measured;  // by device id: shown beside the predictions
 };
 

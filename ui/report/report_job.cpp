@@ -6,7 +6,8 @@
 
 namespace km::ui {
 
-QString ReportJob::start(const QString& path, AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options) {
+QString ReportJob::start(const QString& path, AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout,
+                         const ReportOptions& options) {
     if (m_running) return tr("%1: not written, another report is still being written.").arg(path);
     if (!analysis) return tr("%1: nothing to report, no model is open.").arg(path);
     if (QString error = checkReportTarget(path); !error.isEmpty()) return error;
@@ -24,7 +25,8 @@ void ReportJob::compose(const QString& path, AnalysisPtr analysis, std::shared_p
     emit progress(tr("Report: drawing the graph and charts ..."));
     ReportDocument doc = composeReport(analysis, std::move(layout), options, inputs);
     emit progress(tr("Report: writing %1 ...").arg(path));
-    m_runner.run([path, doc = std::move(doc)] { return printReport(path, doc); }, [this, path](quint64, QString error) { done(path, error); });
+    m_runner.run([path, doc = std::move(doc)] { return printReport(path, doc); },
+                 [this, path](quint64, QString error) { done(path, error); });
 }
 
 void ReportJob::done(const QString& path, const QString& error) {

@@ -11,11 +11,11 @@ OpCategory categoryOfOp(const std::string& op) {
     static const std::set<std::string> kConv = {"conv", "gconv", "convtranspose"};
     static const std::set<std::string> kFc = {"fc", "matmul", "gemm"};
     static const std::set<std::string> kPool = {"maxpool", "avgpool", "gap", "reducemean", "se"};
-    static const std::set<std::string> kMove = {"concat", "split", "reshape", "flatten", "transpose", "channelshuffle",
-                                                "pad", "resize", "copy", "slice", "gather", "identity"};
-    static const std::set<std::string> kElementWise = {"add", "mul", "sub", "div", "relu", "relu6", "hswish", "hsigmoid",
-                                                       "swish", "sigmoid", "tanh", "bn", "clip", "gelu", "leakyrelu",
-                                                       "prelu", "elu", "softmax", "exp", "sqrt", "pow", "batchnorm"};
+    static const std::set<std::string> kMove = {"concat", "split",  "reshape", "flatten", "transpose", "channelshuffle",
+                                                "pad",    "resize", "copy",    "slice",   "gather",    "identity"};
+    static const std::set<std::string> kElementWise = {"add",   "mul",     "sub",  "div",  "relu", "relu6",    "hswish",    "hsigmoid",
+                                                       "swish", "sigmoid", "tanh", "bn",   "clip", "gelu",     "leakyrelu", "prelu",
+                                                       "elu",   "softmax", "exp",  "sqrt", "pow",  "batchnorm"};
     if (op == "dwconv") return OpCategory::DwConv;
     if (kConv.count(op)) return OpCategory::Conv;
     if (kFc.count(op)) return OpCategory::Fc;
