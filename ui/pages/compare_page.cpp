@@ -4,7 +4,8 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
-#include <QTableWidget>
+#include <QSortFilterProxyModel>
+#include <QTableView>
 #include <QVBoxLayout>
 #include <map>
 
@@ -15,24 +16,18 @@
 #include "ui/style/palette.h"
 
 namespace km::ui {
-namespace {
-
-QTableWidgetItem* cell(const QString& text, bool number = true) {
-    auto* item = new QTableWidgetItem(text);
-    if (number) item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    return item;
-}
-
-}  // namespace
 
 ComparePage::ComparePage(const KernelTableModel* kernels, QWidget* parent) : QWidget(parent), m_kernels(kernels) {
     auto* layout = new QHBoxLayout(this);
     layout->setContentsMargins(0, 4, 0, 0);
     auto* left = new QVBoxLayout;
-    m_totals = new QTableWidget(0, 8, this);
-    m_totals->setHorizontalHeaderLabels({tr("Device"), tr("Predicted ms"), tr("Interval"), tr("Measured ms"), tr("Error"), tr("vs fastest"),
-                                         tr("Kernels"), tr("Overhead ms")});
+    m_totals = new QTableView(this);
+    m_sorted = new QSortFilterProxyModel(this);
+    m_sorted->setSourceModel(&m_model);
+    m_sorted->setSortRole(DeviceTotalsModel::SortRole);
+    m_totals->setModel(m_sorted);
+    m_totals->setSortingEnabled(true);
+    m_totals->sortByColumn(-1, Qt::AscendingOrder);  // the devices' order until a header is clicked
     m_totals->verticalHeader()->hide();
     m_totals->horizontalHeader()->setStretchLastSection(true);
     m_totals->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
@@ -54,44 +49,15 @@ ComparePage::ComparePage(const KernelTableModel* kernels, QWidget* parent) : QWi
 
 void ComparePage::refresh() {
     const auto& shown = m_kernels->shownDevices();
-    m_totals->setRowCount(int(shown.size()));
-    double fastest = 0;
-    for (size_t s = 0; s < shown.size(); ++s) {
-        const double t = m_kernels->deviceAnalysis(s)->prediction.totalMs;
-        if (fastest == 0 || t < fastest) fastest = t;
-    }
+    std::vector<const DeviceAnalysis*> devices;
+    for (size_t s = 0; s < shown.size(); ++s) devices.push_back(m_kernels->deviceAnalysis(s));
+    m_model.setDevices(devices, m_measured);
     std::map<OpCategory, std::pair<double, QString>> best;  // category -> (ms, device)
-    for (size_t s = 0; s < shown.size(); ++s) {
-        const DeviceAnalysis& d = *m_kernels->deviceAnalysis(s);
-        const ModelPrediction& p = d.prediction;
-        auto* name = cell(QString::fromStdString(d.deviceId), false);
-        name->setForeground(deviceColor(int(s)));
-        name->setToolTip(provenanceText(d));
-        m_totals->setItem(int(s), 0, name);
-        m_totals->setItem(int(s), 1, cell(formatMs(p.totalMs)));
-        m_totals->setItem(int(s), 2, cell(formatInterval(p.lowMs, p.highMs)));
-        const auto m = m_measured.find(QString::fromStdString(d.deviceId));
-        if (m != m_measured.end()) {
-            auto* measured = cell(formatMs(m->second.medianMs));
-            measured->setToolTip(
-                tr("median %1 ms, 10-90% of rounds %2; measured %3")
-                    .arg(formatMs(m->second.medianMs), formatInterval(m->second.p10Ms, m->second.p90Ms), m->second.takenAtUtc));
-            m_totals->setItem(int(s), 3, measured);
-            m_totals->setItem(int(s), 4,
-                              cell(QStringLiteral("%1%2%")
-                                       .arg(p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
-                                       .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1)));
-        } else {
-            m_totals->setItem(int(s), 3, cell(tr("-")));
-            m_totals->setItem(int(s), 4, cell(QString()));
-        }
-        m_totals->setItem(int(s), 5, cell(fastest > 0 ? QStringLiteral("x%1").arg(p.totalMs / fastest, 0, 'f', 2) : QString()));
-        m_totals->setItem(int(s), 6, cell(QString::number(p.kernels.size())));
-        m_totals->setItem(int(s), 7, cell(formatMs(p.overheadMs)));
+    for (const DeviceAnalysis* d : devices) {
         std::map<OpCategory, double> byCategory;
-        for (const KernelPrediction& k : p.kernels) byCategory[categoryOfKernelType(k.type)] += k.ms;
+        for (const KernelPrediction& k : d->prediction.kernels) byCategory[categoryOfKernelType(k.type)] += k.ms;
         for (const auto& [c, ms] : byCategory)
-            if (auto it = best.find(c); it == best.end() || ms < it->second.first) best[c] = {ms, QString::fromStdString(d.deviceId)};
+            if (auto it = best.find(c); it == best.end() || ms < it->second.first) best[c] = {ms, QString::fromStdString(d->deviceId)};
     }
     QString text;
     if (shown.size() > 1) {
@@ -116,7 +82,7 @@ void ComparePage::clearMeasured() {
     refresh();
 }
 
-int ComparePage::deviceRows() const { return m_totals->rowCount(); }
+int ComparePage::deviceRows() const { return m_model.rowCount(); }
 QString ComparePage::fastestText() const { return m_fastest->text(); }
 
 }  // namespace km::ui

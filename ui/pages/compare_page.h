@@ -8,10 +8,12 @@
 #include <QWidget>
 #include <map>
 
-#include "ui/jobs/measure_job.h"
+#include "ui/models/device_totals_model.h"
+#include "ui/models/measured_latency.h"
 
 class QLabel;
-class QTableWidget;
+class QSortFilterProxyModel;
+class QTableView;
 
 namespace km::ui {
 
@@ -28,13 +30,16 @@ public:
     void clearMeasured();
     const std::map<QString, MeasuredLatency>& measured() const { return m_measured; }
 
-    // For tests: rows of the totals table, and the text under it.
+    // For tests: the totals table's model and rows, and the text under it.
+    const DeviceTotalsModel* totalsModel() const { return &m_model; }
     int deviceRows() const;
     QString fastestText() const;
 
 private:
     const KernelTableModel* m_kernels;
-    QTableWidget* m_totals = nullptr;
+    DeviceTotalsModel m_model;
+    QSortFilterProxyModel* m_sorted = nullptr;
+    QTableView* m_totals = nullptr;
     QLabel* m_fastest = nullptr;
     BreakdownPlot* m_plot = nullptr;
     std::map<QString, MeasuredLatency> m_measured;  // by device id

@@ -8,9 +8,10 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTabWidget>
-#include <QTableWidget>
+#include <QTableView>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -24,34 +25,22 @@
 namespace km::ui {
 namespace {
 
-QTableWidgetItem* item(const QString& text, const QVariant& sortValue = {}) {
-    auto* i = new QTableWidgetItem(text);
-    i->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-    if (sortValue.isValid()) {
-        i->setData(Qt::UserRole, sortValue);
-        i->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    return i;
-}
-
-QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
-    auto* t = new QTableWidget(0, int(headers.size()), parent);
-    t->setHorizontalHeaderLabels(headers);
+// A read-only, row-selecting, sortable view of `model` (sorted by its SortRole).
+QTableView* makeTable(QAbstractItemModel* model, int sortRole, QWidget* parent) {
+    auto* sorted = new QSortFilterProxyModel(parent);
+    sorted->setSourceModel(model);
+    sorted->setSortRole(sortRole);
+    auto* t = new QTableView(parent);
+    t->setModel(sorted);
     t->verticalHeader()->hide();
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
     t->setSelectionMode(QAbstractItemView::SingleSelection);
     t->setEditTriggers(QAbstractItemView::NoEditTriggers);
     t->horizontalHeader()->setStretchLastSection(true);
     t->setAlternatingRowColors(true);
+    t->setSortingEnabled(true);
+    t->sortByColumn(-1, Qt::AscendingOrder);  // the model's order until a header is clicked
     return t;
-}
-
-double medianSaving(const FusionRule& r) {
-    std::vector<double> s;
-    for (const FusionEvidence& e : r.evidence) s.push_back(e.savingMs);
-    if (s.empty()) return 0;
-    std::nth_element(s.begin(), s.begin() + long(s.size() / 2), s.end());
-    return s[s.size() / 2];
 }
 
 }  // namespace
@@ -88,9 +77,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     layout->addLayout(buildRow);
     for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->hide();
     auto* split = new QSplitter(Qt::Horizontal, this);
-    m_types = makeTable(
-        {tr("Kernel type"), tr("Samples"), tr("Rounds"), tr("Regressor"), tr("Within 10%"), tr("Within 5%"), tr("RMSPE"), tr("Interval x")},
-        split);
+    m_types = makeTable(&m_typeModel, KernelTypeTableModel::SortRole, split);
     m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
     m_plots = new QTabWidget(split);
     m_plot = new AccuracyPlot(m_plots);
@@ -102,7 +89,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     connect(m_plots, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == 1) computeScatter();
     });
-    m_rules = makeTable({tr("Rule"), tr("Verdict"), tr("Decided by"), tr("Median saving ms"), tr("Points")}, split);
+    m_rules = makeTable(&m_ruleModel, FusionRuleTableModel::SortRole, split);
     m_rules->setToolTip(
         tr("Fusion rules: whether the runtime runs the last op inside the kernel of the ones before, and the "
            "time saved by running them together (median over the tested shapes)"));
@@ -138,7 +125,10 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
         if (ok && m_build->tool() == DeviceTool::BuildPredictor) emit predictorBuilt(deviceId);
         if (ok && m_build->tool() == DeviceTool::DetectRules) emit rulesDetected(deviceId);
     });
-    connect(m_types, &QTableWidget::currentCellChanged, this, [this](int row) { showKernelType(row); });
+    connect(m_types->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+        const auto* sorted = static_cast<const QSortFilterProxyModel*>(m_types->model());
+        showKernelType(sorted->mapToSource(current).row());
+    });
     setAnalysis(nullptr);
 }
 
@@ -195,9 +185,8 @@ void PredictorPage::showDevice(int deviceIndex) {
     m_device = deviceIndex;
     m_scatterDevice = -2;  // computed again for this device when asked for
     if (m_plots->currentIndex() == 1) computeScatter();
-    m_types->setSortingEnabled(false);
-    m_types->setRowCount(0);
-    m_rules->setRowCount(0);
+    m_typeModel.setPredictor(nullptr);
+    m_ruleModel.setRules(nullptr);
     m_plot->setRounds({}, {});
     updateButtons();
     if (!m_analysis || deviceIndex < 0) {
@@ -222,51 +211,19 @@ void PredictorPage::showDevice(int deviceIndex) {
                                : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.")
                                      .arg(p.kernelScale, 0, 'f', 3)
                                      .arg(formatMs(p.overheadMs))));
-    m_types->setRowCount(int(p.types.size()));
-    int row = 0;
-    for (const auto& [type, t] : p.types) {
-        m_types->setItem(row, 0, item(QString::fromStdString(type)));
-        m_types->setItem(row, 1, item(QString::number(t.samples), qulonglong(t.samples)));
-        m_types->setItem(row, 2, item(QString::number(t.rounds.size()), qulonglong(t.rounds.size())));
-        if (!t.rounds.empty()) {
-            const RoundMetrics& m = t.rounds.back();
-            m_types->setItem(row, 3, item(QString::fromLatin1(regressorKindName(m.kind))));
-            m_types->setItem(row, 4, item(formatPercent(m.within10), m.within10));
-            m_types->setItem(row, 5, item(formatPercent(m.within5), m.within5));
-            m_types->setItem(row, 6, item(formatPercent(m.rmspe), m.rmspe));
-        }
-        m_types->setItem(row, 7, item(QStringLiteral("[%1, %2]").arg(t.band.low, 0, 'f', 2).arg(t.band.high, 0, 'f', 2), t.band.high));
-        ++row;
-    }
+    m_typeModel.setPredictor(d.predictor);
     m_types->resizeColumnsToContents();
-    const RuleSet& rules = *d.rules;
-    auto addRule = [&](const FusionRule& r, const QString& kind) {
-        const int at = m_rules->rowCount();
-        m_rules->insertRow(at);
-        QStringList ops;
-        for (const auto& op : r.ops) ops << QString::fromStdString(op);
-        m_rules->setItem(at, 0, item(ops.join(QStringLiteral(" \u2192 ")) + (kind.isEmpty() ? QString() : " (" + kind + ")")));
-        m_rules->setItem(at, 1, item(QString::fromLatin1(verdictName(r.verdict))));
-        m_rules->setItem(at, 2, item(QString::fromStdString(r.source)));
-        m_rules->setItem(at, 3, item(formatMs(medianSaving(r)), medianSaving(r)));
-        m_rules->setItem(at, 4, item(QString::number(r.evidence.size()), qulonglong(r.evidence.size())));
-    };
-    for (const auto& [pair, r] : rules.pairs) addRule(r, {});
-    for (const auto& [chain, r] : rules.chains) addRule(r, tr("chain"));
-    for (const auto& [op, r] : rules.multiOutput) addRule(r, tr("shared output"));
+    m_ruleModel.setRules(d.rules);
     m_rules->resizeColumnsToContents();
-    if (m_types->rowCount() > 0) {
-        m_types->setCurrentCell(0, 0);
-        showKernelType(0);
+    if (m_typeModel.rowCount() > 0) {
+        m_types->setCurrentIndex(m_types->model()->index(0, 0));
+        showKernelType(static_cast<const QSortFilterProxyModel*>(m_types->model())->mapToSource(m_types->currentIndex()).row());
     }
 }
 
 void PredictorPage::showKernelType(int row) {
-    if (!m_analysis || m_device < 0 || row < 0 || row >= m_types->rowCount() || !m_types->item(row, 0)) return;
-    const PredictorSet& p = *m_analysis->devices[size_t(m_device)].predictor;
-    const std::string type = m_types->item(row, 0)->text().toStdString();
-    auto it = p.types.find(type);
-    if (it != p.types.end()) m_plot->setRounds(QString::fromStdString(type), it->second.rounds);
+    if (const KernelTypePredictor* t = m_typeModel.typePredictor(row))
+        m_plot->setRounds(QString::fromStdString(m_typeModel.typeAt(row)), t->rounds);
 }
 
 void PredictorPage::updateButtons() {
@@ -319,7 +276,7 @@ bool PredictorPage::startTool(const DeviceToolRequest& request) {
     return true;
 }
 
-int PredictorPage::kernelTypeRows() const { return m_types->rowCount(); }
-int PredictorPage::ruleRows() const { return m_rules->rowCount(); }
+int PredictorPage::kernelTypeRows() const { return m_typeModel.rowCount(); }
+int PredictorPage::ruleRows() const { return m_ruleModel.rowCount(); }
 
 }  // namespace km::ui

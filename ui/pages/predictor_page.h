@@ -10,13 +10,14 @@
 
 #include "ui/jobs/latest_only.h"
 #include "ui/models/analysis_ptr.h"
+#include "ui/models/predictor_tables.h"
 
 class QComboBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QTabWidget;
-class QTableWidget;
+class QTableView;
 
 namespace km::ui {
 
@@ -67,8 +68,10 @@ private:
     int m_device = -1;
     QComboBox* m_deviceBox = nullptr;
     QLabel* m_about = nullptr;
-    QTableWidget* m_types = nullptr;
-    QTableWidget* m_rules = nullptr;
+    KernelTypeTableModel m_typeModel;
+    FusionRuleTableModel m_ruleModel;
+    QTableView* m_types = nullptr;
+    QTableView* m_rules = nullptr;
     AccuracyPlot* m_plot = nullptr;
     DeviceToolJob* m_build = nullptr;
     QPushButton* m_buildButton = nullptr;

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Compare and Predictor tabs' item models under QAbstractItemModelTester, on MobileNetV3-Small
+// with the shipped predictors: one row per device with its predicted total and, once measured, the
+// prediction's error; one row per kernel type of the predictor with its last round's validation;
+// one row per fusion rule (pairs, chains, shared outputs). Sort roles give numbers.
+#include <QtTest>
+
+#include <QAbstractItemModelTester>
+#include <QTemporaryDir>
+
+#include "test_support.h"
+#include "ui/models/analysis_ptr.h"
+#include "ui/models/device_totals_model.h"
+#include "ui/models/predictor_tables.h"
+#include "workflows/analyze_model.h"
+
+using namespace km;
+using namespace km::ui;
+
+class TestTableModels : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() {
+        QVERIFY(m_data.isValid());
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());  // no user database: the shipped predictors
+        DeviceDataCache cache;
+        Result<ModelAnalysis> a =
+            analyzeModel(test::fixture("real/mobilenet_v3_small.onnx").toStdString(), {"opencv-t1", "xnnpack-t1"}, cache);
+        QVERIFY(a.ok());
+        m_analysis = std::make_shared<const ModelAnalysis>(std::move(a).value());
+        QVERIFY(m_analysis->devices[0].ok() && m_analysis->devices[1].ok());
+    }
+
+    void deviceTotals() {
+        DeviceTotalsModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QCOMPARE(model.rowCount(), 0);
+        const DeviceAnalysis& a = m_analysis->devices[0];
+        const DeviceAnalysis& b = m_analysis->devices[1];
+        model.setDevices({&a, &b}, {});
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.data(model.index(1, DeviceTotalsModel::Device), Qt::DisplayRole).toString(), QString("xnnpack-t1"));
+        QCOMPARE(model.data(model.index(0, DeviceTotalsModel::Predicted), DeviceTotalsModel::SortRole).toDouble(), a.prediction.totalMs);
+        QCOMPARE(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::DisplayRole).toString(), QString("-"));
+        // The slower device is "x<ratio>" of the faster one, which is x1.00.
+        const int slower = a.prediction.totalMs > b.prediction.totalMs ? 0 : 1;
+        QCOMPARE(model.data(model.index(1 - slower, DeviceTotalsModel::VsFastest), Qt::DisplayRole).toString(), QString("x1.00"));
+        QVERIFY(model.data(model.index(slower, DeviceTotalsModel::VsFastest), DeviceTotalsModel::SortRole).toDouble() > 1);
+        // The prediction 10% above the measurement: an error of +10.0%.
+        MeasuredLatency m{"opencv-t1", a.prediction.totalMs / 1.1, 0, 0, "2026-12-02T00:00:00Z"};
+        model.setDevices({&a, &b}, {{"opencv-t1", m}});
+        QCOMPARE(model.data(model.index(0, DeviceTotalsModel::Error), Qt::DisplayRole).toString(), QString("+10.0%"));
+        QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString().contains("2026-12-02"));
+        QCOMPARE(model.data(model.index(1, DeviceTotalsModel::Error), Qt::DisplayRole).toString(), QString());
+    }
+
+    void kernelTypes() {
+        KernelTypeTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const PredictorSet& p = *m_analysis->devices[0].predictor;
+        model.setPredictor(m_analysis->devices[0].predictor);
+        QCOMPARE(model.rowCount(), int(p.types.size()));
+        const std::string first = p.types.begin()->first;
+        QCOMPARE(model.typeAt(0), first);
+        QCOMPARE(model.data(model.index(0, KernelTypeTableModel::Type), Qt::DisplayRole).toString(), QString::fromStdString(first));
+        QCOMPARE(model.data(model.index(0, KernelTypeTableModel::Samples), KernelTypeTableModel::SortRole).toULongLong(),
+                 qulonglong(p.types.begin()->second.samples));
+        QCOMPARE(model.data(model.index(0, KernelTypeTableModel::Within10), KernelTypeTableModel::SortRole).toDouble(),
+                 p.types.begin()->second.rounds.back().within10);
+        QCOMPARE(model.typeAt(model.rowCount()), std::string());
+        model.setPredictor(nullptr);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+    void fusionRules() {
+        FusionRuleTableModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        const RuleSet& r = *m_analysis->devices[0].rules;
+        model.setRules(m_analysis->devices[0].rules);
+        QCOMPARE(model.rowCount(), int(r.pairs.size() + r.chains.size() + r.multiOutput.size()));
+        QVERIFY(model.rowCount() > 10);
+        QVERIFY(model.data(model.index(0, FusionRuleTableModel::Rule), Qt::DisplayRole).toString().contains(QStringLiteral("\u2192")));
+        if (!r.chains.empty())
+            QVERIFY(
+                model.data(model.index(int(r.pairs.size()), FusionRuleTableModel::Rule), Qt::DisplayRole).toString().endsWith("(chain)"));
+        QVERIFY(model.data(model.index(0, FusionRuleTableModel::MedianSaving), FusionRuleTableModel::SortRole).canConvert<double>());
+        model.setRules(nullptr);
+        QCOMPARE(model.rowCount(), 0);
+    }
+
+private:
+    QTemporaryDir m_data;
+    AnalysisPtr m_analysis;
+};
+
+QTEST_MAIN(TestTableModels)
+#include "test_table_models.moc"

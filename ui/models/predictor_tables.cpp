@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "ui/models/predictor_tables.h"
+
+#include <algorithm>
+
+#include "ui/style/format.h"
+
+namespace km::ui {
+
+namespace {
+
+QVariant alignment(bool number) { return number ? int(Qt::AlignRight | Qt::AlignVCenter) : int(Qt::AlignLeft | Qt::AlignVCenter); }
+
+double medianSaving(const FusionRule& r) {
+    std::vector<double> s;
+    for (const FusionEvidence& e : r.evidence) s.push_back(e.savingMs);
+    if (s.empty()) return 0;
+    std::nth_element(s.begin(), s.begin() + long(s.size() / 2), s.end());
+    return s[s.size() / 2];
+}
+
+}  // namespace
+
+void KernelTypeTableModel::setPredictor(std::shared_ptr<const PredictorSet> predictor) {
+    beginResetModel();
+    m_predictor = std::move(predictor);
+    m_types.clear();
+    if (m_predictor)
+        for (const auto& [type, t] : m_predictor->types) m_types.push_back(type);
+    endResetModel();
+}
+
+std::string KernelTypeTableModel::typeAt(int row) const { return row >= 0 && size_t(row) < m_types.size() ? m_types[size_t(row)] : ""; }
+
+const KernelTypePredictor* KernelTypeTableModel::typePredictor(int row) const {
+    if (row < 0 || size_t(row) >= m_types.size()) return nullptr;
+    return &m_predictor->types.at(m_types[size_t(row)]);
+}
+
+int KernelTypeTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_types.size()); }
+int KernelTypeTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant KernelTypeTableModel::data(const QModelIndex& index, int role) const {
+    const KernelTypePredictor* t = index.isValid() ? typePredictor(index.row()) : nullptr;
+    if (!t || index.column() >= ColumnCount) return {};
+    const int c = index.column();
+    if (role == Qt::TextAlignmentRole) return alignment(c != Type && c != Regressor);
+    if (role != Qt::DisplayRole && role != SortRole) return {};
+    const bool display = role == Qt::DisplayRole;
+    const RoundMetrics* last = t->rounds.empty() ? nullptr : &t->rounds.back();
+    switch (c) {
+    case Type: return QString::fromStdString(typeAt(index.row()));
+    case Samples: return display ? QVariant(QString::number(t->samples)) : QVariant(qulonglong(t->samples));
+    case Rounds: return display ? QVariant(QString::number(t->rounds.size())) : QVariant(qulonglong(t->rounds.size()));
+    case Regressor: return last ? QString::fromLatin1(regressorKindName(last->kind)) : QString();
+    case Within10: return !last ? QVariant() : display ? QVariant(formatPercent(last->within10)) : QVariant(last->within10);
+    case Within5: return !last ? QVariant() : display ? QVariant(formatPercent(last->within5)) : QVariant(last->within5);
+    case Rmspe: return !last ? QVariant() : display ? QVariant(formatPercent(last->rmspe)) : QVariant(last->rmspe);
+    case Band:
+        return display ? QVariant(QStringLiteral("[%1, %2]").arg(t->band.low, 0, 'f', 2).arg(t->band.high, 0, 'f', 2))
+                       : QVariant(t->band.high);
+    default: return {};
+    }
+}
+
+QVariant KernelTypeTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    static const char* names[] = {"Kernel type", "Samples", "Rounds", "Regressor", "Within 10%", "Within 5%", "RMSPE", "Interval x"};
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+void FusionRuleTableModel::setRules(std::shared_ptr<const RuleSet> rules) {
+    beginResetModel();
+    m_rules = std::move(rules);
+    m_rows.clear();
+    if (m_rules) {
+        for (const auto& [pair, r] : m_rules->pairs) m_rows.push_back({&r, QString(), medianSaving(r)});
+        for (const auto& [chain, r] : m_rules->chains) m_rows.push_back({&r, tr("chain"), medianSaving(r)});
+        for (const auto& [op, r] : m_rules->multiOutput) m_rows.push_back({&r, tr("shared output"), medianSaving(r)});
+    }
+    endResetModel();
+}
+
+int FusionRuleTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
+int FusionRuleTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant FusionRuleTableModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) return {};
+    const Row& row = m_rows[size_t(index.row())];
+    const int c = index.column();
+    if (role == Qt::TextAlignmentRole) return alignment(c == MedianSaving || c == Points);
+    if (role != Qt::DisplayRole && role != SortRole) return {};
+    const bool display = role == Qt::DisplayRole;
+    switch (c) {
+    case Rule: {
+        QStringList ops;
+        for (const auto& op : row.rule->ops) ops << QString::fromStdString(op);
+        return ops.join(QStringLiteral(" \u2192 ")) + (row.kind.isEmpty() ? QString() : " (" + row.kind + ")");
+    }
+    case Verdict: return QString::fromLatin1(verdictName(row.rule->verdict));
+    case DecidedBy: return QString::fromStdString(row.rule->source);
+    case MedianSaving: return display ? QVariant(formatMs(row.medianSavingMs)) : QVariant(row.medianSavingMs);
+    case Points: return display ? QVariant(QString::number(row.rule->evidence.size())) : QVariant(qulonglong(row.rule->evidence.size()));
+    default: return {};
+    }
+}
+
+QVariant FusionRuleTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
+    static const char* names[] = {"Rule", "Verdict", "Decided by", "Median saving ms", "Points"};
+    return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
+}
+
+}  // namespace km::ui

@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Predictor tab's tables as item models: a predictor's kernel types with their sampling
+// history's last round (validation on kernels never trained on) and error band, and a rule set's
+// fusion rules with their evidence. Read-only; SortRole gives raw numbers, TypeRole the kernel
+// type of a row.
+#pragma once
+
+#include <QAbstractTableModel>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fusion/rule_set.h"
+#include "predict/predictor.h"
+
+namespace km::ui {
+
+class KernelTypeTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Type, Samples, Rounds, Regressor, Within10, Within5, Rmspe, Band, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole;
+    using QAbstractTableModel::QAbstractTableModel;
+    void setPredictor(std::shared_ptr<const PredictorSet> predictor);  // null: empty
+    // The kernel type of a row ("" out of range) and its predictor.
+    std::string typeAt(int row) const;
+    const KernelTypePredictor* typePredictor(int row) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::shared_ptr<const PredictorSet> m_predictor;
+    std::vector<std::string> m_types;  // the predictor's types, in its order
+};
+
+class FusionRuleTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Rule, Verdict, DecidedBy, MedianSaving, Points, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole;
+    using QAbstractTableModel::QAbstractTableModel;
+    // Pairs, then chains, then shared-output rules. Null: empty.
+    void setRules(std::shared_ptr<const RuleSet> rules);
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    struct Row {
+        const FusionRule* rule;
+        QString kind;  // "", "chain", "shared output"
+        double medianSavingMs;
+    };
+    std::shared_ptr<const RuleSet> m_rules;
+    std::vector<Row> m_rows;
+};
+
+}  // namespace km::ui
