@@ -42,6 +42,7 @@
 #include "ui/models/kernel_table_model.h"
 #include "ui/models/node_table_model.h"
 #include "ui/pages/compare_page.h"
+#include "ui/pages/model_page.h"
 #include "ui/pages/predictor_page.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/report/pdf_report.h"
@@ -53,39 +54,6 @@ namespace km::ui {
 namespace {
 
 constexpr int kMaxRecent = 8;
-constexpr int kDotPatienceMs = 1500;  // then the layered layout is shown until dot finishes
-
-QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
-    auto* t = new QTableView(parent);
-    t->setModel(model);
-    t->setSortingEnabled(true);
-    t->setSelectionBehavior(QAbstractItemView::SelectRows);
-    t->setSelectionMode(QAbstractItemView::SingleSelection);
-    t->setAlternatingRowColors(true);
-    t->verticalHeader()->hide();
-    t->verticalHeader()->setDefaultSectionSize(t->fontMetrics().height() + 6);
-    t->horizontalHeader()->setStretchLastSection(true);
-    return t;
-}
-
-QLabel* makeTextPanel(const QString& text, QWidget* parent) {
-    auto* label = new QLabel(text, parent);
-    label->setAlignment(Qt::AlignTop | Qt::AlignLeft);
-    label->setWordWrap(true);
-    label->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    label->setMargin(6);
-    return label;
-}
-
-QScrollArea* scrolled(QWidget* w, int minWidth) {
-    auto* area = new QScrollArea;
-    area->setWidget(w);
-    area->setWidgetResizable(true);
-    area->setMinimumWidth(minWidth);
-    area->setFrameShape(QFrame::NoFrame);
-    return area;
-}
-
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std::make_shared<DeviceDataCache>()) {
@@ -93,14 +61,6 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     setAcceptDrops(true);
     m_loader = new ModelLoadJob(m_deviceData, this);
     m_measure = new MeasureJob(this);
-    m_nodes = new NodeTableModel(this);
-    m_kernels = new KernelTableModel(this);
-    m_sortedNodes = new QSortFilterProxyModel(this);
-    m_sortedNodes->setSourceModel(m_nodes);
-    m_sortedNodes->setSortRole(NodeTableModel::SortRole);
-    m_sortedKernels = new QSortFilterProxyModel(this);
-    m_sortedKernels->setSourceModel(m_kernels);
-    m_sortedKernels->setSortRole(KernelTableModel::SortRole);
 
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
@@ -111,53 +71,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     m_banner->setStyleSheet("QLabel { background: #b3261e; color: white; padding: 6px; border-radius: 3px; }");
     m_banner->hide();
     layout->addWidget(m_banner);
-
-    auto* vertical = m_verticalSplitter = new QSplitter(Qt::Vertical, central);
-    auto* top = m_topSplitter = new QSplitter(Qt::Horizontal, vertical);
-    m_summary = makeTextPanel(tr("Open an ONNX or nn-Meter IR file: File > Open (Ctrl+O) or drop it here."), nullptr);
-    top->addWidget(scrolled(m_summary, 210));
-    m_graph = new GraphView(top);
-    top->addWidget(m_graph);
-    m_selection = makeTextPanel(tr("Click a kernel in the graph, the table or a chart."), nullptr);
-    top->addWidget(scrolled(m_selection, 230));
-    top->setStretchFactor(1, 1);
-    top->setSizes({240, 700, 280});
-
-    m_tabs = new QTabWidget(vertical);
-    auto* kernelsTab = new QWidget(m_tabs);
-    auto* kernelsLayout = new QVBoxLayout(kernelsTab);
-    kernelsLayout->setContentsMargins(0, 4, 0, 0);
-    m_kernelTable = makeTable(m_sortedKernels, kernelsTab);
-    m_kernelTable->setTextElideMode(Qt::ElideRight);
-    m_kernelTable->sortByColumn(KernelTableModel::Id, Qt::AscendingOrder);  // execution order first
-    kernelsLayout->addWidget(m_kernelTable, 1);
-    auto* csv = new QPushButton(tr("Copy as CSV"), kernelsTab);
-    csv->setToolTip(tr("Copies the kernel table (all rows, raw milliseconds) to the clipboard"));
-    connect(csv, &QPushButton::clicked, this, [this] { QApplication::clipboard()->setText(m_kernels->toCsv()); });
-    auto* csvRow = new QHBoxLayout;
-    csvRow->addStretch(1);
-    csvRow->addWidget(csv);
-    kernelsLayout->addLayout(csvRow);
-    m_tabs->addTab(kernelsTab, tr("&Kernels"));
-    m_breakdown = new BreakdownPlot(m_kernels, m_tabs);
-    m_tabs->addTab(m_breakdown, tr("&Breakdown"));
-    m_compare = new ComparePage(m_kernels, m_tabs);
-    m_tabs->addTab(m_compare, tr("C&ompare"));
-    m_predictor = new PredictorPage(m_tabs);
-    m_tabs->addTab(m_predictor, tr("&Predictor"));
-    m_nodeTable = makeTable(m_sortedNodes, m_tabs);
-    m_nodeTable->sortByColumn(NodeTableModel::Index, Qt::AscendingOrder);
-    m_nodeTable->setTextElideMode(Qt::ElideLeft);  // node paths differ in their tails
-    m_tabs->addTab(m_nodeTable, tr("&Nodes"));
-    m_log = new QPlainTextEdit(m_tabs);
-    m_log->setReadOnly(true);
-    m_tabs->addTab(m_log, tr("&Log"));
-    vertical->addWidget(top);
-    vertical->addWidget(m_tabs);
-    vertical->setStretchFactor(0, 3);
-    vertical->setStretchFactor(1, 2);
-    vertical->setSizes({540, 330});
-    layout->addWidget(vertical, 1);
+    m_page = new ModelPage(central);
+    layout->addWidget(m_page, 1);
     setCentralWidget(central);
 
     m_busy = new QProgressBar(this);
@@ -187,8 +102,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     connect(m_cancelMeasure, &QToolButton::clicked, m_measure, &MeasureJob::cancel);
     connect(m_measure, &MeasureJob::found, this, [this](const QString& path, const MeasuredLatency& l) {
         if (path != m_path) return;
-        m_compare->setMeasured(l);
-        updateSummary();
+        m_page->setMeasured(l);
         log(tr("measured on %1: %2 ms (10-90%: %3, %4)")
                 .arg(l.deviceId)
                 .arg(l.medianMs, 0, 'f', 3)
@@ -221,27 +135,35 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     connect(m_loader, &ModelLoadJob::loaded, this,
             [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
-    connect(m_predictor, &PredictorPage::predictorBuilt, this, [this](const QString& id) {
+    connect(m_page->predictorPage(), &PredictorPage::predictorBuilt, this, [this](const QString& id) {
         log(tr("predictor of %1 built; predicting again").arg(id));
         m_deviceData->invalidate(id.toStdString());
         reload();
     });
-    connect(m_predictor, &PredictorPage::rulesDetected, this, [this](const QString& id) {
+    connect(m_page->predictorPage(), &PredictorPage::rulesDetected, this, [this](const QString& id) {
         log(tr("fusion rules of %1 detected; splitting the model into kernels again").arg(id));
         m_deviceData->invalidate(id.toStdString());
         reload();
     });
-    connect(m_graph, &GraphView::kernelClicked, this, &MainWindow::selectKernel);
-    connect(m_breakdown, &BreakdownPlot::kernelClicked, this, &MainWindow::selectKernel);
-    connect(m_kernelTable->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
-        if (m_selecting || !current.isValid()) return;
-        selectKernel(m_sortedKernels->data(current, KernelTableModel::KernelIdRole).toInt());
+    connect(m_page, &ModelPage::kernelDeviceChanged, this, [this](int deviceIndex) {
+        const int boxIndex = m_kernelDeviceBox->findData(deviceIndex);
+        if (boxIndex >= 0) m_kernelDeviceBox->setCurrentIndex(boxIndex);
+        const KernelTableModel* kernels = m_page->kernelModel();
+        m_provenance->setText(kernels->kernelDeviceAnalysis() ? provenanceText(*kernels->kernelDeviceAnalysis()).section(", from", 0, 0)
+                                                              : QString());
+    });
+    connect(m_page, &ModelPage::layoutBusy, m_busy, &QWidget::setVisible);
+    connect(m_page, &ModelPage::statusMessage, this, [this](const QString& message, int timeoutMs) {
+        if (message.isEmpty())
+            statusBar()->clearMessage();
+        else
+            statusBar()->showMessage(message, timeoutMs);
     });
 
     QSettings settings;
     if (!restoreGeometry(settings.value("window/geometry").toByteArray())) resize(1400, 900);
-    m_topSplitter->restoreState(settings.value("window/topSplitter").toByteArray());
-    m_verticalSplitter->restoreState(settings.value("window/verticalSplitter").toByteArray());
+    m_page->topSplitter()->restoreState(settings.value("window/topSplitter").toByteArray());
+    m_page->verticalSplitter()->restoreState(settings.value("window/verticalSplitter").toByteArray());
     m_devices = settings
                     .value("devices/selected",
                            [] {
@@ -288,8 +210,8 @@ void MainWindow::updateDeviceButtons() {
         b->setChecked(m_devices.contains(b->text()));
         QString tip = b->isChecked() ? tr("%1: selected").arg(b->text()) : tr("%1: click to predict for it too").arg(b->text());
         bool missing = false;  // selected, but no rules or predictor: greyed, the tooltip says why
-        if (m_analysis)
-            for (const DeviceAnalysis& d : m_analysis->devices)
+        if (const AnalysisPtr a = m_page->analysis())
+            for (const DeviceAnalysis& d : a->devices)
                 if (QString::fromStdString(d.deviceId) == b->text()) {
                     tip = provenanceText(d);
                     missing = !d.ok();
@@ -313,141 +235,57 @@ void MainWindow::reload() {
 
 void MainWindow::waitForLoad() {
     m_loader->waitForIdle();
-    m_layoutRunner.waitForIdle();
+    m_page->waitForLayout();
     QCoreApplication::processEvents();
 }
 
 QString MainWindow::bannerText() const { return m_banner->text(); }
 bool MainWindow::bannerVisible() const { return !m_banner->isHidden(); }
-QString MainWindow::summaryText() const { return m_summary->text(); }
-QString MainWindow::summaryToolTip() const { return m_summary->toolTip(); }
-QString MainWindow::selectionText() const { return m_selection->text(); }
-QString MainWindow::logText() const { return m_log->toPlainText(); }
+QString MainWindow::summaryText() const { return m_page->summaryText(); }
+QString MainWindow::summaryToolTip() const { return m_page->summaryToolTip(); }
+QString MainWindow::selectionText() const { return m_page->selectionText(); }
+QString MainWindow::logText() const { return m_page->logText(); }
+AnalysisPtr MainWindow::analysis() const { return m_page->analysis(); }
+const NodeTableModel* MainWindow::nodeModel() const { return m_page->nodeModel(); }
+const KernelTableModel* MainWindow::kernelModel() const { return m_page->kernelModel(); }
+GraphView* MainWindow::graphView() const { return m_page->graphView(); }
+BreakdownPlot* MainWindow::breakdownPlot() const { return m_page->breakdownPlot(); }
+QTabWidget* MainWindow::tabs() const { return m_page->tabs(); }
+QTableView* MainWindow::kernelTable() const { return m_page->kernelTable(); }
+PredictorPage* MainWindow::predictorPage() const { return m_page->predictorPage(); }
+ComparePage* MainWindow::comparePage() const { return m_page->comparePage(); }
+void MainWindow::selectKernel(int kernelId) { m_page->selectKernel(kernelId); }
+bool MainWindow::showTab(const QString& name) { return m_page->showTab(name); }
 
-void MainWindow::log(const QString& line) { m_log->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss  ") + line); }
+void MainWindow::log(const QString& line) { m_page->appendLog(line); }
 
 void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
-    m_analysis = std::move(analysis);
     if (m_notice.isEmpty())
         m_banner->hide();
     else
         m_banner->setText(m_notice);  // still true for this model
     m_busy->hide();
-    const Graph& g = *m_analysis->graph;
-    log(tr("opened %1: %2 nodes").arg(path).arg(g.nodes().size()));
-    for (const DeviceAnalysis& d : m_analysis->devices)
+    log(tr("opened %1: %2 nodes").arg(path).arg(analysis->graph->nodes().size()));
+    for (const DeviceAnalysis& d : analysis->devices)
         log(d.ok() ? tr("  %1: %2 ms predicted, %3 kernels (%4)")
                          .arg(QString::fromStdString(d.deviceId))
                          .arg(d.prediction.totalMs, 0, 'f', 3)
                          .arg(d.prediction.kernels.size())
                          .arg(QString::fromStdString(d.predictorSource))
                    : tr("  %1: %2").arg(QString::fromStdString(d.deviceId), QString::fromStdString(d.error)));
-    m_nodes->setAnalysis(m_analysis);
-    m_nodeTable->resizeColumnsToContents();
-    constexpr int kMaxNameWidth = 360;
-    if (m_nodeTable->columnWidth(NodeTableModel::Name) > kMaxNameWidth) m_nodeTable->setColumnWidth(NodeTableModel::Name, kMaxNameWidth);
-    m_compare->clearMeasured();  // measurements of the previous file; this one's are looked up below
-    updateSummary();
-
-    // The kernel device: the one chosen before if it still has a prediction, else the first that has.
+    // The toolbar's kernel devices (those with a prediction), before the page picks one of them.
     const QString previous = m_kernelDeviceBox->currentText();
     m_kernelDeviceBox->clear();
-    int chosen = -1;
-    for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
-        if (!m_analysis->devices[i].ok()) continue;
-        const QString id = QString::fromStdString(m_analysis->devices[i].deviceId);
-        m_kernelDeviceBox->addItem(id, int(i));
-        if (chosen < 0 || id == previous) chosen = int(i);
-    }
-    m_kernelDeviceBox->setEnabled(chosen >= 0);
-    m_graph->setAnalysis(m_analysis);
-    m_predictor->setAnalysis(m_analysis);
-    m_measure->lookUp(path, QString::fromStdString(m_analysis->model->sha256()), m_devices);
-    m_kernelDevice = -2;  // force the refresh
-    setKernelDevice(chosen);
-    updateDeviceButtons();
-
+    for (size_t i = 0; i < analysis->devices.size(); ++i)
+        if (analysis->devices[i].ok()) m_kernelDeviceBox->addItem(QString::fromStdString(analysis->devices[i].deviceId), int(i));
+    m_kernelDeviceBox->setEnabled(m_kernelDeviceBox->count() > 0);
+    const QString sha256 = QString::fromStdString(analysis->model->sha256());
     setWindowTitle(tr("%1 - KernelMeter").arg(QFileInfo(path).fileName()));
-    statusBar()->showMessage(tr("%1: %2 nodes; laying out the graph ...").arg(path).arg(g.nodes().size()));
+    m_page->showAnalysis(std::move(analysis), previous);
+    m_measure->lookUp(path, sha256, m_devices);
+    updateDeviceButtons();
     rememberRecent(path);
-    m_busy->show();
-    QElapsedTimer timer;
-    timer.start();
-    // A newer model supersedes this run: layoutGraph then kills its dot process at once.
-    m_layoutRunner.run(
-        [a = m_analysis](const Superseded& superseded) {
-            LayoutOptions o;
-            o.cancelled = superseded;
-            return std::make_shared<const GraphLayout>(layoutGraph(*a->graph, o));
-        },
-        [this, a = m_analysis, timer](quint64, std::shared_ptr<const GraphLayout> layout) {
-            showLayout(a, std::move(layout), timer.elapsed());
-        });
-    // Dot takes seconds on dense graphs: after a moment, show the fast layered layout meanwhile
-    // (milliseconds even at 1,000 nodes); dot's replaces it when it is done.
-    QTimer::singleShot(kDotPatienceMs, this, [this, a = m_analysis] {
-        if (a != m_analysis || m_graph->hasLayout()) return;
-        LayoutOptions fast;
-        fast.forceFallback = true;
-        auto layout = std::make_shared<GraphLayout>(layoutGraph(*a->graph, fast));
-        layout->note = tr("Graphviz is still laying out this graph; a simple layered layout is shown until it is done.");
-        log(layout->note);
-        statusBar()->showMessage(layout->note);
-        m_graph->setGraphLayout(a, std::move(layout));
-    });
     emit modelShown();
-}
-
-void MainWindow::updateSummary() {
-    if (!m_analysis) return;
-    QString hints;
-    m_summary->setText(summaryHtml(*m_analysis, &hints, m_compare->measured()));
-    m_summary->setToolTip(hints);
-}
-
-void MainWindow::showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, qint64 elapsedMs) {
-    if (analysis != m_analysis) return;  // a newer model is shown; its own layout is on the way
-    m_busy->hide();
-    log(tr("graph laid out in %1 ms (%2)").arg(elapsedMs).arg(layout->fallback ? layout->note : tr("Graphviz dot")));
-    if (layout->fallback)
-        statusBar()->showMessage(layout->note, 8000);
-    else
-        statusBar()->clearMessage();
-    m_graph->setGraphLayout(analysis, std::move(layout));
-}
-
-void MainWindow::setKernelDevice(int deviceIndex) {
-    if (deviceIndex == m_kernelDevice) return;
-    m_kernelDevice = deviceIndex;
-    const int boxIndex = m_kernelDeviceBox->findData(deviceIndex);
-    if (boxIndex >= 0) m_kernelDeviceBox->setCurrentIndex(boxIndex);
-    m_kernels->setAnalysis(m_analysis, deviceIndex);
-    m_kernelTable->resizeColumnsToContents();
-    if (m_kernelTable->columnWidth(KernelTableModel::Nodes) > 420) m_kernelTable->setColumnWidth(KernelTableModel::Nodes, 420);
-    m_graph->setKernelDevice(deviceIndex);
-    m_breakdown->refresh();
-    m_compare->refresh();
-    m_provenance->setText(m_kernels->kernelDeviceAnalysis() ? provenanceText(*m_kernels->kernelDeviceAnalysis()).section(", from", 0, 0)
-                                                            : QString());
-    selectKernel(-1);
-}
-
-void MainWindow::selectKernel(int kernelId) {
-    if (m_selecting) return;
-    m_selecting = true;
-    m_graph->selectKernel(kernelId);
-    m_breakdown->selectKernel(kernelId);
-    const int row = m_kernels->rowOfKernel(kernelId);
-    if (row >= 0) {
-        const QModelIndex index = m_sortedKernels->mapFromSource(m_kernels->index(row, 0));
-        m_kernelTable->selectionModel()->setCurrentIndex(index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
-        m_kernelTable->scrollTo(index);
-    } else {
-        m_kernelTable->selectionModel()->clearSelection();
-    }
-    m_selection->setText(m_analysis && row >= 0 ? kernelHtml(*m_analysis, m_kernelDevice, kernelId)
-                                                : tr("Click a kernel in the graph, the table or a chart."));
-    m_selecting = false;
 }
 
 void MainWindow::showError(const QString& message) {
@@ -468,7 +306,8 @@ void MainWindow::chooseFile() {
 }
 
 void MainWindow::exportCsv() {
-    if (!m_kernels->rowCount()) {
+    const KernelTableModel* kernels = m_page->kernelModel();
+    if (!kernels->rowCount()) {
         statusBar()->showMessage(tr("Nothing to export: open a model and pick a device with a predictor."), 5000);
         return;
     }
@@ -476,24 +315,15 @@ void MainWindow::exportCsv() {
         askExportPath(tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly) || out.write(m_kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
+    if (!out.open(QIODevice::WriteOnly) || out.write(kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
         showError(tr("%1: cannot write the file (%2).").arg(path, out.errorString()));
         return;
     }
     log(tr("kernels exported to %1").arg(path));
 }
 
-bool MainWindow::showTab(const QString& name) {
-    for (int i = 0; i < m_tabs->count(); ++i)
-        if (m_tabs->tabText(i).remove('&').compare(name, Qt::CaseInsensitive) == 0) {
-            m_tabs->setCurrentIndex(i);
-            return true;
-        }
-    return false;
-}
-
 void MainWindow::startMeasuring() {
-    if (!m_analysis || m_devices.isEmpty()) {
+    if (!m_page->analysis() || m_devices.isEmpty()) {
         statusBar()->showMessage(tr("Open a model and choose at least one device first."), 5000);
         return;
     }
@@ -506,7 +336,7 @@ void MainWindow::startMeasuring() {
 }
 
 void MainWindow::chooseReportFile() {
-    if (!m_analysis) {
+    if (!m_page->analysis()) {
         statusBar()->showMessage(tr("Nothing to report: open a model first."), 5000);
         return;
     }
@@ -528,13 +358,13 @@ QString MainWindow::askExportPath(const QString& title, const QString& fileName,
 
 ReportOptions MainWindow::reportOptions() const {
     ReportOptions options;
-    options.kernelDevice = m_kernelDevice;
-    options.measured = m_compare->measured();
+    options.kernelDevice = m_page->kernelDevice();
+    options.measured = m_page->comparePage()->measured();
     return options;
 }
 
 bool MainWindow::startReport(const QString& path) {
-    const QString error = m_reportJob->start(path, m_analysis, m_graph->currentLayout(), reportOptions());
+    const QString error = m_reportJob->start(path, m_page->analysis(), m_page->graphView()->currentLayout(), reportOptions());
     if (!error.isEmpty()) showError(error);
     return error.isEmpty();
 }
@@ -552,8 +382,8 @@ void MainWindow::reportFinished(const QString& path, const QString& error) {
 }
 
 QString MainWindow::exportReport(const QString& path) {
-    if (!m_analysis) return tr("%1: nothing to report, no model is open.").arg(path);
-    const QString error = writePdfReport(path, m_analysis, m_graph->currentLayout(), reportOptions());
+    if (!m_page->analysis()) return tr("%1: nothing to report, no model is open.").arg(path);
+    const QString error = writePdfReport(path, m_page->analysis(), m_page->graphView()->currentLayout(), reportOptions());
     reportFinished(path, error);
     return error;
 }
@@ -597,8 +427,8 @@ void MainWindow::dropEvent(QDropEvent* event) {
 void MainWindow::closeEvent(QCloseEvent* event) {
     QSettings settings;
     settings.setValue("window/geometry", saveGeometry());
-    settings.setValue("window/topSplitter", m_topSplitter->saveState());
-    settings.setValue("window/verticalSplitter", m_verticalSplitter->saveState());
+    settings.setValue("window/topSplitter", m_page->topSplitter()->saveState());
+    settings.setValue("window/verticalSplitter", m_page->verticalSplitter()->saveState());
     QMainWindow::closeEvent(event);
 }
 

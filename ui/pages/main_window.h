@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Main window (UX.md): open an ONNX or nn-Meter IR file (menu, drag and drop, recent files,
-// command line), pick devices, and see the summary, the graph with one device's kernels, the
-// selected kernel, and tabs with the kernel table, the breakdown charts, the device comparison,
-// the node table and the log. Loading and layout run off the UI thread; errors appear as a banner
-// that names the file and the previous model stays on screen. Selecting a kernel in the graph,
-// the table or a chart selects it in all three.
+// command line), pick devices, measure, export; the open model itself is shown by the ModelPage in
+// its centre (summary, graph, selected kernel, tabs). The window keeps the menus, the toolbar,
+// recent files, the banner and the status bar, and the jobs that load, measure and report.
+// Loading runs off the UI thread; errors appear as a banner that names the file and the previous
+// model stays on screen.
 #pragma once
 
 #include <QAction>
@@ -35,6 +35,7 @@ class ComparePage;
 class GraphView;
 class KernelTableModel;
 class MeasureJob;
+class ModelPage;
 class NodeTableModel;
 class PredictorPage;
 class ReportJob;
@@ -68,16 +69,17 @@ public:
     bool startReport(const QString& path);
     ReportJob* reportJob() const { return m_reportJob; }
 
-    // For tests: what the window shows.
-    const NodeTableModel* nodeModel() const { return m_nodes; }
-    const KernelTableModel* kernelModel() const { return m_kernels; }
-    GraphView* graphView() const { return m_graph; }
-    BreakdownPlot* breakdownPlot() const { return m_breakdown; }
-    QTabWidget* tabs() const { return m_tabs; }
-    QTableView* kernelTable() const { return m_kernelTable; }
-    PredictorPage* predictorPage() const { return m_predictor; }
-    ComparePage* comparePage() const { return m_compare; }
-    AnalysisPtr analysis() const { return m_analysis; }
+    // For tests: what the window shows (the model page's views).
+    ModelPage* modelPage() const { return m_page; }
+    const NodeTableModel* nodeModel() const;
+    const KernelTableModel* kernelModel() const;
+    GraphView* graphView() const;
+    BreakdownPlot* breakdownPlot() const;
+    QTabWidget* tabs() const;
+    QTableView* kernelTable() const;
+    PredictorPage* predictorPage() const;
+    ComparePage* comparePage() const;
+    AnalysisPtr analysis() const;
     QString bannerText() const;
     bool bannerVisible() const;
     QString summaryText() const;
@@ -99,11 +101,8 @@ private:
     void buildToolBar();
     void reload();
     void showAnalysis(const QString& path, AnalysisPtr analysis);
-    void showLayout(AnalysisPtr analysis, std::shared_ptr<const GraphLayout> layout, qint64 elapsedMs);
-    void setKernelDevice(int deviceIndex);
     void updateDeviceButtons();
     void showError(const QString& message);
-    void updateSummary();
     void log(const QString& line);
     void chooseFile();
     void exportCsv();
@@ -119,32 +118,12 @@ private:
     ModelLoadJob* m_loader = nullptr;
     MeasureJob* m_measure = nullptr;
     ReportJob* m_reportJob = nullptr;
-    LatestOnlyRunner m_layoutRunner{this};
     QString m_path;
     QString m_notice;  // shown in the banner with the next model (unknown devices asked for)
     QStringList m_devices;
-    AnalysisPtr m_analysis;
-    int m_kernelDevice = -1;
-    bool m_selecting = false;
-
-    NodeTableModel* m_nodes = nullptr;
-    KernelTableModel* m_kernels = nullptr;
-    QSortFilterProxyModel* m_sortedNodes = nullptr;
-    QSortFilterProxyModel* m_sortedKernels = nullptr;
-    QTableView* m_nodeTable = nullptr;
-    QTableView* m_kernelTable = nullptr;
-    GraphView* m_graph = nullptr;
-    BreakdownPlot* m_breakdown = nullptr;
-    ComparePage* m_compare = nullptr;
-    PredictorPage* m_predictor = nullptr;
-    QTabWidget* m_tabs = nullptr;
+    ModelPage* m_page = nullptr;  // the open model in every view
     QLabel* m_banner = nullptr;
-    QLabel* m_summary = nullptr;
-    QLabel* m_selection = nullptr;
-    QPlainTextEdit* m_log = nullptr;
     QToolBar* m_toolBar = nullptr;
-    QSplitter* m_topSplitter = nullptr;       // summary | graph | selection
-    QSplitter* m_verticalSplitter = nullptr;  // the above | tabs
     std::vector<QToolButton*> m_deviceButtons;
     QComboBox* m_kernelDeviceBox = nullptr;
     QComboBox* m_colouringBox = nullptr;

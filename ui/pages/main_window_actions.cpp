@@ -15,6 +15,7 @@
 
 #include "ui/graphview/graph_view.h"
 #include "ui/pages/main_window.h"
+#include "ui/pages/model_page.h"
 #include "ui/pages/predictor_page.h"
 #include "workflows/data_sources.h"
 
@@ -32,9 +33,9 @@ void MainWindow::buildMenus() {
     rebuildRecentMenu();
 
     auto* view = menuBar()->addMenu(tr("&View"));
-    view->addAction(tr("&Fit graph"), QKeySequence(Qt::Key_F), this, [this] { m_graph->fitAll(); });
-    view->addAction(tr("Zoom &in"), QKeySequence(Qt::Key_Plus), this, [this] { m_graph->zoomBy(1.25); });
-    view->addAction(tr("Zoom &out"), QKeySequence(Qt::Key_Minus), this, [this] { m_graph->zoomBy(0.8); });
+    view->addAction(tr("&Fit graph"), QKeySequence(Qt::Key_F), this, [this] { m_page->graphView()->fitAll(); });
+    view->addAction(tr("Zoom &in"), QKeySequence(Qt::Key_Plus), this, [this] { m_page->graphView()->zoomBy(1.25); });
+    view->addAction(tr("Zoom &out"), QKeySequence(Qt::Key_Minus), this, [this] { m_page->graphView()->zoomBy(0.8); });
     view->addAction(tr("&Heat map"), QKeySequence(Qt::Key_H), this,
                     [this] { m_colouringBox->setCurrentIndex(m_colouringBox->currentIndex() == 0 ? 1 : 0); });
     view->addAction(tr("Find node..."), QKeySequence::Find, this, [this] {
@@ -50,12 +51,12 @@ void MainWindow::buildMenus() {
         tr("Runs the model through kernelmeter-agent on every chosen device (about a minute each) "
            "and shows the measured latency beside the prediction"));
     tools->addAction(tr("&Detect fusion rules..."), this, [this] {
-        m_tabs->setCurrentWidget(m_predictor);
-        m_predictor->confirmAndDetect();  // for the device chosen on the Predictor tab
+        m_page->tabs()->setCurrentWidget(m_page->predictorPage());
+        m_page->predictorPage()->confirmAndDetect();  // for the device chosen on the Predictor tab
     });
     tools->addAction(tr("&Build a predictor..."), this, [this] {
-        m_tabs->setCurrentWidget(m_predictor);
-        m_predictor->confirmAndBuild();  // for the device chosen on the Predictor tab
+        m_page->tabs()->setCurrentWidget(m_page->predictorPage());
+        m_page->predictorPage()->confirmAndBuild();  // for the device chosen on the Predictor tab
     });
 
     auto* help = menuBar()->addMenu(tr("&Help"));
@@ -98,13 +99,14 @@ void MainWindow::buildToolBar() {
     m_kernelDeviceBox = new QComboBox(m_toolBar);
     m_kernelDeviceBox->setToolTip(tr("Whose kernels the graph and the table show (devices fuse ops differently)"));
     m_kernelDeviceBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    connect(m_kernelDeviceBox, &QComboBox::activated, this, [this](int i) { setKernelDevice(m_kernelDeviceBox->itemData(i).toInt()); });
+    connect(m_kernelDeviceBox, &QComboBox::activated, this,
+            [this](int i) { m_page->setKernelDevice(m_kernelDeviceBox->itemData(i).toInt()); });
     m_toolBar->addWidget(m_kernelDeviceBox);
     m_toolBar->addWidget(new QLabel(tr("  Colour: "), m_toolBar));
     m_colouringBox = new QComboBox(m_toolBar);
     m_colouringBox->addItems({tr("kernel type"), tr("latency heat map")});
     connect(m_colouringBox, &QComboBox::currentIndexChanged, this,
-            [this](int i) { m_graph->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat); });
+            [this](int i) { m_page->graphView()->setColouring(i == 0 ? GraphView::Colouring::KernelType : GraphView::Colouring::Heat); });
     m_toolBar->addWidget(m_colouringBox);
     m_toolBar->addSeparator();
     m_find = new QLineEdit(m_toolBar);
@@ -112,7 +114,8 @@ void MainWindow::buildToolBar() {
     m_find->setClearButtonEnabled(true);
     m_find->setMaximumWidth(220);
     connect(m_find, &QLineEdit::returnPressed, this, [this] {
-        if (!m_graph->find(m_find->text())) statusBar()->showMessage(tr("No node or op matches \"%1\"").arg(m_find->text()), 4000);
+        if (!m_page->graphView()->find(m_find->text()))
+            statusBar()->showMessage(tr("No node or op matches \"%1\"").arg(m_find->text()), 4000);
     });
     m_toolBar->addWidget(m_find);
 }
