@@ -189,7 +189,8 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
                                  1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
     Json built = Json::object();
     for (const auto& [type, p] : set.types)
-        built[type] = {{"samples", p.samples}, {"rounds", p.rounds.size()}, {"within10", p.rounds.back().within10}};
+        built[type] = {
+            {"samples", p.samples}, {"rounds", p.rounds.size()}, {"within10", p.rounds.empty() ? 0.0 : p.rounds.back().within10}};
     events.emit("done", {{"saved_in", where.value()}, {"types", built}});
     return 0;
 }
