@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "backends/measurement.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/models/measured_latency.h"
 
 namespace km::ui {
@@ -40,8 +41,8 @@ signals:
     void finished(const QString& path, bool cancelled);
 
 private:
-    struct State;
-    std::shared_ptr<State> m_state;
+    JobRunner m_measuring{this};  // one measurement at a time
+    JobRunner m_lookups{this};    // the newest lookup's end matters; every found() arrives
     bool m_running = false;
     MeasureOptions m_protocol;
 };

@@ -8,7 +8,7 @@
 #include <QStringList>
 #include <memory>
 
-#include "ui/jobs/latest_only.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/models/analysis_ptr.h"
 
 namespace km::ui {
@@ -32,7 +32,7 @@ signals:
 
 private:
     std::shared_ptr<DeviceDataCache> m_devices;
-    LatestOnlyRunner m_runner{this};
+    JobRunner m_runner{this};
 };
 
 }  // namespace km::ui

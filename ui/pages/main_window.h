@@ -12,7 +12,7 @@
 #include <QStringList>
 #include <memory>
 
-#include "ui/jobs/latest_only.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/jobs/model_load_job.h"
 
 class QComboBox;

@@ -10,7 +10,7 @@
 #include <QWidget>
 #include <memory>
 
-#include "ui/jobs/latest_only.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/models/analysis_ptr.h"
 #include "ui/models/measured_latency.h"
 
@@ -84,7 +84,7 @@ private:
     AnalysisPtr m_analysis;
     int m_kernelDevice = -1;
     bool m_selecting = false;
-    LatestOnlyRunner m_layoutRunner{this};
+    JobRunner m_layoutRunner{this};
 
     NodeTableModel* m_nodes = nullptr;
     KernelTableModel* m_kernels = nullptr;

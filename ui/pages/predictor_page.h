@@ -8,7 +8,7 @@
 
 #include <QWidget>
 
-#include "ui/jobs/latest_only.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/models/analysis_ptr.h"
 #include "ui/models/predictor_tables.h"
 
@@ -83,7 +83,7 @@ private:
     QTabWidget* m_plots = nullptr;
     ScatterPlot* m_scatter = nullptr;
     int m_scatterDevice = -2;  // whose scatter is shown or being computed
-    LatestOnlyRunner m_scatterRunner{this};
+    JobRunner m_scatterRunner{this};
 };
 
 }  // namespace km::ui

@@ -9,7 +9,7 @@
 #include <QString>
 #include <memory>
 
-#include "ui/jobs/latest_only.h"
+#include "ui/jobs/job_runner.h"
 #include "ui/models/analysis_ptr.h"
 #include "ui/report/pdf_report.h"
 
@@ -35,7 +35,7 @@ private:
                  const ReportInputs& inputs);
     void done(const QString& path, const QString& error);
 
-    LatestOnlyRunner m_runner{this};  // one step at a time, so every result is the latest
+    JobRunner m_runner{this};  // one step at a time, so every result is the latest
     bool m_running = false;
 };
 
