@@ -20,6 +20,8 @@ packages=(
   python3 python3-numpy python3-onnx python3-torch python3-torchvision poppler-utils xvfb
   # packages (installer/): dpkg-shlibdeps for Depends; the package test's checkers
   dpkg-dev lintian desktop-file-utils appstream
+  # the agent for 64-bit Arm boards: cross compiler, and qemu's user-mode emulator to test it here
+  g++-aarch64-linux-gnu qemu-user
 )
 
 sudo_cmd=()
@@ -29,6 +31,9 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# The arm64 agent links arm64 Debian packages unpacked into build/sysroot-arm64 (arm64-sysroot.sh);
+# apt can fetch them once dpkg lists the architecture. Nothing arm64 is installed into the system.
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then "${sudo_cmd[@]}" dpkg --add-architecture arm64; fi
 "${sudo_cmd[@]}" apt-get update -qq
 if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: installing ${#missing[@]} package(s): ${missing[*]}"
@@ -36,3 +41,4 @@ if [ ${#missing[@]} -gt 0 ]; then
 else
   echo "install-deps: all ${#packages[@]} packages already installed"
 fi
+"$(dirname "$0")/arm64-sysroot.sh"

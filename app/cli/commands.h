@@ -17,7 +17,10 @@
 #include "fusion/rule_set.h"
 #include "store/measurement_store.h"
 #include "workflows/data_sources.h"
+#include "workflows/devices.h"
 #include "workflows/model_file.h"
+
+#include <nlohmann/json.hpp>
 
 namespace km::cli {
 
@@ -29,7 +32,28 @@ struct InspectArgs {
 };
 int runInspect(const InspectArgs& args);
 
-int runDevices(bool json);
+int runDevices(bool json);  // `devices`: the same as `device list`
+
+struct DeviceArgs {
+    std::string id;
+    std::string runtime;    // add: opencv-dnn, xnnpack or none
+    int threads = 1;        // add
+    std::string transport;  // add: command prefix that reaches the device ("ssh pi@board"); empty: local
+    std::string agent;      // add: the agent's command on the device; empty: the installed one
+    std::string name;       // add: display name; empty: made from the runtime and transport
+    bool replace = false;   // add: redefine a device of yours with this id
+    bool force = false;     // remove: even when it has predictors (they stay in the database)
+    bool json = false;
+    int referenceRounds = 10;     // check: rounds of the reference workload (0: hello only)
+    double timeoutSeconds = 120;  // check: for the agent's hello
+};
+int runDeviceAdd(const DeviceArgs& args);
+int runDeviceList(const DeviceArgs& args);
+int runDeviceShow(const DeviceArgs& args);
+int runDeviceCheck(const DeviceArgs& args);
+int runDeviceRemove(const DeviceArgs& args);
+// The `host_mismatch` JSON of predict and device show (docs/cli.md).
+nlohmann::ordered_json hostMismatchJson(const HostComparison& host);
 
 struct MeasureArgs {
     std::vector<std::string> models;
@@ -187,7 +211,5 @@ Progress stderrProgress(bool quiet);
 int reportError(const Error& error);
 // LoadOptions from --input-shape values ("1x3x224x224" or "name=1x3x224x224").
 Result<LoadOptions> loadOptionsFrom(const std::vector<std::string>& inputShapes);
-// The agent next to this executable (installed: bin/; build tree: app/agent/), or $KM_AGENT.
-std::string findAgent();
 
 }  // namespace km::cli

@@ -41,7 +41,6 @@ int runDatasetBuild(const DatasetArgs& args) {
     o.measure.protocol.rounds = args.rounds;
     o.measure.protocol.instances = args.instances;
     o.measure.batchSize = args.batchSize;
-    o.measure.agent.agentPath = findAgent();
     o.measure.store = store.value().get();
     Progress progress = stderrProgress(args.quiet);
     Result<DatasetReport> report = buildDataset(devices, o, &progress);

@@ -45,8 +45,15 @@ std::string provenance(const RuleSet& r) {
 }  // namespace
 
 Result<Device> deviceFor(const std::string& id) {
-    if (auto d = findBuiltinDevice(id)) return *d;
-    return badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", id));
+    Result<Device> d = findDevice(id);
+    if (!d) return badInput("--device " + d.error().message);
+    return d;
+}
+
+Status requireMeasurable(const Device& device) {
+    if (device.canMeasure()) return Ok{};
+    return badInput(
+        fmt::format("--device {}: it has no runtime (measurements imported only), so nothing can be measured on it.", device.id));
 }
 
 Progress stderrProgress(bool quiet) {
@@ -69,7 +76,6 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
     const Device* device = &found.value();
     DetectRulesOptions o;
     o.measure.protocol = detectionProtocol();
-    o.measure.agent.agentPath = findAgent();
     o.budgetMinutes = args.budgetMinutes;
     o.command = commandLine;
     o.cacheDir = args.cacheDir.empty() ? userCacheDir("fusion-tests") : args.cacheDir;

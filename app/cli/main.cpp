@@ -23,13 +23,40 @@ int main(int argc, char** argv) {
     cmdInspect->add_flag("--json", inspect.json, "print JSON (schema in docs/cli.md)");
     cmdInspect->add_flag("--no-patterns", inspect.noPatterns, "keep one node per file node (no hswish/swish/channelshuffle recognition)");
 
-    app.add_subcommand("devices", "List the devices this installation knows.")->add_flag("--json", devicesJson, "print JSON");
+    app.add_subcommand("devices", "List the devices (the same as `device list`).")->add_flag("--json", devicesJson, "print JSON");
     auto* cmdDevices = app.get_subcommand("devices");
+
+    km::cli::DeviceArgs device;
+    auto* cmdDevice = app.add_subcommand("device", "Define, check and remove devices of your own (docs/devices.md).");
+    cmdDevice->require_subcommand(1);
+    auto* cmdDeviceAdd = cmdDevice->add_subcommand("add", "Define a device: a runtime, threads, and the command that reaches its agent.");
+    cmdDeviceAdd->add_option("id", device.id, "device id: a-z, 0-9 and '-'")->required();
+    cmdDeviceAdd->add_option("--runtime", device.runtime, "opencv-dnn, xnnpack, or none (measurements imported only)")->required();
+    cmdDeviceAdd->add_option("--threads", device.threads, "runtime threads")->capture_default_str();
+    cmdDeviceAdd->add_option("--transport", device.transport, "command prefix that reaches the device, e.g. \"ssh pi@board\"");
+    cmdDeviceAdd->add_option("--agent", device.agent, "the agent's command on the device (default: kernelmeter-agent)");
+    cmdDeviceAdd->add_option("--name", device.name, "display name");
+    cmdDeviceAdd->add_flag("--replace", device.replace, "redefine a device of yours with this id");
+    auto* cmdDeviceList = cmdDevice->add_subcommand("list", "List built-in and user-defined devices.");
+    cmdDeviceList->add_flag("--json", device.json, "print JSON (schema in docs/cli.md)");
+    auto* cmdDeviceShow = cmdDevice->add_subcommand("show", "Show a device: definition, last hello, predictor and whether they match.");
+    cmdDeviceShow->add_option("id", device.id, "device id")->required();
+    cmdDeviceShow->add_flag("--json", device.json, "print JSON");
+    auto* cmdDeviceCheck = cmdDevice->add_subcommand("check", "Start a device's agent, print its hello and time the reference workload.");
+    cmdDeviceCheck->add_option("id", device.id, "device id")->required();
+    cmdDeviceCheck->add_option("--rounds", device.referenceRounds, "rounds of the reference workload (0: hello only)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 1000));
+    cmdDeviceCheck->add_option("--timeout", device.timeoutSeconds, "seconds to wait for the agent's hello")->capture_default_str();
+    cmdDeviceCheck->add_flag("--json", device.json, "print JSON");
+    auto* cmdDeviceRemove = cmdDevice->add_subcommand("remove", "Remove a device you defined (its data stays in the database).");
+    cmdDeviceRemove->add_option("id", device.id, "device id")->required();
+    cmdDeviceRemove->add_flag("--force", device.force, "remove it even though it has predictors");
 
     km::cli::MeasureArgs measure;
     auto* cmdMeasure = app.add_subcommand("measure", "Measure models on a device through kernelmeter-agent.");
     cmdMeasure->add_option("models", measure.models, "ONNX files")->required();
-    cmdMeasure->add_option("--device", measure.device, "device id (kernelmeter-cli devices)")->required();
+    cmdMeasure->add_option("--device", measure.device, "device id (kernelmeter-cli device list)")->required();
     cmdMeasure->add_flag("--json", measure.json, "print JSON (schema in docs/cli.md)");
     cmdMeasure->add_flag("--layers", measure.layers, "also print per-layer times and the runtime's fusion groups");
     cmdMeasure->add_flag("--quiet", measure.quiet, "no progress on stderr");
@@ -61,7 +88,7 @@ int main(int argc, char** argv) {
 
     km::cli::DetectRulesArgs detect;
     auto* cmdDetect = app.add_subcommand("detect-rules", "Find a device's operator-fusion rules by timing test models.");
-    cmdDetect->add_option("--device", detect.device, "device id (kernelmeter-cli devices)")->required();
+    cmdDetect->add_option("--device", detect.device, "device id (kernelmeter-cli device list)")->required();
     cmdDetect->add_option("--budget-minutes", detect.budgetMinutes, "no new test batch starts after this long")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 100000.0));
@@ -91,7 +118,7 @@ int main(int argc, char** argv) {
 
     km::cli::BuildPredictorArgs build;
     auto* cmdBuild = app.add_subcommand("build-predictor", "Build a device's kernel latency predictors by adaptive sampling.");
-    cmdBuild->add_option("--device", build.device, "device id (kernelmeter-cli devices)")->required();
+    cmdBuild->add_option("--device", build.device, "device id (kernelmeter-cli device list)")->required();
     cmdBuild->add_option("--budget-minutes", build.budgetMinutes, "wall-time budget, shared by the kernel types")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 100000.0));
@@ -250,6 +277,11 @@ int main(int argc, char** argv) {
     try {
         if (cmdInspect->parsed()) return km::cli::runInspect(inspect);
         if (cmdDevices->parsed()) return km::cli::runDevices(devicesJson);
+        if (cmdDeviceAdd->parsed()) return km::cli::runDeviceAdd(device);
+        if (cmdDeviceList->parsed()) return km::cli::runDeviceList(device);
+        if (cmdDeviceShow->parsed()) return km::cli::runDeviceShow(device);
+        if (cmdDeviceCheck->parsed()) return km::cli::runDeviceCheck(device);
+        if (cmdDeviceRemove->parsed()) return km::cli::runDeviceRemove(device);
         if (cmdMeasure->parsed()) return km::cli::runMeasure(measure);
         if (cmdDetect->parsed()) return km::cli::runDetectRules(detect, commandLine());
         if (cmdRules->parsed()) return km::cli::runRules(rules);

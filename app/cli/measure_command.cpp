@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// `kernelmeter-cli devices` and `kernelmeter-cli measure` (docs/cli.md).
+// `kernelmeter-cli measure` (docs/cli.md).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -38,54 +38,14 @@ constexpr double kMachineMovedSpread = 0.15;
 
 }  // namespace
 
-std::string findAgent() { return siblingProgram(kAgentProgram).value_or(kAgentProgram); }
-
-int runDevices(bool json) {
-    // Runtime versions and the CPU are known on the device's side: ask the local agent.
-    AgentLaunch launch;
-    launch.agentPath = findAgent();
-    AgentClient agent(launch);
-    Result<AgentHello> hello = agent.start(30);
-    auto versionOf = [&](const std::string& runtime) -> std::string {
-        if (!hello) return "";
-        for (const auto& [name, version] : hello.value().runtimes)
-            if (name == runtime) return version;
-        return "";
-    };
-    if (json) {
-        Json list = Json::array();
-        for (const auto& d : builtinDevices()) {
-            Json j{{"id", d.id}, {"name", d.displayName}, {"runtime", d.runtime}, {"threads", d.threads}};
-            j["runtime_version"] = hello ? Json(versionOf(d.runtime)) : Json(nullptr);
-            list.push_back(std::move(j));
-        }
-        Json out{{"schema", "kernelmeter.devices/1"}, {"devices", list}};
-        out["machine"] = hello ? Json{{"cpu_model", hello.value().machine.cpuModel},
-                                      {"logical_cores", hello.value().machine.logicalCores},
-                                      {"kernel", hello.value().machine.kernel}}
-                               : Json(nullptr);
-        std::cout << out.dump(1) << "\n";
-    } else {
-        std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", "id", "runtime", "version", "threads", "description");
-        for (const auto& d : builtinDevices())
-            std::cout << fmt::format("{:<12}  {:<12}  {:<24}  {:>7}  {}\n", d.id, d.runtime, hello ? versionOf(d.runtime) : "?", d.threads,
-                                     d.displayName);
-        if (hello)
-            std::cout << fmt::format("\nlocal machine: {}, {} logical cores, {}\n", hello.value().machine.cpuModel,
-                                     hello.value().machine.logicalCores, hello.value().machine.kernel);
-    }
-    if (!hello) {
-        std::cerr << "kernelmeter-cli: the local agent did not answer, so runtime versions are unknown: " << hello.error().message << "\n";
-        return 1;
-    }
-    return 0;
-}
-
 int runMeasure(const MeasureArgs& args) {
-    std::optional<Device> device = findBuiltinDevice(args.device);
-    if (!device && args.device == "test" && args.enableTestRuntime) device = Device{"test", "test runtime", "test", 1, "", {}};
-    if (!device)
-        return reportError(badInput(fmt::format("--device '{}': no such device; `kernelmeter-cli devices` lists them.", args.device)));
+    std::optional<Device> device;
+    if (args.device == "test" && args.enableTestRuntime) device = Device{"test", "test runtime", "test", 1, "", {}, "", false};
+    if (!device) {
+        Result<Device> found = deviceFor(args.device);
+        if (!found) return reportError(found.error());
+        device = found.value();
+    }
     MeasureModelsOptions options;
     options.protocol.rounds = args.rounds;
     options.protocol.instances = args.instances;
@@ -94,8 +54,9 @@ int runMeasure(const MeasureArgs& args) {
     options.protocol.warmupMinMs = args.warmupMinMs;
     options.protocol.maxExtraInstances = args.maxExtraInstances;
     options.timeoutSeconds = args.timeoutSeconds;
-    options.agent.agentPath = args.agentCommand.empty() ? findAgent() : args.agentCommand;
-    options.agent.transportPrefix = args.transport;
+    options.agent = agentLaunchFor(*device);  // --transport and --agent override the device's for this run
+    if (!args.agentCommand.empty()) options.agent.agentPath = args.agentCommand;
+    if (!args.transport.empty()) options.agent.transportPrefix = args.transport;
     options.agent.enableTestRuntime = args.enableTestRuntime;
     options.agent.memoryLimitMb = args.memoryLimitMb;
     options.batchSize = args.batchSize;

@@ -70,7 +70,6 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
     if (networks <= 0 && models.empty()) return Ok{};
     CalibratePredictorOptions c;
     c.referenceTimeOnly = referenceTimeOnly;
-    c.measure.agent.agentPath = findAgent();
     c.measure.store = &store;
     c.cacheDir = cacheDir;
     c.networks = networks;
@@ -132,7 +131,6 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (!prior) return events.fail(unsupported("the kernel-configuration prior (datasets/priors) is missing from this installation."));
     BuildPredictorOptions o;
     o.measure.protocol = kernelSamplingProtocol();
-    o.measure.agent.agentPath = findAgent();
     o.priorDir = fs::path(*prior).parent_path().string();
     o.kernelTypes = types;
     // The budget covers the calibration at the end too: about 5 s per network measured on the
@@ -222,6 +220,16 @@ int runCalibrate(const CalibrateArgs& args, const std::string& commandLine) {
     return 0;
 }
 
+Json hostMismatchJson(const HostComparison& host) {
+    return {{"state", host.state},
+            {"differences", host.differences},
+            {"device_cpu", host.deviceCpu},
+            {"device_cores", host.deviceCores},
+            {"device_runtime_version", host.deviceRuntimeVersion},
+            {"hello_at_utc", host.helloAtUtc},
+            {"message", host.message}};
+}
+
 int runPredict(const PredictArgs& args) {
     Result<Device> device = deviceFor(args.device);
     if (!device) return reportError(device.error());
@@ -231,6 +239,10 @@ int runPredict(const PredictArgs& args) {
     const std::string& predictorUsed = analyzer.predictorSource();
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());
+    // Whether the numbers belong to this device's machine: from its last stored hello (or this
+    // machine for a local device); the agent is not started.
+    const HostComparison host = compareHost({predictor.cpuModel, predictor.logicalCores, predictor.runtimeVersion}, device.value());
+    if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
     Json all = Json::array();
     int failures = 0;
     for (const auto& path : args.models) {
@@ -268,10 +280,12 @@ int runPredict(const PredictArgs& args) {
             continue;
         }
         std::cout << fmt::format(
-            "model      {}\ndevice     {}\npredictor  {} ({} {}, built {})\ntotal      {:.3f} ms "
+            "model      {}\ndevice     {}\npredictor  {} ({} {}, built {} on {})\n{}total      {:.3f} ms "
             "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
-            path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion, predictor.builtAtUtc, p.totalMs, p.lowMs,
-            p.highMs, p.kernels.size(), predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
+            path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion, predictor.builtAtUtc,
+            predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel,
+            host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs, p.kernels.size(),
+            predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
@@ -290,6 +304,12 @@ int runPredict(const PredictArgs& args) {
                           {"kernel_scale", predictor.kernelScale},
                           {"per_kernel_ms", predictor.perKernelMs},
                           {"reference_ms", predictor.referenceMs},
+                          {"built_on",
+                           {{"cpu_model", predictor.cpuModel},
+                            {"logical_cores", predictor.logicalCores},
+                            {"runtime_version", predictor.runtimeVersion}}},
+                          {"host_mismatch", host.state == "unknown" ? Json(nullptr) : Json(host.mismatch())},
+                          {"host", hostMismatchJson(host)},
                           {"models", all}}
                          .dump(1)
                   << "\n";

@@ -29,10 +29,37 @@ double nowSeconds() {
 
 AgentClient::~AgentClient() { stop(); }
 
+std::string AgentClient::command() const {
+    std::string cmd =
+        m_launch.transportPrefix.empty() ? m_launch.agentPath : m_launch.transportPrefix + " " + shellQuote(m_launch.agentPath);
+    if (m_launch.enableTestRuntime) cmd += " --enable-test-runtime";
+    if (m_launch.memoryLimitMb > 0) cmd += fmt::format(" --memory-limit-mb={}", m_launch.memoryLimitMb);
+    return cmd;
+}
+
+void AgentClient::drainStderr(bool wait) {
+    if (m_agentStderr < 0) return;
+    char chunk[4096];
+    for (int spins = 0;;) {
+        pollfd p{m_agentStderr, POLLIN, 0};
+        const int r = poll(&p, 1, wait ? 200 : 0);
+        if (r <= 0) {
+            if (r < 0 && errno == EINTR && ++spins < 10) continue;
+            return;
+        }
+        const ssize_t n = read(m_agentStderr, chunk, sizeof chunk);
+        if (n <= 0) return;
+        m_stderr.append(chunk, size_t(n));
+        constexpr size_t kKeep = 4096;
+        if (m_stderr.size() > 2 * kKeep) m_stderr.erase(0, m_stderr.size() - kKeep);
+    }
+}
+
 void AgentClient::stop() {
     if (m_toAgent >= 0) close(m_toAgent);
     if (m_fromAgent >= 0) close(m_fromAgent);
-    m_toAgent = m_fromAgent = -1;
+    if (m_agentStderr >= 0) close(m_agentStderr);
+    m_toAgent = m_fromAgent = m_agentStderr = -1;
     if (m_pid > 0) {
         kill(-m_pid, SIGKILL);  // the whole group: a transport command and the agent behind it
         int status = 0;
@@ -52,6 +79,7 @@ Error AgentClient::describeDeath(const std::string& during) {
         waitpid(pid, &status, 0);
     }
     m_pid = -1;
+    drainStderr(true);
     stop();
     if (WIFSIGNALED(status)) {
         const int sig = WTERMSIG(status);
@@ -64,8 +92,10 @@ Error AgentClient::describeDeath(const std::string& during) {
 
 Result<AgentHello> AgentClient::start(double timeoutSeconds) {
     if (m_pid <= 0) {
-        int in[2], out[2];
-        if (pipe(in) != 0 || pipe(out) != 0) return ioError(fmt::format("cannot create pipes for the agent: {}", strerror(errno)));
+        int in[2], out[2], err[2];
+        if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0)
+            return ioError(fmt::format("cannot create pipes for the agent: {}", strerror(errno)));
+        m_stderr.clear();
         std::vector<std::string> args;
         if (m_launch.enableTestRuntime) args.push_back("--enable-test-runtime");
         if (m_launch.memoryLimitMb > 0) args.push_back(fmt::format("--memory-limit-mb={}", m_launch.memoryLimitMb));
@@ -75,10 +105,13 @@ Result<AgentHello> AgentClient::start(double timeoutSeconds) {
             setpgid(0, 0);
             dup2(in[0], STDIN_FILENO);
             dup2(out[1], STDOUT_FILENO);
+            dup2(err[1], STDERR_FILENO);
             close(in[0]);
             close(in[1]);
             close(out[0]);
             close(out[1]);
+            close(err[0]);
+            close(err[1]);
             if (m_launch.transportPrefix.empty()) {
                 std::vector<char*> argv{const_cast<char*>(m_launch.agentPath.c_str())};
                 for (auto& a : args) argv.push_back(a.data());
@@ -94,17 +127,32 @@ Result<AgentHello> AgentClient::start(double timeoutSeconds) {
         setpgid(pid, pid);
         close(in[0]);
         close(out[1]);
+        close(err[1]);
         m_pid = pid;
         m_toAgent = in[1];
         m_fromAgent = out[0];
+        m_agentStderr = err[0];
         signal(SIGPIPE, SIG_IGN);  // a dead agent must surface as an error, not kill us
     }
-    if (Status s = writeAll(encodeHelloRequest()); !s) return describeDeath("starting");
+    // A failure before the hello is the transport's or the installation's, not a measurement's:
+    // say which command ran and what it printed.
+    auto startFailure = [&](const Error& e) {
+        drainStderr(true);
+        std::string tail = m_stderr;
+        while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+        if (tail.size() > 600) tail = "..." + tail.substr(tail.size() - 600);
+        const std::string cmd = command();
+        stop();
+        return Error{e.code == ErrorCode::Internal ? ErrorCode::Io : e.code,
+                     fmt::format("starting the agent with `{}` failed: {}{}", cmd, e.message, tail.empty() ? "" : " It printed: " + tail)};
+    };
+    if (Status s = writeAll(encodeHelloRequest()); !s) return startFailure(describeDeath("starting"));
     Result<std::string> lineRead = readLine(timeoutSeconds);
-    if (!lineRead) return lineRead.error();
+    if (!lineRead) return startFailure(lineRead.error());
     Result<AgentMessage> msg = decodeMessage(lineRead.value());
-    if (!msg) return msg.error();
-    if (msg.value().type != "hello") return internalError(fmt::format("the agent answered '{}' to hello.", msg.value().type));
+    if (!msg) return startFailure(msg.error());
+    if (msg.value().type != "hello") return startFailure(internalError(fmt::format("the agent answered '{}' to hello.", msg.value().type)));
+    m_hello = msg.value().hello;
     return msg.value().hello;
 }
 
@@ -132,10 +180,17 @@ Result<std::string> AgentClient::readLine(double timeoutSeconds) {
             stop();
             return internalError(fmt::format("the agent did not answer within {:g} s and was stopped (a hang).", timeoutSeconds));
         }
-        pollfd p{m_fromAgent, POLLIN, 0};
-        const int r = poll(&p, 1, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
+        pollfd p[2] = {{m_fromAgent, POLLIN, 0}, {m_agentStderr, POLLIN, 0}};
+        const int r = poll(p, m_agentStderr >= 0 ? 2 : 1, static_cast<int>(std::min(left, 1.0) * 1000) + 1);
         if (r < 0 && errno == EINTR) continue;
-        if (r == 0) continue;
+        if (r > 0 && (p[1].revents & (POLLIN | POLLHUP))) drainStderr(false);
+        if (r == 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            if (p[1].revents & POLLHUP) {  // stderr closed: do not spin on it
+                close(m_agentStderr);
+                m_agentStderr = -1;
+            }
+            continue;
+        }
         char chunk[65536];
         const ssize_t n = read(m_fromAgent, chunk, sizeof chunk);
         if (n < 0 && errno == EINTR) continue;

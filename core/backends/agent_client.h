@@ -7,6 +7,7 @@
 
 #include <sys/types.h>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "backends/agent_protocol.h"
@@ -35,9 +36,16 @@ public:
                                     const std::function<void(int, int)>& progress = {});
     void stop();
     bool running() const { return m_pid > 0; }
+    // The command that starts the agent, as run (transport prefix + agent and its arguments).
+    std::string command() const;
+    // The last few KB the agent (or its transport) wrote to stderr; it is kept, not shown.
+    const std::string& stderrTail() const { return m_stderr; }
+    // The hello of the agent last started (kept after it stops); empty before the first start.
+    const std::optional<AgentHello>& lastHello() const { return m_hello; }
 
 private:
     Result<std::string> readLine(double timeoutSeconds);
+    void drainStderr(bool wait);  // appends what the agent wrote to stderr to m_stderr (bounded)
     Status writeAll(const std::string& bytes);
     Error describeDeath(const std::string& during);  // reaps the child and says how it ended
 
@@ -45,6 +53,9 @@ private:
     pid_t m_pid = -1;
     int m_toAgent = -1;
     int m_fromAgent = -1;
+    int m_agentStderr = -1;
+    std::string m_stderr;
+    std::optional<AgentHello> m_hello;
     std::string m_buffer;  // bytes read but not yet returned as lines
 };
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "common/version.h"
+
 namespace km {
 namespace {
 
@@ -145,9 +147,9 @@ Result<AgentMessage> decodeMessage(const std::string& text) {
     const int protocol = j.value("protocol", 0);
     if (protocol != kAgentProtocolVersion)
         return unsupported(
-            fmt::format("agent protocol: version {} spoken, version {} expected; install the same "
-                        "KernelMeter version on both sides.",
-                        protocol, kAgentProtocolVersion));
+            fmt::format("agent protocol: the other side speaks version {}, KernelMeter {} speaks version {}; install "
+                        "kernelmeter-agent {} on the device (`kernelmeter-cli device deploy ID` does it through an ssh transport).",
+                        protocol, kVersion, kAgentProtocolVersion, kVersion));
     AgentMessage m;
     try {
         m.type = j.value("type", "");

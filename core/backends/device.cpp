@@ -5,13 +5,15 @@ namespace km {
 
 const std::vector<Device>& builtinDevices() {
     static const std::vector<Device> kDevices = {
-        {"opencv-t1", "OpenCV DNN 4.6 on the CPU, 1 thread", "opencv-dnn", 1, "", {}},
-        {"opencv-t2", "OpenCV DNN 4.6 on the CPU, 2 threads", "opencv-dnn", 2, "", {}},
-        {"xnnpack-t1", "XNNPACK (TFLite's CPU engine) on the CPU, 1 thread", "xnnpack", 1, "", {}},
-        {"xnnpack-t2", "XNNPACK (TFLite's CPU engine) on the CPU, 2 threads", "xnnpack", 2, "", {}},
+        {"opencv-t1", "OpenCV DNN 4.6 on the CPU, 1 thread", "opencv-dnn", 1, "", {}, "", false},
+        {"opencv-t2", "OpenCV DNN 4.6 on the CPU, 2 threads", "opencv-dnn", 2, "", {}, "", false},
+        {"xnnpack-t1", "XNNPACK (TFLite's CPU engine) on the CPU, 1 thread", "xnnpack", 1, "", {}, "", false},
+        {"xnnpack-t2", "XNNPACK (TFLite's CPU engine) on the CPU, 2 threads", "xnnpack", 2, "", {}, "", false},
     };
     return kDevices;
 }
+
+bool Device::canMeasure() const { return runtime != kNoRuntime && !runtime.empty(); }
 
 std::optional<Device> findBuiltinDevice(const std::string& id) {
     for (const auto& d : builtinDevices())

@@ -19,7 +19,17 @@ struct Device {
     // "ssh user@board" or "adb shell" (docs/measurement.md).
     std::string transport;
     std::map<std::string, std::string> settings;  // runtime-specific, e.g. {"backend": "opencv"}
+    // The agent's command on the device's side; empty: the kernelmeter-agent installed beside
+    // this program (the local one, or the same path on the far side of the transport).
+    std::string agentPath;
+    bool userDefined = false;  // defined by the user (workflows/devices.h), stored in their database
+
+    // A device known only from measurements taken elsewhere (runtime kNoRuntime) cannot measure.
+    bool canMeasure() const;
 };
+
+// The runtime of a device that has only imported measurements (a phone measured in another lab).
+inline constexpr const char* kNoRuntime = "none";
 
 // Devices every installation knows. Adding a runtime adds its devices here and one line in
 // core/backends/runtime_registry.cpp.

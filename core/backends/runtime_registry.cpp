@@ -11,7 +11,9 @@ struct Entry {
 };
 
 const Entry kRuntimes[] = {
+#ifndef KM_NO_OPENCV  // the agent-only build for boards carries XNNPACK alone (CMakeLists.txt)
     {"opencv-dnn", makeOpenCvRuntime, false},
+#endif
     {"xnnpack", makeXnnpackRuntime, false},
     {"test", makeTestRuntime, true},
 };

@@ -124,6 +124,7 @@ Result<RuleSet> parseRuleSet(const std::string& text, const std::string& display
         r.runtime = j.value("runtime", "");
         r.runtimeVersion = j.value("runtime_version", "");
         r.cpuModel = j.value("cpu_model", "");
+        r.logicalCores = j.value("logical_cores", 0);
         r.detectedAtUtc = j.value("detected_at_utc", "");
         r.command = j.value("command", "");
         int index = 0;
@@ -227,6 +228,7 @@ std::string ruleSetToJson(const RuleSet& r) {
            {"runtime", r.runtime},
            {"runtime_version", r.runtimeVersion},
            {"cpu_model", r.cpuModel},
+           {"logical_cores", r.logicalCores},
            {"detected_at_utc", r.detectedAtUtc},
            {"command", r.command},
            {"patterns", r.patterns},

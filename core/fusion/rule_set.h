@@ -91,6 +91,7 @@ struct OpSequenceLess {
 struct RuleSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel;  // provenance
+    int logicalCores = 0;  // of the machine the tests ran on (0: not recorded)
     std::string detectedAtUtc;
     std::string command;  // what produced it
     std::map<std::pair<std::string, std::string>, FusionRule, OpPairLess> pairs;

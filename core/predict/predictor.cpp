@@ -165,6 +165,7 @@ std::string PredictorSet::toJson() const {
         {"runtime", runtime},
         {"runtime_version", runtimeVersion},
         {"cpu_model", cpuModel},
+        {"logical_cores", logicalCores},
         {"built_at_utc", builtAtUtc},
         {"command", command},
         {"overhead_ms", overheadMs},
@@ -192,6 +193,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         p.runtime = j.value("runtime", "");
         p.runtimeVersion = j.value("runtime_version", "");
         p.cpuModel = j.value("cpu_model", "");
+        p.logicalCores = j.value("logical_cores", 0);
         p.builtAtUtc = j.value("built_at_utc", "");
         p.command = j.value("command", "");
         p.overheadMs = j.value("overhead_ms", 0.0);

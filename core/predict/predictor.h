@@ -70,6 +70,7 @@ struct KernelTypePredictor {
 struct PredictorSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel, builtAtUtc, command;  // provenance
+    int logicalCores = 0;  // of the machine the kernels were measured on (0: not recorded)
     std::map<std::string, KernelTypePredictor> types;                    // by kernel type ("conv-bn-relu")
     std::optional<Regressor> generic;                                    // all samples pooled; for unknown types
     ErrorBand genericBand;

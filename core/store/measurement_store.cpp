@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "common/utc_time.h"
+#include "store/sqlite_stmt.h"
 
 namespace km {
 namespace {
@@ -57,49 +58,14 @@ const std::vector<const char*> kMigrations = {
            id INTEGER PRIMARY KEY, dataset TEXT NOT NULL, name TEXT NOT NULL, family TEXT NOT NULL, seed INTEGER NOT NULL,
            resolution INTEGER NOT NULL, description TEXT NOT NULL, model_hash TEXT NOT NULL, path TEXT NOT NULL,
            generator TEXT NOT NULL, added_at_utc TEXT NOT NULL, UNIQUE(dataset, name));)",
-};
-
-// RAII statement with positional binding helpers.
-class Stmt {
-public:
-    Stmt(sqlite3* db, const char* sql) { m_rc = sqlite3_prepare_v2(db, sql, -1, &m_s, nullptr); }
-    ~Stmt() { sqlite3_finalize(m_s); }
-    bool ok() const { return m_rc == SQLITE_OK; }
-    Stmt& bind(int i, const std::string& v) {
-        sqlite3_bind_text(m_s, i, v.c_str(), -1, SQLITE_TRANSIENT);
-        return *this;
-    }
-    Stmt& bind(int i, double v) {
-        sqlite3_bind_double(m_s, i, v);
-        return *this;
-    }
-    Stmt& bind(int i, int64_t v) {
-        sqlite3_bind_int64(m_s, i, v);
-        return *this;
-    }
-    Stmt& bind(int i, int v) {
-        sqlite3_bind_int(m_s, i, v);
-        return *this;
-    }
-    Stmt& bindBlob(int i, const std::vector<unsigned char>& v) {
-        sqlite3_bind_blob(m_s, i, v.data(), int(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    int step() { return sqlite3_step(m_s); }
-    std::vector<unsigned char> blob(int c) const {
-        const auto* b = static_cast<const unsigned char*>(sqlite3_column_blob(m_s, c));
-        return b ? std::vector<unsigned char>(b, b + sqlite3_column_bytes(m_s, c)) : std::vector<unsigned char>{};
-    }
-    std::string text(int c) const {
-        const auto* t = sqlite3_column_text(m_s, c);
-        return t ? reinterpret_cast<const char*>(t) : "";
-    }
-    double real(int c) const { return sqlite3_column_double(m_s, c); }
-    int64_t integer(int c) const { return sqlite3_column_int64(m_s, c); }
-
-private:
-    sqlite3_stmt* m_s = nullptr;
-    int m_rc = SQLITE_ERROR;
+    // 6: devices the user defined (store/device_registry.cpp) and the last hello each device's
+    // agent gave, so that predictions can say which machine they belong to without starting it.
+    R"(CREATE TABLE user_devices(
+           id TEXT PRIMARY KEY, display_name TEXT NOT NULL, runtime TEXT NOT NULL, threads INTEGER NOT NULL,
+           transport TEXT NOT NULL, agent_path TEXT NOT NULL, settings_json TEXT NOT NULL, added_at_utc TEXT NOT NULL);
+       CREATE TABLE device_hellos(
+           device_id TEXT PRIMARY KEY, hello_json TEXT NOT NULL, reference_ms REAL NOT NULL, reference_spread REAL NOT NULL,
+           checked_at_utc TEXT NOT NULL);)",
 };
 
 constexpr const char* kColumns =

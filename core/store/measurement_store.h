@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/agent_protocol.h"
 #include "backends/device.h"
 #include "backends/machine_info.h"
 #include "backends/measurement.h"
@@ -52,10 +53,19 @@ struct DatasetModel {
     std::string addedAtUtc;   // ISO 8601; set by addDatasetModel when empty
 };
 
+// The last hello a device's agent gave (kernelmeter-cli device check, or a measurement session),
+// with the reference workload's time when the check measured it.
+struct StoredHello {
+    AgentHello hello;
+    double referenceMs = 0;      // median of the check's reference runs; 0: not timed
+    double referenceSpread = 0;  // (p90 - p10) / median of those runs
+    std::string checkedAtUtc;    // ISO 8601; set by saveHello when empty
+};
+
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 5;
+    static constexpr int kSchemaVersion = 6;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
     // Opens shipped data (datasets/ or an installed share/ folder) for reading only: immutable, no
@@ -93,6 +103,16 @@ public:
     Result<std::vector<DatasetModel>> datasetModels(const std::string& dataset);  // in insertion order
     Result<std::vector<std::string>> datasets();
     Result<std::vector<std::string>> deviceIds();  // every device the store has seen, by id
+
+    // Devices the user defined (store/device_registry.cpp; workflows/devices.h validates them).
+    // Adding an id that exists replaces its definition; removing one keeps its measurements.
+    Status putUserDevice(const Device& device);
+    Result<std::vector<Device>> userDevices();  // by id
+    Status removeUserDevice(const std::string& id);
+    Result<int64_t> predictorCount(const std::string& deviceId);
+    Result<int64_t> measurementCount(const std::string& deviceId);
+    Status saveHello(const std::string& deviceId, StoredHello hello);
+    Result<std::optional<StoredHello>> lastHello(const std::string& deviceId);
 
 private:
     explicit MeasurementStore(sqlite3* db, std::string path) : m_db(db), m_path(std::move(path)) {}

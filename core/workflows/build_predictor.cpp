@@ -236,6 +236,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                     if (set.runtimeVersion.empty()) {
                         set.runtimeVersion = kr.runtimeVersion;
                         set.cpuModel = kr.machine.cpuModel;
+                        set.logicalCores = kr.machine.logicalCores;
                     }
                 }
             }

@@ -312,6 +312,7 @@ private:
         if (rules.runtimeVersion.empty()) {
             rules.runtimeVersion = parts[3]->runtimeVersion;
             rules.cpuModel = parts[3]->machine.cpuModel;
+            rules.logicalCores = parts[3]->machine.logicalCores;
         }
     }
 

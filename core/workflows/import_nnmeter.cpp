@@ -118,7 +118,7 @@ Result<NnMeterImportReport> importNnMeterDataset(const std::vector<std::string>&
                 if (!deviceKnown[deviceId]) {
                     // Builtin devices keep their description; others are named after the dataset.
                     Device d = findBuiltinDevice(deviceId).value_or(
-                        Device{deviceId, deviceId + " (nn-Meter dataset)", "nn-meter-dataset", 1, "", {}});
+                        Device{deviceId, deviceId + " (nn-Meter dataset)", "nn-meter-dataset", 1, "", {}, "", false});
                     if (Status s = options.store->upsertDevice(d); !s) return s.error();
                     deviceKnown[deviceId] = true;
                 }

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
+#include "workflows/devices.h"
 #include "workflows/model_file.h"
 #include "workflows/reference_workload.h"
 
@@ -148,9 +149,12 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         for (size_t k : ks) req.models.push_back(prepared[k].input);
         if (reference && !refPool.failed) req.models.push_back(*reference);
         AgentClient agent(options.agent);
-        return agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
+        Result<MeasureResponse> r = agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
             if (progress && total > 0) progress->report((processesDone + double(done) / total) / plannedProcesses, "measuring");
         });
+        // The device's last hello, so that predictions can name its machine without starting it.
+        if (r && options.store && agent.lastHello()) (void)options.store->saveHello(device.id, StoredHello{*agent.lastHello(), 0, 0, ""});
+        return r;
     };
     std::function<void(const std::vector<size_t>&)> runAndPool = [&](const std::vector<size_t>& ks) {
         if (ks.empty()) return;
@@ -319,11 +323,20 @@ Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& w
 
 }  // namespace
 
-std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device, const MeasureModelsOptions& options,
-                                       Progress* progress) {
+std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
+                                       const MeasureModelsOptions& givenOptions, Progress* progress) {
     std::vector<ModelReport> reports(paths.size());
     std::vector<size_t> todo;
-    if (options.store)
+    MeasureModelsOptions options = givenOptions;
+    if (options.agent.agentPath.empty()) {
+        const AgentLaunch own = agentLaunchFor(device);
+        options.agent.agentPath = own.agentPath;
+        options.agent.transportPrefix = own.transportPrefix;
+    }
+    if (!device.canMeasure())
+        for (auto& r : reports)
+            r.error = fmt::format("{} has no runtime (measurements imported only): models cannot be measured on it.", device.id);
+    else if (options.store)
         if (Status s = options.store->upsertDevice(device); !s)
             for (auto& r : reports) r.error = s.error().message;
     for (size_t i = 0; i < paths.size(); ++i) {

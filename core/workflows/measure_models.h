@@ -16,7 +16,9 @@ namespace km {
 
 struct MeasureModelsOptions {
     MeasureOptions protocol;      // rounds, instances, ... (defaults in measurement.h)
-    AgentLaunch agent;            // which agent, where (transport), limits
+    // Which agent, where (transport), limits. An empty agentPath: the device's own agent and
+    // transport (workflows/devices.h, agentLaunchFor).
+    AgentLaunch agent;
     double timeoutSeconds = 900;  // per agent request without an answer -> the agent is stopped
     LoadOptions load;             // input shapes
     // Models measured together, interleaved, per agent request. Results are stored after each

@@ -36,7 +36,7 @@ MeasureOptions quick() {
     return o;
 }
 
-Device testDevice() { return Device{"test", "test runtime", "test", 1, "", {}}; }
+Device testDevice() { return Device{"test", "test runtime", "test", 1, "", {}, "", false}; }
 
 MeasureRequest request(std::initializer_list<const char*> commands) {
     MeasureRequest r{testDevice(), quick(), {}};

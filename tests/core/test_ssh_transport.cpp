@@ -97,7 +97,7 @@ private slots:
         QVERIFY2(hello.ok(), hello.ok() ? "" : hello.error().message.c_str());
         QVERIFY(!hello.value().machine.cpuModel.empty());
         MeasureRequest req{
-            Device{"test", "test runtime", "test", 1, "", {}}, o, {{"short", "spin-us:200", {}}, {"long", "spin-us:2000", {}}}};
+            Device{"test", "test runtime", "test", 1, "", {}, "", false}, o, {{"short", "spin-us:200", {}}, {"long", "spin-us:2000", {}}}};
         Result<MeasureResponse> r = agent.measure(req, 60);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QVERIFY(r.value().results[0].ok && r.value().results[1].ok);

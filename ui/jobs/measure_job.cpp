@@ -10,6 +10,7 @@
 #include "common/progress.h"
 #include "store/measurement_store.h"
 #include "workflows/analyze_model.h"
+#include "workflows/devices.h"
 #include "workflows/measure_models.h"
 
 namespace km::ui {
@@ -50,9 +51,8 @@ void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const Q
 bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
     if (m_running) return false;
     m_running = true;
-    const std::string agent = agentPath().toStdString();
     m_measuring.run(
-        [this, path, deviceIds, agent, protocol = m_protocol](const JobContext& context) {
+        [this, path, deviceIds, protocol = m_protocol](const JobContext& context) {
             // `this` is used only inside context.post (on the UI thread, while it exists).
             auto report = [&](const QString& message) { context.post([this, path, message] { emit failed(path, message); }); };
             auto store = MeasurementStore::open(defaultDatabasePath());
@@ -60,13 +60,12 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
             QElapsedTimer clock;
             clock.start();
             for (int d = 0; d < deviceIds.size() && !context.cancelled(); ++d) {
-                const std::optional<Device> device = findBuiltinDevice(deviceIds[d].toStdString());
+                const Result<Device> device = findDevice(deviceIds[d].toStdString());
                 if (!device) {
-                    report(tr("%1: unknown device").arg(deviceIds[d]));
+                    report(QString::fromStdString(device.error().message));
                     continue;
                 }
-                MeasureModelsOptions o;
-                o.agent.agentPath = agent;
+                MeasureModelsOptions o;  // the device's own agent and transport
                 o.protocol = protocol;
                 o.store = store ? store.value().get() : nullptr;
                 o.remeasure = true;  // asked for explicitly: a new measurement, not the stored one
@@ -80,10 +79,10 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
                     context.post([this, done, text, left] { emit this->progress(done, text, left); });
                 });
                 running = &progress;
-                const std::vector<ModelReport> r = measureModels({path.toStdString()}, *device, o, &progress);
+                const std::vector<ModelReport> r = measureModels({path.toStdString()}, device.value(), o, &progress);
                 if (r.empty() || context.cancelled()) continue;
                 if (!r[0].ok) {
-                    report(QString::fromStdString(device->id + ": " + r[0].error));
+                    report(QString::fromStdString(device.value().id + ": " + r[0].error));
                     continue;
                 }
                 const MeasuredLatency l =

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: Apache-2.0
+// `kernelmeter-cli device add|list|show|check|remove` and `devices` (docs/devices.md, docs/cli.md).
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "workflows/devices.h"
+
+namespace km::cli {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string where(const Device& d) { return d.transport.empty() ? "this machine" : d.transport; }
+
+Json helloJson(const StoredHello& h, const std::string& runtime) {
+    Json runtimes = Json::array();
+    std::string version;
+    for (const auto& [name, v] : h.hello.runtimes) {
+        runtimes.push_back({{"name", name}, {"version", v}});
+        if (name == runtime) version = v;
+    }
+    return {{"checked_at_utc", h.checkedAtUtc},
+            {"protocol", h.hello.protocol},
+            {"agent_version", h.hello.agentVersion},
+            {"runtime_version", version},
+            {"runtimes", runtimes},
+            {"cpu_model", h.hello.machine.cpuModel},
+            {"logical_cores", h.hello.machine.logicalCores},
+            {"kernel", h.hello.machine.kernel},
+            {"hostname", h.hello.machine.hostname},
+            {"reference_ms", h.referenceMs > 0 ? Json(h.referenceMs) : Json(nullptr)},
+            {"reference_spread", h.referenceMs > 0 ? Json(h.referenceSpread) : Json(nullptr)}};
+}
+
+std::optional<StoredHello> lastHelloOf(const std::string& id) {
+    std::error_code ec;
+    if (!std::filesystem::exists(defaultDatabasePath(), ec)) return std::nullopt;
+    auto store = MeasurementStore::open(defaultDatabasePath());
+    if (!store) return std::nullopt;
+    auto h = store.value()->lastHello(id);
+    return h ? h.value() : std::nullopt;
+}
+
+Json deviceJson(const Device& d) {
+    Json j{{"id", d.id},
+           {"name", d.displayName},
+           {"runtime", d.runtime},
+           {"threads", d.threads},
+           {"transport", d.transport},
+           {"agent", d.agentPath},
+           {"user_defined", d.userDefined},
+           {"can_measure", d.canMeasure()}};
+    const std::optional<StoredHello> h = lastHelloOf(d.id);
+    j["last_check"] = h ? helloJson(*h, d.runtime) : Json(nullptr);
+    return j;
+}
+
+void printHello(const StoredHello& h, const std::string& runtime) {
+    std::string version = "?";
+    for (const auto& [name, v] : h.hello.runtimes)
+        if (name == runtime) version = v;
+    std::cout << fmt::format("  checked     {}\n", h.checkedAtUtc);
+    std::cout << fmt::format("  agent       kernelmeter-agent {} (protocol {})\n", h.hello.agentVersion, h.hello.protocol);
+    std::cout << fmt::format("  runtime     {} {}\n", runtime, version);
+    std::cout << fmt::format("  CPU         {}, {} logical cores\n", h.hello.machine.cpuModel, h.hello.machine.logicalCores);
+    std::cout << fmt::format("  system      {} ({})\n", h.hello.machine.kernel, h.hello.machine.hostname);
+    if (h.referenceMs > 0) std::cout << fmt::format("  reference   {:.3g} ms (spread {:.0f}%)\n", h.referenceMs, 100 * h.referenceSpread);
+}
+
+}  // namespace
+
+int runDevices(bool json) {
+    DeviceArgs args;
+    args.json = json;
+    return runDeviceList(args);
+}
+
+int runDeviceList(const DeviceArgs& args) {
+    std::string warning;
+    const std::vector<Device> devices = allDevices("", &warning);
+    if (!warning.empty()) std::cerr << "kernelmeter-cli: your devices could not be read: " << warning << "\n";
+    if (args.json) {
+        Json list = Json::array();
+        for (const Device& d : devices) list.push_back(deviceJson(d));
+        std::cout << Json{{"schema", "kernelmeter.devices/2"}, {"devices", list}}.dump(1) << "\n";
+        return warning.empty() ? 0 : 2;
+    }
+    std::cout << fmt::format("{:<14} {:<11} {:>7}  {:<26} {}\n", "id", "runtime", "threads", "where", "last checked");
+    for (const Device& d : devices) {
+        const std::optional<StoredHello> h = lastHelloOf(d.id);
+        std::cout << fmt::format("{:<14} {:<11} {:>7}  {:<26} {}\n", d.id, d.runtime, d.threads, d.canMeasure() ? where(d) : "-",
+                                 h ? h->checkedAtUtc : (d.canMeasure() ? "never" : "-"));
+    }
+    return warning.empty() ? 0 : 2;
+}
+
+int runDeviceAdd(const DeviceArgs& args) {
+    Device d;
+    d.id = args.id;
+    d.runtime = args.runtime;
+    d.threads = args.threads;
+    d.transport = args.transport;
+    d.agentPath = args.agent;
+    d.displayName = args.name;
+    Result<Device> added = addDevice(d, "", args.replace);
+    if (!added) return reportError(added.error());
+    std::cout << fmt::format("added {}: {}\n", added.value().id, added.value().displayName);
+    if (added.value().canMeasure())
+        std::cout << fmt::format("next: kernelmeter-cli device check {}   (starts its agent and records its CPU)\n", added.value().id);
+    return 0;
+}
+
+int runDeviceShow(const DeviceArgs& args) {
+    Result<Device> d = findDevice(args.id);
+    if (!d) return reportError(d.error());
+    const Device& dev = d.value();
+    std::string predictorSource;
+    Result<PredictorSet> predictor = devicePredictor(dev.id, "", "", predictorSource);
+    HostComparison host;
+    if (predictor) host = compareHost({predictor.value().cpuModel, predictor.value().logicalCores, predictor.value().runtimeVersion}, dev);
+    if (args.json) {
+        Json j = deviceJson(dev);
+        j["predictor"] = predictor ? Json{{"source", predictorSource},
+                                          {"built_at_utc", predictor.value().builtAtUtc},
+                                          {"cpu_model", predictor.value().cpuModel},
+                                          {"logical_cores", predictor.value().logicalCores},
+                                          {"runtime_version", predictor.value().runtimeVersion}}
+                                   : Json(nullptr);
+        j["host_mismatch"] = predictor ? hostMismatchJson(host) : Json(nullptr);
+        std::cout << j.dump(1) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("{}: {}\n", dev.id, dev.displayName);
+    std::cout << fmt::format("  runtime     {}, {} thread{}\n", dev.runtime, dev.threads, dev.threads == 1 ? "" : "s");
+    if (dev.canMeasure()) {
+        std::cout << fmt::format("  reached by  {}\n", dev.transport.empty() ? "a local child process" : "`" + dev.transport + "`");
+        std::cout << fmt::format("  agent       {}\n", agentLaunchFor(dev).agentPath);
+    }
+    std::cout << fmt::format("  defined     {}\n", dev.userDefined ? "by you" : "built in");
+    if (const std::optional<StoredHello> h = lastHelloOf(dev.id))
+        printHello(*h, dev.runtime);
+    else if (dev.canMeasure())
+        std::cout << fmt::format("  checked     never (kernelmeter-cli device check {})\n", dev.id);
+    if (predictor) {
+        std::cout << fmt::format("  predictor   {} (built {} on {})\n", predictorSource, predictor.value().builtAtUtc,
+                                 predictor.value().cpuModel.empty() ? "an unrecorded CPU" : predictor.value().cpuModel);
+        if (!host.message.empty()) std::cout << "  note        " << host.message << "\n";
+    } else {
+        std::cout << "  predictor   none (kernelmeter-cli build-predictor --device " << dev.id << ")\n";
+    }
+    return 0;
+}
+
+int runDeviceCheck(const DeviceArgs& args) {
+    Result<Device> d = findDevice(args.id);
+    if (!d) return reportError(d.error());
+    DeviceCheckOptions o;
+    o.referenceRounds = args.referenceRounds;
+    o.helloTimeoutSeconds = args.timeoutSeconds;
+    Progress progress = stderrProgress(args.json);
+    Result<DeviceCheck> c = checkDevice(d.value(), o, &progress);
+    if (!c) return reportError(c.error());
+    if (args.json) {
+        Json j{{"id", d.value().id}, {"command", c.value().command}};
+        j["hello"] = helloJson(c.value().stored, d.value().runtime);
+        std::cout << j.dump(1) << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("{} answers (`{}`):\n", d.value().id, c.value().command);
+    printHello(c.value().stored, d.value().runtime);
+    return 0;
+}
+
+int runDeviceRemove(const DeviceArgs& args) {
+    Result<DeviceRemoval> r = removeDevice(args.id, args.force);
+    if (!r) return reportError(r.error());
+    std::cout << fmt::format("removed {}", args.id);
+    if (r.value().predictors + r.value().measurements > 0)
+        std::cout << fmt::format("; its {} predictor(s) and {} measurement(s) stay in the database (adding {} again brings them back)",
+                                 r.value().predictors, r.value().measurements, args.id);
+    std::cout << "\n";
+    return 0;
+}
+
+}  // namespace km::cli

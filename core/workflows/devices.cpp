@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/devices.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "backends/machine_info.h"
+#include "common/locations.h"
+#include "workflows/reference_workload.h"
+
+namespace km {
+namespace {
+
+constexpr size_t kMaxIdLength = 40;
+
+bool isBuiltinId(const std::string& id) { return id == "test" || findBuiltinDevice(id).has_value(); }
+
+std::string databasePath(const std::string& db) { return db.empty() ? defaultDatabasePath() : db; }
+
+// The user's database, only if it exists (listing devices never creates one).
+Result<std::unique_ptr<MeasurementStore>> openIfPresent(const std::string& db) {
+    std::error_code ec;
+    const std::string path = databasePath(db);
+    if (!std::filesystem::exists(path, ec)) return std::unique_ptr<MeasurementStore>{};
+    return MeasurementStore::open(path);
+}
+
+std::string launchCommand(const AgentLaunch& launch) {
+    return launch.transportPrefix.empty() ? launch.agentPath : launch.transportPrefix + " " + launch.agentPath;
+}
+
+std::string runtimesOf(const AgentHello& hello) {
+    std::string out;
+    for (const auto& [name, version] : hello.runtimes) out += (out.empty() ? "" : ", ") + name + " " + version;
+    return out.empty() ? "none" : out;
+}
+
+std::string versionOf(const AgentHello& hello, const std::string& runtime) {
+    for (const auto& [name, version] : hello.runtimes)
+        if (name == runtime) return version;
+    return "";
+}
+
+}  // namespace
+
+const std::vector<std::string>& deviceRuntimes() {
+    static const std::vector<std::string> kRuntimes = {"opencv-dnn", "xnnpack", kNoRuntime};
+    return kRuntimes;
+}
+
+std::vector<Device> allDevices(const std::string& db, std::string* warning) {
+    std::vector<Device> out;
+    for (const Device& d : builtinDevices())
+        if (d.runtime != "test") out.push_back(d);
+    Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db);
+    Result<std::vector<Device>> mine =
+        store && store.value() ? store.value()->userDevices() : Result<std::vector<Device>>(std::vector<Device>{});
+    if (!store || !mine) {
+        if (warning) *warning = (!store ? store.error() : mine.error()).message;
+        return out;
+    }
+    for (Device& d : mine.value()) out.push_back(std::move(d));
+    return out;
+}
+
+Result<Device> findDevice(const std::string& id, const std::string& db) {
+    if (auto d = findBuiltinDevice(id); d && d->runtime != "test") return *d;
+    std::string warning;
+    for (Device& d : allDevices(db, &warning))
+        if (d.id == id) return std::move(d);
+    return badInput(fmt::format("device '{}': no such device; `kernelmeter-cli device list` lists them{}.", id,
+                                warning.empty() ? "" : " (the user's devices could not be read: " + warning + ")"));
+}
+
+Status validateDeviceDefinition(const Device& d) {
+    if (d.id.empty() || d.id.size() > kMaxIdLength)
+        return badInput(fmt::format("device id '{}': give 1 to {} characters of a-z, 0-9 and '-'.", d.id, kMaxIdLength));
+    for (char c : d.id)
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return badInput(fmt::format("device id '{}': '{}' is not allowed; use only a-z, 0-9 and '-'.", d.id, c));
+    if (d.id.front() == '-') return badInput(fmt::format("device id '{}': start it with a letter or digit.", d.id));
+    if (isBuiltinId(d.id)) return badInput(fmt::format("device id '{}': a built-in device has this id; choose another.", d.id));
+    const auto& runtimes = deviceRuntimes();
+    if (std::find(runtimes.begin(), runtimes.end(), d.runtime) == runtimes.end())
+        return badInput(fmt::format("device '{}': unknown runtime '{}'; use opencv-dnn, xnnpack, or none (measurements imported only).",
+                                    d.id, d.runtime));
+    if (d.threads < 1 || d.threads > 1024)
+        return badInput(fmt::format("device '{}': --threads {} is not a thread count; give 1 or more.", d.id, d.threads));
+    if (!d.canMeasure() && (!d.transport.empty() || !d.agentPath.empty()))
+        return badInput(fmt::format("device '{}': a device without a runtime has no agent to reach; drop --transport and --agent.", d.id));
+    return Ok{};
+}
+
+Result<Device> addDevice(Device d, const std::string& db, bool replace) {
+    if (Status s = validateDeviceDefinition(d); !s) return s.error();
+    if (d.displayName.empty()) {
+        if (!d.canMeasure())
+            d.displayName = "Measurements imported for this device (no runtime here)";
+        else
+            d.displayName =
+                fmt::format("{} on {}, {} thread{}", d.runtime == "xnnpack" ? "XNNPACK" : "OpenCV DNN",
+                            d.transport.empty() ? "this machine" : "`" + d.transport + "`", d.threads, d.threads == 1 ? "" : "s");
+    }
+    d.userDefined = true;
+    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(databasePath(db));
+    if (!store) return store.error();
+    if (!replace) {
+        Result<std::vector<Device>> mine = store.value()->userDevices();
+        if (!mine) return mine.error();
+        for (const Device& other : mine.value())
+            if (other.id == d.id)
+                return badInput(
+                    fmt::format("device '{}' exists already; `kernelmeter-cli device remove {}` first, or choose another id.", d.id, d.id));
+    }
+    if (Status s = store.value()->putUserDevice(d); !s) return s.error();
+    return d;
+}
+
+Result<DeviceRemoval> removeDevice(const std::string& id, bool force, const std::string& db) {
+    if (isBuiltinId(id)) return badInput(fmt::format("device '{}' is built in; only devices you added can be removed.", id));
+    Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db);
+    if (!store) return store.error();
+    Result<std::vector<Device>> mine = store.value() ? store.value()->userDevices() : Result<std::vector<Device>>(std::vector<Device>{});
+    if (!mine) return mine.error();
+    if (std::none_of(mine.value().begin(), mine.value().end(), [&](const Device& d) { return d.id == id; }))
+        return badInput(fmt::format("device '{}': no such device of yours; `kernelmeter-cli device list` lists them.", id));
+    DeviceRemoval r;
+    Result<int64_t> predictors = store.value()->predictorCount(id);
+    Result<int64_t> measurements = store.value()->measurementCount(id);
+    if (!predictors) return predictors.error();
+    if (!measurements) return measurements.error();
+    r.predictors = predictors.value();
+    r.measurements = measurements.value();
+    if (r.predictors > 0 && !force)
+        return badInput(
+            fmt::format("device '{}' has {} predictor{}; nothing was removed. Add --force to remove the definition "
+                        "(its predictors and measurements stay in the database).",
+                        id, r.predictors, r.predictors == 1 ? "" : "s"));
+    if (Status s = store.value()->removeUserDevice(id); !s) return s.error();
+    return r;
+}
+
+AgentLaunch agentLaunchFor(const Device& device) {
+    AgentLaunch launch;
+    launch.transportPrefix = device.transport;
+    if (!device.agentPath.empty())
+        launch.agentPath = device.agentPath;
+    else if (device.transport.empty())
+        launch.agentPath = siblingProgram(kAgentProgram).value_or(kAgentProgram);
+    else
+        launch.agentPath = kAgentProgram;  // found on the device's PATH (the arm64 package installs it in /usr/bin)
+    return launch;
+}
+
+Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& options, Progress* progress) {
+    if (!device.canMeasure())
+        return badInput(fmt::format("device '{}' has no runtime (measurements imported only): there is no agent to check.", device.id));
+    DeviceCheck out;
+    const AgentLaunch launch = agentLaunchFor(device);
+    out.command = launchCommand(launch);
+    if (progress) progress->report(0, "starting " + out.command);
+    AgentClient agent(launch);
+    Result<AgentHello> hello = agent.start(options.helloTimeoutSeconds);
+    if (!hello) return Error{hello.error().code, fmt::format("device '{}': {}", device.id, hello.error().message)};
+    out.stored.hello = hello.value();
+    out.runtimeVersion = versionOf(hello.value(), device.runtime);
+    if (out.runtimeVersion.empty())
+        return unsupported(
+            fmt::format("device '{}': the agent started by `{}` has no runtime '{}' (it has: {}); define the device "
+                        "with a runtime it has, or install an agent built with {}.",
+                        device.id, out.command, device.runtime, runtimesOf(hello.value()), device.runtime));
+    if (options.referenceRounds > 0) {
+        if (progress) progress->report(0.3, "timing the reference workload");
+        Result<ModelInput> ref = referenceWorkload();
+        if (!ref) return ref.error();
+        MeasureRequest request{device, {}, {ref.value()}};
+        request.options.rounds = options.referenceRounds;
+        request.options.runsPerRound = 5;
+        request.options.instances = 1;
+        request.options.maxExtraInstances = 0;
+        request.options.warmupRuns = 5;
+        request.options.warmupMinMs = 100;
+        Result<MeasureResponse> r = agent.measure(request, options.helloTimeoutSeconds * 10);
+        if (!r) return Error{r.error().code, fmt::format("device '{}': timing the reference workload: {}", device.id, r.error().message)};
+        if (r.value().results.empty() || !r.value().results[0].ok)
+            return unsupported(fmt::format("device '{}': the runtime could not run the reference workload: {}", device.id,
+                                           r.value().results.empty() ? "no result" : r.value().results[0].error));
+        const LatencyStats& s = r.value().results[0].stats;
+        out.stored.referenceMs = s.medianMs;
+        out.stored.referenceSpread = s.medianMs > 0 ? (s.p90Ms - s.p10Ms) / s.medianMs : 0;
+    }
+    agent.stop();
+    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(databasePath(options.db));
+    if (!store) return store.error();
+    if (Status s = store.value()->saveHello(device.id, out.stored); !s) return s.error();
+    Result<std::optional<StoredHello>> saved = store.value()->lastHello(device.id);
+    if (saved && saved.value()) out.stored.checkedAtUtc = saved.value()->checkedAtUtc;
+    if (progress) progress->report(1, "checked");
+    return out;
+}
+
+HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {
+    HostComparison c;
+    std::optional<StoredHello> hello;
+    if (Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db); store && store.value())
+        if (Result<std::optional<StoredHello>> h = store.value()->lastHello(device.id); h) hello = h.value();
+    if (hello) {
+        c.deviceRuntimeVersion = versionOf(hello->hello, device.runtime);
+        c.helloAtUtc = hello->checkedAtUtc;
+    }
+    if (device.transport.empty()) {  // this machine: read it now rather than trust an old hello
+        const MachineInfo here = readMachineInfo();
+        c.deviceCpu = here.cpuModel;
+        c.deviceCores = here.logicalCores;
+    } else if (hello) {
+        c.deviceCpu = hello->hello.machine.cpuModel;
+        c.deviceCores = hello->hello.machine.logicalCores;
+    }
+    if (builtOn.cpuModel.empty()) {
+        c.message = "the predictor does not record the CPU it was built on.";
+        return c;
+    }
+    if (c.deviceCpu.empty()) {
+        c.message = fmt::format("{} has never been reached, so its CPU is unknown: `kernelmeter-cli device check {}` records it.",
+                                device.id, device.id);
+        return c;
+    }
+    if (c.deviceCpu != builtOn.cpuModel) c.differences.push_back("CPU");
+    if (builtOn.logicalCores > 0 && c.deviceCores > 0 && builtOn.logicalCores != c.deviceCores) c.differences.push_back("cores");
+    if (!builtOn.runtimeVersion.empty() && !c.deviceRuntimeVersion.empty() && builtOn.runtimeVersion != c.deviceRuntimeVersion)
+        c.differences.push_back("runtime version");
+    c.state = c.differences.empty() ? "match" : "mismatch";
+    if (c.mismatch()) {
+        std::string what;
+        if (c.differences[0] == "CPU")
+            what = fmt::format("predicted for {}; {} reports {}", builtOn.cpuModel, device.id, c.deviceCpu);
+        else if (c.differences[0] == "cores")
+            what = fmt::format("predicted on a {}-core machine; {} reports {} cores", builtOn.logicalCores, device.id, c.deviceCores);
+        else
+            what = fmt::format("predicted with {} {}; {} reports {}", device.runtime, builtOn.runtimeVersion, device.id,
+                               c.deviceRuntimeVersion);
+        c.message = fmt::format(
+            "{}: the times may be far off; build a predictor for {} (kernelmeter-cli build-predictor --device {}, "
+            "about 45 minutes).",
+            what, device.id, device.id);
+    }
+    return c;
+}
+
+}  // namespace km

@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+// Devices for every command and the GUI: the built-in ones and those the user defined (a runtime,
+// a thread count and the command that reaches the device's agent), stored in the user database.
+// Also where a device's numbers come from: the machine its agent last reported, compared with the
+// machine a predictor was built on (docs/devices.md).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backends/agent_client.h"
+#include "backends/device.h"
+#include "common/progress.h"
+#include "common/result.h"
+#include "store/measurement_store.h"
+
+namespace km {
+
+// Runtimes a device may name: those the agent can run, and kNoRuntime (imported measurements only).
+const std::vector<std::string>& deviceRuntimes();
+
+// The built-in devices, then the user's (by id) from database `db` (empty: the user's default).
+// A database that cannot be read gives the built-in ones and its error in `warning`.
+std::vector<Device> allDevices(const std::string& db, std::string* warning = nullptr);
+// A built-in or user-defined device; a BadInput error naming the id and how to list devices.
+Result<Device> findDevice(const std::string& id, const std::string& db = "");
+
+// Checks a definition: id of [a-z0-9-] (1 to 40 characters, starting with a letter or digit) and
+// not a built-in one, a known runtime, threads >= 1. BadInput errors name the field at fault.
+Status validateDeviceDefinition(const Device& device);
+// Validates and stores a definition (replacing one with the same id only when `replace`); fills an
+// empty display name. Returns the stored definition.
+Result<Device> addDevice(Device device, const std::string& db = "", bool replace = false);
+
+struct DeviceRemoval {
+    int64_t predictors = 0;    // kept in the database; re-adding the id brings them back
+    int64_t measurements = 0;  // kept likewise
+};
+// Removes a user-defined device. Refused (BadInput, nothing changed) for a built-in id, an unknown
+// one, or a device with predictors unless `force`; its predictors and measurements are never
+// deleted.
+Result<DeviceRemoval> removeDevice(const std::string& id, bool force, const std::string& db = "");
+
+// How to start the device's agent: its transport prefix and agent command, or the local agent.
+AgentLaunch agentLaunchFor(const Device& device);
+
+struct DeviceCheckOptions {
+    double helloTimeoutSeconds = 120;  // a board over ssh or an emulator can take a while to start
+    // Rounds of the reference workload timed after the hello (0: none). Each round is 5 runs after
+    // the warm-up; 10 rounds take about 2 s on a desktop core, minutes under emulation.
+    int referenceRounds = 10;
+    std::string db;  // where the hello is stored; empty: the user's default database
+};
+
+struct DeviceCheck {
+    StoredHello stored;          // the hello and the reference time, as stored
+    std::string runtimeVersion;  // the device's runtime as its agent reports it
+    std::string command;         // how the agent was started (transport + agent)
+};
+// Starts the device's agent through its transport, checks it speaks this protocol and has the
+// device's runtime, times the reference workload, and stores the hello for the device. Errors name
+// the command and what it printed.
+Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& options, Progress* progress = nullptr);
+
+// What a predictor (or rule set) was built on, as recorded in it.
+struct BuiltOn {
+    std::string cpuModel;
+    int logicalCores = 0;  // 0: not recorded (older files)
+    std::string runtimeVersion;
+};
+
+// Whether the device is the machine a predictor was built on, as far as is known.
+struct HostComparison {
+    // "match", "mismatch", or "unknown" (no hello stored for a remote device, or nothing recorded
+    // in the predictor).
+    std::string state = "unknown";
+    std::string deviceCpu;  // what the device reports (the local machine for a local device)
+    int deviceCores = 0;
+    std::string deviceRuntimeVersion;      // from its last hello; empty: none stored
+    std::string helloAtUtc;                // when that hello was stored; empty: none
+    std::vector<std::string> differences;  // "CPU", "cores", "runtime version"
+    // One sentence for the user: what differs and what to do; empty on a match.
+    std::string message;
+    bool mismatch() const { return state == "mismatch"; }
+};
+// Compares without starting the agent: a local device is this machine (its runtime version from
+// the last stored hello, if any); a remote one is its last stored hello.
+HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db = "");
+
+}  // namespace km
