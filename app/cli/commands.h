@@ -90,6 +90,10 @@ struct DetectRulesArgs {
     bool noDb = false;
     bool quiet = false;
     bool events = false;  // kernelmeter.events/1 lines on stdout (cli/events.h)
+    // Operating points "hw<H>_c<C>" (default: the three of fusion/test_cases.h). A slow board or an
+    // emulator can test one small point.
+    std::vector<std::string> points;
+    int rounds = 0, instances = 0;  // the detection protocol's (0: its defaults)
 };
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine);
 
@@ -202,8 +206,9 @@ struct ReportArgs {
 };
 int runReport(const ReportArgs& args);
 
-// The built-in device with this id, or a message listing where to look.
-Result<Device> deviceFor(const std::string& id);
+// The built-in or user-defined device with this id, or a message saying how to list them; with
+// `toMeasure`, also refused when it has no runtime (a device known from imported measurements).
+Result<Device> deviceFor(const std::string& id, bool toMeasure = false);
 
 // Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
 Progress stderrProgress(bool quiet);

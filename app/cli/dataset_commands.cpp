@@ -21,7 +21,7 @@ using Json = nlohmann::ordered_json;
 int runDatasetBuild(const DatasetArgs& args) {
     std::vector<Device> devices;
     for (const std::string& id : args.devices) {
-        Result<Device> d = deviceFor(id);
+        Result<Device> d = deviceFor(id, true);
         if (!d) return reportError(d.error());
         devices.push_back(d.value());
     }

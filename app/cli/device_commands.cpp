@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "cli/commands.h"
@@ -82,17 +84,50 @@ int runDeviceList(const DeviceArgs& args) {
     std::string warning;
     const std::vector<Device> devices = allDevices("", &warning);
     if (!warning.empty()) std::cerr << "kernelmeter-cli: your devices could not be read: " << warning << "\n";
+    // Runtime versions of this machine's devices: ask the local agent (a fraction of a second);
+    // a remote device's come from its last stored hello (the list never reaches out to boards).
+    AgentClient local(agentLaunchFor(Device{}));
+    const Result<AgentHello> hello = local.start(30);
+    local.stop();
+    auto versionOf = [&](const Device& d) -> std::string {
+        std::optional<AgentHello> from;
+        if (d.transport.empty() && d.agentPath.empty() && hello) from = hello.value();
+        if (!from)
+            if (const std::optional<StoredHello> h = lastHelloOf(d.id)) from = h->hello;
+        if (from)
+            for (const auto& [name, version] : from->runtimes)
+                if (name == d.runtime) return version;
+        return "";
+    };
     if (args.json) {
         Json list = Json::array();
-        for (const Device& d : devices) list.push_back(deviceJson(d));
-        std::cout << Json{{"schema", "kernelmeter.devices/2"}, {"devices", list}}.dump(1) << "\n";
-        return warning.empty() ? 0 : 2;
+        for (const Device& d : devices) {
+            Json j = deviceJson(d);
+            const std::string version = versionOf(d);
+            j["runtime_version"] = version.empty() ? Json(nullptr) : Json(version);
+            list.push_back(std::move(j));
+        }
+        Json out{{"schema", "kernelmeter.devices/2"}, {"devices", list}};
+        out["machine"] = hello ? Json{{"cpu_model", hello.value().machine.cpuModel},
+                                      {"logical_cores", hello.value().machine.logicalCores},
+                                      {"kernel", hello.value().machine.kernel}}
+                               : Json(nullptr);
+        std::cout << out.dump(1) << "\n";
+    } else {
+        std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<24} {}\n", "id", "runtime", "version", "threads", "where", "last checked");
+        for (const Device& d : devices) {
+            const std::optional<StoredHello> h = lastHelloOf(d.id);
+            const std::string version = versionOf(d);
+            std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<24} {}\n", d.id, d.runtime, version.empty() ? "?" : version, d.threads,
+                                     d.canMeasure() ? where(d) : "-", h ? h->checkedAtUtc : (d.canMeasure() ? "never" : "-"));
+        }
+        if (hello)
+            std::cout << fmt::format("\nthis machine: {}, {} logical cores, {}\n", hello.value().machine.cpuModel,
+                                     hello.value().machine.logicalCores, hello.value().machine.kernel);
     }
-    std::cout << fmt::format("{:<14} {:<11} {:>7}  {:<26} {}\n", "id", "runtime", "threads", "where", "last checked");
-    for (const Device& d : devices) {
-        const std::optional<StoredHello> h = lastHelloOf(d.id);
-        std::cout << fmt::format("{:<14} {:<11} {:>7}  {:<26} {}\n", d.id, d.runtime, d.threads, d.canMeasure() ? where(d) : "-",
-                                 h ? h->checkedAtUtc : (d.canMeasure() ? "never" : "-"));
+    if (!hello) {
+        std::cerr << "kernelmeter-cli: the local agent did not answer, so runtime versions are unknown: " << hello.error().message << "\n";
+        return 1;
     }
     return warning.empty() ? 0 : 2;
 }
@@ -160,7 +195,8 @@ int runDeviceCheck(const DeviceArgs& args) {
     DeviceCheckOptions o;
     o.referenceRounds = args.referenceRounds;
     o.helloTimeoutSeconds = args.timeoutSeconds;
-    Progress progress = stderrProgress(args.json);
+    // Progress only on a terminal: a script or test sees the answer or one error line.
+    Progress progress = stderrProgress(args.json || !isatty(STDERR_FILENO));
     Result<DeviceCheck> c = checkDevice(d.value(), o, &progress);
     if (!c) return reportError(c.error());
     if (args.json) {

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `kernelmeter-cli detect-rules`, `rules` and `kernels` (docs/cli.md, docs/fusion.md).
 #include <fmt/format.h>
+
+#include <cstdio>
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
@@ -44,16 +46,12 @@ std::string provenance(const RuleSet& r) {
 
 }  // namespace
 
-Result<Device> deviceFor(const std::string& id) {
+Result<Device> deviceFor(const std::string& id, bool toMeasure) {
     Result<Device> d = findDevice(id);
-    if (!d) return badInput("--device " + d.error().message);
+    if (!d) return badInput("--" + d.error().message);  // "--device 'x': no such device; ..."
+    if (toMeasure && !d.value().canMeasure())
+        return badInput(fmt::format("--device {}: it has no runtime (measurements imported only), so nothing can be measured on it.", id));
     return d;
-}
-
-Status requireMeasurable(const Device& device) {
-    if (device.canMeasure()) return Ok{};
-    return badInput(
-        fmt::format("--device {}: it has no runtime (measurements imported only), so nothing can be measured on it.", device.id));
 }
 
 Progress stderrProgress(bool quiet) {
@@ -71,11 +69,25 @@ Progress stderrProgress(bool quiet) {
 int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) {
     const EventStream events(args.events, args.quiet);
     events.emit("start", {{"command", "detect-rules"}, {"device", args.device}});
-    Result<Device> found = deviceFor(args.device);
+    Result<Device> found = deviceFor(args.device, true);
     if (!found) return events.fail(found.error());
     const Device* device = &found.value();
     DetectRulesOptions o;
     o.measure.protocol = detectionProtocol();
+    if (args.rounds > 0) o.measure.protocol.rounds = args.rounds;
+    if (args.instances > 0) o.measure.protocol.instances = args.instances;
+    if (!args.points.empty()) {
+        o.points.clear();
+        for (const std::string& name : args.points) {
+            int hw = 0, channels = 0;
+            char tail = 0;
+            if (std::sscanf(name.c_str(), "hw%d_c%d%c", &hw, &channels, &tail) != 2 || hw < 1 || hw > 1024 || channels < 1 ||
+                channels > 8192)
+                return events.fail(
+                    badInput(fmt::format("--point '{}': expected hw<H>_c<C> such as hw28_c96 (H 1..1024, C 1..8192).", name)));
+            o.points.push_back({name, hw, channels});
+        }
+    }
     o.budgetMinutes = args.budgetMinutes;
     o.command = commandLine;
     o.cacheDir = args.cacheDir.empty() ? userCacheDir("fusion-tests") : args.cacheDir;

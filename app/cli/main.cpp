@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
     cmdDetect->add_option("-o,--output", detect.output, "rule set file (default: ~/.local/share/kernelmeter/rules/DEVICE.json)");
     cmdDetect->add_option("--cache", detect.cacheDir, "folder for the test-case models (default: ~/.cache/kernelmeter/fusion-tests)");
     cmdDetect->add_option("--ops", detect.ops, "test only pairs of these canonical ops (e.g. --ops conv relu add)");
+    cmdDetect->add_option("--point", detect.points,
+                          "operating point hw<H>_c<C>, e.g. hw8_c16 (repeatable; default: hw56_c24 hw28_c96 hw14_c256)");
+    cmdDetect->add_option("--rounds", detect.rounds, "rounds per process (default 20)")->check(CLI::Range(1, 100000));
+    cmdDetect->add_option("--instances", detect.instances, "processes per test batch (default 2)")->check(CLI::Range(1, 100));
     cmdDetect->add_option("--db", detect.db, "SQLite database for the measurements (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdDetect->add_flag("--no-db", detect.noDb, "do not save or reuse measurements (no resume)");
     cmdDetect->add_flag("--quiet", detect.quiet, "no progress on stderr");

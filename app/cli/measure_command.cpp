@@ -42,7 +42,7 @@ int runMeasure(const MeasureArgs& args) {
     std::optional<Device> device;
     if (args.device == "test" && args.enableTestRuntime) device = Device{"test", "test runtime", "test", 1, "", {}, "", false};
     if (!device) {
-        Result<Device> found = deviceFor(args.device);
+        Result<Device> found = deviceFor(args.device, true);
         if (!found) return reportError(found.error());
         device = found.value();
     }

@@ -116,7 +116,7 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine) {
     const EventStream events(args.events, args.quiet);
     events.emit("start", {{"command", "build-predictor"}, {"device", args.device}});
-    Result<Device> device = deviceFor(args.device);
+    Result<Device> device = deviceFor(args.device, true);
     if (!device) return events.fail(device.error());
     std::string rulesUsed;
     Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
@@ -241,7 +241,7 @@ int runPredict(const PredictArgs& args) {
     if (!options) return reportError(options.error());
     // Whether the numbers belong to this device's machine: from its last stored hello (or this
     // machine for a local device); the agent is not started.
-    const HostComparison host = compareHost({predictor.cpuModel, predictor.logicalCores, predictor.runtimeVersion}, device.value());
+    const HostComparison host = analyzer.host() ? *analyzer.host() : HostComparison{};
     if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
     Json all = Json::array();
     int failures = 0;

@@ -13,6 +13,8 @@ const std::vector<Device>& builtinDevices() {
     return kDevices;
 }
 
+bool reportsFusionGroups(const std::string& runtime) { return runtime == "opencv-dnn"; }
+
 bool Device::canMeasure() const { return runtime != kNoRuntime && !runtime.empty(); }
 
 std::optional<Device> findBuiltinDevice(const std::string& id) {

@@ -28,6 +28,10 @@ struct Device {
     bool canMeasure() const;
 };
 
+// Whether the runtime's per-layer profile says which ops ran fused (OpenCV DNN: a fused op's layer
+// takes no time); XNNPACK's steps do not say what a subgraph fused.
+bool reportsFusionGroups(const std::string& runtime);
+
 // The runtime of a device that has only imported measurements (a phone measured in another lab).
 inline constexpr const char* kNoRuntime = "none";
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/analyze_model.h"
 
+#include "workflows/devices.h"
+
 #include <algorithm>
 #include <filesystem>
 #include <unordered_map>
@@ -58,8 +60,7 @@ Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std:
 
 std::vector<std::string> predictableDeviceIds() {
     std::vector<std::string> ids;
-    for (const Device& d : builtinDevices())
-        if (d.runtime != "test") ids.push_back(d.id);
+    for (const Device& d : allDevices("")) ids.push_back(d.id);
     return ids;
 }
 

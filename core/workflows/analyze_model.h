@@ -73,7 +73,8 @@ std::vector<AttributedTime> attributeToKernels(const ModelAnalysis& a, size_t ro
 Result<std::map<std::string, StoredMeasurement>> storedMeasurementsOf(const std::string& modelSha256,
                                                                       const std::vector<std::string>& deviceIds, const std::string& dbPath);
 
-// Ids of the built-in devices a user can predict for (test devices left out), in their order.
+// Ids of the devices a user can predict for: the built-in ones (test devices left out), then the
+// user's (workflows/devices.h, from the default database).
 std::vector<std::string> predictableDeviceIds();
 
 }  // namespace km

@@ -59,8 +59,10 @@ void writeRefused(const fs::path& dir, const std::map<std::string, std::string>&
 
 // The runtime's own word (OpenCV: the last op ran at zero time inside the layer before it): a
 // fusion group holding nodes of both roles, e.g. "p_" and "q_" for a pair.
-std::optional<bool> runtimeVerdict(const ModelReport& block, char beforeLast, char last) {
-    if (block.layers.empty()) return std::nullopt;  // the runtime reveals nothing
+std::optional<bool> runtimeVerdict(const Device& device, const ModelReport& block, char beforeLast, char last) {
+    // XNNPACK times its steps (subgraphs, copies) as layers but does not say which ops a subgraph
+    // fused: only a runtime that reports fusion groups has a word on fusion.
+    if (block.layers.empty() || !reportsFusionGroups(device.runtime)) return std::nullopt;
     for (const auto& group : block.fusionGroups) {
         bool a = false, b = false;
         for (const auto& n : group) {
@@ -301,7 +303,7 @@ private:
         FusionEvidence e = pairedEvidence(parts[0]->roundMedians, parts[1]->roundMedians, parts[2]->roundMedians, parts[3]->roundMedians);
         e.point = batch.point.name;
         const char last = char('p' + c.ops.size() - 1);
-        e.runtimeSaysFused = runtimeVerdict(*parts[3], char(last - 1), last);
+        e.runtimeSaysFused = runtimeVerdict(m_device, *parts[3], char(last - 1), last);
         const std::string key = fmt::format("{}:{}", int(c.kind), caseText(c));
         auto& entry = m_timing[key];
         entry.first = c;

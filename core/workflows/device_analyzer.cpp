@@ -60,6 +60,10 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
         a.m_error = predictor.error();
     else
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(predictor).value());
+    if (a.m_predictor)
+        if (Result<Device> device = findDevice(deviceId); device)
+            a.m_host = std::make_shared<const HostComparison>(
+                compareHost({a.m_predictor->cpuModel, a.m_predictor->logicalCores, a.m_predictor->runtimeVersion}, device.value()));
     return a;
 }
 
@@ -83,6 +87,7 @@ DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
     d.predictorSource = m_predictorSource;
     d.rules = m_rules;  // also without a predictor (one can then be built on them)
     d.predictor = m_predictor;
+    d.host = m_host;
     if (m_error) d.error = m_error->message;
     if (!m_rules) return d;
     const std::shared_ptr<const Graph> modelGraph = model.canonical();

@@ -16,6 +16,7 @@
 #include "graph/graph.h"
 #include "graph/metrics.h"
 #include "predict/predictor.h"
+#include "workflows/devices.h"
 #include "workflows/model_file.h"
 
 namespace km {
@@ -31,6 +32,8 @@ struct DeviceAnalysis {
     // predictor page and the report.
     std::shared_ptr<const RuleSet> rules;
     std::shared_ptr<const PredictorSet> predictor;
+    // Whether the device is the machine the predictor was built on (null without a predictor).
+    std::shared_ptr<const HostComparison> host;
     // The graph as this device runs it: the model's canonical graph itself unless the device's
     // rules keep some spellings node by node (RuleSet::literalSpellings) that the model has.
     std::shared_ptr<const Graph> graph;
@@ -75,6 +78,9 @@ public:
     const std::shared_ptr<const PredictorSet>& predictor() const { return m_predictor; }
     const std::string& rulesSource() const { return m_rulesSource; }
     const std::string& predictorSource() const { return m_predictorSource; }
+    // The predictor's machine against the device's (workflows/devices.h, compareHost), found when
+    // loaded; null without a predictor or for an id that is no device (a test's).
+    const std::shared_ptr<const HostComparison>& host() const { return m_host; }
 
     // The model as this device runs it: its graph with the device's spellings, kernels, metrics,
     // the prediction (when there is a predictor) and the kernel <-> model node maps.
@@ -86,6 +92,7 @@ private:
     std::optional<Error> m_error;
     std::shared_ptr<const RuleSet> m_rules;
     std::shared_ptr<const PredictorSet> m_predictor;
+    std::shared_ptr<const HostComparison> m_host;
 };
 
 }  // namespace km

@@ -118,6 +118,20 @@ Result<Device> addDevice(Device d, const std::string& db, bool replace) {
     return d;
 }
 
+Result<DeviceRemoval> storedDataOf(const std::string& id, const std::string& db) {
+    DeviceRemoval r;
+    Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db);
+    if (!store) return store.error();
+    if (!store.value()) return r;
+    Result<int64_t> predictors = store.value()->predictorCount(id);
+    Result<int64_t> measurements = store.value()->measurementCount(id);
+    if (!predictors) return predictors.error();
+    if (!measurements) return measurements.error();
+    r.predictors = predictors.value();
+    r.measurements = measurements.value();
+    return r;
+}
+
 Result<DeviceRemoval> removeDevice(const std::string& id, bool force, const std::string& db) {
     if (isBuiltinId(id)) return badInput(fmt::format("device '{}' is built in; only devices you added can be removed.", id));
     Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db);
@@ -126,13 +140,9 @@ Result<DeviceRemoval> removeDevice(const std::string& id, bool force, const std:
     if (!mine) return mine.error();
     if (std::none_of(mine.value().begin(), mine.value().end(), [&](const Device& d) { return d.id == id; }))
         return badInput(fmt::format("device '{}': no such device of yours; `kernelmeter-cli device list` lists them.", id));
-    DeviceRemoval r;
-    Result<int64_t> predictors = store.value()->predictorCount(id);
-    Result<int64_t> measurements = store.value()->measurementCount(id);
-    if (!predictors) return predictors.error();
-    if (!measurements) return measurements.error();
-    r.predictors = predictors.value();
-    r.measurements = measurements.value();
+    Result<DeviceRemoval> counted = storedDataOf(id, db);
+    if (!counted) return counted.error();
+    const DeviceRemoval r = counted.value();
     if (r.predictors > 0 && !force)
         return badInput(
             fmt::format("device '{}' has {} predictor{}; nothing was removed. Add --force to remove the definition "

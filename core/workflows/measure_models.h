@@ -15,7 +15,7 @@
 namespace km {
 
 struct MeasureModelsOptions {
-    MeasureOptions protocol;      // rounds, instances, ... (defaults in measurement.h)
+    MeasureOptions protocol;  // rounds, instances, ... (defaults in measurement.h)
     // Which agent, where (transport), limits. An empty agentPath: the device's own agent and
     // transport (workflows/devices.h, agentLaunchFor).
     AgentLaunch agent;

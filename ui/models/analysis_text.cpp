@@ -30,9 +30,16 @@ QString shortReason(const DeviceAnalysis& device) {
 QString provenanceText(const DeviceAnalysis& d) {
     if (!d.ok()) return QString::fromStdString(d.error);
     const PredictorSet& p = *d.predictor;
-    return QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
-        .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.cpuModel), QString::fromStdString(p.runtime),
-             QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
+    QString text = QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
+                       .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.cpuModel), QString::fromStdString(p.runtime),
+                            QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
+    if (const QString host = hostMismatchText(d); !host.isEmpty()) text += "\n" + host;
+    return text;
+}
+
+QString hostMismatchText(const DeviceAnalysis& d) {
+    if (!d.host || !d.host->mismatch()) return {};
+    return QObject::tr("Not this device's machine: %1").arg(QString::fromStdString(d.host->message));
 }
 
 QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map<QString, MeasuredLatency>& measured) {
@@ -50,6 +57,8 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
         latency += QObject::tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
                        .arg(id, QString::number(p.totalMs, 'f', 2), QString::number(p.lowMs, 'f', 2), QString::number(p.highMs, 'f', 2))
                        .arg(p.kernels.size());
+        if (const QString host = hostMismatchText(d); !host.isEmpty())
+            latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (auto m = measured.find(QString::fromStdString(d.deviceId)); m != measured.end() && m->second.medianMs > 0)
             latency += QObject::tr("&nbsp;&nbsp;measured %1 ms (prediction %2%3%)<br>")
                            .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())

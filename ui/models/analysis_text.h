@@ -24,6 +24,9 @@ QString kernelHtml(const ModelAnalysis& analysis, int kernelDevice, int kernelId
 
 // "built 2026-11-22 on AMD EPYC ... (xnnpack 0.0~git...)" or the reason there is no predictor.
 QString provenanceText(const DeviceAnalysis& device);
+// When the device is not the machine its predictor was built on: what differs and what to do;
+// empty otherwise (also when that is unknown).
+QString hostMismatchText(const DeviceAnalysis& device);
 
 // The first clause of a device error ("no fusion rules", "no predictor").
 QString shortReason(const DeviceAnalysis& device);

@@ -19,6 +19,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QThreadPool>
@@ -199,14 +200,18 @@ void MainWindow::updateDeviceButtons() {
         const QSignalBlocker block(b);
         b->setChecked(m_devices.contains(b->text()));
         QString tip = b->isChecked() ? tr("%1: selected").arg(b->text()) : tr("%1: click to predict for it too").arg(b->text());
-        bool missing = false;  // selected, but no rules or predictor: greyed, the tooltip says why
+        bool missing = false;    // selected, but no rules or predictor: greyed, the tooltip says why
+        bool otherHost = false;  // its predictor was built on another machine: marked, the tooltip says what to do
         if (const AnalysisPtr a = m_page->analysis())
             for (const DeviceAnalysis& d : a->devices)
                 if (QString::fromStdString(d.deviceId) == b->text()) {
                     tip = provenanceText(d);
                     missing = !d.ok();
+                    otherHost = !hostMismatchText(d).isEmpty();
                 }
         b->setToolTip(tip);
+        b->setIcon(otherHost ? style()->standardIcon(QStyle::SP_MessageBoxWarning) : QIcon());
+        b->setToolButtonStyle(otherHost ? Qt::ToolButtonTextBesideIcon : Qt::ToolButtonTextOnly);
         b->setStyleSheet(missing ? QStringLiteral("QToolButton { color: palette(mid); text-decoration: line-through; }") : QString());
     }
 }

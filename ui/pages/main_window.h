@@ -9,6 +9,7 @@
 
 #include <QAction>
 #include <QMainWindow>
+#include <QPointer>
 #include <QStringList>
 #include <memory>
 
@@ -29,6 +30,7 @@ namespace km::ui {
 
 class BreakdownPlot;
 class ComparePage;
+class DevicesDialog;
 class GraphView;
 class KernelTableModel;
 class MeasureJob;
@@ -50,7 +52,7 @@ public:
     bool openExample();
     // No file was opened before (no recent files): what a first start shows.
     static bool isFirstStart();
-    // The devices to predict for (built-in ids); unknown ids are reported in the banner.
+    // The devices to predict for (built-in or user-defined ids); unknown ids are reported in the banner.
     void setDevices(const QStringList& deviceIds);
     QStringList devices() const;
     // Waits until the current load and the graph layout have finished (for --screenshot and tests).
@@ -84,6 +86,11 @@ public:
     QString selectionText() const;
     QString logText() const;
     MeasureJob* measureJob() const { return m_measure; }
+    // Tools > Devices...: opens the dialog (non-modal); the device bar follows its changes.
+    void showDevicesDialog();
+    DevicesDialog* devicesDialog() const;
+    // The device bar's button of a device, if shown (tests).
+    QToolButton* deviceButton(const QString& id) const;
 
 signals:
     void modelShown();  // a model's analysis is on screen (its graph may still be laid out)
@@ -99,6 +106,7 @@ private:
     void reload();
     void showAnalysis(const QString& path, AnalysisPtr analysis);
     void updateDeviceButtons();
+    void rebuildDeviceButtons();  // one button per device known now (Tools > Devices... changes them)
     void showError(const QString& message);
     void log(const QString& line);
     void chooseFile();
@@ -122,6 +130,8 @@ private:
     QLabel* m_banner = nullptr;
     QToolBar* m_toolBar = nullptr;
     std::vector<QToolButton*> m_deviceButtons;
+    QWidget* m_deviceBar = nullptr;  // holds m_deviceButtons in the tool bar
+    QPointer<DevicesDialog> m_devicesDialog;
     QComboBox* m_kernelDeviceBox = nullptr;
     QComboBox* m_colouringBox = nullptr;
     QLineEdit* m_find = nullptr;

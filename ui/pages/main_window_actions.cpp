@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -14,6 +15,7 @@
 #include <QToolButton>
 
 #include "ui/graphview/graph_view.h"
+#include "ui/pages/devices_dialog.h"
 #include "ui/pages/main_window.h"
 #include "ui/pages/model_page.h"
 #include "ui/pages/predictor_page.h"
@@ -58,6 +60,8 @@ void MainWindow::buildMenus() {
         m_page->tabs()->setCurrentWidget(m_page->predictorPage());
         m_page->predictorPage()->confirmAndBuild();  // for the device chosen on the Predictor tab
     });
+    tools->addSeparator();
+    tools->addAction(tr("De&vices..."), this, &MainWindow::showDevicesDialog);
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&Keyboard shortcuts"), this, [this] {
@@ -74,26 +78,65 @@ void MainWindow::buildMenus() {
     });
 }
 
-void MainWindow::buildToolBar() {
-    m_toolBar = addToolBar(tr("Devices"));
-    m_toolBar->setObjectName("devices");
-    m_toolBar->setMovable(false);
-    m_toolBar->addWidget(new QLabel(tr(" Devices: "), m_toolBar));
+void MainWindow::rebuildDeviceButtons() {
+    for (QToolButton* b : m_deviceButtons) b->deleteLater();
+    m_deviceButtons.clear();
     for (const std::string& id : predictableDeviceIds()) {
-        auto* b = new QToolButton(m_toolBar);
+        auto* b = new QToolButton(m_deviceBar);
         b->setText(QString::fromStdString(id));
+        b->setObjectName(QString::fromStdString("device-" + id));
         b->setCheckable(true);
         b->setToolButtonStyle(Qt::ToolButtonTextOnly);
-        connect(b, &QToolButton::toggled, this, [this, b](bool on) {
-            const QString id = b->text();
+        connect(b, &QToolButton::toggled, this, [this, id = QString::fromStdString(id)](bool on) {
             if (on && !m_devices.contains(id)) m_devices << id;
             if (!on) m_devices.removeAll(id);
             QSettings().setValue("devices/selected", m_devices);
             reload();
         });
-        m_toolBar->addWidget(b);
+        m_deviceBar->layout()->addWidget(b);
         m_deviceButtons.push_back(b);
     }
+}
+
+DevicesDialog* MainWindow::devicesDialog() const { return m_devicesDialog.data(); }
+
+QToolButton* MainWindow::deviceButton(const QString& id) const {
+    for (QToolButton* b : m_deviceButtons)
+        if (b->text() == id) return b;
+    return nullptr;
+}
+
+void MainWindow::showDevicesDialog() {
+    auto* dialog = new DevicesDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &DevicesDialog::devicesChanged, this, [this] {
+        // A removed device leaves the selection; the others keep theirs. Predictors and hellos
+        // may have changed: forget what was read and predict again.
+        const std::vector<std::string> all = predictableDeviceIds();
+        QStringList kept;
+        for (const QString& id : m_devices)
+            if (std::find(all.begin(), all.end(), id.toStdString()) != all.end()) kept << id;
+        m_devices = kept;
+        rebuildDeviceButtons();
+        m_deviceData->invalidate();
+        updateDeviceButtons();
+        reload();
+    });
+    dialog->show();
+    m_devicesDialog = dialog;
+}
+
+void MainWindow::buildToolBar() {
+    m_toolBar = addToolBar(tr("Devices"));
+    m_toolBar->setObjectName("devices");
+    m_toolBar->setMovable(false);
+    m_toolBar->addWidget(new QLabel(tr(" Devices: "), m_toolBar));
+    m_deviceBar = new QWidget(m_toolBar);
+    auto* row = new QHBoxLayout(m_deviceBar);
+    row->setContentsMargins(0, 0, 0, 0);
+    row->setSpacing(2);
+    m_toolBar->addWidget(m_deviceBar);
+    rebuildDeviceButtons();
     m_toolBar->addSeparator();
     m_toolBar->addWidget(new QLabel(tr(" Kernels of: "), m_toolBar));
     m_kernelDeviceBox = new QComboBox(m_toolBar);

@@ -105,12 +105,17 @@ private:
                                                                    .arg(formatMs(m->second.medianMs),
                                                                         p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
                                                                    .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
-            rows << row({esc(d.deviceId), "<b>" + formatMs(p.totalMs) + "</b>", formatInterval(p.lowMs, p.highMs),
-                         QString::number(p.kernels.size()), formatMs(p.overheadMs), measured});
+            // Beside the number: a prediction for another machine than the device's.
+            const QString host = hostMismatchText(d);
+            rows << row({esc(d.deviceId) + (host.isEmpty() ? QString() : QStringLiteral(" &#9888;")), "<b>" + formatMs(p.totalMs) + "</b>",
+                         formatInterval(p.lowMs, p.highMs), QString::number(p.kernels.size()), formatMs(p.overheadMs), measured});
         }
         h += table({QObject::tr("Device"), QObject::tr("Predicted ms"), QObject::tr("Interval ms"), QObject::tr("Kernels"),
                     QObject::tr("Overhead ms"), QObject::tr("Measured ms (prediction's error)")},
                    rows);
+        for (const DeviceAnalysis& d : m_a->devices)
+            if (const QString host = hostMismatchText(d); !host.isEmpty())
+                h += "<p style='color:#b3261e'>&#9888; " + esc(d.deviceId) + ": " + host.toHtmlEscaped() + "</p>";
         for (const DeviceAnalysis& d : m_a->devices)
             for (const auto& w : d.prediction.warnings) h += "<p style='color:#b26a00'>" + esc(d.deviceId) + ": " + esc(w) + "</p>";
         return h;

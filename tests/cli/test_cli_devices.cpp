@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: Apache-2.0
+// Devices of one's own (docs/devices.md): `device add/list/show/check/remove` with their bad
+// input (one line, exit 2, nothing changed), a predictor built on another CPU named in `predict`,
+// and a user-defined local device taken through detect-rules, build-predictor, predict and the
+// PDF report like a built-in one (bounded by counts, never by the clock).
+#include <QtTest>
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include "backends/machine_info.h"
+#include "store/measurement_store.h"
+#include "test_support.h"
+#include "workflows/data_sources.h"
+
+using namespace km;
+
+namespace {
+
+QJsonObject jsonOf(const QByteArray& out) { return QJsonDocument::fromJson(out).object(); }
+
+QStringList deviceIds(const QByteArray& listJson) {
+    QStringList ids;
+    for (const auto& d : jsonOf(listJson).value("devices").toArray()) ids << d.toObject().value("id").toString();
+    return ids;
+}
+
+// One line on stderr holding `needle`, exit 2.
+QString badInputProblem(const test::ProgramRun& r, const QString& needle) {
+    const QString err = QString::fromUtf8(r.err).trimmed();
+    if (r.exitCode != 2) return QString("exit %1, stderr: %2").arg(r.exitCode).arg(err);
+    if (err.count('\n') != 0) return "more than one line: " + err;
+    if (!err.contains(needle)) return "no '" + needle + "' in: " + err;
+    return {};
+}
+
+}  // namespace
+
+class TestCliDevices : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_home;
+    test::RunOptions user() const { return test::freshUser(m_home.path()); }
+    test::ProgramRun cli(const QStringList& args) const { return test::runCli(args, user()); }
+    QString database() const { return m_home.path() + "/data/kernelmeter/kernelmeter.db"; }
+
+    // The shipped opencv-t1 predictor with `cpu` as the CPU it says it was built on, as a file.
+    QString predictorBuiltOn(const std::string& cpu, const QString& name) const {
+        std::string used;
+        Result<PredictorSet> p = devicePredictor("opencv-t1", "", m_home.filePath("none.db").toStdString(), used);
+        if (!p) qFatal("%s", p.error().message.c_str());
+        p.value().cpuModel = cpu;
+        const QString path = m_home.filePath(name);
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
+        f.write(QByteArray::fromStdString(p.value().toJson()));
+        return path;
+    }
+
+private slots:
+    void defineListShowRemove() {
+        QCOMPARE(cli({"device", "add", "mine", "--runtime", "xnnpack", "--threads", "2"}).exitCode, 0);
+        const test::ProgramRun list = cli({"device", "list", "--json"});
+        QCOMPARE(list.exitCode, 0);
+        QStringList ids = deviceIds(list.out);
+        QVERIFY2(ids.contains("opencv-t1") && ids.contains("mine"), qPrintable(ids.join(",")));
+        const test::ProgramRun show = cli({"device", "show", "mine"});
+        QCOMPARE(show.exitCode, 0);
+        QVERIFY2(show.out.contains("xnnpack, 2 threads") && show.out.contains("never"), show.out.constData());
+        // `devices` is `device list`.
+        QCOMPARE(deviceIds(cli({"devices", "--json"}).out), ids);
+
+        struct Bad {
+            QStringList args;
+            QString needle;
+        };
+        const QList<Bad> bad = {
+            {{"device", "add", "b1", "--runtime", "tflite"}, "unknown runtime 'tflite'"},
+            {{"device", "add", "opencv-t1", "--runtime", "xnnpack"}, "built-in device has this id"},
+            {{"device", "add", "My_Box", "--runtime", "xnnpack"}, "'M' is not allowed"},
+            {{"device", "add", "b2", "--runtime", "xnnpack", "--threads", "0"}, "--threads 0"},
+            {{"device", "add", "mine", "--runtime", "opencv-dnn"}, "exists already"},
+            {{"device", "remove", "opencv-t1"}, "built in"},
+            {{"device", "remove", "nope"}, "no such device"},
+            {{"device", "show", "nope"}, "no such device"},
+            {{"predict", "--device", "nope", test::sourcePath("resources/examples/mobilenet_v3_small.onnx")}, "'nope'"},
+        };
+        for (const Bad& b : bad) {
+            const QString problem = badInputProblem(cli(b.args), b.needle);
+            QVERIFY2(problem.isEmpty(), qPrintable(b.args.join(' ') + ": " + problem));
+        }
+        QCOMPARE(deviceIds(cli({"device", "list", "--json"}).out), ids);  // nothing added
+
+        // A device with a predictor is kept unless --force; its predictor stays in the database.
+        {
+            auto store = MeasurementStore::open(database().toStdString());
+            QVERIFY(store.ok());
+            QVERIFY(store.value()->addPredictor("mine", "2026-12-02T00:00:00Z", "{}").ok());
+        }
+        QVERIFY(badInputProblem(cli({"device", "remove", "mine"}), "nothing was removed").isEmpty());
+        QVERIFY(deviceIds(cli({"device", "list", "--json"}).out).contains("mine"));
+        const test::ProgramRun forced = cli({"device", "remove", "mine", "--force"});
+        QCOMPARE(forced.exitCode, 0);
+        QVERIFY(forced.out.contains("stay in the database"));
+        QVERIFY(!deviceIds(cli({"device", "list", "--json"}).out).contains("mine"));
+        auto store = MeasurementStore::open(database().toStdString());
+        QCOMPARE(store.value()->predictorCount("mine").value(), int64_t(1));
+    }
+
+    void checkReportsTheAgentOrWhyNot() {
+        // This machine's agent with two threads: its hello is printed and stored.
+        QCOMPARE(cli({"device", "add", "local2", "--runtime", "xnnpack", "--threads", "2"}).exitCode, 0);
+        const test::ProgramRun check = cli({"device", "check", "local2", "--rounds", "2", "--json"});
+        QVERIFY2(check.exitCode == 0, check.err.constData());
+        const QJsonObject hello = jsonOf(check.out).value("hello").toObject();
+        QCOMPARE(hello.value("cpu_model").toString(), QString::fromStdString(readMachineInfo().cpuModel));
+        QVERIFY(!hello.value("runtime_version").toString().isEmpty());
+        QVERIFY(hello.value("reference_ms").toDouble() > 0);
+        const QJsonObject shown = jsonOf(cli({"device", "show", "local2", "--json"}).out);
+        QCOMPARE(shown.value("last_check").toObject().value("cpu_model").toString(), hello.value("cpu_model").toString());
+
+        // A transport that cannot reach the device: the command and what it printed.
+        QCOMPARE(
+            cli({"device", "add", "far", "--runtime", "xnnpack", "--transport", "/bin/sh -c 'echo cannot reach the board >&2; exit 255'"})
+                .exitCode,
+            0);
+        const test::ProgramRun far = cli({"device", "check", "far"});
+        QString problem = badInputProblem(far, "cannot reach the board");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(far.err.contains("exit 255") && far.err.contains("code 255"));
+
+        // An agent of another protocol version: which version to install.
+        const QString old = m_home.filePath("old-agent.sh");
+        QFile script(old);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write(
+            "#!/bin/sh\nread request\n"
+            "echo '{\"protocol\":2,\"type\":\"hello\",\"agent_version\":\"9.9.9\",\"runtimes\":[{\"name\":\"xnnpack\",\"version\":\"1\"}],"
+            "\"machine\":{}}'\nread request\n");
+        script.close();
+        QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
+        QCOMPARE(cli({"device", "add", "old", "--runtime", "xnnpack", "--agent", old}).exitCode, 0);
+        problem = badInputProblem(cli({"device", "check", "old"}), "speaks version 2");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QVERIFY(cli({"device", "check", "old"}).err.contains("install kernelmeter-agent " KM_VERSION));
+
+        // A device known only from imported measurements has no agent to check.
+        QCOMPARE(cli({"device", "add", "phone", "--runtime", "none"}).exitCode, 0);
+        QVERIFY(badInputProblem(cli({"device", "check", "phone"}), "no runtime").isEmpty());
+        QVERIFY(badInputProblem(cli({"measure", "--device", "phone", test::fixture("small/conv_64.onnx")}), "no runtime").isEmpty());
+    }
+
+    void predictSaysWhenThePredictorIsForAnotherCpu() {
+        const QString model = test::sourcePath("resources/examples/mobilenet_v3_small.onnx");
+        const QString other = predictorBuiltOn("Other CPU (family 1, model 2, stepping 3)", "other.json");
+        const test::ProgramRun json = cli({"predict", "--device", "opencv-t1", "--predictor", other, "--json", model});
+        QVERIFY2(json.exitCode == 0, json.err.constData());
+        QJsonObject out = jsonOf(json.out);
+        QCOMPARE(out.value("host_mismatch").toBool(false), true);
+        QVERIFY(out.value("host").toObject().value("differences").toArray().contains("CPU"));
+        QVERIFY(out.value("host").toObject().value("message").toString().contains("Other CPU (family 1"));
+        const test::ProgramRun text = cli({"predict", "--device", "opencv-t1", "--predictor", other, model});
+        QVERIFY2(text.out.contains("MISMATCH") && text.out.contains("build-predictor --device opencv-t1"), text.out.constData());
+
+        const QString here = predictorBuiltOn(readMachineInfo().cpuModel, "here.json");
+        out = jsonOf(cli({"predict", "--device", "opencv-t1", "--predictor", here, "--json", model}).out);
+        QCOMPARE(out.value("host_mismatch").toBool(true), false);
+        QVERIFY(!cli({"predict", "--device", "opencv-t1", "--predictor", here, model}).out.contains("MISMATCH"));
+
+        // A remote device never reached: unknown, and predict says how to learn it, without starting it.
+        QCOMPARE(cli({"device", "add", "board", "--runtime", "opencv-dnn", "--transport", "ssh nobody@board.invalid"}).exitCode, 0);
+        const test::ProgramRun unknown = cli({"predict", "--device", "board", "--predictor", here, "--rules",
+                                              test::sourcePath("datasets/rules/opencv-t1.json"), "--json", model});
+        QVERIFY2(unknown.exitCode == 0, unknown.err.constData());
+        QVERIFY(jsonOf(unknown.out).value("host_mismatch").isNull());
+        QVERIFY(jsonOf(unknown.out).value("host").toObject().value("message").toString().contains("device check board"));
+    }
+
+    // The Done-when path: a local device with another thread count than the built-in OpenCV ones,
+    // through detect-rules (one pair, one small point), a tiny build, predict and the report.
+    void userDeviceThroughThePipeline() {
+        QCOMPARE(cli({"device", "add", "cv3", "--runtime", "opencv-dnn", "--threads", "3"}).exitCode, 0);
+        const test::ProgramRun detect = cli({"detect-rules", "--device", "cv3", "--ops", "conv", "relu", "--point", "hw14_c32", "--rounds",
+                                             "5", "--instances", "1", "--cache", m_home.filePath("cases"), "--quiet"});
+        QVERIFY2(detect.exitCode == 0, detect.err.constData());
+        QVERIFY(QFile::exists(m_home.path() + "/data/kernelmeter/rules/cv3.json"));
+        const test::ProgramRun build = cli({"build-predictor", "--device", "cv3", "--types", "conv-relu", "--initial-samples", "10",
+                                            "--probe-samples", "5", "--validation-samples", "5", "--max-rounds", "1",
+                                            "--calibration-networks", "0", "--cache", m_home.filePath("kernels"), "--quiet"});
+        QVERIFY2(build.exitCode == 0, build.err.constData());
+        const QString model = test::fixture("small/conv_block.onnx");
+        const test::ProgramRun predict = cli({"predict", "--device", "cv3", "--json", model});
+        QVERIFY2(predict.exitCode == 0, predict.err.constData());
+        const QJsonObject out = jsonOf(predict.out);
+        QVERIFY(out.value("models").toArray().at(0).toObject().value("total_ms").toDouble() > 0);
+        QCOMPARE(out.value("host_mismatch").toBool(true), false);  // built right here
+        const QString pdf = m_home.filePath("cv3.pdf");
+        const test::ProgramRun report = cli({"report", model, "--device", "cv3", "--device", "opencv-t1", "-o", pdf});
+        QVERIFY2(report.exitCode == 0, report.err.constData());
+        QVERIFY(QFileInfo(pdf).size() > 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliDevices)
+#include "test_cli_devices.moc"
