@@ -86,7 +86,22 @@ Error AgentClient::describeDeath(const std::string& during) {
         const char* hint = sig == SIGKILL ? " (killed: out of memory, or stopped from outside)" : "";
         return internalError(fmt::format("the agent crashed with signal {} ({}){} while {}.", sig, strsignal(sig), hint, during));
     }
-    if (WIFEXITED(status)) return internalError(fmt::format("the agent exited with code {} while {}.", WEXITSTATUS(status), during));
+    if (WIFEXITED(status)) {
+        const int code = WEXITSTATUS(status);
+        // Through a transport (a shell, ssh, an emulator) a killed agent comes back as 128 + signal.
+        if (!m_launch.transportPrefix.empty() && code > 128 && code < 128 + 65) {
+            const int sig = code - 128;
+            const char* hint = sig == SIGKILL ? " (killed: out of memory, or stopped from outside)" : "";
+            return internalError(fmt::format("the agent exited with code {} through `{}`: it ended on signal {} ({}){} while {}.", code,
+                                             m_launch.transportPrefix, sig, strsignal(sig), hint, during));
+        }
+        if (code == 127)  // execv failed here, or the shell on the far side found no such command
+            return internalError(
+                fmt::format("the agent exited with code 127 while {}: `{}` was not found (is kernelmeter-agent "
+                            "installed there? `kernelmeter-cli device show` names the agent command).",
+                            during, m_launch.agentPath));
+        return internalError(fmt::format("the agent exited with code {} while {}.", code, during));
+    }
     return internalError(fmt::format("the agent stopped while {}.", during));
 }
 

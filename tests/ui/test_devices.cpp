@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// Devices in the window: Tools > Devices... adds (refusing bad input with the reason), checks,
+// edits and removes a device and the device bar follows; a predictor whose recorded CPU is not
+// this machine's is marked in the summary, on the device's button and in the PDF report.
+#include <QtTest>
+
+#include <QComboBox>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTemporaryDir>
+#include <QToolButton>
+
+#include "backends/machine_info.h"
+#include "store/measurement_store.h"
+#include "test_support.h"
+#include "ui/pages/devices_dialog.h"
+#include "ui/pages/main_window.h"
+#include "workflows/data_sources.h"
+#include "workflows/devices.h"
+
+using namespace km;
+using namespace km::ui;
+
+class TestDevices : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_home;
+    std::string database() const { return (m_home.path() + "/kernelmeter/kernelmeter.db").toStdString(); }
+
+    // Stores the shipped opencv-t1 predictor, saying it was built on `cpu`, as the user's newest.
+    void storePredictorBuiltOn(const std::string& cpu) {
+        std::string used;
+        Result<PredictorSet> p = devicePredictor("opencv-t1", "", m_home.filePath("none.db").toStdString(), used);
+        QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+        p.value().cpuModel = cpu;
+        auto store = MeasurementStore::open(database());
+        QVERIFY(store.ok());
+        QVERIFY(store.value()->addPredictor("opencv-t1", "2026-12-02T00:00:00Z", p.value().toJson()).ok());
+    }
+
+private slots:
+    void initTestCase() {
+        QCoreApplication::setOrganizationName("KernelMeterTests");  // keep the user's settings untouched
+        qputenv("XDG_DATA_HOME", m_home.path().toUtf8());
+        qputenv("XDG_CACHE_HOME", m_home.filePath("cache").toUtf8());
+        qputenv("XDG_CONFIG_HOME", m_home.filePath("config").toUtf8());
+        qputenv("KM_AGENT", test::agentPath().toUtf8());  // this test program has no agent beside it
+    }
+
+    void addCheckEditRemove() {
+        MainWindow w;
+        w.showDevicesDialog();
+        DevicesDialog* d = w.devicesDialog();
+        QVERIFY(d);
+        // Bad input: the reason in the dialog, nothing stored, no button.
+        d->idEdit()->setText("My_Box");
+        d->runtimeBox()->setCurrentText("xnnpack");
+        d->saveButton()->click();
+        QVERIFY2(d->messageText().contains("'M' is not allowed"), qPrintable(d->messageText()));
+        QVERIFY(!w.deviceButton("My_Box"));
+
+        d->idEdit()->setText("gui-box");
+        d->threadsBox()->setValue(2);
+        d->saveButton()->click();
+        QVERIFY2(d->messageText().contains("Saved gui-box"), qPrintable(d->messageText()));
+        QVERIFY(w.deviceButton("gui-box"));
+        QVERIFY(findDevice("gui-box").ok());
+
+        d->checkButton()->click();
+        d->waitForCheck();
+        QVERIFY2(d->messageText().contains("Answered") &&
+                     d->messageText().contains(QString::fromStdString(readMachineInfo().cpuModel).toHtmlEscaped()),
+                 qPrintable(d->messageText()));
+
+        QVERIFY(d->selectDevice("gui-box"));
+        d->threadsBox()->setValue(3);
+        d->saveButton()->click();
+        QCOMPARE(findDevice("gui-box").value().threads, 3);
+
+        // Built-in devices are shown, not editable.
+        QVERIFY(d->selectDevice("opencv-t1"));
+        QVERIFY(!d->saveButton()->isEnabled() && !d->removeButton()->isEnabled() && d->checkButton()->isEnabled());
+
+        // With a predictor: asked first; "no" keeps it, "yes" removes the definition only.
+        {
+            auto store = MeasurementStore::open(database());
+            QVERIFY(store.ok());
+            QVERIFY(store.value()->addPredictor("gui-box", "2026-12-02T00:00:00Z", "{}").ok());
+        }
+        QVERIFY(d->selectDevice("gui-box"));
+        d->confirm = [](const QString&) { return false; };
+        d->removeButton()->click();
+        QVERIFY(findDevice("gui-box").ok());
+        QVERIFY(w.deviceButton("gui-box"));
+        d->confirm = [](const QString&) { return true; };
+        d->removeButton()->click();
+        QVERIFY(!findDevice("gui-box").ok());
+        QVERIFY(!w.deviceButton("gui-box"));
+        QVERIFY(w.deviceButton("opencv-t1"));
+        QCOMPARE(MeasurementStore::open(database()).value()->predictorCount("gui-box").value(), int64_t(1));
+    }
+
+    void predictorOfAnotherCpuIsMarked() {
+        const QString model = test::sourcePath("resources/examples/mobilenet_v3_small.onnx");
+        storePredictorBuiltOn("Other CPU (family 1, model 2, stepping 3)");
+        {
+            MainWindow w;
+            w.setDevices({"opencv-t1"});
+            w.openFile(model);
+            w.waitForLoad();
+            QVERIFY2(w.summaryText().contains("Not this device&#x27;s machine") || w.summaryText().contains("Not this device's machine"),
+                     qPrintable(w.summaryText()));
+            QVERIFY(w.summaryText().contains("Other CPU (family 1"));
+            QToolButton* b = w.deviceButton("opencv-t1");
+            QVERIFY(b);
+            QVERIFY2(b->toolTip().contains("Not this device's machine"), qPrintable(b->toolTip()));
+            QVERIFY(!b->icon().isNull());
+            const QString pdf = m_home.filePath("other.pdf");
+            QCOMPARE(w.exportReport(pdf), QString());
+            QProcess text;
+            text.start("pdftotext", {pdf, "-"});
+            QVERIFY(text.waitForFinished(60000));
+            const QString all = QString::fromUtf8(text.readAllStandardOutput()).simplified();
+            QVERIFY2(all.contains("Not this device's machine") && all.contains("Other CPU (family 1"), qPrintable(all.left(3000)));
+        }
+        storePredictorBuiltOn(readMachineInfo().cpuModel);  // the newest: built here
+        MainWindow w;
+        w.setDevices({"opencv-t1"});
+        w.openFile(model);
+        w.waitForLoad();
+        QVERIFY(!w.summaryText().contains("Not this device"));
+        QVERIFY(w.deviceButton("opencv-t1")->icon().isNull());
+    }
+};
+
+QTEST_MAIN(TestDevices)
+#include "test_devices.moc"
