@@ -126,6 +126,7 @@ struct BuildPredictorArgs {
     int validationSamples = 100;  // held-out kernels scoring each round
     int maxRounds = 6;
     int calibrationNetworks = 30;  // generated networks fitting overhead and kernel scale; 0: none
+    bool listTypes = false;        // print the default kernel types (and where they occur) and stop
     bool storedOnly = false;       // measure nothing: replay the build from the database
     bool quiet = false;
     bool events = false;  // kernelmeter.events/1 lines on stdout (cli/events.h; the GUI's live plot)

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     cmdBuild->add_option("--budget-minutes", build.budgetMinutes, "wall-time budget, shared by the kernel types")
         ->capture_default_str()
         ->check(CLI::Range(0.0, 100000.0));
-    cmdBuild->add_option("--types", build.types, "kernel types to build (default: those of the bundled example networks)");
+    cmdBuild->add_option("--types", build.types, "kernel types to build (default: --list-types)");
     cmdBuild->add_option("--initial-samples", build.initialSamples, "first sample per kernel type")
         ->capture_default_str()
         ->check(CLI::Range(10, 100000));
@@ -148,6 +148,9 @@ int main(int argc, char** argv) {
                      "generated networks measured whole to fit the model overhead and kernel scale (0: none)")
         ->capture_default_str()
         ->check(CLI::Range(0, 1000));
+    cmdBuild->add_flag("--list-types", build.listTypes,
+                       "print the default kernel types (every type the device's rules make of the zoo's families and the bundled "
+                       "examples) with the families they occur in, and stop");
     cmdBuild->add_flag("--stored-only", build.storedOnly,
                        "measure nothing: rebuild from the database's measurements (the same options replay an earlier build; "
                        "no calibration)");

@@ -17,34 +17,13 @@
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
 #include "workflows/device_analyzer.h"
+#include "workflows/kernel_coverage.h"
 
 namespace km::cli {
 namespace {
 
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-// Kernel types of the example networks shipped with KernelMeter, under the device's rules.
-Result<std::vector<std::string>> exampleKernelTypes(const RuleSet& rules) {
-    std::vector<fs::path> roots;
-    std::error_code ec;
-    if (auto dir = bundledExamplesDir()) roots.emplace_back(*dir);
-    std::set<std::string> types;
-    const DeviceAnalyzer analyzer("", std::make_shared<const RuleSet>(rules), nullptr);
-    for (const auto& root : roots) {
-        if (!fs::is_directory(root, ec)) continue;
-        for (const auto& entry : fs::directory_iterator(root, ec)) {
-            if (entry.path().extension() != ".onnx") continue;
-            Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(entry.path().string());
-            if (!model) continue;
-            for (const Kernel& k : analyzer.analyze(*model.value()).partition.kernels)
-                if (!k.unknown) types.insert(k.type);
-        }
-        break;
-    }
-    if (types.empty()) return unsupported("no example networks found to take kernel types from; give --types.");
-    return std::vector<std::string>(types.begin(), types.end());
-}
 
 // Stores the predictor in the database (and writes its JSON to `output` if given); where it went.
 Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& store, const std::string& dbPath, const std::string& output) {
@@ -121,12 +100,20 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     std::string rulesUsed;
     Result<RuleSet> rules = deviceRules(device.value().id, args.rulesFile, rulesUsed);
     if (!rules) return events.fail(rules.error());
-    std::vector<std::string> types = args.types;
-    if (types.empty()) {
-        Result<std::vector<std::string>> found = exampleKernelTypes(rules.value());
-        if (!found) return events.fail(found.error());
-        types = found.value();
+    // The default: every kernel type the device's rules make of the zoo's families and the
+    // bundled examples, the most widely used first (a build out of budget leaves out the rarest).
+    Result<KernelTypeCoverage> coverage = kernelTypeCoverage(rules.value());
+    if (!coverage) return events.fail(coverage.error());
+    if (args.listTypes) {
+        for (const std::string& type : coverage.value().types) {
+            std::vector<std::string> families;
+            for (const auto& [family, kernels] : coverage.value().kernels.at(type))
+                families.push_back(fmt::format("{} {}", family, kernels));
+            std::cout << fmt::format("{:<28} {}\n", type, fmt::join(families, ", "));
+        }
+        return 0;
     }
+    std::vector<std::string> types = args.types.empty() ? coverage.value().types : args.types;
     const auto prior = shippedDataPath("priors/conv.csv");
     if (!prior) return events.fail(unsupported("the kernel-configuration prior (datasets/priors) is missing from this installation."));
     BuildPredictorOptions o;
@@ -178,6 +165,9 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (!where) return events.fail(where.error());
     events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10} {:>10} {:>9}\n", "kernel type", "samples", "rounds", "within10%", "within5%",
                                  "rmspe%");
+    std::set<std::string> builtTypes;
+    for (const auto& [type, p] : set.types) builtTypes.insert(type);
+    const std::map<std::string, int> fallingBack = familiesFallingBack(coverage.value(), builtTypes);
     for (const auto& [type, p] : set.types) {
         const RoundMetrics& m = p.rounds.back();
         events.text() << fmt::format("{:<28} {:>8} {:>7} {:>10.1f} {:>10.1f} {:>9.1f}\n", type, p.samples, p.rounds.size(),
@@ -185,6 +175,14 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     }
     events.text() << fmt::format("tail cost {:.3f} ns per element; overhead per model {:.4f} ms, kernel scale {:.3f}; saved in {}\n",
                                  1e6 * report.value().tailMsPerElement, set.overheadMs, set.kernelScale, where.value());
+    if (fallingBack.empty()) {
+        events.text() << "every kernel type of the zoo's families and the bundled examples has its regressor\n";
+    } else {
+        std::vector<std::string> names;
+        for (const auto& [family, kernels] : fallingBack) names.push_back(fmt::format("{} ({} kernels)", family, kernels));
+        events.warning(fmt::format("kernels of these families fall back to the generic regressor (their type was not built): {}",
+                                   fmt::join(names, ", ")));
+    }
     Json built = Json::object();
     for (const auto& [type, p] : set.types)
         built[type] = {

@@ -315,6 +315,14 @@ Result<Graph> convertToGraph(const onnx::ModelProto& model, const std::string& f
         for (const auto& out : n.output())
             if (!out.empty()) node.outputs.push_back(out);
         mapNode(ctx, n, node);
+        // A Pad of zeros moves nothing (torch exports avg_pool2d with count_include_pad at opset 10
+        // as one before the pool): an alias like Identity, not a kernel of its own.
+        if (const std::vector<int64_t> pads = node.attrs.getInts("pads");
+            node.opType == "pad" && !pads.empty() && std::all_of(pads.begin(), pads.end(), [](int64_t p) { return p == 0; }) &&
+            !node.inputs.empty() && node.outputs.size() == 1) {
+            alias[node.outputs[0]] = node.inputs[0];
+            continue;
+        }
         nodes.push_back(std::move(node));
     }
 
