@@ -45,13 +45,16 @@ struct DeviceArgs {
     bool force = false;     // remove: even when it has predictors (they stay in the database)
     bool json = false;
     int referenceRounds = 10;     // check: rounds of the reference workload (0: hello only)
-    double timeoutSeconds = 120;  // check: for the agent's hello
+    double timeoutSeconds = 120;  // check: for the agent's hello; deploy: per command
+    std::string agentFile;        // deploy: the agent program to copy (default: by the device's architecture)
+    std::string remoteDir;        // deploy: where on the device (default ~/.local/lib/kernelmeter)
 };
 int runDeviceAdd(const DeviceArgs& args);
 int runDeviceList(const DeviceArgs& args);
 int runDeviceShow(const DeviceArgs& args);
 int runDeviceCheck(const DeviceArgs& args);
 int runDeviceRemove(const DeviceArgs& args);
+int runDeviceDeploy(const DeviceArgs& args);
 // The `host_mismatch` JSON of predict and device show (docs/cli.md).
 nlohmann::ordered_json hostMismatchJson(const HostComparison& host);
 

@@ -210,6 +210,21 @@ int runDeviceCheck(const DeviceArgs& args) {
     return 0;
 }
 
+int runDeviceDeploy(const DeviceArgs& args) {
+    Result<Device> d = findDevice(args.id);
+    if (!d) return reportError(d.error());
+    DeployOptions o;
+    o.agentFile = args.agentFile;
+    if (!args.remoteDir.empty()) o.remoteDir = args.remoteDir;
+    o.timeoutSeconds = args.timeoutSeconds;
+    Progress progress = stderrProgress(!isatty(STDERR_FILENO));
+    Result<DeployReport> r = deployAgent(d.value(), o, &progress);
+    if (!r) return reportError(r.error());
+    std::cout << fmt::format("deployed {} to {} ({}) on {}:\n", r.value().agentFile, r.value().remotePath, r.value().arch, d.value().id);
+    printHello(r.value().check.stored, d.value().runtime);
+    return 0;
+}
+
 int runDeviceRemove(const DeviceArgs& args) {
     Result<DeviceRemoval> r = removeDevice(args.id, args.force);
     if (!r) return reportError(r.error());

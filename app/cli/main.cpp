@@ -49,6 +49,12 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(0, 1000));
     cmdDeviceCheck->add_option("--timeout", device.timeoutSeconds, "seconds to wait for the agent's hello")->capture_default_str();
     cmdDeviceCheck->add_flag("--json", device.json, "print JSON");
+    auto* cmdDeviceDeploy =
+        cmdDevice->add_subcommand("deploy", "Copy the agent onto a device through its transport (ssh), make it its agent and check it.");
+    cmdDeviceDeploy->add_option("id", device.id, "device id")->required();
+    cmdDeviceDeploy->add_option("--agent-file", device.agentFile, "agent program to copy (default: chosen by the device's architecture)");
+    cmdDeviceDeploy->add_option("--dir", device.remoteDir, "folder on the device (default ~/.local/lib/kernelmeter)");
+    cmdDeviceDeploy->add_option("--timeout", device.timeoutSeconds, "seconds per command through the transport")->capture_default_str();
     auto* cmdDeviceRemove = cmdDevice->add_subcommand("remove", "Remove a device you defined (its data stays in the database).");
     cmdDeviceRemove->add_option("id", device.id, "device id")->required();
     cmdDeviceRemove->add_flag("--force", device.force, "remove it even though it has predictors");
@@ -289,6 +295,7 @@ int main(int argc, char** argv) {
         if (cmdDeviceShow->parsed()) return km::cli::runDeviceShow(device);
         if (cmdDeviceCheck->parsed()) return km::cli::runDeviceCheck(device);
         if (cmdDeviceRemove->parsed()) return km::cli::runDeviceRemove(device);
+        if (cmdDeviceDeploy->parsed()) return km::cli::runDeviceDeploy(device);
         if (cmdMeasure->parsed()) return km::cli::runMeasure(measure);
         if (cmdDetect->parsed()) return km::cli::runDetectRules(detect, commandLine());
         if (cmdRules->parsed()) return km::cli::runRules(rules);

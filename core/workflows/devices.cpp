@@ -5,8 +5,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "backends/machine_info.h"
+#include "backends/remote_command.h"
 #include "common/locations.h"
 #include "workflows/reference_workload.h"
 
@@ -209,6 +212,89 @@ Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& 
     if (saved && saved.value()) out.stored.checkedAtUtc = saved.value()->checkedAtUtc;
     if (progress) progress->report(1, "checked");
     return out;
+}
+
+namespace {
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+    return s;
+}
+
+// The cross-built agent for `arch`: $KM_AGENT_AARCH64_DIR, share/kernelmeter/agents/aarch64, or
+// in a source tree scripts/build-agent-arm64.sh's output.
+std::optional<std::string> builtAgentFor(const std::string& arch) {
+    if (arch != "aarch64") return std::nullopt;
+    return findShipped("KM_AGENT_AARCH64_DIR", "agents/aarch64", "build/agent-arm64/app/agent", kAgentProgram);
+}
+
+}  // namespace
+
+Result<DeployReport> deployAgent(const Device& device, const DeployOptions& options, Progress* progress) {
+    if (!device.userDefined) return badInput(fmt::format("device '{}' is built in: it runs the agent installed here.", device.id));
+    if (device.transport.empty())
+        return badInput(
+            fmt::format("device '{}' is this machine (no --transport): it runs the agent installed here; nothing to deploy.", device.id));
+    DeployReport r;
+    if (progress) progress->report(0, "asking the device its architecture");
+    Result<CommandOutput> arch = runThroughTransport(device.transport, "uname -m", {}, options.timeoutSeconds);
+    if (!arch) return arch.error();
+    if (arch.value().exitCode != 0)
+        return ioError(fmt::format("device '{}': `{} uname -m` failed (exit {}): {}", device.id, device.transport, arch.value().exitCode,
+                                   trimmed(arch.value().err)));
+    r.arch = trimmed(arch.value().out);
+    const std::string here = readMachineInfo().kernel;  // "Linux 6.1.0 x86_64"
+    const bool sameArch = here.size() >= r.arch.size() && here.compare(here.size() - r.arch.size(), r.arch.size(), r.arch) == 0;
+    r.agentFile = options.agentFile;
+    if (r.agentFile.empty() && sameArch) r.agentFile = siblingProgram(kAgentProgram).value_or("");
+    if (r.agentFile.empty()) r.agentFile = builtAgentFor(r.arch).value_or("");
+    if (r.agentFile.empty())
+        return badInput(
+            fmt::format("device '{}' is {}: give the agent built for it with --agent-file (scripts/build-agent-arm64.sh "
+                        "makes one for aarch64), or install the kernelmeter-agent package on the device.",
+                        device.id, r.arch));
+    std::ifstream file(r.agentFile, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file.good() && !file.eof()) return ioError(fmt::format("{}: cannot read the agent program.", r.agentFile));
+    if (bytes.size() < 4 || bytes.compare(0, 4,
+                                          "\x7f"
+                                          "ELF") != 0)
+        return badInput(fmt::format("{}: not a program (no ELF header).", r.agentFile));
+    r.remotePath = options.remoteDir + "/kernelmeter-agent";
+    if (progress) progress->report(0.2, fmt::format("copying {} ({} bytes)", r.agentFile, bytes.size()));
+    const std::string install = fmt::format(
+        "mkdir -p {0} && cat > {0}/kernelmeter-agent.new && chmod 755 {0}/kernelmeter-agent.new && "
+        "mv -f {0}/kernelmeter-agent.new {0}/kernelmeter-agent",
+        options.remoteDir);
+    Result<CommandOutput> copied = runThroughTransport(device.transport, install, bytes, options.timeoutSeconds);
+    if (!copied) return copied.error();
+    if (copied.value().exitCode != 0)
+        return ioError(fmt::format("device '{}': copying the agent through `{}` failed (exit {}): {}", device.id, device.transport,
+                                   copied.value().exitCode, trimmed(copied.value().err)));
+    if (progress) progress->report(0.5, "starting it");
+    Result<CommandOutput> hello = runThroughTransport(device.transport, r.remotePath + " --hello", {}, options.timeoutSeconds);
+    if (!hello) return hello.error();
+    if (hello.value().exitCode != 0) {
+        const std::string err = trimmed(hello.value().err);
+        const bool libraries = err.find("shared librar") != std::string::npos;
+        return unsupported(fmt::format("device '{}': the agent was copied to {} but does not start (exit {}): {}{}", device.id,
+                                       r.remotePath, hello.value().exitCode, err,
+                                       libraries ? " Install its libraries on the device: sudo apt install libxnnpack0 libpthreadpool0 "
+                                                   "libonnx1 libprotobuf32 libfmt9 (Debian 12), or the kernelmeter-agent package."
+                                                 : ""));
+    }
+    Device updated = device;
+    updated.agentPath = r.remotePath;
+    Result<Device> stored = addDevice(updated, options.db, true);
+    if (!stored) return stored.error();
+    DeviceCheckOptions check;
+    check.db = options.db;
+    check.helloTimeoutSeconds = options.timeoutSeconds;
+    check.referenceRounds = 3;
+    Result<DeviceCheck> checked = checkDevice(stored.value(), check, progress);
+    if (!checked) return checked.error();
+    r.check = checked.value();
+    return r;
 }
 
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {

@@ -65,6 +65,25 @@ struct DeviceCheck {
 // the command and what it printed.
 Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& options, Progress* progress = nullptr);
 
+struct DeployOptions {
+    // The agent program to copy; empty: this machine's agent when the device has this machine's
+    // architecture, the cross-built arm64 agent (scripts/build-agent-arm64.sh) for an aarch64 one.
+    std::string agentFile;
+    std::string remoteDir = "~/.local/lib/kernelmeter";  // on the device; created if missing
+    double timeoutSeconds = 300;                         // per command through the transport
+    std::string db;                                      // empty: the user's default database
+};
+struct DeployReport {
+    std::string arch;        // `uname -m` on the device
+    std::string agentFile;   // what was copied
+    std::string remotePath;  // where it is now, the device's agent command from now on
+    DeviceCheck check;       // the check run after it
+};
+// Copies the agent onto a user-defined device through its transport (which must carry standard
+// input, as ssh does), makes it the device's agent and checks it. Errors name the command that
+// failed and what it printed; missing libraries on the device come with the packages to install.
+Result<DeployReport> deployAgent(const Device& device, const DeployOptions& options, Progress* progress = nullptr);
+
 // What a predictor (or rule set) was built on, as recorded in it.
 struct BuiltOn {
     std::string cpuModel;

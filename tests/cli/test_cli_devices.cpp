@@ -152,6 +152,22 @@ private slots:
         QVERIFY(badInputProblem(cli({"measure", "--device", "phone", test::fixture("small/conv_64.onnx")}), "no runtime").isEmpty());
     }
 
+    // Deploy through a transport that carries standard input and runs the far side's shell as ssh
+    // does (here a local shell): the agent is copied, becomes the device's agent and answers.
+    void deployCopiesTheAgentAndChecksIt() {
+        QCOMPARE(cli({"device", "add", "remote", "--runtime", "xnnpack", "--transport", "sh -c 'eval \"$*\"' sh"}).exitCode, 0);
+        const QString dir = m_home.filePath("remote-bin");
+        const test::ProgramRun deploy = cli({"device", "deploy", "remote", "--dir", dir});
+        QVERIFY2(deploy.exitCode == 0, deploy.err.constData());
+        QVERIFY(QFileInfo(dir + "/kernelmeter-agent").isExecutable());
+        const QJsonObject shown = jsonOf(cli({"device", "show", "remote", "--json"}).out);
+        QCOMPARE(shown.value("agent").toString(), dir + "/kernelmeter-agent");
+        QCOMPARE(shown.value("last_check").toObject().value("cpu_model").toString(), QString::fromStdString(readMachineInfo().cpuModel));
+        QVERIFY(badInputProblem(cli({"device", "deploy", "local2"}), "nothing to deploy").isEmpty());
+        QVERIFY(badInputProblem(cli({"device", "deploy", "remote", "--agent-file", test::fixture("small/conv_64.onnx")}), "not a program")
+                    .isEmpty());
+    }
+
     void predictSaysWhenThePredictorIsForAnotherCpu() {
         const QString model = test::sourcePath("resources/examples/mobilenet_v3_small.onnx");
         const QString other = predictorBuiltOn("Other CPU (family 1, model 2, stepping 3)", "other.json");
