@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // The remote path for real: a private sshd on 127.0.0.1 (own host key, own authorized key, own
 // port, nothing of the system's ssh setup touched), and a measurement whose agent is started on the
-// "remote" side through the transport prefix "ssh ... user@127.0.0.1". Skipped, saying so, where
+// "remote" side through a device defined with the transport prefix "ssh ... user@127.0.0.1"
+// (kernelmeter-cli device add/check, then measure on it). Skipped, saying so, where
 // no sshd binary is installed (Debian's openssh-server) or it cannot be started.
 #include <QtTest>
 
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QProcess>
 #include <QTemporaryDir>
 
 #include <pwd.h>
 #include <unistd.h>
 
-#include "backends/agent_client.h"
+#include "test_support.h"
 
 using namespace km;
 
@@ -81,28 +85,28 @@ private slots:
         if (prefix.isEmpty())
             QSKIP(qPrintable("sshd did not start on 127.0.0.1 here: " + QString::fromLocal8Bit(server.readAllStandardError())));
 
-        AgentLaunch launch;
-        launch.agentPath = KM_AGENT_PATH;  // the "remote" agent is this machine's
-        launch.transportPrefix = prefix.toStdString();
-        launch.enableTestRuntime = true;
-        MeasureOptions o;
-        o.warmupRuns = 2;
-        o.warmupMinMs = 0;
-        o.rounds = 5;
-        o.runsPerRound = 2;
-        o.instances = 1;
-        o.maxExtraInstances = 0;
-        AgentClient agent(launch);
-        Result<AgentHello> hello = agent.start(30);
-        QVERIFY2(hello.ok(), hello.ok() ? "" : hello.error().message.c_str());
-        QVERIFY(!hello.value().machine.cpuModel.empty());
-        MeasureRequest req{
-            Device{"test", "test runtime", "test", 1, "", {}, "", false}, o, {{"short", "spin-us:200", {}}, {"long", "spin-us:2000", {}}}};
-        Result<MeasureResponse> r = agent.measure(req, 60);
-        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
-        QVERIFY(r.value().results[0].ok && r.value().results[1].ok);
-        QVERIFY(r.value().results[1].stats.medianMs > 3 * r.value().results[0].stats.medianMs);  // 10x the spin
-        agent.stop();
+        // The board is a device of the user's, reached by its ssh command: checked, then measuring.
+        QTemporaryDir home;
+        const test::RunOptions user = test::freshUser(home.path());
+        const test::ProgramRun add = test::runCli(
+            {"device", "add", "loopback", "--runtime", "xnnpack", "--threads", "1", "--transport", prefix, "--agent", test::agentPath()},
+            user);
+        QVERIFY2(add.exitCode == 0, add.err.constData());
+        const test::ProgramRun check = test::runCli({"device", "check", "loopback", "--rounds", "2", "--json"}, user);
+        QVERIFY2(check.exitCode == 0, check.err.constData());
+        QVERIFY(!QJsonDocument::fromJson(check.out).object().value("hello").toObject().value("cpu_model").toString().isEmpty());
+        const test::ProgramRun measure =
+            test::runCli({"measure", "--device", "loopback", "--json", "--rounds", "3", "--instances", "1", "--max-extra-instances", "0",
+                          "--warmup-ms", "0", test::fixture("small/conv_64.onnx")},
+                         user);
+        QVERIFY2(measure.exitCode == 0, measure.err.constData());
+        const QJsonObject m = QJsonDocument::fromJson(measure.out).object().value("models").toArray().at(0).toObject();
+        QVERIFY2(m.value("ok").toBool(), measure.out.constData());
+        // deploy: the agent copied over ssh's standard input becomes the device's agent.
+        QVERIFY(test::runCli({"device", "add", "deployed", "--runtime", "xnnpack", "--transport", prefix}, user).exitCode == 0);
+        const test::ProgramRun deploy = test::runCli({"device", "deploy", "deployed", "--dir", home.filePath("remote-bin")}, user);
+        QVERIFY2(deploy.exitCode == 0, deploy.err.constData());
+        QVERIFY(QFileInfo(home.filePath("remote-bin/kernelmeter-agent")).isExecutable());
         server.kill();
         server.waitForFinished(5000);
     }
