@@ -181,6 +181,13 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     std::vector<std::unique_ptr<AdaptiveSampler>> samplers(nTypes);
     std::vector<std::unique_ptr<Progress>> inners(nTypes);
     size_t typesStarted = 0;
+    // Every type gets its first round within the budget: once the first types have shown how long
+    // a kernel takes to measure here, a later type's first round is scaled down to its even share
+    // of most of the time left (never below a floor), so that the rarest types, which come last,
+    // are built from fewer kernels rather than not at all (a first build of 32 types at 400 kernels
+    // each did not fit 45 minutes on the project's VM).
+    double firstRoundSeconds = 0;
+    size_t firstRoundKernels = 0;
     for (size_t t = 0; t < nTypes; ++t) {
         const std::string& type = options.kernelTypes[t];
         if (progress && progress->isCancelled()) break;
@@ -244,13 +251,33 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         };
         AdaptiveOptions ao = options.adaptive;
         ao.sampler.seed = options.adaptive.sampler.seed + t * 7919;  // per type, fixed: reruns draw the same kernels
+        const size_t wanted = ao.initialSamples + ao.probeSamples + ao.validationSamples;
+        if (firstRoundKernels > 0 && std::isfinite(options.budgetMinutes) && wanted > 0) {
+            constexpr double kFirstRoundsShare = 0.85;  // the rest of the time left is for refinement rounds
+            const double secondsPerKernel = firstRoundSeconds / double(firstRoundKernels);
+            const double shareSeconds = (options.budgetMinutes - minutes()) * 60 * kFirstRoundsShare / double(nTypes - t);
+            const double f = shareSeconds / (secondsPerKernel * double(wanted));
+            if (f < 1) {
+                auto scaled = [f](size_t n, size_t floor) { return std::max(std::min(n, floor), size_t(double(n) * f)); };
+                ao.initialSamples = scaled(ao.initialSamples, 40);
+                ao.probeSamples = scaled(ao.probeSamples, 20);
+                ao.validationSamples = scaled(ao.validationSamples, 30);
+                report.warnings.push_back(fmt::format("kernel type {}: first round from {} kernels instead of {}, to fit the budget.", type,
+                                                      ao.initialSamples + ao.probeSamples + ao.validationSamples, wanted));
+            }
+        }
+        const double startedAtMinutes = minutes();
+        const size_t planned = ao.initialSamples + ao.probeSamples + ao.validationSamples;
         auto sampler =
             std::make_unique<AdaptiveSampler>(prior.value(), type, std::move(measure), ao, inner, [&onRound, type](const RoundMetrics& m) {
                 if (onRound) onRound(type, m);
             });
         typesStarted = t + 1;
-        if (Status s = sampler->start(); !s) {
-            report.warnings.push_back(fmt::format("kernel type {}: {}", type, s.error().message));
+        const Status started = sampler->start();
+        firstRoundSeconds += (minutes() - startedAtMinutes) * 60;
+        firstRoundKernels += planned;
+        if (!started) {
+            report.warnings.push_back(fmt::format("kernel type {}: {}", type, started.error().message));
             continue;
         }
         samplers[t] = std::move(sampler);
