@@ -30,10 +30,6 @@ Result<std::unique_ptr<MeasurementStore>> openIfPresent(const std::string& db) {
     return MeasurementStore::open(path);
 }
 
-std::string launchCommand(const AgentLaunch& launch) {
-    return launch.transportPrefix.empty() ? launch.agentPath : launch.transportPrefix + " " + launch.agentPath;
-}
-
 std::string runtimesOf(const AgentHello& hello) {
     std::string out;
     for (const auto& [name, version] : hello.runtimes) out += (out.empty() ? "" : ", ") + name + " " + version;
@@ -171,10 +167,9 @@ Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& 
     if (!device.canMeasure())
         return badInput(fmt::format("device '{}' has no runtime (measurements imported only): there is no agent to check.", device.id));
     DeviceCheck out;
-    const AgentLaunch launch = agentLaunchFor(device);
-    out.command = launchCommand(launch);
+    AgentClient agent(agentLaunchFor(device));
+    out.command = agent.command();
     if (progress) progress->report(0, "starting " + out.command);
-    AgentClient agent(launch);
     Result<AgentHello> hello = agent.start(options.helloTimeoutSeconds);
     if (!hello) return Error{hello.error().code, fmt::format("device '{}': {}", device.id, hello.error().message)};
     out.stored.hello = hello.value();
