@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -45,10 +46,12 @@ Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& sto
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
                         int networks, const EventStream& events, bool quiet, const std::vector<std::string>& models = {},
-                        bool referenceTimeOnly = false) {
+                        bool referenceTimeOnly = false, std::optional<std::chrono::steady_clock::time_point> deadline = {}) {
     if (networks <= 0 && models.empty()) return Ok{};
     CalibratePredictorOptions c;
     c.referenceTimeOnly = referenceTimeOnly;
+    c.deadline = deadline;
+    if (deadline) c.measure.batchSize = 2;  // a batch in flight at the deadline overruns it by less
     c.measure.store = &store;
     c.cacheDir = cacheDir;
     c.networks = networks;
@@ -120,10 +123,17 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     o.measure.protocol = kernelSamplingProtocol();
     o.priorDir = fs::path(*prior).parent_path().string();
     o.kernelTypes = types;
-    // The budget covers the calibration at the end too: about 5 s per network measured on the
-    // project's VM (30 zoo networks: 2.5 minutes), reserved at 8 s each.
-    const double calibrationMinutes = 8.0 * std::max(0, args.calibrationNetworks) / 60.0;
-    o.budgetMinutes = std::max(args.budgetMinutes / 2, args.budgetMinutes - calibrationMinutes);
+    // The budget covers the calibration at the end too. Whole networks up to 224 x 224 take from
+    // seconds to minutes each with the model protocol (30 of them took over 10 minutes on the
+    // project's VM), so the kernels get four fifths of the budget and the calibration measures
+    // networks until the budget's end less two minutes (the batch then in flight finishes).
+    const auto startedAt = std::chrono::steady_clock::now();
+    const bool calibrating = args.calibrationNetworks > 0 && !args.storedOnly;
+    o.budgetMinutes = calibrating ? args.budgetMinutes * 0.8 : args.budgetMinutes;
+    std::optional<std::chrono::steady_clock::time_point> calibrationDeadline;
+    if (calibrating && std::isfinite(args.budgetMinutes))
+        calibrationDeadline = startedAt + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                              std::chrono::duration<double>(std::max(0.0, args.budgetMinutes - 2.0) * 60.0));
     o.command = commandLine;
     o.adaptive.initialSamples = size_t(args.initialSamples);
     o.adaptive.probeSamples = size_t(args.probeSamples);
@@ -157,8 +167,8 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     if (set.types.empty()) return events.fail(unsupported(fmt::format("no kernel type of {} could be built.", device.value().id)));
     // The kernel regressors are kept even when calibration fails (the overhead then stays the
     // overhead models' median, scale 1).
-    if (Status s =
-            calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, events, args.quiet);
+    if (Status s = calibrateIfAsked(device.value(), rules.value(), set, *store.value(), o.cacheDir, calibrationNetworks, events, args.quiet,
+                                    {}, false, calibrationDeadline);
         !s)
         events.warning("the predictor is not calibrated: " + s.error().message);
     Result<std::string> where = savePredictor(set, *store.value(), args.db.empty() ? defaultDatabasePath() : args.db, args.output);

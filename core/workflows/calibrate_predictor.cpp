@@ -69,9 +69,16 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         counts.push_back(
             double(std::count_if(p.kernels.begin(), p.kernels.end(), [](const KernelPrediction& k) { return k.source != "none"; })));
     }
-    const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, progress);
+    // A deadline stops measuring between batches (measureModels checks for a cancel before each).
+    Progress bounded([&](double f, const std::string& msg) {
+        if (options.deadline && std::chrono::steady_clock::now() > *options.deadline) bounded.cancel();
+        if (progress) progress->report(f, msg);
+    });
+    const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, &bounded);
+    const bool stoppedByDeadline = bounded.isCancelled();
     for (size_t i = 0; i < measured.size(); ++i) {
         if (!measured[i].ok) {
+            if (stoppedByDeadline && measured[i].error.empty()) continue;  // not reached before the deadline
             report.warnings.push_back(
                 fmt::format("calibration network {} ({}): not measured: {}", paths[i], descriptions[i], measured[i].error));
             continue;

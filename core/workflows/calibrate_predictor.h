@@ -5,6 +5,9 @@
 // used for evaluation.
 #pragma once
 
+#include <chrono>
+#include <optional>
+
 #include <string>
 #include <vector>
 
@@ -33,6 +36,9 @@ struct CalibratePredictorOptions {
     // terms stay as they are; predictions do not change, but measurements of any host can then be
     // compared with them at one machine speed (evaluate --at-reference-speed).
     bool referenceTimeOnly = false;
+    // No new batch of networks starts after this (a build's budget); the fit uses the networks
+    // measured by then (at least 3). Default: none.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 struct CalibrationReport {
