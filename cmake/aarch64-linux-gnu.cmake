@@ -19,4 +19,6 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # The unpacked libraries depend on each other: let the linker find them there.
-set(CMAKE_EXE_LINKER_FLAGS_INIT "-Wl,-rpath-link,${KM_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu -L${KM_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu")
+# Debian 12's zlib1g installs to /lib (not /usr/lib): libprotobuf's libz.so.1 is found only there.
+set(CMAKE_EXE_LINKER_FLAGS_INIT
+    "-Wl,-rpath-link,${KM_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu -Wl,-rpath-link,${KM_ARM64_SYSROOT}/lib/aarch64-linux-gnu -L${KM_ARM64_SYSROOT}/usr/lib/aarch64-linux-gnu")
