@@ -188,10 +188,18 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     // each did not fit 45 minutes on the project's VM).
     double firstRoundSeconds = 0;
     size_t firstRoundKernels = 0;
+    // A first round under way measures at least this many kernels even past the budget (the
+    // scaled-down round's floor), so that a type that started is trained rather than left with
+    // nothing: the last type of a 45-minute build on a busy machine once got 0 training kernels.
+    // The calibration after the kernels has a fixed end, so the build's total still holds.
+    constexpr size_t kFirstRoundFloor = 90;
+    bool inFirstRound = false;
+    size_t firstRoundMeasured = 0;
     for (size_t t = 0; t < nTypes; ++t) {
         const std::string& type = options.kernelTypes[t];
         if (progress && progress->isCancelled()) break;
-        if (overBudget()) {
+        const bool late = overBudget();  // a floor-sized first round within the grace, else not built
+        if (late && !(minutes() < options.budgetMinutes + options.firstRoundGraceMinutes)) {
             report.warnings.push_back(
                 fmt::format("kernel type {}: not built, the budget of {} minutes was used up.", type, options.budgetMinutes));
             continue;
@@ -202,7 +210,8 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
             std::vector<std::optional<double>> out(specs.size());
             const size_t chunk = size_t(std::max(1, options.modelsPerRequest / 2));
             for (size_t first = 0; first < specs.size(); first += chunk) {
-                if (overBudget()) break;  // nothing more measured
+                if (overBudget() && !(inFirstRound && firstRoundMeasured < kFirstRoundFloor)) break;  // nothing more measured
+                firstRoundMeasured += inFirstRound ? std::min(chunk, specs.size() - first) : 0;
                 const size_t last = std::min(specs.size(), first + chunk);
                 std::vector<std::string> paths;
                 std::map<std::string, size_t> overheadIndex;   // by overhead model path
@@ -266,6 +275,13 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                                                       ao.initialSamples + ao.probeSamples + ao.validationSamples, wanted));
             }
         }
+        if (late) {
+            ao.initialSamples = std::min<size_t>(ao.initialSamples, 40);
+            ao.probeSamples = std::min<size_t>(ao.probeSamples, 20);
+            ao.validationSamples = std::min<size_t>(ao.validationSamples, 30);
+            report.warnings.push_back(fmt::format("kernel type {}: started after the budget, from {} kernels (the floor).", type,
+                                                  ao.initialSamples + ao.probeSamples + ao.validationSamples));
+        }
         const double startedAtMinutes = minutes();
         const size_t planned = ao.initialSamples + ao.probeSamples + ao.validationSamples;
         auto sampler =
@@ -273,7 +289,10 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
                 if (onRound) onRound(type, m);
             });
         typesStarted = t + 1;
+        inFirstRound = true;
+        firstRoundMeasured = 0;
         const Status started = sampler->start();
+        inFirstRound = false;
         firstRoundSeconds += (minutes() - startedAtMinutes) * 60;
         firstRoundKernels += planned;
         if (!started) {

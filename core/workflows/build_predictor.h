@@ -23,8 +23,13 @@ struct BuildPredictorOptions {
     std::vector<std::string> kernelTypes;  // which kernel types to build (required)
     AdaptiveOptions adaptive;              // per type
     double budgetMinutes = 45;             // initial rounds first, then refinement rounds, worst types first
-    int modelsPerRequest = 40;             // kernel models measured together in one agent request
-    std::string command;                   // recorded as provenance
+    // Types not started when the budget is spent still get a first round of the floor's size
+    // (40 + 20 + 30 kernels) while the build is within budgetMinutes + this: every type is built
+    // from something (a caller with time reserved after the kernels, such as the calibration,
+    // sets it). Default 0.
+    double firstRoundGraceMinutes = 0;
+    int modelsPerRequest = 40;  // kernel models measured together in one agent request
+    std::string command;        // recorded as provenance
 };
 
 // Writes a generated model to `dir` named by its content hash (kept if already there); its path.
