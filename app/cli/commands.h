@@ -169,6 +169,8 @@ struct ZooArgs {
     int64_t maxResolution = 320;
     std::string outputDir;  // write <family>-<seed>.onnx here; empty: only list them
     bool json = false;
+    // NAS-Bench-201 arch strings: their networks instead of the families (nb201-<hash>.onnx)
+    std::vector<std::string> nb201;
 };
 int runZoo(const ZooArgs& args);
 
@@ -186,11 +188,30 @@ struct DatasetArgs {
     std::vector<std::string> importFiles;  // import-nnmeter: nn-Meter .jsonl files
     std::string importName = "nn-meter";   // import-nnmeter: dataset name
     std::vector<std::string> deviceMap;    // import-nnmeter: "nnmeter_name=device_id"
+    std::string tableFile;                 // import-table: the CSV file
+    std::string tableName;                 // import-table: dataset name (default: the file's name)
     bool json = false, quiet = false;
 };
 int runDatasetBuild(const DatasetArgs& args);
 int runDatasetShow(const DatasetArgs& args);
 int runDatasetImportNnMeter(const DatasetArgs& args);
+int runDatasetImportTable(const DatasetArgs& args);
+
+struct AdaptArgs {
+    std::string device;               // the target
+    std::string from;                 // the source device, whose predictor is adapted
+    std::string sourcePredictorFile;  // the source's predictor JSON (default: its newest, else the shipped one)
+    int networks = 10;                // networks chosen and measured (or taken from the dataset)
+    uint32_t seed = 1;                // of the choice
+    std::vector<std::string> models;  // measure these ONNX files instead of chosen networks
+    std::string dataset;              // take the target's times from this dataset instead of measuring
+    std::string output;               // also write the adapted predictor's JSON here
+    std::string cacheDir;             // generated networks; default: ~/.cache/kernelmeter/kernel-models
+    std::string db;                   // default: the user's database
+    int rounds = 20, instances = 3;   // the model protocol (core/backends/measurement.h)
+    bool json = false, quiet = false;
+};
+int runAdapt(const AdaptArgs& args, const std::string& commandLine);
 
 struct EvaluateArgs {
     std::string device;
@@ -218,6 +239,9 @@ Result<Device> deviceFor(const std::string& id, bool toMeasure = false);
 Progress stderrProgress(bool quiet);
 // Prints the error to stderr and returns its exit code.
 int reportError(const Error& error);
+// Stores a predictor in the database at dbPath (and writes its JSON to `output` if given); says
+// where it went.
+Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& store, const std::string& dbPath, const std::string& output);
 // LoadOptions from --input-shape values ("1x3x224x224" or "name=1x3x224x224").
 Result<LoadOptions> loadOptionsFrom(const std::vector<std::string>& inputShapes);
 

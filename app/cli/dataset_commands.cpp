@@ -10,6 +10,7 @@
 #include "workflows/build_dataset.h"
 #include "workflows/evaluation_data.h"
 #include "workflows/import_nnmeter.h"
+#include "workflows/import_table.h"
 
 namespace km::cli {
 namespace {
@@ -71,6 +72,28 @@ int runDatasetImportNnMeter(const DatasetArgs& args) {
     for (const std::string& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     std::cout << fmt::format("dataset {}: {} models\n", o.name, r.value().models);
     for (const auto& [device, n] : r.value().latencies) std::cout << fmt::format("  {}: {} latencies\n", device, n);
+    return 0;
+}
+
+int runDatasetImportTable(const DatasetArgs& args) {
+    auto store = MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db);
+    if (!store) return reportError(store.error());
+    TableImportOptions o;
+    o.name = args.tableName;
+    o.store = store.value().get();
+    o.userDb = args.db;
+    Result<TableImportReport> r = importLatencyTable(args.tableFile, o);
+    if (!r) return reportError(r.error());
+    const TableImportReport& t = r.value();
+    const size_t shown = 20;
+    for (size_t i = 0; i < t.warnings.size() && i < shown; ++i) std::cerr << "kernelmeter-cli: warning: " << t.warnings[i] << "\n";
+    if (t.warnings.size() > shown)
+        std::cerr << fmt::format("kernelmeter-cli: warning: ... and {} more rows or cells left out.\n", t.warnings.size() - shown);
+    std::cout << fmt::format("dataset {}: {} models\n", t.dataset, t.models);
+    for (const auto& [device, n] : t.latencies) std::cout << fmt::format("  {}: {} latencies\n", device, n);
+    for (const auto& [text, id] : t.renamed) std::cout << fmt::format("  column '{}' is device {}\n", text, id);
+    for (const std::string& id : t.addedDevices)
+        std::cout << fmt::format("  defined table-only device {} (runtime none; kernelmeter-cli device show {})\n", id, id);
     return 0;
 }
 

@@ -13,6 +13,7 @@
 
 #include "cli/commands.h"
 #include "workflows/evaluate.h"
+#include "workflows/evaluate_transfer.h"
 #include "workflows/evaluation_data.h"
 #include "zoo/zoo.h"
 
@@ -22,8 +23,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 
 Json metricsJson(const AccuracyMetrics& a) {
-    return {{"models", a.models},    {"rmse_ms", a.rmseMs},     {"rmspe", a.rmspe},       {"mape", a.mape},
-            {"within_5", a.within5}, {"within_10", a.within10}, {"within_15", a.within15}};
+    return {{"models", a.models},    {"rmse_ms", a.rmseMs},     {"rmspe", a.rmspe},        {"mape", a.mape},
+            {"within_5", a.within5}, {"within_10", a.within10}, {"within_15", a.within15}, {"spearman", a.spearman}};
 }
 
 Json scoresJson(const std::vector<MethodScores>& scores) {
@@ -34,6 +35,44 @@ Json scoresJson(const std::vector<MethodScores>& scores) {
         out[s.method] = {{"overall", metricsJson(s.overall)}, {"families", families}};
     }
     return out;
+}
+
+// An adapted predictor: scored on the measured models it was not fitted on, beside the baselines
+// that see the same networks (workflows/evaluate_transfer.h).
+int printTransferEvaluation(const EvaluateArgs& args, const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device,
+                            const std::string& datasetName, double unitMs) {
+    const Adaptation& a = *device.predictor()->adaptation;
+    const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice);
+    if (source.error())
+        return reportError(badInput(fmt::format("evaluate: the adaptation's source {} has no predictor here to compare with: {}",
+                                                a.sourceDevice, source.error()->message)));
+    Progress progress = stderrProgress(args.json);
+    Result<TransferEvaluation> r = evaluateTransfer(models, device, source, &progress);
+    if (!r) return reportError(r.error());
+    const TransferEvaluation& t = r.value();
+    if (args.json) {
+        std::cout << Json{{"schema", "kernelmeter.evaluate-transfer/1"},
+                          {"device", args.device},
+                          {"source", a.sourceDevice},
+                          {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
+                          {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)},
+                          {"fitted_on", t.fittedOn},
+                          {"methods", t.methods},
+                          {"held_out", scoresJson(t.scores)},
+                          {"warnings", t.warnings}}
+                         .dump(1)
+                  << "\n";
+    } else {
+        std::cout << fmt::format("{}: predictor adapted from {} ({}) on {} networks ({}); scored on the {} other measured models{}\n\n",
+                                 args.device, a.sourceDevice, a.sourceCpuModel, t.fittedOn, a.timesFrom, t.scores.front().overall.models,
+                                 unitMs > 0 ? fmt::format(", at the reference speed ({:.4f} ms)", unitMs) : "");
+        std::cout << fmt::format("{:<18} {:>7} {:>7} {:>7} {:>9} {:>8}\n", "method", "±5%", "±10%", "±15%", "Spearman", "RMSPE");
+        for (const MethodScores& s : t.scores)
+            std::cout << fmt::format("{:<18} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, 100 * s.overall.within5,
+                                     100 * s.overall.within10, 100 * s.overall.within15, s.overall.spearman, 100 * s.overall.rmspe);
+    }
+    for (const std::string& w : t.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    return 0;
 }
 
 // One table: a row per family and "overall", a column per method with its +-10% share and RMSPE.
@@ -119,7 +158,7 @@ int runEvaluate(const EvaluateArgs& args) {
     std::vector<EvaluationModel> models;
     std::map<std::string, std::string> hashOfName;
     auto add = [&](const std::string& name, const std::string& family, const std::string& path, const std::string& hash) {
-        EvaluationModel e{name, family, path, 0, 0, {}};
+        EvaluationModel e{name, family, path, hash, 0, 0, {}};
         hashOfName[name] = hash;
         if (auto it = byHash.find(hash); it != byHash.end()) {
             e.measuredMs = it->second.back();
@@ -166,6 +205,7 @@ int runEvaluate(const EvaluateArgs& args) {
             models.back().load = [f = file.value()]() -> Result<std::shared_ptr<const ModelFile>> { return f; };
         }
     }
+    if (predictor.adaptation) return printTransferEvaluation(args, models, device, datasetName, unitMs);
     Result<EvaluationReport> report = evaluatePredictor(models, device);
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();

@@ -207,6 +207,8 @@ int main(int argc, char** argv) {
     cmdZoo->add_option("--max-resolution", zoo.maxResolution, "largest input size")->capture_default_str()->check(CLI::Range(8, 4096));
     cmdZoo->add_option("-o,--output", zoo.outputDir, "write FAMILY-SEED.onnx files into this folder (default: only list the models)");
     cmdZoo->add_flag("--json", zoo.json, "print JSON");
+    cmdZoo->add_option("--nb201", zoo.nb201,
+                       "NAS-Bench-201 arch strings (\"|nor_conv_3x3~0|+|...\"): the benchmark's networks instead of families (repeatable)");
 
     km::cli::DatasetArgs dataset;
     auto* cmdDataset = app.add_subcommand("dataset", "Benchmark datasets of generated models measured on devices.");
@@ -252,6 +254,36 @@ int main(int argc, char** argv) {
                                  "device under its nn-Meter name)");
     cmdDatasetImport->add_option("--db", dataset.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdDatasetImport->add_option("--models-dir", dataset.modelDir, "folder for the graphs (default: ~/.cache/kernelmeter/datasets)");
+    auto* cmdDatasetTable = cmdDataset->add_subcommand(
+        "import-table", "Import latencies measured elsewhere from a CSV table (ONNX files or NAS-Bench-201 arch strings).");
+    cmdDatasetTable
+        ->add_option("file", dataset.tableFile, "CSV: model (or arch) column, then device + latency_ms columns or one column per device")
+        ->required();
+    cmdDatasetTable->add_option("--name", dataset.tableName, "dataset name (default: the file's name without .csv)");
+    cmdDatasetTable->add_option("--db", dataset.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+
+    km::cli::AdaptArgs adapt;
+    auto* cmdAdapt = app.add_subcommand(
+        "adapt", "Make a predictor for a device from another device's predictor and a few networks measured on it (minutes).");
+    cmdAdapt->add_option("--device", adapt.device, "the target device")->required();
+    cmdAdapt->add_option("--from", adapt.from, "the source device, whose predictor is adapted")->required();
+    cmdAdapt->add_option("--source-predictor", adapt.sourcePredictorFile,
+                         "the source's predictor JSON (default: its newest, else the shipped one)");
+    auto* adaptNetworks = cmdAdapt->add_option("--networks", adapt.networks, "networks the product chooses and measures on the target")
+                              ->capture_default_str()
+                              ->check(CLI::Range(3, 1000));
+    cmdAdapt->add_option("--seed", adapt.seed, "seed of the choice of networks")->capture_default_str();
+    auto* adaptModels = cmdAdapt->add_option("--models", adapt.models, "measure these ONNX files instead of chosen networks (at least 3)");
+    auto* adaptDataset = cmdAdapt->add_option("--dataset", adapt.dataset, "take the target's times from this dataset instead of measuring");
+    adaptModels->excludes(adaptDataset);
+    adaptModels->excludes(adaptNetworks);
+    cmdAdapt->add_option("-o,--output", adapt.output, "also write the adapted predictor as JSON to this file");
+    cmdAdapt->add_option("--cache", adapt.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
+    cmdAdapt->add_option("--db", adapt.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    cmdAdapt->add_option("--rounds", adapt.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
+    cmdAdapt->add_option("--instances", adapt.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
+    cmdAdapt->add_flag("--json", adapt.json, "print JSON (schema in docs/cli.md)");
+    cmdAdapt->add_flag("--quiet", adapt.quiet, "no progress on stderr");
 
     km::cli::EvaluateArgs evaluate;
     auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
@@ -307,6 +339,8 @@ int main(int argc, char** argv) {
         if (cmdDatasetBuild->parsed()) return km::cli::runDatasetBuild(dataset);
         if (cmdDatasetShow->parsed()) return km::cli::runDatasetShow(dataset);
         if (cmdDatasetImport->parsed()) return km::cli::runDatasetImportNnMeter(dataset);
+        if (cmdDatasetTable->parsed()) return km::cli::runDatasetImportTable(dataset);
+        if (cmdAdapt->parsed()) return km::cli::runAdapt(adapt, commandLine());
         if (cmdEvaluate->parsed()) return km::cli::runEvaluate(evaluate);
         if (cmdReport->parsed()) return km::cli::runReport(report);
     } catch (const std::exception& e) {

@@ -26,22 +26,6 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-// Stores the predictor in the database (and writes its JSON to `output` if given); where it went.
-Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& store, const std::string& dbPath, const std::string& output) {
-    if (Status s = store.addPredictor(set.deviceId, set.builtAtUtc, set.toJson()); !s) return s.error();
-    std::string where = dbPath;
-    if (!output.empty()) {
-        const fs::path out(output);
-        std::error_code ec;
-        if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
-        std::ofstream file(out, std::ios::trunc);
-        file << set.toJson() << "\n";
-        if (!file) return ioError(fmt::format("{}: cannot write the predictor.", out.string()));
-        where += " and " + out.string();
-    }
-    return where;
-}
-
 // Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
@@ -95,6 +79,22 @@ Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet
 
 }  // namespace
 
+// (commands.h) Stores the predictor in the database (and writes its JSON to `output` if given); where it went.
+Result<std::string> savePredictor(const PredictorSet& set, MeasurementStore& store, const std::string& dbPath, const std::string& output) {
+    if (Status s = store.addPredictor(set.deviceId, set.builtAtUtc, set.toJson()); !s) return s.error();
+    std::string where = dbPath;
+    if (!output.empty()) {
+        const fs::path out(output);
+        std::error_code ec;
+        if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
+        std::ofstream file(out, std::ios::trunc);
+        file << set.toJson() << "\n";
+        if (!file) return ioError(fmt::format("{}: cannot write the predictor.", out.string()));
+        where += " and " + out.string();
+    }
+    return where;
+}
+
 int runBuildPredictor(const BuildPredictorArgs& args, const std::string& commandLine) {
     const EventStream events(args.events, args.quiet);
     events.emit("start", {{"command", "build-predictor"}, {"device", args.device}});
@@ -130,6 +130,9 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
     const auto startedAt = std::chrono::steady_clock::now();
     const bool calibrating = args.calibrationNetworks > 0 && !args.storedOnly;
     o.budgetMinutes = calibrating ? args.budgetMinutes * 0.8 : args.budgetMinutes;
+    // Types the kernels' share left unstarted get a floor-sized round from the calibration's share,
+    // up to 4 minutes before the calibration's own end.
+    if (calibrating && std::isfinite(args.budgetMinutes)) o.firstRoundGraceMinutes = std::max(0.0, args.budgetMinutes * 0.2 - 4.0);
     std::optional<std::chrono::steady_clock::time_point> calibrationDeadline;
     if (calibrating && std::isfinite(args.budgetMinutes))
         calibrationDeadline = startedAt + std::chrono::duration_cast<std::chrono::steady_clock::duration>(

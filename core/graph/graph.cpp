@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "graph/graph.h"
 
+#include <unordered_set>
+
 #include <algorithm>
 #include <queue>
 
@@ -138,6 +140,27 @@ void Graph::relink() {
         }
         for (const auto& name : n.outputs) l.outputs.push_back(tensor(name));
     }
+}
+
+Graph withoutUnreadNodes(const Graph& graph, size_t* removed) {
+    const std::vector<Node>& nodes = graph.nodes();
+    std::vector<bool> read(nodes.size(), false);
+    std::unordered_set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
+    // Nodes are in topological order: walking backwards, a node's readers are decided before it.
+    for (size_t i = nodes.size(); i-- > 0;) {
+        for (const std::string& out : nodes[i].outputs) {
+            if (outputs.count(out)) read[i] = true;
+            for (size_t reader : graph.consumersOf(out))
+                if (read[reader]) read[i] = true;
+        }
+    }
+    std::vector<Node> kept;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (read[i]) kept.push_back(nodes[i]);
+    if (removed) *removed = nodes.size() - kept.size();
+    Graph out(graph);
+    if (kept.size() != nodes.size()) out.setNodes(std::move(kept));
+    return out;
 }
 
 TopoResult topologicalOrder(const std::vector<Node>& nodes) {

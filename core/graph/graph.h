@@ -119,4 +119,9 @@ struct TopoResult {
 };
 TopoResult topologicalOrder(const std::vector<Node>& nodes);
 
+// The graph without the nodes whose results are never read (no node reads any of their outputs
+// and none is a graph output, directly or through other such nodes): what a runtime that removes
+// dead code executes. `removed` (optional) receives how many nodes were dropped.
+Graph withoutUnreadNodes(const Graph& graph, size_t* removed = nullptr);
+
 }  // namespace km

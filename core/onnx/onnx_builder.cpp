@@ -296,6 +296,8 @@ std::string OnnxBuilder::sliceChannels(const std::string& x, int64_t begin, int6
     return name;
 }
 
+void OnnxBuilder::setDocString(const std::string& text) { m->graph()->set_doc_string(text); }
+
 std::string OnnxBuilder::withScalar(const std::string& opType, const std::string& x, float value, const std::string& name) {
     auto* t = m->graph()->add_initializer();
     t->set_name(name + ".value");

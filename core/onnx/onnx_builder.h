@@ -62,6 +62,9 @@ public:
     // Marks `outputs` as the graph outputs, runs ONNX shape inference and the checker, and returns
     // the serialised model. Any misuse so far (unknown tensor, channel mismatch) is reported here.
     Result<std::string> finish(const std::vector<std::string>& outputs);
+    // The graph's doc_string (e.g. what the model stands for, so that two models that compute
+    // alike but stand for different things have different bytes).
+    void setDocString(const std::string& text);
 
 private:
     struct Impl;

@@ -6,8 +6,44 @@
 
 namespace km {
 
+namespace {
+
+std::vector<double> ranksOf(const std::vector<double>& v) {
+    std::vector<size_t> order(v.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return v[x] < v[y]; });
+    std::vector<double> rank(v.size());
+    for (size_t i = 0; i < order.size();) {
+        size_t j = i;
+        while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]]) ++j;
+        for (size_t k = i; k <= j; ++k) rank[order[k]] = 0.5 * double(i + j);
+        i = j + 1;
+    }
+    return rank;
+}
+
+}  // namespace
+
+double spearmanOf(const std::vector<double>& a, const std::vector<double>& b) {
+    const size_t n = std::min(a.size(), b.size());
+    if (n < 3) return 0;
+    const std::vector<double> ra = ranksOf({a.begin(), a.begin() + long(n)}), rb = ranksOf({b.begin(), b.begin() + long(n)});
+    double ma = 0, mb = 0;
+    for (size_t i = 0; i < n; ++i) ma += ra[i], mb += rb[i];
+    ma /= double(n);
+    mb /= double(n);
+    double sab = 0, saa = 0, sbb = 0;
+    for (size_t i = 0; i < n; ++i) {
+        sab += (ra[i] - ma) * (rb[i] - mb);
+        saa += (ra[i] - ma) * (ra[i] - ma);
+        sbb += (rb[i] - mb) * (rb[i] - mb);
+    }
+    return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
+}
+
 AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs) {
     AccuracyMetrics a;
+    std::vector<double> scoredP, scoredM;
     double sq = 0, relSq = 0, relAbs = 0;
     size_t w5 = 0, w10 = 0, w15 = 0;
     for (size_t i = 0; i < std::min(predictedMs.size(), measuredMs.size()); ++i) {
@@ -15,6 +51,8 @@ AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::ve
         if (!(p > 0) || !(m > 0)) continue;
         const double rel = std::abs(p / m - 1);
         ++a.models;
+        scoredP.push_back(p);
+        scoredM.push_back(m);
         sq += (p - m) * (p - m);
         relSq += rel * rel;
         relAbs += rel;
@@ -31,6 +69,7 @@ AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::ve
     a.within5 = double(w5) / n;
     a.within10 = double(w10) / n;
     a.within15 = double(w15) / n;
+    a.spearman = spearmanOf(scoredP, scoredM);
     return a;
 }
 

@@ -17,10 +17,17 @@ struct AccuracyMetrics {
     double within5 = 0;  // share of models with |predicted / measured - 1| <= 5%, 10%, 15%
     double within10 = 0;
     double within15 = 0;
+    // Spearman's rank correlation of predicted and measured (ties get their mean rank): how well
+    // the prediction orders the models, what an architecture search needs first. 0 below 3 pairs.
+    double spearman = 0;
 };
 
 // Pairs where either value is not > 0 are skipped (a model without a prediction or a measurement).
 AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
+
+// Spearman's rank correlation of two equally long series (ties: mean ranks); 0 below 3 values or
+// when either series is constant.
+double spearmanOf(const std::vector<double>& a, const std::vector<double>& b);
 
 // Coefficients b minimising sum_i (rows_i . b / measured_i - 1)^2, the error that +-10% accuracy
 // counts; row `skip` left out (leave-one-out; rows.size() = none). Empty when the system is

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "predict/predictor.h"
+#include "predict/transfer.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -176,6 +177,33 @@ std::string PredictorSet::toJson() const {
         {"calibration",
          {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe}, {"terms", calibration.terms}}},
         {"types", t}};
+    if (!groupScale.empty()) j["group_scale"] = groupScale;
+    if (dropsUnreadOps) j["drops_unread_ops"] = true;
+    if (adaptation) {
+        const Adaptation& a = *adaptation;
+        Json nets = Json::array();
+        for (const AdaptedNetwork& n : a.networks)
+            nets.push_back({{"name", n.name},
+                            {"sha256", n.modelHash},
+                            {"measured_ms", n.measuredMs},
+                            {"source_ms", n.sourceMs},
+                            {"fitted_ms", n.fittedMs},
+                            {"leave_one_out_ms", n.leaveOneOutMs}});
+        j["adaptation"] = {{"source_device", a.sourceDevice},
+                           {"source_runtime", a.sourceRuntime},
+                           {"source_runtime_version", a.sourceRuntimeVersion},
+                           {"source_cpu_model", a.sourceCpuModel},
+                           {"source_built_at_utc", a.sourceBuiltAtUtc},
+                           {"times_from", a.timesFrom},
+                           {"terms", a.terms},
+                           {"common_scale", a.commonScale},
+                           {"rmspe", a.rmspe},
+                           {"leave_one_out_rmspe", a.leaveOneOutRmspe},
+                           {"within10", a.within10},
+                           {"leave_one_out_within10", a.leaveOneOutWithin10},
+                           {"networks", std::move(nets)}};
+    }
+    if (!rulesJson.empty()) j["rules"] = Json::parse(rulesJson);
     if (generic) {
         j["generic_band"] = bandJson(genericBand);
         j["generic"] = Json::parse(generic->toJson());
@@ -239,6 +267,33 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             }
             p.types.emplace(type, std::move(k));
         }
+        p.dropsUnreadOps = j.value("drops_unread_ops", false);
+        const Json groupScales = j.value("group_scale", Json::object());  // kept alive: items() refers to it
+        for (const auto& [group, scale] : groupScales.items()) {
+            const double v = scale.get<double>();
+            if (!(v >= 0)) return badInput(fmt::format("{}: group_scale of {} must not be negative.", displayName, group));
+            p.groupScale[group] = v;
+        }
+        if (const auto a = j.find("adaptation"); a != j.end() && a->is_object()) {
+            Adaptation ad;
+            ad.sourceDevice = a->value("source_device", "");
+            ad.sourceRuntime = a->value("source_runtime", "");
+            ad.sourceRuntimeVersion = a->value("source_runtime_version", "");
+            ad.sourceCpuModel = a->value("source_cpu_model", "");
+            ad.sourceBuiltAtUtc = a->value("source_built_at_utc", "");
+            ad.timesFrom = a->value("times_from", "");
+            ad.terms = a->value("terms", "");
+            ad.commonScale = a->value("common_scale", 1.0);
+            ad.rmspe = a->value("rmspe", 0.0);
+            ad.leaveOneOutRmspe = a->value("leave_one_out_rmspe", 0.0);
+            ad.within10 = a->value("within10", 0.0);
+            ad.leaveOneOutWithin10 = a->value("leave_one_out_within10", 0.0);
+            for (const auto& n : a->value("networks", Json::array()))
+                ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
+                                       n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0)});
+            p.adaptation = std::move(ad);
+        }
+        if (const auto r = j.find("rules"); r != j.end() && r->is_object()) p.rulesJson = r->dump();
         if (j.contains("generic")) {
             Result<Regressor> g = Regressor::fromJson(j.at("generic"));
             if (!g) return badInput(fmt::format("{}: the generic regressor: {}", displayName, g.error().message));
@@ -317,12 +372,17 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
+        double scale = set.kernelScale;
+        if (!set.groupScale.empty()) {
+            auto g = set.groupScale.find(transferGroupOf(k.type, f));
+            if (g != set.groupScale.end()) scale *= g->second;
+        }
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
-            raw = set.kernelScale * regress(it->second.regressor, f);
+            raw = scale * regress(it->second.regressor, f);
             p.source = "regressor";
             band = it->second.band;
         } else if (set.generic && !k.unknown) {
-            raw = set.kernelScale * regress(*set.generic, f);
+            raw = scale * regress(*set.generic, f);
             p.source = "fallback";
             band = set.genericBand;
             fellBack.insert(k.type);

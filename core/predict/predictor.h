@@ -67,10 +67,28 @@ struct KernelTypePredictor {
     std::vector<KernelSample> training;
 };
 
+// How an adapted predictor was made (workflows/adapt_predictor.h): its source, the networks whose
+// target times the transfer was fitted on, and the fit (predict/transfer.h).
+struct AdaptedNetwork {
+    std::string name, modelHash;
+    double measuredMs = 0;     // on the target
+    double sourceMs = 0;       // the source predictor's prediction, unadapted
+    double fittedMs = 0;       // the adapted prediction (fit on all networks)
+    double leaveOneOutMs = 0;  // the prediction of a fit on the other networks
+};
+struct Adaptation {
+    std::string sourceDevice, sourceRuntime, sourceRuntimeVersion, sourceCpuModel, sourceBuiltAtUtc;
+    std::string timesFrom;  // "measured by adapt on <cpu>" or "dataset <name>"
+    std::string terms;      // the fit's terms and shrinkage
+    double commonScale = 1;
+    double rmspe = 0, leaveOneOutRmspe = 0, within10 = 0, leaveOneOutWithin10 = 0;
+    std::vector<AdaptedNetwork> networks;
+};
+
 struct PredictorSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel, builtAtUtc, command;  // provenance
-    int logicalCores = 0;  // of the machine the kernels were measured on (0: not recorded)
+    int logicalCores = 0;                                                // of the machine the kernels were measured on (0: not recorded)
     std::map<std::string, KernelTypePredictor> types;                    // by kernel type ("conv-bn-relu")
     std::optional<Regressor> generic;                                    // all samples pooled; for unknown types
     ErrorBand genericBand;
@@ -86,6 +104,17 @@ struct PredictorSet {
     // (docs/predictors.md, "Kernel times at the reference speed").
     double referenceMs = 0;
     double regressorReferenceMs = 0;
+    // Adapted predictors: a factor per transfer group (predict/transfer.h, transferGroupOf) on top
+    // of kernelScale (a group without one: 1), how the adaptation was made, and the fusion rules
+    // of the source, whose kernel types the regressors predict (a rule set JSON document; empty:
+    // the device's own rules apply).
+    std::map<std::string, double> groupScale;
+    // The device's runtime removes operations whose results are never read (dead code), so
+    // models are predicted without them (graph.h, withoutUnreadNodes). Found by adapt when the
+    // networks tell (NAS-Bench-201 cells whose edges into the output are `none`).
+    bool dropsUnreadOps = false;
+    std::optional<Adaptation> adaptation;
+    std::string rulesJson;
     // referenceMs / regressorReferenceMs, or 1 without them.
     double unitScale() const { return referenceMs > 0 && regressorReferenceMs > 0 ? referenceMs / regressorReferenceMs : 1.0; }
 

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "workflows/data_sources.h"
@@ -49,17 +50,28 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
     DeviceAnalyzer a;
     a.m_deviceId = deviceId;
     Result<RuleSet> rules = deviceRules(deviceId, sources.rulesFile, a.m_rulesSource);
+    // The predictor is read first when it may carry the rules (an adapted one predicts its
+    // source's kernel types, so its source's rules win over the device's unless a file is given).
+    std::optional<Result<PredictorSet>> predictor;
+    if (!sources.rulesOnly || !rules) predictor = devicePredictor(deviceId, sources.predictorFile, sources.db, a.m_predictorSource);
+    if (predictor && *predictor && !predictor->value().rulesJson.empty() && sources.rulesFile.empty()) {
+        const PredictorSet& p = predictor->value();
+        const std::string source = p.adaptation ? p.adaptation->sourceDevice : std::string("its source");
+        const std::string where = fmt::format("{} (the rules of {}, carried by the adapted predictor)", a.m_predictorSource, source);
+        Result<RuleSet> carried = parseRuleSet(p.rulesJson, where);
+        if (carried) a.m_rulesSource = where;
+        if (carried || !rules) rules = std::move(carried);
+    }
     if (!rules) {
         a.m_error = rules.error();
         return a;
     }
     a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
     if (sources.rulesOnly) return a;
-    Result<PredictorSet> predictor = devicePredictor(deviceId, sources.predictorFile, sources.db, a.m_predictorSource);
-    if (!predictor)
-        a.m_error = predictor.error();
+    if (!*predictor)
+        a.m_error = predictor->error();
     else
-        a.m_predictor = std::make_shared<const PredictorSet>(std::move(predictor).value());
+        a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)
         if (Result<Device> device = findDevice(deviceId); device)
             a.m_host = std::make_shared<const HostComparison>(
@@ -92,6 +104,11 @@ DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
     if (!m_rules) return d;
     const std::shared_ptr<const Graph> modelGraph = model.canonical();
     d.graph = model.canonical(m_rules->literalSpellings());
+    if (m_predictor && m_predictor->dropsUnreadOps) {
+        size_t removed = 0;
+        Graph pruned = withoutUnreadNodes(*d.graph, &removed);
+        if (removed) d.graph = std::make_shared<const Graph>(std::move(pruned));
+    }
     d.metrics = model.metricsOf(d.graph);
     d.partition = partitionGraph(*d.graph, *m_rules);
     if (m_predictor) d.prediction = predictModel(d.partition, d.metrics->perNode, *m_predictor);

@@ -294,6 +294,10 @@ Result<DeployReport> deployAgent(const Device& device, const DeployOptions& opti
 
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {
     HostComparison c;
+    if (!device.canMeasure()) {  // known only from imported measurements: no agent tells its machine
+        c.message = fmt::format("{} is known only from imported measurements: no agent reports its machine.", device.id);
+        return c;
+    }
     std::optional<StoredHello> hello;
     if (Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db); store && store.value())
         if (Result<std::optional<StoredHello>> h = store.value()->lastHello(device.id); h) hello = h.value();

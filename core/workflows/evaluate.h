@@ -27,6 +27,7 @@ struct EvaluationModel {
     std::string name;       // unique, e.g. "resnet-3"
     std::string family;     // results are grouped by it
     std::string path;       // ONNX or nn-Meter IR file
+    std::string modelHash;  // SHA-256 of the model as measured (empty: unknown)
     double measuredMs = 0;  // the newest measurement on the device
     double earlierMs = 0;   // an earlier measurement of the same model (0: none; no "repeat" score)
     // When set, the model comes from here instead of reading `path` (a model read already, or a

@@ -7,6 +7,7 @@
 // networks. They feed the benchmark datasets (docs/results.md) and the predictors' calibration.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -41,5 +42,23 @@ const std::vector<std::string>& zooFamilies();
 // Deterministic in (family, seed, options). Fails on an unknown family (the message lists the
 // known ones) or an empty resolution range.
 Result<ZooModel> generateZooModel(std::string_view family, uint32_t seed, const ZooOptions& options = {});
+
+// NAS-Bench-201 (docs/zoo.md): a cell's six edges, in the arch string's order
+// (0->1) (0->2) (1->2) (0->3) (1->3) (2->3).
+enum class Nb201Op { None, Skip, Conv1x1, Conv3x3, AvgPool3x3 };
+struct Nb201Cell {
+    std::array<Nb201Op, 6> edges{};
+    std::string arch() const;  // the canonical arch string
+    // No path of edges other than `none` joins the input to the output: the cell, and so the
+    // network, computes a constant (runtimes may fold it away entirely).
+    bool computesZeros() const;
+};
+// Parses "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|"; a bad string is an error
+// naming the string and what is wrong with it.
+Result<Nb201Cell> parseNb201Arch(std::string_view arch);
+// The benchmark's network of an arch string, exactly as NAS-Bench-201 defines it (CIFAR setting:
+// 1x3x32x32 input, C = 16, 5 cells per stage, 10 classes; family "nb201", description = the
+// canonical arch string). Deterministic in the string (weights seeded alike).
+Result<ZooModel> generateNb201Model(std::string_view arch);
 
 }  // namespace km

@@ -103,8 +103,8 @@ private slots:
                 const DeviceAnalysis a = device.analyze(*ModelFile::read(path).value());
                 const GraphMetrics& m = *a.metrics;
                 const double ours = a.prediction.totalMs;
-                models.push_back({z.name, z.family, path, 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0, {}});
-                byFlops.push_back({z.name, z.family, path, 2e-9 * double(m.total.flops) + 0.25, 0.0, {}});
+                models.push_back({z.name, z.family, path, "", 1.08 * ours, seed == 1 ? 1.3 * ours : 0.0, {}});
+                byFlops.push_back({z.name, z.family, path, "", 2e-9 * double(m.total.flops) + 0.25, 0.0, {}});
             }
         Result<EvaluationReport> r = evaluatePredictor(models, device);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());

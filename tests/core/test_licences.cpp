@@ -66,7 +66,7 @@ private slots:
 
     void licenceTextsAndNoticesAreThere() {
         for (const char* file : {"LICENSE", "LICENSES/Apache-2.0.txt", "LICENSES/GPL-3.0-or-later.txt", "datasets/priors/LICENSE.nn-Meter",
-                                 "tests/data/nnmeter-ir/LICENSE.nn-Meter"}) {
+                                 "tests/data/nnmeter-ir/LICENSE.nn-Meter", "datasets/help-nb201/LICENSE.HELP"}) {
             QFile f(kRoot + "/" + file);
             QVERIFY2(f.open(QIODevice::ReadOnly) && f.size() > 500, file);
         }

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernelmeter-cli adapt: a device's predictor from another device's and a few measured networks
+// (core/workflows/adapt_predictor.h, docs/adapt.md).
+#include <fmt/format.h>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "workflows/adapt_predictor.h"
+
+namespace km::cli {
+
+int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
+    const bool measuring = args.dataset.empty();
+    Result<Device> target = deviceFor(args.device, measuring);
+    if (!target) return reportError(target.error());
+    Result<Device> sourceDevice = deviceFor(args.from);
+    if (!sourceDevice) return reportError(sourceDevice.error());
+    if (!args.models.empty() && args.models.size() < 3)
+        return reportError(badInput(fmt::format("--models: at least 3 networks are needed, {} given.", args.models.size())));
+    const std::string db = args.db.empty() ? defaultDatabasePath() : args.db;
+    const DeviceAnalyzer source = DeviceAnalyzer::load(args.from, {"", args.sourcePredictorFile, args.db});
+    if (!source.predictor())
+        return reportError(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
+                                                source.error() ? source.error()->message : "none found")));
+    auto store = MeasurementStore::open(db);
+    if (!store) return reportError(store.error());
+    AdaptOptions o;
+    o.networks = args.networks;
+    o.seed = args.seed;
+    o.modelPaths = args.models;
+    o.dataset = args.dataset;
+    o.datasetDb = args.db;
+    o.cacheDir = args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir;
+    o.measure.store = store.value().get();
+    o.measure.protocol.rounds = args.rounds;
+    o.measure.protocol.instances = args.instances;
+    o.command = commandLine;
+    Progress progress = stderrProgress(args.quiet);
+    Result<AdaptReport> report = adaptPredictor(target.value(), source, o, &progress);
+    if (!report) return reportError(report.error());
+    const AdaptReport& r = report.value();
+    for (const std::string& w : r.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    Result<std::string> where = savePredictor(r.predictor, *store.value(), db, args.output);
+    if (!where) return reportError(where.error());
+    const Adaptation& a = *r.predictor.adaptation;
+    if (args.json) {
+        nlohmann::ordered_json nets = nlohmann::ordered_json::array();
+        for (const AdaptedNetwork& n : a.networks)
+            nets.push_back({{"name", n.name},
+                            {"measured_ms", n.measuredMs},
+                            {"source_ms", n.sourceMs},
+                            {"fitted_ms", n.fittedMs},
+                            {"leave_one_out_ms", n.leaveOneOutMs}});
+        std::cout << nlohmann::ordered_json{{"schema", "kernelmeter.adaptation/1"},
+                                            {"device", r.predictor.deviceId},
+                                            {"source", a.sourceDevice},
+                                            {"times_from", a.timesFrom},
+                                            {"terms", a.terms},
+                                            {"overhead_ms", r.fit.overheadMs},
+                                            {"per_kernel_ms", r.fit.perKernelMs},
+                                            {"common_scale", r.fit.commonScale},
+                                            {"group_scale", r.fit.groupScale},
+                                            {"rmspe", r.fit.rmspe},
+                                            {"leave_one_out_rmspe", r.fit.leaveOneOutRmspe},
+                                            {"leave_one_out_within10", r.fit.leaveOneOutWithin10},
+                                            {"uncovered_types", r.uncoveredTypes},
+                                            {"networks", nets},
+                                            {"saved_in", where.value()}}
+                         .dump(1)
+                  << "\n";
+        return 0;
+    }
+    std::cout << fmt::format("adapted {}'s predictor ({} on {}) to {} from {} networks ({})\n", a.sourceDevice, a.sourceRuntime,
+                             a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel, r.predictor.deviceId, a.networks.size(),
+                             a.timesFrom);
+    std::cout << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}\n", "network", "measured", "source", "adapted", "left out");
+    for (const AdaptedNetwork& n : a.networks)
+        std::cout << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+.0f}%\n", n.name, n.measuredMs, n.sourceMs,
+                                 n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1));
+    std::cout << fmt::format("fit        {}: overhead {:.3f} ms, {:.4f} ms per kernel, common scale {:.3f}\n", a.terms, r.fit.overheadMs,
+                             r.fit.perKernelMs, r.fit.commonScale);
+    std::string scales;
+    for (const auto& [g, s] : r.fit.groupScale) scales += fmt::format("{}{} {:.2f}", scales.empty() ? "" : ", ", g, s);
+    std::cout << fmt::format("scales     {}\n", scales);
+    std::cout << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n",
+                             100 * r.fit.rmspe, 100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
+    if (!r.uncoveredTypes.empty())
+        std::cout << fmt::format("note       no network had these kernel types (they keep the common scale): {}\n",
+                                 fmt::join(r.uncoveredTypes, ", "));
+    std::cout << fmt::format("saved in   {}\n", where.value());
+    return 0;
+}
+
+}  // namespace km::cli

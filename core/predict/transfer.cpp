@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "predict/transfer.h"
+
+#include <fmt/format.h>
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+namespace km {
+namespace {
+
+// One candidate model: which terms, which shrinkage (< 0: all groups share one scale).
+struct Candidate {
+    bool overhead = false, perKernel = false;
+    double shrinkage = -1;
+};
+
+struct Design {
+    std::vector<std::string> groups;
+    Eigen::MatrixXd groupMs;  // networks x groups
+    Eigen::VectorXd kernels, measured;
+};
+
+// Solves the penalised relative least squares on the rows in `use`. Parameter vector:
+// [overhead, perKernel, scale_1..scale_G, common]. Terms that come out negative are fixed at 0
+// and the rest solved again. Returns an empty vector when nothing can be fitted.
+Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int>& use) {
+    const int g = int(d.groups.size()), n = 2 + g + 1;
+    if (c.shrinkage < 0) {  // one common scale: the same problem with the groups summed
+        Design one{{"all"}, d.groupMs.rowwise().sum(), d.kernels, d.measured};
+        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0}, use);
+        if (q.size() == 0) return {};
+        Eigen::VectorXd p(n);
+        p(0) = q(0);
+        p(1) = q(1);
+        p.segment(2, g + 1).setConstant(q(2));
+        return p;
+    }
+    std::vector<bool> free(size_t(n), true);
+    free[0] = c.overhead;
+    free[1] = c.perKernel;
+    for (int round = 0; round < n; ++round) {
+        Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, n);
+        Eigen::VectorXd b = Eigen::VectorXd::Zero(n);
+        for (int i : use) {
+            Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
+            const double w = 1.0 / d.measured(i);
+            x(0) = w;
+            x(1) = d.kernels(i) * w;
+            for (int k = 0; k < g; ++k) x(2 + k) = d.groupMs(i, k) * w;
+            a += x * x.transpose();
+            b += x;  // target: measured x w = 1
+        }
+        // Penalty weights: a group's typical share of a network's time, squared, so the strength
+        // is in units of the data term (one network's squared relative error).
+        for (int k = 0; k < g; ++k) {
+            double share = 0;
+            for (int i : use) share += std::pow(d.groupMs(i, k) / d.measured(i), 2);
+            share /= double(use.size());
+            const double lambda = c.shrinkage * share;
+            const int s = 2 + k, m = n - 1;
+            a(s, s) += lambda;
+            a(m, m) += lambda;
+            a(s, m) -= lambda;
+            a(m, s) -= lambda;
+        }
+        // Fixed parameters: identity rows (value 0). A trace-relative ridge keeps the system
+        // regular when a group has no time in any network used.
+        const double ridge = 1e-10 * std::max(1.0, a.trace());
+        for (int k = 0; k < n; ++k) {
+            if (!free[size_t(k)]) {
+                a.row(k).setZero();
+                a.col(k).setZero();
+                a(k, k) = 1;
+                b(k) = 0;
+            } else {
+                a(k, k) += ridge;
+            }
+        }
+        Eigen::VectorXd p = a.ldlt().solve(b);
+        if (!p.allFinite()) return {};
+        int negative = -1;
+        for (int k = 0; k < n - 1; ++k)
+            if (free[size_t(k)] && p(k) < 0 && (negative < 0 || p(k) < p(negative))) negative = k;
+        if (negative < 0) return p;
+        free[size_t(negative)] = false;
+    }
+    return {};
+}
+
+double predictRow(const Design& d, const Eigen::VectorXd& p, int i) {
+    double ms = p(0) + p(1) * d.kernels(i);
+    for (int k = 0; k < int(d.groups.size()); ++k) ms += p(2 + k) * d.groupMs(i, k);
+    return ms;
+}
+
+}  // namespace
+
+std::string transferGroupOf(const std::string& kernelType, int64_t kernelSize) {
+    const bool convRooted = kernelType.rfind("conv", 0) == 0 || kernelType.rfind("gconv", 0) == 0;
+    if (!convRooted) return kernelType;
+    return kernelType + (kernelSize <= 1 ? "@1x1" : "@kxk");
+}
+
+std::string transferGroupOf(const std::string& kernelType, const KernelFeatures& features) {
+    const float k = features[size_t(Feature::KernelH)];
+    return transferGroupOf(kernelType, std::isfinite(k) ? int64_t(k) : 1);
+}
+
+Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, const TransferOptions& options) {
+    std::set<std::string> groupSet;
+    std::vector<const TransferNetwork*> usable;
+    for (const TransferNetwork& n : networks) {
+        double sum = 0;
+        for (const auto& [g, ms] : n.groupMs) sum += ms;
+        if (!(n.measuredMs > 0) || !(sum > 0)) continue;
+        usable.push_back(&n);
+        for (const auto& [g, ms] : n.groupMs)
+            if (ms > 0) groupSet.insert(g);
+    }
+    if (usable.size() < 3)
+        return badInput(fmt::format("a transfer needs at least 3 networks with a measured time and a prediction; {} of {} are usable.",
+                                    usable.size(), networks.size()));
+    Design d;
+    d.groups.assign(groupSet.begin(), groupSet.end());
+    const int rows = int(usable.size()), g = int(d.groups.size());
+    d.groupMs = Eigen::MatrixXd::Zero(rows, g);
+    d.kernels = Eigen::VectorXd::Zero(rows);
+    d.measured = Eigen::VectorXd::Zero(rows);
+    for (int i = 0; i < rows; ++i) {
+        for (int k = 0; k < g; ++k)
+            if (auto it = usable[size_t(i)]->groupMs.find(d.groups[size_t(k)]); it != usable[size_t(i)]->groupMs.end())
+                d.groupMs(i, k) = it->second;
+        d.kernels(i) = usable[size_t(i)]->kernels;
+        d.measured(i) = usable[size_t(i)]->measuredMs;
+    }
+    std::vector<Candidate> candidates;
+    for (int terms = 0; terms < 4; ++terms) {
+        const bool overhead = terms & 1, perKernel = terms & 2;
+        if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
+        candidates.push_back({overhead, perKernel, -1});
+        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s});
+    }
+    std::vector<int> all(static_cast<size_t>(rows));
+    for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
+    Candidate best;
+    double bestLoo = std::numeric_limits<double>::infinity();
+    std::vector<double> bestLooMs;
+    for (const Candidate& c : candidates) {
+        // More free terms than networks minus one: judged in-sample would flatter it; skip.
+        const int free = 1 + c.overhead + c.perKernel;
+        if (rows < free + 2) continue;
+        double sq = 0;
+        std::vector<double> looMs(static_cast<size_t>(rows));
+        bool ok = true;
+        for (int i = 0; i < rows && ok; ++i) {
+            std::vector<int> rest;
+            for (int j = 0; j < rows; ++j)
+                if (j != i) rest.push_back(j);
+            const Eigen::VectorXd p = solve(d, c, rest);
+            if (p.size() == 0) {
+                ok = false;
+                break;
+            }
+            looMs[size_t(i)] = predictRow(d, p, i);
+            sq += std::pow(looMs[size_t(i)] / d.measured(i) - 1, 2);
+        }
+        // Ties keep the simpler candidate (fewer terms, one scale, then stronger shrinkage first).
+        if (!ok || !(sq < bestLoo * (1 - 1e-9))) continue;
+        bestLoo = sq;
+        best = c;
+        bestLooMs = std::move(looMs);
+    }
+    if (bestLooMs.empty()) return badInput("the transfer could not be fitted on these networks (every candidate was singular).");
+    const Eigen::VectorXd p = solve(d, best, all);
+    if (p.size() == 0) return badInput("the transfer could not be fitted on these networks.");
+    TransferFit fit;
+    fit.overheadMs = p(0);
+    fit.perKernelMs = p(1);
+    fit.commonScale = p(2 + g);
+    for (int k = 0; k < g; ++k) fit.groupScale[d.groups[size_t(k)]] = p(2 + k);
+    fit.shrinkage = best.shrinkage;
+    fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
+    if (best.overhead) fit.terms += "+overhead";
+    if (best.perKernel) fit.terms += "+per-kernel";
+    fit.leaveOneOutMs = bestLooMs;
+    double sq = 0, looSq = 0;
+    size_t within = 0, looWithin = 0;
+    for (int i = 0; i < rows; ++i) {
+        fit.fittedMs.push_back(predictRow(d, p, i));
+        const double e = fit.fittedMs.back() / d.measured(i) - 1, l = bestLooMs[size_t(i)] / d.measured(i) - 1;
+        sq += e * e;
+        looSq += l * l;
+        within += std::abs(e) <= 0.10;
+        looWithin += std::abs(l) <= 0.10;
+    }
+    fit.rmspe = std::sqrt(sq / rows);
+    fit.leaveOneOutRmspe = std::sqrt(looSq / rows);
+    fit.within10 = double(within) / rows;
+    fit.leaveOneOutWithin10 = double(looWithin) / rows;
+    return fit;
+}
+
+}  // namespace km

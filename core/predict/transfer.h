@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: Apache-2.0
+// Carrying a predictor to another device from a few measured networks (docs/adapt.md). The source
+// predictor's kernel predictions of each network are summed per transfer group; the target's
+// network time is fitted as
+//     ms = overhead + perKernel x kernels + sum over groups g of scale_g x (source ms of group g)
+// minimising the squared relative error, with every scale_g pulled toward one common scale by a
+// penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
+// chosen by leave-one-out error over the networks. Groups the networks say little about keep
+// the common scale; groups they separate clearly (depthwise against dense convolution, a GPU's
+// per-kernel launch cost) get their own.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "predict/features.h"
+
+namespace km {
+
+// The transfer group of a kernel: its type, with convolution-rooted types split into 1x1 and
+// larger kernels ("conv-relu@1x1"), which scale differently across machines (a 1x1 convolution is
+// a plain matrix product; larger ones use other algorithms). Coarser groups (by the first op's
+// family) predicted left-out networks worse on three of four devices (docs/adapt.md).
+std::string transferGroupOf(const std::string& kernelType, int64_t kernelSize);
+// The same from a kernel's features (its kernel_h; a missing one counts as 1).
+std::string transferGroupOf(const std::string& kernelType, const KernelFeatures& features);
+
+struct TransferNetwork {
+    std::string name;
+    std::map<std::string, double> groupMs;  // the source's kernel predictions summed per group (no model-level terms)
+    double kernels = 0;                     // kernels predicted
+    double measuredMs = 0;                  // on the target (> 0)
+};
+
+struct TransferOptions {
+    // Shrinkage strengths tried (in networks' worth of squared relative error per unit of
+    // relative scale difference); "infinite" (one common scale) is always tried too.
+    std::vector<double> shrinkage{0.01, 0.03, 0.1, 0.3, 1, 3, 10};
+    bool perKernelTerm = true;  // allow the per-kernel cost
+    bool overheadTerm = true;   // allow the per-model overhead
+};
+
+struct TransferFit {
+    double overheadMs = 0, perKernelMs = 0;
+    double commonScale = 1;
+    std::map<std::string, double> groupScale;  // every group seen in the networks
+    double shrinkage = 0;                      // the strength chosen; < 0: one common scale
+    std::string terms;                         // e.g. "group scales (shrinkage 0.3)+overhead"
+    // Per network used (those with a measured time and a prediction, in order): by the fit on
+    // all of them, and by the fit on the others.
+    std::vector<double> fittedMs, leaveOneOutMs;
+    double rmspe = 0, leaveOneOutRmspe = 0;  // relative errors, as fractions
+    double within10 = 0, leaveOneOutWithin10 = 0;
+};
+
+// At least 3 networks with a measured time and some predicted kernel time; else BadInput.
+Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, const TransferOptions& options = {});
+
+}  // namespace km

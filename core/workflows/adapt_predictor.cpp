@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/adapt_predictor.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <limits>
+#include <random>
+#include <set>
+
+#include "common/utc_time.h"
+#include "workflows/build_predictor.h"
+#include "workflows/evaluation_data.h"
+#include "zoo/zoo.h"
+
+namespace km {
+namespace {
+
+constexpr uint32_t kAdaptFirstSeed = 700001;
+
+double median(std::vector<double> v) {
+    if (v.empty()) return 0;
+    std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+    return v[v.size() / 2];
+}
+
+// A candidate's place in the space the choice spreads over: its size (log of the source's time)
+// and the shares of its time per group.
+std::vector<double> placeOf(const TransferCandidate& c, const std::vector<std::string>& groups) {
+    std::vector<double> x{std::log(std::max(c.sourceMs, 1e-6))};
+    for (const std::string& g : groups) {
+        auto it = c.groupMs.find(g);
+        x.push_back(it == c.groupMs.end() || !(c.sourceMs > 0) ? 0.0 : it->second / c.sourceMs);
+    }
+    return x;
+}
+
+}  // namespace
+
+std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed) {
+    std::vector<size_t> order(candidates.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::mt19937 rng(seed);
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<size_t> chosen;
+    std::vector<bool> taken(candidates.size(), false);
+    std::set<std::string> covered;
+    // 1. Kernel types: the candidate adding the most uncovered types, first in the seeded order.
+    while (chosen.size() < count) {
+        size_t best = candidates.size(), bestGain = 0;
+        for (size_t i : order) {
+            if (taken[i]) continue;
+            size_t gain = 0;
+            for (const std::string& t : candidates[i].kernelTypes) gain += covered.count(t) == 0;
+            if (gain > bestGain) best = i, bestGain = gain;
+        }
+        if (best == candidates.size()) break;
+        taken[best] = true;
+        chosen.push_back(best);
+        covered.insert(candidates[best].kernelTypes.begin(), candidates[best].kernelTypes.end());
+    }
+    // 2. Spread: the candidate farthest from every chosen one (the smallest of its distances is
+    // the largest), sizes weighted like the group shares' whole range.
+    std::set<std::string> groupSet;
+    for (const TransferCandidate& c : candidates)
+        for (const auto& [g, ms] : c.groupMs) groupSet.insert(g);
+    const std::vector<std::string> groups(groupSet.begin(), groupSet.end());
+    std::vector<std::vector<double>> places;
+    for (const TransferCandidate& c : candidates) places.push_back(placeOf(c, groups));
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (const auto& p : places) lo = std::min(lo, p[0]), hi = std::max(hi, p[0]);
+    const double sizeWeight = hi > lo ? 1.0 / (hi - lo) : 1.0;
+    auto distance = [&](size_t a, size_t b) {
+        double d = std::pow((places[a][0] - places[b][0]) * sizeWeight * 2, 2);
+        for (size_t k = 1; k < places[a].size(); ++k) d += std::pow(places[a][k] - places[b][k], 2);
+        return d;
+    };
+    while (chosen.size() < count && chosen.size() < candidates.size()) {
+        size_t best = candidates.size();
+        double bestDistance = -1;
+        for (size_t i : order) {
+            if (taken[i]) continue;
+            double nearest = std::numeric_limits<double>::infinity();
+            for (size_t c : chosen) nearest = std::min(nearest, distance(i, c));
+            if (chosen.empty()) nearest = std::abs(places[i][0] - (lo + hi) / 2) * -1;  // start near the middle size
+            if (nearest > bestDistance || best == candidates.size()) best = i, bestDistance = nearest;
+        }
+        taken[best] = true;
+        chosen.push_back(best);
+    }
+    return chosen;
+}
+
+DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source) {
+    auto bare = std::make_shared<PredictorSet>(*source.predictor());
+    bare->overheadMs = 0;
+    bare->perKernelMs = 0;
+    // An adapted source's kernelScale is already in its own unit; a built one's regressors are at
+    // the regressor reference, brought to its reference speed.
+    bare->kernelScale = bare->adaptation ? bare->kernelScale : bare->unitScale();
+    return DeviceAnalyzer(source.deviceId(), source.rules(), bare, source.rulesSource(), source.predictorSource());
+}
+
+TransferCandidate transferCandidateOf(const DeviceAnalysis& a, const std::string& name) {
+    TransferCandidate c;
+    c.name = name;
+    std::set<std::string> types;
+    for (size_t k = 0; k < a.prediction.kernels.size(); ++k) {
+        const KernelPrediction& p = a.prediction.kernels[k];
+        if (p.source == "none") continue;
+        const Kernel& kernel = a.partition.kernels[k];
+        c.groupMs[transferGroupOf(kernel.type, kernelFeatures(kernel, a.metrics->perNode))] += p.ms;
+        c.kernels += 1;
+        c.sourceMs += p.ms;
+        if (p.source == "regressor") types.insert(kernel.type);
+    }
+    c.kernelTypes.assign(types.begin(), types.end());
+    return c;
+}
+
+Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& source, const AdaptOptions& options, Progress* progress) {
+    if (!source.predictor() || !source.rules())
+        return badInput(fmt::format("adapt: the source {} has no predictor to adapt ({}).", source.deviceId(),
+                                    source.error() ? source.error()->message : "none found"));
+    if (options.networks < 3 && options.modelPaths.empty()) return badInput("adapt: at least 3 networks are needed (--networks).");
+    const DeviceAnalyzer bare = bareSourceOf(source);
+    // The same, for a runtime that removes operations whose results are never read.
+    auto dcePredictor = std::make_shared<PredictorSet>(*bare.predictor());
+    dcePredictor->dropsUnreadOps = true;
+    const DeviceAnalyzer bareDce(source.deviceId(), source.rules(), dcePredictor);
+    AdaptReport report;
+    std::vector<TransferCandidate> candidates, candidatesDce;
+    auto viewsOf = [&](const ModelFile& file, const std::string& name) {
+        return std::make_pair(transferCandidateOf(bare.analyze(file), name), transferCandidateOf(bareDce.analyze(file), name));
+    };
+    std::vector<std::string> hashes;          // dataset: per candidate, the model's hash
+    std::vector<double> datasetMs;            // dataset: per candidate, its time on the target
+    std::vector<std::string> candidateBytes;  // generated: per candidate, the ONNX
+    std::vector<std::string> paths;           // given files
+    std::string timesFrom;
+    auto report01 = [&](double f, const std::string& what) {
+        if (progress) progress->report(f, what);
+    };
+
+    if (!options.dataset.empty()) {
+        auto store = openDatasetStore(options.datasetDb, options.dataset);
+        if (!store) return store.error();
+        Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(options.dataset);
+        if (!rows) return rows.error();
+        Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(target.id);
+        if (!stored) return stored.error();
+        std::map<std::string, double> latest;  // hash -> newest median
+        for (const StoredMeasurement& m : stored.value()) latest[m.modelHash] = m.stats.medianMs;
+        std::vector<DatasetModel> timed;
+        for (const DatasetModel& m : rows.value()) {
+            auto it = latest.find(m.modelHash);
+            if (it == latest.end() || !(it->second > 0)) continue;
+            // A NAS-Bench-201 cell that computes a constant says nothing about kernels: a runtime
+            // may fold the whole network away (0.005 ms on the Pixel 3 against 1-35 ms).
+            if (m.generator == kNb201Generator)
+                if (Result<Nb201Cell> cell = parseNb201Arch(m.description); cell && cell.value().computesZeros()) continue;
+            timed.push_back(m);
+        }
+        std::mt19937 rng(options.seed);
+        std::shuffle(timed.begin(), timed.end(), rng);
+        if (timed.size() > options.datasetCandidates) timed.resize(options.datasetCandidates);
+        for (size_t i = 0; i < timed.size(); ++i) {
+            if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
+            report01(0.5 * double(i) / double(timed.size()), "candidate " + timed[i].name);
+            Result<ModelLoader> loader = datasetModelLoader(timed[i]);
+            Result<std::shared_ptr<const ModelFile>> file =
+                loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
+            if (!file) {
+                report.warnings.push_back(fmt::format("{}: {}", timed[i].name, file.error().message));
+                continue;
+            }
+            auto [c, dce] = viewsOf(*file.value(), timed[i].name);
+            candidates.push_back(std::move(c));
+            candidatesDce.push_back(std::move(dce));
+            hashes.push_back(timed[i].modelHash);
+            datasetMs.push_back(latest.at(timed[i].modelHash));
+        }
+        timesFrom = "dataset " + options.dataset;
+    } else if (!options.modelPaths.empty()) {
+        for (const std::string& path : options.modelPaths) {
+            Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(path, options.measure.load, ModelFile::Keep::Hash);
+            if (!file) {
+                report.warnings.push_back(file.error().message);
+                continue;
+            }
+            auto [c, dce] = viewsOf(*file.value(), std::filesystem::path(path).filename().string());
+            candidates.push_back(std::move(c));
+            candidatesDce.push_back(std::move(dce));
+            hashes.push_back(file.value()->sha256());
+            paths.push_back(path);
+        }
+    } else {
+        ZooOptions zoo;
+        zoo.maxResolution = 224;
+        const std::vector<std::string>& families = zooFamilies();
+        for (int s = 0; s < options.seedsPerFamily; ++s)
+            for (const std::string& family : families) {
+                if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
+                report01(0.2 * double(candidates.size()) / double(families.size() * size_t(options.seedsPerFamily)), family);
+                Result<ZooModel> z = generateZooModel(family, kAdaptFirstSeed + uint32_t(s), zoo);
+                if (!z) continue;
+                Result<std::shared_ptr<const ModelFile>> file = ModelFile::fromBytes(z.value().bytes, z.value().name, options.measure.load);
+                if (!file) continue;
+                auto [c, dce] = viewsOf(*file.value(), z.value().name + " " + z.value().description);
+                if (options.maxSourceMs > 0 && c.sourceMs > options.maxSourceMs) continue;
+                candidates.push_back(std::move(c));
+                candidatesDce.push_back(std::move(dce));
+                candidateBytes.push_back(std::move(z.value().bytes));
+            }
+    }
+
+    // The networks: all given files, or the chosen candidates.
+    std::vector<size_t> chosen;
+    if (!options.modelPaths.empty())
+        for (size_t i = 0; i < candidates.size(); ++i) chosen.push_back(i);
+    else
+        chosen = chooseTransferNetworks(candidates, size_t(options.networks), options.seed);
+    {
+        std::set<std::string> all, got;
+        for (const auto& [type, t] : source.predictor()->types) all.insert(type);
+        for (size_t i : chosen) got.insert(candidates[i].kernelTypes.begin(), candidates[i].kernelTypes.end());
+        for (const std::string& t : all)
+            if (!got.count(t)) report.uncoveredTypes.push_back(t);
+    }
+
+    // Their times on the target.
+    std::vector<TransferNetwork> networks;
+    std::vector<size_t> used;  // candidate index of each network
+    std::vector<double> referenceMs;
+    std::string runtimeVersion, cpuModel;
+    if (!options.dataset.empty()) {
+        for (size_t i : chosen) {
+            networks.push_back({candidates[i].name, candidates[i].groupMs, candidates[i].kernels, datasetMs[i]});
+            used.push_back(i);
+        }
+        cpuModel = timesFrom;
+    } else {
+        std::vector<std::string> toMeasure;
+        if (!options.modelPaths.empty()) {
+            for (size_t i : chosen) toMeasure.push_back(paths[i]);
+        } else {
+            if (options.cacheDir.empty()) return badInput("adapt: no folder for the generated networks was given.");
+            const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / target.id / "adapt";
+            std::error_code ec;
+            std::filesystem::create_directories(dir, ec);
+            if (ec) return ioError(fmt::format("{}: cannot create the folder for the networks ({}).", dir.string(), ec.message()));
+            for (size_t i : chosen) {
+                Result<std::string> written = writeCachedModel(dir.string(), candidateBytes[i]);
+                if (!written) return written.error();
+                toMeasure.push_back(written.value());
+            }
+        }
+        Progress inner([&](double f, const std::string& msg) {
+            if (progress && progress->isCancelled()) inner.cancel();
+            report01(0.2 + 0.75 * f, msg);
+        });
+        const std::vector<ModelReport> measured = measureModels(toMeasure, target, options.measure, &inner);
+        std::vector<double> rawMs, ratios;
+        for (size_t k = 0; k < measured.size(); ++k) {
+            const ModelReport& m = measured[k];
+            if (!m.ok) {
+                report.warnings.push_back(fmt::format("{}: not measured: {}", candidates[chosen[k]].name, m.error));
+                continue;
+            }
+            if (m.reference.median > 0 && m.reference.referenceMs > 0) referenceMs.push_back(m.reference.referenceMs);
+            runtimeVersion = m.runtimeVersion;
+            cpuModel = m.machine.cpuModel;
+            networks.push_back(
+                {candidates[chosen[k]].name, candidates[chosen[k]].groupMs, candidates[chosen[k]].kernels, m.stats.medianMs});
+            ratios.push_back(m.reference.median);
+            used.push_back(chosen[k]);
+            if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
+            hashes[chosen[k]] = m.modelHash;
+        }
+        // With the reference workload in every round, each network's time at one machine speed
+        // (the median reference time of the session): the machine's drift between networks drops out.
+        const double unit = median(referenceMs);
+        if (unit > 0 && std::all_of(ratios.begin(), ratios.end(), [](double r) { return r > 0; }))
+            for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = ratios[k] * unit;
+        else
+            referenceMs.clear();
+        timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
+    }
+    if (networks.size() < 3)
+        return badInput(fmt::format("adapt: {} needs at least 3 networks with a time on it; {} of {} have one.", target.id, networks.size(),
+                                    chosen.size()));
+    Result<TransferFit> fit = fitTransfer(networks, options.transfer);
+    if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
+    report.fit = fit.value();
+    // Whether the target runs the operations no one reads: when some network has such operations,
+    // the fit on the networks without them is tried too, and kept if it predicts left-out networks
+    // better (a runtime that removes dead code; the benchmark's cells on a Pixel 3).
+    bool dropsUnread = false;
+    {
+        std::vector<TransferNetwork> pruned = networks;
+        bool differs = false;
+        for (size_t k = 0; k < pruned.size(); ++k) {
+            const TransferCandidate& d = candidatesDce[used[k]];
+            differs = differs || d.kernels != pruned[k].kernels;
+            pruned[k].groupMs = d.groupMs;
+            pruned[k].kernels = d.kernels;
+        }
+        if (differs)
+            if (Result<TransferFit> alt = fitTransfer(pruned, options.transfer);
+                alt && alt.value().leaveOneOutRmspe < report.fit.leaveOneOutRmspe) {
+                report.fit = alt.value();
+                dropsUnread = true;
+                networks = std::move(pruned);
+                for (size_t k = 0; k < used.size(); ++k) candidates[used[k]] = candidatesDce[used[k]];
+            }
+    }
+
+    // The target's predictor: the source's regressors, its rules, the fitted terms.
+    const PredictorSet& src = *source.predictor();
+    const PredictorSet& bareSet = *bare.predictor();
+    PredictorSet p = src;
+    p.deviceId = target.id;
+    p.runtime = target.runtime;
+    p.runtimeVersion = runtimeVersion;
+    p.cpuModel = cpuModel;
+    p.logicalCores = 0;
+    p.builtAtUtc = utcNowIso8601();
+    p.command = options.command;
+    const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
+    p.kernelScale = bareSet.kernelScale * common;
+    p.groupScale.clear();
+    for (const auto& [g, s] : bareSet.groupScale) p.groupScale[g] = s;  // an adapted source's own
+    for (const auto& [g, s] : report.fit.groupScale) {
+        auto it = bareSet.groupScale.find(g);
+        p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
+    }
+    p.overheadMs = report.fit.overheadMs;
+    p.perKernelMs = report.fit.perKernelMs;
+    p.dropsUnreadOps = dropsUnread || bareSet.dropsUnreadOps;
+    if (dropsUnread) report.fit.terms += "+drops unread operations";
+    p.referenceMs = median(referenceMs);
+    p.regressorReferenceMs = 0;
+    p.calibration = {
+        p.overheadMs, p.kernelScale, p.perKernelMs, networks.size(), report.fit.within10, report.fit.rmspe, "adapted: " + report.fit.terms};
+    p.rulesJson = ruleSetToJson(*source.rules());
+    Adaptation a;
+    a.sourceDevice = source.deviceId();
+    a.sourceRuntime = src.runtime;
+    a.sourceRuntimeVersion = src.runtimeVersion;
+    a.sourceCpuModel = src.cpuModel;
+    a.sourceBuiltAtUtc = src.builtAtUtc;
+    a.timesFrom = timesFrom;
+    a.terms = report.fit.terms;
+    a.commonScale = report.fit.commonScale;
+    a.rmspe = report.fit.rmspe;
+    a.leaveOneOutRmspe = report.fit.leaveOneOutRmspe;
+    a.within10 = report.fit.within10;
+    a.leaveOneOutWithin10 = report.fit.leaveOneOutWithin10;
+    for (size_t k = 0; k < networks.size(); ++k)
+        a.networks.push_back({networks[k].name, used[k] < hashes.size() ? hashes[used[k]] : std::string(), networks[k].measuredMs,
+                              candidates[used[k]].sourceMs * src.kernelScale / bareSet.kernelScale + src.overheadMs +
+                                  src.perKernelMs * candidates[used[k]].kernels,
+                              report.fit.fittedMs[k], report.fit.leaveOneOutMs[k]});
+    p.adaptation = std::move(a);
+    report.predictor = std::move(p);
+    report01(1.0, "fitted");
+    return report;
+}
+
+}  // namespace km

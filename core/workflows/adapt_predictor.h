@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+// adaptPredictor: a predictor for a target device made from another device's predictor (the
+// source) and a few networks whose times on the target are known: measured now through the
+// target's agent with the normal protocol, or taken from a dataset of imported measurements
+// (docs/adapt.md). The product chooses the networks itself: generated ones (never evaluation
+// networks) that cover the source's kernel types and the range of network sizes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "predict/transfer.h"
+#include "workflows/device_analyzer.h"
+#include "workflows/measure_models.h"
+
+namespace km {
+
+// What the choice of networks knows about one candidate: the source's view of it.
+struct TransferCandidate {
+    std::string name;
+    std::map<std::string, double> groupMs;  // source kernel predictions per transfer group
+    std::vector<std::string> kernelTypes;   // predicted by the source's own regressors (sorted, unique)
+    double kernels = 0;
+    double sourceMs = 0;  // sum of groupMs
+};
+
+// Picks `count` candidates (indices, in choice order): first, greedily, those that add the most
+// kernel types not yet covered (ties broken by a seeded order), then the one farthest from every
+// chosen one in (log size, group shares) until `count`. Deterministic in (candidates, count, seed).
+std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed);
+
+// The source's view of a model: its kernel predictions without the source's model-level terms
+// (scale, per-kernel cost, overhead), in the source's reference unit, summed per transfer group.
+TransferCandidate transferCandidateOf(const DeviceAnalysis& bareSource, const std::string& name);
+// The source predictor with its model-level terms removed (what transferCandidateOf expects).
+DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source);
+
+struct AdaptOptions {
+    int networks = 10;  // how many networks the transfer is fitted on (at least 3)
+    uint32_t seed = 1;  // of the choice among candidates
+    // Generated candidates: the zoo's families x this many seeds from 700001 (never the seeds of
+    // benchmark datasets, from 1, or of calibration, from 900001), at most 224 x 224.
+    int seedsPerFamily = 6;
+    // Candidates predicted by the source above this (at the source's speed) are not chosen: whole
+    // networks take long to measure. 0: no limit.
+    double maxSourceMs = 60;
+    // Instead of chosen generated networks: these ONNX files (all used, none chosen).
+    std::vector<std::string> modelPaths;
+    // Instead of measuring: the models of this dataset with a time on the target (the choice picks
+    // among up to `datasetCandidates` of them, drawn with the seed).
+    std::string dataset;
+    size_t datasetCandidates = 400;
+    std::string datasetDb;         // the database holding it (empty: workflows/evaluation_data.h, openDatasetStore)
+    MeasureModelsOptions measure;  // protocol and store (networks measured are stored and reused)
+    std::string cacheDir;          // generated networks go to <cacheDir>/<target>/adapt (measuring only)
+    TransferOptions transfer;
+    std::string command;  // recorded in the predictor's provenance
+};
+
+struct AdaptReport {
+    PredictorSet predictor;  // the target's, ready to store
+    TransferFit fit;
+    std::vector<std::string> uncoveredTypes;  // source kernel types none of the networks has
+    std::vector<std::string> warnings;        // networks that could not be built, read or measured
+};
+
+// Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time
+// on the target.
+Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& source, const AdaptOptions& options,
+                                   Progress* progress = nullptr);
+
+}  // namespace km

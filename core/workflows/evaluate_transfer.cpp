@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/evaluate_transfer.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+
+#include "predict/accuracy.h"
+#include "predict/graph_network.h"
+
+namespace km {
+
+Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& adapted,
+                                            const DeviceAnalyzer& source, Progress* progress) {
+    if (adapted.error()) return *adapted.error();
+    if (source.error()) return *source.error();
+    const PredictorSet& target = *adapted.predictor();
+    if (!target.adaptation)
+        return badInput(fmt::format("the predictor of {} was not adapted: no transfer to evaluate.", adapted.deviceId()));
+    std::set<std::string> fittedHashes;
+    for (const AdaptedNetwork& n : target.adaptation->networks)
+        if (!n.modelHash.empty()) fittedHashes.insert(n.modelHash);
+
+    struct Row {
+        std::string name, family;
+        bool fitted = false;
+        double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0;
+        KernelGraph graph;  // the adapted predictor's kernels, for the graph network
+    };
+    std::vector<Row> rows;
+    TransferEvaluation out;
+    for (size_t i = 0; i < models.size(); ++i) {
+        if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
+        if (progress && i % 64 == 0) progress->report(double(i) / double(models.size()), models[i].name);
+        const EvaluationModel& m = models[i];
+        if (!(m.measuredMs > 0)) continue;
+        Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
+        if (!file) {
+            ++out.leftOut;
+            if (out.warnings.size() < 20) out.warnings.push_back(fmt::format("{}: {}; left out.", m.name, file.error().message));
+            continue;
+        }
+        const DeviceAnalysis a = adapted.analyze(*file.value());
+        const DeviceAnalysis s = source.analyze(*file.value());
+        Row r{m.name, m.family, fittedHashes.count(m.modelHash) != 0, m.measuredMs, a.prediction.totalMs, s.prediction.totalMs, 0, 0, {}};
+        r.flops = double(a.metrics->total.flops);
+        r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
+        r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
+        rows.push_back(std::move(r));
+    }
+    std::vector<size_t> fit, test;
+    for (size_t i = 0; i < rows.size(); ++i) (rows[i].fitted ? fit : test).push_back(i);
+    out.fittedOn = fit.size();
+    if (fit.size() < 3)
+        return badInput(
+            fmt::format("only {} of the adaptation's {} networks are among the measured models: the baselines cannot be fitted.",
+                        fit.size(), target.adaptation->networks.size()));
+    if (test.empty()) return badInput("no measured model is left to score besides the adaptation's networks.");
+
+    // The baselines' fits on the adaptation's networks.
+    std::vector<std::vector<double>> scaleRows, memoryRows;
+    std::vector<double> fitMeasured;
+    for (size_t i : fit) {
+        scaleRows.push_back({rows[i].source});
+        memoryRows.push_back({rows[i].flops, rows[i].bytes, 1.0});
+        fitMeasured.push_back(rows[i].measured);
+    }
+    const std::vector<double> scale = relativeLeastSquares(scaleRows, fitMeasured);
+    const std::vector<double> memory = relativeLeastSquares(memoryRows, fitMeasured);
+    if (memory.empty()) out.warnings.push_back("flops+memory: singular on the adaptation's networks; scored as missing.");
+
+    // BRP-NAS-style graph networks: on the same networks, and on 900 others where the data allow
+    // (as BRP-NAS trains; those 900 are then not scored for it).
+    std::vector<KernelGraph> fitGraphs;
+    for (size_t i : fit) fitGraphs.push_back(rows[i].graph);
+    const GraphNetwork fewShot = GraphNetwork::train(fitGraphs, fitMeasured);
+    std::optional<GraphNetwork> large;
+    std::set<size_t> largeTrain;
+    constexpr size_t kLarge = 900;
+    if (test.size() >= 2 * kLarge) {
+        std::vector<size_t> shuffled = test;
+        std::mt19937 rng(1);
+        std::shuffle(shuffled.begin(), shuffled.end(), rng);
+        std::vector<KernelGraph> graphs;
+        std::vector<double> ms;
+        for (size_t k = 0; k < kLarge; ++k) {
+            largeTrain.insert(shuffled[k]);
+            graphs.push_back(rows[shuffled[k]].graph);
+            ms.push_back(rows[shuffled[k]].measured);
+        }
+        GraphNetworkOptions o;
+        o.epochs = 150;  // 900 graphs: fewer passes suffice (and keep evaluate to minutes)
+        large = GraphNetwork::train(graphs, ms, o);
+    }
+
+    out.methods = {"adapted", "source", "source x 1 scale", "flops+memory", fmt::format("gnn ({} networks)", fit.size())};
+    if (large) out.methods.push_back(fmt::format("gnn ({} networks)", kLarge));
+    std::vector<std::vector<double>> predicted(out.methods.size());
+    std::vector<double> measured;
+    std::map<std::string, std::vector<size_t>> byFamily;  // family -> positions in `measured`
+    for (size_t i : test) {
+        const Row& r = rows[i];
+        byFamily[r.family].push_back(measured.size());
+        measured.push_back(r.measured);
+        predicted[0].push_back(r.adapted);
+        predicted[1].push_back(r.source);
+        predicted[2].push_back(scale.empty() ? 0.0 : scale[0] * r.source);
+        predicted[3].push_back(memory.empty() ? 0.0 : memory[0] * r.flops + memory[1] * r.bytes + memory[2]);
+        predicted[4].push_back(fewShot.predictMs(r.graph));
+        if (large) predicted[5].push_back(largeTrain.count(i) ? 0.0 : large->predictMs(r.graph));  // 0: not scored
+    }
+    for (size_t k = 0; k < out.methods.size(); ++k) {
+        MethodScores s{out.methods[k], accuracyOf(predicted[k], measured), {}};
+        for (const auto& [family, at] : byFamily) {
+            std::vector<double> p, m;
+            for (size_t j : at) p.push_back(predicted[k][j]), m.push_back(measured[j]);
+            s.perFamily[family] = accuracyOf(p, m);
+        }
+        out.scores.push_back(std::move(s));
+    }
+    return out;
+}
+
+}  // namespace km

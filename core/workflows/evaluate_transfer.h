@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: Apache-2.0
+// evaluateTransfer: how well an adapted predictor (workflows/adapt_predictor.h) predicts the
+// target's measured models it was not fitted on, beside the baselines that see the same few
+// networks (kernelmeter-cli evaluate on an adapted predictor; docs/adapt.md):
+//   "adapted"           the adapted predictor;
+//   "source"            the source predictor as it is (another machine's milliseconds);
+//   "source x 1 scale"  the source times one factor fitted on the same networks (what a
+//                       reference-speed correction can do at best);
+//   "flops+memory"      ms = a x FLOPs + c x bytes moved + b, fitted on the same networks;
+//   "gnn (N networks)"  a BRP-NAS-style graph network (predict/graph_network.h) trained on them;
+//   "gnn (900 networks)" the same trained on 900 other measured models, as BRP-NAS does, when
+//                       there are at least 1,800 to score (those 900 are then not scored for it).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/progress.h"
+#include "workflows/evaluate.h"
+
+namespace km {
+
+struct TransferEvaluation {
+    std::vector<std::string> methods;
+    std::vector<MethodScores> scores;  // per method: overall and per family, on the held-out models
+    size_t fittedOn = 0;               // networks the adaptation used (left out of the scores)
+    size_t leftOut = 0;                // held-out models that could not be read
+    std::vector<std::string> warnings;
+};
+
+// `models`: the target's measured models (the adaptation's networks among them are recognised by
+// hash and left out of the scores; they fit the baselines). Fails without an adaptation record or
+// with fewer than 3 of its networks among `models`.
+Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& adapted,
+                                            const DeviceAnalyzer& source, Progress* progress = nullptr);
+
+}  // namespace km

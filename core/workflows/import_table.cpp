@@ -1,0 +1,236 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "workflows/import_table.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "common/sha256.h"
+#include "workflows/devices.h"
+#include "workflows/evaluation_data.h"
+#include "workflows/model_file.h"
+#include "zoo/zoo.h"
+
+namespace km {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string trim(std::string s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+    size_t i = 0;
+    while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+    s.erase(0, i);
+    if (s.size() >= 2 && s.front() == '"' && s.back() == '"') s = s.substr(1, s.size() - 2);
+    return s;
+}
+
+std::vector<std::string> cells(const std::string& line) {
+    std::vector<std::string> out;
+    std::string cur;
+    bool quoted = false;
+    for (char c : line) {
+        if (c == '"') quoted = !quoted;
+        if (c == ',' && !quoted) {
+            out.push_back(trim(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    out.push_back(trim(cur));
+    return out;
+}
+
+std::string lower(std::string s) {
+    for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+}
+
+std::string deviceIdOf(const std::string& text) {
+    std::string id = lower(text);
+    std::replace(id.begin(), id.end(), '_', '-');
+    return id;
+}
+
+// A positive number of milliseconds, or why not.
+std::optional<double> parseMs(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    char* end = nullptr;
+    errno = 0;
+    const double v = std::strtod(text.c_str(), &end);
+    if (errno || end != text.c_str() + text.size() || !(v > 0) || !std::isfinite(v)) return std::nullopt;
+    return v;
+}
+
+}  // namespace
+
+Result<TableImportReport> importLatencyTable(const std::string& file, const TableImportOptions& options) {
+    if (!options.store) return internalError("import-table: no store.");
+    std::ifstream in(file);
+    if (!in) return ioError(fmt::format("{}: cannot open the table.", file));
+    TableImportReport report;
+    report.dataset = options.name.empty() ? fs::path(file).stem().string() : options.name;
+    std::string line;
+    if (!std::getline(in, line)) return badInput(fmt::format("{}: the table is empty.", file));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const std::vector<std::string> header = cells(line);
+    auto column = [&](std::initializer_list<const char*> names) -> int {
+        for (size_t i = 0; i < header.size(); ++i)
+            for (const char* n : names)
+                if (lower(header[i]) == n) return int(i);
+        return -1;
+    };
+    const int modelCol = column({"model", "arch", "arch_str", "file"});
+    if (modelCol < 0)
+        return badInput(
+            fmt::format("{}:1: no model column (a column named model or arch: an ONNX file or a NAS-Bench-201 arch string).", file));
+    const int indexCol = column({"index", "name"}), familyCol = column({"family"});
+    const int deviceCol = column({"device", "device_id"}), latencyCol = column({"latency_ms", "ms", "latency"});
+    const bool longLayout = deviceCol >= 0 || latencyCol >= 0;
+    if (longLayout && (deviceCol < 0 || latencyCol < 0))
+        return badInput(fmt::format("{}:1: a table with a {} column needs a {} column too.", file, deviceCol < 0 ? "latency_ms" : "device",
+                                    deviceCol < 0 ? "device" : "latency_ms"));
+    // Wide: the device columns.
+    std::vector<std::pair<int, std::string>> deviceColumns;
+    if (!longLayout)
+        for (size_t i = 0; i < header.size(); ++i) {
+            if (int(i) == modelCol || int(i) == indexCol || int(i) == familyCol) continue;
+            deviceColumns.emplace_back(int(i), deviceIdOf(header[i]));
+        }
+    if (!longLayout && deviceColumns.empty())
+        return badInput(
+            fmt::format("{}:1: no device column (one column of milliseconds per device, or device and latency_ms columns).", file));
+
+    std::map<std::string, bool> deviceReady;  // id -> known or defined now
+    auto ensureDevice = [&](const std::string& text) -> Result<std::string> {
+        const std::string id = deviceIdOf(text);
+        if (id != text) report.renamed[text] = id;
+        if (deviceReady[id]) return id;
+        Result<Device> known = findDevice(id, options.userDb);
+        if (!known) {
+            Device d{id,  fmt::format("{} (measured elsewhere: {})", text, fs::path(file).filename().string()), kNoRuntime, 1, "", {}, "",
+                     true};
+            Result<Device> added = addDevice(d, options.userDb);
+            if (!added) return badInput(fmt::format("{}: device '{}': {}", file, text, added.error().message));
+            report.addedDevices.push_back(id);
+            known = added;
+        }
+        if (Status s = options.store->upsertDevice(known.value()); !s) return s.error();
+        deviceReady[id] = true;
+        return id;
+    };
+    for (const auto& [col, id] : deviceColumns)
+        if (Result<std::string> r = ensureDevice(header[size_t(col)]); !r) return r.error();
+
+    std::map<std::string, DatasetModel> modelOf;  // model cell -> its dataset row
+    size_t usable = 0;
+    int number = 1;
+    const fs::path folder = fs::path(file).parent_path();
+    while (std::getline(in, line)) {
+        ++number;
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (trim(line).empty()) continue;
+        const std::vector<std::string> row = cells(line);
+        auto skip = [&](const std::string& why) { report.warnings.push_back(fmt::format("{}:{}: {}; row left out.", file, number, why)); };
+        if (row.size() < header.size()) {
+            skip(fmt::format("{} cells for {} columns", row.size(), header.size()));
+            continue;
+        }
+        const std::string& modelText = row[size_t(modelCol)];
+        if (modelText.empty()) {
+            skip("no model");
+            continue;
+        }
+        // The dataset row of this model (once per distinct model cell).
+        auto known = modelOf.find(modelText);
+        if (known == modelOf.end()) {
+            DatasetModel m;
+            m.dataset = report.dataset;
+            m.family = familyCol >= 0 && !row[size_t(familyCol)].empty() ? row[size_t(familyCol)] : "";
+            if (modelText.front() == '|') {
+                Result<ZooModel> z = generateNb201Model(modelText);
+                if (!z) {
+                    skip(z.error().message);
+                    continue;
+                }
+                m.description = z.value().description;
+                m.modelHash = sha256Hex(z.value().bytes);
+                m.generator = kNb201Generator;
+                m.resolution = z.value().resolution;
+                if (m.family.empty()) m.family = "nb201";
+                m.name = indexCol >= 0 && !row[size_t(indexCol)].empty() ? "nb201-" + row[size_t(indexCol)]
+                                                                         : "nb201-" + sha256Hex(m.description).substr(0, 10);
+            } else {
+                const fs::path path = fs::path(modelText).is_absolute() ? fs::path(modelText) : folder / modelText;
+                Result<std::shared_ptr<const ModelFile>> f = ModelFile::read(path.string(), {}, ModelFile::Keep::Hash);
+                if (!f) {
+                    skip(f.error().message);
+                    continue;
+                }
+                m.modelHash = f.value()->sha256();
+                m.path = path.string();
+                m.generator = "file";
+                m.description = fmt::format("imported from {}", fs::path(file).filename().string());
+                if (m.family.empty()) m.family = "imported";
+                m.name = indexCol >= 0 && !row[size_t(indexCol)].empty() ? row[size_t(indexCol)] : path.stem().string();
+            }
+            known = modelOf.emplace(modelText, m).first;
+        }
+        DatasetModel& m = known->second;
+        // (device id, cell text) pairs of this row.
+        std::vector<std::pair<std::string, std::string>> values;
+        if (longLayout) {
+            Result<std::string> id = ensureDevice(row[size_t(deviceCol)]);
+            if (!id) {
+                skip(id.error().message);
+                continue;
+            }
+            values.emplace_back(id.value(), row[size_t(latencyCol)]);
+        } else {
+            for (const auto& [col, id] : deviceColumns) values.emplace_back(id, row[size_t(col)]);
+        }
+        bool any = false;
+        for (const auto& [deviceId, text] : values) {
+            const std::optional<double> ms = parseMs(text);
+            if (!ms) {
+                report.warnings.push_back(fmt::format("{}:{}: {} on {}: latency '{}' is not a positive number of milliseconds; left out.",
+                                                      file, number, m.name, deviceId, text));
+                continue;
+            }
+            if (m.addedAtUtc.empty())  // the model joins the dataset with its first usable latency
+                if (Status st = options.store->addDatasetModel(m); !st) return st.error();
+            Result<std::optional<StoredMeasurement>> stored = options.store->latest(m.modelHash, deviceId);
+            if (!stored) return stored.error();
+            if (!stored.value() || stored.value()->stats.medianMs != *ms) {
+                StoredMeasurement s;
+                s.modelHash = m.modelHash;
+                s.modelPath = m.path.empty() ? m.description : m.path;
+                s.deviceId = deviceId;
+                s.stats.medianMs = s.stats.p10Ms = s.stats.p90Ms = s.stats.minRoundMs = *ms;
+                s.machine.cpuModel = "table " + fs::path(file).filename().string();
+                s.protocolJson = nlohmann::json{{"source", "imported table"}, {"file", file}, {"line", number}}.dump();
+                s.layersJson = "[]";
+                s.fusionGroupsJson = "[]";
+                if (Status st = options.store->add(s); !st) return st.error();
+            }
+            ++report.latencies[deviceId];
+            any = true;
+        }
+        usable += any;
+    }
+    if (usable == 0)
+        return badInput(fmt::format("{}: no usable row (first problem: {}).", file,
+                                    report.warnings.empty() ? "the table has no rows" : report.warnings.front()));
+    Result<std::vector<DatasetModel>> all = options.store->datasetModels(report.dataset);
+    if (!all) return all.error();
+    report.models = all.value().size();
+    return report;
+}
+
+}  // namespace km

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+// kernelmeter-cli dataset import-table and adapt end to end: a table of NAS-Bench-201 cells
+// measured on a device nobody here has imports (bad rows named by file and line, the rest kept; a
+// second import adds nothing), the imported times round-trip through `dataset show`, a predictor
+// adapted from opencv-t1 on the table predicts the cells and `evaluate` scores it on the cells it
+// was not fitted on beside the baselines; adapt measures networks through the agent; bad input
+// exits 2 with one line.
+#include <QtTest>
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
+
+#include "test_support.h"
+
+class TestCliAdapt : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_home;
+
+    int run(const QStringList& args, QByteArray* out = nullptr, QByteArray* err = nullptr) {
+        const km::test::ProgramRun r = km::test::runCli(args, km::test::freshUser(m_home.path()));
+        if (out) *out = r.out;
+        if (err) *err = r.err;
+        return r.exitCode;
+    }
+    QString write(const QString& name, const QByteArray& text) {
+        QFile f(m_home.filePath(name));
+        if (!f.open(QIODevice::WriteOnly)) return {};
+        f.write(text);
+        return f.fileName();
+    }
+    // 14 cells: latency grows with their 3x3 and 1x1 convolutions and pools (a made-up device).
+    static QByteArray cellTable(bool withBadRows) {
+        const char* ops[] = {"nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"};
+        QByteArray csv = "index,arch,lab_phone\n";
+        for (int i = 0; i < 14; ++i) {
+            const char* a = ops[i % 4];
+            const char* b = ops[(i / 4) % 4];
+            const char* c = ops[(i / 2) % 4];
+            const QByteArray arch = QByteArray("|") + a + "~0|+|" + b + "~0|" + c + "~1|+|skip_connect~0|" + a + "~1|" + b + "~2|";
+            double ms = 1.0;
+            for (const char* op : {a, b, c, a, b})
+                ms += QByteArray(op) == "nor_conv_3x3" ? 3.0 : QByteArray(op) == "nor_conv_1x1" ? 1.0 : 0.4;
+            csv += QByteArray::number(i) + "," + arch + "," + QByteArray::number(ms) + "\n";
+        }
+        if (withBadRows) {
+            csv += "90,|nor_conv_5x5~0|+|none~0|none~1|+|none~0|none~1|none~2|,3.0\n";  // line 16: unknown op
+            csv += "91,|none~0|+|none~0|none~1|+|none~0|none~1|skip_connect~2|,-2\n";   // line 17: negative
+            csv += "92\n";                                                              // line 18: missing cells
+        }
+        return csv;
+    }
+
+private slots:
+    void importTableRoundTrips() {
+        const QString table = write("lab.csv", cellTable(true));
+        QByteArray out, err;
+        QCOMPARE(run({"dataset", "import-table", table, "--name", "lab"}, &out, &err), 0);
+        QVERIFY2(out.contains("dataset lab: 14 models") && out.contains("lab-phone: 14 latencies"), out.constData());
+        QVERIFY2(out.contains("column 'lab_phone' is device lab-phone") && out.contains("defined table-only device lab-phone"),
+                 out.constData());
+        for (const char* where : {"lab.csv:16", "nor_conv_5x5", "lab.csv:17", "'-2'", "lab.csv:18"})
+            QVERIFY2(err.contains(where), err.constData());
+        // Again: nothing twice.
+        QCOMPARE(run({"dataset", "import-table", table, "--name", "lab"}, &out), 0);
+        QVERIFY2(out.contains("14 models"), out.constData());
+        QCOMPARE(run({"dataset", "show", "--name", "lab", "--json"}, &out), 0);
+        const QJsonArray models = QJsonDocument::fromJson(out).object().value("models").toArray();
+        QCOMPARE(models.size(), 14);
+        const QList<QByteArray> lines = cellTable(false).split('\n');
+        for (const auto& m : models) {
+            const QJsonObject o = m.toObject();
+            const QString index = o.value("name").toString().mid(QString("nb201-").size());
+            const QList<QByteArray> row = lines[index.toInt() + 1].split(',');
+            QCOMPARE(o.value("description").toString(), QString(row[1]));
+            QCOMPARE(o.value("latency").toObject().value("lab-phone").toObject().value("median_ms").toDouble(), row[2].toDouble());
+        }
+        QCOMPARE(run({"device", "show", "lab-phone"}, &out), 0);
+        QVERIFY2(out.contains("none"), out.constData());
+
+        // Long layout: a model file relative to the table, and a missing column named.
+        QVERIFY(QFile::copy(km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), m_home.filePath("r18.onnx")));
+        QCOMPARE(run({"dataset", "import-table", write("long.csv", "model,device,latency_ms\nr18.onnx,lab_phone,12.5\n"), "--name", "long"},
+                     &out, &err),
+                 0);
+        QVERIFY2(out.contains("lab-phone: 1 latencies"), out.constData());
+        QCOMPARE(run({"dataset", "import-table", write("nomodel.csv", "net,pixel\nx,1\n")}, nullptr, &err), 2);
+        QVERIFY2(err.contains("nomodel.csv:1") && err.contains("model column") && err.count('\n') == 1, err.constData());
+        QCOMPARE(run({"dataset", "import-table", write("nolat.csv", "model,device\nr18.onnx,x\n")}, nullptr, &err), 2);
+        QVERIFY2(err.contains("nolat.csv:1") && err.contains("latency_ms"), err.constData());
+    }
+
+    void adaptFromTableAndEvaluate() {
+        QByteArray out, err;
+        QCOMPARE(
+            run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "6", "--quiet"}, &out, &err),
+            0);
+        QVERIFY2(out.contains("from 6 networks (dataset lab)"), out.constData());
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "6", "--seed", "1",
+                      "--quiet", "--json"},
+                     &out),
+                 0);
+        const QJsonObject fit = QJsonDocument::fromJson(out).object();
+        QCOMPARE(fit.value("networks").toArray().size(), 6);
+        QVERIFY(fit.value("leave_one_out_rmspe").toDouble() < 0.5);
+        // The adapted predictor carries opencv-t1's rules: lab-phone predicts without rules of its own.
+        QCOMPARE(run({"zoo", "--nb201", "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+                      "-o", m_home.filePath("cells")},
+                     &out),
+                 0);
+        const QString cell = m_home.filePath("cells/") + QString(out.split(' ').front());
+        QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone", "--json"}, &out, &err), 0);
+        const double predicted = QJsonDocument::fromJson(out).object().value("models").toArray()[0].toObject().value("total_ms").toDouble();
+        QVERIFY2(predicted > 4 && predicted < 15, qPrintable(QString::number(predicted)));  // the table says 9.8 ms
+        QCOMPARE(run({"evaluate", "--device", "lab-phone", "--dataset", "lab", "--json"}, &out, &err), 0);
+        const QJsonObject e = QJsonDocument::fromJson(out).object();
+        QCOMPARE(e.value("fitted_on").toInt(), 6);
+        const QJsonObject held = e.value("held_out").toObject();
+        for (const char* m : {"adapted", "source", "source x 1 scale", "flops+memory"}) QVERIFY2(held.contains(m), m);
+        QCOMPARE(held.value("adapted").toObject().value("overall").toObject().value("models").toInt(), 8);
+        QVERIFY(held.value("adapted").toObject().value("overall").toObject().value("spearman").toDouble() > 0.5);
+    }
+
+    void adaptMeasures() {
+        // Three small networks measured on opencv-t2 through the agent (a short protocol).
+        QStringList models;
+        for (const char* arch : {"|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|skip_connect~2|",
+                                 "|nor_conv_1x1~0|+|nor_conv_1x1~0|skip_connect~1|+|none~0|none~1|skip_connect~2|",
+                                 "|avg_pool_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_3x3~2|"}) {
+            QByteArray out;
+            QCOMPARE(run({"zoo", "--nb201", arch, "-o", m_home.filePath("measured")}, &out), 0);
+            models << m_home.filePath("measured/") + QString(out.split(' ').front()) + ".onnx";
+        }
+        QByteArray out, err;
+        QCOMPARE(run(QStringList{"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
+                                 "--models"} +
+                         models,
+                     &out, &err),
+                 0);
+        QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
+    }
+
+    void badInput() {
+        QByteArray err;
+        // A source without a predictor, named.
+        QCOMPARE(run({"device", "add", "bare-cv", "--runtime", "opencv-dnn", "--threads", "1"}), 0);
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "bare-cv", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("bare-cv") && err.contains("no predictor") && err.count('\n') == 1, err.constData());
+        // A target with fewer than 3 usable networks.
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "long", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("at least 3") && err.count('\n') == 1, err.constData());
+        // Measuring on a table-only device is refused.
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("lab-phone"), err.constData());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliAdapt)
+#include "test_cli_adapt.moc"

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+// Carrying a predictor to another device (predict/transfer.h, workflows/adapt_predictor.h): the
+// fit recovers known per-group scales and overheads from synthetic network times, falls back to
+// one scale when the groups scale alike, and refuses too few networks; the choice of networks is
+// deterministic for a seed and covers every kernel type; NAS-Bench-201 arch strings parse,
+// round-trip and build the benchmark's network.
+#include <QtTest>
+
+#include <random>
+#include <set>
+
+#include "predict/transfer.h"
+#include "workflows/adapt_predictor.h"
+#include "workflows/model_file.h"
+#include "zoo/zoo.h"
+
+using namespace km;
+
+namespace {
+
+// Networks with random per-group source times (seeded), timed on the target by `truth`.
+std::vector<TransferNetwork> synthetic(size_t count, uint32_t seed, const std::map<std::string, double>& scales, double overheadMs,
+                                       double perKernelMs) {
+    std::mt19937 rng(seed);
+    std::uniform_real_distribution<double> ms(0.05, 3.0), kernels(20, 200);
+    std::vector<TransferNetwork> out;
+    for (size_t i = 0; i < count; ++i) {
+        TransferNetwork n;
+        n.name = "net" + std::to_string(i);
+        n.kernels = std::round(kernels(rng));
+        n.measuredMs = overheadMs + perKernelMs * n.kernels;
+        for (const auto& [group, scale] : scales) {
+            n.groupMs[group] = ms(rng);
+            n.measuredMs += scale * n.groupMs[group];
+        }
+        out.push_back(n);
+    }
+    return out;
+}
+
+}  // namespace
+
+class TestTransfer : public QObject {
+    Q_OBJECT
+private slots:
+    void recoversGroupScalesAndOverhead() {
+        const std::map<std::string, double> truth{{"conv@kxk", 2.0}, {"conv@1x1", 6.0}, {"dwconv", 0.5}, {"add", 3.0}};
+        const Result<TransferFit> fit = fitTransfer(synthetic(12, 7, truth, 0.8, 0.0));
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        for (const auto& [group, scale] : truth) {
+            const double got = fit.value().groupScale.at(group);
+            QVERIFY2(std::abs(got / scale - 1) < 0.10, qPrintable(QString("%1: %2 instead of %3").arg(group.c_str()).arg(got).arg(scale)));
+        }
+        QVERIFY2(std::abs(fit.value().overheadMs - 0.8) < 0.15, qPrintable(QString::number(fit.value().overheadMs)));
+        QVERIFY(fit.value().leaveOneOutRmspe < 0.05);
+        QCOMPARE(fit.value().fittedMs.size(), size_t(12));
+    }
+
+    void oneScaleWhenGroupsScaleAlike() {
+        // Equal scales with 3% noise per network: separate group scales predict left-out networks
+        // no better, so the fit keeps (close to) one scale.
+        std::vector<TransferNetwork> nets = synthetic(10, 3, {{"a", 4.0}, {"b", 4.0}, {"c", 4.0}}, 0.0, 0.0);
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<double> noise(0.97, 1.03);
+        for (TransferNetwork& n : nets) n.measuredMs *= noise(rng);
+        const Result<TransferFit> fit = fitTransfer(nets);
+        QVERIFY(fit.ok());
+        for (const auto& [group, scale] : fit.value().groupScale)
+            QVERIFY2(std::abs(scale / 4.0 - 1) < 0.12, qPrintable(QString("%1: %2").arg(group.c_str()).arg(scale)));
+    }
+
+    void perKernelCost() {
+        // A GPU-like target: a fixed cost per kernel launch dominates.
+        const Result<TransferFit> fit = fitTransfer(synthetic(10, 5, {{"conv@kxk", 0.3}, {"add", 0.3}}, 0.0, 0.05));
+        QVERIFY(fit.ok());
+        QVERIFY2(std::abs(fit.value().perKernelMs / 0.05 - 1) < 0.10, qPrintable(QString::number(fit.value().perKernelMs)));
+        QVERIFY(fit.value().terms.find("per-kernel") != std::string::npos);
+    }
+
+    void refusesTooFewNetworks() {
+        const Result<TransferFit> fit = fitTransfer(synthetic(2, 1, {{"a", 1.0}}, 0, 0));
+        QVERIFY(!fit.ok());
+        QCOMPARE(fit.error().code, ErrorCode::BadInput);
+        QVERIFY(fit.error().message.find("at least 3") != std::string::npos);
+    }
+
+    void choiceIsDeterministicAndCoversTypes() {
+        std::vector<TransferCandidate> candidates;
+        std::mt19937 rng(2);
+        const std::vector<std::string> types{"conv", "conv-relu", "dwconv", "add", "se", "hswish", "concat", "fc", "gap", "maxpool"};
+        for (int i = 0; i < 60; ++i) {
+            TransferCandidate c;
+            c.name = "c" + std::to_string(i);
+            // Each candidate has 2-3 types; type 9 only in candidate 41.
+            for (int k = 0; k < 3; ++k) {
+                const std::string& t = types[size_t(std::uniform_int_distribution<int>(0, 8)(rng))];
+                c.kernelTypes.push_back(t);
+                c.groupMs[t] += 0.1 + 0.1 * k + 0.01 * i;
+            }
+            if (i == 41) c.kernelTypes.push_back("maxpool");
+            std::sort(c.kernelTypes.begin(), c.kernelTypes.end());
+            c.kernelTypes.erase(std::unique(c.kernelTypes.begin(), c.kernelTypes.end()), c.kernelTypes.end());
+            for (const auto& [g, ms] : c.groupMs) c.sourceMs += ms;
+            candidates.push_back(c);
+        }
+        const std::vector<size_t> a = chooseTransferNetworks(candidates, 10, 5), b = chooseTransferNetworks(candidates, 10, 5);
+        QCOMPARE(a, b);
+        QCOMPARE(a.size(), size_t(10));
+        QCOMPARE(std::set<size_t>(a.begin(), a.end()).size(), size_t(10));  // no network twice
+        std::set<std::string> covered;
+        for (size_t i : a) covered.insert(candidates[i].kernelTypes.begin(), candidates[i].kernelTypes.end());
+        for (const std::string& t : types) QVERIFY2(covered.count(t), t.c_str());
+        QVERIFY(std::find(a.begin(), a.end(), size_t(41)) != a.end());
+    }
+
+    void nb201ArchStrings() {
+        const std::string arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
+        const Result<Nb201Cell> cell = parseNb201Arch(arch);
+        QVERIFY(cell.ok());
+        QCOMPARE(cell.value().arch(), arch);
+        QVERIFY(!cell.value().computesZeros());
+        QVERIFY(parseNb201Arch("|none~0|+|skip_connect~0|none~1|+|none~0|none~1|none~2|").value().computesZeros());
+        for (const char* bad :
+             {"|nor_conv_3x3~0|+|none~0|none~1|", "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+              "|none~1|+|none~0|none~1|+|none~0|none~1|none~2|", "nor_conv_3x3~0+|none~0|none~1|+|none~0|none~1|none~2|"}) {
+            const Result<Nb201Cell> r = parseNb201Arch(bad);
+            QVERIFY2(!r.ok() && r.error().message.find(bad) != std::string::npos, bad);
+        }
+        // The benchmark's network: a 3x3 stem, 15 cells of six 3x3 convolutions, two reduction
+        // blocks of three convolutions, a 10-class head, on 1x3x32x32.
+        const Result<ZooModel> model = generateNb201Model(arch);
+        QVERIFY(model.ok());
+        const Result<std::shared_ptr<const ModelFile>> file = ModelFile::fromBytes(model.value().bytes, "nb201");
+        QVERIFY(file.ok());
+        const Graph& g = *file.value()->canonical();
+        int convs = 0;
+        for (const Node& n : g.nodes()) convs += n.opType == "conv";
+        QCOMPARE(convs, 1 + 15 * 6 + 2 * 3);
+        QCOMPARE(generateNb201Model(arch).value().bytes, model.value().bytes);  // deterministic
+    }
+};
+
+QTEST_GUILESS_MAIN(TestTransfer)
+#include "test_transfer.moc"
