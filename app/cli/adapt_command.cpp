@@ -6,25 +6,28 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/events.h"
 #include "workflows/adapt_predictor.h"
 
 namespace km::cli {
 
 int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
+    const EventStream events(args.events, args.quiet);
+    events.emit("start", {{"command", "adapt"}, {"device", args.device}, {"from", args.from}});
     const bool measuring = args.dataset.empty();
     Result<Device> target = deviceFor(args.device, measuring);
-    if (!target) return reportError(target.error());
+    if (!target) return events.fail(target.error());
     Result<Device> sourceDevice = deviceFor(args.from);
-    if (!sourceDevice) return reportError(sourceDevice.error());
+    if (!sourceDevice) return events.fail(sourceDevice.error());
     if (!args.models.empty() && args.models.size() < 3)
-        return reportError(badInput(fmt::format("--models: at least 3 networks are needed, {} given.", args.models.size())));
+        return events.fail(badInput(fmt::format("--models: at least 3 networks are needed, {} given.", args.models.size())));
     const std::string db = args.db.empty() ? defaultDatabasePath() : args.db;
     const DeviceAnalyzer source = DeviceAnalyzer::load(args.from, {"", args.sourcePredictorFile, args.db});
     if (!source.predictor())
-        return reportError(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
+        return events.fail(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
                                                 source.error() ? source.error()->message : "none found")));
     auto store = MeasurementStore::open(db);
-    if (!store) return reportError(store.error());
+    if (!store) return events.fail(store.error());
     AdaptOptions o;
     o.networks = args.networks;
     o.seed = args.seed;
@@ -36,13 +39,13 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     o.measure.protocol.rounds = args.rounds;
     o.measure.protocol.instances = args.instances;
     o.command = commandLine;
-    Progress progress = stderrProgress(args.quiet);
+    Progress progress = events.progress();
     Result<AdaptReport> report = adaptPredictor(target.value(), source, o, &progress);
-    if (!report) return reportError(report.error());
+    if (!report) return events.fail(report.error());
     const AdaptReport& r = report.value();
-    for (const std::string& w : r.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    for (const std::string& w : r.warnings) events.warning(w);
     Result<std::string> where = savePredictor(r.predictor, *store.value(), db, args.output);
-    if (!where) return reportError(where.error());
+    if (!where) return events.fail(where.error());
     const Adaptation& a = *r.predictor.adaptation;
     if (args.json) {
         nlohmann::ordered_json nets = nlohmann::ordered_json::array();
@@ -71,24 +74,29 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                   << "\n";
         return 0;
     }
-    std::cout << fmt::format("adapted {}'s predictor ({} on {}) to {} from {} networks ({})\n", a.sourceDevice, a.sourceRuntime,
-                             a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel, r.predictor.deviceId, a.networks.size(),
-                             a.timesFrom);
-    std::cout << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}\n", "network", "measured", "source", "adapted", "left out");
+    std::ostream& out = events.text();  // stderr while events own stdout
+    out << fmt::format("adapted {}'s predictor ({} on {}) to {} from {} networks ({})\n", a.sourceDevice, a.sourceRuntime,
+                       a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel, r.predictor.deviceId, a.networks.size(),
+                       a.timesFrom);
+    out << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}\n", "network", "measured", "source", "adapted", "left out");
     for (const AdaptedNetwork& n : a.networks)
-        std::cout << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+.0f}%\n", n.name, n.measuredMs, n.sourceMs,
-                                 n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1));
-    std::cout << fmt::format("fit        {}: overhead {:.3f} ms, {:.4f} ms per kernel, common scale {:.3f}\n", a.terms, r.fit.overheadMs,
-                             r.fit.perKernelMs, r.fit.commonScale);
+        out << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+.0f}%\n", n.name, n.measuredMs, n.sourceMs,
+                           n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1));
+    out << fmt::format("fit        {}: overhead {:.3f} ms, {:.4f} ms per kernel, common scale {:.3f}\n", a.terms, r.fit.overheadMs,
+                       r.fit.perKernelMs, r.fit.commonScale);
     std::string scales;
     for (const auto& [g, s] : r.fit.groupScale) scales += fmt::format("{}{} {:.2f}", scales.empty() ? "" : ", ", g, s);
-    std::cout << fmt::format("scales     {}\n", scales);
-    std::cout << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n",
-                             100 * r.fit.rmspe, 100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
+    out << fmt::format("scales     {}\n", scales);
+    out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
+                       100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
     if (!r.uncoveredTypes.empty())
-        std::cout << fmt::format("note       no network had these kernel types (they keep the common scale): {}\n",
-                                 fmt::join(r.uncoveredTypes, ", "));
-    std::cout << fmt::format("saved in   {}\n", where.value());
+        out << fmt::format("note       no network had these kernel types (they keep the common scale): {}\n",
+                           fmt::join(r.uncoveredTypes, ", "));
+    out << fmt::format("saved in   {}\n", where.value());
+    events.emit("done", {{"predictor", where.value()},
+                         {"networks", a.networks.size()},
+                         {"leave_one_out_rmspe", r.fit.leaveOneOutRmspe},
+                         {"leave_one_out_within10", r.fit.leaveOneOutWithin10}});
     return 0;
 }
 

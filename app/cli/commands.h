@@ -210,6 +210,7 @@ struct AdaptArgs {
     std::string db;                   // default: the user's database
     int rounds = 20, instances = 3;   // the model protocol (core/backends/measurement.h)
     bool json = false, quiet = false;
+    bool events = false;  // kernelmeter.events/1 lines on stdout (the desktop application reads them); the table goes to stderr
 };
 int runAdapt(const AdaptArgs& args, const std::string& commandLine);
 
@@ -221,6 +222,7 @@ struct EvaluateArgs {
     std::string predictorFile, rulesFile;
     bool atReferenceSpeed = false;  // score measurements scaled by their reference ratio
     bool json = false;
+    std::string cacheDir;  // where adapt wrote its networks; default: ~/.cache/kernelmeter/kernel-models
 };
 int runEvaluate(const EvaluateArgs& args);
 

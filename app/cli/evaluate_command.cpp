@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/commands.h"
 #include "workflows/evaluate.h"
@@ -205,7 +206,23 @@ int runEvaluate(const EvaluateArgs& args) {
             models.back().load = [f = file.value()]() -> Result<std::shared_ptr<const ModelFile>> { return f; };
         }
     }
-    if (predictor.adaptation) return printTransferEvaluation(args, models, device, datasetName, unitMs);
+    if (predictor.adaptation) {
+        // Measured networks of `adapt` are in its cache folder (named by hash): evaluate finds them
+        // there, so that the baselines see the same networks as the adaptation.
+        if (datasetName.empty()) {
+            std::set<std::string> present;
+            for (const EvaluationModel& m : models) present.insert(m.modelHash);
+            const std::filesystem::path dir =
+                std::filesystem::path(args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir) / args.device / "adapt";
+            for (const AdaptedNetwork& n : predictor.adaptation->networks) {
+                const std::filesystem::path file = dir / (n.modelHash.substr(0, 24) + ".onnx");
+                std::error_code ec;
+                if (n.modelHash.size() < 24 || present.count(n.modelHash) || !std::filesystem::exists(file, ec)) continue;
+                add(n.name, "adapt", file.string(), n.modelHash);
+            }
+        }
+        return printTransferEvaluation(args, models, device, datasetName, unitMs);
+    }
     Result<EvaluationReport> report = evaluatePredictor(models, device);
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();

@@ -282,8 +282,13 @@ int main(int argc, char** argv) {
     cmdAdapt->add_option("--db", adapt.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdAdapt->add_option("--rounds", adapt.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
     cmdAdapt->add_option("--instances", adapt.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
-    cmdAdapt->add_flag("--json", adapt.json, "print JSON (schema in docs/cli.md)");
+    auto* adaptJson = cmdAdapt->add_flag("--json", adapt.json, "print JSON (schema in docs/cli.md)");
     cmdAdapt->add_flag("--quiet", adapt.quiet, "no progress on stderr");
+    cmdAdapt
+        ->add_flag("--events", adapt.events,
+                   "print progress, warnings and the outcome as kernelmeter.events/1 JSON lines on stdout (docs/cli.md); the table "
+                   "then goes to stderr")
+        ->excludes(adaptJson);
 
     km::cli::EvaluateArgs evaluate;
     auto* cmdEvaluate = app.add_subcommand("evaluate", "Score a device's predictor against measured models, beside baselines.");
@@ -301,6 +306,8 @@ int main(int argc, char** argv) {
                           "score each measurement at one machine speed: its ratio to the reference workload x the predictor's "
                           "reference time");
     cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
+    cmdEvaluate->add_option("--cache", evaluate.cacheDir,
+                            "an adapted predictor: where adapt wrote its networks (default: ~/.cache/kernelmeter/kernel-models)");
 
     km::cli::ReportArgs report;
     auto* cmdReport = app.add_subcommand("report", "Write a model's PDF report (the desktop application's, drawn offscreen).");

@@ -178,6 +178,7 @@ std::string PredictorSet::toJson() const {
          {{"models", calibration.models}, {"within10", calibration.within10}, {"rmspe", calibration.rmspe}, {"terms", calibration.terms}}},
         {"types", t}};
     if (!groupScale.empty()) j["group_scale"] = groupScale;
+    if (!groupKernelMs.empty()) j["group_kernel_ms"] = groupKernelMs;
     if (dropsUnreadOps) j["drops_unread_ops"] = true;
     if (adaptation) {
         const Adaptation& a = *adaptation;
@@ -274,6 +275,12 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             if (!(v >= 0)) return badInput(fmt::format("{}: group_scale of {} must not be negative.", displayName, group));
             p.groupScale[group] = v;
         }
+        const Json groupKernel = j.value("group_kernel_ms", Json::object());
+        for (const auto& [group, cost] : groupKernel.items()) {
+            const double v = cost.get<double>();
+            if (!(v >= 0)) return badInput(fmt::format("{}: group_kernel_ms of {} must not be negative.", displayName, group));
+            p.groupKernelMs[group] = v;
+        }
         if (const auto a = j.find("adaptation"); a != j.end() && a->is_object()) {
             Adaptation ad;
             ad.sourceDevice = a->value("source_device", "");
@@ -362,6 +369,18 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         cache->m_entries.emplace(std::move(key), ms);
         return ms;
     };
+    // An adapted predictor's kernels are as uncertain as the transfer: their intervals are widened
+    // to at least the spread of the fit's left-out errors on its networks (errorBandOf: with 10
+    // networks, the smallest and largest ratio of measured to left-out time).
+    ErrorBand transfer;
+    if (set.adaptation) {
+        std::vector<double> leftOut, measured;
+        for (const AdaptedNetwork& n : set.adaptation->networks) {
+            leftOut.push_back(n.leaveOneOutMs);
+            measured.push_back(n.measuredMs);
+        }
+        transfer = errorBandOf(leftOut, measured);
+    }
     ModelPrediction out;
     out.kernels.reserve(partition.kernels.size());
     out.overheadMs = set.overheadMs;
@@ -372,10 +391,11 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
-        double scale = set.kernelScale;
-        if (!set.groupScale.empty()) {
-            auto g = set.groupScale.find(transferGroupOf(k.type, f));
-            if (g != set.groupScale.end()) scale *= g->second;
+        double scale = set.kernelScale, fixedMs = set.perKernelMs;
+        if (!set.groupScale.empty() || !set.groupKernelMs.empty()) {
+            const std::string group = transferGroupOf(k.type, f);
+            if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
+            if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end()) fixedMs = g->second;
         }
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
             raw = scale * regress(it->second.regressor, f);
@@ -390,9 +410,9 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             missing.insert(k.type);
         }
         if (raw) {
-            p.ms = *raw + set.perKernelMs;
-            p.lowMs = *raw * band.low + set.perKernelMs;
-            p.highMs = *raw * band.high + set.perKernelMs;
+            p.ms = *raw + fixedMs;
+            p.lowMs = std::min(*raw * band.low + fixedMs, p.ms * transfer.low);
+            p.highMs = std::max(*raw * band.high + fixedMs, p.ms * transfer.high);
         }
         out.totalMs += p.ms;
         out.lowMs += p.lowMs;

@@ -109,6 +109,9 @@ struct PredictorSet {
     // of the source, whose kernel types the regressors predict (a rule set JSON document; empty:
     // the device's own rules apply).
     std::map<std::string, double> groupScale;
+    // Adapted with kernel costs (predict/transfer.h): a kernel of a group listed here costs this
+    // many ms instead of perKernelMs (kernelScale is then 0: the source's kernel times drop out).
+    std::map<std::string, double> groupKernelMs;
     // The device's runtime removes operations whose results are never read (dead code), so
     // models are predicted without them (graph.h, withoutUnreadNodes). Found by adapt when the
     // networks tell (NAS-Bench-201 cells whose edges into the output are `none`).
@@ -125,8 +128,10 @@ struct PredictorSet {
 struct KernelPrediction {
     int kernelId = 0;
     std::string type;
-    double ms = 0;                 // the regressor's prediction x the predictor's kernelScale + its perKernelMs
-    double lowMs = 0, highMs = 0;  // the regressor's error band around ms
+    double ms = 0;  // the regressor's prediction x the predictor's kernelScale + its perKernelMs
+    // The regressor's error band around ms; for an adapted predictor at least as wide as the
+    // transfer's left-out errors on its networks.
+    double lowMs = 0, highMs = 0;
     // How: "regressor" (its own type's), "fallback" (the generic regressor: a marked estimate),
     // or "none" (unknown op or no fallback either: ms is 0 and a warning says so).
     std::string source;

@@ -11,15 +11,17 @@
 namespace km {
 namespace {
 
-// One candidate model: which terms, which shrinkage (< 0: all groups share one scale).
+// One candidate model: which terms, which shrinkage (< 0: all groups share one scale or cost),
+// and whether the groups' columns are the source's times or their kernel counts.
 struct Candidate {
     bool overhead = false, perKernel = false;
     double shrinkage = -1;
+    bool counts = false;
 };
 
 struct Design {
     std::vector<std::string> groups;
-    Eigen::MatrixXd groupMs;  // networks x groups
+    Eigen::MatrixXd groupMs;  // networks x groups: the source's times, or the kernel counts
     Eigen::VectorXd kernels, measured;
 };
 
@@ -30,7 +32,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
     const int g = int(d.groups.size()), n = 2 + g + 1;
     if (c.shrinkage < 0) {  // one common scale: the same problem with the groups summed
         Design one{{"all"}, d.groupMs.rowwise().sum(), d.kernels, d.measured};
-        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0}, use);
+        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.counts}, use);
         if (q.size() == 0) return {};
         Eigen::VectorXd p(n);
         p(0) = q(0);
@@ -123,26 +125,44 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     if (usable.size() < 3)
         return badInput(fmt::format("a transfer needs at least 3 networks with a measured time and a prediction; {} of {} are usable.",
                                     usable.size(), networks.size()));
-    Design d;
-    d.groups.assign(groupSet.begin(), groupSet.end());
-    const int rows = int(usable.size()), g = int(d.groups.size());
-    d.groupMs = Eigen::MatrixXd::Zero(rows, g);
-    d.kernels = Eigen::VectorXd::Zero(rows);
-    d.measured = Eigen::VectorXd::Zero(rows);
+    // Two designs over the same groups: the source's times, and the kernel counts.
+    Design times, counts;
+    times.groups.assign(groupSet.begin(), groupSet.end());
+    const int rows = int(usable.size()), g = int(times.groups.size());
+    times.groupMs = Eigen::MatrixXd::Zero(rows, g);
+    times.kernels = Eigen::VectorXd::Zero(rows);
+    times.measured = Eigen::VectorXd::Zero(rows);
+    counts = times;
+    bool haveCounts = options.kernelCosts;
     for (int i = 0; i < rows; ++i) {
-        for (int k = 0; k < g; ++k)
-            if (auto it = usable[size_t(i)]->groupMs.find(d.groups[size_t(k)]); it != usable[size_t(i)]->groupMs.end())
-                d.groupMs(i, k) = it->second;
-        d.kernels(i) = usable[size_t(i)]->kernels;
-        d.measured(i) = usable[size_t(i)]->measuredMs;
+        const TransferNetwork& n = *usable[size_t(i)];
+        double counted = 0;
+        for (int k = 0; k < g; ++k) {
+            const std::string& group = times.groups[size_t(k)];
+            if (auto it = n.groupMs.find(group); it != n.groupMs.end()) times.groupMs(i, k) = it->second;
+            if (auto it = n.groupKernels.find(group); it != n.groupKernels.end()) counts.groupMs(i, k) = it->second;
+            counted += counts.groupMs(i, k);
+        }
+        haveCounts = haveCounts && counted > 0;  // networks without counts: times only
+        times.kernels(i) = counts.kernels(i) = n.kernels;
+        times.measured(i) = counts.measured(i) = n.measuredMs;
     }
     std::vector<Candidate> candidates;
     for (int terms = 0; terms < 4; ++terms) {
         const bool overhead = terms & 1, perKernel = terms & 2;
         if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
-        candidates.push_back({overhead, perKernel, -1});
-        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s});
+        candidates.push_back({overhead, perKernel, -1, false});
+        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, false});
     }
+    // Kernel costs last, so that a tie keeps the source's times. Their common cost is the
+    // per-kernel term already.
+    if (haveCounts)
+        for (bool overhead : {false, true}) {
+            if (overhead && !options.overheadTerm) continue;
+            candidates.push_back({overhead, false, -1, true});
+            for (double s : options.shrinkage) candidates.push_back({overhead, false, s, true});
+        }
+    auto designOf = [&](const Candidate& c) -> const Design& { return c.counts ? counts : times; };
     std::vector<int> all(static_cast<size_t>(rows));
     for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
     Candidate best;
@@ -152,6 +172,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         // More free terms than networks minus one: judged in-sample would flatter it; skip.
         const int free = 1 + c.overhead + c.perKernel;
         if (rows < free + 2) continue;
+        const Design& d = designOf(c);
         double sq = 0;
         std::vector<double> looMs(static_cast<size_t>(rows));
         bool ok = true;
@@ -174,15 +195,24 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         bestLooMs = std::move(looMs);
     }
     if (bestLooMs.empty()) return badInput("the transfer could not be fitted on these networks (every candidate was singular).");
+    const Design& d = designOf(best);
     const Eigen::VectorXd p = solve(d, best, all);
     if (p.size() == 0) return badInput("the transfer could not be fitted on these networks.");
     TransferFit fit;
     fit.overheadMs = p(0);
-    fit.perKernelMs = p(1);
-    fit.commonScale = p(2 + g);
-    for (int k = 0; k < g; ++k) fit.groupScale[d.groups[size_t(k)]] = p(2 + k);
     fit.shrinkage = best.shrinkage;
-    fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
+    fit.kernelCosts = best.counts;
+    if (best.counts) {
+        fit.commonScale = 0;
+        fit.perKernelMs = p(2 + g);
+        for (int k = 0; k < g; ++k) fit.groupKernelMs[d.groups[size_t(k)]] = p(2 + k);
+        fit.terms = best.shrinkage < 0 ? "one kernel cost" : fmt::format("group kernel costs (shrinkage {})", best.shrinkage);
+    } else {
+        fit.perKernelMs = p(1);
+        fit.commonScale = p(2 + g);
+        for (int k = 0; k < g; ++k) fit.groupScale[d.groups[size_t(k)]] = p(2 + k);
+        fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
+    }
     if (best.overhead) fit.terms += "+overhead";
     if (best.perKernel) fit.terms += "+per-kernel";
     fit.leaveOneOutMs = bestLooMs;

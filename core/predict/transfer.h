@@ -7,7 +7,12 @@
 // penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
 // chosen by leave-one-out error over the networks. Groups the networks say little about keep
 // the common scale; groups they separate clearly (depthwise against dense convolution, a GPU's
-// per-kernel launch cost) get their own.
+// per-kernel launch cost) get their own. A second family of candidates leaves the source's times
+// out and fits a cost per kernel of each group instead (shrunk toward one common cost):
+//     ms = overhead + sum over groups g of cost_g x (kernels of group g)
+// which is what a device whose kernels cost the same whatever their size looks like (a GPU
+// bound by launches, or networks that differ only in which operations they use, as the cells of
+// NAS-Bench-201 do). Leave-one-out error chooses between the families too.
 #pragma once
 
 #include <map>
@@ -29,9 +34,10 @@ std::string transferGroupOf(const std::string& kernelType, const KernelFeatures&
 
 struct TransferNetwork {
     std::string name;
-    std::map<std::string, double> groupMs;  // the source's kernel predictions summed per group (no model-level terms)
-    double kernels = 0;                     // kernels predicted
-    double measuredMs = 0;                  // on the target (> 0)
+    std::map<std::string, double> groupMs;       // the source's kernel predictions summed per group (no model-level terms)
+    double kernels = 0;                          // kernels predicted
+    double measuredMs = 0;                       // on the target (> 0)
+    std::map<std::string, double> groupKernels;  // kernels predicted, per group (sums to kernels)
 };
 
 struct TransferOptions {
@@ -40,14 +46,19 @@ struct TransferOptions {
     std::vector<double> shrinkage{0.01, 0.03, 0.1, 0.3, 1, 3, 10};
     bool perKernelTerm = true;  // allow the per-kernel cost
     bool overheadTerm = true;   // allow the per-model overhead
+    bool kernelCosts = true;    // also try the per-group kernel costs (without the source's times)
 };
 
 struct TransferFit {
     double overheadMs = 0, perKernelMs = 0;
     double commonScale = 1;
-    std::map<std::string, double> groupScale;  // every group seen in the networks
-    double shrinkage = 0;                      // the strength chosen; < 0: one common scale
-    std::string terms;                         // e.g. "group scales (shrinkage 0.3)+overhead"
+    std::map<std::string, double> groupScale;  // every group seen in the networks (empty with kernel costs)
+    // Kernel costs chosen: commonScale 0, perKernelMs the common cost, and each group's cost per
+    // kernel in groupKernelMs (every group seen).
+    bool kernelCosts = false;
+    std::map<std::string, double> groupKernelMs;
+    double shrinkage = 0;  // the strength chosen; < 0: one common scale
+    std::string terms;     // e.g. "group scales (shrinkage 0.3)+overhead"
     // Per network used (those with a measured time and a prediction, in order): by the fit on
     // all of them, and by the fit on the others.
     std::vector<double> fittedMs, leaveOneOutMs;

@@ -110,7 +110,9 @@ TransferCandidate transferCandidateOf(const DeviceAnalysis& a, const std::string
         const KernelPrediction& p = a.prediction.kernels[k];
         if (p.source == "none") continue;
         const Kernel& kernel = a.partition.kernels[k];
-        c.groupMs[transferGroupOf(kernel.type, kernelFeatures(kernel, a.metrics->perNode))] += p.ms;
+        const std::string group = transferGroupOf(kernel.type, kernelFeatures(kernel, a.metrics->perNode));
+        c.groupMs[group] += p.ms;
+        c.groupKernels[group] += 1;
         c.kernels += 1;
         c.sourceMs += p.ms;
         if (p.source == "regressor") types.insert(kernel.type);
@@ -124,6 +126,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         return badInput(fmt::format("adapt: the source {} has no predictor to adapt ({}).", source.deviceId(),
                                     source.error() ? source.error()->message : "none found"));
     if (options.networks < 3 && options.modelPaths.empty()) return badInput("adapt: at least 3 networks are needed (--networks).");
+    if (!(source.predictor()->kernelScale > 0))
+        return badInput(
+            fmt::format("adapt: the predictor of {} was adapted with a cost per kernel and has no kernel times to carry "
+                        "over; adapt from a built predictor (or from the one {} was adapted from).",
+                        source.deviceId(), source.deviceId()));
     const DeviceAnalyzer bare = bareSourceOf(source);
     // The same, for a runtime that removes operations whose results are never read.
     auto dcePredictor = std::make_shared<PredictorSet>(*bare.predictor());
@@ -236,7 +243,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::string runtimeVersion, cpuModel;
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
-            networks.push_back({candidates[i].name, candidates[i].groupMs, candidates[i].kernels, datasetMs[i]});
+            networks.push_back(
+                {candidates[i].name, candidates[i].groupMs, candidates[i].kernels, datasetMs[i], candidates[i].groupKernels});
             used.push_back(i);
         }
         cpuModel = timesFrom;
@@ -271,8 +279,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (m.reference.median > 0 && m.reference.referenceMs > 0) referenceMs.push_back(m.reference.referenceMs);
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
-            networks.push_back(
-                {candidates[chosen[k]].name, candidates[chosen[k]].groupMs, candidates[chosen[k]].kernels, m.stats.medianMs});
+            const TransferCandidate& c = candidates[chosen[k]];
+            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels});
             ratios.push_back(m.reference.median);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
@@ -304,6 +312,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             const TransferCandidate& d = candidatesDce[used[k]];
             differs = differs || d.kernels != pruned[k].kernels;
             pruned[k].groupMs = d.groupMs;
+            pruned[k].groupKernels = d.groupKernels;
             pruned[k].kernels = d.kernels;
         }
         if (differs)
@@ -327,13 +336,19 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.logicalCores = 0;
     p.builtAtUtc = utcNowIso8601();
     p.command = options.command;
-    const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
-    p.kernelScale = bareSet.kernelScale * common;
     p.groupScale.clear();
-    for (const auto& [g, s] : bareSet.groupScale) p.groupScale[g] = s;  // an adapted source's own
-    for (const auto& [g, s] : report.fit.groupScale) {
-        auto it = bareSet.groupScale.find(g);
-        p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
+    p.groupKernelMs.clear();
+    if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
+        p.kernelScale = 0;
+        p.groupKernelMs = report.fit.groupKernelMs;
+    } else {
+        const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
+        p.kernelScale = bareSet.kernelScale * common;
+        for (const auto& [g, s] : bareSet.groupScale) p.groupScale[g] = s;  // an adapted source's own
+        for (const auto& [g, s] : report.fit.groupScale) {
+            auto it = bareSet.groupScale.find(g);
+            p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
+        }
     }
     p.overheadMs = report.fit.overheadMs;
     p.perKernelMs = report.fit.perKernelMs;

@@ -23,7 +23,8 @@ struct TransferCandidate {
     std::map<std::string, double> groupMs;  // source kernel predictions per transfer group
     std::vector<std::string> kernelTypes;   // predicted by the source's own regressors (sorted, unique)
     double kernels = 0;
-    double sourceMs = 0;  // sum of groupMs
+    double sourceMs = 0;                         // sum of groupMs
+    std::map<std::string, double> groupKernels;  // kernels predicted per transfer group
 };
 
 // Picks `count` candidates (indices, in choice order): first, greedily, those that add the most

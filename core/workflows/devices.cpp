@@ -337,9 +337,9 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
             what = fmt::format("predicted with {} {}; {} reports {}", device.runtime, builtOn.runtimeVersion, device.id,
                                c.deviceRuntimeVersion);
         c.message = fmt::format(
-            "{}: the times may be far off; build a predictor for {} (kernelmeter-cli build-predictor --device {}, "
-            "about 45 minutes).",
-            what, device.id, device.id);
+            "{}: the times may be far off; adapt the predictor to {} from 10 networks measured on it (kernelmeter-cli adapt "
+            "--device {} --from {}, about {} minutes) or build one (kernelmeter-cli build-predictor --device {}, about {} minutes).",
+            what, device.id, device.id, device.id, kAdaptMinutesTypical, device.id, kBuildMinutesTypical);
     }
     return c;
 }

@@ -105,6 +105,12 @@ struct HostComparison {
     std::string message;
     bool mismatch() const { return state == "mismatch"; }
 };
+// What a user is told the two ways of making a predictor for a device take, on a 2-core machine
+// like the project's (bench/adapt_time.sh measures adapt with its measuring; a build stops at its
+// default budget, calibration included).
+inline constexpr int kAdaptMinutesTypical = 4;
+inline constexpr int kBuildMinutesTypical = 45;
+
 // Compares without starting the agent: a local device is this machine (its runtime version from
 // the last stored hello, if any); a remote one is its last stored hello.
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db = "");

@@ -20,9 +20,11 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     const PredictorSet& target = *adapted.predictor();
     if (!target.adaptation)
         return badInput(fmt::format("the predictor of {} was not adapted: no transfer to evaluate.", adapted.deviceId()));
-    std::set<std::string> fittedHashes;
+    // The adaptation's networks with the times its fit used (at the adapt session's reference
+    // speed): the baselines are fitted on exactly what the adapted predictor saw.
+    std::map<std::string, double> fittedMs;
     for (const AdaptedNetwork& n : target.adaptation->networks)
-        if (!n.modelHash.empty()) fittedHashes.insert(n.modelHash);
+        if (!n.modelHash.empty()) fittedMs[n.modelHash] = n.measuredMs;
 
     struct Row {
         std::string name, family;
@@ -36,7 +38,9 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
         if (progress && i % 64 == 0) progress->report(double(i) / double(models.size()), models[i].name);
         const EvaluationModel& m = models[i];
-        if (!(m.measuredMs > 0)) continue;
+        const auto fitted = fittedMs.find(m.modelHash);
+        const double measured = fitted != fittedMs.end() ? fitted->second : m.measuredMs;
+        if (!(measured > 0)) continue;
         Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
         if (!file) {
             ++out.leftOut;
@@ -45,7 +49,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         }
         const DeviceAnalysis a = adapted.analyze(*file.value());
         const DeviceAnalysis s = source.analyze(*file.value());
-        Row r{m.name, m.family, fittedHashes.count(m.modelHash) != 0, m.measuredMs, a.prediction.totalMs, s.prediction.totalMs, 0, 0, {}};
+        Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, {}};
         r.flops = double(a.metrics->total.flops);
         r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
         r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
@@ -98,6 +102,12 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
 
     out.methods = {"adapted", "source", "source x 1 scale", "flops+memory", fmt::format("gnn ({} networks)", fit.size())};
     if (large) out.methods.push_back(fmt::format("gnn ({} networks)", kLarge));
+    // The source at the reference speed: its milliseconds carried over by the ratio of the two
+    // devices' reference workload times (what a single speed correction does without any
+    // network measured), when both predictors record one.
+    const double sourceRef = source.predictor()->referenceMs, targetRef = target.referenceMs;
+    const bool atReference = sourceRef > 0 && targetRef > 0;
+    if (atReference) out.methods.push_back("source at reference speed");
     std::vector<std::vector<double>> predicted(out.methods.size());
     std::vector<double> measured;
     std::map<std::string, std::vector<size_t>> byFamily;  // family -> positions in `measured`
@@ -111,6 +121,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         predicted[3].push_back(memory.empty() ? 0.0 : memory[0] * r.flops + memory[1] * r.bytes + memory[2]);
         predicted[4].push_back(fewShot.predictMs(r.graph));
         if (large) predicted[5].push_back(largeTrain.count(i) ? 0.0 : large->predictMs(r.graph));  // 0: not scored
+        if (atReference) predicted.back().push_back(r.source * targetRef / sourceRef);
     }
     for (size_t k = 0; k < out.methods.size(); ++k) {
         MethodScores s{out.methods[k], accuracyOf(predicted[k], measured), {}};

@@ -9,7 +9,9 @@
 //   "flops+memory"      ms = a x FLOPs + c x bytes moved + b, fitted on the same networks;
 //   "gnn (N networks)"  a BRP-NAS-style graph network (predict/graph_network.h) trained on them;
 //   "gnn (900 networks)" the same trained on 900 other measured models, as BRP-NAS does, when
-//                       there are at least 1,800 to score (those 900 are then not scored for it).
+//                       there are at least 1,800 to score (those 900 are then not scored for it);
+//   "source at reference speed" the source's times x (target's reference time / source's), when
+//                       both predictors record a reference time (no network measured at all).
 #pragma once
 
 #include <string>
@@ -29,7 +31,8 @@ struct TransferEvaluation {
 };
 
 // `models`: the target's measured models (the adaptation's networks among them are recognised by
-// hash and left out of the scores; they fit the baselines). Fails without an adaptation record or
+// hash and left out of the scores; they fit the baselines with the times recorded in the
+// adaptation, so they need no measurement of their own). Fails without an adaptation record or
 // with fewer than 3 of its networks among `models`.
 Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& adapted,
                                             const DeviceAnalyzer& source, Progress* progress = nullptr);

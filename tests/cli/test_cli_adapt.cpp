@@ -141,6 +141,20 @@ private slots:
                      &out, &err),
                  0);
         QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
+        // Networks the product chooses (generated, kept in the cache), then evaluate on the cells
+        // measured above: the adaptation's networks are found in the cache with their recorded
+        // times and fit the baselines; the cells are scored.
+        QCOMPARE(run({"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--networks", "3", "--rounds", "2", "--instances", "1",
+                      "--events"},
+                     &out, &err),
+                 0);
+        QVERIFY2(out.startsWith("{\"schema\":\"kernelmeter.events/1\",\"event\":\"start\"") && out.contains("\"event\":\"done\""),
+                 out.constData());
+        QVERIFY2(err.contains("from 3 networks (measured by adapt"), err.constData());  // the table goes to stderr
+        QCOMPARE(run(QStringList{"evaluate", "--device", "opencv-t2", "--json", "--models"} + models, &out, &err), 0);
+        const QJsonObject e = QJsonDocument::fromJson(out).object();
+        QCOMPARE(e.value("fitted_on").toInt(), 3);
+        QCOMPARE(e.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 3);
     }
 
     void badInput() {

@@ -258,6 +258,20 @@ private slots:
         QCOMPARE(back.value().toJson(), json);
         QCOMPARE(back.value().kernelScale, 1.07);
 
+        // Adapted: every kernel's interval is at least as wide as the transfer's left-out errors
+        // (measured / left-out from 0.75 to 1.4 here), and still at least its own band.
+        PredictorSet adapted = set;
+        adapted.adaptation = Adaptation{};
+        adapted.adaptation->networks = {{"a", "", 7.5, 0, 0, 10.0}, {"b", "", 14.0, 0, 0, 10.0}, {"c", "", 10.0, 0, 0, 10.0}};
+        const ModelPrediction wide = predictModel(part, metrics, adapted);
+        QCOMPARE(wide.totalMs, p.totalMs);
+        for (size_t i = 0; i < p.kernels.size(); ++i) {
+            const KernelPrediction& k = wide.kernels[i];
+            QVERIFY(k.lowMs <= std::min(p.kernels[i].lowMs, k.ms * 0.75) + 1e-12);
+            QVERIFY(k.highMs >= std::max(p.kernels[i].highMs, k.ms * 1.4) - 1e-12);
+        }
+        QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
+
         // Training kernels travel with the predictor, and a bad one is named.
         PredictorSet kept = set;
         kept.types.at("conv-relu").training = {{KernelSpec::fromKey("conv-relu h28 w28 c16-32 k3 s1 g1").value(), 0.25}};

@@ -18,21 +18,25 @@ using namespace km;
 
 namespace {
 
-// Networks with random per-group source times (seeded), timed on the target by `truth`.
+// Networks with random per-group source times and kernel counts (seeded), timed on the target
+// by `scales` x times + `costs` x kernels of the group (ms per kernel) + `perKernelMs` x kernels.
 std::vector<TransferNetwork> synthetic(size_t count, uint32_t seed, const std::map<std::string, double>& scales, double overheadMs,
-                                       double perKernelMs) {
+                                       double perKernelMs, const std::map<std::string, double>& costs = {}) {
     std::mt19937 rng(seed);
-    std::uniform_real_distribution<double> ms(0.05, 3.0), kernels(20, 200);
+    std::uniform_real_distribution<double> ms(0.05, 3.0), kernels(5, 50);
     std::vector<TransferNetwork> out;
     for (size_t i = 0; i < count; ++i) {
         TransferNetwork n;
         n.name = "net" + std::to_string(i);
-        n.kernels = std::round(kernels(rng));
-        n.measuredMs = overheadMs + perKernelMs * n.kernels;
+        n.measuredMs = overheadMs;
         for (const auto& [group, scale] : scales) {
             n.groupMs[group] = ms(rng);
+            n.groupKernels[group] = std::round(kernels(rng));
+            n.kernels += n.groupKernels[group];
             n.measuredMs += scale * n.groupMs[group];
+            if (auto c = costs.find(group); c != costs.end()) n.measuredMs += c->second * n.groupKernels[group];
         }
+        n.measuredMs += perKernelMs * n.kernels;
         out.push_back(n);
     }
     return out;
@@ -75,6 +79,27 @@ private slots:
         QVERIFY(fit.ok());
         QVERIFY2(std::abs(fit.value().perKernelMs / 0.05 - 1) < 0.10, qPrintable(QString::number(fit.value().perKernelMs)));
         QVERIFY(fit.value().terms.find("per-kernel") != std::string::npos);
+    }
+
+    void kernelCostsWhenTimesDoNotMatter() {
+        // A target whose kernels cost the same whatever the source says (launch-bound, or
+        // networks differing only in which operations they run): the fit drops the source's
+        // times and recovers each group's cost per kernel.
+        const std::map<std::string, double> cost{{"conv@kxk", 0.4}, {"conv@1x1", 0.1}, {"avgpool", 0.05}, {"add", 0.02}};
+        const Result<TransferFit> fit =
+            fitTransfer(synthetic(10, 9, {{"conv@kxk", 0}, {"conv@1x1", 0}, {"avgpool", 0}, {"add", 0}}, 1.0, 0, cost));
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        QVERIFY2(fit.value().kernelCosts, fit.value().terms.c_str());
+        for (const auto& [group, c] : cost) {
+            const double got = fit.value().groupKernelMs.at(group);
+            QVERIFY2(std::abs(got / c - 1) < 0.10, qPrintable(QString("%1: %2 instead of %3").arg(group.c_str()).arg(got).arg(c)));
+        }
+        QVERIFY2(std::abs(fit.value().overheadMs - 1.0) < 0.15, qPrintable(QString::number(fit.value().overheadMs)));
+        // The same networks timed by the source's times instead: the scales win.
+        const Result<TransferFit> scaled =
+            fitTransfer(synthetic(10, 9, {{"conv@kxk", 2}, {"conv@1x1", 1}, {"avgpool", 3}, {"add", 1}}, 1.0, 0));
+        QVERIFY(scaled.ok());
+        QVERIFY2(!scaled.value().kernelCosts, scaled.value().terms.c_str());
     }
 
     void refusesTooFewNetworks() {
