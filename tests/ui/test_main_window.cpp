@@ -325,6 +325,44 @@ private slots:
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 
+    // Predictor > Adapt on a device without rules or predictor (opencv-t2 ships with neither), from
+    // opencv-t1's predictor: three chosen networks measured with a short protocol through
+    // kernelmeter-cli; the window then predicts with the adapted predictor (and the source's rules
+    // it carries), and the page shows the fit on the three networks.
+    void adaptPredictorFromTheWindow() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        useFreshDataFolder(home);
+        MainWindow w;
+        w.setDevices({"opencv-t2", "opencv-t1"});
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(!w.analysis()->devices[0].ok());
+        PredictorPage* page = w.predictorPage();
+        QCOMPARE(page->adaptSources(), QStringList{"opencv-t1"});  // opencv-t2 has nothing to adapt
+        QCOMPARE(page->adaptedNetworkRows(), 0);
+        QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
+        QSignalSpy built(page, &PredictorPage::predictorBuilt);
+        QVERIFY(page->startAdapt("opencv-t2", "opencv-t1", {"--networks", "3", "--rounds", "2", "--instances", "1"}));
+        QVERIFY(!page->startBuild("opencv-t2"));  // one tool at a time
+        QVERIFY(finished.wait(600000));
+        QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QVERIFY(finished.at(0).at(2).toString().contains("adapted"));
+        QCOMPARE(built.count(), 1);
+        w.waitForLoad();  // predictorBuilt -> the model is predicted again
+        const DeviceAnalysis& d = w.analysis()->devices[0];
+        QVERIFY2(d.ok(), d.error.c_str());
+        QVERIFY(d.predictor->adaptation);
+        QCOMPARE(QString::fromStdString(d.predictor->adaptation->sourceDevice), QString("opencv-t1"));
+        QVERIFY2(QString::fromStdString(d.predictorSource).startsWith(home.path()), d.predictorSource.c_str());
+        QVERIFY(d.prediction.totalMs > 0);
+        QCOMPARE(page->adaptedNetworkRows(), 3);
+        QCOMPARE(page->fitPlot()->pointCount(), 3);
+        QVERIFY2(page->aboutText().contains("Adapted from opencv-t1"), qPrintable(page->aboutText()));
+        QVERIFY(w.logText().contains("predictor of opencv-t2 built or adapted"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+    }
+
 private:
     // The tools the Predictor tab runs (kernelmeter-cli of this build tree) write into `home`.
     static void useFreshDataFolder(const QTemporaryDir& home) {

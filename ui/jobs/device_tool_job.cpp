@@ -8,6 +8,32 @@
 
 namespace km::ui {
 
+namespace {
+
+// What each tool is called on the command line, and what the user reads when it was cancelled
+// or is done.
+struct ToolTexts {
+    QString command, cancelled, done;
+};
+ToolTexts textsOf(DeviceTool tool) {
+    switch (tool) {
+    case DeviceTool::BuildPredictor:
+        return {QStringLiteral("build-predictor"),
+                DeviceToolJob::tr("cancelled; the kernels measured so far are in the database, building again resumes"),
+                DeviceToolJob::tr("built and saved in your database")};
+    case DeviceTool::DetectRules:
+        return {QStringLiteral("detect-rules"),
+                DeviceToolJob::tr("cancelled; the test cases measured so far are in the database, detecting again resumes"),
+                DeviceToolJob::tr("fusion rules detected and saved in your data folder")};
+    case DeviceTool::Adapt:
+        return {QStringLiteral("adapt"), DeviceToolJob::tr("cancelled; the device's predictor is unchanged"),
+                DeviceToolJob::tr("adapted and saved in your database")};
+    }
+    return {};
+}
+
+}  // namespace
+
 DeviceToolJob::DeviceToolJob(QObject* parent) : QObject(parent) {
     qRegisterMetaType<km::RoundMetrics>();
     connect(&m_process, &QProcess::readyReadStandardOutput, this, &DeviceToolJob::readEvents);
@@ -16,16 +42,13 @@ DeviceToolJob::DeviceToolJob(QObject* parent) : QObject(parent) {
         readEvents();
         readStderr();
         const bool ok = !m_cancelled && status == QProcess::NormalExit && code == 0;
-        const bool build = m_tool == DeviceTool::BuildPredictor;
-        QString message =
-            m_cancelled ? (build ? tr("cancelled; the kernels measured so far are in the database, building again resumes")
-                                 : tr("cancelled; the test cases measured so far are in the database, detecting again resumes"))
-            : ok        ? (build ? tr("built and saved in your database") : tr("fusion rules detected and saved in your data folder"))
-                        : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)%3")
-                                                .arg(commandName(m_tool))
-                                                .arg(code)
-                                                .arg(m_stderrTail.isEmpty() ? QString() : ": " + m_stderrTail)
-                                                 : m_lastError);
+        QString message = m_cancelled ? textsOf(m_tool).cancelled
+                          : ok        ? textsOf(m_tool).done
+                                      : (m_lastError.isEmpty() ? tr("kernelmeter-cli %1 stopped (exit code %2)%3")
+                                                              .arg(commandName(m_tool))
+                                                              .arg(code)
+                                                              .arg(m_stderrTail.isEmpty() ? QString() : ": " + m_stderrTail)
+                                                               : m_lastError);
         emit finished(m_device, ok, message);
     });
     connect(&m_process, &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
@@ -41,9 +64,7 @@ DeviceToolJob::~DeviceToolJob() {
     }
 }
 
-QString DeviceToolJob::commandName(DeviceTool tool) {
-    return tool == DeviceTool::BuildPredictor ? QStringLiteral("build-predictor") : QStringLiteral("detect-rules");
-}
+QString DeviceToolJob::commandName(DeviceTool tool) { return textsOf(tool).command; }
 
 QString DeviceToolJob::cliPath() { return QString::fromStdString(siblingProgram(kCliProgram).value_or(kCliProgram)); }
 
@@ -56,6 +77,7 @@ bool DeviceToolJob::start(const DeviceToolRequest& request) {
     m_stderrTail.clear();
     m_clock.start();
     QStringList args{commandName(m_tool), "--device", request.deviceId, "--events"};
+    if (m_tool == DeviceTool::Adapt) args << "--from" << request.sourceDevice;
     args += request.extraArguments;
     m_process.start(cliPath(), args);
     return true;

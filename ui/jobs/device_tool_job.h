@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Runs one of kernelmeter-cli's long per-device tools from the GUI as a child process:
-// `build-predictor --device ID --events` (thousands of kernels measured, about 40 minutes; its
-// round events feed the live accuracy plot) or `detect-rules --device ID --events` (fusion test
-// cases, about 7 minutes; the rules go to the user's data folder). In its own process a crash
+// `build-predictor --device ID --events` (thousands of kernels measured, about 45 minutes; its
+// round events feed the live accuracy plot), `detect-rules --device ID --events` (fusion test
+// cases, about 7 minutes; the rules go to the user's data folder) or `adapt --device ID --from
+// SOURCE --events` (10 networks measured, a few minutes; the predictor goes to the database). In its own process a crash
 // costs nothing but the run, and every measurement is already in the database, so running again
 // resumes. Only the versioned events on stdout are read (kernelmeter.events/1, docs/cli.md):
 // progress events become progress with time left, round events the plot, an error event the
@@ -22,11 +23,12 @@ namespace km::ui {
 // The event schema this program reads from kernelmeter-cli (app/cli/events.h writes it).
 inline constexpr const char* kToolEventsSchema = "kernelmeter.events/1";
 
-enum class DeviceTool { BuildPredictor, DetectRules };
+enum class DeviceTool { BuildPredictor, DetectRules, Adapt };
 
 struct DeviceToolRequest {
     DeviceTool tool = DeviceTool::BuildPredictor;
     QString deviceId;
+    QString sourceDevice;        // Adapt: the device whose predictor is adapted
     QStringList extraArguments;  // e.g. {"--budget-minutes", "45"}; tests shrink the run with these
 };
 
@@ -42,14 +44,15 @@ public:
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
     QString deviceId() const { return m_device; }
     DeviceTool tool() const { return m_tool; }
-    static QString commandName(DeviceTool tool);  // "build-predictor", "detect-rules"
+    static QString commandName(DeviceTool tool);  // "build-predictor", "detect-rules", "adapt"
     // kernelmeter-cli next to the application (installed bin/, build tree app/cli/), or $KM_CLI.
     static QString cliPath();
 
 signals:
     void progress(double fraction, const QString& message, double secondsLeft);
     void round(const QString& kernelType, const km::RoundMetrics& metrics);
-    // ok: the predictor is saved in the user's database, or the rules in the user's data folder;
+    // ok: the predictor (built or adapted) is saved in the user's database, or the rules in the
+    // user's data folder;
     // else `message` says why (or "cancelled").
     void finished(const QString& deviceId, bool ok, const QString& message);
 

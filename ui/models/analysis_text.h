@@ -27,6 +27,8 @@ QString provenanceText(const DeviceAnalysis& device);
 // When the device is not the machine its predictor was built on: what differs and what to do;
 // empty otherwise (also when that is unknown).
 QString hostMismatchText(const DeviceAnalysis& device);
+// How an adapted predictor was made (its source, networks and fit); empty for a built one.
+QString adaptationText(const PredictorSet& predictor);
 
 // The first clause of a device error ("no fusion rules", "no predictor").
 QString shortReason(const DeviceAnalysis& device);

@@ -111,4 +111,52 @@ QVariant FusionRuleTableModel::headerData(int section, Qt::Orientation orientati
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
+void AdaptationTableModel::setPredictor(std::shared_ptr<const PredictorSet> predictor) {
+    beginResetModel();
+    m_predictor = std::move(predictor);
+    m_networks = m_predictor && m_predictor->adaptation ? &m_predictor->adaptation->networks : nullptr;
+    endResetModel();
+}
+
+int AdaptationTableModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() || !m_networks ? 0 : int(m_networks->size());
+}
+int AdaptationTableModel::columnCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : ColumnCount; }
+
+QVariant AdaptationTableModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= rowCount() || index.column() >= ColumnCount) return {};
+    const AdaptedNetwork& n = (*m_networks)[size_t(index.row())];
+    const int c = index.column();
+    if (role == Qt::TextAlignmentRole) return alignment(c != Network);
+    if (role != Qt::DisplayRole && role != SortRole) return {};
+    const bool display = role == Qt::DisplayRole;
+    auto ms = [display](double v) { return display ? QVariant(formatMs(v)) : QVariant(v); };
+    const double error = n.measuredMs > 0 ? n.leaveOneOutMs / n.measuredMs - 1 : 0;
+    switch (c) {
+    case Network: return QString::fromStdString(n.name);
+    case Measured: return ms(n.measuredMs);
+    case Source: return ms(n.sourceMs);
+    case Adapted: return ms(n.fittedMs);
+    case LeftOut: return ms(n.leaveOneOutMs);
+    case LeftOutError:
+        return display ? QVariant(QStringLiteral("%1%2%").arg(error >= 0 ? "+" : "").arg(100 * error, 0, 'f', 1)) : QVariant(error);
+    default: return {};
+    }
+}
+
+QVariant AdaptationTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal) return {};
+    static const char* names[] = {"Network", "Measured ms", "Source ms", "Adapted ms", "Left out ms", "Left-out error"};
+    static const char* tips[] = {"A network measured on the target to adapt the predictor",
+                                 "Its time on the target (at the session's median reference speed)",
+                                 "The source predictor's prediction, before adapting",
+                                 "The adapted predictor's prediction (fitted on every network, this one included)",
+                                 "The prediction of the fit on the other networks: what to expect on a network never measured",
+                                 "Left out against measured"};
+    if (section < 0 || section >= ColumnCount) return {};
+    if (role == Qt::DisplayRole) return tr(names[section]);
+    if (role == Qt::ToolTipRole) return tr(tips[section]);
+    return {};
+}
+
 }  // namespace km::ui

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The Predictor tab's tables as item models: a predictor's kernel types with their sampling
 // history's last round (validation on kernels never trained on) and error band, and a rule set's
-// fusion rules with their evidence. Read-only; SortRole gives raw numbers, TypeRole the kernel
+// fusion rules with their evidence, and an adapted predictor's networks with their fit. Read-only; SortRole gives raw numbers, TypeRole the kernel
 // type of a row.
 #pragma once
 
@@ -58,6 +58,26 @@ private:
     };
     std::shared_ptr<const RuleSet> m_rules;
     std::vector<Row> m_rows;
+};
+
+// An adapted predictor's networks (PredictorSet::adaptation): measured on the target, predicted
+// by the source, by the fit, and by the fit on the other networks (the honest error).
+class AdaptationTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { Network, Measured, Source, Adapted, LeftOut, LeftOutError, ColumnCount };
+    static constexpr int SortRole = Qt::UserRole;
+    using QAbstractTableModel::QAbstractTableModel;
+    void setPredictor(std::shared_ptr<const PredictorSet> predictor);  // null or not adapted: empty
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+
+private:
+    std::shared_ptr<const PredictorSet> m_predictor;
+    const std::vector<AdaptedNetwork>* m_networks = nullptr;
 };
 
 }  // namespace km::ui

@@ -127,7 +127,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
             [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
     connect(m_page->predictorPage(), &PredictorPage::predictorBuilt, this, [this](const QString& id) {
-        log(tr("predictor of %1 built; predicting again").arg(id));
+        log(tr("predictor of %1 built or adapted; predicting again").arg(id));
         m_deviceData->invalidate(id.toStdString());
         reload();
     });

@@ -56,6 +56,10 @@ void MainWindow::buildMenus() {
         m_page->tabs()->setCurrentWidget(m_page->predictorPage());
         m_page->predictorPage()->confirmAndDetect();  // for the device chosen on the Predictor tab
     });
+    tools->addAction(tr("&Adapt a predictor..."), this, [this] {
+        m_page->tabs()->setCurrentWidget(m_page->predictorPage());
+        m_page->predictorPage()->confirmAndAdapt();  // for the device chosen on the Predictor tab
+    });
     tools->addAction(tr("&Build a predictor..."), this, [this] {
         m_page->tabs()->setCurrentWidget(m_page->predictorPage());
         m_page->predictorPage()->confirmAndBuild();  // for the device chosen on the Predictor tab

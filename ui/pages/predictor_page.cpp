@@ -4,6 +4,7 @@
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMessageBox>
 #include <QProgressBar>
@@ -20,6 +21,7 @@
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
+#include "workflows/devices.h"
 #include "workflows/evaluation_data.h"
 
 namespace km::ui {
@@ -62,7 +64,9 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_detectButton->setToolTip(
         tr("Time pairs and chains of ops alone and together on this device to find which ones its "
            "runtime fuses (about 7 minutes); needed before a predictor can be built"));
+    m_adaptButton = new QPushButton(tr("Adapt predictor..."), this);
     top->addWidget(m_detectButton);
+    top->addWidget(m_adaptButton);
     top->addWidget(m_buildButton);
     layout->addLayout(top);
     auto* buildRow = new QHBoxLayout;
@@ -86,6 +90,14 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_plots->addTab(m_scatter, tr("Predicted vs measured"));
     m_plots->setTabToolTip(1, tr("The benchmark dataset's models measured on this device (10 per family), predicted; at the "
                                  "reference speed when the measurements have reference ratios"));
+    auto* fit = new QSplitter(Qt::Vertical, m_plots);
+    m_fitScatter = new ScatterPlot(fit);
+    m_adaptTable = makeTable(&m_adaptModel, AdaptationTableModel::SortRole, fit);
+    fit->addWidget(m_fitScatter);
+    fit->addWidget(m_adaptTable);
+    m_plots->addTab(fit, tr("Adaptation fit"));
+    m_plots->setTabToolTip(2, tr("An adapted predictor: the networks measured on the device to adapt it, each against the "
+                                 "prediction of the fit on the other networks"));
     connect(m_plots, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == 1) computeScatter();
     });
@@ -102,6 +114,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_build = new DeviceToolJob(this);
     connect(m_buildButton, &QPushButton::clicked, this, &PredictorPage::confirmAndBuild);
     connect(m_detectButton, &QPushButton::clicked, this, &PredictorPage::confirmAndDetect);
+    connect(m_adaptButton, &QPushButton::clicked, this, &PredictorPage::confirmAndAdapt);
     connect(m_cancelButton, &QPushButton::clicked, m_build, &DeviceToolJob::cancel);
     connect(m_build, &DeviceToolJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
         m_buildProgress->setValue(int(1000 * fraction));
@@ -122,7 +135,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
         updateButtons();
         m_buildStatus->setText(tr("%1: %2").arg(deviceId, message));
         m_liveType.clear();
-        if (ok && m_build->tool() == DeviceTool::BuildPredictor) emit predictorBuilt(deviceId);
+        if (ok && m_build->tool() != DeviceTool::DetectRules) emit predictorBuilt(deviceId);
         if (ok && m_build->tool() == DeviceTool::DetectRules) emit rulesDetected(deviceId);
     });
     connect(m_types->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
@@ -189,6 +202,7 @@ void PredictorPage::showDevice(int deviceIndex) {
     m_ruleModel.setRules(nullptr);
     m_plot->setRounds({}, {});
     updateButtons();
+    showAdaptation(nullptr);
     if (!m_analysis || deviceIndex < 0) {
         m_about->setText(tr("Open a model and choose a device."));
         return;
@@ -200,17 +214,20 @@ void PredictorPage::showDevice(int deviceIndex) {
     }
     const PredictorSet& p = *d.predictor;
     const ModelCalibration& c = p.calibration;
+    showAdaptation(&d);
     m_about->setText(provenanceText(d).toHtmlEscaped() + "<br>" +
-                     (c.models ? tr("Calibrated (%1) on %2 generated networks: %3 within 10%, RMSPE %4; kernel scale %5, %6 ms per kernel, "
-                                    "%7 ms per model.")
-                                     .arg(QString::fromStdString(c.terms))
-                                     .arg(c.models)
-                                     .arg(formatPercent(c.within10), formatPercent(c.rmspe))
-                                     .arg(p.kernelScale, 0, 'f', 3)
-                                     .arg(formatMs(p.perKernelMs), formatMs(p.overheadMs))
-                               : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.")
-                                     .arg(p.kernelScale, 0, 'f', 3)
-                                     .arg(formatMs(p.overheadMs))));
+                     (p.adaptation ? adaptationText(p).toHtmlEscaped()
+                      : c.models
+                          ? tr("Calibrated (%1) on %2 generated networks: %3 within 10%, RMSPE %4; kernel scale %5, %6 ms per kernel, "
+                               "%7 ms per model.")
+                                .arg(QString::fromStdString(c.terms))
+                                .arg(c.models)
+                                .arg(formatPercent(c.within10), formatPercent(c.rmspe))
+                                .arg(p.kernelScale, 0, 'f', 3)
+                                .arg(formatMs(p.perKernelMs), formatMs(p.overheadMs))
+                          : tr("Not calibrated on networks: kernel scale %1, %2 ms per model.")
+                                .arg(p.kernelScale, 0, 'f', 3)
+                                .arg(formatMs(p.overheadMs))));
     m_typeModel.setPredictor(d.predictor);
     m_types->resizeColumnsToContents();
     m_ruleModel.setRules(d.rules);
@@ -219,6 +236,21 @@ void PredictorPage::showDevice(int deviceIndex) {
         m_types->setCurrentIndex(m_types->model()->index(0, 0));
         showKernelType(static_cast<const QSortFilterProxyModel*>(m_types->model())->mapToSource(m_types->currentIndex()).row());
     }
+}
+
+void PredictorPage::showAdaptation(const DeviceAnalysis* d) {
+    const std::shared_ptr<const PredictorSet> p = d ? d->predictor : nullptr;
+    m_adaptModel.setPredictor(p);
+    m_adaptTable->resizeColumnsToContents();
+    if (!p || !p->adaptation) {
+        m_fitScatter->setMessage(
+            p ? tr("%1's predictor was built from kernels measured on it, not adapted.").arg(QString::fromStdString(d->deviceId))
+              : tr("No predictor."));
+        return;
+    }
+    std::vector<std::pair<double, double>> points;
+    for (const AdaptedNetwork& n : p->adaptation->networks) points.emplace_back(n.measuredMs, n.leaveOneOutMs);
+    m_fitScatter->setPoints(tr("%1, each network predicted by the fit on the others").arg(QString::fromStdString(d->deviceId)), points);
 }
 
 void PredictorPage::showKernelType(int row) {
@@ -234,16 +266,28 @@ void PredictorPage::updateButtons() {
     // A predictor is built on the device's kernels: without fusion rules there are none.
     m_buildButton->setEnabled(d && d->rules && idle);
     m_buildButton->setText(d && d->ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
+    const QStringList sources = adaptSources();
+    m_adaptButton->setEnabled(d && idle && !sources.isEmpty());
+    m_adaptButton->setToolTip(sources.isEmpty()
+                                  ? tr("No device of this analysis has a predictor to adapt from")
+                                  : tr("Measure %1 networks on this device and fit a predictor to them from %2's (about %3 minutes)")
+                                        .arg(10)
+                                        .arg(sources.front())
+                                        .arg(kAdaptMinutesTypical));
+    // Made on another machine: adapting is the quick way to make it this device's.
+    m_adaptButton->setDefault(d && d->ok() && d->host && d->host->mismatch());
     m_buildButton->setToolTip(d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
-                                             : tr("Measure kernels on this device and build its predictor (about 40 minutes); what is "
-                                                  "measured is saved as it is taken, so a cancelled build resumes"));
+                                             : tr("Measure kernels on this device and build its predictor (about %1 minutes); what is "
+                                                  "measured is saved as it is taken, so a cancelled build resumes")
+                                                   .arg(kBuildMinutesTypical));
 }
 
 void PredictorPage::confirmAndBuild() {
     confirmAndRun(DeviceTool::BuildPredictor, tr("Build a predictor"),
-                  tr("Building the predictor of %1 measures thousands of kernel models on this machine: about 40 minutes on a "
+                  tr("Building the predictor of %1 measures thousands of kernel models on this machine: about %2 minutes on a "
                      "2-core machine, best with nothing else running. Measurements are saved as they are taken; a cancelled "
-                     "build resumes where it stopped.\n\nStart now?"));
+                     "build resumes where it stopped.\n\nStart now?")
+                      .arg(QStringLiteral("%1"), QString::number(kBuildMinutesTypical)));
 }
 
 void PredictorPage::confirmAndDetect() {
@@ -253,18 +297,74 @@ void PredictorPage::confirmAndDetect() {
                      "ones; measurements are saved as they are taken, so a cancelled run resumes.\n\nStart now?"));
 }
 
+QStringList PredictorPage::adaptSources() const {
+    QStringList sources;
+    if (!m_analysis) return sources;
+    for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
+        const DeviceAnalysis& d = m_analysis->devices[i];
+        if (!d.ok()) continue;
+        const QString id = QString::fromStdString(d.deviceId);
+        if (int(i) == m_device)
+            sources.prepend(id);
+        else
+            sources.append(id);
+    }
+    return sources;
+}
+
+void PredictorPage::confirmAndAdapt() {
+    if (!m_analysis || m_device < 0) return;
+    const DeviceAnalysis& d = m_analysis->devices[size_t(m_device)];
+    const QString id = QString::fromStdString(d.deviceId);
+    const QStringList sources = adaptSources();
+    if (sources.isEmpty()) {
+        QMessageBox::information(this, tr("Adapt a predictor"),
+                                 tr("No device of this analysis has a predictor to adapt from. Select a device that has one "
+                                    "(Devices in the toolbar), or build a predictor for %1.")
+                                     .arg(id));
+        return;
+    }
+    QString source = sources.front();
+    if (sources.size() > 1) {
+        bool chosen = false;
+        source = QInputDialog::getItem(this, tr("Adapt a predictor"), tr("Adapt the predictor of which device to %1?").arg(id), sources, 0,
+                                       false, &chosen);
+        if (!chosen) return;
+    }
+    QMessageBox box(QMessageBox::Question, tr("Adapt a predictor"),
+                    (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") +
+                        tr("Adapting measures %1 generated networks on %2 and fits %3's predictor to them: about %4 minutes, best "
+                           "with nothing else running. The result becomes %2's predictor in your database.\n\nA full build "
+                           "measures thousands of kernels instead: about %5 minutes.")
+                            .arg(10)
+                            .arg(id, source)
+                            .arg(kAdaptMinutesTypical)
+                            .arg(kBuildMinutesTypical),
+                    QMessageBox::Cancel, this);
+    QPushButton* adapt = box.addButton(tr("Adapt (about %1 min)").arg(kAdaptMinutesTypical), QMessageBox::AcceptRole);
+    QPushButton* build = d.rules ? box.addButton(tr("Build (about %1 min)").arg(kBuildMinutesTypical), QMessageBox::ActionRole) : nullptr;
+    box.setDefaultButton(adapt);
+    box.exec();
+    if (box.clickedButton() == adapt) startAdapt(id, source);
+    if (build && box.clickedButton() == build) startBuild(id);
+}
+
 void PredictorPage::confirmAndRun(DeviceTool tool, const QString& title, const QString& question) {
     if (!m_analysis || m_device < 0) return;
     const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
-    if (QMessageBox::question(this, title, question.arg(id)) == QMessageBox::Yes) startTool({tool, id, {}});
+    if (QMessageBox::question(this, title, question.arg(id)) == QMessageBox::Yes) startTool({tool, id, {}, {}});
 }
 
 bool PredictorPage::startBuild(const QString& deviceId, const QStringList& extraArguments) {
-    return startTool({DeviceTool::BuildPredictor, deviceId, extraArguments});
+    return startTool({DeviceTool::BuildPredictor, deviceId, {}, extraArguments});
 }
 
 bool PredictorPage::startDetect(const QString& deviceId, const QStringList& extraArguments) {
-    return startTool({DeviceTool::DetectRules, deviceId, extraArguments});
+    return startTool({DeviceTool::DetectRules, deviceId, {}, extraArguments});
+}
+
+bool PredictorPage::startAdapt(const QString& deviceId, const QString& sourceDevice, const QStringList& extraArguments) {
+    return startTool({DeviceTool::Adapt, deviceId, sourceDevice, extraArguments});
 }
 
 bool PredictorPage::startTool(const DeviceToolRequest& request) {
@@ -278,5 +378,7 @@ bool PredictorPage::startTool(const DeviceToolRequest& request) {
 
 int PredictorPage::kernelTypeRows() const { return m_typeModel.rowCount(); }
 int PredictorPage::ruleRows() const { return m_ruleModel.rowCount(); }
+int PredictorPage::adaptedNetworkRows() const { return m_adaptModel.rowCount(); }
+QString PredictorPage::aboutText() const { return m_about->text(); }
 
 }  // namespace km::ui

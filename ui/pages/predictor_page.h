@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // One device's predictor (UX.md, Predictor tab): its provenance and calibration, the fusion rules
 // with their evidence, and per kernel type the sampling history as an accuracy plot (select a row).
-// Lists every device of the current analysis; "Detect fusion rules" finds the chosen device's rules
-// and "Build predictor" builds (or rebuilds) its predictor, each in a child process with progress,
-// time left and cancel (the build's plot growing live), then emits rulesDetected or predictorBuilt.
+// Lists every device of the current analysis; "Detect fusion rules" finds the chosen device's rules,
+// "Build predictor" builds (or rebuilds) its predictor and "Adapt predictor" fits another device's
+// predictor to networks measured on it (offered first when the predictor was made on another
+// machine), each in a child process with progress, time left and cancel (the build's plot growing
+// live), then emits rulesDetected or predictorBuilt. An adapted predictor's fit on its networks is
+// shown as a table and a scatter of each network's time against its left-out prediction.
 #pragma once
 
 #include <QWidget>
@@ -49,10 +52,18 @@ public:
     // `extraArguments` go to kernelmeter-cli (tests make the run tiny). False if a tool is running.
     bool startBuild(const QString& deviceId, const QStringList& extraArguments = {});
     bool startDetect(const QString& deviceId, const QStringList& extraArguments = {});
+    bool startAdapt(const QString& deviceId, const QString& sourceDevice, const QStringList& extraArguments = {});
+    // Devices of the analysis with a predictor to adapt from: the chosen device first when it has one.
+    QStringList adaptSources() const;
+    int adaptedNetworkRows() const;
+    ScatterPlot* fitPlot() const { return m_fitScatter; }
+    QString aboutText() const;
 
-    // Ask (the build takes about 40 minutes, detection about 7), then run on the chosen device.
+    // Ask (the build takes about 45 minutes, detection about 7, adapting a few), then run on the
+    // chosen device. Adapting asks for the source when several devices have predictors.
     void confirmAndBuild();
     void confirmAndDetect();
+    void confirmAndAdapt();
 
 signals:
     void predictorBuilt(const QString& deviceId);
@@ -60,6 +71,7 @@ signals:
 
 private:
     void showDevice(int deviceIndex);
+    void showAdaptation(const DeviceAnalysis* d);
     bool startTool(const DeviceToolRequest& request);
     void confirmAndRun(DeviceTool tool, const QString& title, const QString& question);
     void updateButtons();
@@ -70,6 +82,10 @@ private:
     QLabel* m_about = nullptr;
     KernelTypeTableModel m_typeModel;
     FusionRuleTableModel m_ruleModel;
+    AdaptationTableModel m_adaptModel;
+    QTableView* m_adaptTable = nullptr;
+    ScatterPlot* m_fitScatter = nullptr;
+    QPushButton* m_adaptButton = nullptr;
     QTableView* m_types = nullptr;
     QTableView* m_rules = nullptr;
     AccuracyPlot* m_plot = nullptr;

@@ -223,13 +223,15 @@ private:
             const PredictorSet& p = *d.predictor;
             const ModelCalibration& c = p.calibration;
             h += QObject::tr("<h3>%1</h3><p>").arg(esc(d.deviceId));
-            h += c.models ? QObject::tr("Calibration (%1) on %2 networks: %3 within 10%, RMSPE %4.")
-                                .arg(esc(c.terms))
-                                .arg(c.models)
-                                .arg(formatPercent(c.within10), formatPercent(c.rmspe))
-                          : QObject::tr("Not calibrated on networks (kernel sum x %1 + %2 ms).")
-                                .arg(p.kernelScale, 0, 'f', 3)
-                                .arg(formatMs(p.overheadMs));
+            // An adapted predictor: how it was adapted says more than the source's calibration.
+            h += p.adaptation ? adaptationText(p).toHtmlEscaped()
+                 : c.models   ? QObject::tr("Calibration (%1) on %2 networks: %3 within 10%, RMSPE %4.")
+                                  .arg(esc(c.terms))
+                                  .arg(c.models)
+                                  .arg(formatPercent(c.within10), formatPercent(c.rmspe))
+                            : QObject::tr("Not calibrated on networks (kernel sum x %1 + %2 ms).")
+                                  .arg(p.kernelScale, 0, 'f', 3)
+                                  .arg(formatMs(p.overheadMs));
             h += "</p>";
             std::map<std::string, int> used;
             for (const KernelPrediction& k : d.prediction.kernels) ++used[k.type];
