@@ -64,6 +64,12 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"per_kernel_ms", r.fit.perKernelMs},
                                             {"common_scale", r.fit.commonScale},
                                             {"group_scale", r.fit.groupScale},
+                                            {"group_kernel_ms", r.fit.groupKernelMs},
+                                            {"work_rates", r.fit.workRates
+                                                               ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},
+                                                                                        {"ms_per_mflop", r.fit.msPerMflop},
+                                                                                        {"ms_per_mb", r.fit.msPerMb}}
+                                                               : nlohmann::ordered_json(nullptr)},
                                             {"rmspe", r.fit.rmspe},
                                             {"leave_one_out_rmspe", r.fit.leaveOneOutRmspe},
                                             {"leave_one_out_within10", r.fit.leaveOneOutWithin10},
@@ -84,9 +90,20 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                            n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1));
     out << fmt::format("fit        {}: overhead {:.3f} ms, {:.4f} ms per kernel, common scale {:.3f}\n", a.terms, r.fit.overheadMs,
                        r.fit.perKernelMs, r.fit.commonScale);
-    std::string scales;
-    for (const auto& [g, s] : r.fit.groupScale) scales += fmt::format("{}{} {:.2f}", scales.empty() ? "" : ", ", g, s);
-    out << fmt::format("scales     {}\n", scales);
+    // What each group's kernels cost on the target: a scale of the source's times, a cost per
+    // kernel, or a price of their MFLOPs.
+    auto listed = [](const std::map<std::string, double>& values, const char* format) {
+        std::string text;
+        for (const auto& [g, v] : values) text += (text.empty() ? "" : ", ") + g + " " + fmt::format(fmt::runtime(format), v);
+        return text;
+    };
+    if (r.fit.kernelCosts)
+        out << fmt::format("ms/kernel  {}\n", listed(r.fit.groupKernelMs, "{:.4f}"));
+    else if (r.fit.workRates)
+        out << fmt::format("ms/MFLOP   {} (other groups {:.5f}); {:.4f} ms per MB moved\n", listed(r.fit.groupMsPerMflop, "{:.5f}"),
+                           r.fit.msPerMflop, r.fit.msPerMb);
+    else
+        out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
     if (!r.uncoveredTypes.empty())

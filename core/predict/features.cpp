@@ -151,4 +151,16 @@ Result<KernelFeatures> specFeatures(const KernelSpec& spec) {
     return kernelFeatures(k.value().kernel, k.value().metrics);
 }
 
+double kernelMflops(const KernelFeatures& f) {
+    const float flops = f[size_t(Feature::Flops)];
+    return std::isfinite(flops) ? double(flops) / 1e6 : 0.0;
+}
+
+double kernelMovedMb(const KernelFeatures& f) {
+    double bytes = 0;
+    for (Feature x : {Feature::BytesIn, Feature::BytesOut, Feature::BytesWeights})
+        if (const float v = f[size_t(x)]; std::isfinite(v)) bytes += double(v);
+    return bytes / 1e6;
+}
+
 }  // namespace km

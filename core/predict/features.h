@@ -61,6 +61,10 @@ const std::array<const char*, kFeatureCount>& featureNames();
 
 // `metrics`: computeGraphMetrics(graph).perNode (computed once per graph).
 KernelFeatures kernelFeatures(const Kernel& kernel, const std::vector<NodeMetrics>& metrics);
+// A kernel's work from its features: MFLOPs, and MB read and written (weights included); a
+// missing feature counts as 0.
+double kernelMflops(const KernelFeatures& features);
+double kernelMovedMb(const KernelFeatures& features);
 
 // The features of a sampled spec, computed exactly as for a kernel found in a network: its kernel
 // model is built, loaded and partitioned (with every consecutive pair of the type fused), and the

@@ -179,6 +179,8 @@ std::string PredictorSet::toJson() const {
         {"types", t}};
     if (!groupScale.empty()) j["group_scale"] = groupScale;
     if (!groupKernelMs.empty()) j["group_kernel_ms"] = groupKernelMs;
+    if (!groupMsPerMflop.empty() || msPerMflop > 0 || msPerMb > 0)
+        j["work_rates"] = {{"group_ms_per_mflop", groupMsPerMflop}, {"ms_per_mflop", msPerMflop}, {"ms_per_mb", msPerMb}};
     if (dropsUnreadOps) j["drops_unread_ops"] = true;
     if (adaptation) {
         const Adaptation& a = *adaptation;
@@ -227,7 +229,9 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
         p.command = j.value("command", "");
         p.overheadMs = j.value("overhead_ms", 0.0);
         p.kernelScale = j.value("kernel_scale", 1.0);
-        if (!(p.kernelScale > 0)) return badInput(fmt::format("{}: kernel_scale must be above 0.", displayName));
+        // 0 only for a predictor adapted without its source's kernel times (kernel costs or work
+        // rates): checked once those are read.
+        if (!(p.kernelScale >= 0)) return badInput(fmt::format("{}: kernel_scale must not be negative.", displayName));
         p.perKernelMs = j.value("per_kernel_ms", 0.0);
         if (!(p.perKernelMs >= 0)) return badInput(fmt::format("{}: per_kernel_ms must not be negative.", displayName));
         p.referenceMs = j.value("reference_ms", 0.0);
@@ -281,6 +285,21 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             if (!(v >= 0)) return badInput(fmt::format("{}: group_kernel_ms of {} must not be negative.", displayName, group));
             p.groupKernelMs[group] = v;
         }
+        if (const auto w = j.find("work_rates"); w != j.end() && w->is_object()) {
+            const Json rates = w->value("group_ms_per_mflop", Json::object());
+            for (const auto& [group, rate] : rates.items()) {
+                const double v = rate.get<double>();
+                if (!(v >= 0)) return badInput(fmt::format("{}: work_rates of {} must not be negative.", displayName, group));
+                p.groupMsPerMflop[group] = v;
+            }
+            p.msPerMflop = w->value("ms_per_mflop", 0.0);
+            p.msPerMb = w->value("ms_per_mb", 0.0);
+            if (!(p.msPerMflop >= 0) || !(p.msPerMb >= 0))
+                return badInput(fmt::format("{}: work_rates must not be negative.", displayName));
+        }
+        if (p.kernelScale == 0 && p.groupKernelMs.empty() && p.groupMsPerMflop.empty() && !(p.msPerMflop > 0) && !(p.msPerMb > 0) &&
+            !(p.perKernelMs > 0))
+            return badInput(fmt::format("{}: kernel_scale is 0 and nothing else prices a kernel.", displayName));
         if (const auto a = j.find("adaptation"); a != j.end() && a->is_object()) {
             Adaptation ad;
             ad.sourceDevice = a->value("source_device", "");
@@ -391,12 +410,15 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
-        double scale = set.kernelScale, fixedMs = set.perKernelMs;
-        if (!set.groupScale.empty() || !set.groupKernelMs.empty()) {
+        double scale = set.kernelScale, fixedMs = set.perKernelMs, msPerMflop = set.msPerMflop;
+        if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty()) {
             const std::string group = transferGroupOf(k.type, f);
             if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
             if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end()) fixedMs = g->second;
+            if (auto g = set.groupMsPerMflop.find(group); g != set.groupMsPerMflop.end()) msPerMflop = g->second;
         }
+        if (msPerMflop > 0 || set.msPerMb > 0)  // work rates: priced like the rest of the fixed part
+            fixedMs += msPerMflop * kernelMflops(f) + set.msPerMb * kernelMovedMb(f);
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
             raw = scale * regress(it->second.regressor, f);
             p.source = "regressor";

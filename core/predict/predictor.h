@@ -112,6 +112,10 @@ struct PredictorSet {
     // Adapted with kernel costs (predict/transfer.h): a kernel of a group listed here costs this
     // many ms instead of perKernelMs (kernelScale is then 0: the source's kernel times drop out).
     std::map<std::string, double> groupKernelMs;
+    // Adapted with work rates: each kernel also costs its MFLOPs x the rate of its group (listed
+    // here, else msPerMflop) + the MB it moves x msPerMb (kernelScale is then 0).
+    std::map<std::string, double> groupMsPerMflop;
+    double msPerMflop = 0, msPerMb = 0;
     // The device's runtime removes operations whose results are never read (dead code), so
     // models are predicted without them (graph.h, withoutUnreadNodes). Found by adapt when the
     // networks tell (NAS-Bench-201 cells whose edges into the output are `none`).

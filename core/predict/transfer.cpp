@@ -13,16 +13,19 @@ namespace {
 
 // One candidate model: which terms, which shrinkage (< 0: all groups share one scale or cost),
 // and whether the groups' columns are the source's times or their kernel counts.
+enum Basis { kTimes, kCounts, kWork };
 struct Candidate {
     bool overhead = false, perKernel = false;
     double shrinkage = -1;
-    bool counts = false;
+    Basis basis = kTimes;
 };
 
 struct Design {
     std::vector<std::string> groups;
-    Eigen::MatrixXd groupMs;  // networks x groups: the source's times, or the kernel counts
+    Eigen::MatrixXd groupMs;  // networks x groups: the source's times, the kernel counts, or the work
     Eigen::VectorXd kernels, measured;
+    std::vector<bool> shrunk;  // per group: pulled toward the common value (empty: all are)
+    bool shrunkAt(int k) const { return shrunk.empty() || shrunk[size_t(k)]; }
 };
 
 // Solves the penalised relative least squares on the rows in `use`. Parameter vector:
@@ -30,14 +33,25 @@ struct Design {
 // and the rest solved again. Returns an empty vector when nothing can be fitted.
 Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int>& use) {
     const int g = int(d.groups.size()), n = 2 + g + 1;
-    if (c.shrinkage < 0) {  // one common scale: the same problem with the groups summed
-        Design one{{"all"}, d.groupMs.rowwise().sum(), d.kernels, d.measured};
-        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.counts}, use);
+    if (c.shrinkage < 0) {  // one common value: the same problem with the shrunk groups summed
+        std::vector<int> others;
+        for (int k = 0; k < g; ++k)
+            if (!d.shrunkAt(k)) others.push_back(k);
+        Design one{{"all"}, Eigen::MatrixXd::Zero(d.groupMs.rows(), 1 + long(others.size())), d.kernels, d.measured, {}};
+        for (int k = 0; k < g; ++k)
+            if (d.shrunkAt(k)) one.groupMs.col(0) += d.groupMs.col(k);
+        for (size_t j = 0; j < others.size(); ++j) {
+            one.groups.push_back(d.groups[size_t(others[j])]);
+            one.groupMs.col(long(j) + 1) = d.groupMs.col(others[j]);
+        }
+        one.shrunk.assign(one.groups.size(), false);  // nothing left to pull together
+        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.basis}, use);
         if (q.size() == 0) return {};
         Eigen::VectorXd p(n);
         p(0) = q(0);
         p(1) = q(1);
         p.segment(2, g + 1).setConstant(q(2));
+        for (size_t j = 0; j < others.size(); ++j) p(2 + others[j]) = q(3 + long(j));
         return p;
     }
     std::vector<bool> free(size_t(n), true);
@@ -58,6 +72,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
         // Penalty weights: a group's typical share of a network's time, squared, so the strength
         // is in units of the data term (one network's squared relative error).
         for (int k = 0; k < g; ++k) {
+            if (!d.shrunkAt(k)) continue;
             double share = 0;
             for (int i : use) share += std::pow(d.groupMs(i, k) / d.measured(i), 2);
             share /= double(use.size());
@@ -133,7 +148,13 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     times.kernels = Eigen::VectorXd::Zero(rows);
     times.measured = Eigen::VectorXd::Zero(rows);
     counts = times;
-    bool haveCounts = options.kernelCosts;
+    // The work: MFLOPs per group, and the MB moved as one more column that is not shrunk.
+    Design work = times;
+    work.groups.push_back("moved MB");
+    work.groupMs = Eigen::MatrixXd::Zero(rows, g + 1);
+    work.shrunk.assign(size_t(g), true);
+    work.shrunk.push_back(false);
+    bool haveCounts = options.kernelCosts, haveWork = options.workRates;
     for (int i = 0; i < rows; ++i) {
         const TransferNetwork& n = *usable[size_t(i)];
         double counted = 0;
@@ -141,28 +162,38 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             const std::string& group = times.groups[size_t(k)];
             if (auto it = n.groupMs.find(group); it != n.groupMs.end()) times.groupMs(i, k) = it->second;
             if (auto it = n.groupKernels.find(group); it != n.groupKernels.end()) counts.groupMs(i, k) = it->second;
+            if (auto it = n.groupMflops.find(group); it != n.groupMflops.end()) work.groupMs(i, k) = it->second;
             counted += counts.groupMs(i, k);
         }
-        haveCounts = haveCounts && counted > 0;  // networks without counts: times only
-        times.kernels(i) = counts.kernels(i) = n.kernels;
-        times.measured(i) = counts.measured(i) = n.measuredMs;
+        work.groupMs(i, g) = n.movedMb;
+        haveCounts = haveCounts && counted > 0;  // networks without counts or work: times only
+        haveWork = haveWork && work.groupMs.row(i).head(g).sum() > 0 && n.movedMb > 0;
+        times.kernels(i) = counts.kernels(i) = work.kernels(i) = n.kernels;
+        times.measured(i) = counts.measured(i) = work.measured(i) = n.measuredMs;
     }
     std::vector<Candidate> candidates;
     for (int terms = 0; terms < 4; ++terms) {
         const bool overhead = terms & 1, perKernel = terms & 2;
         if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
-        candidates.push_back({overhead, perKernel, -1, false});
-        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, false});
+        candidates.push_back({overhead, perKernel, -1, kTimes});
+        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kTimes});
     }
     // Kernel costs last, so that a tie keeps the source's times. Their common cost is the
     // per-kernel term already.
     if (haveCounts)
         for (bool overhead : {false, true}) {
             if (overhead && !options.overheadTerm) continue;
-            candidates.push_back({overhead, false, -1, true});
-            for (double s : options.shrinkage) candidates.push_back({overhead, false, s, true});
+            candidates.push_back({overhead, false, -1, kCounts});
+            for (double s : options.shrinkage) candidates.push_back({overhead, false, s, kCounts});
         }
-    auto designOf = [&](const Candidate& c) -> const Design& { return c.counts ? counts : times; };
+    if (haveWork)
+        for (int terms = 0; terms < 4; ++terms) {
+            const bool overhead = terms & 1, perKernel = terms & 2;
+            if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
+            candidates.push_back({overhead, perKernel, -1, kWork});
+            for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kWork});
+        }
+    auto designOf = [&](const Candidate& c) -> const Design& { return c.basis == kCounts ? counts : c.basis == kWork ? work : times; };
     std::vector<int> all(static_cast<size_t>(rows));
     for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
     Candidate best;
@@ -170,7 +201,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     std::vector<double> bestLooMs;
     for (const Candidate& c : candidates) {
         // More free terms than networks minus one: judged in-sample would flatter it; skip.
-        const int free = 1 + c.overhead + c.perKernel;
+        const int free = 1 + c.overhead + c.perKernel + (c.basis == kWork);
         if (rows < free + 2) continue;
         const Design& d = designOf(c);
         double sq = 0;
@@ -201,8 +232,16 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     TransferFit fit;
     fit.overheadMs = p(0);
     fit.shrinkage = best.shrinkage;
-    fit.kernelCosts = best.counts;
-    if (best.counts) {
+    fit.kernelCosts = best.basis == kCounts;
+    fit.workRates = best.basis == kWork;
+    if (fit.workRates) {
+        fit.commonScale = 0;
+        fit.perKernelMs = p(1);
+        for (int k = 0; k < g; ++k) fit.groupMsPerMflop[d.groups[size_t(k)]] = p(2 + k);
+        fit.msPerMb = p(2 + g);
+        fit.msPerMflop = p(2 + g + 1);
+        fit.terms = best.shrinkage < 0 ? "one FLOP rate+memory" : fmt::format("group FLOP rates (shrinkage {})+memory", best.shrinkage);
+    } else if (fit.kernelCosts) {
         fit.commonScale = 0;
         fit.perKernelMs = p(2 + g);
         for (int k = 0; k < g; ++k) fit.groupKernelMs[d.groups[size_t(k)]] = p(2 + k);

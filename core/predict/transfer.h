@@ -12,7 +12,11 @@
 //     ms = overhead + sum over groups g of cost_g x (kernels of group g)
 // which is what a device whose kernels cost the same whatever their size looks like (a GPU
 // bound by launches, or networks that differ only in which operations they use, as the cells of
-// NAS-Bench-201 do). Leave-one-out error chooses between the families too.
+// NAS-Bench-201 do). A third family also leaves them out and prices the work instead:
+//     ms = overhead + perKernel x kernels + sum over groups g of rate_g x (MFLOPs of group g)
+//          + perMb x (MB the kernels move)
+// (rates shrunk toward one common rate): a machine on which the source's kernel times are no
+// guide but arithmetic and memory traffic are. Leave-one-out error chooses between the families.
 #pragma once
 
 #include <map>
@@ -38,6 +42,8 @@ struct TransferNetwork {
     double kernels = 0;                          // kernels predicted
     double measuredMs = 0;                       // on the target (> 0)
     std::map<std::string, double> groupKernels;  // kernels predicted, per group (sums to kernels)
+    std::map<std::string, double> groupMflops;   // MFLOPs of the kernels predicted, per group
+    double movedMb = 0;                          // MB the kernels predicted read and write (weights included)
 };
 
 struct TransferOptions {
@@ -47,6 +53,7 @@ struct TransferOptions {
     bool perKernelTerm = true;  // allow the per-kernel cost
     bool overheadTerm = true;   // allow the per-model overhead
     bool kernelCosts = true;    // also try the per-group kernel costs (without the source's times)
+    bool workRates = true;      // also try the per-group FLOP rates and memory rate (without them)
 };
 
 struct TransferFit {
@@ -57,6 +64,11 @@ struct TransferFit {
     // kernel in groupKernelMs (every group seen).
     bool kernelCosts = false;
     std::map<std::string, double> groupKernelMs;
+    // Work rates chosen: commonScale 0, ms per MFLOP per group (every group seen) and for other
+    // groups, and ms per MB moved; overheadMs and perKernelMs as fitted.
+    bool workRates = false;
+    std::map<std::string, double> groupMsPerMflop;
+    double msPerMflop = 0, msPerMb = 0;
     double shrinkage = 0;  // the strength chosen; < 0: one common scale
     std::string terms;     // e.g. "group scales (shrinkage 0.3)+overhead"
     // Per network used (those with a measured time and a prediction, in order): by the fit on

@@ -110,9 +110,12 @@ TransferCandidate transferCandidateOf(const DeviceAnalysis& a, const std::string
         const KernelPrediction& p = a.prediction.kernels[k];
         if (p.source == "none") continue;
         const Kernel& kernel = a.partition.kernels[k];
-        const std::string group = transferGroupOf(kernel.type, kernelFeatures(kernel, a.metrics->perNode));
+        const KernelFeatures f = kernelFeatures(kernel, a.metrics->perNode);
+        const std::string group = transferGroupOf(kernel.type, f);
         c.groupMs[group] += p.ms;
         c.groupKernels[group] += 1;
+        c.groupMflops[group] += kernelMflops(f);
+        c.movedMb += kernelMovedMb(f);
         c.kernels += 1;
         c.sourceMs += p.ms;
         if (p.source == "regressor") types.insert(kernel.type);
@@ -128,8 +131,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     if (options.networks < 3 && options.modelPaths.empty()) return badInput("adapt: at least 3 networks are needed (--networks).");
     if (!(source.predictor()->kernelScale > 0))
         return badInput(
-            fmt::format("adapt: the predictor of {} was adapted with a cost per kernel and has no kernel times to carry "
-                        "over; adapt from a built predictor (or from the one {} was adapted from).",
+            fmt::format("adapt: the predictor of {} was adapted without its source's kernel times (kernel costs or "
+                        "work rates) and has none to carry over; adapt from a built predictor (or from the one {} was "
+                        "adapted from).",
                         source.deviceId(), source.deviceId()));
     const DeviceAnalyzer bare = bareSourceOf(source);
     // The same, for a runtime that removes operations whose results are never read.
@@ -243,8 +247,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::string runtimeVersion, cpuModel;
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
-            networks.push_back(
-                {candidates[i].name, candidates[i].groupMs, candidates[i].kernels, datasetMs[i], candidates[i].groupKernels});
+            const TransferCandidate& c = candidates[i];
+            networks.push_back({c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb});
             used.push_back(i);
         }
         cpuModel = timesFrom;
@@ -280,7 +284,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
             const TransferCandidate& c = candidates[chosen[k]];
-            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels});
+            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb});
             ratios.push_back(m.reference.median);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
@@ -313,6 +317,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             differs = differs || d.kernels != pruned[k].kernels;
             pruned[k].groupMs = d.groupMs;
             pruned[k].groupKernels = d.groupKernels;
+            pruned[k].groupMflops = d.groupMflops;
+            pruned[k].movedMb = d.movedMb;
             pruned[k].kernels = d.kernels;
         }
         if (differs)
@@ -338,9 +344,16 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.command = options.command;
     p.groupScale.clear();
     p.groupKernelMs.clear();
+    p.groupMsPerMflop.clear();
+    p.msPerMflop = p.msPerMb = 0;
     if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
         p.kernelScale = 0;
         p.groupKernelMs = report.fit.groupKernelMs;
+    } else if (report.fit.workRates) {  // the work priced per group; the source's times drop out
+        p.kernelScale = 0;
+        p.groupMsPerMflop = report.fit.groupMsPerMflop;
+        p.msPerMflop = report.fit.msPerMflop;
+        p.msPerMb = report.fit.msPerMb;
     } else {
         const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
         p.kernelScale = bareSet.kernelScale * common;

@@ -25,6 +25,8 @@ struct TransferCandidate {
     double kernels = 0;
     double sourceMs = 0;                         // sum of groupMs
     std::map<std::string, double> groupKernels;  // kernels predicted per transfer group
+    std::map<std::string, double> groupMflops;   // their MFLOPs per transfer group
+    double movedMb = 0;                          // MB they read and write
 };
 
 // Picks `count` candidates (indices, in choice order): first, greedily, those that add the most

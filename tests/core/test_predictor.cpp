@@ -272,6 +272,23 @@ private slots:
         }
         QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
 
+        // Adapted with work rates: a kernel costs its MFLOPs and MB at the fitted rates (the
+        // source's kernel times drop out), also after a JSON round trip.
+        PredictorSet work = set;
+        work.kernelScale = 0;
+        work.msPerMflop = 0.01;
+        work.msPerMb = 0.1;
+        work.groupMsPerMflop["dwconv-relu6"] = 0.05;
+        Result<PredictorSet> workBack = PredictorSet::fromJson(work.toJson(), "w.json");
+        QVERIFY2(workBack.ok(), workBack.ok() ? "" : workBack.error().message.c_str());
+        const ModelPrediction priced = predictModel(part, metrics, workBack.value());
+        for (size_t i = 0; i < part.kernels.size(); ++i) {
+            if (priced.kernels[i].source == "none") continue;
+            const KernelFeatures f = kernelFeatures(part.kernels[i], metrics);
+            const double rate = part.kernels[i].type == "dwconv-relu6" ? 0.05 : 0.01;
+            QCOMPARE(priced.kernels[i].ms, set.perKernelMs + rate * kernelMflops(f) + 0.1 * kernelMovedMb(f));
+        }
+
         // Training kernels travel with the predictor, and a bad one is named.
         PredictorSet kept = set;
         kept.types.at("conv-relu").training = {{KernelSpec::fromKey("conv-relu h28 w28 c16-32 k3 s1 g1").value(), 0.25}};

@@ -18,12 +18,14 @@ using namespace km;
 
 namespace {
 
-// Networks with random per-group source times and kernel counts (seeded), timed on the target
-// by `scales` x times + `costs` x kernels of the group (ms per kernel) + `perKernelMs` x kernels.
+// Networks with random per-group source times, kernel counts and MFLOPs, and MB moved (seeded),
+// timed on the target by `scales` x times + `costs` x kernels of the group (ms per kernel) +
+// `rates` x MFLOPs of the group + `perMb` x MB + `perKernelMs` x kernels.
 std::vector<TransferNetwork> synthetic(size_t count, uint32_t seed, const std::map<std::string, double>& scales, double overheadMs,
-                                       double perKernelMs, const std::map<std::string, double>& costs = {}) {
+                                       double perKernelMs, const std::map<std::string, double>& costs = {},
+                                       const std::map<std::string, double>& rates = {}, double perMb = 0) {
     std::mt19937 rng(seed);
-    std::uniform_real_distribution<double> ms(0.05, 3.0), kernels(5, 50);
+    std::uniform_real_distribution<double> ms(0.05, 3.0), kernels(5, 50), mflops(10, 2000), mb(1, 100);
     std::vector<TransferNetwork> out;
     for (size_t i = 0; i < count; ++i) {
         TransferNetwork n;
@@ -35,8 +37,11 @@ std::vector<TransferNetwork> synthetic(size_t count, uint32_t seed, const std::m
             n.kernels += n.groupKernels[group];
             n.measuredMs += scale * n.groupMs[group];
             if (auto c = costs.find(group); c != costs.end()) n.measuredMs += c->second * n.groupKernels[group];
+            n.groupMflops[group] = mflops(rng);
+            if (auto r = rates.find(group); r != rates.end()) n.measuredMs += r->second * n.groupMflops[group];
         }
-        n.measuredMs += perKernelMs * n.kernels;
+        n.movedMb = mb(rng);
+        n.measuredMs += perKernelMs * n.kernels + perMb * n.movedMb;
         out.push_back(n);
     }
     return out;
@@ -100,6 +105,22 @@ private slots:
             fitTransfer(synthetic(10, 9, {{"conv@kxk", 2}, {"conv@1x1", 1}, {"avgpool", 3}, {"add", 1}}, 1.0, 0));
         QVERIFY(scaled.ok());
         QVERIFY2(!scaled.value().kernelCosts, scaled.value().terms.c_str());
+    }
+
+    void workRatesWhenTheWorkDecides() {
+        // A target on which arithmetic and memory traffic set the time, not the source's kernel
+        // times: the fit prices each group's MFLOPs and the MB moved.
+        const std::map<std::string, double> rate{{"conv@kxk", 0.02}, {"conv@1x1", 0.03}, {"dwconv", 0.1}};
+        const Result<TransferFit> fit =
+            fitTransfer(synthetic(10, 13, {{"conv@kxk", 0}, {"conv@1x1", 0}, {"dwconv", 0}}, 0.5, 0, {}, rate, 0.2));
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        QVERIFY2(fit.value().workRates, fit.value().terms.c_str());
+        for (const auto& [group, r] : rate) {
+            const double got = fit.value().groupMsPerMflop.at(group);
+            QVERIFY2(std::abs(got / r - 1) < 0.10, qPrintable(QString("%1: %2 instead of %3").arg(group.c_str()).arg(got).arg(r)));
+        }
+        QVERIFY2(std::abs(fit.value().msPerMb / 0.2 - 1) < 0.10, qPrintable(QString::number(fit.value().msPerMb)));
+        QVERIFY(fit.value().leaveOneOutRmspe < 0.05);
     }
 
     void refusesTooFewNetworks() {
