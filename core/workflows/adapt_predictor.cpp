@@ -292,11 +292,22 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         }
         // With the reference workload in every round, each network's time at one machine speed
         // (the median reference time of the session): the machine's drift between networks drops out.
+        // Only when the reference itself is steady: on a device using every core of a shared
+        // machine its batch times jumped tenfold (2 threads on the 2-core VM: 0.47 to 5.8 ms), and
+        // a ratio to such a reference is worse than the raw time.
         const double unit = median(referenceMs);
-        if (unit > 0 && std::all_of(ratios.begin(), ratios.end(), [](double r) { return r > 0; }))
+        const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
+        const bool steady = unit > 0 && referenceMs.size() == ratios.size() && *highRef <= 1.3 * unit && *lowRef >= unit / 1.3;
+        if (steady && std::all_of(ratios.begin(), ratios.end(), [](double r) { return r > 0; })) {
             for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = ratios[k] * unit;
-        else
+        } else {
+            if (unit > 0 && !steady)
+                report.warnings.push_back(fmt::format(
+                    "the reference workload took {:.3f} to {:.3f} ms between the networks' batches: their raw times are used, not "
+                    "their ratios to it.",
+                    *lowRef, *highRef));
             referenceMs.clear();
+        }
         timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
     }
     if (networks.size() < 3)
