@@ -11,57 +11,21 @@ The evidence for adapt's per-kernel costs (docs/adapt.md).
 
 Usage: /usr/bin/python3 bench/accuracy/nb201_few_cells.py datasets/help-nb201/nb201_latency_ms.csv [--dead-code-removed]
 """
-import csv
+import os
 import sys
 
 import numpy as np
 
-OPS = ["nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"]
-SOURCE = [0, 0, 1, 0, 1, 2]  # edge e runs from node SOURCE[e] to node TARGET[e]
-TARGET = [1, 2, 2, 3, 3, 3]
-
-
-def counts(ops, dead_code_removed):
-    live = [True, False, False, False]
-    for e in range(6):
-        if ops[e] != "none" and live[SOURCE[e]]:
-            live[TARGET[e]] = True
-    if not live[3]:
-        return None  # computes a constant
-    used = [False, False, False, True]
-    for e in reversed(range(6)):
-        if ops[e] != "none" and used[TARGET[e]]:
-            used[SOURCE[e]] = True
-    c = dict.fromkeys(OPS, 0)
-    for e in range(6):
-        if ops[e] == "none" or (dead_code_removed and not used[TARGET[e]]):
-            continue
-        c[ops[e]] += 1
-    return [1] + [c[o] for o in OPS]
-
-
-def ranks(a):
-    return np.argsort(np.argsort(a))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nb201_op_counts import count_table, ranks  # noqa: E402
 
 
 def main(argv):
     if len(argv) < 2:
         sys.exit(__doc__)
-    dead = "--dead-code-removed" in argv
-    rows = list(csv.DictReader(open(argv[1])))
-    devices = [k for k in rows[0] if k not in ("index", "arch")]
-    x, y = [], {d: [] for d in devices}
-    for r in rows:
-        ops = [e.split("~")[0] for node in r["arch"].split("+") for e in node.strip("|").split("|")]
-        f = counts(ops, dead)
-        if f is None:
-            continue
-        x.append(f)
-        for d in devices:
-            y[d].append(float(r[d]))
-    x = np.array(x, float)
+    devices, x, y = count_table(argv[1], "used" if "--dead-code-removed" in argv else "all")
     for d in devices:
-        t = np.array(y[d])
+        t = y[d]
         within, spearman = [], []
         for seed in range(20):
             pick = np.random.default_rng(seed).choice(len(t), 10, replace=False)

@@ -43,22 +43,28 @@ def ranks(a):
     return np.argsort(np.argsort(a))
 
 
-def main():
-    rows = list(csv.DictReader(open(sys.argv[1])))
+def count_table(path, mode):
+    """The table's cells as op counts (cells that compute a constant left out) and, per device
+    column, their times: (devices, x, {device: times})."""
+    rows = list(csv.DictReader(open(path)))
     devices = [k for k in rows[0] if k not in ("index", "arch")]
-    for mode in ("all", "used"):
-        x, y = [], {d: [] for d in devices}
-        for r in rows:
-            ops = [e.split("~")[0] for n in r["arch"].split("+") for e in n.strip("|").split("|")]
-            f = counts(ops, mode)
-            if f is None:
-                continue
-            x.append(f)
-            for d in devices:
-                y[d].append(float(r[d]))
-        x = np.array(x)
+    x, y = [], {d: [] for d in devices}
+    for r in rows:
+        ops = [e.split("~")[0] for n in r["arch"].split("+") for e in n.strip("|").split("|")]
+        f = counts(ops, mode)
+        if f is None:
+            continue
+        x.append(f)
         for d in devices:
-            t = np.array(y[d])
+            y[d].append(float(r[d]))
+    return devices, np.array(x), {d: np.array(t) for d, t in y.items()}
+
+
+def main():
+    for mode in ("all", "used"):
+        devices, x, y = count_table(sys.argv[1], mode)
+        for d in devices:
+            t = y[d]
             b = np.linalg.lstsq(x / t[:, None], np.ones(len(t)), rcond=None)[0]
             p = x @ b
             e = p / t - 1
