@@ -90,7 +90,7 @@ private slots:
         // A target whose kernels cost the same whatever the source says (launch-bound, or
         // networks differing only in which operations they run): the fit drops the source's
         // times and recovers each group's cost per kernel.
-        const std::map<std::string, double> cost{{"conv@kxk", 0.4}, {"conv@1x1", 0.1}, {"avgpool", 0.05}, {"add", 0.02}};
+        const std::map<std::string, double> cost{{"conv@kxk", 0.4}, {"conv@1x1", 0.15}, {"avgpool", 0.1}, {"add", 0.06}};
         const Result<TransferFit> fit =
             fitTransfer(synthetic(10, 9, {{"conv@kxk", 0}, {"conv@1x1", 0}, {"avgpool", 0}, {"add", 0}}, 1.0, 0, cost));
         QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
