@@ -7,7 +7,12 @@ Fits ms = a + b x conv3x3 + c x conv1x1 + d x avgpool + e x skip by relative lea
 cells (an upper bound for any linear model of these counts, not a prediction) and prints RMSPE,
 share within 10% and Spearman per device column. Cells that compute a constant are left out.
 
-Usage: /usr/bin/python3 bench/accuracy/nb201_op_counts.py TABLE.csv
+With --interactions it also prints a bound for a far richer model: which operation sits on each
+of the six edges (one-hot) and every pair of those, fitted by relative ridge least squares on 4/5
+of the cells and scored on the other fifth (5 folds, seeded). What such a model cannot explain
+with 12,500 training cells, no predictor of the cell's structure will from 10.
+
+Usage: /usr/bin/python3 bench/accuracy/nb201_op_counts.py TABLE.csv [--interactions]
 Needs numpy (bench only).
 """
 import csv
@@ -20,7 +25,8 @@ TO = [1, 2, 2, 3, 3, 3]
 OPS = ["nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"]
 
 
-def counts(ops, mode):
+def edges_in_use(ops, mode):
+    """Per edge, whether its operation runs under `mode`; None for a cell that computes a constant."""
     live = [True, False, False, False]
     for e in range(6):
         if ops[e] != "none" and live[FROM[e]]:
@@ -31,27 +37,38 @@ def counts(ops, mode):
     for e in reversed(range(6)):
         if ops[e] != "none" and used[TO[e]]:
             used[FROM[e]] = True
-    c = dict.fromkeys(OPS, 0)
-    for e in range(6):
-        if ops[e] == "none" or (mode == "used" and not used[TO[e]]):
-            continue
-        c[ops[e]] += 1
-    return [1.0] + [float(c[o]) for o in OPS]
+    return [ops[e] != "none" and (mode == "all" or used[TO[e]]) for e in range(6)]
+
+
+def counts(ops, mode):
+    on = edges_in_use(ops, mode)
+    if on is None:
+        return None
+    return [1.0] + [float(sum(1 for e in range(6) if on[e] and ops[e] == o)) for o in OPS]
+
+
+def interactions(ops, mode):
+    """1, the one-hot of each edge's running operation, and every product of two of them."""
+    on = edges_in_use(ops, mode)
+    if on is None:
+        return None
+    hot = np.array([1.0 if on[e] and ops[e] == o else 0.0 for e in range(6) for o in OPS])
+    return np.concatenate([[1.0], hot, np.outer(hot, hot)[np.triu_indices(len(hot), 1)]])
 
 
 def ranks(a):
     return np.argsort(np.argsort(a))
 
 
-def count_table(path, mode):
-    """The table's cells as op counts (cells that compute a constant left out) and, per device
-    column, their times: (devices, x, {device: times})."""
+def count_table(path, mode, features=counts):
+    """The table's cells as op counts, or other `features` (cells that compute a constant left
+    out), and, per device column, their times: (devices, x, {device: times})."""
     rows = list(csv.DictReader(open(path)))
     devices = [k for k in rows[0] if k not in ("index", "arch")]
     x, y = [], {d: [] for d in devices}
     for r in rows:
         ops = [e.split("~")[0] for n in r["arch"].split("+") for e in n.strip("|").split("|")]
-        f = counts(ops, mode)
+        f = features(ops, mode)
         if f is None:
             continue
         x.append(f)
@@ -69,6 +86,22 @@ def main():
             p = x @ b
             e = p / t - 1
             print(f"{mode:5} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
+                  f"spearman {np.corrcoef(ranks(p), ranks(t))[0, 1]:.3f}")
+    if "--interactions" not in sys.argv:
+        return
+    for mode in ("all", "used"):
+        devices, x, y = count_table(sys.argv[1], mode, interactions)
+        fold = np.random.default_rng(0).integers(0, 5, len(x))
+        for d in devices:
+            t = y[d]
+            p = np.zeros(len(t))
+            for k in range(5):
+                train = fold != k
+                a = x[train] / t[train][:, None]
+                b = np.linalg.solve(a.T @ a + 1e-3 * np.eye(x.shape[1]), a.T @ np.ones(train.sum()))
+                p[~train] = x[~train] @ b
+            e = p / t - 1
+            print(f"pairs, held out {mode:5} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
                   f"spearman {np.corrcoef(ranks(p), ranks(t))[0, 1]:.3f}")
 
 
