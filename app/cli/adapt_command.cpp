@@ -10,6 +10,19 @@
 #include "workflows/adapt_predictor.h"
 
 namespace km::cli {
+namespace {
+
+// Per family of fits, by name: its best GCV RMSPE and its lowest left-out RMSPE (fractions; -1:
+// not tried).
+nlohmann::ordered_json familyScores(const TransferFit& fit) {
+    nlohmann::ordered_json out;
+    const char* names[] = {"source times", "kernel costs", "work rates"};
+    for (size_t k = 0; k < 3; ++k)
+        out[names[k]] = {{"gcv_rmspe", fit.familyGeneralisedCvRmspe[k]}, {"leave_one_out_rmspe", fit.familyLeaveOneOutRmspe[k]}};
+    return out;
+}
+
+}  // namespace
 
 int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     const EventStream events(args.events, args.quiet);
@@ -73,6 +86,8 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"rmspe", r.fit.rmspe},
                                             {"leave_one_out_rmspe", r.fit.leaveOneOutRmspe},
                                             {"leave_one_out_within10", r.fit.leaveOneOutWithin10},
+                                            {"gcv_rmspe", r.fit.generalisedCvRmspe},
+                                            {"families", familyScores(r.fit)},
                                             {"uncovered_types", r.uncoveredTypes},
                                             {"networks", nets},
                                             {"saved_in", where.value()}}
@@ -97,15 +112,23 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
         for (const auto& [g, v] : values) text += (text.empty() ? "" : ", ") + g + " " + fmt::format(fmt::runtime(format), v);
         return text;
     };
-    if (r.fit.kernelCosts)
-        out << fmt::format("ms/kernel  {}\n", listed(r.fit.groupKernelMs, "{:.4f}"));
-    else if (r.fit.workRates)
+    if (r.fit.commonScale > 0) out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
+    if (r.fit.kernelCosts) out << fmt::format("ms/kernel  {}\n", listed(r.fit.groupKernelMs, "{:.4f}"));
+    if (r.fit.workRates)
         out << fmt::format("ms/MFLOP   {} (other groups {:.5f}); {:.4f} ms per MB moved\n", listed(r.fit.groupMsPerMflop, "{:.5f}"),
                            r.fit.msPerMflop, r.fit.msPerMb);
-    else
-        out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
+    {
+        std::string families;
+        const nlohmann::ordered_json byFamily = familyScores(r.fit);
+        for (const auto& [name, scores] : byFamily.items())
+            if (const double gcv = scores["gcv_rmspe"].get<double>(); gcv >= 0)
+                families += fmt::format("{}{} {:.1f}% ({:.1f}%)", families.empty() ? "" : ", ", name, 100 * gcv,
+                                        100 * scores["leave_one_out_rmspe"].get<double>());
+        out << fmt::format(
+            "families   GCV RMSPE of each family's best fit (lowest left out): {}; the others need 20% below the source times\n", families);
+    }
     if (!r.uncoveredTypes.empty())
         out << fmt::format("note       no network had these kernel types (they keep the common scale): {}\n",
                            fmt::join(r.uncoveredTypes, ", "));

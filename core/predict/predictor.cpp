@@ -414,7 +414,10 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty()) {
             const std::string group = transferGroupOf(k.type, f);
             if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
-            if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end()) fixedMs = g->second;
+            if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end())
+                fixedMs = g->second;
+            else if (auto r = set.groupKernelMs.find(transferRootOf(group)); r != set.groupKernelMs.end())
+                fixedMs = r->second;  // a fusion variant no network had, priced as its root
             if (auto g = set.groupMsPerMflop.find(group); g != set.groupMsPerMflop.end()) msPerMflop = g->second;
         }
         if (msPerMflop > 0 || set.msPerMb > 0)  // work rates: priced like the rest of the fixed part

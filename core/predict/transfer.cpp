@@ -30,8 +30,10 @@ struct Design {
 
 // Solves the penalised relative least squares on the rows in `use`. Parameter vector:
 // [overhead, perKernel, scale_1..scale_G, common]. Terms that come out negative are fixed at 0
-// and the rest solved again. Returns an empty vector when nothing can be fitted.
-Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int>& use) {
+// and the rest solved again. Returns an empty vector when nothing can be fitted. With `df`, also
+// the fit's effective number of parameters (the trace of its hat matrix: what the penalty and the
+// terms fixed at 0 leave free), for generalised cross-validation.
+Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int>& use, double* df = nullptr) {
     const int g = int(d.groups.size()), n = 2 + g + 1;
     if (c.shrinkage < 0) {  // one common value: the same problem with the shrunk groups summed
         std::vector<int> others;
@@ -45,7 +47,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
             one.groupMs.col(long(j) + 1) = d.groupMs.col(others[j]);
         }
         one.shrunk.assign(one.groups.size(), false);  // nothing left to pull together
-        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.basis}, use);
+        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.basis}, use, df);
         if (q.size() == 0) return {};
         Eigen::VectorXd p(n);
         p(0) = q(0);
@@ -60,12 +62,19 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
     for (int round = 0; round < n; ++round) {
         Eigen::MatrixXd a = Eigen::MatrixXd::Zero(n, n);
         Eigen::VectorXd b = Eigen::VectorXd::Zero(n);
-        for (int i : use) {
+        // A network's row. The fixed terms' columns stay in the normal equations until their
+        // rows are replaced below: their share of the trace sets the ridge, which keeps designs
+        // with identical columns (the same head in every cell of a benchmark) solvable.
+        auto rowOf = [&](int i) {
             Eigen::VectorXd x = Eigen::VectorXd::Zero(n);
             const double w = 1.0 / d.measured(i);
             x(0) = w;
             x(1) = d.kernels(i) * w;
             for (int k = 0; k < g; ++k) x(2 + k) = d.groupMs(i, k) * w;
+            return x;
+        };
+        for (int i : use) {
+            const Eigen::VectorXd x = rowOf(i);
             a += x * x.transpose();
             b += x;  // target: measured x w = 1
         }
@@ -96,12 +105,24 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
                 a(k, k) += ridge;
             }
         }
-        Eigen::VectorXd p = a.ldlt().solve(b);
+        const auto ldlt = a.ldlt();
+        Eigen::VectorXd p = ldlt.solve(b);
         if (!p.allFinite()) return {};
         int negative = -1;
         for (int k = 0; k < n - 1; ++k)
             if (free[size_t(k)] && p(k) < 0 && (negative < 0 || p(k) < p(negative))) negative = k;
-        if (negative < 0) return p;
+        if (negative < 0) {
+            if (df) {
+                *df = 0;
+                for (int i : use) {
+                    Eigen::VectorXd x = rowOf(i);
+                    for (int k = 0; k < n; ++k)
+                        if (!free[size_t(k)]) x(k) = 0;
+                    *df += x.dot(ldlt.solve(x));
+                }
+            }
+            return p;
+        }
         free[size_t(negative)] = false;
     }
     return {};
@@ -126,6 +147,11 @@ std::string transferGroupOf(const std::string& kernelType, const KernelFeatures&
     return transferGroupOf(kernelType, std::isfinite(k) ? int64_t(k) : 1);
 }
 
+std::string transferRootOf(const std::string& group) {
+    const size_t at = group.find('@');
+    return group.substr(0, std::min(group.find('-'), at)) + (at == std::string::npos ? std::string() : group.substr(at));
+}
+
 Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, const TransferOptions& options) {
     std::set<std::string> groupSet;
     std::vector<const TransferNetwork*> usable;
@@ -140,7 +166,8 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     if (usable.size() < 3)
         return badInput(fmt::format("a transfer needs at least 3 networks with a measured time and a prediction; {} of {} are usable.",
                                     usable.size(), networks.size()));
-    // Three designs over the same groups: the source's times, the kernel counts, and the work.
+    // Three designs: the source's times and the work over the groups, the kernel counts over
+    // their roots.
     Design times, counts;
     times.groups.assign(groupSet.begin(), groupSet.end());
     const int rows = int(usable.size()), g = int(times.groups.size());
@@ -148,6 +175,15 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     times.kernels = Eigen::VectorXd::Zero(rows);
     times.measured = Eigen::VectorXd::Zero(rows);
     counts = times;
+    std::vector<int> rootColumn;  // per group, its root's column in `counts`
+    {
+        std::set<std::string> roots;
+        for (const std::string& group : times.groups) roots.insert(transferRootOf(group));
+        counts.groups.assign(roots.begin(), roots.end());
+        counts.groupMs = Eigen::MatrixXd::Zero(rows, long(roots.size()));
+        for (const std::string& group : times.groups)
+            rootColumn.push_back(int(std::distance(roots.begin(), roots.find(transferRootOf(group)))));
+    }
     // The work: MFLOPs per group, and the MB moved as one more column that is not shrunk.
     Design work = times;
     work.groups.push_back("moved MB");
@@ -161,9 +197,11 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (int k = 0; k < g; ++k) {
             const std::string& group = times.groups[size_t(k)];
             if (auto it = n.groupMs.find(group); it != n.groupMs.end()) times.groupMs(i, k) = it->second;
-            if (auto it = n.groupKernels.find(group); it != n.groupKernels.end()) counts.groupMs(i, k) = it->second;
+            if (auto it = n.groupKernels.find(group); it != n.groupKernels.end()) {
+                counts.groupMs(i, rootColumn[size_t(k)]) += it->second;
+                counted += it->second;
+            }
             if (auto it = n.groupMflops.find(group); it != n.groupMflops.end()) work.groupMs(i, k) = it->second;
-            counted += counts.groupMs(i, k);
         }
         work.groupMs(i, g) = n.movedMb;
         haveCounts = haveCounts && counted > 0;  // networks without counts or work: times only
@@ -200,8 +238,10 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     struct Best {
         Candidate candidate;
         double loo = std::numeric_limits<double>::infinity();  // sum of squared left-out errors
+        double gcv = std::numeric_limits<double>::infinity();  // generalised cross-validation RMSPE
         std::vector<double> looMs;
-    } scaled, other;
+        double lowestLoo = std::numeric_limits<double>::infinity();  // over the family (reported only)
+    } scaled, costs, rates;
     for (const Candidate& c : candidates) {
         // More free terms than networks minus one: judged in-sample would flatter it; skip.
         const int free = 1 + c.overhead + c.perKernel + (c.basis == kWork);
@@ -222,38 +262,52 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             looMs[size_t(i)] = predictRow(d, p, i);
             sq += std::pow(looMs[size_t(i)] / d.measured(i) - 1, 2);
         }
-        // Ties keep the simpler candidate (fewer terms, one scale, then stronger shrinkage first).
-        Best& kind = c.basis == kTimes ? scaled : other;
-        if (!ok || !(sq < kind.loo * (1 - 1e-9))) continue;
-        kind = {c, sq, std::move(looMs)};
+        // Generalised cross-validation: the in-sample RMSPE inflated by the effective number of
+        // parameters, 1 / (1 - df / n). Leaving one network out misjudges a design whose networks
+        // are each the extreme of some group (as the chosen ones are): the network left out is
+        // then predicted from nothing like it. GCV is leave-one-out in the rotation that gives
+        // every network the same leverage (Golub, Heath and Wahba, 1979).
+        double df = 0, gcv = std::numeric_limits<double>::infinity();
+        if (ok)
+            if (const Eigen::VectorXd p = solve(d, c, all, &df); p.size() > 0 && df < rows - 0.5) {
+                double rss = 0;
+                for (int i = 0; i < rows; ++i) rss += std::pow(predictRow(d, p, i) / d.measured(i) - 1, 2);
+                gcv = std::sqrt(rss / rows) / (1 - df / rows);
+            }
+        // The best of each family by GCV; ties keep the simpler candidate (fewer terms, one scale,
+        // then stronger shrinkage first).
+        Best& kind = c.basis == kTimes ? scaled : c.basis == kCounts ? costs : rates;
+        if (ok) kind.lowestLoo = std::min(kind.lowestLoo, sq);
+        if (!ok || !(gcv < kind.gcv * (1 - 1e-9))) continue;
+        kind = {c, sq, gcv, std::move(looMs), kind.lowestLoo};
     }
-    // Leaving the source's times out must predict left-out networks clearly better (RMSPE at
-    // least 20% lower): with 10 networks and dozens of candidates the smallest left-out error is
-    // partly luck, and a close win did not hold out (on the Galaxy S7, work rates at 24.3% against
-    // group scales at 26.1% left out scored 39% within 10% on the other cells against 60%).
-    const Best& chosen = other.looMs.empty() || (!scaled.looMs.empty() && other.loo > 0.64 * scaled.loo) ? scaled : other;
+    const Best& other = costs.gcv <= rates.gcv ? costs : rates;
+    // Leaving the source's times out must be clearly better (GCV RMSPE at least 20% lower): with
+    // 10 networks and dozens of candidates the smallest error is partly luck, and a close win did
+    // not hold out (on the Galaxy S7, work rates at 24.3% against group scales at 26.1% left out
+    // scored 39% within 10% on the other cells against 60%).
+    const Best& chosen = !other.looMs.empty() && (scaled.looMs.empty() || other.gcv <= 0.8 * scaled.gcv) ? other : scaled;
     if (chosen.looMs.empty()) return badInput("the transfer could not be fitted on these networks (every candidate was singular).");
     const Candidate& best = chosen.candidate;
-    const std::vector<double>& bestLooMs = chosen.looMs;
     const Design& d = designOf(best);
     const Eigen::VectorXd p = solve(d, best, all);
     if (p.size() == 0) return badInput("the transfer could not be fitted on these networks.");
     TransferFit fit;
     fit.overheadMs = p(0);
-    fit.shrinkage = best.shrinkage;
-    fit.kernelCosts = best.basis == kCounts;
-    fit.workRates = best.basis == kWork;
-    if (fit.workRates) {
-        fit.commonScale = 0;
+    fit.commonScale = 0;
+    if (best.basis == kWork) {
+        fit.workRates = true;
         fit.perKernelMs = p(1);
         for (int k = 0; k < g; ++k) fit.groupMsPerMflop[d.groups[size_t(k)]] = p(2 + k);
         fit.msPerMb = p(2 + g);
         fit.msPerMflop = p(2 + g + 1);
         fit.terms = best.shrinkage < 0 ? "one FLOP rate+memory" : fmt::format("group FLOP rates (shrinkage {})+memory", best.shrinkage);
-    } else if (fit.kernelCosts) {
-        fit.commonScale = 0;
-        fit.perKernelMs = p(2 + g);
-        for (int k = 0; k < g; ++k) fit.groupKernelMs[d.groups[size_t(k)]] = p(2 + k);
+    } else if (best.basis == kCounts) {
+        fit.kernelCosts = true;
+        const int roots = int(d.groups.size());
+        fit.perKernelMs = p(2 + roots);
+        for (int r = 0; r < roots; ++r) fit.groupKernelMs[d.groups[size_t(r)]] = p(2 + r);
+        for (int k = 0; k < g; ++k) fit.groupKernelMs[times.groups[size_t(k)]] = p(2 + rootColumn[size_t(k)]);
         fit.terms = best.shrinkage < 0 ? "one kernel cost" : fmt::format("group kernel costs (shrinkage {})", best.shrinkage);
     } else {
         fit.perKernelMs = p(1);
@@ -261,14 +315,20 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (int k = 0; k < g; ++k) fit.groupScale[d.groups[size_t(k)]] = p(2 + k);
         fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
     }
+    fit.shrinkage = best.shrinkage;
     if (best.overhead) fit.terms += "+overhead";
     if (best.perKernel) fit.terms += "+per-kernel";
-    fit.leaveOneOutMs = bestLooMs;
+    for (int i = 0; i < rows; ++i) fit.fittedMs.push_back(predictRow(d, p, i));
+    fit.leaveOneOutMs = chosen.looMs;
+    fit.generalisedCvRmspe = chosen.gcv;
+    auto gcvOf = [](const Best& b) { return b.looMs.empty() ? -1.0 : b.gcv; };
+    auto looOf = [&](const Best& b) { return b.looMs.empty() ? -1.0 : std::sqrt(b.lowestLoo / rows); };
+    fit.familyGeneralisedCvRmspe = {gcvOf(scaled), gcvOf(costs), gcvOf(rates)};
+    fit.familyLeaveOneOutRmspe = {looOf(scaled), looOf(costs), looOf(rates)};
     double sq = 0, looSq = 0;
     size_t within = 0, looWithin = 0;
     for (int i = 0; i < rows; ++i) {
-        fit.fittedMs.push_back(predictRow(d, p, i));
-        const double e = fit.fittedMs.back() / d.measured(i) - 1, l = bestLooMs[size_t(i)] / d.measured(i) - 1;
+        const double e = fit.fittedMs[size_t(i)] / times.measured(i) - 1, l = fit.leaveOneOutMs[size_t(i)] / times.measured(i) - 1;
         sq += e * e;
         looSq += l * l;
         within += std::abs(e) <= 0.10;

@@ -12,15 +12,16 @@
 //     ms = overhead + sum over groups g of cost_g x (kernels of group g)
 // which is what a device whose kernels cost the same whatever their size looks like (a GPU
 // bound by launches, or networks that differ only in which operations they use, as the cells of
-// NAS-Bench-201 do). A third family also leaves them out and prices the work instead:
+// NAS-Bench-201 do); groups sharing a root (transferRootOf) share their cost. A third family also leaves them out and prices the work instead:
 //     ms = overhead + perKernel x kernels + sum over groups g of rate_g x (MFLOPs of group g)
 //          + perMb x (MB the kernels move)
 // (rates shrunk toward one common rate): a machine on which the source's kernel times are no
-// guide but arithmetic and memory traffic are. Leave-one-out error chooses between the families;
-// one that leaves the source's times out must beat the best scaling of them by a clear margin
-// (left-out RMSPE at least 20% lower).
+// guide but arithmetic and memory traffic are. Generalised cross-validation (GCV) chooses within
+// each family, and a family that leaves the source's times out must beat the best scaling of
+// them by a clear margin (GCV RMSPE at least 20% lower).
 #pragma once
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,6 +38,11 @@ namespace km {
 std::string transferGroupOf(const std::string& kernelType, int64_t kernelSize);
 // The same from a kernel's features (its kernel_h; a missing one counts as 1).
 std::string transferGroupOf(const std::string& kernelType, const KernelFeatures& features);
+// A group's root: its first op, with the size class of a convolution ("conv-relu@kxk" ->
+// "conv@kxk", "add-relu" -> "add"). Kernel costs are fitted per root: a fused activation adds
+// little to a kernel's cost, while a cost per fusion variant doubled the free terms and 10
+// networks could no longer pin them down (docs/adapt.md).
+std::string transferRootOf(const std::string& group);
 
 struct TransferNetwork {
     std::string name;
@@ -60,24 +66,33 @@ struct TransferOptions {
 
 struct TransferFit {
     double overheadMs = 0, perKernelMs = 0;
+    // The scaled source times: a scale per group seen in the networks and the common one for
+    // other groups (0 and empty when they are left out).
     double commonScale = 1;
-    std::map<std::string, double> groupScale;  // every group seen in the networks (empty with kernel costs)
-    // Kernel costs chosen: commonScale 0, perKernelMs the common cost, and each group's cost per
-    // kernel in groupKernelMs (every group seen).
+    std::map<std::string, double> groupScale;
+    // Kernel costs in the fit: the cost per kernel of every group seen and of every root seen
+    // (transferRootOf), in groupKernelMs; perKernelMs is the cost of any other kernel.
     bool kernelCosts = false;
     std::map<std::string, double> groupKernelMs;
-    // Work rates chosen: commonScale 0, ms per MFLOP per group (every group seen) and for other
-    // groups, and ms per MB moved; overheadMs and perKernelMs as fitted.
+    // Work rates in the fit: ms per MFLOP per group (every group seen) and for other groups, and
+    // ms per MB moved.
     bool workRates = false;
     std::map<std::string, double> groupMsPerMflop;
     double msPerMflop = 0, msPerMb = 0;
-    double shrinkage = 0;  // the strength chosen; < 0: one common scale
+    double shrinkage = 0;  // the strength chosen; < 0: one common scale, cost or rate
     std::string terms;     // e.g. "group scales (shrinkage 0.3)+overhead"
     // Per network used (those with a measured time and a prediction, in order): by the fit on
     // all of them, and by the fit on the others.
     std::vector<double> fittedMs, leaveOneOutMs;
     double rmspe = 0, leaveOneOutRmspe = 0;  // relative errors, as fractions
     double within10 = 0, leaveOneOutWithin10 = 0;
+    // What the choice was made on: generalised cross-validation, the in-sample RMSPE over
+    // (1 - effective parameters / networks), of the candidate chosen and of the best of each
+    // family (scaled source times, kernel costs, work rates; -1 where not tried).
+    double generalisedCvRmspe = 0;
+    std::array<double, 3> familyGeneralisedCvRmspe{-1, -1, -1};
+    // The lowest left-out RMSPE of any candidate of each family, for comparison (not chosen on).
+    std::array<double, 3> familyLeaveOneOutRmspe{-1, -1, -1};
 };
 
 // At least 3 networks with a measured time and some predicted kernel time; else BadInput.

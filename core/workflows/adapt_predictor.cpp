@@ -96,6 +96,10 @@ DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source) {
     auto bare = std::make_shared<PredictorSet>(*source.predictor());
     bare->overheadMs = 0;
     bare->perKernelMs = 0;
+    // An adapted source's fixed kernel costs and work prices are its own model-level terms too.
+    bare->groupKernelMs.clear();
+    bare->groupMsPerMflop.clear();
+    bare->msPerMflop = bare->msPerMb = 0;
     // An adapted source's kernelScale is already in its own unit; a built one's regressors are at
     // the regressor reference, brought to its reference speed.
     bare->kernelScale = bare->adaptation ? bare->kernelScale : bare->unitScale();
@@ -334,7 +338,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         }
         if (differs)
             if (Result<TransferFit> alt = fitTransfer(pruned, options.transfer);
-                alt && alt.value().leaveOneOutRmspe < report.fit.leaveOneOutRmspe) {
+                alt && alt.value().generalisedCvRmspe < report.fit.generalisedCvRmspe) {
                 report.fit = alt.value();
                 dropsUnread = true;
                 networks = std::move(pruned);
@@ -354,17 +358,15 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.builtAtUtc = utcNowIso8601();
     p.command = options.command;
     p.groupScale.clear();
-    p.groupKernelMs.clear();
-    p.groupMsPerMflop.clear();
-    p.msPerMflop = p.msPerMb = 0;
-    if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
+    // The fit's terms: the source's times scaled, or a cost per kernel of each group, or the work
+    // priced per group.
+    p.groupKernelMs = report.fit.groupKernelMs;
+    p.groupMsPerMflop = report.fit.groupMsPerMflop;
+    p.msPerMflop = report.fit.msPerMflop;
+    p.msPerMb = report.fit.msPerMb;
+    const bool leftOut = report.fit.kernelCosts || report.fit.workRates;
+    if (leftOut && !(report.fit.commonScale > 0)) {
         p.kernelScale = 0;
-        p.groupKernelMs = report.fit.groupKernelMs;
-    } else if (report.fit.workRates) {  // the work priced per group; the source's times drop out
-        p.kernelScale = 0;
-        p.groupMsPerMflop = report.fit.groupMsPerMflop;
-        p.msPerMflop = report.fit.msPerMflop;
-        p.msPerMb = report.fit.msPerMb;
     } else {
         const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
         p.kernelScale = bareSet.kernelScale * common;

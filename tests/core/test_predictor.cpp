@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <set>
 
 #include "fusion/partition.h"
 #include "onnx/onnx_builder.h"
@@ -13,6 +14,7 @@
 #include "predict/features.h"
 #include "predict/nnmeter_method.h"
 #include "predict/predictor.h"
+#include "predict/transfer.h"
 #include "sampling/kernel_models.h"
 
 using namespace km;
@@ -287,6 +289,25 @@ private slots:
             const KernelFeatures f = kernelFeatures(part.kernels[i], metrics);
             const double rate = part.kernels[i].type == "dwconv-relu6" ? 0.05 : 0.01;
             QCOMPARE(priced.kernels[i].ms, set.perKernelMs + rate * kernelMflops(f) + 0.1 * kernelMovedMb(f));
+        }
+
+        // Adapted with kernel costs: a kernel of a group the adaptation saw costs that group's
+        // cost; one of a fusion variant it did not see costs its root's (transferRootOf).
+        PredictorSet costed = set;
+        costed.kernelScale = 0;
+        costed.perKernelMs = 0.5;
+        std::set<std::string> roots;
+        for (const Kernel& k : part.kernels) {
+            const std::string group = transferGroupOf(k.type, kernelFeatures(k, metrics));
+            if (transferRootOf(group) != group) roots.insert(transferRootOf(group));
+        }
+        QVERIFY2(!roots.empty(), "the fixture has no fused kernel");
+        for (const std::string& root : roots) costed.groupKernelMs[root] = 0.25;
+        const ModelPrediction rooted = predictModel(part, metrics, costed);
+        for (size_t i = 0; i < part.kernels.size(); ++i) {
+            if (rooted.kernels[i].source == "none") continue;
+            const std::string group = transferGroupOf(part.kernels[i].type, kernelFeatures(part.kernels[i], metrics));
+            QCOMPARE(rooted.kernels[i].ms, roots.count(transferRootOf(group)) ? 0.25 : 0.5);
         }
 
         // Training kernels travel with the predictor, and a bad one is named.

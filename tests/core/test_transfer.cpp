@@ -107,6 +107,31 @@ private slots:
         QVERIFY2(!scaled.value().kernelCosts, scaled.value().terms.c_str());
     }
 
+    void kernelCostsPerRoot() {
+        QCOMPARE(transferRootOf("conv-relu@kxk"), std::string("conv@kxk"));
+        QCOMPARE(transferRootOf("conv@1x1"), std::string("conv@1x1"));
+        QCOMPARE(transferRootOf("add-relu"), std::string("add"));
+        QCOMPARE(transferRootOf("relu"), std::string("relu"));
+        // Fusion variants cost what their root costs on this target: one cost per root comes
+        // back for each variant and for the root itself (which prices variants no network had).
+        const std::map<std::string, double> cost{
+            {"conv@kxk", 0.4}, {"conv-relu@kxk", 0.4}, {"add", 0.06}, {"add-relu", 0.06}, {"avgpool", 0.1}};
+        std::map<std::string, double> none;
+        for (const auto& [group, c] : cost) none[group] = 0;
+        const Result<TransferFit> fit = fitTransfer(synthetic(10, 21, none, 1.0, 0, cost));
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        QVERIFY2(fit.value().kernelCosts, fit.value().terms.c_str());
+        for (const auto& [group, c] : cost)
+            for (const std::string& key : {group, transferRootOf(group)}) {
+                const double got = fit.value().groupKernelMs.at(key);
+                QVERIFY2(std::abs(got / c - 1) < 0.10, qPrintable(QString("%1: %2 instead of %3").arg(key.c_str()).arg(got).arg(c)));
+            }
+        // What the choice was made on is reported per family.
+        QVERIFY(fit.value().generalisedCvRmspe >= 0);
+        QCOMPARE(fit.value().generalisedCvRmspe, fit.value().familyGeneralisedCvRmspe[1]);
+        QVERIFY(fit.value().familyGeneralisedCvRmspe[0] > fit.value().familyGeneralisedCvRmspe[1] / 0.8);
+    }
+
     void workRatesWhenTheWorkDecides() {
         // A target on which arithmetic and memory traffic set the time, not the source's kernel
         // times: the fit prices each group's MFLOPs and the MB moved.
