@@ -112,11 +112,13 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
         for (const auto& [g, v] : values) text += (text.empty() ? "" : ", ") + g + " " + fmt::format(fmt::runtime(format), v);
         return text;
     };
-    if (r.fit.commonScale > 0) out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
-    if (r.fit.kernelCosts) out << fmt::format("ms/kernel  {}\n", listed(r.fit.groupKernelMs, "{:.4f}"));
-    if (r.fit.workRates)
+    if (r.fit.kernelCosts)
+        out << fmt::format("ms/kernel  {}\n", listed(r.fit.groupKernelMs, "{:.4f}"));
+    else if (r.fit.workRates)
         out << fmt::format("ms/MFLOP   {} (other groups {:.5f}); {:.4f} ms per MB moved\n", listed(r.fit.groupMsPerMflop, "{:.5f}"),
                            r.fit.msPerMflop, r.fit.msPerMb);
+    else
+        out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
     {

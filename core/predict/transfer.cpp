@@ -234,13 +234,12 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     auto designOf = [&](const Candidate& c) -> const Design& { return c.basis == kCounts ? counts : c.basis == kWork ? work : times; };
     std::vector<int> all(static_cast<size_t>(rows));
     for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
-    // The best candidate of each kind: scaling the source's times, and leaving them out.
+    // The best candidate of each family: the source's times scaled, kernel costs, work rates.
     struct Best {
         Candidate candidate;
-        double loo = std::numeric_limits<double>::infinity();  // sum of squared left-out errors
         double gcv = std::numeric_limits<double>::infinity();  // generalised cross-validation RMSPE
         std::vector<double> looMs;
-        double lowestLoo = std::numeric_limits<double>::infinity();  // over the family (reported only)
+        double lowestLoo = std::numeric_limits<double>::infinity();  // sum of squared left-out errors, lowest of the family
     } scaled, costs, rates;
     for (const Candidate& c : candidates) {
         // More free terms than networks minus one: judged in-sample would flatter it; skip.
@@ -279,7 +278,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         Best& kind = c.basis == kTimes ? scaled : c.basis == kCounts ? costs : rates;
         if (ok) kind.lowestLoo = std::min(kind.lowestLoo, sq);
         if (!ok || !(gcv < kind.gcv * (1 - 1e-9))) continue;
-        kind = {c, sq, gcv, std::move(looMs), kind.lowestLoo};
+        kind = {c, gcv, std::move(looMs), kind.lowestLoo};
     }
     const Best& other = costs.gcv <= rates.gcv ? costs : rates;
     // Leaving the source's times out must be clearly better (GCV RMSPE at least 20% lower): with

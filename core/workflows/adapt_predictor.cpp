@@ -96,10 +96,6 @@ DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source) {
     auto bare = std::make_shared<PredictorSet>(*source.predictor());
     bare->overheadMs = 0;
     bare->perKernelMs = 0;
-    // An adapted source's fixed kernel costs and work prices are its own model-level terms too.
-    bare->groupKernelMs.clear();
-    bare->groupMsPerMflop.clear();
-    bare->msPerMflop = bare->msPerMb = 0;
     // An adapted source's kernelScale is already in its own unit; a built one's regressors are at
     // the regressor reference, brought to its reference speed.
     bare->kernelScale = bare->adaptation ? bare->kernelScale : bare->unitScale();
@@ -321,8 +317,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
     report.fit = fit.value();
     // Whether the target runs the operations no one reads: when some network has such operations,
-    // the fit on the networks without them is tried too, and kept if it predicts left-out networks
-    // better (a runtime that removes dead code; the benchmark's cells on a Pixel 3).
+    // the fit on the networks without them is tried too, and kept if its GCV error is lower (a
+    // runtime that removes dead code; the benchmark's cells on a Pixel 3).
     bool dropsUnread = false;
     {
         std::vector<TransferNetwork> pruned = networks;
@@ -358,15 +354,17 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.builtAtUtc = utcNowIso8601();
     p.command = options.command;
     p.groupScale.clear();
-    // The fit's terms: the source's times scaled, or a cost per kernel of each group, or the work
-    // priced per group.
-    p.groupKernelMs = report.fit.groupKernelMs;
-    p.groupMsPerMflop = report.fit.groupMsPerMflop;
-    p.msPerMflop = report.fit.msPerMflop;
-    p.msPerMb = report.fit.msPerMb;
-    const bool leftOut = report.fit.kernelCosts || report.fit.workRates;
-    if (leftOut && !(report.fit.commonScale > 0)) {
+    p.groupKernelMs.clear();
+    p.groupMsPerMflop.clear();
+    p.msPerMflop = p.msPerMb = 0;
+    if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
         p.kernelScale = 0;
+        p.groupKernelMs = report.fit.groupKernelMs;
+    } else if (report.fit.workRates) {  // the work priced per group; the source's times drop out
+        p.kernelScale = 0;
+        p.groupMsPerMflop = report.fit.groupMsPerMflop;
+        p.msPerMflop = report.fit.msPerMflop;
+        p.msPerMb = report.fit.msPerMb;
     } else {
         const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
         p.kernelScale = bareSet.kernelScale * common;
