@@ -38,7 +38,7 @@ for t in "${transfers[@]}"; do
     --db "$out/adapt-$name.db" -o "$out/adapted-$name.json" --json > "$out/adapt-$name.out" 2> "$out/adapt-$name.err"
   rc=$?
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
-  fit=$(sed -n 's/.*"leave_one_out_rmspe": \([0-9.e-]*\).*/\1/p; s/.*"leave_one_out_within10": \([0-9.e-]*\).*/\1/p' \
+  fit=$(sed -n 's/^ "leave_one_out_rmspe": \([0-9.e-]*\).*/\1/p; s/^ "leave_one_out_within10": \([0-9.e-]*\).*/\1/p' \
     "$out/adapt-$name.out" | tr '\n' ' ')
   printf '%-26s %9.1f %6s  %s\n' "$source -> $target" "$seconds" "$rc" "${fit:-$(tail -n 1 "$out/adapt-$name.err")}"
   [ "$rc" -eq 0 ] || status=1

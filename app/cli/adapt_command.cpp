@@ -51,6 +51,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     o.measure.store = store.value().get();
     o.measure.protocol.rounds = args.rounds;
     o.measure.protocol.instances = args.instances;
+    o.kernelsPerGroup = args.kernelsPerGroup;
     o.command = commandLine;
     Progress progress = events.progress();
     Result<AdaptReport> report = adaptPredictor(target.value(), source, o, &progress);
@@ -68,6 +69,15 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                             {"source_ms", n.sourceMs},
                             {"fitted_ms", n.fittedMs},
                             {"leave_one_out_ms", n.leaveOneOutMs}});
+        nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
+        for (const AdaptedKernelGroup& k : a.kernelGroups)
+            kernels.push_back({{"group", k.group},
+                               {"kernels", k.kernels},
+                               {"ratio", k.ratio},
+                               {"low_ratio", k.lowRatio},
+                               {"high_ratio", k.highRatio},
+                               {"scale", k.scale},
+                               {"fixed_ms", k.fixedMs}});
         std::cout << nlohmann::ordered_json{{"schema", "kernelmeter.adaptation/1"},
                                             {"device", r.predictor.deviceId},
                                             {"source", a.sourceDevice},
@@ -77,6 +87,8 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"per_kernel_ms", r.fit.perKernelMs},
                                             {"common_scale", r.fit.commonScale},
                                             {"group_scale", r.fit.groupScale},
+                                            {"group_fixed_ms", r.fit.groupFixedMs},
+                                            {"kernel_groups", kernels},
                                             {"group_kernel_ms", r.fit.groupKernelMs},
                                             {"work_rates", r.fit.workRates
                                                                ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},
@@ -119,6 +131,18 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                            r.fit.msPerMflop, r.fit.msPerMb);
     else
         out << fmt::format("scales     {}\n", listed(r.fit.groupScale, "{:.2f}"));
+    if (!r.fit.groupFixedMs.empty()) out << fmt::format("+ms/kernel {}\n", listed(r.fit.groupFixedMs, "{:.4f}"));
+    if (!a.kernelGroups.empty()) {
+        std::string text;
+        size_t kernels = 0;
+        for (const AdaptedKernelGroup& k : a.kernelGroups) {
+            text += fmt::format("{}{} {:.2f} ({:.2f}-{:.2f}, {})", text.empty() ? "" : ", ", k.group, k.ratio, k.lowRatio, k.highRatio,
+                                k.kernels);
+            kernels += k.kernels;
+        }
+        out << fmt::format("kernels    {} of the source's kernels measured; target/source per group, median (range, kernels): {}\n",
+                           kernels, text);
+    }
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
     {

@@ -282,6 +282,12 @@ int main(int argc, char** argv) {
     cmdAdapt->add_option("--db", adapt.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdAdapt->add_option("--rounds", adapt.rounds, "rounds per runtime instance")->capture_default_str()->check(CLI::Range(1, 100000));
     cmdAdapt->add_option("--instances", adapt.instances, "fresh runtime instances")->capture_default_str()->check(CLI::Range(1, 100));
+    cmdAdapt
+        ->add_option("--kernels-per-group", adapt.kernelsPerGroup,
+                     "the source's training kernels measured on the target per kernel group, to pin the group scales (0: networks only)")
+        ->capture_default_str()
+        ->check(CLI::Range(0, 100))
+        ->excludes(adaptDataset);
     auto* adaptJson = cmdAdapt->add_flag("--json", adapt.json, "print JSON (schema in docs/cli.md)");
     cmdAdapt->add_flag("--quiet", adapt.quiet, "no progress on stderr");
     cmdAdapt

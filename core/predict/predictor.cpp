@@ -205,6 +205,18 @@ std::string PredictorSet::toJson() const {
                            {"within10", a.within10},
                            {"leave_one_out_within10", a.leaveOneOutWithin10},
                            {"networks", std::move(nets)}};
+        if (!a.kernelGroups.empty()) {
+            Json groups = Json::array();
+            for (const AdaptedKernelGroup& k : a.kernelGroups)
+                groups.push_back({{"group", k.group},
+                                  {"kernels", k.kernels},
+                                  {"ratio", k.ratio},
+                                  {"low_ratio", k.lowRatio},
+                                  {"high_ratio", k.highRatio},
+                                  {"scale", k.scale},
+                                  {"fixed_ms", k.fixedMs}});
+            j["adaptation"]["kernel_groups"] = std::move(groups);
+        }
     }
     if (!rulesJson.empty()) j["rules"] = Json::parse(rulesJson);
     if (generic) {
@@ -317,6 +329,10 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             for (const auto& n : a->value("networks", Json::array()))
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
                                        n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0)});
+            for (const auto& k : a->value("kernel_groups", Json::array()))
+                ad.kernelGroups.push_back({k.value("group", ""), k.value("kernels", size_t(0)), k.value("ratio", 0.0),
+                                           k.value("low_ratio", 0.0), k.value("high_ratio", 0.0), k.value("scale", 0.0),
+                                           k.value("fixed_ms", 0.0)});
             p.adaptation = std::move(ad);
         }
         if (const auto r = j.find("rules"); r != j.end() && r->is_object()) p.rulesJson = r->dump();

@@ -76,6 +76,15 @@ struct AdaptedNetwork {
     double fittedMs = 0;       // the adapted prediction (fit on all networks)
     double leaveOneOutMs = 0;  // the prediction of a fit on the other networks
 };
+// The source's training kernels of one transfer group measured on the target by adapt: how many,
+// their measured / source ratios (median, lowest, highest), and the fit measured = scale x source
+// + fixedMs (ms in the target's kernel unit).
+struct AdaptedKernelGroup {
+    std::string group;
+    size_t kernels = 0;
+    double ratio = 0, lowRatio = 0, highRatio = 0;
+    double scale = 0, fixedMs = 0;
+};
 struct Adaptation {
     std::string sourceDevice, sourceRuntime, sourceRuntimeVersion, sourceCpuModel, sourceBuiltAtUtc;
     std::string timesFrom;  // "measured by adapt on <cpu>" or "dataset <name>"
@@ -83,6 +92,7 @@ struct Adaptation {
     double commonScale = 1;
     double rmspe = 0, leaveOneOutRmspe = 0, within10 = 0, leaveOneOutWithin10 = 0;
     std::vector<AdaptedNetwork> networks;
+    std::vector<AdaptedKernelGroup> kernelGroups;  // empty: no kernels were measured
 };
 
 struct PredictorSet {

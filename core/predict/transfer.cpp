@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <set>
 
 namespace km {
@@ -13,7 +14,7 @@ namespace {
 
 // One candidate model: which terms, which shrinkage (< 0: all groups share one scale, cost or
 // rate), and what the groups' columns hold: the source's times, kernel counts, or MFLOPs.
-enum Basis { kTimes, kCounts, kWork };
+enum Basis { kTimes, kAnchored, kCounts, kWork };  // kAnchored: the times through the kernels' fits
 struct Candidate {
     bool overhead = false, perKernel = false;
     double shrinkage = -1;
@@ -209,12 +210,46 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         times.kernels(i) = counts.kernels(i) = work.kernels(i) = n.kernels;
         times.measured(i) = counts.measured(i) = work.measured(i) = n.measuredMs;
     }
+    // The source's times through each group's kernel fit (scale x time + cost x kernels, in the
+    // target's kernel unit). A group without one: its time x the fits' typical ratio (the
+    // geometric mean of their kernels' median ratios, weighted by the groups' shares of the
+    // networks' time), so that a common scale applies to every column alike.
+    Design anchored = times;
+    double typicalRatio = 1;
+    bool anchors = false;
+    {
+        double logSum = 0, weight = 0;
+        for (int k = 0; k < g; ++k)
+            if (auto it = options.groupAnchor.find(times.groups[size_t(k)]); it != options.groupAnchor.end() && it->second.ratio > 0) {
+                double share = 0;
+                for (int i = 0; i < rows; ++i) share += times.groupMs(i, k) / times.measured(i);
+                logSum += share * std::log(it->second.ratio);
+                weight += share;
+            }
+        anchors = weight > 0;
+        if (anchors) typicalRatio = std::exp(logSum / weight);
+        for (int k = 0; k < g; ++k) {
+            auto it = options.groupAnchor.find(times.groups[size_t(k)]);
+            if (it == options.groupAnchor.end() || !(it->second.ratio > 0)) {
+                anchored.groupMs.col(k) *= typicalRatio;
+                continue;
+            }
+            for (int i = 0; i < rows; ++i) {
+                auto n = usable[size_t(i)]->groupKernels.find(times.groups[size_t(k)]);
+                anchored.groupMs(i, k) = it->second.scale * times.groupMs(i, k) +
+                                         it->second.fixedMs * (n == usable[size_t(i)]->groupKernels.end() ? 0.0 : n->second);
+            }
+        }
+    }
     std::vector<Candidate> candidates;
     for (int terms = 0; terms < 4; ++terms) {
         const bool overhead = terms & 1, perKernel = terms & 2;
         if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
-        candidates.push_back({overhead, perKernel, -1, kTimes});
-        for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kTimes});
+        for (Basis basis : {kTimes, kAnchored}) {
+            if (basis == kAnchored && !anchors) continue;
+            candidates.push_back({overhead, perKernel, -1, basis});
+            for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, basis});
+        }
     }
     // Kernel costs last, so that a tie keeps the source's times. Their common cost is the
     // per-kernel term already.
@@ -231,7 +266,9 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             candidates.push_back({overhead, perKernel, -1, kWork});
             for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kWork});
         }
-    auto designOf = [&](const Candidate& c) -> const Design& { return c.basis == kCounts ? counts : c.basis == kWork ? work : times; };
+    auto designOf = [&](const Candidate& c) -> const Design& {
+        return c.basis == kCounts ? counts : c.basis == kWork ? work : c.basis == kAnchored ? anchored : times;
+    };
     std::vector<int> all(static_cast<size_t>(rows));
     for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
     // The best candidate of each family: the source's times scaled, kernel costs, work rates.
@@ -275,7 +312,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             }
         // The best of each family by GCV; ties keep the simpler candidate (fewer terms, one scale,
         // then stronger shrinkage first).
-        Best& kind = c.basis == kTimes ? scaled : c.basis == kCounts ? costs : rates;
+        Best& kind = c.basis == kCounts ? costs : c.basis == kWork ? rates : scaled;
         if (ok) kind.lowestLoo = std::min(kind.lowestLoo, sq);
         if (!ok || !(gcv < kind.gcv * (1 - 1e-9))) continue;
         kind = {c, gcv, std::move(looMs), kind.lowestLoo};
@@ -312,7 +349,24 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         fit.perKernelMs = p(1);
         fit.commonScale = p(2 + g);
         for (int k = 0; k < g; ++k) fit.groupScale[d.groups[size_t(k)]] = p(2 + k);
-        fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
+        if (best.basis == kAnchored) {
+            // Back to scales of the source's times and costs per kernel: a group's column was
+            // (its fit's scale x time + cost x kernels), or the typical ratio x time.
+            fit.commonScale *= typicalRatio;
+            for (const auto& [group, anchor] : options.groupAnchor) {
+                if (!(anchor.ratio > 0)) continue;
+                auto k = std::find(d.groups.begin(), d.groups.end(), group);
+                const double s = k == d.groups.end() ? p(2 + g) : p(2 + long(k - d.groups.begin()));
+                fit.groupScale[group] = s * anchor.scale;
+                fit.groupFixedMs[group] = s * anchor.fixedMs;
+            }
+            for (int k = 0; k < g; ++k)
+                if (!fit.groupFixedMs.count(d.groups[size_t(k)])) fit.groupScale[d.groups[size_t(k)]] = p(2 + k) * typicalRatio;
+            fit.terms = best.shrinkage < 0 ? "one scale of the kernels' fits"
+                                           : fmt::format("group scales of the kernels' fits (shrinkage {})", best.shrinkage);
+        } else {
+            fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
+        }
     }
     fit.shrinkage = best.shrinkage;
     if (best.overhead) fit.terms += "+overhead";

@@ -5,7 +5,7 @@
 //     ms = overhead + perKernel x kernels + sum over groups g of scale_g x (source ms of group g)
 // minimising the squared relative error, with every scale_g pulled toward one common scale by a
 // penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
-// chosen by leave-one-out error over the networks. Groups the networks say little about keep
+// chosen by generalised cross-validation over the networks. Groups the networks say little about keep
 // the common scale; groups they separate clearly (depthwise against dense convolution, a GPU's
 // per-kernel launch cost) get their own. A second family of candidates leaves the source's times
 // out and fits a cost per kernel of each group instead (shrunk toward one common cost):
@@ -16,7 +16,9 @@
 //     ms = overhead + perKernel x kernels + sum over groups g of rate_g x (MFLOPs of group g)
 //          + perMb x (MB the kernels move)
 // (rates shrunk toward one common rate): a machine on which the source's kernel times are no
-// guide but arithmetic and memory traffic are. Generalised cross-validation (GCV) chooses within
+// guide but arithmetic and memory traffic are. When a few kernels of each group were measured on
+// the target (TransferOptions::groupAnchor), the first family is also tried with each group's
+// times taken through its kernels' fit, so the networks fit only what kernels measured alone miss. Generalised cross-validation (GCV) chooses within
 // each family, and a family that leaves the source's times out must beat the best scaling of
 // them by a clear margin (GCV RMSPE at least 20% lower).
 #pragma once
@@ -54,6 +56,13 @@ struct TransferNetwork {
     double movedMb = 0;                          // MB the kernels predicted read and write (weights included)
 };
 
+// A group's kernels on the target against the source: target ms = scale x source ms + fixedMs
+// (in the target's kernel unit; only their ratios between groups matter), and the kernels' median
+// ratio of the two.
+struct KernelAnchor {
+    double scale = 0, fixedMs = 0, ratio = 0;
+};
+
 struct TransferOptions {
     // Shrinkage strengths tried (in networks' worth of squared relative error per unit of
     // relative scale difference); "infinite" (one common scale) is always tried too.
@@ -62,6 +71,11 @@ struct TransferOptions {
     bool overheadTerm = true;   // allow the per-model overhead
     bool kernelCosts = true;    // also try the per-group kernel costs (without the source's times)
     bool workRates = true;      // also try the per-group FLOP rates and memory rate (without them)
+    // Per group: how a few of its kernels measured on the target relate to the source's times of
+    // them (workflows/adapt_kernels.h). When given, the fits that scale the source's times take
+    // each group's times through its kernel fit first, so the networks only fit what a kernel
+    // measured alone misses inside a network.
+    std::map<std::string, KernelAnchor> groupAnchor;
 };
 
 struct TransferFit {
@@ -70,6 +84,9 @@ struct TransferFit {
     // other groups (0 and empty when they are left out).
     double commonScale = 1;
     std::map<std::string, double> groupScale;
+    // Fits through the kernels' fits (TransferOptions::groupAnchor): every group measured has a
+    // scale, also those no network has, and its own cost per kernel here (on top of perKernelMs).
+    std::map<std::string, double> groupFixedMs;
     // Kernel costs in the fit: the cost per kernel of every group seen and of every root seen
     // (transferRootOf), in groupKernelMs; perKernelMs is the cost of any other kernel.
     bool kernelCosts = false;

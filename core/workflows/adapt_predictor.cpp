@@ -10,8 +10,9 @@
 #include <set>
 
 #include "common/utc_time.h"
-#include "workflows/build_predictor.h"
+#include "workflows/adapt_kernels.h"
 #include "workflows/evaluation_data.h"
+#include "workflows/measure_kernels.h"
 #include "zoo/zoo.h"
 
 namespace km {
@@ -34,6 +35,40 @@ std::vector<double> placeOf(const TransferCandidate& c, const std::vector<std::s
         x.push_back(it == c.groupMs.end() || !(c.sourceMs > 0) ? 0.0 : it->second / c.sourceMs);
     }
     return x;
+}
+
+// The source's training kernels of each group measured on the target (the normal kernel
+// protocol, stored and reused like a build's): each group's ratio of target to source time. In
+// the reference's units only when the networks found the reference steady (referenceUnits).
+Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& target, const PredictorSet& bareSource,
+                                                             const std::set<std::string>& groups, const AdaptOptions& options,
+                                                             bool referenceUnits, Progress* progress, std::vector<std::string>& warnings) {
+    const std::vector<AnchorKernel> kernels =
+        chooseAnchorKernels(bareSource, groups, size_t(options.kernelsPerGroup), options.maxKernelSourceMs);
+    if (kernels.empty()) return std::vector<AdaptedKernelGroup>();
+    if (options.cacheDir.empty()) {
+        warnings.push_back("no folder for kernel models was given: the group scales are fitted on the networks alone.");
+        return std::vector<AdaptedKernelGroup>();
+    }
+    const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / target.id / "kernels";
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return ioError(fmt::format("{}: cannot create the kernel-model folder ({}).", dir.string(), ec.message()));
+    KernelMeasureOptions measure{options.measure, dir.string()};
+    measure.measure.protocol = kernelSamplingProtocol();
+    measure.referenceUnits = referenceUnits;
+    Result<std::optional<double>> tail = measureTailCost(target, measure.measure, dir.string(), progress);
+    if (!tail) return tail.error();
+    if (!tail.value()) warnings.push_back("the kernel models' tail cost could not be measured; kernel times are not corrected for it.");
+    measure.tailMsPerElement = tail.value().value_or(0.0);
+    std::vector<KernelSpec> specs;
+    for (const AnchorKernel& k : kernels) specs.push_back(k.spec);
+    KernelCampaign campaign;
+    Result<std::vector<std::optional<double>>> ms = measureKernels(specs, target, measure, campaign, progress);
+    if (!ms) return ms.error();
+    const size_t missing = size_t(std::count(ms.value().begin(), ms.value().end(), std::nullopt));
+    if (missing > 0) warnings.push_back(fmt::format("{} of {} kernels could not be measured.", missing, specs.size()));
+    return anchorRatios(kernels, ms.value());
 }
 
 }  // namespace
@@ -240,7 +275,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (!got.count(t)) report.uncoveredTypes.push_back(t);
     }
 
-    // Their times on the target.
+    // Their times on the target (and, when measuring, the groups' kernel ratios).
+    TransferOptions transfer = options.transfer;
     std::vector<TransferNetwork> networks;
     std::vector<size_t> used;  // candidate index of each network
     std::vector<double> referenceMs;
@@ -268,9 +304,10 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 toMeasure.push_back(written.value());
             }
         }
+        const double networksShare = options.kernelsPerGroup > 0 ? 0.45 : 0.75;  // of the progress; kernels get the rest
         Progress inner([&](double f, const std::string& msg) {
             if (progress && progress->isCancelled()) inner.cancel();
-            report01(0.2 + 0.75 * f, msg);
+            report01(0.2 + networksShare * f, msg);
         });
         const std::vector<ModelReport> measured = measureModels(toMeasure, target, options.measure, &inner);
         std::vector<double> rawMs, ratios;
@@ -309,11 +346,25 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             referenceMs.clear();
         }
         timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
+        if (options.kernelsPerGroup > 0 && networks.size() >= 3) {
+            std::set<std::string> groups;
+            for (const TransferCandidate& c : candidates)
+                for (const auto& [g, ms] : c.groupMs) groups.insert(g);
+            Progress kernelProgress([&](double f, const std::string& msg) {
+                if (progress && progress->isCancelled()) kernelProgress.cancel();
+                report01(0.2 + networksShare + 0.3 * f, "kernels: " + msg);
+            });
+            Result<std::vector<AdaptedKernelGroup>> ratios =
+                measureAnchorKernels(target, *bare.predictor(), groups, options, !referenceMs.empty(), &kernelProgress, report.warnings);
+            if (!ratios) return ratios.error();
+            report.kernelGroups = std::move(ratios).value();
+            for (const AdaptedKernelGroup& k : report.kernelGroups) transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio};
+        }
     }
     if (networks.size() < 3)
         return badInput(fmt::format("adapt: {} needs at least 3 networks with a time on it; {} of {} have one.", target.id, networks.size(),
                                     chosen.size()));
-    Result<TransferFit> fit = fitTransfer(networks, options.transfer);
+    Result<TransferFit> fit = fitTransfer(networks, transfer);
     if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
     report.fit = fit.value();
     // Whether the target runs the operations no one reads: when some network has such operations,
@@ -333,7 +384,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             pruned[k].kernels = d.kernels;
         }
         if (differs)
-            if (Result<TransferFit> alt = fitTransfer(pruned, options.transfer);
+            if (Result<TransferFit> alt = fitTransfer(pruned, transfer);
                 alt && alt.value().generalisedCvRmspe < report.fit.generalisedCvRmspe) {
                 report.fit = alt.value();
                 dropsUnread = true;
@@ -373,6 +424,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             auto it = bareSet.groupScale.find(g);
             p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
         }
+        // The kernels' own costs (fits through the measured kernels), on top of the per-kernel term.
+        for (const auto& [g, ms] : report.fit.groupFixedMs) p.groupKernelMs[g] = report.fit.perKernelMs + ms;
     }
     p.overheadMs = report.fit.overheadMs;
     p.perKernelMs = report.fit.perKernelMs;
@@ -401,6 +454,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                               candidates[used[k]].sourceMs * src.kernelScale / bareSet.kernelScale + src.overheadMs +
                                   src.perKernelMs * candidates[used[k]].kernels,
                               report.fit.fittedMs[k], report.fit.leaveOneOutMs[k]});
+    a.kernelGroups = report.kernelGroups;
     p.adaptation = std::move(a);
     report.predictor = std::move(p);
     report01(1.0, "fitted");

@@ -59,14 +59,20 @@ struct AdaptOptions {
     MeasureModelsOptions measure;  // protocol and store (networks measured are stored and reused)
     std::string cacheDir;          // generated networks go to <cacheDir>/<target>/adapt (measuring only)
     TransferOptions transfer;
-    std::string command;  // recorded in the predictor's provenance
+    // When measuring: this many of the source's training kernels per transfer group of the
+    // candidates are measured on the target too (workflows/adapt_kernels.h), and the group scales
+    // are pulled toward their ratios (TransferOptions::groupAnchor). 0: none (the networks alone).
+    int kernelsPerGroup = 6;
+    double maxKernelSourceMs = 5;  // kernels predicted longer than this (at the source's speed) are not chosen
+    std::string command;           // recorded in the predictor's provenance
 };
 
 struct AdaptReport {
     PredictorSet predictor;  // the target's, ready to store
     TransferFit fit;
-    std::vector<std::string> uncoveredTypes;  // source kernel types none of the networks has
-    std::vector<std::string> warnings;        // networks that could not be built, read or measured
+    std::vector<std::string> uncoveredTypes;       // source kernel types none of the networks has
+    std::vector<std::string> warnings;             // networks that could not be built, read or measured
+    std::vector<AdaptedKernelGroup> kernelGroups;  // the groups' kernel ratios (empty: none measured)
 };
 
 // Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time

@@ -135,17 +135,19 @@ private slots:
             models << m_home.filePath("measured/") + QString(out.split(' ').front()) + ".onnx";
         }
         QByteArray out, err;
+        // Two of the source's kernels per group measured too (a count, not a time, bounds them).
         QCOMPARE(run(QStringList{"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
-                                 "--models"} +
+                                 "--kernels-per-group", "2", "--models"} +
                          models,
                      &out, &err),
                  0);
         QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
+        QVERIFY2(out.contains("of the source's kernels measured; target/source per group"), out.constData());
         // Networks the product chooses (generated, kept in the cache), then evaluate on the cells
         // measured above: the adaptation's networks are found in the cache with their recorded
         // times and fit the baselines; the cells are scored.
         QCOMPARE(run({"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--networks", "3", "--rounds", "2", "--instances", "1",
-                      "--events"},
+                      "--kernels-per-group", "0", "--events"},
                      &out, &err),
                  0);
         QVERIFY2(out.startsWith("{\"schema\":\"kernelmeter.events/1\",\"event\":\"start\"") && out.contains("\"event\":\"done\""),

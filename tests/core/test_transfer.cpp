@@ -2,7 +2,8 @@
 // Carrying a predictor to another device (predict/transfer.h, workflows/adapt_predictor.h): the
 // fit recovers known per-group scales and overheads from synthetic network times, falls back to
 // one scale when the groups scale alike, and refuses too few networks; the choice of networks is
-// deterministic for a seed and covers every kernel type; NAS-Bench-201 arch strings parse,
+// deterministic for a seed and covers every kernel type; kernels measured on the target tell apart
+// groups the networks cannot; NAS-Bench-201 arch strings parse,
 // round-trip and build the benchmark's network.
 #include <QtTest>
 
@@ -10,6 +11,7 @@
 #include <set>
 
 #include "predict/transfer.h"
+#include "workflows/adapt_kernels.h"
 #include "workflows/adapt_predictor.h"
 #include "workflows/model_file.h"
 #include "zoo/zoo.h"
@@ -130,6 +132,73 @@ private slots:
         QVERIFY(fit.value().generalisedCvRmspe >= 0);
         QCOMPARE(fit.value().generalisedCvRmspe, fit.value().familyGeneralisedCvRmspe[1]);
         QVERIFY(fit.value().familyGeneralisedCvRmspe[0] > fit.value().familyGeneralisedCvRmspe[1] / 0.8);
+    }
+
+    void kernelFitsTellGroupsApart() {
+        // Depthwise time is a quarter of the dense convolutions' in every network, so the
+        // networks alone cannot tell the two scales apart; kernels measured on the target can.
+        // The kernels: dense 2x the source, depthwise 8x + 0.01 ms each; inside a network
+        // everything takes 1.2x what the kernels alone take (1% noise).
+        std::mt19937 rng(5);
+        std::uniform_real_distribution<double> ms(0.2, 3.0), kernels(5, 50);
+        std::normal_distribution<double> noise(0, 0.01);
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 10; ++i) {
+            TransferNetwork n;
+            n.name = "net" + std::to_string(i);
+            n.groupMs = {{"conv@kxk", ms(rng)}};
+            n.groupMs["dwconv"] = 0.25 * n.groupMs["conv@kxk"];
+            n.groupKernels = {{"conv@kxk", std::round(kernels(rng))}, {"dwconv", std::round(kernels(rng))}};
+            n.kernels = n.groupKernels["conv@kxk"] + n.groupKernels["dwconv"];
+            n.measuredMs = 1.2 * (2 * n.groupMs["conv@kxk"] + 8 * n.groupMs["dwconv"] + 0.01 * n.groupKernels["dwconv"]) * (1 + noise(rng));
+            nets.push_back(n);
+        }
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        const Result<TransferFit> plain = fitTransfer(nets, o);
+        QVERIFY(plain.ok());
+        // A group no network has (maxpool) gets its kernels' scale times the networks' 1.2.
+        o.groupAnchor = {{"conv@kxk", {2.0, 0.0, 2.0}}, {"dwconv", {8.0, 0.01, 9.0}}, {"maxpool", {4.0, 0.0, 4.0}}};
+        const Result<TransferFit> fit = fitTransfer(nets, o);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        const TransferFit& f = fit.value();
+        const std::map<std::string, double> scale{{"conv@kxk", 2.4}, {"dwconv", 9.6}, {"maxpool", 4.8}};
+        for (const auto& [group, truth] : scale) {
+            const double got = f.groupScale.count(group) ? f.groupScale.at(group) : -1;
+            QVERIFY2(std::abs(got / truth - 1) < 0.05,
+                     qPrintable(QString("%1: %2 instead of %3 (%4)").arg(group.c_str()).arg(got).arg(truth).arg(f.terms.c_str())));
+        }
+        QVERIFY2(f.groupFixedMs.count("dwconv") && std::abs(f.groupFixedMs.at("dwconv") / 0.012 - 1) < 0.05, f.terms.c_str());
+        // Without the kernels, the depthwise scale is a guess (it lands near the common one).
+        QVERIFY2(std::abs(plain.value().groupScale.at("dwconv") / 9.6 - 1) > 0.2, plain.value().terms.c_str());
+    }
+
+    void anchorKernelFits() {
+        // measured = 3 x source + 0.02 ms for conv; 5 x source for add (a negative cost is fixed
+        // at 0); a group with one kernel measured gives no fit.
+        std::vector<AnchorKernel> kernels;
+        std::vector<std::optional<double>> measured;
+        for (double s : {0.1, 0.4, 1.0, 2.5}) {
+            kernels.push_back({"conv@kxk", KernelSpec{"conv", 28, 28, 32, 32, 3, 1, 1}, s});
+            measured.push_back(3 * s + 0.02);
+            kernels.push_back({"add", KernelSpec{"add", 28, 28, 32, 32, 1, 1, 1}, s});
+            measured.push_back(5 * s * (s < 1 ? 0.98 : 1.0));
+        }
+        kernels.push_back({"relu", KernelSpec{"relu", 28, 28, 32, 32, 1, 1, 1}, 0.1});
+        measured.push_back(0.3);
+        kernels.push_back({"add", KernelSpec{"add", 28, 28, 32, 32, 1, 1, 1}, 0.3});
+        measured.push_back(std::nullopt);  // not measured
+        const std::vector<AdaptedKernelGroup> groups = anchorRatios(kernels, measured);
+        QCOMPARE(groups.size(), size_t{2});
+        const AdaptedKernelGroup& add = groups[0];
+        const AdaptedKernelGroup& conv = groups[1];
+        QCOMPARE(conv.group, std::string("conv@kxk"));
+        QCOMPARE(conv.kernels, size_t{4});
+        QVERIFY(std::abs(conv.scale - 3) < 1e-6 && std::abs(conv.fixedMs - 0.02) < 1e-6);
+        QVERIFY(std::abs(conv.lowRatio - 3.008) < 1e-9 && std::abs(conv.highRatio - 3.2) < 1e-9);
+        QCOMPARE(add.kernels, size_t{4});
+        QCOMPARE(add.fixedMs, 0.0);
+        QVERIFY(add.scale > 4.9 && add.scale < 5.0);
     }
 
     void workRatesWhenTheWorkDecides() {

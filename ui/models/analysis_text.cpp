@@ -45,16 +45,24 @@ QString hostMismatchText(const DeviceAnalysis& d) {
 QString adaptationText(const PredictorSet& p) {
     if (!p.adaptation) return {};
     const Adaptation& a = *p.adaptation;
-    return QObject::tr(
-               "Adapted from %1's predictor (%2 %3 on %4, built %5) on %6 networks (%7): %8. RMSPE %9 on them; left out one "
-               "at a time %10, %11 within 10%.")
-        .arg(QString::fromStdString(a.sourceDevice), QString::fromStdString(a.sourceRuntime),
-             QString::fromStdString(a.sourceRuntimeVersion),
-             QString::fromStdString(a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel),
-             QString::fromStdString(a.sourceBuiltAtUtc))
-        .arg(a.networks.size())
-        .arg(QString::fromStdString(a.timesFrom), QString::fromStdString(a.terms), formatPercent(a.rmspe),
-             formatPercent(a.leaveOneOutRmspe), formatPercent(a.leaveOneOutWithin10));
+    QString text = QObject::tr(
+                       "Adapted from %1's predictor (%2 %3 on %4, built %5) on %6 networks (%7): %8. RMSPE %9 on them; left out one "
+                       "at a time %10, %11 within 10%.")
+                       .arg(QString::fromStdString(a.sourceDevice), QString::fromStdString(a.sourceRuntime),
+                            QString::fromStdString(a.sourceRuntimeVersion),
+                            QString::fromStdString(a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel),
+                            QString::fromStdString(a.sourceBuiltAtUtc))
+                       .arg(a.networks.size())
+                       .arg(QString::fromStdString(a.timesFrom), QString::fromStdString(a.terms), formatPercent(a.rmspe),
+                            formatPercent(a.leaveOneOutRmspe), formatPercent(a.leaveOneOutWithin10));
+    if (!a.kernelGroups.empty()) {
+        size_t kernels = 0;
+        for (const AdaptedKernelGroup& k : a.kernelGroups) kernels += k.kernels;
+        text += QObject::tr(" %1 of the source's kernels in %2 groups were measured on the device too.")
+                    .arg(kernels)
+                    .arg(a.kernelGroups.size());
+    }
+    return text;
 }
 
 QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map<QString, MeasuredLatency>& measured) {

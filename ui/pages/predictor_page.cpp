@@ -333,7 +333,8 @@ void PredictorPage::confirmAndAdapt() {
     }
     QMessageBox box(QMessageBox::Question, tr("Adapt a predictor"),
                     (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") +
-                        tr("Adapting measures %1 generated networks on %2 and fits %3's predictor to them: about %4 minutes, best "
+                        tr("Adapting measures %1 generated networks and a few of %3's kernels of each kind on %2 and fits %3's predictor "
+                           "to them: about %4 minutes, best "
                            "with nothing else running. The result becomes %2's predictor in your database.\n\nA full build "
                            "measures thousands of kernels instead: about %5 minutes.")
                             .arg(10)

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// Kernels that pin an adaptation's group scales: a few of the source's own training kernels per
+// transfer group, measured on the target, give each group's ratio of the target's time to the
+// source's directly, where ten whole networks leave most groups' scales to one or two of them
+// (docs/adapt.md).
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "predict/predictor.h"
+#include "sampling/kernel_spec.h"
+
+namespace km {
+
+struct AnchorKernel {
+    std::string group;    // its transfer group (predict/transfer.h)
+    KernelSpec spec;      // one of the source's training kernels
+    double sourceMs = 0;  // the source's prediction of it (regressor x kernel scale x group scale)
+};
+
+// Up to `perGroup` training kernels of `bareSource` (workflows/adapt_predictor.h, bareSourceOf) for
+// each group of `groups` that has them, spread evenly over the sorted source times (quantiles) of
+// the group's kernels predicted at most `maxSourceMs` (0: no limit). Deterministic; groups in
+// order, kernels by source time.
+std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::set<std::string>& groups, size_t perGroup,
+                                              double maxSourceMs);
+
+// Per group with at least two kernels measured (nullopt or <= 0: not): the median, lowest and
+// highest of measured / source time.
+std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& kernels,
+                                             const std::vector<std::optional<double>>& measuredMs);
+
+}  // namespace km
