@@ -43,9 +43,14 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
             if (!f) continue;
             const std::string group = transferGroupOf(type, f.value());
             if (!groups.count(group)) continue;
+            // As the source predicts it inside a network, without the per-kernel term (an
+            // adapted source: its group's scale and its own cost per kernel too).
             auto scale = bareSource.groupScale.find(group);
+            auto fixed = bareSource.groupKernelMs.find(group);
+            if (fixed == bareSource.groupKernelMs.end()) fixed = bareSource.groupKernelMs.find(transferRootOf(group));
             const double ms = predictor.regressor.predictMs(f.value().data(), f.value().size()) * bareSource.kernelScale *
-                              (scale == bareSource.groupScale.end() ? 1.0 : scale->second);
+                                  (scale == bareSource.groupScale.end() ? 1.0 : scale->second) +
+                              (fixed == bareSource.groupKernelMs.end() ? 0.0 : fixed->second);
             if (!(ms > 0) || (maxSourceMs > 0 && ms > maxSourceMs)) continue;
             byGroup[group].push_back({group, sample.spec, ms});
         }

@@ -424,8 +424,15 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             auto it = bareSet.groupScale.find(g);
             p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
         }
-        // The kernels' own costs (fits through the measured kernels), on top of the per-kernel term.
+        // Costs per kernel on top of the per-kernel term: the kernels' own (fits through the
+        // measured kernels), and an adapted source's, which were part of its kernel times and
+        // are scaled with them.
         for (const auto& [g, ms] : report.fit.groupFixedMs) p.groupKernelMs[g] = report.fit.perKernelMs + ms;
+        for (const auto& [g, ms] : bareSet.groupKernelMs) {
+            auto scale = report.fit.groupScale.find(g);
+            p.groupKernelMs.emplace(g, report.fit.perKernelMs).first->second +=
+                ms * (scale == report.fit.groupScale.end() ? report.fit.commonScale : scale->second);
+        }
     }
     p.overheadMs = report.fit.overheadMs;
     p.perKernelMs = report.fit.perKernelMs;
