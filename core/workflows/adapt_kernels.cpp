@@ -34,15 +34,17 @@ std::pair<double, double> relativeAffineFit(const std::vector<std::pair<double, 
 
 }  // namespace
 
-std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::set<std::string>& groups, size_t perGroup,
+std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::map<std::string, double>& groupMs, size_t perGroup,
                                               double maxSourceMs) {
+    double largest = 0;
+    for (const auto& [group, ms] : groupMs) largest = std::max(largest, ms);
     std::map<std::string, std::vector<AnchorKernel>> byGroup;
     for (const auto& [type, predictor] : bareSource.types)
         for (const KernelSample& sample : predictor.training) {
             Result<KernelFeatures> f = specFeatures(sample.spec);
             if (!f) continue;
             const std::string group = transferGroupOf(type, f.value());
-            if (!groups.count(group)) continue;
+            if (!groupMs.count(group)) continue;
             // As the source predicts it inside a network, without the per-kernel term (an
             // adapted source: its group's scale and its own cost per kernel too).
             auto scale = bareSource.groupScale.find(group);
@@ -59,7 +61,8 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
         std::sort(kernels.begin(), kernels.end(), [](const AnchorKernel& a, const AnchorKernel& b) {
             return a.sourceMs != b.sourceMs ? a.sourceMs < b.sourceMs : a.spec.key() < b.spec.key();
         });
-        const size_t n = std::min(perGroup, kernels.size());
+        const double share = largest > 0 ? groupMs.at(group) / largest : 0.0;
+        const size_t n = std::min(size_t(std::lround(double(perGroup) * (1 + 3 * share))), kernels.size());
         for (size_t i = 0; i < n; ++i)
             out.push_back(kernels[(2 * i + 1) * kernels.size() / (2 * n)]);  // the middle of the i-th of n slices
     }

@@ -5,8 +5,8 @@
 // (docs/adapt.md).
 #pragma once
 
+#include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -21,11 +21,13 @@ struct AnchorKernel {
     double sourceMs = 0;  // the source's prediction of it (regressor x kernel scale x group scale)
 };
 
-// Up to `perGroup` training kernels of `bareSource` (workflows/adapt_predictor.h, bareSourceOf) for
-// each group of `groups` that has them, spread evenly over the sorted source times (quantiles) of
-// the group's kernels predicted at most `maxSourceMs` (0: no limit). Deterministic; groups in
-// order, kernels by source time.
-std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::set<std::string>& groups, size_t perGroup,
+// Training kernels of `bareSource` (workflows/adapt_predictor.h, bareSourceOf) for each group of
+// `groupMs` that has them (the value: the group's source time over the candidate networks),
+// spread evenly over the sorted source times (quantiles) of the group's kernels predicted at most
+// `maxSourceMs` (0: no limit): `perGroup` of them, up to 4 x `perGroup` for the groups holding the
+// most time (perGroup x (1 + 3 x time / the largest group's time)), whose scales decide most of a
+// network's. Deterministic; groups in order, kernels by source time.
+std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::map<std::string, double>& groupMs, size_t perGroup,
                                               double maxSourceMs);
 
 // Per group with at least two kernels measured (nullopt or <= 0: not): the median, lowest and

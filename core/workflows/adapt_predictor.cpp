@@ -41,7 +41,7 @@ std::vector<double> placeOf(const TransferCandidate& c, const std::vector<std::s
 // protocol, stored and reused like a build's): each group's ratio of target to source time. In
 // the reference's units only when the networks found the reference steady (referenceUnits).
 Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& target, const PredictorSet& bareSource,
-                                                             const std::set<std::string>& groups, const AdaptOptions& options,
+                                                             const std::map<std::string, double>& groups, const AdaptOptions& options,
                                                              bool referenceUnits, Progress* progress, std::vector<std::string>& warnings) {
     const std::vector<AnchorKernel> kernels =
         chooseAnchorKernels(bareSource, groups, size_t(options.kernelsPerGroup), options.maxKernelSourceMs);
@@ -347,9 +347,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         }
         timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
         if (options.kernelsPerGroup > 0 && networks.size() >= 3) {
-            std::set<std::string> groups;
+            std::map<std::string, double> groups;  // source time over the candidates
             for (const TransferCandidate& c : candidates)
-                for (const auto& [g, ms] : c.groupMs) groups.insert(g);
+                for (const auto& [g, ms] : c.groupMs) groups[g] += ms;
             Progress kernelProgress([&](double f, const std::string& msg) {
                 if (progress && progress->isCancelled()) kernelProgress.cancel();
                 report01(0.2 + networksShare + 0.3 * f, "kernels: " + msg);

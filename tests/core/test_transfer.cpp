@@ -201,6 +201,42 @@ private slots:
         QVERIFY(add.scale > 4.9 && add.scale < 5.0);
     }
 
+    void anchorKernelChoice() {
+        // A source with 40 dense 3x3 convolutions and 10 ReLUs of growing size, its regressor
+        // trained on their times (ms grows with the channels).
+        PredictorSet source;
+        FeatureRows rows;
+        std::vector<double> ms;
+        auto add = [&](const std::string& type, const KernelSpec& spec, double t) {
+            KernelFeatures f = specFeatures(spec).value();
+            rows.emplace_back(f.begin(), f.end());
+            ms.push_back(t);
+            source.types[type].training.push_back({spec, t});
+        };
+        for (int i = 0; i < 40; ++i) add("conv", KernelSpec{"conv", 28, 28, 8 + 8 * i, 8 + 8 * i, 3, 1, 1}, 0.05 * (i + 1));
+        for (int i = 0; i < 10; ++i) add("relu", KernelSpec{"relu", 28, 28, 8 + 8 * i, 8 + 8 * i, 1, 1, 1}, 0.002 * (i + 1));
+        RegressorOptions o = RegressorOptions::forKind(RegressorKind::GradientBoosted);
+        o.trees = 30;
+        const Regressor regressor = Regressor::train(rows, ms, o).value();
+        for (auto& [type, t] : source.types) t.regressor = regressor;
+        // The group holding the most time gets 4x the kernels, a small one about 1x; only kernels
+        // predicted at most 1.5 ms; none of a group the candidates do not have.
+        const std::vector<AnchorKernel> chosen = chooseAnchorKernels(source, {{"conv@kxk", 10.0}, {"relu", 1.0}}, 2, 1.5);
+        std::map<std::string, std::vector<double>> byGroup;
+        for (const AnchorKernel& k : chosen) {
+            QVERIFY(k.sourceMs > 0 && k.sourceMs <= 1.5);
+            byGroup[k.group].push_back(k.sourceMs);
+        }
+        QCOMPARE(byGroup["conv@kxk"].size(), size_t{8});
+        QCOMPARE(byGroup["relu"].size(), size_t{3});  // 2 x (1 + 3 x 0.1), rounded
+        QVERIFY(std::is_sorted(byGroup["conv@kxk"].begin(), byGroup["conv@kxk"].end()));
+        QVERIFY(byGroup["conv@kxk"].front() < 0.3 && byGroup["conv@kxk"].back() > 1.0);  // spread over the range
+        const std::vector<AnchorKernel> again = chooseAnchorKernels(source, {{"conv@kxk", 10.0}, {"relu", 1.0}}, 2, 1.5);
+        QCOMPARE(again.size(), chosen.size());
+        for (size_t i = 0; i < again.size(); ++i) QCOMPARE(again[i].spec.key(), chosen[i].spec.key());
+        QVERIFY(chooseAnchorKernels(source, {{"dwconv", 1.0}}, 2, 0).empty());
+    }
+
     void workRatesWhenTheWorkDecides() {
         // A target on which arithmetic and memory traffic set the time, not the source's kernel
         // times: the fit prices each group's MFLOPs and the MB moved.
