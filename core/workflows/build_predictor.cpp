@@ -9,22 +9,14 @@
 #include <map>
 #include <memory>
 
+#include "backends/measurement.h"
 #include "common/utc_time.h"
 #include "predict/features.h"
 #include "sampling/kernel_models.h"
 
 namespace km {
-namespace {
 
 namespace fs = std::filesystem;
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
-
-}  // namespace
 
 Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPredictorOptions& options, Progress* progress,
                                             const std::function<void(const std::string&, const RoundMetrics&)>& onRound) {
@@ -204,13 +196,13 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     set.runtimeVersion = campaign.runtimeVersion;
     set.cpuModel = campaign.cpuModel;
     set.logicalCores = campaign.logicalCores;
-    set.overheadMs = median(campaign.overheadMs);
+    set.overheadMs = quantile(campaign.overheadMs, 0.5);
     // Kernel times are at the database's baseline speed, which is whatever speed the machine had
     // during that database's first campaign; predictions are given at the reference's median
     // speed over this build instead (a typical speed of the machine, not one moment of it).
     if (campaign.referenceBaselineMs > 0 && !campaign.referenceRounds.empty()) {
         set.regressorReferenceMs = campaign.referenceBaselineMs;
-        set.referenceMs = median(campaign.referenceRounds);
+        set.referenceMs = quantile(campaign.referenceRounds, 0.5);
         set.kernelScale = set.unitScale();
         set.overheadMs *= set.unitScale();
     }

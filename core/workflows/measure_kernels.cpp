@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 
+#include "backends/measurement.h"
 #include "common/sha256.h"
 #include "predict/features.h"
 #include "sampling/kernel_models.h"
@@ -16,12 +17,6 @@ namespace km {
 namespace {
 
 namespace fs = std::filesystem;
-
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
-}
 
 // Elements of the tensor a spec's kernel model passes to its tail (the last op's output).
 std::optional<double> outputElements(const KernelSpec& spec) {
@@ -59,7 +54,7 @@ double kernelMs(const ModelReport& kernel, const ModelReport& overhead, double t
         }
     double whole = kernel.stats.medianMs - overhead.stats.medianMs;
     if (kernel.normalizedMs > 0 && overhead.normalizedMs > 0) whole = kernel.normalizedMs - overhead.normalizedMs;
-    const double d = (diffs.empty() ? whole : median(diffs)) + tailCorrectionMs;
+    const double d = (diffs.empty() ? whole : quantile(diffs, 0.5)) + tailCorrectionMs;
     return std::max(d, 0.01 * (kernel.normalizedMs > 0 ? kernel.normalizedMs : kernel.stats.medianMs));
 }
 
@@ -81,7 +76,7 @@ double perElementCost(const std::vector<double>& elements, const std::vector<dou
     for (size_t i = 0; i < std::min(elements.size(), ms.size()); ++i)
         for (size_t j = i + 1; j < std::min(elements.size(), ms.size()); ++j)
             if (elements[j] != elements[i]) slopes.push_back((ms[j] - ms[i]) / (elements[j] - elements[i]));
-    return slopes.empty() ? 0.0 : std::max(0.0, median(slopes));
+    return slopes.empty() ? 0.0 : std::max(0.0, quantile(slopes, 0.5));
 }
 
 Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes) {
