@@ -5,22 +5,25 @@
 //     ms = overhead + perKernel x kernels + sum over groups g of scale_g x (source ms of group g)
 // minimising the squared relative error, with every scale_g pulled toward one common scale by a
 // penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
-// chosen by generalised cross-validation over the networks. Groups the networks say little about keep
-// the common scale; groups they separate clearly (depthwise against dense convolution, a GPU's
-// per-kernel launch cost) get their own. A second family of candidates leaves the source's times
-// out and fits a cost per kernel of each group instead (shrunk toward one common cost):
+// chosen by generalised cross-validation (GCV) over the networks. Groups the networks say little
+// about keep the common scale; groups they separate clearly (depthwise against dense convolution,
+// a GPU's per-kernel launch cost) get their own. When a few kernels of each group were measured on
+// the target (TransferOptions::groupAnchor), the same fits are also made with each group's times
+// taken through its kernels' fit, so the networks fit only what kernels measured alone miss; those
+// are kept unless a free scaling is clearly better (GCV RMSPE at least 20% lower). A second family
+// of candidates leaves the source's times out and fits a cost per kernel of each group instead
+// (shrunk toward one common cost):
 //     ms = overhead + sum over groups g of cost_g x (kernels of group g)
 // which is what a device whose kernels cost the same whatever their size looks like (a GPU
 // bound by launches, or networks that differ only in which operations they use, as the cells of
-// NAS-Bench-201 do); groups sharing a root (transferRootOf) share their cost. A third family also leaves them out and prices the work instead:
+// NAS-Bench-201 do); groups sharing a root (transferRootOf) share their cost. A third family also
+// leaves them out and prices the work instead:
 //     ms = overhead + perKernel x kernels + sum over groups g of rate_g x (MFLOPs of group g)
 //          + perMb x (MB the kernels move)
 // (rates shrunk toward one common rate): a machine on which the source's kernel times are no
-// guide but arithmetic and memory traffic are. When a few kernels of each group were measured on
-// the target (TransferOptions::groupAnchor), the first family is also tried with each group's
-// times taken through its kernels' fit, so the networks fit only what kernels measured alone miss. Generalised cross-validation (GCV) chooses within
-// each family, and a family that leaves the source's times out must beat the best scaling of
-// them by a clear margin (GCV RMSPE at least 20% lower).
+// guide but arithmetic and memory traffic are. GCV chooses within each family, and a family that
+// leaves the source's times out must beat the best scaling of them by a clear margin (GCV RMSPE
+// at least 20% lower).
 #pragma once
 
 #include <array>

@@ -428,6 +428,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         // measured kernels), and an adapted source's, which were part of its kernel times and
         // are scaled with them.
         for (const auto& [g, ms] : report.fit.groupFixedMs) p.groupKernelMs[g] = report.fit.perKernelMs + ms;
+        if (!report.fit.groupFixedMs.empty())  // the other groups of the fit had no cost of their own (not their root's)
+            for (const auto& [g, s] : report.fit.groupScale) p.groupKernelMs.emplace(g, report.fit.perKernelMs);
         for (const auto& [g, ms] : bareSet.groupKernelMs) {
             auto scale = report.fit.groupScale.find(g);
             p.groupKernelMs.emplace(g, report.fit.perKernelMs).first->second +=

@@ -60,8 +60,9 @@ struct AdaptOptions {
     std::string cacheDir;          // generated networks go to <cacheDir>/<target>/adapt (measuring only)
     TransferOptions transfer;
     // When measuring: this many of the source's training kernels per transfer group of the
-    // candidates are measured on the target too (workflows/adapt_kernels.h), and the group scales
-    // are pulled toward their ratios (TransferOptions::groupAnchor). 0: none (the networks alone).
+    // candidates (up to 4x for the groups holding the most of their time) are measured on the
+    // target too (workflows/adapt_kernels.h), and fits through them are preferred
+    // (TransferOptions::groupAnchor). 0: none (the networks alone).
     int kernelsPerGroup = 6;
     double maxKernelSourceMs = 5;  // kernels predicted longer than this (at the source's speed) are not chosen
     std::string command;           // recorded in the predictor's provenance
