@@ -312,6 +312,12 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             }
         // The best of each family by GCV; ties keep the simpler candidate (fewer terms, one scale,
         // then stronger shrinkage first).
+        // GCV's blind spot: a fit with nearly as many effective terms as networks matches them all
+        // and its GCV rests on a tiny residual. One that also misses the networks left out by
+        // more than 4x its GCV RMSPE and by more than 50% is not chosen (xnnpack-t1 -> xnnpack-t2
+        // on the 2-core VM: FLOP rates with 9.1 effective terms for 10 networks, GCV 9.7%, left out
+        // 182%; docs/adapt.md).
+        if (ok && std::sqrt(sq / rows) > std::max(4 * gcv, 0.5)) continue;
         Best& kind = c.basis == kCounts ? costs : c.basis == kWork ? rates : c.basis == kAnchored ? throughKernels : plain;
         if (ok) kind.lowestLoo = std::min(kind.lowestLoo, sq);
         if (!ok || !(gcv < kind.gcv * (1 - 1e-9))) continue;
