@@ -69,15 +69,6 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                             {"source_ms", n.sourceMs},
                             {"fitted_ms", n.fittedMs},
                             {"leave_one_out_ms", n.leaveOneOutMs}});
-        nlohmann::ordered_json kernels = nlohmann::ordered_json::array();
-        for (const AdaptedKernelGroup& k : a.kernelGroups)
-            kernels.push_back({{"group", k.group},
-                               {"kernels", k.kernels},
-                               {"ratio", k.ratio},
-                               {"low_ratio", k.lowRatio},
-                               {"high_ratio", k.highRatio},
-                               {"scale", k.scale},
-                               {"fixed_ms", k.fixedMs}});
         std::cout << nlohmann::ordered_json{{"schema", "kernelmeter.adaptation/1"},
                                             {"device", r.predictor.deviceId},
                                             {"source", a.sourceDevice},
@@ -88,7 +79,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"common_scale", r.fit.commonScale},
                                             {"group_scale", r.fit.groupScale},
                                             {"group_fixed_ms", r.fit.groupFixedMs},
-                                            {"kernel_groups", kernels},
+                                            {"kernel_groups", nlohmann::ordered_json(kernelGroupsToJson(a.kernelGroups))},
                                             {"group_kernel_ms", r.fit.groupKernelMs},
                                             {"work_rates", r.fit.workRates
                                                                ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},

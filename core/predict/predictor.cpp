@@ -147,6 +147,19 @@ ModelCalibration fitModelCalibration(const std::vector<double>& kernelSum, const
     return c;
 }
 
+Json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups) {
+    Json out = Json::array();
+    for (const AdaptedKernelGroup& k : groups)
+        out.push_back({{"group", k.group},
+                       {"kernels", k.kernels},
+                       {"ratio", k.ratio},
+                       {"low_ratio", k.lowRatio},
+                       {"high_ratio", k.highRatio},
+                       {"scale", k.scale},
+                       {"fixed_ms", k.fixedMs}});
+    return out;
+}
+
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
     for (const auto& [type, p] : types) {
@@ -205,18 +218,7 @@ std::string PredictorSet::toJson() const {
                            {"within10", a.within10},
                            {"leave_one_out_within10", a.leaveOneOutWithin10},
                            {"networks", std::move(nets)}};
-        if (!a.kernelGroups.empty()) {
-            Json groups = Json::array();
-            for (const AdaptedKernelGroup& k : a.kernelGroups)
-                groups.push_back({{"group", k.group},
-                                  {"kernels", k.kernels},
-                                  {"ratio", k.ratio},
-                                  {"low_ratio", k.lowRatio},
-                                  {"high_ratio", k.highRatio},
-                                  {"scale", k.scale},
-                                  {"fixed_ms", k.fixedMs}});
-            j["adaptation"]["kernel_groups"] = std::move(groups);
-        }
+        if (!a.kernelGroups.empty()) j["adaptation"]["kernel_groups"] = kernelGroupsToJson(a.kernelGroups);
     }
     if (!rulesJson.empty()) j["rules"] = Json::parse(rulesJson);
     if (generic) {

@@ -85,6 +85,9 @@ struct AdaptedKernelGroup {
     double ratio = 0, lowRatio = 0, highRatio = 0;
     double scale = 0, fixedMs = 0;
 };
+// [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms}]: the predictor's JSON and adapt's.
+nlohmann::json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups);
+
 struct Adaptation {
     std::string sourceDevice, sourceRuntime, sourceRuntimeVersion, sourceCpuModel, sourceBuiltAtUtc;
     std::string timesFrom;  // "measured by adapt on <cpu>" or "dataset <name>"
