@@ -88,8 +88,11 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
     for (long i = 0; i < net.m_out.size(); ++i) net.m_out(i) = init(rng) * 0.1;
     std::vector<double> targets;
     for (double ms : measuredMs) targets.push_back(std::log(std::max(ms, 1e-6)));
+    // Start every kernel at the mean time per kernel, so that a network starts at about its
+    // kernel count x that.
     double mean = 0;
-    for (double t : targets) mean += t;
+    for (size_t s = 0; s < graphs.size() && s < targets.size(); ++s)
+        mean += targets[s] - std::log(double(std::max<Eigen::Index>(graphs[s].numeric.rows(), 1)));
     net.m_outBias = targets.empty() ? 0.0 : mean / double(targets.size());
     if (graphs.empty()) return net;
 
@@ -124,12 +127,16 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
                 pre.push_back(z);
                 h.push_back(z.cwiseMax(0.0));
             }
-            const Eigen::RowVectorXd pooled = h.back().colwise().sum();
-            const double y = pooled.dot(net.m_out) + net.m_outBias;
+            // log ms = log(sum over kernels of exp(kernel's output)): dy / d(output_i) = softmax_i.
+            const Eigen::VectorXd z = (h.back() * net.m_out).array() + net.m_outBias;
+            const double top = z.maxCoeff();
+            const Eigen::VectorXd e = (z.array() - top).exp();
+            const double y = top + std::log(e.sum());
+            const Eigen::VectorXd share = e / e.sum();
             const double err = (y - targets[s]) / double(graphs.size());  // d(mean squared error / 2) / dy
-            gO += err * pooled.transpose();
+            gO += err * (h.back().transpose() * share);
             gOb += err;
-            Eigen::MatrixXd dh = Eigen::MatrixXd::Ones(h.back().rows(), 1) * (err * net.m_out.transpose());
+            Eigen::MatrixXd dh = (err * share) * net.m_out.transpose();
             for (size_t l = layers; l-- > 0;) {
                 const Eigen::MatrixXd dz = dh.cwiseProduct((pre[l].array() > 0).cast<double>().matrix());
                 const Eigen::MatrixXd ah = a * h[l];  // (a h) W: the weight gradient is (a h)^T dz
@@ -160,7 +167,8 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
 double GraphNetwork::predictMs(const KernelGraph& g) const {
     Eigen::MatrixXd h = inputsOf(g);
     for (size_t l = 0; l < m_weights.size(); ++l) h = ((g.adjacency * (h * m_weights[l])).rowwise() + m_biases[l]).cwiseMax(0.0);
-    return std::exp(h.colwise().sum().dot(m_out) + m_outBias);
+    if (h.rows() == 0) return 0.0;
+    return ((h * m_out).array() + m_outBias).exp().sum();
 }
 
 }  // namespace km

@@ -3,13 +3,14 @@
 // fit recovers known per-group scales and overheads from synthetic network times, falls back to
 // one scale when the groups scale alike, and refuses too few networks; the choice of networks is
 // deterministic for a seed and covers every kernel type; kernels measured on the target tell apart
-// groups the networks cannot; NAS-Bench-201 arch strings parse,
-// round-trip and build the benchmark's network.
+// groups the networks cannot; the graph-network baseline carries to networks with more kernels than
+// it was trained on; NAS-Bench-201 arch strings parse, round-trip and build the benchmark's network.
 #include <QtTest>
 
 #include <random>
 #include <set>
 
+#include "predict/graph_network.h"
 #include "predict/transfer.h"
 #include "workflows/adapt_kernels.h"
 #include "workflows/adapt_predictor.h"
@@ -47,6 +48,38 @@ std::vector<TransferNetwork> synthetic(size_t count, uint32_t seed, const std::m
         out.push_back(n);
     }
     return out;
+}
+
+// A chain of `convs` kernels of type "conv" (1 ms each, MFLOPs feature 3) with a "relu" (0.1 ms,
+// feature 0.5) after every second one, as the graph network sees it: its time is their sum.
+std::pair<KernelGraph, double> chain(int convs) {
+    KernelGraph g;
+    std::vector<double> feature;
+    double ms = 0;
+    for (int i = 0; i < convs; ++i) {
+        g.types.push_back("conv");
+        feature.push_back(3.0);
+        ms += 1.0;
+        if (i % 2 == 1) {
+            g.types.push_back("relu");
+            feature.push_back(0.5);
+            ms += 0.1;
+        }
+    }
+    const long n = long(g.types.size());
+    g.numeric = Eigen::MatrixXd::Zero(n, 3);
+    for (long k = 0; k < n; ++k) g.numeric(k, 0) = g.numeric(k, 1) = g.numeric(k, 2) = feature[size_t(k)];
+    std::vector<Eigen::Triplet<double>> links;
+    for (long k = 0; k < n; ++k) {
+        const double degree = 1.0 + (k > 0) + (k + 1 < n);
+        for (long j = std::max(0L, k - 1); j <= std::min(n - 1, k + 1); ++j) {
+            const double other = 1.0 + (j > 0) + (j + 1 < n);
+            links.emplace_back(k, j, 1.0 / std::sqrt(degree * other));
+        }
+    }
+    g.adjacency.resize(n, n);
+    g.adjacency.setFromTriplets(links.begin(), links.end());
+    return {g, ms};
 }
 
 }  // namespace
@@ -251,6 +284,29 @@ private slots:
         }
         QVERIFY2(std::abs(fit.value().msPerMb / 0.2 - 1) < 0.10, qPrintable(QString::number(fit.value().msPerMb)));
         QVERIFY(fit.value().leaveOneOutRmspe < 0.05);
+    }
+
+    // BRP-NAS-style baseline: trained on chains of 4-13 convolutions, a chain of 60 is predicted
+    // within a factor of 2 of its time (the sum of its kernels'), and longer chains take longer.
+    // Its readout once took the log of the time from summed node features, and a network with
+    // five times the kernels came out e^5 times too long.
+    void graphNetworkCarriesToMoreKernels() {
+        std::vector<KernelGraph> graphs;
+        std::vector<double> ms;
+        for (int convs = 4; convs < 14; ++convs) {
+            auto [g, t] = chain(convs);
+            graphs.push_back(g);
+            ms.push_back(t);
+        }
+        const GraphNetwork net = GraphNetwork::train(graphs, ms);
+        for (size_t i = 0; i < graphs.size(); ++i)
+            QVERIFY2(std::abs(net.predictMs(graphs[i]) / ms[i] - 1) < 0.25,
+                     qPrintable(QString("chain %1: %2 ms for %3").arg(i).arg(net.predictMs(graphs[i])).arg(ms[i])));
+        const auto [longer, truth] = chain(60);
+        const double predicted = net.predictMs(longer);
+        QVERIFY2(predicted > truth / 2 && predicted < truth * 2, qPrintable(QString("%1 ms for %2").arg(predicted).arg(truth)));
+        QVERIFY(net.predictMs(chain(30).first) < predicted);
+        QVERIFY(net.predictMs(chain(30).first) > net.predictMs(graphs.back()));
     }
 
     void refusesTooFewNetworks() {
