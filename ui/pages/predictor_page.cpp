@@ -302,7 +302,9 @@ QStringList PredictorPage::adaptSources() const {
     if (!m_analysis) return sources;
     for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
         const DeviceAnalysis& d = m_analysis->devices[i];
-        if (!d.ok()) continue;
+        // A predictor adapted with kernel costs or work rates has no kernel times to carry
+        // (kernelmeter-cli adapt refuses it as a source).
+        if (!d.ok() || !d.predictor || !(d.predictor->kernelScale > 0)) continue;
         const QString id = QString::fromStdString(d.deviceId);
         if (int(i) == m_device)
             sources.prepend(id);
