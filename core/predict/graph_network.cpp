@@ -119,6 +119,7 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
         Eigen::VectorXd gO = Eigen::VectorXd::Zero(o.hidden);
         double gOb = 0;
         for (size_t s = 0; s < graphs.size(); ++s) {
+            if (inputs[s].rows() == 0) continue;  // a network without kernels has no time to learn from
             const Eigen::SparseMatrix<double>& a = graphs[s].adjacency;
             // Forward, keeping each layer's input and pre-activation.
             std::vector<Eigen::MatrixXd> h{inputs[s]}, pre;
