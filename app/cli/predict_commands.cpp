@@ -291,9 +291,10 @@ int runPredict(const PredictArgs& args) {
             continue;
         }
         std::cout << fmt::format(
-            "model      {}\ndevice     {}\npredictor  {} ({} {}, built {} on {})\n{}total      {:.3f} ms "
+            "model      {}\ndevice     {}\npredictor  {} ({}{}, built {} on {})\n{}total      {:.3f} ms "
             "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
-            path, device.value().id, predictorUsed, predictor.runtime, predictor.runtimeVersion, predictor.builtAtUtc,
+            path, device.value().id, predictorUsed, predictor.runtime,
+            predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
             predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel,
             host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs, p.kernels.size(),
             predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
