@@ -8,7 +8,8 @@
 # Usage: bench/accuracy/nb201_adapt_pool.sh [-c CLI] [-s SOURCE] [-o OUT] DEVICE...
 #   CLI     kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)
 #   SOURCE  the predictor adapted from (default xnnpack-t1)
-#   OUT     folder for the cells and the adapted predictors (default: a new temporary folder)
+#   OUT     folder for the cells and the adapted predictors, kept (default: a temporary folder,
+#           removed at the end: the cells take about 0.9 GB per device)
 #   DEVICE  pixel3, samsung-s7, gold-6226, 1080ti-1 (the table must have been imported:
 #           kernelmeter-cli dataset import-table datasets/help-nb201/nb201_latency_ms.csv --name help-nb201)
 set -u
@@ -27,7 +28,10 @@ shift $((OPTIND - 1))
 [ $# -gt 0 ] || { sed -n '2,14p' "$0"; exit 2; }
 [ -x "$cli" ] || { echo "nb201_adapt_pool.sh: $cli is not an executable kernelmeter-cli (build first, or -c CLI)" >&2; exit 2; }
 table=$(cd "$(dirname "$0")/../.." && pwd)/datasets/help-nb201/nb201_latency_ms.csv
-[ -n "$out" ] || out=$(mktemp -d /tmp/km-nb201-pool.XXXXXX)
+if [ -z "$out" ]; then
+  out=$(mktemp -d /tmp/km-nb201-pool.XXXXXX) || exit 2
+  trap 'rm -rf "$out"' EXIT
+fi
 mkdir -p "$out" || exit 2
 # index -> arch string of the table's rows
 archOf() { awk -F, -v i="$1" 'NR > 1 && $1 == i { print $2; exit }' "$table"; }
@@ -35,7 +39,8 @@ status=0
 for device in "$@"; do
   adapted=$out/adapted-$source-$device.json
   if ! "$cli" adapt --device "$device" --from "$source" --dataset help-nb201 -o "$adapted" > "$out/adapt-$device.txt" 2>&1; then
-    echo "$device: adapt failed (see $out/adapt-$device.txt)" >&2
+    echo "$device: adapt failed:" >&2
+    sed 's/^/  /' "$out/adapt-$device.txt" >&2
     status=1
     continue
   fi
