@@ -181,7 +181,7 @@ int runDeviceShow(const DeviceArgs& args) {
         std::cout << fmt::format("  checked     never (kernelmeter-cli device check {})\n", dev.id);
     if (predictor) {
         std::cout << fmt::format("  predictor   {} (built {} on {})\n", predictorSource, predictor.value().builtAtUtc,
-                                 predictor.value().cpuModel.empty() ? "an unrecorded CPU" : predictor.value().cpuModel);
+                                 predictor.value().timesSource());
         if (!host.message.empty()) std::cout << "  note        " << host.message << "\n";
     } else {
         std::cout << "  predictor   none (kernelmeter-cli build-predictor --device " << dev.id << ")\n";

@@ -254,7 +254,7 @@ int runEvaluate(const EvaluateArgs& args) {
         std::cout << out.dump(1) << "\n";
     } else {
         std::cout << fmt::format("{} models on {}; predictor: {} (built on {})\n", r.models.size(), args.device, predictorUsed,
-                                 predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel);
+                                 predictor.timesSource());
         for (const MeasuredOn& m : machines)
             std::cout << fmt::format("measured on {}, buffer placement {}: {} models\n",
                                      m.cpuModel.empty() ? "an unrecorded CPU" : m.cpuModel, m.allocation, m.models);

@@ -295,9 +295,8 @@ int runPredict(const PredictArgs& args) {
             "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
             path, device.value().id, predictorUsed, predictor.runtime,
             predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
-            predictor.cpuModel.empty() ? "an unrecorded CPU" : predictor.cpuModel,
-            host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs, p.kernels.size(),
-            predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
+            predictor.timesSource(), host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs,
+            p.kernels.size(), predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;

@@ -160,6 +160,12 @@ Json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups) {
     return out;
 }
 
+std::string PredictorSet::timesSource() const {
+    const bool fromDataset = adaptation && adaptation->timesFrom.rfind("dataset ", 0) == 0;
+    if (fromDataset && (cpuModel.empty() || cpuModel == adaptation->timesFrom)) return adaptation->timesFrom;
+    return cpuModel.empty() ? "an unrecorded CPU" : cpuModel;
+}
+
 std::string PredictorSet::toJson() const {
     Json t = Json::object();
     for (const auto& [type, p] : types) {

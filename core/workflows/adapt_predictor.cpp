@@ -287,7 +287,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             networks.push_back({c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb});
             used.push_back(i);
         }
-        cpuModel = timesFrom;
+        // No CPU: the times come from a table measured elsewhere (the adaptation record names it).
     } else {
         std::vector<std::string> toMeasure;
         if (!options.modelPaths.empty()) {

@@ -113,8 +113,13 @@ private slots:
                  0);
         const QString cell = m_home.filePath("cells/") + QString(out.split(' ').front());
         QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone", "--json"}, &out, &err), 0);
-        const double predicted = QJsonDocument::fromJson(out).object().value("models").toArray()[0].toObject().value("total_ms").toDouble();
+        const QJsonObject prediction = QJsonDocument::fromJson(out).object();
+        const double predicted = prediction.value("models").toArray()[0].toObject().value("total_ms").toDouble();
         QVERIFY2(predicted > 4 && predicted < 15, qPrintable(QString::number(predicted)));  // the table says 9.8 ms
+        // Imported times name no CPU: the predictor records none and says where its times come from.
+        QVERIFY2(prediction.value("built_on").toObject().value("cpu_model").toString().isEmpty(), out.constData());
+        QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone"}, &out, &err), 0);
+        QVERIFY2(out.contains(" on dataset lab)"), out.constData());
         QCOMPARE(run({"evaluate", "--device", "lab-phone", "--dataset", "lab", "--json"}, &out, &err), 0);
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 6);

@@ -30,9 +30,10 @@ QString shortReason(const DeviceAnalysis& device) {
 QString provenanceText(const DeviceAnalysis& d) {
     if (!d.ok()) return QString::fromStdString(d.error);
     const PredictorSet& p = *d.predictor;
-    QString text = QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
-                       .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.cpuModel), QString::fromStdString(p.runtime),
-                            QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
+    QString text =
+        QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
+            .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.timesSource()), QString::fromStdString(p.runtime),
+                 QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
     if (const QString host = hostMismatchText(d); !host.isEmpty()) text += "\n" + host;
     return text;
 }

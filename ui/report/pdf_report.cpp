@@ -300,7 +300,7 @@ private:
             const PredictorSet& p = *d.predictor;
             h += QObject::tr(
                      "<p><b>%1</b>: predictor built %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
-                     .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.cpuModel), esc(p.runtime), esc(p.runtimeVersion))
+                     .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.timesSource()), esc(p.runtime), esc(p.runtimeVersion))
                      .arg(p.types.size())
                      .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource));
         }
