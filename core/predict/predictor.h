@@ -138,8 +138,8 @@ struct PredictorSet {
     // referenceMs / regressorReferenceMs, or 1 without them.
     double unitScale() const { return referenceMs > 0 && regressorReferenceMs > 0 ? referenceMs / regressorReferenceMs : 1.0; }
     // Where the times come from, for "built ... on <this>": the CPU model; for a predictor adapted
-    // from imported times, "dataset <name>" (no CPU is known; predictors adapted before 2026-12-03
-    // kept that text in cpuModel); else "an unrecorded CPU".
+    // from imported times, "dataset <name>" (no CPU is known; older ones kept that text in
+    // cpuModel); else "an unrecorded CPU".
     std::string timesSource() const;
 
     std::string toJson() const;
