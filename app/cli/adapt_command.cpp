@@ -52,6 +52,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     o.measure.protocol.rounds = args.rounds;
     o.measure.protocol.instances = args.instances;
     o.kernelsPerGroup = args.kernelsPerGroup;
+    o.sourceThreads = sourceDevice.value().threads;
     o.command = commandLine;
     Progress progress = events.progress();
     Result<AdaptReport> report = adaptPredictor(target.value(), source, o, &progress);

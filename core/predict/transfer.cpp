@@ -247,6 +247,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
         for (Basis basis : {kTimes, kAnchored}) {
             if (basis == kAnchored && !anchors) continue;
+            if (basis == kTimes && anchors && options.throughKernelsOnly) continue;
             candidates.push_back({overhead, perKernel, -1, basis});
             for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, basis});
         }

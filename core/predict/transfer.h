@@ -10,7 +10,8 @@
 // a GPU's per-kernel launch cost) get their own. When a few kernels of each group were measured on
 // the target (TransferOptions::groupAnchor), the same fits are also made with each group's times
 // taken through its kernels' fit, so the networks fit only what kernels measured alone miss; those
-// are kept unless a free scaling is clearly better (GCV RMSPE at least 20% lower). A second family
+// are kept unless a free scaling is clearly better (GCV RMSPE at least 20% lower), or always for a
+// target that runs the source's kernels (TransferOptions::throughKernelsOnly). A second family
 // of candidates leaves the source's times out and fits a cost per kernel of each group instead
 // (shrunk toward one common cost):
 //     ms = overhead + sum over groups g of cost_g x (kernels of group g)
@@ -79,6 +80,11 @@ struct TransferOptions {
     // each group's times through its kernel fit first, so the networks only fit what a kernel
     // measured alone misses inside a network.
     std::map<std::string, KernelAnchor> groupAnchor;
+    // With groupAnchor: scale the source's times only through the kernels' fits, never freely.
+    // For a target that runs the source's kernels as the source measured them (the same runtime
+    // and threads), where a kernel measured alone tells its group's scale and ten networks can
+    // only add noise to it. Otherwise a free scaling is taken when clearly better (above).
+    bool throughKernelsOnly = false;
 };
 
 struct TransferFit {

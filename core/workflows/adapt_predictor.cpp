@@ -359,6 +359,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (!ratios) return ratios.error();
             report.kernelGroups = std::move(ratios).value();
             for (const AdaptedKernelGroup& k : report.kernelGroups) transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio};
+            // The same runtime and threads as the source: free group scales that matched the 10
+            // networks within 0.5% missed the torchvision ones by 30% (docs/adapt.md).
+            transfer.throughKernelsOnly = options.sourceThreads == target.threads && source.predictor()->runtime == target.runtime;
         }
     }
     if (networks.size() < 3)

@@ -65,7 +65,11 @@ struct AdaptOptions {
     // (TransferOptions::groupAnchor). 0: none (the networks alone).
     int kernelsPerGroup = 6;
     double maxKernelSourceMs = 5;  // kernels predicted longer than this (at the source's speed) are not chosen
-    std::string command;           // recorded in the predictor's provenance
+    // The source device's threads (0: unknown). A target with the source predictor's runtime and
+    // these threads runs the source's kernels as the source measured them: the networks are then
+    // fitted only through the kernels measured on it (TransferOptions::throughKernelsOnly).
+    int sourceThreads = 0;
+    std::string command;  // recorded in the predictor's provenance
 };
 
 struct AdaptReport {

@@ -3,7 +3,7 @@
 // fit recovers known per-group scales and overheads from synthetic network times, falls back to
 // one scale when the groups scale alike, and refuses too few networks; the choice of networks is
 // deterministic for a seed and covers every kernel type; kernels measured on the target tell apart
-// groups the networks cannot; the graph-network baseline carries to networks with more kernels than
+// groups the networks cannot, and are kept when asked to; the graph-network baseline carries to networks with more kernels than
 // it was trained on; NAS-Bench-201 arch strings parse, round-trip and build the benchmark's network.
 #include <QtTest>
 
@@ -204,6 +204,34 @@ private slots:
         QVERIFY2(f.groupFixedMs.count("dwconv") && std::abs(f.groupFixedMs.at("dwconv") / 0.012 - 1) < 0.05, f.terms.c_str());
         // Without the kernels, the depthwise scale is a guess (it lands near the common one).
         QVERIFY2(std::abs(plain.value().groupScale.at("dwconv") / 9.6 - 1) > 0.2, plain.value().terms.c_str());
+    }
+
+    void throughKernelsOnlyWhenAsked() {
+        // Networks timed at 1.5 x the source for conv and 3 x for dwconv (0.5% noise); kernels
+        // whose fits carry a spurious cost of 0.05 ms per kernel (a fit the noise of two-thread
+        // kernel times can produce). A free scaling of the source's times then matches the
+        // networks far better and is taken; asked to, the fit stays with the kernels' fits.
+        std::vector<TransferNetwork> nets = synthetic(10, 7, {{"conv@kxk", 1.5}, {"dwconv", 3.0}}, 0, 0);
+        std::mt19937 rng(3);
+        std::normal_distribution<double> noise(0, 0.005);
+        for (TransferNetwork& n : nets) n.measuredMs *= 1 + noise(rng);
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        o.groupAnchor = {{"conv@kxk", {1.5, 0.05, 1.6}}, {"dwconv", {3.0, 0.05, 3.2}}};
+        const Result<TransferFit> free = fitTransfer(nets, o);
+        QVERIFY2(free.ok(), free.ok() ? "" : free.error().message.c_str());
+        QVERIFY2(free.value().terms.find("kernels' fits") == std::string::npos, free.value().terms.c_str());
+        QVERIFY2(free.value().rmspe < 0.02, free.value().terms.c_str());
+        o.throughKernelsOnly = true;
+        const Result<TransferFit> anchored = fitTransfer(nets, o);
+        QVERIFY2(anchored.ok(), anchored.ok() ? "" : anchored.error().message.c_str());
+        const TransferFit& f = anchored.value();
+        QVERIFY2(f.terms.find("kernels' fits") != std::string::npos, f.terms.c_str());
+        QVERIFY2(f.groupFixedMs.count("dwconv") && f.groupFixedMs.at("dwconv") > 0, f.terms.c_str());
+        QVERIFY(f.rmspe > free.value().rmspe);
+        // Without kernels measured the option changes nothing.
+        o.groupAnchor.clear();
+        QCOMPARE(fitTransfer(nets, o).value().terms, free.value().terms);
     }
 
     void anchorKernelFits() {
