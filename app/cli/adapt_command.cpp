@@ -43,6 +43,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     if (!store) return events.fail(store.error());
     AdaptOptions o;
     o.networks = args.networks;
+    o.inputSize = args.inputSize;
     o.seed = args.seed;
     o.modelPaths = args.models;
     o.dataset = args.dataset;

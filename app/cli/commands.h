@@ -202,6 +202,7 @@ struct AdaptArgs {
     std::string from;                 // the source device, whose predictor is adapted
     std::string sourcePredictorFile;  // the source's predictor JSON (default: its newest, else the shipped one)
     int networks = 10;                // networks chosen and measured (or taken from the dataset)
+    int inputSize = 0;                // generated networks' square input side in pixels (0: 96 to 224)
     uint32_t seed = 1;                // of the choice
     std::vector<std::string> models;  // measure these ONNX files instead of chosen networks
     std::string dataset;              // take the target's times from this dataset instead of measuring

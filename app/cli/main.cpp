@@ -277,6 +277,12 @@ int main(int argc, char** argv) {
     auto* adaptDataset = cmdAdapt->add_option("--dataset", adapt.dataset, "take the target's times from this dataset instead of measuring");
     adaptModels->excludes(adaptDataset);
     adaptModels->excludes(adaptNetworks);
+    cmdAdapt
+        ->add_option("--input-size", adapt.inputSize,
+                     "generate the networks with this square input size in pixels, the size yours run at (default: 96 to 224)")
+        ->check(CLI::IsMember({96, 128, 160, 192, 224, 256, 288, 320}))
+        ->excludes(adaptModels)
+        ->excludes(adaptDataset);
     cmdAdapt->add_option("-o,--output", adapt.output, "also write the adapted predictor as JSON to this file");
     cmdAdapt->add_option("--cache", adapt.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
     cmdAdapt->add_option("--db", adapt.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");

@@ -244,6 +244,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     } else {
         ZooOptions zoo;
         zoo.maxResolution = 224;
+        if (options.inputSize > 0) zoo.minResolution = zoo.maxResolution = options.inputSize;
         const std::vector<std::string>& families = zooFamilies();
         for (int s = 0; s < options.seedsPerFamily; ++s)
             for (const std::string& family : families) {
@@ -259,6 +260,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 candidatesDce.push_back(std::move(dce));
                 candidateBytes.push_back(std::move(z.value().bytes));
             }
+        if (candidates.empty())
+            return badInput(
+                fmt::format("adapt: no generated network{} is predicted under {} ms by the source; {}give your own networks (--models).",
+                            options.inputSize > 0 ? fmt::format(" with a {0} x {0} input", options.inputSize) : "", options.maxSourceMs,
+                            options.inputSize > 0 ? "choose another input size or " : ""));
     }
 
     // The networks: all given files, or the chosen candidates.

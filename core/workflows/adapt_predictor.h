@@ -44,8 +44,12 @@ struct AdaptOptions {
     int networks = 10;  // how many networks the transfer is fitted on (at least 3)
     uint32_t seed = 1;  // of the choice among candidates
     // Generated candidates: the zoo's families x this many seeds from 700001 (never the seeds of
-    // benchmark datasets, from 1, or of calibration, from 900001), at most 224 x 224.
+    // benchmark datasets, from 1, or of calibration, from 900001), at most 224 x 224 unless `inputSize` says.
     int seedsPerFamily = 6;
+    // The side of the generated candidates' square input in pixels; 0: each family's sizes from
+    // 96 to 224. A runtime's time for a network over the sum of its kernels' times can depend on
+    // the input's size (XNNPACK's does), so networks at the size deployed carry better there.
+    int inputSize = 0;
     // Candidates predicted by the source above this (at the source's speed) are not chosen: whole
     // networks take long to measure. 0: no limit.
     double maxSourceMs = 60;

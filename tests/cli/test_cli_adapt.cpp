@@ -3,14 +3,15 @@
 // measured on a device nobody here has imports (bad rows named by file and line, the rest kept; a
 // second import adds nothing), the imported times round-trip through `dataset show`, a predictor
 // adapted from opencv-t1 on the table predicts the cells and `evaluate` scores it on the cells it
-// was not fitted on beside the baselines; adapt measures networks through the agent; bad input
-// exits 2 with one line.
+// was not fitted on beside the baselines; adapt measures networks through the agent (also networks
+// generated at the input size asked for); bad input exits 2 with one line.
 #include <QtTest>
 
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 
 #include "test_support.h"
@@ -158,6 +159,15 @@ private slots:
         QVERIFY2(out.startsWith("{\"schema\":\"kernelmeter.events/1\",\"event\":\"start\"") && out.contains("\"event\":\"done\""),
                  out.constData());
         QVERIFY2(err.contains("from 3 networks (measured by adapt"), err.constData());  // the table goes to stderr
+        // Networks generated at the input size asked for (here the smallest, 96 x 96): every
+        // network of the table has it.
+        QCOMPARE(run({"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--networks", "3", "--rounds", "2", "--instances", "1",
+                      "--kernels-per-group", "0", "--input-size", "96"},
+                     &out, &err),
+                 0);
+        const QString table = QString::fromUtf8(out);
+        QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r\d+ )")) == 3, out.constData());
+        QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r96 )")) == 3, out.constData());
         QCOMPARE(run(QStringList{"evaluate", "--device", "opencv-t2", "--json", "--models"} + models, &out, &err), 0);
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 3);
@@ -176,6 +186,14 @@ private slots:
         // Measuring on a table-only device is refused.
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("lab-phone"), err.constData());
+        // An input size no family is generated at, or beside the user's own networks.
+        QCOMPARE(run({"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--input-size", "100", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("--input-size") && err.contains("100"), err.constData());
+        QCOMPARE(run({"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--input-size", "224", "--models", "a.onnx", "b.onnx",
+                      "c.onnx", "--quiet"},
+                     nullptr, &err),
+                 2);
+        QVERIFY2(err.contains("--input-size") && err.contains("--models"), err.constData());
     }
 };
 
