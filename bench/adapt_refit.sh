@@ -5,23 +5,26 @@
 # measured before are reused, networks the new choice adds are measured. How docs/adapt.md judges a
 # change of the fit or the choice over several draws without measuring everything again.
 #
-# Usage: bench/adapt_refit.sh [-c CLI] [-s SEED] -i IN -o OUT [TARGET:SOURCE ...]
+# Usage: bench/adapt_refit.sh [-c CLI] [-s SEED] [-a ARGS] -i IN -o OUT [TARGET:SOURCE ...]
 #   CLI   kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)
 #   SEED  --seed of adapt (default 1)
-#   IN    the folder of an adapt_time.sh run (read only: its databases are copied, its caches shared)
+#   ARGS  more options of adapt, e.g. "--input-size 224" (split at spaces)
+#   IN    the folder of an adapt_time.sh run (read only: its databases are copied, its caches shared;
+#         without a cache the networks and kernels are generated again and found in the database)
 #   OUT   folder for each transfer's predictor (adapted-SOURCE-TARGET.json), output and database
 #   default transfers: every adapt-SOURCE-TARGET.db in IN
 # Score a result as docs/adapt.md does: kernelmeter-cli evaluate --predictor OUT/adapted-S-T.json ...
 set -u
 cli=build/release/app/cli/kernelmeter-cli
-seed=1 in= out=
-while getopts "c:s:i:o:" opt; do
+seed=1 in= out= args=
+while getopts "c:s:a:i:o:" opt; do
   case $opt in
     c) cli=$OPTARG ;;
     s) seed=$OPTARG ;;
+    a) args=$OPTARG ;;
     i) in=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
@@ -50,9 +53,10 @@ for t in "${transfers[@]}"; do
   cp "$in/adapt-$name.db" "$out/adapt-$name.db" || exit 2
   # The source is the predictor the first run started from, not what it stored (SOURCE = TARGET).
   sqlite3 "$out/adapt-$name.db" "delete from predictors where device_id='$source'"
-  ln -sfn "$(readlink -f "$in/home-$name")" "$out/home-$name"
+  rm -rf "$out/home-$name"
+  if [ -d "$in/home-$name" ]; then ln -s "$(readlink -f "$in/home-$name")" "$out/home-$name"; else mkdir -p "$out/home-$name"; fi
   XDG_DATA_HOME=$out/home-$name/data XDG_CACHE_HOME=$out/home-$name/cache "$cli" adapt --device "$target" --from "$source" \
-    --seed "$seed" --db "$out/adapt-$name.db" -o "$out/adapted-$name.json" > "$out/adapt-$name.txt" 2> "$out/adapt-$name.err"
+    --seed "$seed" $args --db "$out/adapt-$name.db" -o "$out/adapted-$name.json" > "$out/adapt-$name.txt" 2> "$out/adapt-$name.err"
   rc=$?
   printf '%-26s %6s  %s\n' "$source -> $target" "$rc" "$(sed -n 's/^fit  *\([^:]*\):.*/\1/p' "$out/adapt-$name.txt")"
   [ "$rc" -eq 0 ] || status=1
