@@ -44,7 +44,7 @@ struct AdaptOptions {
     int networks = 10;  // how many networks the transfer is fitted on (at least 3)
     uint32_t seed = 1;  // of the choice among candidates
     // Generated candidates: the zoo's families x this many seeds from 700001 (never the seeds of
-    // benchmark datasets, from 1, or of calibration, from 900001), at most 224 x 224 unless `inputSize` says.
+    // benchmark datasets, from 1, or of calibration, from 900001), at most 224 x 224 (or `inputSize`).
     int seedsPerFamily = 6;
     // The side of the generated candidates' square input in pixels; 0: each family's sizes from
     // 96 to 224. A runtime's time for a network over the sum of its kernels' times can depend on
