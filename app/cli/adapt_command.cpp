@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "cli/events.h"
 #include "workflows/adapt_predictor.h"
+#include "workflows/devices.h"
 
 namespace km::cli {
 namespace {
@@ -54,6 +55,8 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     o.measure.protocol.instances = args.instances;
     o.kernelsPerGroup = args.kernelsPerGroup;
     o.sourceThreads = sourceDevice.value().threads;
+    if (measuring && o.kernelsPerGroup > 0)
+        o.kernelDevice = kernelDeviceFor(target.value(), source.predictor()->runtime, o.sourceThreads, allDevices(""));
     o.command = commandLine;
     Progress progress = events.progress();
     Result<AdaptReport> report = adaptPredictor(target.value(), source, o, &progress);
@@ -82,6 +85,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"group_scale", r.fit.groupScale},
                                             {"group_fixed_ms", r.fit.groupFixedMs},
                                             {"kernel_groups", nlohmann::ordered_json(kernelGroupsToJson(a.kernelGroups))},
+                                            {"kernel_device", a.kernelDevice.empty() ? r.predictor.deviceId : a.kernelDevice},
                                             {"group_kernel_ms", r.fit.groupKernelMs},
                                             {"work_rates", r.fit.workRates
                                                                ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},
@@ -133,8 +137,8 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                 k.kernels);
             kernels += k.kernels;
         }
-        out << fmt::format("kernels    {} of the source's kernels measured; target/source per group, median (range, kernels): {}\n",
-                           kernels, text);
+        out << fmt::format("kernels    {} of the source's kernels measured{}; target/source per group, median (range, kernels): {}\n",
+                           kernels, a.kernelDevice.empty() ? "" : " on " + a.kernelDevice, text);
     }
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);

@@ -225,6 +225,7 @@ std::string PredictorSet::toJson() const {
                            {"leave_one_out_within10", a.leaveOneOutWithin10},
                            {"networks", std::move(nets)}};
         if (!a.kernelGroups.empty()) j["adaptation"]["kernel_groups"] = kernelGroupsToJson(a.kernelGroups);
+        if (!a.kernelDevice.empty()) j["adaptation"]["kernel_device"] = a.kernelDevice;
     }
     if (!rulesJson.empty()) j["rules"] = Json::parse(rulesJson);
     if (generic) {
@@ -341,6 +342,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
                 ad.kernelGroups.push_back({k.value("group", ""), k.value("kernels", size_t(0)), k.value("ratio", 0.0),
                                            k.value("low_ratio", 0.0), k.value("high_ratio", 0.0), k.value("scale", 0.0),
                                            k.value("fixed_ms", 0.0)});
+            ad.kernelDevice = a->value("kernel_device", "");
             p.adaptation = std::move(ad);
         }
         if (const auto r = j.find("rules"); r != j.end() && r->is_object()) p.rulesJson = r->dump();

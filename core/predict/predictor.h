@@ -96,6 +96,7 @@ struct Adaptation {
     double rmspe = 0, leaveOneOutRmspe = 0, within10 = 0, leaveOneOutWithin10 = 0;
     std::vector<AdaptedNetwork> networks;
     std::vector<AdaptedKernelGroup> kernelGroups;  // empty: no kernels were measured
+    std::string kernelDevice;                      // the device they were measured on (empty: the target)
 };
 
 struct PredictorSet {

@@ -73,6 +73,21 @@ Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& targe
 
 }  // namespace
 
+Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known) {
+    if (sourceThreads <= 0 || sourceThreads == target.threads || sourceRuntime != target.runtime) return target;
+    for (const Device& d : known)
+        if (d.runtime == target.runtime && d.threads == sourceThreads && d.transport == target.transport &&
+            d.agentPath == target.agentPath && d.settings == target.settings)
+            return d;
+    Device d = target;
+    d.id = fmt::format("{}@t{}", target.id, sourceThreads);
+    d.threads = sourceThreads;
+    d.displayName = fmt::format("{} at {} thread{}", target.displayName.empty() ? target.id : target.displayName, sourceThreads,
+                                sourceThreads == 1 ? "" : "s");
+    d.userDefined = false;  // never stored as a definition: only its measurements are
+    return d;
+}
+
 std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed) {
     std::vector<size_t> order(candidates.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -360,14 +375,20 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 if (progress && progress->isCancelled()) kernelProgress.cancel();
                 report01(0.2 + networksShare + 0.3 * f, "kernels: " + msg);
             });
-            Result<std::vector<AdaptedKernelGroup>> ratios =
-                measureAnchorKernels(target, *bare.predictor(), groups, options, !referenceMs.empty(), &kernelProgress, report.warnings);
+            const Device& kernelDevice = options.kernelDevice ? *options.kernelDevice : target;
+            Result<std::vector<AdaptedKernelGroup>> ratios = measureAnchorKernels(kernelDevice, *bare.predictor(), groups, options,
+                                                                                  !referenceMs.empty(), &kernelProgress, report.warnings);
             if (!ratios) return ratios.error();
             report.kernelGroups = std::move(ratios).value();
+            if (!report.kernelGroups.empty() && kernelDevice.id != target.id) report.kernelDevice = kernelDevice.id;
             for (const AdaptedKernelGroup& k : report.kernelGroups) transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio};
-            // The same runtime and threads as the source: free group scales that matched the 10
-            // networks within 0.5% missed the torchvision ones by 30% (docs/adapt.md).
-            transfer.throughKernelsOnly = options.sourceThreads == target.threads && source.predictor()->runtime == target.runtime;
+            // Kernels run as the source ran them (its runtime at its threads): free group scales
+            // that matched the 10 networks within 0.5% missed the torchvision ones by 30%
+            // (docs/adapt.md).
+            transfer.throughKernelsOnly = options.sourceThreads == kernelDevice.threads && source.predictor()->runtime == target.runtime;
+            // Timed at other threads than the target's: the networks fit the threads' effect as one
+            // scale (with the overhead and per-kernel terms); ten of them do not tell it per group.
+            if (transfer.throughKernelsOnly && kernelDevice.threads != target.threads) transfer.shrinkage.clear();
         }
     }
     if (networks.size() < 3)
@@ -473,6 +494,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                                   src.perKernelMs * candidates[used[k]].kernels,
                               report.fit.fittedMs[k], report.fit.leaveOneOutMs[k]});
     a.kernelGroups = report.kernelGroups;
+    a.kernelDevice = report.kernelDevice;
     p.adaptation = std::move(a);
     report.predictor = std::move(p);
     report01(1.0, "fitted");

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,8 @@ struct AdaptOptions {
     // these threads runs the source's kernels as the source measured them: the networks are then
     // fitted only through the kernels measured on it (TransferOptions::throughKernelsOnly).
     int sourceThreads = 0;
+    // Where the source's kernels are measured (kernelDeviceFor); unset: the target.
+    std::optional<Device> kernelDevice;
     std::string command;  // recorded in the predictor's provenance
 };
 
@@ -82,7 +85,18 @@ struct AdaptReport {
     std::vector<std::string> uncoveredTypes;       // source kernel types none of the networks has
     std::vector<std::string> warnings;             // networks that could not be built, read or measured
     std::vector<AdaptedKernelGroup> kernelGroups;  // the groups' kernel ratios (empty: none measured)
+    std::string kernelDevice;                      // the device they were measured on (empty: the target)
 };
+
+// Where adapt measures the source's kernels for `target`: the target itself, except when the target
+// runs the source's runtime (`sourceRuntime`) at other threads than the source device's
+// (`sourceThreads` > 0). Then the target's agent at the source's threads: the one of `known` with the
+// target's runtime, transport, agent and settings at those threads, else `target` with those threads
+// and the id "<target>@t<threads>" (no device id has an '@'). Kernels timed at the source's threads
+// tell how the target's CPU runs them; the networks then fit the threads' effect as one scale
+// (docs/adapt.md), where kernels timed at the target's threads on a busy 2-core machine drowned in
+// noise.
+Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known);
 
 // Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time
 // on the target.

@@ -275,12 +275,14 @@ private slots:
         QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
         // The kernels adapt measured survive a JSON round trip.
         adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007}};
+        adapted.adaptation->kernelDevice = "opencv-t1";  // timed at the source's threads
         Result<PredictorSet> adaptedBack = PredictorSet::fromJson(adapted.toJson(), "a.json");
         QVERIFY2(adaptedBack.ok(), adaptedBack.ok() ? "" : adaptedBack.error().message.c_str());
         QCOMPARE(adaptedBack.value().adaptation->kernelGroups.size(), size_t{1});
         const AdaptedKernelGroup& kg = adaptedBack.value().adaptation->kernelGroups[0];
         QVERIFY(kg.group == "conv-relu@kxk" && kg.kernels == 12 && kg.ratio == 1.5 && kg.lowRatio == 1.2 && kg.highRatio == 1.8 &&
                 kg.scale == 1.4 && kg.fixedMs == 0.007);
+        QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
 
         // Adapted with work rates: a kernel costs its MFLOPs and MB at the fitted rates (the

@@ -235,6 +235,44 @@ private slots:
         QCOMPARE(fitTransfer(nets, o).value().terms, free.value().terms);
     }
 
+    void kernelDeviceAtSourceThreads() {
+        auto device = [](const char* id, const char* runtime, int threads, const char* transport = "") {
+            Device d;
+            d.id = id;
+            d.runtime = runtime;
+            d.threads = threads;
+            d.transport = transport;
+            return d;
+        };
+        const Device cv1 = device("opencv-t1", "opencv-dnn", 1), cv2 = device("opencv-t2", "opencv-dnn", 2),
+                     xn1 = device("xnnpack-t1", "xnnpack", 1);
+        const std::vector<Device> known{cv1, cv2, xn1};
+        // The source's runtime at other threads: the known device that is the same agent at the
+        // source's threads.
+        QCOMPARE(kernelDeviceFor(cv2, "opencv-dnn", 1, known).id, std::string("opencv-t1"));
+        // Same threads, another runtime, or threads unknown: the target itself.
+        QCOMPARE(kernelDeviceFor(cv1, "opencv-dnn", 1, known).id, std::string("opencv-t1"));
+        QCOMPARE(kernelDeviceFor(cv2, "xnnpack", 1, known).id, std::string("opencv-t2"));
+        QCOMPARE(kernelDeviceFor(cv2, "opencv-dnn", 0, known).id, std::string("opencv-t2"));
+        // A board reached over ssh: no known device is its agent at 1 thread (the local xnnpack-t1
+        // is another machine), so the board itself at 1 thread, under an id no device can have.
+        Device board = device("board", "xnnpack", 4, "ssh pi@board");
+        board.userDefined = true;
+        const Device k = kernelDeviceFor(board, "xnnpack", 1, known);
+        QCOMPARE(k.id, std::string("board@t1"));
+        QCOMPARE(k.threads, 1);
+        QCOMPARE(k.transport, board.transport);
+        QCOMPARE(k.runtime, board.runtime);
+        QVERIFY(!k.userDefined);
+        // Defined by the user at 1 thread too: that definition is used.
+        Device board1 = board;
+        board1.id = "board-t1";
+        board1.threads = 1;
+        QCOMPARE(kernelDeviceFor(board, "xnnpack", 1, {cv1, board1}).id, std::string("board-t1"));
+        board1.settings["backend"] = "other";  // another configuration of the runtime: not the same agent
+        QCOMPARE(kernelDeviceFor(board, "xnnpack", 1, {cv1, board1}).id, std::string("board@t1"));
+    }
+
     void anchorKernelFits() {
         // measured = 3 x source + 0.02 ms for conv; 5 x source for add (a negative cost is fixed
         // at 0); a group with one kernel measured gives no fit.

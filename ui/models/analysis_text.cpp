@@ -59,9 +59,14 @@ QString adaptationText(const PredictorSet& p) {
     if (!a.kernelGroups.empty()) {
         size_t kernels = 0;
         for (const AdaptedKernelGroup& k : a.kernelGroups) kernels += k.kernels;
-        text += QObject::tr(" %1 of the source's kernels in %2 groups were measured on the device too.")
+        const QString where =
+            a.kernelDevice.empty()
+                ? QObject::tr("the device")
+                : QObject::tr("%1 (the device's runtime at the source's threads)").arg(QString::fromStdString(a.kernelDevice));
+        text += QObject::tr(" %1 of the source's kernels in %2 groups were measured on %3 too.")
                     .arg(kernels)
-                    .arg(a.kernelGroups.size());
+                    .arg(a.kernelGroups.size())
+                    .arg(where);
     }
     return text;
 }
