@@ -333,10 +333,11 @@ private slots:
         QVERIFY(home.isValid());
         useFreshDataFolder(home);
         MainWindow w;
-        openMobileNet(w, {"opencv-t2", "opencv-t1"});
+        openMobileNet(w, {"opencv-t2", "xnnpack-t1", "opencv-t1"});
         QVERIFY(!w.analysis()->devices[0].ok());
         PredictorPage* page = w.predictorPage();
-        QCOMPARE(page->adaptSources(), QStringList{"opencv-t1"});  // opencv-t2 has nothing to adapt
+        // opencv-t2 has nothing to adapt; the device of its runtime comes before the other one.
+        QCOMPARE(page->adaptSources(), (QStringList{"opencv-t1", "xnnpack-t1"}));
         QCOMPARE(page->adaptedNetworkRows(), 0);
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QSignalSpy built(page, &PredictorPage::predictorBuilt);
@@ -355,6 +356,9 @@ private slots:
         QCOMPARE(page->adaptedNetworkRows(), 3);
         QCOMPARE(page->fitPlot()->pointCount(), 3);
         QVERIFY2(page->aboutText().contains("Adapted from opencv-t1"), qPrintable(page->aboutText()));
+        // Its kernels were timed at opencv-t1's one thread, on opencv-t1.
+        QVERIFY2(page->aboutText().contains("were measured on opencv-t1 (the device's runtime at the source's threads)"),
+                 qPrintable(page->aboutText()));
         QVERIFY(w.logText().contains("predictor of opencv-t2 built or adapted"));
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }

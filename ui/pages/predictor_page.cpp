@@ -299,18 +299,28 @@ void PredictorPage::confirmAndDetect() {
 
 QStringList PredictorPage::adaptSources() const {
     QStringList sources;
-    if (!m_analysis) return sources;
+    if (!m_analysis || m_device < 0) return sources;
+    // The device itself first (made on another machine, adapting makes it this one's), then the
+    // devices of its runtime (its thread count first), then the rest: across runtimes a predictor
+    // carries far worse (docs/adapt.md).
+    const Result<Device> target = findDevice(m_analysis->devices[size_t(m_device)].deviceId);
+    std::vector<std::pair<int, QString>> ranked;
     for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
         const DeviceAnalysis& d = m_analysis->devices[i];
         // A predictor adapted with kernel costs or work rates has no kernel times to carry
         // (kernelmeter-cli adapt refuses it as a source).
         if (!d.ok() || !d.predictor || !(d.predictor->kernelScale > 0)) continue;
-        const QString id = QString::fromStdString(d.deviceId);
-        if (int(i) == m_device)
-            sources.prepend(id);
-        else
-            sources.append(id);
+        int rank = 3;
+        if (int(i) == m_device) {
+            rank = 0;
+        } else if (target && d.predictor->runtime == target.value().runtime) {
+            const Result<Device> source = findDevice(d.deviceId);
+            rank = source && source.value().threads == target.value().threads ? 1 : 2;
+        }
+        ranked.emplace_back(rank, QString::fromStdString(d.deviceId));
     }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [rank, id] : ranked) sources.append(id);
     return sources;
 }
 
@@ -333,8 +343,17 @@ void PredictorPage::confirmAndAdapt() {
                                        false, &chosen);
         if (!chosen) return;
     }
+    // Another runtime's predictor carries the kernels of that runtime, not the ones the device runs.
+    QString acrossRuntimes;
+    if (const Result<Device> target = findDevice(d.deviceId); target)
+        for (const DeviceAnalysis& s : m_analysis->devices)
+            if (QString::fromStdString(s.deviceId) == source && s.predictor && s.predictor->runtime != target.value().runtime)
+                acrossRuntimes =
+                    tr("%1's predictor was made for %2 and %3 runs %4: adapted across runtimes, a predictor is much less "
+                       "accurate than one adapted from a device of the same runtime or built on the device.\n\n")
+                        .arg(source, QString::fromStdString(s.predictor->runtime), id, QString::fromStdString(target.value().runtime));
     QMessageBox box(QMessageBox::Question, tr("Adapt a predictor"),
-                    (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") +
+                    (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") + acrossRuntimes +
                         tr("Adapting measures %1 generated networks and a few of %3's kernels of each kind on %2 and fits %3's predictor "
                            "to them: about %4 minutes, best "
                            "with nothing else running. The result becomes %2's predictor in your database.\n\nA full build "
