@@ -85,7 +85,10 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"group_scale", r.fit.groupScale},
                                             {"group_fixed_ms", r.fit.groupFixedMs},
                                             {"kernel_groups", nlohmann::ordered_json(kernelGroupsToJson(a.kernelGroups))},
-                                            {"kernel_device", a.kernelDevice.empty() ? r.predictor.deviceId : a.kernelDevice},
+                                            {"kernel_device",
+                                             a.kernelGroups.empty()
+                                                 ? nlohmann::ordered_json(nullptr)
+                                                 : nlohmann::ordered_json(a.kernelDevice.empty() ? r.predictor.deviceId : a.kernelDevice)},
                                             {"group_kernel_ms", r.fit.groupKernelMs},
                                             {"work_rates", r.fit.workRates
                                                                ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},

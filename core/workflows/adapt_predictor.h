@@ -83,7 +83,7 @@ struct AdaptReport {
     PredictorSet predictor;  // the target's, ready to store
     TransferFit fit;
     std::vector<std::string> uncoveredTypes;       // source kernel types none of the networks has
-    std::vector<std::string> warnings;             // networks that could not be built, read or measured
+    std::vector<std::string> warnings;             // networks not built, read or measured; a source of another runtime
     std::vector<AdaptedKernelGroup> kernelGroups;  // the groups' kernel ratios (empty: none measured)
     std::string kernelDevice;                      // the device they were measured on (empty: the target)
 };
@@ -94,8 +94,7 @@ struct AdaptReport {
 // target's runtime, transport, agent and settings at those threads, else `target` with those threads
 // and the id "<target>@t<threads>" (no device id has an '@'). Kernels timed at the source's threads
 // tell how the target's CPU runs them; the networks then fit the threads' effect as one scale
-// (docs/adapt.md), where kernels timed at the target's threads on a busy 2-core machine drowned in
-// noise.
+// (docs/adapt.md), where kernels timed at the target's threads on a 2-core machine drowned in noise.
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known);
 
 // Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time
