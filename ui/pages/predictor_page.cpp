@@ -303,7 +303,13 @@ QStringList PredictorPage::adaptSources() const {
     // The device itself first (made on another machine, adapting makes it this one's), then the
     // devices of its runtime (its thread count first), then the rest: across runtimes a predictor
     // carries far worse (docs/adapt.md).
-    const Result<Device> target = findDevice(m_analysis->devices[size_t(m_device)].deviceId);
+    // One read of the device list (this runs whenever the page's buttons are refreshed).
+    const std::vector<Device> devices = allDevices("");
+    auto deviceOf = [&](const std::string& id) {
+        auto it = std::find_if(devices.begin(), devices.end(), [&](const Device& d) { return d.id == id; });
+        return it == devices.end() ? nullptr : &*it;
+    };
+    const Device* target = deviceOf(m_analysis->devices[size_t(m_device)].deviceId);
     std::vector<std::pair<int, QString>> ranked;
     for (size_t i = 0; i < m_analysis->devices.size(); ++i) {
         const DeviceAnalysis& d = m_analysis->devices[i];
@@ -313,9 +319,9 @@ QStringList PredictorPage::adaptSources() const {
         int rank = 3;
         if (int(i) == m_device) {
             rank = 0;
-        } else if (target && d.predictor->runtime == target.value().runtime) {
-            const Result<Device> source = findDevice(d.deviceId);
-            rank = source && source.value().threads == target.value().threads ? 1 : 2;
+        } else if (target && d.predictor->runtime == target->runtime) {
+            const Device* source = deviceOf(d.deviceId);
+            rank = source && source->threads == target->threads ? 1 : 2;
         }
         ranked.emplace_back(rank, QString::fromStdString(d.deviceId));
     }
