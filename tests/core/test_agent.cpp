@@ -10,6 +10,7 @@
 #include <set>
 
 #include "backends/agent_client.h"
+#include "backends/runtime_registry.h"
 #include "onnx/onnx_builder.h"
 #include "workflows/measure_models.h"
 #include "zoo/zoo.h"
@@ -46,6 +47,9 @@ MeasureRequest request(std::initializer_list<const char*> commands) {
 }
 
 std::string fixture(const char* rel) { return std::string(KM_FIXTURES_DIR "/") + rel; }
+
+// Threads of this process (Linux: one entry per thread in /proc/self/task).
+int threadCount() { return int(QDir("/proc/self/task").entryList(QDir::Dirs | QDir::NoDotAndDotDot).size()); }
 
 // The reference workload ran in the same processes and rounds as the first two models (conv_64 and
 // conv_128, 4x its MACs): ratios exist, keep the models' order, and one baseline scales them all.
@@ -233,6 +237,30 @@ private slots:
         QVERIFY2(err.startsWith(QString::fromStdString(fixture("small/se_block.onnx")) + ": XNNPACK cannot express 2 node(s)"),
                  qPrintable(err));
         QVERIFY(err.contains("'upsample' (resize:") && err.contains("'deconv' (convtranspose:"));
+    }
+
+    // The models one runtime loads for a 2-thread device share one thread pool. With a pool per
+    // model, the workers of the models just run kept spinning beside the one being timed, and on a
+    // 2-core machine small networks' round times flipped between two modes (0.6 and 1.5 times their
+    // 1-thread time). In this process, not through the agent, to count the threads.
+    void xnnpackModelsShareOneThreadPool() {
+        auto runtime = makeRuntime("xnnpack");
+        QVERIFY(runtime);
+        const Device device = *findBuiltinDevice("xnnpack-t2");
+        QFile file(QString::fromStdString(fixture("small/conv_64.onnx")));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const std::string bytes = file.readAll().toStdString();
+        const int before = threadCount();
+        std::vector<std::unique_ptr<RuntimeModel>> models;
+        for (int i = 0; i < 4; ++i) {
+            auto model = runtime->load(bytes, device, {});
+            QVERIFY2(model, model ? "" : model.error().message.c_str());
+            QVERIFY(model.value()->run());
+            models.push_back(std::move(model).value());
+            if (i == 0) QVERIFY2(threadCount() > before, "a 2-thread model started no worker thread");
+        }
+        const int workers = threadCount() - before;
+        QVERIFY2(workers < device.threads, qPrintable(QString("%1 worker threads for 4 models at 2 threads").arg(workers)));
     }
 
     void xnnpackTakesOnlyChannelWindowsAsCopies() {
