@@ -6,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "common/version.h"
+#include "workflows/adapt_predictor.h"
 
 int main(int argc, char** argv) {
     CLI::App app{"KernelMeter: predict the inference latency of a neural network kernel by kernel."};
@@ -280,7 +281,7 @@ int main(int argc, char** argv) {
     cmdAdapt
         ->add_option("--input-size", adapt.inputSize,
                      "generate the networks with this square input size in pixels, the size yours run at (default: 96 to 224)")
-        ->check(CLI::IsMember({96, 128, 160, 192, 224, 256, 288, 320}))
+        ->check(CLI::IsMember(km::kAdaptInputSizes))
         ->excludes(adaptModels)
         ->excludes(adaptDataset);
     cmdAdapt->add_option("-o,--output", adapt.output, "also write the adapted predictor as JSON to this file");

@@ -88,6 +88,15 @@ Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, i
     return d;
 }
 
+int adaptInputSizeOf(const Graph& graph) {
+    if (graph.inputs.size() != 1) return 0;
+    const Tensor* in = graph.tensor(graph.inputs.front());
+    if (!in || !in->shape.known || in->shape.rank() != 4) return 0;
+    const int64_t h = in->shape.dims[2], w = in->shape.dims[3];
+    if (h != w || std::find(kAdaptInputSizes.begin(), kAdaptInputSizes.end(), h) == kAdaptInputSizes.end()) return 0;
+    return int(h);
+}
+
 std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed) {
     std::vector<size_t> order(candidates.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;

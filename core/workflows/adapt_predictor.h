@@ -41,6 +41,12 @@ TransferCandidate transferCandidateOf(const DeviceAnalysis& bareSource, const st
 // The source predictor with its model-level terms removed (what transferCandidateOf expects).
 DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source);
 
+// The square input sizes (pixels) adapt generates networks at with AdaptOptions::inputSize.
+inline const std::vector<int> kAdaptInputSizes{96, 128, 160, 192, 224, 256, 288, 320};
+// The side of `graph`'s image input when it is square and one of kAdaptInputSizes (the size to
+// give adapt for networks like this one); 0 otherwise, or when the model has several inputs.
+int adaptInputSizeOf(const Graph& graph);
+
 struct AdaptOptions {
     int networks = 10;  // how many networks the transfer is fitted on (at least 3)
     uint32_t seed = 1;  // of the choice among candidates

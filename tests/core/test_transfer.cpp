@@ -412,6 +412,26 @@ private slots:
         QVERIFY(std::find(a.begin(), a.end(), size_t(41)) != a.end());
     }
 
+    // The input size the GUI offers to adapt: a square image input of a size adapt generates.
+    void adaptInputSizeOfAModel() {
+        auto sizeOf = [](std::vector<std::vector<int64_t>> inputs) {
+            Graph g;
+            for (size_t i = 0; i < inputs.size(); ++i) {
+                const std::string name = "in" + std::to_string(i);
+                g.addTensor({name, {inputs[i], true}, DType::Float, false, {}});
+                g.inputs.push_back(name);
+            }
+            return adaptInputSizeOf(g);
+        };
+        QCOMPARE(sizeOf({{1, 3, 224, 224}}), 224);
+        QCOMPARE(sizeOf({{1, 3, 96, 96}}), 96);
+        QCOMPARE(sizeOf({{1, 3, 224, 160}}), 0);  // not square
+        QCOMPARE(sizeOf({{1, 3, 100, 100}}), 0);  // not a size adapt generates
+        QCOMPARE(sizeOf({{1, 224}}), 0);          // no image
+        QCOMPARE(sizeOf({{1, 3, 224, 224}, {1, 3, 224, 224}}), 0);
+        QCOMPARE(sizeOf({}), 0);
+    }
+
     void nb201ArchStrings() {
         const std::string arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|";
         const Result<Nb201Cell> cell = parseNb201Arch(arch);
