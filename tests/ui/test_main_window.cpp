@@ -338,6 +338,7 @@ private slots:
         PredictorPage* page = w.predictorPage();
         // opencv-t2 has nothing to adapt; the device of its runtime comes before the other one.
         QCOMPARE(page->adaptSources(), (QStringList{"opencv-t1", "xnnpack-t1"}));
+        QCOMPARE(page->adaptInputSize(), 224);  // offered in the confirmation: networks at MobileNetV3-S's size
         QCOMPARE(page->adaptedNetworkRows(), 0);
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QSignalSpy built(page, &PredictorPage::predictorBuilt);

@@ -55,6 +55,9 @@ public:
     bool startAdapt(const QString& deviceId, const QString& sourceDevice, const QStringList& extraArguments = {});
     // Devices of the analysis with a predictor to adapt from: the chosen device first when it has one.
     QStringList adaptSources() const;
+    // The open model's square input side when adapt can generate networks at it (offered in the
+    // adapt confirmation); 0 otherwise.
+    int adaptInputSize() const;
     int adaptedNetworkRows() const;
     ScatterPlot* fitPlot() const { return m_fitScatter; }
     QString aboutText() const;
