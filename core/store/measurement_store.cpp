@@ -66,6 +66,15 @@ const std::vector<const char*> kMigrations = {
        CREATE TABLE device_hellos(
            device_id TEXT PRIMARY KEY, hello_json TEXT NOT NULL, reference_ms REAL NOT NULL, reference_spread REAL NOT NULL,
            checked_at_utc TEXT NOT NULL);)",
+    // 7: measurements of XNNPACK at more than one thread taken by agents that gave every model its
+    // own thread pool carry two modes (docs/measurement.md, protocol point 11). Set aside, never
+    // deleted, so that they are measured again when next needed; imported times are kept.
+    R"(CREATE TABLE superseded_measurements AS SELECT * FROM measurements WHERE 0;
+       ALTER TABLE superseded_measurements ADD COLUMN superseded_because TEXT NOT NULL DEFAULT '';
+       INSERT INTO superseded_measurements SELECT *, 'XNNPACK thread pool per model' FROM measurements
+           WHERE protocol_json LIKE '%"warmup_runs"%'
+             AND device_id IN (SELECT id FROM devices WHERE runtime = 'xnnpack' AND threads > 1);
+       DELETE FROM measurements WHERE id IN (SELECT id FROM superseded_measurements);)",
 };
 
 constexpr const char* kColumns =

@@ -122,6 +122,51 @@ private slots:
         QCOMPARE(opened.value()->referenceBaselineMs("opencv-t1", "k", "r", 1.0).value(), 1.0);
     }
 
+    // Schema 7 sets aside what agents with a thread pool per XNNPACK model measured at more than one
+    // thread (two modes; docs/measurement.md): those are measured again, everything else stays.
+    void multiThreadXnnpackMeasurementsOfOldAgentsAreSetAside() {
+        QTemporaryDir dir;
+        const QString path = dir.path() + "/v6.db";
+        {
+            auto opened = MeasurementStore::open(path.toStdString());
+            QVERIFY(opened.ok());
+            MeasurementStore& store = *opened.value();
+            const char* agent = R"({"allocation":"aligned-64","instances":3,"rounds":20,"warmup_runs":10})";
+            const char* imported = R"({"source":"imported table","file":"t.csv","line":2})";
+            for (const char* id : {"xnnpack-t2", "xnnpack-t1", "opencv-t2"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
+            QVERIFY(store.upsertDevice(Device{"board", "a board", "xnnpack", 4, "ssh me@board", {}, "", true}).ok());
+            auto add = [&](const char* hash, const char* device, const char* protocol) {
+                StoredMeasurement m;
+                m.modelHash = hash;
+                m.deviceId = device;
+                m.stats.medianMs = 2.0;
+                m.protocolJson = protocol;
+                QVERIFY(store.add(m).ok());
+            };
+            add("a", "xnnpack-t2", agent);     // set aside
+            add("b", "board", agent);          // set aside: XNNPACK at 4 threads
+            add("c", "xnnpack-t2", imported);  // kept: not an agent's
+            add("d", "xnnpack-t1", agent);     // kept: one thread, no pool
+            add("e", "opencv-t2", agent);      // kept: OpenCV's own pool
+        }
+        // As an earlier KernelMeter left it: schema 6, no table of set-aside measurements.
+        QCOMPARE(QProcess::execute("sqlite3", {path, "DROP TABLE superseded_measurements; PRAGMA user_version=6;"}), 0);
+        auto opened = MeasurementStore::open(path.toStdString());
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        MeasurementStore& store = *opened.value();
+        QVERIFY(!store.latest("a", "xnnpack-t2").value());
+        QVERIFY(!store.latest("b", "board").value());
+        QVERIFY(store.latest("c", "xnnpack-t2").value());
+        QVERIFY(store.latest("d", "xnnpack-t1").value());
+        QVERIFY(store.latest("e", "opencv-t2").value());
+        QCOMPARE(store.count().value(), int64_t{3});
+        QProcess sql;
+        sql.start("sqlite3",
+                  {path, "SELECT group_concat(model_hash, '') FROM (SELECT model_hash FROM superseded_measurements ORDER BY model_hash);"});
+        QVERIFY(sql.waitForFinished());
+        QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(), QString("ab"));
+    }
+
     void predictorsAreStoredAsJsonNewestFirst() {
         QTemporaryDir dir;
         auto opened = MeasurementStore::open((dir.path() + "/p.db").toStdString());
