@@ -110,7 +110,7 @@ public:
     Result<std::vector<Device>> userDevices();  // by id
     Status removeUserDevice(const std::string& id);
     Result<int64_t> predictorCount(const std::string& deviceId);
-    Result<int64_t> measurementCount(const std::string& deviceId);
+    Result<int64_t> measurementCount(const std::string& deviceId);  // with those of deviceId@tN
     Status saveHello(const std::string& deviceId, StoredHello hello);
     Result<std::optional<StoredHello>> lastHello(const std::string& deviceId);
 

@@ -37,7 +37,7 @@ struct DeviceRemoval {
     int64_t predictors = 0;    // kept in the database; re-adding the id brings them back
     int64_t measurements = 0;  // kept likewise
 };
-// What the database holds for a device (any id).
+// What the database holds for a device (any id), with the kernels adapt timed under ID@tN.
 Result<DeviceRemoval> storedDataOf(const std::string& id, const std::string& db = "");
 // Removes a user-defined device. Refused (BadInput, nothing changed) for a built-in id, an unknown
 // one, or a device with predictors unless `force`; its predictors and measurements are never

@@ -167,6 +167,24 @@ private slots:
         QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(), QString("ab"));
     }
 
+    // A device's measurements include those adapt stored under ID@tN (its kernels timed at another
+    // thread count), not those of a device whose id only starts the same.
+    void measurementCountIncludesThreadVariants() {
+        QTemporaryDir dir;
+        auto opened = MeasurementStore::open((dir.path() + "/km.db").toStdString());
+        QVERIFY(opened.ok());
+        MeasurementStore& store = *opened.value();
+        for (const char* id : {"mine", "mine@t1", "mine@t1", "mine2", "mine-b"}) {
+            StoredMeasurement m;
+            m.modelHash = "h";
+            m.deviceId = id;
+            QVERIFY(store.add(m).ok());
+        }
+        QCOMPARE(store.measurementCount("mine").value(), int64_t{3});
+        QCOMPARE(store.measurementCount("mine2").value(), int64_t{1});
+        QCOMPARE(store.measurementCount("other").value(), int64_t{0});
+    }
+
     void predictorsAreStoredAsJsonNewestFirst() {
         QTemporaryDir dir;
         auto opened = MeasurementStore::open((dir.path() + "/p.db").toStdString());
