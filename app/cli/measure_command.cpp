@@ -86,6 +86,7 @@ int runMeasure(const MeasureArgs& args) {
             internal = internal || r.error.find("the agent") != std::string::npos;
         } else if (!r.fromStore) {
             if (!r.referenceError.empty()) std::cerr << "kernelmeter-cli: warning: " << r.path << ": " << r.referenceError << "\n";
+            if (const std::string w = unsteadyWarning(r, r.path); !w.empty()) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
             worstSpread = std::max(worstSpread, r.reference.referenceSpread);
         }
     }

@@ -352,6 +352,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 report.warnings.push_back(fmt::format("{}: not measured: {}", candidates[chosen[k]].name, m.error));
                 continue;
             }
+            if (const std::string w = unsteadyWarning(m, candidates[chosen[k]].name); !w.empty()) report.warnings.push_back(w);
             if (m.reference.median > 0 && m.reference.referenceMs > 0) referenceMs.push_back(m.reference.referenceMs);
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
@@ -364,9 +365,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         }
         // With the reference workload in every round, each network's time at one machine speed
         // (the median reference time of the session): the machine's drift between networks drops out.
-        // Only when the reference itself is steady: on a device using every core of a shared
-        // machine its batch times jumped tenfold (2 threads on the 2-core VM: 0.47 to 5.8 ms), and
-        // a ratio to such a reference is worse than the raw time.
+        // Only when the reference itself is steady: its batch times once jumped tenfold (XNNPACK at
+        // 2 threads on the 2-core VM with a thread pool per model: 0.47 to 5.8 ms), and a ratio to
+        // such a reference is worse than the raw time.
         const double unit = median(referenceMs);
         const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
         const bool steady = unit > 0 && referenceMs.size() == ratios.size() && *highRef <= 1.3 * unit && *lowRef >= unit / 1.3;

@@ -323,6 +323,16 @@ Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& w
 
 }  // namespace
 
+std::string unsteadyWarning(const ModelReport& r, const std::string& name) {
+    if (!r.ok || r.fromStore || r.stats.medianMs <= 0) return {};
+    const double spread = (r.stats.p90Ms - r.stats.p10Ms) / r.stats.medianMs;
+    if (spread <= kUnsteadySpread) return {};
+    return fmt::format(
+        "{}: its rounds spread {:.0f}% (p10 {:.3g} ms, p90 {:.3g} ms) over {} processes: its median is not a stable time; measure "
+        "it again with nothing else running.",
+        name, spread * 100, r.stats.p10Ms, r.stats.p90Ms, r.stats.instances);
+}
+
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
                                        const MeasureModelsOptions& givenOptions, Progress* progress) {
     std::vector<ModelReport> reports(paths.size());

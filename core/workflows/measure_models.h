@@ -68,6 +68,14 @@ struct ModelReport {
     double referenceBaselineMs = 0;
 };
 
+// (p90 - p10) / median of a model's round medians above which, after the protocol's extra
+// processes, its median is no stable time: rounds in two modes (such as XNNPACK at 2 threads with
+// a pool per model, docs/measurement.md point 11) or a machine busy with other work.
+inline constexpr double kUnsteadySpread = 0.5;
+// "NAME: its rounds spread N% (p10 A ms, p90 B ms) ..." when `r` was measured and spread more than
+// kUnsteadySpread; empty otherwise.
+std::string unsteadyWarning(const ModelReport& r, const std::string& name);
+
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
 // store, each result is saved right after its batch and stored models are reused. Never throws.

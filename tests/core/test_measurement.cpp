@@ -7,6 +7,7 @@
 #include <map>
 
 #include "backends/measurement.h"
+#include "workflows/measure_models.h"
 
 using namespace km;
 
@@ -171,6 +172,27 @@ private slots:
         QCOMPARE(r.referenceSpread, (1.5 - 1.0) / 1.5);
         QCOMPARE(summarizeRounds(model, 1).p10Ms, 2.5);  // the raw view sees the phases
         QCOMPARE(summarizeRounds(model, 1).p90Ms, 3.75);
+    }
+
+    // A model whose rounds stay spread over two modes after the extra processes gets a warning
+    // naming it and its spread; an ordinary one, a stored one and a failed one do not.
+    void unsteadyModelsAreNamed() {
+        ModelReport r;
+        r.ok = true;
+        r.stats.medianMs = 2.0;
+        r.stats.p10Ms = 1.2;
+        r.stats.p90Ms = 4.8;
+        r.stats.instances = 5;
+        const QString w = QString::fromStdString(unsteadyWarning(r, "net.onnx"));
+        QVERIFY2(w.startsWith("net.onnx: its rounds spread 180% (p10 1.2 ms, p90 4.8 ms) over 5 processes"), qPrintable(w));
+        r.stats.p90Ms = 2.1;  // 45%: busy, but one mode
+        QVERIFY(unsteadyWarning(r, "net.onnx").empty());
+        r.stats.p90Ms = 4.8;
+        r.fromStore = true;  // said when it was measured
+        QVERIFY(unsteadyWarning(r, "net.onnx").empty());
+        r.fromStore = false;
+        r.ok = false;
+        QVERIFY(unsteadyWarning(r, "net.onnx").empty());
     }
 
     void ratioToReferencePairsOnlyMatchingRounds() {
