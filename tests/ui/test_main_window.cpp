@@ -364,6 +364,35 @@ private slots:
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 
+    // What a tool warns about (adapt: a network measured in two modes, a source of another runtime)
+    // reaches the Log tab, not only the tool's stderr. A stand-in for kernelmeter-cli prints the
+    // events.
+    void toolWarningsReachTheLog() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        useFreshDataFolder(home);
+        const QString fake = home.filePath("fake-cli");
+        QFile script(fake);
+        QVERIFY(script.open(QIODevice::WriteOnly));
+        script.write(
+            "#!/bin/sh\n"
+            "echo '{\"schema\": \"kernelmeter.events/1\", \"event\": \"warning\", \"message\": \"net-1: its rounds spread 80%\"}'\n"
+            "echo '{\"schema\": \"kernelmeter.events/1\", \"event\": \"warning\", \"message\": \"another runtime\"}'\n");
+        script.close();
+        QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
+        qputenv("KM_CLI", fake.toUtf8());
+        MainWindow w;
+        PredictorPage* page = w.predictorPage();
+        QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
+        QVERIFY(page->startAdapt("opencv-t2", "xnnpack-t1"));
+        QVERIFY(finished.wait(60000));
+        QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+        QVERIFY2(w.logText().contains("opencv-t2: warning: net-1: its rounds spread 80%"), qPrintable(w.logText()));
+        QVERIFY(w.logText().contains("opencv-t2: warning: another runtime"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+        qputenv("KM_CLI", KM_CLI_PATH);
+    }
+
 private:
     // The tools the Predictor tab runs (kernelmeter-cli of this build tree) write into `home`.
     static void useFreshDataFolder(const QTemporaryDir& home) {

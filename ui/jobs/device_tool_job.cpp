@@ -115,6 +115,8 @@ void DeviceToolJob::readEvents() {
             const double fraction = e.value("fraction").toDouble();
             const double seconds = double(m_clock.elapsed()) / 1000.0;
             emit progress(fraction, e.value("message").toString(), fraction > 0.02 ? seconds / fraction * (1 - fraction) : -1);
+        } else if (event == "warning") {
+            emit warning(m_device, e.value("message").toString());
         } else if (event == "error") {
             m_lastError = e.value("message").toString();
         }

@@ -51,6 +51,9 @@ public:
 signals:
     void progress(double fraction, const QString& message, double secondsLeft);
     void round(const QString& kernelType, const km::RoundMetrics& metrics);
+    // A warning the tool printed (adapt: a network measured in two modes, another runtime's
+    // source, ...), for the log.
+    void warning(const QString& deviceId, const QString& message);
     // ok: the predictor (built or adapted) is saved in the user's database, or the rules in the
     // user's data folder;
     // else `message` says why (or "cancelled").

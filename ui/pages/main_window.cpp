@@ -131,6 +131,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         m_deviceData->invalidate(id.toStdString());
         reload();
     });
+    connect(m_page->predictorPage(), &PredictorPage::toolWarning, this,
+            [this](const QString& id, const QString& message) { log(tr("%1: warning: %2").arg(id, message)); });
     connect(m_page->predictorPage(), &PredictorPage::rulesDetected, this, [this](const QString& id) {
         log(tr("fusion rules of %1 detected; splitting the model into kernels again").arg(id));
         m_deviceData->invalidate(id.toStdString());

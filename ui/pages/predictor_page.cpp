@@ -131,6 +131,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
         }
         m_plot->appendRound(m);
     });
+    connect(m_build, &DeviceToolJob::warning, this, &PredictorPage::toolWarning);
     connect(m_build, &DeviceToolJob::finished, this, [this](const QString& deviceId, bool ok, const QString& message) {
         m_buildProgress->hide();
         m_cancelButton->hide();

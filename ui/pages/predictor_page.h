@@ -71,6 +71,7 @@ public:
 signals:
     void predictorBuilt(const QString& deviceId);
     void rulesDetected(const QString& deviceId);
+    void toolWarning(const QString& deviceId, const QString& message);  // from the tool running
 
 private:
     void showDevice(int deviceIndex);
