@@ -133,14 +133,10 @@ private slots:
 
         // An agent of another protocol version: which version to install.
         const QString old = m_home.filePath("old-agent.sh");
-        QFile script(old);
-        QVERIFY(script.open(QIODevice::WriteOnly));
-        script.write(
-            "#!/bin/sh\nread request\n"
-            "echo '{\"protocol\":2,\"type\":\"hello\",\"agent_version\":\"9.9.9\",\"runtimes\":[{\"name\":\"xnnpack\",\"version\":\"1\"}],"
-            "\"machine\":{}}'\nread request\n");
-        script.close();
-        QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
+        QVERIFY(test::writeScript(old,
+                                  "#!/bin/sh\nread request\n"
+                                  "echo '{\"protocol\":2,\"type\":\"hello\",\"agent_version\":\"9.9.9\",\"runtimes\":[{\"name\":"
+                                  "\"xnnpack\",\"version\":\"1\"}],\"machine\":{}}'\nread request\n"));
         QCOMPARE(cli({"device", "add", "old", "--runtime", "xnnpack", "--agent", old}).exitCode, 0);
         problem = badInputProblem(cli({"device", "check", "old"}), "speaks version 2");
         QVERIFY2(problem.isEmpty(), qPrintable(problem));

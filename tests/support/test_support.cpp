@@ -48,6 +48,13 @@ ProgramRun runProgram(const QString& program, const QStringList& args, const Run
 
 ProgramRun runCli(const QStringList& args, const RunOptions& options) { return runProgram(cliPath(), args, options); }
 
+bool writeScript(const QString& path, const QByteArray& text) {
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) return false;
+    f.close();
+    return f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+}
+
 RunOptions freshUser(const QString& home, const QString& workDir) {
     RunOptions o;
     o.workDir = workDir;

@@ -41,6 +41,9 @@ ProgramRun runCli(const QStringList& args, const RunOptions& options = {});
 // The environment of a user with nothing of their own: XDG data, cache and config folders under
 // `home`, no KM_DATA_DIR override (shipped data is found next to the build tree's programs).
 RunOptions freshUser(const QString& home, const QString& workDir = {});
+// Writes `text` to `path` as an executable file (a stand-in program: a fake agent, CLI or dot).
+// False when it cannot be written.
+bool writeScript(const QString& path, const QByteArray& text);
 
 // Compares `actual` with the golden file (a path relative to tests/, e.g. "cli/golden/x.txt").
 // Equal: "" (and a stale <golden>.actual is removed). Different: <golden>.actual is written and

@@ -98,13 +98,7 @@ private slots:
         QTemporaryDir dir;
         LayoutOptions o;
         o.dotProgram = dir.filePath("dot");
-        if (!script.isEmpty()) {
-            QFile f(o.dotProgram);
-            QVERIFY(f.open(QIODevice::WriteOnly));
-            f.write(script);
-            f.close();
-            QVERIFY(f.setPermissions(QFileDevice::ReadOwner | QFileDevice::ExeOwner));
-        }
+        if (!script.isEmpty()) QVERIFY(test::writeScript(o.dotProgram, script));
         const GraphLayout l = layoutGraph(g, o);
         QVERIFY(l.fallback);
         QVERIFY2(l.note.contains(note), qPrintable(l.note));

@@ -13,6 +13,7 @@
 #include <QTableView>
 #include <cmath>
 
+#include "test_support.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/jobs/device_tool_job.h"
 #include "ui/jobs/measure_job.h"
@@ -372,14 +373,11 @@ private slots:
         QVERIFY(home.isValid());
         useFreshDataFolder(home);
         const QString fake = home.filePath("fake-cli");
-        QFile script(fake);
-        QVERIFY(script.open(QIODevice::WriteOnly));
-        script.write(
+        QVERIFY(test::writeScript(
+            fake,
             "#!/bin/sh\n"
             "echo '{\"schema\": \"kernelmeter.events/1\", \"event\": \"warning\", \"message\": \"net-1: its rounds spread 80%\"}'\n"
-            "echo '{\"schema\": \"kernelmeter.events/1\", \"event\": \"warning\", \"message\": \"another runtime\"}'\n");
-        script.close();
-        QVERIFY(script.setPermissions(script.permissions() | QFileDevice::ExeOwner));
+            "echo '{\"schema\": \"kernelmeter.events/1\", \"event\": \"warning\", \"message\": \"another runtime\"}'\n"));
         qputenv("KM_CLI", fake.toUtf8());
         MainWindow w;
         PredictorPage* page = w.predictorPage();
