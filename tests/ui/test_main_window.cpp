@@ -387,6 +387,8 @@ private slots:
         QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
         QVERIFY2(w.logText().contains("opencv-t2: warning: net-1: its rounds spread 80%"), qPrintable(w.logText()));
         QVERIFY(w.logText().contains("opencv-t2: warning: another runtime"));
+        // The tab's one status line says where they went.
+        QVERIFY2(page->toolStatusText().contains("(2 warnings in the Log tab)"), qPrintable(page->toolStatusText()));
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
         qputenv("KM_CLI", KM_CLI_PATH);
     }

@@ -131,12 +131,19 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
         }
         m_plot->appendRound(m);
     });
-    connect(m_build, &DeviceToolJob::warning, this, &PredictorPage::toolWarning);
+    connect(m_build, &DeviceToolJob::warning, this, [this](const QString& deviceId, const QString& message) {
+        ++m_toolWarnings;
+        emit toolWarning(deviceId, message);
+    });
     connect(m_build, &DeviceToolJob::finished, this, [this](const QString& deviceId, bool ok, const QString& message) {
         m_buildProgress->hide();
         m_cancelButton->hide();
         updateButtons();
-        m_buildStatus->setText(tr("%1: %2").arg(deviceId, message));
+        // The status keeps one line; the warnings themselves are in the Log tab, and the line says so.
+        QString status = tr("%1: %2").arg(deviceId, message);
+        if (m_toolWarnings == 1) status += tr(" (1 warning in the Log tab)");
+        if (m_toolWarnings > 1) status += tr(" (%1 warnings in the Log tab)").arg(m_toolWarnings);
+        m_buildStatus->setText(status);
         m_liveType.clear();
         if (ok && m_build->tool() != DeviceTool::DetectRules) emit predictorBuilt(deviceId);
         if (ok && m_build->tool() == DeviceTool::DetectRules) emit rulesDetected(deviceId);
@@ -415,6 +422,7 @@ bool PredictorPage::startAdapt(const QString& deviceId, const QString& sourceDev
 
 bool PredictorPage::startTool(const DeviceToolRequest& request) {
     if (!m_build->start(request)) return false;
+    m_toolWarnings = 0;
     updateButtons();
     m_buildProgress->setValue(0);
     m_buildStatus->setText(tr("%1: starting kernelmeter-cli %2").arg(request.deviceId, DeviceToolJob::commandName(request.tool)));
@@ -426,5 +434,6 @@ int PredictorPage::kernelTypeRows() const { return m_typeModel.rowCount(); }
 int PredictorPage::ruleRows() const { return m_ruleModel.rowCount(); }
 int PredictorPage::adaptedNetworkRows() const { return m_adaptModel.rowCount(); }
 QString PredictorPage::aboutText() const { return m_about->text(); }
+QString PredictorPage::toolStatusText() const { return m_buildStatus->text(); }
 
 }  // namespace km::ui

@@ -61,6 +61,7 @@ public:
     int adaptedNetworkRows() const;
     ScatterPlot* fitPlot() const { return m_fitScatter; }
     QString aboutText() const;
+    QString toolStatusText() const;  // the line under the progress bar
 
     // Ask (the build takes about 45 minutes, detection about 7, adapting a few), then run on the
     // chosen device. Adapting asks for the source when several devices have predictors.
@@ -99,7 +100,8 @@ private:
     QPushButton* m_cancelButton = nullptr;
     QProgressBar* m_buildProgress = nullptr;
     QLabel* m_buildStatus = nullptr;
-    QString m_liveType;  // the kernel type the live plot shows
+    QString m_liveType;      // the kernel type the live plot shows
+    int m_toolWarnings = 0;  // warnings of the tool running (or last run), shown in the Log tab
     QTabWidget* m_plots = nullptr;
     ScatterPlot* m_scatter = nullptr;
     int m_scatterDevice = -2;  // whose scatter is shown or being computed
