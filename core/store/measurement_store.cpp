@@ -263,6 +263,23 @@ Result<std::optional<StoredMeasurement>> MeasurementStore::latest(const std::str
     return std::optional<StoredMeasurement>{readRow(s)};
 }
 
+Status MeasurementStore::addImportedLatency(const std::string& modelHash, const std::string& modelPath, const std::string& deviceId,
+                                            double ms, const std::string& source, const std::string& protocolJson) {
+    Result<std::optional<StoredMeasurement>> stored = latest(modelHash, deviceId);
+    if (!stored) return stored.error();
+    if (stored.value() && stored.value()->stats.medianMs == ms) return Ok{};
+    StoredMeasurement m;
+    m.modelHash = modelHash;
+    m.modelPath = modelPath;
+    m.deviceId = deviceId;
+    m.stats.medianMs = m.stats.p10Ms = m.stats.p90Ms = m.stats.minRoundMs = ms;
+    m.machine.cpuModel = source;
+    m.protocolJson = protocolJson;
+    m.layersJson = "[]";
+    m.fusionGroupsJson = "[]";
+    return add(m);
+}
+
 Result<std::vector<StoredMeasurement>> MeasurementStore::forDevice(const std::string& deviceId) {
     const std::string sql = fmt::format("SELECT {} FROM measurements WHERE device_id=? ORDER BY id", kColumns);
     Stmt s(m_db, sql.c_str());

@@ -77,6 +77,12 @@ public:
     Status upsertDevice(const Device& device);
     // Writes one measurement in its own transaction; fills m.id.
     Status add(StoredMeasurement& m);
+    // A latency measured elsewhere (an imported table or dataset), stored with the one time as
+    // every statistic, unless the newest stored measurement of the model on the device has that
+    // time already (so importing a file again adds nothing). `source` stands where a measuring
+    // machine's CPU would; `protocolJson` says where the number came from (file, line).
+    Status addImportedLatency(const std::string& modelHash, const std::string& modelPath, const std::string& deviceId, double ms,
+                              const std::string& source, const std::string& protocolJson);
     // The newest measurement of a model (by content hash) on a device, if any.
     Result<std::optional<StoredMeasurement>> latest(const std::string& modelHash, const std::string& deviceId);
     Result<std::vector<StoredMeasurement>> forDevice(const std::string& deviceId);

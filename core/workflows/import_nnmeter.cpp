@@ -122,20 +122,11 @@ Result<NnMeterImportReport> importNnMeterDataset(const std::vector<std::string>&
                     if (Status s = options.store->upsertDevice(d); !s) return s.error();
                     deviceKnown[deviceId] = true;
                 }
-                Result<std::optional<StoredMeasurement>> stored = options.store->latest(hash, deviceId);
-                if (!stored) return stored.error();
-                if (!stored.value() || stored.value()->stats.medianMs != ms) {
-                    StoredMeasurement m;
-                    m.modelHash = hash;
-                    m.modelPath = path.string();
-                    m.deviceId = deviceId;
-                    m.stats.medianMs = m.stats.p10Ms = m.stats.p90Ms = m.stats.minRoundMs = ms;
-                    m.machine.cpuModel = "nn-Meter benchmark dataset";
-                    m.protocolJson = Json{{"source", "nn-Meter benchmark dataset"}, {"file", file}, {"line", number}}.dump();
-                    m.layersJson = "[]";
-                    m.fusionGroupsJson = "[]";
-                    if (Status s = options.store->add(m); !s) return s.error();
-                }
+                if (Status s = options.store->addImportedLatency(
+                        hash, path.string(), deviceId, ms, "nn-Meter benchmark dataset",
+                        Json{{"source", "nn-Meter benchmark dataset"}, {"file", file}, {"line", number}}.dump());
+                    !s)
+                    return s.error();
                 ++report.latencies[deviceId];
             }
             ++usable;

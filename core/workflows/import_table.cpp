@@ -205,20 +205,11 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
             }
             if (m.addedAtUtc.empty())  // the model joins the dataset with its first usable latency
                 if (Status st = options.store->addDatasetModel(m); !st) return st.error();
-            Result<std::optional<StoredMeasurement>> stored = options.store->latest(m.modelHash, deviceId);
-            if (!stored) return stored.error();
-            if (!stored.value() || stored.value()->stats.medianMs != *ms) {
-                StoredMeasurement s;
-                s.modelHash = m.modelHash;
-                s.modelPath = m.path.empty() ? m.description : m.path;
-                s.deviceId = deviceId;
-                s.stats.medianMs = s.stats.p10Ms = s.stats.p90Ms = s.stats.minRoundMs = *ms;
-                s.machine.cpuModel = "table " + fs::path(file).filename().string();
-                s.protocolJson = nlohmann::json{{"source", "imported table"}, {"file", file}, {"line", number}}.dump();
-                s.layersJson = "[]";
-                s.fusionGroupsJson = "[]";
-                if (Status st = options.store->add(s); !st) return st.error();
-            }
+            if (Status st = options.store->addImportedLatency(
+                    m.modelHash, m.path.empty() ? m.description : m.path, deviceId, *ms, "table " + fs::path(file).filename().string(),
+                    nlohmann::json{{"source", "imported table"}, {"file", file}, {"line", number}}.dump());
+                !st)
+                return st.error();
             ++report.latencies[deviceId];
             any = true;
         }

@@ -185,6 +185,24 @@ private slots:
         QCOMPARE(store.measurementCount("other").value(), int64_t{0});
     }
 
+    // Importing a file again stores nothing new; a latency that changed is stored as the newest.
+    void importedLatenciesAreStoredOnceUntilTheyChange() {
+        QTemporaryDir dir;
+        auto opened = MeasurementStore::open((dir.path() + "/i.db").toStdString());
+        QVERIFY(opened.ok());
+        MeasurementStore& store = *opened.value();
+        for (double ms : {12.5, 12.5, 13.0, 13.0})
+            QVERIFY(store.addImportedLatency("h", "cell.onnx", "lab-phone", ms, "table lab.csv", R"({"line": 2})").ok());
+        QCOMPARE(store.measurementCount("lab-phone").value(), int64_t{2});
+        const std::optional<StoredMeasurement> newest = store.latest("h", "lab-phone").value();
+        QVERIFY(newest);
+        QCOMPARE(newest->stats.medianMs, 13.0);
+        QCOMPARE(newest->stats.p10Ms, 13.0);
+        QCOMPARE(newest->modelPath, std::string("cell.onnx"));
+        QCOMPARE(newest->machine.cpuModel, std::string("table lab.csv"));
+        QCOMPARE(newest->protocolJson, std::string(R"({"line": 2})"));
+    }
+
     void predictorsAreStoredAsJsonNewestFirst() {
         QTemporaryDir dir;
         auto opened = MeasurementStore::open((dir.path() + "/p.db").toStdString());
