@@ -34,6 +34,9 @@ public:
     // Layers the runtime executes together (fused), given median per-layer times; each group lists
     // layer names, the executing layer first. Empty when the runtime does not reveal fusion.
     virtual std::vector<std::vector<std::string>> fusionGroups(const std::vector<LayerTime>& medianTimes) { return {}; }
+    // The values of the model's first output after the last run, when the runtime exposes them (to
+    // check that two ways of running a model compute the same); empty otherwise.
+    virtual std::vector<float> firstOutputValues() { return {}; }
 };
 
 class Runtime {

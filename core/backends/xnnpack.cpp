@@ -6,8 +6,9 @@
 // Debian 12's XNNPACK snapshot (2022-02-16) has no concatenate, split or transpose nodes. As
 // TFLite does for ops its XNNPACK delegate cannot take, the graph is partitioned: runs of
 // expressible nodes become XNNPACK subgraphs, and channel concat, channel split and channel
-// shuffle run between them as plain NHWC copies. Anything else inexpressible is refused with one
-// error listing the nodes.
+// shuffle run between them as plain NHWC copies, spread over the device's threads as XNNPACK
+// spreads its own copy operators. Anything else inexpressible is refused with one error listing
+// the nodes.
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
@@ -110,10 +111,17 @@ bool isChannelCopy(const Graph& g, const Node& n) {
     return n.sourceOp == "Split" && n.attrs.getInt("axis", 0) == 1;
 }
 
-// One step of a model: an XNNPACK runtime, or a copy between the buffers of boundary tensors.
+// A copy between the buffers of boundary tensors, made of `rows` independent rows (pixels, or
+// the output rows of a flatten): `run(begin, end)` copies rows [begin, end), from any thread.
+struct CopyRows {
+    std::function<void(size_t begin, size_t end)> run;
+    size_t rows = 0;
+};
+
+// One step of a model: an XNNPACK runtime, or a copy.
 struct Step {
     xnn_runtime_t runtime = nullptr;
-    std::function<void()> copy;
+    CopyRows copy;
     std::string name;  // the copy's node, or the subgraph's first and last nodes
     double lastMs = 0;
 };
@@ -133,7 +141,7 @@ public:
         double start = nowMs();
         for (auto& s : m_steps) {
             if (!s.runtime)
-                s.copy();
+                runCopy(s.copy);
             else if (xnn_invoke_runtime(s.runtime) != xnn_status_success)
                 return internalError("XNNPACK failed to run the model.");
             const double end = nowMs();
@@ -148,6 +156,25 @@ public:
         for (const auto& s : m_steps) out.push_back({s.name, s.lastMs});
         return out;
     }
+    std::vector<float> firstOutputValues() override {
+        if (m_outputName.empty()) return {};
+        const std::vector<float>& b = m_tensors[m_outputName];
+        return {b.begin(), b.begin() + std::ptrdiff_t(std::min(m_outputElements, b.size()))};
+    }
+    // A copy's rows in tiles over the pool's threads (about four tiles a thread, so that a thread
+    // slowed down does not hold the others up), or all on this thread without a pool.
+    void runCopy(const CopyRows& copy) {
+        if (!m_pool || copy.rows < 2) {
+            copy.run(0, copy.rows);
+            return;
+        }
+        const size_t tiles = 4 * pthreadpool_get_threads_count(m_pool.get());
+        const size_t tile = std::max<size_t>(1, (copy.rows + tiles - 1) / tiles);
+        pthreadpool_parallelize_1d_tile_1d(
+            m_pool.get(),
+            [](void* context, size_t begin, size_t count) { static_cast<const CopyRows*>(context)->run(begin, begin + count); },
+            const_cast<CopyRows*>(&copy), copy.rows, tile, 0);
+    }
     // The NHWC buffer of a tensor that crosses a step boundary (allocated on first use).
     float* tensorBuffer(const Tensor& t) {
         auto& b = m_tensors[t.name];
@@ -161,23 +188,28 @@ public:
     std::shared_ptr<pthreadpool> m_pool;
     std::vector<std::vector<float>> m_buffers;  // weights and constants; outlive the runtimes
     std::unordered_map<std::string, std::vector<float>> m_tensors;
+    std::string m_outputName;  // the model's first output, always a boundary tensor
+    size_t m_outputElements = 0;
 };
 
 // Builds the copy step of a channel concat/split/shuffle node (or of a spatial flatten, above) over
 // NHWC buffers: every "pixel" (N*H*W positions, or N rows for 2-D tensors) holds its channels
-// contiguously.
-std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model) {
+// contiguously, and a pixel is a row of the copy.
+CopyRows channelCopy(const Graph& g, const Node& n, XnnModel& model) {
     const Tensor* in0 = g.firstActivationInput(n);
     if (isSpatialFlatten(g, n)) {
         const float* in = model.tensorBuffer(*in0);
         float* out = model.tensorBuffer(*g.firstOutput(n));
         const auto& d = in0->shape.dims;
         const size_t batch = size_t(d[0]), c = size_t(d[1]), hw = size_t(d[2] * d[3]);
-        return [in, out, batch, c, hw] {
-            for (size_t b = 0; b < batch; ++b)
-                for (size_t p = 0; p < hw; ++p)
-                    for (size_t k = 0; k < c; ++k) out[(b * c + k) * hw + p] = in[(b * hw + p) * c + k];
-        };
+        // Row r of the NCHW output is channel r % c of batch item r / c.
+        return {[in, out, c, hw](size_t begin, size_t end) {
+                    for (size_t r = begin; r < end; ++r) {
+                        const size_t b = r / c, k = r % c;
+                        for (size_t p = 0; p < hw; ++p) out[r * hw + p] = in[(b * hw + p) * c + k];
+                    }
+                },
+                batch * c};
     }
     const size_t pixels = size_t(in0->shape.numElements().value_or(0) / std::max<int64_t>(in0->shape.dims[1], 1));
     if (n.opType == "concat") {
@@ -186,26 +218,28 @@ std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model
         const Tensor* outT = g.firstOutput(n);
         float* out = model.tensorBuffer(*outT);
         const size_t cout = size_t(outT->shape.dims[1]);
-        return [parts, out, cout, pixels] {
-            for (size_t p = 0; p < pixels; ++p) {
-                float* dst = out + p * cout;
-                for (const auto& [src, c] : parts) {
-                    std::memcpy(dst, src + p * c, c * sizeof(float));
-                    dst += c;
-                }
-            }
-        };
+        return {[parts, out, cout](size_t begin, size_t end) {
+                    for (size_t p = begin; p < end; ++p) {
+                        float* dst = out + p * cout;
+                        for (const auto& [src, c] : parts) {
+                            std::memcpy(dst, src + p * c, c * sizeof(float));
+                            dst += c;
+                        }
+                    }
+                },
+                pixels};
     }
     const float* in = model.tensorBuffer(*in0);
     const size_t cin = size_t(in0->shape.dims[1]);
     if (n.opType == "channelshuffle") {
         const size_t groups = size_t(n.attrs.getInt("groups", 1)), per = cin / groups;
         float* out = model.tensorBuffer(*g.firstOutput(n));
-        return [in, out, cin, groups, per, pixels] {
-            for (size_t p = 0; p < pixels; ++p)
-                for (size_t a = 0; a < per; ++a)
-                    for (size_t b = 0; b < groups; ++b) out[p * cin + a * groups + b] = in[p * cin + b * per + a];
-        };
+        return {[in, out, cin, groups, per](size_t begin, size_t end) {
+                    for (size_t p = begin; p < end; ++p)
+                        for (size_t a = 0; a < per; ++a)
+                            for (size_t b = 0; b < groups; ++b) out[p * cin + a * groups + b] = in[p * cin + b * per + a];
+                },
+                pixels};
     }
     // split: each output takes a channel range [offset, offset + c)
     std::vector<std::tuple<float*, size_t, size_t>> outs;
@@ -216,10 +250,11 @@ std::function<void()> channelCopy(const Graph& g, const Node& n, XnnModel& model
         outs.emplace_back(model.tensorBuffer(*t), offset, c);
         offset += c;
     }
-    return [in, outs, cin, pixels] {
-        for (size_t p = 0; p < pixels; ++p)
-            for (const auto& [out, off, c] : outs) std::memcpy(out + p * c, in + p * cin + off, c * sizeof(float));
-    };
+    return {[in, outs, cin](size_t begin, size_t end) {
+                for (size_t p = begin; p < end; ++p)
+                    for (const auto& [out, off, c] : outs) std::memcpy(out + p * c, in + p * cin + off, c * sizeof(float));
+            },
+            pixels};
 }
 
 // Builds the XNNPACK subgraph of one segment (a run of expressible nodes). Tensors in `boundary`
@@ -475,6 +510,11 @@ public:
             for (size_t i : segments[s]) segmentOf[i] = s;
         auto model = std::make_unique<XnnModel>();
         if (device.threads > 1) model->m_pool = poolFor(device.threads);
+        if (!g.outputs.empty())
+            if (const Tensor* out = g.tensor(g.outputs.front()); out && out->shape.known) {
+                model->m_outputName = out->name;
+                model->m_outputElements = size_t(out->shape.numElements().value_or(0));
+            }
         for (size_t s = 0; s < segments.size(); ++s) {
             if (isCopy[s]) {
                 const Node& n = g.nodes()[segments[s][0]];

@@ -5,6 +5,7 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <optional>
 #include <set>
@@ -261,6 +262,43 @@ private slots:
         }
         const int workers = threadCount() - before;
         QVERIFY2(workers < device.threads, qPrintable(QString("%1 worker threads for 4 models at 2 threads").arg(workers)));
+    }
+
+    // The channel copies between XNNPACK subgraphs are split over the threads of a 2-thread
+    // device: every row once, so the network computes what it computes on one thread.
+    void xnnpackCopiesComputeTheSameOnTwoThreads() {
+        auto runtime = makeRuntime("xnnpack");
+        QVERIFY(runtime);
+        std::vector<std::pair<std::string, std::string>> models;                         // name, ONNX bytes
+        QFile shuffle(QString::fromStdString(fixture("real/shufflenet_v2_x1_0.onnx")));  // split, shuffle, concat
+        QVERIFY(shuffle.open(QIODevice::ReadOnly));
+        models.emplace_back("shufflenet_v2_x1_0", shuffle.readAll().toStdString());
+        ZooOptions small;
+        small.maxResolution = 96;
+        for (const char* family : {"vgg", "densenet"}) {  // a spatial flatten; concats
+            Result<ZooModel> z = generateZooModel(family, 1, small);
+            QVERIFY(z.ok());
+            models.emplace_back(family, z.value().bytes);
+        }
+        for (const auto& [name, bytes] : models) {
+            std::vector<std::vector<float>> outputs;
+            for (const char* device : {"xnnpack-t1", "xnnpack-t2"}) {
+                auto model = runtime->load(bytes, *findBuiltinDevice(device), {});
+                QVERIFY2(model, model ? "" : model.error().message.c_str());
+                QVERIFY(model.value()->run());
+                outputs.push_back(model.value()->firstOutputValues());
+            }
+            QVERIFY2(!outputs[0].empty() && outputs[0].size() == outputs[1].size(), name.c_str());
+            for (size_t i = 0; i < outputs[0].size(); ++i) {
+                const float a = outputs[0][i], b = outputs[1][i];
+                QVERIFY2(std::isfinite(a) && std::abs(a - b) <= 1e-4f * std::max(1.0f, std::abs(a)),
+                         qPrintable(QString("%1: output %2 is %3 on one thread, %4 on two")
+                                        .arg(QString::fromStdString(name))
+                                        .arg(i)
+                                        .arg(double(a))
+                                        .arg(double(b))));
+            }
+        }
     }
 
     void xnnpackTakesOnlyChannelWindowsAsCopies() {
