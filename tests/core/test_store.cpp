@@ -167,6 +167,49 @@ private slots:
         QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(), QString("ab"));
     }
 
+    // Schema 8 sets aside the multi-thread XNNPACK measurements of models with channel copies
+    // (more than one step in their layers), which older agents ran on one thread.
+    void xnnpackMeasurementsWithCopiesOfOldAgentsAreSetAside() {
+        QTemporaryDir dir;
+        const QString path = dir.path() + "/v7.db";
+        {
+            auto opened = MeasurementStore::open(path.toStdString());
+            QVERIFY(opened.ok());
+            MeasurementStore& store = *opened.value();
+            const char* agent = R"({"allocation":"aligned-64","instances":3,"rounds":20,"warmup_runs":10})";
+            for (const char* id : {"xnnpack-t2", "xnnpack-t1"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
+            const char* oneStep = R"j([{"node": "conv .. fc (40 nodes)", "ms": 1.0}])j";
+            const char* threeSteps =
+                R"j([{"node": "a .. b (9 nodes)", "ms": 1.0}, {"node": "concat", "ms": 0.1}, {"node": "fc", "ms": 0.2}])j";
+            auto add = [&](const char* hash, const char* device, const char* layers) {
+                StoredMeasurement m;
+                m.modelHash = hash;
+                m.deviceId = device;
+                m.stats.medianMs = 2.0;
+                m.protocolJson = agent;
+                m.layersJson = layers;
+                QVERIFY(store.add(m).ok());
+            };
+            add("a", "xnnpack-t2", threeSteps);  // set aside
+            add("b", "xnnpack-t2", oneStep);     // kept: no copy
+            add("c", "xnnpack-t2", "");          // kept: no layers recorded
+            add("d", "xnnpack-t1", threeSteps);  // kept: one thread
+        }
+        QCOMPARE(QProcess::execute("sqlite3", {path, "PRAGMA user_version=7;"}), 0);
+        auto opened = MeasurementStore::open(path.toStdString());
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        MeasurementStore& store = *opened.value();
+        QCOMPARE(store.schemaVersion(), 8);
+        QVERIFY(!store.latest("a", "xnnpack-t2").value());
+        QVERIFY(store.latest("b", "xnnpack-t2").value());
+        QVERIFY(store.latest("c", "xnnpack-t2").value());
+        QVERIFY(store.latest("d", "xnnpack-t1").value());
+        QProcess sql;
+        sql.start("sqlite3", {path, "SELECT model_hash || ':' || superseded_because FROM superseded_measurements;"});
+        QVERIFY(sql.waitForFinished());
+        QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(), QString("a:XNNPACK channel copies on one thread"));
+    }
+
     // A device's measurements include those adapt stored under ID@tN (its kernels timed at another
     // thread count), not those of a device whose id only starts the same.
     void measurementCountIncludesThreadVariants() {
