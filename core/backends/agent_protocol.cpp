@@ -148,8 +148,9 @@ Result<AgentMessage> decodeMessage(const std::string& text) {
     if (protocol != kAgentProtocolVersion)
         return unsupported(
             fmt::format("agent protocol: the other side speaks version {}, KernelMeter {} speaks version {}; install "
-                        "kernelmeter-agent {} on the device (`kernelmeter-cli device deploy ID` does it through an ssh transport).",
-                        protocol, kVersion, kAgentProtocolVersion, kVersion));
+                        "kernelmeter-agent {} (protocol {}) on the device (`kernelmeter-cli device deploy ID` does it through "
+                        "an ssh transport).",
+                        protocol, kVersion, kAgentProtocolVersion, kVersion, kAgentProtocolVersion));
     AgentMessage m;
     try {
         m.type = j.value("type", "");

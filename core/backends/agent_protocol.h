@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The kernelmeter-agent protocol, version 1 (docs/measurement.md). Over the agent's stdin/stdout:
+// The kernelmeter-agent protocol, version 2 (docs/measurement.md). Over the agent's stdin/stdout:
 // each message is one JSON line; a "measure" request is followed by the bytes of its models,
 // concatenated, each model's length given in its header entry. The agent answers zero or more
 // "progress" lines, then one "result" (or "error") line. Everything else the agent or a runtime
@@ -17,7 +17,10 @@
 
 namespace km {
 
-inline constexpr int kAgentProtocolVersion = 1;
+// 2: the messages of version 1, but multi-thread XNNPACK measurements differ (one thread pool per
+// runtime, channel copies on it; docs/measurement.md points 11 and 12), so an agent of version 1
+// must not add to a database of this version: it is refused and the device asks for a new agent.
+inline constexpr int kAgentProtocolVersion = 2;
 
 struct AgentHello {
     int protocol = kAgentProtocolVersion;

@@ -81,7 +81,7 @@ private slots:
         QVERIFY2(check.exitCode == 0, check.err.constData());
         const QJsonObject hello = jsonOf(check.out).value("hello").toObject();
         QVERIFY2(hello.value("kernel").toString().endsWith("aarch64"), qPrintable(hello.value("kernel").toString()));
-        QCOMPARE(hello.value("protocol").toInt(), 1);
+        QCOMPARE(hello.value("protocol").toInt(), 2);
         QStringList runtimes;
         for (const auto& r : hello.value("runtimes").toArray()) runtimes << r.toObject().value("name").toString();
         QCOMPARE(runtimes, QStringList{"xnnpack"});  // the arm64 agent carries XNNPACK alone

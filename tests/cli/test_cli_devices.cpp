@@ -131,16 +131,17 @@ private slots:
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(far.err.contains("exit 255") && far.err.contains("code 255"));
 
-        // An agent of another protocol version: which version to install.
+        // An agent of the earlier protocol version (it measured multi-thread XNNPACK differently):
+        // which version to install.
         const QString old = m_home.filePath("old-agent.sh");
         QVERIFY(test::writeScript(old,
                                   "#!/bin/sh\nread request\n"
-                                  "echo '{\"protocol\":2,\"type\":\"hello\",\"agent_version\":\"9.9.9\",\"runtimes\":[{\"name\":"
+                                  "echo '{\"protocol\":1,\"type\":\"hello\",\"agent_version\":\"9.9.9\",\"runtimes\":[{\"name\":"
                                   "\"xnnpack\",\"version\":\"1\"}],\"machine\":{}}'\nread request\n"));
         QCOMPARE(cli({"device", "add", "old", "--runtime", "xnnpack", "--agent", old}).exitCode, 0);
-        problem = badInputProblem(cli({"device", "check", "old"}), "speaks version 2");
+        problem = badInputProblem(cli({"device", "check", "old"}), "speaks version 1");
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
-        QVERIFY(cli({"device", "check", "old"}).err.contains("install kernelmeter-agent " KM_VERSION));
+        QVERIFY(cli({"device", "check", "old"}).err.contains("install kernelmeter-agent " KM_VERSION " (protocol 2)"));
 
         // A device known only from imported measurements has no agent to check.
         QCOMPARE(cli({"device", "add", "phone", "--runtime", "none"}).exitCode, 0);
