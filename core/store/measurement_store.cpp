@@ -75,13 +75,13 @@ const std::vector<const char*> kMigrations = {
            WHERE protocol_json LIKE '%"warmup_runs"%'
              AND device_id IN (SELECT id FROM devices WHERE runtime = 'xnnpack' AND threads > 1);
        DELETE FROM measurements WHERE id IN (SELECT id FROM superseded_measurements);)",
-    // 8: agents before this schema ran XNNPACK's channel copies (concat, split, shuffle between
-    // subgraphs) on one thread whatever the device's threads. A model has such a copy exactly when
-    // its layers (the agent's steps) are more than one; those multi-thread measurements are set
-    // aside like those of schema 7.
+    // 8: agents before this schema ran XNNPACK's channel copies (concat, split, shuffle, flatten
+    // between subgraphs) on one thread whatever the device's threads. The stored layers do not
+    // always tell whether a model had one (a kernel model that is one concat has a single step, as
+    // a model without copies has), so every multi-thread XNNPACK measurement of an agent is set
+    // aside, like those of schema 7.
     R"(INSERT INTO superseded_measurements SELECT *, 'XNNPACK channel copies on one thread' FROM measurements
            WHERE protocol_json LIKE '%"warmup_runs"%'
-             AND (CASE WHEN json_valid(layers_json) THEN json_array_length(layers_json) ELSE 0 END) > 1
              AND device_id IN (SELECT id FROM devices WHERE runtime = 'xnnpack' AND threads > 1);
        DELETE FROM measurements WHERE id IN (SELECT id FROM superseded_measurements);)",
 };
