@@ -553,8 +553,10 @@ public:
                 return internalError(fmt::format("XNNPACK could not create a runtime (status {}).", int(created)));
             const auto& first = g.nodes()[segments[s].front()].name;
             const auto& last = g.nodes()[segments[s].back()].name;
-            model->m_steps.push_back(
-                {rt, {}, segments[s].size() == 1 ? first : fmt::format("{} .. {} ({} nodes)", first, last, segments[s].size())});
+            Step step;  // a runtime, no copy (named, not braced: GCC 12 warns about the empty copy)
+            step.runtime = rt;
+            step.name = segments[s].size() == 1 ? first : fmt::format("{} .. {} ({} nodes)", first, last, segments[s].size());
+            model->m_steps.push_back(std::move(step));
             std::vector<xnn_external_value> ext;
             for (const auto& [id, data] : builder.externals()) ext.push_back({id, data});
             if (xnn_setup_runtime(rt, ext.size(), ext.data()) != xnn_status_success)
