@@ -11,6 +11,20 @@
 
 using namespace km;
 
+namespace {
+// An agent's measurement of 2 ms as the migrations see it: protocol and per-step times as stored.
+bool addAgentMeasurement(MeasurementStore& store, const char* hash, const char* device, const char* protocolJson,
+                         const char* layersJson = "[]") {
+    StoredMeasurement m;
+    m.modelHash = hash;
+    m.deviceId = device;
+    m.stats.medianMs = 2.0;
+    m.protocolJson = protocolJson;
+    m.layersJson = layersJson;
+    return store.add(m).ok();
+}
+}  // namespace
+
 class TestStore : public QObject {
     Q_OBJECT
 private slots:
@@ -135,19 +149,11 @@ private slots:
             const char* imported = R"({"source":"imported table","file":"t.csv","line":2})";
             for (const char* id : {"xnnpack-t2", "xnnpack-t1", "opencv-t2"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
             QVERIFY(store.upsertDevice(Device{"board", "a board", "xnnpack", 4, "ssh me@board", {}, "", true}).ok());
-            auto add = [&](const char* hash, const char* device, const char* protocol) {
-                StoredMeasurement m;
-                m.modelHash = hash;
-                m.deviceId = device;
-                m.stats.medianMs = 2.0;
-                m.protocolJson = protocol;
-                QVERIFY(store.add(m).ok());
-            };
-            add("a", "xnnpack-t2", agent);     // set aside
-            add("b", "board", agent);          // set aside: XNNPACK at 4 threads
-            add("c", "xnnpack-t2", imported);  // kept: not an agent's
-            add("d", "xnnpack-t1", agent);     // kept: one thread, no pool
-            add("e", "opencv-t2", agent);      // kept: OpenCV's own pool
+            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", agent));     // set aside
+            QVERIFY(addAgentMeasurement(store, "b", "board", agent));          // set aside: XNNPACK at 4 threads
+            QVERIFY(addAgentMeasurement(store, "c", "xnnpack-t2", imported));  // kept: not an agent's
+            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", agent));     // kept: one thread, no pool
+            QVERIFY(addAgentMeasurement(store, "e", "opencv-t2", agent));      // kept: OpenCV's own pool
         }
         // As an earlier KernelMeter left it: schema 6, no table of set-aside measurements.
         QCOMPARE(QProcess::execute("sqlite3", {path, "DROP TABLE superseded_measurements; PRAGMA user_version=6;"}), 0);
@@ -181,18 +187,9 @@ private slots:
             const char* oneStep = R"j([{"node": "conv .. fc (40 nodes)", "ms": 1.0}])j";
             const char* threeSteps =
                 R"j([{"node": "a .. b (9 nodes)", "ms": 1.0}, {"node": "concat", "ms": 0.1}, {"node": "fc", "ms": 0.2}])j";
-            auto add = [&](const char* hash, const char* device, const char* layers) {
-                StoredMeasurement m;
-                m.modelHash = hash;
-                m.deviceId = device;
-                m.stats.medianMs = 2.0;
-                m.protocolJson = agent;
-                m.layersJson = layers;
-                QVERIFY(store.add(m).ok());
-            };
-            add("a", "xnnpack-t2", threeSteps);  // set aside
-            add("b", "xnnpack-t2", oneStep);     // set aside
-            add("d", "xnnpack-t1", threeSteps);  // kept: one thread
+            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", agent, threeSteps));  // set aside
+            QVERIFY(addAgentMeasurement(store, "b", "xnnpack-t2", agent, oneStep));     // set aside
+            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", agent, threeSteps));  // kept: one thread
         }
         QCOMPARE(QProcess::execute("sqlite3", {path, "PRAGMA user_version=7;"}), 0);
         auto opened = MeasurementStore::open(path.toStdString());
