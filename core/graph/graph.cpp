@@ -142,24 +142,64 @@ void Graph::relink() {
     }
 }
 
+namespace {
+// Whether the node multiplies by a constant that holds only zeros: its result is zeros whatever
+// the other factor holds (NaN and infinities aside, as simplifying runtimes take it).
+bool isZeroProduct(const Graph& graph, const Node& n) {
+    if (n.opType != "mul" || n.outputs.size() != 1) return false;
+    return std::any_of(n.inputs.begin(), n.inputs.end(), [&](const std::string& in) {
+        const Tensor* t = graph.tensor(in);
+        return t && t->isConstant && !t->values.empty() && std::all_of(t->values.begin(), t->values.end(), [](double v) { return v == 0; });
+    });
+}
+}  // namespace
+
 Graph withoutUnreadNodes(const Graph& graph, size_t* removed) {
-    const std::vector<Node>& nodes = graph.nodes();
-    std::vector<bool> read(nodes.size(), false);
-    std::unordered_set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
+    // First the additions of zeros: x + y * 0 is x, so the addition goes (its readers read x) and
+    // y * 0 is read by nobody. Of two zero terms the first stays. Not for a graph output, whose
+    // name callers know, nor where the addition broadcasts.
+    std::vector<Node> nodes = graph.nodes();
+    std::unordered_map<std::string, std::string> sameAs;  // an addition's output -> the term it equals
+    std::unordered_set<std::string> zeros;                // tensors that hold only zeros
+    const std::unordered_set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
+    std::vector<bool> folded(nodes.size(), false);
+    for (size_t i = 0; i < nodes.size(); ++i) {
+        Node& n = nodes[i];
+        for (std::string& in : n.inputs)
+            if (auto it = sameAs.find(in); it != sameAs.end()) in = it->second;
+        if (isZeroProduct(graph, n)) zeros.insert(n.outputs[0]);
+        if (n.opType != "add" || n.inputs.size() != 2 || n.outputs.size() != 1 || outputs.count(n.outputs[0])) continue;
+        const bool firstZero = zeros.count(n.inputs[0]) > 0, secondZero = zeros.count(n.inputs[1]) > 0;
+        if (!firstZero && !secondZero) continue;
+        const std::string& kept = secondZero ? n.inputs[0] : n.inputs[1];
+        const Tensor* keptTensor = graph.tensor(kept);
+        const Tensor* sum = graph.tensor(n.outputs[0]);
+        if (!keptTensor || !sum || !keptTensor->shape.known || !sum->shape.known || keptTensor->shape.dims != sum->shape.dims) continue;
+        sameAs[n.outputs[0]] = kept;
+        folded[i] = true;
+    }
+    Graph simplified(graph);
+    std::vector<Node> remaining;
+    for (size_t i = 0; i < nodes.size(); ++i)
+        if (!folded[i]) remaining.push_back(std::move(nodes[i]));
+    simplified.setNodes(std::move(remaining));
+
+    const std::vector<Node>& kept = simplified.nodes();
+    std::vector<bool> read(kept.size(), false);
     // Nodes are in topological order: walking backwards, a node's readers are decided before it.
-    for (size_t i = nodes.size(); i-- > 0;) {
-        for (const std::string& out : nodes[i].outputs) {
+    for (size_t i = kept.size(); i-- > 0;) {
+        for (const std::string& out : kept[i].outputs) {
             if (outputs.count(out)) read[i] = true;
-            for (size_t reader : graph.consumersOf(out))
+            for (size_t reader : simplified.consumersOf(out))
                 if (read[reader]) read[i] = true;
         }
     }
-    std::vector<Node> kept;
-    for (size_t i = 0; i < nodes.size(); ++i)
-        if (read[i]) kept.push_back(nodes[i]);
-    if (removed) *removed = nodes.size() - kept.size();
+    std::vector<Node> live;
+    for (size_t i = 0; i < kept.size(); ++i)
+        if (read[i]) live.push_back(kept[i]);
+    if (removed) *removed = graph.nodes().size() - live.size();
     Graph out(graph);
-    if (kept.size() != nodes.size()) out.setNodes(std::move(kept));
+    if (live.size() != graph.nodes().size()) out.setNodes(std::move(live));
     return out;
 }
 

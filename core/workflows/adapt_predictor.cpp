@@ -26,10 +26,11 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// A candidate's place in the space the choice spreads over: its size (log of the source's time)
-// and the shares of its time per group.
+// A candidate's place in the space the choice spreads over: its size (log of the source's time),
+// the share of its time a dead-code-removing runtime would not run, and the shares of its time
+// per group.
 std::vector<double> placeOf(const TransferCandidate& c, const std::vector<std::string>& groups) {
-    std::vector<double> x{std::log(std::max(c.sourceMs, 1e-6))};
+    std::vector<double> x{std::log(std::max(c.sourceMs, 1e-6)), c.unreadShare};
     for (const std::string& g : groups) {
         auto it = c.groupMs.find(g);
         x.push_back(it == c.groupMs.end() || !(c.sourceMs > 0) ? 0.0 : it->second / c.sourceMs);
@@ -127,12 +128,16 @@ std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>&
     const std::vector<std::string> groups(groupSet.begin(), groupSet.end());
     std::vector<std::vector<double>> places;
     for (const TransferCandidate& c : candidates) places.push_back(placeOf(c, groups));
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    for (const auto& p : places) lo = std::min(lo, p[0]), hi = std::max(hi, p[0]);
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo, unreadHi = 0;
+    for (const auto& p : places) lo = std::min(lo, p[0]), hi = std::max(hi, p[0]), unreadHi = std::max(unreadHi, p[1]);
     const double sizeWeight = hi > lo ? 1.0 / (hi - lo) : 1.0;
+    // The unread share weighs like the size: its whole range counts as much, so that networks
+    // with much and with nothing unread are both chosen and the fit can tell the two runtimes apart.
+    const double unreadWeight = unreadHi > 0 ? 1.0 / unreadHi : 0.0;
     auto distance = [&](size_t a, size_t b) {
         double d = std::pow((places[a][0] - places[b][0]) * sizeWeight * 2, 2);
-        for (size_t k = 1; k < places[a].size(); ++k) d += std::pow(places[a][k] - places[b][k], 2);
+        d += std::pow((places[a][1] - places[b][1]) * unreadWeight * 2, 2);
+        for (size_t k = 2; k < places[a].size(); ++k) d += std::pow(places[a][k] - places[b][k], 2);
         return d;
     };
     while (chosen.size() < count && chosen.size() < candidates.size()) {
@@ -207,7 +212,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             source.deviceId(), source.predictor()->runtime, target.id, target.runtime));
     std::vector<TransferCandidate> candidates, candidatesDce;
     auto viewsOf = [&](const ModelFile& file, const std::string& name) {
-        return std::make_pair(transferCandidateOf(bare.analyze(file), name), transferCandidateOf(bareDce.analyze(file), name));
+        std::pair<TransferCandidate, TransferCandidate> views{transferCandidateOf(bare.analyze(file), name),
+                                                              transferCandidateOf(bareDce.analyze(file), name)};
+        if (target.runtime == kNoRuntime && views.first.sourceMs > 0)
+            views.first.unreadShare = std::max(0.0, 1.0 - views.second.sourceMs / views.first.sourceMs);
+        return views;
     };
     std::vector<std::string> hashes;          // dataset: per candidate, the model's hash
     std::vector<double> datasetMs;            // dataset: per candidate, its time on the target

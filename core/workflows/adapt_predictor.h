@@ -28,11 +28,16 @@ struct TransferCandidate {
     std::map<std::string, double> groupKernels;  // kernels predicted per transfer group
     std::map<std::string, double> groupMflops;   // their MFLOPs per transfer group
     double movedMb = 0;                          // MB they read and write
+    // Share of sourceMs a runtime that simplifies arithmetic and removes dead code would not run
+    // (graph.h, withoutUnreadNodes); set only when the target's runtime is unknown (a table's
+    // device), whose networks must then also tell whether it is such a runtime. 0 otherwise.
+    double unreadShare = 0;
 };
 
 // Picks `count` candidates (indices, in choice order): first, greedily, those that add the most
 // kernel types not yet covered (ties broken by a seeded order), then the one farthest from every
-// chosen one in (log size, group shares) until `count`. Deterministic in (candidates, count, seed).
+// chosen one in (log size, group shares, and the unread share when some candidate has one) until
+// `count`. Deterministic in (candidates, count, seed).
 std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed);
 
 // The source's view of a model: its kernel predictions without the source's model-level terms

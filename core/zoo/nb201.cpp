@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // NAS-Bench-201 networks from their arch strings, as the benchmark defines them (docs/zoo.md):
-// every edge other than `none` is computed, as the benchmark's PyTorch cell does.
+// every edge is computed and summed into its node, `none` as x * 0, as the benchmark's PyTorch
+// cell does.
 // CIFAR setting, C = 16, N = 5 cells per stage, 32 x 32 input, residual reduction blocks,
 // ReLU-Conv-BN edges, 10 classes. Batch norms after convolutions are folded into them, as
 // everywhere in the zoo; the one before the head follows an addition and stays.
@@ -94,10 +95,13 @@ Result<ZooModel> generateNb201Model(std::string_view arch) {
         for (size_t j = 1; j < 4; ++j) {
             std::vector<std::string> terms;
             for (size_t e = 0; e < 6; ++e) {
-                if (toOf[e] != j || cell.edges[e] == Nb201Op::None) continue;
+                if (toOf[e] != j) continue;
                 const std::string& src = nodes[fromOf[e]];
                 const std::string q = fmt::format("{}e{}{}_", p, fromOf[e], j);
                 switch (cell.edges[e]) {
+                // `none` is the benchmark's Zero operation, x * 0, summed like every other edge: the
+                // devices of its measured tables that run every edge pay for it (docs/adapt.md).
+                case Nb201Op::None: terms.push_back(b.withScalar("Mul", src, 0.0f, q + "zero")); break;
                 case Nb201Op::Skip: terms.push_back(src); break;
                 case Nb201Op::Conv1x1:
                 case Nb201Op::Conv3x3:
@@ -105,15 +109,7 @@ Result<ZooModel> generateNb201Model(std::string_view arch) {
                         b.conv(b.relu(src, q + "relu"), d.channels(src), cell.edges[e] == Nb201Op::Conv1x1 ? 1 : 3, 1, 1, q + "conv"));
                     break;
                 case Nb201Op::AvgPool3x3: terms.push_back(b.avgPool(src, 3, 1, q + "pool")); break;
-                case Nb201Op::None: break;
                 }
-            }
-            // A node whose edges are all `none` holds zeros (the benchmark's x * 0), and the
-            // operations reading it still run: measured networks show their cost (a convolution
-            // fed only by `none` edges takes as long as any other on the Pixel 3).
-            if (terms.empty()) {
-                nodes[j] = b.withScalar("Mul", in, 0.0f, fmt::format("{}n{}_zero", p, j));
-                continue;
             }
             std::string sum = terms[0];
             for (size_t t = 1; t < terms.size(); ++t) sum = b.add(sum, terms[t], fmt::format("{}n{}_add{}", p, j, t));

@@ -8,6 +8,7 @@
 // and build the benchmark's network.
 #include <QtTest>
 
+#include <map>
 #include <random>
 #include <set>
 
@@ -412,6 +413,33 @@ private slots:
         QVERIFY(std::find(a.begin(), a.end(), size_t(41)) != a.end());
     }
 
+    // When the target's runtime is unknown, the candidates carry the share a dead-code-removing
+    // runtime would skip, and the choice takes networks with much and with nothing unread so that
+    // the fit can tell the two kinds of runtime apart; without shares it is the choice it was.
+    void choiceSpreadsOverTheUnreadShare() {
+        std::vector<TransferCandidate> candidates;
+        for (int i = 0; i < 40; ++i) {  // alike in size and composition; 4 of them half unread
+            TransferCandidate c;
+            c.name = "c" + std::to_string(i);
+            c.kernelTypes = {"conv"};
+            c.groupMs = {{"conv", 1.0 + 0.001 * i}, {"add", 0.1 + 0.001 * (i % 7)}};
+            c.sourceMs = c.groupMs["conv"] + c.groupMs["add"];
+            candidates.push_back(c);
+        }
+        const std::vector<size_t> plain = chooseTransferNetworks(candidates, 6, 3);
+        auto withHalfUnread = [&](const std::vector<size_t>& chosen) {
+            return std::count_if(chosen.begin(), chosen.end(), [](size_t i) { return i % 10 == 5; });
+        };
+        std::vector<TransferCandidate> zeros = candidates;
+        for (TransferCandidate& c : zeros) c.unreadShare = 0;
+        QCOMPARE(chooseTransferNetworks(zeros, 6, 3), plain);
+        for (size_t i = 5; i < candidates.size(); i += 10) candidates[i].unreadShare = 0.5;
+        QVERIFY2(withHalfUnread(plain) < 2, "the case needs a plain choice that misses the unread networks");
+        const std::vector<size_t> spread = chooseTransferNetworks(candidates, 6, 3);
+        QVERIFY2(withHalfUnread(spread) >= 2, qPrintable(QString("%1 of the 6 chosen are half unread").arg(withHalfUnread(spread))));
+        QVERIFY2(withHalfUnread(spread) <= 4, "networks with nothing unread are chosen too");
+    }
+
     // The input size the GUI offers to adapt: a square image input of a size adapt generates.
     void adaptInputSizeOfAModel() {
         auto sizeOf = [](std::vector<std::vector<int64_t>> inputs) {
@@ -456,6 +484,45 @@ private slots:
         for (const Node& n : g.nodes()) convs += n.opType == "conv";
         QCOMPARE(convs, 1 + 15 * 6 + 2 * 3);
         QCOMPARE(generateNb201Model(arch).value().bytes, model.value().bytes);  // deterministic
+    }
+
+    // `none` is the benchmark's x * 0, summed like every edge; a runtime that simplifies x + y * 0
+    // and removes dead code drops it with whatever only it reads, but not the readers of a node
+    // whose every edge is `none` (they read its zeros).
+    void nb201NoneEdgesAndTheirRemoval() {
+        auto counts = [](const Graph& g) {
+            std::map<std::string, int> n;
+            for (const Node& node : g.nodes()) ++n[node.opType];
+            return n;
+        };
+        struct Case {
+            const char* arch;
+            int mulsPerCell, convsPerCell, addsPerCell;                 // every edge computed
+            int mulsPerCellAfter, convsPerCellAfter, addsPerCellAfter;  // after the simplification
+        };
+        // 1: conv3x3(in) is read only through `none` edges. 2: node 1 is all `none` (in * 0), a
+        // 3x3 convolution reads it, and node 2 sums in * 0 with that convolution.
+        for (const Case& c : {Case{"|nor_conv_3x3~0|+|none~0|none~1|+|nor_conv_1x1~0|none~1|none~2|", 4, 2, 3, 0, 1, 0},
+                              Case{"|none~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|none~1|nor_conv_1x1~2|", 3, 2, 3, 1, 2, 1}}) {
+            const Result<ZooModel> model = generateNb201Model(c.arch);
+            QVERIFY(model.ok());
+            const Result<std::shared_ptr<const ModelFile>> file = ModelFile::fromBytes(model.value().bytes, "nb201");
+            QVERIFY(file.ok());
+            const Graph& g = *file.value()->canonical();
+            std::map<std::string, int> all = counts(g);
+            // Outside the 15 cells: a stem and 6 reduction convolutions, 2 reduction additions.
+            QCOMPARE(all["mul"], 15 * c.mulsPerCell);
+            QCOMPARE(all["conv"], 7 + 15 * c.convsPerCell);
+            QCOMPARE(all["add"], 2 + 15 * c.addsPerCell);
+            size_t removed = 0;
+            const Graph pruned = withoutUnreadNodes(g, &removed);
+            std::map<std::string, int> after = counts(pruned);
+            QVERIFY2(after["mul"] == 15 * c.mulsPerCellAfter, c.arch);
+            QVERIFY2(after["conv"] == 7 + 15 * c.convsPerCellAfter, c.arch);
+            QVERIFY2(after["add"] == 2 + 15 * c.addsPerCellAfter, c.arch);
+            QCOMPARE(removed, g.nodes().size() - pruned.nodes().size());
+            QCOMPARE(pruned.outputs, g.outputs);
+        }
     }
 };
 
