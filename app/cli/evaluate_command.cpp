@@ -174,6 +174,7 @@ int runEvaluate(const EvaluateArgs& args) {
         for (const DatasetModel& m : rows.value()) {
             if (!byHash.count(m.modelHash)) continue;  // never measured on this device: nothing to score
             Result<ModelLoader> loader = datasetModelLoader(m);
+            if (!loader && m.generator == kNb201GeneratorBefore) return reportError(loader.error());  // all its cells are so
             if (!loader) {
                 std::cerr << "kernelmeter-cli: warning: " << loader.error().message << "\n";
                 continue;

@@ -253,6 +253,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
             report01(0.5 * double(i) / double(timed.size()), "candidate " + timed[i].name);
             Result<ModelLoader> loader = datasetModelLoader(timed[i]);
+            if (!loader && timed[i].generator == kNb201GeneratorBefore) return loader.error();  // all its cells are so
             Result<std::shared_ptr<const ModelFile>> file =
                 loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
             if (!file) {

@@ -30,6 +30,11 @@ Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db
 }
 
 Result<ModelLoader> datasetModelLoader(const DatasetModel& m) {
+    if (m.generator == kNb201GeneratorBefore)
+        return badInput(
+            fmt::format("{}: dataset '{}' was imported by an earlier KernelMeter, whose NAS-Bench-201 cells left `none` edges out; "
+                        "import the table again under another name (`kernelmeter-cli dataset import-table FILE --name NEW`).",
+                        m.name, m.dataset));
     if (m.generator == kNb201Generator)  // NAS-Bench-201: the network of its arch string, always in memory
         return ModelLoader([m]() -> Result<std::shared_ptr<const ModelFile>> {
             Result<ZooModel> z = generateNb201Model(m.description);
@@ -117,6 +122,7 @@ Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, co
         if (progress && progress->isCancelled()) break;
         if (progress) progress->report(double(i) / double(chosen.size()), chosen[i].name);
         Result<ModelLoader> loader = datasetModelLoader(chosen[i]);
+        if (!loader && chosen[i].generator == kNb201GeneratorBefore) return loader.error();  // all its cells are so
         Result<std::shared_ptr<const ModelFile>> file =
             loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
         if (!file) {

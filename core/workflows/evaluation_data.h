@@ -28,9 +28,11 @@ Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db
 // files, and 750 generated models with their weights are about 18 GB), checked against the
 // recorded hash. Fails at once only when the file is missing and the generator is unknown.
 // NAS-Bench-201 networks (generator kNb201Generator, description = the arch string) are always
-// generated again in memory.
+// generated again in memory; those of the earlier generator (kNb201GeneratorBefore, which left
+// `none` edges out) fail at once with a message asking to import the table again.
 Result<ModelLoader> datasetModelLoader(const DatasetModel& m);
-inline constexpr const char* kNb201Generator = "nb201/1";
+inline constexpr const char* kNb201Generator = "nb201/2";
+inline constexpr const char* kNb201GeneratorBefore = "nb201/1";
 
 // The time one measurement stands for: its median, or at the reference speed (unitMs > 0) its
 // ratio to the reference workload of the same rounds x unitMs (0 when it has no ratio).

@@ -12,10 +12,12 @@
 #include <random>
 #include <set>
 
+#include "common/sha256.h"
 #include "predict/graph_network.h"
 #include "predict/transfer.h"
 #include "workflows/adapt_kernels.h"
 #include "workflows/adapt_predictor.h"
+#include "workflows/evaluation_data.h"
 #include "workflows/model_file.h"
 #include "zoo/zoo.h"
 
@@ -484,6 +486,23 @@ private slots:
         for (const Node& n : g.nodes()) convs += n.opType == "conv";
         QCOMPARE(convs, 1 + 15 * 6 + 2 * 3);
         QCOMPARE(generateNb201Model(arch).value().bytes, model.value().bytes);  // deterministic
+        // A dataset's cell is generated again from its arch string and checked against its hash;
+        // one imported by the earlier generator (no `none` edges) asks for a new import.
+        DatasetModel stored;
+        stored.dataset = "lab";
+        stored.name = "nb201-7";
+        stored.description = arch;
+        stored.modelHash = sha256Hex(model.value().bytes);
+        stored.generator = kNb201Generator;
+        Result<ModelLoader> loader = datasetModelLoader(stored);
+        QVERIFY(loader.ok());
+        QVERIFY(loader.value()().ok());
+        stored.generator = kNb201GeneratorBefore;
+        loader = datasetModelLoader(stored);
+        QVERIFY(!loader.ok());
+        QCOMPARE(loader.error().code, ErrorCode::BadInput);
+        for (const char* part : {"nb201-7", "'lab'", "import the table again"})
+            QVERIFY2(loader.error().message.find(part) != std::string::npos, loader.error().message.c_str());
     }
 
     // `none` is the benchmark's x * 0, summed like every edge; a runtime that simplifies x + y * 0
