@@ -12,6 +12,9 @@
 using namespace km;
 
 namespace {
+// The protocol an agent's measurement records (what the migrations recognise an agent's by).
+constexpr const char* kAgentProtocolJson = R"({"allocation":"aligned-64","instances":3,"rounds":20,"warmup_runs":10})";
+
 // An agent's measurement of 2 ms as the migrations see it: protocol and per-step times as stored.
 bool addAgentMeasurement(MeasurementStore& store, const char* hash, const char* device, const char* protocolJson,
                          const char* layersJson = "[]") {
@@ -145,15 +148,14 @@ private slots:
             auto opened = MeasurementStore::open(path.toStdString());
             QVERIFY(opened.ok());
             MeasurementStore& store = *opened.value();
-            const char* agent = R"({"allocation":"aligned-64","instances":3,"rounds":20,"warmup_runs":10})";
             const char* imported = R"({"source":"imported table","file":"t.csv","line":2})";
             for (const char* id : {"xnnpack-t2", "xnnpack-t1", "opencv-t2"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
             QVERIFY(store.upsertDevice(Device{"board", "a board", "xnnpack", 4, "ssh me@board", {}, "", true}).ok());
-            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", agent));     // set aside
-            QVERIFY(addAgentMeasurement(store, "b", "board", agent));          // set aside: XNNPACK at 4 threads
-            QVERIFY(addAgentMeasurement(store, "c", "xnnpack-t2", imported));  // kept: not an agent's
-            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", agent));     // kept: one thread, no pool
-            QVERIFY(addAgentMeasurement(store, "e", "opencv-t2", agent));      // kept: OpenCV's own pool
+            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", kAgentProtocolJson));  // set aside
+            QVERIFY(addAgentMeasurement(store, "b", "board", kAgentProtocolJson));       // set aside: XNNPACK at 4 threads
+            QVERIFY(addAgentMeasurement(store, "c", "xnnpack-t2", imported));            // kept: not an agent's
+            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", kAgentProtocolJson));  // kept: one thread, no pool
+            QVERIFY(addAgentMeasurement(store, "e", "opencv-t2", kAgentProtocolJson));   // kept: OpenCV's own pool
         }
         // As an earlier KernelMeter left it: schema 6, no table of set-aside measurements.
         QCOMPARE(QProcess::execute("sqlite3", {path, "DROP TABLE superseded_measurements; PRAGMA user_version=6;"}), 0);
@@ -182,14 +184,13 @@ private slots:
             auto opened = MeasurementStore::open(path.toStdString());
             QVERIFY(opened.ok());
             MeasurementStore& store = *opened.value();
-            const char* agent = R"({"allocation":"aligned-64","instances":3,"rounds":20,"warmup_runs":10})";
             for (const char* id : {"xnnpack-t2", "xnnpack-t1"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
             const char* oneStep = R"j([{"node": "conv .. fc (40 nodes)", "ms": 1.0}])j";
             const char* threeSteps =
                 R"j([{"node": "a .. b (9 nodes)", "ms": 1.0}, {"node": "concat", "ms": 0.1}, {"node": "fc", "ms": 0.2}])j";
-            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", agent, threeSteps));  // set aside
-            QVERIFY(addAgentMeasurement(store, "b", "xnnpack-t2", agent, oneStep));     // set aside
-            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", agent, threeSteps));  // kept: one thread
+            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", kAgentProtocolJson, threeSteps));  // set aside
+            QVERIFY(addAgentMeasurement(store, "b", "xnnpack-t2", kAgentProtocolJson, oneStep));     // set aside
+            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", kAgentProtocolJson, threeSteps));  // kept: one thread
         }
         QCOMPARE(QProcess::execute("sqlite3", {path, "PRAGMA user_version=7;"}), 0);
         auto opened = MeasurementStore::open(path.toStdString());
