@@ -198,9 +198,8 @@ Graph withoutUnreadNodes(const Graph& graph, size_t* removed) {
     for (size_t i = 0; i < kept.size(); ++i)
         if (read[i]) live.push_back(kept[i]);
     if (removed) *removed = graph.nodes().size() - live.size();
-    Graph out(graph);
-    if (live.size() != graph.nodes().size()) out.setNodes(std::move(live));
-    return out;
+    if (live.size() != kept.size()) simplified.setNodes(std::move(live));  // one copy of the graph, not two
+    return simplified;
 }
 
 TopoResult topologicalOrder(const std::vector<Node>& nodes) {
