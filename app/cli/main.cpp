@@ -294,6 +294,14 @@ int main(int argc, char** argv) {
                      "the source's training kernels measured on the target per kernel group, to pin the group scales (0: networks only)")
         ->capture_default_str()
         ->check(CLI::Range(0, 100))
+        // A group's kernels are fitted as scale x source + cost: one kernel cannot pin that, and
+        // measuring it would only cost time.
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                return v == "1" ? std::string("a group's fit needs at least 2 kernels: give 0 (the networks alone) or 2 to 100")
+                                : std::string();
+            },
+            "0 or 2 to 100"))
         ->excludes(adaptDataset);
     auto* adaptJson = cmdAdapt->add_flag("--json", adapt.json, "print JSON (schema in docs/cli.md)");
     cmdAdapt->add_flag("--quiet", adapt.quiet, "no progress on stderr");

@@ -63,6 +63,9 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
         });
         const double share = largest > 0 ? groupMs.at(group) / largest : 0.0;
         const size_t n = std::min(size_t(std::lround(double(perGroup) * (1 + 3 * share))), kernels.size());
+        // One kernel alone would be measured and then dropped by anchorRatios: time that a slow
+        // board (minutes per kernel under emulation) cannot spare.
+        if (n < 2) continue;
         for (size_t i = 0; i < n; ++i)
             out.push_back(kernels[(2 * i + 1) * kernels.size() / (2 * n)]);  // the middle of the i-th of n slices
     }

@@ -26,7 +26,9 @@ struct AnchorKernel {
 // spread evenly over the sorted source times (quantiles) of the group's kernels predicted at most
 // `maxSourceMs` (0: no limit): `perGroup` of them, up to 4 x `perGroup` for the groups holding the
 // most time (perGroup x (1 + 3 x time / the largest group's time)), whose scales decide most of a
-// network's. Deterministic; groups in order, kernels by source time.
+// network's. A group that would get fewer than two (a small perGroup, or one kernel under the
+// bound) gets none: its fit needs two (anchorRatios). Deterministic; groups in order, kernels by
+// source time.
 std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::map<std::string, double>& groupMs, size_t perGroup,
                                               double maxSourceMs);
 

@@ -195,6 +195,9 @@ private slots:
                      nullptr, &err),
                  2);
         QVERIFY2(err.contains("--input-size") && err.contains("--models"), err.constData());
+        // One kernel per group cannot be fitted (scale and cost): refused before anything runs.
+        QCOMPARE(run({"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--kernels-per-group", "1", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("--kernels-per-group") && err.contains("at least 2"), err.constData());
     }
 };
 

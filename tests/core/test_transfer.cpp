@@ -338,6 +338,22 @@ private slots:
         QCOMPARE(again.size(), chosen.size());
         for (size_t i = 0; i < again.size(); ++i) QCOMPARE(again[i].spec.key(), chosen[i].spec.key());
         QVERIFY(chooseAnchorKernels(source, {{"dwconv", 1.0}}, 2, 0).empty());
+        // A group that would get one kernel gets none (its fit needs two): with 1 per group the
+        // ReLUs (1 x 1.3) are left out and the convolutions keep 4; a group with one kernel under
+        // the bound is left out too.
+        std::map<std::string, size_t> one;
+        for (const AnchorKernel& k : chooseAnchorKernels(source, {{"conv@kxk", 10.0}, {"relu", 1.0}}, 1, 1.5)) ++one[k.group];
+        QCOMPARE(one, (std::map<std::string, size_t>{{"conv@kxk", 4}}));
+        std::vector<double> convMs;  // the source's times of the convolutions, sorted
+        for (const auto& sample : source.types["conv"].training) {
+            const KernelFeatures f = specFeatures(sample.spec).value();
+            convMs.push_back(regressor.predictMs(f.data(), f.size()) * source.kernelScale);
+        }
+        std::sort(convMs.begin(), convMs.end());
+        QVERIFY(convMs[1] > convMs[0]);
+        std::map<std::string, size_t> below;  // the bound between the two fastest convolutions
+        for (const AnchorKernel& k : chooseAnchorKernels(source, {{"conv@kxk", 10.0}}, 2, (convMs[0] + convMs[1]) / 2)) ++below[k.group];
+        QVERIFY(below.empty());
     }
 
     void workRatesWhenTheWorkDecides() {
