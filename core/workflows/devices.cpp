@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -292,6 +293,35 @@ Result<DeployReport> deployAgent(const Device& device, const DeployOptions& opti
     return r;
 }
 
+double projectReferenceMs(const std::string& runtime) {
+    // The Intel VM of docs/adapt.md (`kernelmeter-cli measure --json` records the reference's time
+    // with every measurement).
+    return runtime == "xnnpack" ? 0.24 : runtime == "opencv-dnn" ? 0.60 : 0.0;
+}
+
+MakeMinutes makeMinutesFor(const std::string& runtime, double referenceMs) {
+    const double projectMs = projectReferenceMs(runtime);
+    MakeMinutes m;
+    if (!(projectMs > 0) || !(referenceMs > 1.5 * projectMs)) return m;
+    m.slowdown = referenceMs / projectMs;
+    m.adapt = int(std::lround(kAdaptMinutesTypical * m.slowdown));
+    m.build = int(std::lround(kBuildMinutesTypical * m.slowdown));
+    return m;
+}
+
+MakeMinutes makeMinutesFor(const Device& device, const std::string& db) {
+    if (Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db); store && store.value())
+        if (Result<std::optional<StoredHello>> h = store.value()->lastHello(device.id); h && h.value())
+            return makeMinutesFor(device.runtime, h.value()->referenceMs);
+    return {};
+}
+
+std::string aboutDuration(int minutes) {
+    if (minutes < 120) return fmt::format("about {} minute{}", minutes, minutes == 1 ? "" : "s");
+    if (minutes < 48 * 60) return fmt::format("about {} hours", std::lround(minutes / 60.0));
+    return fmt::format("about {} days", std::lround(minutes / (24 * 60.0)));
+}
+
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {
     HostComparison c;
     if (!device.canMeasure()) {  // known only from imported measurements: no agent tells its machine
@@ -299,11 +329,13 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
         return c;
     }
     std::optional<StoredHello> hello;
+    MakeMinutes minutes;  // at the device's speed when its last check timed the reference
     if (Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db); store && store.value())
         if (Result<std::optional<StoredHello>> h = store.value()->lastHello(device.id); h) hello = h.value();
     if (hello) {
         c.deviceRuntimeVersion = versionOf(hello->hello, device.runtime);
         c.helloAtUtc = hello->checkedAtUtc;
+        minutes = makeMinutesFor(device.runtime, hello->referenceMs);
     }
     if (device.transport.empty()) {  // this machine: read it now rather than trust an old hello
         const MachineInfo here = readMachineInfo();
@@ -338,8 +370,8 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
                                c.deviceRuntimeVersion);
         c.message = fmt::format(
             "{}: the times may be far off; adapt the predictor to {} from 10 networks measured on it (kernelmeter-cli adapt "
-            "--device {} --from {}, about {} minutes) or build one (kernelmeter-cli build-predictor --device {}, about {} minutes).",
-            what, device.id, device.id, device.id, kAdaptMinutesTypical, device.id, kBuildMinutesTypical);
+            "--device {} --from {}, {}) or build one (kernelmeter-cli build-predictor --device {}, {}).",
+            what, device.id, device.id, device.id, aboutDuration(minutes.adapt), device.id, aboutDuration(minutes.build));
     }
     return c;
 }

@@ -111,6 +111,24 @@ struct HostComparison {
 inline constexpr int kAdaptMinutesTypical = 4;
 inline constexpr int kBuildMinutesTypical = 45;
 
+// The two durations for a device of `runtime` whose reference workload took `referenceMs` when it
+// was last checked (0: never timed): the typical minutes, times how much slower than the project's
+// machine the device ran the reference, when that is more than 1.5 times (a board, an emulator;
+// both ways are nearly all measuring). Never below the typical minutes: a faster device still
+// generates, fits and starts processes as the project's machine does.
+struct MakeMinutes {
+    int adapt = kAdaptMinutesTypical, build = kBuildMinutesTypical;
+    double slowdown = 1;  // the device's reference time over the project machine's (1: not known or not slower)
+};
+MakeMinutes makeMinutesFor(const std::string& runtime, double referenceMs);
+// The reference workload's time per run (ms, 1 thread) on the project's 2-core machine, where the
+// typical minutes were measured; 0 for a runtime it has no time for.
+double projectReferenceMs(const std::string& runtime);
+// The same from the device's last check stored in database `db` (empty: the user's default).
+MakeMinutes makeMinutesFor(const Device& device, const std::string& db = "");
+// "about 4 minutes", "about 3 hours", "about 2 days".
+std::string aboutDuration(int minutes);
+
 // Compares without starting the agent: a local device is this machine (its runtime version from
 // the last stored hello, if any); a remote one is its last stored hello.
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db = "");

@@ -14,6 +14,7 @@
 #include "store/measurement_store.h"
 #include "test_support.h"
 #include "workflows/data_sources.h"
+#include "workflows/devices.h"
 
 using namespace km;
 
@@ -189,6 +190,33 @@ private slots:
         QVERIFY2(unknown.exitCode == 0, unknown.err.constData());
         QVERIFY(jsonOf(unknown.out).value("host_mismatch").isNull());
         QVERIFY(jsonOf(unknown.out).value("host").toObject().value("message").toString().contains("device check board"));
+
+        // A board whose last check ran the reference workload 40 times slower than the project's
+        // machine: it is told hours, not the 2-core machine's minutes.
+        QCOMPARE(cli({"device", "add", "slowboard", "--runtime", "xnnpack", "--transport", "ssh nobody@board.invalid"}).exitCode, 0);
+        {
+            auto store = MeasurementStore::open(database().toStdString());
+            QVERIFY(store.ok());
+            StoredHello slow;
+            slow.hello.runtimes = {{"xnnpack", "1"}};
+            slow.hello.machine.cpuModel = "Slow Board CPU";
+            slow.hello.machine.logicalCores = 4;
+            slow.referenceMs = 40 * projectReferenceMs("xnnpack");
+            QVERIFY(store.value()->saveHello("slowboard", slow).ok());
+        }
+        const MakeMinutes minutes = makeMinutesFor(findDevice("slowboard", database().toStdString()).value(), database().toStdString());
+        QVERIFY2(minutes.slowdown > 30 && minutes.adapt > 30 * kAdaptMinutesTypical && minutes.build > 30 * kBuildMinutesTypical,
+                 qPrintable(QString::number(minutes.slowdown)));
+        const test::ProgramRun slow = cli({"predict", "--device", "slowboard", "--predictor", here, "--rules",
+                                           test::sourcePath("datasets/rules/opencv-t1.json"), "--json", model});
+        QVERIFY2(slow.exitCode == 0, slow.err.constData());
+        const QString message = jsonOf(slow.out).value("host").toObject().value("message").toString();
+        QVERIFY2(message.contains("hours") && !message.contains(QString("about %1 minutes").arg(kAdaptMinutesTypical)),
+                 qPrintable(message));
+        // As fast as the project's machine or faster: the typical minutes.
+        QCOMPARE(makeMinutesFor("xnnpack", 0.5 * projectReferenceMs("xnnpack")).adapt, kAdaptMinutesTypical);
+        QCOMPARE(makeMinutesFor("xnnpack", 1.4 * projectReferenceMs("xnnpack")).adapt, kAdaptMinutesTypical);
+        QCOMPARE(makeMinutesFor("opencv-dnn", 0).build, kBuildMinutesTypical);
     }
 
     // The Done-when path: a local device with another thread count than the built-in OpenCV ones,

@@ -8,11 +8,13 @@
 
 #include <QAbstractItemModelTester>
 #include <QImage>
+#include <QPushButton>
 #include <QSet>
 #include <QTabWidget>
 #include <QTableView>
 #include <cmath>
 
+#include "store/measurement_store.h"
 #include "test_support.h"
 #include "ui/graphview/graph_view.h"
 #include "ui/jobs/device_tool_job.h"
@@ -27,6 +29,7 @@
 #include "ui/report/report_job.h"
 #include "ui/style/format.h"
 #include "workflows/analyze_model.h"
+#include "workflows/devices.h"
 
 using namespace km;
 using namespace km::ui;
@@ -362,6 +365,38 @@ private slots:
         QVERIFY2(page->aboutText().contains("were measured on opencv-t1 (the device's runtime at the source's threads)"),
                  qPrintable(page->aboutText()));
         QVERIFY(w.logText().contains("predictor of opencv-t2 built or adapted"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+    }
+
+    // A board whose last check ran the reference workload 30 times slower than the project's
+    // machine: the Predictor tab tells hours for adapting and building it, not the 2-core minutes.
+    void slowDeviceIsToldItsOwnDurations() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        useFreshDataFolder(home);
+        Device board;
+        board.id = "slowcv";
+        board.runtime = "opencv-dnn";
+        board.transport = "ssh nobody@board.invalid";
+        QVERIFY(addDevice(board).ok());
+        {
+            auto store = MeasurementStore::open(home.filePath("kernelmeter/kernelmeter.db").toStdString());
+            QVERIFY(store.ok());
+            StoredHello slow;
+            slow.hello.runtimes = {{"opencv-dnn", "4.6.0"}};
+            slow.hello.machine.cpuModel = "Slow Board CPU";
+            slow.referenceMs = 30 * projectReferenceMs("opencv-dnn");
+            QVERIFY(store.value()->saveHello("slowcv", slow).ok());
+        }
+        MainWindow w;
+        openMobileNet(w, {"slowcv", "opencv-t1"});
+        PredictorPage* page = w.predictorPage();
+        QVERIFY2(std::abs(page->makeMinutes().slowdown - 30) < 0.01, qPrintable(QString::number(page->makeMinutes().slowdown)));
+        QPushButton* adapt = nullptr;
+        for (QPushButton* b : page->findChildren<QPushButton*>())
+            if (b->text() == "Adapt predictor...") adapt = b;
+        QVERIFY(adapt);
+        QVERIFY2(adapt->isEnabled() && adapt->toolTip().contains("about 2 hours"), qPrintable(adapt->toolTip()));  // 4 min x 30
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 

@@ -277,27 +277,44 @@ void PredictorPage::updateButtons() {
     m_buildButton->setEnabled(d && d->rules && idle);
     m_buildButton->setText(d && d->ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
     const QStringList sources = adaptSources();
+    const MakeMinutes minutes = makeMinutes();
     m_adaptButton->setEnabled(d && idle && !sources.isEmpty());
-    m_adaptButton->setToolTip(sources.isEmpty()
-                                  ? tr("No device of this analysis has a predictor to adapt from")
-                                  : tr("Measure %1 networks on this device and fit a predictor to them from %2's (about %3 minutes)")
-                                        .arg(10)
-                                        .arg(sources.front())
-                                        .arg(kAdaptMinutesTypical));
+    m_adaptButton->setToolTip(sources.isEmpty() ? tr("No device of this analysis has a predictor to adapt from")
+                                                : tr("Measure %1 networks on this device and fit a predictor to them from %2's (%3)")
+                                                      .arg(10)
+                                                      .arg(sources.front())
+                                                      .arg(QString::fromStdString(aboutDuration(minutes.adapt))));
     // Made on another machine: adapting is the quick way to make it this device's.
     m_adaptButton->setDefault(d && d->ok() && d->host && d->host->mismatch());
     m_buildButton->setToolTip(d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
-                                             : tr("Measure kernels on this device and build its predictor (about %1 minutes); what is "
+                                             : tr("Measure kernels on this device and build its predictor (%1); what is "
                                                   "measured is saved as it is taken, so a cancelled build resumes")
-                                                   .arg(kBuildMinutesTypical));
+                                                   .arg(QString::fromStdString(aboutDuration(minutes.build))));
 }
 
 void PredictorPage::confirmAndBuild() {
+    const MakeMinutes minutes = makeMinutes();
     confirmAndRun(DeviceTool::BuildPredictor, tr("Build a predictor"),
-                  tr("Building the predictor of %1 measures thousands of kernel models on this machine: about %2 minutes on a "
-                     "2-core machine, best with nothing else running. Measurements are saved as they are taken; a cancelled "
-                     "build resumes where it stopped.\n\nStart now?")
-                      .arg(QStringLiteral("%1"), QString::number(kBuildMinutesTypical)));
+                  tr("Building the predictor of %1 measures thousands of kernel models on the device: %2, best with nothing "
+                     "else running. Measurements are saved as they are taken; a cancelled build resumes where it stopped."
+                     "\n\nStart now?")
+                      .arg(QStringLiteral("%1"), speedText(minutes, minutes.build)));
+}
+
+MakeMinutes PredictorPage::makeMinutes() const {
+    if (!m_analysis || m_device < 0) return {};
+    const Result<Device> device = findDevice(m_analysis->devices[size_t(m_device)].deviceId);
+    return device ? makeMinutesFor(device.value()) : MakeMinutes{};
+}
+
+QString PredictorPage::speedText(const MakeMinutes& minutes, int chosen) {
+    const QString about = QString::fromStdString(aboutDuration(chosen));
+    if (minutes.slowdown > 1)
+        return tr("%1 at the device's speed (its last check ran the reference workload %2 times slower than the 2-core machine "
+                  "these times were measured on)")
+            .arg(about)
+            .arg(minutes.slowdown, 0, 'f', minutes.slowdown < 10 ? 1 : 0);
+    return tr("%1 on a 2-core machine").arg(about);
 }
 
 void PredictorPage::confirmAndDetect() {
@@ -354,6 +371,7 @@ void PredictorPage::confirmAndAdapt() {
                                      .arg(id));
         return;
     }
+    const MakeMinutes minutes = makeMinutes();
     QString source = sources.front();
     if (sources.size() > 1) {
         bool chosen = false;
@@ -373,16 +391,16 @@ void PredictorPage::confirmAndAdapt() {
     QMessageBox box(QMessageBox::Question, tr("Adapt a predictor"),
                     (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") + acrossRuntimes +
                         tr("Adapting measures %1 generated networks and a few of %3's kernels of each kind on %2 and fits %3's predictor "
-                           "to them: about %4 minutes, best "
-                           "with nothing else running. The result becomes %2's predictor in your database.\n\nA full build "
-                           "measures thousands of kernels instead: about %5 minutes.")
+                           "to them: %4, best with nothing else running. The result becomes %2's predictor in your database."
+                           "\n\nA full build measures thousands of kernels instead: %5.")
                             .arg(10)
                             .arg(id, source)
-                            .arg(kAdaptMinutesTypical)
-                            .arg(kBuildMinutesTypical),
+                            .arg(speedText(minutes, minutes.adapt), QString::fromStdString(aboutDuration(minutes.build))),
                     QMessageBox::Cancel, this);
-    QPushButton* adapt = box.addButton(tr("Adapt (about %1 min)").arg(kAdaptMinutesTypical), QMessageBox::AcceptRole);
-    QPushButton* build = d.rules ? box.addButton(tr("Build (about %1 min)").arg(kBuildMinutesTypical), QMessageBox::ActionRole) : nullptr;
+    QPushButton* adapt = box.addButton(tr("Adapt (%1)").arg(QString::fromStdString(aboutDuration(minutes.adapt))), QMessageBox::AcceptRole);
+    QPushButton* build =
+        d.rules ? box.addButton(tr("Build (%1)").arg(QString::fromStdString(aboutDuration(minutes.build))), QMessageBox::ActionRole)
+                : nullptr;
     // Networks at the size the user's models run at: XNNPACK's time for a network over its kernels'
     // sum depends on it; OpenCV's did better from the usual mix of sizes (docs/adapt.md, Limits).
     const int side = adaptInputSize();

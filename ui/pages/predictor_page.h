@@ -14,6 +14,7 @@
 #include "ui/jobs/job_runner.h"
 #include "ui/models/analysis_ptr.h"
 #include "ui/models/predictor_tables.h"
+#include "workflows/devices.h"
 
 class QComboBox;
 class QLabel;
@@ -59,6 +60,9 @@ public:
     // adapt confirmation); 0 otherwise.
     int adaptInputSize() const;
     int adaptedNetworkRows() const;
+    // How long adapting and building take on the chosen device (workflows/devices.h: the typical
+    // minutes, longer for a device whose last check ran the reference workload slower).
+    MakeMinutes makeMinutes() const;
     ScatterPlot* fitPlot() const { return m_fitScatter; }
     QString aboutText() const;
     QString toolStatusText() const;  // the line under the progress bar
@@ -75,6 +79,8 @@ signals:
     void toolWarning(const QString& deviceId, const QString& message);  // from the tool running
 
 private:
+    // "about 45 minutes on a 2-core machine", or at the device's speed with how much slower it is.
+    static QString speedText(const MakeMinutes& minutes, int chosenMinutes);
     void showDevice(int deviceIndex);
     void showAdaptation(const DeviceAnalysis* d);
     bool startTool(const DeviceToolRequest& request);
