@@ -19,6 +19,8 @@ struct Candidate {
     bool overhead = false, perKernel = false;
     double shrinkage = -1;
     Basis basis = kTimes;
+    bool copiesApart = false;  // kAnchored: two columns, the copy groups and the others, each shrunk toward one scale
+    bool atCap = false;        // copiesApart, one scale: the copies at TransferOptions::copiesRatioCap times it
 };
 
 struct Design {
@@ -26,6 +28,8 @@ struct Design {
     Eigen::MatrixXd groupMs;  // networks x groups: the source's times, the kernel counts, or the work
     Eigen::VectorXd kernels, measured;
     std::vector<bool> shrunk;  // per group: pulled toward the common value (empty: all are)
+    // Per group: the penalty's weight (empty: the group's mean squared share of a network's time).
+    std::vector<double> penaltyWeight;
     bool shrunkAt(int k) const { return shrunk.empty() || shrunk[size_t(k)]; }
 };
 
@@ -40,7 +44,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
         std::vector<int> others;
         for (int k = 0; k < g; ++k)
             if (!d.shrunkAt(k)) others.push_back(k);
-        Design one{{"all"}, Eigen::MatrixXd::Zero(d.groupMs.rows(), 1 + long(others.size())), d.kernels, d.measured, {}};
+        Design one{{"all"}, Eigen::MatrixXd::Zero(d.groupMs.rows(), 1 + long(others.size())), d.kernels, d.measured, {}, {}};
         for (int k = 0; k < g; ++k)
             if (d.shrunkAt(k)) one.groupMs.col(0) += d.groupMs.col(k);
         for (size_t j = 0; j < others.size(); ++j) {
@@ -48,7 +52,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
             one.groupMs.col(long(j) + 1) = d.groupMs.col(others[j]);
         }
         one.shrunk.assign(one.groups.size(), false);  // nothing left to pull together
-        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.basis}, use, df);
+        const Eigen::VectorXd q = solve(one, {c.overhead, c.perKernel, 0.0, c.basis, c.copiesApart, c.atCap}, use, df);
         if (q.size() == 0) return {};
         Eigen::VectorXd p(n);
         p(0) = q(0);
@@ -86,7 +90,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
             double share = 0;
             for (int i : use) share += std::pow(d.groupMs(i, k) / d.measured(i), 2);
             share /= double(use.size());
-            const double lambda = c.shrinkage * share;
+            const double lambda = c.shrinkage * (d.penaltyWeight.empty() ? share : d.penaltyWeight[size_t(k)]);
             const int s = 2 + k, m = n - 1;
             a(s, s) += lambda;
             a(m, m) += lambda;
@@ -151,6 +155,12 @@ std::string transferGroupOf(const std::string& kernelType, const KernelFeatures&
 std::string transferRootOf(const std::string& group) {
     const size_t at = group.find('@');
     return group.substr(0, std::min(group.find('-'), at)) + (at == std::string::npos ? std::string() : group.substr(at));
+}
+
+bool isCopyGroup(const std::string& group) {
+    static const std::set<std::string> kCopies = {"concat", "split", "channelshuffle", "reshape", "flatten", "transpose",
+                                                  "pad",    "slice", "gather",         "resize",  "identity"};
+    return kCopies.count(group.substr(0, std::min(group.find('-'), group.find('@')))) > 0;
 }
 
 Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, const TransferOptions& options) {
@@ -241,6 +251,27 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             }
         }
     }
+    // The same in two columns, the copy groups' times and the others' (TransferOptions::copiesApart),
+    // both scales shrunk toward a common one: a free scale for copies rests on the one or two
+    // networks that copy much, and left each of them out at several times its time.
+    Design anchoredCopies = anchored;
+    std::vector<int> copyGroups;
+    if (anchors && options.copiesApart) {
+        for (int k = 0; k < g; ++k)
+            if (isCopyGroup(times.groups[size_t(k)])) copyGroups.push_back(k);
+        anchoredCopies.groups = {"others", "copies"};
+        anchoredCopies.groupMs = Eigen::MatrixXd::Zero(rows, 2);
+        // Weighted as a network spending all its time in the group: the copies' mean share is
+        // small, and without the network that copies much the penalty would hold nothing.
+        anchoredCopies.penaltyWeight = {1.0, 1.0};
+        for (int k = 0; k < g; ++k)
+            anchoredCopies.groupMs.col(std::find(copyGroups.begin(), copyGroups.end(), k) != copyGroups.end() ? 1 : 0) +=
+                anchored.groupMs.col(k);
+        // Worth a term only where the networks spend time copying.
+        if ((anchoredCopies.groupMs.col(1).array() / anchored.measured.array()).maxCoeff() < 0.05) copyGroups.clear();
+    }
+    Design anchoredCap = anchoredCopies;  // the copies' column at the cap
+    if (options.copiesRatioCap > 0 && !copyGroups.empty()) anchoredCap.groupMs.col(1) *= options.copiesRatioCap;
     std::vector<Candidate> candidates;
     for (int terms = 0; terms < 4; ++terms) {
         const bool overhead = terms & 1, perKernel = terms & 2;
@@ -250,6 +281,10 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             if (basis == kTimes && anchors && options.throughKernelsOnly) continue;
             candidates.push_back({overhead, perKernel, -1, basis});
             for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, basis});
+        }
+        if (!copyGroups.empty()) {
+            for (double s : TransferOptions{}.shrinkage) candidates.push_back({overhead, perKernel, s, kAnchored, true});
+            if (options.copiesRatioCap > 0) candidates.push_back({overhead, perKernel, -1, kAnchored, true, true});
         }
     }
     // Kernel costs last, so that a tie keeps the source's times. Their common cost is the
@@ -268,6 +303,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kWork});
         }
     auto designOf = [&](const Candidate& c) -> const Design& {
+        if (c.copiesApart) return c.atCap ? anchoredCap : anchoredCopies;
         return c.basis == kCounts ? counts : c.basis == kWork ? work : c.basis == kAnchored ? anchored : times;
     };
     std::vector<int> all(static_cast<size_t>(rows));
@@ -307,6 +343,8 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         double df = 0, gcv = std::numeric_limits<double>::infinity();
         if (ok)
             if (const Eigen::VectorXd p = solve(d, c, all, &df); p.size() > 0 && df < rows - 0.5) {
+                // Copies slower relative to the rest than the threads can make them: past the cap.
+                if (c.copiesApart && !c.atCap && options.copiesRatioCap > 0 && p(3) > options.copiesRatioCap * p(2)) continue;
                 double rss = 0;
                 for (int i = 0; i < rows; ++i) rss += std::pow(predictRow(d, p, i) / d.measured(i) - 1, 2);
                 gcv = std::sqrt(rss / rows) / (1 - df / rows);
@@ -358,6 +396,33 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (int r = 0; r < roots; ++r) fit.groupKernelMs[d.groups[size_t(r)]] = p(2 + r);
         for (int k = 0; k < g; ++k) fit.groupKernelMs[times.groups[size_t(k)]] = p(2 + rootColumn[size_t(k)]);
         fit.terms = best.shrinkage < 0 ? "one kernel cost" : fmt::format("group kernel costs (shrinkage {})", best.shrinkage);
+    } else if (best.copiesApart) {
+        // One scale for the copy groups' column and one for the others', each group through its
+        // kernels' fit (or the typical ratio) as in the columns.
+        const double common = p(2), copies = best.atCap ? options.copiesRatioCap * p(2) : p(3);
+        fit.perKernelMs = p(1);
+        fit.commonScale = common * typicalRatio;
+        for (int k = 0; k < g; ++k) {
+            const std::string& group = times.groups[size_t(k)];
+            const double s = std::find(copyGroups.begin(), copyGroups.end(), k) != copyGroups.end() ? copies : common;
+            auto anchor = options.groupAnchor.find(group);
+            if (anchor == options.groupAnchor.end() || !(anchor->second.ratio > 0)) {
+                fit.groupScale[group] = s * typicalRatio;
+                continue;
+            }
+            fit.groupScale[group] = s * anchor->second.scale;
+            fit.groupFixedMs[group] = s * anchor->second.fixedMs;
+        }
+        for (const auto& [group, anchor] : options.groupAnchor)  // groups no network had
+            if (anchor.ratio > 0 && !fit.groupScale.count(group)) {
+                const double s = isCopyGroup(group) ? copies : common;
+                fit.groupScale[group] = s * anchor.scale;
+                fit.groupFixedMs[group] = s * anchor.fixedMs;
+            }
+        fit.terms = best.atCap
+                        ? fmt::format("one scale of the kernels' fits, copies {:.3g} times it (the threads' ratio)", options.copiesRatioCap)
+                        : fmt::format("one scale of the kernels' fits, copies {:.3g} times it (shrinkage {})",
+                                      common > 0 ? copies / common : 0.0, best.shrinkage);
     } else {
         fit.perKernelMs = p(1);
         fit.commonScale = p(2 + g);

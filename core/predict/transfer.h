@@ -49,6 +49,9 @@ std::string transferGroupOf(const std::string& kernelType, const KernelFeatures&
 // little to a kernel's cost, while a cost per fusion variant doubled the free terms and 10
 // networks could no longer pin them down (docs/adapt.md).
 std::string transferRootOf(const std::string& group);
+// Whether a group's kernels only move data (its first op a concat, split, channel shuffle,
+// reshape, flatten, transpose, pad, slice, gather, resize or identity).
+bool isCopyGroup(const std::string& group);
 
 struct TransferNetwork {
     std::string name;
@@ -85,6 +88,17 @@ struct TransferOptions {
     // and threads), where a kernel measured alone tells its group's scale and ten networks can
     // only add noise to it. Otherwise a free scaling is taken when clearly better (above).
     bool throughKernelsOnly = false;
+    // With groupAnchor: also try one common scale of the kernels' fits with the groups that only
+    // copy data (concat, split, channel shuffle, ...: isCopyGroup) under one scale of their own,
+    // where some network spends at least 5% of its time copying. For a target at other threads
+    // than its kernels were timed at: a runtime may copy on one thread whatever its threads (OpenCV
+    // ran ShuffleNet V2 at 2 threads in 0.87-0.90 of its 1-thread time, networks of convolutions in
+    // 0.50-0.64; docs/adapt.md).
+    bool copiesApart = false;
+    // With copiesApart: the copies' scale at most this many times the others' (0: no bound), and
+    // exactly this many times is tried too. The target's threads over those the kernels were
+    // timed at: copies on one thread, the rest sped up by every thread.
+    double copiesRatioCap = 0;
 };
 
 struct TransferFit {

@@ -238,6 +238,48 @@ private slots:
         QCOMPARE(fitTransfer(nets, o).value().terms, free.value().terms);
     }
 
+    void copiesApartUpToTheThreadsRatio() {
+        // A 2-thread target whose kernels were timed at 1 thread: everything runs at 0.6 x the
+        // kernels' fits but the copies (channel shuffles), which take 1.1 x; two of the ten
+        // networks copy for half their time, the others for 0-3% (0.5% noise).
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<double> ms(0.5, 3.0), little(0.0, 0.03);
+        std::normal_distribution<double> noise(0, 0.005);
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 10; ++i) {
+            TransferNetwork n;
+            n.name = "net" + std::to_string(i);
+            const double conv = ms(rng);
+            n.groupMs = {{"conv-relu@kxk", conv}, {"channelshuffle", (i < 2 ? 1.0 : little(rng)) * conv}};
+            n.groupKernels = {{"conv-relu@kxk", 20}, {"channelshuffle", 10}};
+            n.kernels = 30;
+            n.measuredMs = (0.6 * n.groupMs["conv-relu@kxk"] + 1.1 * n.groupMs["channelshuffle"]) * (1 + noise(rng));
+            nets.push_back(n);
+        }
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        o.throughKernelsOnly = true;
+        o.shrinkage.clear();
+        o.groupAnchor = {{"conv-relu@kxk", {1.0, 0.0, 1.0}}, {"channelshuffle", {1.0, 0.0, 1.0}}};
+        const TransferFit one = fitTransfer(nets, o).value();
+        QVERIFY2(one.terms.find("copies") == std::string::npos, one.terms.c_str());
+        o.copiesApart = true;
+        o.copiesRatioCap = 2;
+        const Result<TransferFit> fit = fitTransfer(nets, o);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        const TransferFit& f = fit.value();
+        QVERIFY2(f.terms.find("copies") != std::string::npos, f.terms.c_str());
+        const double conv = f.groupScale.at("conv-relu@kxk"), copies = f.groupScale.at("channelshuffle");
+        QVERIFY2(std::abs(conv / 0.6 - 1) < 0.05 && std::abs(copies / 1.1 - 1) < 0.1,
+                 qPrintable(QString("%1 and %2 (%3)").arg(conv).arg(copies).arg(f.terms.c_str())));
+        QVERIFY(f.rmspe < 0.5 * one.rmspe);
+        // Copies 3 x slower relative to the rest than the 2 threads can make them: held at the cap.
+        for (TransferNetwork& n : nets) n.measuredMs += (3 * 0.6 - 1.1) * n.groupMs["channelshuffle"];
+        const TransferFit capped = fitTransfer(nets, o).value();
+        const double ratio = capped.groupScale.at("channelshuffle") / capped.groupScale.at("conv-relu@kxk");
+        QVERIFY2(ratio <= 2 + 1e-9 && ratio > 1.5, qPrintable(QString("%1 (%2)").arg(ratio).arg(capped.terms.c_str())));
+    }
+
     void kernelDeviceAtSourceThreads() {
         auto device = [](const char* id, const char* runtime, int threads, const char* transport = "") {
             Device d;
