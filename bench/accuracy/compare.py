@@ -20,6 +20,24 @@ import os
 import sys
 
 
+def measured_times(paths, normalized, reference_ms):
+    """Measured time per file name from `measure --json` files: the median in ms, or with
+    `normalized` at the predictor's speed (`reference_ms`; 0: the database's baseline speed)."""
+    measured = {}
+    for path in paths:
+        for m in json.load(open(path))["models"]:
+            if not m.get("ok"):
+                continue
+            ms = m["stats"]["median_ms"]
+            if normalized:
+                ratio = (m.get("reference") or {}).get("ratio")
+                if not ratio or not m.get("normalized_ms"):
+                    sys.exit(f"{path}: {m['file']} was measured without the reference workload")
+                ms = ratio * reference_ms if reference_ms else m["normalized_ms"]
+            measured[os.path.basename(m["file"])] = ms
+    return measured
+
+
 def main(argv):
     normalized = "--normalized" in argv
     argv = [a for a in argv if a != "--normalized"]
@@ -31,18 +49,7 @@ def main(argv):
     for m in prediction["models"]:
         if "total_ms" in m:
             predicted[os.path.basename(m["file"])] = m
-    measured = {}
-    for path in argv[2:]:
-        for m in json.load(open(path))["models"]:
-            if not m.get("ok"):
-                continue
-            ms = m["stats"]["median_ms"]
-            if normalized:
-                ratio = (m.get("reference") or {}).get("ratio")
-                if not ratio or not m.get("normalized_ms"):
-                    sys.exit(f"{path}: {m['file']} was measured without the reference workload")
-                ms = ratio * reference_ms if reference_ms else m["normalized_ms"]
-            measured[os.path.basename(m["file"])] = ms
+    measured = measured_times(argv[2:], normalized, reference_ms)
     errors = []
     print(f"{'network':<28} {'measured ms':>12} {'predicted ms':>13} {'error %':>8}  fallback kernels")
     for name in sorted(measured):

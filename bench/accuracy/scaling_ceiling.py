@@ -16,14 +16,18 @@ source's times by group cannot do better on these networks than its family scale
 Usage: /usr/bin/python3 bench/accuracy/scaling_ceiling.py [--normalized] PREDICT.json MEASURE.json [MEASURE.json ...]
   PREDICT.json  kernelmeter-cli predict --json of the networks (any predictor: the source or an adapted one)
   MEASURE.json  kernelmeter-cli measure --json of the same files on the target (matched by file name)
-  --normalized  the times at one machine speed (normalized_ms: the reference workload's ratio in the same
-                rounds) instead of the medians in milliseconds
+  --normalized  the times at one machine speed (the reference workload's ratio in the same rounds times
+                the predictor's reference time, as bench/accuracy/compare.py takes them) instead of the
+                medians in milliseconds
 """
 import json
 import os
 import sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from compare import measured_times  # noqa: E402
 
 FAMILIES = ["conv", "dwconv", "fc", "pool", "elementwise", "data"]
 
@@ -65,13 +69,10 @@ def main(argv):
     argv = [a for a in argv if a != "--normalized"]
     if len(argv) < 3:
         sys.exit(__doc__)
-    measured = {}
-    for path in argv[2:]:
-        for m in json.load(open(path))["models"]:
-            if m.get("ok", True) and "stats" in m:
-                measured[os.path.basename(m["file"])] = m["normalized_ms"] if normalized else m["stats"]["median_ms"]
+    prediction = json.load(open(argv[1]))
+    measured = measured_times(argv[2:], normalized, prediction.get("reference_ms") or 0)
     names, rows, totals, kernels, y = [], [], [], [], []
-    for m in json.load(open(argv[1]))["models"]:
+    for m in prediction["models"]:
         name = os.path.basename(m["file"])
         if name not in measured:
             continue
