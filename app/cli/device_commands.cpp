@@ -34,7 +34,9 @@ Json helloJson(const StoredHello& h, const std::string& runtime) {
             {"kernel", h.hello.machine.kernel},
             {"hostname", h.hello.machine.hostname},
             {"reference_ms", h.referenceMs > 0 ? Json(h.referenceMs) : Json(nullptr)},
-            {"reference_spread", h.referenceMs > 0 ? Json(h.referenceSpread) : Json(nullptr)}};
+            {"reference_spread", h.referenceMs > 0 ? Json(h.referenceSpread) : Json(nullptr)},
+            {"adapt_minutes", makeMinutesFor(runtime, h.referenceMs).adapt},  // at the device's speed
+            {"build_minutes", makeMinutesFor(runtime, h.referenceMs).build}};
 }
 
 std::optional<StoredHello> lastHelloOf(const std::string& id) {
@@ -70,6 +72,13 @@ void printHello(const StoredHello& h, const std::string& runtime) {
     std::cout << fmt::format("  CPU         {}, {} logical cores\n", h.hello.machine.cpuModel, h.hello.machine.logicalCores);
     std::cout << fmt::format("  system      {} ({})\n", h.hello.machine.kernel, h.hello.machine.hostname);
     if (h.referenceMs > 0) std::cout << fmt::format("  reference   {:.3g} ms (spread {:.0f}%)\n", h.referenceMs, 100 * h.referenceSpread);
+    // What that speed means for making its predictor (workflows/devices.h).
+    const MakeMinutes m = makeMinutesFor(runtime, h.referenceMs);
+    if (m.slowdown > 1)
+        std::cout << fmt::format("  speed       {:.{}f} times slower than the 2-core machine the times below were measured on\n",
+                                 m.slowdown, m.slowdown < 10 ? 1 : 0);
+    std::cout << fmt::format("  making      adapting a predictor takes {}, building one {}\n", aboutDuration(m.adapt),
+                             aboutDuration(m.build));
 }
 
 }  // namespace

@@ -205,6 +205,13 @@ private slots:
             QVERIFY(store.value()->saveHello("slowboard", slow).ok());
         }
         const MakeMinutes minutes = makeMinutesFor(findDevice("slowboard", database().toStdString()).value(), database().toStdString());
+        // `device show` says so beside the last check, in words and in its JSON.
+        const QJsonObject check = jsonOf(cli({"device", "show", "slowboard", "--json"}).out).value("last_check").toObject();
+        QCOMPARE(check.value("adapt_minutes").toInt(), minutes.adapt);
+        QCOMPARE(check.value("build_minutes").toInt(), minutes.build);
+        const QByteArray shown = cli({"device", "show", "slowboard"}).out;
+        QVERIFY2(shown.contains("40 times slower") && shown.contains(QByteArray::fromStdString(aboutDuration(minutes.adapt))),
+                 shown.constData());
         QVERIFY2(minutes.slowdown > 30 && minutes.adapt > 30 * kAdaptMinutesTypical && minutes.build > 30 * kBuildMinutesTypical,
                  qPrintable(QString::number(minutes.slowdown)));
         const test::ProgramRun slow = cli({"predict", "--device", "slowboard", "--predictor", here, "--rules",
