@@ -11,6 +11,10 @@
 int main(int argc, char** argv) {
     CLI::App app{"KernelMeter: predict the inference latency of a neural network kernel by kernel."};
     app.name("kernelmeter-cli");
+    // A usage error is bad input like any other: one line that names the option (CLI11's default
+    // adds a second, "Run with --help ...").
+    app.failure_message(
+        [](const CLI::App*, const CLI::Error& e) { return "kernelmeter-cli: " + std::string(e.what()) + " (--help lists the options)\n"; });
     app.set_version_flag("--version", std::string("kernelmeter-cli ") + km::kVersion);
     app.require_subcommand(1);
 
