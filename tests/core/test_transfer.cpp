@@ -25,6 +25,17 @@ using namespace km;
 
 namespace {
 
+// Network `i` with these source times and kernel counts per group, measured at `measuredMs`.
+TransferNetwork networkOf(int i, std::map<std::string, double> groupMs, std::map<std::string, double> groupKernels, double measuredMs) {
+    TransferNetwork n;
+    n.name = "net" + std::to_string(i);
+    n.groupMs = std::move(groupMs);
+    n.groupKernels = std::move(groupKernels);
+    for (const auto& [group, count] : n.groupKernels) n.kernels += count;
+    n.measuredMs = measuredMs;
+    return n;
+}
+
 // Networks with random per-group source times, kernel counts and MFLOPs, and MB moved (seeded),
 // timed on the target by `scales` x times + `costs` x kernels of the group (ms per kernel) +
 // `rates` x MFLOPs of the group + `perMb` x MB + `perKernelMs` x kernels.
@@ -181,14 +192,10 @@ private slots:
         std::normal_distribution<double> noise(0, 0.01);
         std::vector<TransferNetwork> nets;
         for (int i = 0; i < 10; ++i) {
-            TransferNetwork n;
-            n.name = "net" + std::to_string(i);
-            n.groupMs = {{"conv@kxk", ms(rng)}};
-            n.groupMs["dwconv"] = 0.25 * n.groupMs["conv@kxk"];
-            n.groupKernels = {{"conv@kxk", std::round(kernels(rng))}, {"dwconv", std::round(kernels(rng))}};
-            n.kernels = n.groupKernels["conv@kxk"] + n.groupKernels["dwconv"];
-            n.measuredMs = 1.2 * (2 * n.groupMs["conv@kxk"] + 8 * n.groupMs["dwconv"] + 0.01 * n.groupKernels["dwconv"]) * (1 + noise(rng));
-            nets.push_back(n);
+            const double conv = ms(rng);
+            const std::map<std::string, double> count{{"conv@kxk", std::round(kernels(rng))}, {"dwconv", std::round(kernels(rng))}};
+            const double measured = 1.2 * (2 * conv + 8 * 0.25 * conv + 0.01 * count.at("dwconv")) * (1 + noise(rng));
+            nets.push_back(networkOf(i, {{"conv@kxk", conv}, {"dwconv", 0.25 * conv}}, count, measured));
         }
         TransferOptions o;
         o.workRates = o.kernelCosts = false;
@@ -247,14 +254,9 @@ private slots:
         std::normal_distribution<double> noise(0, 0.005);
         std::vector<TransferNetwork> nets;
         for (int i = 0; i < 10; ++i) {
-            TransferNetwork n;
-            n.name = "net" + std::to_string(i);
-            const double conv = ms(rng);
-            n.groupMs = {{"conv-relu@kxk", conv}, {"channelshuffle", (i < 2 ? 1.0 : little(rng)) * conv}};
-            n.groupKernels = {{"conv-relu@kxk", 20}, {"channelshuffle", 10}};
-            n.kernels = 30;
-            n.measuredMs = (0.6 * n.groupMs["conv-relu@kxk"] + 1.1 * n.groupMs["channelshuffle"]) * (1 + noise(rng));
-            nets.push_back(n);
+            const double conv = ms(rng), copies = (i < 2 ? 1.0 : little(rng)) * conv;
+            nets.push_back(networkOf(i, {{"conv-relu@kxk", conv}, {"channelshuffle", copies}},
+                                     {{"conv-relu@kxk", 20}, {"channelshuffle", 10}}, (0.6 * conv + 1.1 * copies) * (1 + noise(rng))));
         }
         TransferOptions o;
         o.workRates = o.kernelCosts = false;
