@@ -24,6 +24,7 @@ Json helloJson(const StoredHello& h, const std::string& runtime) {
         runtimes.push_back({{"name", name}, {"version", v}});
         if (name == runtime) version = v;
     }
+    const MakeMinutes minutes = makeMinutesFor(runtime, h.referenceMs);  // at the device's speed
     return {{"checked_at_utc", h.checkedAtUtc},
             {"protocol", h.hello.protocol},
             {"agent_version", h.hello.agentVersion},
@@ -35,8 +36,8 @@ Json helloJson(const StoredHello& h, const std::string& runtime) {
             {"hostname", h.hello.machine.hostname},
             {"reference_ms", h.referenceMs > 0 ? Json(h.referenceMs) : Json(nullptr)},
             {"reference_spread", h.referenceMs > 0 ? Json(h.referenceSpread) : Json(nullptr)},
-            {"adapt_minutes", makeMinutesFor(runtime, h.referenceMs).adapt},  // at the device's speed
-            {"build_minutes", makeMinutesFor(runtime, h.referenceMs).build}};
+            {"adapt_minutes", minutes.adapt},
+            {"build_minutes", minutes.build}};
 }
 
 std::optional<StoredHello> lastHelloOf(const std::string& id) {
