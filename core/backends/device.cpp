@@ -13,7 +13,22 @@ const std::vector<Device>& builtinDevices() {
     return kDevices;
 }
 
-bool reportsFusionGroups(const std::string& runtime) { return runtime == "opencv-dnn"; }
+const std::vector<RuntimeTraits>& knownRuntimes() {
+    // projectReferenceMs: the Intel VM of docs/adapt.md (`kernelmeter-cli measure --json` records
+    // the reference's time with every measurement).
+    static const std::vector<RuntimeTraits> kRuntimes = {
+        {"opencv-dnn", "OpenCV DNN", true, true, true, 0.60},
+        {"xnnpack", "XNNPACK", false, false, false, 0.24},
+    };
+    return kRuntimes;
+}
+
+const RuntimeTraits& runtimeTraits(const std::string& runtime) {
+    for (const auto& r : knownRuntimes())
+        if (r.name == runtime) return r;
+    static const RuntimeTraits kUnknown;
+    return kUnknown;
+}
 
 bool Device::canMeasure() const { return runtime != kNoRuntime && !runtime.empty(); }
 

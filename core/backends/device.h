@@ -28,15 +28,34 @@ struct Device {
     bool canMeasure() const;
 };
 
-// Whether the runtime's per-layer profile says which ops ran fused (OpenCV DNN: a fused op's layer
-// takes no time); XNNPACK's steps do not say what a subgraph fused.
-bool reportsFusionGroups(const std::string& runtime);
+// What the controller knows of a runtime besides running it (the agent's side is
+// runtime_registry.cpp): how to hand it a model, what its profile says, how it uses threads.
+struct RuntimeTraits {
+    std::string name;         // "opencv-dnn"
+    std::string displayName;  // "OpenCV DNN"
+    // Its ONNX reader needs OpenCV 4.6's quirks worked around (onnx/runtime_export.h).
+    bool opencvOnnxDialect = false;
+    // Its per-layer profile says which ops ran fused (OpenCV DNN: a fused op's layer takes no
+    // time); XNNPACK's steps do not say what a subgraph fused.
+    bool reportsFusionGroups = false;
+    // Copies data (concat, split, channel shuffle) on one thread whatever its threads: OpenCV DNN
+    // runs both ShuffleNets V2 at 2 threads in 0.87-0.90 of their 1-thread time (docs/adapt.md).
+    bool copiesOnOneThread = false;
+    // The reference workload's time per run (ms, 1 thread) on the project's 2-core machine, where
+    // the typical minutes of adapting and building were measured; 0: not known.
+    double projectReferenceMs = 0;
+};
+
+// The runtimes a device can name (not kNoRuntime nor the agent's test runtime).
+const std::vector<RuntimeTraits>& knownRuntimes();
+// The traits of `runtime`; for a name not known (kNoRuntime, "test") every trait off.
+const RuntimeTraits& runtimeTraits(const std::string& runtime);
 
 // The runtime of a device that has only imported measurements (a phone measured in another lab).
 inline constexpr const char* kNoRuntime = "none";
 
-// Devices every installation knows. Adding a runtime adds its devices here and one line in
-// core/backends/runtime_registry.cpp.
+// Devices every installation knows. Adding a runtime adds its devices here, its traits in
+// knownRuntimes() and one line in core/backends/runtime_registry.cpp.
 const std::vector<Device>& builtinDevices();
 std::optional<Device> findBuiltinDevice(const std::string& id);
 

@@ -421,7 +421,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             // and 27% against 59 and 45% (docs/adapt.md).
             if (transfer.throughKernelsOnly && kernelDevice.threads != target.threads) {
                 transfer.shrinkage.clear();
-                transfer.copiesApart = target.runtime == "opencv-dnn";
+                transfer.copiesApart = runtimeTraits(target.runtime).copiesOnOneThread;
                 transfer.copiesRatioCap = double(target.threads) / kernelDevice.threads;
             }
         }

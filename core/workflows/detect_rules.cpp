@@ -62,7 +62,7 @@ void writeRefused(const fs::path& dir, const std::map<std::string, std::string>&
 std::optional<bool> runtimeVerdict(const Device& device, const ModelReport& block, char beforeLast, char last) {
     // XNNPACK times its steps (subgraphs, copies) as layers but does not say which ops a subgraph
     // fused: only a runtime that reports fusion groups has a word on fusion.
-    if (block.layers.empty() || !reportsFusionGroups(device.runtime)) return std::nullopt;
+    if (block.layers.empty() || !runtimeTraits(device.runtime).reportsFusionGroups) return std::nullopt;
     for (const auto& group : block.fusionGroups) {
         bool a = false, b = false;
         for (const auto& n : group) {

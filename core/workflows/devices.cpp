@@ -46,7 +46,12 @@ std::string versionOf(const AgentHello& hello, const std::string& runtime) {
 }  // namespace
 
 const std::vector<std::string>& deviceRuntimes() {
-    static const std::vector<std::string> kRuntimes = {"opencv-dnn", "xnnpack", kNoRuntime};
+    static const std::vector<std::string> kRuntimes = [] {
+        std::vector<std::string> names;
+        for (const RuntimeTraits& r : knownRuntimes()) names.push_back(r.name);
+        names.emplace_back(kNoRuntime);
+        return names;
+    }();
     return kRuntimes;
 }
 
@@ -84,8 +89,8 @@ Status validateDeviceDefinition(const Device& d) {
     if (isBuiltinId(d.id)) return badInput(fmt::format("device id '{}': a built-in device has this id; choose another.", d.id));
     const auto& runtimes = deviceRuntimes();
     if (std::find(runtimes.begin(), runtimes.end(), d.runtime) == runtimes.end())
-        return badInput(fmt::format("device '{}': unknown runtime '{}'; use opencv-dnn, xnnpack, or none (measurements imported only).",
-                                    d.id, d.runtime));
+        return badInput(fmt::format("device '{}': unknown runtime '{}'; use {}, or {} (measurements imported only).", d.id, d.runtime,
+                                    fmt::join(runtimes.begin(), runtimes.end() - 1, ", "), kNoRuntime));
     if (d.threads < 1 || d.threads > 1024)
         return badInput(fmt::format("device '{}': --threads {} is not a thread count; give 1 or more.", d.id, d.threads));
     if (!d.canMeasure() && (!d.transport.empty() || !d.agentPath.empty()))
@@ -100,7 +105,7 @@ Result<Device> addDevice(Device d, const std::string& db, bool replace) {
             d.displayName = "Measurements imported for this device (no runtime here)";
         else
             d.displayName =
-                fmt::format("{} on {}, {} thread{}", d.runtime == "xnnpack" ? "XNNPACK" : "OpenCV DNN",
+                fmt::format("{} on {}, {} thread{}", runtimeTraits(d.runtime).displayName,
                             d.transport.empty() ? "this machine" : "`" + d.transport + "`", d.threads, d.threads == 1 ? "" : "s");
     }
     d.userDefined = true;
@@ -293,14 +298,8 @@ Result<DeployReport> deployAgent(const Device& device, const DeployOptions& opti
     return r;
 }
 
-double projectReferenceMs(const std::string& runtime) {
-    // The Intel VM of docs/adapt.md (`kernelmeter-cli measure --json` records the reference's time
-    // with every measurement).
-    return runtime == "xnnpack" ? 0.24 : runtime == "opencv-dnn" ? 0.60 : 0.0;
-}
-
 MakeMinutes makeMinutesFor(const std::string& runtime, double referenceMs) {
-    const double projectMs = projectReferenceMs(runtime);
+    const double projectMs = runtimeTraits(runtime).projectReferenceMs;
     MakeMinutes m;
     if (!(projectMs > 0) || !(referenceMs > 1.5 * projectMs)) return m;
     m.slowdown = referenceMs / projectMs;

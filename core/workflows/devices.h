@@ -123,9 +123,6 @@ struct MakeMinutes {
 MakeMinutes makeMinutesFor(const std::string& runtime, double referenceMs);
 // The same from the device's last check stored in database `db` (empty: the user's default).
 MakeMinutes makeMinutesFor(const Device& device, const std::string& db = "");
-// The reference workload's time per run (ms, 1 thread) on the project's 2-core machine, where the
-// typical minutes were measured; 0 for a runtime it has no time for.
-double projectReferenceMs(const std::string& runtime);
 // "about 4 minutes", "about 3 hours", "about 2 days".
 std::string aboutDuration(int minutes);
 

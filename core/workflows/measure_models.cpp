@@ -23,7 +23,9 @@ struct Prepared {
     ModelInput input;
 };
 
-OnnxDialect dialectFor(const Device& d) { return d.runtime == "opencv-dnn" ? OnnxDialect::OpenCvDnn : OnnxDialect::Standard; }
+OnnxDialect dialectFor(const Device& d) {
+    return runtimeTraits(d.runtime).opencvOnnxDialect ? OnnxDialect::OpenCvDnn : OnnxDialect::Standard;
+}
 
 // A runtime layer name is an ONNX node name, or (for unnamed nodes) the name of its first output.
 std::string nodeNameFor(const Graph& g, const std::string& layer) {

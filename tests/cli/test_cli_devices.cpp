@@ -201,7 +201,7 @@ private slots:
             slow.hello.runtimes = {{"xnnpack", "1"}};
             slow.hello.machine.cpuModel = "Slow Board CPU";
             slow.hello.machine.logicalCores = 4;
-            slow.referenceMs = 40 * projectReferenceMs("xnnpack");
+            slow.referenceMs = 40 * runtimeTraits("xnnpack").projectReferenceMs;
             QVERIFY(store.value()->saveHello("slowboard", slow).ok());
         }
         const MakeMinutes minutes = makeMinutesFor(findDevice("slowboard", database().toStdString()).value(), database().toStdString());
@@ -221,8 +221,8 @@ private slots:
         QVERIFY2(message.contains("hours") && !message.contains(QString("about %1 minutes").arg(kAdaptMinutesTypical)),
                  qPrintable(message));
         // As fast as the project's machine or faster: the typical minutes.
-        QCOMPARE(makeMinutesFor("xnnpack", 0.5 * projectReferenceMs("xnnpack")).adapt, kAdaptMinutesTypical);
-        QCOMPARE(makeMinutesFor("xnnpack", 1.4 * projectReferenceMs("xnnpack")).adapt, kAdaptMinutesTypical);
+        QCOMPARE(makeMinutesFor("xnnpack", 0.5 * runtimeTraits("xnnpack").projectReferenceMs).adapt, kAdaptMinutesTypical);
+        QCOMPARE(makeMinutesFor("xnnpack", 1.4 * runtimeTraits("xnnpack").projectReferenceMs).adapt, kAdaptMinutesTypical);
         QCOMPARE(makeMinutesFor("opencv-dnn", 0).build, kBuildMinutesTypical);
     }
 

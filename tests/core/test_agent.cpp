@@ -11,6 +11,7 @@
 #include <set>
 
 #include "backends/agent_client.h"
+#include "backends/device.h"
 #include "backends/runtime_registry.h"
 #include "onnx/onnx_builder.h"
 #include "workflows/measure_models.h"
@@ -102,6 +103,21 @@ private slots:
         for (const auto& [n, v] : h.value().runtimes) names.push_back(n);
         QVERIFY(std::find(names.begin(), names.end(), "opencv-dnn") != names.end());
         QVERIFY(std::find(names.begin(), names.end(), "test") != names.end());
+    }
+
+    void everyRuntimeHasTraits() {
+        // The controller's table (how to export for it, what its profile says, how it threads) and
+        // the agent's registration list name the same runtimes; a runtime added to one only fails here.
+        std::set<std::string> traits;
+        for (const RuntimeTraits& r : knownRuntimes()) {
+            QVERIFY2(!r.displayName.empty() && r.projectReferenceMs > 0, r.name.c_str());
+            traits.insert(r.name);
+        }
+        const std::vector<std::string> agentRuns = runtimeNames();
+        QCOMPARE(traits, std::set<std::string>(agentRuns.begin(), agentRuns.end()));
+        for (const Device& d : builtinDevices()) QVERIFY2(traits.count(d.runtime), d.id.c_str());
+        QVERIFY(!runtimeTraits(kNoRuntime).copiesOnOneThread && runtimeTraits(kNoRuntime).projectReferenceMs == 0);
+        QVERIFY(runtimeTraits("opencv-dnn").copiesOnOneThread && !runtimeTraits("xnnpack").copiesOnOneThread);
     }
 
     void roundTripAndOrdering() {

@@ -385,7 +385,7 @@ private slots:
             StoredHello slow;
             slow.hello.runtimes = {{"opencv-dnn", "4.6.0"}};
             slow.hello.machine.cpuModel = "Slow Board CPU";
-            slow.referenceMs = 30 * projectReferenceMs("opencv-dnn");
+            slow.referenceMs = 30 * runtimeTraits("opencv-dnn").projectReferenceMs;
             QVERIFY(store.value()->saveHello("slowcv", slow).ok());
         }
         MainWindow w;
