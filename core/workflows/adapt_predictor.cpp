@@ -89,6 +89,31 @@ Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, i
     return d;
 }
 
+TransferOptions withKernelsTimedOn(TransferOptions options, const Device& target, const Device& kernelDevice,
+                                   const std::string& sourceRuntime, int sourceThreads) {
+    // Kernels run as the source ran them: free group scales that matched the 10 networks within
+    // 0.5% missed the torchvision ones by 30% (docs/adapt.md). Each group's kernels tell its scale,
+    // so the networks fit one scale on top (with the overhead and per-kernel terms): what a kernel
+    // measured alone misses inside a network, or the threads' effect when the target runs other
+    // threads. Ten networks do not tell either per group: group scales on top of the kernels' fits
+    // matched the 10 within 0.2% and put 45% of the torchvision networks within 10% at the
+    // reference speed on xnnpack-t1 -> xnnpack-t1, seed 3, where one scale put 91%.
+    options.throughKernelsOnly = sourceThreads == kernelDevice.threads && sourceRuntime == target.runtime;
+    if (!options.throughKernelsOnly) return options;
+    options.shrinkage.clear();
+    // Timed at other threads than the target's: OpenCV DNN copies (concat, slice, channel shuffle)
+    // on one thread whatever its threads, so there the copies may get a scale of their own, up to
+    // the threads' ratio (opencv-t1 -> opencv-t2 on the 2-core VM: 73% of the torchvision networks
+    // within 10% and RMSPE 9% over three draws and two sessions, against 67% and 13%). XNNPACK
+    // (this backend's copies run on the threads too) was fitted so on two draws of three and did
+    // worse, 50 and 27% against 59 and 45% (docs/adapt.md).
+    if (kernelDevice.threads != target.threads) {
+        options.copiesApart = runtimeTraits(target.runtime).copiesOnOneThread;
+        options.copiesRatioCap = double(target.threads) / kernelDevice.threads;
+    }
+    return options;
+}
+
 int adaptInputSizeOf(const Graph& graph) {
     if (graph.inputs.size() != 1) return 0;
     const Tensor* in = graph.tensor(graph.inputs.front());
@@ -407,23 +432,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             report.kernelGroups = std::move(ratios).value();
             if (!report.kernelGroups.empty() && kernelDevice.id != target.id) report.kernelDevice = kernelDevice.id;
             for (const AdaptedKernelGroup& k : report.kernelGroups) transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio};
-            // Kernels run as the source ran them (its runtime at its threads): free group scales
-            // that matched the 10 networks within 0.5% missed the torchvision ones by 30%
-            // (docs/adapt.md).
-            transfer.throughKernelsOnly = options.sourceThreads == kernelDevice.threads && source.predictor()->runtime == target.runtime;
-            // Timed at other threads than the target's: the networks fit the threads' effect as one
-            // scale (with the overhead and per-kernel terms); ten of them do not tell it per group.
-            // OpenCV DNN copies (concat, slice, channel shuffle) on one thread whatever its threads,
-            // so there the copies may get a scale of their own, up to the threads' ratio (opencv-t1
-            // -> opencv-t2 on the 2-core VM: 73% of the torchvision networks within 10% and RMSPE
-            // 9% over three draws and two sessions, against 67% and 13%). XNNPACK (this backend's
-            // copies run on the threads too) was fitted so on two draws of three and did worse, 50
-            // and 27% against 59 and 45% (docs/adapt.md).
-            if (transfer.throughKernelsOnly && kernelDevice.threads != target.threads) {
-                transfer.shrinkage.clear();
-                transfer.copiesApart = runtimeTraits(target.runtime).copiesOnOneThread;
-                transfer.copiesRatioCap = double(target.threads) / kernelDevice.threads;
-            }
+            transfer = withKernelsTimedOn(transfer, target, kernelDevice, source.predictor()->runtime, options.sourceThreads);
         }
     }
     if (networks.size() < 3)

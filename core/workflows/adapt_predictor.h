@@ -108,6 +108,15 @@ struct AdaptReport {
 // (docs/adapt.md), where kernels timed at the target's threads on a 2-core machine drowned in noise.
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known);
 
+// `options` for a fit with kernels of the source's types timed on `kernelDevice` (groupAnchor set
+// by the caller). When they ran as the source ran them (its runtime `sourceRuntime` at its
+// `sourceThreads`), the source's times are scaled only through their fits, with one scale on top
+// (throughKernelsOnly, no group scales: ten networks do not tell a scale per group); for a target at
+// other threads whose runtime copies on one thread (RuntimeTraits::copiesOnOneThread), the copies
+// apart, up to the threads' ratio. Otherwise `options` unchanged.
+TransferOptions withKernelsTimedOn(TransferOptions options, const Device& target, const Device& kernelDevice,
+                                   const std::string& sourceRuntime, int sourceThreads);
+
 // Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time
 // on the target.
 Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& source, const AdaptOptions& options,

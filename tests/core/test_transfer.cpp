@@ -320,6 +320,39 @@ private slots:
         QCOMPARE(kernelDeviceFor(board, "xnnpack", 1, {cv1, board1}).id, std::string("board@t1"));
     }
 
+    void kernelsAsTheSourceRanThemTakeOneScale() {
+        auto device = [](const std::string& id, const std::string& runtime, int threads) {
+            Device d;
+            d.id = id;
+            d.runtime = runtime;
+            d.threads = threads;
+            return d;
+        };
+        const Device cv1 = device("opencv-t1", "opencv-dnn", 1), cv2 = device("opencv-t2", "opencv-dnn", 2),
+                     xn1 = device("xnnpack-t1", "xnnpack", 1), xn2 = device("xnnpack-t2", "xnnpack", 2);
+        const TransferOptions defaults;
+        QVERIFY(!defaults.shrinkage.empty() && !defaults.throughKernelsOnly && !defaults.copiesApart);
+        // The source's runtime and threads: one scale on top of the kernels' fits, no group scales.
+        for (const auto& [target, runtime] : {std::pair{cv1, "opencv-dnn"}, std::pair{xn1, "xnnpack"}}) {
+            const TransferOptions o = withKernelsTimedOn(defaults, target, target, runtime, 1);
+            QVERIFY2(o.throughKernelsOnly && o.shrinkage.empty() && !o.copiesApart, target.id.c_str());
+        }
+        // Kernels at the source's threads for a 2-thread target: the same, and the copies apart
+        // up to the threads' ratio where the runtime copies on one thread (OpenCV DNN), not on XNNPACK.
+        TransferOptions o = withKernelsTimedOn(defaults, cv2, cv1, "opencv-dnn", 1);
+        QVERIFY(o.throughKernelsOnly && o.shrinkage.empty() && o.copiesApart);
+        QCOMPARE(o.copiesRatioCap, 2.0);
+        o = withKernelsTimedOn(defaults, xn2, xn1, "xnnpack", 1);
+        QVERIFY(o.throughKernelsOnly && o.shrinkage.empty() && !o.copiesApart);
+        // Another runtime's kernels, or kernels timed at other threads than the source's: the
+        // networks may still choose group scales.
+        for (const TransferOptions& other :
+             {withKernelsTimedOn(defaults, cv1, cv1, "xnnpack", 1), withKernelsTimedOn(defaults, cv2, cv2, "opencv-dnn", 1)}) {
+            QVERIFY(!other.throughKernelsOnly && !other.copiesApart);
+            QCOMPARE(other.shrinkage, defaults.shrinkage);
+        }
+    }
+
     void anchorKernelFits() {
         // measured = 3 x source + 0.02 ms for conv; 5 x source for add (a negative cost is fixed
         // at 0); a group with one kernel measured gives no fit.
