@@ -36,6 +36,16 @@ TransferNetwork networkOf(int i, std::map<std::string, double> groupMs, std::map
     return n;
 }
 
+// A device of `runtime` at `threads`, reached through `transport` (empty: this machine).
+Device deviceOf(const std::string& id, const std::string& runtime, int threads, const std::string& transport = "") {
+    Device d;
+    d.id = id;
+    d.runtime = runtime;
+    d.threads = threads;
+    d.transport = transport;
+    return d;
+}
+
 // Networks with random per-group source times, kernel counts and MFLOPs, and MB moved (seeded),
 // timed on the target by `scales` x times + `costs` x kernels of the group (ms per kernel) +
 // `rates` x MFLOPs of the group + `perMb` x MB + `perKernelMs` x kernels.
@@ -283,16 +293,8 @@ private slots:
     }
 
     void kernelDeviceAtSourceThreads() {
-        auto device = [](const char* id, const char* runtime, int threads, const char* transport = "") {
-            Device d;
-            d.id = id;
-            d.runtime = runtime;
-            d.threads = threads;
-            d.transport = transport;
-            return d;
-        };
-        const Device cv1 = device("opencv-t1", "opencv-dnn", 1), cv2 = device("opencv-t2", "opencv-dnn", 2),
-                     xn1 = device("xnnpack-t1", "xnnpack", 1);
+        const Device cv1 = deviceOf("opencv-t1", "opencv-dnn", 1), cv2 = deviceOf("opencv-t2", "opencv-dnn", 2),
+                     xn1 = deviceOf("xnnpack-t1", "xnnpack", 1);
         const std::vector<Device> known{cv1, cv2, xn1};
         // The source's runtime at other threads: the known device that is the same agent at the
         // source's threads.
@@ -303,7 +305,7 @@ private slots:
         QCOMPARE(kernelDeviceFor(cv2, "opencv-dnn", 0, known).id, std::string("opencv-t2"));
         // A board reached over ssh: no known device is its agent at 1 thread (the local xnnpack-t1
         // is another machine), so the board itself at 1 thread, under an id no device can have.
-        Device board = device("board", "xnnpack", 4, "ssh pi@board");
+        Device board = deviceOf("board", "xnnpack", 4, "ssh pi@board");
         board.userDefined = true;
         const Device k = kernelDeviceFor(board, "xnnpack", 1, known);
         QCOMPARE(k.id, std::string("board@t1"));
@@ -321,15 +323,8 @@ private slots:
     }
 
     void kernelsAsTheSourceRanThemTakeOneScale() {
-        auto device = [](const std::string& id, const std::string& runtime, int threads) {
-            Device d;
-            d.id = id;
-            d.runtime = runtime;
-            d.threads = threads;
-            return d;
-        };
-        const Device cv1 = device("opencv-t1", "opencv-dnn", 1), cv2 = device("opencv-t2", "opencv-dnn", 2),
-                     xn1 = device("xnnpack-t1", "xnnpack", 1), xn2 = device("xnnpack-t2", "xnnpack", 2);
+        const Device cv1 = deviceOf("opencv-t1", "opencv-dnn", 1), cv2 = deviceOf("opencv-t2", "opencv-dnn", 2),
+                     xn1 = deviceOf("xnnpack-t1", "xnnpack", 1), xn2 = deviceOf("xnnpack-t2", "xnnpack", 2);
         const TransferOptions defaults;
         QVERIFY(!defaults.shrinkage.empty() && !defaults.throughKernelsOnly && !defaults.copiesApart);
         // The source's runtime and threads: one scale on top of the kernels' fits, no group scales.
