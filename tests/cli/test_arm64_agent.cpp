@@ -16,6 +16,7 @@
 
 #include <signal.h>
 
+#include "backends/machine_info.h"
 #include "store/measurement_store.h"
 #include "test_support.h"
 
@@ -82,6 +83,10 @@ private slots:
         const QJsonObject hello = jsonOf(check.out).value("hello").toObject();
         QVERIFY2(hello.value("kernel").toString().endsWith("aarch64"), qPrintable(hello.value("kernel").toString()));
         QCOMPARE(hello.value("protocol").toInt(), 2);
+        // The emulator hands the agent this host's /proc/cpuinfo: the board must not claim its CPU
+        // (a predictor built here would otherwise match the "board").
+        const QString cpu = hello.value("cpu_model").toString();
+        QVERIFY2(!cpu.isEmpty() && cpu != QString::fromStdString(readMachineInfo().cpuModel), qPrintable(cpu));
         QStringList runtimes;
         for (const auto& r : hello.value("runtimes").toArray()) runtimes << r.toObject().value("name").toString();
         QCOMPARE(runtimes, QStringList{"xnnpack"});  // the arm64 agent carries XNNPACK alone
