@@ -156,7 +156,8 @@ Json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups) {
                        {"low_ratio", k.lowRatio},
                        {"high_ratio", k.highRatio},
                        {"scale", k.scale},
-                       {"fixed_ms", k.fixedMs}});
+                       {"fixed_ms", k.fixedMs},
+                       {"times_ms", k.timesMs}});
     return out;
 }
 
@@ -338,10 +339,15 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             for (const auto& n : a->value("networks", Json::array()))
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
                                        n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0)});
-            for (const auto& k : a->value("kernel_groups", Json::array()))
-                ad.kernelGroups.push_back({k.value("group", ""), k.value("kernels", size_t(0)), k.value("ratio", 0.0),
-                                           k.value("low_ratio", 0.0), k.value("high_ratio", 0.0), k.value("scale", 0.0),
-                                           k.value("fixed_ms", 0.0)});
+            for (const auto& k : a->value("kernel_groups", Json::array())) {
+                AdaptedKernelGroup g{k.value("group", ""),      k.value("kernels", size_t(0)), k.value("ratio", 0.0),
+                                     k.value("low_ratio", 0.0), k.value("high_ratio", 0.0),    k.value("scale", 0.0),
+                                     k.value("fixed_ms", 0.0)};
+                for (const auto& t : k.value("times_ms", Json::array()))
+                    if (t.is_array() && t.size() == 2 && t[0].is_number() && t[1].is_number())
+                        g.timesMs.emplace_back(t[0].get<double>(), t[1].get<double>());
+                ad.kernelGroups.push_back(std::move(g));
+            }
             ad.kernelDevice = a->value("kernel_device", "");
             p.adaptation = std::move(ad);
         }

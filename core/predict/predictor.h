@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -84,8 +85,13 @@ struct AdaptedKernelGroup {
     size_t kernels = 0;
     double ratio = 0, lowRatio = 0, highRatio = 0;
     double scale = 0, fixedMs = 0;
+    // Each kernel measured: (the source's ms, the target's ms), by source time. The fit's data, kept
+    // so that its residuals (and another fit's) can be read from the predictor; empty in records
+    // written before 2026-12-03.
+    std::vector<std::pair<double, double>> timesMs;
 };
-// [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms}]: the predictor's JSON and adapt's.
+// [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms, times_ms: [[source, target]...]}]:
+// the predictor's JSON and adapt's.
 nlohmann::json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups);
 
 struct Adaptation {

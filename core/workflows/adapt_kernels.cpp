@@ -84,11 +84,13 @@ std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& ke
     std::vector<AdaptedKernelGroup> out;
     for (auto& [group, r] : ratios) {
         if (r.size() < 2) continue;
-        const auto [scale, fixedMs] = relativeAffineFit(pairs[group]);
+        std::vector<std::pair<double, double>>& times = pairs[group];
+        const auto [scale, fixedMs] = relativeAffineFit(times);
         std::sort(r.begin(), r.end());
+        std::sort(times.begin(), times.end());
         const size_t n = r.size();
         const double median = n % 2 ? r[n / 2] : 0.5 * (r[n / 2 - 1] + r[n / 2]);
-        out.push_back({group, n, median, r.front(), r.back(), scale, fixedMs});
+        out.push_back({group, n, median, r.front(), r.back(), scale, fixedMs, std::move(times)});
     }
     return out;
 }

@@ -274,7 +274,7 @@ private slots:
         }
         QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
         // The kernels adapt measured survive a JSON round trip.
-        adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007}};
+        adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}}};
         adapted.adaptation->kernelDevice = "opencv-t1";  // timed at the source's threads
         Result<PredictorSet> adaptedBack = PredictorSet::fromJson(adapted.toJson(), "a.json");
         QVERIFY2(adaptedBack.ok(), adaptedBack.ok() ? "" : adaptedBack.error().message.c_str());
@@ -282,6 +282,7 @@ private slots:
         const AdaptedKernelGroup& kg = adaptedBack.value().adaptation->kernelGroups[0];
         QVERIFY(kg.group == "conv-relu@kxk" && kg.kernels == 12 && kg.ratio == 1.5 && kg.lowRatio == 1.2 && kg.highRatio == 1.8 &&
                 kg.scale == 1.4 && kg.fixedMs == 0.007);
+        QCOMPARE(kg.timesMs, (std::vector<std::pair<double, double>>{{0.1, 0.16}, {2.0, 2.9}}));
         QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
 

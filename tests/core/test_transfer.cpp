@@ -371,7 +371,12 @@ private slots:
         QCOMPARE(conv.kernels, size_t{4});
         QVERIFY(std::abs(conv.scale - 3) < 1e-6 && std::abs(conv.fixedMs - 0.02) < 1e-6);
         QVERIFY(std::abs(conv.lowRatio - 3.008) < 1e-9 && std::abs(conv.highRatio - 3.2) < 1e-9);
+        // The record keeps each measured kernel's pair, by source time.
+        QCOMPARE(conv.timesMs.size(), size_t{4});
+        QCOMPARE(conv.timesMs.front(), std::make_pair(0.1, 3 * 0.1 + 0.02));
+        QCOMPARE(conv.timesMs.back(), std::make_pair(2.5, 3 * 2.5 + 0.02));
         QCOMPARE(add.kernels, size_t{4});
+        QCOMPARE(add.timesMs.size(), size_t{4});  // the unmeasured one is not there
         QCOMPARE(add.fixedMs, 0.0);
         QVERIFY(add.scale > 4.9 && add.scale < 5.0);
     }
