@@ -106,7 +106,7 @@ std::string armCoreName(const std::string& implementer, const std::string& part)
     return "Arm core";
 }
 
-// Which instruction-set family a name belongs to: "x86", "arm" or "" (another, or none).
+// The instruction-set family of a kernel's machine name (uname -m): "x86", "arm", "other" or "" (none).
 std::string isaFamilyOfMachine(const std::string& unameMachine) {
     if (unameMachine == "x86_64" || unameMachine == "amd64" ||
         (unameMachine.size() == 4 && unameMachine[0] == 'i' && unameMachine.substr(2) == "86"))
