@@ -84,6 +84,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"common_scale", r.fit.commonScale},
                                             {"group_scale", r.fit.groupScale},
                                             {"group_fixed_ms", r.fit.groupFixedMs},
+                                            {"group_exponent", r.fit.groupExponent},
                                             {"kernel_groups", nlohmann::ordered_json(kernelGroupsToJson(a.kernelGroups))},
                                             {"kernel_device",
                                              a.kernelGroups.empty()

@@ -157,7 +157,9 @@ Json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups) {
                        {"high_ratio", k.highRatio},
                        {"scale", k.scale},
                        {"fixed_ms", k.fixedMs},
-                       {"times_ms", k.timesMs}});
+                       {"times_ms", k.timesMs},
+                       {"power_scale", k.powerScale},
+                       {"exponent", k.exponent}});
     return out;
 }
 
@@ -199,6 +201,7 @@ std::string PredictorSet::toJson() const {
         {"types", t}};
     if (!groupScale.empty()) j["group_scale"] = groupScale;
     if (!groupKernelMs.empty()) j["group_kernel_ms"] = groupKernelMs;
+    if (!groupExponent.empty()) j["group_exponent"] = {{"exponents", groupExponent}, {"unit_scale", exponentUnitScale}};
     if (!groupMsPerMflop.empty() || msPerMflop > 0 || msPerMb > 0)
         j["work_rates"] = {{"group_ms_per_mflop", groupMsPerMflop}, {"ms_per_mflop", msPerMflop}, {"ms_per_mb", msPerMb}};
     if (dropsUnreadOps) j["drops_unread_ops"] = true;
@@ -307,6 +310,17 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             if (!(v >= 0)) return badInput(fmt::format("{}: group_kernel_ms of {} must not be negative.", displayName, group));
             p.groupKernelMs[group] = v;
         }
+        if (const auto e = j.find("group_exponent"); e != j.end() && e->is_object()) {
+            const Json exponents = e->value("exponents", Json::object());
+            for (const auto& [group, b] : exponents.items()) {
+                const double v = b.is_number() ? b.get<double>() : 0.0;
+                if (!(v > 0 && v < 4))
+                    return badInput(fmt::format("{}: group_exponent of {} must be between 0 and 4.", displayName, group));
+                p.groupExponent[group] = v;
+            }
+            p.exponentUnitScale = e->value("unit_scale", 1.0);
+            if (!(p.exponentUnitScale > 0)) return badInput(fmt::format("{}: group_exponent's unit_scale must be positive.", displayName));
+        }
         if (const auto w = j.find("work_rates"); w != j.end() && w->is_object()) {
             const Json rates = w->value("group_ms_per_mflop", Json::object());
             for (const auto& [group, rate] : rates.items()) {
@@ -340,12 +354,19 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
                                        n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0)});
             for (const auto& k : a->value("kernel_groups", Json::array())) {
-                AdaptedKernelGroup g{k.value("group", ""),      k.value("kernels", size_t(0)), k.value("ratio", 0.0),
-                                     k.value("low_ratio", 0.0), k.value("high_ratio", 0.0),    k.value("scale", 0.0),
-                                     k.value("fixed_ms", 0.0)};
+                AdaptedKernelGroup g;
+                g.group = k.value("group", "");
+                g.kernels = k.value("kernels", size_t(0));
+                g.ratio = k.value("ratio", 0.0);
+                g.lowRatio = k.value("low_ratio", 0.0);
+                g.highRatio = k.value("high_ratio", 0.0);
+                g.scale = k.value("scale", 0.0);
+                g.fixedMs = k.value("fixed_ms", 0.0);
                 for (const auto& t : k.value("times_ms", Json::array()))
                     if (t.is_array() && t.size() == 2 && t[0].is_number() && t[1].is_number())
                         g.timesMs.emplace_back(t[0].get<double>(), t[1].get<double>());
+                g.powerScale = k.value("power_scale", 0.0);
+                g.exponent = k.value("exponent", 1.0);
                 ad.kernelGroups.push_back(std::move(g));
             }
             ad.kernelDevice = a->value("kernel_device", "");
@@ -454,12 +475,19 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         }
         if (msPerMflop > 0 || set.msPerMb > 0)  // work rates: priced like the rest of the fixed part
             fixedMs += msPerMflop * kernelMflops(f) + set.msPerMb * kernelMovedMb(f);
+        // The power form: the source's time of the kernel to its group's exponent (see groupExponent).
+        double exponent = 1;
+        if (!set.groupExponent.empty())
+            if (auto e = set.groupExponent.find(transferGroupOf(k.type, f)); e != set.groupExponent.end()) exponent = e->second;
+        auto powered = [&](double r) {
+            return exponent == 1 || !(r > 0) ? scale * r : scale * r * std::pow(set.exponentUnitScale * r, exponent - 1);
+        };
         if (auto it = set.types.find(k.type); it != set.types.end() && !k.unknown) {
-            raw = scale * regress(it->second.regressor, f);
+            raw = powered(regress(it->second.regressor, f));
             p.source = "regressor";
             band = it->second.band;
         } else if (set.generic && !k.unknown) {
-            raw = scale * regress(*set.generic, f);
+            raw = powered(regress(*set.generic, f));
             p.source = "fallback";
             band = set.genericBand;
             fellBack.insert(k.type);

@@ -89,9 +89,11 @@ struct AdaptedKernelGroup {
     // so that its residuals (and another fit's) can be read from the predictor; empty in records
     // written before 2026-12-03.
     std::vector<std::pair<double, double>> timesMs;
+    // The same kernels fitted as target = powerScale x source ^ exponent (0, 1: not fitted).
+    double powerScale = 0, exponent = 1;
 };
-// [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms, times_ms: [[source, target]...]}]:
-// the predictor's JSON and adapt's.
+// [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms, times_ms: [[source, target]...],
+// power_scale, exponent}]: the predictor's JSON and adapt's.
 nlohmann::json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups);
 
 struct Adaptation {
@@ -136,6 +138,12 @@ struct PredictorSet {
     // here, else msPerMflop) + the MB it moves x msPerMb (kernelScale is then 0).
     std::map<std::string, double> groupMsPerMflop;
     double msPerMflop = 0, msPerMb = 0;
+    // Adapted with the power form of the kernels' fits (predict/transfer.h): a kernel of a group
+    // listed here costs kernelScale x groupScale x r x (exponentUnitScale x r)^(exponent - 1), r
+    // its regressor's output: its group scale times the source's time of it (exponentUnitScale x
+    // r, in which the kernels were fitted) to the exponent.
+    std::map<std::string, double> groupExponent;
+    double exponentUnitScale = 1;
     // The device's runtime removes operations whose results are never read (dead code), so
     // models are predicted without them (graph.h, withoutUnreadNodes). Found by adapt when the
     // networks tell (NAS-Bench-201 cells whose edges into the output are `none`).

@@ -21,6 +21,7 @@ struct Candidate {
     Basis basis = kTimes;
     bool copiesApart = false;  // kAnchored: two columns, the copy groups and the others, each shrunk toward one scale
     bool atCap = false;        // copiesApart, one scale: the copies at TransferOptions::copiesRatioCap times it
+    bool power = false;        // kAnchored: the groups with a power fit taken kernel by kernel through it
 };
 
 struct Design {
@@ -251,41 +252,69 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             }
         }
     }
+    // The same with each group that has a power fit taken kernel by kernel through it (a x t^b
+    // summed over its kernels), where every network lists its kernels' times.
+    Design anchoredPower = anchored;
+    bool power = false;
+    if (anchors && std::all_of(usable.begin(), usable.end(), [](const TransferNetwork* n) { return !n->groupKernelMs.empty(); }))
+        for (int k = 0; k < g; ++k) {
+            const std::string& group = times.groups[size_t(k)];
+            auto it = options.groupAnchor.find(group);
+            if (it == options.groupAnchor.end() || !(it->second.ratio > 0) || !(it->second.powerScale > 0)) continue;
+            power = true;
+            for (int i = 0; i < rows; ++i) {
+                double sum = 0;
+                if (auto ks = usable[size_t(i)]->groupKernelMs.find(group); ks != usable[size_t(i)]->groupKernelMs.end())
+                    for (double t : ks->second)
+                        if (t > 0) sum += it->second.powerScale * std::pow(t, it->second.exponent);
+                anchoredPower.groupMs(i, k) = sum;
+            }
+        }
     // The same in two columns, the copy groups' times and the others' (TransferOptions::copiesApart),
     // both scales shrunk toward a common one: a free scale for copies rests on the one or two
     // networks that copy much, and left each of them out at several times its time.
-    Design anchoredCopies = anchored;
     std::vector<int> copyGroups;
+    auto copiesApartOf = [&](const Design& base, double copiesFactor) {
+        Design d = base;
+        d.groups = {"others", "copies"};
+        d.groupMs = Eigen::MatrixXd::Zero(rows, 2);
+        // Weighted as a network spending all its time in the group: the copies' mean share is
+        // small, and without the network that copies much the penalty would hold nothing.
+        d.penaltyWeight = {1.0, 1.0};
+        for (int k = 0; k < g; ++k) {
+            const bool copies = std::find(copyGroups.begin(), copyGroups.end(), k) != copyGroups.end();
+            d.groupMs.col(copies ? 1 : 0) += base.groupMs.col(k) * (copies ? copiesFactor : 1.0);
+        }
+        return d;
+    };
     if (anchors && options.copiesApart) {
         for (int k = 0; k < g; ++k)
             if (isCopyGroup(times.groups[size_t(k)])) copyGroups.push_back(k);
-        anchoredCopies.groups = {"others", "copies"};
-        anchoredCopies.groupMs = Eigen::MatrixXd::Zero(rows, 2);
-        // Weighted as a network spending all its time in the group: the copies' mean share is
-        // small, and without the network that copies much the penalty would hold nothing.
-        anchoredCopies.penaltyWeight = {1.0, 1.0};
-        for (int k = 0; k < g; ++k)
-            anchoredCopies.groupMs.col(std::find(copyGroups.begin(), copyGroups.end(), k) != copyGroups.end() ? 1 : 0) +=
-                anchored.groupMs.col(k);
         // Worth a term only where the networks spend time copying.
-        if ((anchoredCopies.groupMs.col(1).array() / anchored.measured.array()).maxCoeff() < 0.05) copyGroups.clear();
+        if ((copiesApartOf(anchored, 1).groupMs.col(1).array() / anchored.measured.array()).maxCoeff() < 0.05) copyGroups.clear();
     }
-    Design anchoredCap = anchoredCopies;  // the copies' column at the cap
-    if (options.copiesRatioCap > 0 && !copyGroups.empty()) anchoredCap.groupMs.col(1) *= options.copiesRatioCap;
+    // The copies' column as fitted, and at the cap (TransferOptions::copiesRatioCap).
+    const double cap = options.copiesRatioCap > 0 ? options.copiesRatioCap : 1.0;
+    const Design anchoredCopies = copiesApartOf(anchored, 1), anchoredCap = copiesApartOf(anchored, cap);
+    const Design powerCopies = copiesApartOf(anchoredPower, 1), powerCap = copiesApartOf(anchoredPower, cap);
     std::vector<Candidate> candidates;
     for (int terms = 0; terms < 4; ++terms) {
         const bool overhead = terms & 1, perKernel = terms & 2;
         if ((overhead && !options.overheadTerm) || (perKernel && !options.perKernelTerm)) continue;
-        for (Basis basis : {kTimes, kAnchored}) {
-            if (basis == kAnchored && !anchors) continue;
-            if (basis == kTimes && anchors && options.throughKernelsOnly) continue;
-            candidates.push_back({overhead, perKernel, -1, basis});
-            for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, basis});
-        }
-        if (!copyGroups.empty()) {
-            for (double s : TransferOptions{}.shrinkage) candidates.push_back({overhead, perKernel, s, kAnchored, true});
-            if (options.copiesRatioCap > 0) candidates.push_back({overhead, perKernel, -1, kAnchored, true, true});
-        }
+        // The affine form of the kernels' fits before the power form, so that a tie keeps it.
+        for (Basis basis : {kTimes, kAnchored})
+            for (bool pw : {false, true}) {
+                if ((basis == kAnchored && !anchors) || (pw && (basis != kAnchored || !power))) continue;
+                if (basis == kTimes && anchors && options.throughKernelsOnly) continue;
+                candidates.push_back({overhead, perKernel, -1, basis, false, false, pw});
+                for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, basis, false, false, pw});
+            }
+        if (!copyGroups.empty())
+            for (bool pw : {false, true}) {
+                if (pw && !power) continue;
+                for (double s : TransferOptions{}.shrinkage) candidates.push_back({overhead, perKernel, s, kAnchored, true, false, pw});
+                if (options.copiesRatioCap > 0) candidates.push_back({overhead, perKernel, -1, kAnchored, true, true, pw});
+            }
     }
     // Kernel costs last, so that a tie keeps the source's times. Their common cost is the
     // per-kernel term already.
@@ -303,8 +332,9 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             for (double s : options.shrinkage) candidates.push_back({overhead, perKernel, s, kWork});
         }
     auto designOf = [&](const Candidate& c) -> const Design& {
-        if (c.copiesApart) return c.atCap ? anchoredCap : anchoredCopies;
-        return c.basis == kCounts ? counts : c.basis == kWork ? work : c.basis == kAnchored ? anchored : times;
+        if (c.copiesApart) return c.atCap ? (c.power ? powerCap : anchoredCap) : (c.power ? powerCopies : anchoredCopies);
+        if (c.basis == kAnchored) return c.power ? anchoredPower : anchored;
+        return c.basis == kCounts ? counts : c.basis == kWork ? work : times;
     };
     std::vector<int> all(static_cast<size_t>(rows));
     for (int i = 0; i < rows; ++i) all[size_t(i)] = i;
@@ -382,6 +412,15 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     TransferFit fit;
     fit.overheadMs = p(0);
     fit.commonScale = 0;
+    // A group measured on the target: its scale s on top of its kernels' fit, as a scale and
+    // a cost per kernel of the source's times (or, in the power form, of their powers).
+    auto setThroughKernels = [&fit, &best](const std::string& group, const KernelAnchor& anchor, double s) {
+        const bool pw = best.power && anchor.powerScale > 0;
+        fit.groupScale[group] = s * (pw ? anchor.powerScale : anchor.scale);
+        fit.groupFixedMs[group] = pw ? 0.0 : s * anchor.fixedMs;
+        if (pw) fit.groupExponent[group] = anchor.exponent;
+    };
+    const std::string kernelFits = best.power ? "the kernels' power fits" : "the kernels' fits";
     if (best.basis == kWork) {
         fit.workRates = true;
         fit.perKernelMs = p(1);
@@ -410,18 +449,13 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
                 fit.groupScale[group] = s * typicalRatio;
                 continue;
             }
-            fit.groupScale[group] = s * anchor->second.scale;
-            fit.groupFixedMs[group] = s * anchor->second.fixedMs;
+            setThroughKernels(group, anchor->second, s);
         }
         for (const auto& [group, anchor] : options.groupAnchor)  // groups no network had
-            if (anchor.ratio > 0 && !fit.groupScale.count(group)) {
-                const double s = isCopyGroup(group) ? copies : common;
-                fit.groupScale[group] = s * anchor.scale;
-                fit.groupFixedMs[group] = s * anchor.fixedMs;
-            }
+            if (anchor.ratio > 0 && !fit.groupScale.count(group)) setThroughKernels(group, anchor, isCopyGroup(group) ? copies : common);
         fit.terms = best.atCap
-                        ? fmt::format("one scale of the kernels' fits, copies {:.3g} times it (the threads' ratio)", options.copiesRatioCap)
-                        : fmt::format("one scale of the kernels' fits, copies {:.3g} times it (shrinkage {})",
+                        ? fmt::format("one scale of {}, copies {:.3g} times it (the threads' ratio)", kernelFits, options.copiesRatioCap)
+                        : fmt::format("one scale of {}, copies {:.3g} times it (shrinkage {})", kernelFits,
                                       common > 0 ? copies / common : 0.0, best.shrinkage);
     } else {
         fit.perKernelMs = p(1);
@@ -434,14 +468,12 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
             for (const auto& [group, anchor] : options.groupAnchor) {
                 if (!(anchor.ratio > 0)) continue;
                 auto k = std::find(d.groups.begin(), d.groups.end(), group);
-                const double s = k == d.groups.end() ? p(2 + g) : p(2 + long(k - d.groups.begin()));
-                fit.groupScale[group] = s * anchor.scale;
-                fit.groupFixedMs[group] = s * anchor.fixedMs;
+                setThroughKernels(group, anchor, k == d.groups.end() ? p(2 + g) : p(2 + long(k - d.groups.begin())));
             }
             for (int k = 0; k < g; ++k)
                 if (!fit.groupFixedMs.count(d.groups[size_t(k)])) fit.groupScale[d.groups[size_t(k)]] = p(2 + k) * typicalRatio;
-            fit.terms = best.shrinkage < 0 ? "one scale of the kernels' fits"
-                                           : fmt::format("group scales of the kernels' fits (shrinkage {})", best.shrinkage);
+            fit.terms = best.shrinkage < 0 ? "one scale of " + kernelFits
+                                           : fmt::format("group scales of {} (shrinkage {})", kernelFits, best.shrinkage);
         } else {
             fit.terms = best.shrinkage < 0 ? "one scale" : fmt::format("group scales (shrinkage {})", best.shrinkage);
         }

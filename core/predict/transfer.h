@@ -61,13 +61,18 @@ struct TransferNetwork {
     std::map<std::string, double> groupKernels;  // kernels predicted, per group (sums to kernels)
     std::map<std::string, double> groupMflops;   // MFLOPs of the kernels predicted, per group
     double movedMb = 0;                          // MB the kernels predicted read and write (weights included)
+    // Each predicted kernel's source ms, per group (sums to groupMs). Empty: only the sums are
+    // known, and the power form of the kernels' fits (KernelAnchor) is not tried.
+    std::map<std::string, std::vector<double>> groupKernelMs;
 };
 
 // A group's kernels on the target against the source: target ms = scale x source ms + fixedMs
 // (in the target's kernel unit; only their ratios between groups matter), and the kernels' median
-// ratio of the two.
+// ratio of the two. Where a kernel's ratio moves with its size, the power form follows it:
+// target ms = powerScale x source ms ^ exponent (powerScale 0: not fitted).
 struct KernelAnchor {
     double scale = 0, fixedMs = 0, ratio = 0;
+    double powerScale = 0, exponent = 1;
 };
 
 struct TransferOptions {
@@ -81,7 +86,10 @@ struct TransferOptions {
     // Per group: how a few of its kernels measured on the target relate to the source's times of
     // them (workflows/adapt_kernels.h). When given, the fits that scale the source's times take
     // each group's times through its kernel fit first, so the networks only fit what a kernel
-    // measured alone misses inside a network.
+    // measured alone misses inside a network. Where every network has its kernels' times
+    // (TransferNetwork::groupKernelMs) and some group a power fit, the same candidates are also
+    // tried with each such group's kernels through it (a x t^b summed over its kernels); GCV
+    // chooses between the two forms like between any candidates, a tie keeping the affine one.
     std::map<std::string, KernelAnchor> groupAnchor;
     // With groupAnchor: scale the source's times only through the kernels' fits, never freely.
     // For a target that runs the source's kernels as the source measured them (the same runtime
@@ -110,6 +118,9 @@ struct TransferFit {
     // Fits through the kernels' fits (TransferOptions::groupAnchor): every group measured has a
     // scale, also those no network has, and its own cost per kernel here (on top of perKernelMs).
     std::map<std::string, double> groupFixedMs;
+    // The power form of the kernels' fits chosen: each group fitted so, with its exponent; its
+    // groupScale then multiplies the source ms ^ exponent of each kernel (and it has no fixed ms).
+    std::map<std::string, double> groupExponent;
     // Kernel costs in the fit: the cost per kernel of every group seen and of every root seen
     // (transferRootOf), in groupKernelMs; perKernelMs is the cost of any other kernel.
     bool kernelCosts = false;

@@ -32,6 +32,26 @@ std::pair<double, double> relativeAffineFit(const std::vector<std::pair<double, 
     return errScale <= errFixed ? std::pair{scaleOnly, 0.0} : std::pair{0.0, fixedOnly};
 }
 
+// measured ~ a x source^b: least squares on the logs, b pulled toward 1 (a penalty
+// kExponentPull x (b - 1)^2 beside the squared log errors), so that a group whose kernels span a
+// narrow range of sizes keeps about the affine form's proportion, and held within [0.5, 2]
+// (kernels whose ratios scatter by orders of magnitude, as another runtime's do, gave -0.02 and
+// 2.7). {a, b}; {0, 1} without two kernels of different sizes.
+constexpr double kExponentPull = 1.0;
+std::pair<double, double> relativePowerFit(const std::vector<std::pair<double, double>>& points) {
+    double mx = 0, my = 0;
+    for (const auto& [source, measured] : points) mx += std::log(source), my += std::log(measured);
+    mx /= double(points.size()), my /= double(points.size());
+    double sxx = 0, sxy = 0;
+    for (const auto& [source, measured] : points) {
+        const double x = std::log(source) - mx;
+        sxx += x * x, sxy += x * (std::log(measured) - my);
+    }
+    if (points.size() < 2 || !(sxx > 0)) return {0.0, 1.0};
+    const double b = std::clamp((sxy + kExponentPull) / (sxx + kExponentPull), 0.5, 2.0);
+    return {std::exp(my - b * mx), b};
+}
+
 }  // namespace
 
 std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, const std::map<std::string, double>& groupMs, size_t perGroup,
@@ -86,11 +106,12 @@ std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& ke
         if (r.size() < 2) continue;
         std::vector<std::pair<double, double>>& times = pairs[group];
         const auto [scale, fixedMs] = relativeAffineFit(times);
+        const auto [powerScale, exponent] = relativePowerFit(times);
         std::sort(r.begin(), r.end());
         std::sort(times.begin(), times.end());
         const size_t n = r.size();
         const double median = n % 2 ? r[n / 2] : 0.5 * (r[n / 2 - 1] + r[n / 2]);
-        out.push_back({group, n, median, r.front(), r.back(), scale, fixedMs, std::move(times)});
+        out.push_back({group, n, median, r.front(), r.back(), scale, fixedMs, std::move(times), powerScale, exponent});
     }
     return out;
 }

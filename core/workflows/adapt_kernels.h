@@ -33,7 +33,8 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
                                               double maxSourceMs);
 
 // Per group with at least two kernels measured (nullopt or <= 0: not): the median, lowest and
-// highest of measured / source time.
+// highest of measured / source time, and two fits of the measured times: scale x source + cost
+// (relative least squares, both at least 0) and a x source^b (on the logs, b pulled toward 1).
 std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& kernels,
                                              const std::vector<std::optional<double>>& measuredMs);
 

@@ -202,6 +202,7 @@ TransferCandidate transferCandidateOf(const DeviceAnalysis& a, const std::string
         const KernelFeatures f = kernelFeatures(kernel, a.metrics->perNode);
         const std::string group = transferGroupOf(kernel.type, f);
         c.groupMs[group] += p.ms;
+        c.groupKernelMs[group].push_back(p.ms);
         c.groupKernels[group] += 1;
         c.groupMflops[group] += kernelMflops(f);
         c.movedMb += kernelMovedMb(f);
@@ -354,7 +355,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
             const TransferCandidate& c = candidates[i];
-            networks.push_back({c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb});
+            networks.push_back({c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb, c.groupKernelMs});
             used.push_back(i);
         }
         // No CPU: the times come from a table measured elsewhere (the adaptation record names it).
@@ -392,7 +393,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
             const TransferCandidate& c = candidates[chosen[k]];
-            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb});
+            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb, c.groupKernelMs});
             ratios.push_back(m.reference.median);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
@@ -431,7 +432,16 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (!ratios) return ratios.error();
             report.kernelGroups = std::move(ratios).value();
             if (!report.kernelGroups.empty() && kernelDevice.id != target.id) report.kernelDevice = kernelDevice.id;
-            for (const AdaptedKernelGroup& k : report.kernelGroups) transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio};
+            // The power form of the kernels' fits, for a target of the source's runtime only: across
+            // runtimes the kernels' ratios scatter by orders of magnitude and the power form
+            // followed the scatter (xnnpack-t1 -> opencv-t1, docs/adapt.md). It prices a kernel
+            // from the source's time of it, which a built source's regressors give directly; an
+            // adapted source's carry group scales and exponents of its own, which one exponent per
+            // group cannot compose.
+            const bool powerForm = target.runtime == source.predictor()->runtime && bare.predictor()->groupScale.empty() &&
+                                   bare.predictor()->groupExponent.empty();
+            for (const AdaptedKernelGroup& k : report.kernelGroups)
+                transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio, powerForm ? k.powerScale : 0.0, k.exponent};
             transfer = withKernelsTimedOn(transfer, target, kernelDevice, source.predictor()->runtime, options.sourceThreads);
         }
     }
@@ -452,6 +462,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             const TransferCandidate& d = candidatesDce[used[k]];
             differs = differs || d.kernels != pruned[k].kernels;
             pruned[k].groupMs = d.groupMs;
+            pruned[k].groupKernelMs = d.groupKernelMs;
             pruned[k].groupKernels = d.groupKernels;
             pruned[k].groupMflops = d.groupMflops;
             pruned[k].movedMb = d.movedMb;
@@ -482,6 +493,10 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.groupKernelMs.clear();
     p.groupMsPerMflop.clear();
     p.msPerMflop = p.msPerMb = 0;
+    if (!report.fit.groupExponent.empty()) {  // else an adapted source's own stay, scaled like the rest of its times
+        p.groupExponent = report.fit.groupExponent;
+        p.exponentUnitScale = bareSet.kernelScale;
+    }
     if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
         p.kernelScale = 0;
         p.groupKernelMs = report.fit.groupKernelMs;

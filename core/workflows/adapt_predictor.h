@@ -24,10 +24,11 @@ struct TransferCandidate {
     std::map<std::string, double> groupMs;  // source kernel predictions per transfer group
     std::vector<std::string> kernelTypes;   // predicted by the source's own regressors (sorted, unique)
     double kernels = 0;
-    double sourceMs = 0;                         // sum of groupMs
-    std::map<std::string, double> groupKernels;  // kernels predicted per transfer group
-    std::map<std::string, double> groupMflops;   // their MFLOPs per transfer group
-    double movedMb = 0;                          // MB they read and write
+    double sourceMs = 0;                                       // sum of groupMs
+    std::map<std::string, double> groupKernels;                // kernels predicted per transfer group
+    std::map<std::string, double> groupMflops;                 // their MFLOPs per transfer group
+    double movedMb = 0;                                        // MB they read and write
+    std::map<std::string, std::vector<double>> groupKernelMs;  // each kernel's source prediction, per transfer group
     // Share of sourceMs a runtime that simplifies arithmetic and removes dead code would not run
     // (graph.h, withoutUnreadNodes); set only when the target's runtime is unknown (a table's
     // device), whose networks must then also tell whether it is such a runtime. 0 otherwise.

@@ -274,7 +274,7 @@ private slots:
         }
         QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
         // The kernels adapt measured survive a JSON round trip.
-        adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}}};
+        adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}, 1.3, 1.05}};
         adapted.adaptation->kernelDevice = "opencv-t1";  // timed at the source's threads
         Result<PredictorSet> adaptedBack = PredictorSet::fromJson(adapted.toJson(), "a.json");
         QVERIFY2(adaptedBack.ok(), adaptedBack.ok() ? "" : adaptedBack.error().message.c_str());
@@ -283,8 +283,37 @@ private slots:
         QVERIFY(kg.group == "conv-relu@kxk" && kg.kernels == 12 && kg.ratio == 1.5 && kg.lowRatio == 1.2 && kg.highRatio == 1.8 &&
                 kg.scale == 1.4 && kg.fixedMs == 0.007);
         QCOMPARE(kg.timesMs, (std::vector<std::pair<double, double>>{{0.1, 0.16}, {2.0, 2.9}}));
+        QVERIFY(kg.powerScale == 1.3 && kg.exponent == 1.05);
         QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
+
+        // The power form of the kernels' fits: a kernel of a group with an exponent costs
+        // kernelScale x r x (exponentUnitScale x r)^(exponent - 1), r its regressor's output (no
+        // group scale here); the other groups' kernels do not change; kept through JSON.
+        size_t first = p.kernels.size();
+        for (size_t i = 0; i < p.kernels.size() && first == p.kernels.size(); ++i)
+            if (p.kernels[i].source == "regressor" && p.kernels[i].ms > 2 * set.perKernelMs) first = i;
+        QVERIFY(first < p.kernels.size());
+        const std::string group = transferGroupOf(part.kernels[first].type, kernelFeatures(part.kernels[first], metrics));
+        PredictorSet powered = set;
+        powered.groupExponent[group] = 1.2;
+        powered.exponentUnitScale = 0.8;
+        const ModelPrediction pw = predictModel(part, metrics, powered);
+        for (size_t i = 0; i < p.kernels.size(); ++i) {
+            const double r = (p.kernels[i].ms - set.perKernelMs) / set.kernelScale;
+            const bool inGroup = transferGroupOf(part.kernels[i].type, kernelFeatures(part.kernels[i], metrics)) == group;
+            const double expected = inGroup && r > 0 ? set.kernelScale * r * std::pow(0.8 * r, 0.2) + set.perKernelMs : p.kernels[i].ms;
+            QVERIFY2(std::abs(pw.kernels[i].ms - expected) <= 1e-9 * (1 + expected), part.kernels[i].type.c_str());
+        }
+        QVERIFY(pw.kernels[first].ms != p.kernels[first].ms);
+        Result<PredictorSet> poweredBack = PredictorSet::fromJson(powered.toJson(), "pw.json");
+        QVERIFY2(poweredBack.ok(), poweredBack.ok() ? "" : poweredBack.error().message.c_str());
+        QCOMPARE(predictModel(part, metrics, poweredBack.value()).totalMs, pw.totalMs);
+        // An exponent outside (0, 4) is refused by name.
+        std::string badExponent = powered.toJson();
+        badExponent.replace(badExponent.find("\"exponents\":{") + 13, 0, "\"zz\":-0.5,");
+        Result<PredictorSet> refused = PredictorSet::fromJson(badExponent, "bad.json");
+        QVERIFY(!refused.ok() && refused.error().message.find("group_exponent of zz") != std::string::npos);
 
         // Adapted with work rates: a kernel costs its MFLOPs and MB at the fitted rates (the
         // source's kernel times drop out), also after a JSON round trip.

@@ -381,6 +381,69 @@ private slots:
         QVERIFY(add.scale > 4.9 && add.scale < 5.0);
     }
 
+    void kernelRatiosGrowingWithSizeTakeThePowerForm() {
+        // Dense convolutions take 2 x source^1.3 on the target (the larger, the slower against the
+        // source), adds 1.5 x source, and every network runs its kernels 1.1 x slower than alone.
+        // The kernels' power fit then carries to the networks, where scale x source + cost cannot
+        // follow the growing ratio; without the networks' kernel times it is not tried.
+        std::vector<AnchorKernel> kernels;
+        std::vector<std::optional<double>> measured;
+        for (double s : {0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 4.0, 8.0}) {
+            kernels.push_back({"conv@kxk", KernelSpec{"conv", 28, 28, 32, 32, 3, 1, 1}, s});
+            measured.push_back(2 * std::pow(s, 1.3));
+            kernels.push_back({"add", KernelSpec{"add", 28, 28, 32, 32, 1, 1, 1}, s / 10});
+            measured.push_back(1.5 * s / 10);
+        }
+        const std::vector<AdaptedKernelGroup> groups = anchorRatios(kernels, measured);
+        QCOMPARE(groups.size(), size_t{2});
+        QVERIFY2(std::abs(groups[0].exponent - 1) < 0.01, qPrintable(QString::number(groups[0].exponent)));
+        QVERIFY2(groups[1].exponent > 1.25 && groups[1].exponent <= 1.3, qPrintable(QString::number(groups[1].exponent)));
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        o.throughKernelsOnly = true;
+        for (const AdaptedKernelGroup& k : groups) o.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio, k.powerScale, k.exponent};
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<double> logMs(std::log(0.05), std::log(6.0));
+        std::uniform_int_distribution<int> count(3, 12);
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 10; ++i) {
+            TransferNetwork n;
+            n.name = "net" + std::to_string(i);
+            double ms = 0;
+            const int convs = count(rng), adds = count(rng);
+            for (int c = 0; c < convs; ++c) {
+                const double t = std::exp(logMs(rng));
+                n.groupKernelMs["conv@kxk"].push_back(t);
+                n.groupMs["conv@kxk"] += t;
+                ms += 2 * std::pow(t, 1.3);
+            }
+            for (int a = 0; a < adds; ++a) {
+                const double t = 0.02 * (a + 1);
+                n.groupKernelMs["add"].push_back(t);
+                n.groupMs["add"] += t;
+                ms += 1.5 * t;
+            }
+            n.groupKernels = {{"conv@kxk", double(convs)}, {"add", double(adds)}};
+            n.kernels = convs + adds;
+            n.measuredMs = 1.1 * ms;
+            nets.push_back(n);
+        }
+        const Result<TransferFit> fit = fitTransfer(nets, o);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        const TransferFit& f = fit.value();
+        QVERIFY2(f.terms.find("power fits") != std::string::npos, f.terms.c_str());
+        QVERIFY(f.groupExponent.count("conv@kxk") && f.groupExponent.at("conv@kxk") == groups[1].exponent);
+        QVERIFY2(f.rmspe < 0.03, qPrintable(QString::number(f.rmspe)));
+        // The networks' kernel sums only: the affine form, and a worse fit.
+        std::vector<TransferNetwork> sums = nets;
+        for (TransferNetwork& n : sums) n.groupKernelMs.clear();
+        const Result<TransferFit> affine = fitTransfer(sums, o);
+        QVERIFY2(affine.ok(), affine.ok() ? "" : affine.error().message.c_str());
+        QVERIFY2(affine.value().terms.find("power") == std::string::npos && affine.value().groupExponent.empty(),
+                 affine.value().terms.c_str());
+        QVERIFY2(affine.value().rmspe > 2 * f.rmspe, qPrintable(QString("%1 vs %2").arg(affine.value().rmspe).arg(f.rmspe)));
+    }
+
     void anchorKernelChoice() {
         // A source with 40 dense 3x3 convolutions and 10 ReLUs of growing size, its regressor
         // trained on their times (ms grows with the channels).
