@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Refits an adapted predictor's kernel fits in another form and scores both on evaluation networks.
+"""Refits an adapted predictor's kernel fits in both forms and scores each on evaluation networks.
 
 adapt fits each transfer group's kernels measured on the target as `target = scale x source + cost`
-(both at least 0). This script reads those kernels from the adaptation record (kernel_groups[].
-times_ms) and fits, beside that form, a power of the source time, `target = a x source^b`, by least
-squares on the logs with b pulled toward 1 (penalty LAMBDA x (b - 1)^2). Each network's time is
+(both at least 0) and, for a target of the source's runtime, as `target = a x source^b`, and GCV
+picks one form for the whole fit. This script reads those kernels from the adaptation record
+(kernel_groups[].times_ms) and refits both forms offline, whatever the stored fit chose: the
+power by least squares on the logs with b pulled toward 1 (penalty LAMBDA x (b - 1)^2; adapt
+uses 1 and holds b within 0.5-2). Each network's time is
 then the sum over its kernels of its group's fit (a group without kernels: the source time times
 the groups' median ratio; copy groups times 2 when the fit had "copies 2 times it"), one scale on
 top fitted on the adaptation's own networks (and a cost per kernel when the chosen fit had one),
@@ -157,7 +159,7 @@ def main():
         print(f"{label:34s} {cells[0]}; within 10%: {', '.join(cells[1:])}")
 
     print(f"{o.adapted}: {a['terms']}; {len(evaluation_files)} evaluation networks")
-    score("scale x source + cost (adapt's)", {g: affine_fit(p[:, 0], p[:, 1]) for g, p in pairs.items()})
+    score("scale x source + cost", {g: affine_fit(p[:, 0], p[:, 1]) for g, p in pairs.items()})
     for lam in (float(v) for v in o.lams.split(",")):
         fits, exponents = {}, collections.OrderedDict()
         for g, p in pairs.items():
