@@ -464,7 +464,8 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         ErrorBand band;
         std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
         double scale = set.kernelScale, fixedMs = set.perKernelMs, msPerMflop = set.msPerMflop;
-        if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty()) {
+        double exponent = 1;  // the power form: the source's time of the kernel to its group's exponent (groupExponent)
+        if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty() || !set.groupExponent.empty()) {
             const std::string group = transferGroupOf(k.type, f);
             if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
             if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end())
@@ -472,13 +473,10 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             else if (auto r = set.groupKernelMs.find(transferRootOf(group)); r != set.groupKernelMs.end())
                 fixedMs = r->second;  // a fusion variant no network had, priced as its root
             if (auto g = set.groupMsPerMflop.find(group); g != set.groupMsPerMflop.end()) msPerMflop = g->second;
+            if (auto e = set.groupExponent.find(group); e != set.groupExponent.end()) exponent = e->second;
         }
         if (msPerMflop > 0 || set.msPerMb > 0)  // work rates: priced like the rest of the fixed part
             fixedMs += msPerMflop * kernelMflops(f) + set.msPerMb * kernelMovedMb(f);
-        // The power form: the source's time of the kernel to its group's exponent (see groupExponent).
-        double exponent = 1;
-        if (!set.groupExponent.empty())
-            if (auto e = set.groupExponent.find(transferGroupOf(k.type, f)); e != set.groupExponent.end()) exponent = e->second;
         auto powered = [&](double r) {
             return exponent == 1 || !(r > 0) ? scale * r : scale * r * std::pow(set.exponentUnitScale * r, exponent - 1);
         };

@@ -39,6 +39,7 @@ std::pair<double, double> relativeAffineFit(const std::vector<std::pair<double, 
 // 2.7). {a, b}; {0, 1} without two kernels of different sizes.
 constexpr double kExponentPull = 1.0;
 std::pair<double, double> relativePowerFit(const std::vector<std::pair<double, double>>& points) {
+    if (points.size() < 2) return {0.0, 1.0};
     double mx = 0, my = 0;
     for (const auto& [source, measured] : points) mx += std::log(source), my += std::log(measured);
     mx /= double(points.size()), my /= double(points.size());
@@ -47,7 +48,7 @@ std::pair<double, double> relativePowerFit(const std::vector<std::pair<double, d
         const double x = std::log(source) - mx;
         sxx += x * x, sxy += x * (std::log(measured) - my);
     }
-    if (points.size() < 2 || !(sxx > 0)) return {0.0, 1.0};
+    if (!(sxx > 0)) return {0.0, 1.0};
     const double b = std::clamp((sxy + kExponentPull) / (sxx + kExponentPull), 0.5, 2.0);
     return {std::exp(my - b * mx), b};
 }
