@@ -159,7 +159,14 @@ Json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups) {
                        {"fixed_ms", k.fixedMs},
                        {"times_ms", k.timesMs},
                        {"power_scale", k.powerScale},
-                       {"exponent", k.exponent}});
+                       {"exponent", k.exponent},
+                       {"leave_one_out_rmspe", k.leaveOneOutRmspe},
+                       {"work",
+                        {{"ms_per_mflop", k.workMsPerMflop},
+                         {"ms_per_mb", k.workMsPerMb},
+                         {"fixed_ms", k.workFixedMs},
+                         {"leave_one_out_rmspe", k.workLeaveOneOutRmspe},
+                         {"priced", k.pricedByWork}}}});
     return out;
 }
 
@@ -202,8 +209,10 @@ std::string PredictorSet::toJson() const {
     if (!groupScale.empty()) j["group_scale"] = groupScale;
     if (!groupKernelMs.empty()) j["group_kernel_ms"] = groupKernelMs;
     if (!groupExponent.empty()) j["group_exponent"] = {{"exponents", groupExponent}, {"unit_scale", exponentUnitScale}};
-    if (!groupMsPerMflop.empty() || msPerMflop > 0 || msPerMb > 0)
+    if (!groupMsPerMflop.empty() || !groupMsPerMb.empty() || msPerMflop > 0 || msPerMb > 0) {
         j["work_rates"] = {{"group_ms_per_mflop", groupMsPerMflop}, {"ms_per_mflop", msPerMflop}, {"ms_per_mb", msPerMb}};
+        if (!groupMsPerMb.empty()) j["work_rates"]["group_ms_per_mb"] = groupMsPerMb;
+    }
     if (dropsUnreadOps) j["drops_unread_ops"] = true;
     if (adaptation) {
         const Adaptation& a = *adaptation;
@@ -322,19 +331,22 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             if (!(p.exponentUnitScale > 0)) return badInput(fmt::format("{}: group_exponent's unit_scale must be positive.", displayName));
         }
         if (const auto w = j.find("work_rates"); w != j.end() && w->is_object()) {
-            const Json rates = w->value("group_ms_per_mflop", Json::object());
-            for (const auto& [group, rate] : rates.items()) {
-                const double v = rate.get<double>();
-                if (!(v >= 0)) return badInput(fmt::format("{}: work_rates of {} must not be negative.", displayName, group));
-                p.groupMsPerMflop[group] = v;
+            for (const auto& [field, into] : {std::pair{"group_ms_per_mflop", &p.groupMsPerMflop}, {"group_ms_per_mb", &p.groupMsPerMb}}) {
+                const Json rates = w->value(field, Json::object());  // kept alive: items() refers to it
+                for (const auto& [group, rate] : rates.items()) {
+                    const double v = rate.is_number() ? rate.get<double>() : -1.0;
+                    if (!(v >= 0))
+                        return badInput(fmt::format("{}: work_rates' {} of {} must not be negative.", displayName, field, group));
+                    (*into)[group] = v;
+                }
             }
             p.msPerMflop = w->value("ms_per_mflop", 0.0);
             p.msPerMb = w->value("ms_per_mb", 0.0);
             if (!(p.msPerMflop >= 0) || !(p.msPerMb >= 0))
                 return badInput(fmt::format("{}: work_rates must not be negative.", displayName));
         }
-        if (p.kernelScale == 0 && p.groupKernelMs.empty() && p.groupMsPerMflop.empty() && !(p.msPerMflop > 0) && !(p.msPerMb > 0) &&
-            !(p.perKernelMs > 0))
+        if (p.kernelScale == 0 && p.groupKernelMs.empty() && p.groupMsPerMflop.empty() && p.groupMsPerMb.empty() && !(p.msPerMflop > 0) &&
+            !(p.msPerMb > 0) && !(p.perKernelMs > 0))
             return badInput(fmt::format("{}: kernel_scale is 0 and nothing else prices a kernel.", displayName));
         if (const auto a = j.find("adaptation"); a != j.end() && a->is_object()) {
             Adaptation ad;
@@ -367,6 +379,14 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
                         g.timesMs.emplace_back(t[0].get<double>(), t[1].get<double>());
                 g.powerScale = k.value("power_scale", 0.0);
                 g.exponent = k.value("exponent", 1.0);
+                g.leaveOneOutRmspe = k.value("leave_one_out_rmspe", 0.0);
+                if (const auto w = k.find("work"); w != k.end() && w->is_object()) {
+                    g.workMsPerMflop = w->value("ms_per_mflop", 0.0);
+                    g.workMsPerMb = w->value("ms_per_mb", 0.0);
+                    g.workFixedMs = w->value("fixed_ms", 0.0);
+                    g.workLeaveOneOutRmspe = w->value("leave_one_out_rmspe", 0.0);
+                    g.pricedByWork = w->value("priced", false);
+                }
                 ad.kernelGroups.push_back(std::move(g));
             }
             ad.kernelDevice = a->value("kernel_device", "");
@@ -463,9 +483,10 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         const KernelFeatures f = kernelFeatures(k, metrics);
         ErrorBand band;
         std::optional<double> raw;  // the scaled regressor output, when the kernel can be predicted
-        double scale = set.kernelScale, fixedMs = set.perKernelMs, msPerMflop = set.msPerMflop;
+        double scale = set.kernelScale, fixedMs = set.perKernelMs, msPerMflop = set.msPerMflop, msPerMb = set.msPerMb;
         double exponent = 1;  // the power form: the source's time of the kernel to its group's exponent (groupExponent)
-        if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty() || !set.groupExponent.empty()) {
+        if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty() || !set.groupMsPerMb.empty() ||
+            !set.groupExponent.empty()) {
             const std::string group = transferGroupOf(k.type, f);
             if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
             if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end())
@@ -473,10 +494,11 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             else if (auto r = set.groupKernelMs.find(transferRootOf(group)); r != set.groupKernelMs.end())
                 fixedMs = r->second;  // a fusion variant no network had, priced as its root
             if (auto g = set.groupMsPerMflop.find(group); g != set.groupMsPerMflop.end()) msPerMflop = g->second;
+            if (auto g = set.groupMsPerMb.find(group); g != set.groupMsPerMb.end()) msPerMb = g->second;
             if (auto e = set.groupExponent.find(group); e != set.groupExponent.end()) exponent = e->second;
         }
-        if (msPerMflop > 0 || set.msPerMb > 0)  // work rates: priced like the rest of the fixed part
-            fixedMs += msPerMflop * kernelMflops(f) + set.msPerMb * kernelMovedMb(f);
+        if (msPerMflop > 0 || msPerMb > 0)  // work rates: priced like the rest of the fixed part
+            fixedMs += msPerMflop * kernelMflops(f) + msPerMb * kernelMovedMb(f);
         auto powered = [&](double r) {
             return exponent == 1 || !(r > 0) ? scale * r : scale * r * std::pow(set.exponentUnitScale * r, exponent - 1);
         };

@@ -91,9 +91,18 @@ struct AdaptedKernelGroup {
     std::vector<std::pair<double, double>> timesMs;
     // The same kernels fitted as target = powerScale x source ^ exponent (0, 1: not fitted).
     double powerScale = 0, exponent = 1;
+    // The same kernels priced by their work instead of the source's times: target = workMsPerMflop
+    // x MFLOPs + workMsPerMb x MB moved + workFixedMs (relative least squares, each term at least
+    // 0; all 0: not fitted), the kernels' left-out RMSPE of that fit and of the affine one of the
+    // source's times (fractions; 0: not computed), and whether adapt priced the group so (another
+    // runtime's kernels whose work tells their times better than the source's times do).
+    double workMsPerMflop = 0, workMsPerMb = 0, workFixedMs = 0;
+    double workLeaveOneOutRmspe = 0, leaveOneOutRmspe = 0;
+    bool pricedByWork = false;
 };
 // [{group, kernels, ratio, low_ratio, high_ratio, scale, fixed_ms, times_ms: [[source, target]...],
-// power_scale, exponent}]: the predictor's JSON and adapt's.
+// power_scale, exponent, leave_one_out_rmspe, work: {ms_per_mflop, ms_per_mb, fixed_ms,
+// leave_one_out_rmspe, priced}}]: the predictor's JSON and adapt's.
 nlohmann::json kernelGroupsToJson(const std::vector<AdaptedKernelGroup>& groups);
 
 struct Adaptation {
@@ -135,8 +144,10 @@ struct PredictorSet {
     // many ms instead of perKernelMs (kernelScale is then 0: the source's kernel times drop out).
     std::map<std::string, double> groupKernelMs;
     // Adapted with work rates: each kernel also costs its MFLOPs x the rate of its group (listed
-    // here, else msPerMflop) + the MB it moves x msPerMb (kernelScale is then 0).
-    std::map<std::string, double> groupMsPerMflop;
+    // here, else msPerMflop) + the MB it moves x the MB rate of its group (listed here, else
+    // msPerMb). With the work rates family kernelScale is 0; a fit through the kernels may price
+    // some groups so (their groupScale 0) and the others by the source's times.
+    std::map<std::string, double> groupMsPerMflop, groupMsPerMb;
     double msPerMflop = 0, msPerMb = 0;
     // Adapted with the power form of the kernels' fits (predict/transfer.h): a kernel of a group
     // listed here costs kernelScale x groupScale x r x (exponentUnitScale x r)^(exponent - 1), r

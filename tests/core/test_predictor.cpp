@@ -274,7 +274,8 @@ private slots:
         }
         QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
         // The kernels adapt measured survive a JSON round trip.
-        adapted.adaptation->kernelGroups = {{"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}, 1.3, 1.05}};
+        adapted.adaptation->kernelGroups = {
+            {"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}, 1.3, 1.05, 0.004, 0.02, 0.001, 0.12, 0.4, true}};
         adapted.adaptation->kernelDevice = "opencv-t1";  // timed at the source's threads
         Result<PredictorSet> adaptedBack = PredictorSet::fromJson(adapted.toJson(), "a.json");
         QVERIFY2(adaptedBack.ok(), adaptedBack.ok() ? "" : adaptedBack.error().message.c_str());
@@ -284,6 +285,8 @@ private slots:
                 kg.scale == 1.4 && kg.fixedMs == 0.007);
         QCOMPARE(kg.timesMs, (std::vector<std::pair<double, double>>{{0.1, 0.16}, {2.0, 2.9}}));
         QVERIFY(kg.powerScale == 1.3 && kg.exponent == 1.05);
+        QVERIFY(kg.workMsPerMflop == 0.004 && kg.workMsPerMb == 0.02 && kg.workFixedMs == 0.001 && kg.workLeaveOneOutRmspe == 0.12 &&
+                kg.leaveOneOutRmspe == 0.4 && kg.pricedByWork);
         QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
 
@@ -331,6 +334,29 @@ private slots:
             const double rate = part.kernels[i].type == "dwconv-relu6" ? 0.05 : 0.01;
             QCOMPARE(priced.kernels[i].ms, set.perKernelMs + rate * kernelMflops(f) + 0.1 * kernelMovedMb(f));
         }
+        // A fit through the kernels may price one group by its work (its group scale 0, a rate per
+        // MB of its own) and the others by the source's times: only that group's kernels change.
+        PredictorSet mixed = set;
+        mixed.groupScale[group] = 0;
+        mixed.groupKernelMs[group] = 0.002;
+        mixed.groupMsPerMflop[group] = 0.03;
+        mixed.groupMsPerMb[group] = 0.2;
+        Result<PredictorSet> mixedBack = PredictorSet::fromJson(mixed.toJson(), "m.json");
+        QVERIFY2(mixedBack.ok(), mixedBack.ok() ? "" : mixedBack.error().message.c_str());
+        const ModelPrediction byWork = predictModel(part, metrics, mixedBack.value());
+        for (size_t i = 0; i < part.kernels.size(); ++i) {
+            const KernelFeatures f = kernelFeatures(part.kernels[i], metrics);
+            if (transferGroupOf(part.kernels[i].type, f) != group)
+                QCOMPARE(byWork.kernels[i].ms, p.kernels[i].ms);
+            else if (byWork.kernels[i].source != "none")
+                QVERIFY(std::abs(byWork.kernels[i].ms - (0.002 + 0.03 * kernelMflops(f) + 0.2 * kernelMovedMb(f))) < 1e-12);
+        }
+        QVERIFY(byWork.kernels[first].ms != p.kernels[first].ms);
+        std::string badRate = mixed.toJson();
+        badRate.replace(badRate.find("\"group_ms_per_mb\":{") + 19, 0, "\"zz\":-1,");
+        Result<PredictorSet> refusedRate = PredictorSet::fromJson(badRate, "bad.json");
+        QVERIFY2(!refusedRate.ok() && refusedRate.error().message.find("group_ms_per_mb of zz") != std::string::npos,
+                 refusedRate.ok() ? "accepted" : refusedRate.error().message.c_str());
 
         // Adapted with kernel costs: a kernel of a group the adaptation saw costs that group's
         // cost; one of a fusion variant it did not see costs its root's (transferRootOf).
