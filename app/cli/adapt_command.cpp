@@ -91,8 +91,9 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                                  ? nlohmann::ordered_json(nullptr)
                                                  : nlohmann::ordered_json(a.kernelDevice.empty() ? r.predictor.deviceId : a.kernelDevice)},
                                             {"group_kernel_ms", r.fit.groupKernelMs},
-                                            {"work_rates", r.fit.workRates
+                                            {"work_rates", r.fit.workRates || !r.fit.groupMsPerMb.empty()
                                                                ? nlohmann::ordered_json{{"group_ms_per_mflop", r.fit.groupMsPerMflop},
+                                                                                        {"group_ms_per_mb", r.fit.groupMsPerMb},
                                                                                         {"ms_per_mflop", r.fit.msPerMflop},
                                                                                         {"ms_per_mb", r.fit.msPerMb}}
                                                                : nlohmann::ordered_json(nullptr)},
@@ -143,6 +144,14 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
         }
         out << fmt::format("kernels    {} of the source's kernels measured{}; target/source per group, median (range, kernels): {}\n",
                            kernels, a.kernelDevice.empty() ? "" : " on " + a.kernelDevice, text);
+        std::string byWork;
+        for (const AdaptedKernelGroup& k : a.kernelGroups)
+            if (k.pricedByWork)
+                byWork += fmt::format("{}{} {:.0f}% ({:.0f}%)", byWork.empty() ? "" : ", ", k.group, 100 * k.workLeaveOneOutRmspe,
+                                      100 * k.leaveOneOutRmspe);
+        if (!byWork.empty())
+            out << fmt::format("by work    groups priced by their kernels' MFLOPs and MB, kernels left out (by the source's times): {}\n",
+                               byWork);
     }
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);

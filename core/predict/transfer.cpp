@@ -12,6 +12,11 @@
 namespace km {
 namespace {
 
+double valueOr(const std::map<std::string, double>& values, const std::string& key, double otherwise = 0) {
+    const auto it = values.find(key);
+    return it == values.end() ? otherwise : it->second;
+}
+
 // One candidate model: which terms, which shrinkage (< 0: all groups share one scale, cost or
 // rate), and what the groups' columns hold: the source's times, kernel counts, or MFLOPs.
 enum Basis { kTimes, kAnchored, kCounts, kWork };  // kAnchored: the times through the kernels' fits
@@ -245,10 +250,14 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
                 anchored.groupMs.col(k) *= typicalRatio;
                 continue;
             }
+            const KernelAnchor& a = it->second;
             for (int i = 0; i < rows; ++i) {
-                auto n = usable[size_t(i)]->groupKernels.find(times.groups[size_t(k)]);
-                anchored.groupMs(i, k) = it->second.scale * times.groupMs(i, k) +
-                                         it->second.fixedMs * (n == usable[size_t(i)]->groupKernels.end() ? 0.0 : n->second);
+                const TransferNetwork& n = *usable[size_t(i)];
+                const double kernels = valueOr(n.groupKernels, times.groups[size_t(k)]);
+                anchored.groupMs(i, k) = a.byWork ? a.workMsPerMflop * work.groupMs(i, k) +
+                                                        a.workMsPerMb * valueOr(n.groupMovedMb, times.groups[size_t(k)]) +
+                                                        a.workFixedMs * kernels
+                                                  : a.scale * times.groupMs(i, k) + a.fixedMs * kernels;
             }
         }
     }
@@ -260,7 +269,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (int k = 0; k < g; ++k) {
             const std::string& group = times.groups[size_t(k)];
             auto it = options.groupAnchor.find(group);
-            if (it == options.groupAnchor.end() || !(it->second.ratio > 0) || !(it->second.powerScale > 0)) continue;
+            if (it == options.groupAnchor.end() || !(it->second.ratio > 0) || !(it->second.powerScale > 0) || it->second.byWork) continue;
             power = true;
             for (int i = 0; i < rows; ++i) {
                 double sum = 0;
@@ -415,6 +424,13 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     // A group measured on the target: its scale s on top of its kernels' fit, as a scale and
     // a cost per kernel of the source's times (or, in the power form, of their powers).
     auto setThroughKernels = [&fit, &best](const std::string& group, const KernelAnchor& anchor, double s) {
+        if (anchor.byWork) {
+            fit.groupScale[group] = 0;
+            fit.groupFixedMs[group] = s * anchor.workFixedMs;
+            fit.groupMsPerMflop[group] = s * anchor.workMsPerMflop;
+            fit.groupMsPerMb[group] = s * anchor.workMsPerMb;
+            return;
+        }
         const bool pw = best.power && anchor.powerScale > 0;
         fit.groupScale[group] = s * (pw ? anchor.powerScale : anchor.scale);
         fit.groupFixedMs[group] = pw ? 0.0 : s * anchor.fixedMs;

@@ -61,6 +61,7 @@ struct TransferNetwork {
     std::map<std::string, double> groupKernels;  // kernels predicted, per group (sums to kernels)
     std::map<std::string, double> groupMflops;   // MFLOPs of the kernels predicted, per group
     double movedMb = 0;                          // MB the kernels predicted read and write (weights included)
+    std::map<std::string, double> groupMovedMb;  // the same per group (sums to movedMb; empty: not known)
     // Each predicted kernel's source ms, per group (sums to groupMs). Empty: only the sums are
     // known, and the power form of the kernels' fits (KernelAnchor) is not tried.
     std::map<std::string, std::vector<double>> groupKernelMs;
@@ -70,9 +71,14 @@ struct TransferNetwork {
 // (in the target's kernel unit; only their ratios between groups matter), and the kernels' median
 // ratio of the two. Where a kernel's ratio moves with its size, the power form follows it:
 // target ms = powerScale x source ms ^ exponent (powerScale 0: not fitted).
+// Priced by work instead (byWork): target ms = workMsPerMflop x MFLOPs + workMsPerMb x MB moved +
+// workFixedMs per kernel, for another runtime's kernels whose work tells their time better than
+// the source's time of them does (the ratio still weighs the group in the typical ratio).
 struct KernelAnchor {
     double scale = 0, fixedMs = 0, ratio = 0;
     double powerScale = 0, exponent = 1;
+    bool byWork = false;
+    double workMsPerMflop = 0, workMsPerMb = 0, workFixedMs = 0;
 };
 
 struct TransferOptions {
@@ -121,6 +127,9 @@ struct TransferFit {
     // The power form of the kernels' fits chosen: each group fitted so, with its exponent; its
     // groupScale then multiplies the source ms ^ exponent of each kernel (and it has no fixed ms).
     std::map<std::string, double> groupExponent;
+    // A group priced by its kernels' work (KernelAnchor::byWork) in a fit through the kernels: its
+    // groupScale is 0 and its kernels cost groupMsPerMflop x MFLOPs + groupMsPerMb x MB on top of
+    // groupFixedMs.
     // Kernel costs in the fit: the cost per kernel of every group seen and of every root seen
     // (transferRootOf), in groupKernelMs; perKernelMs is the cost of any other kernel.
     bool kernelCosts = false;
@@ -128,7 +137,7 @@ struct TransferFit {
     // Work rates in the fit: ms per MFLOP per group (every group seen) and for other groups, and
     // ms per MB moved.
     bool workRates = false;
-    std::map<std::string, double> groupMsPerMflop;
+    std::map<std::string, double> groupMsPerMflop, groupMsPerMb;
     double msPerMflop = 0, msPerMb = 0;
     double shrinkage = 0;  // the strength chosen; < 0: one common scale, cost or rate
     std::string terms;     // e.g. "group scales (shrinkage 0.3)+overhead"

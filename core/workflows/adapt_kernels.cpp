@@ -3,33 +3,75 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
+#include <tuple>
+
+#include <Eigen/Dense>
 
 #include "predict/transfer.h"
 
 namespace km {
 namespace {
 
-// measured ~ scale x source + fixed, minimising the squared relative error, both terms >= 0 (a
-// term that comes out negative is fixed at 0 and the other refitted).
-std::pair<double, double> relativeAffineFit(const std::vector<std::pair<double, double>>& points) {
-    double ss = 0, sn = 0, nn = 0, s1 = 0, n1 = 0;  // normal equations with x = (source, 1) / measured
-    for (const auto& [source, measured] : points) {
-        const double a = source / measured, b = 1 / measured;
-        ss += a * a, sn += a * b, nn += b * b, s1 += a, n1 += b;
+// measured ~ sum_c coefficient_c x column_c, minimising the squared relative error, every
+// coefficient >= 0: of the subsets of columns whose unconstrained fit has no negative coefficient,
+// the one with the least error (a coefficient outside it is 0). The columns of a point are x[i],
+// its measured time y[i] > 0. Empty when no subset can be solved.
+// A kernel's weight in its group's fits: its time over the group's mean. The squared relative
+// error times it is (fitted - measured)^2 / (measured x mean): a kernel counts by its time, as it
+// does in a network's, and one of a few microseconds, whose time after the tail's is mostly
+// noise (0.0075 -> 0.77 ms, 0.0017 -> 0 ms), no longer decides the fit (docs/adapt.md).
+double kernelWeight(double measuredMs, double meanMs) { return measuredMs / meanMs; }
+
+std::vector<double> relativeNonNegativeFit(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
+    const size_t columns = x.empty() ? 0 : x.front().size();
+    double mean = 0;
+    for (double v : y) mean += v / double(y.size());
+    std::vector<double> best;
+    double bestError = std::numeric_limits<double>::infinity();
+    for (unsigned subset = 1; subset < (1u << columns); ++subset) {
+        std::vector<size_t> in;
+        for (size_t c = 0; c < columns; ++c)
+            if (subset & (1u << c)) in.push_back(c);
+        Eigen::MatrixXd a(long(y.size()), long(in.size()));
+        for (size_t i = 0; i < y.size(); ++i)
+            for (size_t c = 0; c < in.size(); ++c) a(long(i), long(c)) = x[i][in[c]] / y[i] * std::sqrt(kernelWeight(y[i], mean));
+        const Eigen::MatrixXd normal = a.transpose() * a;
+        const Eigen::LDLT<Eigen::MatrixXd> ldlt(normal);
+        // A column of zeros, or two proportional ones: not this subset.
+        if (ldlt.info() != Eigen::Success || !(ldlt.vectorD().minCoeff() > 1e-12 * normal.diagonal().maxCoeff())) continue;
+        Eigen::VectorXd target(long(y.size()));
+        for (size_t i = 0; i < y.size(); ++i) target(long(i)) = std::sqrt(kernelWeight(y[i], mean));
+        const Eigen::VectorXd w = ldlt.solve(a.transpose() * target);
+        if (!w.allFinite() || w.minCoeff() < 0) continue;
+        const double error = (a * w - target).squaredNorm();
+        if (error < bestError) {
+            bestError = error;
+            best.assign(columns, 0.0);
+            for (size_t c = 0; c < in.size(); ++c) best[in[c]] = w(long(c));
+        }
     }
-    const double det = ss * nn - sn * sn;
-    if (det > 1e-12 * ss * nn) {
-        const double scale = (s1 * nn - n1 * sn) / det, fixed = (ss * n1 - sn * s1) / det;
-        if (scale >= 0 && fixed >= 0) return {scale, fixed};
+    return best;
+}
+
+// The fit's left-out RMSPE over the points (a fraction): each predicted by the fit on the others.
+double leaveOneOutRmspe(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
+    double sq = 0, mean = 0, weights = 0;
+    for (double v : y) mean += v / double(y.size());
+    for (size_t i = 0; i < y.size(); ++i) {
+        std::vector<std::vector<double>> xr;
+        std::vector<double> yr;
+        for (size_t j = 0; j < y.size(); ++j)
+            if (j != i) xr.push_back(x[j]), yr.push_back(y[j]);
+        const std::vector<double> w = relativeNonNegativeFit(xr, yr);
+        if (w.empty()) return std::numeric_limits<double>::infinity();
+        double predicted = 0;
+        for (size_t c = 0; c < w.size(); ++c) predicted += w[c] * x[i][c];
+        sq += kernelWeight(y[i], mean) * std::pow(predicted / y[i] - 1, 2);
+        weights += kernelWeight(y[i], mean);
     }
-    const double scaleOnly = ss > 0 ? s1 / ss : 0, fixedOnly = nn > 0 ? n1 / nn : 0;
-    double errScale = 0, errFixed = 0;
-    for (const auto& [source, measured] : points) {
-        errScale += std::pow(scaleOnly * source / measured - 1, 2);
-        errFixed += std::pow(fixedOnly / measured - 1, 2);
-    }
-    return errScale <= errFixed ? std::pair{scaleOnly, 0.0} : std::pair{0.0, fixedOnly};
+    return std::sqrt(sq / weights);
 }
 
 // measured ~ a x source^b: least squares on the logs, b pulled toward 1 (a penalty
@@ -75,7 +117,7 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
                                   (scale == bareSource.groupScale.end() ? 1.0 : scale->second) +
                               (fixed == bareSource.groupKernelMs.end() ? 0.0 : fixed->second);
             if (!(ms > 0) || (maxSourceMs > 0 && ms > maxSourceMs)) continue;
-            byGroup[group].push_back({group, sample.spec, ms});
+            byGroup[group].push_back({group, sample.spec, ms, kernelMflops(f.value()), kernelMovedMb(f.value())});
         }
     std::vector<AnchorKernel> out;
     for (auto& [group, kernels] : byGroup) {
@@ -97,22 +139,40 @@ std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& ke
                                              const std::vector<std::optional<double>>& measuredMs) {
     std::map<std::string, std::vector<double>> ratios;
     std::map<std::string, std::vector<std::pair<double, double>>> pairs;  // (source, measured)
+    std::map<std::string, std::vector<std::vector<double>>> sourceColumns, workColumns;
     for (size_t i = 0; i < kernels.size() && i < measuredMs.size(); ++i)
         if (measuredMs[i] && *measuredMs[i] > 0 && kernels[i].sourceMs > 0) {
-            ratios[kernels[i].group].push_back(*measuredMs[i] / kernels[i].sourceMs);
-            pairs[kernels[i].group].emplace_back(kernels[i].sourceMs, *measuredMs[i]);
+            const AnchorKernel& k = kernels[i];
+            ratios[k.group].push_back(*measuredMs[i] / k.sourceMs);
+            pairs[k.group].emplace_back(k.sourceMs, *measuredMs[i]);
+            sourceColumns[k.group].push_back({k.sourceMs, 1.0});
+            workColumns[k.group].push_back({k.mflops, k.movedMb, 1.0});
         }
     std::vector<AdaptedKernelGroup> out;
     for (auto& [group, r] : ratios) {
         if (r.size() < 2) continue;
         std::vector<std::pair<double, double>>& times = pairs[group];
-        const auto [scale, fixedMs] = relativeAffineFit(times);
-        const auto [powerScale, exponent] = relativePowerFit(times);
+        std::vector<double> measured;
+        for (const auto& [source, ms] : times) measured.push_back(ms);
+        AdaptedKernelGroup g;
+        g.group = group;
+        if (const std::vector<double> w = relativeNonNegativeFit(sourceColumns[group], measured); !w.empty())
+            g.scale = w[0], g.fixedMs = w[1];
+        std::tie(g.powerScale, g.exponent) = relativePowerFit(times);
+        if (r.size() >= kMinKernelsForWork)
+            if (const std::vector<double> w = relativeNonNegativeFit(workColumns[group], measured); !w.empty()) {
+                g.workMsPerMflop = w[0], g.workMsPerMb = w[1], g.workFixedMs = w[2];
+                g.workLeaveOneOutRmspe = leaveOneOutRmspe(workColumns[group], measured);
+                g.leaveOneOutRmspe = leaveOneOutRmspe(sourceColumns[group], measured);
+            }
         std::sort(r.begin(), r.end());
         std::sort(times.begin(), times.end());
         const size_t n = r.size();
-        const double median = n % 2 ? r[n / 2] : 0.5 * (r[n / 2 - 1] + r[n / 2]);
-        out.push_back({group, n, median, r.front(), r.back(), scale, fixedMs, std::move(times), powerScale, exponent});
+        g.kernels = n;
+        g.ratio = n % 2 ? r[n / 2] : 0.5 * (r[n / 2 - 1] + r[n / 2]);
+        g.lowRatio = r.front(), g.highRatio = r.back();
+        g.timesMs = std::move(times);
+        out.push_back(std::move(g));
     }
     return out;
 }

@@ -19,6 +19,8 @@ struct AnchorKernel {
     std::string group;    // its transfer group (predict/transfer.h)
     KernelSpec spec;      // one of the source's training kernels
     double sourceMs = 0;  // the source's prediction of it (regressor x kernel scale x group scale)
+    double mflops = 0;    // its work (predict/features.h, kernelMflops and kernelMovedMb)
+    double movedMb = 0;
 };
 
 // Training kernels of `bareSource` (workflows/adapt_predictor.h, bareSourceOf) for each group of
@@ -35,6 +37,10 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
 // Per group with at least two kernels measured (nullopt or <= 0: not): the median, lowest and
 // highest of measured / source time, and two fits of the measured times: scale x source + cost
 // (relative least squares, both at least 0) and a x source^b (on the logs, b pulled toward 1).
+// With at least kMinKernelsForWork kernels also a third, by their work: rate x MFLOPs + rate x MB
+// + cost (relative least squares, each at least 0), and the left-out RMSPE of it and of the
+// first (each kernel predicted by the fit on the others).
+constexpr size_t kMinKernelsForWork = 5;
 std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& kernels,
                                              const std::vector<std::optional<double>>& measuredMs);
 

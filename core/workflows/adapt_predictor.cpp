@@ -206,6 +206,7 @@ TransferCandidate transferCandidateOf(const DeviceAnalysis& a, const std::string
         c.groupKernels[group] += 1;
         c.groupMflops[group] += kernelMflops(f);
         c.movedMb += kernelMovedMb(f);
+        c.groupMovedMb[group] += kernelMovedMb(f);
         c.kernels += 1;
         c.sourceMs += p.ms;
         if (p.source == "regressor") types.insert(kernel.type);
@@ -355,7 +356,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
             const TransferCandidate& c = candidates[i];
-            networks.push_back({c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb, c.groupKernelMs});
+            networks.push_back(
+                {c.name, c.groupMs, c.kernels, datasetMs[i], c.groupKernels, c.groupMflops, c.movedMb, c.groupMovedMb, c.groupKernelMs});
             used.push_back(i);
         }
         // No CPU: the times come from a table measured elsewhere (the adaptation record names it).
@@ -393,7 +395,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
             const TransferCandidate& c = candidates[chosen[k]];
-            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb, c.groupKernelMs});
+            networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb, c.groupMovedMb,
+                                c.groupKernelMs});
             ratios.push_back(m.reference.median);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
@@ -440,8 +443,18 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             // group cannot compose.
             const bool powerForm = target.runtime == source.predictor()->runtime && bare.predictor()->groupScale.empty() &&
                                    bare.predictor()->groupExponent.empty();
-            for (const AdaptedKernelGroup& k : report.kernelGroups)
-                transfer.groupAnchor[k.group] = {k.scale, k.fixedMs, k.ratio, powerForm ? k.powerScale : 0.0, k.exponent};
+            // Across runtimes a group is priced by its kernels' work where that predicts them
+            // left out clearly better (RMSPE at least 20% lower) than the source's times of them:
+            // the source's times carry the source runtime's choices (OpenCV's depthwise and 1x1
+            // kernels took 0.03-1.4 and 0.16-1.1 times XNNPACK's), which the target does not share
+            // (docs/adapt.md). Within a runtime the source's times are the better guide.
+            const bool workForm = target.runtime != source.predictor()->runtime;
+            for (AdaptedKernelGroup& k : report.kernelGroups) {
+                k.pricedByWork = workForm && k.workLeaveOneOutRmspe > 0 && k.workLeaveOneOutRmspe <= 0.8 * k.leaveOneOutRmspe;
+                transfer.groupAnchor[k.group] = {k.scale,      k.fixedMs,      k.ratio,          powerForm ? k.powerScale : 0.0,
+                                                 k.exponent,   k.pricedByWork, k.workMsPerMflop, k.workMsPerMb,
+                                                 k.workFixedMs};
+            }
             transfer = withKernelsTimedOn(transfer, target, kernelDevice, source.predictor()->runtime, options.sourceThreads);
         }
     }
@@ -466,6 +479,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             pruned[k].groupKernels = d.groupKernels;
             pruned[k].groupMflops = d.groupMflops;
             pruned[k].movedMb = d.movedMb;
+            pruned[k].groupMovedMb = d.groupMovedMb;
             pruned[k].kernels = d.kernels;
         }
         if (differs)
@@ -492,6 +506,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.groupScale.clear();
     p.groupKernelMs.clear();
     p.groupMsPerMflop.clear();
+    p.groupMsPerMb.clear();
     p.msPerMflop = p.msPerMb = 0;
     if (!report.fit.groupExponent.empty()) {  // else an adapted source's own stay, scaled like the rest of its times
         p.groupExponent = report.fit.groupExponent;
@@ -517,6 +532,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         // measured kernels), and an adapted source's, which were part of its kernel times and
         // are scaled with them.
         for (const auto& [g, ms] : report.fit.groupFixedMs) p.groupKernelMs[g] = report.fit.perKernelMs + ms;
+        // Groups priced by their kernels' work (their group scale 0), in the predictor's unit.
+        for (const auto& [g, rate] : report.fit.groupMsPerMflop) p.groupMsPerMflop[g] = rate;
+        for (const auto& [g, rate] : report.fit.groupMsPerMb) p.groupMsPerMb[g] = rate;
         if (!report.fit.groupFixedMs.empty())  // the other groups of the fit had no cost of their own (not their root's)
             for (const auto& [g, s] : report.fit.groupScale) p.groupKernelMs.emplace(g, report.fit.perKernelMs);
         for (const auto& [g, ms] : bareSet.groupKernelMs) {

@@ -28,6 +28,7 @@ struct TransferCandidate {
     std::map<std::string, double> groupKernels;                // kernels predicted per transfer group
     std::map<std::string, double> groupMflops;                 // their MFLOPs per transfer group
     double movedMb = 0;                                        // MB they read and write
+    std::map<std::string, double> groupMovedMb;                // the same per transfer group
     std::map<std::string, std::vector<double>> groupKernelMs;  // each kernel's source prediction, per transfer group
     // Share of sourceMs a runtime that simplifies arithmetic and removes dead code would not run
     // (graph.h, withoutUnreadNodes); set only when the target's runtime is unknown (a table's

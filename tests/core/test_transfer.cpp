@@ -444,6 +444,90 @@ private slots:
         QVERIFY2(affine.value().rmspe > 2 * f.rmspe, qPrintable(QString("%1 vs %2").arg(affine.value().rmspe).arg(f.rmspe)));
     }
 
+    void anotherRuntimesKernelsPricedByTheirWork() {
+        // On the target, dense convolutions take 0.004 ms per MFLOP + 0.02 ms per MB + 0.003 ms,
+        // whatever the source took for them (its times scatter by 10 times around that); adds
+        // take 2 x the source's time. The kernels' work fit recovers the rates and predicts them
+        // left out far better than the source's times; the source's times stay the better guide
+        // for the adds. Networks whose kernels run 1.2 x slower than alone then fit one scale on
+        // top of the work-priced group, the predictor's terms carry the rates, and the same fit
+        // without the work form is far worse.
+        std::mt19937 rng(5);
+        std::uniform_real_distribution<double> logU(0, 1);
+        std::vector<AnchorKernel> kernels;
+        std::vector<std::optional<double>> measured;
+        auto convMs = [](double mflops, double mb) { return 0.004 * mflops + 0.02 * mb + 0.003; };
+        for (int i = 0; i < 9; ++i) {
+            const double mflops = 5 * std::pow(100.0, logU(rng)), mb = 0.1 * std::pow(30.0, logU(rng));
+            AnchorKernel k{"conv@kxk", KernelSpec{"conv", 28, 28, 32, 32, 3, 1, 1}, convMs(mflops, mb) * std::pow(10.0, logU(rng) - 0.5)};
+            k.mflops = mflops, k.movedMb = mb;
+            kernels.push_back(k);
+            measured.push_back(convMs(mflops, mb));
+            AnchorKernel a{"add", KernelSpec{"add", 28, 28, 32, 32, 1, 1, 1}, 0.01 * (i + 1)};
+            a.movedMb = 0.3 * double(i + 1) * (1 + 0.5 * logU(rng));  // the adds' MB tell their time less well
+            kernels.push_back(a);
+            measured.push_back(2 * a.sourceMs);
+        }
+        const std::vector<AdaptedKernelGroup> groups = anchorRatios(kernels, measured);
+        QCOMPARE(groups.size(), size_t{2});
+        const AdaptedKernelGroup& add = groups[0];
+        const AdaptedKernelGroup& conv = groups[1];
+        QVERIFY2(std::abs(conv.workMsPerMflop - 0.004) < 1e-9 && std::abs(conv.workMsPerMb - 0.02) < 1e-9 &&
+                     std::abs(conv.workFixedMs - 0.003) < 1e-9,
+                 qPrintable(QString("%1 %2 %3").arg(conv.workMsPerMflop).arg(conv.workMsPerMb).arg(conv.workFixedMs)));
+        QVERIFY2(conv.workLeaveOneOutRmspe < 1e-6 && conv.leaveOneOutRmspe > 0.3,
+                 qPrintable(QString("%1 %2").arg(conv.workLeaveOneOutRmspe).arg(conv.leaveOneOutRmspe)));
+        QVERIFY2(add.leaveOneOutRmspe < 1e-6 && add.workLeaveOneOutRmspe > 0.01,
+                 qPrintable(QString("%1 %2").arg(add.leaveOneOutRmspe).arg(add.workLeaveOneOutRmspe)));
+        QVERIFY(!conv.pricedByWork && !add.pricedByWork);  // adapt decides (another runtime only)
+
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        o.throughKernelsOnly = true;
+        o.groupAnchor["add"] = {add.scale, add.fixedMs, add.ratio};
+        o.groupAnchor["conv@kxk"] = {conv.scale,          conv.fixedMs,     conv.ratio,      0, 1, true,
+                                     conv.workMsPerMflop, conv.workMsPerMb, conv.workFixedMs};
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 10; ++i) {
+            TransferNetwork n;
+            n.name = "net" + std::to_string(i);
+            const int convs = 3 + i % 4, adds = 2 + i % 3;
+            double ms = 0;
+            for (int c = 0; c < convs; ++c) {
+                const double mflops = 5 * std::pow(100.0, logU(rng)), mb = 0.1 * std::pow(30.0, logU(rng));
+                const double t = convMs(mflops, mb) * std::pow(10.0, logU(rng) - 0.5);  // the source's time of it
+                n.groupMs["conv@kxk"] += t;
+                n.groupMflops["conv@kxk"] += mflops;
+                n.groupMovedMb["conv@kxk"] += mb;
+                ms += convMs(mflops, mb);
+            }
+            for (int a = 0; a < adds; ++a) {
+                n.groupMs["add"] += 0.02 * (a + 1);
+                n.groupMovedMb["add"] += 0.5;
+                ms += 2 * 0.02 * (a + 1);
+            }
+            n.groupKernels = {{"conv@kxk", double(convs)}, {"add", double(adds)}};
+            n.kernels = convs + adds;
+            n.measuredMs = 1.2 * ms;
+            nets.push_back(n);
+        }
+        const Result<TransferFit> fit = fitTransfer(nets, o);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        const TransferFit& f = fit.value();
+        QVERIFY2(f.rmspe < 1e-6, qPrintable(QString::number(f.rmspe)));
+        QCOMPARE(f.groupScale.at("conv@kxk"), 0.0);
+        auto near = [](double value, double expected) { return std::abs(value / expected - 1) < 1e-6; };
+        QVERIFY(near(f.groupMsPerMflop.at("conv@kxk"), 1.2 * 0.004) && near(f.groupMsPerMb.at("conv@kxk"), 1.2 * 0.02) &&
+                near(f.groupFixedMs.at("conv@kxk"), 1.2 * 0.003));
+        QVERIFY2(near(f.groupScale.at("add"), 1.2 * 2) && !f.groupMsPerMflop.count("add"),
+                 qPrintable(QString::number(f.groupScale.at("add"))));
+        o.groupAnchor["conv@kxk"].byWork = false;
+        const Result<TransferFit> bySource = fitTransfer(nets, o);
+        QVERIFY2(bySource.ok(), bySource.ok() ? "" : bySource.error().message.c_str());
+        QVERIFY2(bySource.value().rmspe > 0.1, qPrintable(QString::number(bySource.value().rmspe)));
+        QVERIFY(bySource.value().groupMsPerMflop.empty());
+    }
+
     void anchorKernelChoice() {
         // A source with 40 dense 3x3 convolutions and 10 ReLUs of growing size, its regressor
         // trained on their times (ms grows with the channels).

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QObject>
 #include <QStringList>
+#include <algorithm>
 #include <map>
 
 #include "ui/style/format.h"
@@ -67,6 +68,13 @@ QString adaptationText(const PredictorSet& p) {
                     .arg(kernels)
                     .arg(a.kernelGroups.size())
                     .arg(where);
+        const auto byWork =
+            std::count_if(a.kernelGroups.begin(), a.kernelGroups.end(), [](const AdaptedKernelGroup& k) { return k.pricedByWork; });
+        if (byWork > 0)
+            text += QObject::tr(
+                        " %1 of those groups are priced by their kernels' MFLOPs and MB moved, which told their times better "
+                        "than the source's times did.")
+                        .arg(byWork);
     }
     return text;
 }
