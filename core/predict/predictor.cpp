@@ -488,14 +488,14 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty() || !set.groupMsPerMb.empty() ||
             !set.groupExponent.empty()) {
             const std::string group = transferGroupOf(k.type, f);
-            if (auto g = set.groupScale.find(group); g != set.groupScale.end()) scale *= g->second;
-            if (auto g = set.groupKernelMs.find(group); g != set.groupKernelMs.end())
-                fixedMs = g->second;
-            else if (auto r = set.groupKernelMs.find(transferRootOf(group)); r != set.groupKernelMs.end())
-                fixedMs = r->second;  // a fusion variant no network had, priced as its root
-            if (auto g = set.groupMsPerMflop.find(group); g != set.groupMsPerMflop.end()) msPerMflop = g->second;
-            if (auto g = set.groupMsPerMb.find(group); g != set.groupMsPerMb.end()) msPerMb = g->second;
-            if (auto e = set.groupExponent.find(group); e != set.groupExponent.end()) exponent = e->second;
+            if (const double* g = groupValueOf(set.groupScale, group)) scale *= *g;
+            if (const double* g = groupValueOf(set.groupKernelMs, group))
+                fixedMs = *g;
+            else if (const double* r = groupValueOf(set.groupKernelMs, transferRootOf(group)))
+                fixedMs = *r;  // a fusion variant no network had, priced as its root
+            if (const double* g = groupValueOf(set.groupMsPerMflop, group)) msPerMflop = *g;
+            if (const double* g = groupValueOf(set.groupMsPerMb, group)) msPerMb = *g;
+            if (const double* e = groupValueOf(set.groupExponent, group)) exponent = *e;
         }
         if (msPerMflop > 0 || msPerMb > 0)  // work rates: priced like the rest of the fixed part
             fixedMs += msPerMflop * kernelMflops(f) + msPerMb * kernelMovedMb(f);

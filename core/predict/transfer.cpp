@@ -155,11 +155,28 @@ std::string transferGroupOf(const std::string& kernelType, int64_t kernelSize) {
 
 std::string transferGroupOf(const std::string& kernelType, const KernelFeatures& features) {
     const float k = features[size_t(Feature::KernelH)];
-    return transferGroupOf(kernelType, std::isfinite(k) ? int64_t(k) : 1);
+    std::string group = transferGroupOf(kernelType, std::isfinite(k) ? int64_t(k) : 1);
+    // The depthwise window: the root's in a depthwise-rooted kernel, the chained one's otherwise.
+    if (kernelType.find("dwconv") != std::string::npos) {
+        const float window = kernelType.rfind("dwconv", 0) == 0 ? k : features[size_t(Feature::InnerKernel)];
+        if (std::isfinite(window) && window >= 7) group += kLargeDepthwiseWindow;
+    }
+    return group;
+}
+
+std::string wholeTransferGroupOf(const std::string& group) {
+    const size_t at = group.find(kLargeDepthwiseWindow);
+    return at == std::string::npos ? group : group.substr(0, at);
+}
+
+const double* groupValueOf(const std::map<std::string, double>& values, const std::string& group) {
+    if (auto it = values.find(group); it != values.end()) return &it->second;
+    if (auto it = values.find(wholeTransferGroupOf(group)); it != values.end()) return &it->second;
+    return nullptr;
 }
 
 std::string transferRootOf(const std::string& group) {
-    const size_t at = group.find('@');
+    const size_t at = std::min(group.find('@'), group.find(kLargeDepthwiseWindow));
     return group.substr(0, std::min(group.find('-'), at)) + (at == std::string::npos ? std::string() : group.substr(at));
 }
 

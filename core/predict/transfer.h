@@ -42,10 +42,20 @@ namespace km {
 // a plain matrix product; larger ones use other algorithms). Coarser groups (by the first op's
 // family) predicted left-out networks worse on three of four devices (docs/adapt.md).
 std::string transferGroupOf(const std::string& kernelType, int64_t kernelSize);
-// The same from a kernel's features (its kernel_h; a missing one counts as 1).
+// The same from a kernel's features (its kernel_h; a missing one counts as 1), with a depthwise
+// window of 7 or more apart (kLargeDepthwiseWindow appended: "dwconv-relu6~dw7",
+// "conv-relu6-dwconv-relu6@1x1~dw7"): XNNPACK has no specialised path for such windows and ran
+// them at 0.24-0.53 ms per MFLOP where 3x3 and 5x5 ran at 0.02-0.05 (docs/adapt.md), which
+// neither another runtime's times nor a group's work tell.
+inline constexpr const char* kLargeDepthwiseWindow = "~dw7";
 std::string transferGroupOf(const std::string& kernelType, const KernelFeatures& features);
-// A group's root: its first op, with the size class of a convolution ("conv-relu@kxk" ->
-// "conv@kxk", "add-relu" -> "add"). Kernel costs are fitted per root: a fused activation adds
+// The group without the large-window mark: what predictors adapted before the split call it.
+std::string wholeTransferGroupOf(const std::string& group);
+// A group's value in a predictor's per-group terms: its own, else its whole group's (a predictor
+// adapted before the split); nullptr when neither is there.
+const double* groupValueOf(const std::map<std::string, double>& values, const std::string& group);
+// A group's root: its first op, with the size class of a convolution and the large-window mark
+// ("conv-relu@kxk" -> "conv@kxk", "add-relu" -> "add", "dwconv-relu6~dw7" -> "dwconv~dw7"). Kernel costs are fitted per root: a fused activation adds
 // little to a kernel's cost, while a cost per fusion variant doubled the free terms and 10
 // networks could no longer pin them down (docs/adapt.md).
 std::string transferRootOf(const std::string& group);

@@ -110,12 +110,12 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
             if (!groupMs.count(group)) continue;
             // As the source predicts it inside a network, without the per-kernel term (an
             // adapted source: its group's scale and its own cost per kernel too).
-            auto scale = bareSource.groupScale.find(group);
-            auto fixed = bareSource.groupKernelMs.find(group);
-            if (fixed == bareSource.groupKernelMs.end()) fixed = bareSource.groupKernelMs.find(transferRootOf(group));
-            const double ms = predictor.regressor.predictMs(f.value().data(), f.value().size()) * bareSource.kernelScale *
-                                  (scale == bareSource.groupScale.end() ? 1.0 : scale->second) +
-                              (fixed == bareSource.groupKernelMs.end() ? 0.0 : fixed->second);
+            const double* scale = groupValueOf(bareSource.groupScale, group);
+            const double* fixed = groupValueOf(bareSource.groupKernelMs, group);
+            if (!fixed) fixed = groupValueOf(bareSource.groupKernelMs, transferRootOf(group));
+            const double ms =
+                predictor.regressor.predictMs(f.value().data(), f.value().size()) * bareSource.kernelScale * (scale ? *scale : 1.0) +
+                (fixed ? *fixed : 0.0);
             if (!(ms > 0) || (maxSourceMs > 0 && ms > maxSourceMs)) continue;
             byGroup[group].push_back({group, sample.spec, ms, kernelMflops(f.value()), kernelMovedMb(f.value())});
         }

@@ -8,6 +8,7 @@
 // and build the benchmark's network.
 #include <QtTest>
 
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -190,6 +191,35 @@ private slots:
         QVERIFY(fit.value().generalisedCvRmspe >= 0);
         QCOMPARE(fit.value().generalisedCvRmspe, fit.value().familyGeneralisedCvRmspe[1]);
         QVERIFY(fit.value().familyGeneralisedCvRmspe[0] > fit.value().familyGeneralisedCvRmspe[1] / 0.8);
+    }
+
+    void largeDepthwiseWindowsApart() {
+        // A depthwise window of 7 or more is a group of its own, in a depthwise-rooted kernel and
+        // in a chain; 3x3 and 5x5 windows and dense 7x7 convolutions are not.
+        auto features = [](float kernel, float inner) {
+            KernelFeatures f;
+            f.fill(std::numeric_limits<float>::quiet_NaN());
+            f[size_t(Feature::KernelH)] = kernel;
+            f[size_t(Feature::InnerKernel)] = inner;
+            return f;
+        };
+        const float none = std::numeric_limits<float>::quiet_NaN();
+        QCOMPARE(transferGroupOf("dwconv-relu6", features(7, none)), std::string("dwconv-relu6~dw7"));
+        QCOMPARE(transferGroupOf("dwconv-relu6", features(5, none)), std::string("dwconv-relu6"));
+        QCOMPARE(transferGroupOf("conv-relu6-dwconv-relu6", features(1, 7)), std::string("conv-relu6-dwconv-relu6@1x1~dw7"));
+        QCOMPARE(transferGroupOf("conv-relu6-dwconv-relu6", features(1, 3)), std::string("conv-relu6-dwconv-relu6@1x1"));
+        QCOMPARE(transferGroupOf("conv-relu", features(7, none)), std::string("conv-relu@kxk"));
+        QCOMPARE(transferRootOf("dwconv-relu6~dw7"), std::string("dwconv~dw7"));
+        QCOMPARE(transferRootOf("conv-relu6-dwconv-relu6@1x1~dw7"), std::string("conv@1x1~dw7"));
+        QCOMPARE(wholeTransferGroupOf("conv-relu6-dwconv-relu6@1x1~dw7"), std::string("conv-relu6-dwconv-relu6@1x1"));
+        // A predictor adapted before the split has the whole group's term only: the split-off
+        // kernels take it; a term of their own wins.
+        std::map<std::string, double> scales{{"dwconv-relu6", 0.5}};
+        QVERIFY(groupValueOf(scales, "dwconv-relu6~dw7") && *groupValueOf(scales, "dwconv-relu6~dw7") == 0.5);
+        scales["dwconv-relu6~dw7"] = 4.0;
+        QCOMPARE(*groupValueOf(scales, "dwconv-relu6~dw7"), 4.0);
+        QCOMPARE(*groupValueOf(scales, "dwconv-relu6"), 0.5);
+        QVERIFY(groupValueOf(scales, "dwconv") == nullptr);
     }
 
     void kernelFitsTellGroupsApart() {
