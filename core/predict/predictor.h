@@ -92,8 +92,8 @@ struct AdaptedKernelGroup {
     // The same kernels fitted as target = powerScale x source ^ exponent (0, 1: not fitted).
     double powerScale = 0, exponent = 1;
     // The same kernels priced by their work instead of the source's times: target = workMsPerMflop
-    // x MFLOPs + workMsPerMb x MB moved + workFixedMs (relative least squares, each term at least
-    // 0; all 0: not fitted), the kernels' left-out RMSPE of that fit and of the affine one of the
+    // x MFLOPs + workMsPerMb x MB moved + workFixedMs (relative least squares weighted by the
+    // kernels' times, each term at least 0; all 0: not fitted), the kernels' left-out RMSPE of that fit and of the affine one of the
     // source's times (fractions; 0: not computed), and whether adapt priced the group so (another
     // runtime's kernels whose work tells their times better than the source's times do).
     double workMsPerMflop = 0, workMsPerMb = 0, workFixedMs = 0;

@@ -55,9 +55,10 @@ std::string wholeTransferGroupOf(const std::string& group);
 // adapted before the split); nullptr when neither is there.
 const double* groupValueOf(const std::map<std::string, double>& values, const std::string& group);
 // A group's root: its first op, with the size class of a convolution and the large-window mark
-// ("conv-relu@kxk" -> "conv@kxk", "add-relu" -> "add", "dwconv-relu6~dw7" -> "dwconv~dw7"). Kernel costs are fitted per root: a fused activation adds
-// little to a kernel's cost, while a cost per fusion variant doubled the free terms and 10
-// networks could no longer pin them down (docs/adapt.md).
+// ("conv-relu@kxk" -> "conv@kxk", "add-relu" -> "add", "dwconv-relu6~dw7" -> "dwconv~dw7").
+// Kernel costs are fitted per root: a fused activation adds little to a kernel's cost, while a
+// cost per fusion variant doubled the free terms and 10 networks could no longer pin them down
+// (docs/adapt.md).
 std::string transferRootOf(const std::string& group);
 // Whether a group's kernels only move data (its first op a concat, split, channel shuffle,
 // reshape, flatten, transpose, pad, slice, gather, resize or identity).
@@ -137,15 +138,14 @@ struct TransferFit {
     // The power form of the kernels' fits chosen: each group fitted so, with its exponent; its
     // groupScale then multiplies the source ms ^ exponent of each kernel (and it has no fixed ms).
     std::map<std::string, double> groupExponent;
-    // A group priced by its kernels' work (KernelAnchor::byWork) in a fit through the kernels: its
-    // groupScale is 0 and its kernels cost groupMsPerMflop x MFLOPs + groupMsPerMb x MB on top of
-    // groupFixedMs.
     // Kernel costs in the fit: the cost per kernel of every group seen and of every root seen
     // (transferRootOf), in groupKernelMs; perKernelMs is the cost of any other kernel.
     bool kernelCosts = false;
     std::map<std::string, double> groupKernelMs;
     // Work rates in the fit: ms per MFLOP per group (every group seen) and for other groups, and
-    // ms per MB moved.
+    // ms per MB moved. A fit through the kernels fills groupMsPerMflop and groupMsPerMb too, for
+    // the groups priced by their kernels' work (KernelAnchor::byWork): their groupScale is 0 and
+    // their kernels cost these rates on top of groupFixedMs.
     bool workRates = false;
     std::map<std::string, double> groupMsPerMflop, groupMsPerMb;
     double msPerMflop = 0, msPerMb = 0;

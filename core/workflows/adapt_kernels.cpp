@@ -14,16 +14,16 @@
 namespace km {
 namespace {
 
-// measured ~ sum_c coefficient_c x column_c, minimising the squared relative error, every
-// coefficient >= 0: of the subsets of columns whose unconstrained fit has no negative coefficient,
-// the one with the least error (a coefficient outside it is 0). The columns of a point are x[i],
-// its measured time y[i] > 0. Empty when no subset can be solved.
 // A kernel's weight in its group's fits: its time over the group's mean. The squared relative
 // error times it is (fitted - measured)^2 / (measured x mean): a kernel counts by its time, as it
 // does in a network's, and one of a few microseconds, whose time after the tail's is mostly
 // noise (0.0075 -> 0.77 ms, 0.0017 -> 0 ms), no longer decides the fit (docs/adapt.md).
 double kernelWeight(double measuredMs, double meanMs) { return measuredMs / meanMs; }
 
+// measured ~ sum_c coefficient_c x column_c, minimising the squared relative error weighted by
+// kernelWeight, every coefficient >= 0: of the subsets of columns whose unconstrained fit has no
+// negative coefficient, the one with the least error (a coefficient outside it is 0). The columns
+// of a point are x[i], its measured time y[i] > 0. Empty when no subset can be solved.
 std::vector<double> relativeNonNegativeFit(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
     const size_t columns = x.empty() ? 0 : x.front().size();
     double mean = 0;
@@ -55,7 +55,8 @@ std::vector<double> relativeNonNegativeFit(const std::vector<std::vector<double>
     return best;
 }
 
-// The fit's left-out RMSPE over the points (a fraction): each predicted by the fit on the others.
+// The fit's left-out RMSPE over the points (a fraction, weighted as the fit): each predicted by the
+// fit on the others; infinite when one of those fits cannot be solved.
 double leaveOneOutRmspe(const std::vector<std::vector<double>>& x, const std::vector<double>& y) {
     double sq = 0, mean = 0, weights = 0;
     for (double v : y) mean += v / double(y.size());
@@ -162,8 +163,10 @@ std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& ke
         if (r.size() >= kMinKernelsForWork)
             if (const std::vector<double> w = relativeNonNegativeFit(workColumns[group], measured); !w.empty()) {
                 g.workMsPerMflop = w[0], g.workMsPerMb = w[1], g.workFixedMs = w[2];
-                g.workLeaveOneOutRmspe = leaveOneOutRmspe(workColumns[group], measured);
-                g.leaveOneOutRmspe = leaveOneOutRmspe(sourceColumns[group], measured);
+                const double work = leaveOneOutRmspe(workColumns[group], measured);
+                const double source = leaveOneOutRmspe(sourceColumns[group], measured);
+                if (std::isfinite(work) && std::isfinite(source))  // else 0: not compared
+                    g.workLeaveOneOutRmspe = work, g.leaveOneOutRmspe = source;
             }
         std::sort(r.begin(), r.end());
         std::sort(times.begin(), times.end());

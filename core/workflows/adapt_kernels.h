@@ -36,10 +36,11 @@ std::vector<AnchorKernel> chooseAnchorKernels(const PredictorSet& bareSource, co
 
 // Per group with at least two kernels measured (nullopt or <= 0: not): the median, lowest and
 // highest of measured / source time, and two fits of the measured times: scale x source + cost
-// (relative least squares, both at least 0) and a x source^b (on the logs, b pulled toward 1).
-// With at least kMinKernelsForWork kernels also a third, by their work: rate x MFLOPs + rate x MB
-// + cost (relative least squares, each at least 0), and the left-out RMSPE of it and of the
-// first (each kernel predicted by the fit on the others).
+// (relative least squares, each kernel weighted by its time, both terms at least 0) and
+// a x source^b (on the logs, b pulled toward 1). With at least kMinKernelsForWork kernels also a
+// third, by their work: rate x MFLOPs + rate x MB + cost (the same least squares, each term at
+// least 0), and the left-out RMSPE of it and of the first (each kernel predicted by the fit on
+// the others; both 0 when one cannot be computed).
 constexpr size_t kMinKernelsForWork = 5;
 std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& kernels,
                                              const std::vector<std::optional<double>>& measuredMs);
