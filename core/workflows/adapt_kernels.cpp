@@ -180,4 +180,9 @@ std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& ke
     return out;
 }
 
+bool priceByWork(const AdaptedKernelGroup& group, bool anotherRuntime) {
+    const bool compared = group.workMsPerMflop + group.workMsPerMb + group.workFixedMs > 0 && group.leaveOneOutRmspe > 0;
+    return anotherRuntime && compared && group.workLeaveOneOutRmspe <= 0.8 * group.leaveOneOutRmspe;
+}
+
 }  // namespace km

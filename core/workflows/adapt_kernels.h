@@ -45,4 +45,12 @@ constexpr size_t kMinKernelsForWork = 5;
 std::vector<AdaptedKernelGroup> anchorRatios(const std::vector<AnchorKernel>& kernels,
                                              const std::vector<std::optional<double>>& measuredMs);
 
+// Whether a group measured by anchorRatios is priced by its kernels' work: only for a target of
+// another runtime than the source's, and where the work fit predicts the kernels left out clearly
+// better (RMSPE at least 20% lower) than the fit of the source's times. The source's times carry
+// the source runtime's choices (XNNPACK ran OpenCV's depthwise and 1x1 kernels at 0.03-1.4 and
+// 0.16-1.1 times OpenCV's time), which another runtime does not share; within a runtime they are
+// the better guide (docs/adapt.md).
+bool priceByWork(const AdaptedKernelGroup& group, bool anotherRuntime);
+
 }  // namespace km

@@ -443,16 +443,10 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             // group cannot compose.
             const bool powerForm = target.runtime == source.predictor()->runtime && bare.predictor()->groupScale.empty() &&
                                    bare.predictor()->groupExponent.empty();
-            // Across runtimes a group is priced by its kernels' work where that predicts them
-            // left out clearly better (RMSPE at least 20% lower) than the source's times of them:
-            // the source's times carry the source runtime's choices (XNNPACK ran OpenCV's
-            // depthwise and 1x1 kernels at 0.03-1.4 and 0.16-1.1 of its times), which the target
-            // does not share
-            // (docs/adapt.md). Within a runtime the source's times are the better guide.
-            const bool workForm = target.runtime != source.predictor()->runtime;
+            // Across runtimes, some groups priced by their kernels' work (priceByWork).
+            const bool anotherRuntime = target.runtime != source.predictor()->runtime;
             for (AdaptedKernelGroup& k : report.kernelGroups) {
-                const bool workFitted = k.workMsPerMflop + k.workMsPerMb + k.workFixedMs > 0 && k.leaveOneOutRmspe > 0;
-                k.pricedByWork = workForm && workFitted && k.workLeaveOneOutRmspe <= 0.8 * k.leaveOneOutRmspe;
+                k.pricedByWork = priceByWork(k, anotherRuntime);
                 transfer.groupAnchor[k.group] = {k.scale,      k.fixedMs,      k.ratio,          powerForm ? k.powerScale : 0.0,
                                                  k.exponent,   k.pricedByWork, k.workMsPerMflop, k.workMsPerMb,
                                                  k.workFixedMs};

@@ -509,7 +509,16 @@ private slots:
                  qPrintable(QString("%1 %2").arg(conv.workLeaveOneOutRmspe).arg(conv.leaveOneOutRmspe)));
         QVERIFY2(add.leaveOneOutRmspe < 1e-6 && add.workLeaveOneOutRmspe > 0.01,
                  qPrintable(QString("%1 %2").arg(add.leaveOneOutRmspe).arg(add.workLeaveOneOutRmspe)));
-        QVERIFY(!conv.pricedByWork && !add.pricedByWork);  // adapt decides (another runtime only)
+        QVERIFY(!conv.pricedByWork && !add.pricedByWork);  // adapt decides (priceByWork)
+        // Priced by work for a target of another runtime only, and where the work fit is clearly
+        // better left out; a group whose errors could not be compared never is.
+        QVERIFY(priceByWork(conv, true) && !priceByWork(conv, false));
+        QVERIFY(!priceByWork(add, true) && !priceByWork(add, false));
+        AdaptedKernelGroup close = conv;
+        close.workLeaveOneOutRmspe = 0.85 * close.leaveOneOutRmspe;
+        QVERIFY(!priceByWork(close, true));
+        close.workLeaveOneOutRmspe = close.leaveOneOutRmspe = 0;  // not compared
+        QVERIFY(!priceByWork(close, true));
 
         TransferOptions o;
         o.workRates = o.kernelCosts = false;
