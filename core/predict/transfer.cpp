@@ -171,7 +171,10 @@ std::string wholeTransferGroupOf(const std::string& group) {
 
 const double* groupValueOf(const std::map<std::string, double>& values, const std::string& group) {
     if (auto it = values.find(group); it != values.end()) return &it->second;
-    if (auto it = values.find(wholeTransferGroupOf(group)); it != values.end()) return &it->second;
+    // Per kernel on the prediction path: only a split group has a whole group to fall back to.
+    const size_t at = group.find(kLargeDepthwiseWindow);
+    if (at == std::string::npos) return nullptr;
+    if (auto it = values.find(group.substr(0, at)); it != values.end()) return &it->second;
     return nullptr;
 }
 
