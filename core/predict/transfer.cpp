@@ -251,6 +251,15 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     // geometric mean of their kernels' median ratios, weighted by the groups' shares of the
     // networks' time), so that a common scale applies to every column alike.
     Design anchored = times;
+    // Through the kernels, the penalty counts each group as a network spending all its time in
+    // it: the kernels measured how the groups differ, and a group's scale on top of its kernels'
+    // fit departs from the common one only where the networks insist. By the group's mean share
+    // (the free scales' weight), the pull is the same fraction of every group's own data, so a
+    // group that one network of 10 has followed that network freely (opencv-t1 -> xnnpack-t1:
+    // the concatenating 1x1 convolutions, which one DenseNet had, at 6 times the source's time
+    // where their kernels ran at 0.93 of it, which priced SqueezeNet and GoogLeNet at 1.6 times
+    // their time; docs/adapt.md).
+    anchored.penaltyWeight.assign(size_t(g), 1.0);
     double typicalRatio = 1;
     bool anchors = false;
     {

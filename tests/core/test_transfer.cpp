@@ -3,7 +3,8 @@
 // fit recovers known per-group scales and overheads from synthetic network times, falls back to
 // one scale when the groups scale alike, and refuses too few networks; the choice of networks is
 // deterministic for a seed and covers every kernel type; kernels measured on the target tell apart
-// groups the networks cannot, and are kept when asked to; another runtime's kernels are priced by
+// groups the networks cannot, and are kept when asked to; through them, a group only one network
+// has keeps near the common scale; another runtime's kernels are priced by
 // their work where that tells them better; depthwise windows of 7 or more are groups of their
 // own, and older predictors' whole groups still price them; the graph-network baseline carries to
 // networks with more kernels than it was trained on; NAS-Bench-201 arch strings parse, round-trip
@@ -257,6 +258,35 @@ private slots:
         QVERIFY2(f.groupFixedMs.count("dwconv") && std::abs(f.groupFixedMs.at("dwconv") / 0.012 - 1) < 0.05, f.terms.c_str());
         // Without the kernels, the depthwise scale is a guess (it lands near the common one).
         QVERIFY2(std::abs(plain.value().groupScale.at("dwconv") / 9.6 - 1) > 0.2, plain.value().terms.c_str());
+    }
+
+    void oneNetworkDoesNotSetAGroupsScale() {
+        // The kernels say both groups run at the source's speed. Nine networks agree (2% noise);
+        // the tenth, the only one with concatenations (a twentieth of its time), took 40% longer
+        // for a reason no group tells. Its group's scale stays within a few times the common one
+        // instead of explaining all of the excess at about 9 times it (as it did when the penalty
+        // went by the group's mean share), which would price every other network with
+        // concatenations wrong.
+        std::mt19937 rng(11);
+        std::uniform_real_distribution<double> ms(0.5, 5.0), kernels(5, 50);
+        std::normal_distribution<double> noise(0, 0.02);
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 10; ++i) {
+            const double conv = ms(rng), concat = i == 0 ? 0.05 * conv : 0.0;
+            std::map<std::string, double> times{{"conv@kxk", conv}}, count{{"conv@kxk", std::round(kernels(rng))}};
+            if (concat > 0) times["concat"] = concat, count["concat"] = 4;
+            nets.push_back(networkOf(i, times, count, (conv + concat) * (i == 0 ? 1.4 : 1 + noise(rng))));
+        }
+        TransferOptions o;
+        o.workRates = o.kernelCosts = false;
+        o.throughKernelsOnly = true;
+        o.groupAnchor = {{"conv@kxk", {1.0, 0.0, 1.0}}, {"concat", {1.0, 0.0, 1.0}}};
+        const Result<TransferFit> fit = fitTransfer(nets, o);
+        QVERIFY2(fit.ok(), fit.ok() ? "" : fit.error().message.c_str());
+        const TransferFit& f = fit.value();
+        QVERIFY2(f.groupScale.count("concat") && f.groupScale.count("conv@kxk"), f.terms.c_str());
+        const double ratio = f.groupScale.at("concat") / f.groupScale.at("conv@kxk");
+        QVERIFY2(ratio < 4, qPrintable(QString("concat at %1 times the convolutions (%2)").arg(ratio).arg(f.terms.c_str())));
     }
 
     void throughKernelsOnlyWhenAsked() {
