@@ -4,11 +4,11 @@
 // one scale when the groups scale alike, and refuses too few networks; the choice of networks is
 // deterministic for a seed and covers every kernel type; kernels measured on the target tell apart
 // groups the networks cannot, and are kept when asked to; through them, a group only one network
-// has keeps near the common scale; another runtime's kernels are priced by
-// their work where that tells them better; depthwise windows of 7 or more are groups of their
-// own, and older predictors' whole groups still price them; the graph-network baseline carries to
-// networks with more kernels than it was trained on; NAS-Bench-201 arch strings parse, round-trip
-// and build the benchmark's network.
+// has keeps near the common scale; another runtime's kernels are priced by their work where that
+// tells them better; depthwise windows of 7 or more are groups of their own, and older
+// predictors' whole groups still price them; the graph-network baseline carries to networks with
+// more kernels than it was trained on; NAS-Bench-201 arch strings parse, round-trip and build the
+// benchmark's network.
 #include <QtTest>
 
 #include <limits>
