@@ -51,9 +51,12 @@ private slots:
         km::test::ProgramRun r = cli(QStringList{"measure", "--device", "opencv-t1", "--json", "--db", dir.path() + "/m.db",
                                                  "small/conv_block.onnx", "real/mobilenet_v3_small.onnx"} +
                                      quickProtocol());
-        // Nothing on stderr but, on a machine whose speed moved, the warning that says so.
+        // Nothing on stderr but, on a machine whose speed moved or that was busy, the warnings that
+        // say so (a busy 2-core machine once spread the small model's rounds from 0.06 to 3.3 ms).
         for (const QByteArray& line : r.err.split('\n'))
-            QVERIFY2(line.isEmpty() || line.startsWith("kernelmeter-cli: warning: the machine's speed moved"), line.constData());
+            QVERIFY2(line.isEmpty() || line.startsWith("kernelmeter-cli: warning: the machine's speed moved") ||
+                         (line.startsWith("kernelmeter-cli: warning: ") && line.contains("its median is not a stable time")),
+                     line.constData());
         QCOMPARE(r.exitCode, 0);
         const QJsonArray models = QJsonDocument::fromJson(r.out).object().value("models").toArray();
         QCOMPARE(models.size(), 2);
