@@ -383,7 +383,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             report01(0.2 + networksShare * f, msg);
         });
         const std::vector<ModelReport> measured = measureModels(toMeasure, target, options.measure, &inner);
-        std::vector<double> rawMs, ratios;
+        std::vector<ModelReport> usable;  // parallel to networks
+        std::vector<std::string> usableNames;
         for (size_t k = 0; k < measured.size(); ++k) {
             const ModelReport& m = measured[k];
             if (!m.ok) {
@@ -391,34 +392,37 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 continue;
             }
             if (const std::string w = unsteadyWarning(m, candidates[chosen[k]].name); !w.empty()) report.warnings.push_back(w);
-            if (m.reference.median > 0 && m.reference.referenceMs > 0) referenceMs.push_back(m.reference.referenceMs);
             runtimeVersion = m.runtimeVersion;
             cpuModel = m.machine.cpuModel;
             const TransferCandidate& c = candidates[chosen[k]];
             networks.push_back({c.name, c.groupMs, c.kernels, m.stats.medianMs, c.groupKernels, c.groupMflops, c.movedMb, c.groupMovedMb,
                                 c.groupKernelMs});
-            ratios.push_back(m.reference.median);
+            usable.push_back(m);
+            usableNames.push_back(c.name);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
             hashes[chosen[k]] = m.modelHash;
         }
         // With the reference workload in every round, each network's time at one machine speed
-        // (the median reference time of the session): the machine's drift between networks drops out.
-        // Only when the reference itself is steady: its batch times once jumped tenfold (XNNPACK at
-        // 2 threads on the 2-core VM with a thread pool per model: 0.47 to 5.8 ms), and a ratio to
-        // such a reference is worse than the raw time.
-        const double unit = median(referenceMs);
-        const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
-        const bool steady = unit > 0 && referenceMs.size() == ratios.size() && *highRef <= 1.3 * unit && *lowRef >= unit / 1.3;
-        if (steady && std::all_of(ratios.begin(), ratios.end(), [](double r) { return r > 0; })) {
-            for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = ratios[k] * unit;
-        } else {
-            if (unit > 0 && !steady)
-                report.warnings.push_back(fmt::format(
-                    "the reference workload took {:.3f} to {:.3f} ms between the networks' batches: their raw times are used, not "
-                    "their ratios to it.",
-                    *lowRef, *highRef));
-            referenceMs.clear();
+        // (the median reference time of the session): the machine's drift between networks, and
+        // between sessions when stored measurements are reused, drops out. Not when the
+        // reference's own rounds were in two modes: XNNPACK at 2 threads on the 2-core VM with a
+        // thread pool per model spread them 35-fold (0.47 to 5.8 ms between batches), and a ratio
+        // to such a reference is worse than the raw time.
+        const bool anyReference = std::any_of(usable.begin(), usable.end(),
+                                              [](const ModelReport& m) { return m.reference.median > 0 || !m.referenceError.empty(); });
+        if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
+            if (anyReference) report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it.");
+        } else if (!usable.empty()) {
+            for (const ModelReport& m : usable) referenceMs.push_back(m.reference.referenceMs);
+            const double unit = median(referenceMs);
+            for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = usable[k].reference.median * unit;
+            const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
+            if (*highRef > 1.3 * unit || *lowRef < unit / 1.3)
+                report.warnings.push_back(
+                    fmt::format("the machine's speed moved between the networks' batches (the reference workload took {:.3f} to {:.3f} "
+                                "ms): each network's time is taken at the median reference time, {:.3f} ms.",
+                                *lowRef, *highRef, unit));
         }
         timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
         if (options.kernelsPerGroup > 0 && networks.size() >= 3) {

@@ -335,6 +335,22 @@ std::string unsteadyWarning(const ModelReport& r, const std::string& name) {
         name, spread * 100, r.stats.p10Ms, r.stats.p90Ms, r.stats.instances);
 }
 
+std::string referenceUnusableReason(const std::vector<ModelReport>& reports, const std::vector<std::string>& names) {
+    for (size_t i = 0; i < reports.size(); ++i) {
+        const ModelReport& r = reports[i];
+        const std::string& name = i < names.size() ? names[i] : r.path;
+        if (r.reference.median <= 0 || r.reference.referenceMs <= 0) {
+            std::string why = r.referenceError.empty() ? "it was not measured with it" : r.referenceError;
+            if (why.back() == '.') why.pop_back();
+            return fmt::format("{} has no ratio to the reference workload ({})", name, why);
+        }
+        if (r.reference.referenceSpread > kUnsteadySpread)
+            return fmt::format("the reference workload's rounds beside {} spread {:.0f}% of their median {:.3g} ms", name,
+                               100 * r.reference.referenceSpread, r.reference.referenceMs);
+    }
+    return {};
+}
+
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,
                                        const MeasureModelsOptions& givenOptions, Progress* progress) {
     std::vector<ModelReport> reports(paths.size());

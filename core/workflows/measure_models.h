@@ -76,6 +76,13 @@ inline constexpr double kUnsteadySpread = 0.5;
 // kUnsteadySpread; empty otherwise.
 std::string unsteadyWarning(const ModelReport& r, const std::string& name);
 
+// Why the models' ratios to the reference workload cannot stand for their times, naming the first
+// model at fault (`names` parallel to `reports`): one was measured without the reference, or the
+// reference's own rounds beside it spread more than kUnsteadySpread (two modes, not drift). Empty
+// when they can. The reference's level may differ between batches and sessions: that is the
+// machine's drift, which the ratios take out.
+std::string referenceUnusableReason(const std::vector<ModelReport>& reports, const std::vector<std::string>& names);
+
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
 // store, each result is saved right after its batch and stored models are reused. Never throws.

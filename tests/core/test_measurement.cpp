@@ -195,6 +195,32 @@ private slots:
         QVERIFY(unsteadyWarning(r, "net.onnx").empty());
     }
 
+    // Ratios to the reference stand for the models' times when the reference's level moved between
+    // batches by 1.4x (the machine's drift, or stored measurements from an earlier session), and not
+    // when its own rounds beside one model were in two modes, or one model has no ratio.
+    void referenceUsableThroughDriftNotModes() {
+        std::vector<ModelReport> reports(3);
+        const double referenceMs[] = {0.244, 0.240, 0.174};
+        for (size_t i = 0; i < reports.size(); ++i) {
+            reports[i].ok = true;
+            reports[i].reference.median = 4.0 + double(i);
+            reports[i].reference.referenceMs = referenceMs[i];
+            reports[i].reference.referenceSpread = 0.3;
+        }
+        const std::vector<std::string> names{"a", "b", "c"};
+        QVERIFY2(referenceUnusableReason(reports, names).empty(), referenceUnusableReason(reports, names).c_str());
+
+        reports[1].reference.referenceSpread = 35.0;  // rounds 0.47 to 17 ms beside model b
+        QString why = QString::fromStdString(referenceUnusableReason(reports, names));
+        QVERIFY2(why.contains("beside b spread 3500%"), qPrintable(why));
+
+        reports[1].reference.referenceSpread = 0.3;
+        reports[2].reference = {};
+        reports[2].referenceError = "the reference workload failed: it timed out.";
+        why = QString::fromStdString(referenceUnusableReason(reports, names));
+        QVERIFY2(why == "c has no ratio to the reference workload (the reference workload failed: it timed out)", qPrintable(why));
+    }
+
     void ratioToReferencePairsOnlyMatchingRounds() {
         // Round r of instance i pairs with round r of instance i; extra rounds, extra instances and
         // non-positive reference times are dropped; per-instance medians, then their median.
