@@ -85,6 +85,11 @@ int runMeasure(const MeasureArgs& args) {
             std::cerr << "kernelmeter-cli: " << r.error << "\n";
             internal = internal || r.error.find("the agent") != std::string::npos;
         } else if (!r.fromStore) {
+            if (!r.storedElsewhere.empty())
+                std::cerr << fmt::format(
+                    "kernelmeter-cli: warning: {}: measured again: the database's time was taken on {}, and {} now runs on {} ({} "
+                    "logical cores), {} {}.\n",
+                    r.path, r.storedElsewhere, device->id, r.machine.cpuModel, r.machine.logicalCores, device->runtime, r.runtimeVersion);
             if (!r.referenceError.empty()) std::cerr << "kernelmeter-cli: warning: " << r.path << ": " << r.referenceError << "\n";
             if (const std::string w = unsteadyWarning(r, r.path); !w.empty()) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
             worstSpread = std::max(worstSpread, r.reference.referenceSpread);

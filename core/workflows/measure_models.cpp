@@ -2,6 +2,7 @@
 #include "workflows/measure_models.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <optional>
@@ -335,6 +336,46 @@ std::string unsteadyWarning(const ModelReport& r, const std::string& name) {
         name, spread * 100, r.stats.p10Ms, r.stats.p90Ms, r.stats.instances);
 }
 
+namespace {
+
+std::string whereTaken(const MachineInfo& machine, const std::string& runtime, const std::string& version) {
+    return fmt::format("{} ({} logical cores), {} {}", machine.cpuModel, machine.logicalCores, runtime, version);
+}
+
+// Stored reports taken on another CPU, core count or runtime version than the device's agent
+// reports now go back to `todo`. An imported time (no core count, no runtime version: its source
+// stands where a CPU would) is not held against it; an agent that does not answer leaves them all
+// (the models to measure say why it failed).
+void remeasureFromElsewhere(std::vector<ModelReport>& reports, std::vector<size_t>& todo, const Device& device,
+                            const MeasureModelsOptions& options) {
+    if (std::none_of(reports.begin(), reports.end(), [](const ModelReport& r) { return r.fromStore; })) return;
+    AgentClient agent(options.agent);
+    const Result<AgentHello> hello = agent.start(options.timeoutSeconds);
+    agent.stop();
+    if (!hello) return;
+    const MachineInfo& now = hello.value().machine;
+    std::string version;
+    for (const auto& [name, v] : hello.value().runtimes)
+        if (name == device.runtime) version = v;
+    for (size_t i = 0; i < reports.size(); ++i) {
+        ModelReport& r = reports[i];
+        if (!r.fromStore) continue;
+        const bool otherCpu =
+            r.machine.logicalCores > 0 && (r.machine.cpuModel != now.cpuModel || r.machine.logicalCores != now.logicalCores);
+        const bool otherRuntime = !r.runtimeVersion.empty() && !version.empty() && r.runtimeVersion != version;
+        if (!otherCpu && !otherRuntime) continue;
+        ModelReport fresh;
+        fresh.path = r.path;
+        fresh.modelHash = r.modelHash;
+        fresh.storedElsewhere = whereTaken(r.machine, device.runtime, r.runtimeVersion);
+        r = std::move(fresh);
+        todo.push_back(i);
+    }
+    std::sort(todo.begin(), todo.end());
+}
+
+}  // namespace
+
 std::string referenceUnusableReason(const std::vector<ModelReport>& reports, const std::vector<std::string>& names) {
     for (size_t i = 0; i < reports.size(); ++i) {
         const ModelReport& r = reports[i];
@@ -394,6 +435,7 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         }
         todo.push_back(i);
     }
+    if (!options.storedOnly) remeasureFromElsewhere(reports, todo, device, options);
     std::map<std::string, double> baselines;  // machine key -> reference baseline (ms)
     auto normalizeOrFail = [&](const std::vector<size_t>& which) {
         if (Status s = normalize(reports, which, device, options.store, baselines); !s)

@@ -66,6 +66,10 @@ struct ModelReport {
     // machine on first use; without a store, this campaign's first reference rounds set it.
     double normalizedMs = 0;
     double referenceBaselineMs = 0;
+    // Set when the store had this model for the device but from another machine or runtime version
+    // than the device's agent reports now (a VM moved to another CPU, a runtime upgraded): where
+    // that measurement was taken. The model was measured again.
+    std::string storedElsewhere;
 };
 
 // (p90 - p10) / median of a model's round medians above which, after the protocol's extra
@@ -85,7 +89,10 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
 
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
-// store, each result is saved right after its batch and stored models are reused. Never throws.
+// store, each result is saved right after its batch and stored models are reused when they were
+// taken on the CPU, core count and runtime version the device's agent reports now (asked once, of
+// a fresh agent, when anything stored would be reused; stored-only runs reuse them all). Never
+// throws.
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device, const MeasureModelsOptions& options,
                                        Progress* progress = nullptr);
 

@@ -139,6 +139,44 @@ private slots:
         }
         QCOMPARE(int(hashes.size()), int(models.size()));
     }
+
+    // A stored time taken on another CPU (a VM moved under the database) is not this device's time:
+    // measure takes it again and says why; the new one is then reused. An imported time stands.
+    void storedFromAnotherMachineIsMeasuredAgain() {
+        QTemporaryDir dir;
+        const QString db = dir.path() + "/moved.db";
+        const QStringList args = QStringList{"measure", "small/conv_64.onnx", "--device", "opencv-t1", "--db", db} + quickProtocol();
+        km::test::ProgramRun first = cli(args);
+        QCOMPARE(first.exitCode, 0);
+        QVERIFY2(first.out.contains("measured"), first.out.constData());
+        {
+            auto store = km::MeasurementStore::open(db.toStdString());
+            QVERIFY(store.ok());
+            std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t1").value();
+            QCOMPARE(int(rows.size()), 1);
+            km::StoredMeasurement elsewhere = rows.front();
+            elsewhere.machine.cpuModel = "Another CPU (family 1, model 2, stepping 3)";
+            QVERIFY(store.value()->add(elsewhere).ok());  // now the newest
+        }
+        km::test::ProgramRun second = cli(args);
+        QCOMPARE(second.exitCode, 0);
+        QVERIFY2(second.out.contains("measured") && !second.out.contains("database"), second.out.constData());
+        QVERIFY2(second.err.contains("measured again: the database's time was taken on Another CPU (family 1, model 2, stepping 3)"),
+                 second.err.constData());
+        km::test::ProgramRun third = cli(args);
+        QCOMPARE(third.exitCode, 0);
+        QVERIFY2(third.out.contains("database") && third.err.isEmpty(), (third.out + third.err).constData());
+
+        {
+            auto store = km::MeasurementStore::open(db.toStdString());
+            QVERIFY(store.ok());
+            const km::StoredMeasurement newest = store.value()->forDevice("opencv-t1").value().back();
+            QVERIFY(store.value()->addImportedLatency(newest.modelHash, newest.modelPath, "opencv-t1", 123.0, "table.csv", "{}").ok());
+        }
+        km::test::ProgramRun imported = cli(args);
+        QCOMPARE(imported.exitCode, 0);
+        QVERIFY2(imported.out.contains("123.000") && imported.out.contains("database"), imported.out.constData());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliMeasure)
