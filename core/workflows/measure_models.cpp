@@ -342,21 +342,32 @@ std::string whereTaken(const MachineInfo& machine, const std::string& runtime, c
     return fmt::format("{} ({} logical cores), {} {}", machine.cpuModel, machine.logicalCores, runtime, version);
 }
 
-// Stored reports taken on another CPU, core count or runtime version than the device's agent
-// reports now go back to `todo`. An imported time (no core count, no runtime version: its source
-// stands where a CPU would) is not held against it; an agent that does not answer leaves them all
-// (the models to measure say why it failed).
-void remeasureFromElsewhere(std::vector<ModelReport>& reports, std::vector<size_t>& todo, const Device& device,
-                            const MeasureModelsOptions& options) {
-    if (std::none_of(reports.begin(), reports.end(), [](const ModelReport& r) { return r.fromStore; })) return;
-    AgentClient agent(options.agent);
-    const Result<AgentHello> hello = agent.start(options.timeoutSeconds);
-    agent.stop();
-    if (!hello) return;
-    const MachineInfo& now = hello.value().machine;
+// Stored reports taken on another CPU, core count or runtime version than the device has now are
+// reset (with storedElsewhere set) and returned, to be measured again. What the device has now: a
+// model measured in this call, else one hello to a fresh agent (locally a few ms; one more
+// connection on a board). An imported time (no core count, no runtime version: its source stands
+// where a CPU would) is not held against it; an agent that does not answer leaves them all (the
+// models to measure say why it failed).
+std::vector<size_t> storedElsewhere(std::vector<ModelReport>& reports, const Device& device, const MeasureModelsOptions& options) {
+    if (std::none_of(reports.begin(), reports.end(), [](const ModelReport& r) { return r.fromStore; })) return {};
+    MachineInfo now;
     std::string version;
-    for (const auto& [name, v] : hello.value().runtimes)
-        if (name == device.runtime) version = v;
+    for (const ModelReport& r : reports)
+        if (r.ok && !r.fromStore && r.machine.logicalCores > 0) {
+            now = r.machine;
+            version = r.runtimeVersion;
+            break;
+        }
+    if (now.logicalCores == 0) {
+        AgentClient agent(options.agent);
+        const Result<AgentHello> hello = agent.start(options.timeoutSeconds);
+        agent.stop();
+        if (!hello) return {};
+        now = hello.value().machine;
+        for (const auto& [name, v] : hello.value().runtimes)
+            if (name == device.runtime) version = v;
+    }
+    std::vector<size_t> again;
     for (size_t i = 0; i < reports.size(); ++i) {
         ModelReport& r = reports[i];
         if (!r.fromStore) continue;
@@ -369,9 +380,9 @@ void remeasureFromElsewhere(std::vector<ModelReport>& reports, std::vector<size_
         fresh.modelHash = r.modelHash;
         fresh.storedElsewhere = whereTaken(r.machine, device.runtime, r.runtimeVersion);
         r = std::move(fresh);
-        todo.push_back(i);
+        again.push_back(i);
     }
-    std::sort(todo.begin(), todo.end());
+    return again;
 }
 
 }  // namespace
@@ -435,7 +446,6 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         }
         todo.push_back(i);
     }
-    if (!options.storedOnly) remeasureFromElsewhere(reports, todo, device, options);
     std::map<std::string, double> baselines;  // machine key -> reference baseline (ms)
     auto normalizeOrFail = [&](const std::vector<size_t>& which) {
         if (Status s = normalize(reports, which, device, options.store, baselines); !s)
@@ -446,22 +456,26 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         if (reports[i].fromStore) stored.push_back(i);
     normalizeOrFail(stored);
     const size_t batch = static_cast<size_t>(std::max(options.batchSize, 1));
-    for (size_t start = 0; start < todo.size(); start += batch) {
-        if (progress && progress->isCancelled()) break;
-        const std::vector<size_t> part(todo.begin() + start, todo.begin() + std::min(todo.size(), start + batch));
-        Progress inner([&](double f, const std::string& msg) {
-            if (progress) progress->report((double(start) + f * double(part.size())) / double(todo.size()), msg);
-        });
-        measureBatch(paths, part, device, options, reports, &inner);
-        normalizeOrFail(part);
-        if (options.store)
-            for (size_t i : part)
-                if (reports[i].ok)
-                    if (Status s = save(*options.store, reports[i], device, options.protocol); !s) {
-                        reports[i].ok = false;
-                        reports[i].error = s.error().message;
-                    }
-    }
+    auto measureInBatches = [&](const std::vector<size_t>& which) {
+        for (size_t start = 0; start < which.size(); start += batch) {
+            if (progress && progress->isCancelled()) break;
+            const std::vector<size_t> part(which.begin() + start, which.begin() + std::min(which.size(), start + batch));
+            Progress inner([&](double f, const std::string& msg) {
+                if (progress) progress->report((double(start) + f * double(part.size())) / double(which.size()), msg);
+            });
+            measureBatch(paths, part, device, options, reports, &inner);
+            normalizeOrFail(part);
+            if (options.store)
+                for (size_t i : part)
+                    if (reports[i].ok)
+                        if (Status s = save(*options.store, reports[i], device, options.protocol); !s) {
+                            reports[i].ok = false;
+                            reports[i].error = s.error().message;
+                        }
+        }
+    };
+    measureInBatches(todo);
+    if (!options.storedOnly && !(progress && progress->isCancelled())) measureInBatches(storedElsewhere(reports, device, options));
     return reports;
 }
 

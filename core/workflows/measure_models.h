@@ -90,9 +90,9 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a
 // store, each result is saved right after its batch and stored models are reused when they were
-// taken on the CPU, core count and runtime version the device's agent reports now (asked once, of
-// a fresh agent, when anything stored would be reused; stored-only runs reuse them all). Never
-// throws.
+// taken on the CPU, core count and runtime version the device has now (as a model measured in the
+// same call reports them, else one hello to a fresh agent; others are measured again after the
+// rest; stored-only runs reuse them all). Never throws.
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device, const MeasureModelsOptions& options,
                                        Progress* progress = nullptr);
 

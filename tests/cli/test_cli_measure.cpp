@@ -141,36 +141,54 @@ private slots:
     }
 
     // A stored time taken on another CPU (a VM moved under the database) is not this device's time:
-    // measure takes it again and says why; the new one is then reused. An imported time stands.
+    // measure takes it again and says why, whether it learns the machine from a model it measures
+    // anyway or from the agent's hello; the new one is then reused. An imported time stands.
     void storedFromAnotherMachineIsMeasuredAgain() {
         QTemporaryDir dir;
         const QString db = dir.path() + "/moved.db";
         const QStringList args = QStringList{"measure", "small/conv_64.onnx", "--device", "opencv-t1", "--db", db} + quickProtocol();
+        // Stores a copy of conv_64's newest measurement, changed by `edit`, as the newest.
+        auto storeElsewhere = [&](const std::function<void(km::StoredMeasurement&)>& edit) {
+            auto store = km::MeasurementStore::open(db.toStdString());
+            QVERIFY(store.ok());
+            std::optional<km::StoredMeasurement> newest;
+            const std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t1").value();
+            for (const km::StoredMeasurement& m : rows)
+                if (m.modelPath.find("conv_64") != std::string::npos) newest = m;
+            QVERIFY(newest);
+            edit(*newest);
+            QVERIFY(store.value()->add(*newest).ok());
+        };
         km::test::ProgramRun first = cli(args);
         QCOMPARE(first.exitCode, 0);
         QVERIFY2(first.out.contains("measured"), first.out.constData());
-        {
-            auto store = km::MeasurementStore::open(db.toStdString());
-            QVERIFY(store.ok());
-            std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t1").value();
-            QCOMPARE(int(rows.size()), 1);
-            km::StoredMeasurement elsewhere = rows.front();
-            elsewhere.machine.cpuModel = "Another CPU (family 1, model 2, stepping 3)";
-            QVERIFY(store.value()->add(elsewhere).ok());  // now the newest
-        }
-        km::test::ProgramRun second = cli(args);
-        QCOMPARE(second.exitCode, 0);
-        QVERIFY2(second.out.contains("measured") && !second.out.contains("database"), second.out.constData());
-        QVERIFY2(second.err.contains("measured again: the database's time was taken on Another CPU (family 1, model 2, stepping 3)"),
-                 second.err.constData());
-        km::test::ProgramRun third = cli(args);
-        QCOMPARE(third.exitCode, 0);
-        QVERIFY2(third.out.contains("database") && third.err.isEmpty(), (third.out + third.err).constData());
 
+        // Another CPU, with a new model beside it whose fresh measurement tells the machine.
+        storeElsewhere([](km::StoredMeasurement& m) { m.machine.cpuModel = "Another CPU (family 1, model 2, stepping 3)"; });
+        const QStringList both = args + QStringList{"small/conv_128.onnx"};
+        km::test::ProgramRun second = cli(both);
+        QCOMPARE(second.exitCode, 0);
+        QVERIFY2(second.out.count("measured") == 2 && !second.out.contains("database"), second.out.constData());
+        QVERIFY2(second.err.contains("conv_64.onnx: measured again: the database's time was taken on Another CPU (family 1, model 2, "
+                                     "stepping 3)"),
+                 second.err.constData());
+        km::test::ProgramRun third = cli(both);
+        QCOMPARE(third.exitCode, 0);
+        QVERIFY2(third.out.count("database") == 2 && third.err.isEmpty(), (third.out + third.err).constData());
+
+        // Another runtime version, alone: the agent's hello tells what the device runs now.
+        storeElsewhere([](km::StoredMeasurement& m) { m.runtimeVersion = "0.0.1"; });
+        km::test::ProgramRun fourth = cli(args);
+        QCOMPARE(fourth.exitCode, 0);
+        QVERIFY2(fourth.out.contains("measured") && !fourth.out.contains("database"), fourth.out.constData());
+        QVERIFY2(fourth.err.contains("opencv-dnn 0.0.1, and opencv-t1 now runs on"), fourth.err.constData());
+
+        // An imported time records no machine: it stands.
         {
             auto store = km::MeasurementStore::open(db.toStdString());
             QVERIFY(store.ok());
-            const km::StoredMeasurement newest = store.value()->forDevice("opencv-t1").value().back();
+            const km::StoredMeasurement newest = store.value()->forDevice("opencv-t1").value().back();  // conv_64's, just taken
+            QVERIFY(newest.modelPath.find("conv_64") != std::string::npos);
             QVERIFY(store.value()->addImportedLatency(newest.modelHash, newest.modelPath, "opencv-t1", 123.0, "table.csv", "{}").ok());
         }
         km::test::ProgramRun imported = cli(args);
