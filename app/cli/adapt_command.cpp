@@ -2,6 +2,7 @@
 // kernelmeter-cli adapt: a device's predictor from another device's and a few measured networks
 // (core/workflows/adapt_predictor.h, docs/adapt.md).
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -40,6 +41,21 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     if (!source.predictor())
         return events.fail(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
                                                 source.error() ? source.error()->message : "none found")));
+    if (measuring && source.predictor()->runtime != target.value().runtime) {
+        // Across runtimes: name the devices whose predictors know the target's runtime's kernels.
+        std::vector<std::string> better;
+        for (const Device& d : allDevices(args.db))
+            if (d.id != args.from && d.runtime == target.value().runtime)
+                if (const DeviceAnalyzer other = DeviceAnalyzer::load(d.id, {"", "", args.db});
+                    other.predictor() && other.predictor()->runtime == target.value().runtime)
+                    better.push_back(d.id);
+        if (!better.empty())
+            events.warning(fmt::format(
+                "{} runs {}, {} {}: {} {} a predictor of {}, and `kernelmeter-cli adapt --device {} --from {}` starts "
+                "from the kernels {} runs (more accurate; docs/adapt.md).",
+                target.value().id, target.value().runtime, args.from, source.predictor()->runtime, fmt::join(better, ", "),
+                better.size() == 1 ? "has" : "have", target.value().runtime, target.value().id, better.front(), target.value().id));
+    }
     auto store = MeasurementStore::open(db);
     if (!store) return events.fail(store.error());
     AdaptOptions o;

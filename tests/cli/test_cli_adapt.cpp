@@ -148,6 +148,7 @@ private slots:
                      &out, &err),
                  0);
         QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
+        QVERIFY2(!err.contains("a predictor of"), err.constData());  // the source has the target's runtime
         // opencv-t2 runs opencv-t1's runtime at 2 threads: the kernels are timed on opencv-t1.
         QVERIFY2(out.contains("of the source's kernels measured on opencv-t1; target/source per group"), out.constData());
         // Networks the product chooses (generated, kept in the cache), then evaluate on the cells
@@ -169,6 +170,15 @@ private slots:
         const QString table = QString::fromUtf8(out);
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r\d+ )")) == 3, out.constData());
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r96 )")) == 3, out.constData());
+        // Across runtimes, the device whose shipped predictor knows the target's kernels is named at once.
+        QCOMPARE(run(QStringList{"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
+                                 "--kernels-per-group", "0", "--models"} +
+                         models,
+                     &out, &err),
+                 0);
+        QVERIFY2(err.startsWith("kernelmeter-cli: warning: xnnpack-t1 runs xnnpack, opencv-t1 opencv-dnn: xnnpack-t1 has a predictor of "
+                                "xnnpack, and `kernelmeter-cli adapt --device xnnpack-t1 --from xnnpack-t1`"),
+                 err.constData());
         QCOMPARE(run(QStringList{"evaluate", "--device", "opencv-t2", "--json", "--models"} + models, &out, &err), 0);
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 3);
