@@ -193,6 +193,9 @@ public:
         });
         const std::vector<ModelReport> measured =
             toMeasure.empty() ? std::vector<ModelReport>{} : measureModels(toMeasure, m_device, mo, &inner);
+        // A batch stored on another machine or runtime version is measured again (whole: its
+        // models were stored together).
+        reuse = reuse && std::all_of(measured.begin(), measured.end(), [](const ModelReport& r) { return r.fromStore; });
         reuse ? ++m_report.batchesReused : ++m_report.batchesMeasured;
 
         std::vector<ModelReport> reports(batch.models.size());
