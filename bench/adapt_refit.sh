@@ -5,8 +5,9 @@
 # measured before are reused, networks the new choice adds are measured. How docs/adapt.md judges a
 # change of the fit or the choice over several draws without measuring everything again.
 # Stored times are reused only on the CPU and runtime version they were taken on; on another
-# machine everything is measured again. The networks a new seed adds are measured into OUT, not IN: to compare two builds on the same
-# measurements of such a draw, refit the second from the first's OUT (-i OUT1), not from IN again.
+# machine everything is measured again. The networks a new seed adds are measured into OUT, not
+# IN: to compare two builds on the same measurements of such a draw, refit the second from the
+# first's OUT (-i OUT1), not from IN again.
 #
 # Usage: bench/adapt_refit.sh [-c CLI] [-s SEED] [-a ARGS] -i IN -o OUT [TARGET:SOURCE ...]
 #   CLI   kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)

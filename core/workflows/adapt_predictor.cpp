@@ -407,8 +407,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         // (the median reference time of the session): the machine's drift between networks, and
         // between sessions when stored measurements are reused, drops out. Not when the
         // reference's own rounds were in two modes: XNNPACK at 2 threads on the 2-core VM with a
-        // thread pool per model spread them 35-fold (0.47 to 5.8 ms between batches), and a ratio
-        // to such a reference is worse than the raw time.
+        // thread pool per model spread them up to 35 times their median beside one network (its
+        // batches' medians 0.47 to 5.8 ms), and a ratio to such a reference is worse than the raw
+        // time.
         const bool anyReference = std::any_of(usable.begin(), usable.end(),
                                               [](const ModelReport& m) { return m.reference.median > 0 || !m.referenceError.empty(); });
         if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
