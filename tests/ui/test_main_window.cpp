@@ -252,6 +252,23 @@ private slots:
         again.waitForLoad();
         QVERIFY(found.count() > 0 || found.wait(30000));
         QCOMPARE(again.comparePage()->measured().at("opencv-t1").medianMs, ms);
+        QVERIFY(again.comparePage()->measured().at("opencv-t1").takenElsewhere.isEmpty());  // this machine's
+
+        {  // the same time as if stored before the VM moved to another CPU: shown as such
+            auto store = MeasurementStore::open(defaultDatabasePath());
+            QVERIFY(store.ok());
+            StoredMeasurement moved = store.value()->forDevice("opencv-t1").value().back();
+            moved.machine.cpuModel = "Another CPU (family 1, model 2, stepping 3)";
+            QVERIFY(store.value()->add(moved).ok());
+        }
+        MainWindow moved;
+        moved.setDevices({"opencv-t1"});
+        QSignalSpy foundMoved(moved.measureJob(), &MeasureJob::found);
+        moved.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
+        moved.waitForLoad();
+        QVERIFY(foundMoved.count() > 0 || foundMoved.wait(30000));
+        QVERIFY(moved.comparePage()->measured().at("opencv-t1").takenElsewhere.startsWith("Another CPU (family 1, model 2, stepping 3)"));
+        QTRY_VERIFY2(moved.summaryText().contains("that measurement was taken on Another CPU"), qPrintable(moved.summaryText()));
 
         QSignalSpy cancelled(w.measureJob(), &MeasureJob::finished);
         w.measureJob()->setProtocol(MeasureOptions{});

@@ -10,6 +10,7 @@
 
 #include "test_support.h"
 #include "ui/models/analysis_ptr.h"
+#include "ui/models/analysis_text.h"
 #include "ui/models/device_totals_model.h"
 #include "ui/models/predictor_tables.h"
 #include "workflows/analyze_model.h"
@@ -47,11 +48,24 @@ private slots:
         QCOMPARE(model.data(model.index(1 - slower, DeviceTotalsModel::VsFastest), Qt::DisplayRole).toString(), QString("x1.00"));
         QVERIFY(model.data(model.index(slower, DeviceTotalsModel::VsFastest), DeviceTotalsModel::SortRole).toDouble() > 1);
         // The prediction 10% above the measurement: an error of +10.0%.
-        MeasuredLatency m{"opencv-t1", a.prediction.totalMs / 1.1, 0, 0, "2026-12-02T00:00:00Z"};
+        MeasuredLatency m{"opencv-t1", a.prediction.totalMs / 1.1, 0, 0, "2026-12-02T00:00:00Z", {}};
         model.setDevices({&a, &b}, {{"opencv-t1", m}});
         QCOMPARE(model.data(model.index(0, DeviceTotalsModel::Error), Qt::DisplayRole).toString(), QString("+10.0%"));
         QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString().contains("2026-12-02"));
         QCOMPARE(model.data(model.index(1, DeviceTotalsModel::Error), Qt::DisplayRole).toString(), QString());
+        QVERIFY(!model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ForegroundRole).isValid());
+        QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", m}}).contains("not on the machine"));
+        // A stored time from another machine is told apart, in the table and in the summary.
+        m.takenElsewhere = "AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0";
+        model.setDevices({&a, &b}, {{"opencv-t1", m}});
+        QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ForegroundRole).isValid());
+        QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole)
+                    .toString()
+                    .contains("on AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0, not on the machine the device has now"));
+        const QString summary = summaryHtml(*m_analysis, nullptr, {{"opencv-t1", m}});
+        QVERIFY2(summary.contains("that measurement was taken on AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0, not on the machine "
+                                  "opencv-t1 has now"),
+                 qPrintable(summary));
     }
 
     void kernelTypes() {

@@ -18,7 +18,21 @@ namespace km::ui {
 namespace {
 
 MeasuredLatency latencyOf(const QString& deviceId, const LatencyStats& s, const std::string& taken) {
-    return {deviceId, s.medianMs, s.p10Ms, s.p90Ms, QString::fromStdString(taken)};
+    return {deviceId, s.medianMs, s.p10Ms, s.p90Ms, QString::fromStdString(taken), {}};
+}
+
+// Where `m` was taken when the device it belongs to has another machine now (as the device's last
+// check or this machine tells, without starting an agent); empty when the same or not known.
+QString takenElsewhere(const StoredMeasurement& m) {
+    if (m.machine.logicalCores == 0) return {};  // imported: no machine recorded
+    const Result<Device> device = findDevice(m.deviceId);
+    if (!device) return {};
+    const HostComparison c = compareHost({m.machine.cpuModel, m.machine.logicalCores, m.runtimeVersion}, device.value());
+    if (!c.mismatch()) return {};
+    return QStringLiteral("%1 (%2 cores), %3 %4")
+        .arg(QString::fromStdString(m.machine.cpuModel))
+        .arg(m.machine.logicalCores)
+        .arg(QString::fromStdString(device.value().runtime), QString::fromStdString(m.runtimeVersion));
 }
 
 }  // namespace
@@ -40,7 +54,8 @@ void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const Q
                 return 0;
             }
             for (const auto& [id, m] : stored.value()) {
-                const MeasuredLatency l = latencyOf(QString::fromStdString(id), m.stats, m.takenAtUtc);
+                MeasuredLatency l = latencyOf(QString::fromStdString(id), m.stats, m.takenAtUtc);
+                l.takenElsewhere = takenElsewhere(m);
                 context.post([this, path, l] { emit found(path, l); });  // `this` only on the UI thread, guarded
             }
             return 0;

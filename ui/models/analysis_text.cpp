@@ -96,10 +96,19 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                        .arg(p.kernels.size());
         if (const QString host = hostMismatchText(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
-        if (auto m = measured.find(QString::fromStdString(d.deviceId)); m != measured.end() && m->second.medianMs > 0)
+        if (auto m = measured.find(QString::fromStdString(d.deviceId)); m != measured.end() && m->second.medianMs > 0) {
             latency += QObject::tr("&nbsp;&nbsp;measured %1 ms (prediction %2%3%)<br>")
                            .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
                            .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
+            if (!m->second.takenElsewhere.isEmpty())
+                latency += "<span style='color:#b26a00'>&#9888; " +
+                           QObject::tr(
+                               "that measurement was taken on %1, not on the machine %2 has now: measure again "
+                               "(Tools > Measure on the chosen devices).")
+                               .arg(m->second.takenElsewhere, QString::fromStdString(d.deviceId))
+                               .toHtmlEscaped() +
+                           "</span><br>";
+        }
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
     }
     if (!latency.isEmpty()) latency = QObject::tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);

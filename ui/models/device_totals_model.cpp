@@ -69,13 +69,20 @@ QVariant DeviceTotalsModel::data(const QModelIndex& index, int role) const {
     case Qt::DisplayRole: return display(row, column);
     case SortRole: return sortValue(row, column);
     case Qt::TextAlignmentRole: return column == Device ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter);
-    case Qt::ForegroundRole: return column == Device ? QVariant(deviceColor(row)) : QVariant();
+    case Qt::ForegroundRole:
+        if (column == Device) return QVariant(deviceColor(row));
+        if (column == Measured || column == Error)  // a time from another machine, shown as such
+            if (const MeasuredLatency* m = measuredOf(row); m && !m->takenElsewhere.isEmpty()) return QColor(0xb2, 0x6a, 0x00);
+        return {};
     case Qt::ToolTipRole:
         if (column == Device) return provenanceText(*m_devices[size_t(row)]);
         if (column == Measured)
             if (const MeasuredLatency* m = measuredOf(row))
                 return tr("median %1 ms, 10-90% of rounds %2; measured %3")
-                    .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc);
+                           .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc) +
+                       (m->takenElsewhere.isEmpty()
+                            ? QString()
+                            : tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere));
         return {};
     default: return {};
     }

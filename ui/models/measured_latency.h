@@ -11,6 +11,10 @@ struct MeasuredLatency {
     QString deviceId;
     double medianMs = 0, p10Ms = 0, p90Ms = 0;  // over the measurement's rounds
     QString takenAtUtc;
+    // Where a stored measurement was taken when that is not the machine the device has now (CPU,
+    // cores, runtime version: "AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0"); empty when it is,
+    // or when nothing tells (an imported time, a device never reached).
+    QString takenElsewhere;
 };
 
 }  // namespace km::ui

@@ -100,11 +100,13 @@ private:
             }
             const ModelPrediction& p = d.prediction;
             const auto m = m_o.measured.find(QString::fromStdString(d.deviceId));
-            const QString measured = m == m_o.measured.end() ? QObject::tr("not measured")
-                                                             : QObject::tr("%1 (%2%3%)")
-                                                                   .arg(formatMs(m->second.medianMs),
-                                                                        p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
-                                                                   .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
+            QString measured = m == m_o.measured.end() ? QObject::tr("not measured")
+                                                       : QObject::tr("%1 (%2%3%)")
+                                                             .arg(formatMs(m->second.medianMs),
+                                                                  p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())
+                                                             .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
+            if (m != m_o.measured.end() && !m->second.takenElsewhere.isEmpty())  // a stored time from another machine
+                measured += QObject::tr(" &#9888; taken on %1, not the device's machine now").arg(m->second.takenElsewhere.toHtmlEscaped());
             // Beside the number: a prediction for another machine than the device's.
             const QString host = hostMismatchText(d);
             rows << row({esc(d.deviceId) + (host.isEmpty() ? QString() : QStringLiteral(" &#9888;")), "<b>" + formatMs(p.totalMs) + "</b>",
