@@ -103,7 +103,11 @@ int runMeasure(const MeasureArgs& args) {
     if (args.json) {
         Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
         for (const auto& r : reports) {
-            Json m{{"file", r.path}, {"sha256", r.modelHash}, {"ok", r.ok}, {"from_database", r.fromStore}};
+            Json m{{"file", r.path},
+                   {"sha256", r.modelHash},
+                   {"ok", r.ok},
+                   {"from_database", r.fromStore},
+                   {"replaces_stored_from", r.storedElsewhere.empty() ? Json(nullptr) : Json(r.storedElsewhere)}};
             if (!r.ok)
                 m["error"] = r.error;
             else {

@@ -178,9 +178,11 @@ private slots:
 
         // Another runtime version, alone: the agent's hello tells what the device runs now.
         storeElsewhere([](km::StoredMeasurement& m) { m.runtimeVersion = "0.0.1"; });
-        km::test::ProgramRun fourth = cli(args);
+        km::test::ProgramRun fourth = cli(args + QStringList{"--json"});
         QCOMPARE(fourth.exitCode, 0);
-        QVERIFY2(fourth.out.contains("measured") && !fourth.out.contains("database"), fourth.out.constData());
+        const QJsonObject again = QJsonDocument::fromJson(fourth.out).object().value("models").toArray()[0].toObject();
+        QVERIFY2(!again.value("from_database").toBool() && again.value("replaces_stored_from").toString().endsWith("opencv-dnn 0.0.1"),
+                 fourth.out.constData());
         QVERIFY2(fourth.err.contains("opencv-dnn 0.0.1, and opencv-t1 now runs on"), fourth.err.constData());
 
         // An imported time records no machine: it stands.
