@@ -89,7 +89,8 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                             {"measured_ms", n.measuredMs},
                             {"source_ms", n.sourceMs},
                             {"fitted_ms", n.fittedMs},
-                            {"leave_one_out_ms", n.leaveOneOutMs}});
+                            {"leave_one_out_ms", n.leaveOneOutMs},
+                            {"weight", n.weight}});
         std::cout << nlohmann::ordered_json{{"schema", "kernelmeter.adaptation/1"},
                                             {"device", r.predictor.deviceId},
                                             {"source", a.sourceDevice},
@@ -129,10 +130,10 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     out << fmt::format("adapted {}'s predictor ({} on {}) to {} from {} networks ({})\n", a.sourceDevice, a.sourceRuntime,
                        a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel, r.predictor.deviceId, a.networks.size(),
                        a.timesFrom);
-    out << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}\n", "network", "measured", "source", "adapted", "left out");
+    out << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}      {:>6}\n", "network", "measured", "source", "adapted", "left out", "weight");
     for (const AdaptedNetwork& n : a.networks)
-        out << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+.0f}%\n", n.name, n.measuredMs, n.sourceMs,
-                           n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1));
+        out << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+4.0f}% {:>6.2f}\n", n.name, n.measuredMs,
+                           n.sourceMs, n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1), n.weight);
     out << fmt::format("fit        {}: overhead {:.3f} ms, {:.4f} ms per kernel, common scale {:.3f}\n", a.terms, r.fit.overheadMs,
                        r.fit.perKernelMs, r.fit.commonScale);
     // What each group's kernels cost on the target: a scale of the source's times, a cost per

@@ -223,7 +223,8 @@ std::string PredictorSet::toJson() const {
                             {"measured_ms", n.measuredMs},
                             {"source_ms", n.sourceMs},
                             {"fitted_ms", n.fittedMs},
-                            {"leave_one_out_ms", n.leaveOneOutMs}});
+                            {"leave_one_out_ms", n.leaveOneOutMs},
+                            {"weight", n.weight}});
         j["adaptation"] = {{"source_device", a.sourceDevice},
                            {"source_runtime", a.sourceRuntime},
                            {"source_runtime_version", a.sourceRuntimeVersion},
@@ -364,7 +365,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             ad.leaveOneOutWithin10 = a->value("leave_one_out_within10", 0.0);
             for (const auto& n : a->value("networks", Json::array()))
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
-                                       n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0)});
+                                       n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0), n.value("weight", 1.0)});
             for (const auto& k : a->value("kernel_groups", Json::array())) {
                 AdaptedKernelGroup g;
                 g.group = k.value("group", "");

@@ -76,6 +76,7 @@ struct AdaptedNetwork {
     double sourceMs = 0;       // the source predictor's prediction, unadapted
     double fittedMs = 0;       // the adapted prediction (fit on all networks)
     double leaveOneOutMs = 0;  // the prediction of a fit on the other networks
+    double weight = 1;         // in the fit, relative to the others (mean 1; predict/transfer.h)
 };
 // The source's training kernels of one transfer group measured on the target by adapt: how many,
 // their measured / source ratios (median, lowest, highest), and the fit measured = scale x source

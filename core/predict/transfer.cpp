@@ -36,6 +36,7 @@ struct Design {
     std::vector<bool> shrunk;  // per group: pulled toward the common value (empty: all are)
     // Per group: the penalty's weight (empty: the group's mean squared share of a network's time).
     std::vector<double> penaltyWeight;
+    Eigen::VectorXd weight;  // per network: its weight in the fit and in GCV (mean 1)
     bool shrunkAt(int k) const { return shrunk.empty() || shrunk[size_t(k)]; }
 };
 
@@ -50,7 +51,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
         std::vector<int> others;
         for (int k = 0; k < g; ++k)
             if (!d.shrunkAt(k)) others.push_back(k);
-        Design one{{"all"}, Eigen::MatrixXd::Zero(d.groupMs.rows(), 1 + long(others.size())), d.kernels, d.measured, {}, {}};
+        Design one{{"all"}, Eigen::MatrixXd::Zero(d.groupMs.rows(), 1 + long(others.size())), d.kernels, d.measured, {}, {}, d.weight};
         for (int k = 0; k < g; ++k)
             if (d.shrunkAt(k)) one.groupMs.col(0) += d.groupMs.col(k);
         for (size_t j = 0; j < others.size(); ++j) {
@@ -86,8 +87,8 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
         };
         for (int i : use) {
             const Eigen::VectorXd x = rowOf(i);
-            a += x * x.transpose();
-            b += x;  // target: measured x w = 1
+            a += d.weight(i) * x * x.transpose();
+            b += d.weight(i) * x;  // target: measured x w = 1
         }
         // Penalty weights: a group's typical share of a network's time, squared, so the strength
         // is in units of the data term (one network's squared relative error).
@@ -129,7 +130,7 @@ Eigen::VectorXd solve(const Design& d, const Candidate& c, const std::vector<int
                     Eigen::VectorXd x = rowOf(i);
                     for (int k = 0; k < n; ++k)
                         if (!free[size_t(k)]) x(k) = 0;
-                    *df += x.dot(ldlt.solve(x));
+                    *df += d.weight(i) * x.dot(ldlt.solve(x));
                 }
             }
             return p;
@@ -200,6 +201,9 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (const auto& [g, ms] : n.groupMs)
             if (ms > 0) groupSet.insert(g);
     }
+    for (const TransferNetwork* n : usable)
+        if (!(n->weight > 0) || !std::isfinite(n->weight))
+            return badInput(fmt::format("network {} has the weight {}; a transfer needs positive weights.", n->name, n->weight));
     if (usable.size() < 3)
         return badInput(fmt::format("a transfer needs at least 3 networks with a measured time and a prediction; {} of {} are usable.",
                                     usable.size(), networks.size()));
@@ -211,6 +215,9 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     times.groupMs = Eigen::MatrixXd::Zero(rows, g);
     times.kernels = Eigen::VectorXd::Zero(rows);
     times.measured = Eigen::VectorXd::Zero(rows);
+    times.weight = Eigen::VectorXd::Ones(rows);
+    for (int i = 0; i < rows; ++i) times.weight(i) = usable[size_t(i)]->weight;
+    times.weight *= rows / times.weight.sum();  // a mean of 1: GCV's effective terms stay comparable to the networks
     counts = times;
     std::vector<int> rootColumn;  // per group, its root's column in `counts`
     {
@@ -401,8 +408,9 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
                 break;
             }
             looMs[size_t(i)] = predictRow(d, p, i);
-            sq += std::pow(looMs[size_t(i)] / d.measured(i) - 1, 2);
+            sq += d.weight(i) * std::pow(looMs[size_t(i)] / d.measured(i) - 1, 2);
         }
+        // Errors weigh by the networks' weights here as in the fit.
         // Generalised cross-validation: the in-sample RMSPE inflated by the effective number of
         // parameters, 1 / (1 - df / n). Leaving one network out misjudges a design whose networks
         // are each the extreme of some group (as the chosen ones are): the network left out is
@@ -414,7 +422,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
                 // Copies slower relative to the rest than the threads can make them: past the cap.
                 if (c.copiesApart && !c.atCap && options.copiesRatioCap > 0 && p(3) > options.copiesRatioCap * p(2)) continue;
                 double rss = 0;
-                for (int i = 0; i < rows; ++i) rss += std::pow(predictRow(d, p, i) / d.measured(i) - 1, 2);
+                for (int i = 0; i < rows; ++i) rss += d.weight(i) * std::pow(predictRow(d, p, i) / d.measured(i) - 1, 2);
                 gcv = std::sqrt(rss / rows) / (1 - df / rows);
             }
         // The best of each family by GCV; ties keep the simpler candidate (fewer terms, one scale,

@@ -3,7 +3,7 @@
 // predictor's kernel predictions of each network are summed per transfer group; the target's
 // network time is fitted as
 //     ms = overhead + perKernel x kernels + sum over groups g of scale_g x (source ms of group g)
-// minimising the squared relative error, with every scale_g pulled toward one common scale by a
+// minimising the squared relative error (each network's by its weight), with every scale_g pulled toward one common scale by a
 // penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
 // chosen by generalised cross-validation (GCV) over the networks. Groups the networks say little
 // about keep the common scale; groups they separate clearly (depthwise against dense convolution,
@@ -76,6 +76,10 @@ struct TransferNetwork {
     // Each predicted kernel's source ms, per group (sums to groupMs). Empty: only the sums are
     // known, and the power form of the kernels' fits (KernelAnchor) is not tried.
     std::map<std::string, std::vector<double>> groupKernelMs;
+    // How much the network counts in the fit and in the choice among candidate fits (> 0, relative
+    // to the others'): adapt weighs a network it chose by how many of the candidates it stands
+    // for (workflows/adapt_predictor.h, representedShares).
+    double weight = 1;
 };
 
 // A group's kernels on the target against the source: target ms = scale x source ms + fixedMs
@@ -161,7 +165,8 @@ struct TransferFit {
     // family (scaled source times, kernel costs, work rates; -1 where not tried).
     double generalisedCvRmspe = 0;
     std::array<double, 3> familyGeneralisedCvRmspe{-1, -1, -1};
-    // The lowest left-out RMSPE of any candidate of each family, for comparison (not chosen on).
+    // The lowest left-out RMSPE of any candidate of each family, for comparison (not chosen on;
+    // weighted like the fit). rmspe and leaveOneOutRmspe below weigh every network alike.
     std::array<double, 3> familyLeaveOneOutRmspe{-1, -1, -1};
 };
 

@@ -26,17 +26,45 @@ double median(std::vector<double> v) {
     return v[v.size() / 2];
 }
 
-// A candidate's place in the space the choice spreads over: its size (log of the source's time),
+// The space the choice spreads over. A candidate's place: its size (log of the source's time),
 // the share of its time a dead-code-removing runtime would not run, and the shares of its time
-// per group.
-std::vector<double> placeOf(const TransferCandidate& c, const std::vector<std::string>& groups) {
-    std::vector<double> x{std::log(std::max(c.sourceMs, 1e-6)), c.unreadShare};
-    for (const std::string& g : groups) {
-        auto it = c.groupMs.find(g);
-        x.push_back(it == c.groupMs.end() || !(c.sourceMs > 0) ? 0.0 : it->second / c.sourceMs);
+// per group. Sizes weigh like the group shares' whole range, and so does the unread share, so
+// that networks with much and with nothing unread are both chosen and the fit can tell the two
+// runtimes apart.
+class CandidateSpace {
+public:
+    explicit CandidateSpace(const std::vector<TransferCandidate>& candidates) {
+        std::set<std::string> groupSet;
+        for (const TransferCandidate& c : candidates)
+            for (const auto& [g, ms] : c.groupMs) groupSet.insert(g);
+        for (const TransferCandidate& c : candidates) {
+            std::vector<double> x{std::log(std::max(c.sourceMs, 1e-6)), c.unreadShare};
+            for (const std::string& g : groupSet) {
+                auto it = c.groupMs.find(g);
+                x.push_back(it == c.groupMs.end() || !(c.sourceMs > 0) ? 0.0 : it->second / c.sourceMs);
+            }
+            m_places.push_back(std::move(x));
+        }
+        double unreadHi = 0;
+        for (const auto& p : m_places) m_low = std::min(m_low, p[0]), m_high = std::max(m_high, p[0]), unreadHi = std::max(unreadHi, p[1]);
+        m_sizeWeight = m_high > m_low ? 1.0 / (m_high - m_low) : 1.0;
+        m_unreadWeight = unreadHi > 0 ? 1.0 / unreadHi : 0.0;
     }
-    return x;
-}
+    // Squared distance between candidates a and b.
+    double distance(size_t a, size_t b) const {
+        const std::vector<double>&x = m_places[a], &y = m_places[b];
+        double d = std::pow((x[0] - y[0]) * m_sizeWeight * 2, 2) + std::pow((x[1] - y[1]) * m_unreadWeight * 2, 2);
+        for (size_t k = 2; k < x.size(); ++k) d += std::pow(x[k] - y[k], 2);
+        return d;
+    }
+    // How far candidate a's size is from the middle of the candidates' sizes (log units).
+    double offMiddle(size_t a) const { return std::abs(m_places[a][0] - (m_low + m_high) / 2); }
+
+private:
+    std::vector<std::vector<double>> m_places;
+    double m_low = std::numeric_limits<double>::infinity(), m_high = -std::numeric_limits<double>::infinity();
+    double m_sizeWeight = 1, m_unreadWeight = 0;
+};
 
 // The source's training kernels of each group measured on the target (the normal kernel
 // protocol, stored and reused like a build's): each group's ratio of target to source time. In
@@ -146,39 +174,35 @@ std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>&
         covered.insert(candidates[best].kernelTypes.begin(), candidates[best].kernelTypes.end());
     }
     // 2. Spread: the candidate farthest from every chosen one (the smallest of its distances is
-    // the largest), sizes weighted like the group shares' whole range.
-    std::set<std::string> groupSet;
-    for (const TransferCandidate& c : candidates)
-        for (const auto& [g, ms] : c.groupMs) groupSet.insert(g);
-    const std::vector<std::string> groups(groupSet.begin(), groupSet.end());
-    std::vector<std::vector<double>> places;
-    for (const TransferCandidate& c : candidates) places.push_back(placeOf(c, groups));
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo, unreadHi = 0;
-    for (const auto& p : places) lo = std::min(lo, p[0]), hi = std::max(hi, p[0]), unreadHi = std::max(unreadHi, p[1]);
-    const double sizeWeight = hi > lo ? 1.0 / (hi - lo) : 1.0;
-    // The unread share weighs like the size: its whole range counts as much, so that networks
-    // with much and with nothing unread are both chosen and the fit can tell the two runtimes apart.
-    const double unreadWeight = unreadHi > 0 ? 1.0 / unreadHi : 0.0;
-    auto distance = [&](size_t a, size_t b) {
-        double d = std::pow((places[a][0] - places[b][0]) * sizeWeight * 2, 2);
-        d += std::pow((places[a][1] - places[b][1]) * unreadWeight * 2, 2);
-        for (size_t k = 2; k < places[a].size(); ++k) d += std::pow(places[a][k] - places[b][k], 2);
-        return d;
-    };
+    // the largest).
+    const CandidateSpace space(candidates);
     while (chosen.size() < count && chosen.size() < candidates.size()) {
         size_t best = candidates.size();
         double bestDistance = -1;
         for (size_t i : order) {
             if (taken[i]) continue;
             double nearest = std::numeric_limits<double>::infinity();
-            for (size_t c : chosen) nearest = std::min(nearest, distance(i, c));
-            if (chosen.empty()) nearest = std::abs(places[i][0] - (lo + hi) / 2) * -1;  // start near the middle size
+            for (size_t c : chosen) nearest = std::min(nearest, space.distance(i, c));
+            if (chosen.empty()) nearest = -space.offMiddle(i);  // start near the middle size
             if (nearest > bestDistance || best == candidates.size()) best = i, bestDistance = nearest;
         }
         taken[best] = true;
         chosen.push_back(best);
     }
     return chosen;
+}
+
+std::vector<double> representedShares(const std::vector<TransferCandidate>& candidates, const std::vector<size_t>& chosen) {
+    std::vector<double> share(chosen.size(), 0.0);
+    if (chosen.empty()) return share;
+    const CandidateSpace space(candidates);
+    for (size_t j = 0; j < candidates.size(); ++j) {
+        size_t nearest = 0;
+        for (size_t k = 1; k < chosen.size(); ++k)
+            if (space.distance(j, chosen[k]) < space.distance(j, chosen[nearest])) nearest = k;
+        share[nearest] += 1.0 / double(candidates.size());
+    }
+    return share;
 }
 
 DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source) {
@@ -462,6 +486,15 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     if (networks.size() < 3)
         return badInput(fmt::format("adapt: {} needs at least 3 networks with a time on it; {} of {} have one.", target.id, networks.size(),
                                     chosen.size()));
+    // Each chosen network weighs in the fit half by an equal share and half by the share of the
+    // candidates it stands for (representedShares): the choice spreads the networks to the edges
+    // of what the candidates cover, and with equal weights a network like few others (a cell of
+    // four skip connections) pulled the fit as much as one like many (docs/adapt.md, "Weights").
+    // Networks the user gave stand for themselves.
+    if (options.modelPaths.empty()) {
+        const std::vector<double> shares = representedShares(candidates, used);
+        for (size_t k = 0; k < networks.size(); ++k) networks[k].weight = 0.5 + 0.5 * shares[k] * double(used.size());
+    }
     Result<TransferFit> fit = fitTransfer(networks, transfer);
     if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
     report.fit = fit.value();
@@ -570,7 +603,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         a.networks.push_back({networks[k].name, used[k] < hashes.size() ? hashes[used[k]] : std::string(), networks[k].measuredMs,
                               candidates[used[k]].sourceMs * src.kernelScale / bareSet.kernelScale + src.overheadMs +
                                   src.perKernelMs * candidates[used[k]].kernels,
-                              report.fit.fittedMs[k], report.fit.leaveOneOutMs[k]});
+                              report.fit.fittedMs[k], report.fit.leaveOneOutMs[k], networks[k].weight});
     a.kernelGroups = report.kernelGroups;
     a.kernelDevice = report.kernelDevice;
     p.adaptation = std::move(a);

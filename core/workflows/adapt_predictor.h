@@ -42,6 +42,12 @@ struct TransferCandidate {
 // `count`. Deterministic in (candidates, count, seed).
 std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed);
 
+// How many of the candidates each of `chosen` stands for: the share of all candidates nearer to
+// it than to any other of `chosen`, in the space the choice spreads over (a tie goes to the one
+// earlier in `chosen`); in the order of `chosen`, summing to 1. adapt weighs each chosen network
+// in the fit by half this share (times the networks) and half an equal share (docs/adapt.md).
+std::vector<double> representedShares(const std::vector<TransferCandidate>& candidates, const std::vector<size_t>& chosen);
+
 // The source's view of a model: its kernel predictions without the source's model-level terms
 // (scale, per-kernel cost, overhead), in the source's reference unit, summed per transfer group.
 TransferCandidate transferCandidateOf(const DeviceAnalysis& bareSource, const std::string& name);

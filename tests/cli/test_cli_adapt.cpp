@@ -13,6 +13,8 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <cmath>
+#include <set>
 
 #include "test_support.h"
 
@@ -107,6 +109,18 @@ private slots:
         const QJsonObject fit = QJsonDocument::fromJson(out).object();
         QCOMPARE(fit.value("networks").toArray().size(), 6);
         QVERIFY(fit.value("leave_one_out_rmspe").toDouble() < 0.5);
+        // Each chosen network weighs half an equal share and half the share of the dataset's 14
+        // models it stands for: at least 0.5, mean 1, and (14 / 6 not whole) not all alike.
+        std::set<double> weights;
+        double weightSum = 0;
+        for (const QJsonValue n : fit.value("networks").toArray()) {
+            const double w = n.toObject().value("weight").toDouble();
+            QVERIFY2(w >= 0.5 - 1e-12, qPrintable(QString::number(w)));
+            weights.insert(w);
+            weightSum += w;
+        }
+        QVERIFY2(std::abs(weightSum - 6) < 1e-9, qPrintable(QString::number(weightSum)));
+        QVERIFY(weights.size() > 1);
         // The adapted predictor carries opencv-t1's rules: lab-phone predicts without rules of its own.
         QCOMPARE(run({"zoo", "--nb201", "|nor_conv_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
                       "-o", m_home.filePath("cells")},

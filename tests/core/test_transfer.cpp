@@ -7,7 +7,8 @@
 // has keeps near the common scale; another runtime's kernels are priced by their work where that
 // tells them better; depthwise windows of 7 or more are groups of their own, and older
 // predictors' whole groups still price them; the graph-network baseline carries to networks with
-// more kernels than it was trained on; NAS-Bench-201 arch strings parse, round-trip and build the
+// more kernels than it was trained on; networks weigh in the fit by their weights, and each
+// chosen one stands for the candidates nearest to it; NAS-Bench-201 arch strings parse, round-trip and build the
 // benchmark's network.
 #include <QtTest>
 
@@ -688,6 +689,50 @@ private slots:
         QVERIFY2(predicted > truth / 2 && predicted < truth * 2, qPrintable(QString("%1 ms for %2").arg(predicted).arg(truth)));
         QVERIFY(net.predictMs(chain(30).first) < predicted);
         QVERIFY(net.predictMs(chain(30).first) > net.predictMs(graphs.back()));
+    }
+
+    // A network's weight sets how much its error counts: five networks at twice the source's
+    // time and one at once it pull one common scale toward 1.6 with equal weights, and leave it
+    // at 2 when the odd one weighs little. A weight that is not positive is refused by name.
+    void weightsDecideWhoseErrorCounts() {
+        TransferOptions one;
+        one.shrinkage.clear();
+        one.overheadTerm = one.perKernelTerm = one.kernelCosts = one.workRates = false;
+        std::vector<TransferNetwork> nets;
+        for (int i = 0; i < 6; ++i) nets.push_back(networkOf(i, {{"a", 1.0 + i}}, {{"a", 5}}, (i == 5 ? 1.0 : 2.0) * (1.0 + i)));
+        const Result<TransferFit> equal = fitTransfer(nets, one);
+        QVERIFY2(equal.ok(), equal.ok() ? "" : equal.error().message.c_str());
+        QVERIFY2(equal.value().groupScale.at("a") < 1.8, qPrintable(QString::number(equal.value().groupScale.at("a"))));
+        nets[5].weight = 0.02;
+        const Result<TransferFit> weighted = fitTransfer(nets, one);
+        QVERIFY(weighted.ok());
+        QVERIFY2(std::abs(weighted.value().groupScale.at("a") - 2.0) < 0.05,
+                 qPrintable(QString::number(weighted.value().groupScale.at("a"))));
+        nets[2].weight = 0;
+        const Result<TransferFit> refused = fitTransfer(nets, one);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, ErrorCode::BadInput);
+        QVERIFY2(refused.error().message.find("net2") != std::string::npos, refused.error().message.c_str());
+    }
+
+    // Each chosen network stands for the candidates nearer to it than to any other chosen one:
+    // of 30 small candidates and 2 large ones, a small and a large chosen one stand for 30 / 32
+    // and 2 / 32 of them; the shares follow the order of `chosen` and sum to 1.
+    void representedSharesFollowTheCandidates() {
+        std::vector<TransferCandidate> candidates;
+        for (int i = 0; i < 32; ++i) {
+            TransferCandidate c;
+            c.name = "c" + std::to_string(i);
+            c.sourceMs = i < 30 ? 1.0 + 0.01 * i : 100.0 + i;
+            c.groupMs = {{"conv", c.sourceMs}};
+            c.kernelTypes = {"conv"};
+            candidates.push_back(c);
+        }
+        const std::vector<double> shares = representedShares(candidates, {31, 4});
+        QCOMPARE(shares.size(), size_t(2));
+        QVERIFY2(std::abs(shares[0] - 2.0 / 32) < 1e-12, qPrintable(QString::number(shares[0])));
+        QVERIFY2(std::abs(shares[1] - 30.0 / 32) < 1e-12, qPrintable(QString::number(shares[1])));
+        QVERIFY(representedShares(candidates, {}).empty());
     }
 
     void refusesTooFewNetworks() {

@@ -140,19 +140,22 @@ QVariant AdaptationTableModel::data(const QModelIndex& index, int role) const {
     case LeftOut: return ms(n.leaveOneOutMs);
     case LeftOutError:
         return display ? QVariant(QStringLiteral("%1%2%").arg(error >= 0 ? "+" : "").arg(100 * error, 0, 'f', 1)) : QVariant(error);
+    case Weight: return display ? QVariant(QString::number(n.weight, 'f', 2)) : QVariant(n.weight);
     default: return {};
     }
 }
 
 QVariant AdaptationTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal) return {};
-    static const char* names[] = {"Network", "Measured ms", "Source ms", "Adapted ms", "Left out ms", "Left-out error"};
+    static const char* names[] = {"Network", "Measured ms", "Source ms", "Adapted ms", "Left out ms", "Left-out error", "Weight"};
     static const char* tips[] = {"A network measured on the target to adapt the predictor",
                                  "Its time on the target (at the session's median reference speed)",
                                  "The source predictor's prediction, before adapting",
                                  "The adapted predictor's prediction (fitted on every network, this one included)",
                                  "The prediction of the fit on the other networks: what to expect on a network never measured",
-                                 "Left out against measured"};
+                                 "Left out against measured",
+                                 ("How much the network counted in the fit (mean 1): half an equal share, half the share of "
+                                  "the candidate networks it stands for")};
     if (section < 0 || section >= ColumnCount) return {};
     if (role == Qt::DisplayRole) return tr(names[section]);
     if (role == Qt::ToolTipRole) return tr(tips[section]);

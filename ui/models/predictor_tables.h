@@ -65,7 +65,7 @@ private:
 class AdaptationTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Network, Measured, Source, Adapted, LeftOut, LeftOutError, ColumnCount };
+    enum Column { Network, Measured, Source, Adapted, LeftOut, LeftOutError, Weight, ColumnCount };
     static constexpr int SortRole = Qt::UserRole;
     using QAbstractTableModel::QAbstractTableModel;
     void setPredictor(std::shared_ptr<const PredictorSet> predictor);  // null or not adapted: empty
