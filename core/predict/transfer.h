@@ -3,17 +3,17 @@
 // predictor's kernel predictions of each network are summed per transfer group; the target's
 // network time is fitted as
 //     ms = overhead + perKernel x kernels + sum over groups g of scale_g x (source ms of group g)
-// minimising the squared relative error (each network's by its weight), with every scale_g pulled toward one common scale by a
-// penalty (shrinkage) whose strength, and whether the overhead and per-kernel terms are used, are
-// chosen by generalised cross-validation (GCV) over the networks. Groups the networks say little
-// about keep the common scale; groups they separate clearly (depthwise against dense convolution,
-// a GPU's per-kernel launch cost) get their own. When a few kernels of each group were measured on
-// the target (TransferOptions::groupAnchor), the same fits are also made with each group's times
-// taken through its kernels' fit, so the networks fit only what kernels measured alone miss; those
-// are kept unless a free scaling is clearly better (GCV RMSPE at least 20% lower), or always for a
-// target that runs the source's kernels (TransferOptions::throughKernelsOnly). A second family
-// of candidates leaves the source's times out and fits a cost per kernel of each group instead
-// (shrunk toward one common cost):
+// minimising the squared relative error (each network's times its weight), with every scale_g
+// pulled toward one common scale by a penalty (shrinkage) whose strength, and whether the overhead
+// and per-kernel terms are used, are chosen by generalised cross-validation (GCV) over the
+// networks. Groups the networks say little about keep the common scale; groups they separate
+// clearly (depthwise against dense convolution, a GPU's per-kernel launch cost) get their own. When
+// a few kernels of each group were measured on the target (TransferOptions::groupAnchor), the same
+// fits are also made with each group's times taken through its kernels' fit, so the networks fit
+// only what kernels measured alone miss; those are kept unless a free scaling is clearly better
+// (GCV RMSPE at least 20% lower), or always for a target that runs the source's kernels
+// (TransferOptions::throughKernelsOnly). A second family of candidates leaves the source's times
+// out and fits a cost per kernel of each group instead (shrunk toward one common cost):
 //     ms = overhead + sum over groups g of cost_g x (kernels of group g)
 // which is what a device whose kernels cost the same whatever their size looks like (a GPU
 // bound by launches, or networks that differ only in which operations they use, as the cells of

@@ -8,8 +8,8 @@
 // tells them better; depthwise windows of 7 or more are groups of their own, and older
 // predictors' whole groups still price them; the graph-network baseline carries to networks with
 // more kernels than it was trained on; networks weigh in the fit by their weights, and each
-// chosen one stands for the candidates nearest to it; NAS-Bench-201 arch strings parse, round-trip and build the
-// benchmark's network.
+// chosen one stands for the candidates nearest to it; NAS-Bench-201 arch strings parse,
+// round-trip and build the benchmark's network.
 #include <QtTest>
 
 #include <limits>

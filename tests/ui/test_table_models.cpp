@@ -110,7 +110,7 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
     }
 
-    // An adapted predictor's networks: a row each with its times and left-out error; a built
+    // An adapted predictor's networks: a row each with its times, left-out error and weight; a built
     // predictor has none.
     void adaptedNetworks() {
         AdaptationTableModel model;
@@ -119,13 +119,15 @@ private slots:
         QCOMPARE(model.rowCount(), 0);
         auto adapted = std::make_shared<PredictorSet>(*m_analysis->devices[0].predictor);
         adapted->adaptation = Adaptation{};
-        adapted->adaptation->networks = {{"net-a", "h1", 10.0, 8.0, 9.5, 9.0}, {"net-b", "h2", 20.0, 16.0, 21.0, 22.0}};
+        adapted->adaptation->networks = {{"net-a", "h1", 10.0, 8.0, 9.5, 9.0, 1.5}, {"net-b", "h2", 20.0, 16.0, 21.0, 22.0, 0.5}};
         model.setPredictor(adapted);
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.data(model.index(1, AdaptationTableModel::Network), Qt::DisplayRole).toString(), QString("net-b"));
         QCOMPARE(model.data(model.index(1, AdaptationTableModel::LeftOut), AdaptationTableModel::SortRole).toDouble(), 22.0);
         QCOMPARE(model.data(model.index(1, AdaptationTableModel::LeftOutError), Qt::DisplayRole).toString(), QString("+10.0%"));
         QCOMPARE(model.data(model.index(0, AdaptationTableModel::LeftOutError), AdaptationTableModel::SortRole).toDouble(), -0.1);
+        QCOMPARE(model.data(model.index(0, AdaptationTableModel::Weight), Qt::DisplayRole).toString(), QString("1.50"));
+        QCOMPARE(model.data(model.index(1, AdaptationTableModel::Weight), AdaptationTableModel::SortRole).toDouble(), 0.5);
         model.setPredictor(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }
