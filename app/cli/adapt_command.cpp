@@ -41,24 +41,32 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     if (!source.predictor())
         return events.fail(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
                                                 source.error() ? source.error()->message : "none found")));
-    if (measuring && source.predictor()->runtime != target.value().runtime) {
-        // Across runtimes: name the devices whose predictors know the target's runtime's kernels.
+    // Across runtimes, said once and before anything is measured (the user may stop there),
+    // naming the devices whose predictors know the target's runtime's kernels.
+    const bool acrossRuntimes = measuring && source.predictor()->runtime != target.value().runtime;
+    if (acrossRuntimes) {
         std::vector<std::string> better;
         for (const Device& d : allDevices(args.db))
             if (d.id != args.from && d.runtime == target.value().runtime)
                 if (const DeviceAnalyzer other = DeviceAnalyzer::load(d.id, {"", "", args.db});
                     other.predictor() && other.predictor()->runtime == target.value().runtime)
                     better.push_back(d.id);
-        if (!better.empty())
-            events.warning(fmt::format(
-                "{} runs {}, {} {}: {} {} a predictor of {}, and `kernelmeter-cli adapt --device {} --from {}` starts "
-                "from the kernels {} runs (more accurate; docs/adapt.md).",
-                target.value().id, target.value().runtime, args.from, source.predictor()->runtime, fmt::join(better, ", "),
-                better.size() == 1 ? "has" : "have", target.value().runtime, target.value().id, better.front(), target.value().id));
+        const std::string what = fmt::format("{} runs {}, {} {}: adapted across runtimes, a predictor is much less accurate",
+                                             target.value().id, target.value().runtime, args.from, source.predictor()->runtime);
+        if (better.empty())
+            events.warning(fmt::format("{} than one adapted from a device of {} or built on {} (docs/adapt.md).", what,
+                                       target.value().runtime, target.value().id));
+        else
+            events.warning(
+                fmt::format("{}; {} {} a predictor of {}, and `kernelmeter-cli adapt --device {} --from {}` starts from the "
+                            "kernels {} runs (docs/adapt.md).",
+                            what, fmt::join(better, ", "), better.size() == 1 ? "has" : "have", target.value().runtime, target.value().id,
+                            better.front(), target.value().id));
     }
     auto store = MeasurementStore::open(db);
     if (!store) return events.fail(store.error());
     AdaptOptions o;
+    o.runtimeWarningGiven = acrossRuntimes;
     o.networks = args.networks;
     o.inputSize = args.inputSize;
     o.seed = args.seed;

@@ -256,7 +256,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     dcePredictor->dropsUnreadOps = true;
     const DeviceAnalyzer bareDce(source.deviceId(), source.rules(), dcePredictor);
     AdaptReport report;
-    if (target.runtime != kNoRuntime && source.predictor()->runtime != target.runtime)
+    if (!options.runtimeWarningGiven && target.runtime != kNoRuntime && source.predictor()->runtime != target.runtime)
         report.warnings.push_back(fmt::format(
             "{}'s predictor is for {} and {} runs {}: the source's kernels are not the ones the target runs, and a predictor adapted "
             "across runtimes is much less accurate than one adapted from a device of the target's runtime (docs/adapt.md).",

@@ -96,6 +96,10 @@ struct AdaptOptions {
     // Where the source's kernels are measured (kernelDeviceFor); unset: the target.
     std::optional<Device> kernelDevice;
     std::string command;  // recorded in the predictor's provenance
+    // The caller has already told the user that the source's predictor is of another runtime
+    // than the target's (the CLI, before measuring anything): the report then leaves that
+    // warning out instead of giving it a second time.
+    bool runtimeWarningGiven = false;
 };
 
 struct AdaptReport {
