@@ -138,7 +138,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     out << fmt::format("adapted {}'s predictor ({} on {}) to {} from {} networks ({})\n", a.sourceDevice, a.sourceRuntime,
                        a.sourceCpuModel.empty() ? "an unrecorded CPU" : a.sourceCpuModel, r.predictor.deviceId, a.networks.size(),
                        a.timesFrom);
-    out << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}      {:>6}\n", "network", "measured", "source", "adapted", "left out", "weight");
+    out << fmt::format("{:<46} {:>11} {:>11} {:>11} {:>13}     {:>6}\n", "network", "measured", "source", "adapted", "left out", "weight");
     for (const AdaptedNetwork& n : a.networks)
         out << fmt::format("{:<46.46} {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:>8.3f} ms {:+4.0f}% {:>6.2f}\n", n.name, n.measuredMs,
                            n.sourceMs, n.fittedMs, n.leaveOneOutMs, 100 * (n.leaveOneOutMs / n.measuredMs - 1), n.weight);
