@@ -73,8 +73,11 @@ AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::ve
     return a;
 }
 
-std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured, size_t skip) {
+std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured, size_t skip,
+                                         const std::vector<double>& weights) {
     if (rows.empty() || rows.size() != measured.size()) return {};
+    if (!weights.empty() && (weights.size() != rows.size() || !std::all_of(weights.begin(), weights.end(), [](double w) { return w > 0; })))
+        return {};
     const size_t k = rows.front().size();
     // Normal equations of the rows scaled by 1 / measured, solved by Gaussian elimination with
     // partial pivoting.
@@ -82,8 +85,9 @@ std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>&
     for (size_t i = 0; i < rows.size(); ++i) {
         if (i == skip) continue;
         if (!(measured[i] > 0) || rows[i].size() != k) return {};
+        const double w = weights.empty() ? 1.0 : weights[i];
         for (size_t r = 0; r < k; ++r) {
-            const double u = rows[i][r] / measured[i];
+            const double u = w * rows[i][r] / measured[i];
             for (size_t c = 0; c < k; ++c) a[r][c] += u * rows[i][c] / measured[i];
             a[r][k] += u;
         }

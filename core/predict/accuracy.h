@@ -29,10 +29,11 @@ AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::ve
 // when either series is constant.
 double spearmanOf(const std::vector<double>& a, const std::vector<double>& b);
 
-// Coefficients b minimising sum_i (rows_i . b / measured_i - 1)^2, the error that +-10% accuracy
-// counts; row `skip` left out (leave-one-out; rows.size() = none). Empty when the system is
-// singular (fewer rows than columns, a zero column) or a measurement is not > 0.
+// Coefficients b minimising sum_i w_i (rows_i . b / measured_i - 1)^2, the error that +-10%
+// accuracy counts; row `skip` left out (leave-one-out; rows.size() = none); `weights` w_i (empty:
+// all 1). Empty when the system is singular (fewer rows than columns, a zero column), a
+// measurement is not > 0, or the weights are not one > 0 per row.
 std::vector<double> relativeLeastSquares(const std::vector<std::vector<double>>& rows, const std::vector<double>& measured,
-                                         size_t skip = std::numeric_limits<size_t>::max());
+                                         size_t skip = std::numeric_limits<size_t>::max(), const std::vector<double>& weights = {});
 
 }  // namespace km

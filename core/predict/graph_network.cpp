@@ -56,8 +56,15 @@ Eigen::MatrixXd GraphNetwork::inputsOf(const KernelGraph& g) const {
 }
 
 GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const std::vector<double>& measuredMs,
-                                 const GraphNetworkOptions& o) {
+                                 const GraphNetworkOptions& o, const std::vector<double>& weights) {
     GraphNetwork net;
+    // Each network's share of the loss: its weight over their sum (alike when not one > 0 each).
+    std::vector<double> share(graphs.size(), graphs.empty() ? 0.0 : 1.0 / double(graphs.size()));
+    if (weights.size() == graphs.size() && std::all_of(weights.begin(), weights.end(), [](double w) { return w > 0; })) {
+        double sum = 0;
+        for (double w : weights) sum += w;
+        for (size_t s = 0; s < graphs.size(); ++s) share[s] = weights[s] / sum;
+    }
     for (const KernelGraph& g : graphs) net.m_types.insert(net.m_types.end(), g.types.begin(), g.types.end());
     std::sort(net.m_types.begin(), net.m_types.end());
     net.m_types.erase(std::unique(net.m_types.begin(), net.m_types.end()), net.m_types.end());
@@ -90,10 +97,12 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
     for (double ms : measuredMs) targets.push_back(std::log(std::max(ms, 1e-6)));
     // Start every kernel at the mean time per kernel, so that a network starts at about its
     // kernel count x that.
-    double mean = 0;
-    for (size_t s = 0; s < graphs.size() && s < targets.size(); ++s)
-        mean += targets[s] - std::log(double(std::max<Eigen::Index>(graphs[s].numeric.rows(), 1)));
-    net.m_outBias = targets.empty() ? 0.0 : mean / double(targets.size());
+    double mean = 0, counted = 0;
+    for (size_t s = 0; s < graphs.size() && s < targets.size(); ++s) {
+        mean += share[s] * (targets[s] - std::log(double(std::max<Eigen::Index>(graphs[s].numeric.rows(), 1))));
+        counted += share[s];
+    }
+    net.m_outBias = counted > 0 ? mean / counted : 0.0;
     if (graphs.empty()) return net;
 
     std::vector<Eigen::MatrixXd> inputs;
@@ -133,11 +142,11 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
             const double top = z.maxCoeff();
             const Eigen::VectorXd e = (z.array() - top).exp();
             const double y = top + std::log(e.sum());
-            const Eigen::VectorXd share = e / e.sum();
-            const double err = (y - targets[s]) / double(graphs.size());  // d(mean squared error / 2) / dy
-            gO += err * (h.back().transpose() * share);
+            const Eigen::VectorXd kernelShare = e / e.sum();
+            const double err = share[s] * (y - targets[s]);  // d(weighted mean squared error / 2) / dy
+            gO += err * (h.back().transpose() * kernelShare);
             gOb += err;
-            Eigen::MatrixXd dh = (err * share) * net.m_out.transpose();
+            Eigen::MatrixXd dh = (err * kernelShare) * net.m_out.transpose();
             for (size_t l = layers; l-- > 0;) {
                 const Eigen::MatrixXd dz = dh.cwiseProduct((pre[l].array() > 0).cast<double>().matrix());
                 const Eigen::MatrixXd ah = a * h[l];  // (a h) W: the weight gradient is (a h)^T dz

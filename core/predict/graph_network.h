@@ -43,8 +43,10 @@ struct GraphNetworkOptions {
 class GraphNetwork {
 public:
     // Learns the kernel types seen in `graphs`; types met later share one "other" column.
+    // `weights`: how much each network's squared error counts (empty: all alike; otherwise one
+    // per graph, > 0, relative to the others'), as adapt weighs the networks it chose.
     static GraphNetwork train(const std::vector<KernelGraph>& graphs, const std::vector<double>& measuredMs,
-                              const GraphNetworkOptions& options = {});
+                              const GraphNetworkOptions& options = {}, const std::vector<double>& weights = {});
     double predictMs(const KernelGraph& g) const;
 
 private:

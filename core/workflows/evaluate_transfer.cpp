@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -21,15 +22,16 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     if (!target.adaptation)
         return badInput(fmt::format("the predictor of {} was not adapted: no transfer to evaluate.", adapted.deviceId()));
     // The adaptation's networks with the times its fit used (at the adapt session's reference
-    // speed): the baselines are fitted on exactly what the adapted predictor saw.
-    std::map<std::string, double> fittedMs;
+    // speed) and the weights it gave them: the baselines are fitted on exactly what the adapted
+    // predictor saw, each network counting as much as in its fit.
+    std::map<std::string, std::pair<double, double>> fittedMs;  // hash -> (ms, weight)
     for (const AdaptedNetwork& n : target.adaptation->networks)
-        if (!n.modelHash.empty()) fittedMs[n.modelHash] = n.measuredMs;
+        if (!n.modelHash.empty()) fittedMs[n.modelHash] = {n.measuredMs, n.weight > 0 ? n.weight : 1.0};
 
     struct Row {
         std::string name, family;
         bool fitted = false;
-        double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0;
+        double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0, weight = 1;
         KernelGraph graph;  // the adapted predictor's kernels, for the graph network
     };
     std::vector<Row> rows;
@@ -39,7 +41,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         if (progress && i % 64 == 0) progress->report(double(i) / double(models.size()), models[i].name);
         const EvaluationModel& m = models[i];
         const auto fitted = fittedMs.find(m.modelHash);
-        const double measured = fitted != fittedMs.end() ? fitted->second : m.measuredMs;
+        const double measured = fitted != fittedMs.end() ? fitted->second.first : m.measuredMs;
         if (!(measured > 0)) continue;
         Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
         if (!file) {
@@ -49,7 +51,8 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         }
         const DeviceAnalysis a = adapted.analyze(*file.value());
         const DeviceAnalysis s = source.analyze(*file.value());
-        Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, {}};
+        Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, {}};
+        if (r.fitted) r.weight = fitted->second.second;
         r.flops = double(a.metrics->total.flops);
         r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
         r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
@@ -66,21 +69,23 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
 
     // The baselines' fits on the adaptation's networks.
     std::vector<std::vector<double>> scaleRows, memoryRows;
-    std::vector<double> fitMeasured;
+    std::vector<double> fitMeasured, fitWeights;
     for (size_t i : fit) {
         scaleRows.push_back({rows[i].source});
         memoryRows.push_back({rows[i].flops, rows[i].bytes, 1.0});
         fitMeasured.push_back(rows[i].measured);
+        fitWeights.push_back(rows[i].weight);
     }
-    const std::vector<double> scale = relativeLeastSquares(scaleRows, fitMeasured);
-    const std::vector<double> memory = relativeLeastSquares(memoryRows, fitMeasured);
+    constexpr size_t kNone = std::numeric_limits<size_t>::max();
+    const std::vector<double> scale = relativeLeastSquares(scaleRows, fitMeasured, kNone, fitWeights);
+    const std::vector<double> memory = relativeLeastSquares(memoryRows, fitMeasured, kNone, fitWeights);
     if (memory.empty()) out.warnings.push_back("flops+memory: singular on the adaptation's networks; scored as missing.");
 
     // BRP-NAS-style graph networks: on the same networks, and on 900 others where the data allow
     // (as BRP-NAS trains; those 900 are then not scored for it).
     std::vector<KernelGraph> fitGraphs;
     for (size_t i : fit) fitGraphs.push_back(rows[i].graph);
-    const GraphNetwork fewShot = GraphNetwork::train(fitGraphs, fitMeasured);
+    const GraphNetwork fewShot = GraphNetwork::train(fitGraphs, fitMeasured, {}, fitWeights);
     std::optional<GraphNetwork> large;
     std::set<size_t> largeTrain;
     constexpr size_t kLarge = 900;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // evaluateTransfer: how well an adapted predictor (workflows/adapt_predictor.h) predicts the
 // target's measured models it was not fitted on, beside the baselines that see the same few
-// networks (kernelmeter-cli evaluate on an adapted predictor; docs/adapt.md):
+// networks, each weighing as much as in the adaptation's fit (kernelmeter-cli evaluate on an
+// adapted predictor; docs/adapt.md):
 //   "adapted"           the adapted predictor;
 //   "source"            the source predictor as it is (another machine's milliseconds);
 //   "source x 1 scale"  the source times one factor fitted on the same networks (what a

@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "fusion/partition.h"
 #include "graph/metrics.h"
@@ -80,6 +81,15 @@ private slots:
         QVERIFY(relativeLeastSquares({{1.0, 0.0}, {2.0, 0.0}}, {1.0, 2.0}).empty());  // a zero column
         const auto loo = relativeLeastSquares(rows, y, 0);                            // still exact without row 0
         QVERIFY(std::abs(loo[0] - 3.0) < 1e-9);
+        // Two rows that disagree (1 ms and 2 ms for the same x): alike, b minimises (b - 1)^2 +
+        // (b / 2 - 1)^2, 1.2; with the first weighing 3, (3 + 1 / 2) / (3 + 1 / 4) = 14 / 13.
+        const std::vector<std::vector<double>> twice{{1.0}, {1.0}};
+        const auto alike = relativeLeastSquares(twice, {1.0, 2.0});
+        const auto weighted = relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {3.0, 1.0});
+        QVERIFY(alike.size() == 1 && std::abs(alike[0] - 1.2) < 1e-12);
+        QVERIFY2(weighted.size() == 1 && std::abs(weighted[0] - 14.0 / 13.0) < 1e-12, qPrintable(QString::number(weighted.at(0))));
+        QVERIFY(relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {1.0, 0.0}).empty());  // not > 0
+        QVERIFY(relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {1.0}).empty());       // not one per row
     }
 
     // Measured times made from the predictor's own totals (x1.08) and from FLOPs (exact line):

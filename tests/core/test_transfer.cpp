@@ -691,6 +691,28 @@ private slots:
         QVERIFY(net.predictMs(chain(30).first) > net.predictMs(graphs.back()));
     }
 
+    // Weights count in the graph network too (evaluate fits it with adapt's weights): a chain
+    // listed twice, once at 4 times its time, is predicted near its own time when that odd copy
+    // weighs little and well above it when both weigh alike.
+    void graphNetworkHonoursWeights() {
+        std::vector<KernelGraph> graphs;
+        std::vector<double> ms;
+        for (int convs = 4; convs < 10; ++convs) {
+            auto [g, t] = chain(convs);
+            graphs.push_back(g);
+            ms.push_back(t);
+        }
+        const auto [odd, truth] = chain(6);
+        graphs.push_back(odd);
+        ms.push_back(4 * truth);
+        const double alike = GraphNetwork::train(graphs, ms).predictMs(odd);
+        std::vector<double> weights(graphs.size(), 1.0);
+        weights.back() = 0.02;
+        const double weighted = GraphNetwork::train(graphs, ms, {}, weights).predictMs(odd);
+        QVERIFY2(alike > 1.4 * truth && weighted < 1.2 * truth,
+                 qPrintable(QString("alike %1, weighted %2, truth %3 ms").arg(alike).arg(weighted).arg(truth)));
+    }
+
     // A network's weight sets how much its error counts: five networks at twice the source's
     // time and one at once it pull one common scale toward 1.6 with equal weights, and leave it
     // at 2 when the odd one weighs little. A weight that is not positive is refused by name.
