@@ -112,6 +112,17 @@ std::pair<KernelGraph, double> chain(int convs) {
     return {g, ms};
 }
 
+// The chains of `from` to `to` - 1 convolutions and their times.
+std::pair<std::vector<KernelGraph>, std::vector<double>> chains(int from, int to) {
+    std::pair<std::vector<KernelGraph>, std::vector<double>> out;
+    for (int convs = from; convs < to; ++convs) {
+        auto [g, t] = chain(convs);
+        out.first.push_back(g);
+        out.second.push_back(t);
+    }
+    return out;
+}
+
 }  // namespace
 
 class TestTransfer : public QObject {
@@ -673,13 +684,7 @@ private slots:
     // Its readout once took the log of the time from summed node features, and a network with
     // five times the kernels came out e^5 times too long.
     void graphNetworkCarriesToMoreKernels() {
-        std::vector<KernelGraph> graphs;
-        std::vector<double> ms;
-        for (int convs = 4; convs < 14; ++convs) {
-            auto [g, t] = chain(convs);
-            graphs.push_back(g);
-            ms.push_back(t);
-        }
+        const auto [graphs, ms] = chains(4, 14);
         const GraphNetwork net = GraphNetwork::train(graphs, ms);
         for (size_t i = 0; i < graphs.size(); ++i)
             QVERIFY2(std::abs(net.predictMs(graphs[i]) / ms[i] - 1) < 0.25,
@@ -695,13 +700,7 @@ private slots:
     // listed twice, once at 4 times its time, is predicted near its own time when that odd copy
     // weighs little and well above it when both weigh alike.
     void graphNetworkHonoursWeights() {
-        std::vector<KernelGraph> graphs;
-        std::vector<double> ms;
-        for (int convs = 4; convs < 10; ++convs) {
-            auto [g, t] = chain(convs);
-            graphs.push_back(g);
-            ms.push_back(t);
-        }
+        auto [graphs, ms] = chains(4, 10);
         const auto [odd, truth] = chain(6);
         graphs.push_back(odd);
         ms.push_back(4 * truth);
