@@ -87,7 +87,8 @@ private slots:
         const auto alike = relativeLeastSquares(twice, {1.0, 2.0});
         const auto weighted = relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {3.0, 1.0});
         QVERIFY(alike.size() == 1 && std::abs(alike[0] - 1.2) < 1e-12);
-        QVERIFY2(weighted.size() == 1 && std::abs(weighted[0] - 14.0 / 13.0) < 1e-12, qPrintable(QString::number(weighted.at(0))));
+        QVERIFY2(weighted.size() == 1 && std::abs(weighted[0] - 14.0 / 13.0) < 1e-12,
+                 qPrintable(QString::number(weighted.empty() ? -1.0 : weighted[0])));
         QVERIFY(relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {1.0, 0.0}).empty());  // not > 0
         QVERIFY(relativeLeastSquares(twice, {1.0, 2.0}, std::numeric_limits<size_t>::max(), {1.0}).empty());       // not one per row
     }
