@@ -237,7 +237,9 @@ int runReport(const ReportArgs& args);
 
 // The built-in or user-defined device with this id, or a message saying how to list them; with
 // `toMeasure`, also refused when it has no runtime (a device known from imported measurements).
-Result<Device> deviceFor(const std::string& id, bool toMeasure = false);
+// A device defined in database `db` (where `dataset import-table --db` defines a table's devices)
+// is found there first, then in the user's own.
+Result<Device> deviceFor(const std::string& id, bool toMeasure = false, const std::string& db = "");
 
 // Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
 Progress stderrProgress(bool quiet);

@@ -46,8 +46,9 @@ std::string provenance(const RuleSet& r) {
 
 }  // namespace
 
-Result<Device> deviceFor(const std::string& id, bool toMeasure) {
-    Result<Device> d = findDevice(id);
+Result<Device> deviceFor(const std::string& id, bool toMeasure, const std::string& db) {
+    Result<Device> d = findDevice(id, db);
+    if (!d && !db.empty()) d = findDevice(id);
     if (!d) return badInput("--" + d.error().message);  // "--device 'x': no such device; ..."
     if (toMeasure && !d.value().canMeasure())
         return badInput(fmt::format("--device {}: it has no runtime (measurements imported only), so nothing can be measured on it.", id));

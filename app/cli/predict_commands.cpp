@@ -242,7 +242,7 @@ Json hostMismatchJson(const HostComparison& host) {
 }
 
 int runPredict(const PredictArgs& args) {
-    Result<Device> device = deviceFor(args.device);
+    Result<Device> device = deviceFor(args.device, false, args.db);
     if (!device) return reportError(device.error());
     const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, {args.rulesFile, args.predictorFile, args.db});
     if (analyzer.error()) return reportError(*analyzer.error());
