@@ -44,6 +44,11 @@ struct RuntimeTraits {
     // The reference workload's time per run (ms, 1 thread) on the project's 2-core machine, where
     // the typical minutes of adapting and building were measured; 0: not known.
     double projectReferenceMs = 0;
+    // Runs operations whose results nobody reads (and x + y * 0 in full): a NAS-Bench-201 network
+    // whose two 3x3 convolutions per cell feed only `none` edges takes as long as one whose
+    // convolutions are read, under OpenCV DNN and XNNPACK at 1 and 2 threads alike (docs/adapt.md).
+    // adapt then never fits the target as a runtime that removes them; false: not known.
+    bool runsUnreadOps = false;
 };
 
 // The runtimes a device can name (not kNoRuntime nor the agent's test runtime).

@@ -102,6 +102,8 @@ Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& targe
 
 }  // namespace
 
+bool mayDropUnreadOps(const Device& target) { return !runtimeTraits(target.runtime).runsUnreadOps; }
+
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known) {
     if (sourceThreads <= 0 || sourceThreads == target.threads || sourceRuntime != target.runtime) return target;
     for (const Device& d : known)
@@ -205,8 +207,9 @@ std::vector<double> representedShares(const std::vector<TransferCandidate>& cand
     return share;
 }
 
-DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source) {
+DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source, bool keepUnreadOps) {
     auto bare = std::make_shared<PredictorSet>(*source.predictor());
+    if (keepUnreadOps) bare->dropsUnreadOps = false;
     bare->overheadMs = 0;
     bare->perKernelMs = 0;
     // An adapted source's kernelScale is already in its own unit; a built one's regressors are at
@@ -250,7 +253,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                         "work rates) and has none to carry over; adapt from a built predictor (or from the one {} was "
                         "adapted from).",
                         source.deviceId(), source.deviceId()));
-    const DeviceAnalyzer bare = bareSourceOf(source);
+    const bool mayDropUnread = mayDropUnreadOps(target);
+    const DeviceAnalyzer bare = bareSourceOf(source, !mayDropUnread);
     // The same, for a runtime that removes operations whose results are never read.
     auto dcePredictor = std::make_shared<PredictorSet>(*bare.predictor());
     dcePredictor->dropsUnreadOps = true;
@@ -263,9 +267,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             source.deviceId(), source.predictor()->runtime, target.id, target.runtime));
     std::vector<TransferCandidate> candidates, candidatesDce;
     auto viewsOf = [&](const ModelFile& file, const std::string& name) {
-        std::pair<TransferCandidate, TransferCandidate> views{transferCandidateOf(bare.analyze(file), name),
-                                                              transferCandidateOf(bareDce.analyze(file), name)};
-        if (target.runtime == kNoRuntime && views.first.sourceMs > 0)
+        std::pair<TransferCandidate, TransferCandidate> views;
+        views.first = transferCandidateOf(bare.analyze(file), name);
+        // For a runtime that runs everything the two views are one: nothing to tell apart.
+        views.second = mayDropUnread ? transferCandidateOf(bareDce.analyze(file), name) : views.first;
+        if (mayDropUnread && views.first.sourceMs > 0)
             views.first.unreadShare = std::max(0.0, 1.0 - views.second.sourceMs / views.first.sourceMs);
         return views;
     };
@@ -498,9 +504,10 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     Result<TransferFit> fit = fitTransfer(networks, transfer);
     if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
     report.fit = fit.value();
-    // Whether the target runs the operations no one reads: when some network has such operations,
-    // the fit on the networks without them is tried too, and kept if its GCV error is lower (a
-    // runtime that removes dead code; the benchmark's cells on a Pixel 3).
+    // Whether the target runs the operations no one reads: when its runtime may not
+    // (mayDropUnreadOps) and some network has such operations, the fit on the networks without
+    // them is tried too, and kept if its GCV error is lower (a runtime that removes dead code; the
+    // benchmark's cells on a Pixel 3). Otherwise the two views are one and nothing differs.
     bool dropsUnread = false;
     {
         std::vector<TransferNetwork> pruned = networks;

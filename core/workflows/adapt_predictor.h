@@ -31,8 +31,8 @@ struct TransferCandidate {
     std::map<std::string, double> groupMovedMb;                // the same per transfer group
     std::map<std::string, std::vector<double>> groupKernelMs;  // each kernel's source prediction, per transfer group
     // Share of sourceMs a runtime that simplifies arithmetic and removes dead code would not run
-    // (graph.h, withoutUnreadNodes); set only when the target's runtime is unknown (a table's
-    // device), whose networks must then also tell whether it is such a runtime. 0 otherwise.
+    // (graph.h, withoutUnreadNodes); set only when the target's runtime may be such a runtime
+    // (mayDropUnreadOps: a table's device), whose networks must then also tell. 0 otherwise.
     double unreadShare = 0;
 };
 
@@ -52,7 +52,9 @@ std::vector<double> representedShares(const std::vector<TransferCandidate>& cand
 // (scale, per-kernel cost, overhead), in the source's reference unit, summed per transfer group.
 TransferCandidate transferCandidateOf(const DeviceAnalysis& bareSource, const std::string& name);
 // The source predictor with its model-level terms removed (what transferCandidateOf expects).
-DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source);
+// `keepUnreadOps`: for a target that runs every operation, the view keeps those nobody reads
+// even where the source's predictor drops them (one adapted to a phone's table).
+DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source, bool keepUnreadOps = false);
 
 // The square input sizes (pixels) adapt generates networks at with AdaptOptions::inputSize.
 inline const std::vector<int> kAdaptInputSizes{96, 128, 160, 192, 224, 256, 288, 320};
@@ -119,6 +121,11 @@ struct AdaptReport {
 // tell how the target's CPU runs them; the networks then fit the threads' effect as one scale
 // (docs/adapt.md), where kernels timed at the target's threads on a 2-core machine drowned in noise.
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known);
+
+// Whether adapt tries fitting `target` as a runtime that removes the operations whose results
+// nobody reads (point 5 of docs/adapt.md): not when its runtime is known to run them
+// (RuntimeTraits::runsUnreadOps), where that fit could only be chosen on the networks' noise.
+bool mayDropUnreadOps(const Device& target);
 
 // `options` for a fit with kernels of the source's types timed on `kernelDevice` (groupAnchor set
 // by the caller). When they ran as the source ran them (its runtime `sourceRuntime` at its

@@ -3,8 +3,10 @@
 // measured on a device nobody here has imports (bad rows named by file and line, the rest kept; a
 // second import adds nothing), the imported times round-trip through `dataset show`, a predictor
 // adapted from opencv-t1 on the table predicts the cells and `evaluate` scores it on the cells it
-// was not fitted on beside the baselines; adapt measures networks through the agent (also networks
-// generated at the input size asked for); bad input exits 2 with one line.
+// was not fitted on beside the baselines; a table's device may be fitted as a runtime that removes
+// dead code, a runtime known to run it never is (devices defined by the table's --db found by
+// adapt's); adapt measures networks through the agent (also networks generated at the input size
+// asked for); bad input exits 2 with one line.
 #include <QtTest>
 
 #include <QFile>
@@ -142,6 +144,47 @@ private slots:
         for (const char* m : {"adapted", "source", "source x 1 scale", "flops+memory"}) QVERIFY2(held.contains(m), m);
         QCOMPARE(held.value("adapted").toObject().value("overall").toObject().value("models").toInt(), 8);
         QVERIFY(held.value("adapted").toObject().value("overall").toObject().value("spearman").toDouble() > 0.5);
+    }
+
+    void deadCodeOnlyWhereTheRuntimeMayDropIt() {
+        // 24 cells timed on a device that skips every operation whose result reaches the output
+        // through `none` edges alone (a phone's converter): its 3x3 convolutions cost 3 ms, its
+        // 1x1 ones 1 ms and its pools 0.4 ms when they run. The same times imported for a device
+        // of the table and for xnnpack-t1, whose runtime runs every operation (measured: docs/adapt.md).
+        QByteArray csv = "arch,dce_phone,xnnpack_t1\n";
+        auto cost = [](const QByteArray& op) {
+            return op == "nor_conv_3x3" ? 3.0 : op == "nor_conv_1x1" ? 1.0 : op == "avg_pool_3x3" ? 0.4 : 0.0;
+        };
+        for (const char* a : {"nor_conv_3x3", "nor_conv_1x1"})
+            for (const char* c : {"nor_conv_3x3", "none"})
+                for (const char* e : {"nor_conv_1x1", "none"})
+                    for (const char* f : {"none", "nor_conv_3x3", "avg_pool_3x3"}) {
+                        // node1 = a(n0), node2 = conv1x1(n0) + c(n1), node3 = n0 + e(n1) + f(n2)
+                        const QByteArray arch =
+                            QByteArray("|") + a + "~0|+|nor_conv_1x1~0|" + c + "~1|+|skip_connect~0|" + e + "~1|" + f + "~2|";
+                        const bool node2Read = QByteArray(f) != "none";
+                        const bool node1Read = QByteArray(e) != "none" || (node2Read && QByteArray(c) != "none");
+                        double ms = 1.0 + cost(e) + cost(f);
+                        if (node2Read) ms += cost("nor_conv_1x1") + cost(c);
+                        if (node1Read) ms += cost(a);
+                        // Each cell is repeated 5 times per stage in 3 stages.
+                        const QByteArray v = QByteArray::number(1 + 15 * (ms - 1));
+                        csv += arch + "," + v + "," + v + "\n";
+                    }
+        const QString db = m_home.filePath("deadcode.db");
+        QByteArray out, err;
+        QCOMPARE(run({"dataset", "import-table", write("deadcode.csv", csv), "--name", "deadcode", "--db", db}, &out, &err), 0);
+        QVERIFY2(run({"adapt", "--device", "dce-phone", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"},
+                     &out, &err) == 0,
+                 err.constData());
+        const QString phone = QJsonDocument::fromJson(out).object().value("terms").toString();
+        QVERIFY2(phone.contains("drops unread operations"), qPrintable(phone + "\n" + err));
+        // The same times on a runtime known to run everything: never fitted as one that drops them.
+        QCOMPARE(run({"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"},
+                     &out, &err),
+                 0);
+        const QString xnnpack = QJsonDocument::fromJson(out).object().value("terms").toString();
+        QVERIFY2(!xnnpack.isEmpty() && !xnnpack.contains("unread"), qPrintable(xnnpack + "\n" + err));
     }
 
     void adaptMeasures() {
