@@ -454,6 +454,19 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                     fmt::format("the machine's speed moved between the networks' batches (the reference workload took {:.3f} to {:.3f} "
                                 "ms): each network's time is taken at the median reference time, {:.3f} ms.",
                                 *lowRef, *highRef, unit));
+            // The predictor's milliseconds are those of this session's machine speed: said when
+            // the device's earlier measurements (not these networks') saw another one.
+            if (options.measure.store && !usable.empty()) {
+                std::set<std::string> ours;
+                for (const ModelReport& m : usable) ours.insert(m.modelHash);
+                const std::vector<double> earlier =
+                    earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours);
+                if (const std::string w = machinePhaseWarning("adapt's networks were", target.id, unit, earlier); !w.empty())
+                    report.warnings.push_back(w +
+                                              ". The adapted predictor predicts in ms at this session's speed (its times at the reference "
+                                              "speed, `evaluate --at-reference-speed`, are not affected); adapt again when the machine is "
+                                              "quiet to predict its usual speed.");
+            }
         }
         timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
         if (options.kernelsPerGroup > 0 && networks.size() >= 3) {

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <optional>
@@ -401,6 +402,32 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
                                100 * r.reference.referenceSpread, r.reference.referenceMs);
     }
     return {};
+}
+
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs) {
+    earlierMs.erase(std::remove_if(earlierMs.begin(), earlierMs.end(), [](double v) { return !(v > 0); }), earlierMs.end());
+    if (!(sessionMs > 0) || earlierMs.size() < kMinEarlierReferenceTimes) return {};
+    std::sort(earlierMs.begin(), earlierMs.end());
+    const size_t n = earlierMs.size();
+    const double usual = n % 2 ? earlierMs[n / 2] : 0.5 * (earlierMs[n / 2 - 1] + earlierMs[n / 2]);
+    const double ratio = sessionMs / usual;
+    if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
+    return fmt::format(
+        "while {} measured on {}, the reference workload took {:.3f} ms against {:.3f} ms, the median of {} earlier "
+        "measurements there: the machine ran {:.0f}% {} than then",
+        what, deviceId, sessionMs, usual, n, 100 * std::abs(ratio - 1), ratio > 1 ? "slower" : "faster");
+}
+
+std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
+                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes) {
+    std::vector<double> times;
+    Result<std::vector<StoredMeasurement>> stored = store.forDevice(deviceId);
+    if (!stored) return times;  // nothing to compare with: no warning, not an error
+    for (const StoredMeasurement& m : stored.value())
+        if (!excludeHashes.count(m.modelHash) && m.referenceId == kReferenceWorkloadId && m.machine.cpuModel == cpuModel &&
+            m.runtimeVersion == runtimeVersion && m.reference.referenceMs > 0)
+            times.push_back(m.reference.referenceMs);
+    return times;
 }
 
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,

@@ -3,6 +3,7 @@
 // per-layer times and the runtime's fusion groups mapped back to the graph's node names.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -86,6 +87,26 @@ std::string unsteadyWarning(const ModelReport& r, const std::string& name);
 // when they can. The reference's level may differ between batches and sessions: that is the
 // machine's drift, which the ratios take out.
 std::string referenceUnusableReason(const std::vector<ModelReport>& reports, const std::vector<std::string>& names);
+
+// How far (a fraction) a session's median reference time may stand from the device's earlier
+// ones before the session is said to have met the machine in a slow or fast phase, and how many
+// earlier times that takes. Session medians of the reference stay within a few percent of each
+// other when the machine is quiet (opencv-t2: 0.3266 and 0.3264 ms an hour apart), and an
+// adaptation that met a phase 15% slow predicted every network 5-32% too long in ms.
+inline constexpr double kPhaseTolerance = 0.10;
+inline constexpr size_t kMinEarlierReferenceTimes = 5;
+// "while ... measured on DEVICE, the reference workload took A ms against B ms, the median of N
+// earlier measurements there: the machine ran P% slower (faster) than then" (no full stop: the
+// caller says what that means for its result) when this session's median
+// reference time `sessionMs` stands more than kPhaseTolerance from the median of `earlierMs` (the
+// device's earlier measurements, one reference time each, on the same CPU and runtime); empty
+// otherwise, or with fewer than kMinEarlierReferenceTimes of them. `what`: what was measured.
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs);
+// The reference time of each measurement `store` holds for the device, taken on this CPU and
+// runtime version with the current reference workload, except those of `excludeHashes` (the
+// models of the session being judged): machinePhaseWarning's `earlierMs`.
+std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
+                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes);
 
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a

@@ -221,6 +221,24 @@ private slots:
         QVERIFY2(why == "c has no ratio to the reference workload (the reference workload failed: it timed out)", qPrintable(why));
     }
 
+    // A session whose reference took 15% longer than the device's earlier measurements did is
+    // said to have met a slow phase, naming both times and how many earlier ones; within 10%, with
+    // too few earlier times, or without a session time, nothing is said.
+    void machinePhaseAgainstEarlierReferenceTimes() {
+        std::vector<double> earlier;
+        for (int i = 0; i < 11; ++i) earlier.push_back(0.316 + 0.002 * i);  // median 0.326 ms
+        earlier.push_back(0);                                               // no reference: ignored
+        QString w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.376, earlier));
+        QVERIFY2(w.startsWith("while the networks were measured on opencv-t2, the reference workload took 0.376 ms against 0.326 ms, "
+                              "the median of 11 earlier measurements there: the machine ran 15% slower"),
+                 qPrintable(w));
+        w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.280, earlier));
+        QVERIFY2(w.contains("ran 14% faster"), qPrintable(w));
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.350, earlier).empty());  // 7%: a quiet machine
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.376, {0.326, 0.33, 0.32, 0.325}).empty());
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0, earlier).empty());
+    }
+
     void ratioToReferencePairsOnlyMatchingRounds() {
         // Round r of instance i pairs with round r of instance i; extra rounds, extra instances and
         // non-positive reference times are dropped; per-instance medians, then their median.
