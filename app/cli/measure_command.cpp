@@ -118,7 +118,7 @@ int runMeasure(const MeasureArgs& args) {
             if (const std::string w = machinePhaseWarning("these models were", device->id, sessionMs[sessionMs.size() / 2], earlier);
                 !w.empty())
                 std::cerr << "kernelmeter-cli: warning: " << w
-                          << ": median_ms carries that, normalized_ms (at the device's reference baseline) does not.\n";
+                          << "; median_ms carries that, normalized_ms (at the device's reference baseline) does not.\n";
         }
     }
     if (args.json) {

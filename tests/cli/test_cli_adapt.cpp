@@ -150,7 +150,7 @@ private slots:
         // 24 cells timed on a device that skips every operation whose result reaches the output
         // through `none` edges alone (a phone's converter): its 3x3 convolutions cost 3 ms, its
         // 1x1 ones 1 ms and its pools 0.4 ms when they run. The same times imported for a device
-        // of the table and for xnnpack-t1, whose runtime runs every operation (measured: docs/adapt.md).
+        // of the table and for xnnpack-t1, whose runtime runs every operation (docs/adapt.md).
         QByteArray csv = "arch,dce_phone,xnnpack_t1\n";
         auto cost = [](const QByteArray& op) {
             return op == "nor_conv_3x3" ? 3.0 : op == "nor_conv_1x1" ? 1.0 : op == "avg_pool_3x3" ? 0.4 : 0.0;
