@@ -90,9 +90,9 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
 
 // How far (a fraction) a session's median reference time may stand from the device's earlier
 // ones before the session is said to have met the machine in a slow or fast phase, and how many
-// earlier times that takes. Session medians of the reference stay within a few percent of each
-// other when the machine is quiet (opencv-t2: 0.3266 and 0.3264 ms an hour apart), and an
-// adaptation that met a phase 15% slow predicted every network 5-32% too long in ms.
+// earlier times that takes. On the 2-core VM, quiet, the reference's times of two sessions an
+// hour apart agreed within 0.1% and a third, three hours later, within 8% (opencv-t2), and an
+// adaptation that met a phase 15-19% slow predicted every network 5-32% too long in ms.
 inline constexpr double kPhaseTolerance = 0.10;
 inline constexpr size_t kMinEarlierReferenceTimes = 5;
 // "while ... measured on DEVICE, the reference workload took A ms against B ms, the median of N
