@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
-#include <set>
 
 #include "cli/commands.h"
 #include "workflows/measure_models.h"
@@ -103,24 +102,10 @@ int runMeasure(const MeasureArgs& args) {
             "workload's rounds spread {:.0f}%); normalized_ms corrects for it, median_ms does not.\n",
             worstSpread * 100);
     // This session's machine speed against the device's earlier measurements on the same machine.
-    if (store) {
-        std::vector<double> sessionMs;
-        std::set<std::string> hashes;
-        const ModelReport* fresh = nullptr;
-        for (const auto& r : reports) {
-            hashes.insert(r.modelHash);
-            if (r.ok && !r.fromStore && r.reference.referenceMs > 0) sessionMs.push_back(r.reference.referenceMs), fresh = &r;
-        }
-        if (fresh) {
-            std::nth_element(sessionMs.begin(), sessionMs.begin() + long(sessionMs.size() / 2), sessionMs.end());
-            const std::vector<double> earlier =
-                earlierReferenceTimes(*store, device->id, fresh->machine.cpuModel, fresh->runtimeVersion, hashes);
-            if (const std::string w = machinePhaseWarning("these models were", device->id, sessionMs[sessionMs.size() / 2], earlier);
-                !w.empty())
-                std::cerr << "kernelmeter-cli: warning: " << w
-                          << "; median_ms carries that, normalized_ms (at the device's reference baseline) does not.\n";
-        }
-    }
+    if (store)
+        if (const std::string w = measuredPhaseWarning(reports, *store, device->id, "these models were"); !w.empty())
+            std::cerr << "kernelmeter-cli: warning: " << w
+                      << "; median_ms carries that, normalized_ms (at the device's reference baseline) does not.\n";
     if (args.json) {
         Json out{{"schema", "kernelmeter.measure/1"}, {"device", device->id}, {"models", Json::array()}};
         for (const auto& r : reports) {

@@ -18,12 +18,6 @@ namespace {
 
 constexpr uint32_t kAdaptFirstSeed = 700001;
 
-double median(std::vector<double> v) {
-    if (v.empty()) return 0;
-    std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-    return v[v.size() / 2];
-}
-
 // The source's training kernels of each group measured on the target (the normal kernel
 // protocol, stored and reused like a build's): each group's ratio of target to source time. In
 // the reference's units only when the networks found the reference steady (referenceUnits).
@@ -306,7 +300,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (anyReference) report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it.");
         } else if (!usable.empty()) {
             for (const ModelReport& m : usable) referenceMs.push_back(m.reference.referenceMs);
-            const double unit = median(referenceMs);
+            const double unit = quantile(referenceMs, 0.5);
             for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = usable[k].reference.median * unit;
             const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
             if (*highRef > 1.3 * unit || *lowRef < unit / 1.3)
@@ -461,7 +455,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.perKernelMs = report.fit.perKernelMs;
     p.dropsUnreadOps = dropsUnread || bareSet.dropsUnreadOps;
     if (dropsUnread) report.fit.terms += "+drops unread operations";
-    p.referenceMs = median(referenceMs);
+    p.referenceMs = quantile(referenceMs, 0.5);
     p.regressorReferenceMs = 0;
     p.calibration = {
         p.overheadMs, p.kernelScale, p.perKernelMs, networks.size(), report.fit.within10, report.fit.rmspe, "adapted: " + report.fit.terms};

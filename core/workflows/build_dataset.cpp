@@ -80,6 +80,12 @@ Result<DatasetReport> buildDataset(const std::vector<Device>& devices, const Bui
             }
         }
         report.devices.push_back(r);
+        // The dataset's times in ms are those of this campaign's machine speed, which evaluate
+        // scores predictors against: said when the device's earlier measurements saw another one.
+        if (const std::string w = measuredPhaseWarning(measured, *store, devices[d].id, "the dataset's models were"); !w.empty())
+            report.warnings.push_back(w +
+                                      "; their times in ms carry that, their times at the reference speed (evaluate "
+                                      "--at-reference-speed) do not.");
     }
     return report;
 }

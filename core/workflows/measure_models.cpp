@@ -407,9 +407,8 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs) {
     earlierMs.erase(std::remove_if(earlierMs.begin(), earlierMs.end(), [](double v) { return !(v > 0); }), earlierMs.end());
     if (!(sessionMs > 0) || earlierMs.size() < kMinEarlierReferenceTimes) return {};
-    std::sort(earlierMs.begin(), earlierMs.end());
     const size_t n = earlierMs.size();
-    const double usual = n % 2 ? earlierMs[n / 2] : 0.5 * (earlierMs[n / 2 - 1] + earlierMs[n / 2]);
+    const double usual = quantile(std::move(earlierMs), 0.5);
     const double ratio = sessionMs / usual;
     if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
     return fmt::format(
@@ -428,6 +427,20 @@ std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::st
             m.runtimeVersion == runtimeVersion && m.reference.referenceMs > 0)
             times.push_back(m.reference.referenceMs);
     return times;
+}
+
+std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
+                                 const std::string& what) {
+    std::vector<double> sessionMs;
+    std::set<std::string> hashes;
+    const ModelReport* fresh = nullptr;
+    for (const ModelReport& r : reports) {
+        hashes.insert(r.modelHash);
+        if (r.ok && !r.fromStore && r.reference.referenceMs > 0) sessionMs.push_back(r.reference.referenceMs), fresh = &r;
+    }
+    if (!fresh) return {};
+    return machinePhaseWarning(what, deviceId, quantile(std::move(sessionMs), 0.5),
+                               earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes));
 }
 
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,

@@ -107,6 +107,12 @@ std::string machinePhaseWarning(const std::string& what, const std::string& devi
 // models of the session being judged): machinePhaseWarning's `earlierMs`.
 std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
                                           const std::string& runtimeVersion, const std::set<std::string>& excludeHashes);
+// The check of a measuring campaign: the median reference time of the models of `reports`
+// measured now (not taken from the store) against the device's earlier measurements on the CPU
+// and runtime version they ran on, except those of the reports' own models; machinePhaseWarning's
+// sentence, or empty (nothing measured now, too few earlier measurements, or within tolerance).
+std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
+                                 const std::string& what);
 
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a

@@ -2,12 +2,15 @@
 // The measurement protocol's logic with a fake runtime and a fake clock, so every expectation is
 // exact: statistics, round-robin interleaving with rotation, warm-up, fresh instances, automatic
 // re-measurement of a noisy model, and a failing model not disturbing the others.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <map>
 
 #include "backends/measurement.h"
+#include "store/measurement_store.h"
 #include "workflows/measure_models.h"
+#include "workflows/reference_workload.h"
 
 using namespace km;
 
@@ -237,6 +240,57 @@ private slots:
         QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.350, earlier).empty());  // 7%: a quiet machine
         QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.376, {0.326, 0.33, 0.32, 0.325}).empty());
         QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0, earlier).empty());
+    }
+
+    void measuringCampaignAgainstEarlierReferenceTimes() {
+        // A campaign's check: its fresh measurements' median reference time (the mean of the two
+        // middle ones for an even count) against the device's stored ones on the same CPU and
+        // runtime, its own models' stored times left out.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto store = MeasurementStore::open(dir.filePath("m.db").toStdString());
+        QVERIFY(store);
+        Device device;
+        device.id = "opencv-t1";
+        device.runtime = "opencv-dnn";
+        device.threads = 1;
+        QVERIFY(store.value()->upsertDevice(device));
+        auto stored = [&](const std::string& hash, double referenceMs, const std::string& cpu) {
+            StoredMeasurement m;
+            m.modelHash = hash;
+            m.modelPath = hash + ".onnx";
+            m.deviceId = device.id;
+            m.stats.medianMs = 1;
+            m.runtimeVersion = "4.6.0";
+            m.machine.cpuModel = cpu;
+            m.referenceId = kReferenceWorkloadId;
+            m.reference.median = 1;
+            m.reference.referenceMs = referenceMs;
+            QVERIFY(store.value()->add(m));
+        };
+        for (int i = 0; i < 5; ++i) stored("earlier" + std::to_string(i), 0.300, "cpu A");
+        for (int i = 0; i < 5; ++i) stored("elsewhere" + std::to_string(i), 0.600, "cpu B");  // another CPU: not compared
+        for (int i = 0; i < 5; ++i) stored("now0", 0.900, "cpu A");  // earlier times of a model measured again now: left out
+        auto report = [](const std::string& hash, double referenceMs, bool fromStore) {
+            ModelReport r;
+            r.modelHash = hash;
+            r.ok = true;
+            r.fromStore = fromStore;
+            r.runtimeVersion = "4.6.0";
+            r.machine.cpuModel = "cpu A";
+            r.reference.referenceMs = referenceMs;
+            return r;
+        };
+        // Fresh 0.32 and 0.36 (middle 0.34, 13% slower than 0.300); a stored report's 0.9 is not this session's.
+        std::vector<ModelReport> reports{report("now0", 0.32, false), report("now1", 0.36, false), report("old", 0.9, true)};
+        QString w = QString::fromStdString(measuredPhaseWarning(reports, *store.value(), device.id, "these models were"));
+        QVERIFY2(w.startsWith("while these models were measured on opencv-t1, the reference workload took 0.340 ms against 0.300 ms, "
+                              "the median of 5 earlier measurements there: the machine ran 13% slower"),
+                 qPrintable(w));
+        reports[1].reference.referenceMs = 0.32;  // 7%: quiet
+        QVERIFY(measuredPhaseWarning(reports, *store.value(), device.id, "these models were").empty());
+        for (ModelReport& r : reports) r.fromStore = true;  // nothing measured now
+        QVERIFY(measuredPhaseWarning(reports, *store.value(), device.id, "these models were").empty());
     }
 
     void ratioToReferencePairsOnlyMatchingRounds() {
