@@ -52,6 +52,56 @@ Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& targe
     return anchorRatios(kernels, ms.value());
 }
 
+// `p` (the source's predictor) with the fitted model-level terms in place of its own: group scales
+// of the source's times (relative to the new kernel scale), costs per kernel, or work rates.
+// `bareSet` is the source as the fit saw it (bareSourceOf): an adapted source's own group terms
+// are composed with the fit's.
+PredictorSet withFittedTerms(PredictorSet p, const PredictorSet& bareSet, const TransferFit& fit) {
+    p.groupScale.clear();
+    p.groupKernelMs.clear();
+    p.groupMsPerMflop.clear();
+    p.groupMsPerMb.clear();
+    p.msPerMflop = p.msPerMb = 0;
+    if (!fit.groupExponent.empty()) {  // else an adapted source's own stay, scaled like the rest of its times
+        p.groupExponent = fit.groupExponent;
+        p.exponentUnitScale = bareSet.kernelScale;
+    }
+    if (fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
+        p.kernelScale = 0;
+        p.groupKernelMs = fit.groupKernelMs;
+    } else if (fit.workRates) {  // the work priced per group; the source's times drop out
+        p.kernelScale = 0;
+        p.groupMsPerMflop = fit.groupMsPerMflop;
+        p.msPerMflop = fit.msPerMflop;
+        p.msPerMb = fit.msPerMb;
+    } else {
+        const double common = fit.commonScale > 0 ? fit.commonScale : 1.0;
+        p.kernelScale = bareSet.kernelScale * common;
+        for (const auto& [g, s] : bareSet.groupScale) p.groupScale[g] = s;  // an adapted source's own
+        for (const auto& [g, s] : fit.groupScale) {
+            auto it = bareSet.groupScale.find(g);
+            p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
+        }
+        // Costs per kernel on top of the per-kernel term: the kernels' own (fits through the
+        // measured kernels), and an adapted source's, which were part of its kernel times and
+        // are scaled with them.
+        for (const auto& [g, ms] : fit.groupFixedMs) p.groupKernelMs[g] = fit.perKernelMs + ms;
+        // Groups priced by their kernels' work (their group scale 0), in the predictor's unit.
+        for (const auto& [g, rate] : fit.groupMsPerMflop) p.groupMsPerMflop[g] = rate;
+        for (const auto& [g, rate] : fit.groupMsPerMb) p.groupMsPerMb[g] = rate;
+        if (!fit.groupFixedMs.empty())  // the other groups of the fit had no cost of their own (not their root's)
+            for (const auto& [g, s] : fit.groupScale) p.groupKernelMs.emplace(g, fit.perKernelMs);
+        for (const auto& [g, ms] : bareSet.groupKernelMs) {
+            auto scale = fit.groupScale.find(g);
+            p.groupKernelMs.emplace(g, fit.perKernelMs).first->second +=
+                ms * (scale == fit.groupScale.end() ? fit.commonScale : scale->second);
+        }
+    }
+    p.overheadMs = fit.overheadMs;
+    p.perKernelMs = fit.perKernelMs;
+    return p;
+}
+
 }  // namespace
 
 bool mayDropUnreadOps(const Device& target) { return !runtimeTraits(target.runtime).runsUnreadOps; }
@@ -411,48 +461,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p.logicalCores = 0;
     p.builtAtUtc = utcNowIso8601();
     p.command = options.command;
-    p.groupScale.clear();
-    p.groupKernelMs.clear();
-    p.groupMsPerMflop.clear();
-    p.groupMsPerMb.clear();
-    p.msPerMflop = p.msPerMb = 0;
-    if (!report.fit.groupExponent.empty()) {  // else an adapted source's own stay, scaled like the rest of its times
-        p.groupExponent = report.fit.groupExponent;
-        p.exponentUnitScale = bareSet.kernelScale;
-    }
-    if (report.fit.kernelCosts) {  // a cost per kernel of each group; the source's times drop out
-        p.kernelScale = 0;
-        p.groupKernelMs = report.fit.groupKernelMs;
-    } else if (report.fit.workRates) {  // the work priced per group; the source's times drop out
-        p.kernelScale = 0;
-        p.groupMsPerMflop = report.fit.groupMsPerMflop;
-        p.msPerMflop = report.fit.msPerMflop;
-        p.msPerMb = report.fit.msPerMb;
-    } else {
-        const double common = report.fit.commonScale > 0 ? report.fit.commonScale : 1.0;
-        p.kernelScale = bareSet.kernelScale * common;
-        for (const auto& [g, s] : bareSet.groupScale) p.groupScale[g] = s;  // an adapted source's own
-        for (const auto& [g, s] : report.fit.groupScale) {
-            auto it = bareSet.groupScale.find(g);
-            p.groupScale[g] = (it == bareSet.groupScale.end() ? 1.0 : it->second) * s / common;
-        }
-        // Costs per kernel on top of the per-kernel term: the kernels' own (fits through the
-        // measured kernels), and an adapted source's, which were part of its kernel times and
-        // are scaled with them.
-        for (const auto& [g, ms] : report.fit.groupFixedMs) p.groupKernelMs[g] = report.fit.perKernelMs + ms;
-        // Groups priced by their kernels' work (their group scale 0), in the predictor's unit.
-        for (const auto& [g, rate] : report.fit.groupMsPerMflop) p.groupMsPerMflop[g] = rate;
-        for (const auto& [g, rate] : report.fit.groupMsPerMb) p.groupMsPerMb[g] = rate;
-        if (!report.fit.groupFixedMs.empty())  // the other groups of the fit had no cost of their own (not their root's)
-            for (const auto& [g, s] : report.fit.groupScale) p.groupKernelMs.emplace(g, report.fit.perKernelMs);
-        for (const auto& [g, ms] : bareSet.groupKernelMs) {
-            auto scale = report.fit.groupScale.find(g);
-            p.groupKernelMs.emplace(g, report.fit.perKernelMs).first->second +=
-                ms * (scale == report.fit.groupScale.end() ? report.fit.commonScale : scale->second);
-        }
-    }
-    p.overheadMs = report.fit.overheadMs;
-    p.perKernelMs = report.fit.perKernelMs;
+    p = withFittedTerms(std::move(p), bareSet, report.fit);
     p.dropsUnreadOps = dropsUnread || bareSet.dropsUnreadOps;
     if (dropsUnread) report.fit.terms += "+drops unread operations";
     p.referenceMs = quantile(referenceMs, 0.5);
