@@ -418,15 +418,22 @@ std::string machinePhaseWarning(const std::string& what, const std::string& devi
 }
 
 std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
-                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes) {
+                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
+                                          const std::string& takenBeforeUtc) {
     std::vector<double> times;
     Result<std::vector<StoredMeasurement>> stored = store.forDevice(deviceId);
     if (!stored) return times;  // nothing to compare with: no warning, not an error
     for (const StoredMeasurement& m : stored.value())
         if (!excludeHashes.count(m.modelHash) && m.referenceId == kReferenceWorkloadId && m.machine.cpuModel == cpuModel &&
-            m.runtimeVersion == runtimeVersion && m.reference.referenceMs > 0)
+            m.runtimeVersion == runtimeVersion && m.reference.referenceMs > 0 && (takenBeforeUtc.empty() || m.takenAtUtc < takenBeforeUtc))
             times.push_back(m.reference.referenceMs);
     return times;
+}
+
+std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what) {
+    if (m.referenceId != kReferenceWorkloadId || m.takenAtUtc.empty()) return {};
+    return machinePhaseWarning(what, m.deviceId, m.reference.referenceMs,
+                               earlierReferenceTimes(store, m.deviceId, m.machine.cpuModel, m.runtimeVersion, {m.modelHash}, m.takenAtUtc));
 }
 
 std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,

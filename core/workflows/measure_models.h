@@ -104,9 +104,14 @@ inline constexpr size_t kMinEarlierReferenceTimes = 5;
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs);
 // The reference time of each measurement `store` holds for the device, taken on this CPU and
 // runtime version with the current reference workload, except those of `excludeHashes` (the
-// models of the session being judged): machinePhaseWarning's `earlierMs`.
+// models of the session being judged) and, when `takenBeforeUtc` is set (ISO 8601), those taken
+// at or after it: machinePhaseWarning's `earlierMs`.
 std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
-                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes);
+                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
+                                          const std::string& takenBeforeUtc = {});
+// machinePhaseWarning for one stored measurement: its reference time against those of the
+// device's measurements of other models taken before it on the same CPU and runtime version.
+std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what);
 // The check of a measuring campaign: the median reference time of the models of `reports`
 // measured now (not taken from the store) against the device's earlier measurements on the CPU
 // and runtime version they ran on, except those of the reports' own models; machinePhaseWarning's

@@ -293,6 +293,45 @@ private slots:
         QVERIFY(measuredPhaseWarning(reports, *store.value(), device.id, "these models were").empty());
     }
 
+    void storedMeasurementAgainstThoseBeforeIt() {
+        // A stored measurement (the GUI's look-up) is judged against the device's measurements of
+        // other models taken before it, not after.
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        auto store = MeasurementStore::open(dir.filePath("m.db").toStdString());
+        QVERIFY(store);
+        Device device;
+        device.id = "xnnpack-t1";
+        device.runtime = "xnnpack";
+        device.threads = 1;
+        QVERIFY(store.value()->upsertDevice(device));
+        auto stored = [&](const std::string& hash, double referenceMs, const std::string& takenAtUtc) {
+            StoredMeasurement m;
+            m.modelHash = hash;
+            m.modelPath = hash + ".onnx";
+            m.deviceId = device.id;
+            m.stats.medianMs = 1;
+            m.runtimeVersion = "0.0~git";
+            m.machine.cpuModel = "cpu A";
+            m.referenceId = kReferenceWorkloadId;
+            m.reference.median = 1;
+            m.reference.referenceMs = referenceMs;
+            m.takenAtUtc = takenAtUtc;
+            [&] { QVERIFY(store.value()->add(m)); }();
+            return m;
+        };
+        for (int i = 0; i < 5; ++i) stored("before" + std::to_string(i), 0.300, "2026-01-0" + std::to_string(i + 1) + "T00:00:00Z");
+        for (int i = 0; i < 5; ++i) stored("after" + std::to_string(i), 0.900, "2026-09-0" + std::to_string(i + 1) + "T00:00:00Z");
+        StoredMeasurement m = stored("model", 0.400, "2026-03-01T00:00:00Z");
+        const QString w = QString::fromStdString(storedPhaseWarning(*store.value(), m, "the model was"));
+        QVERIFY2(w.startsWith("while the model was measured on xnnpack-t1, the reference workload took 0.400 ms against 0.300 ms, the "
+                              "median of 5 earlier measurements there: the machine ran 33% slower"),
+                 qPrintable(w));
+        m.referenceId.clear();  // measured without the reference workload: nothing to compare
+        QVERIFY(storedPhaseWarning(*store.value(), m, "the model was").empty());
+        QVERIFY(storedPhaseWarning(*store.value(), stored("first", 0.4, "2025-01-01T00:00:00Z"), "the model was").empty());
+    }
+
     void ratioToReferencePairsOnlyMatchingRounds() {
         // Round r of instance i pairs with round r of instance i; extra rounds, extra instances and
         // non-positive reference times are dropped; per-instance medians, then their median.

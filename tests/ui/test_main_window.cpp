@@ -253,11 +253,36 @@ private slots:
         QVERIFY(found.count() > 0 || found.wait(30000));
         QCOMPARE(again.comparePage()->measured().at("opencv-t1").medianMs, ms);
         QVERIFY(again.comparePage()->measured().at("opencv-t1").takenElsewhere.isEmpty());  // this machine's
+        QVERIFY(again.comparePage()->measured().at("opencv-t1").machinePhase.isEmpty());    // nothing earlier to compare
+
+        {  // five earlier measurements of other models on this machine, whose reference ran twice as fast
+            auto store = MeasurementStore::open(defaultDatabasePath());
+            QVERIFY(store.ok());
+            const StoredMeasurement ours = store.value()->forDevice("opencv-t1").value().back();
+            QVERIFY(ours.reference.referenceMs > 0);
+            for (int i = 0; i < 5; ++i) {
+                StoredMeasurement earlier = ours;
+                earlier.modelHash = "earlier" + std::to_string(i);
+                earlier.reference.referenceMs = ours.reference.referenceMs / 2;
+                earlier.takenAtUtc = "2020-01-01T00:00:0" + std::to_string(i) + "Z";
+                QVERIFY(store.value()->add(earlier).ok());
+            }
+        }
+        MainWindow slow;
+        slow.setDevices({"opencv-t1"});
+        QSignalSpy foundSlow(slow.measureJob(), &MeasureJob::found);
+        slow.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
+        slow.waitForLoad();
+        QVERIFY(foundSlow.count() > 0 || foundSlow.wait(30000));
+        QVERIFY2(slow.comparePage()->measured().at("opencv-t1").machinePhase.contains("the machine ran 100% slower than then"),
+                 qPrintable(slow.comparePage()->measured().at("opencv-t1").machinePhase));
+        QTRY_VERIFY2(slow.summaryText().contains("the measured time carries that"), qPrintable(slow.summaryText()));
 
         {  // the same time as if stored before the VM moved to another CPU: shown as such
             auto store = MeasurementStore::open(defaultDatabasePath());
             QVERIFY(store.ok());
-            StoredMeasurement moved = store.value()->forDevice("opencv-t1").value().back();
+            StoredMeasurement moved =
+                *store.value()->latest(again.analysis()->model->sha256(), "opencv-t1").value();  // not the earlier ones
             moved.machine.cpuModel = "Another CPU (family 1, model 2, stepping 3)";
             QVERIFY(store.value()->add(moved).ok());
         }

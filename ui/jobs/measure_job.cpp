@@ -18,7 +18,18 @@ namespace km::ui {
 namespace {
 
 MeasuredLatency latencyOf(const QString& deviceId, const LatencyStats& s, const std::string& taken) {
-    return {deviceId, s.medianMs, s.p10Ms, s.p90Ms, QString::fromStdString(taken), {}};
+    return {deviceId, s.medianMs, s.p10Ms, s.p90Ms, QString::fromStdString(taken), {}, {}};
+}
+
+// The machine's phase during stored measurement `m` against the device's earlier ones; empty
+// when within 10%, when nothing tells, or without a database.
+QString machinePhaseOf(MeasurementStore* store, const StoredMeasurement& m) {
+    if (!store) return {};
+    const std::string w = storedPhaseWarning(*store, m, "the model was");
+    if (w.empty()) return {};
+    QString text = QString::fromStdString(w) + QCoreApplication::translate("MeasureJob", "; the measured time carries that.");
+    text[0] = text[0].toUpper();
+    return text;
 }
 
 // Where `m` was taken when the device it belongs to has another machine now (as the device's last
@@ -53,9 +64,13 @@ void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const Q
                 context.post([this, path, message = QString::fromStdString(stored.error().message)] { emit failed(path, message); });
                 return 0;
             }
+            std::unique_ptr<MeasurementStore> store;  // for the machine's phase; none: not told
+            if (!stored.value().empty())
+                if (auto opened = MeasurementStore::open(defaultDatabasePath()); opened) store = std::move(opened).value();
             for (const auto& [id, m] : stored.value()) {
                 MeasuredLatency l = latencyOf(QString::fromStdString(id), m.stats, m.takenAtUtc);
                 l.takenElsewhere = takenElsewhere(m);
+                l.machinePhase = machinePhaseOf(store.get(), m);
                 context.post([this, path, l] { emit found(path, l); });  // `this` only on the UI thread, guarded
             }
             return 0;
@@ -100,8 +115,12 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
                     report(QString::fromStdString(device.value().id + ": " + r[0].error));
                     continue;
                 }
-                const MeasuredLatency l =
+                MeasuredLatency l =
                     latencyOf(deviceIds[d], r[0].stats, QDateTime::currentDateTimeUtc().toString(Qt::ISODate).toStdString());
+                if (o.store)  // as stored: its reference time against the device's earlier measurements
+                    if (Result<std::optional<StoredMeasurement>> saved = o.store->latest(r[0].modelHash, device.value().id);
+                        saved && saved.value())
+                        l.machinePhase = machinePhaseOf(o.store, *saved.value());
                 context.post([this, path, l] { emit found(path, l); });
             }
             return context.cancelled();

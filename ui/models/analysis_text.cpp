@@ -108,6 +108,8 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                                .arg(m->second.takenElsewhere, QString::fromStdString(d.deviceId))
                                .toHtmlEscaped() +
                            "</span><br>";
+            if (!m->second.machinePhase.isEmpty())
+                latency += "<span style='color:#b26a00'>&#9888; " + m->second.machinePhase.toHtmlEscaped() + "</span><br>";
         }
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
     }

@@ -82,7 +82,8 @@ QVariant DeviceTotalsModel::data(const QModelIndex& index, int role) const {
                            .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc) +
                        (m->takenElsewhere.isEmpty()
                             ? QString()
-                            : tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere));
+                            : tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere)) +
+                       (m->machinePhase.isEmpty() ? QString() : "\n" + m->machinePhase);
         return {};
     default: return {};
     }

@@ -15,6 +15,10 @@ struct MeasuredLatency {
     // cores, runtime version: "AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0"); empty when it is,
     // or when nothing tells (an imported time, a device never reached).
     QString takenElsewhere;
+    // When the machine ran more than 10% slower or faster during this measurement than during the
+    // device's earlier ones on the same machine (the reference workload's times; workflows/
+    // measure_models.h, storedPhaseWarning): that sentence, which the measured time carries.
+    QString machinePhase;
 };
 
 }  // namespace km::ui

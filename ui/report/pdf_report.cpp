@@ -107,6 +107,8 @@ private:
                                                              .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
             if (m != m_o.measured.end() && !m->second.takenElsewhere.isEmpty())  // a stored time from another machine
                 measured += QObject::tr(" &#9888; taken on %1, not the device's machine now").arg(m->second.takenElsewhere.toHtmlEscaped());
+            if (m != m_o.measured.end() && !m->second.machinePhase.isEmpty())  // the machine in a slow or fast phase then
+                measured += " &#9888; " + m->second.machinePhase.toHtmlEscaped();
             // Beside the number: a prediction for another machine than the device's.
             const QString host = hostMismatchText(d);
             rows << row({esc(d.deviceId) + (host.isEmpty() ? QString() : QStringLiteral(" &#9888;")), "<b>" + formatMs(p.totalMs) + "</b>",
