@@ -41,7 +41,7 @@ Json scoresJson(const std::vector<MethodScores>& scores) {
 // An adapted predictor: scored on the measured models it was not fitted on, beside the baselines
 // that see the same networks (workflows/evaluate_transfer.h).
 int printTransferEvaluation(const EvaluateArgs& args, const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device,
-                            const std::string& datasetName, double unitMs) {
+                            const std::string& datasetName, double unitMs, const std::string& speedGap) {
     const Adaptation& a = *device.predictor()->adaptation;
     const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice);
     if (source.error())
@@ -50,7 +50,8 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
     Progress progress = stderrProgress(args.json);
     Result<TransferEvaluation> r = evaluateTransfer(models, device, source, &progress);
     if (!r) return reportError(r.error());
-    const TransferEvaluation& t = r.value();
+    TransferEvaluation t = std::move(r).value();
+    if (!speedGap.empty()) t.warnings.push_back(speedGap);
     if (args.json) {
         std::cout << Json{{"schema", "kernelmeter.evaluate-transfer/1"},
                           {"device", args.device},
@@ -207,6 +208,13 @@ int runEvaluate(const EvaluateArgs& args) {
             models.back().load = [f = file.value()]() -> Result<std::shared_ptr<const ModelFile>> { return f; };
         }
     }
+    // In ms, how much of the error the machine's speed alone makes (scored models only).
+    std::string speedGap;
+    if (!(unitMs > 0)) {
+        std::set<std::string> scored;
+        for (const EvaluationModel& m : models) scored.insert(m.modelHash);
+        speedGap = speedGapWarning(predictor, stored.value(), scored);
+    }
     if (predictor.adaptation) {
         // Measured networks of `adapt` are in its cache folder (named by hash): evaluate finds them
         // there, so that the baselines see the same networks as the adaptation.
@@ -222,13 +230,14 @@ int runEvaluate(const EvaluateArgs& args) {
                 add(n.name, "adapt", file.string(), n.modelHash);
             }
         }
-        return printTransferEvaluation(args, models, device, datasetName, unitMs);
+        return printTransferEvaluation(args, models, device, datasetName, unitMs, speedGap);
     }
     Result<EvaluationReport> report = evaluatePredictor(models, device);
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();
     const std::vector<MeasuredOn> machines = measuredOn(stored.value(), models, hashOfName);
     std::vector<std::string> warnings = r.warnings;
+    if (!speedGap.empty()) warnings.push_back(speedGap);
     if (machines.size() > 1)
         warnings.push_back(fmt::format(
             "the scored measurements come from {} machines or agent versions (listed above); their raw times are not comparable{}",

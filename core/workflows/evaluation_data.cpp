@@ -4,11 +4,14 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
+#include "backends/measurement.h"
 #include "common/sha256.h"
 #include "workflows/data_sources.h"
+#include "workflows/measure_models.h"
 #include "workflows/reference_workload.h"
 #include "zoo/zoo.h"
 
@@ -88,6 +91,28 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
     for (const StoredMeasurement& m : measurements)
         byHash[m.modelHash].push_back(unitMs > 0 ? m.reference.median * unitMs : m.stats.medianMs);  // 0: no ratio, left out
     return byHash;
+}
+
+std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
+                            const std::set<std::string>& scored) {
+    if (!(predictor.referenceMs > 0)) return {};
+    std::map<std::string, const StoredMeasurement*> newest;  // by model hash
+    for (const StoredMeasurement& m : measurements)
+        if (scored.count(m.modelHash)) newest[m.modelHash] = &m;
+    std::vector<double> times;
+    for (const auto& [hash, m] : newest)
+        if (m->referenceId == kReferenceWorkloadId && m->reference.referenceMs > 0 &&
+            (predictor.cpuModel.empty() || m->machine.cpuModel == predictor.cpuModel))
+            times.push_back(m->reference.referenceMs);
+    if (times.size() < 3) return {};
+    const double theirs = quantile(times, 0.5), ratio = theirs / predictor.referenceMs;
+    if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
+    return fmt::format(
+        "the predictor predicts at the machine speed at which the reference workload took {:.3f} ms ({}); {} of the scored models "
+        "were measured while it took {:.3f} ms (their median): in ms its predictions come out {:.0f}% {} for that alone "
+        "(--at-reference-speed takes the machine's speed out).",
+        predictor.referenceMs, predictor.adaptation ? "its adaptation's session" : "its build", times.size(), theirs,
+        100 * std::abs(1 / ratio - 1), ratio > 1 ? "short" : "long");
 }
 
 Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, const std::string& dataset, size_t perFamily,

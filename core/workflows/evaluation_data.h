@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,14 @@ Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, double datab
 double databaseBaselineMs(MeasurementStore& store, const std::string& deviceId);
 // Per model hash, its measured times on the device in the unit, oldest first.
 std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vector<StoredMeasurement>& measurements, double unitMs);
+
+// A predictor predicts in ms at the machine speed its reference time stands for (the median over
+// its build, or its adaptation's session: PredictorSet::referenceMs). When the newest measurements
+// of the `scored` models (by hash) on the predictor's CPU met the reference workload at a median
+// more than kPhaseTolerance away from it (at least 3 of them), the sentence saying how much of the
+// error in ms that gap alone makes; empty otherwise. `measurements`: the device's, oldest first.
+std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
+                            const std::set<std::string>& scored);
 
 // One dataset model, predicted and measured (the GUI's predicted-vs-measured plot).
 struct PredictedVsMeasured {

@@ -68,6 +68,40 @@ private slots:
         QCOMPARE(km::databaseBaselineMs(*store.value(), "opencv-t1"), 0.66);  // the first campaign's
     }
 
+    // evaluate in ms: how much of the error the machine's speed alone makes, from the newest
+    // measurement of each scored model on the predictor's CPU against the predictor's reference.
+    void speedGapBetweenPredictorAndMeasurements() {
+        km::PredictorSet p;
+        p.referenceMs = 0.380;
+        p.cpuModel = "cpu A";
+        std::vector<km::StoredMeasurement> ms;
+        auto add = [&](const std::string& hash, double referenceMs, const std::string& cpu) {
+            km::StoredMeasurement m;
+            m.modelHash = hash;
+            m.machine.cpuModel = cpu;
+            m.referenceId = km::kReferenceWorkloadId;
+            m.reference.median = 1;
+            m.reference.referenceMs = referenceMs;
+            ms.push_back(m);
+        };
+        for (const char* h : {"a", "b", "c"}) add(h, 0.300, "cpu A");  // older ones, replaced below
+        for (const char* h : {"a", "b", "c"}) add(h, 0.320, "cpu A");
+        add("d", 0.320, "cpu B");  // another CPU: not counted
+        add("e", 0.100, "cpu A");  // not scored
+        const std::set<std::string> scored{"a", "b", "c", "d"};
+        const QString w = QString::fromStdString(km::speedGapWarning(p, ms, scored));
+        // 0.320 against 0.380: the measurements ran 16% faster, so predictions come out 19% long.
+        QVERIFY2(w.contains("the reference workload took 0.380 ms (its build); 3 of the scored models were measured while it took "
+                            "0.320 ms (their median): in ms its predictions come out 19% long"),
+                 qPrintable(w));
+        p.referenceMs = 0.340;  // 6%: within the tolerance
+        QVERIFY(km::speedGapWarning(p, ms, scored).empty());
+        p.referenceMs = 0.380;
+        QVERIFY(km::speedGapWarning(p, ms, {"a", "b"}).empty());  // fewer than 3
+        p.referenceMs = 0;                                        // a predictor without a reference time
+        QVERIFY(km::speedGapWarning(p, ms, scored).empty());
+    }
+
     void relativeLeastSquaresRecoversALine() {
         std::vector<std::vector<double>> rows;
         std::vector<double> y;
