@@ -115,6 +115,11 @@ std::string speedGapWarning(const PredictorSet& predictor, const std::vector<Sto
         100 * std::abs(1 / ratio - 1), ratio > 1 ? "short" : "long");
 }
 
+double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel) {
+    if (!(predictor.referenceMs > 0) || !(referenceRatio > 0) || (!predictor.cpuModel.empty() && cpuModel != predictor.cpuModel)) return 0;
+    return referenceRatio * predictor.referenceMs;
+}
+
 Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, const std::string& dataset, size_t perFamily,
                                                 Progress* progress) {
     if (device.error()) return *device.error();

@@ -58,6 +58,10 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
 // error in ms that gap alone makes; empty otherwise. `measurements`: the device's, oldest first.
 std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
                             const std::set<std::string>& scored);
+// A measurement's time at the predictor's machine speed: its ratio to the reference workload of
+// the same rounds x the predictor's reference time, when both exist and it was taken on the
+// predictor's CPU (`cpuModel`); 0 otherwise. What `evaluate --at-reference-speed` scores against.
+double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel);
 
 // One dataset model, predicted and measured (the GUI's predicted-vs-measured plot).
 struct PredictedVsMeasured {

@@ -66,6 +66,23 @@ private slots:
         QVERIFY2(summary.contains("that measurement was taken on AMD EPYC (family 25) (2 cores), opencv-dnn 4.5.0, not on the machine "
                                   "opencv-t1 has now"),
                  qPrintable(summary));
+        // Taken on the predictor's CPU at another machine speed (by the reference workload): the
+        // prediction's error at the predictor's speed beside the raw one.
+        const PredictorSet& predictor = *a.predictor;
+        QVERIFY(predictor.referenceMs > 0);
+        MeasuredLatency fast{"opencv-t1", a.prediction.totalMs / 1.25, 0, 0, "2026-12-02T00:00:00Z", {}};
+        fast.referenceRatio = a.prediction.totalMs / 1.02 / predictor.referenceMs;
+        fast.cpuModel = QString::fromStdString(predictor.cpuModel);
+        const QString gap =
+            "By the reference workload the machine ran 18% faster during this measurement than during the predictor's "
+            "build: at the predictor's machine speed the prediction is +2.0%.";
+        QVERIFY2(summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains(gap),
+                 qPrintable(summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}})));
+        model.setDevices({&a, &b}, {{"opencv-t1", fast}});
+        QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString().contains(gap));
+        QVERIFY(model.data(model.index(0, DeviceTotalsModel::Error), Qt::ForegroundRole).isValid());
+        fast.cpuModel = "another CPU";  // its speed says nothing about the predictor's machine
+        QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains("By the reference workload"));
     }
 
     void kernelTypes() {

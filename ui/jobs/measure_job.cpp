@@ -71,6 +71,8 @@ void MeasureJob::lookUp(const QString& path, const QString& modelSha256, const Q
                 MeasuredLatency l = latencyOf(QString::fromStdString(id), m.stats, m.takenAtUtc);
                 l.takenElsewhere = takenElsewhere(m);
                 l.machinePhase = machinePhaseOf(store.get(), m);
+                l.referenceRatio = m.reference.median;
+                l.cpuModel = QString::fromStdString(m.machine.cpuModel);
                 context.post([this, path, l] { emit found(path, l); });  // `this` only on the UI thread, guarded
             }
             return 0;
@@ -121,6 +123,8 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
                     if (Result<std::optional<StoredMeasurement>> saved = o.store->latest(r[0].modelHash, device.value().id);
                         saved && saved.value())
                         l.machinePhase = machinePhaseOf(o.store, *saved.value());
+                l.referenceRatio = r[0].reference.median;
+                l.cpuModel = QString::fromStdString(r[0].machine.cpuModel);
                 context.post([this, path, l] { emit found(path, l); });
             }
             return context.cancelled();

@@ -5,9 +5,12 @@
 #include <QObject>
 #include <QStringList>
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "ui/style/format.h"
+#include "workflows/evaluation_data.h"
+#include "workflows/measure_models.h"
 
 namespace km::ui {
 namespace {
@@ -79,6 +82,20 @@ QString adaptationText(const PredictorSet& p) {
     return text;
 }
 
+QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {
+    if (!d.predictor || !(m.medianMs > 0)) return {};
+    const double at = atPredictorSpeedMs(*d.predictor, m.referenceRatio, m.cpuModel.toStdString());
+    if (!(at > 0) || std::abs(m.medianMs / at - 1) <= kPhaseTolerance) return {};
+    const double error = 100 * (d.prediction.totalMs / at - 1);
+    return QObject::tr(
+               "By the reference workload the machine ran %1% %2 during this measurement than during the predictor's %3: "
+               "at the predictor's machine speed the prediction is %4%5%.")
+        .arg(100 * std::abs(m.medianMs / at - 1), 0, 'f', 0)
+        .arg(m.medianMs > at ? QObject::tr("slower") : QObject::tr("faster"),
+             d.predictor->adaptation ? QObject::tr("adaptation") : QObject::tr("build"), error >= 0 ? QStringLiteral("+") : QString())
+        .arg(error, 0, 'f', 1);
+}
+
 QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map<QString, MeasuredLatency>& measured) {
     const Graph& g = *a.graph;
     const NodeMetrics& t = a.metrics.total;
@@ -110,6 +127,8 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                            "</span><br>";
             if (!m->second.machinePhase.isEmpty())
                 latency += "<span style='color:#b26a00'>&#9888; " + m->second.machinePhase.toHtmlEscaped() + "</span><br>";
+            if (const QString speed = speedGapText(d, m->second); !speed.isEmpty())
+                latency += "<span style='color:#b26a00'>&#9888; " + speed.toHtmlEscaped() + "</span><br>";
         }
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
     }

@@ -27,6 +27,10 @@ QString provenanceText(const DeviceAnalysis& device);
 // When the device is not the machine its predictor was built on: what differs and what to do;
 // empty otherwise (also when that is unknown).
 QString hostMismatchText(const DeviceAnalysis& device);
+// When `measured` was taken at a machine speed more than 10% from the one the device's predictor
+// predicts at (its reference times; same CPU only): by how much, and the prediction's error at the
+// predictor's speed (as evaluate --at-reference-speed scores it); empty otherwise.
+QString speedGapText(const DeviceAnalysis& device, const MeasuredLatency& measured);
 // How an adapted predictor was made (its source, networks and fit); empty for a built one.
 QString adaptationText(const PredictorSet& predictor);
 

@@ -71,19 +71,23 @@ QVariant DeviceTotalsModel::data(const QModelIndex& index, int role) const {
     case Qt::TextAlignmentRole: return column == Device ? int(Qt::AlignLeft | Qt::AlignVCenter) : int(Qt::AlignRight | Qt::AlignVCenter);
     case Qt::ForegroundRole:
         if (column == Device) return QVariant(deviceColor(row));
-        if (column == Measured || column == Error)  // a time from another machine, shown as such
-            if (const MeasuredLatency* m = measuredOf(row); m && !m->takenElsewhere.isEmpty()) return QColor(0xb2, 0x6a, 0x00);
+        if (column == Measured || column == Error)  // a time from another machine or machine speed, shown as such (tooltip)
+            if (const MeasuredLatency* m = measuredOf(row);
+                m && (!m->takenElsewhere.isEmpty() || !m->machinePhase.isEmpty() || !speedGapText(*m_devices[size_t(row)], *m).isEmpty()))
+                return QColor(0xb2, 0x6a, 0x00);
         return {};
     case Qt::ToolTipRole:
         if (column == Device) return provenanceText(*m_devices[size_t(row)]);
         if (column == Measured)
-            if (const MeasuredLatency* m = measuredOf(row))
-                return tr("median %1 ms, 10-90% of rounds %2; measured %3")
-                           .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc) +
-                       (m->takenElsewhere.isEmpty()
-                            ? QString()
-                            : tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere)) +
-                       (m->machinePhase.isEmpty() ? QString() : "\n" + m->machinePhase);
+            if (const MeasuredLatency* m = measuredOf(row)) {
+                QString tip = tr("median %1 ms, 10-90% of rounds %2; measured %3")
+                                  .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc);
+                if (!m->takenElsewhere.isEmpty())
+                    tip += tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere);
+                if (!m->machinePhase.isEmpty()) tip += "\n" + m->machinePhase;
+                if (const QString speed = speedGapText(*m_devices[size_t(row)], *m); !speed.isEmpty()) tip += "\n" + speed;
+                return tip;
+            }
         return {};
     default: return {};
     }

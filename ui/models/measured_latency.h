@@ -19,6 +19,11 @@ struct MeasuredLatency {
     // device's earlier ones on the same machine (the reference workload's times; workflows/
     // measure_models.h, storedPhaseWarning): that sentence, which the measured time carries.
     QString machinePhase;
+    // The measurement's ratio to the reference workload of the same rounds (0: none) and the CPU it
+    // ran on: with a predictor's reference time, its time at the predictor's machine speed
+    // (workflows/evaluation_data.h, atPredictorSpeedMs).
+    double referenceRatio = 0;
+    QString cpuModel;
 };
 
 }  // namespace km::ui

@@ -93,6 +93,7 @@ private:
                         .arg(formatCount(t.macs), formatCount(t.flops), formatCount(t.params), esc(g.info.format),
                              g.info.opset ? QObject::tr(", opset %1").arg(g.info.opset) : QString());
         QStringList rows;
+        QString measuredNotes;  // what the machine's speed says of each measurement, below the table
         for (const DeviceAnalysis& d : m_a->devices) {
             if (!d.ok()) {
                 rows << row({esc(d.deviceId), QObject::tr("not predicted: %1").arg(esc(d.error))});
@@ -107,8 +108,13 @@ private:
                                                              .arg(100 * (p.totalMs / m->second.medianMs - 1), 0, 'f', 1);
             if (m != m_o.measured.end() && !m->second.takenElsewhere.isEmpty())  // a stored time from another machine
                 measured += QObject::tr(" &#9888; taken on %1, not the device's machine now").arg(m->second.takenElsewhere.toHtmlEscaped());
-            if (m != m_o.measured.end() && !m->second.machinePhase.isEmpty())  // the machine in a slow or fast phase then
-                measured += " &#9888; " + m->second.machinePhase.toHtmlEscaped();
+            if (m != m_o.measured.end()) {  // the machine's speed then: marked here, said below the table
+                const QString speed = speedGapText(d, m->second);
+                for (const QString& note : {m->second.machinePhase, speed})
+                    if (!note.isEmpty())
+                        measuredNotes += "<p style='color:#b26a00'>&#9888; " + esc(d.deviceId) + ": " + note.toHtmlEscaped() + "</p>";
+                if (!m->second.machinePhase.isEmpty() || !speed.isEmpty()) measured += QStringLiteral(" &#9888;");
+            }
             // Beside the number: a prediction for another machine than the device's.
             const QString host = hostMismatchText(d);
             rows << row({esc(d.deviceId) + (host.isEmpty() ? QString() : QStringLiteral(" &#9888;")), "<b>" + formatMs(p.totalMs) + "</b>",
@@ -120,6 +126,7 @@ private:
         for (const DeviceAnalysis& d : m_a->devices)
             if (const QString host = hostMismatchText(d); !host.isEmpty())
                 h += "<p style='color:#b3261e'>&#9888; " + esc(d.deviceId) + ": " + host.toHtmlEscaped() + "</p>";
+        h += measuredNotes;
         for (const DeviceAnalysis& d : m_a->devices)
             for (const auto& w : d.prediction.warnings) h += "<p style='color:#b26a00'>" + esc(d.deviceId) + ": " + esc(w) + "</p>";
         return h;
