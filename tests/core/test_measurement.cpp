@@ -61,6 +61,40 @@ private:
 
 ModelInput model(const std::string& name) { return {name, name, {}}; }
 
+// A database with one device and measurements that have a reference time: the input of the
+// machine-phase checks (workflows/measure_models.h).
+struct PhaseStore {
+    static constexpr const char* kVersion = "1.0";
+    QTemporaryDir dir;
+    std::unique_ptr<MeasurementStore> store;  // null when it could not be opened
+    std::string deviceId;
+    explicit PhaseStore(const std::string& id) : deviceId(id) {
+        auto opened = MeasurementStore::open(dir.filePath("m.db").toStdString());
+        Device device;
+        device.id = id;
+        device.runtime = "opencv-dnn";
+        device.threads = 1;
+        if (dir.isValid() && opened && opened.value()->upsertDevice(device)) store = std::move(opened).value();
+    }
+    // Stores a measurement of `hash` with that reference time, on that CPU (taken now when
+    // `takenAtUtc` is empty) and returns it.
+    StoredMeasurement add(const std::string& hash, double referenceMs, const std::string& cpu, const std::string& takenAtUtc = {}) {
+        StoredMeasurement m;
+        m.modelHash = hash;
+        m.modelPath = hash + ".onnx";
+        m.deviceId = deviceId;
+        m.stats.medianMs = 1;
+        m.runtimeVersion = kVersion;
+        m.machine.cpuModel = cpu;
+        m.referenceId = kReferenceWorkloadId;
+        m.reference.median = 1;
+        m.reference.referenceMs = referenceMs;
+        m.takenAtUtc = takenAtUtc;
+        if (!store->add(m)) qFatal("cannot store a measurement of %s", hash.c_str());
+        return m;
+    }
+};
+
 }  // namespace
 
 class TestMeasurement : public QObject {
@@ -246,90 +280,49 @@ private slots:
         // A campaign's check: its fresh measurements' median reference time (the mean of the two
         // middle ones for an even count) against the device's stored ones on the same CPU and
         // runtime, its own models' stored times left out.
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        auto store = MeasurementStore::open(dir.filePath("m.db").toStdString());
-        QVERIFY(store);
-        Device device;
-        device.id = "opencv-t1";
-        device.runtime = "opencv-dnn";
-        device.threads = 1;
-        QVERIFY(store.value()->upsertDevice(device));
-        auto stored = [&](const std::string& hash, double referenceMs, const std::string& cpu) {
-            StoredMeasurement m;
-            m.modelHash = hash;
-            m.modelPath = hash + ".onnx";
-            m.deviceId = device.id;
-            m.stats.medianMs = 1;
-            m.runtimeVersion = "4.6.0";
-            m.machine.cpuModel = cpu;
-            m.referenceId = kReferenceWorkloadId;
-            m.reference.median = 1;
-            m.reference.referenceMs = referenceMs;
-            QVERIFY(store.value()->add(m));
-        };
-        for (int i = 0; i < 5; ++i) stored("earlier" + std::to_string(i), 0.300, "cpu A");
-        for (int i = 0; i < 5; ++i) stored("elsewhere" + std::to_string(i), 0.600, "cpu B");  // another CPU: not compared
-        for (int i = 0; i < 5; ++i) stored("now0", 0.900, "cpu A");  // earlier times of a model measured again now: left out
+        PhaseStore db("opencv-t1");
+        QVERIFY(db.store);
+        for (int i = 0; i < 5; ++i) db.add("earlier" + std::to_string(i), 0.300, "cpu A");
+        for (int i = 0; i < 5; ++i) db.add("elsewhere" + std::to_string(i), 0.600, "cpu B");  // another CPU: not compared
+        for (int i = 0; i < 5; ++i) db.add("now0", 0.900, "cpu A");  // earlier times of a model measured again now: left out
         auto report = [](const std::string& hash, double referenceMs, bool fromStore) {
             ModelReport r;
             r.modelHash = hash;
             r.ok = true;
             r.fromStore = fromStore;
-            r.runtimeVersion = "4.6.0";
+            r.runtimeVersion = PhaseStore::kVersion;
             r.machine.cpuModel = "cpu A";
             r.reference.referenceMs = referenceMs;
             return r;
         };
         // Fresh 0.32 and 0.36 (middle 0.34, 13% slower than 0.300); a stored report's 0.9 is not this session's.
         std::vector<ModelReport> reports{report("now0", 0.32, false), report("now1", 0.36, false), report("old", 0.9, true)};
-        QString w = QString::fromStdString(measuredPhaseWarning(reports, *store.value(), device.id, "these models were"));
+        QString w = QString::fromStdString(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were"));
         QVERIFY2(w.startsWith("while these models were measured on opencv-t1, the reference workload took 0.340 ms against 0.300 ms, "
                               "the median of 5 earlier measurements there: the machine ran 13% slower"),
                  qPrintable(w));
         reports[1].reference.referenceMs = 0.32;  // 7%: quiet
-        QVERIFY(measuredPhaseWarning(reports, *store.value(), device.id, "these models were").empty());
+        QVERIFY(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());
         for (ModelReport& r : reports) r.fromStore = true;  // nothing measured now
-        QVERIFY(measuredPhaseWarning(reports, *store.value(), device.id, "these models were").empty());
+        QVERIFY(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());
     }
 
     void storedMeasurementAgainstThoseBeforeIt() {
         // A stored measurement (the GUI's look-up) is judged against the device's measurements of
         // other models taken before it, not after.
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        auto store = MeasurementStore::open(dir.filePath("m.db").toStdString());
-        QVERIFY(store);
-        Device device;
-        device.id = "xnnpack-t1";
-        device.runtime = "xnnpack";
-        device.threads = 1;
-        QVERIFY(store.value()->upsertDevice(device));
-        auto stored = [&](const std::string& hash, double referenceMs, const std::string& takenAtUtc) {
-            StoredMeasurement m;
-            m.modelHash = hash;
-            m.modelPath = hash + ".onnx";
-            m.deviceId = device.id;
-            m.stats.medianMs = 1;
-            m.runtimeVersion = "0.0~git";
-            m.machine.cpuModel = "cpu A";
-            m.referenceId = kReferenceWorkloadId;
-            m.reference.median = 1;
-            m.reference.referenceMs = referenceMs;
-            m.takenAtUtc = takenAtUtc;
-            [&] { QVERIFY(store.value()->add(m)); }();
-            return m;
-        };
-        for (int i = 0; i < 5; ++i) stored("before" + std::to_string(i), 0.300, "2026-01-0" + std::to_string(i + 1) + "T00:00:00Z");
-        for (int i = 0; i < 5; ++i) stored("after" + std::to_string(i), 0.900, "2026-09-0" + std::to_string(i + 1) + "T00:00:00Z");
-        StoredMeasurement m = stored("model", 0.400, "2026-03-01T00:00:00Z");
-        const QString w = QString::fromStdString(storedPhaseWarning(*store.value(), m, "the model was"));
+        PhaseStore db("xnnpack-t1");
+        QVERIFY(db.store);
+        for (int i = 0; i < 5; ++i)
+            db.add("before" + std::to_string(i), 0.300, "cpu A", "2026-01-0" + std::to_string(i + 1) + "T00:00:00Z");
+        for (int i = 0; i < 5; ++i) db.add("after" + std::to_string(i), 0.900, "cpu A", "2026-09-0" + std::to_string(i + 1) + "T00:00:00Z");
+        StoredMeasurement m = db.add("model", 0.400, "cpu A", "2026-03-01T00:00:00Z");
+        const QString w = QString::fromStdString(storedPhaseWarning(*db.store, m, "the model was"));
         QVERIFY2(w.startsWith("while the model was measured on xnnpack-t1, the reference workload took 0.400 ms against 0.300 ms, the "
                               "median of 5 earlier measurements there: the machine ran 33% slower"),
                  qPrintable(w));
         m.referenceId.clear();  // measured without the reference workload: nothing to compare
-        QVERIFY(storedPhaseWarning(*store.value(), m, "the model was").empty());
-        QVERIFY(storedPhaseWarning(*store.value(), stored("first", 0.4, "2025-01-01T00:00:00Z"), "the model was").empty());
+        QVERIFY(storedPhaseWarning(*db.store, m, "the model was").empty());
+        QVERIFY(storedPhaseWarning(*db.store, db.add("first", 0.4, "cpu A", "2025-01-01T00:00:00Z"), "the model was").empty());
     }
 
     void ratioToReferencePairsOnlyMatchingRounds() {

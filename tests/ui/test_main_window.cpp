@@ -47,6 +47,16 @@ int distinctColours(QWidget* w) {
     return int(colours.size());
 }
 
+// Opens the small conv block in `w` for opencv-t1 and waits until its stored measurement has
+// been looked up; false when none arrives.
+bool openWithStoredMeasurement(MainWindow& w) {
+    w.setDevices({"opencv-t1"});
+    QSignalSpy found(w.measureJob(), &MeasureJob::found);
+    w.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
+    w.waitForLoad();
+    return found.count() > 0 || found.wait(30000);
+}
+
 }  // namespace
 
 class TestMainWindow : public QObject {
@@ -246,11 +256,7 @@ private slots:
         QVERIFY2(w.summaryText().contains("measured " + formatMs(ms) + " ms"), qPrintable(w.summaryText()));
 
         MainWindow again;  // a new window finds it in the database
-        again.setDevices({"opencv-t1"});
-        QSignalSpy found(again.measureJob(), &MeasureJob::found);
-        again.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
-        again.waitForLoad();
-        QVERIFY(found.count() > 0 || found.wait(30000));
+        QVERIFY(openWithStoredMeasurement(again));
         QCOMPARE(again.comparePage()->measured().at("opencv-t1").medianMs, ms);
         QVERIFY(again.comparePage()->measured().at("opencv-t1").takenElsewhere.isEmpty());  // this machine's
         QVERIFY(again.comparePage()->measured().at("opencv-t1").machinePhase.isEmpty());    // nothing earlier to compare
@@ -269,11 +275,7 @@ private slots:
             }
         }
         MainWindow slow;
-        slow.setDevices({"opencv-t1"});
-        QSignalSpy foundSlow(slow.measureJob(), &MeasureJob::found);
-        slow.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
-        slow.waitForLoad();
-        QVERIFY(foundSlow.count() > 0 || foundSlow.wait(30000));
+        QVERIFY(openWithStoredMeasurement(slow));
         QVERIFY2(slow.comparePage()->measured().at("opencv-t1").machinePhase.contains("the machine ran 100% slower than then"),
                  qPrintable(slow.comparePage()->measured().at("opencv-t1").machinePhase));
         QTRY_VERIFY2(slow.summaryText().contains("the measured time carries that"), qPrintable(slow.summaryText()));
@@ -287,11 +289,7 @@ private slots:
             QVERIFY(store.value()->add(moved).ok());
         }
         MainWindow moved;
-        moved.setDevices({"opencv-t1"});
-        QSignalSpy foundMoved(moved.measureJob(), &MeasureJob::found);
-        moved.openFile(KM_FIXTURES_DIR "/small/conv_block.onnx");
-        moved.waitForLoad();
-        QVERIFY(foundMoved.count() > 0 || foundMoved.wait(30000));
+        QVERIFY(openWithStoredMeasurement(moved));
         QVERIFY(moved.comparePage()->measured().at("opencv-t1").takenElsewhere.startsWith("Another CPU (family 1, model 2, stepping 3)"));
         QTRY_VERIFY2(moved.summaryText().contains("that measurement was taken on Another CPU"), qPrintable(moved.summaryText()));
 
