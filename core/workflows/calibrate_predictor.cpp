@@ -102,9 +102,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         if (report.referenceMsAtExact.size() < 3)
             return unsupported(fmt::format("calibrating {}'s reference time: only {} networks were measured with the reference workload.",
                                            device.id, report.referenceMsAtExact.size()));
-        std::vector<double> r = report.referenceMsAtExact;
-        std::nth_element(r.begin(), r.begin() + long(r.size() / 2), r.end());
-        predictor.referenceMs = r[r.size() / 2];
+        predictor.referenceMs = quantile(report.referenceMsAtExact, 0.5);
         return report;
     }
     report.fit = fitModelCalibration(report.kernelSumMs, report.kernelCounts, report.measuredMs);

@@ -82,8 +82,7 @@ Result<ReferenceUnit> referenceUnitFor(double predictorReferenceMs, double datab
     for (const StoredMeasurement& m : measurements)
         if (m.reference.median > 0 && m.reference.referenceMs > 0) refs.push_back(m.reference.referenceMs);
     if (refs.empty()) return badInput("no measurement has a reference ratio.");
-    std::nth_element(refs.begin(), refs.begin() + long(refs.size() / 2), refs.end());
-    return ReferenceUnit{refs[refs.size() / 2], "the measurements' median"};
+    return ReferenceUnit{quantile(refs, 0.5), "the measurements' median"};
 }
 
 std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vector<StoredMeasurement>& measurements, double unitMs) {
