@@ -15,6 +15,7 @@
 #include "cli/commands.h"
 #include "cli/events.h"
 #include "store/measurement_store.h"
+#include "workflows/adapt_predictor.h"
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
 #include "workflows/device_analyzer.h"
@@ -254,6 +255,7 @@ int runPredict(const PredictArgs& args) {
     // machine for a local device); the agent is not started.
     const HostComparison host = analyzer.host() ? *analyzer.host() : HostComparison{};
     if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
+    if (const std::string note = adaptationPhaseNote(predictor); !note.empty()) std::cerr << "kernelmeter-cli: warning: " << note << "\n";
     Json all = Json::array();
     int failures = 0;
     for (const auto& path : args.models) {

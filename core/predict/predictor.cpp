@@ -240,6 +240,10 @@ std::string PredictorSet::toJson() const {
                            {"networks", std::move(nets)}};
         if (!a.kernelGroups.empty()) j["adaptation"]["kernel_groups"] = kernelGroupsToJson(a.kernelGroups);
         if (!a.kernelDevice.empty()) j["adaptation"]["kernel_device"] = a.kernelDevice;
+        if (a.earlierMeasurements > 0) {
+            j["adaptation"]["earlier_reference_ms"] = a.earlierReferenceMs;
+            j["adaptation"]["earlier_measurements"] = a.earlierMeasurements;
+        }
     }
     if (!rulesJson.empty()) j["rules"] = Json::parse(rulesJson);
     if (generic) {
@@ -363,6 +367,8 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             ad.leaveOneOutRmspe = a->value("leave_one_out_rmspe", 0.0);
             ad.within10 = a->value("within10", 0.0);
             ad.leaveOneOutWithin10 = a->value("leave_one_out_within10", 0.0);
+            ad.earlierReferenceMs = a->value("earlier_reference_ms", 0.0);
+            ad.earlierMeasurements = a->value("earlier_measurements", 0);
             for (const auto& n : a->value("networks", Json::array()))
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
                                        n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0), n.value("weight", 1.0)});

@@ -104,6 +104,17 @@ PredictorSet withFittedTerms(PredictorSet p, const PredictorSet& bareSet, const 
 
 }  // namespace
 
+std::string adaptationPhaseNote(const PredictorSet& predictor) {
+    if (!predictor.adaptation) return {};
+    const Adaptation& a = *predictor.adaptation;
+    const std::string w = machinePhaseWarning("its networks were", predictor.deviceId, predictor.referenceMs, a.earlierReferenceMs,
+                                              size_t(std::max(0, a.earlierMeasurements)));
+    if (w.empty()) return {};
+    return "this predictor was adapted " + w +
+           "; it predicts in ms at that speed (its times at the reference speed are not affected); adapt again when the machine is at "
+           "its usual speed.";
+}
+
 bool mayDropUnreadOps(const Device& target) { return !runtimeTraits(target.runtime).runsUnreadOps; }
 
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known) {
@@ -286,6 +297,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::vector<TransferNetwork> networks;
     std::vector<size_t> used;  // candidate index of each network
     std::vector<double> referenceMs;
+    double earlierUsualMs = 0;  // the median reference time of the target's earlier measurements (0: too few)
+    size_t earlierCount = 0;
     std::string runtimeVersion, cpuModel;
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
@@ -365,7 +378,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 for (const ModelReport& m : usable) ours.insert(m.modelHash);
                 const std::vector<double> earlier =
                     earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours);
-                if (const std::string w = machinePhaseWarning("adapt's networks were", target.id, unit, earlier); !w.empty())
+                if (earlier.size() >= kMinEarlierReferenceTimes) earlierUsualMs = quantile(earlier, 0.5), earlierCount = earlier.size();
+                if (const std::string w = machinePhaseWarning("adapt's networks were", target.id, unit, earlierUsualMs, earlierCount);
+                    !w.empty())
                     report.warnings.push_back(w +
                                               ". The adapted predictor predicts in ms at this session's speed (its times at the reference "
                                               "speed, `evaluate --at-reference-speed`, are not affected); adapt again when the machine is "
@@ -489,6 +504,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                               report.fit.fittedMs[k], report.fit.leaveOneOutMs[k], networks[k].weight});
     a.kernelGroups = report.kernelGroups;
     a.kernelDevice = report.kernelDevice;
+    a.earlierReferenceMs = earlierUsualMs;
+    a.earlierMeasurements = int(earlierCount);
     p.adaptation = std::move(a);
     report.predictor = std::move(p);
     report01(1.0, "fitted");

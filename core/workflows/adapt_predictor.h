@@ -79,6 +79,12 @@ struct AdaptReport {
 // (docs/adapt.md), where kernels timed at the target's threads on a 2-core machine drowned in noise.
 Device kernelDeviceFor(const Device& target, const std::string& sourceRuntime, int sourceThreads, const std::vector<Device>& known);
 
+// When an adapted predictor's networks met the machine more than kPhaseTolerance away from the
+// target's usual speed then (Adaptation::earlierReferenceMs, recorded by adapt): a sentence for
+// predict and the GUI saying so ("this predictor was adapted while its networks were measured on
+// ..."); empty otherwise, for a built predictor, or when adapt had nothing earlier to compare with.
+std::string adaptationPhaseNote(const PredictorSet& predictor);
+
 // Whether adapt tries fitting `target` as a runtime that removes the operations whose results
 // nobody reads (point 5 of docs/adapt.md): not when its runtime is known to run them
 // (RuntimeTraits::runsUnreadOps), where that fit could only be chosen on the networks' noise.

@@ -406,9 +406,12 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
 
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs) {
     earlierMs.erase(std::remove_if(earlierMs.begin(), earlierMs.end(), [](double v) { return !(v > 0); }), earlierMs.end());
-    if (!(sessionMs > 0) || earlierMs.size() < kMinEarlierReferenceTimes) return {};
     const size_t n = earlierMs.size();
-    const double usual = quantile(std::move(earlierMs), 0.5);
+    return machinePhaseWarning(what, deviceId, sessionMs, quantile(std::move(earlierMs), 0.5), n);
+}
+
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, double usual, size_t n) {
+    if (!(sessionMs > 0) || !(usual > 0) || n < kMinEarlierReferenceTimes) return {};
     const double ratio = sessionMs / usual;
     if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
     return fmt::format(

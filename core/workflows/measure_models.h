@@ -102,6 +102,9 @@ inline constexpr size_t kMinEarlierReferenceTimes = 5;
 // device's earlier measurements, one reference time each, on the same CPU and runtime); empty
 // otherwise, or with fewer than kMinEarlierReferenceTimes of them. `what`: what was measured.
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs);
+// The same from the earlier times' median `usualMs` and their count `earlier` (as an adapted
+// predictor records them, Adaptation::earlierReferenceMs).
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, double usualMs, size_t earlier);
 // The reference time of each measurement `store` holds for the device, taken on this CPU and
 // runtime version with the current reference workload, except those of `excludeHashes` (the
 // models of the session being judged) and, when `takenBeforeUtc` is set (ISO 8601), those taken

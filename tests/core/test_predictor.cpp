@@ -277,6 +277,8 @@ private slots:
         adapted.adaptation->kernelGroups = {
             {"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}, 1.3, 1.05, 0.004, 0.02, 0.001, 0.12, 0.4, true}};
         adapted.adaptation->kernelDevice = "opencv-t1";  // timed at the source's threads
+        adapted.adaptation->earlierReferenceMs = 0.32;   // the target's usual speed when adapt ran
+        adapted.adaptation->earlierMeasurements = 22;
         Result<PredictorSet> adaptedBack = PredictorSet::fromJson(adapted.toJson(), "a.json");
         QVERIFY2(adaptedBack.ok(), adaptedBack.ok() ? "" : adaptedBack.error().message.c_str());
         QCOMPARE(adaptedBack.value().adaptation->kernelGroups.size(), size_t{1});
@@ -288,6 +290,8 @@ private slots:
         QVERIFY(kg.workMsPerMflop == 0.004 && kg.workMsPerMb == 0.02 && kg.workFixedMs == 0.001 && kg.workLeaveOneOutRmspe == 0.12 &&
                 kg.leaveOneOutRmspe == 0.4 && kg.pricedByWork);
         QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
+        QCOMPARE(adaptedBack.value().adaptation->earlierReferenceMs, 0.32);
+        QCOMPARE(adaptedBack.value().adaptation->earlierMeasurements, 22);
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
 
         // The power form of the kernels' fits: a kernel of a group with an exponent costs

@@ -366,6 +366,26 @@ private slots:
         QVERIFY2(ratio <= 2 + 1e-9 && ratio > 1.5, qPrintable(QString("%1 (%2)").arg(ratio).arg(capped.terms.c_str())));
     }
 
+    void adaptationPhaseNoteNamesTheGap() {
+        // An adapted predictor whose networks met the machine 19% slower than the target's usual
+        // speed then says so wherever it predicts; within 10%, or a built one, says nothing.
+        PredictorSet p;
+        p.deviceId = "opencv-t2";
+        p.referenceMs = 0.380;
+        QVERIFY(adaptationPhaseNote(p).empty());  // built
+        p.adaptation = Adaptation{};
+        QVERIFY(adaptationPhaseNote(p).empty());  // nothing earlier to compare with
+        p.adaptation->earlierReferenceMs = 0.320;
+        p.adaptation->earlierMeasurements = 22;
+        const QString note = QString::fromStdString(adaptationPhaseNote(p));
+        QVERIFY2(note.startsWith("this predictor was adapted while its networks were measured on opencv-t2, the reference workload took "
+                                 "0.380 ms against 0.320 ms, the median of 22 earlier measurements there: the machine ran 19% slower "
+                                 "than then; it predicts in ms at that speed"),
+                 qPrintable(note));
+        p.referenceMs = 0.340;  // 6%
+        QVERIFY(adaptationPhaseNote(p).empty());
+    }
+
     void kernelDeviceAtSourceThreads() {
         const Device cv1 = deviceOf("opencv-t1", "opencv-dnn", 1), cv2 = deviceOf("opencv-t2", "opencv-dnn", 2),
                      xn1 = deviceOf("xnnpack-t1", "xnnpack", 1);

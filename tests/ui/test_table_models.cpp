@@ -83,6 +83,18 @@ private slots:
         QVERIFY(model.data(model.index(0, DeviceTotalsModel::Error), Qt::ForegroundRole).isValid());
         fast.cpuModel = "another CPU";  // its speed says nothing about the predictor's machine
         QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains("By the reference workload"));
+
+        // An adapted predictor that met the machine in another phase says so in its provenance
+        // (the Predictor tab and the report).
+        PredictorSet adapted = predictor;
+        adapted.adaptation = Adaptation{};
+        adapted.adaptation->earlierReferenceMs = predictor.referenceMs / 1.25;
+        adapted.adaptation->earlierMeasurements = 7;
+        QVERIFY2(adaptationText(adapted).contains("This predictor was adapted while its networks were measured on opencv-t1, the "
+                                                  "reference workload took"),
+                 qPrintable(adaptationText(adapted)));
+        adapted.adaptation->earlierMeasurements = 0;  // nothing to compare with when it was adapted
+        QVERIFY(!adaptationText(adapted).contains("This predictor was adapted"));
     }
 
     void kernelTypes() {

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "ui/style/format.h"
+#include "workflows/adapt_predictor.h"
 #include "workflows/evaluation_data.h"
 #include "workflows/measure_models.h"
 
@@ -78,6 +79,11 @@ QString adaptationText(const PredictorSet& p) {
                         " %1 of those groups are priced by their kernels' MFLOPs and MB moved, which told their times better "
                         "than the source's times did.")
                         .arg(byWork);
+    }
+    if (const std::string note = adaptationPhaseNote(p); !note.empty()) {
+        QString sentence = QString::fromStdString(note);
+        sentence[0] = sentence[0].toUpper();
+        text += " " + sentence;
     }
     return text;
 }
