@@ -93,6 +93,10 @@ private slots:
         QVERIFY2(adaptationText(adapted).contains("This predictor was adapted while its networks were measured on opencv-t1, the "
                                                   "reference workload took"),
                  qPrintable(adaptationText(adapted)));
+        ModelAnalysis withAdapted = *m_analysis;  // and beside the device's predicted latency in the summary
+        withAdapted.devices[0].predictor = std::make_shared<const PredictorSet>(adapted);
+        QVERIFY(summaryHtml(withAdapted).contains("This predictor was adapted while its networks were measured on opencv-t1"));
+        QVERIFY(!summaryHtml(*m_analysis).contains("This predictor was adapted"));
         adapted.adaptation->earlierMeasurements = 0;  // nothing to compare with when it was adapted
         QVERIFY(!adaptationText(adapted).contains("This predictor was adapted"));
     }
