@@ -255,7 +255,8 @@ int runPredict(const PredictArgs& args) {
     // machine for a local device); the agent is not started.
     const HostComparison host = analyzer.host() ? *analyzer.host() : HostComparison{};
     if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
-    if (const std::string note = adaptationPhaseNote(predictor); !note.empty()) std::cerr << "kernelmeter-cli: warning: " << note << "\n";
+    const std::string phaseNote = adaptationPhaseNote(predictor);  // an adapted predictor's ms are a phase's
+    if (!phaseNote.empty()) std::cerr << "kernelmeter-cli: warning: " << phaseNote << "\n";
     Json all = Json::array();
     int failures = 0;
     for (const auto& path : args.models) {
@@ -310,22 +311,22 @@ int runPredict(const PredictArgs& args) {
         for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
         std::cout << "\n";
     }
-    if (args.json)
-        std::cout << Json{{"schema", "kernelmeter.prediction/1"},
-                          {"device", device.value().id},
-                          {"predictor", predictorUsed},
-                          {"kernel_scale", predictor.kernelScale},
-                          {"per_kernel_ms", predictor.perKernelMs},
-                          {"reference_ms", predictor.referenceMs},
-                          {"built_on",
-                           {{"cpu_model", predictor.cpuModel},
-                            {"logical_cores", predictor.logicalCores},
-                            {"runtime_version", predictor.runtimeVersion}}},
-                          {"host_mismatch", host.state == "unknown" ? Json(nullptr) : Json(host.mismatch())},
-                          {"host", hostMismatchJson(host)},
-                          {"models", all}}
-                         .dump(1)
-                  << "\n";
+    if (args.json) {
+        Json out{
+            {"schema", "kernelmeter.prediction/1"},
+            {"device", device.value().id},
+            {"predictor", predictorUsed},
+            {"kernel_scale", predictor.kernelScale},
+            {"per_kernel_ms", predictor.perKernelMs},
+            {"reference_ms", predictor.referenceMs},
+            {"built_on",
+             {{"cpu_model", predictor.cpuModel}, {"logical_cores", predictor.logicalCores}, {"runtime_version", predictor.runtimeVersion}}},
+            {"host_mismatch", host.state == "unknown" ? Json(nullptr) : Json(host.mismatch())},
+            {"host", hostMismatchJson(host)}};
+        if (!phaseNote.empty()) out["predictor_warnings"] = Json::array({phaseNote});
+        out["models"] = all;
+        std::cout << out.dump(1) << "\n";
+    }
     return failures ? 2 : 0;
 }
 

@@ -137,6 +137,29 @@ private slots:
         QVERIFY2(prediction.value("built_on").toObject().value("cpu_model").toString().isEmpty(), out.constData());
         QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone"}, &out, &err), 0);
         QVERIFY2(out.contains(" on dataset lab)"), out.constData());
+        QVERIFY2(!err.contains("this predictor was adapted while"), err.constData());
+        // A predictor whose adaptation met the machine 19% slower than the device's 22 earlier
+        // measurements (as adapt records it) says so wherever it predicts, in JSON too.
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "6", "--quiet", "-o",
+                      m_home.filePath("lab.json")}),
+                 0);
+        QFile file(m_home.filePath("lab.json"));
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QJsonObject p = QJsonDocument::fromJson(file.readAll()).object();
+        file.close();
+        p["reference_ms"] = 0.38;
+        QJsonObject record = p.value("adaptation").toObject();
+        record["earlier_reference_ms"] = 0.32;
+        record["earlier_measurements"] = 22;
+        p["adaptation"] = record;
+        const QString slow = write("lab-slow.json", QJsonDocument(p).toJson());
+        QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone", "--predictor", slow, "--json"}, &out, &err), 0);
+        const QJsonArray notes = QJsonDocument::fromJson(out).object().value("predictor_warnings").toArray();
+        QCOMPARE(notes.size(), 1);
+        QVERIFY2(notes[0].toString().startsWith("this predictor was adapted while its networks were measured on lab-phone, the reference "
+                                                "workload took 0.380 ms against 0.320 ms, the median of 22 earlier measurements there"),
+                 out.constData());
+        QVERIFY2(err.contains("warning: this predictor was adapted while"), err.constData());
         QCOMPARE(run({"evaluate", "--device", "lab-phone", "--dataset", "lab", "--json"}, &out, &err), 0);
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 6);
