@@ -288,6 +288,10 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember(km::kAdaptInputSizes))
         ->excludes(adaptModels)
         ->excludes(adaptDataset);
+    cmdAdapt
+        ->add_flag("--at-usual-speed", adapt.atUsualSpeed,
+                   "predict in ms at the target's usual machine speed (its earlier measurements') instead of this session's")
+        ->excludes(adaptDataset);
     cmdAdapt->add_option("-o,--output", adapt.output, "also write the adapted predictor as JSON to this file");
     cmdAdapt->add_option("--cache", adapt.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");
     cmdAdapt->add_option("--db", adapt.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");

@@ -299,6 +299,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::vector<double> referenceMs;
     double earlierUsualMs = 0;  // the median reference time of the target's earlier measurements (0: too few)
     size_t earlierCount = 0;
+    double unitMs = 0;    // the reference time at which the networks' times are taken (0: raw times)
+    std::string timesAt;  // said in the record when that is not the session's
     std::string runtimeVersion, cpuModel;
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
@@ -351,7 +353,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             hashes[chosen[k]] = m.modelHash;
         }
         // With the reference workload in every round, each network's time at one machine speed
-        // (the median reference time of the session): the machine's drift between networks, and
+        // (the session's median reference time, or the device's usual one): the machine's drift between networks, and
         // between sessions when stored measurements are reused, drops out. Not when the
         // reference's own rounds were in two modes: XNNPACK at 2 threads on the 2-core VM with a
         // thread pool per model spread them up to 35 times their median beside one network (its
@@ -360,34 +362,51 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         const bool anyReference = std::any_of(usable.begin(), usable.end(),
                                               [](const ModelReport& m) { return m.reference.median > 0 || !m.referenceError.empty(); });
         if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
-            if (anyReference) report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it.");
+            if (anyReference)
+                report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it" +
+                                          (options.atUsualSpeed ? ", at this session's speed, not the usual one." : "."));
         } else if (!usable.empty()) {
             for (const ModelReport& m : usable) referenceMs.push_back(m.reference.referenceMs);
-            const double unit = quantile(referenceMs, 0.5);
-            for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = usable[k].reference.median * unit;
+            const double sessionMs = quantile(referenceMs, 0.5);
             const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
-            if (*highRef > 1.3 * unit || *lowRef < unit / 1.3)
+            if (*highRef > 1.3 * sessionMs || *lowRef < sessionMs / 1.3)
                 report.warnings.push_back(
                     fmt::format("the machine's speed moved between the networks' batches (the reference workload took {:.3f} to {:.3f} "
                                 "ms): each network's time is taken at the median reference time, {:.3f} ms.",
-                                *lowRef, *highRef, unit));
-            // The predictor's milliseconds are those of this session's machine speed: said when
-            // the device's earlier measurements (not these networks') saw another one.
-            if (options.measure.store && !usable.empty()) {
+                                *lowRef, *highRef, sessionMs));
+            // The device's usual speed: its earlier measurements' (not these networks').
+            if (options.measure.store) {
                 std::set<std::string> ours;
                 for (const ModelReport& m : usable) ours.insert(m.modelHash);
                 const std::vector<double> earlier =
                     earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours);
                 if (earlier.size() >= kMinEarlierReferenceTimes) earlierUsualMs = quantile(earlier, 0.5), earlierCount = earlier.size();
-                if (const std::string w = machinePhaseWarning("adapt's networks were", target.id, unit, earlierUsualMs, earlierCount);
-                    !w.empty())
-                    report.warnings.push_back(w +
-                                              ". The adapted predictor predicts in ms at this session's speed (its times at the reference "
-                                              "speed, `evaluate --at-reference-speed`, are not affected); adapt again when the machine is "
-                                              "quiet to predict its usual speed.");
             }
+            unitMs = sessionMs;
+            const std::string phase = machinePhaseWarning("adapt's networks were", target.id, sessionMs, earlierUsualMs, earlierCount);
+            if (options.atUsualSpeed && earlierUsualMs > 0) {
+                unitMs = earlierUsualMs;
+                timesAt = fmt::format(
+                    ", taken at the device's usual speed (the reference workload's {:.3f} ms, the median of {} earlier "
+                    "measurements; {:.3f} ms during adapt)",
+                    earlierUsualMs, earlierCount, sessionMs);
+                if (!phase.empty())
+                    report.warnings.push_back(phase + ". As asked, the adapted predictor predicts in ms at the usual speed.");
+            } else if (options.atUsualSpeed) {
+                report.warnings.push_back(fmt::format(
+                    "{} has {} earlier measurements on this CPU and runtime version ({} needed) to tell its usual speed: the adapted "
+                    "predictor predicts in ms at this session's speed.",
+                    target.id, earlierCount, kMinEarlierReferenceTimes));
+            } else if (!phase.empty()) {
+                // The predictor's milliseconds are those of this session's machine speed.
+                report.warnings.push_back(phase +
+                                          ". The adapted predictor predicts in ms at this session's speed (its times at the reference "
+                                          "speed, `evaluate --at-reference-speed`, are not affected); adapt again when the machine is "
+                                          "quiet, or take the usual speed (`adapt --at-usual-speed`), to predict its usual speed.");
+            }
+            for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = usable[k].reference.median * unitMs;
         }
-        timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel);
+        timesFrom = "measured by adapt" + (cpuModel.empty() ? std::string() : " on " + cpuModel) + timesAt;
         if (options.kernelsPerGroup > 0 && networks.size() >= 3) {
             std::map<std::string, double> groups;  // source time over the candidates
             for (const TransferCandidate& c : candidates)
@@ -479,7 +498,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     p = withFittedTerms(std::move(p), bareSet, report.fit);
     p.dropsUnreadOps = dropsUnread || bareSet.dropsUnreadOps;
     if (dropsUnread) report.fit.terms += "+drops unread operations";
-    p.referenceMs = quantile(referenceMs, 0.5);
+    p.referenceMs = unitMs;
     p.regressorReferenceMs = 0;
     p.calibration = {
         p.overheadMs, p.kernelScale, p.perKernelMs, networks.size(), report.fit.within10, report.fit.rmspe, "adapted: " + report.fit.terms};

@@ -6,7 +6,7 @@
 // was not fitted on beside the baselines; a table's device may be fitted as a runtime that removes
 // dead code, a runtime known to run it never is (devices defined by the table's --db found by
 // adapt's); adapt measures networks through the agent (also networks generated at the input size
-// asked for); bad input exits 2 with one line.
+// asked for, and times taken at the device's usual speed); bad input exits 2 with one line.
 #include <QtTest>
 
 #include <QFile>
@@ -30,6 +30,10 @@ private:
         if (out) *out = r.out;
         if (err) *err = r.err;
         return r.exitCode;
+    }
+    static QJsonObject readJson(const QString& path) {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? QJsonDocument::fromJson(f.readAll()).object() : QJsonObject();
     }
     QString write(const QString& name, const QByteArray& text) {
         QFile f(m_home.filePath(name));
@@ -222,12 +226,14 @@ private slots:
         }
         QByteArray out, err;
         // Two of the source's kernels per group measured too (a count, not a time, bounds them).
+        // Asked for the usual speed on a device measured never before: the session's, said.
         QCOMPARE(run(QStringList{"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
-                                 "--kernels-per-group", "2", "--models"} +
+                                 "--kernels-per-group", "2", "--at-usual-speed", "--models"} +
                          models,
                      &out, &err),
                  0);
         QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
+        QVERIFY2(err.contains("opencv-t2 has 0 earlier measurements on this CPU and runtime version (5 needed)"), err.constData());
         QVERIFY2(!err.contains("a predictor of"), err.constData());  // the source has the target's runtime
         // opencv-t2 runs opencv-t1's runtime at 2 threads: the kernels are timed on opencv-t1.
         QVERIFY2(out.contains("of the source's kernels measured on opencv-t1; target/source per group"), out.constData());
@@ -250,6 +256,30 @@ private slots:
         const QString table = QString::fromUtf8(out);
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r\d+ )")) == 3, out.constData());
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r96 )")) == 3, out.constData());
+        // At the device's usual speed: the networks chosen first again (their times stored), now
+        // taken at the median reference time of the six other measurements of opencv-t2 (the cells
+        // and the networks at 96 pixels) instead of their own session's.
+        const QString atSession = m_home.filePath("at-session.json"), atUsual = m_home.filePath("at-usual.json");
+        const QStringList again{"adapt",       "--device", "opencv-t2",           "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
+                                "--instances", "1",        "--kernels-per-group", "0",      "--quiet",   "-o"};
+        QCOMPARE(run(again + QStringList{atSession}, &out, &err), 0);
+        QCOMPARE(run(again + QStringList{atUsual, "--at-usual-speed"}, &out, &err), 0);
+        const QJsonObject session = readJson(atSession), usual = readJson(atUsual);
+        const QJsonObject record = usual.value("adaptation").toObject();
+        QCOMPARE(record.value("earlier_measurements").toInt(), 6);
+        QVERIFY2(record.value("times_from").toString().contains("taken at the device's usual speed"),
+                 qPrintable(record.value("times_from").toString()));
+        const double usualMs = usual.value("reference_ms").toDouble(), sessionMs = session.value("reference_ms").toDouble();
+        QCOMPARE(usualMs, record.value("earlier_reference_ms").toDouble());
+        QVERIFY(sessionMs > 0 && sessionMs != usualMs);
+        const QJsonArray sessionNets = session.value("adaptation").toObject().value("networks").toArray();
+        const QJsonArray usualNets = record.value("networks").toArray();
+        QCOMPARE(usualNets.size(), 3);
+        for (int i = 0; i < 3; ++i) {  // every network's time scaled from one speed to the other
+            const double ratio =
+                usualNets[i].toObject().value("measured_ms").toDouble() / sessionNets[i].toObject().value("measured_ms").toDouble();
+            QVERIFY2(std::abs(ratio / (usualMs / sessionMs) - 1) < 1e-9, qPrintable(QString::number(ratio)));
+        }
         // Across runtimes, the device whose shipped predictor knows the target's kernels is named at
         // once, in the one warning about the runtimes.
         QCOMPARE(run(QStringList{"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
