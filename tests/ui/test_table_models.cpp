@@ -139,6 +139,14 @@ private slots:
         for (const auto& [k, rule] : r.multiOutput) expected += rule.evidence.size();
         QCOMPARE(points, expected);
         QVERIFY(expected > 0);
+        // A rule's median saving over an even number of points is the mean of the middle two.
+        auto two = std::make_shared<RuleSet>();
+        FusionRule rule;
+        rule.ops = {"conv", "relu"};
+        for (double ms : {0.30, 0.10, 0.20, 0.90}) rule.evidence.push_back(FusionEvidence{.savingMs = ms});
+        two->pairs[{"conv", "relu"}] = rule;
+        model.setRules(two);
+        QCOMPARE(model.data(model.index(0, FusionRuleTableModel::MedianSaving), FusionRuleTableModel::SortRole).toDouble(), 0.25);
         model.setRules(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "backends/measurement.h"
 #include "ui/style/format.h"
 
 namespace km::ui {
@@ -14,9 +15,7 @@ QVariant alignment(bool number) { return number ? int(Qt::AlignRight | Qt::Align
 double medianSaving(const FusionRule& r) {
     std::vector<double> s;
     for (const FusionEvidence& e : r.evidence) s.push_back(e.savingMs);
-    if (s.empty()) return 0;
-    std::nth_element(s.begin(), s.begin() + long(s.size() / 2), s.end());
-    return s[s.size() / 2];
+    return s.empty() ? 0.0 : quantile(std::move(s), 0.5);  // an even count: the mean of the two middle values
 }
 
 }  // namespace
