@@ -9,6 +9,7 @@
 #include "common/locations.h"
 #include "common/progress.h"
 #include "store/measurement_store.h"
+#include "ui/style/format.h"
 #include "workflows/analyze_model.h"
 #include "workflows/devices.h"
 #include "workflows/measure_models.h"
@@ -27,9 +28,7 @@ QString machinePhaseOf(MeasurementStore* store, const StoredMeasurement& m) {
     if (!store) return {};
     const std::string w = storedPhaseWarning(*store, m, "the model was");
     if (w.empty()) return {};
-    QString text = QString::fromStdString(w) + QCoreApplication::translate("MeasureJob", "; the measured time carries that.");
-    text[0] = text[0].toUpper();
-    return text;
+    return asSentence(QString::fromStdString(w) + QCoreApplication::translate("MeasureJob", "; the measured time carries that."));
 }
 
 // Where `m` was taken when the device it belongs to has another machine now (as the device's last

@@ -18,13 +18,6 @@ namespace {
 
 QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
 
-// A core message (which starts in lower case, to follow a colon) as a sentence of its own.
-QString sentence(const std::string& s) {
-    QString text = QString::fromStdString(s);
-    if (!text.isEmpty()) text[0] = text[0].toUpper();
-    return text;
-}
-
 QString ints(const std::vector<int64_t>& v) {
     QStringList parts;
     for (int64_t x : v) parts << QString::number(x);
@@ -87,7 +80,7 @@ QString adaptationText(const PredictorSet& p) {
                         "than the source's times did.")
                         .arg(byWork);
     }
-    if (const std::string note = adaptationPhaseNote(p); !note.empty()) text += " " + sentence(note);
+    if (const std::string note = adaptationPhaseNote(p); !note.empty()) text += " " + asSentence(QString::fromStdString(note));
     return text;
 }
 
@@ -123,7 +116,8 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
         if (const QString host = hostMismatchText(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (const std::string note = d.predictor ? adaptationPhaseNote(*d.predictor) : std::string(); !note.empty())
-            latency += "<span style='color:#b26a00'>&#9888; " + sentence(note).toHtmlEscaped() + "</span><br>";  // its ms are a phase's
+            latency += "<span style='color:#b26a00'>&#9888; " + asSentence(QString::fromStdString(note)).toHtmlEscaped() +
+                       "</span><br>";  // its ms are a phase's
         if (auto m = measured.find(QString::fromStdString(d.deviceId)); m != measured.end() && m->second.medianMs > 0) {
             latency += QObject::tr("&nbsp;&nbsp;measured %1 ms (prediction %2%3%)<br>")
                            .arg(formatMs(m->second.medianMs), p.totalMs >= m->second.medianMs ? QStringLiteral("+") : QString())

@@ -25,4 +25,9 @@ QString formatCount(int64_t value) {
 
 QString formatPercent(double fraction) { return QString::number(100.0 * fraction, 'f', 1) + "%"; }
 
+QString asSentence(QString text) {
+    if (!text.isEmpty()) text[0] = text[0].toUpper();
+    return text;
+}
+
 }  // namespace km::ui

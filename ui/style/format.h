@@ -16,5 +16,7 @@ QString formatInterval(double lowMs, double highMs);
 QString formatCount(int64_t value);
 // "12.3%"
 QString formatPercent(double fraction);
+// A core message (which starts in lower case, to follow a colon) as a sentence of its own.
+QString asSentence(QString text);
 
 }  // namespace km::ui
