@@ -7,6 +7,7 @@
 #include <QtTest>
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QImage>
 #include <QPushButton>
 #include <QSet>
@@ -20,6 +21,7 @@
 #include "ui/jobs/device_tool_job.h"
 #include "ui/jobs/measure_job.h"
 #include "ui/models/kernel_table_model.h"
+#include "ui/pages/adapt_confirmation.h"
 #include "ui/pages/compare_page.h"
 #include "ui/pages/main_window.h"
 #include "ui/pages/predictor_page.h"
@@ -382,7 +384,8 @@ private slots:
         PredictorPage* page = w.predictorPage();
         // opencv-t2 has nothing to adapt; the device of its runtime comes before the other one.
         QCOMPARE(page->adaptSources(), (QStringList{"opencv-t1", "xnnpack-t1"}));
-        QCOMPARE(page->adaptInputSize(), 224);  // offered in the confirmation: networks at MobileNetV3-S's size
+        QCOMPARE(page->adaptInputSize(), 224);        // offered in the confirmation: networks at MobileNetV3-S's size
+        QCOMPARE(page->usualSpeedMeasurements(), 0);  // nothing measured on opencv-t2 yet: no usual speed offered
         QCOMPARE(page->adaptedNetworkRows(), 0);
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QSignalSpy built(page, &PredictorPage::predictorBuilt);
@@ -399,6 +402,7 @@ private slots:
         QVERIFY2(QString::fromStdString(d.predictorSource).startsWith(home.path()), d.predictorSource.c_str());
         QVERIFY(d.prediction.totalMs > 0);
         QCOMPARE(page->adaptedNetworkRows(), 3);
+        QCOMPARE(page->usualSpeedMeasurements(), 3);  // its networks, on this machine and runtime
         QCOMPARE(page->fitPlot()->pointCount(), 3);
         QVERIFY2(page->aboutText().contains("Adapted from opencv-t1"), qPrintable(page->aboutText()));
         // Its kernels were timed at opencv-t1's one thread, on opencv-t1.
@@ -406,6 +410,31 @@ private slots:
                  qPrintable(page->aboutText()));
         QVERIFY(w.logText().contains("predictor of opencv-t2 built or adapted"));
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+    }
+
+    // The adapt confirmation: the options ticked become adapt's arguments; Build only when offered.
+    void adaptConfirmationAnswers() {
+        AdaptConfirmation box("Adapting measures 10 networks.", "Adapt (about 4 minutes)", "Build (about 45 minutes)");
+        QCheckBox* size = box.addOption("At 224 x 224", "", {"--input-size", "224"});
+        QCheckBox* usual = box.addOption("At the usual speed", "", {"--at-usual-speed"});
+        QCOMPARE(box.answer(), AdaptConfirmation::Answer::Cancel);
+        QVERIFY(box.arguments().isEmpty());
+        usual->setChecked(true);
+        QCOMPARE(box.arguments(), QStringList{"--at-usual-speed"});
+        size->setChecked(true);
+        QCOMPARE(box.arguments(), (QStringList{"--input-size", "224", "--at-usual-speed"}));
+        auto button = [](const QDialog& dialog, const QString& text) -> QPushButton* {
+            for (QPushButton* b : dialog.findChildren<QPushButton*>())
+                if (b->text() == text) return b;
+            return nullptr;
+        };
+        QVERIFY(button(box, "Build (about 45 minutes)"));
+        button(box, "Adapt (about 4 minutes)")->click();
+        QCOMPARE(box.answer(), AdaptConfirmation::Answer::Adapt);
+        QCOMPARE(box.result(), int(QDialog::Accepted));
+        AdaptConfirmation noBuild("Adapting measures 10 networks.", "Adapt", QString());
+        QCOMPARE(noBuild.findChildren<QPushButton*>().size(), 2);  // Adapt and Cancel: no Build
+        QVERIFY(button(noBuild, "Adapt"));
     }
 
     // A board whose last check ran the reference workload 30 times slower than the project's

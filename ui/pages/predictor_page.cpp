@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/predictor_page.h"
 
-#include <QCheckBox>
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -17,14 +16,17 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "store/measurement_store.h"
 #include "ui/jobs/device_tool_job.h"
 #include "ui/models/analysis_text.h"
+#include "ui/pages/adapt_confirmation.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
 #include "workflows/adapt_predictor.h"
 #include "workflows/devices.h"
 #include "workflows/evaluation_data.h"
+#include "workflows/measure_models.h"
 
 namespace km::ui {
 namespace {
@@ -388,36 +390,47 @@ void PredictorPage::confirmAndAdapt() {
                     tr("%1's predictor was made for %2 and %3 runs %4: adapted across runtimes, a predictor is much less "
                        "accurate than one adapted from a device of the same runtime or built on the device.\n\n")
                         .arg(source, QString::fromStdString(s.predictor->runtime), id, QString::fromStdString(target.value().runtime));
-    QMessageBox box(QMessageBox::Question, tr("Adapt a predictor"),
-                    (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") + acrossRuntimes +
-                        tr("Adapting measures %1 generated networks and a few of %3's kernels of each kind on %2 and fits %3's predictor "
-                           "to them: %4, best with nothing else running. The result becomes %2's predictor in your database."
-                           "\n\nA full build measures thousands of kernels instead: %5.")
-                            .arg(10)
-                            .arg(id, source)
-                            .arg(speedText(minutes, minutes.adapt), QString::fromStdString(aboutDuration(minutes.build))),
-                    QMessageBox::Cancel, this);
-    QPushButton* adapt = box.addButton(tr("Adapt (%1)").arg(QString::fromStdString(aboutDuration(minutes.adapt))), QMessageBox::AcceptRole);
-    QPushButton* build =
-        d.rules ? box.addButton(tr("Build (%1)").arg(QString::fromStdString(aboutDuration(minutes.build))), QMessageBox::ActionRole)
-                : nullptr;
+    AdaptConfirmation box(
+        (hostMismatchText(d).isEmpty() ? QString() : hostMismatchText(d) + "\n\n") + acrossRuntimes +
+            tr("Adapting measures %1 generated networks and a few of %3's kernels of each kind on %2 and fits %3's predictor "
+               "to them: %4, best with nothing else running. The result becomes %2's predictor in your database."
+               "\n\nA full build measures thousands of kernels instead: %5.")
+                .arg(10)
+                .arg(id, source)
+                .arg(speedText(minutes, minutes.adapt), QString::fromStdString(aboutDuration(minutes.build))),
+        tr("Adapt (%1)").arg(QString::fromStdString(aboutDuration(minutes.adapt))),
+        d.rules ? tr("Build (%1)").arg(QString::fromStdString(aboutDuration(minutes.build))) : QString(), this);
     // Networks at the size the user's models run at: XNNPACK's time for a network over its kernels'
     // sum depends on it; OpenCV's did better from the usual mix of sizes (docs/adapt.md, Limits).
-    const int side = adaptInputSize();
-    if (side > 0) {
-        auto* atSize = new QCheckBox(tr("Generate the networks at this model's input size, %1 x %1").arg(side), &box);
-        atSize->setToolTip(
-            tr("Networks at the size your models run at: on the project's machine this put more torchvision "
-               "networks (224 x 224) within 10% on XNNPACK devices and fewer on OpenCV ones than the usual "
-               "mix of 96 to 224 pixels (docs/adapt.md, Limits)."));
-        box.setCheckBox(atSize);
-    }
-    box.setDefaultButton(adapt);
+    if (const int side = adaptInputSize(); side > 0)
+        box.addOption(tr("Generate the networks at this model's input size, %1 x %1").arg(side),
+                      tr("Networks at the size your models run at: on the project's machine this put more torchvision "
+                         "networks (224 x 224) within 10% on XNNPACK devices and fewer on OpenCV ones than the usual "
+                         "mix of 96 to 224 pixels (docs/adapt.md, Limits)."),
+                      {"--input-size", QString::number(side)});
+    // The machine's usual speed, where the device's earlier measurements tell it (docs/adapt.md).
+    if (const int earlier = usualSpeedMeasurements(); earlier >= int(kMinEarlierReferenceTimes))
+        box.addOption(tr("Predict at %1's usual speed, that of its %2 earlier measurements, not this session's").arg(id).arg(earlier),
+                      tr("The networks' times are taken at the median reference-workload time of %1's earlier measurements "
+                         "on this CPU and runtime, so that a slow or fast phase of the machine while adapting does not set "
+                         "the predictor's milliseconds. Leave it off when the device's speed changed for good (a board's "
+                         "power mode): its earlier measurements are then of another machine (docs/adapt.md).")
+                          .arg(id),
+                      {"--at-usual-speed"});
     box.exec();
-    QStringList extra;
-    if (box.checkBox() && box.checkBox()->isChecked()) extra << "--input-size" << QString::number(side);
-    if (box.clickedButton() == adapt) startAdapt(id, source, extra);
-    if (build && box.clickedButton() == build) startBuild(id);
+    if (box.answer() == AdaptConfirmation::Answer::Adapt) startAdapt(id, source, box.arguments());
+    if (box.answer() == AdaptConfirmation::Answer::Build) startBuild(id);
+}
+
+int PredictorPage::usualSpeedMeasurements() const {
+    if (!m_analysis || m_device < 0) return 0;
+    const DeviceAnalysis& d = m_analysis->devices[size_t(m_device)];
+    // The machine the device reports and its runtime version (stored by its last check or
+    // measurement): adapt counts only measurements taken on those.
+    if (!d.host || d.host->deviceCpu.empty() || d.host->deviceRuntimeVersion.empty()) return 0;
+    auto store = MeasurementStore::open(defaultDatabasePath());
+    if (!store) return 0;
+    return int(earlierReferenceTimes(*store.value(), d.deviceId, d.host->deviceCpu, d.host->deviceRuntimeVersion, {}).size());
 }
 
 void PredictorPage::confirmAndRun(DeviceTool tool, const QString& title, const QString& question) {

@@ -59,6 +59,10 @@ public:
     // The open model's square input side when adapt can generate networks at it (offered in the
     // adapt confirmation); 0 otherwise.
     int adaptInputSize() const;
+    // How many earlier measurements of the chosen device on the machine and runtime version it
+    // reports are in the user's database (0: that machine is not known): from
+    // kMinEarlierReferenceTimes on, the adapt confirmation offers the device's usual speed.
+    int usualSpeedMeasurements() const;
     int adaptedNetworkRows() const;
     // How long adapting and building take on the chosen device (workflows/devices.h: the typical
     // minutes, longer for a device whose last check ran the reference workload slower).
