@@ -1,26 +1,33 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # How long `kernelmeter-cli adapt` takes, measuring included (docs/adapt.md: at most 5 minutes on
-# the project's 2-core machine). Each transfer runs in a fresh data and cache folder, so nothing
-# measured earlier is reused; best with nothing else running.
+# the project's 2-core machine). Each transfer runs in a fresh data and cache folder and a fresh
+# database, so nothing measured earlier is reused; best with nothing else running.
 #
-# Usage: bench/adapt_time.sh [-c CLI] [-o OUT] [TARGET:SOURCE ...]
-#   CLI   kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)
-#   OUT   folder for each transfer's predictor (adapted-SOURCE-TARGET.json), output and database
-#         (default: a new temporary folder, printed)
+# Usage: bench/adapt_time.sh [-c CLI] [-o OUT] [-e EARLIER] [-a ARGS] [TARGET:SOURCE ...]
+#   CLI      kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)
+#   OUT      folder for each transfer's predictor (adapted-SOURCE-TARGET.json), output and database
+#            (default: a new temporary folder, printed)
+#   EARLIER  a database of earlier measurements (such as `kernelmeter-cli measure --db` of the
+#            evaluation networks) that each transfer's database starts as, its predictors left
+#            out: adapt's machine-phase check, and --at-usual-speed, then have them to go by
+#   ARGS     more options of adapt, e.g. "--at-usual-speed" (split at spaces)
 #   default transfers: opencv-t1:xnnpack-t1 xnnpack-t1:opencv-t1 xnnpack-t2:xnnpack-t1 opencv-t2:opencv-t1
 set -u
 cli=build/release/app/cli/kernelmeter-cli
-out=
-while getopts "c:o:" opt; do
+out= earlier= args=
+while getopts "c:o:e:a:" opt; do
   case $opt in
     c) cli=$OPTARG ;;
     o) out=$OPTARG ;;
-    *) sed -n '2,14p' "$0"; exit 2 ;;
+    e) earlier=$OPTARG ;;
+    a) args=$OPTARG ;;
+    *) sed -n '2,15p' "$0"; exit 2 ;;
   esac
 done
 shift $((OPTIND - 1))
 [ -x "$cli" ] || { echo "adapt_time.sh: $cli is not an executable kernelmeter-cli (build first, or -c CLI)" >&2; exit 2; }
+[ -z "$earlier" ] || [ -f "$earlier" ] || { echo "adapt_time.sh: -e $earlier: no such database" >&2; exit 2; }
 [ -n "$out" ] || out=$(mktemp -d /tmp/km-adapt-time.XXXXXX)
 mkdir -p "$out" || exit 2
 transfers=("$@")
@@ -32,9 +39,12 @@ for t in "${transfers[@]}"; do
   target=${t%%:*} source=${t#*:}
   name=$source-$target
   home=$out/home-$name
-  rm -rf "$home" && mkdir -p "$home"
+  rm -rf "$home" "$out/adapt-$name.db" && mkdir -p "$home"
+  if [ -n "$earlier" ]; then
+    cp "$earlier" "$out/adapt-$name.db" && sqlite3 "$out/adapt-$name.db" "delete from predictors" || exit 2
+  fi
   start=$(date +%s.%N)
-  XDG_DATA_HOME=$home/data XDG_CACHE_HOME=$home/cache "$cli" adapt --device "$target" --from "$source" \
+  XDG_DATA_HOME=$home/data XDG_CACHE_HOME=$home/cache "$cli" adapt --device "$target" --from "$source" $args \
     --db "$out/adapt-$name.db" -o "$out/adapted-$name.json" --json > "$out/adapt-$name.out" 2> "$out/adapt-$name.err"
   rc=$?
   seconds=$(echo "$(date +%s.%N) - $start" | bc)
