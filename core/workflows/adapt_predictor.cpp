@@ -353,12 +353,12 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             hashes[chosen[k]] = m.modelHash;
         }
         // With the reference workload in every round, each network's time at one machine speed
-        // (the session's median reference time, or the device's usual one): the machine's drift between networks, and
-        // between sessions when stored measurements are reused, drops out. Not when the
-        // reference's own rounds were in two modes: XNNPACK at 2 threads on the 2-core VM with a
-        // thread pool per model spread them up to 35 times their median beside one network (its
-        // batches' medians 0.47 to 5.8 ms), and a ratio to such a reference is worse than the raw
-        // time.
+        // (the session's median reference time, or the device's usual one): the machine's drift
+        // between networks, and between sessions when stored measurements are reused, drops out.
+        // Not when the reference's own rounds were in two modes: XNNPACK at 2 threads on the
+        // 2-core VM with a thread pool per model spread them up to 35 times their median beside
+        // one network (its batches' medians 0.47 to 5.8 ms), and a ratio to such a reference is
+        // worse than the raw time.
         const bool anyReference = std::any_of(usable.begin(), usable.end(),
                                               [](const ModelReport& m) { return m.reference.median > 0 || !m.referenceError.empty(); });
         if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
