@@ -432,6 +432,11 @@ private slots:
         button(box, "Adapt (about 4 minutes)")->click();
         QCOMPARE(box.answer(), AdaptConfirmation::Answer::Adapt);
         QCOMPARE(box.result(), int(QDialog::Accepted));
+        AdaptConfirmation build("Adapting measures 10 networks.", "Adapt", "Build");
+        build.addOption("At the usual speed", "", {"--at-usual-speed"})->setChecked(true);
+        button(build, "Build")->click();
+        QCOMPARE(build.answer(), AdaptConfirmation::Answer::Build);  // the options are adapt's alone
+        QCOMPARE(build.result(), int(QDialog::Accepted));
         AdaptConfirmation noBuild("Adapting measures 10 networks.", "Adapt", QString());
         QCOMPARE(noBuild.findChildren<QPushButton*>().size(), 2);  // Adapt and Cancel: no Build
         QVERIFY(button(noBuild, "Adapt"));
