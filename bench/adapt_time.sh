@@ -10,8 +10,8 @@
 #            (default: a new temporary folder, printed)
 #   EARLIER  a database of earlier measurements (such as `kernelmeter-cli measure --db` of the
 #            evaluation networks) that each transfer's database starts as, its predictors left
-#            out: adapt's machine-phase check, and --at-usual-speed, then have them to go by
-#   ARGS     more options of adapt, e.g. "--at-usual-speed" (split at spaces)
+#            out: adapt's usual speed and machine-phase check then have them to go by
+#   ARGS     more options of adapt, e.g. "--at-session-speed" (split at spaces)
 #   default transfers: opencv-t1:xnnpack-t1 xnnpack-t1:opencv-t1 xnnpack-t2:xnnpack-t1 opencv-t2:opencv-t1
 set -u
 cli=build/release/app/cli/kernelmeter-cli

@@ -78,7 +78,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     o.measure.protocol.rounds = args.rounds;
     o.measure.protocol.instances = args.instances;
     o.kernelsPerGroup = args.kernelsPerGroup;
-    o.atUsualSpeed = args.atUsualSpeed;
+    o.atUsualSpeed = !args.atSessionSpeed;
     o.sourceThreads = sourceDevice.value().threads;
     if (measuring && o.kernelsPerGroup > 0)
         o.kernelDevice = kernelDeviceFor(target.value(), source.predictor()->runtime, o.sourceThreads, allDevices(""));

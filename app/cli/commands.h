@@ -211,7 +211,7 @@ struct AdaptArgs {
     std::string db;                   // default: the user's database
     int rounds = 20, instances = 3;   // the model protocol (core/backends/measurement.h)
     int kernelsPerGroup = 6;          // source training kernels measured per transfer group (0: none)
-    bool atUsualSpeed = false;        // networks' times at the target's usual speed, not the session's (AdaptOptions)
+    bool atSessionSpeed = false;      // networks' times at this session's speed, not the target's usual one (AdaptOptions)
     bool json = false, quiet = false;
     bool events = false;  // kernelmeter.events/1 lines on stdout (the desktop application reads them); the table goes to stderr
 };

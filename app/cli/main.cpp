@@ -289,8 +289,8 @@ int main(int argc, char** argv) {
         ->excludes(adaptModels)
         ->excludes(adaptDataset);
     cmdAdapt
-        ->add_flag("--at-usual-speed", adapt.atUsualSpeed,
-                   "predict in ms at the target's usual machine speed (its earlier measurements') instead of this session's")
+        ->add_flag("--at-session-speed", adapt.atSessionSpeed,
+                   "predict in ms at this session's machine speed, not the target's usual one (its earlier measurements')")
         ->excludes(adaptDataset);
     cmdAdapt->add_option("-o,--output", adapt.output, "also write the adapted predictor as JSON to this file");
     cmdAdapt->add_option("--cache", adapt.cacheDir, "folder for the networks (default: ~/.cache/kernelmeter/kernel-models)");

@@ -362,9 +362,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         const bool anyReference = std::any_of(usable.begin(), usable.end(),
                                               [](const ModelReport& m) { return m.reference.median > 0 || !m.referenceError.empty(); });
         if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
-            if (anyReference)
-                report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it" +
-                                          (options.atUsualSpeed ? ", at this session's speed, not the usual one." : "."));
+            if (anyReference) report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it.");
         } else if (!usable.empty()) {
             for (const ModelReport& m : usable) referenceMs.push_back(m.reference.referenceMs);
             const double sessionMs = quantile(referenceMs, 0.5);
@@ -391,18 +389,15 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                     "measurements; {:.3f} ms during adapt)",
                     earlierUsualMs, earlierCount, sessionMs);
                 if (!phase.empty())
-                    report.warnings.push_back(phase + ". As asked, the adapted predictor predicts in ms at the usual speed.");
-            } else if (options.atUsualSpeed) {
-                report.warnings.push_back(fmt::format(
-                    "{} has {} earlier measurements on this CPU and runtime version ({} needed) to tell its usual speed: the adapted "
-                    "predictor predicts in ms at this session's speed.",
-                    target.id, earlierCount, kMinEarlierReferenceTimes));
+                    report.warnings.push_back(phase +
+                                              ". The adapted predictor predicts in ms at the device's usual speed; if this session's is "
+                                              "its speed from now on (a power mode, another host), adapt again with "
+                                              "`--at-session-speed`.");
             } else if (!phase.empty()) {
-                // The predictor's milliseconds are those of this session's machine speed.
+                // Asked for the session's speed: the predictor's milliseconds are this phase's.
                 report.warnings.push_back(phase +
-                                          ". The adapted predictor predicts in ms at this session's speed (its times at the reference "
-                                          "speed, `evaluate --at-reference-speed`, are not affected); adapt again when the machine is "
-                                          "quiet, or take the usual speed (`adapt --at-usual-speed`), to predict its usual speed.");
+                                          ". As asked, the adapted predictor predicts in ms at this session's speed (its times at "
+                                          "the reference speed, `evaluate --at-reference-speed`, are not affected).");
             }
             for (size_t k = 0; k < networks.size(); ++k) networks[k].measuredMs = usable[k].reference.median * unitMs;
         }

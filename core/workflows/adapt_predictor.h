@@ -55,15 +55,15 @@ struct AdaptOptions {
     // Where the source's kernels are measured (kernelDeviceFor); unset: the target.
     std::optional<Device> kernelDevice;
     std::string command;  // recorded in the predictor's provenance
-    // false (default): the networks' times are taken at this session's machine speed (the median
-    // reference time of their rounds). true: at the target's usual speed, the median reference
-    // time of its earlier measurements on the same CPU and runtime version (at least
-    // kMinEarlierReferenceTimes of them, not of adapt's own networks), so that a session met in a
-    // slow or fast phase of the machine does not set the predictor's milliseconds; with fewer, or
-    // when the networks' times are raw (the reference unusable), the session's, with a warning.
-    // Wrong for a device whose speed changed for good (a board's power mode): its earlier
-    // measurements then describe another machine.
-    bool atUsualSpeed = false;
+    // true (default): the networks' times are taken at the target's usual machine speed, the
+    // median reference time of its earlier measurements on the same CPU and runtime version (at
+    // least kMinEarlierReferenceTimes of them, not of adapt's own networks), so that a session met
+    // in a slow or fast phase of the machine does not set the predictor's milliseconds; with
+    // fewer, or when the networks' times are raw (the reference unusable), the session's. false:
+    // always the session's (the median reference time of the networks' rounds), for a device
+    // whose speed changed for good (a board's power mode): its earlier measurements then describe
+    // another machine.
+    bool atUsualSpeed = true;
     // The caller has already told the user that the source's predictor is of another runtime
     // than the target's (the CLI, before measuring anything): the report then leaves that
     // warning out instead of giving it a second time.

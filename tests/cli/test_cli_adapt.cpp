@@ -226,14 +226,14 @@ private slots:
         }
         QByteArray out, err;
         // Two of the source's kernels per group measured too (a count, not a time, bounds them).
-        // Asked for the usual speed on a device measured never before: the session's, said.
+        // A device measured never before has no usual speed: the session's.
         QCOMPARE(run(QStringList{"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
-                                 "--kernels-per-group", "2", "--at-usual-speed", "--models"} +
+                                 "--kernels-per-group", "2", "--models"} +
                          models,
                      &out, &err),
                  0);
         QVERIFY2(out.contains("from 3 networks (measured by adapt"), out.constData());
-        QVERIFY2(err.contains("opencv-t2 has 0 earlier measurements on this CPU and runtime version (5 needed)"), err.constData());
+        QVERIFY2(!out.contains("usual speed"), out.constData());
         QVERIFY2(!err.contains("a predictor of"), err.constData());  // the source has the target's runtime
         // opencv-t2 runs opencv-t1's runtime at 2 threads: the kernels are timed on opencv-t1.
         QVERIFY2(out.contains("of the source's kernels measured on opencv-t1; target/source per group"), out.constData());
@@ -256,19 +256,20 @@ private slots:
         const QString table = QString::fromUtf8(out);
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r\d+ )")) == 3, out.constData());
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r96 )")) == 3, out.constData());
-        // At the device's usual speed: the networks chosen first again (their times stored), now
-        // taken at the median reference time of the six other measurements of opencv-t2 (the cells
-        // and the networks at 96 pixels) instead of their own session's.
+        // The networks chosen first again (their times stored), now taken at the device's usual
+        // speed, the median reference time of the six other measurements of opencv-t2 (the cells
+        // and the networks at 96 pixels), or at their own session's when asked.
         const QString atSession = m_home.filePath("at-session.json"), atUsual = m_home.filePath("at-usual.json");
         const QStringList again{"adapt",       "--device", "opencv-t2",           "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
                                 "--instances", "1",        "--kernels-per-group", "0",      "--quiet",   "-o"};
-        QCOMPARE(run(again + QStringList{atSession}, &out, &err), 0);
-        QCOMPARE(run(again + QStringList{atUsual, "--at-usual-speed"}, &out, &err), 0);
+        QCOMPARE(run(again + QStringList{atSession, "--at-session-speed"}, &out, &err), 0);
+        QCOMPARE(run(again + QStringList{atUsual}, &out, &err), 0);
         const QJsonObject session = readJson(atSession), usual = readJson(atUsual);
         const QJsonObject record = usual.value("adaptation").toObject();
         QCOMPARE(record.value("earlier_measurements").toInt(), 6);
         QVERIFY2(record.value("times_from").toString().contains("taken at the device's usual speed"),
                  qPrintable(record.value("times_from").toString()));
+        QVERIFY(!session.value("adaptation").toObject().value("times_from").toString().contains("usual"));
         const double usualMs = usual.value("reference_ms").toDouble(), sessionMs = session.value("reference_ms").toDouble();
         QCOMPARE(usualMs, record.value("earlier_reference_ms").toDouble());
         QVERIFY(sessionMs > 0 && sessionMs != usualMs);

@@ -385,7 +385,7 @@ private slots:
         // opencv-t2 has nothing to adapt; the device of its runtime comes before the other one.
         QCOMPARE(page->adaptSources(), (QStringList{"opencv-t1", "xnnpack-t1"}));
         QCOMPARE(page->adaptInputSize(), 224);        // offered in the confirmation: networks at MobileNetV3-S's size
-        QCOMPARE(page->usualSpeedMeasurements(), 0);  // nothing measured on opencv-t2 yet: no usual speed offered
+        QCOMPARE(page->usualSpeedMeasurements(), 0);  // nothing measured on opencv-t2 yet: no usual speed to go by
         QCOMPARE(page->adaptedNetworkRows(), 0);
         QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
         QSignalSpy built(page, &PredictorPage::predictorBuilt);
@@ -416,13 +416,13 @@ private slots:
     void adaptConfirmationAnswers() {
         AdaptConfirmation box("Adapting measures 10 networks.", "Adapt (about 4 minutes)", "Build (about 45 minutes)");
         QCheckBox* size = box.addOption("At 224 x 224", "", {"--input-size", "224"});
-        QCheckBox* usual = box.addOption("At the usual speed", "", {"--at-usual-speed"});
+        QCheckBox* session = box.addOption("At this session's speed", "", {"--at-session-speed"});
         QCOMPARE(box.answer(), AdaptConfirmation::Answer::Cancel);
         QVERIFY(box.arguments().isEmpty());
-        usual->setChecked(true);
-        QCOMPARE(box.arguments(), QStringList{"--at-usual-speed"});
+        session->setChecked(true);
+        QCOMPARE(box.arguments(), QStringList{"--at-session-speed"});
         size->setChecked(true);
-        QCOMPARE(box.arguments(), (QStringList{"--input-size", "224", "--at-usual-speed"}));
+        QCOMPARE(box.arguments(), (QStringList{"--input-size", "224", "--at-session-speed"}));
         auto button = [](const QDialog& dialog, const QString& text) -> QPushButton* {
             for (QPushButton* b : dialog.findChildren<QPushButton*>())
                 if (b->text() == text) return b;
@@ -433,7 +433,7 @@ private slots:
         QCOMPARE(box.answer(), AdaptConfirmation::Answer::Adapt);
         QCOMPARE(box.result(), int(QDialog::Accepted));
         AdaptConfirmation build("Adapting measures 10 networks.", "Adapt", "Build");
-        build.addOption("At the usual speed", "", {"--at-usual-speed"})->setChecked(true);
+        build.addOption("At this session's speed", "", {"--at-session-speed"})->setChecked(true);
         button(build, "Build")->click();
         QCOMPARE(build.answer(), AdaptConfirmation::Answer::Build);  // the options are adapt's alone
         QCOMPARE(build.result(), int(QDialog::Accepted));

@@ -408,15 +408,17 @@ void PredictorPage::confirmAndAdapt() {
                          "networks (224 x 224) within 10% on XNNPACK devices and fewer on OpenCV ones than the usual "
                          "mix of 96 to 224 pixels (docs/adapt.md, Limits)."),
                       {"--input-size", QString::number(side)});
-    // The machine's usual speed, where the device's earlier measurements tell it (docs/adapt.md).
+    // Adapt predicts at the device's usual speed where its earlier measurements tell it; the
+    // session's speed is for a device whose speed changed for good (docs/adapt.md).
     if (const int earlier = usualSpeedMeasurements(); earlier >= int(kMinEarlierReferenceTimes))
-        box.addOption(tr("Predict at %1's usual speed, that of its %2 earlier measurements, not this session's").arg(id).arg(earlier),
-                      tr("The networks' times are taken at the median reference-workload time of %1's earlier measurements "
-                         "on this CPU and runtime, so that a slow or fast phase of the machine while adapting does not set "
-                         "the predictor's milliseconds. Leave it off when the device's speed changed for good (a board's "
-                         "power mode): its earlier measurements are then of another machine (docs/adapt.md).")
+        box.addOption(tr("Predict at this session's speed, not %1's usual one (that of its %2 earlier measurements)").arg(id).arg(earlier),
+                      tr("By default the networks' times are taken at the median reference-workload time of %1's earlier "
+                         "measurements on this CPU and runtime, so that a slow or fast phase of the machine while adapting "
+                         "does not set the predictor's milliseconds. Tick this when the device's speed changed for good (a "
+                         "board's power mode, another host): its earlier measurements are then of another machine "
+                         "(docs/adapt.md).")
                           .arg(id),
-                      {"--at-usual-speed"});
+                      {"--at-session-speed"});
     box.exec();
     if (box.answer() == AdaptConfirmation::Answer::Adapt) startAdapt(id, source, box.arguments());
     if (box.answer() == AdaptConfirmation::Answer::Build) startBuild(id);

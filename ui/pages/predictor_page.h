@@ -61,7 +61,8 @@ public:
     int adaptInputSize() const;
     // How many earlier measurements of the chosen device on the machine and runtime version it
     // reports are in the user's database (0: that machine is not known): from
-    // kMinEarlierReferenceTimes on, the adapt confirmation offers the device's usual speed.
+    // kMinEarlierReferenceTimes on, adapt predicts at the device's usual speed, and the adapt
+    // confirmation offers the session's instead.
     int usualSpeedMeasurements() const;
     int adaptedNetworkRows() const;
     // How long adapting and building take on the chosen device (workflows/devices.h: the typical
