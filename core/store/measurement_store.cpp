@@ -301,6 +301,20 @@ Result<std::vector<StoredMeasurement>> MeasurementStore::forDevice(const std::st
     return out;
 }
 
+Result<std::vector<StoredReferenceTime>> MeasurementStore::referenceTimes(const std::string& deviceId, const std::string& referenceId,
+                                                                          const std::string& cpuModel, const std::string& runtimeVersion) {
+    Stmt s(m_db,
+           "SELECT model_hash, taken_at_utc, reference_ms FROM measurements WHERE device_id=? AND reference_id=? AND cpu_model=? "
+           "AND runtime_version=? AND reference_ms > 0 ORDER BY taken_at_utc, id");
+    if (!s.ok()) return sqlError("cannot prepare a reference time query");
+    s.bind(1, deviceId).bind(2, referenceId).bind(3, cpuModel).bind(4, runtimeVersion);
+    std::vector<StoredReferenceTime> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back({s.text(0), s.text(1), s.real(2)});
+    if (rc != SQLITE_DONE) return sqlError("cannot read the reference times of " + deviceId);
+    return out;
+}
+
 Result<double> MeasurementStore::referenceBaselineMs(const std::string& deviceId, const std::string& machineKey,
                                                      const std::string& referenceId, double proposedMs) {
     {

@@ -62,6 +62,14 @@ struct StoredHello {
     std::string checkedAtUtc;    // ISO 8601; set by saveHello when empty
 };
 
+// One stored measurement's reference-workload time and when it was taken: what the machine-speed
+// checks read (MeasurementStore::referenceTimes), without a row's layers and rounds.
+struct StoredReferenceTime {
+    std::string modelHash;
+    std::string takenAtUtc;  // ISO 8601
+    double referenceMs = 0;  // > 0
+};
+
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
@@ -86,6 +94,10 @@ public:
     // The newest measurement of a model (by content hash) on a device, if any.
     Result<std::optional<StoredMeasurement>> latest(const std::string& modelHash, const std::string& deviceId);
     Result<std::vector<StoredMeasurement>> forDevice(const std::string& deviceId);
+    // The reference times of the device's measurements with that reference workload, CPU and
+    // runtime version (those that have one), oldest first.
+    Result<std::vector<StoredReferenceTime>> referenceTimes(const std::string& deviceId, const std::string& referenceId,
+                                                            const std::string& cpuModel, const std::string& runtimeVersion);
     Result<int64_t> count();
     // The reference workload's baseline (ms) for a device on a machine: the stored one, or, the
     // first time, `proposedMs`, stored and returned. Fixed once taken, so that normalised times of

@@ -297,8 +297,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::vector<TransferNetwork> networks;
     std::vector<size_t> used;  // candidate index of each network
     std::vector<double> referenceMs;
-    double earlierUsualMs = 0;  // the median reference time of the target's earlier measurements (0: too few)
-    size_t earlierCount = 0;
+    UsualSpeed usual;     // the target's, from its earlier measurements (referenceMs 0: too few)
     double unitMs = 0;    // the reference time at which the networks' times are taken (0: raw times)
     std::string timesAt;  // said in the record when that is not the session's
     std::string runtimeVersion, cpuModel;
@@ -376,18 +375,16 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (options.measure.store) {
                 std::set<std::string> ours;
                 for (const ModelReport& m : usable) ours.insert(m.modelHash);
-                const std::vector<double> earlier =
-                    earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours);
-                if (earlier.size() >= kMinEarlierReferenceTimes) earlierUsualMs = quantile(earlier, 0.5), earlierCount = earlier.size();
+                usual = usualSpeed(earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours));
             }
             unitMs = sessionMs;
-            const std::string phase = machinePhaseWarning("adapt's networks were", target.id, sessionMs, earlierUsualMs, earlierCount);
-            if (options.atUsualSpeed && earlierUsualMs > 0) {
-                unitMs = earlierUsualMs;
+            const std::string phase = machinePhaseWarning("adapt's networks were", target.id, sessionMs, usual);
+            if (options.atUsualSpeed && usual.referenceMs > 0) {
+                unitMs = usual.referenceMs;
                 timesAt = fmt::format(
-                    ", taken at the device's usual speed (the reference workload's {:.3f} ms, the median of {} earlier "
-                    "measurements; {:.3f} ms during adapt)",
-                    earlierUsualMs, earlierCount, sessionMs);
+                    ", taken at the device's usual speed (the reference workload's {:.3f} ms, over {} earlier measurements "
+                    "in {} {}; {:.3f} ms during adapt)",
+                    usual.referenceMs, usual.measurements, usual.sessions, usual.sessions == 1 ? "session" : "sessions", sessionMs);
                 if (!phase.empty())
                     report.warnings.push_back(phase +
                                               ". The adapted predictor predicts in ms at the device's usual speed; if this session's is "
@@ -518,8 +515,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                               report.fit.fittedMs[k], report.fit.leaveOneOutMs[k], networks[k].weight});
     a.kernelGroups = report.kernelGroups;
     a.kernelDevice = report.kernelDevice;
-    a.earlierReferenceMs = earlierUsualMs;
-    a.earlierMeasurements = int(earlierCount);
+    a.earlierReferenceMs = usual.referenceMs;
+    a.earlierMeasurements = usual.referenceMs > 0 ? int(usual.measurements) : 0;
     p.adaptation = std::move(a);
     report.predictor = std::move(p);
     report01(1.0, "fitted");

@@ -56,13 +56,13 @@ struct AdaptOptions {
     std::optional<Device> kernelDevice;
     std::string command;  // recorded in the predictor's provenance
     // true (default): the networks' times are taken at the target's usual machine speed, the
-    // median reference time of its earlier measurements on the same CPU and runtime version (at
-    // least kMinEarlierReferenceTimes of them, not of adapt's own networks), so that a session met
-    // in a slow or fast phase of the machine does not set the predictor's milliseconds; with
-    // fewer, or when the networks' times are raw (the reference unusable), the session's. false:
-    // always the session's (the median reference time of the networks' rounds), for a device
-    // whose speed changed for good (a board's power mode): its earlier measurements then describe
-    // another machine.
+    // reference time of its earlier measurements on the same CPU and runtime version (at least
+    // kMinEarlierReferenceTimes of them, not of adapt's own networks; usualSpeed: the median of
+    // their sessions' medians), so that a session met in a slow or fast phase of the machine does
+    // not set the predictor's milliseconds; with fewer, or when the networks' times are raw (the
+    // reference unusable), the session's. false: always the session's (the median reference time
+    // of the networks' rounds), for a device whose speed changed for good (a board's power mode):
+    // its earlier measurements then describe another machine.
     bool atUsualSpeed = true;
     // The caller has already told the user that the source's predictor is of another runtime
     // than the target's (the CLI, before measuring anything): the report then leaves that

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/sha256.h"
+#include "common/utc_time.h"
 #include "workflows/devices.h"
 #include "workflows/model_file.h"
 #include "workflows/reference_workload.h"
@@ -404,10 +405,31 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
     return {};
 }
 
-std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs) {
-    earlierMs.erase(std::remove_if(earlierMs.begin(), earlierMs.end(), [](double v) { return !(v > 0); }), earlierMs.end());
-    const size_t n = earlierMs.size();
-    return machinePhaseWarning(what, deviceId, sessionMs, quantile(std::move(earlierMs), 0.5), n);
+UsualSpeed usualSpeed(std::vector<StoredReferenceTime> earlier) {
+    earlier.erase(std::remove_if(earlier.begin(), earlier.end(), [](const StoredReferenceTime& t) { return !(t.referenceMs > 0); }),
+                  earlier.end());
+    UsualSpeed usual;
+    usual.measurements = earlier.size();
+    if (usual.measurements < kMinEarlierReferenceTimes) return usual;
+    std::stable_sort(earlier.begin(), earlier.end(),
+                     [](const StoredReferenceTime& a, const StoredReferenceTime& b) { return a.takenAtUtc < b.takenAtUtc; });
+    std::vector<double> sessionMedians, session;
+    std::optional<int64_t> previous;
+    for (const StoredReferenceTime& t : earlier) {
+        const std::optional<int64_t> at = secondsSinceEpochUtc(t.takenAtUtc);
+        if (!session.empty() && (!at || !previous || *at - *previous >= kSessionGapSeconds))
+            sessionMedians.push_back(quantile(std::move(session), 0.5)), session.clear();
+        session.push_back(t.referenceMs);
+        previous = at;
+    }
+    sessionMedians.push_back(quantile(std::move(session), 0.5));
+    usual.sessions = sessionMedians.size();
+    usual.referenceMs = quantile(std::move(sessionMedians), 0.5);
+    return usual;
+}
+
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, const UsualSpeed& usual) {
+    return machinePhaseWarning(what, deviceId, sessionMs, usual.referenceMs, usual.measurements);
 }
 
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, double usual, size_t n) {
@@ -415,28 +437,30 @@ std::string machinePhaseWarning(const std::string& what, const std::string& devi
     const double ratio = sessionMs / usual;
     if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
     return fmt::format(
-        "while {} measured on {}, the reference workload took {:.3f} ms against {:.3f} ms, the median of {} earlier "
+        "while {} measured on {}, the reference workload took {:.3f} ms against {:.3f} ms, its usual time over {} earlier "
         "measurements there: the machine ran {:.0f}% {} than then",
         what, deviceId, sessionMs, usual, n, 100 * std::abs(ratio - 1), ratio > 1 ? "slower" : "faster");
 }
 
-std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
-                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
-                                          const std::string& takenBeforeUtc) {
-    std::vector<double> times;
-    Result<std::vector<StoredMeasurement>> stored = store.forDevice(deviceId);
-    if (!stored) return times;  // nothing to compare with: no warning, not an error
-    for (const StoredMeasurement& m : stored.value())
-        if (!excludeHashes.count(m.modelHash) && m.referenceId == kReferenceWorkloadId && m.machine.cpuModel == cpuModel &&
-            m.runtimeVersion == runtimeVersion && m.reference.referenceMs > 0 && (takenBeforeUtc.empty() || m.takenAtUtc < takenBeforeUtc))
-            times.push_back(m.reference.referenceMs);
+std::vector<StoredReferenceTime> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
+                                                       const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
+                                                       const std::string& takenBeforeUtc) {
+    Result<std::vector<StoredReferenceTime>> stored = store.referenceTimes(deviceId, kReferenceWorkloadId, cpuModel, runtimeVersion);
+    if (!stored) return {};  // nothing to compare with: no warning, not an error
+    std::vector<StoredReferenceTime> times = std::move(stored).value();
+    times.erase(std::remove_if(times.begin(), times.end(),
+                               [&](const StoredReferenceTime& t) {
+                                   return excludeHashes.count(t.modelHash) || (!takenBeforeUtc.empty() && t.takenAtUtc >= takenBeforeUtc);
+                               }),
+                times.end());
     return times;
 }
 
 std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what) {
     if (m.referenceId != kReferenceWorkloadId || m.takenAtUtc.empty()) return {};
-    return machinePhaseWarning(what, m.deviceId, m.reference.referenceMs,
-                               earlierReferenceTimes(store, m.deviceId, m.machine.cpuModel, m.runtimeVersion, {m.modelHash}, m.takenAtUtc));
+    return machinePhaseWarning(
+        what, m.deviceId, m.reference.referenceMs,
+        usualSpeed(earlierReferenceTimes(store, m.deviceId, m.machine.cpuModel, m.runtimeVersion, {m.modelHash}, m.takenAtUtc)));
 }
 
 std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
@@ -450,7 +474,7 @@ std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, Measur
     }
     if (!fresh) return {};
     return machinePhaseWarning(what, deviceId, quantile(std::move(sessionMs), 0.5),
-                               earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes));
+                               usualSpeed(earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes)));
 }
 
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,

@@ -88,30 +88,45 @@ std::string unsteadyWarning(const ModelReport& r, const std::string& name);
 // machine's drift, which the ratios take out.
 std::string referenceUnusableReason(const std::vector<ModelReport>& reports, const std::vector<std::string>& names);
 
-// How far (a fraction) a session's median reference time may stand from the device's earlier
-// ones before the session is said to have met the machine in a slow or fast phase, and how many
+// How far (a fraction) a session's median reference time may stand from the device's usual one
+// before the session is said to have met the machine in a slow or fast phase, and how many
 // earlier times that takes. On the 2-core VM, quiet, the reference's times of two sessions an
 // hour apart agreed within 0.1% and a third, three hours later, within 8% (opencv-t2), and an
 // adaptation that met a phase 15-19% slow predicted every network 5-32% too long in ms.
 inline constexpr double kPhaseTolerance = 0.10;
 inline constexpr size_t kMinEarlierReferenceTimes = 5;
-// "while ... measured on DEVICE, the reference workload took A ms against B ms, the median of N
-// earlier measurements there: the machine ran P% slower (faster) than then" (no full stop: the
-// caller says what that means for its result) when this session's median
-// reference time `sessionMs` stands more than kPhaseTolerance from the median of `earlierMs` (the
-// device's earlier measurements, one reference time each, on the same CPU and runtime); empty
-// otherwise, or with fewer than kMinEarlierReferenceTimes of them. `what`: what was measured.
-std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, std::vector<double> earlierMs);
-// The same from the earlier times' median `usualMs` and their count `earlier` (as an adapted
-// predictor records them, Adaptation::earlierReferenceMs).
+// Measurements taken less than this apart (seconds) belong to one measuring session.
+inline constexpr int64_t kSessionGapSeconds = 30 * 60;
+
+// A device's usual machine speed from its earlier measurements' reference times.
+struct UsualSpeed {
+    double referenceMs = 0;   // 0: fewer than kMinEarlierReferenceTimes measurements
+    size_t measurements = 0;  // those with a reference time
+    size_t sessions = 0;      // measuring sessions they came from
+};
+// Each measuring session (measurements each taken within kSessionGapSeconds of the one before;
+// an unreadable time starts a session of its own) reduced to its median reference time, then the
+// median of those: a long session, such as a build's thousands of kernels or an adapt's hundreds,
+// weighs as much as a campaign of 22 networks and no more, so one slow or fast phase of the
+// machine cannot set the usual speed by its count alone.
+UsualSpeed usualSpeed(std::vector<StoredReferenceTime> earlier);
+
+// "while ... measured on DEVICE, the reference workload took A ms against B ms, its usual time
+// over N earlier measurements there: the machine ran P% slower (faster) than then" (no full stop:
+// the caller says what that means for its result) when this session's median reference time
+// `sessionMs` stands more than kPhaseTolerance from the device's usual one; empty otherwise, or
+// with fewer than kMinEarlierReferenceTimes earlier measurements. `what`: what was measured.
+std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, const UsualSpeed& usual);
+// The same from the usual reference time `usualMs` and the count of earlier measurements behind it
+// (as an adapted predictor records them, Adaptation::earlierReferenceMs).
 std::string machinePhaseWarning(const std::string& what, const std::string& deviceId, double sessionMs, double usualMs, size_t earlier);
-// The reference time of each measurement `store` holds for the device, taken on this CPU and
-// runtime version with the current reference workload, except those of `excludeHashes` (the
-// models of the session being judged) and, when `takenBeforeUtc` is set (ISO 8601), those taken
-// at or after it: machinePhaseWarning's `earlierMs`.
-std::vector<double> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
-                                          const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
-                                          const std::string& takenBeforeUtc = {});
+// The reference times `store` holds for the device, taken on this CPU and runtime version with
+// the current reference workload, except those of `excludeHashes` (the models of the session
+// being judged) and, when `takenBeforeUtc` is set (ISO 8601), those taken at or after it; oldest
+// first (usualSpeed's input).
+std::vector<StoredReferenceTime> earlierReferenceTimes(MeasurementStore& store, const std::string& deviceId, const std::string& cpuModel,
+                                                       const std::string& runtimeVersion, const std::set<std::string>& excludeHashes,
+                                                       const std::string& takenBeforeUtc = {});
 // machinePhaseWarning for one stored measurement: its reference time against those of the
 // device's measurements of other models taken before it on the same CPU and runtime version.
 std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what);

@@ -63,6 +63,16 @@ ModelInput model(const std::string& name) { return {name, name, {}}; }
 
 // A database with one device and measurements that have a reference time: the input of the
 // machine-phase checks (workflows/measure_models.h).
+// 2026-01-01T00:00:00Z plus `minutes`, as the store writes times.
+std::string atMinute(int minutes) {
+    std::time_t t = 1767225600 + std::time_t(minutes) * 60;
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
 struct PhaseStore {
     static constexpr const char* kVersion = "1.0";
     QTemporaryDir dir;
@@ -262,18 +272,56 @@ private slots:
     // said to have met a slow phase, naming both times and how many earlier ones; within 10%, with
     // too few earlier times, or without a session time, nothing is said.
     void machinePhaseAgainstEarlierReferenceTimes() {
-        std::vector<double> earlier;
-        for (int i = 0; i < 11; ++i) earlier.push_back(0.316 + 0.002 * i);  // median 0.326 ms
-        earlier.push_back(0);                                               // no reference: ignored
-        QString w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.376, earlier));
+        std::vector<StoredReferenceTime> earlier;  // one session, a minute apart
+        for (int i = 0; i < 11; ++i) earlier.push_back({"m" + std::to_string(i), atMinute(i), 0.316 + 0.002 * i});  // median 0.326 ms
+        earlier.push_back({"none", atMinute(11), 0});                                                               // no reference: ignored
+        const UsualSpeed usual = usualSpeed(earlier);
+        QCOMPARE(usual.measurements, size_t(11));
+        QCOMPARE(usual.sessions, size_t(1));
+        QString w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.376, usual));
         QVERIFY2(w.startsWith("while the networks were measured on opencv-t2, the reference workload took 0.376 ms against 0.326 ms, "
-                              "the median of 11 earlier measurements there: the machine ran 15% slower"),
+                              "its usual time over 11 earlier measurements there: the machine ran 15% slower"),
                  qPrintable(w));
-        w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.280, earlier));
+        w = QString::fromStdString(machinePhaseWarning("the networks were", "opencv-t2", 0.280, usual));
         QVERIFY2(w.contains("ran 14% faster"), qPrintable(w));
-        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.350, earlier).empty());  // 7%: a quiet machine
-        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.376, {0.326, 0.33, 0.32, 0.325}).empty());
-        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0, earlier).empty());
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.350, usual).empty());  // 7%: a quiet machine
+        earlier.resize(4);
+        QCOMPARE(usualSpeed(earlier).referenceMs, 0.0);  // too few
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0.376, usualSpeed(earlier)).empty());
+        QVERIFY(machinePhaseWarning("the networks were", "opencv-t2", 0, usual).empty());
+    }
+
+    // The usual speed weighs measuring sessions alike: a build's 300 kernels met in a slow phase
+    // (0.40 ms) beside three campaigns of a few networks each at 0.30-0.32 ms is 0.31 ms, not the
+    // build's 0.40 that a median over all measurements would give. Sessions are split where
+    // measurements stand 30 minutes or more apart, whatever order they come in.
+    void usualSpeedWeighsSessionsAlike() {
+        std::vector<StoredReferenceTime> earlier;
+        for (int i = 0; i < 300; ++i) earlier.push_back({"kernel" + std::to_string(i), atMinute(600 + i / 10), 0.40});
+        for (int i = 0; i < 6; ++i) {
+            earlier.push_back({"a" + std::to_string(i), atMinute(i), 0.30});         // hours before the build
+            earlier.push_back({"b" + std::to_string(i), atMinute(200 + i), 0.31});   // ...
+            earlier.push_back({"c" + std::to_string(i), atMinute(1200 + i), 0.32});  // and after it
+        }
+        UsualSpeed usual = usualSpeed(earlier);
+        QCOMPARE(usual.measurements, size_t(318));
+        QCOMPARE(usual.sessions, size_t(4));
+        QVERIFY2(std::abs(usual.referenceMs - 0.315) < 1e-12, qPrintable(QString::number(usual.referenceMs)));  // (0.31 + 0.32) / 2
+        // Two campaigns 29 minutes apart are one session; 30 minutes apart, two.
+        std::vector<StoredReferenceTime> two{{"x0", atMinute(0), 0.30},
+                                             {"x1", atMinute(0), 0.30},
+                                             {"x2", atMinute(0), 0.30},
+                                             {"y0", atMinute(29), 0.50},
+                                             {"y1", atMinute(29), 0.50}};
+        QCOMPARE(usualSpeed(two).sessions, size_t(1));
+        QCOMPARE(usualSpeed(two).referenceMs, 0.30);
+        for (size_t i = 3; i < two.size(); ++i) two[i].takenAtUtc = atMinute(30);
+        QCOMPARE(usualSpeed(two).sessions, size_t(2));
+        QVERIFY(std::abs(usualSpeed(two).referenceMs - 0.40) < 1e-12);
+        // An unreadable time is a session of its own.
+        two.push_back({"z", "yesterday", 0.9});
+        QCOMPARE(usualSpeed(two).sessions, size_t(3));
+        QVERIFY(std::abs(usualSpeed(two).referenceMs - 0.50) < 1e-12);
     }
 
     void measuringCampaignAgainstEarlierReferenceTimes() {
@@ -299,7 +347,7 @@ private slots:
         std::vector<ModelReport> reports{report("now0", 0.32, false), report("now1", 0.36, false), report("old", 0.9, true)};
         QString w = QString::fromStdString(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were"));
         QVERIFY2(w.startsWith("while these models were measured on opencv-t1, the reference workload took 0.340 ms against 0.300 ms, "
-                              "the median of 5 earlier measurements there: the machine ran 13% slower"),
+                              "its usual time over 5 earlier measurements there: the machine ran 13% slower"),
                  qPrintable(w));
         reports[1].reference.referenceMs = 0.32;  // 7%: quiet
         QVERIFY(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());
@@ -317,8 +365,8 @@ private slots:
         for (int i = 0; i < 5; ++i) db.add("after" + std::to_string(i), 0.900, "cpu A", "2026-09-0" + std::to_string(i + 1) + "T00:00:00Z");
         StoredMeasurement m = db.add("model", 0.400, "cpu A", "2026-03-01T00:00:00Z");
         const QString w = QString::fromStdString(storedPhaseWarning(*db.store, m, "the model was"));
-        QVERIFY2(w.startsWith("while the model was measured on xnnpack-t1, the reference workload took 0.400 ms against 0.300 ms, the "
-                              "median of 5 earlier measurements there: the machine ran 33% slower"),
+        QVERIFY2(w.startsWith("while the model was measured on xnnpack-t1, the reference workload took 0.400 ms against 0.300 ms, its "
+                              "usual time over 5 earlier measurements there: the machine ran 33% slower"),
                  qPrintable(w));
         m.referenceId.clear();  // measured without the reference workload: nothing to compare
         QVERIFY(storedPhaseWarning(*db.store, m, "the model was").empty());

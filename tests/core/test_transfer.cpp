@@ -379,7 +379,7 @@ private slots:
         p.adaptation->earlierMeasurements = 22;
         const QString note = QString::fromStdString(adaptationPhaseNote(p));
         QVERIFY2(note.startsWith("this predictor was adapted while its networks were measured on opencv-t2, the reference workload took "
-                                 "0.380 ms against 0.320 ms, the median of 22 earlier measurements there: the machine ran 19% slower "
+                                 "0.380 ms against 0.320 ms, its usual time over 22 earlier measurements there: the machine ran 19% slower "
                                  "than then; it predicts in ms at that speed"),
                  qPrintable(note));
         p.referenceMs = 0.340;  // 6%
