@@ -129,7 +129,7 @@ KernelFeatures kernelFeatures(const Kernel& k, const std::vector<NodeMetrics>& m
 }
 
 Result<SpecKernel> specKernel(const KernelSpec& spec) {
-    Result<std::string> bytes = buildKernelModel(spec, 1);
+    Result<std::string> bytes = buildKernelModelForAnalysis(spec);
     if (!bytes) return bytes.error();
     Result<Graph> g = loadOnnxBytes(bytes.value().data(), bytes.value().size(), spec.key(), "");
     if (!g) return g.error();

@@ -23,12 +23,12 @@ std::vector<int64_t> inputShape(const KernelSpec& s) {
     return {1, s.cin, s.h, s.w};
 }
 
-}  // namespace
-
-Result<std::string> buildKernelModel(const KernelSpec& s, uint32_t seed) {
+// forAnalysis: buildKernelModelForAnalysis.
+Result<std::string> buildKernel(const KernelSpec& s, uint32_t seed, bool forAnalysis) {
     if (std::string why; !validSpec(s, &why)) return badInput(fmt::format("kernel spec {}: {}.", s.key(), why));
     const auto ops = opsOf(s.type);
     OnnxBuilder b("kernel " + s.key(), seed, /*opset=*/14);
+    if (forAnalysis) b.leaveOutLargeWeightValues();
     std::string x = b.input("x", inputShape(s));
     switch (familyOf(s.type)) {
     case KernelFamily::Conv:
@@ -57,6 +57,12 @@ Result<std::string> buildKernelModel(const KernelSpec& s, uint32_t seed) {
     }
     return b.finish({b.reshape(x, b.shapeOf(x), "t_tail")});
 }
+
+}  // namespace
+
+Result<std::string> buildKernelModel(const KernelSpec& spec, uint32_t seed) { return buildKernel(spec, seed, false); }
+
+Result<std::string> buildKernelModelForAnalysis(const KernelSpec& spec) { return buildKernel(spec, 1, true); }
 
 Result<std::string> buildKernelOverheadModel(const KernelSpec& s, uint32_t seed) {
     OnnxBuilder b("overhead " + s.key(), seed, /*opset=*/14);

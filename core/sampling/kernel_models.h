@@ -14,6 +14,10 @@ namespace km {
 
 // The kernel alone, nodes named "k<i>_..." in type order, then the tail "t_tail".
 Result<std::string> buildKernelModel(const KernelSpec& spec, uint32_t seed);
+// The same graph for analysis only (its kernel, shapes and FLOPs; specKernel): large weights
+// without values (OnnxBuilder::leaveOutLargeWeightValues), so that describing thousands of
+// training kernels does not generate gigabytes of weights. Not for running.
+Result<std::string> buildKernelModelForAnalysis(const KernelSpec& spec);
 
 // The tail alone on the kernel's first input: each kernel model's fixed cost (dispatch, input,
 // output), subtracted round by round so kernel times add up to a model's.

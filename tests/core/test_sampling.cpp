@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 // Kernel-configuration sampling: the shipped prior loads, sampling is deterministic on a seed,
 // distinct, valid and spread over the space; neighbours stay valid; every kernel type the shipped
-// rules can form builds into a model that our own loader reads back with the expected kernel.
+// rules can form builds into a model that our own loader reads back with the expected kernel, and
+// the same graph built for analysis only (large weights without values) reads back alike.
 #include <QtTest>
 
 #include <algorithm>
 #include <set>
 
 #include "fusion/partition.h"
+#include "graph/metrics.h"
 #include "onnx/onnx_loader.h"
 #include "sampling/kernel_models.h"
 #include "sampling/kernel_spec.h"
@@ -232,7 +234,46 @@ private slots:
             for (const auto& k : p.kernels) found = found || k.type == s.type;
             QVERIFY2(found, qPrintable(QString::fromStdString(s.key())));
             QVERIFY(buildKernelOverheadModel(s, 1).ok());
+            // The model for analysis only reads back as the same graph: nodes, ops, kernels and
+            // every node's MACs, FLOPs, parameters and bytes moved.
+            Result<std::string> described = buildKernelModelForAnalysis(s);
+            QVERIFY2(described.ok(), described.ok() ? "" : described.error().message.c_str());
+            QVERIFY(described.value().size() <= bytes.value().size());
+            Result<Graph> d = loadOnnxBytes(described.value().data(), described.value().size(), s.key(), "");
+            QVERIFY2(d.ok(), d.ok() ? "" : d.error().message.c_str());
+            QCOMPARE(d.value().nodes().size(), g.value().nodes().size());
+            for (size_t i = 0; i < d.value().nodes().size(); ++i) QCOMPARE(d.value().nodes()[i].opType, g.value().nodes()[i].opType);
+            std::vector<std::string> kernelTypes, describedTypes;
+            for (const auto& k : p.kernels) kernelTypes.push_back(k.type);
+            for (const auto& k : partitionGraph(d.value(), all).kernels) describedTypes.push_back(k.type);
+            QCOMPARE(describedTypes, kernelTypes);
+            const auto full = computeGraphMetrics(g.value()).perNode, alone = computeGraphMetrics(d.value()).perNode;
+            QCOMPARE(alone.size(), full.size());
+            for (size_t i = 0; i < full.size(); ++i) {
+                QCOMPARE(alone[i].macs, full[i].macs);
+                QCOMPARE(alone[i].flops, full[i].flops);
+                QCOMPARE(alone[i].params, full[i].params);
+                QCOMPARE(alone[i].bytesRead, full[i].bytesRead);
+                QCOMPARE(alone[i].bytesWritten, full[i].bytesWritten);
+            }
         }
+    }
+
+    // Describing a large kernel generates no weights: a fully connected 4608 -> 9216 kernel (42
+    // million weights, 170 MB as a runnable model) is a few kilobytes for analysis.
+    void largeKernelsAreDescribedWithoutTheirWeights() {
+        KernelSpec fc;
+        fc.type = "fc-relu";
+        fc.h = fc.w = 1;
+        fc.cin = 4608;
+        fc.cout = 9216;
+        fc.kernel = fc.stride = fc.groups = 1;
+        Result<std::string> described = buildKernelModelForAnalysis(fc);
+        QVERIFY2(described.ok(), described.ok() ? "" : described.error().message.c_str());
+        QVERIFY2(described.value().size() < 100000, qPrintable(QString::number(described.value().size())));
+        Result<Graph> d = loadOnnxBytes(described.value().data(), described.value().size(), fc.key(), "");
+        QVERIFY2(d.ok(), d.ok() ? "" : d.error().message.c_str());
+        QCOMPARE(computeGraphMetrics(d.value()).total.params, int64_t(4608) * 9216 + 9216);
     }
 };
 
