@@ -116,8 +116,9 @@ struct Adaptation {
     std::vector<AdaptedKernelGroup> kernelGroups;  // empty: no kernels were measured
     std::string kernelDevice;                      // the device they were measured on (empty: the target)
     // The usual reference time of the target's earlier measurements on the same CPU and runtime
-    // (workflows' usualSpeed) when adapt measured its networks, and how many there were (0: fewer than 5, or none): with
-    // PredictorSet::referenceMs, whether the adaptation met the machine in its usual phase.
+    // (workflows' usualSpeed) when adapt measured its networks, and how many there were (0: fewer
+    // than 5, or none): with PredictorSet::referenceMs, whether the adaptation met the machine in
+    // its usual phase.
     double earlierReferenceMs = 0;
     int earlierMeasurements = 0;
 };

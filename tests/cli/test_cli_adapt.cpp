@@ -160,8 +160,9 @@ private slots:
         QCOMPARE(run({"predict", cell + ".onnx", "--device", "lab-phone", "--predictor", slow, "--json"}, &out, &err), 0);
         const QJsonArray notes = QJsonDocument::fromJson(out).object().value("predictor_warnings").toArray();
         QCOMPARE(notes.size(), 1);
-        QVERIFY2(notes[0].toString().startsWith("this predictor was adapted while its networks were measured on lab-phone, the reference "
-                                                "workload took 0.380 ms against 0.320 ms, its usual time over 22 earlier measurements there"),
+        QVERIFY2(notes[0].toString().startsWith("this predictor was adapted while its networks were measured on lab-phone, the "
+                                                "reference workload took 0.380 ms against 0.320 ms, its usual time over 22 earlier "
+                                                "measurements there"),
                  out.constData());
         QVERIFY2(err.contains("warning: this predictor was adapted while"), err.constData());
         QCOMPARE(run({"evaluate", "--device", "lab-phone", "--dataset", "lab", "--json"}, &out, &err), 0);
