@@ -292,8 +292,9 @@ private slots:
     }
 
     // The usual speed weighs measuring sessions alike: a build's 300 kernels met in a slow phase
-    // (0.40 ms) beside three campaigns of a few networks each at 0.30-0.32 ms is 0.31 ms, not the
-    // build's 0.40 that a median over all measurements would give. Sessions are split where
+    // (0.40 ms) beside three campaigns of a few networks each at 0.30-0.32 ms is 0.315 ms (the
+    // mean of the two middle sessions), not the build's 0.40 that a median over all measurements
+    // would give. Sessions are split where
     // measurements stand 30 minutes or more apart, whatever order they come in.
     void usualSpeedWeighsSessionsAlike() {
         std::vector<StoredReferenceTime> earlier;

@@ -260,7 +260,7 @@ private slots:
     }
 
     // Describing a large kernel generates no weights: a fully connected 4608 -> 9216 kernel (42
-    // million weights, 170 MB as a runnable model) is a few kilobytes for analysis.
+    // million weights, 170 MB as a runnable model) is under 100 kB for analysis.
     void largeKernelsAreDescribedWithoutTheirWeights() {
         KernelSpec fc;
         fc.type = "fc-relu";
