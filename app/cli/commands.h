@@ -144,6 +144,7 @@ struct PredictArgs {
     std::string db;
     std::vector<std::string> inputShapes;
     bool json = false;
+    bool atBuildSpeed = false;  // the predictor's own milliseconds, not carried to the device's usual speed
 };
 int runPredict(const PredictArgs& args);
 

@@ -201,6 +201,8 @@ int main(int argc, char** argv) {
     cmdPredict->add_option("--db", predict.db, "database holding predictors (default: ~/.local/share/kernelmeter/kernelmeter.db)");
     cmdPredict->add_option("--rules", predict.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
+    cmdPredict->add_flag("--at-build-speed", predict.atBuildSpeed,
+                         "the predictor's own milliseconds (of its build or adaptation), not the device's usual speed");
     cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
 
     km::cli::ZooArgs zoo;

@@ -245,7 +245,9 @@ Json hostMismatchJson(const HostComparison& host) {
 int runPredict(const PredictArgs& args) {
     Result<Device> device = deviceFor(args.device, false, args.db);
     if (!device) return reportError(device.error());
-    const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, {args.rulesFile, args.predictorFile, args.db});
+    DeviceDataSources sources{args.rulesFile, args.predictorFile, args.db};
+    sources.atUsualSpeed = !args.atBuildSpeed;
+    const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, sources);
     if (analyzer.error()) return reportError(*analyzer.error());
     const PredictorSet& predictor = *analyzer.predictor();
     const std::string& predictorUsed = analyzer.predictorSource();
@@ -257,6 +259,8 @@ int runPredict(const PredictArgs& args) {
     if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
     const std::string phaseNote = adaptationPhaseNote(predictor);  // an adapted predictor's ms are a phase's
     if (!phaseNote.empty()) std::cerr << "kernelmeter-cli: warning: " << phaseNote << "\n";
+    if (!args.json && !analyzer.speedNote().empty())
+        std::cerr << "kernelmeter-cli: note: " << analyzer.speedNote() << " (--at-build-speed: the predictor's own).\n";
     Json all = Json::array();
     int failures = 0;
     for (const auto& path : args.models) {
@@ -299,7 +303,7 @@ int runPredict(const PredictArgs& args) {
             path, device.value().id, predictorUsed, predictor.runtime,
             predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
             predictor.timesSource(), host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs,
-            p.kernels.size(), predictor.kernelScale, predictor.perKernelMs, p.overheadMs);
+            p.kernels.size(), predictor.kernelScale * predictor.speedScale, predictor.perKernelMs * predictor.speedScale, p.overheadMs);
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
@@ -318,12 +322,18 @@ int runPredict(const PredictArgs& args) {
             {"predictor", predictorUsed},
             {"kernel_scale", predictor.kernelScale},
             {"per_kernel_ms", predictor.perKernelMs},
-            {"reference_ms", predictor.referenceMs},
+            {"reference_ms", predictor.speedReferenceMs()},
             {"built_on",
              {{"cpu_model", predictor.cpuModel}, {"logical_cores", predictor.logicalCores}, {"runtime_version", predictor.runtimeVersion}}},
             {"host_mismatch", host.state == "unknown" ? Json(nullptr) : Json(host.mismatch())},
             {"host", hostMismatchJson(host)}};
         if (!phaseNote.empty()) out["predictor_warnings"] = Json::array({phaseNote});
+        const UsualSpeed& usual = analyzer.usual();
+        out["usual_speed"] = usual.referenceMs > 0
+                                 ? Json{{"reference_ms", usual.referenceMs}, {"measurements", usual.measurements},
+                                        {"sessions", usual.sessions},        {"predictor_reference_ms", predictor.referenceMs},
+                                        {"scale", predictor.speedScale},     {"note", analyzer.speedNote()}}
+                                 : Json(nullptr);
         out["models"] = all;
         std::cout << out.dump(1) << "\n";
     }

@@ -531,6 +531,14 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         out.highMs += p.highMs;
         out.kernels.push_back(std::move(p));
     }
+    if (set.speedScale != 1) {  // carried to another machine speed: every term alike
+        for (KernelPrediction& p : out.kernels) {
+            p.ms *= set.speedScale;
+            p.lowMs *= set.speedScale;
+            p.highMs *= set.speedScale;
+        }
+        for (double* v : {&out.totalMs, &out.lowMs, &out.highMs, &out.overheadMs}) *v *= set.speedScale;
+    }
     for (const auto& t : fellBack)
         out.warnings.push_back(
             fmt::format("no predictor for kernel type {}: estimated by the generic kernel regressor "

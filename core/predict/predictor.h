@@ -142,6 +142,12 @@ struct PredictorSet {
     // (docs/predictors.md, "Kernel times at the reference speed").
     double referenceMs = 0;
     double regressorReferenceMs = 0;
+    // Not stored: predictModel multiplies every time it predicts by this. DeviceAnalyzer sets it
+    // to carry the milliseconds from referenceMs's machine speed to the device's usual one
+    // (workflows/device_analyzer.h, DeviceDataSources::atUsualSpeed); 1: the stored unit.
+    double speedScale = 1;
+    // The reference workload's time at the speed the predicted milliseconds are at (0: unknown).
+    double speedReferenceMs() const { return referenceMs * speedScale; }
     // Adapted predictors: a factor per transfer group (predict/transfer.h, transferGroupOf) on top
     // of kernelScale (a group without one: 1), how the adaptation was made, and the fusion rules
     // of the source, whose kernel types the regressors predict (a rule set JSON document; empty:

@@ -105,7 +105,7 @@ PredictorSet withFittedTerms(PredictorSet p, const PredictorSet& bareSet, const 
 }  // namespace
 
 std::string adaptationPhaseNote(const PredictorSet& predictor) {
-    if (!predictor.adaptation) return {};
+    if (!predictor.adaptation || predictor.speedScale != 1) return {};  // carried to the usual speed: no longer that phase's
     const Adaptation& a = *predictor.adaptation;
     const std::string w = machinePhaseWarning("its networks were", predictor.deviceId, predictor.referenceMs, a.earlierReferenceMs,
                                               size_t(std::max(0, a.earlierMeasurements)));

@@ -29,6 +29,7 @@ std::shared_ptr<const DeviceAnalyzer> DeviceDataCache::get(const std::string& de
     if (!mine) return pending.get();  // another caller reads it (outside the lock)
     DeviceDataSources sources;
     sources.db = m_db;
+    sources.atUsualSpeed = true;  // what the user sees: the times at the machine's usual speed, said so beside them
     auto analyzer = std::make_shared<const DeviceAnalyzer>(DeviceAnalyzer::load(deviceId, sources));
     promise.set_value(analyzer);
     return analyzer;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <unordered_map>
 
@@ -44,7 +45,27 @@ std::vector<int> mapKernelsToModel(const Graph& model, const Graph& device, cons
     return out;
 }
 
+// The device's usual speed on the machine `host` describes, from the measurements in `db`; none
+// without a database, a known CPU and runtime version, or enough measurements.
+UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host, const std::string& db) {
+    const std::string path = db.empty() ? defaultDatabasePath() : db;
+    std::error_code ec;
+    if (host.deviceCpu.empty() || host.deviceRuntimeVersion.empty() || !std::filesystem::exists(path, ec)) return {};
+    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(path);
+    if (!store) return {};
+    return usualSpeed(earlierReferenceTimes(*store.value(), deviceId, host.deviceCpu, host.deviceRuntimeVersion, {}));
+}
+
 }  // namespace
+
+std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {
+    if (!(usual.referenceMs > 0) || !(predictor.referenceMs > 0)) return {};
+    return fmt::format(
+        "predicted at {}'s usual speed: its reference workload took {:.4f} ms there (median over {} measuring session{} of {} "
+        "measurements) against {:.4f} ms at the predictor's {}, so every time is {:.3f} times the predictor's",
+        deviceId, usual.referenceMs, usual.sessions, usual.sessions == 1 ? "" : "s", usual.measurements, predictor.referenceMs,
+        predictor.adaptation ? "adaptation" : "build", usual.referenceMs / predictor.referenceMs);
+}
 
 DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDataSources& sources) {
     DeviceAnalyzer a;
@@ -73,9 +94,17 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
     else
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)
-        if (Result<Device> device = findDevice(deviceId); device)
-            a.m_host = std::make_shared<const HostComparison>(
-                compareHost({a.m_predictor->cpuModel, a.m_predictor->logicalCores, a.m_predictor->runtimeVersion}, device.value()));
+        if (Result<Device> device = findDevice(deviceId, sources.db); device)
+            a.m_host = std::make_shared<const HostComparison>(compareHost(
+                {a.m_predictor->cpuModel, a.m_predictor->logicalCores, a.m_predictor->runtimeVersion}, device.value(), sources.db));
+    if (sources.atUsualSpeed && a.m_host && a.m_predictor->referenceMs > 0)
+        if (const UsualSpeed usual = usualSpeedOn(deviceId, *a.m_host, sources.db); usual.referenceMs > 0) {
+            a.m_usual = usual;
+            a.m_speedNote = usualSpeedNote(*a.m_predictor, deviceId, usual);
+            auto carried = std::make_shared<PredictorSet>(*a.m_predictor);
+            carried->speedScale = usual.referenceMs / a.m_predictor->referenceMs;
+            a.m_predictor = std::move(carried);
+        }
     return a;
 }
 
@@ -100,6 +129,8 @@ DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
     d.rules = m_rules;  // also without a predictor (one can then be built on them)
     d.predictor = m_predictor;
     d.host = m_host;
+    d.usual = m_usual;
+    d.speedNote = m_speedNote;
     if (m_error) d.error = m_error->message;
     if (!m_rules) return d;
     const std::shared_ptr<const Graph> modelGraph = model.canonical();

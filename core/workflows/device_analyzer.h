@@ -17,6 +17,7 @@
 #include "graph/metrics.h"
 #include "predict/predictor.h"
 #include "workflows/devices.h"
+#include "workflows/measure_models.h"
 #include "workflows/model_file.h"
 
 namespace km {
@@ -34,6 +35,10 @@ struct DeviceAnalysis {
     std::shared_ptr<const PredictorSet> predictor;
     // Whether the device is the machine the predictor was built on (null without a predictor).
     std::shared_ptr<const HostComparison> host;
+    // Set when the times are carried to the device's usual speed (DeviceDataSources::atUsualSpeed):
+    // what that speed is and the sentence saying so (usualSpeedNote); empty otherwise.
+    UsualSpeed usual;
+    std::string speedNote;
     // The graph as this device runs it: the model's canonical graph itself unless the device's
     // rules keep some spellings node by node (RuleSet::literalSpellings) that the model has.
     std::shared_ptr<const Graph> graph;
@@ -60,7 +65,17 @@ struct DeviceDataSources {
     std::string predictorFile;  // a predictor JSON file
     std::string db;             // the database whose predictors win over the shipped ones
     bool rulesOnly = false;     // read no predictor (splitting into kernels only)
+    // Predict at the device's usual machine speed: when the predictor records the speed of its
+    // milliseconds (PredictorSet::referenceMs) and `db` holds at least kMinEarlierReferenceTimes
+    // measurements of the device on the CPU and runtime version it has now, every time is
+    // multiplied by their usual reference time (usualSpeed) over the predictor's. Off: the
+    // predictor's own milliseconds (what evaluate, calibrate and adapt work in).
+    bool atUsualSpeed = false;
 };
+
+// "predicted at DEVICE's usual speed: ... x F": why the times of a predictor carried to the
+// device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).
+std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual);
 
 class DeviceAnalyzer {
 public:
@@ -81,6 +96,9 @@ public:
     // The predictor's machine against the device's (workflows/devices.h, compareHost), found when
     // loaded; null without a predictor or for an id that is no device (a test's).
     const std::shared_ptr<const HostComparison>& host() const { return m_host; }
+    // The device's usual speed the times are carried to (referenceMs 0: not carried).
+    const UsualSpeed& usual() const { return m_usual; }
+    const std::string& speedNote() const { return m_speedNote; }
 
     // The model as this device runs it: its graph with the device's spellings, kernels, metrics,
     // the prediction (when there is a predictor) and the kernel <-> model node maps.
@@ -88,7 +106,8 @@ public:
 
 private:
     DeviceAnalyzer() = default;
-    std::string m_deviceId, m_rulesSource, m_predictorSource;
+    std::string m_deviceId, m_rulesSource, m_predictorSource, m_speedNote;
+    UsualSpeed m_usual;
     std::optional<Error> m_error;
     std::shared_ptr<const RuleSet> m_rules;
     std::shared_ptr<const PredictorSet> m_predictor;

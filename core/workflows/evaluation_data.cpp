@@ -104,19 +104,22 @@ std::string speedGapWarning(const PredictorSet& predictor, const std::vector<Sto
             (predictor.cpuModel.empty() || m->machine.cpuModel == predictor.cpuModel))
             times.push_back(m->reference.referenceMs);
     if (times.size() < 3) return {};
-    const double theirs = quantile(times, 0.5), ratio = theirs / predictor.referenceMs;
+    const double theirs = quantile(times, 0.5), ratio = theirs / predictor.speedReferenceMs();
     if (std::abs(ratio - 1) <= kPhaseTolerance) return {};
     return fmt::format(
         "the predictor predicts at the machine speed at which the reference workload took {:.3f} ms ({}); {} of the scored models "
         "were measured while it took {:.3f} ms (their median): in ms its predictions come out {:.0f}% {} for that alone "
         "(--at-reference-speed takes the machine's speed out).",
-        predictor.referenceMs, predictor.adaptation ? "its adaptation's session" : "its build", times.size(), theirs,
-        100 * std::abs(1 / ratio - 1), ratio > 1 ? "short" : "long");
+        predictor.speedReferenceMs(),
+        predictor.speedScale != 1 ? "the device's usual speed"
+        : predictor.adaptation    ? "its adaptation's session"
+                                  : "its build",
+        times.size(), theirs, 100 * std::abs(1 / ratio - 1), ratio > 1 ? "short" : "long");
 }
 
 double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel) {
     if (!(predictor.referenceMs > 0) || !(referenceRatio > 0) || (!predictor.cpuModel.empty() && cpuModel != predictor.cpuModel)) return 0;
-    return referenceRatio * predictor.referenceMs;
+    return referenceRatio * predictor.speedReferenceMs();
 }
 
 Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, const std::string& dataset, size_t perFamily,
@@ -131,7 +134,8 @@ Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, co
     DatasetPredictions out;
     // At one machine speed when the measurements allow (as `evaluate --at-reference-speed`), so
     // that campaigns on hosts of different speed line up; else raw.
-    if (Result<ReferenceUnit> unit = referenceUnitFor(predictor.referenceMs, databaseBaselineMs(*store.value(), deviceId), stored.value()))
+    if (Result<ReferenceUnit> unit =
+            referenceUnitFor(predictor.speedReferenceMs(), databaseBaselineMs(*store.value(), deviceId), stored.value()))
         out.unit = unit.value();
     const auto byHash = measuredTimesByModel(stored.value(), out.unit.ms);
     Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(dataset);

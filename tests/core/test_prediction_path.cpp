@@ -7,8 +7,13 @@
 
 #include <QDir>
 
+#include <fmt/format.h>
+#include <QTemporaryDir>
+
+#include "backends/machine_info.h"
 #include "test_support.h"
 #include "workflows/analyze_model.h"
+#include "workflows/reference_workload.h"
 
 using namespace km;
 
@@ -118,6 +123,79 @@ private slots:
         QVERIFY(!d.partition.kernels.empty());
         QVERIFY(d.prediction.kernels.empty());
         QVERIFY(d.graph != file.value()->canonical());  // MobileNetV3 spells hswish: the device runs it node by node
+    }
+
+    // With DeviceDataSources::atUsualSpeed every time is carried from the predictor's machine
+    // speed to the device's usual one, from measurements of the device on the machine it has now
+    // (its CPU, and the runtime version of its last hello); measurements of another CPU or
+    // runtime version, or too few, leave the predictor's own milliseconds.
+    void predictionsFollowTheDevicesUsualSpeed() {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const std::string db = dir.filePath("u.db").toStdString(), id = "xnnpack-t1";
+        const std::string model = test::fixture("real/mobilenet_v3_small.onnx").toStdString();
+        const Result<Device> device = findDevice(id, db);
+        QVERIFY(device.ok());
+        auto store = MeasurementStore::open(db);
+        QVERIFY(store.ok());
+        const std::string cpu = readMachineInfo().cpuModel, version = "2.0-test";
+        StoredHello hello;
+        hello.hello.runtimes = {{device.value().runtime, version}};
+        hello.hello.machine.cpuModel = cpu;
+        QVERIFY(store.value()->saveHello(id, hello).ok());
+
+        const DeviceAnalyzer own = DeviceAnalyzer::load(id, {"", "", db});
+        QVERIFY(!own.error());
+        const double referenceMs = own.predictor()->referenceMs;
+        QVERIFY(referenceMs > 0);  // the shipped predictor records its machine speed
+        Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(model);
+        QVERIFY(file.ok());
+        const ModelPrediction ownTimes = own.analyze(*file.value()).prediction;
+
+        int n = 0;
+        auto add = [&](double ms, const std::string& onCpu, const std::string& onVersion) {
+            StoredMeasurement m;
+            m.modelHash = m.modelPath = "other" + std::to_string(n);
+            m.deviceId = id;
+            m.stats.medianMs = 1;
+            m.runtimeVersion = onVersion;
+            m.machine.cpuModel = onCpu;
+            m.referenceId = kReferenceWorkloadId;
+            m.reference.median = 1;
+            m.reference.referenceMs = ms;
+            m.takenAtUtc = fmt::format("2026-01-01T{:02d}:00:00Z", n++);  // an hour apart: a session each
+            QVERIFY(store.value()->add(m).ok());
+        };
+        DeviceDataSources usual{"", "", db};
+        usual.atUsualSpeed = true;
+        auto carriedBy = [&] {
+            const DeviceAnalyzer a = DeviceAnalyzer::load(id, usual);
+            const ModelPrediction p = a.analyze(*file.value()).prediction;
+            return p.totalMs / ownTimes.totalMs;
+        };
+        for (int i = 0; i < 6; ++i) add(3 * referenceMs, "another CPU", version);
+        for (int i = 0; i < 6; ++i) add(3 * referenceMs, cpu, "1.0-older");
+        for (int i = 0; i < 4; ++i) add(2 * referenceMs, cpu, version);
+        QCOMPARE(carriedBy(), 1.0);  // four on this machine: too few; the others are of other machines
+        add(2 * referenceMs, cpu, version);
+        add(2.2 * referenceMs, cpu, version);  // sessions of 2, 2, 2, 2, 2 and 2.2 times: usual 2 times
+
+        const DeviceAnalyzer carried = DeviceAnalyzer::load(id, usual);
+        const DeviceAnalysis a = carried.analyze(*file.value());
+        QCOMPARE(carried.usual().sessions, size_t(6));
+        QVERIFY(qFuzzyCompare(carried.predictor()->speedReferenceMs(), 2 * referenceMs));
+        QVERIFY(qFuzzyCompare(a.prediction.totalMs, 2 * ownTimes.totalMs));
+        QVERIFY(qFuzzyCompare(a.prediction.highMs, 2 * ownTimes.highMs));
+        QVERIFY(qFuzzyCompare(a.prediction.overheadMs + 1, 2 * ownTimes.overheadMs + 1));
+        QCOMPARE(a.prediction.kernels.size(), ownTimes.kernels.size());
+        for (size_t k = 0; k < a.prediction.kernels.size(); ++k)
+            QVERIFY(qFuzzyCompare(a.prediction.kernels[k].ms + 1, 2 * ownTimes.kernels[k].ms + 1));
+        QVERIFY2(a.speedNote.find("usual speed") != std::string::npos && a.speedNote.find("2.000 times") != std::string::npos,
+                 a.speedNote.c_str());
+        // Not stored: the carried predictor writes the predictor's own unit.
+        QCOMPARE(PredictorSet::fromJson(carried.predictor()->toJson(), "carried").value().referenceMs, referenceMs);
+        // Off unless asked: evaluate, calibrate and adapt work in the predictor's own milliseconds.
+        QCOMPARE(DeviceAnalyzer::load(id, {"", "", db}).analyze(*file.value()).prediction.totalMs, ownTimes.totalMs);
     }
 
     void badFilesAreNamed() {

@@ -40,6 +40,7 @@ QString provenanceText(const DeviceAnalysis& d) {
             .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.timesSource()), QString::fromStdString(p.runtime),
                  QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
     if (const QString host = hostMismatchText(d); !host.isEmpty()) text += "\n" + host;
+    if (!d.speedNote.empty()) text += "\n" + asSentence(QString::fromStdString(d.speedNote));
     return text;
 }
 
@@ -113,6 +114,11 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
         latency += QObject::tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
                        .arg(id, QString::number(p.totalMs, 'f', 2), QString::number(p.lowMs, 'f', 2), QString::number(p.highMs, 'f', 2))
                        .arg(p.kernels.size());
+        if (d.predictor && d.predictor->speedScale != 1)  // the full sentence is in the provenance
+            latency += "<span style='color:#555'>" +
+                       QObject::tr("&nbsp;&nbsp;at the machine's usual speed: %1 times the predictor's own")
+                           .arg(d.predictor->speedScale, 0, 'f', 2) +
+                       "</span><br>";
         if (const QString host = hostMismatchText(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (const std::string note = d.predictor ? adaptationPhaseNote(*d.predictor) : std::string(); !note.empty())

@@ -126,6 +126,10 @@ private:
         for (const DeviceAnalysis& d : m_a->devices)
             if (const QString host = hostMismatchText(d); !host.isEmpty())
                 h += "<p style='color:#b3261e'>&#9888; " + esc(d.deviceId) + ": " + host.toHtmlEscaped() + "</p>";
+        for (const DeviceAnalysis& d : m_a->devices)  // times not in the predictor's own unit
+            if (!d.speedNote.empty())
+                h += "<p style='color:#555'>" + esc(d.deviceId) + ": " + asSentence(QString::fromStdString(d.speedNote)).toHtmlEscaped() +
+                     "</p>";
         h += measuredNotes;
         for (const DeviceAnalysis& d : m_a->devices)
             for (const auto& w : d.prediction.warnings) h += "<p style='color:#b26a00'>" + esc(d.deviceId) + ": " + esc(w) + "</p>";
