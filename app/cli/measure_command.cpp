@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/utc_time.h"
 #include "workflows/measure_models.h"
 #include "workflows/reference_workload.h"
 
@@ -74,6 +75,7 @@ int runMeasure(const MeasureArgs& args) {
     Progress progress([&](double fraction, const std::string& message) {
         if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << fmt::format("\r{} {:3.0f}%", message, fraction * 100) << std::flush;
     });
+    const std::string startedAtUtc = utcNowIso8601();  // what the store held before this campaign is the device's past
     const std::vector<ModelReport> reports = measureModels(args.models, *device, options, &progress);
     if (!args.quiet && isatty(STDERR_FILENO)) std::cerr << "\r" << std::string(20, ' ') << "\r";
 
@@ -103,7 +105,7 @@ int runMeasure(const MeasureArgs& args) {
             worstSpread * 100);
     // This session's machine speed against the device's earlier measurements on the same machine.
     if (store)
-        if (const std::string w = measuredPhaseWarning(reports, *store, device->id, "these models were"); !w.empty())
+        if (const std::string w = measuredPhaseWarning(reports, *store, device->id, "these models were", startedAtUtc); !w.empty())
             std::cerr << "kernelmeter-cli: warning: " << w
                       << "; median_ms carries that, normalized_ms (at the device's reference baseline) does not.\n";
     if (args.json) {

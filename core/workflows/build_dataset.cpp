@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/build_dataset.h"
 
+#include "common/utc_time.h"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
 #include "common/sha256.h"
+#include "common/utc_time.h"
 
 namespace fs = std::filesystem;
 
@@ -69,6 +72,7 @@ Result<DatasetReport> buildDataset(const std::vector<Device>& devices, const Bui
         child = &forDevice;
         MeasureModelsOptions mo = options.measure;
         mo.remeasure = false;
+        const std::string startedAtUtc = utcNowIso8601();
         const std::vector<ModelReport> measured = measureModels(paths, devices[d], mo, &forDevice);
         DatasetDeviceReport r{devices[d].id};
         for (const ModelReport& m : measured) {
@@ -82,7 +86,8 @@ Result<DatasetReport> buildDataset(const std::vector<Device>& devices, const Bui
         report.devices.push_back(r);
         // The dataset's times in ms are those of this campaign's machine speed, which evaluate
         // scores predictors against: said when the device's earlier measurements saw another one.
-        if (const std::string w = measuredPhaseWarning(measured, *store, devices[d].id, "the dataset's models were"); !w.empty())
+        if (const std::string w = measuredPhaseWarning(measured, *store, devices[d].id, "the dataset's models were", startedAtUtc);
+            !w.empty())
             report.warnings.push_back(w +
                                       "; their times in ms carry that, their times at the reference speed (evaluate "
                                       "--at-reference-speed) do not.");

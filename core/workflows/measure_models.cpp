@@ -464,7 +464,7 @@ std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement&
 }
 
 std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
-                                 const std::string& what) {
+                                 const std::string& what, const std::string& startedAtUtc) {
     std::vector<double> sessionMs;
     std::set<std::string> hashes;
     const ModelReport* fresh = nullptr;
@@ -473,8 +473,10 @@ std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, Measur
         if (r.ok && !r.fromStore && r.reference.referenceMs > 0) sessionMs.push_back(r.reference.referenceMs), fresh = &r;
     }
     if (!fresh) return {};
-    return machinePhaseWarning(what, deviceId, quantile(std::move(sessionMs), 0.5),
-                               usualSpeed(earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes)));
+    if (!startedAtUtc.empty()) hashes.clear();  // a model measured again: its earlier sessions count
+    return machinePhaseWarning(
+        what, deviceId, quantile(std::move(sessionMs), 0.5),
+        usualSpeed(earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes, startedAtUtc)));
 }
 
 std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, const Device& device,

@@ -132,10 +132,12 @@ std::vector<StoredReferenceTime> earlierReferenceTimes(MeasurementStore& store, 
 std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what);
 // The check of a measuring campaign: the median reference time of the models of `reports`
 // measured now (not taken from the store) against the device's earlier measurements on the CPU
-// and runtime version they ran on, except those of the reports' own models; machinePhaseWarning's
-// sentence, or empty (nothing measured now, too few earlier measurements, or within tolerance).
+// and runtime version they ran on: those taken before `startedAtUtc` (ISO 8601, when the
+// campaign began; its own are stored as taken), earlier sessions' times of the same models
+// included; without it, those of other models only. machinePhaseWarning's sentence, or empty
+// (nothing measured now, too few earlier measurements, or within tolerance).
 std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
-                                 const std::string& what);
+                                 const std::string& what, const std::string& startedAtUtc = {});
 
 // Measures the models in interleaved batches, each batch in a fresh agent. If the agent crashes or
 // hangs, each model of that batch is measured again alone, so one bad model fails alone. With a

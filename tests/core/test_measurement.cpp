@@ -356,6 +356,33 @@ private slots:
         QVERIFY(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());
     }
 
+    void remeasuredModelsAreJudgedAgainstTheirEarlierSessions() {
+        // Measured again (measure --remeasure), the models' earlier sessions are the device's
+        // past; the campaign's own rows, stored as taken, are not. Seen on 2026-12-05: the 22
+        // networks measured again while the reference took 0.205 ms against 0.158 ms an hour
+        // before, and no warning, all earlier rows being of the same models.
+        PhaseStore db("xnnpack-t1");
+        QVERIFY(db.store);
+        std::vector<ModelReport> reports;
+        for (int i = 0; i < 5; ++i) {
+            const std::string hash = "m" + std::to_string(i);
+            db.add(hash, 0.300, "cpu A", atMinute(i));        // an earlier session
+            db.add(hash, 0.400, "cpu A", atMinute(121 + i));  // this campaign's, stored as taken
+            ModelReport r;
+            r.modelHash = hash;
+            r.ok = true;
+            r.runtimeVersion = PhaseStore::kVersion;
+            r.machine.cpuModel = "cpu A";
+            r.reference.referenceMs = 0.400;
+            reports.push_back(r);
+        }
+        const QString w = QString::fromStdString(measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were", atMinute(120)));
+        QVERIFY2(w.contains("took 0.400 ms against 0.300 ms, its usual time over 5 earlier measurements there: the machine ran 33% slower"),
+                 qPrintable(w));
+        QVERIFY(
+            measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());  // without the start: other models only
+    }
+
     void storedMeasurementAgainstThoseBeforeIt() {
         // A stored measurement (the GUI's look-up) is judged against the device's measurements of
         // other models taken before it, not after.
