@@ -99,6 +99,22 @@ private slots:
         QVERIFY(!summaryHtml(*m_analysis).contains("This predictor was adapted"));
         adapted.adaptation->earlierMeasurements = 0;  // nothing to compare with when it was adapted
         QVERIFY(!adaptationText(adapted).contains("This predictor was adapted"));
+
+        // Times carried to the machine's usual speed: a grey line under the total, the whole
+        // sentence in the provenance (tooltip, Predictor tab, report); the phase note is moot.
+        PredictorSet carried = predictor;
+        carried.speedScale = 1.18;
+        ModelAnalysis atUsual = *m_analysis;
+        atUsual.devices[0].predictor = std::make_shared<const PredictorSet>(carried);
+        atUsual.devices[0].speedNote = "predicted at opencv-t1's usual speed: its reference workload took 0.45 ms there";
+        QVERIFY2(summaryHtml(atUsual).contains("at the machine's usual speed: 1.18 times the predictor's own"),
+                 qPrintable(summaryHtml(atUsual)));
+        QVERIFY(provenanceText(atUsual.devices[0]).contains("Predicted at opencv-t1's usual speed"));
+        QVERIFY(!summaryHtml(*m_analysis).contains("usual speed"));
+        carried.adaptation = Adaptation{};
+        carried.adaptation->earlierReferenceMs = predictor.referenceMs / 1.25;
+        carried.adaptation->earlierMeasurements = 7;
+        QVERIFY(adaptationText(carried).indexOf("This predictor was adapted while") < 0);
     }
 
     void kernelTypes() {

@@ -109,6 +109,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         m_cancelMeasure->hide();
         m_measureAction->setEnabled(true);
         log(cancelled ? tr("measuring %1 cancelled").arg(path) : tr("measuring %1 finished").arg(path));
+        m_deviceData->invalidate();  // the devices' usual speed may have moved: read again at the next model opened
         statusBar()->showMessage(cancelled ? tr("Measuring cancelled") : tr("Measured; see the Compare tab"), 8000);
     });
 
