@@ -13,6 +13,7 @@
 #include "common/utc_time.h"
 #include "predict/features.h"
 #include "sampling/kernel_models.h"
+#include "workflows/measure_models.h"
 
 namespace km {
 
@@ -38,6 +39,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     FeatureRows allRows, validationRows;  // every type's training and validation kernels (the generic regressor)
     std::vector<double> allMs, validationMs;
     const auto start = std::chrono::steady_clock::now();
+    const std::string startedAtUtc = utcNowIso8601();  // the device's measurements before it: its usual speed
     auto minutes = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / 60.0; };
 
     // What the tail costs per element on this device (kernelMs): tail-only models of ten sizes,
@@ -206,6 +208,15 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         set.kernelScale = set.unitScale();
         set.overheadMs *= set.unitScale();
     }
+    // The build's machine speed against the device's usual one before it: its milliseconds are
+    // the build's (predict carries them to the usual speed; evaluate scores them as they are).
+    if (options.measure.store && !options.measure.storedOnly && set.referenceMs > 0)
+        if (const std::string w = machinePhaseWarning(
+                "the build's kernels were", device.id, set.referenceMs,
+                usualSpeed(earlierReferenceTimes(*options.measure.store, device.id, set.cpuModel, set.runtimeVersion, {}, startedAtUtc)));
+            !w.empty())
+            report.warnings.push_back(w +
+                                      "; the predictor's milliseconds are at the build's speed, which predict carries to the usual one");
     set.builtAtUtc = utcNowIso8601();
     if (progress) progress->report(1.0, "building the predictor: done");
     return report;
