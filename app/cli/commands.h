@@ -225,6 +225,7 @@ struct EvaluateArgs {
     std::string db;                   // default: the user's database (datasets: then the shipped benchmark.db)
     std::string predictorFile, rulesFile;
     bool atReferenceSpeed = false;  // score measurements scaled by their reference ratio
+    bool atUsualSpeed = false;      // score the predictions carried to the usual speed before the scored measurements
     bool json = false;
     std::string cacheDir;  // where adapt wrote its networks; default: ~/.cache/kernelmeter/kernel-models
 };

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 
 #include "cli/commands.h"
@@ -41,7 +42,7 @@ Json scoresJson(const std::vector<MethodScores>& scores) {
 // An adapted predictor: scored on the measured models it was not fitted on, beside the baselines
 // that see the same networks (workflows/evaluate_transfer.h).
 int printTransferEvaluation(const EvaluateArgs& args, const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device,
-                            const std::string& datasetName, double unitMs, const std::string& speedGap) {
+                            const std::string& datasetName, double unitMs, const std::string& speedGap, const std::string& usualNote) {
     const Adaptation& a = *device.predictor()->adaptation;
     const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice);
     if (source.error())
@@ -58,6 +59,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                           {"source", a.sourceDevice},
                           {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
                           {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)},
+                          {"usual_speed_note", usualNote.empty() ? Json(nullptr) : Json(usualNote)},
                           {"fitted_on", t.fittedOn},
                           {"methods", t.methods},
                           {"held_out", scoresJson(t.scores)},
@@ -68,6 +70,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
         std::cout << fmt::format("{}: predictor adapted from {} ({}) on {} networks ({}); scored on the {} other measured models{}\n\n",
                                  args.device, a.sourceDevice, a.sourceCpuModel, t.fittedOn, a.timesFrom, t.scores.front().overall.models,
                                  unitMs > 0 ? fmt::format(", at the reference speed ({:.4f} ms)", unitMs) : "");
+        if (!usualNote.empty()) std::cout << usualNote << "\n\n";
         std::cout << fmt::format("{:<18} {:>7} {:>7} {:>7} {:>9} {:>8}\n", "method", "±5%", "±10%", "±15%", "Spearman", "RMSPE");
         for (const MethodScores& s : t.scores)
             std::cout << fmt::format("{:<18} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, 100 * s.overall.within5,
@@ -131,7 +134,7 @@ std::vector<MeasuredOn> measuredOn(const std::vector<StoredMeasurement>& stored,
 int runEvaluate(const EvaluateArgs& args) {
     // Any device id with measurements will do (an imported nn-Meter device, say), given its rules
     // and predictor (found by id, or --rules and --predictor).
-    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, {args.rulesFile, args.predictorFile, ""});
+    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, {args.rulesFile, args.predictorFile, ""});  // its own milliseconds
     if (device.error()) return reportError(*device.error());
     const PredictorSet& predictor = *device.predictor();
     const std::string& predictorUsed = device.predictorSource();
@@ -208,13 +211,35 @@ int runEvaluate(const EvaluateArgs& args) {
             models.back().load = [f = file.value()]() -> Result<std::shared_ptr<const ModelFile>> { return f; };
         }
     }
+    std::set<std::string> scored;
+    for (const EvaluationModel& m : models) scored.insert(m.modelHash);
+    // --at-usual-speed: the predictions as predict gives them, carried to the device's usual speed,
+    // taken from what the database held before the scored measurements (never from them).
+    std::optional<DeviceAnalyzer> carried;
+    std::string usualNote;
+    if (args.atUsualSpeed) {
+        Result<UsualSpeedBefore> usual = usualSpeedBefore(*store.value(), args.device, stored.value(), scored);
+        if (!usual) return reportError(badInput(fmt::format("--at-usual-speed: on {}, {}", args.device, usual.error().message)));
+        if (!(predictor.referenceMs > 0))
+            return reportError(
+                badInput(fmt::format("--at-usual-speed: the predictor of {} ({}) records no reference time.", args.device, predictorUsed)));
+        if (usual.value().speed.referenceMs > 0) {
+            auto p = std::make_shared<PredictorSet>(predictor);
+            p->speedScale = usual.value().speed.referenceMs / predictor.referenceMs;
+            usualNote = usualSpeedNote(predictor, args.device, usual.value().speed) + ", from the measurements before " +
+                        usual.value().firstScoredUtc;
+            carried.emplace(args.device, device.rules(), std::move(p), device.rulesSource(), predictorUsed);
+        } else {
+            std::cerr << fmt::format(
+                "kernelmeter-cli: warning: --at-usual-speed: fewer than {} measurements of {} on that machine before {}: scored in the "
+                "predictor's own milliseconds.\n",
+                kMinEarlierReferenceTimes, args.device, usual.value().firstScoredUtc);
+        }
+    }
+    const DeviceAnalyzer& scoring = carried ? *carried : device;
     // In ms, how much of the error the machine's speed alone makes (scored models only).
     std::string speedGap;
-    if (!(unitMs > 0)) {
-        std::set<std::string> scored;
-        for (const EvaluationModel& m : models) scored.insert(m.modelHash);
-        speedGap = speedGapWarning(predictor, stored.value(), scored);
-    }
+    if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored);
     if (predictor.adaptation) {
         // Measured networks of `adapt` are in its cache folder (named by hash): evaluate finds them
         // there, so that the baselines see the same networks as the adaptation.
@@ -230,9 +255,9 @@ int runEvaluate(const EvaluateArgs& args) {
                 add(n.name, "adapt", file.string(), n.modelHash);
             }
         }
-        return printTransferEvaluation(args, models, device, datasetName, unitMs, speedGap);
+        return printTransferEvaluation(args, models, scoring, datasetName, unitMs, speedGap, usualNote);
     }
-    Result<EvaluationReport> report = evaluatePredictor(models, device);
+    Result<EvaluationReport> report = evaluatePredictor(models, scoring);
     if (!report) return reportError(report.error());
     const EvaluationReport& r = report.value();
     const std::vector<MeasuredOn> machines = measuredOn(stored.value(), models, hashOfName);
@@ -248,6 +273,7 @@ int runEvaluate(const EvaluateArgs& args) {
                  {"predictor", predictorUsed},
                  {"dataset", datasetName.empty() ? Json(nullptr) : Json(datasetName)},
                  {"reference_unit_ms", unitMs > 0 ? Json(unitMs) : Json(nullptr)},
+                 {"usual_speed_note", usualNote.empty() ? Json(nullptr) : Json(usualNote)},
                  {"methods", r.methods},
                  {"split", scoresJson(r.split)},
                  {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
@@ -271,6 +297,7 @@ int runEvaluate(const EvaluateArgs& args) {
         if (unitMs > 0)
             std::cout << fmt::format("measured times at the reference speed: ratio to the reference workload x {:.4f} ms ({})\n", unitMs,
                                      unitSource);
+        if (!usualNote.empty()) std::cout << usualNote << "\n";
         std::cout << "\n";
         printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);

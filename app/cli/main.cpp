@@ -333,9 +333,14 @@ int main(int argc, char** argv) {
     cmdEvaluate->add_option("--predictor", evaluate.predictorFile,
                             "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdEvaluate->add_option("--rules", evaluate.rulesFile, "rule set file (default: yours from detect-rules, else the shipped one)");
-    cmdEvaluate->add_flag("--at-reference-speed", evaluate.atReferenceSpeed,
-                          "score each measurement at one machine speed: its ratio to the reference workload x the predictor's "
-                          "reference time");
+    auto* atReference = cmdEvaluate->add_flag("--at-reference-speed", evaluate.atReferenceSpeed,
+                                              "score each measurement at one machine speed: its ratio to the reference workload x "
+                                              "the predictor's reference time");
+    cmdEvaluate
+        ->add_flag("--at-usual-speed", evaluate.atUsualSpeed,
+                   "score in ms the predictions carried to the device's usual speed, as predict gives them, from the measurements "
+                   "taken before the scored ones")
+        ->excludes(atReference);
     cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
     cmdEvaluate->add_option("--cache", evaluate.cacheDir,
                             "an adapted predictor: where adapt wrote its networks (default: ~/.cache/kernelmeter/kernel-models)");

@@ -49,7 +49,7 @@ std::vector<float> nnMeterFeatures(const Kernel& k, const std::vector<NodeMetric
 
 Result<NnMeterMethod> NnMeterMethod::train(const PredictorSet& ours, std::vector<std::string>* warnings) {
     NnMeterMethod m;
-    m.m_unitScale = ours.unitScale();
+    m.m_unitScale = ours.unitScale() * ours.speedScale;  // in the milliseconds `ours` predicts in
     auto warn = [&](std::string w) {
         if (warnings) warnings->push_back(std::move(w));
     };

@@ -110,7 +110,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     // The source at the reference speed: its milliseconds carried over by the ratio of the two
     // devices' reference workload times (what a single speed correction does without any
     // network measured), when both predictors record one.
-    const double sourceRef = source.predictor()->referenceMs, targetRef = target.referenceMs;
+    const double sourceRef = source.predictor()->referenceMs, targetRef = target.speedReferenceMs();
     const bool atReference = sourceRef > 0 && targetRef > 0;
     if (atReference) out.methods.push_back("source at reference speed");
     std::vector<std::vector<double>> predicted(out.methods.size());

@@ -117,6 +117,27 @@ std::string speedGapWarning(const PredictorSet& predictor, const std::vector<Sto
         times.size(), theirs, 100 * std::abs(1 / ratio - 1), ratio > 1 ? "short" : "long");
 }
 
+Result<UsualSpeedBefore> usualSpeedBefore(MeasurementStore& store, const std::string& deviceId,
+                                          const std::vector<StoredMeasurement>& measurements, const std::set<std::string>& scored) {
+    std::map<std::string, const StoredMeasurement*> newest;  // by model hash
+    for (const StoredMeasurement& m : measurements)
+        if (scored.count(m.modelHash)) newest[m.modelHash] = &m;
+    if (newest.empty()) return badInput("no scored model has a measurement.");
+    std::set<std::pair<std::string, std::string>> machines;
+    UsualSpeedBefore out;
+    for (const auto& [hash, m] : newest) {
+        if (m->takenAtUtc.empty()) return badInput(fmt::format("the measurement of {} records no time.", m->modelPath));
+        machines.emplace(m->machine.cpuModel, m->runtimeVersion);
+        if (out.firstScoredUtc.empty() || m->takenAtUtc < out.firstScoredUtc) out.firstScoredUtc = m->takenAtUtc;
+    }
+    if (machines.size() > 1)
+        return badInput(fmt::format(
+            "the scored measurements come from {} machines or runtime versions; one usual speed cannot stand for them.", machines.size()));
+    const auto& [cpu, version] = *machines.begin();
+    out.speed = usualSpeed(earlierReferenceTimes(store, deviceId, cpu, version, {}, out.firstScoredUtc));
+    return out;
+}
+
 double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel) {
     if (!(predictor.referenceMs > 0) || !(referenceRatio > 0) || (!predictor.cpuModel.empty() && cpuModel != predictor.cpuModel)) return 0;
     return referenceRatio * predictor.speedReferenceMs();

@@ -58,6 +58,17 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
 // error in ms that gap alone makes; empty otherwise. `measurements`: the device's, oldest first.
 std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
                             const std::set<std::string>& scored);
+// The device's usual speed before a set of scored measurements (evaluate --at-usual-speed).
+struct UsualSpeedBefore {
+    UsualSpeed speed;            // referenceMs 0: fewer than kMinEarlierReferenceTimes measurements before them
+    std::string firstScoredUtc;  // when the first of the scored measurements was taken (ISO 8601)
+};
+// The newest measurement of each model of `scored` (hashes) among the device's `measurements`
+// (oldest first) is scored; the usual speed is that of the measurements `store` holds of the
+// device on their CPU and runtime version taken before the first of them. An error when they come
+// from several machines or runtime versions, carry no time, or there are none.
+Result<UsualSpeedBefore> usualSpeedBefore(MeasurementStore& store, const std::string& deviceId,
+                                          const std::vector<StoredMeasurement>& measurements, const std::set<std::string>& scored);
 // A measurement's time at the predictor's machine speed: its ratio to the reference workload of
 // the same rounds x the predictor's reference time, when both exist and it was taken on the
 // predictor's CPU (`cpuModel`); 0 otherwise. What `evaluate --at-reference-speed` scores against.

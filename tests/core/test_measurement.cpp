@@ -9,6 +9,7 @@
 
 #include "backends/measurement.h"
 #include "store/measurement_store.h"
+#include "workflows/evaluation_data.h"
 #include "workflows/measure_models.h"
 #include "workflows/reference_workload.h"
 
@@ -381,6 +382,28 @@ private slots:
                  qPrintable(w));
         QVERIFY(
             measuredPhaseWarning(reports, *db.store, db.deviceId, "these models were").empty());  // without the start: other models only
+    }
+
+    void usualSpeedBeforeTheScoredMeasurements() {
+        // evaluate --at-usual-speed: the scored measurements are each model's newest; the usual
+        // speed comes from what was measured before the first of them on the same machine, never
+        // from them (their own earlier sessions included).
+        PhaseStore db("xnnpack-t1");
+        QVERIFY(db.store);
+        std::vector<StoredMeasurement> all;
+        for (int i = 0; i < 5; ++i) all.push_back(db.add("m" + std::to_string(i), 0.300, "cpu A", atMinute(i)));
+        all.push_back(db.add("other", 0.310, "cpu A", atMinute(100)));
+        for (int i = 0; i < 5; ++i) all.push_back(db.add("m" + std::to_string(i), 0.500, "cpu A", atMinute(200 + i)));
+        const std::set<std::string> scored{"m0", "m1", "m2", "m3", "m4"};
+        Result<UsualSpeedBefore> u = usualSpeedBefore(*db.store, db.deviceId, all, scored);
+        QVERIFY(u.ok());
+        QCOMPARE(u.value().firstScoredUtc, atMinute(200));
+        QCOMPARE(u.value().speed.measurements, size_t(6));
+        QCOMPARE(u.value().speed.sessions, size_t(2));                   // minutes 0-4 and 100
+        QVERIFY(std::abs(u.value().speed.referenceMs - 0.305) < 1e-12);  // sessions 0.300 and 0.310
+        all.push_back(db.add("m4", 0.500, "cpu B", atMinute(300)));      // one scored model measured elsewhere
+        QVERIFY(!usualSpeedBefore(*db.store, db.deviceId, all, scored).ok());
+        QVERIFY(!usualSpeedBefore(*db.store, db.deviceId, all, {"never"}).ok());
     }
 
     void storedMeasurementAgainstThoseBeforeIt() {
