@@ -10,14 +10,16 @@
 
 namespace km {
 
-inline std::string utcNowIso8601() {
-    const std::time_t t = std::time(nullptr);
+// A time (seconds since 1970-01-01T00:00:00Z) as ISO 8601.
+inline std::string iso8601Utc(std::time_t t) {
     std::tm tm{};
     gmtime_r(&t, &tm);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
     return buf;
 }
+
+inline std::string utcNowIso8601() { return iso8601Utc(std::time(nullptr)); }
 
 // Seconds since 1970-01-01T00:00:00Z of a time written by utcNowIso8601; nullopt for any other
 // text (empty, another format, trailing characters).

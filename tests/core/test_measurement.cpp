@@ -8,6 +8,7 @@
 #include <map>
 
 #include "backends/measurement.h"
+#include "common/utc_time.h"
 #include "store/measurement_store.h"
 #include "workflows/evaluation_data.h"
 #include "workflows/measure_models.h"
@@ -62,18 +63,11 @@ private:
 
 ModelInput model(const std::string& name) { return {name, name, {}}; }
 
+// 2026-01-01T00:00:00Z plus `minutes`, as the store writes times.
+std::string atMinute(int minutes) { return iso8601Utc(1767225600 + std::time_t(minutes) * 60); }
+
 // A database with one device and measurements that have a reference time: the input of the
 // machine-phase checks (workflows/measure_models.h).
-// 2026-01-01T00:00:00Z plus `minutes`, as the store writes times.
-std::string atMinute(int minutes) {
-    std::time_t t = 1767225600 + std::time_t(minutes) * 60;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 struct PhaseStore {
     static constexpr const char* kVersion = "1.0";
     QTemporaryDir dir;
