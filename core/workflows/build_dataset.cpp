@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "workflows/build_dataset.h"
 
-#include "common/utc_time.h"
-
 #include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
