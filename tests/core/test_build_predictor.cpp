@@ -10,9 +10,9 @@
 #include <algorithm>
 
 #include "store/measurement_store.h"
+#include "test_support.h"
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
-#include "workflows/reference_workload.h"
 
 using namespace km;
 
@@ -70,16 +70,8 @@ private slots:
         // Earlier measurements of the device on this machine that met a reference 100 ms long (no
         // machine runs it so slowly): the build's speed is far from the usual one, and said so.
         for (int i = 0; i < 5; ++i) {
-            StoredMeasurement m;
-            m.modelHash = m.modelPath = "slow" + std::to_string(i);
-            m.deviceId = "opencv-t1";
-            m.stats.medianMs = 1;
-            m.runtimeVersion = set.runtimeVersion;
-            m.machine.cpuModel = set.cpuModel;
-            m.referenceId = kReferenceWorkloadId;
-            m.reference.median = 1;
-            m.reference.referenceMs = 100;
-            m.takenAtUtc = "2026-01-01T00:00:00Z";
+            StoredMeasurement m = test::measurementWithReference("opencv-t1", "slow" + std::to_string(i), 100, set.cpuModel,
+                                                                 set.runtimeVersion, "2026-01-01T00:00:00Z");
             QVERIFY(store.value()->add(m).ok());
         }
 

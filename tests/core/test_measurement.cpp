@@ -10,6 +10,7 @@
 #include "backends/measurement.h"
 #include "common/utc_time.h"
 #include "store/measurement_store.h"
+#include "test_support.h"
 #include "workflows/evaluation_data.h"
 #include "workflows/measure_models.h"
 #include "workflows/reference_workload.h"
@@ -84,17 +85,7 @@ struct PhaseStore {
     // Stores a measurement of `hash` with that reference time, on that CPU (taken now when
     // `takenAtUtc` is empty) and returns it.
     StoredMeasurement add(const std::string& hash, double referenceMs, const std::string& cpu, const std::string& takenAtUtc = {}) {
-        StoredMeasurement m;
-        m.modelHash = hash;
-        m.modelPath = hash + ".onnx";
-        m.deviceId = deviceId;
-        m.stats.medianMs = 1;
-        m.runtimeVersion = kVersion;
-        m.machine.cpuModel = cpu;
-        m.referenceId = kReferenceWorkloadId;
-        m.reference.median = 1;
-        m.reference.referenceMs = referenceMs;
-        m.takenAtUtc = takenAtUtc;
+        StoredMeasurement m = test::measurementWithReference(deviceId, hash, referenceMs, cpu, kVersion, takenAtUtc);
         if (!store->add(m)) qFatal("cannot store a measurement of %s", hash.c_str());
         return m;
     }

@@ -13,7 +13,6 @@
 #include "backends/machine_info.h"
 #include "test_support.h"
 #include "workflows/analyze_model.h"
-#include "workflows/reference_workload.h"
 
 using namespace km;
 
@@ -154,16 +153,8 @@ private slots:
 
         int n = 0;
         auto add = [&](double ms, const std::string& onCpu, const std::string& onVersion) {
-            StoredMeasurement m;
-            m.modelHash = m.modelPath = "other" + std::to_string(n);
-            m.deviceId = id;
-            m.stats.medianMs = 1;
-            m.runtimeVersion = onVersion;
-            m.machine.cpuModel = onCpu;
-            m.referenceId = kReferenceWorkloadId;
-            m.reference.median = 1;
-            m.reference.referenceMs = ms;
-            m.takenAtUtc = fmt::format("2026-01-01T{:02d}:00:00Z", n++);  // an hour apart: a session each
+            const std::string at = fmt::format("2026-01-01T{:02d}:00:00Z", n);  // an hour apart: a session each
+            StoredMeasurement m = test::measurementWithReference(id, "other" + std::to_string(n++), ms, onCpu, onVersion, at);
             QVERIFY(store.value()->add(m).ok());
         };
         DeviceDataSources usual{"", "", db};

@@ -12,6 +12,7 @@
 #include <random>
 
 #include "onnx/onnx_builder.h"
+#include "workflows/reference_workload.h"
 
 namespace km::test {
 
@@ -163,6 +164,22 @@ QByteArray denseOnnxModel(int nodes, unsigned seed) {
     }
     Result<std::string> bytes = b.finish({tensors.back()});
     return bytes ? QByteArray::fromStdString(bytes.value()) : QByteArray();
+}
+
+StoredMeasurement measurementWithReference(const std::string& deviceId, const std::string& hash, double referenceMs, const std::string& cpu,
+                                           const std::string& runtimeVersion, const std::string& takenAtUtc) {
+    StoredMeasurement m;
+    m.modelHash = hash;
+    m.modelPath = hash + ".onnx";
+    m.deviceId = deviceId;
+    m.stats.medianMs = 1;
+    m.runtimeVersion = runtimeVersion;
+    m.machine.cpuModel = cpu;
+    m.referenceId = kReferenceWorkloadId;
+    m.reference.median = 1;
+    m.reference.referenceMs = referenceMs;
+    m.takenAtUtc = takenAtUtc;
+    return m;
 }
 
 }  // namespace km::test

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "graph/graph.h"
+#include "store/measurement_store.h"
 
 namespace km::test {
 
@@ -75,6 +76,12 @@ private:
 // previous node's output and an earlier tensor drawn with a fixed seed (long-range edges, many
 // crossings: hard for dot).
 QByteArray denseOnnxModel(int nodes, unsigned seed = 7);
+
+// A stored measurement of model `hash` on `deviceId` whose reference workload took `referenceMs`
+// (ratio 1, median 1 ms), on that CPU and runtime version, taken at `takenAtUtc` (empty: when it
+// is stored): the input of the machine-speed checks and of the usual speed.
+StoredMeasurement measurementWithReference(const std::string& deviceId, const std::string& hash, double referenceMs, const std::string& cpu,
+                                           const std::string& runtimeVersion, const std::string& takenAtUtc = {});
 
 }  // namespace km::test
 
