@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // kernelmeter-cli report: the PDF of a real network for two devices, checked with poppler's tools
 // (pdfinfo pages, pdftotext text: the model, both devices, each device's predicted total as the
-// window shows it, the report's sections, each device's benchmark scatter), and bad arguments that exit non-zero naming the file,
-// device or folder without writing anything.
+// window shows it, the report's sections, each device's benchmark scatter), the times at the
+// machine's usual speed when the user's database knows it, and bad arguments that exit non-zero
+// naming the file, device or folder without writing anything.
 #include <QtTest>
 
+#include <QDir>
 #include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 
+#include "backends/machine_info.h"
 #include "test_support.h"
 #include "ui/style/format.h"
 #include "workflows/analyze_model.h"
@@ -50,6 +53,46 @@ private slots:
             const QString total = km::ui::formatMs(d.prediction.totalMs);
             QVERIFY2(body.contains(total), qPrintable(total + " not in the report"));
         }
+    }
+
+    // With measurements of the device on this machine in the user's database, the report gives
+    // the times at the machine's usual speed (as the window does) and says so.
+    void reportAtTheUsualSpeed() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        const std::string db = (home.path() + "/data/kernelmeter/kernelmeter.db").toStdString();
+        QVERIFY(QDir().mkpath(home.path() + "/data/kernelmeter"));
+        {
+            auto store = km::MeasurementStore::open(db);
+            QVERIFY(store.ok());
+            km::StoredHello hello;
+            hello.hello.runtimes = {{"opencv-dnn", "4.6.0-test"}};
+            hello.hello.machine.cpuModel = km::readMachineInfo().cpuModel;
+            QVERIFY(store.value()->saveHello("opencv-t1", hello).ok());
+            const double predictorMs = km::DeviceAnalyzer::load("opencv-t1", {"", "", db}).predictor()->referenceMs;
+            QVERIFY(predictorMs > 0);
+            for (int i = 0; i < 5; ++i) {
+                km::StoredMeasurement m = km::test::measurementWithReference("opencv-t1", "m" + std::to_string(i), 2 * predictorMs,
+                                                                             hello.hello.machine.cpuModel, "4.6.0-test");
+                QVERIFY(store.value()->add(m).ok());
+            }
+        }
+        km::DeviceDataSources usual{"", "", db};
+        usual.atUsualSpeed = true;
+        const km::DeviceAnalyzer carried = km::DeviceAnalyzer::load("opencv-t1", usual);
+        QVERIFY(carried.predictor()->speedScale == 2);
+        km::Result<std::shared_ptr<const km::ModelFile>> file =
+            km::ModelFile::read(km::test::fixture("real/mobilenet_v3_small.onnx").toStdString());
+        QVERIFY(file.ok());
+        const QString total = km::ui::formatMs(carried.analyze(*file.value()).prediction.totalMs);
+
+        const QString pdf = m_dir.filePath("usual.pdf");
+        const km::test::ProgramRun r = km::test::runCli({"report", "real/mobilenet_v3_small.onnx", "--device", "opencv-t1", "-o", pdf},
+                                                        km::test::freshUser(home.path(), km::test::fixture("")));
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QString body = QString::fromUtf8(km::test::runProgram("pdftotext", {pdf, "-"}).out).simplified();
+        QVERIFY2(body.contains(total), qPrintable(total + " not in the report"));
+        QVERIFY2(body.contains("Predicted at opencv-t1's usual speed"), qPrintable(body.left(3000)));
     }
 
     void badArgumentsWriteNothing_data() {
