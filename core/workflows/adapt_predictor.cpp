@@ -326,6 +326,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             }
         }
         const double networksShare = options.kernelsPerGroup > 0 ? 0.45 : 0.75;  // of the progress; kernels get the rest
+        const std::string startedAtUtc = utcNowIso8601();                        // what the device had before: its usual speed
         Progress inner([&](double f, const std::string& msg) {
             if (progress && progress->isCancelled()) inner.cancel();
             report01(0.2 + networksShare * f, msg);
@@ -371,12 +372,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                     fmt::format("the machine's speed moved between the networks' batches (the reference workload took {:.3f} to {:.3f} "
                                 "ms): each network's time is taken at the median reference time, {:.3f} ms.",
                                 *lowRef, *highRef, sessionMs));
-            // The device's usual speed: its earlier measurements' (not these networks').
-            if (options.measure.store) {
-                std::set<std::string> ours;
-                for (const ModelReport& m : usable) ours.insert(m.modelHash);
-                usual = usualSpeed(earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, ours));
-            }
+            // The device's usual speed: what was stored before this adapt began. Networks reused
+            // from an earlier session count there like any earlier measurement; those measured now
+            // do not.
+            if (options.measure.store)
+                usual = usualSpeed(earlierReferenceTimes(*options.measure.store, target.id, cpuModel, runtimeVersion, {}, startedAtUtc));
             unitMs = sessionMs;
             const std::string phase = machinePhaseWarning("adapt's networks were", target.id, sessionMs, usual);
             if (options.atUsualSpeed && usual.referenceMs > 0) {

@@ -15,9 +15,11 @@
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QTemporaryDir>
+#include <algorithm>
 #include <cmath>
 #include <set>
 
+#include "store/measurement_store.h"
 #include "test_support.h"
 
 class TestCliAdapt : public QObject {
@@ -258,8 +260,9 @@ private slots:
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r\d+ )")) == 3, out.constData());
         QVERIFY2(table.count(QRegularExpression(R"(\n\S+-700\d{3} r96 )")) == 3, out.constData());
         // The networks chosen first again (their times stored), now taken at the device's usual
-        // speed, the median reference time of the six other measurements of opencv-t2 (the cells
-        // and the networks at 96 pixels), or at their own session's when asked.
+        // speed, the median reference time of the nine measurements of opencv-t2 stored before
+        // this adapt began (the cells, the networks at 96 pixels and these networks' own, taken in
+        // an earlier run), or at their own session's when asked.
         const QString atSession = m_home.filePath("at-session.json"), atUsual = m_home.filePath("at-usual.json");
         const QStringList again{"adapt",       "--device", "opencv-t2",           "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
                                 "--instances", "1",        "--kernels-per-group", "0",      "--quiet",   "-o"};
@@ -267,13 +270,23 @@ private slots:
         QCOMPARE(run(again + QStringList{atUsual}, &out, &err), 0);
         const QJsonObject session = readJson(atSession), usual = readJson(atUsual);
         const QJsonObject record = usual.value("adaptation").toObject();
-        QCOMPARE(record.value("earlier_measurements").toInt(), 6);
+        QCOMPARE(record.value("earlier_measurements").toInt(), 9);
         QVERIFY2(record.value("times_from").toString().contains("taken at the device's usual speed"),
                  qPrintable(record.value("times_from").toString()));
         QVERIFY(!session.value("adaptation").toObject().value("times_from").toString().contains("usual"));
         const double usualMs = usual.value("reference_ms").toDouble(), sessionMs = session.value("reference_ms").toDouble();
         QCOMPARE(usualMs, record.value("earlier_reference_ms").toDouble());
-        QVERIFY(sessionMs > 0 && sessionMs != usualMs);
+        {  // all nine from one sitting: one session, whose median is the usual time
+            auto store = km::MeasurementStore::open((m_home.path() + "/data/kernelmeter/kernelmeter.db").toStdString());
+            QVERIFY(store.ok());
+            const std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t2").value();
+            QCOMPARE(rows.size(), size_t(9));
+            std::vector<double> times;
+            for (const km::StoredMeasurement& m : rows) times.push_back(m.reference.referenceMs);
+            std::sort(times.begin(), times.end());
+            QVERIFY2(std::abs(usualMs / times[4] - 1) < 1e-12, qPrintable(QString::number(usualMs)));
+        }
+        QVERIFY(sessionMs > 0);
         const QJsonArray sessionNets = session.value("adaptation").toObject().value("networks").toArray();
         const QJsonArray usualNets = record.value("networks").toArray();
         QCOMPARE(usualNets.size(), 3);
