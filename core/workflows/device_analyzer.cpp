@@ -67,6 +67,14 @@ std::string usualSpeedNote(const PredictorSet& predictor, const std::string& dev
         predictor.adaptation ? "adaptation" : "build", usual.referenceMs / predictor.referenceMs);
 }
 
+UsualSpeed usualSpeedNow(const std::string& deviceId, const PredictorSet& predictor, const std::string& db) {
+    if (!(predictor.referenceMs > 0)) return {};
+    Result<Device> device = findDevice(deviceId, db);
+    if (!device) return {};
+    return usualSpeedOn(deviceId, compareHost({predictor.cpuModel, predictor.logicalCores, predictor.runtimeVersion}, device.value(), db),
+                        db);
+}
+
 DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDataSources& sources) {
     DeviceAnalyzer a;
     a.m_deviceId = deviceId;

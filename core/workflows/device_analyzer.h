@@ -77,6 +77,12 @@ struct DeviceDataSources {
 // device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual);
 
+// The usual speed DeviceAnalyzer::load (atUsualSpeed, database `db`) would carry `predictor` to on
+// device `deviceId` now, from the device's latest hello and measurements; referenceMs 0 when it
+// would leave the predictor's own milliseconds. After new measurements: whether a prediction
+// made before them is still at the device's usual speed.
+UsualSpeed usualSpeedNow(const std::string& deviceId, const PredictorSet& predictor, const std::string& db = {});
+
 class DeviceAnalyzer {
 public:
     // Reads the device's rules and then its predictor. Never fails as a whole: what is missing is

@@ -295,6 +295,21 @@ private slots:
         QVERIFY(moved.comparePage()->measured().at("opencv-t1").takenElsewhere.startsWith("Another CPU (family 1, model 2, stepping 3)"));
         QTRY_VERIFY2(moved.summaryText().contains("that measurement was taken on Another CPU"), qPrintable(moved.summaryText()));
 
+        // The first window predicted before any of those: at the predictor's own speed. Its model
+        // measured again, the device's usual speed is known (seven measurements on this machine
+        // in two sessions) and the window predicts the open model again at once, at that speed.
+        QVERIFY(w.analysis()->devices[0].usual.referenceMs == 0);
+        const double ownMs = w.analysis()->devices[0].prediction.totalMs;
+        QSignalSpy measuredAgain(w.measureJob(), &MeasureJob::finished);
+        QVERIFY(w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"opencv-t1"}));
+        QVERIFY(measuredAgain.wait(120000));
+        w.waitForLoad();
+        QVERIFY2(w.logText().contains("opencv-t1's usual speed is known now"), qPrintable(w.logText()));
+        const DeviceAnalysis& carried = w.analysis()->devices[0];
+        QVERIFY(carried.usual.referenceMs > 0 && carried.usual.sessions == 2);
+        QVERIFY(qFuzzyCompare(carried.prediction.totalMs, ownMs * carried.usual.referenceMs / carried.predictor->referenceMs));
+        QVERIFY2(w.summaryText().contains("at the machine's usual speed"), qPrintable(w.summaryText()));
+
         QSignalSpy cancelled(w.measureJob(), &MeasureJob::finished);
         w.measureJob()->setProtocol(MeasureOptions{});
         QVERIFY(w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"opencv-t1", "xnnpack-t1"}));

@@ -26,6 +26,7 @@
 #include <QToolBar>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <cmath>
 
 #include "ui/graphview/graph_view.h"
 #include "ui/jobs/measure_job.h"
@@ -40,6 +41,7 @@
 #include "ui/report/report_job.h"
 #include "ui/style/format.h"
 #include "workflows/data_sources.h"
+#include "workflows/device_analyzer.h"
 
 namespace km::ui {
 namespace {
@@ -109,8 +111,9 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         m_cancelMeasure->hide();
         m_measureAction->setEnabled(true);
         log(cancelled ? tr("measuring %1 cancelled").arg(path) : tr("measuring %1 finished").arg(path));
-        m_deviceData->invalidate();  // the devices' usual speed may have moved: read again at the next model opened
+        m_deviceData->invalidate();  // the devices' usual speed may have moved: read again
         statusBar()->showMessage(cancelled ? tr("Measuring cancelled") : tr("Measured; see the Compare tab"), 8000);
+        repredictIfSpeedMoved(path);  // also after a cancel: what was measured before it is stored
     });
 
     m_reportJob = new ReportJob(this);
@@ -231,7 +234,44 @@ void MainWindow::reload() {
     m_loader->load(m_path, m_devices);
 }
 
+void MainWindow::repredictIfSpeedMoved(const QString& measuredPath) {
+    const AnalysisPtr shown = m_page->analysis();
+    if (!shown || measuredPath != m_path) return;
+    struct Predicted {
+        std::string deviceId;
+        std::shared_ptr<const PredictorSet> predictor;
+        double usualMs;  // the usual reference time it was carried to; 0: not carried
+    };
+    std::vector<Predicted> predicted;
+    for (const DeviceAnalysis& d : shown->devices)
+        if (d.ok() && d.predictor) predicted.push_back({d.deviceId, d.predictor, d.usual.referenceMs});
+    constexpr double kMoved = 0.005;  // below this the shown times (2-3 significant digits) hardly change
+    m_speedCheck.run(
+        [predicted] {
+            QStringList moved;
+            for (const Predicted& p : predicted) {
+                const double nowMs = usualSpeedNow(p.deviceId, *p.predictor).referenceMs;
+                const QString id = QString::fromStdString(p.deviceId);
+                if (p.usualMs > 0 && nowMs > 0 && std::abs(nowMs / p.usualMs - 1) > kMoved)
+                    moved << tr("%1's usual speed moved (reference workload %2 ms, was %3 ms)")
+                                 .arg(id)
+                                 .arg(nowMs, 0, 'f', 3)
+                                 .arg(p.usualMs, 0, 'f', 3);
+                else if ((p.usualMs > 0) != (nowMs > 0))
+                    moved << (nowMs > 0 ? tr("%1's usual speed is known now (reference workload %2 ms)").arg(id).arg(nowMs, 0, 'f', 3)
+                                        : tr("%1's usual speed is no longer known").arg(id));
+            }
+            return moved;
+        },
+        [this, shown](quint64, const QStringList& moved) {
+            if (moved.isEmpty() || m_page->analysis() != shown) return;  // nothing moved, or another model is open
+            log(tr("%1 with the new measurements; predicting again").arg(moved.join("; ")));
+            reload();
+        });
+}
+
 void MainWindow::waitForLoad() {
+    m_speedCheck.waitForIdle();
     m_loader->waitForIdle();
     m_page->waitForLayout();
     QCoreApplication::processEvents();

@@ -116,6 +116,9 @@ private:
     ReportOptions reportOptions() const;
     void reportFinished(const QString& path, const QString& error);
     void startMeasuring();
+    // After the open model was measured: predict it again when a device's usual speed moved with
+    // the new measurements (or became known), so that its times stay at that speed.
+    void repredictIfSpeedMoved(const QString& measuredPath);
     void rememberRecent(const QString& path);
     void rebuildRecentMenu();
 
@@ -143,6 +146,7 @@ private:
     QAction* m_reportAction = nullptr;
     QLabel* m_provenance = nullptr;
     QMenu* m_recentMenu = nullptr;
+    JobRunner m_speedCheck{this};  // repredictIfSpeedMoved's database reads
 };
 
 }  // namespace km::ui
