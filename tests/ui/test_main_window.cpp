@@ -309,6 +309,10 @@ private slots:
         QVERIFY(carried.usual.referenceMs > 0 && carried.usual.sessions == 2);
         QVERIFY(qFuzzyCompare(carried.prediction.totalMs, ownMs * carried.usual.referenceMs / carried.predictor->referenceMs));
         QVERIFY2(w.summaryText().contains("at the machine's usual speed"), qPrintable(w.summaryText()));
+        // The Predictor tab says so on a line of its own under the provenance (rich text, never
+        // guessed plain for having several lines, which showed its markup).
+        const QString about = w.predictorPage()->aboutShownText();
+        QVERIFY2(about.contains("\nPredicted at opencv-t1's usual speed") && !about.contains("<br>"), qPrintable(about));
 
         QSignalSpy cancelled(w.measureJob(), &MeasureJob::finished);
         w.measureJob()->setProtocol(MeasureOptions{});

@@ -13,6 +13,7 @@
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTextDocumentFragment>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -61,6 +62,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_deviceBox);
     m_about = new QLabel(this);
     m_about->setWordWrap(true);
+    m_about->setTextFormat(Qt::RichText);  // escaped text with <br>: never guessed plain (a multi-line provenance was)
     m_about->setTextInteractionFlags(Qt::TextSelectableByMouse);
     top->addWidget(m_about, 1);
     m_buildButton = new QPushButton(tr("Build predictor..."), this);
@@ -221,14 +223,14 @@ void PredictorPage::showDevice(int deviceIndex) {
     }
     const DeviceAnalysis& d = m_analysis->devices[size_t(deviceIndex)];
     if (!d.ok()) {
-        m_about->setText(QString::fromStdString(d.error).toHtmlEscaped());
+        m_about->setText(htmlLines(QString::fromStdString(d.error)));
         return;
     }
     const PredictorSet& p = *d.predictor;
     const ModelCalibration& c = p.calibration;
     showAdaptation(&d);
-    m_about->setText(provenanceText(d).toHtmlEscaped() + "<br>" +
-                     (p.adaptation ? adaptationText(p).toHtmlEscaped()
+    m_about->setText(htmlLines(provenanceText(d)) + "<br>" +
+                     (p.adaptation ? htmlLines(adaptationText(p))
                       : c.models
                           ? tr("Calibrated (%1) on %2 generated networks: %3 within 10%, RMSPE %4; kernel scale %5, %6 ms per kernel, "
                                "%7 ms per model.")
@@ -467,6 +469,11 @@ int PredictorPage::kernelTypeRows() const { return m_typeModel.rowCount(); }
 int PredictorPage::ruleRows() const { return m_ruleModel.rowCount(); }
 int PredictorPage::adaptedNetworkRows() const { return m_adaptModel.rowCount(); }
 QString PredictorPage::aboutText() const { return m_about->text(); }
+QString PredictorPage::aboutShownText() const {
+    const bool rich =
+        m_about->textFormat() == Qt::RichText || (m_about->textFormat() == Qt::AutoText && Qt::mightBeRichText(m_about->text()));
+    return rich ? QTextDocumentFragment::fromHtml(m_about->text()).toPlainText() : m_about->text();
+}
 QString PredictorPage::toolStatusText() const { return m_buildStatus->text(); }
 
 }  // namespace km::ui

@@ -70,6 +70,8 @@ public:
     MakeMinutes makeMinutes() const;
     ScatterPlot* fitPlot() const { return m_fitScatter; }
     QString aboutText() const;
+    // The same as the label shows it (its HTML rendered to plain text).
+    QString aboutShownText() const;
     QString toolStatusText() const;  // the line under the progress bar
 
     // Ask (the build takes about 45 minutes, detection about 7, adapting a few), then run on the

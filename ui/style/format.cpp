@@ -30,4 +30,6 @@ QString asSentence(QString text) {
     return text;
 }
 
+QString htmlLines(const QString& text) { return text.toHtmlEscaped().replace('\n', "<br>"); }
+
 }  // namespace km::ui

@@ -18,5 +18,7 @@ QString formatCount(int64_t value);
 QString formatPercent(double fraction);
 // A core message (which starts in lower case, to follow a colon) as a sentence of its own.
 QString asSentence(QString text);
+// Plain text for a rich-text label: HTML-escaped, its line breaks as <br>.
+QString htmlLines(const QString& text);
 
 }  // namespace km::ui
