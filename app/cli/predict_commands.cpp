@@ -330,9 +330,13 @@ int runPredict(const PredictArgs& args) {
         if (!phaseNote.empty()) out["predictor_warnings"] = Json::array({phaseNote});
         const UsualSpeed& usual = analyzer.usual();
         out["usual_speed"] = usual.referenceMs > 0
-                                 ? Json{{"reference_ms", usual.referenceMs}, {"measurements", usual.measurements},
-                                        {"sessions", usual.sessions},        {"predictor_reference_ms", predictor.referenceMs},
-                                        {"scale", predictor.speedScale},     {"note", analyzer.speedNote()}}
+                                 ? Json{{"reference_ms", usual.referenceMs},
+                                        {"measurements", usual.measurements},
+                                        {"sessions", usual.sessions},
+                                        {"session_range_ms", Json::array({usual.fastestSessionMs, usual.slowestSessionMs})},
+                                        {"predictor_reference_ms", predictor.referenceMs},
+                                        {"scale", predictor.speedScale},
+                                        {"note", analyzer.speedNote()}}
                                  : Json(nullptr);
         out["models"] = all;
         std::cout << out.dump(1) << "\n";

@@ -60,11 +60,19 @@ UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host,
 
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {
     if (!(usual.referenceMs > 0) || !(predictor.referenceMs > 0)) return {};
-    return fmt::format(
+    std::string note = fmt::format(
         "predicted at {}'s usual speed: its reference workload took {:.4f} ms there (median over {} measuring session{} of {} "
         "measurements) against {:.4f} ms at the predictor's {}, so every time is {:.3f} times the predictor's",
         deviceId, usual.referenceMs, usual.sessions, usual.sessions == 1 ? "" : "s", usual.measurements, predictor.referenceMs,
         predictor.adaptation ? "adaptation" : "build", usual.referenceMs / predictor.referenceMs);
+    // A machine with phases (a VM whose neighbours come and go) has no one speed: say how far its
+    // sessions were apart, which is how far a measurement in another phase can be from these times.
+    if (usual.fastestSessionMs > 0 && usual.slowestSessionMs > (1 + kPhaseTolerance) * usual.fastestSessionMs)
+        note += fmt::format(
+            "; its sessions ranged from {:.4f} to {:.4f} ms, so a measurement in a faster or slower phase of the machine can be "
+            "{:.0f}% away from these times (its ratio to the reference workload is not: `evaluate --at-reference-speed`)",
+            usual.fastestSessionMs, usual.slowestSessionMs, 100 * (usual.slowestSessionMs / usual.fastestSessionMs - 1));
+    return note;
 }
 
 UsualSpeed usualSpeedNow(const std::string& deviceId, const PredictorSet& predictor, const std::string& db) {

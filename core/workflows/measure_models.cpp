@@ -424,6 +424,9 @@ UsualSpeed usualSpeed(std::vector<StoredReferenceTime> earlier) {
     }
     sessionMedians.push_back(quantile(std::move(session), 0.5));
     usual.sessions = sessionMedians.size();
+    const auto [fastest, slowest] = std::minmax_element(sessionMedians.begin(), sessionMedians.end());
+    usual.fastestSessionMs = *fastest;
+    usual.slowestSessionMs = *slowest;
     usual.referenceMs = quantile(std::move(sessionMedians), 0.5);
     return usual;
 }

@@ -103,6 +103,9 @@ struct UsualSpeed {
     double referenceMs = 0;   // 0: fewer than kMinEarlierReferenceTimes measurements
     size_t measurements = 0;  // those with a reference time
     size_t sessions = 0;      // measuring sessions they came from
+    // The fastest and the slowest session's median reference time: how far the machine's phases
+    // were apart (equal with one session; 0 with referenceMs 0).
+    double fastestSessionMs = 0, slowestSessionMs = 0;
 };
 // Each measuring session (measurements each taken within kSessionGapSeconds of the one before;
 // an unreadable time starts a session of its own) reduced to its median reference time, then the

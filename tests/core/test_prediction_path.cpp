@@ -169,7 +169,11 @@ private slots:
         for (int i = 0; i < 4; ++i) add(2 * referenceMs, cpu, version);
         QCOMPARE(carriedBy(), 1.0);  // four on this machine: too few; the others are of other machines
         add(2 * referenceMs, cpu, version);
-        add(2.2 * referenceMs, cpu, version);  // sessions of 2, 2, 2, 2, 2 and 2.2 times: usual 2 times
+        const DeviceAnalyzer steady = DeviceAnalyzer::load(id, usual);  // five sessions alike: no phases to speak of
+        QVERIFY(steady.usual().fastestSessionMs == steady.usual().slowestSessionMs);
+        QVERIFY2(steady.speedNote().find("usual speed") != std::string::npos && steady.speedNote().find("ranged") == std::string::npos,
+                 steady.speedNote().c_str());
+        add(2.6 * referenceMs, cpu, version);  // sessions of 2, 2, 2, 2, 2 and 2.6 times: usual 2 times, a slow phase 30% apart
 
         const DeviceAnalyzer carried = DeviceAnalyzer::load(id, usual);
         const DeviceAnalysis a = carried.analyze(*file.value());
@@ -183,6 +187,11 @@ private slots:
             QVERIFY(qFuzzyCompare(a.prediction.kernels[k].ms + 1, 2 * ownTimes.kernels[k].ms + 1));
         QVERIFY2(a.speedNote.find("usual speed") != std::string::npos && a.speedNote.find("2.000 times") != std::string::npos,
                  a.speedNote.c_str());
+        QVERIFY(qFuzzyCompare(carried.usual().slowestSessionMs, 2.6 * referenceMs));
+        QVERIFY2(
+            a.speedNote.find(fmt::format("ranged from {:.4f} to {:.4f} ms", 2 * referenceMs, 2.6 * referenceMs)) != std::string::npos &&
+                a.speedNote.find("30% away") != std::string::npos,
+            a.speedNote.c_str());
         // Not stored: the carried predictor writes the predictor's own unit.
         QCOMPARE(PredictorSet::fromJson(carried.predictor()->toJson(), "carried").value().referenceMs, referenceMs);
         // Off unless asked: evaluate, calibrate and adapt work in the predictor's own milliseconds.
