@@ -111,6 +111,15 @@ private slots:
                  qPrintable(summaryHtml(atUsual)));
         QVERIFY(provenanceText(atUsual.devices[0]).contains("Predicted at opencv-t1's usual speed"));
         QVERIFY(!summaryHtml(*m_analysis).contains("usual speed"));
+        // On a machine with phases the line also gives how far its sessions were apart (more
+        // than 10%), in the same unit.
+        atUsual.devices[0].usual.referenceMs = 1.18 * predictor.referenceMs;
+        atUsual.devices[0].usual.fastestSessionMs = 1.05 * predictor.referenceMs;
+        atUsual.devices[0].usual.slowestSessionMs = 1.12 * predictor.referenceMs;
+        QVERIFY2(summaryHtml(atUsual).contains("predictor's own</span>"), qPrintable(summaryHtml(atUsual)));
+        atUsual.devices[0].usual.slowestSessionMs = 1.50 * predictor.referenceMs;
+        QVERIFY2(summaryHtml(atUsual).contains("1.18 times the predictor's own (its sessions 1.05-1.50)"),
+                 qPrintable(summaryHtml(atUsual)));
         carried.adaptation = Adaptation{};
         carried.adaptation->earlierReferenceMs = predictor.referenceMs / 1.25;
         carried.adaptation->earlierMeasurements = 7;

@@ -114,11 +114,17 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
         latency += QObject::tr("%1: <b>%2 ms</b> [%3, %4], %5 kernels<br>")
                        .arg(id, QString::number(p.totalMs, 'f', 2), QString::number(p.lowMs, 'f', 2), QString::number(p.highMs, 'f', 2))
                        .arg(p.kernels.size());
-        if (d.predictor && d.predictor->speedScale != 1)  // the full sentence is in the provenance
-            latency += "<span style='color:#555'>" +
-                       QObject::tr("&nbsp;&nbsp;at the machine's usual speed: %1 times the predictor's own")
-                           .arg(d.predictor->speedScale, 0, 'f', 2) +
-                       "</span><br>";
+        if (d.predictor && d.predictor->speedScale != 1) {  // the full sentence is in the provenance
+            QString usual = QObject::tr("&nbsp;&nbsp;at the machine's usual speed: %1 times the predictor's own")
+                                .arg(d.predictor->speedScale, 0, 'f', 2);
+            // A machine with phases: how far its sessions were apart, in the same unit.
+            const UsualSpeed& u = d.usual;
+            if (u.fastestSessionMs > 0 && u.slowestSessionMs > (1 + kPhaseTolerance) * u.fastestSessionMs && d.predictor->referenceMs > 0)
+                usual += QObject::tr(" (its sessions %1-%2)")
+                             .arg(u.fastestSessionMs / d.predictor->referenceMs, 0, 'f', 2)
+                             .arg(u.slowestSessionMs / d.predictor->referenceMs, 0, 'f', 2);
+            latency += "<span style='color:#555'>" + usual + "</span><br>";
+        }
         if (const QString host = hostMismatchText(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (const std::string note = d.predictor ? adaptationPhaseNote(*d.predictor) : std::string(); !note.empty())
