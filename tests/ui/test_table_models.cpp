@@ -81,6 +81,21 @@ private slots:
         model.setDevices({&a, &b}, {{"opencv-t1", fast}});
         QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString().contains(gap));
         QVERIFY(model.data(model.index(0, DeviceTotalsModel::Error), Qt::ForegroundRole).isValid());
+        {  // carried to the machine's usual speed: compared at that speed, and said so
+            PredictorSet carried = predictor;
+            carried.speedScale = 1.5;
+            ModelAnalysis atUsual = *m_analysis;
+            atUsual.devices[0].predictor = std::make_shared<const PredictorSet>(carried);
+            atUsual.devices[0].prediction.totalMs *= 1.5;
+            MeasuredLatency slow = fast;
+            slow.referenceRatio = a.prediction.totalMs / 0.962 / predictor.referenceMs;  // the prediction 3.8% short by it
+            slow.medianMs = a.prediction.totalMs * 1.5 * 1.25 / 0.962;                   // in a phase 25% slower
+            const QString carriedGap =
+                "By the reference workload the machine ran 25% slower during this measurement than at the machine's usual speed: at "
+                "that speed the prediction is -3.8%.";
+            QVERIFY2(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}}).contains(carriedGap),
+                     qPrintable(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}})));
+        }
         fast.cpuModel = "another CPU";  // its speed says nothing about the predictor's machine
         QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains("By the reference workload"));
 

@@ -90,12 +90,15 @@ QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {
     const double at = atPredictorSpeedMs(*d.predictor, m.referenceRatio, m.cpuModel.toStdString());
     if (!(at > 0) || std::abs(m.medianMs / at - 1) <= kPhaseTolerance) return {};
     const double error = 100 * (d.prediction.totalMs / at - 1);
-    return QObject::tr(
-               "By the reference workload the machine ran %1% %2 during this measurement than during the predictor's %3: "
-               "at the predictor's machine speed the prediction is %4%5%.")
+    // Times carried to the machine's usual speed are compared at that speed, not the build's.
+    const QString speed = d.predictor->speedScale != 1 ? QObject::tr("at the machine's usual speed")
+                          : d.predictor->adaptation    ? QObject::tr("during the predictor's adaptation")
+                                                       : QObject::tr("during the predictor's build");
+    return QObject::tr("By the reference workload the machine ran %1% %2 during this measurement than %3: at %4 the prediction is %5%6%.")
         .arg(100 * std::abs(m.medianMs / at - 1), 0, 'f', 0)
-        .arg(m.medianMs > at ? QObject::tr("slower") : QObject::tr("faster"),
-             d.predictor->adaptation ? QObject::tr("adaptation") : QObject::tr("build"), error >= 0 ? QStringLiteral("+") : QString())
+        .arg(m.medianMs > at ? QObject::tr("slower") : QObject::tr("faster"), speed,
+             d.predictor->speedScale != 1 ? QObject::tr("that speed") : QObject::tr("the predictor's machine speed"),
+             error >= 0 ? QStringLiteral("+") : QString())
         .arg(error, 0, 'f', 1);
 }
 
