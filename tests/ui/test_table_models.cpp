@@ -95,6 +95,19 @@ private slots:
                 "that speed the prediction is -3.8%.";
             QVERIFY2(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}}).contains(carriedGap),
                      qPrintable(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}})));
+            // The phase against the measurements before this one is another "usual" time; beside
+            // a prediction at the usual speed only the comparison at that speed is shown.
+            slow.machinePhase = "While the model was measured on opencv-t1, the machine ran 31% slower than then.";
+            const QString both = summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}});
+            QVERIFY2(both.contains(carriedGap) && !both.contains("31% slower than then"), qPrintable(both));
+            QCOMPARE(measuredSpeedNotes(atUsual.devices[0], slow), QStringList{carriedGap});
+            DeviceTotalsModel usualModel;
+            usualModel.setDevices({&atUsual.devices[0]}, {{"opencv-t1", slow}});
+            const QString tip = usualModel.data(usualModel.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString();
+            QVERIFY2(tip.contains(carriedGap) && !tip.contains("than then"), qPrintable(tip));
+            // At the predictor's own speed both are shown: the phase note has no rival there.
+            QCOMPARE(measuredSpeedNotes(a, slow).size(), 2);
+            QVERIFY(summaryHtml(*m_analysis, nullptr, {{"opencv-t1", slow}}).contains("31% slower than then"));
         }
         fast.cpuModel = "another CPU";  // its speed says nothing about the predictor's machine
         QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains("By the reference workload"));

@@ -102,6 +102,14 @@ QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {
         .arg(error, 0, 'f', 1);
 }
 
+QStringList measuredSpeedNotes(const DeviceAnalysis& d, const MeasuredLatency& m) {
+    QStringList notes;
+    const bool carried = d.predictor && d.predictor->speedScale != 1;
+    if (!m.machinePhase.isEmpty() && !carried) notes << m.machinePhase;
+    if (const QString gap = speedGapText(d, m); !gap.isEmpty()) notes << gap;
+    return notes;
+}
+
 QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map<QString, MeasuredLatency>& measured) {
     const Graph& g = *a.graph;
     const NodeMetrics& t = a.metrics.total;
@@ -145,10 +153,8 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                                .arg(m->second.takenElsewhere, QString::fromStdString(d.deviceId))
                                .toHtmlEscaped() +
                            "</span><br>";
-            if (!m->second.machinePhase.isEmpty())
-                latency += "<span style='color:#b26a00'>&#9888; " + m->second.machinePhase.toHtmlEscaped() + "</span><br>";
-            if (const QString speed = speedGapText(d, m->second); !speed.isEmpty())
-                latency += "<span style='color:#b26a00'>&#9888; " + speed.toHtmlEscaped() + "</span><br>";
+            for (const QString& note : measuredSpeedNotes(d, m->second))
+                latency += "<span style='color:#b26a00'>&#9888; " + note.toHtmlEscaped() + "</span><br>";
         }
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <map>
 
 #include "ui/models/measured_latency.h"
@@ -31,6 +32,12 @@ QString hostMismatchText(const DeviceAnalysis& device);
 // predicts at (its reference times; same CPU only): by how much, and the prediction's error at the
 // predictor's speed (as evaluate --at-reference-speed scores it); empty otherwise.
 QString speedGapText(const DeviceAnalysis& device, const MeasuredLatency& measured);
+// What the machine's speed says of `measured` beside the device's prediction: its phase against
+// the device's earlier measurements (MeasuredLatency::machinePhase) and speedGapText. When the
+// prediction is carried to the machine's usual speed the phase note is left out: speedGapText
+// then compares against that same usual speed, which the phase note's earlier measurements alone
+// can put elsewhere (two "usual" times side by side).
+QStringList measuredSpeedNotes(const DeviceAnalysis& device, const MeasuredLatency& measured);
 // How an adapted predictor was made (its source, networks and fit); empty for a built one.
 QString adaptationText(const PredictorSet& predictor);
 

@@ -73,7 +73,7 @@ QVariant DeviceTotalsModel::data(const QModelIndex& index, int role) const {
         if (column == Device) return QVariant(deviceColor(row));
         if (column == Measured || column == Error)  // a time from another machine or machine speed, shown as such (tooltip)
             if (const MeasuredLatency* m = measuredOf(row);
-                m && (!m->takenElsewhere.isEmpty() || !m->machinePhase.isEmpty() || !speedGapText(*m_devices[size_t(row)], *m).isEmpty()))
+                m && (!m->takenElsewhere.isEmpty() || !measuredSpeedNotes(*m_devices[size_t(row)], *m).isEmpty()))
                 return QColor(0xb2, 0x6a, 0x00);
         return {};
     case Qt::ToolTipRole:
@@ -84,8 +84,7 @@ QVariant DeviceTotalsModel::data(const QModelIndex& index, int role) const {
                                   .arg(formatMs(m->medianMs), formatInterval(m->p10Ms, m->p90Ms), m->takenAtUtc);
                 if (!m->takenElsewhere.isEmpty())
                     tip += tr(" on %1, not on the machine the device has now: measure again").arg(m->takenElsewhere);
-                if (!m->machinePhase.isEmpty()) tip += "\n" + m->machinePhase;
-                if (const QString speed = speedGapText(*m_devices[size_t(row)], *m); !speed.isEmpty()) tip += "\n" + speed;
+                for (const QString& note : measuredSpeedNotes(*m_devices[size_t(row)], *m)) tip += "\n" + note;
                 return tip;
             }
         return {};

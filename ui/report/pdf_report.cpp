@@ -109,11 +109,10 @@ private:
             if (m != m_o.measured.end() && !m->second.takenElsewhere.isEmpty())  // a stored time from another machine
                 measured += QObject::tr(" &#9888; taken on %1, not the device's machine now").arg(m->second.takenElsewhere.toHtmlEscaped());
             if (m != m_o.measured.end()) {  // the machine's speed then: marked here, said below the table
-                const QString speed = speedGapText(d, m->second);
-                for (const QString& note : {m->second.machinePhase, speed})
-                    if (!note.isEmpty())
-                        measuredNotes += "<p style='color:#b26a00'>&#9888; " + esc(d.deviceId) + ": " + note.toHtmlEscaped() + "</p>";
-                if (!m->second.machinePhase.isEmpty() || !speed.isEmpty()) measured += QStringLiteral(" &#9888;");
+                const QStringList notes = measuredSpeedNotes(d, m->second);
+                for (const QString& note : notes)
+                    measuredNotes += "<p style='color:#b26a00'>&#9888; " + esc(d.deviceId) + ": " + note.toHtmlEscaped() + "</p>";
+                if (!notes.isEmpty()) measured += QStringLiteral(" &#9888;");
             }
             // Beside the number: a prediction for another machine than the device's.
             const QString host = hostMismatchText(d);
