@@ -364,9 +364,13 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         if (const std::string why = referenceUnusableReason(usable, usableNames); !why.empty()) {
             if (anyReference) report.warnings.push_back(why + ": the networks' raw times are used, not their ratios to it.");
         } else if (!usable.empty()) {
+            // This session's speed is that of the networks measured now (a network reused from the
+            // store carries its own session's reference time); all of them when none is new.
             for (const ModelReport& m : usable) referenceMs.push_back(m.reference.referenceMs);
-            const double sessionMs = quantile(referenceMs, 0.5);
-            const auto [lowRef, highRef] = std::minmax_element(referenceMs.begin(), referenceMs.end());
+            std::vector<double> nowMs = referenceTimesMeasuredNow(usable);
+            if (nowMs.empty()) nowMs = referenceMs;
+            const double sessionMs = quantile(nowMs, 0.5);
+            const auto [lowRef, highRef] = std::minmax_element(nowMs.begin(), nowMs.end());
             if (*highRef > 1.3 * sessionMs || *lowRef < sessionMs / 1.3)
                 report.warnings.push_back(
                     fmt::format("the machine's speed moved between the networks' batches (the reference workload took {:.3f} to {:.3f} "

@@ -466,19 +466,24 @@ std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement&
         usualSpeed(earlierReferenceTimes(store, m.deviceId, m.machine.cpuModel, m.runtimeVersion, {m.modelHash}, m.takenAtUtc)));
 }
 
+static bool measuredNow(const ModelReport& r) { return r.ok && !r.fromStore && r.reference.referenceMs > 0; }
+
+std::vector<double> referenceTimesMeasuredNow(const std::vector<ModelReport>& reports) {
+    std::vector<double> ms;
+    for (const ModelReport& r : reports)
+        if (measuredNow(r)) ms.push_back(r.reference.referenceMs);
+    return ms;
+}
+
 std::string measuredPhaseWarning(const std::vector<ModelReport>& reports, MeasurementStore& store, const std::string& deviceId,
                                  const std::string& what, const std::string& startedAtUtc) {
-    std::vector<double> sessionMs;
+    const auto fresh = std::find_if(reports.begin(), reports.end(), measuredNow);
+    if (fresh == reports.end()) return {};
     std::set<std::string> hashes;
-    const ModelReport* fresh = nullptr;
-    for (const ModelReport& r : reports) {
-        hashes.insert(r.modelHash);
-        if (r.ok && !r.fromStore && r.reference.referenceMs > 0) sessionMs.push_back(r.reference.referenceMs), fresh = &r;
-    }
-    if (!fresh) return {};
-    if (!startedAtUtc.empty()) hashes.clear();  // a model measured again: its earlier sessions count
+    if (startedAtUtc.empty())  // without the start: the session's own models' stored times are left out
+        for (const ModelReport& r : reports) hashes.insert(r.modelHash);
     return machinePhaseWarning(
-        what, deviceId, quantile(std::move(sessionMs), 0.5),
+        what, deviceId, quantile(referenceTimesMeasuredNow(reports), 0.5),
         usualSpeed(earlierReferenceTimes(store, deviceId, fresh->machine.cpuModel, fresh->runtimeVersion, hashes, startedAtUtc)));
 }
 

@@ -133,6 +133,9 @@ std::vector<StoredReferenceTime> earlierReferenceTimes(MeasurementStore& store, 
 // machinePhaseWarning for one stored measurement: its reference time against those of the
 // device's measurements of other models taken before it on the same CPU and runtime version.
 std::string storedPhaseWarning(MeasurementStore& store, const StoredMeasurement& m, const std::string& what);
+// The reference times (ms) of the reports of `reports` measured now, in their order: this
+// session's machine speed. A report taken from the store carries its own session's and is left out.
+std::vector<double> referenceTimesMeasuredNow(const std::vector<ModelReport>& reports);
 // The check of a measuring campaign: the median reference time of the models of `reports`
 // measured now (not taken from the store) against the device's earlier measurements on the CPU
 // and runtime version they ran on: those taken before `startedAtUtc` (ISO 8601, when the
