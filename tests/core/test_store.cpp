@@ -5,6 +5,8 @@
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include <fstream>
+#include <random>
 
 #include "common/sha256.h"
 #include "store/measurement_store.h"
@@ -37,6 +39,31 @@ private slots:
         QCOMPARE(sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
                  std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
         QCOMPARE(sha256Hex(std::string(1000000, 'a')), std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        QCOMPARE(sha256HexPortable("abc"), std::string("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+        QCOMPARE(sha256HexPortable(std::string(1000000, 'a')),
+                 std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    void sha256MatchesTheReferenceOnEveryLength() {
+        // The CPU's SHA extensions where it has them, checked against the specification's code on
+        // fixed seeds: every length around the block and padding edges, then larger buffers.
+        qInfo("sha256Hex uses the CPU's SHA extensions: %s", sha256UsesCpuExtensions() ? "yes" : "no");
+        std::mt19937 rng(20261205);
+        std::string bytes(300, '\0');
+        for (char& c : bytes) c = char(rng());
+        for (size_t n = 0; n <= bytes.size(); ++n) {
+            const std::string_view v(bytes.data(), n);
+            QVERIFY2(sha256Hex(v) == sha256HexPortable(v), qPrintable(QStringLiteral("length %1").arg(n)));
+        }
+        for (size_t n : {size_t(4096), size_t(65536 + 17), size_t(3 << 20)}) {
+            std::string big(n, '\0');
+            for (char& c : big) c = char(rng());
+            QVERIFY2(sha256Hex(big) == sha256HexPortable(big), qPrintable(QStringLiteral("length %1").arg(n)));
+            QTemporaryDir dir;  // a file read in 64 KiB chunks, whose ends fall inside blocks
+            const std::string path = (dir.path() + "/bytes.bin").toStdString();
+            std::ofstream(path, std::ios::binary) << big;
+            QCOMPARE(sha256OfFile(path).value(), sha256HexPortable(big));
+        }
     }
 
     void roundTripAndReopen() {
