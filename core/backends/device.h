@@ -49,6 +49,11 @@ struct RuntimeTraits {
     // convolutions are read, under OpenCV DNN and XNNPACK at 1 and 2 threads alike (docs/adapt.md).
     // adapt then never fits the target as a runtime that removes them; false: not known.
     bool runsUnreadOps = false;
+    // Its agent backend fills every weight itself (values of the tensor's shape, from a fixed
+    // seed), so the model sent to it needs the shapes of large initializers, not their values
+    // (OnnxDialect::WeightShapesOnly): a 230 MB AlexNet variant goes to each fresh instance as a
+    // few kB.
+    bool makesOwnWeights = false;
 };
 
 // The runtimes a device can name (not kNoRuntime nor the agent's test runtime).

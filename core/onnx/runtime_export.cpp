@@ -66,6 +66,21 @@ Status clipBoundsToAttributes(onnx::GraphProto* g, const std::unordered_map<std:
     return Ok{};
 }
 
+// Keeps only the name, type and dims of every initializer over kMaxFoldedElements elements (also
+// one stored in an external file).
+void leaveOutLargeValues(onnx::GraphProto* g) {
+    for (auto& t : *g->mutable_initializer()) {
+        int64_t count = 1;
+        for (int64_t d : t.dims()) count *= d;
+        if (count <= kMaxFoldedElements) continue;
+        onnx::TensorProto shapeOnly;
+        shapeOnly.set_name(t.name());
+        shapeOnly.set_data_type(t.data_type());
+        *shapeOnly.mutable_dims() = t.dims();
+        t = std::move(shapeOnly);
+    }
+}
+
 }  // namespace
 
 Result<std::string> exportOnnxForRuntime(const std::string& path, const LoadOptions& options, OnnxDialect dialect) {
@@ -87,6 +102,7 @@ Result<std::string> exportOnnxBytesForRuntime(const std::string& bytes, const st
         if (auto s = inferAndFold(model, path, constants, FoldMode::ValuesOnly); !s) return s.error();
         if (dialect == OnnxDialect::OpenCvDnn)
             if (auto s = clipBoundsToAttributes(model.mutable_graph(), constants, path); !s) return s.error();
+        if (dialect == OnnxDialect::WeightShapesOnly) leaveOutLargeValues(model.mutable_graph());
         std::string out;
         if (!model.SerializeToString(&out)) return internalError(fmt::format("{}: could not serialise the rewritten model.", path));
         return out;

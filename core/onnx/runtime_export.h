@@ -16,6 +16,10 @@ namespace km {
 enum class OnnxDialect {
     Standard,   // valid ONNX of the file's opset
     OpenCvDnn,  // OpenCV 4.6: Clip takes min/max only as attributes (even at opset >= 11)
+    // Standard, with the values of initializers over 4096 elements left out (their names, types
+    // and dims kept): for a runtime that makes its own weights (RuntimeTraits::makesOwnWeights).
+    // Small ones (shapes, pads, scales) keep their values.
+    WeightShapesOnly,
 };
 
 // Reads `path` and returns the bytes of an equivalent model with: Identity and Dropout removed

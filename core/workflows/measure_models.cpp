@@ -27,7 +27,8 @@ struct Prepared {
 };
 
 OnnxDialect dialectFor(const Device& d) {
-    return runtimeTraits(d.runtime).opencvOnnxDialect ? OnnxDialect::OpenCvDnn : OnnxDialect::Standard;
+    const RuntimeTraits& t = runtimeTraits(d.runtime);
+    return t.opencvOnnxDialect ? OnnxDialect::OpenCvDnn : t.makesOwnWeights ? OnnxDialect::WeightShapesOnly : OnnxDialect::Standard;
 }
 
 // A runtime layer name is an ONNX node name, or (for unnamed nodes) the name of its first output.
