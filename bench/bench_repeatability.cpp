@@ -78,8 +78,7 @@ int main(int argc, char** argv) {
                 std::vector<size_t> noisy;
                 for (size_t m = 0; m < models.size(); ++m) {
                     if (!campaigns[c][m].ok) continue;
-                    const km::LatencyStats s = km::summarizeRounds(rounds[c][m], runsPerRound);
-                    if (s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > o.protocol.maxSpread) noisy.push_back(m);
+                    if (km::instancesDisagree(rounds[c][m], refRounds[c][m], o.protocol.maxSpread)) noisy.push_back(m);
                 }
                 if (noisy.empty()) continue;
                 std::cerr << fmt::format("extra process {} of campaign {} for {} noisy model(s) ...\n", extra + 1, c == 0 ? 'A' : 'B',

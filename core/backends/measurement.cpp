@@ -145,6 +145,27 @@ ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model, c
     return r;
 }
 
+bool instancesDisagree(const std::vector<std::vector<double>>& model, const std::vector<std::vector<double>>& reference, double maxSpread) {
+    std::vector<std::vector<double>> rounds;
+    for (const auto& r : model)
+        if (!r.empty()) rounds.push_back(r);
+    if (rounds.size() == 1) {
+        const LatencyStats s = summarizeRounds(rounds, 1);
+        return s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > maxSpread;
+    }
+    if (rounds.size() < 2) return false;
+    std::vector<double> ratios, medians;
+    for (size_t i = 0; i < model.size(); ++i) {
+        if (model[i].empty()) continue;
+        medians.push_back(median(model[i]));
+        const ReferenceRatio r = i < reference.size() ? ratioToReference({model[i]}, {reference[i]}) : ReferenceRatio{};
+        if (r.median > 0) ratios.push_back(r.median);
+    }
+    const std::vector<double>& v = ratios.size() == medians.size() ? ratios : medians;
+    const double mid = median(v);
+    return mid > 0 && (*std::max_element(v.begin(), v.end()) - *std::min_element(v.begin(), v.end())) / mid > maxSpread;
+}
+
 std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device& device, const std::vector<ModelInput>& models,
                                                  const MeasureOptions& o, const std::function<void(int, int)>& progress,
                                                  const std::function<double()>& clockMs) {
@@ -159,14 +180,13 @@ std::vector<ModelMeasurement> measureInterleaved(Runtime& runtime, const Device&
         if (progress) progress(roundsDone, plannedRounds);
     };
     for (int i = 0; i < o.instances; ++i) runInstance(runtime, device, models, tracks, active, o, now, roundDone);
-    // Spread too high: measure those models again in fresh instances, interleaved among themselves.
+    // Instances that disagree: measure those models again in fresh instances, interleaved among
+    // themselves. (The agent does not know which model is the reference; a client pooling processes
+    // judges with it.)
     for (int extra = 0; extra < o.maxExtraInstances; ++extra) {
         std::vector<size_t> noisy;
-        for (size_t m = 0; m < models.size(); ++m) {
-            if (tracks[m].failed) continue;
-            const LatencyStats s = summarizeRounds(tracks[m].roundMedians, o.runsPerRound);
-            if (s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > o.maxSpread) noisy.push_back(m);
-        }
+        for (size_t m = 0; m < models.size(); ++m)
+            if (!tracks[m].failed && instancesDisagree(tracks[m].roundMedians, {}, o.maxSpread)) noisy.push_back(m);
         if (noisy.empty()) break;
         runInstance(runtime, device, models, tracks, noisy, o, now, roundDone);
     }

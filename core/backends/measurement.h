@@ -19,8 +19,9 @@ struct MeasureOptions {
     int rounds = 20;              // rounds per instance; each round visits every model once
     int runsPerRound = 3;         // timed runs per model per round; the round keeps their median
     int instances = 3;            // fresh runtime instances (models reloaded) per measurement
-    double maxSpread = 0.10;      // re-measure a model while (p90 - p10) / median exceeds this ...
-    int maxExtraInstances = 2;    // ... with at most this many extra instances
+    double maxSpread = 0.10;      // measure a model in one more instance while its instances
+                                  // disagree by more than this (instancesDisagree) ...
+    int maxExtraInstances = 2;    // ... at most this many times
     double timeoutSeconds = 600;  // the client kills the agent after this long without an answer
 };
 
@@ -71,6 +72,15 @@ struct ReferenceRatio {
 // the shorter list are dropped).
 ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& modelRoundsPerInstance,
                                 const std::vector<std::vector<double>>& referenceRoundsPerInstance);
+
+// Whether a model's instances disagree by more than `maxSpread`: (max - min) / median of each
+// instance's median ratio to the reference rounds of the same instance, or of each instance's median
+// round where not every instance has reference rounds; with a single instance, (p90 - p10) / median
+// of its rounds (the only evidence there is). A process can settle in a fast or slow mode for its
+// life, which another instance outvotes; the machine's drift moves every model and the reference
+// alike and is no reason to measure again (docs/measurement.md, "Re-measuring").
+bool instancesDisagree(const std::vector<std::vector<double>>& modelRoundsPerInstance,
+                       const std::vector<std::vector<double>>& referenceRoundsPerInstance, double maxSpread);
 
 // Runs the protocol for all models on one runtime. Milliseconds come from `clockMs` (steady clock
 // by default; tests pass a fake). `progress(done, total)` is called after each round.

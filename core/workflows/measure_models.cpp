@@ -220,8 +220,7 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     for (int extra = 0; extra < options.protocol.maxExtraInstances; ++extra, ++processesDone) {
         if (progress && progress->isCancelled()) break;
         const auto noisy = healthy([&](const Pool& pool) {
-            const LatencyStats s = summarizeRounds(pool.rounds, options.protocol.runsPerRound);
-            return s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > options.protocol.maxSpread;
+            return instancesDisagree(pool.rounds, referenceRoundsFor(pool.processes, refPool), options.protocol.maxSpread);
         });
         if (noisy.empty()) break;
         runAndPool(noisy);

@@ -19,7 +19,9 @@ using namespace km;
 
 namespace {
 
-// Every run of model "cost:X" advances the fake clock by X ms; "noisy" alternates 1 and 3 ms.
+// Every run of model "cost:X" advances the fake clock by X ms; "noisy" alternates 1 and 3 ms from
+// run to run; "moody" takes 1 ms in every run of an odd-numbered load of the runtime, 3 ms in an
+// even one (a process settled in a fast or slow mode).
 struct FakeWorld {
     double clock = 0;
     std::vector<std::string> trace;  // model names in run order (timed and warm-up)
@@ -28,11 +30,13 @@ struct FakeWorld {
 
 class FakeModel : public RuntimeModel {
 public:
-    FakeModel(FakeWorld& w, std::string name) : m_w(w), m_name(std::move(name)) {}
+    FakeModel(FakeWorld& w, std::string name) : m_w(w), m_name(std::move(name)), m_load(w.loads) {}
     Status run() override {
         m_w.trace.push_back(m_name);
         if (m_name == "noisy")
             m_w.clock += (m_runs++ % 2) ? 3.0 : 1.0;
+        else if (m_name == "moody")
+            m_w.clock += m_load % 2 ? 1.0 : 3.0;
         else if (m_name == "broken")
             return unsupported("broken at run time");
         else
@@ -45,6 +49,7 @@ private:
     FakeWorld& m_w;
     std::string m_name;
     int m_runs = 0;
+    int m_load;  // which load of the runtime made this instance (1, 2, ...)
 };
 
 class FakeRuntime : public Runtime {
@@ -161,13 +166,36 @@ private slots:
         o.maxExtraInstances = 3;
         std::vector<std::pair<int, int>> progress;
         auto r = measureInterleaved(
-            rt, Device{}, {model("cost:2"), model("noisy")}, o, [&](int d, int t) { progress.emplace_back(d, t); },
+            rt, Device{}, {model("cost:2"), model("noisy"), model("moody")}, o, [&](int d, int t) { progress.emplace_back(d, t); },
             [&] { return w.clock; });
         QCOMPARE(r[0].stats.instances, 2);  // steady: no extra instance
-        QCOMPARE(r[1].stats.instances, 5);  // 1/3 ms alternation: spread 1.0 > 0.2, all 3 extras used
-        QCOMPARE(w.loads, 2 * 2 + 3);
+        // 1/3 ms from round to round in every instance: rounds spread 1.0, but the instances agree
+        // (median 2 ms each), and another instance would only repeat that
+        QCOMPARE(r[1].stats.instances, 2);
+        QCOMPARE(r[1].stats.medianMs, 2.0);
+        // 1 ms in one instance, 3 in the next: they disagree by 1.0 > 0.2, all 3 extras used
+        QCOMPARE(r[2].stats.instances, 5);
+        QCOMPARE(w.loads, 3 * 2 + 3);
         QVERIFY(!progress.empty());
         QCOMPARE(progress.back(), (std::pair<int, int>{4 * 5, 4 * 5}));
+    }
+
+    // Drift moves a model and the reference alike: no reason for another instance. A model that
+    // moved against the reference in one instance is.
+    void instancesJudgedAgainstTheReference() {
+        const std::vector<std::vector<double>> reference{{1.0, 1.0, 1.0}, {1.5, 1.5, 1.5}, {1.0, 1.1, 0.9}};
+        const std::vector<std::vector<double>> drifted{{4.0, 4.0, 4.0}, {6.0, 6.0, 6.0}, {4.0, 4.4, 3.6}};
+        QVERIFY(!instancesDisagree(drifted, reference, 0.1));
+        QVERIFY(instancesDisagree(drifted, {}, 0.1));  // without the reference: 4 vs 6 ms
+        const std::vector<std::vector<double>> moody{{4.0, 4.0, 4.0}, {4.0, 4.0, 4.0}, {6.0, 6.0, 6.0}};
+        QVERIFY(instancesDisagree(moody, reference, 0.1));
+        QVERIFY(!instancesDisagree(moody, reference, 0.9));  // ratios 4, 2.7, 6: (6 - 2.7) / 4
+        // a reference missing from one instance: judged by the medians
+        QVERIFY(instancesDisagree(drifted, {{1.0}, {}, {1.0}}, 0.1));
+        // one instance: its rounds' spread is the only evidence
+        QVERIFY(instancesDisagree({{1.0, 3.0, 1.0, 3.0}}, {}, 0.2));
+        QVERIFY(!instancesDisagree({{2.0, 2.0, 2.1}}, {}, 0.2));
+        QVERIFY(!instancesDisagree({}, {}, 0.2));
     }
 
     void failuresStayWithTheirModel() {
