@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
         }
     } else {
         // One process per call; A and B alternate; each campaign pools its processes' rounds. The
-        // protocol's extra processes for noisy models alternate the same way.
+        // protocol's extra processes for models whose processes disagree alternate the same way.
         km::MeasureModelsOptions one = o;
         one.protocol.instances = 1;
         one.protocol.maxExtraInstances = 0;

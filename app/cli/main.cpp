@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0, 100000));
     cmdMeasure->add_option("--warmup-ms", measure.warmupMinMs, "minimum warm-up time")->capture_default_str()->check(CLI::Range(0.0, 1e7));
-    cmdMeasure->add_option("--max-extra-instances", measure.maxExtraInstances, "re-measurements of noisy models")
+    cmdMeasure->add_option("--max-extra-instances", measure.maxExtraInstances, "extra processes for a model whose processes disagree")
         ->capture_default_str()
         ->check(CLI::Range(0, 100));
     cmdMeasure->add_option("--timeout", measure.timeoutSeconds, "seconds without an answer before the agent is stopped")
