@@ -18,6 +18,19 @@
 using namespace km;
 using namespace km::ui;
 
+namespace {
+
+// A measured time of `ms` on `device`, taken at `takenAtUtc`, with nothing else known of it.
+MeasuredLatency measuredOn(const QString& device, double ms, const QString& takenAtUtc) {
+    MeasuredLatency m;
+    m.deviceId = device;
+    m.medianMs = ms;
+    m.takenAtUtc = takenAtUtc;
+    return m;
+}
+
+}  // namespace
+
 class TestTableModels : public QObject {
     Q_OBJECT
 private slots:
@@ -48,7 +61,7 @@ private slots:
         QCOMPARE(model.data(model.index(1 - slower, DeviceTotalsModel::VsFastest), Qt::DisplayRole).toString(), QString("x1.00"));
         QVERIFY(model.data(model.index(slower, DeviceTotalsModel::VsFastest), DeviceTotalsModel::SortRole).toDouble() > 1);
         // The prediction 10% above the measurement: an error of +10.0%.
-        MeasuredLatency m{"opencv-t1", a.prediction.totalMs / 1.1, 0, 0, "2026-12-02T00:00:00Z", {}};
+        MeasuredLatency m = measuredOn("opencv-t1", a.prediction.totalMs / 1.1, "2026-12-02T00:00:00Z");
         model.setDevices({&a, &b}, {{"opencv-t1", m}});
         QCOMPARE(model.data(model.index(0, DeviceTotalsModel::Error), Qt::DisplayRole).toString(), QString("+10.0%"));
         QVERIFY(model.data(model.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString().contains("2026-12-02"));
@@ -70,7 +83,7 @@ private slots:
         // prediction's error at the predictor's speed beside the raw one.
         const PredictorSet& predictor = *a.predictor;
         QVERIFY(predictor.referenceMs > 0);
-        MeasuredLatency fast{"opencv-t1", a.prediction.totalMs / 1.25, 0, 0, "2026-12-02T00:00:00Z", {}};
+        MeasuredLatency fast = measuredOn("opencv-t1", a.prediction.totalMs / 1.25, "2026-12-02T00:00:00Z");
         fast.referenceRatio = a.prediction.totalMs / 1.02 / predictor.referenceMs;
         fast.cpuModel = QString::fromStdString(predictor.cpuModel);
         const QString gap =

@@ -19,7 +19,13 @@ namespace km::ui {
 namespace {
 
 MeasuredLatency latencyOf(const QString& deviceId, const LatencyStats& s, const std::string& taken) {
-    return {deviceId, s.medianMs, s.p10Ms, s.p90Ms, QString::fromStdString(taken), {}, {}};
+    MeasuredLatency m;
+    m.deviceId = deviceId;
+    m.medianMs = s.medianMs;
+    m.p10Ms = s.p10Ms;
+    m.p90Ms = s.p90Ms;
+    m.takenAtUtc = QString::fromStdString(taken);
+    return m;
 }
 
 // The machine's phase during stored measurement `m` against the device's earlier ones; empty
