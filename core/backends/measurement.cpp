@@ -146,14 +146,12 @@ ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model, c
 }
 
 bool instancesDisagree(const std::vector<std::vector<double>>& model, const std::vector<std::vector<double>>& reference, double maxSpread) {
-    std::vector<std::vector<double>> rounds;
-    for (const auto& r : model)
-        if (!r.empty()) rounds.push_back(r);
-    if (rounds.size() == 1) {
-        const LatencyStats s = summarizeRounds(rounds, 1);
+    const auto measured = std::count_if(model.begin(), model.end(), [](const auto& r) { return !r.empty(); });
+    if (measured == 1) {  // summarizeRounds skips the empty instances
+        const LatencyStats s = summarizeRounds(model, 1);
         return s.medianMs > 0 && (s.p90Ms - s.p10Ms) / s.medianMs > maxSpread;
     }
-    if (rounds.size() < 2) return false;
+    if (measured < 2) return false;
     std::vector<double> ratios, medians;
     for (size_t i = 0; i < model.size(); ++i) {
         if (model[i].empty()) continue;
