@@ -4,9 +4,11 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <set>
 
+#include "common/parallel_for.h"
 #include "common/utc_time.h"
 #include "workflows/adapt_kernels.h"
 #include "workflows/evaluation_data.h"
@@ -221,20 +223,33 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         std::mt19937 rng(options.seed);
         std::shuffle(timed.begin(), timed.end(), rng);
         if (timed.size() > options.datasetCandidates) timed.resize(options.datasetCandidates);
+        // Every candidate read and viewed on any core into its own slot (their order stays).
+        std::vector<std::optional<std::pair<TransferCandidate, TransferCandidate>>> views(timed.size());
+        std::vector<std::optional<Error>> errors(timed.size());
+        parallelFor(
+            timed.size(),
+            [&](size_t i) {
+                Result<ModelLoader> loader = datasetModelLoader(timed[i]);
+                Result<std::shared_ptr<const ModelFile>> file =
+                    loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
+                if (file)
+                    views[i] = viewsOf(*file.value(), timed[i].name);
+                else
+                    errors[i] = file.error();
+            },
+            [&](size_t item, size_t done) {
+                report01(0.5 * double(done) / double(timed.size()), "candidate " + timed[item].name);
+                return !(progress && progress->isCancelled());
+            });
+        if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
         for (size_t i = 0; i < timed.size(); ++i) {
-            if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
-            report01(0.5 * double(i) / double(timed.size()), "candidate " + timed[i].name);
-            Result<ModelLoader> loader = datasetModelLoader(timed[i]);
-            if (!loader && timed[i].generator == kNb201GeneratorBefore) return loader.error();  // all its cells are so
-            Result<std::shared_ptr<const ModelFile>> file =
-                loader ? loader.value()() : Result<std::shared_ptr<const ModelFile>>(loader.error());
-            if (!file) {
-                report.warnings.push_back(fmt::format("{}: {}", timed[i].name, file.error().message));
+            if (errors[i] && timed[i].generator == kNb201GeneratorBefore) return *errors[i];  // all its cells are so
+            if (!views[i]) {
+                report.warnings.push_back(fmt::format("{}: {}", timed[i].name, errors[i]->message));
                 continue;
             }
-            auto [c, dce] = viewsOf(*file.value(), timed[i].name);
-            candidates.push_back(std::move(c));
-            candidatesDce.push_back(std::move(dce));
+            candidates.push_back(std::move(views[i]->first));
+            candidatesDce.push_back(std::move(views[i]->second));
             hashes.push_back(timed[i].modelHash);
             datasetMs.push_back(latest.at(timed[i].modelHash));
         }
@@ -257,20 +272,34 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         zoo.maxResolution = 224;
         if (options.inputSize > 0) zoo.minResolution = zoo.maxResolution = options.inputSize;
         const std::vector<std::string>& families = zooFamilies();
-        for (int s = 0; s < options.seedsPerFamily; ++s)
-            for (const std::string& family : families) {
-                if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
-                report01(0.2 * double(candidates.size()) / double(families.size() * size_t(options.seedsPerFamily)), family);
-                Result<ZooModel> z = generateZooModel(family, kAdaptFirstSeed + uint32_t(s), zoo);
-                if (!z) continue;
+        // Generated, read and viewed on every core, each into its own slot (the order stays).
+        struct Generated {
+            std::pair<TransferCandidate, TransferCandidate> views;
+            std::string bytes;
+        };
+        const size_t count = families.size() * size_t(std::max(options.seedsPerFamily, 0));
+        std::vector<std::optional<Generated>> generated(count);
+        parallelFor(
+            count,
+            [&](size_t i) {
+                const std::string& family = families[i % families.size()];
+                Result<ZooModel> z = generateZooModel(family, kAdaptFirstSeed + uint32_t(i / families.size()), zoo);
+                if (!z) return;
                 Result<std::shared_ptr<const ModelFile>> file = ModelFile::fromBytes(z.value().bytes, z.value().name, options.measure.load);
-                if (!file) continue;
-                auto [c, dce] = viewsOf(*file.value(), z.value().name + " " + z.value().description);
-                if (options.maxSourceMs > 0 && c.sourceMs > options.maxSourceMs) continue;
-                candidates.push_back(std::move(c));
-                candidatesDce.push_back(std::move(dce));
-                candidateBytes.push_back(std::move(z.value().bytes));
-            }
+                if (!file) return;
+                generated[i] = Generated{viewsOf(*file.value(), z.value().name + " " + z.value().description), std::move(z.value().bytes)};
+            },
+            [&](size_t item, size_t done) {
+                report01(0.2 * double(done) / double(count), families[item % families.size()]);
+                return !(progress && progress->isCancelled());
+            });
+        if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
+        for (auto& g : generated) {
+            if (!g || (options.maxSourceMs > 0 && g->views.first.sourceMs > options.maxSourceMs)) continue;
+            candidates.push_back(std::move(g->views.first));
+            candidatesDce.push_back(std::move(g->views.second));
+            candidateBytes.push_back(std::move(g->bytes));
+        }
         if (candidates.empty())
             return badInput(
                 fmt::format("adapt: no generated network{} is predicted under {} ms by the source; {}give your own networks (--models).",

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
+#include <optional>
 #include <set>
 
+#include "common/parallel_for.h"
 #include "fusion/partition.h"
 #include "graph/metrics.h"
 #include "predict/nnmeter_method.h"
@@ -81,17 +83,27 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
     size_t nnMeterKernels = 0, nnMeterUnpredicted = 0;
     std::set<std::string> nnMeterMissingTypes;
     const RuleSet noFusion;  // every op its own kernel
-    std::vector<Loaded> all;
-    std::set<std::string> fallbackWarned;
-    for (const EvaluationModel& m : models) {
+    // Each model is loaded and predicted on any core into its own slot; what they report is
+    // gathered in the models' order afterwards, so the report does not depend on the thread count.
+    struct Slot {
+        std::optional<Loaded> loaded;
+        std::string error;                  // why the model is left out
+        std::vector<std::string> warnings;  // our prediction's
+        size_t nnMeterKernels = 0, nnMeterUnpredicted = 0;
+        std::set<std::string> nnMeterMissingTypes;
+    };
+    std::vector<Slot> slots(models.size());
+    parallelFor(models.size(), [&](size_t i) {
+        const EvaluationModel& m = models[i];
+        Slot& slot = slots[i];
         if (!(m.measuredMs > 0)) {
-            report.warnings.push_back(fmt::format("{}: no measurement on the device; left out.", m.name));
-            continue;
+            slot.error = "no measurement on the device";
+            return;
         }
         Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
         if (!file) {
-            report.warnings.push_back(fmt::format("{}: {}; left out.", m.name, file.error().message));
-            continue;
+            slot.error = file.error().message;
+            return;
         }
         const DeviceAnalysis a = device.analyze(*file.value());
         const Graph& g = *a.graph;
@@ -107,13 +119,27 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
             // A model none of whose kernels has a forest sums to 0 ms: scored as a miss by -100%,
             // not left out as "no prediction".
             l.nnMeter = std::max(p.totalMs, 1e-9);
-            nnMeterKernels += p.kernels;
-            nnMeterUnpredicted += p.unpredicted;
-            nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());
+            slot.nnMeterKernels = p.kernels;
+            slot.nnMeterUnpredicted = p.unpredicted;
+            slot.nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());
         }
-        for (const std::string& w : ours.warnings)
-            if (fallbackWarned.insert(w.substr(w.find(':') + 1)).second) report.warnings.push_back(m.name + ": " + w);
-        all.push_back(std::move(l));
+        slot.warnings = ours.warnings;
+        slot.loaded = std::move(l);
+    });
+    std::vector<Loaded> all;
+    std::set<std::string> fallbackWarned;
+    for (size_t i = 0; i < models.size(); ++i) {
+        Slot& slot = slots[i];
+        if (!slot.loaded) {
+            report.warnings.push_back(fmt::format("{}: {}; left out.", models[i].name, slot.error));
+            continue;
+        }
+        nnMeterKernels += slot.nnMeterKernels;
+        nnMeterUnpredicted += slot.nnMeterUnpredicted;
+        nnMeterMissingTypes.insert(slot.nnMeterMissingTypes.begin(), slot.nnMeterMissingTypes.end());
+        for (const std::string& w : slot.warnings)
+            if (fallbackWarned.insert(w.substr(w.find(':') + 1)).second) report.warnings.push_back(models[i].name + ": " + w);
+        all.push_back(std::move(*slot.loaded));
     }
     if (all.size() < 4) return badInput(fmt::format("evaluate: {} usable models; at least 4 are needed.", all.size()));
     if (nnMeter)

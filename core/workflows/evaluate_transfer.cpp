@@ -9,6 +9,7 @@
 #include <random>
 #include <set>
 
+#include "common/parallel_for.h"
 #include "predict/accuracy.h"
 #include "predict/graph_network.h"
 
@@ -34,29 +35,44 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0, weight = 1;
         KernelGraph graph;  // the adapted predictor's kernels, for the graph network
     };
-    std::vector<Row> rows;
     TransferEvaluation out;
+    // Models are loaded and predicted on every core, each into its own slot, so the rows keep the
+    // models' order whatever the thread count.
+    std::vector<std::optional<Row>> slots(models.size());
+    std::vector<std::string> loadErrors(models.size());
+    parallelFor(
+        models.size(),
+        [&](size_t i) {
+            const EvaluationModel& m = models[i];
+            const auto fitted = fittedMs.find(m.modelHash);
+            const double measured = fitted != fittedMs.end() ? fitted->second.first : m.measuredMs;
+            if (!(measured > 0)) return;
+            Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
+            if (!file) {
+                loadErrors[i] = file.error().message;
+                return;
+            }
+            const DeviceAnalysis a = adapted.analyze(*file.value());
+            const DeviceAnalysis s = source.analyze(*file.value());
+            Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, {}};
+            if (r.fitted) r.weight = fitted->second.second;
+            r.flops = double(a.metrics->total.flops);
+            r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
+            r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
+            slots[i] = std::move(r);
+        },
+        [&, reported = size_t(0)](size_t item, size_t done) mutable {
+            if (progress && done >= reported + 64) progress->report(double(reported = done) / double(models.size()), models[item].name);
+            return !(progress && progress->isCancelled());
+        });
+    if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
+    std::vector<Row> rows;
     for (size_t i = 0; i < models.size(); ++i) {
-        if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
-        if (progress && i % 64 == 0) progress->report(double(i) / double(models.size()), models[i].name);
-        const EvaluationModel& m = models[i];
-        const auto fitted = fittedMs.find(m.modelHash);
-        const double measured = fitted != fittedMs.end() ? fitted->second.first : m.measuredMs;
-        if (!(measured > 0)) continue;
-        Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
-        if (!file) {
+        if (!loadErrors[i].empty()) {
             ++out.leftOut;
-            if (out.warnings.size() < 20) out.warnings.push_back(fmt::format("{}: {}; left out.", m.name, file.error().message));
-            continue;
+            if (out.warnings.size() < 20) out.warnings.push_back(fmt::format("{}: {}; left out.", models[i].name, loadErrors[i]));
         }
-        const DeviceAnalysis a = adapted.analyze(*file.value());
-        const DeviceAnalysis s = source.analyze(*file.value());
-        Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, {}};
-        if (r.fitted) r.weight = fitted->second.second;
-        r.flops = double(a.metrics->total.flops);
-        r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
-        r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
-        rows.push_back(std::move(r));
+        if (slots[i]) rows.push_back(std::move(*slots[i]));
     }
     std::vector<size_t> fit, test;
     for (size_t i = 0; i < rows.size(); ++i) (rows[i].fitted ? fit : test).push_back(i);

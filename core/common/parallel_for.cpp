@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/parallel_for.h"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+#include <vector>
+
+namespace km {
+
+unsigned defaultWorkerThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+void parallelFor(size_t count, const std::function<void(size_t)>& work, const std::function<bool(size_t, size_t)>& onCaller,
+                 unsigned threads) {
+    if (count == 0) return;
+    if (threads == 0) threads = defaultWorkerThreads();
+    const size_t helpers = std::min<size_t>(threads, count) - 1;
+    std::atomic<size_t> next{0}, done{0};
+    std::atomic<bool> stop{false};
+    auto take = [&]() -> size_t { return stop.load() ? count : next.fetch_add(1); };
+    std::vector<std::thread> pool;
+    pool.reserve(helpers);
+    for (size_t t = 0; t < helpers; ++t)
+        pool.emplace_back([&] {
+            for (size_t i = take(); i < count; i = take()) {
+                work(i);
+                done.fetch_add(1);
+            }
+        });
+    for (size_t i = take(); i < count; i = take()) {
+        work(i);
+        const size_t finished = done.fetch_add(1) + 1;
+        if (onCaller && !onCaller(i, finished)) stop.store(true);
+    }
+    for (auto& t : pool) t.join();
+}
+
+}  // namespace km
