@@ -240,7 +240,15 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             [&](size_t item, size_t done) {
                 report01(0.5 * double(done) / double(timed.size()), "candidate " + timed[item].name);
                 return !(progress && progress->isCancelled());
-            });
+            },
+            // Files on one thread (reading them on two was slower), generated networks on all.
+            std::any_of(timed.begin(), timed.end(),
+                        [](const DatasetModel& m) {
+                            std::error_code ec;
+                            return !m.path.empty() && std::filesystem::exists(m.path, ec);
+                        })
+                ? 1u
+                : 0u);
         if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "adapt: cancelled."};
         for (size_t i = 0; i < timed.size(); ++i) {
             if (errors[i] && timed[i].generator == kNb201GeneratorBefore) return *errors[i];  // all its cells are so

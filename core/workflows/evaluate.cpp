@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 #include <set>
 
@@ -67,6 +68,13 @@ MethodScores score(const std::string& method, const std::vector<Loaded>& all, co
 
 }  // namespace
 
+unsigned loadingThreads(const std::vector<EvaluationModel>& models) {
+    std::error_code ec;
+    for (const EvaluationModel& m : models)
+        if (!m.load || (!m.path.empty() && std::filesystem::exists(m.path, ec))) return 1;
+    return 0;
+}
+
 Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device) {
     if (device.error()) return *device.error();
     const RuleSet& rules = *device.rules();
@@ -93,39 +101,42 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         std::set<std::string> nnMeterMissingTypes;
     };
     std::vector<Slot> slots(models.size());
-    parallelFor(models.size(), [&](size_t i) {
-        const EvaluationModel& m = models[i];
-        Slot& slot = slots[i];
-        if (!(m.measuredMs > 0)) {
-            slot.error = "no measurement on the device";
-            return;
-        }
-        Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
-        if (!file) {
-            slot.error = file.error().message;
-            return;
-        }
-        const DeviceAnalysis a = device.analyze(*file.value());
-        const Graph& g = *a.graph;
-        const GraphMetrics& metrics = *a.metrics;
-        Loaded l{m};
-        l.flops = double(metrics.total.flops);
-        l.bytes = double(metrics.total.bytesRead + metrics.total.bytesWritten);
-        const ModelPrediction& ours = a.prediction;
-        l.ours = ours.totalMs;
-        l.opSum = predictModel(partitionGraph(g, noFusion), metrics.perNode, predictor).totalMs;
-        if (nnMeter) {
-            const NnMeterPrediction p = nnMeter.value().predict(g, rules, metrics.perNode);
-            // A model none of whose kernels has a forest sums to 0 ms: scored as a miss by -100%,
-            // not left out as "no prediction".
-            l.nnMeter = std::max(p.totalMs, 1e-9);
-            slot.nnMeterKernels = p.kernels;
-            slot.nnMeterUnpredicted = p.unpredicted;
-            slot.nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());
-        }
-        slot.warnings = ours.warnings;
-        slot.loaded = std::move(l);
-    });
+    parallelFor(
+        models.size(),
+        [&](size_t i) {
+            const EvaluationModel& m = models[i];
+            Slot& slot = slots[i];
+            if (!(m.measuredMs > 0)) {
+                slot.error = "no measurement on the device";
+                return;
+            }
+            Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
+            if (!file) {
+                slot.error = file.error().message;
+                return;
+            }
+            const DeviceAnalysis a = device.analyze(*file.value());
+            const Graph& g = *a.graph;
+            const GraphMetrics& metrics = *a.metrics;
+            Loaded l{m};
+            l.flops = double(metrics.total.flops);
+            l.bytes = double(metrics.total.bytesRead + metrics.total.bytesWritten);
+            const ModelPrediction& ours = a.prediction;
+            l.ours = ours.totalMs;
+            l.opSum = predictModel(partitionGraph(g, noFusion), metrics.perNode, predictor).totalMs;
+            if (nnMeter) {
+                const NnMeterPrediction p = nnMeter.value().predict(g, rules, metrics.perNode);
+                // A model none of whose kernels has a forest sums to 0 ms: scored as a miss by -100%,
+                // not left out as "no prediction".
+                l.nnMeter = std::max(p.totalMs, 1e-9);
+                slot.nnMeterKernels = p.kernels;
+                slot.nnMeterUnpredicted = p.unpredicted;
+                slot.nnMeterMissingTypes.insert(p.unpredictedTypes.begin(), p.unpredictedTypes.end());
+            }
+            slot.warnings = ours.warnings;
+            slot.loaded = std::move(l);
+        },
+        {}, loadingThreads(models));
     std::vector<Loaded> all;
     std::set<std::string> fallbackWarned;
     for (size_t i = 0; i < models.size(); ++i) {

@@ -35,6 +35,11 @@ struct EvaluationModel {
     ModelLoader load;
 };
 
+// Threads for reading and predicting `models` (common/parallel_for.h): every core when all of
+// them are generated again in memory, one when any is read from a file (on the project's VM,
+// reading files on two threads was slower than on one; docs/performance.md, "Many models at once").
+unsigned loadingThreads(const std::vector<EvaluationModel>& models);
+
 struct MethodScores {
     std::string method;
     AccuracyMetrics overall;

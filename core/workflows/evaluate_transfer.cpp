@@ -64,7 +64,8 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         [&, reported = size_t(0)](size_t item, size_t done) mutable {
             if (progress && done >= reported + 64) progress->report(double(reported = done) / double(models.size()), models[item].name);
             return !(progress && progress->isCancelled());
-        });
+        },
+        loadingThreads(models));
     if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
     std::vector<Row> rows;
     for (size_t i = 0; i < models.size(); ++i) {
