@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // parallelFor: the same work on many independent items (models to load and predict) spread over
 // the machine's cores. Results go into slots the caller keeps by index, so they do not depend on
-// the thread count. For work that runs while nothing is measured (evaluate, adapt's choice of
-// networks before it measures them): a busy second core slows the measured one
-// (docs/measurement.md), so the GUI's own predictions stay on one thread.
+// the thread count. For models made in memory while nothing is measured (evaluate, adapt's choice
+// of networks before it measures them): a busy second core slows the measured one, and files read
+// on two threads were slower than on one (docs/performance.md, "Many models at once").
 #pragma once
 
 #include <cstddef>
@@ -18,8 +18,8 @@ unsigned defaultWorkerThreads();
 // thread among them (0: defaultWorkerThreads()); items are handed out in index order. `onCaller`,
 // when given, runs on the calling thread only, after each item that thread ran, with that item and
 // the number of items finished in all; returning false stops handing out items (cancelling), and
-// parallelFor returns once the items already started are done. `work` must be safe to run concurrently for
-// different indices and must not throw.
+// parallelFor returns once the items already started are done. `work` must be safe to run
+// concurrently for different indices and must not throw.
 void parallelFor(size_t count, const std::function<void(size_t)>& work, const std::function<bool(size_t item, size_t done)>& onCaller = {},
                  unsigned threads = 0);
 
