@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "common/parallel_for.h"
 #include "common/sha256.h"
 #include "workflows/devices.h"
 #include "workflows/evaluation_data.h"
@@ -128,15 +129,42 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
     for (const auto& [col, id] : deviceColumns)
         if (Result<std::string> r = ensureDevice(header[size_t(col)]); !r) return r.error();
 
+    // The rows (line number, cells), then every distinct arch string's network generated on every
+    // core: generating and hashing them is nearly all of a NAS-Bench-201 table's import. The rows
+    // are stored one by one afterwards, in the file's order.
+    std::vector<std::pair<int, std::vector<std::string>>> rows;
+    for (int number = 2; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (!trim(line).empty()) rows.emplace_back(number, cells(line));
+    }
+    std::map<std::string, size_t> archIndex;  // arch string -> its slot in `networks`
+    for (const auto& numbered : rows) {
+        const std::vector<std::string>& row = numbered.second;
+        if (row.size() >= header.size() && !row[size_t(modelCol)].empty() && row[size_t(modelCol)].front() == '|')
+            archIndex.emplace(row[size_t(modelCol)], archIndex.size());
+    }
+    struct Network {  // what the dataset keeps of a generated network (not its bytes)
+        std::string description, hash, error;
+        int64_t resolution = 0;
+    };
+    std::vector<std::string> archs(archIndex.size());
+    for (const auto& [arch, i] : archIndex) archs[i] = arch;
+    std::vector<Network> networks(archs.size());
+    parallelFor(archs.size(), [&](size_t i) {
+        Result<ZooModel> z = generateNb201Model(archs[i]);
+        if (!z) {
+            networks[i].error = z.error().message;
+            return;
+        }
+        networks[i] = {z.value().description, sha256Hex(z.value().bytes), "", z.value().resolution};
+    });
+
     std::map<std::string, DatasetModel> modelOf;  // model cell -> its dataset row
     size_t usable = 0;
-    int number = 1;
     const fs::path folder = fs::path(file).parent_path();
-    while (std::getline(in, line)) {
-        ++number;
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (trim(line).empty()) continue;
-        const std::vector<std::string> row = cells(line);
+    for (const auto& numbered : rows) {
+        const int number = numbered.first;
+        const std::vector<std::string>& row = numbered.second;
         auto skip = [&](const std::string& why) { report.warnings.push_back(fmt::format("{}:{}: {}; row left out.", file, number, why)); };
         if (row.size() < header.size()) {
             skip(fmt::format("{} cells for {} columns", row.size(), header.size()));
@@ -154,15 +182,15 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
             m.dataset = report.dataset;
             m.family = familyCol >= 0 && !row[size_t(familyCol)].empty() ? row[size_t(familyCol)] : "";
             if (modelText.front() == '|') {
-                Result<ZooModel> z = generateNb201Model(modelText);
-                if (!z) {
-                    skip(z.error().message);
+                const Network& z = networks[archIndex.at(modelText)];
+                if (!z.error.empty()) {
+                    skip(z.error);
                     continue;
                 }
-                m.description = z.value().description;
-                m.modelHash = sha256Hex(z.value().bytes);
+                m.description = z.description;
+                m.modelHash = z.hash;
                 m.generator = kNb201Generator;
-                m.resolution = z.value().resolution;
+                m.resolution = z.resolution;
                 if (m.family.empty()) m.family = "nb201";
                 m.name = indexCol >= 0 && !row[size_t(indexCol)].empty() ? "nb201-" + row[size_t(indexCol)]
                                                                          : "nb201-" + sha256Hex(m.description).substr(0, 10);
