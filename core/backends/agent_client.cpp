@@ -221,9 +221,11 @@ Result<std::string> AgentClient::readLine(double timeoutSeconds) {
 Result<MeasureResponse> AgentClient::measure(const MeasureRequest& request, double timeoutSeconds,
                                              const std::function<void(int, int)>& progress) {
     if (Result<AgentHello> h = start(); !h) return h.error();
-    std::string payload = encodeMeasureHeader(request);
-    for (const auto& m : request.models) payload += m.bytes;
-    if (Status s = writeAll(payload); !s) return describeDeath("receiving the models");
+    // The header, then each model's bytes from where they are: a copy of hundreds of MB into fresh
+    // memory costs seconds of page faults per process on a VM (docs/performance.md).
+    if (Status s = writeAll(encodeMeasureHeader(request)); !s) return describeDeath("receiving the models");
+    for (const auto& m : request.models)
+        if (Status s = writeAll(m.bytes); !s) return describeDeath("receiving the models");
     for (;;) {
         Result<std::string> lineRead = readLine(timeoutSeconds);
         if (!lineRead) return lineRead.error();

@@ -151,13 +151,16 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
     std::vector<Pool> pools(prepared.size());
 
     auto runProcess = [&](const std::vector<size_t>& ks) -> Result<MeasureResponse> {
+        // The models' bytes are lent to the request and given back after it, not copied: a copy
+        // per process of a large model costs seconds on a VM (page faults of fresh memory).
         MeasureRequest req{device, perProcess, {}};
-        for (size_t k : ks) req.models.push_back(prepared[k].input);
+        for (size_t k : ks) req.models.push_back(std::move(prepared[k].input));
         if (reference && !refPool.failed) req.models.push_back(*reference);
         AgentClient agent(options.agent);
         Result<MeasureResponse> r = agent.measure(req, options.timeoutSeconds, [&](int done, int total) {
             if (progress && total > 0) progress->report((processesDone + double(done) / total) / plannedProcesses, "measuring");
         });
+        for (size_t j = 0; j < ks.size(); ++j) prepared[ks[j]].input = std::move(req.models[j]);
         // The device's last hello, so that predictions can name its machine without starting it.
         if (r && options.store && agent.lastHello()) (void)options.store->saveHello(device.id, StoredHello{*agent.lastHello(), 0, 0, ""});
         return r;
