@@ -13,36 +13,16 @@
 // 1-4% on 22 torchvision networks) and at the runtime's best speed. XNNPACK aligns its own
 // buffers and was not affected.
 //
-// Only the agent links this file: the GUI and CLI keep the C library's allocator.
+// Only the agent links this file: the GUI and CLI have their own (app/huge_pages_new.cpp), which
+// asks for huge pages and must not be used where models are measured.
 #include <cstdlib>
-#include <new>
 
+#include "../replaced_new.h"
 #include "aligned_new.h"
 
-namespace {
-
-void* allocate(std::size_t n) noexcept {
+void* km::allocateBlock(std::size_t n) noexcept {
     if (n < km::kAlignedFromBytes) return std::malloc(n ? n : 1);
     if (n > ~std::size_t{0} - 63) return nullptr;  // rounding up would wrap around
     // aligned_alloc wants a multiple of the alignment; free() releases either kind of block.
     return std::aligned_alloc(64, (n + 63) & ~std::size_t{63});
 }
-
-void* allocateOrThrow(std::size_t n) {
-    void* p = allocate(n);
-    if (!p) throw std::bad_alloc();
-    return p;
-}
-
-}  // namespace
-
-void* operator new(std::size_t n) { return allocateOrThrow(n); }
-void* operator new[](std::size_t n) { return allocateOrThrow(n); }
-void* operator new(std::size_t n, const std::nothrow_t&) noexcept { return allocate(n); }
-void* operator new[](std::size_t n, const std::nothrow_t&) noexcept { return allocate(n); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
