@@ -7,9 +7,9 @@
 // Why: reading, parsing and rewriting a large ONNX file allocates and fills several copies of its
 // weights, and on a VM every 4 KiB page faulted in costs microseconds: for the 244 MB AlexNet
 // of the evaluation set the client spent about 5 s of CPU and 240k page faults before the agent
-// had it; with huge pages 2.3 s and 11k (docs/performance.md, "Measuring"). The agent keeps
-// its own allocator (app/agent/aligned_new.cpp): the memory a runtime runs in is part of the
-// measuring protocol, and huge pages there would change what is measured.
+// had it; with huge pages 2.3 s and 11k (docs/performance.md, "Measuring"). The agent has its
+// own allocator (app/agent/aligned_new.cpp) and its heap on huge pages through glibc
+// (app/agent/malloc_huge_pages.h): the memory a runtime runs in is part of the measuring protocol.
 #include <sys/mman.h>
 
 #include <cstdint>

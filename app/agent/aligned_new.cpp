@@ -13,8 +13,8 @@
 // 1-4% on 22 torchvision networks) and at the runtime's best speed. XNNPACK aligns its own
 // buffers and was not affected.
 //
-// Only the agent links this file: the GUI and CLI have their own (app/huge_pages_new.cpp), which
-// asks for huge pages and must not be used where models are measured.
+// Only the agent links this file: the GUI and CLI have their own (app/huge_pages_new.cpp). The
+// agent's huge pages come from glibc's heap (malloc_huge_pages.h), under these aligned blocks too.
 #include <cstdlib>
 
 #include "../replaced_new.h"

@@ -12,10 +12,10 @@
 #include <iostream>
 #include <string>
 
-#include "aligned_new.h"
 #include "backends/agent_protocol.h"
 #include "backends/runtime_registry.h"
 #include "common/version.h"
+#include "malloc_huge_pages.h"
 
 namespace {
 
@@ -60,7 +60,7 @@ km::AgentHello hello(bool allowTest) {
     for (const auto& name : km::runtimeNames(allowTest))
         if (auto rt = km::makeRuntime(name, allowTest)) h.runtimes.emplace_back(name, rt->version());
     h.machine = km::readMachineInfo();
-    h.machine.allocation = km::kAgentAllocation;
+    h.machine.allocation = km::agentAllocation();
     return h;
 }
 
@@ -77,7 +77,7 @@ void handleMeasure(km::AgentMessage& msg, bool allowTest) {
     km::MeasureResponse response;
     response.runtimeVersion = runtime->version();
     response.machine = km::readMachineInfo();
-    response.machine.allocation = km::kAgentAllocation;
+    response.machine.allocation = km::agentAllocation();
     try {
         response.results = km::measureInterleaved(*runtime, device, msg.request.models, msg.request.options,
                                                   [](int done, int total) { send(km::encodeProgress(done, total)); });
@@ -91,6 +91,7 @@ void handleMeasure(km::AgentMessage& msg, bool allowTest) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    km::reexecWithHugePages(argv);  // first: glibc reads its tunables when the program starts
     CLI::App app{"KernelMeter measurement agent: runs models for a KernelMeter client over stdin/stdout."};
     app.name("kernelmeter-agent");
     app.set_version_flag("--version", std::string("kernelmeter-agent ") + km::kVersion);

@@ -16,9 +16,11 @@ struct MachineInfo {
     int logicalCores = 0;
     std::string kernel;  // "Linux 6.1.0-... x86_64"
     std::string hostname;
-    // How the measuring process placed large buffers: "aligned-64" (the agent since 2026-11-24,
-    // app/agent/aligned_new.cpp); empty from earlier agents (the C library's default placement,
-    // which made OpenCV's timings depend on what ran before; docs/measurement.md).
+    // How the measuring process placed large buffers: "aligned-64+huge-pages" (the agent since
+    // 2026-12-06 where glibc and the kernel allow, app/agent/malloc_huge_pages.h), "aligned-64"
+    // (elsewhere, and the agent from 2026-11-24, app/agent/aligned_new.cpp); empty from earlier
+    // agents (the C library's default placement, which made OpenCV's timings depend on what ran
+    // before; docs/measurement.md, point 9).
     std::string allocation;
 };
 

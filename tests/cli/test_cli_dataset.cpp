@@ -72,7 +72,7 @@ private slots:
         const QJsonArray on = e.value("measured_on").toArray();
         QCOMPARE(on.size(), 1);
         QCOMPARE(on.at(0).toObject().value("models").toInt(), 4);
-        QCOMPARE(on.at(0).toObject().value("allocation").toString(), QString("aligned-64"));
+        QVERIFY(on.at(0).toObject().value("allocation").toString().startsWith("aligned-64"));  // "+huge-pages" where glibc can
         QVERIFY(!on.at(0).toObject().value("cpu_model").toString().isEmpty());
         QVERIFY(!err.contains("machines or agent versions"));
 

@@ -135,7 +135,7 @@ private slots:
         for (const auto& r : rows) {
             hashes.insert(r.modelHash);
             // The agent's buffer placement is part of the stored protocol (docs/measurement.md).
-            QVERIFY2(r.protocolJson.find("\"allocation\":\"aligned-64\"") != std::string::npos, r.protocolJson.c_str());
+            QVERIFY2(r.protocolJson.find("\"allocation\":\"aligned-64") != std::string::npos, r.protocolJson.c_str());
         }
         QCOMPARE(int(hashes.size()), int(models.size()));
     }
