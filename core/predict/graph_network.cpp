@@ -6,6 +6,8 @@
 #include <map>
 #include <random>
 
+#include "common/parallel_for.h"
+
 namespace km {
 
 KernelGraph kernelGraphOf(const Graph& graph, const KernelPartition& partition, const std::vector<NodeMetrics>& perNode) {
@@ -118,17 +120,34 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
     Eigen::VectorXd mO = Eigen::VectorXd::Zero(o.hidden), vO = mO;
     double mOb = 0, vOb = 0;
     const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
-        std::vector<Eigen::MatrixXd> gW(layers);
-        std::vector<Eigen::RowVectorXd> gB(layers);
+    // Each network's part of an epoch's gradient is computed on the machine's cores into its own
+    // slot, then the parts are added in the networks' order, as one thread adds them: the same
+    // network on any number of cores (900 networks took 18 s on one of this VM's two; an
+    // order of addition of its own once moved the Galaxy S7's 10-network baseline by 4 points).
+    struct Gradient {
+        std::vector<Eigen::MatrixXd> w;
+        std::vector<Eigen::RowVectorXd> b;
+        Eigen::VectorXd out;
+        double outBias = 0;
+        bool any = false;  // false: the network has no kernels and adds nothing
+    };
+    auto zeroGradient = [&] {
+        Gradient g;
         for (size_t l = 0; l < layers; ++l) {
-            gW[l] = Eigen::MatrixXd::Zero(net.m_weights[l].rows(), net.m_weights[l].cols());
-            gB[l] = Eigen::RowVectorXd::Zero(o.hidden);
+            g.w.push_back(Eigen::MatrixXd::Zero(net.m_weights[l].rows(), net.m_weights[l].cols()));
+            g.b.push_back(Eigen::RowVectorXd::Zero(o.hidden));
         }
-        Eigen::VectorXd gO = Eigen::VectorXd::Zero(o.hidden);
-        double gOb = 0;
-        for (size_t s = 0; s < graphs.size(); ++s) {
-            if (inputs[s].rows() == 0) continue;  // a network without kernels has no time to learn from
+        g.out = Eigen::VectorXd::Zero(o.hidden);
+        return g;
+    };
+    std::vector<Gradient> parts(graphs.size());
+    for (int epoch = 1; epoch <= o.epochs; ++epoch) {
+        parallelFor(graphs.size(), [&](size_t s) {
+            Gradient& g = parts[s];
+            g.any = inputs[s].rows() > 0;  // a network without kernels has no time to learn from
+            if (!g.any) return;
+            g.w.resize(layers);
+            g.b.resize(layers);
             const Eigen::SparseMatrix<double>& a = graphs[s].adjacency;
             // Forward, keeping each layer's input and pre-activation.
             std::vector<Eigen::MatrixXd> h{inputs[s]}, pre;
@@ -144,17 +163,31 @@ GraphNetwork GraphNetwork::train(const std::vector<KernelGraph>& graphs, const s
             const double y = top + std::log(e.sum());
             const Eigen::VectorXd kernelShare = e / e.sum();
             const double err = share[s] * (y - targets[s]);  // d(weighted mean squared error / 2) / dy
-            gO += err * (h.back().transpose() * kernelShare);
-            gOb += err;
+            g.out = err * (h.back().transpose() * kernelShare);
+            g.outBias = err;
             Eigen::MatrixXd dh = (err * kernelShare) * net.m_out.transpose();
             for (size_t l = layers; l-- > 0;) {
                 const Eigen::MatrixXd dz = dh.cwiseProduct((pre[l].array() > 0).cast<double>().matrix());
                 const Eigen::MatrixXd ah = a * h[l];  // (a h) W: the weight gradient is (a h)^T dz
-                gW[l] += ah.transpose() * dz;
-                gB[l] += dz.colwise().sum();
+                g.w[l] = ah.transpose() * dz;
+                g.b[l] = dz.colwise().sum();
                 dh = a * (dz * net.m_weights[l].transpose());  // a is symmetric
             }
+        });
+        Gradient sum = zeroGradient();
+        for (const Gradient& g : parts) {
+            if (!g.any) continue;
+            for (size_t l = 0; l < layers; ++l) {
+                sum.w[l] += g.w[l];
+                sum.b[l] += g.b[l];
+            }
+            sum.out += g.out;
+            sum.outBias += g.outBias;
         }
+        std::vector<Eigen::MatrixXd>& gW = sum.w;
+        std::vector<Eigen::RowVectorXd>& gB = sum.b;
+        Eigen::VectorXd& gO = sum.out;
+        const double gOb = sum.outBias;
         const double c1 = 1 - std::pow(b1, epoch), c2 = 1 - std::pow(b2, epoch);
         auto adam = [&](auto& param, auto& m, auto& v, auto grad) {
             grad += o.weightDecay * param;
