@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,8 +17,14 @@ void parallelFor(size_t count, const std::function<void(size_t)>& work, const st
     if (threads == 0) threads = defaultWorkerThreads();
     const size_t helpers = std::min<size_t>(threads, count) - 1;
     std::atomic<size_t> next{0}, done{0};
-    std::atomic<bool> stop{false};
-    auto take = [&]() -> size_t { return stop.load() ? count : next.fetch_add(1); };
+    // Items are taken under `gate`, and the caller asks onCaller and stops under it too: once
+    // onCaller has said stop, no item is taken, whatever the scheduler does between the two.
+    std::mutex gate;
+    bool stop = false;
+    auto take = [&]() -> size_t {
+        std::lock_guard<std::mutex> lock(gate);
+        return stop ? count : next.fetch_add(1);
+    };
     std::vector<std::thread> pool;
     pool.reserve(helpers);
     for (size_t t = 0; t < helpers; ++t)
@@ -30,7 +37,10 @@ void parallelFor(size_t count, const std::function<void(size_t)>& work, const st
     for (size_t i = take(); i < count; i = take()) {
         work(i);
         const size_t finished = done.fetch_add(1) + 1;
-        if (onCaller && !onCaller(i, finished)) stop.store(true);
+        if (onCaller) {
+            std::lock_guard<std::mutex> lock(gate);
+            stop = !onCaller(i, finished);
+        }
     }
     for (auto& t : pool) t.join();
 }
