@@ -11,6 +11,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 
+#include "store/measurement_store.h"
 #include "test_support.h"
 
 class TestCliDataset : public QObject {
@@ -24,6 +25,47 @@ private:
         if (out) *out = r.out;
         if (err) *err = r.err;
         return r.exitCode;
+    }
+
+    // Where the scored measurements' buffer placements differ: the aligned agent's with and without
+    // huge pages compare (listed apart, no warning); glibc's default placement does not. On a copy
+    // of `db`, each model's newest row re-stored with another placement.
+    void placementsThatCompare(const QString& db) {
+        const QString copy = m_home.filePath("placements.db");
+        QFile::remove(copy);
+        QVERIFY(QFile::copy(db, copy));
+        auto restore = [&](int row, const QString& allocation) {
+            auto store = km::MeasurementStore::open(copy.toStdString());
+            QVERIFY(store);
+            auto rows = store.value()->forDevice("opencv-t1");
+            QVERIFY(rows && rows.value().size() > size_t(row));
+            km::StoredMeasurement m = rows.value()[row];
+            QJsonObject protocol = QJsonDocument::fromJson(QByteArray::fromStdString(m.protocolJson)).object();
+            if (allocation.isEmpty())
+                protocol.remove("allocation");
+            else
+                protocol.insert("allocation", allocation);
+            m.protocolJson = QJsonDocument(protocol).toJson(QJsonDocument::Compact).toStdString();
+            QVERIFY(store.value()->add(m).ok());
+        };
+        auto placements = [&](QByteArray* err) {
+            QByteArray out;
+            if (run({"evaluate", "--device", "opencv-t1", "--dataset", "zoo", "--db", copy, "--json"}, &out, err) != 0)
+                return QStringList{};
+            QStringList listed;
+            for (const auto& on : QJsonDocument::fromJson(out).object().value("measured_on").toArray())
+                listed << on.toObject().value("allocation").toString();
+            listed.sort();
+            return listed;
+        };
+        QByteArray err;
+        restore(0, "aligned-64");
+        restore(1, "aligned-64+huge-pages");
+        QCOMPARE(placements(&err), (QStringList{"aligned-64", "aligned-64+huge-pages"}));
+        QVERIFY2(!err.contains("machines or agent versions"), err.constData());
+        restore(2, "");
+        QCOMPARE(placements(&err).size(), 3);
+        QVERIFY2(err.contains("come from 2 machines or agent versions"), err.constData());
     }
 
 private slots:
@@ -75,6 +117,7 @@ private slots:
         QVERIFY(on.at(0).toObject().value("allocation").toString().startsWith("aligned-64"));  // "+huge-pages" where glibc can
         QVERIFY(!on.at(0).toObject().value("cpu_model").toString().isEmpty());
         QVERIFY(!err.contains("machines or agent versions"));
+        placementsThatCompare(db);
 
         // At the reference speed: every model was measured beside the reference workload, so all
         // four are scored, in the unit the output names.
