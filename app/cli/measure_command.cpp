@@ -123,7 +123,10 @@ int runMeasure(const MeasureArgs& args) {
                 m["normalized_ms"] = r.normalizedMs > 0 ? Json(r.normalizedMs) : Json(nullptr);
                 m["reference"] = referenceJson(r);
                 m["runtime_version"] = r.runtimeVersion;
-                m["machine"] = {{"cpu_model", r.machine.cpuModel}, {"logical_cores", r.machine.logicalCores}, {"kernel", r.machine.kernel}};
+                m["machine"] = {{"cpu_model", r.machine.cpuModel},
+                                {"logical_cores", r.machine.logicalCores},
+                                {"kernel", r.machine.kernel},
+                                {"allocation", r.machine.allocation}};
                 Json layers = Json::array();
                 for (const auto& l : r.layers) layers.push_back({{"node", l.node}, {"ms", l.ms}});
                 m["layers"] = layers;

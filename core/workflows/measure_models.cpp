@@ -265,6 +265,8 @@ void fromStored(ModelReport& r, const StoredMeasurement& m) {
     }
     r.runtimeVersion = m.runtimeVersion;
     r.machine = m.machine;
+    if (auto protocol = nlohmann::json::parse(m.protocolJson, nullptr, false); protocol.is_object())  // stored there (save below)
+        r.machine.allocation = protocol.value("allocation", "");
     auto layers = nlohmann::json::parse(m.layersJson, nullptr, false);
     if (layers.is_array())
         for (const auto& l : layers) r.layers.push_back({l.value("node", ""), l.value("ms", 0.0)});

@@ -71,6 +71,8 @@ private slots:
             QVERIFY(!o.value("layers").toArray().isEmpty());
             QVERIFY(!o.value("fusion_groups").toArray().isEmpty());
             QCOMPARE(o.value("runtime_version").toString(), QString("4.6.0"));
+            // How the agent placed buffers ("+huge-pages" where glibc and the kernel can).
+            QVERIFY(o.value("machine").toObject().value("allocation").toString().startsWith("aligned-64"));
             // The reference workload ran beside it: a ratio, and normalized_ms = ratio x baseline.
             const QJsonObject ref = o.value("reference").toObject();
             QCOMPARE(ref.value("id").toString(), QString("ref-convnet-v1"));
@@ -175,6 +177,14 @@ private slots:
         km::test::ProgramRun third = cli(both);
         QCOMPARE(third.exitCode, 0);
         QVERIFY2(third.out.count("database") == 2 && third.err.isEmpty(), (third.out + third.err).constData());
+        // A time from the database says how the agent that took it placed buffers, as a fresh one.
+        km::test::ProgramRun stored = cli(both + QStringList{"--json"});
+        QCOMPARE(stored.exitCode, 0);
+        for (const auto& m : QJsonDocument::fromJson(stored.out).object().value("models").toArray()) {
+            QVERIFY(m.toObject().value("from_database").toBool());
+            QVERIFY2(m.toObject().value("machine").toObject().value("allocation").toString().startsWith("aligned-64"),
+                     stored.out.constData());
+        }
 
         // Another runtime version, alone: the agent's hello tells what the device runs now.
         storeElsewhere([](km::StoredMeasurement& m) { m.runtimeVersion = "0.0.1"; });
