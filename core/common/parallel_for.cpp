@@ -16,14 +16,15 @@ void parallelFor(size_t count, const std::function<void(size_t)>& work, const st
     if (count == 0) return;
     if (threads == 0) threads = defaultWorkerThreads();
     const size_t helpers = std::min<size_t>(threads, count) - 1;
-    std::atomic<size_t> next{0}, done{0};
+    size_t next = 0;  // the next item to take; only under `gate`
+    std::atomic<size_t> done{0};
     // Items are taken under `gate`, and the caller asks onCaller and stops under it too: once
     // onCaller has said stop, no item is taken, whatever the scheduler does between the two.
     std::mutex gate;
     bool stop = false;
     auto take = [&]() -> size_t {
         std::lock_guard<std::mutex> lock(gate);
-        return stop ? count : next.fetch_add(1);
+        return stop ? count : next++;
     };
     std::vector<std::thread> pool;
     pool.reserve(helpers);
