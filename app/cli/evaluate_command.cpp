@@ -126,6 +126,7 @@ size_t incomparableGroups(const std::vector<MeasuredOn>& on) {
     for (const MeasuredOn& m : on) groups.insert({m.cpuModel, comparablePlacement(m.allocation)});
     return groups.size();
 }
+
 std::vector<MeasuredOn> measuredOn(const std::vector<StoredMeasurement>& stored, const std::vector<EvaluationModel>& scored,
                                    const std::map<std::string, std::string>& hashOfName) {
     std::map<std::string, const StoredMeasurement*> newest;  // by model hash; rows come oldest first

@@ -180,7 +180,9 @@ private slots:
         // A time from the database says how the agent that took it placed buffers, as a fresh one.
         km::test::ProgramRun stored = cli(both + QStringList{"--json"});
         QCOMPARE(stored.exitCode, 0);
-        for (const auto& m : QJsonDocument::fromJson(stored.out).object().value("models").toArray()) {
+        const QJsonArray storedModels = QJsonDocument::fromJson(stored.out).object().value("models").toArray();
+        QCOMPARE(storedModels.size(), 2);
+        for (const auto& m : storedModels) {
             QVERIFY(m.toObject().value("from_database").toBool());
             QVERIFY2(m.toObject().value("machine").toObject().value("allocation").toString().startsWith("aligned-64"),
                      stored.out.constData());
