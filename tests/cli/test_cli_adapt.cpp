@@ -266,34 +266,51 @@ private slots:
         const QString atSession = m_home.filePath("at-session.json"), atUsual = m_home.filePath("at-usual.json");
         const QStringList again{"adapt",       "--device", "opencv-t2",           "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
                                 "--instances", "1",        "--kernels-per-group", "0",      "--quiet",   "-o"};
-        QCOMPARE(run(again + QStringList{atSession, "--at-session-speed"}, &out, &err), 0);
+        QByteArray sessionErr;
+        QCOMPARE(run(again + QStringList{atSession, "--at-session-speed"}, &out, &sessionErr), 0);
         QCOMPARE(run(again + QStringList{atUsual}, &out, &err), 0);
         const QJsonObject session = readJson(atSession), usual = readJson(atUsual);
         const QJsonObject record = usual.value("adaptation").toObject();
-        QCOMPARE(record.value("earlier_measurements").toInt(), 9);
-        QVERIFY2(record.value("times_from").toString().contains("taken at the device's usual speed"),
-                 qPrintable(record.value("times_from").toString()));
-        QVERIFY(!session.value("adaptation").toObject().value("times_from").toString().contains("usual"));
-        const double usualMs = usual.value("reference_ms").toDouble(), sessionMs = session.value("reference_ms").toDouble();
-        QCOMPARE(usualMs, record.value("earlier_reference_ms").toDouble());
-        {  // all nine from one sitting: one session, whose median is the usual time
-            auto store = km::MeasurementStore::open((m_home.path() + "/data/kernelmeter/kernelmeter.db").toStdString());
-            QVERIFY(store.ok());
-            const std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t2").value();
-            QCOMPARE(rows.size(), size_t(9));
-            std::vector<double> times;
-            for (const km::StoredMeasurement& m : rows) times.push_back(m.reference.referenceMs);
-            std::sort(times.begin(), times.end());
-            QVERIFY2(std::abs(usualMs / times[4] - 1) < 1e-12, qPrintable(QString::number(usualMs)));
-        }
-        QVERIFY(sessionMs > 0);
         const QJsonArray sessionNets = session.value("adaptation").toObject().value("networks").toArray();
         const QJsonArray usualNets = record.value("networks").toArray();
         QCOMPARE(usualNets.size(), 3);
-        for (int i = 0; i < 3; ++i) {  // every network's time scaled from one speed to the other
-            const double ratio =
-                usualNets[i].toObject().value("measured_ms").toDouble() / sessionNets[i].toObject().value("measured_ms").toDouble();
-            QVERIFY2(std::abs(ratio / (usualMs / sessionMs) - 1) < 1e-9, qPrintable(QString::number(ratio)));
+        // A busy machine (the suite runs two tests at once on two cores) can spread the reference's
+        // two rounds beside a network over half their median when the networks are first measured;
+        // then both runs, reusing those times, take the networks' raw times (saying so) and no
+        // speed applies. Otherwise the usual speed below.
+        const QString rawTimes = "the networks' raw times are used";
+        QCOMPARE(sessionErr.contains(rawTimes.toUtf8()), err.contains(rawTimes.toUtf8()));
+        if (err.contains(rawTimes.toUtf8())) {
+            QVERIFY2(!record.contains("earlier_measurements") && !record.value("times_from").toString().contains("usual"),
+                     qPrintable(record.value("times_from").toString()));
+            for (int i = 0; i < 3; ++i)
+                QCOMPARE(usualNets[i].toObject().value("measured_ms").toDouble(),
+                         sessionNets[i].toObject().value("measured_ms").toDouble());
+            qWarning("adaptMeasures: the reference was unsteady beside the stored networks; the usual speed went unchecked: %s",
+                     err.constData());
+        } else {
+            QVERIFY2(record.value("earlier_measurements").toInt() == 9, err.constData());
+            QVERIFY2(record.value("times_from").toString().contains("taken at the device's usual speed"),
+                     qPrintable(record.value("times_from").toString()));
+            QVERIFY(!session.value("adaptation").toObject().value("times_from").toString().contains("usual"));
+            const double usualMs = usual.value("reference_ms").toDouble(), sessionMs = session.value("reference_ms").toDouble();
+            QCOMPARE(usualMs, record.value("earlier_reference_ms").toDouble());
+            {  // all nine from one sitting: one session, whose median is the usual time
+                auto store = km::MeasurementStore::open((m_home.path() + "/data/kernelmeter/kernelmeter.db").toStdString());
+                QVERIFY(store.ok());
+                const std::vector<km::StoredMeasurement> rows = store.value()->forDevice("opencv-t2").value();
+                QCOMPARE(rows.size(), size_t(9));
+                std::vector<double> times;
+                for (const km::StoredMeasurement& m : rows) times.push_back(m.reference.referenceMs);
+                std::sort(times.begin(), times.end());
+                QVERIFY2(std::abs(usualMs / times[4] - 1) < 1e-12, qPrintable(QString::number(usualMs)));
+            }
+            QVERIFY(sessionMs > 0);
+            for (int i = 0; i < 3; ++i) {  // every network's time scaled from one speed to the other
+                const double ratio =
+                    usualNets[i].toObject().value("measured_ms").toDouble() / sessionNets[i].toObject().value("measured_ms").toDouble();
+                QVERIFY2(std::abs(ratio / (usualMs / sessionMs) - 1) < 1e-9, qPrintable(QString::number(ratio)));
+            }
         }
         // Across runtimes, the device whose shipped predictor knows the target's kernels is named at
         // once, in the one warning about the runtimes.
