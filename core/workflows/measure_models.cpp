@@ -403,7 +403,7 @@ std::string referenceUnusableReason(const std::vector<ModelReport>& reports, con
             if (why.back() == '.') why.pop_back();
             return fmt::format("{} has no ratio to the reference workload ({})", name, why);
         }
-        if (r.reference.referenceSpread > kUnsteadySpread)
+        if (r.reference.referenceSpread > kUnusableReferenceSpread)
             return fmt::format("the reference workload's rounds beside {} spread {:.0f}% of their median {:.3g} ms", name,
                                100 * r.reference.referenceSpread, r.reference.referenceMs);
     }

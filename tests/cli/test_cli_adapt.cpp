@@ -275,7 +275,7 @@ private slots:
         const QJsonArray usualNets = record.value("networks").toArray();
         QCOMPARE(usualNets.size(), 3);
         // A busy machine (the suite runs two tests at once on two cores) can spread the reference's
-        // two rounds beside a network over half their median when the networks are first measured;
+        // two rounds beside a network over their median when the networks are first measured;
         // then both runs, reusing those times, take the networks' raw times (saying so) and no
         // speed applies. Otherwise the usual speed below.
         const QString rawTimes = "the networks' raw times are used";
