@@ -138,8 +138,10 @@ Result<UsualSpeedBefore> usualSpeedBefore(MeasurementStore& store, const std::st
     return out;
 }
 
-double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel) {
-    if (!(predictor.referenceMs > 0) || !(referenceRatio > 0) || (!predictor.cpuModel.empty() && cpuModel != predictor.cpuModel)) return 0;
+double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel,
+                          const std::string& speedCpuModel) {
+    const std::string& speedCpu = speedCpuModel.empty() ? predictor.cpuModel : speedCpuModel;
+    if (!(predictor.referenceMs > 0) || !(referenceRatio > 0) || (!speedCpu.empty() && cpuModel != speedCpu)) return 0;
     return referenceRatio * predictor.speedReferenceMs();
 }
 

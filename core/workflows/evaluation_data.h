@@ -70,9 +70,12 @@ struct UsualSpeedBefore {
 Result<UsualSpeedBefore> usualSpeedBefore(MeasurementStore& store, const std::string& deviceId,
                                           const std::vector<StoredMeasurement>& measurements, const std::set<std::string>& scored);
 // A measurement's time at the predictor's machine speed: its ratio to the reference workload of
-// the same rounds x the predictor's reference time, when both exist and it was taken on the
-// predictor's CPU (`cpuModel`); 0 otherwise. What `evaluate --at-reference-speed` scores against.
-double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel);
+// the same rounds x the predictor's reference time (times its speedScale), when both exist and it
+// was taken (`cpuModel`) on the CPU whose speed that is: `speedCpuModel`, the device's own when the
+// times were carried to its usual speed (DeviceAnalyzer), else the predictor's; 0 otherwise. What
+// `evaluate --at-reference-speed` scores against.
+double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, const std::string& cpuModel,
+                          const std::string& speedCpuModel = {});
 
 // One dataset model, predicted and measured (the GUI's predicted-vs-measured plot).
 struct PredictedVsMeasured {

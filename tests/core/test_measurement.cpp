@@ -423,6 +423,21 @@ private slots:
         QVERIFY(!usualSpeedBefore(*db.store, db.deviceId, all, {"never"}).ok());
     }
 
+    // A measurement at the predictor's speed needs the CPU that speed is of: the predictor's own,
+    // or, once its times are carried to a device's usual speed, the device's (a predictor built on
+    // another CPU, on a machine with earlier measurements: the GUI compares there).
+    void atPredictorSpeedOnTheSpeedsCpu() {
+        PredictorSet p;
+        p.cpuModel = "cpu A";
+        p.referenceMs = 0.2;
+        QCOMPARE(atPredictorSpeedMs(p, 10.0, "cpu A"), 2.0);
+        QCOMPARE(atPredictorSpeedMs(p, 10.0, "cpu B"), 0.0);  // another machine: no speed to compare at
+        p.speedScale = 1.5;                                   // carried to cpu B's usual speed
+        QCOMPARE(atPredictorSpeedMs(p, 10.0, "cpu B", "cpu B"), 3.0);
+        QCOMPARE(atPredictorSpeedMs(p, 10.0, "cpu A", "cpu B"), 0.0);
+        QCOMPARE(atPredictorSpeedMs(p, 0.0, "cpu B", "cpu B"), 0.0);  // no ratio to the reference
+    }
+
     void storedMeasurementAgainstThoseBeforeIt() {
         // A stored measurement (the GUI's look-up) is judged against the device's measurements of
         // other models taken before it, not after.

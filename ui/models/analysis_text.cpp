@@ -87,7 +87,10 @@ QString adaptationText(const PredictorSet& p) {
 
 QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {
     if (!d.predictor || !(m.medianMs > 0)) return {};
-    const double at = atPredictorSpeedMs(*d.predictor, m.referenceRatio, m.cpuModel.toStdString());
+    // Carried to the device's usual speed, the times are at the speed of the CPU it reports now,
+    // whatever the predictor was built on (a measurement there is compared at that speed).
+    const std::string speedCpu = d.predictor->speedScale != 1 && d.host ? d.host->deviceCpu : std::string();
+    const double at = atPredictorSpeedMs(*d.predictor, m.referenceRatio, m.cpuModel.toStdString(), speedCpu);
     if (!(at > 0) || std::abs(m.medianMs / at - 1) <= kPhaseTolerance) return {};
     const double error = 100 * (d.prediction.totalMs / at - 1);
     // Times carried to the machine's usual speed are compared at that speed, not the build's.
