@@ -100,7 +100,14 @@ private slots:
             ModelAnalysis atUsual = *m_analysis;
             atUsual.devices[0].predictor = std::make_shared<const PredictorSet>(carried);
             atUsual.devices[0].prediction.totalMs *= 1.5;
+            // The device reports another CPU than the predictor's (a shipped predictor on another
+            // machine): carried, the times are at the speed of the device's CPU, where it measures.
+            auto host = std::make_shared<HostComparison>();
+            host->state = "mismatch";
+            host->deviceCpu = "the device's CPU";
+            atUsual.devices[0].host = host;
             MeasuredLatency slow = fast;
+            slow.cpuModel = "the device's CPU";
             slow.referenceRatio = a.prediction.totalMs / 0.962 / predictor.referenceMs;  // the prediction 3.8% short by it
             slow.medianMs = a.prediction.totalMs * 1.5 * 1.25 / 0.962;                   // in a phase 25% slower
             const QString carriedGap =
@@ -108,6 +115,9 @@ private slots:
                 "that speed the prediction is -3.8%.";
             QVERIFY2(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}}).contains(carriedGap),
                      qPrintable(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}})));
+            MeasuredLatency onPredictorsCpu = slow;  // not at the speed the times were carried to
+            onPredictorsCpu.cpuModel = fast.cpuModel;
+            QVERIFY(!summaryHtml(atUsual, nullptr, {{"opencv-t1", onPredictorsCpu}}).contains("during this measurement"));
             // The phase against the measurements before this one is another "usual" time; beside
             // a prediction at the usual speed only the comparison at that speed is shown.
             slow.machinePhase = "While the model was measured on opencv-t1, the machine ran 31% slower than then.";
@@ -118,7 +128,8 @@ private slots:
             usualModel.setDevices({&atUsual.devices[0]}, {{"opencv-t1", slow}});
             const QString tip = usualModel.data(usualModel.index(0, DeviceTotalsModel::Measured), Qt::ToolTipRole).toString();
             QVERIFY2(tip.contains(carriedGap) && !tip.contains("than then"), qPrintable(tip));
-            // At the predictor's own speed both are shown: the phase note has no rival there.
+            // At the predictor's own speed (on its CPU) both are shown: the phase note has no rival there.
+            slow.cpuModel = fast.cpuModel;
             QCOMPARE(measuredSpeedNotes(a, slow).size(), 2);
             QVERIFY(summaryHtml(*m_analysis, nullptr, {{"opencv-t1", slow}}).contains("31% slower than then"));
         }
