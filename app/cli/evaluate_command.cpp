@@ -233,7 +233,7 @@ int runEvaluate(const EvaluateArgs& args) {
     // --at-usual-speed: the predictions as predict gives them, carried to the device's usual speed,
     // taken from what the database held before the scored measurements (never from them).
     std::optional<DeviceAnalyzer> carried;
-    std::string usualNote;
+    std::string usualNote, usualCpu;  // usualCpu: the machine of the usual speed, the scored measurements'
     if (args.atUsualSpeed) {
         Result<UsualSpeedBefore> usual = usualSpeedBefore(*store.value(), args.device, stored.value(), scored);
         if (!usual) return reportError(badInput(fmt::format("--at-usual-speed: on {}, {}", args.device, usual.error().message)));
@@ -246,6 +246,8 @@ int runEvaluate(const EvaluateArgs& args) {
             usualNote = usualSpeedNote(predictor, args.device, usual.value().speed) + ", from the measurements before " +
                         usual.value().firstScoredUtc;
             carried.emplace(args.device, device.rules(), std::move(p), device.rulesSource(), predictorUsed);
+            for (const StoredMeasurement& m : stored.value())  // oldest first; the newest scored are on one machine
+                if (scored.count(m.modelHash)) usualCpu = m.machine.cpuModel;
         } else {
             std::cerr << fmt::format(
                 "kernelmeter-cli: warning: --at-usual-speed: fewer than {} measurements of {} on that machine before {}: scored in the "
@@ -256,7 +258,7 @@ int runEvaluate(const EvaluateArgs& args) {
     const DeviceAnalyzer& scoring = carried ? *carried : device;
     // In ms, how much of the error the machine's speed alone makes (scored models only).
     std::string speedGap;
-    if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored);
+    if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored, carried ? usualCpu : std::string());
     if (predictor.adaptation) {
         // Measured networks of `adapt` are in its cache folder (named by hash): evaluate finds them
         // there, so that the baselines see the same networks as the adaptation.

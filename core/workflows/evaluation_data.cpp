@@ -93,15 +93,15 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
 }
 
 std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
-                            const std::set<std::string>& scored) {
+                            const std::set<std::string>& scored, const std::string& speedCpuModel) {
     if (!(predictor.referenceMs > 0)) return {};
+    const std::string& speedCpu = speedCpuModel.empty() ? predictor.cpuModel : speedCpuModel;
     std::map<std::string, const StoredMeasurement*> newest;  // by model hash
     for (const StoredMeasurement& m : measurements)
         if (scored.count(m.modelHash)) newest[m.modelHash] = &m;
     std::vector<double> times;
     for (const auto& [hash, m] : newest)
-        if (m->referenceId == kReferenceWorkloadId && m->reference.referenceMs > 0 &&
-            (predictor.cpuModel.empty() || m->machine.cpuModel == predictor.cpuModel))
+        if (m->referenceId == kReferenceWorkloadId && m->reference.referenceMs > 0 && (speedCpu.empty() || m->machine.cpuModel == speedCpu))
             times.push_back(m->reference.referenceMs);
     if (times.size() < 3) return {};
     const double theirs = quantile(times, 0.5), ratio = theirs / predictor.speedReferenceMs();

@@ -94,6 +94,16 @@ private slots:
         QVERIFY2(w.contains("the reference workload took 0.380 ms (its build); 3 of the scored models were measured while it took "
                             "0.320 ms (their median): in ms its predictions come out 19% long"),
                  qPrintable(w));
+        // Carried to the usual speed of cpu B's measurements (a predictor of cpu A used there), only
+        // cpu B's count: one model there is too few, three are a gap.
+        p.speedScale = 0.320 / 0.380 * 1.25;  // cpu B's usual reference time: 0.400 ms
+        QVERIFY(km::speedGapWarning(p, ms, scored, "cpu B").empty());
+        for (const char* h : {"a", "b"}) add(h, 0.320, "cpu B");
+        const QString carried = QString::fromStdString(km::speedGapWarning(p, ms, scored, "cpu B"));
+        QVERIFY2(carried.contains("0.400 ms (the device's usual speed); 3 of the scored models were measured while it took 0.320 ms"),
+                 qPrintable(carried));
+        ms.resize(ms.size() - 2);
+        p.speedScale = 1;
         p.referenceMs = 0.340;  // 6%: within the tolerance
         QVERIFY(km::speedGapWarning(p, ms, scored).empty());
         p.referenceMs = 0.380;
