@@ -55,9 +55,9 @@ std::map<std::string, std::vector<double>> measuredTimesByModel(const std::vecto
 // its build, or its adaptation's session: PredictorSet::referenceMs; times its speedScale when
 // carried to a machine's usual speed, whose CPU is then `speedCpuModel`). When the newest
 // measurements of the `scored` models (by hash) on the CPU of that speed (`speedCpuModel`, or
-// empty: the predictor's) met the reference workload at a median
-// more than kPhaseTolerance away from it (at least 3 of them), the sentence saying how much of the
-// error in ms that gap alone makes; empty otherwise. `measurements`: the device's, oldest first.
+// empty: the predictor's) met the reference workload at a median more than kPhaseTolerance away
+// from it (at least 3 of them), the sentence saying how much of the error in ms that gap alone
+// makes; empty otherwise. `measurements`: the device's, oldest first.
 std::string speedGapWarning(const PredictorSet& predictor, const std::vector<StoredMeasurement>& measurements,
                             const std::set<std::string>& scored, const std::string& speedCpuModel = {});
 // The device's usual speed before a set of scored measurements (evaluate --at-usual-speed).
