@@ -44,7 +44,7 @@ Json scoresJson(const std::vector<MethodScores>& scores) {
 int printTransferEvaluation(const EvaluateArgs& args, const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device,
                             const std::string& datasetName, double unitMs, const std::string& speedGap, const std::string& usualNote) {
     const Adaptation& a = *device.predictor()->adaptation;
-    const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice);
+    const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice, {"", "", args.db});
     if (source.error())
         return reportError(badInput(fmt::format("evaluate: the adaptation's source {} has no predictor here to compare with: {}",
                                                 a.sourceDevice, source.error()->message)));
@@ -150,8 +150,9 @@ std::vector<MeasuredOn> measuredOn(const std::vector<StoredMeasurement>& stored,
 
 int runEvaluate(const EvaluateArgs& args) {
     // Any device id with measurements will do (an imported nn-Meter device, say), given its rules
-    // and predictor (found by id, or --rules and --predictor).
-    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, {args.rulesFile, args.predictorFile, ""});  // its own milliseconds
+    // and predictor (found by id, in --db before the shipped ones as `predict --db` finds them, or
+    // --rules and --predictor). In its own milliseconds (atUsualSpeed off).
+    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, {args.rulesFile, args.predictorFile, args.db});
     if (device.error()) return reportError(*device.error());
     const PredictorSet& predictor = *device.predictor();
     const std::string& predictorUsed = device.predictorSource();

@@ -196,6 +196,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     std::vector<double> datasetMs;            // dataset: per candidate, its time on the target
     std::vector<std::string> candidateBytes;  // generated: per candidate, the ONNX
     std::vector<std::string> paths;           // given files
+    std::vector<std::string> problems;        // why a network offered has no time (for the error below)
+    size_t offered = 0;                       // networks given, or a dataset's models with a time on the target
     std::string timesFrom;
     auto report01 = [&](double f, const std::string& what) {
         if (progress) progress->report(f, what);
@@ -206,6 +208,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         if (!store) return store.error();
         Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(options.dataset);
         if (!rows) return rows.error();
+        if (rows.value().empty()) return badInput(fmt::format("adapt: no dataset named '{}' in the database.", options.dataset));
         Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(target.id);
         if (!stored) return stored.error();
         std::map<std::string, double> latest;  // hash -> newest median
@@ -220,6 +223,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                 if (Result<Nb201Cell> cell = parseNb201Arch(m.description); cell && cell.value().computesZeros()) continue;
             timed.push_back(m);
         }
+        offered = timed.size();
         std::mt19937 rng(options.seed);
         std::shuffle(timed.begin(), timed.end(), rng);
         if (timed.size() > options.datasetCandidates) timed.resize(options.datasetCandidates);
@@ -253,7 +257,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         for (size_t i = 0; i < timed.size(); ++i) {
             if (errors[i] && timed[i].generator == kNb201GeneratorBefore) return *errors[i];  // all its cells are so
             if (!views[i]) {
-                report.warnings.push_back(fmt::format("{}: {}", timed[i].name, errors[i]->message));
+                problems.push_back(fmt::format("{}: {}", timed[i].name, errors[i]->message));
+                report.warnings.push_back(problems.back());
                 continue;
             }
             candidates.push_back(std::move(views[i]->first));
@@ -263,10 +268,12 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         }
         timesFrom = "dataset " + options.dataset;
     } else if (!options.modelPaths.empty()) {
+        offered = options.modelPaths.size();
         for (const std::string& path : options.modelPaths) {
             Result<std::shared_ptr<const ModelFile>> file = ModelFile::read(path, options.measure.load, ModelFile::Keep::Hash);
             if (!file) {
-                report.warnings.push_back(file.error().message);
+                problems.push_back(file.error().message);
+                report.warnings.push_back(problems.back());
                 continue;
             }
             auto [c, dce] = viewsOf(*file.value(), std::filesystem::path(path).filename().string());
@@ -374,7 +381,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         for (size_t k = 0; k < measured.size(); ++k) {
             const ModelReport& m = measured[k];
             if (!m.ok) {
-                report.warnings.push_back(fmt::format("{}: not measured: {}", candidates[chosen[k]].name, m.error));
+                problems.push_back(fmt::format("{}: not measured: {}", candidates[chosen[k]].name, m.error));
+                report.warnings.push_back(problems.back());
                 continue;
             }
             if (const std::string w = unsteadyWarning(m, candidates[chosen[k]].name); !w.empty()) report.warnings.push_back(w);
@@ -473,9 +481,22 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             transfer = withKernelsTimedOn(transfer, target, kernelDevice, source.predictor()->runtime, options.sourceThreads);
         }
     }
-    if (networks.size() < 3)
-        return badInput(fmt::format("adapt: {} needs at least 3 networks with a time on it; {} of {} have one.", target.id, networks.size(),
-                                    chosen.size()));
+    if (networks.size() < 3) {
+        // What was offered and why the rest have no time, so that the one line says what to mend.
+        std::string why;
+        for (size_t i = 0; i < problems.size() && i < 3; ++i) {
+            std::string p = problems[i];
+            if (!p.empty() && p.back() == '.') p.pop_back();  // they are sentences; here, parts of one
+            why += (i ? "; " : " (") + p;
+        }
+        if (!why.empty()) why += problems.size() > 3 ? fmt::format("; and {} more)", problems.size() - 3) : ")";
+        const std::string of =
+            !options.dataset.empty()
+                ? fmt::format("dataset '{}' has {} model{} timed on it{}", options.dataset, offered, offered == 1 ? "" : "s",
+                              networks.size() < offered ? fmt::format(", {} usable", networks.size()) : "")
+                : fmt::format("{} of {} have one", networks.size(), options.modelPaths.empty() ? chosen.size() : offered);
+        return badInput(fmt::format("adapt: {} needs at least 3 networks with a time on it; {}{}.", target.id, of, why));
+    }
     // Each chosen network weighs in the fit half by an equal share and half by the share of the
     // candidates it stands for (representedShares): the choice spreads the networks to the edges
     // of what the candidates cover, and with equal weights a network like few others (a cell of

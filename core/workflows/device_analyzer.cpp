@@ -56,6 +56,18 @@ UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host,
     return usualSpeed(earlierReferenceTimes(*store.value(), deviceId, host.deviceCpu, host.deviceRuntimeVersion, {}));
 }
 
+// For a device whose times come from a table (runtime "none"), what to do instead of detecting
+// rules or building a predictor, neither of which it can: adapt one from a device that measures.
+std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std::string& db) {
+    Result<Device> device = findDevice(deviceId, db);
+    if (!device || device.value().runtime != kNoRuntime) return std::nullopt;
+    return unsupported(
+        fmt::format("no predictor for device {} yet: its times were measured elsewhere (a table-only device), so it can neither detect "
+                    "fusion rules nor build a predictor; adapt one from a predictor of this machine on the dataset its times "
+                    "were imported into: `kernelmeter-cli adapt --device {} --from xnnpack-t1 --dataset NAME` (docs/adapt.md).",
+                    deviceId, deviceId));
+}
+
 }  // namespace
 
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {
@@ -100,13 +112,13 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
         if (carried || !rules) rules = std::move(carried);
     }
     if (!rules) {
-        a.m_error = rules.error();
+        a.m_error = tableOnlyDeviceError(deviceId, sources.db).value_or(rules.error());
         return a;
     }
     a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
     if (sources.rulesOnly) return a;
     if (!*predictor)
-        a.m_error = predictor->error();
+        a.m_error = tableOnlyDeviceError(deviceId, sources.db).value_or(predictor->error());
     else
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)

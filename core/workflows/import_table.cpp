@@ -31,13 +31,20 @@ std::string trim(std::string s) {
     return s;
 }
 
-std::vector<std::string> cells(const std::string& line) {
+// One row's cells, split at `separator` outside double quotes ("" inside quotes is one quote).
+std::vector<std::string> cells(const std::string& line, char separator) {
     std::vector<std::string> out;
     std::string cur;
     bool quoted = false;
-    for (char c : line) {
+    for (size_t i = 0; i < line.size(); ++i) {
+        const char c = line[i];
+        if (c == '"' && quoted && i + 1 < line.size() && line[i + 1] == '"') {
+            cur += "\"\"";
+            ++i;
+            continue;
+        }
         if (c == '"') quoted = !quoted;
-        if (c == ',' && !quoted) {
+        if (c == separator && !quoted) {
             out.push_back(trim(cur));
             cur.clear();
         } else {
@@ -45,7 +52,17 @@ std::vector<std::string> cells(const std::string& line) {
         }
     }
     out.push_back(trim(cur));
+    for (std::string& cell : out)
+        for (size_t at = cell.find("\"\""); at != std::string::npos; at = cell.find("\"\"", at + 1)) cell.erase(at, 1);
     return out;
+}
+
+// The table's separator, from its header: a comma, or what spreadsheets write where the comma is
+// the decimal mark (a semicolon) or a tab, when the header has no comma.
+char separatorOf(const std::string& header) {
+    for (char c : {',', ';', '\t'})
+        if (header.find(c) != std::string::npos) return c;
+    return ',';
 }
 
 std::string lower(std::string s) {
@@ -53,15 +70,24 @@ std::string lower(std::string s) {
     return s;
 }
 
+// A column's or cell's device text as an id: lower case, '_' and each run of spaces as '-'.
 std::string deviceIdOf(const std::string& text) {
-    std::string id = lower(text);
-    std::replace(id.begin(), id.end(), '_', '-');
+    std::string id;
+    for (char c : lower(text)) {
+        if (c == '_' || std::isspace(static_cast<unsigned char>(c))) {
+            if (!(std::isspace(static_cast<unsigned char>(c)) && !id.empty() && id.back() == '-')) id += '-';
+        } else {
+            id += c;
+        }
+    }
     return id;
 }
 
-// A positive number of milliseconds, or why not.
-std::optional<double> parseMs(const std::string& text) {
+// A positive number of milliseconds, or nothing. In a table not separated by commas a comma is
+// the decimal mark (12,5).
+std::optional<double> parseMs(std::string text, char separator) {
     if (text.empty()) return std::nullopt;
+    if (separator != ',' && text.find('.') == std::string::npos) std::replace(text.begin(), text.end(), ',', '.');
     char* end = nullptr;
     errno = 0;
     const double v = std::strtod(text.c_str(), &end);
@@ -80,7 +106,9 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
     std::string line;
     if (!std::getline(in, line)) return badInput(fmt::format("{}: the table is empty.", file));
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    const std::vector<std::string> header = cells(line);
+    if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);  // the byte-order mark spreadsheets write
+    const char separator = separatorOf(line);
+    const std::vector<std::string> header = cells(line, separator);
     auto column = [&](std::initializer_list<const char*> names) -> int {
         for (size_t i = 0; i < header.size(); ++i)
             for (const char* n : names)
@@ -135,12 +163,18 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
     std::vector<std::pair<int, std::vector<std::string>>> rows;
     for (int number = 2; std::getline(in, line); ++number) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (!trim(line).empty()) rows.emplace_back(number, cells(line));
+        if (!trim(line).empty()) rows.emplace_back(number, cells(line, separator));
     }
+    // A row with more cells than the header has columns is left out unless the extra ones are
+    // empty: in a comma-separated table a decimal comma splits a latency in two (12,5 read as 12).
+    auto extraCells = [&](const std::vector<std::string>& row) {
+        return row.size() > header.size() &&
+               std::any_of(row.begin() + std::ptrdiff_t(header.size()), row.end(), [](const std::string& c) { return !c.empty(); });
+    };
     std::map<std::string, size_t> archIndex;  // arch string -> its slot in `networks`
     for (const auto& numbered : rows) {
         const std::vector<std::string>& row = numbered.second;
-        if (row.size() >= header.size() && !row[size_t(modelCol)].empty() && row[size_t(modelCol)].front() == '|')
+        if (row.size() >= header.size() && !extraCells(row) && !row[size_t(modelCol)].empty() && row[size_t(modelCol)].front() == '|')
             archIndex.emplace(row[size_t(modelCol)], archIndex.size());
     }
     struct Network {  // what the dataset keeps of a generated network (not its bytes)
@@ -168,6 +202,11 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
         auto skip = [&](const std::string& why) { report.warnings.push_back(fmt::format("{}:{}: {}; row left out.", file, number, why)); };
         if (row.size() < header.size()) {
             skip(fmt::format("{} cells for {} columns", row.size(), header.size()));
+            continue;
+        }
+        if (extraCells(row)) {
+            skip(fmt::format("{} cells for {} columns{}", row.size(), header.size(),
+                             separator == ',' ? " (a latency with a decimal comma? write 12.5, or quote the cell)" : ""));
             continue;
         }
         const std::string& modelText = row[size_t(modelCol)];
@@ -225,7 +264,7 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
         }
         bool any = false;
         for (const auto& [deviceId, text] : values) {
-            const std::optional<double> ms = parseMs(text);
+            const std::optional<double> ms = parseMs(text, separator);
             if (!ms) {
                 report.warnings.push_back(fmt::format("{}:{}: {} on {}: latency '{}' is not a positive number of milliseconds; left out.",
                                                       file, number, m.name, deviceId, text));

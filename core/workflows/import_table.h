@@ -6,8 +6,10 @@
 //   long:  a `model` (or `arch`) column, a `device` column and a `latency_ms` (or `ms`) column;
 //   wide:  a `model` (or `arch`) column and one column of milliseconds per device, named by the
 //          device (an `index` column names the models; `name` and `family` columns are kept).
-// Device ids are the column's or cell's text in lower case with '_' as '-'. Devices the user has
-// not defined are added as table-only devices (runtime "none": they cannot measure).
+// Cells are separated by commas, or by semicolons or tabs when the header has no comma (then a
+// comma in a latency is its decimal mark); a UTF-8 byte-order mark is skipped. Device ids are the
+// column's or cell's text in lower case with '_' and spaces as '-'. Devices the user has not
+// defined are added as table-only devices (runtime "none": they cannot measure).
 #pragma once
 
 #include <map>
@@ -34,11 +36,11 @@ struct TableImportReport {
     std::vector<std::string> warnings;           // rows or cells left out, each naming the file and line
 };
 
-// A row or cell that cannot be used (an unknown arch string, a missing cell, a latency that is not
-// a positive number, a model file that cannot be read) is a warning naming the file and line; the
-// other rows still import. Fails when the file cannot be read, the header has no model column (or,
-// long, no device or latency column), a device id is not usable, the store refuses a write, or no
-// row is usable. Importing again adds nothing twice.
+// A row or cell that cannot be used (an unknown arch string, a missing cell or one too many, a
+// latency that is not a positive number, a model file that cannot be read) is a warning naming the
+// file and line; the other rows still import. Fails when the file cannot be read, the header has
+// no model column (or, long, no device or latency column), a device id is not usable, the store
+// refuses a write, or no row is usable. Importing again adds nothing twice.
 Result<TableImportReport> importLatencyTable(const std::string& file, const TableImportOptions& options);
 
 }  // namespace km

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-cli dataset import-table and adapt end to end: a table of NAS-Bench-201 cells
 // measured on a device nobody here has imports (bad rows named by file and line, the rest kept; a
-// second import adds nothing), the imported times round-trip through `dataset show`, a predictor
+// second import adds nothing; a spreadsheet's semicolons and decimal commas read, a decimal comma
+// that splits a latency refused), the imported times round-trip through `dataset show`, a predictor
 // adapted from opencv-t1 on the table predicts the cells and `evaluate` scores it on the cells it
 // was not fitted on beside the baselines; a table's device may be fitted as a runtime that removes
 // dead code, a runtime known to run it never is (devices defined by the table's --db found by
@@ -102,6 +103,32 @@ private slots:
         QVERIFY2(err.contains("nomodel.csv:1") && err.contains("model column") && err.count('\n') == 1, err.constData());
         QCOMPARE(run({"dataset", "import-table", write("nolat.csv", "model,device\nr18.onnx,x\n")}, nullptr, &err), 2);
         QVERIFY2(err.contains("nolat.csv:1") && err.contains("latency_ms"), err.constData());
+
+        // What a spreadsheet writes where the comma is the decimal mark: a byte-order mark,
+        // semicolons, CRLF, decimal commas, a device named with a space.
+        const QByteArray arch0 = lines[1].split(',')[1], arch1 = lines[2].split(',')[1];
+        QCOMPARE(run({"dataset", "import-table",
+                      write("sheet.csv",
+                            "\xEF\xBB\xBF"
+                            "arch;Lab Tablet\r\n" +
+                                arch0 + ";12,5\r\n"),
+                      "--name", "sheet"},
+                     &out, &err),
+                 0);
+        QVERIFY2(out.contains("column 'Lab Tablet' is device lab-tablet") && err.isEmpty(), out + err);
+        QCOMPARE(run({"dataset", "show", "--name", "sheet", "--json"}, &out), 0);
+        const QJsonArray sheet = QJsonDocument::fromJson(out).object().value("models").toArray();
+        QCOMPARE(sheet.size(), 1);
+        QCOMPARE(sheet[0].toObject().value("latency").toObject().value("lab-tablet").toObject().value("median_ms").toDouble(), 12.5);
+        // In a comma-separated table a decimal comma splits the latency in two: that row is left
+        // out and named (not imported as 12 ms); trailing empty cells are harmless. (Another
+        // device than lab-phone, whose times the tests below adapt to.)
+        QCOMPARE(run({"dataset", "import-table", write("split.csv", "arch,lab_split\n" + arch0 + ",12,5\n" + arch1 + ",3.5,,\n"), "--name",
+                      "split"},
+                     &out, &err),
+                 0);
+        QVERIFY2(err.contains("split.csv:2") && err.contains("decimal comma") && !err.contains("split.csv:3"), err.constData());
+        QVERIFY2(out.contains("dataset split: 1 models"), out.constData());
     }
 
     void adaptFromTableAndEvaluate() {
@@ -204,11 +231,19 @@ private slots:
         const QString db = m_home.filePath("deadcode.db");
         QByteArray out, err;
         QCOMPARE(run({"dataset", "import-table", write("deadcode.csv", csv), "--name", "deadcode", "--db", db}, &out, &err), 0);
+        // Before it is adapted, a table's device has no predictor, and detecting rules or building
+        // one is not the way (it cannot measure): adapting is.
+        QCOMPARE(run({"evaluate", "--device", "dce-phone", "--dataset", "deadcode", "--db", db}, nullptr, &err), 2);
+        QVERIFY2(err.contains("adapt --device dce-phone") && !err.contains("detect-rules") && err.count('\n') == 1, err.constData());
         QVERIFY2(run({"adapt", "--device", "dce-phone", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"},
                      &out, &err) == 0,
                  err.constData());
         const QString phone = QJsonDocument::fromJson(out).object().value("terms").toString();
         QVERIFY2(phone.contains("drops unread operations"), qPrintable(phone + "\n" + err));
+        // Evaluate finds the predictor adapt stored in that database.
+        QVERIFY2(run({"evaluate", "--device", "dce-phone", "--dataset", "deadcode", "--db", db, "--json"}, &out, &err) == 0,
+                 err.constData());
+        QVERIFY2(QJsonDocument::fromJson(out).object().value("held_out").toObject().contains("adapted"), out.constData());
         // The same times on a runtime known to run everything: never fitted as one that drops them.
         QCOMPARE(run({"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"},
                      &out, &err),
@@ -336,9 +371,18 @@ private slots:
         QCOMPARE(run({"device", "add", "bare-cv", "--runtime", "opencv-dnn", "--threads", "1"}), 0);
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "bare-cv", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("bare-cv") && err.contains("no predictor") && err.count('\n') == 1, err.constData());
-        // A target with fewer than 3 usable networks.
+        // A target with fewer than 3 usable networks: how many there were, and why not more.
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "long", "--quiet"}, nullptr, &err), 2);
-        QVERIFY2(err.contains("at least 3") && err.count('\n') == 1, err.constData());
+        QVERIFY2(err.contains("at least 3") && err.contains("dataset 'long' has 1 model timed on it") && err.count('\n') == 1,
+                 err.constData());
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "nosuch", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("no dataset named 'nosuch'") && err.count('\n') == 1, err.constData());
+        QCOMPARE(run({"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--models", m_home.filePath("gone1.onnx"),
+                      write("junk.onnx", "junk"), m_home.filePath("gone2.onnx"), "--quiet"},
+                     nullptr, &err),
+                 2);
+        for (const char* what : {"0 of 3 have one", "gone1.onnx", "junk.onnx", "gone2.onnx"})
+            QVERIFY2(err.contains(what) && err.count('\n') == 1, err.constData());
         // Measuring on a table-only device is refused.
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("lab-phone"), err.constData());
