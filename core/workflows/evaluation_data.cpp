@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "backends/measurement.h"
 #include "common/sha256.h"
@@ -30,6 +31,31 @@ Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db
     }
     if (auto shipped = shippedDataPath("benchmark.db")) return MeasurementStore::openReadOnly(*shipped);
     return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
+}
+
+Result<std::vector<std::pair<std::string, size_t>>> datasetsTimedOn(const std::string& deviceId, const std::string& db) {
+    const std::string path = db.empty() ? defaultDatabasePath() : db;
+    std::vector<std::pair<std::string, size_t>> out;
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return out;
+    auto store = MeasurementStore::open(path);
+    if (!store) return store.error();
+    Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(deviceId);
+    if (!stored) return stored.error();
+    std::set<std::string> timed;
+    for (const StoredMeasurement& m : stored.value())
+        if (m.stats.medianMs > 0) timed.insert(m.modelHash);
+    Result<std::vector<std::string>> names = store.value()->datasets();
+    if (!names) return names.error();
+    for (const std::string& name : names.value()) {
+        Result<std::vector<DatasetModel>> models = store.value()->datasetModels(name);
+        if (!models) return models.error();
+        const size_t n = size_t(std::count_if(models.value().begin(), models.value().end(),
+                                              [&](const DatasetModel& m) { return timed.count(m.modelHash) > 0; }));
+        if (n > 0) out.emplace_back(name, n);
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    return out;
 }
 
 Result<ModelLoader> datasetModelLoader(const DatasetModel& m) {

@@ -23,6 +23,11 @@ namespace km {
 // the dataset, else the shipped datasets/benchmark.db (read only).
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
 
+// The datasets of `db` (empty: the user's database) with how many of their models have a time on
+// `deviceId`, most first, those without any left out: what `adapt --dataset` can fit a device on
+// whose times were imported (a table-only device). Empty when the database does not exist.
+Result<std::vector<std::pair<std::string, size_t>>> datasetsTimedOn(const std::string& deviceId, const std::string& db = "");
+
 // How to read a dataset model: its file where the dataset was built, if it is still there with the
 // recorded hash (the file is read once, hashed and parsed together); else the zoo generates it
 // again from its family, seed and generator options, in memory (a shipped dataset holds no ONNX

@@ -32,6 +32,7 @@
 #include "ui/style/format.h"
 #include "workflows/analyze_model.h"
 #include "workflows/devices.h"
+#include "workflows/import_table.h"
 
 using namespace km;
 using namespace km::ui;
@@ -432,6 +433,64 @@ private slots:
         QVERIFY2(page->aboutText().contains("were measured on opencv-t1 (the device's runtime at the source's threads)"),
                  qPrintable(page->aboutText()));
         QVERIFY(w.logText().contains("predictor of opencv-t2 built or adapted"));
+        qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
+    }
+
+    // A device that exists only as a table of times measured elsewhere (a phone in another lab):
+    // the Predictor tab offers neither rule detection nor a build, which it cannot run, and adapts
+    // it from the dataset its times were imported into, measuring nothing.
+    void adaptTableOnlyDeviceFromItsDataset() {
+        QTemporaryDir home;
+        QVERIFY(home.isValid());
+        useFreshDataFolder(home);
+        // 12 cells whose made-up times grow with their convolutions and pools.
+        const QStringList ops{"nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3", "skip_connect"};
+        QByteArray csv = "arch,lab_phone\n";
+        for (int i = 0; i < 12; ++i) {
+            const QString a = ops[i % 4], b = ops[(i / 4) % 4], c = ops[(i / 2) % 4];
+            double ms = 1.0;
+            for (const QString& op : {a, b, c}) ms += op == "nor_conv_3x3" ? 3.0 : op == "nor_conv_1x1" ? 1.0 : 0.4;
+            csv += QString("|%1~0|+|%2~0|%3~1|+|skip_connect~0|%1~1|%2~2|,%4\n").arg(a, b, c).arg(ms).toUtf8();
+        }
+        QFile table(home.filePath("lab.csv"));
+        QVERIFY(table.open(QIODevice::WriteOnly));
+        table.write(csv);
+        table.close();
+        {
+            auto store = MeasurementStore::open(home.filePath("kernelmeter/kernelmeter.db").toStdString());
+            QVERIFY(store.ok());
+            TableImportOptions options;
+            options.name = "lab";
+            options.store = store.value().get();
+            Result<TableImportReport> imported = importLatencyTable(table.fileName().toStdString(), options);
+            QVERIFY2(imported.ok(), imported.ok() ? "" : imported.error().message.c_str());
+        }
+        MainWindow w;
+        openMobileNet(w, {"lab-phone", "opencv-t1"});
+        QVERIFY(!w.analysis()->devices[0].ok());
+        QVERIFY2(w.analysis()->devices[0].error.find("adapt --device lab-phone") != std::string::npos,
+                 w.analysis()->devices[0].error.c_str());
+        PredictorPage* page = w.predictorPage();
+        QVERIFY(page->tableOnlyDevice());
+        QCOMPARE(page->adaptDatasets(), QStringList{"lab"});
+        QCOMPARE(page->adaptSources(), QStringList{"opencv-t1"});
+        for (QPushButton* b : page->findChildren<QPushButton*>()) {
+            if (b->text().startsWith("Detect fusion rules") || b->text().startsWith("Build predictor"))
+                QVERIFY2(!b->isEnabled() && b->toolTip().contains("measured elsewhere"), qPrintable(b->text()));
+            if (b->text() == "Adapt predictor...")
+                QVERIFY2(b->isEnabled() && b->toolTip().contains("imported times"), qPrintable(b->toolTip()));
+        }
+        QSignalSpy finished(page->buildJob(), &DeviceToolJob::finished);
+        QVERIFY(page->startAdapt("lab-phone", "opencv-t1", {"--dataset", "lab", "--networks", "6"}));
+        expectToolDone(finished, "adapted");
+        if (QTest::currentTestFailed()) return;
+        w.waitForLoad();
+        const DeviceAnalysis& d = w.analysis()->devices[0];
+        QVERIFY2(d.ok(), d.error.c_str());
+        QVERIFY(d.predictor->adaptation);
+        QCOMPARE(d.predictor->adaptation->networks.size(), size_t(6));
+        QVERIFY2(d.predictor->adaptation->timesFrom.find("dataset lab") != std::string::npos, d.predictor->adaptation->timesFrom.c_str());
+        QCOMPARE(page->adaptedNetworkRows(), 6);
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 

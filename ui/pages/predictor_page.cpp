@@ -275,25 +275,49 @@ void PredictorPage::showKernelType(int row) {
 void PredictorPage::updateButtons() {
     const bool idle = !m_build->isRunning();
     const DeviceAnalysis* d = m_analysis && m_device >= 0 ? &m_analysis->devices[size_t(m_device)] : nullptr;
-    m_detectButton->setEnabled(d && idle);
+    // A device whose times were imported from a table runs nothing here: no rules to detect, no
+    // kernels to build on; adapting fits a predictor to its imported times.
+    const bool table = tableOnlyDevice();
+    const QString runsNothing = tr("This device's times were measured elsewhere and imported from a table: it runs nothing here");
+    m_detectButton->setEnabled(d && idle && !table);
     m_detectButton->setText(d && d->rules ? tr("Detect fusion rules again...") : tr("Detect fusion rules..."));
+    m_detectButton->setToolTip(table ? runsNothing : QString());
     // A predictor is built on the device's kernels: without fusion rules there are none.
-    m_buildButton->setEnabled(d && d->rules && idle);
+    m_buildButton->setEnabled(d && d->rules && idle && !table);
     m_buildButton->setText(d && d->ok() ? tr("Rebuild predictor...") : tr("Build predictor..."));
     const QStringList sources = adaptSources();
     const MakeMinutes minutes = makeMinutes();
     m_adaptButton->setEnabled(d && idle && !sources.isEmpty());
-    m_adaptButton->setToolTip(sources.isEmpty() ? tr("No device of this analysis has a predictor to adapt from")
-                                                : tr("Measure %1 networks on this device and fit a predictor to them from %2's (%3)")
-                                                      .arg(10)
-                                                      .arg(sources.front())
-                                                      .arg(QString::fromStdString(aboutDuration(minutes.adapt))));
+    m_adaptButton->setToolTip(
+        sources.isEmpty() ? tr("No device of this analysis has a predictor to adapt from")
+        : table ? tr("Fit a predictor to this device's imported times from %1's (seconds; nothing is measured)").arg(sources.front())
+                : tr("Measure %1 networks on this device and fit a predictor to them from %2's (%3)")
+                      .arg(10)
+                      .arg(sources.front())
+                      .arg(QString::fromStdString(aboutDuration(minutes.adapt))));
     // Made on another machine: adapting is the quick way to make it this device's.
-    m_adaptButton->setDefault(d && d->ok() && d->host && d->host->mismatch());
-    m_buildButton->setToolTip(d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
-                                             : tr("Measure kernels on this device and build its predictor (%1); what is "
-                                                  "measured is saved as it is taken, so a cancelled build resumes")
-                                                   .arg(QString::fromStdString(aboutDuration(minutes.build))));
+    m_adaptButton->setDefault(d && ((d->ok() && d->host && d->host->mismatch()) || (table && !d->ok())));
+    m_buildButton->setToolTip(table            ? runsNothing
+                              : d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
+                                               : tr("Measure kernels on this device and build its predictor (%1); what is "
+                                                    "measured is saved as it is taken, so a cancelled build resumes")
+                                                     .arg(QString::fromStdString(aboutDuration(minutes.build))));
+}
+
+bool PredictorPage::tableOnlyDevice() const {
+    if (!m_analysis || m_device < 0) return false;
+    const Result<Device> device = findDevice(m_analysis->devices[size_t(m_device)].deviceId);
+    return device && device.value().runtime == kNoRuntime;
+}
+
+QStringList PredictorPage::adaptDatasets() const {
+    QStringList names;
+    if (!m_analysis || m_device < 0) return names;
+    const auto timed = datasetsTimedOn(m_analysis->devices[size_t(m_device)].deviceId);
+    if (timed)
+        for (const auto& [name, models] : timed.value())
+            if (models >= 3) names.append(QString::fromStdString(name));  // adapt needs 3 networks at least
+    return names;
 }
 
 void PredictorPage::confirmAndBuild() {
@@ -376,12 +400,42 @@ void PredictorPage::confirmAndAdapt() {
         return;
     }
     const MakeMinutes minutes = makeMinutes();
+    // A table's device: fitted to its imported times, which come from a dataset.
+    QString dataset;
+    if (tableOnlyDevice()) {
+        const QStringList datasets = adaptDatasets();
+        if (datasets.isEmpty()) {
+            QMessageBox::information(this, tr("Adapt a predictor"),
+                                     tr("%1's times were measured elsewhere, and no dataset in your database holds at least 3 of "
+                                        "them. Import them first: kernelmeter-cli dataset import-table FILE.csv (docs/adapt.md).")
+                                         .arg(id));
+            return;
+        }
+        dataset = datasets.front();
+        if (datasets.size() > 1) {
+            bool chosen = false;
+            dataset = QInputDialog::getItem(this, tr("Adapt a predictor"), tr("Fit %1's predictor to its times in which dataset?").arg(id),
+                                            datasets, 0, false, &chosen);
+            if (!chosen) return;
+        }
+    }
     QString source = sources.front();
     if (sources.size() > 1) {
         bool chosen = false;
         source = QInputDialog::getItem(this, tr("Adapt a predictor"), tr("Adapt the predictor of which device to %1?").arg(id), sources, 0,
                                        false, &chosen);
         if (!chosen) return;
+    }
+    if (!dataset.isEmpty()) {
+        AdaptConfirmation box(tr("Adapting chooses %1 of the models of dataset %2 with a time on %3 and fits %4's predictor to "
+                                 "their times: seconds to a few minutes, nothing is measured. The result becomes %3's predictor in "
+                                 "your database; kernelmeter-cli evaluate --device %3 --dataset %2 scores it on the others.")
+                                  .arg(10)
+                                  .arg(dataset, id, source),
+                              tr("Adapt"), QString(), this);
+        box.exec();
+        if (box.answer() == AdaptConfirmation::Answer::Adapt) startAdapt(id, source, QStringList{"--dataset", dataset} + box.arguments());
+        return;
     }
     // Another runtime's predictor carries the kernels of that runtime, not the ones the device runs.
     QString acrossRuntimes;
@@ -440,6 +494,13 @@ int PredictorPage::usualSpeedMeasurements() const {
 void PredictorPage::confirmAndRun(DeviceTool tool, const QString& title, const QString& question) {
     if (!m_analysis || m_device < 0) return;
     const QString id = QString::fromStdString(m_analysis->devices[size_t(m_device)].deviceId);
+    if (tableOnlyDevice()) {  // the Tools menu's way here is not disabled like the buttons
+        QMessageBox::information(this, title,
+                                 tr("%1's times were measured elsewhere and imported from a table: it runs nothing here. Adapt "
+                                    "a predictor to its imported times instead (Adapt predictor).")
+                                     .arg(id));
+        return;
+    }
     if (QMessageBox::question(this, title, question.arg(id)) == QMessageBox::Yes) startTool({tool, id, {}, {}});
 }
 

@@ -5,8 +5,10 @@
 // "Build predictor" builds (or rebuilds) its predictor and "Adapt predictor" fits another device's
 // predictor to networks measured on it (offered first when the predictor was made on another
 // machine), each in a child process with progress, time left and cancel (the build's plot growing
-// live), then emits rulesDetected or predictorBuilt. An adapted predictor's fit on its networks is
-// shown as a table and a scatter of each network's time against its left-out prediction.
+// live), then emits rulesDetected or predictorBuilt. A device whose times were imported from a
+// table runs nothing: it can only be adapted, from a dataset holding its times. An adapted
+// predictor's fit on its networks is shown as a table and a scatter of each network's time against
+// its left-out prediction.
 #pragma once
 
 #include <QWidget>
@@ -56,6 +58,12 @@ public:
     bool startAdapt(const QString& deviceId, const QString& sourceDevice, const QStringList& extraArguments = {});
     // Devices of the analysis with a predictor to adapt from: the chosen device first when it has one.
     QStringList adaptSources() const;
+    // The chosen device's times come from a table (runtime "none"): it cannot detect rules or
+    // build, and adapting fits its imported times (`adapt --dataset`) instead of measuring.
+    bool tableOnlyDevice() const;
+    // For such a device, the datasets of the user's database with at least 3 models timed on it,
+    // most first.
+    QStringList adaptDatasets() const;
     // The open model's square input side when adapt can generate networks at it (offered in the
     // adapt confirmation); 0 otherwise.
     int adaptInputSize() const;
