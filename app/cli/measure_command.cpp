@@ -122,6 +122,9 @@ int runMeasure(const MeasureArgs& args) {
                 m["stats"] = statsJson(r.stats);
                 m["normalized_ms"] = r.normalizedMs > 0 ? Json(r.normalizedMs) : Json(nullptr);
                 m["reference"] = referenceJson(r);
+                m["in_phase"] = r.inPhaseMaxReferenceMs > 0
+                                    ? Json{{"reference_at_most_ms", r.inPhaseMaxReferenceMs}, {"rounds_left_out", r.outOfPhaseRounds}}
+                                    : Json(nullptr);
                 m["runtime_version"] = r.runtimeVersion;
                 m["machine"] = {{"cpu_model", r.machine.cpuModel},
                                 {"logical_cores", r.machine.logicalCores},

@@ -54,6 +54,12 @@ struct RuntimeTraits {
     // (OnnxDialect::WeightShapesOnly): a 230 MB AlexNet variant goes to each fresh instance as a
     // few kB.
     bool makesOwnWeights = false;
+    // At more than one thread its networks of many small parallel operations slow unlike the
+    // reference workload when the machine's threads do not all get a core (XNNPACK at 2 threads on
+    // the 2-core VM: MobileNetV3-Small 1.8 times, the reference 1.27 times; OpenCV DNN's ratios
+    // held through the same phases): measurements keep the rounds in phase (measurement.h,
+    // kInPhaseTolerance).
+    bool ratiosBreakInSlowPhases = false;
 };
 
 // The runtimes a device can name (not kNoRuntime nor the agent's test runtime).

@@ -145,6 +145,34 @@ ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& model, c
     return r;
 }
 
+InPhaseRounds inPhaseRounds(const std::vector<std::vector<double>>& model, const std::vector<std::vector<double>>& reference,
+                            double maxReferenceMs) {
+    InPhaseRounds out{model, reference, 0, true};
+    if (!(maxReferenceMs > 0)) return out;
+    InPhaseRounds kept;
+    int inPhase = 0;
+    for (size_t i = 0; i < std::min(model.size(), reference.size()); ++i) {
+        std::vector<double> m, r;
+        for (size_t k = 0; k < std::min(model[i].size(), reference[i].size()); ++k) {
+            if (reference[i][k] > 0 && reference[i][k] <= maxReferenceMs) {
+                m.push_back(model[i][k]);
+                r.push_back(reference[i][k]);
+            } else {
+                ++kept.dropped;
+            }
+        }
+        inPhase += int(m.size());
+        if (m.empty()) continue;
+        kept.model.push_back(std::move(m));
+        kept.reference.push_back(std::move(r));
+    }
+    if (inPhase < kMinInPhaseRounds) {
+        out.enough = false;
+        return out;
+    }
+    return kept;
+}
+
 bool instancesDisagree(const std::vector<std::vector<double>>& model, const std::vector<std::vector<double>>& reference, double maxSpread) {
     const auto measured = std::count_if(model.begin(), model.end(), [](const auto& r) { return !r.empty(); });
     if (measured == 1) {  // summarizeRounds skips the empty instances

@@ -73,6 +73,26 @@ struct ReferenceRatio {
 ReferenceRatio ratioToReference(const std::vector<std::vector<double>>& modelRoundsPerInstance,
                                 const std::vector<std::vector<double>>& referenceRoundsPerInstance);
 
+// A device running on several threads meets phases of a shared machine in which its threads do
+// not all get a core: the reference workload's rounds then take 1.2-1.5 times their fast level,
+// and networks of many small parallel operations up to 1.8 times theirs (MobileNetV3 under XNNPACK
+// at 2 threads on the 2-core VM), so ratios taken in such rounds do not repeat (docs/measurement.md,
+// point 13). A round is *in phase* when the reference's round took at most (1 + kInPhaseTolerance)
+// times the fast level; a model keeps its in-phase rounds when it has at least kMinInPhaseRounds.
+inline constexpr double kInPhaseTolerance = 0.15;
+inline constexpr int kMinInPhaseRounds = 8;
+
+// The rounds of `model` (and the aligned ones of `reference`) whose reference round took at most
+// `maxReferenceMs`, per instance (instances left without a round are dropped from both); the
+// inputs unchanged when fewer than kMinInPhaseRounds qualify or `maxReferenceMs` <= 0.
+struct InPhaseRounds {
+    std::vector<std::vector<double>> model, reference;
+    int dropped = 0;     // rounds left out as out of phase
+    bool enough = true;  // false: too few in-phase rounds; `model` and `reference` are all rounds
+};
+InPhaseRounds inPhaseRounds(const std::vector<std::vector<double>>& modelRoundsPerInstance,
+                            const std::vector<std::vector<double>>& referenceRoundsPerInstance, double maxReferenceMs);
+
 // Whether a model's instances disagree by more than `maxSpread`: (max - min) / median of each
 // instance's median ratio to the reference rounds of the same instance, or of each instance's median
 // round where not every instance has reference rounds; with a single instance, (p90 - p10) / median

@@ -98,8 +98,10 @@ std::vector<std::vector<double>> referenceRoundsFor(const std::vector<int>& proc
 // process does not show it); every process measures the batch interleaved. Noisy models get extra
 // processes. If a process dies or hangs, its models are measured again one per process, so the bad
 // model fails alone.
+// `fastReferenceMs`: for a multi-thread device, the lowest p10 of a batch's reference rounds so far
+// in this campaign (0: none yet), the machine's fast level that tells the rounds in phase.
 void measureBatch(const std::vector<std::string>& paths, const std::vector<size_t>& which, const Device& device,
-                  const MeasureModelsOptions& options, std::vector<ModelReport>& reports, Progress* progress) {
+                  const MeasureModelsOptions& options, std::vector<ModelReport>& reports, Progress* progress, double& fastReferenceMs) {
     std::vector<Prepared> prepared;
     for (size_t i : which) {
         // Read and parsed once here; layers are reported per node of the file, as the runtime ran
@@ -220,13 +222,41 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         if (progress && progress->isCancelled()) break;
         runAndPool(healthy([](const Pool&) { return true; }));
     }
+    // A multi-thread device keeps the rounds in which the machine ran at its fast level (the
+    // lowest batch p10 of the reference so far): rounds in a phase where its threads did not all
+    // get a core slow models unlike the reference (measurement.h, kInPhaseTolerance).
+    auto maxInPhaseMs = [&]() {
+        if (device.threads == 1 || !runtimeTraits(device.runtime).ratiosBreakInSlowPhases || refPool.failed) return 0.0;
+        std::vector<double> all;
+        for (const auto& rounds : refPool.rounds) all.insert(all.end(), rounds.begin(), rounds.end());
+        if (all.empty()) return 0.0;
+        // The first batch of a campaign may meet a slow phase from start to end: the device's
+        // earlier measurements on this CPU and runtime tell its fast level (their reference times' p10).
+        if (!(fastReferenceMs > 0) && options.store) {
+            auto done = std::find_if(pools.begin(), pools.end(), [](const Pool& p) { return !p.failed && !p.rounds.empty(); });
+            if (done != pools.end()) {
+                std::vector<double> earlier;
+                for (const StoredReferenceTime& t :
+                     earlierReferenceTimes(*options.store, device.id, done->meta.machine.cpuModel, done->meta.runtimeVersion, {}))
+                    earlier.push_back(t.referenceMs);
+                if (earlier.size() >= kMinEarlierReferenceTimes) fastReferenceMs = quantile(earlier, 0.1);
+            }
+        }
+        const double p10 = quantile(all, 0.1);
+        if (!(fastReferenceMs > 0) || p10 < fastReferenceMs) fastReferenceMs = p10;
+        return (1 + kInPhaseTolerance) * fastReferenceMs;
+    };
+    double maxRefMs = maxInPhaseMs();
     for (int extra = 0; extra < options.protocol.maxExtraInstances; ++extra, ++processesDone) {
         if (progress && progress->isCancelled()) break;
+        // Instances that disagree in the rounds in phase, or too few rounds in phase: again.
         const auto noisy = healthy([&](const Pool& pool) {
-            return instancesDisagree(pool.rounds, referenceRoundsFor(pool.processes, refPool), options.protocol.maxSpread);
+            const InPhaseRounds in = inPhaseRounds(pool.rounds, referenceRoundsFor(pool.processes, refPool), maxRefMs);
+            return !in.enough || instancesDisagree(in.model, in.reference, options.protocol.maxSpread);
         });
         if (noisy.empty()) break;
         runAndPool(noisy);
+        maxRefMs = maxInPhaseMs();
     }
     for (size_t k = 0; k < prepared.size(); ++k) {
         ModelReport& r = reports[prepared[k].reportIndex];
@@ -239,13 +269,20 @@ void measureBatch(const std::vector<std::string>& paths, const std::vector<size_
         }
         ModelMeasurement merged;
         merged.ok = true;
-        merged.stats = summarizeRounds(pool.rounds, options.protocol.runsPerRound);
-        merged.roundMedians = pool.rounds;
+        std::vector<std::vector<double>> refRounds = referenceRoundsFor(pool.processes, refPool);
+        const InPhaseRounds in = inPhaseRounds(pool.rounds, refRounds, maxRefMs);
+        merged.stats = summarizeRounds(in.model, options.protocol.runsPerRound);
+        merged.roundMedians = pool.rounds;  // all of them, as measured
         for (const auto& layer : pool.layerOrder) merged.layers.push_back({layer, quantile(pool.layerMs.at(layer), 0.5)});
         merged.fusionGroups = pool.fusionGroups;
         fill(r, prepared[k].graph, merged, pool.meta);
-        r.referenceRounds = referenceRoundsFor(pool.processes, refPool);
-        r.reference = ratioToReference(pool.rounds, r.referenceRounds);
+        r.reference = ratioToReference(in.model, in.reference);
+        r.referenceRounds = std::move(refRounds);
+        if (in.enough && maxRefMs > 0) {
+            r.inPhaseMaxReferenceMs = maxRefMs;
+            r.outOfPhaseRounds = in.dropped;
+        }
+        r.tooFewInPhase = !in.enough;
         r.referenceError = options.reference && r.reference.pairs == 0
                                ? (referenceError.empty() ? "the reference workload was not measured." : referenceError)
                                : "";
@@ -265,8 +302,13 @@ void fromStored(ModelReport& r, const StoredMeasurement& m) {
     }
     r.runtimeVersion = m.runtimeVersion;
     r.machine = m.machine;
-    if (auto protocol = nlohmann::json::parse(m.protocolJson, nullptr, false); protocol.is_object())  // stored there (save below)
+    if (auto protocol = nlohmann::json::parse(m.protocolJson, nullptr, false); protocol.is_object()) {  // stored there (save below)
         r.machine.allocation = protocol.value("allocation", "");
+        if (const auto in = protocol.find("in_phase"); in != protocol.end() && in->is_object()) {
+            r.inPhaseMaxReferenceMs = in->value("reference_at_most_ms", 0.0);
+            r.outOfPhaseRounds = in->value("rounds_left_out", 0);
+        }
+    }
     auto layers = nlohmann::json::parse(m.layersJson, nullptr, false);
     if (layers.is_array())
         for (const auto& l : layers) r.layers.push_back({l.value("node", ""), l.value("ms", 0.0)});
@@ -283,9 +325,12 @@ Status save(MeasurementStore& store, const ModelReport& r, const Device& device,
     m.runtimeVersion = r.runtimeVersion;
     m.machine = r.machine;
     m.protocolJson = encodeMeasureOptions(protocol);
-    if (!r.machine.allocation.empty()) {  // how the agent placed buffers belongs to the protocol
+    if (!r.machine.allocation.empty() || r.inPhaseMaxReferenceMs > 0) {
         nlohmann::json p = nlohmann::json::parse(m.protocolJson);
-        p["allocation"] = r.machine.allocation;
+        if (!r.machine.allocation.empty()) p["allocation"] = r.machine.allocation;  // how the agent placed buffers
+        // Which rounds the stats and the ratio came from (a multi-thread device's rounds in phase).
+        if (r.inPhaseMaxReferenceMs > 0)
+            p["in_phase"] = {{"reference_at_most_ms", r.inPhaseMaxReferenceMs}, {"rounds_left_out", r.outOfPhaseRounds}};
         m.protocolJson = p.dump();
     }
     nlohmann::json layers = nlohmann::json::array();
@@ -335,6 +380,11 @@ Status normalize(std::vector<ModelReport>& reports, const std::vector<size_t>& w
 
 std::string unsteadyWarning(const ModelReport& r, const std::string& name) {
     if (!r.ok || r.fromStore || r.stats.medianMs <= 0) return {};
+    if (r.tooFewInPhase)
+        return fmt::format(
+            "{}: fewer than {} of its rounds met the machine at its fast level (the reference workload within {:.0f}% of it): its "
+            "threads did not all get a core, which slows it unlike the reference; measure it again with nothing else running.",
+            name, kMinInPhaseRounds, 100 * kInPhaseTolerance);
     const double spread = (r.stats.p90Ms - r.stats.p10Ms) / r.stats.medianMs;
     if (spread <= kUnsteadySpread) return {};
     return fmt::format(
@@ -545,6 +595,7 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
         if (reports[i].fromStore) stored.push_back(i);
     normalizeOrFail(stored);
     const size_t batch = static_cast<size_t>(std::max(options.batchSize, 1));
+    double fastReferenceMs = 0;  // the machine's fast level so far (multi-thread devices; measureBatch)
     auto measureInBatches = [&](const std::vector<size_t>& which) {
         for (size_t start = 0; start < which.size(); start += batch) {
             if (progress && progress->isCancelled()) break;
@@ -552,7 +603,7 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
             Progress inner([&](double f, const std::string& msg) {
                 if (progress) progress->report((double(start) + f * double(part.size())) / double(which.size()), msg);
             });
-            measureBatch(paths, part, device, options, reports, &inner);
+            measureBatch(paths, part, device, options, reports, &inner, fastReferenceMs);
             normalizeOrFail(part);
             if (options.store)
                 for (size_t i : part)

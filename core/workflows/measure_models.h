@@ -62,6 +62,12 @@ struct ModelReport {
     ReferenceRatio reference;
     std::vector<std::vector<double>> referenceRounds;  // the reference's, aligned with roundMedians
     std::string referenceError;
+    // A multi-thread device: stats and reference come from the rounds in phase, those whose
+    // reference round took at most inPhaseMaxReferenceMs (0: all rounds; measurement.h,
+    // kInPhaseTolerance); how many were left out, and whether too few were in phase to keep them.
+    double inPhaseMaxReferenceMs = 0;
+    int outOfPhaseRounds = 0;
+    bool tooFewInPhase = false;
     // reference.median x the device's reference baseline (ms): the model's time at the machine speed
     // the baseline was taken at. 0 when there is no ratio. The baseline is stored per device and
     // machine on first use; without a store, this campaign's first reference rounds set it.

@@ -84,6 +84,30 @@ private slots:
                  models[1].toObject().value("reference").toObject().value("baseline_ms"));
     }
 
+    // XNNPACK at 2 threads keeps the rounds in which the machine ran at its fast level
+    // (docs/measurement.md point 13) and says which; OpenCV DNN at 2 threads, whose ratios hold
+    // through slow phases, and 1-thread devices keep every round.
+    void roundsInPhaseForXnnpackAtTwoThreads() {
+        QTemporaryDir dir;
+        const QStringList protocol{"--rounds",    "30", "--instances",           "1", "--runs-per-round", "1",     "--warmup-runs", "1",
+                                   "--warmup-ms", "0",  "--max-extra-instances", "0", "--quiet",          "--json"};
+        for (const QString device : {"xnnpack-t2", "opencv-t2", "xnnpack-t1"}) {
+            km::test::ProgramRun r =
+                cli(QStringList{"measure", "--device", device, "--db", dir.path() + "/m.db", "small/conv_64.onnx"} + protocol);
+            QCOMPARE(r.exitCode, 0);
+            const QJsonObject m = QJsonDocument::fromJson(r.out).object().value("models").toArray()[0].toObject();
+            const bool tooFew = r.err.contains("of its rounds met the machine at its fast level");
+            if (device == "xnnpack-t2") {
+                // Either rounds in phase, or (a machine busy throughout) too few of them, said.
+                const QJsonObject in = m.value("in_phase").toObject();
+                QVERIFY2(tooFew != (in.value("reference_at_most_ms").toDouble() > 0), r.out + r.err);
+                if (!tooFew) QVERIFY(in.value("rounds_left_out").toInt() >= 0 && in.value("rounds_left_out").toInt() <= 30 - 8);
+            } else {
+                QVERIFY2(m.value("in_phase").isNull() && !tooFew, qPrintable(device + "\n" + r.out + r.err));
+            }
+        }
+    }
+
     void badInputExitsWithTwo() {
         km::test::ProgramRun unknown = cli(QStringList{"measure", "--device", "nope", "--no-db", "small/conv_64.onnx"});
         QCOMPARE(unknown.exitCode, 2);

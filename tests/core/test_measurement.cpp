@@ -465,6 +465,35 @@ private slots:
         QCOMPARE(ratioToReference({{1}}, {}).median, 0.0);
         QCOMPARE(ratioToReference({{1}}, {}).pairs, 0);
     }
+
+    // A 2-thread device in a phase where its threads did not both get a core (the VM of session W:
+    // the reference 0.142 -> 0.18 ms, MobileNetV3-Small 1.0 -> 1.8 ms): the rounds in phase keep
+    // the ratio those of a fast phase give; all rounds together would not.
+    void ratioFromTheRoundsInPhase() {
+        std::vector<double> fastModel(10, 1.0), slowModel(10, 1.8), fastRef(10, 0.142), slowRef(10, 0.18);
+        std::vector<double> mixedModel = fastModel, mixedRef = fastRef;
+        mixedModel.insert(mixedModel.end(), slowModel.begin(), slowModel.begin() + 6);
+        mixedRef.insert(mixedRef.end(), slowRef.begin(), slowRef.begin() + 6);
+        const std::vector<std::vector<double>> model{mixedModel, slowModel}, reference{mixedRef, slowRef};
+        const double maxRefMs = (1 + kInPhaseTolerance) * 0.142;
+        const InPhaseRounds in = inPhaseRounds(model, reference, maxRefMs);
+        QVERIFY(in.enough);
+        QCOMPARE(in.dropped, 16);                // 6 of the first instance's rounds, all 10 of the second's
+        QCOMPARE(in.model.size(), size_t(1));    // the second instance had none in phase
+        QCOMPARE(in.model[0], fastModel);
+        QCOMPARE(in.reference[0], fastRef);
+        QCOMPARE(ratioToReference(in.model, in.reference).median, 1.0 / 0.142);
+        QVERIFY(ratioToReference(model, reference).median > 1.05 / 0.142);  // what the slow phase made of it
+        // Too few rounds in phase: all of them, flagged; no fast level: all of them.
+        const InPhaseRounds few = inPhaseRounds({slowModel, {1.0, 1.0}}, {slowRef, {0.142, 0.142}}, maxRefMs);
+        QVERIFY(!few.enough);
+        QCOMPARE(few.model.size(), size_t(2));
+        QCOMPARE(few.model[0], slowModel);
+        const InPhaseRounds none = inPhaseRounds(model, reference, 0);
+        QVERIFY(none.enough);
+        QCOMPARE(none.dropped, 0);
+        QCOMPARE(none.model, model);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMeasurement)
