@@ -394,9 +394,11 @@ void PredictorPage::confirmAndAdapt() {
     const QStringList sources = adaptSources();
     if (sources.isEmpty()) {
         QMessageBox::information(this, tr("Adapt a predictor"),
-                                 tr("No device of this analysis has a predictor to adapt from. Select a device that has one "
-                                    "(Devices in the toolbar), or build a predictor for %1.")
-                                     .arg(id));
+                                 tableOnlyDevice() ? tr("No device of this analysis has a predictor to adapt from. Select a device "
+                                                        "that has one (Devices in the toolbar).")
+                                                   : tr("No device of this analysis has a predictor to adapt from. Select a device "
+                                                        "that has one (Devices in the toolbar), or build a predictor for %1.")
+                                                         .arg(id));
         return;
     }
     const MakeMinutes minutes = makeMinutes();
