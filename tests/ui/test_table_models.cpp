@@ -132,6 +132,13 @@ private slots:
             slow.cpuModel = fast.cpuModel;
             QCOMPARE(measuredSpeedNotes(a, slow).size(), 2);
             QVERIFY(summaryHtml(*m_analysis, nullptr, {{"opencv-t1", slow}}).contains("31% slower than then"));
+            // A measurement whose median is no stable time says so first, at any speed.
+            slow.unsteady =
+                "This measurement: its rounds spread 74% (p10 1.01 ms, p90 1.83 ms) over 8 processes: its median is not a "
+                "stable time; measure it again with nothing else running.";
+            QCOMPARE(measuredSpeedNotes(a, slow).size(), 3);
+            QCOMPARE(measuredSpeedNotes(a, slow).front(), slow.unsteady);
+            QVERIFY(summaryHtml(atUsual, nullptr, {{"opencv-t1", slow}}).contains("its median is not a stable time"));
         }
         fast.cpuModel = "another CPU";  // its speed says nothing about the predictor's machine
         QVERIFY(!summaryHtml(*m_analysis, nullptr, {{"opencv-t1", fast}}).contains("By the reference workload"));

@@ -130,6 +130,8 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
                         l.machinePhase = machinePhaseOf(o.store, *saved.value());
                 l.referenceRatio = r[0].reference.median;
                 l.cpuModel = QString::fromStdString(r[0].machine.cpuModel);
+                l.unsteady = QString::fromStdString(unsteadyWarning(r[0], "this measurement"));
+                if (!l.unsteady.isEmpty()) l.unsteady[0] = l.unsteady[0].toUpper();
                 context.post([this, path, l] { emit found(path, l); });
             }
             return context.cancelled();

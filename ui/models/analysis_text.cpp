@@ -108,6 +108,7 @@ QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {
 QStringList measuredSpeedNotes(const DeviceAnalysis& d, const MeasuredLatency& m) {
     QStringList notes;
     const bool carried = d.predictor && d.predictor->speedScale != 1;
+    if (!m.unsteady.isEmpty()) notes << m.unsteady;
     if (!m.machinePhase.isEmpty() && !carried) notes << m.machinePhase;
     if (const QString gap = speedGapText(d, m); !gap.isEmpty()) notes << gap;
     return notes;

@@ -24,6 +24,10 @@ struct MeasuredLatency {
     // (workflows/evaluation_data.h, atPredictorSpeedMs).
     double referenceRatio = 0;
     QString cpuModel;
+    // A measurement taken now whose median is no stable time (its rounds spread more than half of
+    // it, or too few met the machine at its fast level: workflows/measure_models.h,
+    // unsteadyWarning): that sentence; empty otherwise.
+    QString unsteady;
 };
 
 }  // namespace km::ui
