@@ -80,10 +80,23 @@ const std::vector<const char*> kMigrations = {
     // always tell whether a model had one (a kernel model that is one concat has a single step, as
     // a model without copies has), so every multi-thread XNNPACK measurement of an agent is set
     // aside, like those of schema 7.
+    // Its DELETE names its own reason: a measurement stored after schema 7 may have taken the id
+    // of a row schema 7 set aside (SQLite reuses the largest ids), and deleting by id alone would
+    // drop it without setting it aside (the rows this step copies are deleted as before).
     R"(INSERT INTO superseded_measurements SELECT *, 'XNNPACK channel copies on one thread' FROM measurements
            WHERE protocol_json LIKE '%"warmup_runs"%'
              AND device_id IN (SELECT id FROM devices WHERE runtime = 'xnnpack' AND threads > 1);
-       DELETE FROM measurements WHERE id IN (SELECT id FROM superseded_measurements);)",
+       DELETE FROM measurements WHERE id IN
+           (SELECT id FROM superseded_measurements WHERE superseded_because = 'XNNPACK channel copies on one thread');)",
+    // 9: XNNPACK at more than one thread keeps the rounds in which the machine ran at its fast
+    // level (docs/measurement.md point 13; the protocol then records in_phase). Its measurements
+    // with the reference workload taken before kept every round, and their ratios break in slow
+    // phases: set aside like those of schemas 7 and 8. Kernels timed without the reference are kept.
+    R"(INSERT INTO superseded_measurements SELECT *, 'XNNPACK at several threads, every round kept' FROM measurements
+           WHERE protocol_json LIKE '%"warmup_runs"%' AND protocol_json NOT LIKE '%"in_phase"%' AND reference_id <> ''
+             AND device_id IN (SELECT id FROM devices WHERE runtime = 'xnnpack' AND threads > 1);
+       DELETE FROM measurements WHERE id IN
+           (SELECT id FROM superseded_measurements WHERE superseded_because = 'XNNPACK at several threads, every round kept');)",
 };
 
 constexpr const char* kColumns =

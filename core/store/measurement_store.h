@@ -73,7 +73,7 @@ struct StoredReferenceTime {
 class MeasurementStore {
 public:
     // Current schema version; open() migrates older databases and refuses newer ones.
-    static constexpr int kSchemaVersion = 8;
+    static constexpr int kSchemaVersion = 9;
 
     static Result<std::unique_ptr<MeasurementStore>> open(const std::string& path);
     // Opens shipped data (datasets/ or an installed share/ folder) for reading only: immutable, no

@@ -218,20 +218,67 @@ private slots:
             QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", kAgentProtocolJson, threeSteps));  // set aside
             QVERIFY(addAgentMeasurement(store, "b", "xnnpack-t2", kAgentProtocolJson, oneStep));     // set aside
             QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", kAgentProtocolJson, threeSteps));  // kept: one thread
+            QVERIFY(store.upsertDevice(*findBuiltinDevice("opencv-t1")).ok());
+            QVERIFY(addAgentMeasurement(store, "e", "opencv-t1", kAgentProtocolJson));  // kept
         }
-        QCOMPARE(QProcess::execute("sqlite3", {path, "PRAGMA user_version=7;"}), 0);
+        // e stored after schema 7 under the id of a row schema 7 had set aside (SQLite reuses the
+        // largest ids): schema 8 must not delete it.
+        QCOMPARE(QProcess::execute("sqlite3", {path,
+                                               "INSERT INTO superseded_measurements SELECT *, 'XNNPACK thread pool per model' "
+                                               "FROM measurements WHERE model_hash = 'e'; PRAGMA user_version=7;"}),
+                 0);
         auto opened = MeasurementStore::open(path.toStdString());
         QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
         MeasurementStore& store = *opened.value();
-        QCOMPARE(store.schemaVersion(), 8);
+        QCOMPARE(store.schemaVersion(), MeasurementStore::kSchemaVersion);
         QVERIFY(!store.latest("a", "xnnpack-t2").value());
         QVERIFY(!store.latest("b", "xnnpack-t2").value());
         QVERIFY(store.latest("d", "xnnpack-t1").value());
+        QVERIFY(store.latest("e", "opencv-t1").value());
         QProcess sql;
         sql.start("sqlite3", {path, "SELECT group_concat(model_hash || ':' || superseded_because, ' ') FROM superseded_measurements;"});
         QVERIFY(sql.waitForFinished());
         QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(),
-                 QString("a:XNNPACK channel copies on one thread b:XNNPACK channel copies on one thread"));
+                 QString("e:XNNPACK thread pool per model a:XNNPACK channel copies on one thread b:XNNPACK channel copies on one thread"));
+    }
+
+    // Schema 9 sets aside what XNNPACK at several threads measured with the reference workload
+    // before only the rounds in phase were kept (docs/measurement.md point 13): their ratios broke in
+    // slow phases. Those that record in_phase, kernels timed without the reference, one thread and
+    // OpenCV stay.
+    void xnnpackMeasurementsBeforeRoundsInPhaseAreSetAside() {
+        QTemporaryDir dir;
+        const QString path = dir.path() + "/v8.db";
+        {
+            auto opened = MeasurementStore::open(path.toStdString());
+            QVERIFY(opened.ok());
+            MeasurementStore& store = *opened.value();
+            for (const char* id : {"xnnpack-t2", "xnnpack-t1", "opencv-t2"}) QVERIFY(store.upsertDevice(*findBuiltinDevice(id)).ok());
+            const char* inPhase =
+                R"({"allocation":"aligned-64","in_phase":{"reference_at_most_ms":0.16,"rounds_left_out":4},"warmup_runs":10})";
+            QVERIFY(addAgentMeasurement(store, "a", "xnnpack-t2", kAgentProtocolJson));  // set aside
+            QVERIFY(addAgentMeasurement(store, "b", "xnnpack-t2", inPhase));             // kept: its rounds in phase
+            QVERIFY(addAgentMeasurement(store, "c", "xnnpack-t2", kAgentProtocolJson));  // kept: no reference (a kernel)
+            QVERIFY(addAgentMeasurement(store, "d", "xnnpack-t1", kAgentProtocolJson));  // kept: one thread
+            QVERIFY(addAgentMeasurement(store, "e", "opencv-t2", kAgentProtocolJson));   // kept: OpenCV's ratios hold
+        }
+        QCOMPARE(QProcess::execute("sqlite3", {path,
+                                               "UPDATE measurements SET reference_id = 'reference' WHERE model_hash <> 'c'; "
+                                               "PRAGMA user_version=8;"}),
+                 0);
+        auto opened = MeasurementStore::open(path.toStdString());
+        QVERIFY2(opened.ok(), opened.ok() ? "" : opened.error().message.c_str());
+        MeasurementStore& store = *opened.value();
+        QCOMPARE(store.schemaVersion(), 9);
+        QVERIFY(!store.latest("a", "xnnpack-t2").value());
+        QVERIFY(store.latest("b", "xnnpack-t2").value());
+        QVERIFY(store.latest("c", "xnnpack-t2").value());
+        QVERIFY(store.latest("d", "xnnpack-t1").value());
+        QVERIFY(store.latest("e", "opencv-t2").value());
+        QProcess sql;
+        sql.start("sqlite3", {path, "SELECT group_concat(model_hash || ':' || superseded_because, ' ') FROM superseded_measurements;"});
+        QVERIFY(sql.waitForFinished());
+        QCOMPARE(QString::fromUtf8(sql.readAllStandardOutput()).trimmed(), QString("a:XNNPACK at several threads, every round kept"));
     }
 
     // A device's measurements include those adapt stored under ID@tN (its kernels timed at another
