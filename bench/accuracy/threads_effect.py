@@ -11,11 +11,18 @@ by relative least squares (scales at least 0), and prints the share within 10% a
 each, with the family scales. On the Intel VM XNNPACK's networks needed the family scales and
 OpenCV's did not (docs/history/2026-12-adapt.md, thirteenth part).
 
+With --fit-on, both forms are fitted on other networks instead (adapt's, measured at both thread
+counts) and scored on these: whether what those networks show of the threads' effect carries to
+these, given these networks' own times at fewer threads (docs/history/2026-12-adapt.md,
+thirty-fourth part).
+
 Usage: /usr/bin/python3 bench/accuracy/threads_effect.py PREDICT.json FEWER.json MORE.json
+           [--fit-on PREDICT2.json FEWER2.json MORE2.json]
   PREDICT.json  kernelmeter-cli predict --json of the networks (the shares per family)
   FEWER.json    kernelmeter-cli measure --json of them on the device with fewer threads (xnnpack-t1)
   MORE.json     the same on the device with more threads (xnnpack-t2); both taken at the reference
-                speed (as scaling_ceiling.py --normalized), matched by file name
+                speed (their ratio to the reference times PREDICT.json's reference_ms, so that
+                measurements from several databases share one unit), matched by file name
 """
 import json
 import os
@@ -44,13 +51,11 @@ def report(label, x, y):
     return b
 
 
-def main(argv):
-    if len(argv) != 4:
-        sys.exit(__doc__)
-    prediction = json.load(open(argv[1]))
-    reference_ms = prediction.get("reference_ms") or 0
-    fewer = measured_times([argv[2]], True, reference_ms)
-    more = measured_times([argv[3]], True, reference_ms)
+def networks(prediction, fewer_path, more_path, reference_ms):
+    """Per network: its time at fewer threads split by family (the predictor's shares), its kernel
+    count and its time at more threads."""
+    fewer = measured_times([fewer_path], True, reference_ms)
+    more = measured_times([more_path], True, reference_ms)
     rows, kernels, y = [], [], []
     for m in prediction["models"]:
         name = os.path.basename(m["file"])
@@ -64,15 +69,54 @@ def main(argv):
         y.append(more[name])
     if len(y) < len(FAMILIES) + 2:
         sys.exit(f"threads_effect.py: {len(y)} networks are predicted and measured on both; at least {len(FAMILIES) + 2} are needed")
-    x, kernels, y = np.array(rows), np.array(kernels, dtype=float), np.array(y)
+    return np.array(rows), np.array(kernels, dtype=float), np.array(y)
+
+
+def forms(x, kernels, used):
+    """The two forms' columns: one scale with the copies apart and a cost per kernel; a scale per
+    family (those in `used`) with a cost per kernel."""
     data = FAMILIES.index("data")
     rest = np.delete(x, data, axis=1).sum(axis=1)
+    return {"one scale, copies apart, per kernel": np.column_stack([rest, x[:, data], kernels]),
+            "a scale per family, per kernel": np.column_stack([x[:, used], kernels])}
+
+
+def main(argv):
+    fit_on = None
+    if "--fit-on" in argv:
+        at = argv.index("--fit-on")
+        fit_on, argv = argv[at + 1:at + 4], argv[:at] + argv[at + 4:]
+        if len(fit_on) != 3:
+            sys.exit(__doc__)
+    if len(argv) != 4:
+        sys.exit(__doc__)
+    prediction = json.load(open(argv[1]))
+    reference_ms = prediction.get("reference_ms") or 0
+    x, kernels, y = networks(prediction, argv[2], argv[3], reference_ms)
     print(f"{len(y)} networks; their time at more threads over fewer: {np.min(y / x.sum(axis=1)):.2f}-{np.max(y / x.sum(axis=1)):.2f}")
-    b = report("one scale, copies apart, per kernel", np.column_stack([rest, x[:, data], kernels]), y)
-    print(f"  scale {b[0]:.3f}, copies {b[1]:.3f}, {1000 * b[2]:.1f} us per kernel")
     used = x.sum(axis=0) > 0
-    b = report("a scale per family, per kernel", np.column_stack([x[:, used], kernels]), y)
-    print("  " + ", ".join(f"{f} {v:.3f}" for f, v in zip([f for f, u in zip(FAMILIES, used) if u], b)) + f", {1000 * b[-1]:.1f} us per kernel")
+    names = [f for f, u in zip(FAMILIES, used) if u]
+    if fit_on:
+        fx, fkernels, fy = networks(json.load(open(fit_on[0])), fit_on[1], fit_on[2], reference_ms)
+        print(f"fitted on {len(fy)} other networks; their time at more threads over fewer: "
+              f"{np.min(fy / fx.sum(axis=1)):.2f}-{np.max(fy / fx.sum(axis=1)):.2f}")
+        scored = forms(x, kernels, used)
+        for label, columns in forms(fx, fkernels, used).items():
+            b = relative_fit(columns, fy)
+            _, w10, rmspe = scores(scored[label] @ b, y)
+            _, fw10, frmspe = scores(columns @ b, fy)
+            print(f"{label}: on these within 10% {100 * w10:5.1f}%, RMSPE {100 * rmspe:.1f}% "
+                  f"(on the networks fitted {100 * fw10:.1f}%, {100 * frmspe:.1f}%)")
+            if label.startswith("one scale"):
+                print(f"  scale {b[0]:.3f}, copies {b[1]:.3f}, {1000 * b[2]:.1f} us per kernel")
+            else:
+                print("  " + ", ".join(f"{f} {v:.3f}" for f, v in zip(names, b)) + f", {1000 * b[-1]:.1f} us per kernel")
+        return
+    columns = forms(x, kernels, used)
+    b = report("one scale, copies apart, per kernel", columns["one scale, copies apart, per kernel"], y)
+    print(f"  scale {b[0]:.3f}, copies {b[1]:.3f}, {1000 * b[2]:.1f} us per kernel")
+    b = report("a scale per family, per kernel", columns["a scale per family, per kernel"], y)
+    print("  " + ", ".join(f"{f} {v:.3f}" for f, v in zip(names, b)) + f", {1000 * b[-1]:.1f} us per kernel")
 
 
 if __name__ == "__main__":
