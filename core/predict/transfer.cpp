@@ -557,4 +557,107 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     return fit;
 }
 
+std::string transferFamilyOf(const std::string& group) {
+    if (isCopyGroup(group)) return "copies";
+    const std::string first = group.substr(0, std::min({group.find('-'), group.find('@'), group.find(kLargeDepthwiseWindow)}));
+    if (first == "conv") return "convolution";
+    if (first == "gconv") return "grouped convolution";
+    if (first == "dwconv") return "depthwise";
+    if (first == "fc") return "fully connected";
+    if (first == "maxpool" || first == "avgpool" || first == "gap") return "pooling";
+    return "element-wise";
+}
+
+namespace {
+
+// Per network: its source time per family over its whole source time.
+std::map<std::string, double> familySharesOf(const TransferNetwork& n) {
+    std::map<std::string, double> share;
+    double total = 0;
+    for (const auto& [g, ms] : n.groupMs) {
+        share[transferFamilyOf(g)] += ms;
+        total += ms;
+    }
+    for (auto& [f, v] : share) v = total > 0 ? v / total : 0;
+    return share;
+}
+
+double familyScaleOf(const TransferFit& threadsFit, const std::string& family) {
+    auto it = threadsFit.groupScale.find(family);
+    return it == threadsFit.groupScale.end() ? threadsFit.commonScale : it->second;
+}
+
+// The threads' fit applied to a network whose time at fewer threads is `fewerMs`.
+double threadsPrediction(const TransferFit& threadsFit, const TransferNetwork& n, double fewerMs) {
+    double ms = threadsFit.overheadMs + threadsFit.perKernelMs * n.kernels;
+    for (const auto& [f, share] : familySharesOf(n)) ms += familyScaleOf(threadsFit, f) * fewerMs * share;
+    return ms;
+}
+
+}  // namespace
+
+Result<TransferFit> fitThreadsByFamily(const std::vector<TransferNetwork>& networks, const std::vector<double>& fewerMs,
+                                       const TransferOptions& options) {
+    if (fewerMs.size() != networks.size()) return internalError("fitThreadsByFamily: one time at fewer threads per network is needed.");
+    std::vector<TransferNetwork> byFamily;
+    for (size_t i = 0; i < networks.size(); ++i) {
+        if (!(fewerMs[i] > 0))
+            return badInput(
+                fmt::format("network {} has no time at the kernels' threads; the threads' effect needs one.", networks[i].name));
+        TransferNetwork n;
+        n.name = networks[i].name;
+        n.kernels = networks[i].kernels;
+        n.measuredMs = networks[i].measuredMs;
+        n.weight = networks[i].weight;
+        for (const auto& [f, share] : familySharesOf(networks[i])) n.groupMs[f] = fewerMs[i] * share;
+        byFamily.push_back(std::move(n));
+    }
+    TransferOptions o;
+    o.shrinkage = options.shrinkage;
+    o.perKernelTerm = options.perKernelTerm;
+    o.overheadTerm = options.overheadTerm;
+    o.kernelCosts = o.workRates = false;  // the families' times are measured ones: only scaled
+    return fitTransfer(byFamily, o);
+}
+
+TransferFit composeThreadsFit(const TransferFit& kernelsFit, const TransferFit& threadsFit, const std::vector<TransferNetwork>& networks,
+                              const std::vector<double>& fewerMs) {
+    TransferFit fit = kernelsFit;
+    const double common = threadsFit.commonScale;
+    for (auto& [g, s] : fit.groupScale) s *= familyScaleOf(threadsFit, transferFamilyOf(g));
+    for (auto& [g, ms] : fit.groupFixedMs) ms *= familyScaleOf(threadsFit, transferFamilyOf(g));
+    for (auto& [g, rate] : fit.groupMsPerMflop) rate *= familyScaleOf(threadsFit, transferFamilyOf(g));
+    for (auto& [g, rate] : fit.groupMsPerMb) rate *= familyScaleOf(threadsFit, transferFamilyOf(g));
+    fit.commonScale = kernelsFit.commonScale * common;
+    fit.perKernelMs = kernelsFit.perKernelMs * common + threadsFit.perKernelMs;
+    fit.overheadMs = kernelsFit.overheadMs * common + threadsFit.overheadMs;
+    fit.terms = kernelsFit.terms + "; the threads: " +
+                (threadsFit.shrinkage < 0 ? std::string("one scale") : fmt::format("family scales (shrinkage {})", threadsFit.shrinkage)) +
+                (threadsFit.overheadMs > 0 ? "+overhead" : "") + (threadsFit.perKernelMs > 0 ? "+per-kernel" : "");
+    fit.generalisedCvRmspe = threadsFit.generalisedCvRmspe;
+    fit.fittedMs.clear();
+    fit.leaveOneOutMs.clear();
+    double sq = 0, looSq = 0;
+    size_t within = 0, looWithin = 0;
+    const size_t rows = std::min(
+        {networks.size(), fewerMs.size(), kernelsFit.fittedMs.size(), kernelsFit.leaveOneOutMs.size(), threadsFit.leaveOneOutMs.size()});
+    for (size_t i = 0; i < rows; ++i) {
+        const TransferNetwork& n = networks[i];
+        fit.fittedMs.push_back(threadsPrediction(threadsFit, n, kernelsFit.fittedMs[i]));
+        fit.leaveOneOutMs.push_back(threadsFit.leaveOneOutMs[i] * kernelsFit.leaveOneOutMs[i] / fewerMs[i]);
+        const double e = fit.fittedMs.back() / n.measuredMs - 1, l = fit.leaveOneOutMs.back() / n.measuredMs - 1;
+        sq += e * e;
+        looSq += l * l;
+        within += std::abs(e) <= 0.10;
+        looWithin += std::abs(l) <= 0.10;
+    }
+    if (rows > 0) {
+        fit.rmspe = std::sqrt(sq / double(rows));
+        fit.leaveOneOutRmspe = std::sqrt(looSq / double(rows));
+        fit.within10 = double(within) / double(rows);
+        fit.leaveOneOutWithin10 = double(looWithin) / double(rows);
+    }
+    return fit;
+}
+
 }  // namespace km
