@@ -490,7 +490,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             if (transfer.throughKernelsOnly && kernelDevice.threads != target.threads &&
                 runtimeTraits(target.runtime).threadsGainByFamily && !report.kernelGroups.empty()) {
                 // The same networks at the kernels' threads, in the unit of the networks' times.
-                const std::vector<ModelReport> fewer = measureModels(usablePaths, kernelDevice, options.measure, &kernelProgress);
+                Progress fewerProgress([&](double f, const std::string& msg) {
+                    if (progress && progress->isCancelled()) fewerProgress.cancel();
+                    report01(0.2 + networksShare + 0.3 * f, "networks on " + kernelDevice.id + ": " + msg);
+                });
+                const std::vector<ModelReport> fewer = measureModels(usablePaths, kernelDevice, options.measure, &fewerProgress);
                 std::vector<double> ms;
                 for (size_t k = 0; k < fewer.size() && k < networks.size(); ++k) {
                     const ModelReport& m = fewer[k];
