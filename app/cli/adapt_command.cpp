@@ -93,15 +93,13 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     const Adaptation& a = *r.predictor.adaptation;
     if (args.json) {
         nlohmann::ordered_json nets = nlohmann::ordered_json::array();
-        for (const AdaptedNetwork& n : a.networks) {
+        for (const AdaptedNetwork& n : a.networks)
             nets.push_back({{"name", n.name},
                             {"measured_ms", n.measuredMs},
                             {"source_ms", n.sourceMs},
                             {"fitted_ms", n.fittedMs},
                             {"leave_one_out_ms", n.leaveOneOutMs},
                             {"weight", n.weight}});
-            if (n.kernelThreadsMs > 0) nets.back()["measured_at_kernel_threads_ms"] = n.kernelThreadsMs;
-        }
         std::cout << nlohmann::ordered_json{{"schema", "kernelmeter.adaptation/1"},
                                             {"device", r.predictor.deviceId},
                                             {"source", a.sourceDevice},

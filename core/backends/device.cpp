@@ -17,8 +17,8 @@ const std::vector<RuntimeTraits>& knownRuntimes() {
     // projectReferenceMs: the Intel VM of docs/adapt.md (`kernelmeter-cli measure --json` records
     // the reference's time with every measurement).
     static const std::vector<RuntimeTraits> kRuntimes = {
-        {"opencv-dnn", "OpenCV DNN", true, true, true, 0.60, true, false, false, false},
-        {"xnnpack", "XNNPACK", false, false, false, 0.24, true, true, true, true},
+        {"opencv-dnn", "OpenCV DNN", true, true, true, 0.60, true, false, false},
+        {"xnnpack", "XNNPACK", false, false, false, 0.24, true, true, true},
     };
     return kRuntimes;
 }

@@ -60,12 +60,6 @@ struct RuntimeTraits {
     // held through the same phases): measurements keep the rounds in phase (measurement.h,
     // kInPhaseTolerance).
     bool ratiosBreakInSlowPhases = false;
-    // At more threads its kernel families gain unlike one another inside a network (XNNPACK at 2
-    // threads: dense convolutions 1.5-1.8 times more than depthwise and grouped ones, given the
-    // networks' own 1-thread times; OpenCV DNN's gains are one scale with the copies apart): adapt
-    // then also times its networks at the kernels' threads and fits a scale per kernel family for
-    // the threads (predict/transfer.h, fitThreadsByFamily; docs/adapt.md).
-    bool threadsGainByFamily = false;
 };
 
 // The runtimes a device can name (not kNoRuntime nor the agent's test runtime).

@@ -217,7 +217,7 @@ std::string PredictorSet::toJson() const {
     if (adaptation) {
         const Adaptation& a = *adaptation;
         Json nets = Json::array();
-        for (const AdaptedNetwork& n : a.networks) {
+        for (const AdaptedNetwork& n : a.networks)
             nets.push_back({{"name", n.name},
                             {"sha256", n.modelHash},
                             {"measured_ms", n.measuredMs},
@@ -225,8 +225,6 @@ std::string PredictorSet::toJson() const {
                             {"fitted_ms", n.fittedMs},
                             {"leave_one_out_ms", n.leaveOneOutMs},
                             {"weight", n.weight}});
-            if (n.kernelThreadsMs > 0) nets.back()["measured_at_kernel_threads_ms"] = n.kernelThreadsMs;
-        }
         j["adaptation"] = {{"source_device", a.sourceDevice},
                            {"source_runtime", a.sourceRuntime},
                            {"source_runtime_version", a.sourceRuntimeVersion},
@@ -373,8 +371,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             ad.earlierMeasurements = a->value("earlier_measurements", 0);
             for (const auto& n : a->value("networks", Json::array()))
                 ad.networks.push_back({n.value("name", ""), n.value("sha256", ""), n.value("measured_ms", 0.0), n.value("source_ms", 0.0),
-                                       n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0), n.value("weight", 1.0),
-                                       n.value("measured_at_kernel_threads_ms", 0.0)});
+                                       n.value("fitted_ms", 0.0), n.value("leave_one_out_ms", 0.0), n.value("weight", 1.0)});
             for (const auto& k : a->value("kernel_groups", Json::array())) {
                 AdaptedKernelGroup g;
                 g.group = k.value("group", "");

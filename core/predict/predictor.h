@@ -77,9 +77,6 @@ struct AdaptedNetwork {
     double fittedMs = 0;       // the adapted prediction (fit on all networks)
     double leaveOneOutMs = 0;  // the prediction of a fit on the other networks
     double weight = 1;         // in the fit, relative to the others (mean 1; predict/transfer.h)
-    // Measured at the kernels' threads too, for a target whose threads' effect was fitted per
-    // kernel family (RuntimeTraits::threadsGainByFamily; in the unit of measuredMs); 0: not.
-    double kernelThreadsMs = 0;
 };
 // The source's training kernels of one transfer group measured on the target by adapt: how many,
 // their measured / source ratios (median, lowest, highest), and the fit measured = scale x source

@@ -173,28 +173,4 @@ struct TransferFit {
 // At least 3 networks with a measured time and some predicted kernel time; else BadInput.
 Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, const TransferOptions& options = {});
 
-// A group's kernel family, by its first op: "convolution", "grouped convolution", "depthwise",
-// "fully connected", "pooling", "copies" (isCopyGroup) or "element-wise".
-std::string transferFamilyOf(const std::string& group);
-
-// The threads' effect, for a target at other threads than its kernels were timed at, from its
-// networks timed at both: each network's time on the target fitted from its measured time at the
-// kernels' threads (`fewerMs`, parallel to `networks`), split over kernel families in the shares
-// of the source's times of it (groupMs):
-//     ms = overhead + perKernel x kernels + sum over families f of scale_f x fewerMs x share_f
-// by fitTransfer (family scales shrunk toward one, GCV choosing; groupScale is then per family).
-// Fitted on the networks' measured times at fewer threads, not on a prediction of them, the
-// scales carry the threads' effect alone (docs/adapt.md). Every network needs fewerMs > 0.
-Result<TransferFit> fitThreadsByFamily(const std::vector<TransferNetwork>& networks, const std::vector<double>& fewerMs,
-                                       const TransferOptions& options = {});
-
-// A fit at the kernels' threads (`kernelsFit`, through the kernels' fits on the networks' times at
-// those threads) with the threads' effect on top (`threadsFit`, fitThreadsByFamily on the same
-// networks): each group's scale and cost times its family's scale, the per-kernel cost and the
-// overhead times the threads' common scale plus the threads' own. Fitted times compose the two
-// fits; a left-out time is the threads' left-out time of the network times the kernels' fit's
-// left-out time over its measured time at fewer threads. Terms name both.
-TransferFit composeThreadsFit(const TransferFit& kernelsFit, const TransferFit& threadsFit, const std::vector<TransferNetwork>& networks,
-                              const std::vector<double>& fewerMs);
-
 }  // namespace km

@@ -345,12 +345,6 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
     double unitMs = 0;    // the reference time at which the networks' times are taken (0: raw times)
     std::string timesAt;  // said in the record when that is not the session's
     std::string runtimeVersion, cpuModel;
-    // A target whose kernel families gain unlike one another from its threads
-    // (RuntimeTraits::threadsGainByFamily), its kernels timed at other threads: the networks timed
-    // there too (parallel to networks, in their unit), fitted through the kernels at those threads
-    // (kernelsTransfer) and the threads' effect per family on top (fitThreadsByFamily).
-    std::vector<double> kernelThreadsMs;
-    std::optional<TransferOptions> kernelsTransfer;
     if (!options.dataset.empty()) {
         for (size_t i : chosen) {
             const TransferCandidate& c = candidates[i];
@@ -383,7 +377,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         });
         const std::vector<ModelReport> measured = measureModels(toMeasure, target, options.measure, &inner);
         std::vector<ModelReport> usable;  // parallel to networks
-        std::vector<std::string> usableNames, usablePaths;
+        std::vector<std::string> usableNames;
         for (size_t k = 0; k < measured.size(); ++k) {
             const ModelReport& m = measured[k];
             if (!m.ok) {
@@ -399,7 +393,6 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                                 c.groupKernelMs});
             usable.push_back(m);
             usableNames.push_back(c.name);
-            usablePaths.push_back(toMeasure[k]);
             used.push_back(chosen[k]);
             if (hashes.size() < candidates.size()) hashes.resize(candidates.size());
             hashes[chosen[k]] = m.modelHash;
@@ -485,37 +478,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
                                                  k.exponent,   k.pricedByWork, k.workMsPerMflop, k.workMsPerMb,
                                                  k.workFixedMs};
             }
-            const TransferOptions anchored = transfer;
             transfer = withKernelsTimedOn(transfer, target, kernelDevice, source.predictor()->runtime, options.sourceThreads);
-            if (transfer.throughKernelsOnly && kernelDevice.threads != target.threads &&
-                runtimeTraits(target.runtime).threadsGainByFamily && !report.kernelGroups.empty()) {
-                // The same networks at the kernels' threads, in the unit of the networks' times.
-                Progress fewerProgress([&](double f, const std::string& msg) {
-                    if (progress && progress->isCancelled()) fewerProgress.cancel();
-                    report01(0.2 + networksShare + 0.3 * f, "networks on " + kernelDevice.id + ": " + msg);
-                });
-                const std::vector<ModelReport> fewer = measureModels(usablePaths, kernelDevice, options.measure, &fewerProgress);
-                std::vector<double> ms;
-                for (size_t k = 0; k < fewer.size() && k < networks.size(); ++k) {
-                    const ModelReport& m = fewer[k];
-                    if (!m.ok) break;
-                    if (unitMs > 0 && m.reference.median > 0)
-                        ms.push_back(m.reference.median * unitMs);
-                    else if (unitMs > 0)
-                        break;  // the networks' times are ratios; a raw time would not match them
-                    else
-                        ms.push_back(m.stats.medianMs);
-                }
-                if (ms.size() == networks.size()) {
-                    kernelThreadsMs = std::move(ms);
-                    kernelsTransfer =
-                        withKernelsTimedOn(anchored, kernelDevice, kernelDevice, source.predictor()->runtime, options.sourceThreads);
-                } else {
-                    report.warnings.push_back(fmt::format(
-                        "the networks could not all be timed on {}: the threads' effect is fitted as one scale on the networks.",
-                        kernelDevice.id));
-                }
-            }
         }
     }
     if (networks.size() < 3) {
@@ -544,29 +507,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         for (size_t k = 0; k < networks.size(); ++k) networks[k].weight = 0.5 + 0.5 * shares[k] * double(used.size());
     }
     Result<TransferFit> fit = fitTransfer(networks, transfer);
-    bool threadsByFamily = false;  // the fit is the two steps' (kernelsTransfer)
     if (!fit) return badInput(fmt::format("adapt {} from {}: {}", target.id, source.deviceId(), fit.error().message));
     report.fit = fit.value();
-    if (kernelsTransfer) {
-        // Two steps: the kernels' threads from the networks' times there, then the threads'
-        // effect per kernel family from the networks' own times at both (docs/adapt.md). Fitted
-        // in one step, the generated networks' own errors at the kernels' threads went into the
-        // one scale for the threads.
-        std::vector<TransferNetwork> atKernelThreads = networks;
-        for (size_t k = 0; k < networks.size(); ++k) atKernelThreads[k].measuredMs = kernelThreadsMs[k];
-        Result<TransferFit> kernelsFit = fitTransfer(atKernelThreads, *kernelsTransfer);
-        Result<TransferFit> threadsFit = fitThreadsByFamily(networks, kernelThreadsMs, options.transfer);
-        if (kernelsFit && threadsFit && kernelsFit.value().fittedMs.size() == networks.size() &&
-            threadsFit.value().fittedMs.size() == networks.size()) {
-            report.fit = composeThreadsFit(kernelsFit.value(), threadsFit.value(), networks, kernelThreadsMs);
-            threadsByFamily = true;
-        } else {
-            report.warnings.push_back(fmt::format("the threads' effect per kernel family could not be fitted ({}): one scale is used.",
-                                                  !kernelsFit   ? kernelsFit.error().message
-                                                  : !threadsFit ? threadsFit.error().message
-                                                                : "not every network fitted"));
-        }
-    }
     // Whether the target runs the operations no one reads: when its runtime may not
     // (mayDropUnreadOps) and some network has such operations, the fit on the networks without
     // them is tried too, and kept if its GCV error is lower (a runtime that removes dead code; the
@@ -632,8 +574,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         a.networks.push_back({networks[k].name, used[k] < hashes.size() ? hashes[used[k]] : std::string(), networks[k].measuredMs,
                               candidates[used[k]].sourceMs * src.kernelScale / bareSet.kernelScale + src.overheadMs +
                                   src.perKernelMs * candidates[used[k]].kernels,
-                              report.fit.fittedMs[k], report.fit.leaveOneOutMs[k], networks[k].weight,
-                              threadsByFamily ? kernelThreadsMs[k] : 0.0});
+                              report.fit.fittedMs[k], report.fit.leaveOneOutMs[k], networks[k].weight});
     a.kernelGroups = report.kernelGroups;
     a.kernelDevice = report.kernelDevice;
     a.earlierReferenceMs = usual.referenceMs;

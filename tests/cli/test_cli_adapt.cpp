@@ -363,23 +363,6 @@ private slots:
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 3);
         QCOMPARE(e.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 3);
-        // XNNPACK at 2 threads from its 1-thread predictor: the kernels and the networks are timed
-        // on xnnpack-t1 too, and the threads' effect is fitted per kernel family on top of the
-        // kernels' fit (RuntimeTraits::threadsGainByFamily; docs/adapt.md).
-        const QString x2 = m_home.filePath("xnnpack-t2.json");
-        QCOMPARE(run(QStringList{"adapt", "--device", "xnnpack-t2", "--from", "xnnpack-t1", "--rounds", "2", "--instances", "1", "--quiet",
-                                 "--kernels-per-group", "2", "-o", x2, "--models"} +
-                         models,
-                     &out, &err),
-                 0);
-        QVERIFY2(out.contains("of the source's kernels measured on xnnpack-t1") && out.contains("; the threads: "), out.constData());
-        const QJsonObject threads = readJson(x2).value("adaptation").toObject();
-        QVERIFY2(threads.value("terms").toString().contains("; the threads: "), qPrintable(threads.value("terms").toString()));
-        const QJsonArray nets = threads.value("networks").toArray();
-        QCOMPARE(nets.size(), 3);
-        for (const auto& n : nets)
-            QVERIFY2(n.toObject().value("measured_at_kernel_threads_ms").toDouble() > 0 && n.toObject().value("fitted_ms").toDouble() > 0,
-                     out.constData());
     }
 
     void badInput() {

@@ -9,8 +9,7 @@
 // predictors' whole groups still price them; the graph-network baseline carries to networks with
 // more kernels than it was trained on; networks weigh in the fit by their weights, and each
 // chosen one stands for the candidates nearest to it; NAS-Bench-201 arch strings parse,
-// round-trip and build the benchmark's network; the threads' effect per kernel family comes out
-// of networks timed at two thread counts and composes with the kernels' fit.
+// round-trip and build the benchmark's network.
 #include <QtTest>
 
 #include <limits>
@@ -365,64 +364,6 @@ private slots:
         const TransferFit capped = fitTransfer(nets, o).value();
         const double ratio = capped.groupScale.at("channelshuffle") / capped.groupScale.at("conv-relu@kxk");
         QVERIFY2(ratio <= 2 + 1e-9 && ratio > 1.5, qPrintable(QString("%1 (%2)").arg(ratio).arg(capped.terms.c_str())));
-    }
-
-    void threadsEffectPerKernelFamily() {
-        // Twelve networks timed at 1 thread (their own times, which the kernels' fit misses by up
-        // to 10%) and at 2: dense convolutions at 0.5 x their 1-thread time, depthwise ones at 0.8,
-        // the rest at 0.7 (1% noise). Fitted on the networks' own 1-thread times, the family
-        // scales come out; composed with the kernels' fit, each group's scale is its kernels' times
-        // its family's.
-        std::mt19937 rng(5);
-        std::uniform_real_distribution<double> ms(0.2, 3.0), miss(0.9, 1.1);
-        std::normal_distribution<double> noise(0, 0.01);
-        std::vector<TransferNetwork> nets;
-        std::vector<double> oneThread;
-        for (int i = 0; i < 12; ++i) {
-            const double conv = ms(rng), dw = ms(rng), add = 0.3 * ms(rng);
-            const double t1 = (conv + dw + add) * miss(rng);
-            const double t2 = t1 * (0.5 * conv + 0.8 * dw + 0.7 * add) / (conv + dw + add) * (1 + noise(rng));
-            nets.push_back(networkOf(i, {{"conv-relu@kxk", conv}, {"dwconv-relu", dw}, {"add", add}},
-                                     {{"conv-relu@kxk", 10}, {"dwconv-relu", 10}, {"add", 5}}, t2));
-            oneThread.push_back(t1);
-        }
-        TransferOptions o;
-        o.perKernelTerm = o.overheadTerm = false;
-        const Result<TransferFit> threads = fitThreadsByFamily(nets, oneThread, o);
-        QVERIFY2(threads.ok(), threads.ok() ? "" : threads.error().message.c_str());
-        const TransferFit& t = threads.value();
-        QVERIFY2(t.terms.find("group scales") != std::string::npos, t.terms.c_str());
-        for (const auto& [family, scale] : std::map<std::string, double>{{"convolution", 0.5}, {"depthwise", 0.8}, {"element-wise", 0.7}})
-            QVERIFY2(std::abs(t.groupScale.at(family) / scale - 1) < 0.05,
-                     qPrintable(QString("%1: %2 (%3)").arg(family.c_str()).arg(t.groupScale.at(family)).arg(t.terms.c_str())));
-        // The kernels' fit at 1 thread: every group at 1.0 x its kernels' fit (scale 2 and 3 here).
-        TransferFit kernels;
-        kernels.commonScale = 1;
-        kernels.groupScale = {{"conv-relu@kxk", 2.0}, {"dwconv-relu", 3.0}, {"add", 1.0}};
-        kernels.groupFixedMs = {{"conv-relu@kxk", 0.01}};
-        kernels.perKernelMs = 0.002;
-        kernels.terms = "one scale of the kernels' fits";
-        for (double t1 : oneThread) {
-            kernels.fittedMs.push_back(t1);
-            kernels.leaveOneOutMs.push_back(t1);
-        }
-        const TransferFit both = composeThreadsFit(kernels, t, nets, oneThread);
-        QVERIFY2(std::abs(both.groupScale.at("conv-relu@kxk") / (2.0 * t.groupScale.at("convolution")) - 1) < 1e-12 &&
-                     std::abs(both.groupScale.at("dwconv-relu") / (3.0 * t.groupScale.at("depthwise")) - 1) < 1e-12 &&
-                     std::abs(both.groupFixedMs.at("conv-relu@kxk") / (0.01 * t.groupScale.at("convolution")) - 1) < 1e-12,
-                 both.terms.c_str());
-        QVERIFY2(std::abs(both.perKernelMs / (0.002 * t.commonScale) - 1) < 1e-12, both.terms.c_str());
-        QVERIFY2(both.terms.find("; the threads: family scales") != std::string::npos, both.terms.c_str());
-        QCOMPARE(both.fittedMs.size(), nets.size());
-        QVERIFY2(both.rmspe < 0.03 && both.within10 == 1.0, qPrintable(QString::number(both.rmspe)));
-        // One scale for the threads, as a one-step fit gives them, misses by the families' spread.
-        o.shrinkage.clear();
-        const TransferFit one = fitThreadsByFamily(nets, oneThread, o).value();
-        QVERIFY2(one.rmspe > 2 * t.rmspe, qPrintable(QString("%1 against %2").arg(one.rmspe).arg(t.rmspe)));
-        QCOMPARE(transferFamilyOf("conv-relu6-dwconv-relu6@1x1~dw7"), std::string("convolution"));
-        QCOMPARE(transferFamilyOf("dwconv-relu6~dw7"), std::string("depthwise"));
-        QCOMPARE(transferFamilyOf("channelshuffle"), std::string("copies"));
-        QCOMPARE(transferFamilyOf("gap"), std::string("pooling"));
     }
 
     void adaptationPhaseNoteNamesTheGap() {
