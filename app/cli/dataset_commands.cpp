@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "cli/commands.h"
 #include "workflows/build_dataset.h"
@@ -90,7 +91,16 @@ int runDatasetImportTable(const DatasetArgs& args) {
     if (t.warnings.size() > shown)
         std::cerr << fmt::format("kernelmeter-cli: warning: ... and {} more rows or cells left out.\n", t.warnings.size() - shown);
     std::cout << fmt::format("dataset {}: {} models\n", t.dataset, t.models);
-    for (const auto& [device, n] : t.latencies) std::cout << fmt::format("  {}: {} latencies\n", device, n);
+    std::set<std::string> devices;
+    for (const auto& [device, n] : t.latencies) devices.insert(device);
+    for (const auto& [device, n] : t.emptyCells) devices.insert(device);
+    for (const std::string& device : devices) {
+        const auto stored = t.latencies.find(device);
+        const auto empty = t.emptyCells.find(device);
+        std::cout << fmt::format(
+            "  {}: {} latencies{}\n", device, stored == t.latencies.end() ? 0 : stored->second,
+            empty == t.emptyCells.end() ? std::string() : fmt::format(" ({} empty cells: not measured there)", empty->second));
+    }
     for (const auto& [text, id] : t.renamed) std::cout << fmt::format("  column '{}' is device {}\n", text, id);
     for (const std::string& id : t.addedDevices)
         std::cout << fmt::format("  defined table-only device {} (runtime none; kernelmeter-cli device show {})\n", id, id);

@@ -264,6 +264,12 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
         }
         bool any = false;
         for (const auto& [deviceId, text] : values) {
+            // An empty cell of a wide table: not measured on that device (counted, not a warning:
+            // a table of several devices is often measured on different models).
+            if (!longLayout && text.empty()) {
+                ++report.emptyCells[deviceId];
+                continue;
+            }
             const std::optional<double> ms = parseMs(text, separator);
             if (!ms) {
                 report.warnings.push_back(fmt::format("{}:{}: {} on {}: latency '{}' is not a positive number of milliseconds; left out.",
@@ -284,7 +290,9 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
     }
     if (usable == 0)
         return badInput(fmt::format("{}: no usable row (first problem: {}).", file,
-                                    report.warnings.empty() ? "the table has no rows" : report.warnings.front()));
+                                    !report.warnings.empty()    ? report.warnings.front()
+                                    : report.emptyCells.empty() ? "the table has no rows"
+                                                                : "every latency cell is empty"));
     Result<std::vector<DatasetModel>> all = options.store->datasetModels(report.dataset);
     if (!all) return all.error();
     report.models = all.value().size();

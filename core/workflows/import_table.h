@@ -31,6 +31,7 @@ struct TableImportReport {
     std::string dataset;
     size_t models = 0;                           // models in the dataset after the import
     std::map<std::string, size_t> latencies;     // per device id: latencies stored (new or already there)
+    std::map<std::string, size_t> emptyCells;    // per device id: empty cells of a wide table (not measured there)
     std::map<std::string, std::string> renamed;  // column or cell text -> the device id it became, where they differ
     std::vector<std::string> addedDevices;       // table-only devices defined by this import
     std::vector<std::string> warnings;           // rows or cells left out, each naming the file and line
@@ -38,7 +39,8 @@ struct TableImportReport {
 
 // A row or cell that cannot be used (an unknown arch string, a missing cell or one too many, a
 // latency that is not a positive number, a model file that cannot be read) is a warning naming the
-// file and line; the other rows still import. Fails when the file cannot be read, the header has
+// file and line; the other rows still import. An empty cell of a wide table is a model not measured
+// on that device: counted per device, not a warning. Fails when the file cannot be read, the header has
 // no model column (or, long, no device or latency column), a device id is not usable, the store
 // refuses a write, or no row is usable. Importing again adds nothing twice.
 Result<TableImportReport> importLatencyTable(const std::string& file, const TableImportOptions& options);

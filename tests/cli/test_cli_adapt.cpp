@@ -129,6 +129,18 @@ private slots:
                  0);
         QVERIFY2(err.contains("split.csv:2") && err.contains("decimal comma") && !err.contains("split.csv:3"), err.constData());
         QVERIFY2(out.contains("dataset split: 1 models"), out.constData());
+        // Empty cells of a wide table: models not measured on that device, counted, no warning;
+        // a table with nothing but empty cells is refused in one line.
+        QCOMPARE(run({"dataset", "import-table", write("gaps.csv", "arch,gap_a,gap_b\n" + arch0 + ",3.5,\n" + arch1 + ",4.0,2.0\n"),
+                      "--name", "gaps"},
+                     &out, &err),
+                 0);
+        QVERIFY2(err.isEmpty(), err.constData());
+        QVERIFY2(out.contains("dataset gaps: 2 models") && out.contains("gap-a: 2 latencies\n") &&
+                     out.contains("gap-b: 1 latencies (1 empty cells: not measured there)"),
+                 out.constData());
+        QCOMPARE(run({"dataset", "import-table", write("blank.csv", "arch,gap_c\n" + arch0 + ",\n"), "--name", "blank"}, &out, &err), 2);
+        QVERIFY2(err.contains("blank.csv") && err.contains("every latency cell is empty") && err.count('\n') == 1, err.constData());
     }
 
     void adaptFromTableAndEvaluate() {
