@@ -39,10 +39,10 @@ struct TableImportReport {
 
 // A row or cell that cannot be used (an unknown arch string, a missing cell or one too many, a
 // latency that is not a positive number, a model file that cannot be read) is a warning naming the
-// file and line; the other rows still import. An empty cell of a wide table is a model not measured
-// on that device: counted per device, not a warning. Fails when the file cannot be read, the header has
-// no model column (or, long, no device or latency column), a device id is not usable, the store
-// refuses a write, or no row is usable. Importing again adds nothing twice.
+// file and line; the other rows still import. An empty cell of a wide table is a model not
+// measured on that device: counted per device, not a warning. Fails when the file cannot be read,
+// the header has no model column (or, long, no device or latency column), a device id is not
+// usable, the store refuses a write, or no row is usable. Importing again adds nothing twice.
 Result<TableImportReport> importLatencyTable(const std::string& file, const TableImportOptions& options);
 
 }  // namespace km
