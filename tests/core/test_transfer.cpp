@@ -9,7 +9,7 @@
 // predictors' whole groups still price them; the graph-network baseline carries to networks with
 // more kernels than it was trained on; networks weigh in the fit by their weights, and each
 // chosen one stands for the candidates nearest to it; NAS-Bench-201 arch strings parse,
-// round-trip and build the benchmark's network.
+// round-trip and build the benchmark's network, to bytes pinned with the generator's version.
 #include <QtTest>
 
 #include <limits>
