@@ -54,6 +54,13 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
     TransferEvaluation t = std::move(r).value();
     if (!speedGap.empty()) t.warnings.push_back(speedGap);
     if (args.json) {
+        Json models = Json::array();
+        for (const TransferModelRow& m : t.models) {
+            Json predicted = Json::object();
+            for (size_t k = 0; k < t.methods.size() && k < m.predictedMs.size(); ++k)
+                predicted[t.methods[k]] = m.predictedMs[k] > 0 ? Json(m.predictedMs[k]) : Json(nullptr);
+            models.push_back({{"name", m.name}, {"family", m.family}, {"measured_ms", m.measuredMs}, {"predicted_ms", predicted}});
+        }
         std::cout << Json{{"schema", "kernelmeter.evaluate-transfer/1"},
                           {"device", args.device},
                           {"source", a.sourceDevice},
@@ -63,6 +70,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                           {"fitted_on", t.fittedOn},
                           {"methods", t.methods},
                           {"held_out", scoresJson(t.scores)},
+                          {"models", models},
                           {"warnings", t.warnings}}
                          .dump(1)
                   << "\n";

@@ -145,6 +145,11 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         if (large) predicted[5].push_back(largeTrain.count(i) ? 0.0 : large->predictMs(r.graph));  // 0: not scored
         if (atReference) predicted.back().push_back(r.source * targetRef / sourceRef);
     }
+    for (size_t j = 0; j < test.size(); ++j) {
+        TransferModelRow row{rows[test[j]].name, rows[test[j]].family, measured[j], {}};
+        for (const std::vector<double>& p : predicted) row.predictedMs.push_back(p[j]);
+        out.models.push_back(std::move(row));
+    }
     for (size_t k = 0; k < out.methods.size(); ++k) {
         MethodScores s{out.methods[k], accuracyOf(predicted[k], measured), {}};
         for (const auto& [family, at] : byFamily) {

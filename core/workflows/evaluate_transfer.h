@@ -23,11 +23,19 @@
 
 namespace km {
 
+// One held-out model as scored: its measured time and each method's prediction.
+struct TransferModelRow {
+    std::string name, family;
+    double measuredMs = 0;
+    std::vector<double> predictedMs;  // per method of TransferEvaluation::methods; 0: not scored by it
+};
+
 struct TransferEvaluation {
     std::vector<std::string> methods;
-    std::vector<MethodScores> scores;  // per method: overall and per family, on the held-out models
-    size_t fittedOn = 0;               // networks the adaptation used (left out of the scores)
-    size_t leftOut = 0;                // held-out models that could not be read
+    std::vector<MethodScores> scores;      // per method: overall and per family, on the held-out models
+    std::vector<TransferModelRow> models;  // the held-out models, in the order they were given
+    size_t fittedOn = 0;                   // networks the adaptation used (left out of the scores)
+    size_t leftOut = 0;                    // held-out models that could not be read
     std::vector<std::string> warnings;
 };
 

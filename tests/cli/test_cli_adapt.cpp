@@ -213,6 +213,21 @@ private slots:
         for (const char* m : {"adapted", "source", "source x 1 scale", "flops+memory"}) QVERIFY2(held.contains(m), m);
         QCOMPARE(held.value("adapted").toObject().value("overall").toObject().value("models").toInt(), 8);
         QVERIFY(held.value("adapted").toObject().value("overall").toObject().value("spearman").toDouble() > 0.5);
+        // Each held-out model with its time and every method's prediction: the scores follow from them.
+        const QJsonArray rows = e.value("models").toArray();
+        QCOMPARE(rows.size(), 8);
+        for (const char* method : {"adapted", "source x 1 scale"}) {
+            int within = 0;
+            for (const QJsonValue row : rows) {
+                const QJsonObject r = row.toObject();
+                QVERIFY2(r.value("name").toString().startsWith("nb201-") && r.value("measured_ms").toDouble() > 0,
+                         qPrintable(r.value("name").toString()));
+                const double p = r.value("predicted_ms").toObject().value(method).toDouble();
+                QVERIFY2(p > 0, method);
+                within += std::abs(p / r.value("measured_ms").toDouble() - 1) <= 0.10;
+            }
+            QCOMPARE(double(within) / rows.size(), held.value(method).toObject().value("overall").toObject().value("within_10").toDouble());
+        }
     }
 
     void deadCodeOnlyWhereTheRuntimeMayDropIt() {
