@@ -20,14 +20,16 @@ Per device column:
 - later slower: among disagreeing pairs, how often the cell with the higher index is the slower
   one (50% if the table's noise does not follow the rows' order).
 
-With --cells FILE it also writes the pairs' arch strings (two lines per pair) for
-`kernelmeter-cli zoo --nb201 ...`; with --predictions DEVICE ZOO_OUT PREDICT_JSON [...] it scores
-predictions of those cells (`kernelmeter-cli zoo` output mapping names to arch strings and
-`kernelmeter-cli predict --json` of the files, several pairs of files allowed) on the pair cells:
+With --evaluated COLUMN EVALUATE_JSON it scores an adapted predictor on the pair cells, from
+`kernelmeter-cli evaluate --device D --dataset NAME --json` of the same table imported as NAME
+(its models named nb201-INDEX; pairs with a cell the adaptation was fitted on are left out):
 within 10% of the table's times, and, for comparison, the partner's score on the same cells.
+With --cells FILE it writes the pairs' arch strings (two lines per pair) for `kernelmeter-cli zoo
+--nb201 ...`, and --predictions COLUMN ZOO_OUT PREDICT_JSON [...] scores `kernelmeter-cli predict
+--json` of those files (`zoo`'s output maps their names to arch strings) the same way.
 
 Usage: /usr/bin/python3 bench/accuracy/nb201_same_network.py TABLE.csv [--cells FILE]
-           [--predictions DEVICE ZOO_OUT PREDICT_JSON [ZOO_OUT PREDICT_JSON ...]]
+           [--evaluated COLUMN EVALUATE_JSON | --predictions COLUMN ZOO_OUT PREDICT_JSON [...]]
 Needs numpy (bench only).
 """
 import csv
@@ -120,7 +122,8 @@ def read_zoo_map(path):
     return out
 
 
-def predictions_report(pairs, device_column, files):
+def predicted_from_files(files):
+    """arch string -> predicted ms, from pairs of `zoo` outputs and `predict --json` files."""
     predicted = {}
     for zoo_out, predict_json in zip(files[0::2], files[1::2]):
         names = read_zoo_map(zoo_out)
@@ -128,6 +131,22 @@ def predictions_report(pairs, device_column, files):
             stem = os.path.splitext(os.path.basename(m["file"]))[0]
             if stem in names and m.get("total_ms", 0) > 0:
                 predicted[names[stem]] = m["total_ms"]
+    return predicted
+
+
+def predicted_from_evaluate(rows, evaluate_json):
+    """arch string -> the adapted predictor's ms, from `evaluate --json` (models nb201-INDEX)."""
+    arch_of_index = {r["index"]: r["arch"] for r in rows}
+    predicted = {}
+    for m in json.load(open(evaluate_json)).get("models", []):
+        index = m["name"][len("nb201-"):] if m["name"].startswith("nb201-") else None
+        ms = (m.get("predicted_ms") or {}).get("adapted")
+        if index in arch_of_index and ms:
+            predicted[arch_of_index[index]] = ms
+    return predicted
+
+
+def predictions_report(pairs, device_column, predicted):
     a, b, ok = times(pairs, device_column)
     pa = np.array([predicted.get(p[0]["arch"], np.nan) for p in pairs])
     pb = np.array([predicted.get(p[1]["arch"], np.nan) for p in pairs])
@@ -155,7 +174,12 @@ def main(argv):
     if args[:1] == ["--predictions"]:
         if len(args) < 4 or len(args[2:]) % 2:
             sys.exit(__doc__)
-        predictions_report(pairs, args[1], args[2:])
+        predictions_report(pairs, args[1], predicted_from_files(args[2:]))
+        return
+    if args[:1] == ["--evaluated"]:
+        if len(args) != 3:
+            sys.exit(__doc__)
+        predictions_report(pairs, args[1], predicted_from_evaluate(rows, args[2]))
         return
     if args:
         sys.exit(__doc__)
