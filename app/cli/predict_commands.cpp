@@ -27,6 +27,13 @@ namespace {
 using Json = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
+// A number with at least `decimals` decimals and at least 3 significant digits: a device that
+// runs a network in 0.0015 ms reads "0.00152 ms", not "0.002 ms".
+std::string digitsText(double value, int decimals) {
+    if (value > 0 && std::isfinite(value)) decimals = std::max(decimals, std::min(9, 2 - int(std::floor(std::log10(value)))));
+    return fmt::format("{:.{}f}", value, decimals);
+}
+
 // Measures `networks` generated calibration networks (0: skip) and fits the predictor's overhead
 // and kernel scale; prints one line per network and the fit.
 Status calibrateIfAsked(const Device& device, const RuleSet& rules, PredictorSet& set, MeasurementStore& store, const std::string& cacheDir,
@@ -298,19 +305,21 @@ int runPredict(const PredictArgs& args) {
             continue;
         }
         std::cout << fmt::format(
-            "model      {}\ndevice     {}\npredictor  {} ({}{}, built {} on {})\n{}total      {:.3f} ms "
-            "[{:.3f}, {:.3f}] ({} kernels at scale {:.3f} + {:.4f} ms each + {:.3f} ms overhead)\n\n",
+            "model      {}\ndevice     {}\npredictor  {} ({}{}, built {} on {})\n{}total      {} ms "
+            "[{}, {}] ({} kernels at scale {} + {} ms each + {} ms overhead)\n\n",
             path, device.value().id, predictorUsed, predictor.runtime,
             predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
-            predictor.timesSource(), host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", p.totalMs, p.lowMs, p.highMs,
-            p.kernels.size(), predictor.kernelScale * predictor.speedScale, predictor.perKernelMs * predictor.speedScale, p.overheadMs);
+            predictor.timesSource(), host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", digitsText(p.totalMs, 3),
+            digitsText(p.lowMs, 3), digitsText(p.highMs, 3), p.kernels.size(), digitsText(predictor.kernelScale * predictor.speedScale, 3),
+            digitsText(predictor.perKernelMs * predictor.speedScale, 4), digitsText(p.overheadMs, 3));
         std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             std::string names;
             for (size_t n : part.kernels[i].nodes)
                 for (const auto& name : g.nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
-            std::cout << fmt::format("{:>4}  {:<26} {:>10.4f}  [{:.4f}, {:.4f}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
-                                     p.kernels[i].ms, p.kernels[i].lowMs, p.kernels[i].highMs, "", p.kernels[i].source, names);
+            std::cout << fmt::format("{:>4}  {:<26} {:>10}  [{}, {}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
+                                     digitsText(p.kernels[i].ms, 4), digitsText(p.kernels[i].lowMs, 4), digitsText(p.kernels[i].highMs, 4),
+                                     "", p.kernels[i].source, names);
         }
         for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
         std::cout << "\n";
