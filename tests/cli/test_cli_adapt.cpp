@@ -2,9 +2,11 @@
 // kernelmeter-cli dataset import-table and adapt end to end: a table of NAS-Bench-201 cells
 // measured on a device nobody here has imports (bad rows named by file and line, the rest kept; a
 // second import adds nothing; a spreadsheet's semicolons and decimal commas read, a decimal comma
-// that splits a latency refused), the imported times round-trip through `dataset show`, a predictor
-// adapted from opencv-t1 on the table predicts the cells and `evaluate` scores it on the cells it
-// was not fitted on beside the baselines; a table's device may be fitted as a runtime that removes
+// that splits a latency refused; empty cells counted as not measured), the imported times
+// round-trip through `dataset show`, a predictor adapted from opencv-t1 on the table predicts the
+// cells (three significant digits for a device of microseconds) and `evaluate` scores it on the
+// cells it was not fitted on beside the baselines, listing each of them with every method's
+// prediction; a table's device may be fitted as a runtime that removes
 // dead code, a runtime known to run it never is (devices defined by the table's --db found by
 // adapt's); adapt measures networks through the agent (also networks generated at the input size
 // asked for, and times taken at the device's usual speed); bad input exits 2 with one line.
