@@ -6,10 +6,10 @@
 // round-trip through `dataset show`, a predictor adapted from opencv-t1 on the table predicts the
 // cells (three significant digits for a device of microseconds) and `evaluate` scores it on the
 // cells it was not fitted on beside the baselines, listing each of them with every method's
-// prediction; a table's device may be fitted as a runtime that removes
-// dead code, a runtime known to run it never is (devices defined by the table's --db found by
-// adapt's); adapt measures networks through the agent (also networks generated at the input size
-// asked for, and times taken at the device's usual speed); bad input exits 2 with one line.
+// prediction; a table's device may be fitted as a runtime that removes dead code, a runtime known
+// to run it never is (devices defined by the table's --db found by adapt's); adapt measures
+// networks through the agent (also networks generated at the input size asked for, and times taken
+// at the device's usual speed); bad input exits 2 with one line.
 #include <QtTest>
 
 #include <QFile>
