@@ -123,7 +123,10 @@ TopoResult topologicalOrder(const std::vector<Node>& nodes);
 // and none is a graph output, directly or through other such nodes), after additions of a
 // multiplication by a constant zero (x + y * 0) became their other term: what a runtime that
 // simplifies arithmetic and removes dead code executes (a NAS-Bench-201 cell's `none` edges
-// vanish, with what only they read). `removed` (optional) receives how many nodes were dropped.
+// vanish, with what only they read). Except where y is a convolution that nothing else reads and
+// such a sum is read: a converter folds the multiplication into the convolution's weights, which
+// then runs, its result added (TFLite's; the Pixel 3's). `removed` (optional) receives how many
+// nodes were dropped.
 Graph withoutUnreadNodes(const Graph& graph, size_t* removed = nullptr);
 
 }  // namespace km

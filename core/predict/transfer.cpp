@@ -390,6 +390,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         std::vector<double> looMs;
         double lowestLoo = std::numeric_limits<double>::infinity();  // sum of squared left-out errors, lowest of the family
     } plain, throughKernels, costs, rates;
+    size_t refusedLeftOut = 0;  // candidates refused for their left-out errors alone
     for (const Candidate& c : candidates) {
         // More free terms than networks minus one: judged in-sample would flatter it; skip.
         const int free = 1 + c.overhead + c.perKernel + (c.basis == kWork);
@@ -432,7 +433,10 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         // more than 4x its GCV RMSPE and by more than 50% is not chosen (xnnpack-t1 -> xnnpack-t2
         // on the 2-core VM: FLOP rates with 9.1 effective terms for 10 networks, GCV 9.7%, left out
         // 182%; docs/adapt.md).
-        if (ok && std::sqrt(sq / rows) > std::max(4 * gcv, 0.5)) continue;
+        if (ok && std::sqrt(sq / rows) > std::max(4 * gcv, 0.5)) {
+            ++refusedLeftOut;
+            continue;
+        }
         Best& kind = c.basis == kCounts ? costs : c.basis == kWork ? rates : c.basis == kAnchored ? throughKernels : plain;
         if (ok) kind.lowestLoo = std::min(kind.lowestLoo, sq);
         if (!ok || !(gcv < kind.gcv * (1 - 1e-9))) continue;
@@ -450,7 +454,13 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
     // not hold out (on the Galaxy S7, work rates at 24.3% against group scales at 26.1% left out
     // scored 39% within 10% on the other cells against 60%).
     const Best& chosen = !other.looMs.empty() && (scaled.looMs.empty() || other.gcv <= 0.8 * scaled.gcv) ? other : scaled;
-    if (chosen.looMs.empty()) return badInput("the transfer could not be fitted on these networks (every candidate was singular).");
+    if (chosen.looMs.empty())
+        return badInput(
+            refusedLeftOut > 0
+                ? "the transfer could not be fitted on these networks: every candidate fit missed the networks left out one at a "
+                  "time by more than 4 times its error on them and by more than 50% (their times do not follow the source's "
+                  "view of them)."
+                : "the transfer could not be fitted on these networks (every candidate was singular).");
     const Candidate& best = chosen.candidate;
     const Design& d = designOf(best);
     const Eigen::VectorXd p = solve(d, best, all);

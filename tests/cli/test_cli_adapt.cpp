@@ -246,9 +246,11 @@ private slots:
 
     void deadCodeOnlyWhereTheRuntimeMayDropIt() {
         // 24 cells timed on a device that skips every operation whose result reaches the output
-        // through `none` edges alone (a phone's converter): its 3x3 convolutions cost 3 ms, its
-        // 1x1 ones 1 ms and its pools 0.4 ms when they run. The same times imported for a device
-        // of the table and for xnnpack-t1, whose runtime runs every operation (docs/adapt.md).
+        // through `none` edges alone (a phone's converter), but a convolution read by nothing but
+        // `none` edges runs (the multiply by 0 folded into it; graph.h): its 3x3 convolutions cost
+        // 3 ms, its 1x1 ones 1 ms and its pools 0.4 ms when they run. The same times imported for
+        // a device of the table and for xnnpack-t1, whose runtime runs every operation
+        // (docs/adapt.md).
         QByteArray csv = "arch,dce_phone,xnnpack_t1\n";
         auto cost = [](const QByteArray& op) {
             return op == "nor_conv_3x3" ? 3.0 : op == "nor_conv_1x1" ? 1.0 : op == "avg_pool_3x3" ? 0.4 : 0.0;
@@ -260,11 +262,15 @@ private slots:
                         // node1 = a(n0), node2 = conv1x1(n0) + c(n1), node3 = n0 + e(n1) + f(n2)
                         const QByteArray arch =
                             QByteArray("|") + a + "~0|+|nor_conv_1x1~0|" + c + "~1|+|skip_connect~0|" + e + "~1|" + f + "~2|";
-                        const bool node2Read = QByteArray(f) != "none";
-                        const bool node1Read = QByteArray(e) != "none" || (node2Read && QByteArray(c) != "none");
+                        // Node 2 is read through f, or is its 1x1 convolution alone (c none) read
+                        // through `none` edges; node 1 is read through e, through c when node 2
+                        // is read, or is its convolution read through `none` edges alone.
+                        const bool node2Read = QByteArray(f) != "none", cNone = QByteArray(c) == "none";
+                        const bool node1Runs = QByteArray(e) != "none" || node2Read || cNone;
                         double ms = 1.0 + cost(e) + cost(f);
-                        if (node2Read) ms += cost("nor_conv_1x1") + cost(c);
-                        if (node1Read) ms += cost(a);
+                        if (node2Read || cNone) ms += cost("nor_conv_1x1");
+                        if (node2Read) ms += cost(c);
+                        if (node1Runs) ms += cost(a);
                         // Each cell is repeated 5 times per stage in 3 stages.
                         const QByteArray v = QByteArray::number(1 + 15 * (ms - 1));
                         csv += arch + "," + v + "," + v + "\n";
@@ -285,12 +291,16 @@ private slots:
         QVERIFY2(run({"evaluate", "--device", "dce-phone", "--dataset", "deadcode", "--db", db, "--json"}, &out, &err) == 0,
                  err.constData());
         QVERIFY2(QJsonDocument::fromJson(out).object().value("held_out").toObject().contains("adapted"), out.constData());
-        // The same times on a runtime known to run everything: never fitted as one that drops them.
-        QCOMPARE(run({"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"},
-                     &out, &err),
-                 0);
-        const QString xnnpack = QJsonDocument::fromJson(out).object().value("terms").toString();
-        QVERIFY2(!xnnpack.isEmpty() && !xnnpack.contains("unread"), qPrintable(xnnpack + "\n" + err));
+        // The same times on a runtime known to run everything: never fitted as one that drops them
+        // (nor at all, here: with the folded convolutions no fit of every operation explains them,
+        // and adapt says so rather than that every candidate was singular).
+        const int rc =
+            run({"adapt", "--device", "xnnpack-t1", "--from", "opencv-t1", "--dataset", "deadcode", "--db", db, "--quiet", "--json"}, &out,
+                &err);
+        const QString xnnpack = rc == 0 ? QJsonDocument::fromJson(out).object().value("terms").toString() : QString();
+        QVERIFY2(rc == 0 ? !xnnpack.isEmpty() && !xnnpack.contains("unread")
+                         : rc == 2 && err.contains("do not follow the source's view of them") && !err.contains("singular"),
+                 qPrintable(xnnpack + "\n" + err));
     }
 
     void adaptMeasures() {
