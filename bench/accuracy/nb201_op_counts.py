@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""How well op counts alone explain a NAS-Bench-201 latency table, under two readings of what a
-device runs (docs/adapt.md, "Dead code"): every edge other than `none` ("all"), or only the
-operations whose results reach the cell's output ("used": a runtime that removes dead code).
+"""How well op counts alone explain a NAS-Bench-201 latency table, under three readings of what a
+device runs (docs/adapt.md, "Dead code"): every edge other than `none` ("all"), only the
+operations whose results reach the cell's output ("used": a runtime that removes dead code), or
+those and the convolutions read only by `none` edges that a converter folds the multiply by 0 into
+("folded": what adapt's predictors of such a runtime run).
 Fits ms = a + b x conv3x3 + c x conv1x1 + d x avgpool + e x skip by relative least squares on ALL
 cells (an upper bound for any linear model of these counts, not a prediction) and prints RMSPE,
 share within 10% and Spearman per device column. Cells that compute a constant are left out.
@@ -33,11 +35,45 @@ def edges_in_use(ops, mode):
             live[TO[e]] = True
     if not live[3]:
         return None
+    if mode == "folded":
+        return folded_edges(ops)
     used = [False, False, False, True]
     for e in reversed(range(6)):
         if ops[e] != "none" and used[TO[e]]:
             used[FROM[e]] = True
     return [ops[e] != "none" and (mode == "all" or used[TO[e]]) for e in range(6)]
+
+
+def folded_edges(ops):
+    """Per edge, whether it runs where dead code goes but a convolution read only by `none` edges,
+    one of them into a node that is read, runs (the multiply by 0 folded into it: core/graph/graph.h,
+    withoutUnreadNodes; docs/adapt.md, "Dead code")."""
+    def runs_with(products):  # `none` edges that carry a folded convolution's output
+        real, zero = {}, [False] * 4
+        for j in (1, 2, 3):
+            real[j] = [e for e in range(6) if TO[e] == j and (e in products if ops[e] == "none" else
+                                                              not (ops[e] == "skip_connect" and zero[FROM[e]]))]
+            zero[j] = not real[j]  # x + y * 0 is x; a node of zeros alone is one x * 0
+        read, runs = [False, False, False, True], [False] * 6
+        for j in (3, 2, 1):
+            if read[j]:
+                for e in real[j]:
+                    runs[e] = ops[e] != "none"
+                    read[FROM[e]] = True
+        return real, read, runs
+    real, read, runs = runs_with(set())
+    products = set()
+    for c in range(6):
+        if not ops[c].startswith("nor_conv") or runs[c] or real[TO[c]] != [c]:
+            continue
+        same = {TO[c]}  # the nodes whose value is the convolution's output (through skips alone)
+        for k in (2, 3):
+            if any(real[k] == [e] and ops[e] == "skip_connect" and FROM[e] in same for e in range(6)):
+                same.add(k)
+        outs = [e for e in range(6) if FROM[e] in same and not (ops[e] == "skip_connect" and real[TO[e]] == [e])]
+        if 3 not in same and outs and all(ops[e] == "none" for e in outs) and any(read[TO[e]] for e in outs):
+            products.update(outs)
+    return runs_with(products)[2] if products else runs
 
 
 def counts(ops, mode):
@@ -78,18 +114,18 @@ def count_table(path, mode, features=counts):
 
 
 def main():
-    for mode in ("all", "used"):
+    for mode in ("all", "used", "folded"):
         devices, x, y = count_table(sys.argv[1], mode)
         for d in devices:
             t = y[d]
             b = np.linalg.lstsq(x / t[:, None], np.ones(len(t)), rcond=None)[0]
             p = x @ b
             e = p / t - 1
-            print(f"{mode:5} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
+            print(f"{mode:6} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
                   f"spearman {np.corrcoef(ranks(p), ranks(t))[0, 1]:.3f}")
     if "--interactions" not in sys.argv:
         return
-    for mode in ("all", "used"):
+    for mode in ("all", "used", "folded"):
         devices, x, y = count_table(sys.argv[1], mode, interactions)
         fold = np.random.default_rng(0).integers(0, 5, len(x))
         for d in devices:
@@ -101,7 +137,7 @@ def main():
                 b = np.linalg.solve(a.T @ a + 1e-3 * np.eye(x.shape[1]), a.T @ np.ones(train.sum()))
                 p[~train] = x[~train] @ b
             e = p / t - 1
-            print(f"pairs, held out {mode:5} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
+            print(f"pairs, held out {mode:6} {d:12} rmspe {np.sqrt(np.mean(e ** 2)):.3f}  within10 {np.mean(abs(e) <= 0.1):.3f}  "
                   f"spearman {np.corrcoef(ranks(p), ranks(t))[0, 1]:.3f}")
 
 
