@@ -215,8 +215,8 @@ Graph simplifiedAndPruned(const Graph& graph, const std::unordered_set<size_t>& 
     resultLive.assign(graph.nodes().size(), false);
     for (size_t k = 0; k < kept.size(); ++k) survives[original[k]] = resultLive[original[k]] = read[k];
     for (size_t i = 0; i < graph.nodes().size(); ++i)
-        if (folded[i])
-            if (const auto term = simplified.producerOf(sameAs[graph.nodes()[i].outputs[0]])) resultLive[i] = read[*term];
+        if (auto it = sameAs.find(graph.nodes()[i].outputs[0]); folded[i] && it != sameAs.end())
+            if (const auto term = simplified.producerOf(it->second)) resultLive[i] = read[*term];
     std::vector<Node> live;
     for (size_t i = 0; i < kept.size(); ++i)
         if (read[i]) live.push_back(kept[i]);
