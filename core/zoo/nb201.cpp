@@ -80,7 +80,7 @@ std::string Nb201Cell::arch() const {
     return out;
 }
 
-Result<ZooModel> generateNb201Model(std::string_view arch) {
+Result<ZooModel> generateNb201Model(std::string_view arch, ModelBytes bytes) {
     Result<Nb201Cell> parsed = parseNb201Arch(arch);
     if (!parsed) return parsed.error();
     const Nb201Cell cell = parsed.value();
@@ -88,6 +88,7 @@ Result<ZooModel> generateNb201Model(std::string_view arch) {
     options.classes = 10;
     zoo::Draft d("nb201", 0, options);
     OnnxBuilder& b = d.b();
+    if (bytes == ModelBytes::AnalysisOnly) b.leaveOutLargeWeightValues();
     // Edge e runs from node fromOf[e] to node toOf[e] (the arch string's order).
     static constexpr std::array<size_t, 6> fromOf{0, 0, 1, 0, 1, 2}, toOf{1, 2, 2, 3, 3, 3};
     auto runCell = [&](const std::string& in, const std::string& p) {
@@ -139,9 +140,9 @@ Result<ZooModel> generateNb201Model(std::string_view arch) {
     model.name = "nb201";
     model.description = cell.arch();
     model.resolution = 32;
-    Result<std::string> bytes = b.finish({output});
-    if (!bytes) return internalError(fmt::format("NAS-Bench-201 {}: {}", model.description, bytes.error().message));
-    model.bytes = std::move(bytes).value();
+    Result<std::string> written = b.finish({output});
+    if (!written) return internalError(fmt::format("NAS-Bench-201 {}: {}", model.description, written.error().message));
+    model.bytes = std::move(written).value();
     return model;
 }
 

@@ -56,9 +56,15 @@ struct Nb201Cell {
 // Parses "|nor_conv_3x3~0|+|none~0|skip_connect~1|+|...~0|...~1|...~2|"; a bad string is an error
 // naming the string and what is wrong with it.
 Result<Nb201Cell> parseNb201Arch(std::string_view arch);
+// How a generated network's bytes are written: to run (every weight with its values), or to be
+// analysed only (weights of more than 4096 elements by their dims alone, no ONNX checker:
+// OnnxBuilder::leaveOutLargeWeightValues). KernelMeter's loader reads the same graph from both;
+// the second takes about a third of the time to make and to read, and no runtime can run it.
+enum class ModelBytes { Runnable, AnalysisOnly };
+
 // The benchmark's network of an arch string, exactly as NAS-Bench-201 defines it (CIFAR setting:
 // 1x3x32x32 input, C = 16, 5 cells per stage, 10 classes; family "nb201", description = the
-// canonical arch string). Deterministic in the string (weights seeded alike).
-Result<ZooModel> generateNb201Model(std::string_view arch);
+// canonical arch string). Deterministic in the string and `bytes` (weights seeded alike).
+Result<ZooModel> generateNb201Model(std::string_view arch, ModelBytes bytes = ModelBytes::Runnable);
 
 }  // namespace km
