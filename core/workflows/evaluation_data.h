@@ -34,8 +34,8 @@ Result<std::vector<std::pair<std::string, size_t>>> datasetsTimedOn(const std::s
 // files, and 750 generated models with their weights are about 18 GB), checked against the
 // recorded hash. Fails at once only when the file is missing and the generator is unknown.
 // NAS-Bench-201 networks (generator kNb201Generator, description = the arch string) are always
-// generated again in memory, for analysis only (ModelBytes::AnalysisOnly: a table's 15,625 cells
-// are read in about two thirds of the time), except the cells nb201CellChecked picks, which are
+// generated again in memory, for analysis only (ModelBytes::AnalysisOnly: `evaluate` on the HELP
+// table 11-14% faster, docs/performance.md), except the cells nb201CellChecked picks, which are
 // generated with their weights and checked against the recorded hash; those of the earlier
 // generator (kNb201GeneratorBefore, which left `none` edges out) fail at once with a message
 // asking to import the table again.

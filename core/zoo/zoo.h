@@ -59,7 +59,7 @@ Result<Nb201Cell> parseNb201Arch(std::string_view arch);
 // How a generated network's bytes are written: to run (every weight with its values), or to be
 // analysed only (weights of more than 4096 elements by their dims alone, no ONNX checker:
 // OnnxBuilder::leaveOutLargeWeightValues). KernelMeter's loader reads the same graph from both;
-// the second takes about a third of the time to make and to read, and no runtime can run it.
+// the second is smaller and quicker to make and to read, and no runtime can run it.
 enum class ModelBytes { Runnable, AnalysisOnly };
 
 // The benchmark's network of an arch string, exactly as NAS-Bench-201 defines it (CIFAR setting:

@@ -904,8 +904,8 @@ private slots:
         QVERIFY(loader.ok());
         QVERIFY(loader.value()().ok());
         // Cells the loader does not check it reads for analysis only: the same graph, node by node
-        // (types, attributes' tensors' shapes) and in its totals, from bytes made without the large
-        // weights' values. One cell in 16 is checked, always the same ones.
+        // (each node's type and output shape) and in its totals, from bytes made without the large
+        // weights' values. About one cell in 16 is checked.
         {
             const Result<ZooModel> analysis = generateNb201Model(arch, ModelBytes::AnalysisOnly);
             QVERIFY(analysis.ok());
@@ -925,7 +925,6 @@ private slots:
             size_t checked = 0;
             for (int i = 0; i < 1600; ++i) checked += nb201CellChecked(sha256Hex(std::to_string(i)));
             QVERIFY2(checked > 60 && checked < 140, std::to_string(checked).c_str());
-            QVERIFY(nb201CellChecked(sha256Hex(std::to_string(0))) == nb201CellChecked(sha256Hex(std::to_string(0))));
         }
         // A checked cell whose bytes differ from the recorded hash is refused; one not checked is
         // read by its arch string.
