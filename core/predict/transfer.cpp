@@ -517,7 +517,7 @@ Result<TransferFit> fitTransfer(const std::vector<TransferNetwork>& networks, co
         for (const auto& [group, anchor] : options.groupAnchor)  // groups no network had
             if (anchor.ratio > 0 && !fit.groupScale.count(group)) setThroughKernels(group, anchor, isCopyGroup(group) ? copies : common);
         fit.terms = best.atCap
-                        ? fmt::format("one scale of {}, copies {:.3g} times it (the threads' ratio)", kernelFits, options.copiesRatioCap)
+                        ? fmt::format("one scale of {}, copies {:.3g} times it (the threads' gain)", kernelFits, options.copiesRatioCap)
                         : fmt::format("one scale of {}, copies {:.3g} times it (shrinkage {})", kernelFits,
                                       common > 0 ? copies / common : 0.0, best.shrinkage);
     } else {

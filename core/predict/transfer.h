@@ -125,8 +125,9 @@ struct TransferOptions {
     // 0.50-0.64; docs/adapt.md).
     bool copiesApart = false;
     // With copiesApart: the copies' scale at most this many times the others' (0: no bound), and
-    // exactly this many times is tried too. The target's threads over those the kernels were
-    // timed at: copies on one thread, the rest sped up by every thread.
+    // exactly this many times is tried too. What the target's threads gain over those the kernels
+    // were timed at (the reference workload's speed-up, at most the threads' ratio): copies on one
+    // thread, the rest sped up by every thread.
     double copiesRatioCap = 0;
 };
 

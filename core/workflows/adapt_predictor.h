@@ -104,9 +104,11 @@ bool mayDropUnreadOps(const Device& target);
 // `sourceThreads`), the source's times are scaled only through their fits, with one scale on top
 // (throughKernelsOnly, no group scales: ten networks do not tell a scale per group); for a target at
 // other threads whose runtime copies on one thread (RuntimeTraits::copiesOnOneThread), the copies
-// apart, up to the threads' ratio. Otherwise `options` unchanged.
+// apart, up to what the threads gain: `threadsGain`, the reference workload's time beside the
+// kernels over its time beside the networks, held between 1 and the threads' ratio (0: not
+// measured, the threads' ratio). Otherwise `options` unchanged.
 TransferOptions withKernelsTimedOn(TransferOptions options, const Device& target, const Device& kernelDevice,
-                                   const std::string& sourceRuntime, int sourceThreads);
+                                   const std::string& sourceRuntime, int sourceThreads, double threadsGain = 0);
 
 // Fails (BadInput) when the source has no predictor, or fewer than 3 networks end up with a time
 // on the target.

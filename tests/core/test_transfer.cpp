@@ -432,6 +432,11 @@ private slots:
         TransferOptions o = withKernelsTimedOn(defaults, cv2, cv1, "opencv-dnn", 1);
         QVERIFY(o.throughKernelsOnly && o.shrinkage.empty() && o.copiesApart);
         QCOMPARE(o.copiesRatioCap, 2.0);
+        // What the threads gained on the reference workload, where it was measured, held between
+        // 1 (a second thread that slows the work) and the threads' ratio.
+        QCOMPARE(withKernelsTimedOn(defaults, cv2, cv1, "opencv-dnn", 1, 1.65).copiesRatioCap, 1.65);
+        QCOMPARE(withKernelsTimedOn(defaults, cv2, cv1, "opencv-dnn", 1, 2.6).copiesRatioCap, 2.0);
+        QCOMPARE(withKernelsTimedOn(defaults, cv2, cv1, "opencv-dnn", 1, 0.8).copiesRatioCap, 1.0);
         o = withKernelsTimedOn(defaults, xn2, xn1, "xnnpack", 1);
         QVERIFY(o.throughKernelsOnly && o.shrinkage.empty() && !o.copiesApart);
         // Another runtime's kernels, or kernels timed at other threads than the source's: the
