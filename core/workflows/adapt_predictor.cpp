@@ -214,6 +214,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(options.dataset);
         if (!rows) return rows.error();
         if (rows.value().empty()) return badInput(fmt::format("adapt: no dataset named '{}' in the database.", options.dataset));
+        if (Status same = checkNb201Generator(rows.value()); !same) return badInput("adapt: " + same.error().message);
         Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(target.id);
         if (!stored) return stored.error();
         std::map<std::string, double> latest;  // hash -> newest median

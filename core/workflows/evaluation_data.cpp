@@ -60,6 +60,22 @@ Result<std::vector<std::pair<std::string, size_t>>> datasetsTimedOn(const std::s
 
 bool nb201CellChecked(const std::string& modelHash) { return modelHash.empty() || modelHash.front() == '0'; }
 
+Status checkNb201Generator(const std::vector<DatasetModel>& rows) {
+    const auto first = std::find_if(rows.begin(), rows.end(), [](const DatasetModel& m) {
+        return m.generator == kNb201Generator && !m.modelHash.empty() && nb201CellChecked(m.modelHash);
+    });
+    if (first == rows.end()) return Ok{};
+    Result<ZooModel> z = generateNb201Model(first->description, ModelBytes::Runnable);
+    if (!z) return badInput(fmt::format("dataset '{}', {}: {}", first->dataset, first->name, z.error().message));
+    if (sha256Hex(z.value().bytes) != first->modelHash)
+        return badInput(
+            fmt::format("dataset '{}': this version generates a different network for {} ({}) than the one imported and "
+                        "measured; import the table again under another name (`kernelmeter-cli dataset import-table FILE "
+                        "--name NEW`).",
+                        first->dataset, first->name, first->description));
+    return Ok{};
+}
+
 Result<ModelLoader> datasetModelLoader(const DatasetModel& m) {
     if (m.generator == kNb201GeneratorBefore)
         return badInput(
@@ -192,6 +208,7 @@ Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, co
     const auto byHash = measuredTimesByModel(stored.value(), out.unit.ms);
     Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(dataset);
     if (!rows) return rows.error();
+    if (Status same = checkNb201Generator(rows.value()); !same) return same.error();
     std::vector<DatasetModel> chosen;
     std::map<std::string, size_t> taken;
     std::vector<DatasetModel> sorted = rows.value();

@@ -45,6 +45,12 @@ Result<ModelLoader> datasetModelLoader(const DatasetModel& m);
 // changed without kNb201Generator (test_transfer pins its bytes) changes every cell of some
 // operation on some edge, hundreds of them in a table; a sixteenth of those is still dozens.
 bool nb201CellChecked(const std::string& modelHash);
+// Whether this version generates a dataset's NAS-Bench-201 cells as they were when it was
+// imported: the first of `rows`' cells that nb201CellChecked picks, generated whole and compared
+// with its recorded hash. A changed generator changes cells across the table, so a mismatch
+// refuses the whole dataset in one line (BadInput naming it) rather than leaving the checked cells
+// out and scoring the rest as other networks. Ok when `rows` hold no such cell.
+Status checkNb201Generator(const std::vector<DatasetModel>& rows);
 inline constexpr const char* kNb201Generator = "nb201/2";
 inline constexpr const char* kNb201GeneratorBefore = "nb201/1";
 

@@ -944,6 +944,26 @@ private slots:
             if (!read.ok())
                 QVERIFY2(read.error().message.find("generates a different network") != std::string::npos, read.error().message.c_str());
         }
+        // The dataset as a whole: its first checked cell, generated whole, must be the one
+        // imported, or every reader refuses the table in one line naming it and the cell.
+        {
+            QVERIFY(!nb201CellChecked(stored.modelHash));  // pinned above: "1cef..."
+            DatasetModel changed = stored, other = stored, right = stored;
+            changed.name = "nb201-8";
+            changed.modelHash = "0" + stored.modelHash.substr(1);
+            other.generator = "zoo/1 96..224";
+            QVERIFY(checkNb201Generator({other, stored}).ok());  // no checked cell
+            const Status refused = checkNb201Generator({other, stored, changed});
+            QVERIFY(!refused.ok());
+            QCOMPARE(refused.error().code, ErrorCode::BadInput);
+            for (const char* part : {"'lab'", "nb201-8", "generates a different network", "import the table again"})
+                QVERIFY2(refused.error().message.find(part) != std::string::npos, refused.error().message.c_str());
+            // A cell this version generates to a hash beginning with 0: checked, and right.
+            right.description = "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|";
+            right.modelHash = sha256Hex(generateNb201Model(right.description).value().bytes);
+            QVERIFY2(nb201CellChecked(right.modelHash), right.modelHash.c_str());
+            QVERIFY(checkNb201Generator({stored, right, changed}).ok());
+        }
         stored.generator = kNb201GeneratorBefore;
         loader = datasetModelLoader(stored);
         QVERIFY(!loader.ok());
