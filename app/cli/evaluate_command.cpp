@@ -270,20 +270,18 @@ int runEvaluate(const EvaluateArgs& args) {
     std::string speedGap;
     if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored, carried ? usualCpu : std::string());
     if (predictor.adaptation) {
-        // Measured networks of `adapt` are in its cache folder (named by hash): evaluate finds them
-        // there, so that the baselines see the same networks as the adaptation.
-        if (datasetName.empty()) {
-            std::set<std::string> present;
-            for (const EvaluationModel& m : models) present.insert(m.modelHash);
-            const std::filesystem::path dir =
-                std::filesystem::path(args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir) / args.device / "adapt";
-            for (const AdaptedNetwork& n : predictor.adaptation->networks) {
-                const std::filesystem::path file = dir / (n.modelHash.substr(0, 24) + ".onnx");
-                std::error_code ec;
-                if (n.modelHash.size() < 24 || present.count(n.modelHash) || !std::filesystem::exists(file, ec)) continue;
-                add(n.name, "adapt", file.string(), n.modelHash);
-            }
-        }
+        // The baselines see the adaptation's networks: those the scored models lack come from
+        // adapt's cache folder (named by hash) or are generated again (evaluate_transfer.h).
+        const std::filesystem::path dir =
+            std::filesystem::path(args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir) / args.device / "adapt";
+        AdaptationNetworks fitted = adaptationNetworks(*predictor.adaptation, scored, dir.string());
+        for (EvaluationModel& m : fitted.models) models.push_back(std::move(m));
+        if (!fitted.missing.empty())
+            std::cerr << fmt::format(
+                "kernelmeter-cli: warning: {} of the adaptation's networks (the first: {}) were files given to adapt and are neither among "
+                "the "
+                "scored models nor in {}: give them with --models.\n",
+                fitted.missing.size(), fitted.missing.front(), dir.string());
         return printTransferEvaluation(args, models, scoring, datasetName, unitMs, speedGap, usualNote);
     }
     Result<EvaluationReport> report = evaluatePredictor(models, scoring);

@@ -63,6 +63,13 @@ int adaptInputSizeOf(const Graph& graph) {
     return int(h);
 }
 
+ZooOptions adaptZooOptions(int inputSize) {
+    ZooOptions zoo;
+    zoo.maxResolution = 224;
+    if (inputSize > 0) zoo.minResolution = zoo.maxResolution = inputSize;
+    return zoo;
+}
+
 std::vector<size_t> chooseTransferNetworks(const std::vector<TransferCandidate>& candidates, size_t count, uint32_t seed) {
     std::vector<size_t> order(candidates.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;

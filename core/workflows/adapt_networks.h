@@ -11,6 +11,7 @@
 
 #include "graph/graph.h"
 #include "workflows/device_analyzer.h"
+#include "zoo/zoo.h"
 
 namespace km {
 
@@ -54,6 +55,11 @@ DeviceAnalyzer bareSourceOf(const DeviceAnalyzer& source, bool keepUnreadOps = f
 
 // The square input sizes (pixels) adapt generates networks at with AdaptOptions::inputSize.
 inline const std::vector<int> kAdaptInputSizes{96, 128, 160, 192, 224, 256, 288, 320};
+// adapt's generated networks: each zoo family's seeds from kAdaptFirstSeed (never those of
+// benchmark or calibration datasets), with adaptZooOptions' input sizes: at most 224 x 224, or
+// all at `inputSize` pixels when it is one of kAdaptInputSizes.
+inline constexpr uint32_t kAdaptFirstSeed = 700001;
+ZooOptions adaptZooOptions(int inputSize = 0);
 // The side of `graph`'s image input when it is square and one of kAdaptInputSizes (the size to
 // give adapt for networks like this one); 0 otherwise, or when the model has several inputs.
 int adaptInputSizeOf(const Graph& graph);

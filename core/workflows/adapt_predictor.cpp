@@ -18,8 +18,6 @@
 namespace km {
 namespace {
 
-constexpr uint32_t kAdaptFirstSeed = 700001;
-
 // The source's training kernels of each group measured on the target (the normal kernel
 // protocol, stored and reused like a build's): each group's ratio of target to source time. In
 // the reference's units only when the networks found the reference steady (referenceUnits).
@@ -289,9 +287,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             paths.push_back(path);
         }
     } else {
-        ZooOptions zoo;
-        zoo.maxResolution = 224;
-        if (options.inputSize > 0) zoo.minResolution = zoo.maxResolution = options.inputSize;
+        const ZooOptions zoo = adaptZooOptions(options.inputSize);
         const std::vector<std::string>& families = zooFamilies();
         // Generated, read and viewed on every core, each into its own slot (the order stays).
         struct Generated {

@@ -3,6 +3,9 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -10,8 +13,10 @@
 #include <set>
 
 #include "common/parallel_for.h"
+#include "common/sha256.h"
 #include "predict/accuracy.h"
 #include "predict/graph_network.h"
+#include "workflows/adapt_networks.h"
 
 namespace km {
 
@@ -158,6 +163,50 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
             s.perFamily[family] = accuracyOf(p, m);
         }
         out.scores.push_back(std::move(s));
+    }
+    return out;
+}
+
+AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present, const std::string& adaptDir) {
+    AdaptationNetworks out;
+    for (const AdaptedNetwork& n : adaptation.networks) {
+        if (n.modelHash.size() < 24 || present.count(n.modelHash)) continue;
+        EvaluationModel m{n.name, "adapt", "", n.modelHash, 0, 0, {}};
+        const std::filesystem::path file = std::filesystem::path(adaptDir) / (n.modelHash.substr(0, 24) + ".onnx");
+        std::error_code ec;
+        if (!adaptDir.empty() && std::filesystem::exists(file, ec)) {
+            m.path = file.string();
+            out.models.push_back(std::move(m));
+            continue;
+        }
+        // "FAMILY-SEED rRES ...": one of adapt's generated networks.
+        const std::string first = n.name.substr(0, n.name.find(' '));
+        const size_t dash = first.rfind('-');
+        const std::string family = dash == std::string::npos ? "" : first.substr(0, dash);
+        const std::string digits = dash == std::string::npos ? "" : first.substr(dash + 1);
+        const bool known = std::find(zooFamilies().begin(), zooFamilies().end(), family) != zooFamilies().end();
+        if (!known || digits.empty() || digits.size() > 9 ||
+            !std::all_of(digits.begin(), digits.end(), [](unsigned char c) { return std::isdigit(c); }) ||
+            std::stoul(digits) < kAdaptFirstSeed) {
+            out.missing.push_back(n.name);
+            continue;
+        }
+        int size = 0;  // the input size, the token after the first ("r96")
+        if (first.size() + 2 < n.name.size() && n.name[first.size() + 1] == 'r') size = std::atoi(n.name.c_str() + first.size() + 2);
+        const auto seed = uint32_t(std::stoul(digits));
+        m.load = [family, seed, size, hash = n.modelHash, name = n.name]() -> Result<std::shared_ptr<const ModelFile>> {
+            // The default pool first, then the one at the network's own size (adapt --input-size).
+            std::vector<int> sizes{0};
+            if (std::find(kAdaptInputSizes.begin(), kAdaptInputSizes.end(), size) != kAdaptInputSizes.end()) sizes.push_back(size);
+            for (int pool : sizes) {
+                Result<ZooModel> z = generateZooModel(family, seed, adaptZooOptions(pool));
+                if (!z) return z.error();
+                if (sha256Hex(z.value().bytes) == hash)
+                    return ModelFile::fromBytes(std::move(z.value().bytes), name + " (generated again)", {}, ModelFile::Keep::Graph);
+            }
+            return badInput(fmt::format("{}: adapt's network is not in its folder, and this version's zoo generates another one.", name));
+        };
+        out.models.push_back(std::move(m));
     }
     return out;
 }

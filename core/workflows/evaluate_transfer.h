@@ -15,6 +15,7 @@
 //                       both predictors record a reference time (no network measured at all).
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,18 @@ struct TransferEvaluation {
 // with fewer than 3 of its networks among `models`.
 Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& models, const DeviceAnalyzer& adapted,
                                             const DeviceAnalyzer& source, Progress* progress = nullptr);
+
+// The networks of `adaptation` that the models to score (their hashes: `present`) lack, for
+// evaluateTransfer to fit the baselines on (with the times the adaptation recorded, so nothing is
+// measured): each read from adapt's folder `adaptDir` (its networks named by hash) when the file
+// is there, else, when adapt generated it (named "FAMILY-SEED rRES ..."), generated again in
+// memory from adapt's pool (adapt_networks.h: at most 224 pixels, or all at RES) and checked
+// against its recorded hash. So a dataset, or a predictor adapted on another machine, can be
+// scored. Networks given to adapt as files (--models) are neither: `missing` names them.
+struct AdaptationNetworks {
+    std::vector<EvaluationModel> models;  // family "adapt", measuredMs 0 (the record's times apply)
+    std::vector<std::string> missing;
+};
+AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present, const std::string& adaptDir);
 
 }  // namespace km

@@ -9,9 +9,11 @@
 // prediction; a table's device may be fitted as a runtime that removes dead code, a runtime known
 // to run it never is (devices defined by the table's --db found by adapt's); adapt measures
 // networks through the agent (also networks generated at the input size asked for, and times taken
-// at the device's usual speed); bad input exits 2 with one line.
+// at the device's usual speed), and `evaluate` scores such a predictor on files or on a dataset,
+// adapt's networks generated again when its folder is gone; bad input exits 2 with one line.
 #include <QtTest>
 
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -338,8 +340,9 @@ private slots:
         QVERIFY2(err.contains("from 3 networks (measured by adapt"), err.constData());  // the table goes to stderr
         // Networks generated at the input size asked for (here the smallest, 96 x 96): every
         // network of the table has it.
+        const QString at96 = m_home.filePath("at96.json");
         QCOMPARE(run({"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--networks", "3", "--rounds", "2", "--instances", "1",
-                      "--kernels-per-group", "0", "--input-size", "96"},
+                      "--kernels-per-group", "0", "--input-size", "96", "-o", at96},
                      &out, &err),
                  0);
         const QString table = QString::fromUtf8(out);
@@ -414,6 +417,27 @@ private slots:
         const QJsonObject e = QJsonDocument::fromJson(out).object();
         QCOMPARE(e.value("fitted_on").toInt(), 3);
         QCOMPARE(e.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 3);
+        // Without adapt's folder (cleared, or a predictor adapted on another machine) its generated
+        // networks are made again, from the default pool or the one at 96 pixels, and checked by
+        // hash: the same scores.
+        QVERIFY(QDir(m_home.filePath("cache/kernelmeter/kernel-models/opencv-t2/adapt")).removeRecursively());
+        QCOMPARE(run(QStringList{"evaluate", "--device", "opencv-t2", "--json", "--models"} + models, &out, &err), 0);
+        for (const char* method : {"adapted", "source x 1 scale", "flops+memory"})
+            QCOMPARE(QJsonDocument::fromJson(out).object().value("held_out").toObject().value(method),
+                     e.value("held_out").toObject().value(method));
+        QCOMPARE(run(QStringList{"evaluate", "--device", "opencv-t2", "--predictor", at96, "--json", "--models"} + models, &out, &err), 0);
+        QCOMPARE(QJsonDocument::fromJson(out).object().value("fitted_on").toInt(), 3);
+        // So a dataset measured on the device scores an adapted predictor too, none of its models
+        // being adapt's.
+        QCOMPARE(run({"dataset", "build", "--device", "opencv-t2", "--name", "few", "--family", "squeezenet", "mobilenetv2", "--per-family",
+                      "1", "--max-resolution", "128", "--rounds", "2", "--instances", "1", "--quiet"},
+                     &out, &err),
+                 0);
+        QCOMPARE(run({"evaluate", "--device", "opencv-t2", "--dataset", "few", "--json"}, &out, &err), 0);
+        const QJsonObject d = QJsonDocument::fromJson(out).object();
+        QCOMPARE(d.value("fitted_on").toInt(), 3);
+        QCOMPARE(d.value("models").toArray().size(), 2);
+        QCOMPARE(d.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 2);
     }
 
     void badInput() {
