@@ -166,7 +166,7 @@ int runEvaluate(const EvaluateArgs& args) {
     const std::string& predictorUsed = device.predictorSource();
 
     const std::string datasetName = args.models.empty() ? (args.dataset.empty() ? "zoo" : args.dataset) : "";
-    auto store = datasetName.empty() ? MeasurementStore::open(args.db.empty() ? defaultDatabasePath() : args.db)
+    auto store = datasetName.empty() ? openStoreForReading(args.db.empty() ? defaultDatabasePath() : args.db)
                                      : openDatasetStore(args.db, datasetName);
     if (!store) return reportError(store.error());
     Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(args.device);

@@ -2,6 +2,7 @@
 #include "workflows/data_sources.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,17 @@ namespace fs = std::filesystem;
 
 std::optional<std::string> shippedDataPath(const std::string& relative) {
     return findShipped("KM_DATA_DIR", "datasets", "datasets", relative);
+}
+
+Result<std::unique_ptr<MeasurementStore>> openStoreForReading(const std::string& path) {
+    std::error_code ec;
+    bool shipped = false;
+    for (const char* name : {"benchmark.db", "predictors.db"})
+        if (const std::optional<std::string> file = shippedDataPath(name); file && fs::equivalent(*file, path, ec)) shipped = true;
+    const fs::path parent = fs::absolute(path, ec).parent_path();
+    const bool writable = ::access(path.c_str(), W_OK) == 0 && ::access(parent.c_str(), W_OK) == 0;
+    if (shipped || (fs::exists(path, ec) && !writable)) return MeasurementStore::openReadOnly(path);
+    return MeasurementStore::open(path);
 }
 
 std::optional<std::string> bundledExamplesDir() { return findShipped(nullptr, "examples", "resources/examples", "."); }
@@ -59,7 +71,7 @@ Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::str
     std::error_code ec;
     for (const auto& path : dbs) {
         if (!fs::exists(path, ec)) continue;
-        auto store = shipped && path == *shipped ? MeasurementStore::openReadOnly(path) : MeasurementStore::open(path);
+        auto store = openStoreForReading(path);
         if (!store) return store.error();
         Result<std::optional<std::string>> json = store.value()->latestPredictor(deviceId);
         if (!json) return json.error();

@@ -5,17 +5,25 @@
 // source tree for programs run from the build tree).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "fusion/rule_set.h"
 #include "predict/predictor.h"
+#include "store/measurement_store.h"
 
 namespace km {
 
 // A file shipped under datasets/, if present.
 std::optional<std::string> shippedDataPath(const std::string& relative);
+
+// Opens database `path` to read from it (datasets, predictors): read only, never migrated, when it
+// is a file shipped under datasets/ or this process may not write it or its folder (an installed
+// share/ folder; the schema migration would fail there), else as MeasurementStore::open does.
+// `dataset show --db` or `evaluate --db` on the shipped benchmark so leave it as it was.
+Result<std::unique_ptr<MeasurementStore>> openStoreForReading(const std::string& path);
 
 // The example model opened on the desktop application's first start, if installed.
 std::optional<std::string> bundledExamplePath();

@@ -19,7 +19,7 @@
 namespace km {
 
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset) {
-    if (!db.empty()) return MeasurementStore::open(db);
+    if (!db.empty()) return openStoreForReading(db);
     const std::string own = defaultDatabasePath();
     std::error_code ec;
     if (std::filesystem::exists(own, ec)) {

@@ -2,10 +2,13 @@
 // kernelmeter-cli zoo, dataset build / show and evaluate end to end on a tiny dataset: the models
 // are written, measured and listed; evaluate regenerates files that are gone (a shipped dataset
 // has none) in memory, writing nothing, and scores every model; bad names exit 2 with the reason. nn-Meter's dataset format
-// imports (bad lines named and left out, a second import adds nothing) and evaluates.
+// imports (bad lines named and left out, a second import adds nothing) and evaluates. The shipped
+// benchmark named with --db is read as shipped, never migrated.
 #include <QtTest>
 
+#include <QCryptographicHash>
 #include <QDir>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -77,6 +80,30 @@ private slots:
         QByteArray err;
         QCOMPARE(run({"zoo", "--family", "lenet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("'lenet'"), err.constData());
+    }
+
+    void shippedDatabaseReadAsShipped() {
+        // `--db` naming the shipped benchmark dataset (an older schema than this version's) reads it
+        // without migrating it or switching its journal: the file stays byte for byte as shipped
+        // (and an installed, read-only one can be read at all). A copy stands for the shipped
+        // folder ($KM_DATA_DIR), so that a failure leaves the source tree's file alone.
+        QVERIFY(QDir(m_home.filePath("shipped")).mkpath("."));
+        const QString shipped = m_home.filePath("shipped/benchmark.db");
+        QVERIFY(QFile::copy(km::test::sourcePath("datasets/benchmark.db"), shipped));
+        auto digest = [&] {
+            QFile f(shipped);
+            return f.open(QIODevice::ReadOnly) ? QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256) : QByteArray();
+        };
+        const QByteArray before = digest();
+        QVERIFY(!before.isEmpty());
+        km::test::RunOptions options = km::test::freshUser(m_home.path());
+        options.unsetEnv.removeAll("KM_DATA_DIR");
+        options.setEnv["KM_DATA_DIR"] = m_home.filePath("shipped");
+        const km::test::ProgramRun r = km::test::runCli({"dataset", "show", "--db", shipped, "--json"}, options);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(QJsonDocument::fromJson(r.out).object().value("models").toArray().size(), 750);
+        QCOMPARE(digest(), before);
+        QVERIFY(!QFile::exists(shipped + "-wal"));
     }
 
     void buildShowEvaluate() {
