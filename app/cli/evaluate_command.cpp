@@ -278,9 +278,8 @@ int runEvaluate(const EvaluateArgs& args) {
         for (EvaluationModel& m : fitted.models) models.push_back(std::move(m));
         if (!fitted.missing.empty())
             std::cerr << fmt::format(
-                "kernelmeter-cli: warning: {} of the adaptation's networks (the first: {}) were files given to adapt and are neither among "
-                "the "
-                "scored models nor in {}: give them with --models.\n",
+                "kernelmeter-cli: warning: {} of the adaptation's networks (the first: {}) were files given to adapt, not among "
+                "the scored models nor in {}: give them with --models.\n",
                 fitted.missing.size(), fitted.missing.front(), dir.string());
         return printTransferEvaluation(args, models, scoring, datasetName, unitMs, speedGap, usualNote);
     }

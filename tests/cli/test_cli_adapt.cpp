@@ -318,8 +318,9 @@ private slots:
         QByteArray out, err;
         // Two of the source's kernels per group measured too (a count, not a time, bounds them).
         // A device measured never before has no usual speed: the session's.
+        const QString onFiles = m_home.filePath("on-files.json");
         QCOMPARE(run(QStringList{"adapt", "--device", "opencv-t2", "--from", "opencv-t1", "--rounds", "2", "--instances", "1", "--quiet",
-                                 "--kernels-per-group", "2", "--models"} +
+                                 "--kernels-per-group", "2", "-o", onFiles, "--models"} +
                          models,
                      &out, &err),
                  0);
@@ -438,6 +439,11 @@ private slots:
         QCOMPARE(d.value("fitted_on").toInt(), 3);
         QCOMPARE(d.value("models").toArray().size(), 2);
         QCOMPARE(d.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 2);
+        // Adapted on files the dataset lacks: they cannot be made again; named, and exit 2.
+        QCOMPARE(run({"evaluate", "--device", "opencv-t2", "--predictor", onFiles, "--dataset", "few"}, &out, &err), 2);
+        QVERIFY2(err.contains("3 of the adaptation's networks (the first: nb201-") && err.contains("give them with --models") &&
+                     err.contains("only 0 of the adaptation's 3 networks"),
+                 err.constData());
     }
 
     void badInput() {
