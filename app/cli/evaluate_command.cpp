@@ -42,7 +42,8 @@ Json scoresJson(const std::vector<MethodScores>& scores) {
 // An adapted predictor: scored on the measured models it was not fitted on, beside the baselines
 // that see the same networks (workflows/evaluate_transfer.h).
 int printTransferEvaluation(const EvaluateArgs& args, const std::vector<EvaluationModel>& models, const DeviceAnalyzer& device,
-                            const std::string& datasetName, double unitMs, const std::string& speedGap, const std::string& usualNote) {
+                            const std::string& datasetName, double unitMs, const std::vector<std::string>& notes,
+                            const std::string& usualNote) {
     const Adaptation& a = *device.predictor()->adaptation;
     const DeviceAnalyzer source = DeviceAnalyzer::load(a.sourceDevice, {"", "", args.db});
     if (source.error())
@@ -52,7 +53,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
     Result<TransferEvaluation> r = evaluateTransfer(models, device, source, &progress);
     if (!r) return reportError(r.error());
     TransferEvaluation t = std::move(r).value();
-    if (!speedGap.empty()) t.warnings.push_back(speedGap);
+    t.warnings.insert(t.warnings.end(), notes.begin(), notes.end());
     if (args.json) {
         Json models = Json::array();
         for (const TransferModelRow& m : t.models) {
@@ -79,9 +80,11 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                                  args.device, a.sourceDevice, a.sourceCpuModel, t.fittedOn, a.timesFrom, t.scores.front().overall.models,
                                  unitMs > 0 ? fmt::format(", at the reference speed ({:.4f} ms)", unitMs) : "");
         if (!usualNote.empty()) std::cout << usualNote << "\n\n";
-        std::cout << fmt::format("{:<18} {:>7} {:>7} {:>7} {:>9} {:>8}\n", "method", "±5%", "±10%", "±15%", "Spearman", "RMSPE");
+        size_t width = 6;  // the longest method name ("source at reference speed")
+        for (const MethodScores& s : t.scores) width = std::max(width, s.method.size());
+        std::cout << fmt::format("{:<{}} {:>7} {:>7} {:>7} {:>9} {:>8}\n", "method", width, "±5%", "±10%", "±15%", "Spearman", "RMSPE");
         for (const MethodScores& s : t.scores)
-            std::cout << fmt::format("{:<18} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, 100 * s.overall.within5,
+            std::cout << fmt::format("{:<{}} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, width, 100 * s.overall.within5,
                                      100 * s.overall.within10, 100 * s.overall.within15, s.overall.spearman, 100 * s.overall.rmspe);
     }
     for (const std::string& w : t.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
@@ -270,6 +273,28 @@ int runEvaluate(const EvaluateArgs& args) {
     std::string speedGap;
     if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored, carried ? usualCpu : std::string());
     if (predictor.adaptation) {
+        std::vector<std::string> notes;
+        if (!speedGap.empty()) notes.push_back(speedGap);
+        // Models measured on another CPU than the one adapted to (the shipped benchmark's, say)
+        // score neither machine: kernel types scale differently across CPUs.
+        if (!predictor.cpuModel.empty()) {
+            int other = 0, all = 0;
+            std::string otherCpu;
+            for (const MeasuredOn& m : measuredOn(stored.value(), models, hashOfName)) {
+                all += m.models;
+                if (!m.cpuModel.empty() && m.cpuModel != predictor.cpuModel) {
+                    other += m.models;
+                    otherCpu = m.cpuModel;
+                }
+            }
+            if (other > 0)
+                notes.push_back(fmt::format(
+                    "{} of the {} scored models were measured on {}, not on {}, the machine the predictor was adapted on: kernel types "
+                    "scale differently across CPUs{}, so these scores say little about either machine; measure the models there "
+                    "(`kernelmeter-cli measure`, `dataset build`) to score the adaptation.",
+                    other, all, otherCpu, predictor.cpuModel,
+                    unitMs > 0 ? " (the reference speed takes out the machine's speed, not that)" : ""));
+        }
         // The baselines see the adaptation's networks: those the scored models lack come from
         // adapt's cache folder (named by hash) or are generated again (evaluate_transfer.h).
         const std::filesystem::path dir =
@@ -281,7 +306,7 @@ int runEvaluate(const EvaluateArgs& args) {
                 "kernelmeter-cli: warning: {} of the adaptation's networks (the first: {}) were files given to adapt, not among "
                 "the scored models nor in {}: give them with --models.\n",
                 fitted.missing.size(), fitted.missing.front(), dir.string());
-        return printTransferEvaluation(args, models, scoring, datasetName, unitMs, speedGap, usualNote);
+        return printTransferEvaluation(args, models, scoring, datasetName, unitMs, notes, usualNote);
     }
     Result<EvaluationReport> report = evaluatePredictor(models, scoring);
     if (!report) return reportError(report.error());

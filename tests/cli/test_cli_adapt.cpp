@@ -439,6 +439,19 @@ private slots:
         QCOMPARE(d.value("fitted_on").toInt(), 3);
         QCOMPARE(d.value("models").toArray().size(), 2);
         QCOMPARE(d.value("held_out").toObject().value("adapted").toObject().value("overall").toObject().value("models").toInt(), 2);
+        // A predictor adapted on another machine, scored on models measured here: said, in the
+        // JSON's warnings too.
+        QJsonObject elsewhere = readJson(at96);
+        elsewhere["cpu_model"] = "Another CPU (test)";
+        const QString elsewhereFile = write("elsewhere.json", QJsonDocument(elsewhere).toJson());
+        QCOMPARE(run({"evaluate", "--device", "opencv-t2", "--predictor", elsewhereFile, "--dataset", "few", "--json"}, &out, &err), 0);
+        const QString otherCpu = "2 of the 2 scored models were measured on ";
+        QVERIFY2(err.contains(otherCpu.toUtf8()) && err.contains("not on Another CPU (test)"), err.constData());
+        const QJsonArray warnings = QJsonDocument::fromJson(out).object().value("warnings").toArray();
+        QVERIFY2(std::any_of(warnings.begin(), warnings.end(), [&](const QJsonValue& w) { return w.toString().startsWith(otherCpu); }),
+                 out.constData());
+        QCOMPARE(run({"evaluate", "--device", "opencv-t2", "--predictor", at96, "--dataset", "few"}, &out, &err), 0);
+        QVERIFY2(!err.contains(otherCpu.toUtf8()), err.constData());
         // Adapted on files the dataset lacks: they cannot be made again; named, and exit 2.
         QCOMPARE(run({"evaluate", "--device", "opencv-t2", "--predictor", onFiles, "--dataset", "few"}, &out, &err), 2);
         QVERIFY2(err.contains("3 of the adaptation's networks (the first: nb201-") && err.contains("give them with --models") &&
