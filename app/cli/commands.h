@@ -227,7 +227,6 @@ struct EvaluateArgs {
     bool atReferenceSpeed = false;  // score measurements scaled by their reference ratio
     bool atUsualSpeed = false;      // score the predictions carried to the usual speed before the scored measurements
     bool json = false;
-    std::string cacheDir;  // where adapt wrote its networks; default: ~/.cache/kernelmeter/kernel-models
 };
 int runEvaluate(const EvaluateArgs& args);
 

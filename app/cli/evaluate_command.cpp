@@ -295,17 +295,15 @@ int runEvaluate(const EvaluateArgs& args) {
                     other, all, otherCpu, predictor.cpuModel,
                     unitMs > 0 ? " (the reference speed takes out the machine's speed, not that)" : ""));
         }
-        // The baselines see the adaptation's networks: those the scored models lack come from
-        // adapt's cache folder (named by hash) or are generated again (evaluate_transfer.h).
-        const std::filesystem::path dir =
-            std::filesystem::path(args.cacheDir.empty() ? userCacheDir("kernel-models") : args.cacheDir) / args.device / "adapt";
-        AdaptationNetworks fitted = adaptationNetworks(*predictor.adaptation, scored, dir.string());
+        // The baselines see the adaptation's networks: those the scored models lack are generated
+        // again (evaluate_transfer.h).
+        AdaptationNetworks fitted = adaptationNetworks(*predictor.adaptation, scored);
         for (EvaluationModel& m : fitted.models) models.push_back(std::move(m));
         if (!fitted.missing.empty())
             std::cerr << fmt::format(
                 "kernelmeter-cli: warning: {} of the adaptation's networks (the first: {}) were files given to adapt, not among "
-                "the scored models nor in {}: give them with --models.\n",
-                fitted.missing.size(), fitted.missing.front(), dir.string());
+                "the scored models: give them with --models.\n",
+                fitted.missing.size(), fitted.missing.front());
         return printTransferEvaluation(args, models, scoring, datasetName, unitMs, notes, usualNote);
     }
     Result<EvaluationReport> report = evaluatePredictor(models, scoring);

@@ -342,8 +342,6 @@ int main(int argc, char** argv) {
                    "taken before the scored ones")
         ->excludes(atReference);
     cmdEvaluate->add_flag("--json", evaluate.json, "print JSON (schema in docs/cli.md)");
-    cmdEvaluate->add_option("--cache", evaluate.cacheDir,
-                            "an adapted predictor: where adapt wrote its networks (default: ~/.cache/kernelmeter/kernel-models)");
 
     km::cli::ReportArgs report;
     auto* cmdReport = app.add_subcommand("report", "Write a model's PDF report (the desktop application's, drawn offscreen).");

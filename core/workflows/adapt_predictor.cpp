@@ -9,6 +9,7 @@
 #include <set>
 
 #include "common/parallel_for.h"
+#include "common/scratch_folder.h"
 #include "common/utc_time.h"
 #include "workflows/adapt_kernels.h"
 #include "workflows/evaluation_data.h"
@@ -32,14 +33,13 @@ Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& targe
         warnings.push_back("no folder for kernel models was given: the group scales are fitted on the networks alone.");
         return std::vector<AdaptedKernelGroup>();
     }
-    const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / target.id / "kernels";
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return ioError(fmt::format("{}: cannot create the kernel-model folder ({}).", dir.string(), ec.message()));
-    KernelMeasureOptions measure{options.measure, dir.string()};
+    Result<ScratchFolder> scratch = ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "kernels").string());
+    if (!scratch) return scratch.error();
+    const std::string& dir = scratch.value().path();
+    KernelMeasureOptions measure{options.measure, dir};
     measure.measure.protocol = kernelSamplingProtocol();
     measure.referenceUnits = referenceUnits;
-    Result<std::optional<double>> tail = measureTailCost(target, measure.measure, dir.string(), progress);
+    Result<std::optional<double>> tail = measureTailCost(target, measure.measure, dir, progress);
     if (!tail) return tail.error();
     if (!tail.value()) warnings.push_back("the kernel models' tail cost could not be measured; kernel times are not corrected for it.");
     measure.tailMsPerElement = tail.value().value_or(0.0);
@@ -357,16 +357,17 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         // No CPU: the times come from a table measured elsewhere (the adaptation record names it).
     } else {
         std::vector<std::string> toMeasure;
+        std::optional<ScratchFolder> networksFolder;
         if (!options.modelPaths.empty()) {
             for (size_t i : chosen) toMeasure.push_back(paths[i]);
         } else {
             if (options.cacheDir.empty()) return badInput("adapt: no folder for the generated networks was given.");
-            const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / target.id / "adapt";
-            std::error_code ec;
-            std::filesystem::create_directories(dir, ec);
-            if (ec) return ioError(fmt::format("{}: cannot create the folder for the networks ({}).", dir.string(), ec.message()));
+            // Written only to be measured (their times are stored; evaluate generates them again).
+            Result<ScratchFolder> folder = ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "adapt").string());
+            if (!folder) return folder.error();
+            networksFolder.emplace(std::move(folder.value()));
             for (size_t i : chosen) {
-                Result<std::string> written = writeCachedModel(dir.string(), candidateBytes[i]);
+                Result<std::string> written = writeGeneratedModel(networksFolder->path(), candidateBytes[i]);
                 if (!written) return written.error();
                 toMeasure.push_back(written.value());
             }
@@ -378,6 +379,7 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
             report01(0.2 + networksShare * f, msg);
         });
         const std::vector<ModelReport> measured = measureModels(toMeasure, target, options.measure, &inner);
+        networksFolder.reset();
         std::vector<ModelReport> usable;  // parallel to networks
         std::vector<std::string> usableNames;
         for (size_t k = 0; k < measured.size(); ++k) {

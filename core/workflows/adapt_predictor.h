@@ -40,7 +40,8 @@ struct AdaptOptions {
     size_t datasetCandidates = 400;
     std::string datasetDb;         // the database holding it (empty: workflows/evaluation_data.h, openDatasetStore)
     MeasureModelsOptions measure;  // protocol and store (networks measured are stored and reused)
-    std::string cacheDir;          // generated networks go to <cacheDir>/<target>/adapt (measuring only)
+    std::string cacheDir;          // generated networks and kernels are written under <cacheDir>/<target>/adapt
+                                   // and kernels/ while they are measured, then removed
     TransferOptions transfer;
     // When measuring: this many of the source's training kernels per transfer group of the
     // candidates (up to 4x for the groups holding the most of their time) are measured on the

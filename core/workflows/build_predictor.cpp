@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "backends/measurement.h"
+#include "common/scratch_folder.h"
 #include "common/utc_time.h"
 #include "predict/features.h"
 #include "sampling/kernel_models.h"
@@ -25,10 +26,10 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     if (options.kernelTypes.empty()) return badInput("build-predictor: no kernel types to build.");
     Result<Prior> prior = loadPrior(options.priorDir);
     if (!prior) return prior.error();
-    const fs::path dir = fs::path(options.cacheDir) / device.id / "kernels";
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return ioError(fmt::format("{}: cannot create the kernel-model folder ({}).", dir.string(), ec.message()));
+    // The kernel models exist only to be measured: their times are stored as they are taken.
+    Result<ScratchFolder> scratch = ScratchFolder::create((fs::path(options.cacheDir) / device.id / "kernels").string());
+    if (!scratch) return scratch.error();
+    const std::string& dir = scratch.value().path();
 
     BuildPredictorReport report;
     PredictorSet& set = report.predictor;
@@ -46,7 +47,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     // measured once (stored and reused like every kernel model).
     double tailMsPerElement = 0;
     {
-        Result<std::optional<double>> tail = measureTailCost(device, options.measure, dir.string(), progress);
+        Result<std::optional<double>> tail = measureTailCost(device, options.measure, dir, progress);
         if (!tail) return tail.error();
         if (tail.value())
             tailMsPerElement = *tail.value();
@@ -96,8 +97,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
         inners[t] = std::make_unique<Progress>([&, t](double, const std::string& msg) { reportOverall(std::max(typesStarted, t), msg); });
         Progress* inner = inners[t].get();
         KernelMeasurer measure = [&, inner](const std::vector<KernelSpec>& specs) -> Result<std::vector<std::optional<double>>> {
-            const KernelMeasureOptions ko{options.measure, dir.string(), tailMsPerElement,
-                                          size_t(std::max(1, options.modelsPerRequest / 2))};
+            const KernelMeasureOptions ko{options.measure, dir, tailMsPerElement, size_t(std::max(1, options.modelsPerRequest / 2))};
             return measureKernels(specs, device, ko, campaign, inner, [&](size_t kernels) {
                 if (overBudget() && !(inFirstRound && firstRoundMeasured < kFirstRoundFloor)) return false;
                 firstRoundMeasured += inFirstRound ? kernels : 0;

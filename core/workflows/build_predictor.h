@@ -19,7 +19,8 @@ namespace km {
 
 struct BuildPredictorOptions {
     MeasureModelsOptions measure;          // agent and store; protocol: kernelSamplingProtocol() (measure_kernels.h)
-    std::string cacheDir;                  // kernel models are written here (required)
+    std::string cacheDir;                  // kernel models are written under <cacheDir>/<device>/kernels,
+                                           // each removed once measured (required)
     std::string priorDir;                  // datasets/priors (required)
     std::vector<std::string> kernelTypes;  // which kernel types to build (required)
     AdaptiveOptions adaptive;              // per type

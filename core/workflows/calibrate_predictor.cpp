@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <filesystem>
+#include <optional>
 
+#include "common/scratch_folder.h"
 #include "workflows/build_predictor.h"
 #include "workflows/device_analyzer.h"
 #include "zoo/zoo.h"
@@ -17,10 +19,13 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     const bool given = !options.modelPaths.empty();
     if ((given ? int(options.modelPaths.size()) : options.networks) < 3)
         return badInput("calibrate: at least 3 calibration networks are needed.");
-    const std::filesystem::path dir = std::filesystem::path(options.cacheDir) / device.id / "calibration";
-    std::error_code ec;
-    std::filesystem::create_directories(dir, ec);
-    if (ec) return ioError(fmt::format("{}: cannot create the calibration folder ({}).", dir.string(), ec.message()));
+    // Generated networks are written only to be measured (their times are stored), then removed.
+    std::optional<ScratchFolder> folder;
+    if (!given) {
+        Result<ScratchFolder> made = ScratchFolder::create((std::filesystem::path(options.cacheDir) / device.id / "calibration").string());
+        if (!made) return made.error();
+        folder.emplace(std::move(made.value()));
+    }
 
     // The kernel sums with the terms being fitted left out.
     // In the predictor's unit (PredictorSet::referenceMs) when it has one.
@@ -49,7 +54,7 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
                 report.warnings.push_back(fmt::format("calibration network {}: {}", i, model.error().message));
                 continue;
             }
-            Result<std::string> written = writeCachedModel(dir.string(), model.value().bytes);
+            Result<std::string> written = writeGeneratedModel(folder->path(), model.value().bytes);
             if (!written) return written.error();
             path = written.value();
             description = model.value().name + " " + model.value().description;
@@ -75,12 +80,13 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
         if (progress) progress->report(f, msg);
     });
     const std::vector<ModelReport> measured = measureModels(paths, device, options.measure, &bounded);
+    folder.reset();
     const bool stoppedByDeadline = bounded.isCancelled();
     for (size_t i = 0; i < measured.size(); ++i) {
         if (!measured[i].ok) {
             if (stoppedByDeadline && measured[i].error.empty()) continue;  // not reached before the deadline
             report.warnings.push_back(
-                fmt::format("calibration network {} ({}): not measured: {}", paths[i], descriptions[i], measured[i].error));
+                fmt::format("calibration network {}: not measured: {}", given ? paths[i] : descriptions[i], measured[i].error));
             continue;
         }
         report.descriptions.push_back(descriptions[i]);

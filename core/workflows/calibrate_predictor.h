@@ -20,7 +20,8 @@ namespace km {
 
 struct CalibratePredictorOptions {
     MeasureModelsOptions measure;  // protocol and store (measured networks are stored and reused)
-    std::string cacheDir;          // networks are written to <cacheDir>/<device>/calibration (required)
+    std::string cacheDir;          // generated networks are written under <cacheDir>/<device>/calibration while
+                                   // they are measured, then removed (required)
     // How many generated networks (at least 3): network i is the zoo's family i mod 15 with seed
     // firstSeed + i / 15, at most 224 x 224 (whole networks take long to measure above that).
     // Benchmark datasets use seeds from 1, so calibration networks are never dataset models.

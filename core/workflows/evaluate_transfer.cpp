@@ -167,18 +167,11 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     return out;
 }
 
-AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present, const std::string& adaptDir) {
+AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present) {
     AdaptationNetworks out;
     for (const AdaptedNetwork& n : adaptation.networks) {
         if (n.modelHash.size() < 24 || present.count(n.modelHash)) continue;
         EvaluationModel m{n.name, "adapt", "", n.modelHash, 0, 0, {}};
-        const std::filesystem::path file = std::filesystem::path(adaptDir) / (n.modelHash.substr(0, 24) + ".onnx");
-        std::error_code ec;
-        if (!adaptDir.empty() && std::filesystem::exists(file, ec)) {
-            m.path = file.string();
-            out.models.push_back(std::move(m));
-            continue;
-        }
         // "FAMILY-SEED rRES ...": one of adapt's generated networks.
         const std::string first = n.name.substr(0, n.name.find(' '));
         const size_t dash = first.rfind('-');
@@ -204,7 +197,7 @@ AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::s
                 if (sha256Hex(z.value().bytes) == hash)
                     return ModelFile::fromBytes(std::move(z.value().bytes), name + " (generated again)", {}, ModelFile::Keep::Graph);
             }
-            return badInput(fmt::format("{}: adapt's network is not in its folder, and this version's zoo generates another one.", name));
+            return badInput(fmt::format("{}: adapt's network cannot be generated again: this version's zoo generates another one.", name));
         };
         out.models.push_back(std::move(m));
     }

@@ -49,15 +49,15 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
 
 // The networks of `adaptation` that the models to score (their hashes: `present`) lack, for
 // evaluateTransfer to fit the baselines on (with the times the adaptation recorded, so nothing is
-// measured): each read from adapt's folder `adaptDir` (its networks named by hash) when the file
-// is there, else, when adapt generated it (named "FAMILY-SEED rRES ..."), generated again in
-// memory from adapt's pool (adapt_networks.h: at most 224 pixels, or all at RES) and checked
-// against its recorded hash. So a dataset, or a predictor adapted on another machine, can be
-// scored. Networks given to adapt as files (--models) are neither: `missing` names them.
+// measured): adapt keeps no files of the networks it generated (named "FAMILY-SEED rRES ..."), so
+// each is generated again in memory from adapt's pool (adapt_networks.h: at most 224 pixels, or
+// all at RES) and checked against its recorded hash. So a dataset, or a predictor adapted on
+// another machine, can be scored. Networks given to adapt as files (--models) cannot be: `missing`
+// names them.
 struct AdaptationNetworks {
     std::vector<EvaluationModel> models;  // family "adapt", measuredMs 0 (the record's times apply)
     std::vector<std::string> missing;
 };
-AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present, const std::string& adaptDir);
+AdaptationNetworks adaptationNetworks(const Adaptation& adaptation, const std::set<std::string>& present);
 
 }  // namespace km

@@ -9,6 +9,7 @@
 #include <map>
 
 #include "backends/measurement.h"
+#include "common/scratch_folder.h"
 #include "common/sha256.h"
 #include "predict/features.h"
 #include "sampling/kernel_models.h"
@@ -79,7 +80,7 @@ double perElementCost(const std::vector<double>& elements, const std::vector<dou
     return slopes.empty() ? 0.0 : std::max(0.0, quantile(slopes, 0.5));
 }
 
-Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes) {
+Result<std::string> writeGeneratedModel(const std::string& dir, const std::string& bytes) {
     const fs::path path = fs::path(dir) / (sha256Hex(bytes).substr(0, 24) + ".onnx");
     std::error_code ec;
     if (fs::exists(path, ec)) return path.string();
@@ -107,7 +108,7 @@ Result<std::optional<double>> measureTailCost(const Device& device, const Measur
     for (const KernelSpec& spec : tailLadder()) {
         Result<std::string> bytes = buildKernelOverheadModel(spec, 1);
         if (!bytes) return bytes.error();
-        Result<std::string> path = writeCachedModel(dir, bytes.value());
+        Result<std::string> path = writeGeneratedModel(dir, bytes.value());
         if (!path) return path.error();
         paths.push_back(path.value());
         elements.push_back(inputElements(spec));
@@ -119,6 +120,7 @@ Result<std::optional<double>> measureTailCost(const Device& device, const Measur
         if (progress) progress->report(0, "tail cost: " + msg);
     });
     const std::vector<ModelReport> reports = measureModels(paths, device, mo, &inner);
+    removeFiles(paths);  // measured (the times are stored); generated again when needed
     std::vector<double> n, ms;
     for (size_t i = 0; i < reports.size() && i < elements.size(); ++i)
         if (reports[i].ok) {
@@ -146,9 +148,9 @@ Result<std::vector<std::optional<double>>> measureKernels(const std::vector<Kern
             Result<std::string> k = buildKernelModel(specs[i], 1);
             Result<std::string> o = buildKernelOverheadModel(specs[i], 1);
             if (!k || !o) continue;
-            Result<std::string> kp = writeCachedModel(dir, k.value());
+            Result<std::string> kp = writeGeneratedModel(dir, k.value());
             if (!kp) return kp.error();
-            Result<std::string> op = writeCachedModel(dir, o.value());
+            Result<std::string> op = writeGeneratedModel(dir, o.value());
             if (!op) return op.error();
             auto [it, fresh] = overheadIndex.emplace(op.value(), paths.size());
             if (fresh) paths.push_back(op.value());
@@ -161,6 +163,7 @@ Result<std::vector<std::optional<double>>> measureKernels(const std::vector<Kern
         mo.batchSize = int(paths.size());
         mo.reference = true;
         std::vector<ModelReport> reports = measureModels(paths, device, mo, progress);
+        removeFiles(paths);  // measured (the times are stored); a resumed campaign generates them again
         if (!options.referenceUnits)
             for (ModelReport& r : reports) r.normalizedMs = r.referenceBaselineMs = 0;  // kernelMs then takes raw differences
         for (size_t j = 0; j < pairs.size(); ++j) {

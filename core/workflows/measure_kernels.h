@@ -18,7 +18,7 @@
 namespace km {
 
 // Writes a generated model to `dir` named by its content hash (kept if already there); its path.
-Result<std::string> writeCachedModel(const std::string& dir, const std::string& bytes);
+Result<std::string> writeGeneratedModel(const std::string& dir, const std::string& bytes);
 
 // 2 processes x 8 rounds x 3 runs with a short warm-up: kernel models run microseconds to
 // milliseconds, and the regressor averages over many of them. Three runs per round, not two: a
@@ -52,14 +52,16 @@ struct KernelCampaign {
 };
 
 // The tail's cost per element on `device` (perElementCost over tail-only models of ten sizes,
-// written to `dir`, measured once with the reference; stored and reused like any kernel model).
+// written to `dir`, measured once with the reference, and removed; their times are stored and reused
+// like any kernel model's).
 // nullopt when fewer than 3 of them could be measured.
 Result<std::optional<double>> measureTailCost(const Device& device, const MeasureModelsOptions& options, const std::string& dir,
                                               Progress* progress = nullptr);
 
 struct KernelMeasureOptions {
     MeasureModelsOptions measure;  // agent, store and protocol (kernelSamplingProtocol())
-    std::string dir;               // where the kernel and overhead models are written (required)
+    std::string dir;               // where the kernel and overhead models are written, each request's
+                                   // removed once measured (required; a ScratchFolder's)
     double tailMsPerElement = 0;   // measureTailCost's
     size_t perRequest = 20;        // kernels (with their overhead models) per agent request
     // Kernel times at the reference workload's baseline speed, round by round (kernelMs). Off: raw

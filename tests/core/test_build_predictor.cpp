@@ -2,19 +2,34 @@
 // A short real predictor build on opencv-t1 (one kernel type, a few dozen kernels): every kernel
 // is measured through the agent and stored as taken, a second run with the same seed measures
 // nothing new, the result predicts its own kernel type and survives JSON. No time is asserted.
+#include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <limits>
 
+#include <sys/wait.h>
+#include <unistd.h>
 #include <algorithm>
 
+#include "common/scratch_folder.h"
 #include "store/measurement_store.h"
 #include "test_support.h"
 #include "workflows/build_predictor.h"
 #include "workflows/calibrate_predictor.h"
+#include "workflows/measure_kernels.h"
 
 using namespace km;
+
+namespace {
+
+int onnxFilesUnder(const QString& folder) {
+    int n = 0;
+    for (QDirIterator it(folder, {"*.onnx"}, QDir::Files, QDirIterator::Subdirectories); it.hasNext(); it.next()) ++n;
+    return n;
+}
+
+}  // namespace
 
 class TestBuildPredictor : public QObject {
     Q_OBJECT
@@ -66,6 +81,8 @@ private slots:
             return std::string();
         };
         QVERIFY(phaseWarning(first.value()).empty());  // nothing measured before it
+        // The kernel models existed only to be measured: none is left on disk.
+        QCOMPARE(onnxFilesUnder(dir.filePath("kernels")), 0);
 
         // Earlier measurements of the device on this machine that met a reference 100 ms long (no
         // machine runs it so slowly): the build's speed is far from the usual one, and said so.
@@ -127,6 +144,41 @@ private slots:
         PredictorSet untouched = set;
         QVERIFY(!calibratePredictor(*findBuiltinDevice("opencv-t1"), RuleSet{}, untouched, c).ok());
         QCOMPARE(untouched.toJson(), set.toJson());
+    }
+
+    // A scratch folder goes with everything in it; one left by a process of this host that is gone
+    // is removed when the next is made beside it, one of a live process is kept.
+    void scratchFoldersAreRemoved() {
+        QTemporaryDir dir;
+        const std::string parent = dir.filePath("scratch").toStdString();
+        std::string mine;
+        {
+            Result<ScratchFolder> s = ScratchFolder::create(parent);
+            QVERIFY(s.ok());
+            mine = s.value().path();
+            QVERIFY(writeGeneratedModel(mine, "bytes").ok());
+            Result<ScratchFolder> other = ScratchFolder::create(parent);
+            QVERIFY(other.ok() && other.value().path() != mine);
+            QCOMPARE(onnxFilesUnder(QString::fromStdString(mine)), 1);
+        }
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(mine)));
+        // "run-<host>-<pid>-<random>": the same host, a process that has ended, and pid 1.
+        const QStringList fields = QFileInfo(QString::fromStdString(mine)).fileName().split('-');
+        QCOMPARE(fields.size(), 4);
+        const pid_t child = fork();
+        if (child == 0) _exit(0);
+        QVERIFY(child > 0);
+        QCOMPARE(waitpid(child, nullptr, 0), child);
+        const QString dead = QString::fromStdString(parent) + "/run-" + fields[1] + "-" + QString::number(child) + "-0";
+        const QString live = QString::fromStdString(parent) + "/run-" + fields[1] + "-1-0";
+        const QString otherHost = QString::fromStdString(parent) + "/run-elsewhere-" + QString::number(child) + "-0";
+        for (const QString& d : {dead, live, otherHost}) {
+            QVERIFY(QDir().mkpath(d));
+            QVERIFY(writeGeneratedModel(d.toStdString(), "left").ok());
+        }
+        QVERIFY(ScratchFolder::create(parent).ok());
+        QVERIFY(!QFileInfo::exists(dead));
+        QVERIFY(QFileInfo::exists(live) && QFileInfo::exists(otherHost));
     }
 
     // The tail's per-element cost: the slope through tail-only models, robust to one slow outlier

@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "common/scratch_folder.h"
+
+#include <fmt/format.h>
+#include <signal.h>
+#include <unistd.h>
+#include <cerrno>
+#include <climits>
+#include <filesystem>
+#include <random>
+
+namespace km {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hostName() {
+    char name[HOST_NAME_MAX + 1] = {};
+    if (gethostname(name, sizeof name - 1) != 0 || !name[0]) return "host";
+    std::string out(name);
+    for (char& c : out)
+        if (c == '-' || c == '/' || c == '\\') c = '_';  // the name's fields stay '-'-separated
+    return out;
+}
+
+// Folders "run-<host>-<pid>-<random>" of this host whose process is gone.
+void removeLeftovers(const fs::path& parent, const std::string& host) {
+    const std::string prefix = "run-" + host + "-";
+    std::error_code ec;
+    for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.rfind(prefix, 0) != 0) continue;
+        const std::string rest = name.substr(prefix.size());
+        const size_t dash = rest.find('-');
+        if (dash == 0 || dash == std::string::npos) continue;
+        long pid = 0;
+        try {
+            pid = std::stol(rest.substr(0, dash));
+        } catch (...) {
+            continue;
+        }
+        if (pid <= 0 || pid == long(getpid())) continue;
+        if (kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to ask: kept
+        std::error_code rm;
+        fs::remove_all(it->path(), rm);
+    }
+}
+
+}  // namespace
+
+Result<ScratchFolder> ScratchFolder::create(const std::string& parent) {
+    std::error_code ec;
+    fs::create_directories(parent, ec);
+    if (ec) return ioError(fmt::format("{}: cannot create the folder ({}).", parent, ec.message()));
+    const std::string host = hostName();
+    removeLeftovers(parent, host);
+    std::random_device entropy;
+    for (int attempt = 0; attempt < 16; ++attempt) {
+        const fs::path dir = fs::path(parent) / fmt::format("run-{}-{}-{:08x}", host, long(getpid()), uint32_t(entropy()));
+        if (fs::create_directory(dir, ec)) return ScratchFolder(dir.string());
+        if (ec) return ioError(fmt::format("{}: cannot create a folder for the generated models ({}).", dir.string(), ec.message()));
+    }
+    return ioError(fmt::format("{}: cannot create a folder for the generated models (every name tried is taken).", parent));
+}
+
+ScratchFolder::ScratchFolder(ScratchFolder&& other) noexcept : m_path(std::move(other.m_path)) { other.m_path.clear(); }
+
+ScratchFolder& ScratchFolder::operator=(ScratchFolder&& other) noexcept {
+    if (this != &other) {
+        removeNow();
+        m_path = std::move(other.m_path);
+        other.m_path.clear();
+    }
+    return *this;
+}
+
+ScratchFolder::~ScratchFolder() { removeNow(); }
+
+void ScratchFolder::removeNow() {
+    if (m_path.empty()) return;
+    std::error_code ec;
+    fs::remove_all(m_path, ec);  // best effort: what is left is removed by the next run (removeLeftovers)
+    m_path.clear();
+}
+
+void removeFiles(const std::vector<std::string>& paths) {
+    for (const std::string& p : paths) {
+        std::error_code ec;
+        fs::remove(p, ec);
+    }
+}
+
+}  // namespace km

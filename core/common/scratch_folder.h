@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: Apache-2.0
+// A folder of this process's own for generated models that exist only to be measured: a kernel
+// model, an adapt or calibration network. Their times go to the database as they are taken and
+// the models are generated again (the same bytes, the same hash) whenever they are needed, so the
+// files are scratch: kept, they cost 0.5-1 GB per adapt and more per build. The folder is removed
+// with everything in it when the object goes, and folders left by processes of this host that
+// are gone (killed, crashed) are removed when the next one is made beside them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+
+namespace km {
+
+class ScratchFolder {
+public:
+    // A new empty folder "run-<host>-<pid>-<random>" under `parent` (created if missing).
+    static Result<ScratchFolder> create(const std::string& parent);
+
+    ScratchFolder(ScratchFolder&& other) noexcept;
+    ScratchFolder& operator=(ScratchFolder&& other) noexcept;
+    ScratchFolder(const ScratchFolder&) = delete;
+    ScratchFolder& operator=(const ScratchFolder&) = delete;
+    ~ScratchFolder();
+
+    const std::string& path() const { return m_path; }
+
+private:
+    explicit ScratchFolder(std::string path) : m_path(std::move(path)) {}
+    void removeNow();
+    std::string m_path;  // "" once moved from
+};
+
+// Removes the files at `paths`, ignoring those already gone: models measured and no longer needed.
+void removeFiles(const std::vector<std::string>& paths);
+
+}  // namespace km
