@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# Adapts again from what an earlier bench/adapt_time.sh run stored (its databases and caches), with
+# Adapts again from what an earlier bench/adapt_time.sh run stored (its databases), with
 # another seed of the choice of networks or another build of the CLI: the kernels and networks
 # measured before are reused, networks the new choice adds are measured. How docs/adapt.md judges a
 # change of the fit or the choice over several draws without measuring everything again.
@@ -13,8 +13,8 @@
 #   CLI   kernelmeter-cli (default build/release/app/cli/kernelmeter-cli)
 #   SEED  --seed of adapt (default 1)
 #   ARGS  more options of adapt, e.g. "--input-size 224" (split at spaces)
-#   IN    the folder of an adapt_time.sh run (read only: its databases are copied, its caches shared;
-#         without a cache the networks and kernels are generated again and found in the database)
+#   IN    the folder of an adapt_time.sh run (read only: its databases are copied; the networks and
+#         kernels are generated again, their times found in the database)
 #   OUT   folder for each transfer's predictor (adapted-SOURCE-TARGET.json), output and database
 #   default transfers: every adapt-SOURCE-TARGET.db in IN
 # Score a result as docs/adapt.md does: kernelmeter-cli evaluate --predictor OUT/adapted-S-T.json ...
@@ -58,7 +58,7 @@ for t in "${transfers[@]}"; do
   # The source is the predictor the first run started from, not what it stored (SOURCE = TARGET).
   sqlite3 "$out/adapt-$name.db" "delete from predictors where device_id='$source'"
   rm -rf "$out/home-$name"
-  if [ -d "$in/home-$name" ]; then ln -s "$(readlink -f "$in/home-$name")" "$out/home-$name"; else mkdir -p "$out/home-$name"; fi
+  mkdir -p "$out/home-$name"
   XDG_DATA_HOME=$out/home-$name/data XDG_CACHE_HOME=$out/home-$name/cache "$cli" adapt --device "$target" --from "$source" \
     --seed "$seed" $args --db "$out/adapt-$name.db" -o "$out/adapted-$name.json" > "$out/adapt-$name.txt" 2> "$out/adapt-$name.err"
   rc=$?
