@@ -4,10 +4,13 @@
 #include <fmt/format.h>
 #include <signal.h>
 #include <unistd.h>
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <filesystem>
 #include <random>
+#include <vector>
 
 namespace km {
 
@@ -24,37 +27,56 @@ std::string hostName() {
     return out;
 }
 
-// Folders "run-<host>-<pid>-<random>" of this host whose process is gone.
-void removeLeftovers(const fs::path& parent, const std::string& host) {
+// True for a folder "run-<host>-<pid>-<random>" of this host whose process is gone.
+bool isLeftover(const std::string& name, const std::string& host) {
     const std::string prefix = "run-" + host + "-";
-    std::error_code ec;
-    for (fs::directory_iterator it(parent, ec), end; !ec && it != end; it.increment(ec)) {
-        const std::string name = it->path().filename().string();
-        if (name.rfind(prefix, 0) != 0) continue;
-        const std::string rest = name.substr(prefix.size());
-        const size_t dash = rest.find('-');
-        if (dash == 0 || dash == std::string::npos) continue;
-        long pid = 0;
-        try {
-            pid = std::stol(rest.substr(0, dash));
-        } catch (...) {
-            continue;
-        }
-        if (pid <= 0 || pid == long(getpid())) continue;
-        if (kill(pid_t(pid), 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to ask: kept
-        std::error_code rm;
-        fs::remove_all(it->path(), rm);
+    if (name.rfind(prefix, 0) != 0) return false;
+    const std::string rest = name.substr(prefix.size());
+    const size_t dash = rest.find('-');
+    if (dash == 0 || dash == std::string::npos || rest.size() != dash + 9 ||
+        !std::all_of(rest.begin() + long(dash) + 1, rest.end(), [](unsigned char c) { return std::isxdigit(c); }))
+        return false;  // not a name create() makes
+    if (!std::all_of(rest.begin(), rest.begin() + long(dash), [](unsigned char c) { return std::isdigit(c); })) return false;
+    long pid = 0;
+    try {
+        pid = std::stol(rest.substr(0, dash));
+    } catch (...) {
+        return false;  // too many digits
     }
+    if (pid <= 0 || pid == long(getpid())) return false;
+    return kill(pid_t(pid), 0) != 0 && errno == ESRCH;  // alive, or not ours to ask: kept
+}
+
+// Such folders in `folder` and, `depth` levels further down, in its sub-folders (never inside a
+// run's own folder).
+void removeLeftovers(const fs::path& folder, const std::string& host, int depth) {
+    std::error_code ec;
+    std::vector<fs::path> gone, below;
+    for (fs::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+        std::error_code type;
+        if (!it->is_directory(type) || it->is_symlink(type)) continue;
+        const std::string name = it->path().filename().string();
+        if (isLeftover(name, host))
+            gone.push_back(it->path());
+        else if (depth > 0 && name.rfind("run-", 0) != 0)
+            below.push_back(it->path());
+    }
+    for (const fs::path& p : gone) {
+        std::error_code rm;
+        fs::remove_all(p, rm);
+    }
+    for (const fs::path& p : below) removeLeftovers(p, host, depth - 1);
 }
 
 }  // namespace
 
-Result<ScratchFolder> ScratchFolder::create(const std::string& parent) {
+Result<ScratchFolder> ScratchFolder::create(const std::string& parent, const std::string& root) {
     std::error_code ec;
     fs::create_directories(parent, ec);
     if (ec) return ioError(fmt::format("{}: cannot create the folder ({}).", parent, ec.message()));
     const std::string host = hostName();
-    removeLeftovers(parent, host);
+    removeLeftovers(parent, host, 0);
+    if (!root.empty()) removeLeftovers(root, host, 3);
     std::random_device entropy;
     for (int attempt = 0; attempt < 16; ++attempt) {
         const fs::path dir = fs::path(parent) / fmt::format("run-{}-{}-{:08x}", host, long(getpid()), uint32_t(entropy()));

@@ -4,7 +4,8 @@
 // the models are generated again (the same bytes, the same hash) whenever they are needed, so the
 // files are scratch: kept, they cost 0.5-1 GB per adapt and more per build. The folder is removed
 // with everything in it when the object goes, and folders left by processes of this host that
-// are gone (killed, crashed) are removed when the next one is made beside them.
+// are gone (killed, crashed, cancelled from the desktop application) are removed when the next
+// one is made under the same root.
 #pragma once
 
 #include <string>
@@ -16,8 +17,10 @@ namespace km {
 
 class ScratchFolder {
 public:
-    // A new empty folder "run-<host>-<pid>-<random>" under `parent` (created if missing).
-    static Result<ScratchFolder> create(const std::string& parent);
+    // A new empty folder "run-<host>-<pid>-<random>" under `parent` (created if missing). Left
+    // folders of gone processes are looked for in `parent` and, when `root` is given (a folder
+    // holding `parent`), up to three levels below `root`: all of a cache's devices and tools.
+    static Result<ScratchFolder> create(const std::string& parent, const std::string& root = "");
 
     ScratchFolder(ScratchFolder&& other) noexcept;
     ScratchFolder& operator=(ScratchFolder&& other) noexcept;

@@ -33,7 +33,8 @@ Result<std::vector<AdaptedKernelGroup>> measureAnchorKernels(const Device& targe
         warnings.push_back("no folder for kernel models was given: the group scales are fitted on the networks alone.");
         return std::vector<AdaptedKernelGroup>();
     }
-    Result<ScratchFolder> scratch = ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "kernels").string());
+    Result<ScratchFolder> scratch =
+        ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "kernels").string(), options.cacheDir);
     if (!scratch) return scratch.error();
     const std::string& dir = scratch.value().path();
     KernelMeasureOptions measure{options.measure, dir};
@@ -363,7 +364,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         } else {
             if (options.cacheDir.empty()) return badInput("adapt: no folder for the generated networks was given.");
             // Written only to be measured (their times are stored; evaluate generates them again).
-            Result<ScratchFolder> folder = ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "adapt").string());
+            Result<ScratchFolder> folder =
+                ScratchFolder::create((std::filesystem::path(options.cacheDir) / target.id / "adapt").string(), options.cacheDir);
             if (!folder) return folder.error();
             networksFolder.emplace(std::move(folder.value()));
             for (size_t i : chosen) {

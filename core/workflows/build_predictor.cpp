@@ -27,7 +27,7 @@ Result<BuildPredictorReport> buildPredictor(const Device& device, const BuildPre
     Result<Prior> prior = loadPrior(options.priorDir);
     if (!prior) return prior.error();
     // The kernel models exist only to be measured: their times are stored as they are taken.
-    Result<ScratchFolder> scratch = ScratchFolder::create((fs::path(options.cacheDir) / device.id / "kernels").string());
+    Result<ScratchFolder> scratch = ScratchFolder::create((fs::path(options.cacheDir) / device.id / "kernels").string(), options.cacheDir);
     if (!scratch) return scratch.error();
     const std::string& dir = scratch.value().path();
 

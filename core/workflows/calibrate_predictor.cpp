@@ -22,7 +22,8 @@ Result<CalibrationReport> calibratePredictor(const Device& device, const RuleSet
     // Generated networks are written only to be measured (their times are stored), then removed.
     std::optional<ScratchFolder> folder;
     if (!given) {
-        Result<ScratchFolder> made = ScratchFolder::create((std::filesystem::path(options.cacheDir) / device.id / "calibration").string());
+        Result<ScratchFolder> made =
+            ScratchFolder::create((std::filesystem::path(options.cacheDir) / device.id / "calibration").string(), options.cacheDir);
         if (!made) return made.error();
         folder.emplace(std::move(made.value()));
     }

@@ -147,7 +147,8 @@ private slots:
     }
 
     // A scratch folder goes with everything in it; one left by a process of this host that is gone
-    // is removed when the next is made beside it, one of a live process is kept.
+    // is removed when the next is made beside it or under the same root, one of a live process is
+    // kept, and so is a folder whose name create() would not make.
     void scratchFoldersAreRemoved() {
         QTemporaryDir dir;
         const std::string parent = dir.filePath("scratch").toStdString();
@@ -169,16 +170,22 @@ private slots:
         if (child == 0) _exit(0);
         QVERIFY(child > 0);
         QCOMPARE(waitpid(child, nullptr, 0), child);
-        const QString dead = QString::fromStdString(parent) + "/run-" + fields[1] + "-" + QString::number(child) + "-0";
-        const QString live = QString::fromStdString(parent) + "/run-" + fields[1] + "-1-0";
-        const QString otherHost = QString::fromStdString(parent) + "/run-elsewhere-" + QString::number(child) + "-0";
-        for (const QString& d : {dead, live, otherHost}) {
+        const QString gone = "/run-" + fields[1] + "-" + QString::number(child) + "-0000abcd";
+        const QString dead = QString::fromStdString(parent) + gone;
+        const QString deadElsewhere = dir.filePath("other-device/adapt") + gone;  // under the same root
+        const QString live = QString::fromStdString(parent) + "/run-" + fields[1] + "-1-0000abcd";
+        const QString otherHost = QString::fromStdString(parent) + "/run-elsewhere-" + QString::number(child) + "-0000abcd";
+        const QString notOurs = QString::fromStdString(parent) + "/run-" + fields[1] + "-" + QString::number(child) + "-notes";
+        for (const QString& d : {dead, deadElsewhere, live, otherHost, notOurs}) {
             QVERIFY(QDir().mkpath(d));
             QVERIFY(writeGeneratedModel(d.toStdString(), "left").ok());
         }
         QVERIFY(ScratchFolder::create(parent).ok());
         QVERIFY(!QFileInfo::exists(dead));
-        QVERIFY(QFileInfo::exists(live) && QFileInfo::exists(otherHost));
+        QVERIFY(QFileInfo::exists(deadElsewhere) && QFileInfo::exists(live) && QFileInfo::exists(otherHost) && QFileInfo::exists(notOurs));
+        QVERIFY(ScratchFolder::create(parent, dir.path().toStdString()).ok());
+        QVERIFY(!QFileInfo::exists(deadElsewhere));
+        QVERIFY(QFileInfo::exists(live) && QFileInfo::exists(otherHost) && QFileInfo::exists(notOurs));
     }
 
     // The tail's per-element cost: the slope through tail-only models, robust to one slow outlier
