@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // A short real predictor build on opencv-t1 (one kernel type, a few dozen kernels): every kernel
-// is measured through the agent and stored as taken, a second run with the same seed measures
-// nothing new, the result predicts its own kernel type and survives JSON. No time is asserted.
+// is measured through the agent and stored as taken (its model removed once measured), a second
+// run with the same seed measures nothing new, the result predicts its own kernel type and
+// survives JSON. No time is asserted.
 #include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
