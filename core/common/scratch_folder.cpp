@@ -75,8 +75,10 @@ Result<ScratchFolder> ScratchFolder::create(const std::string& parent, const std
     fs::create_directories(parent, ec);
     if (ec) return ioError(fmt::format("{}: cannot create the folder ({}).", parent, ec.message()));
     const std::string host = hostName();
-    removeLeftovers(parent, host, 0);
-    if (!root.empty()) removeLeftovers(root, host, 3);
+    if (root.empty())
+        removeLeftovers(parent, host, 0);
+    else
+        removeLeftovers(root, host, 3);  // `parent` among the rest
     std::random_device entropy;
     for (int attempt = 0; attempt < 16; ++attempt) {
         const fs::path dir = fs::path(parent) / fmt::format("run-{}-{}-{:08x}", host, long(getpid()), uint32_t(entropy()));
