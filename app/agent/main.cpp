@@ -8,9 +8,12 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <system_error>
+#include <thread>
 
 #include "backends/agent_protocol.h"
 #include "backends/runtime_registry.h"
@@ -62,6 +65,22 @@ km::AgentHello hello(bool allowTest) {
     h.machine = km::readMachineInfo();
     h.machine.allocation = km::agentAllocation();
     return h;
+}
+
+// A client that goes away without a word (killed, or cancelled from the desktop application)
+// would leave the agent measuring its last request, up to a minute, on a core the next run measures
+// on. So the agent ends as soon as it is orphaned: its parent is the client when started locally;
+// through a transport the transport's process is, and its end ends the agent.
+void exitWhenOrphaned() {
+    const pid_t parent = getppid();
+    try {
+        std::thread([parent] {
+            while (getppid() == parent) std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            _exit(3);  // as when the client is gone mid-request
+        }).detach();
+    } catch (const std::system_error&) {
+        // no thread under a tight --memory-limit-mb: stdin's end still ends the agent
+    }
 }
 
 void handleMeasure(km::AgentMessage& msg, bool allowTest) {
@@ -119,6 +138,7 @@ int main(int argc, char** argv) {
         send(km::encodeHello(hello(allowTest)));
         return 0;
     }
+    exitWhenOrphaned();
     std::string line;
     while (std::getline(std::cin, line)) {
         km::Result<km::AgentMessage> msg = km::decodeMessage(line);

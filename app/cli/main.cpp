@@ -5,10 +5,13 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/termination.h"
+#include "common/locations.h"
 #include "common/version.h"
 #include "workflows/adapt_predictor.h"
 
 int main(int argc, char** argv) {
+    km::cli::TerminationCleanup termination;  // before any thread
     CLI::App app{"KernelMeter: predict the inference latency of a neural network kernel by kernel."};
     app.name("kernelmeter-cli");
     // A usage error is bad input like any other: one line that names the option (CLI11's default
@@ -360,6 +363,10 @@ int main(int argc, char** argv) {
         const int code = app.exit(e);
         return code == 0 ? 0 : 2;  // usage errors are bad input
     }
+    // The commands that generate models into scratch folders under their cache.
+    for (const auto& [command, cacheDir] :
+         {std::pair{cmdBuild, &build.cacheDir}, {cmdCalibrate, &calibrate.cacheDir}, {cmdAdapt, &adapt.cacheDir}})
+        if (command->parsed()) termination.setScratchRoot(cacheDir->empty() ? km::userCacheDir("kernel-models") : *cacheDir);
     try {
         if (cmdInspect->parsed()) return km::cli::runInspect(inspect);
         if (cmdDevices->parsed()) return km::cli::runDevices(devicesJson);

@@ -5,6 +5,7 @@
 // offscreen platform: one report, whichever way it is asked for.
 #include <fmt/format.h>
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -59,8 +60,16 @@ int runReport(const ReportArgs& args) {
     for (std::string& s : envStrings) envp.push_back(s.data());
     envp.push_back(nullptr);
     pid_t pid = 0;
-    if (const int rc = posix_spawn(&pid, gui.c_str(), nullptr, nullptr, argv.data(), envp.data()); rc != 0)
-        return reportError(ioError(fmt::format("cannot start {}: {}.", gui, std::strerror(rc))));
+    // Started with no signal blocked: this process blocks those it waits for (termination.h).
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t none;
+    sigemptyset(&none);
+    posix_spawnattr_setsigmask(&attributes, &none);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+    const int rc = posix_spawn(&pid, gui.c_str(), nullptr, &attributes, argv.data(), envp.data());
+    posix_spawnattr_destroy(&attributes);
+    if (rc != 0) return reportError(ioError(fmt::format("cannot start {}: {}.", gui, std::strerror(rc))));
     int status = 0;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) return reportError(ioError(fmt::format("lost track of {}.", gui)));

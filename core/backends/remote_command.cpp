@@ -30,6 +30,9 @@ Result<CommandOutput> runThroughTransport(const std::string& transportPrefix, co
     if (pid < 0) return ioError(fmt::format("cannot start `{}`: {}", line, strerror(errno)));
     if (pid == 0) {
         setpgid(0, 0);
+        sigset_t none;  // the caller may block signals it waits for on a thread (kernelmeter-cli does)
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, nullptr);
         dup2(in[0], STDIN_FILENO);
         dup2(out[1], STDOUT_FILENO);
         dup2(err[1], STDERR_FILENO);

@@ -30,6 +30,10 @@ public:
 
     const std::string& path() const { return m_path; }
 
+    // Removes every folder this process made up to three levels below `root`, from any thread:
+    // for a process about to be ended by a signal, whose objects will not be destroyed.
+    static void removeThisProcesses(const std::string& root);
+
 private:
     explicit ScratchFolder(std::string path) : m_path(std::move(path)) {}
     void removeNow();

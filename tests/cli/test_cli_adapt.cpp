@@ -19,6 +19,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <algorithm>
@@ -457,6 +458,49 @@ private slots:
         QVERIFY2(err.contains("3 of the adaptation's networks (the first: nb201-") && err.contains("give them with --models") &&
                      err.contains("only 0 of the adaptation's 3 networks"),
                  err.constData());
+    }
+
+    void stoppedAdaptLeavesNothing() {
+        // Cancelled from the desktop application (SIGTERM) while it measures: the models it
+        // generated go with it, though no destructor runs, and its agent ends too.
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const km::test::RunOptions user = km::test::freshUser(m_home.path());
+        for (auto it = user.setEnv.begin(); it != user.setEnv.end(); ++it) env.insert(it.key(), it.value());
+        for (const QString& name : user.unsetEnv) env.remove(name);
+        p.setProcessEnvironment(env);
+        p.start(km::test::cliPath(), {"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
+                                      "--instances", "1", "--kernels-per-group", "2", "--quiet"});
+        QVERIFY(p.waitForStarted(60000));
+        const QString cache = m_home.filePath("cache");  // the default --cache is below it
+        auto inRunFolders = [&](const QStringList& filters, QDir::Filters kind) {
+            QStringList found;
+            for (QDirIterator it(cache, filters, kind, QDirIterator::Subdirectories); it.hasNext();) {
+                const QString path = it.next();
+                if (path.contains("/run-")) found << path;
+            }
+            return found;
+        };
+        bool measuring = false;  // models on disk and an agent running
+        QList<qint64> agents;
+        for (int i = 0; i < 12000 && !measuring && p.state() == QProcess::Running; ++i) {  // 10 min only to fail
+            agents = km::test::childProcesses(p.processId());
+            measuring = !agents.isEmpty() && !inRunFolders({"*.onnx"}, QDir::Files).isEmpty();
+            if (!measuring) p.waitForFinished(50);
+        }
+        QVERIFY2(measuring, p.readAllStandardError().constData());
+        p.terminate();
+        QVERIFY(p.waitForFinished(60000));
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);  // ended by the signal, as its sender expects
+        QCOMPARE(inRunFolders({"run-*"}, QDir::Dirs | QDir::NoDotAndDotDot), QStringList());
+        for (qint64 agent : agents) {
+            bool ended = false;
+            for (int i = 0; i < 600 && !ended; ++i) {  // 60 s only to fail
+                ended = !km::test::processRunning(agent);
+                if (!ended) QTest::qWait(100);
+            }
+            QVERIFY2(ended, qPrintable(QString("agent %1 still running after its client was stopped").arg(agent)));
+        }
     }
 
     void badInput() {

@@ -6,6 +6,10 @@
 #include <gnu/libc-version.h>
 #include <QtTest>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +21,7 @@
 #include "backends/device.h"
 #include "backends/runtime_registry.h"
 #include "onnx/onnx_builder.h"
+#include "test_support.h"
 #include "workflows/measure_models.h"
 #include "zoo/zoo.h"
 
@@ -191,6 +196,49 @@ private slots:
         QVERIFY2(hung.error().message.find("did not answer within 2 s") != std::string::npos, hung.error().message.c_str());
         QVERIFY(t.elapsed() < 60000);
         QVERIFY(agent.measure(request({"spin-us:100"}), 60).ok());
+    }
+
+    void orphanedAgentEnds() {
+        // A client killed without a word leaves its agent waiting (here on a stdin this test keeps
+        // open) or measuring: it ends as soon as its parent is gone. A child of this test starts
+        // the agent, waits for its hello (the agent knows its parent by then), says its pid and exits.
+        const std::string helloRequest = km::encodeHelloRequest();
+        int input[2], output[2], said[2];
+        QVERIFY(pipe(input) == 0 && pipe(output) == 0 && pipe(said) == 0);
+        const pid_t parent = fork();
+        QVERIFY(parent >= 0);
+        if (parent == 0) {
+            const pid_t agent = fork();
+            if (agent == 0) {
+                dup2(input[0], STDIN_FILENO);
+                dup2(output[1], STDOUT_FILENO);
+                execl(KM_AGENT_PATH, KM_AGENT_PATH, "--enable-test-runtime", static_cast<char*>(nullptr));
+                _exit(127);
+            }
+            close(output[1]);
+            (void)!write(input[1], helloRequest.data(), helloRequest.size());
+            char c = 0;
+            while (read(output[0], &c, 1) == 1 && c != '\n') {}
+            (void)!write(said[1], &agent, sizeof agent);
+            _exit(0);
+        }
+        close(output[0]);
+        close(output[1]);
+        close(input[0]);
+        close(said[1]);
+        pid_t agentPid = -1;
+        QCOMPARE(read(said[0], &agentPid, sizeof agentPid), ssize_t(sizeof agentPid));
+        close(said[0]);
+        waitpid(parent, nullptr, 0);
+        QVERIFY(agentPid > 0);
+        bool ended = false;
+        for (int i = 0; i < 600 && !ended; ++i) {  // it looks every 0.2 s; 60 s only to fail, not a bound on work
+            ended = !km::test::processRunning(agentPid);
+            if (!ended) QTest::qWait(100);
+        }
+        if (!ended) ::kill(agentPid, SIGKILL);
+        close(input[1]);
+        QVERIFY2(ended, "the orphaned agent was still running after 60 s");
     }
 
     void outOfMemoryIsReportedNotFatal() {

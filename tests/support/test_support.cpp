@@ -49,6 +49,31 @@ ProgramRun runProgram(const QString& program, const QStringList& args, const Run
 
 ProgramRun runCli(const QStringList& args, const RunOptions& options) { return runProgram(cliPath(), args, options); }
 
+namespace {
+// The state letter and the parent of a process, from /proc/<pid>/stat ("pid (name) S ppid ...").
+std::pair<QByteArray, qint64> stateAndParent(const QString& pid) {
+    QFile stat("/proc/" + pid + "/stat");
+    if (!stat.open(QIODevice::ReadOnly)) return {};
+    const QByteArray line = stat.readAll();
+    const qsizetype close = line.lastIndexOf(')');
+    if (close < 0) return {};
+    const QList<QByteArray> fields = line.mid(close + 2).split(' ');
+    return fields.size() < 2 ? std::pair<QByteArray, qint64>{} : std::pair{fields[0], fields[1].toLongLong()};
+}
+}  // namespace
+
+bool processRunning(qint64 pid) {
+    const QByteArray state = stateAndParent(QString::number(pid)).first;
+    return !state.isEmpty() && state != "Z";
+}
+
+QList<qint64> childProcesses(qint64 pid) {
+    QList<qint64> out;
+    for (const QString& name : QDir("/proc").entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        if (name.toLongLong() > 0 && stateAndParent(name).second == pid) out << name.toLongLong();
+    return out;
+}
+
 bool writeScript(const QString& path, const QByteArray& text) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(text) != text.size()) return false;

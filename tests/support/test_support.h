@@ -42,6 +42,10 @@ ProgramRun runCli(const QStringList& args, const RunOptions& options = {});
 // The environment of a user with nothing of their own: XDG data, cache and config folders under
 // `home`, no KM_DATA_DIR override (shipped data is found next to the build tree's programs).
 RunOptions freshUser(const QString& home, const QString& workDir = {});
+// Whether process `pid` is running (a zombie not reaped yet has ended), and the processes whose
+// parent it is, from /proc.
+bool processRunning(qint64 pid);
+QList<qint64> childProcesses(qint64 pid);
 // Writes `text` to `path` as an executable file (a stand-in program: a fake agent, CLI or dot).
 // False when it cannot be written.
 bool writeScript(const QString& path, const QByteArray& text);

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "cli/termination.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <mutex>
+#include <thread>
+
+#include "common/scratch_folder.h"
+
+namespace km::cli {
+
+struct TerminationCleanup::Shared {
+    std::mutex mutex;
+    std::string root;  // guarded by mutex
+};
+
+namespace {
+
+sigset_t stopSignals() {
+    sigset_t set;
+    sigemptyset(&set);
+    for (int s : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&set, s);
+    return set;
+}
+
+}  // namespace
+
+TerminationCleanup::TerminationCleanup() : m_shared(std::make_shared<Shared>()) {
+    const sigset_t set = stopSignals();
+    if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;  // the default actions stay
+    std::thread([shared = m_shared, set] {
+        int sig = 0;
+        while (sigwait(&set, &sig) != 0) {}
+        std::string root;
+        {
+            std::lock_guard lock(shared->mutex);
+            root = shared->root;
+        }
+        if (!root.empty()) ScratchFolder::removeThisProcesses(root);
+        // Ended by the signal itself, so that the parent (a shell, the desktop application) sees
+        // what it sent: the signal is still blocked in every other thread, so it comes here.
+        signal(sig, SIG_DFL);
+        sigset_t one;
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+        kill(getpid(), sig);
+        _exit(128 + sig);  // not reached unless the signal was ignored meanwhile
+    }).detach();
+}
+
+void TerminationCleanup::setScratchRoot(const std::string& root) {
+    std::lock_guard lock(m_shared->mutex);
+    m_shared->root = root;
+}
+
+}  // namespace km::cli
