@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 #include "common/scratch_folder.h"
@@ -31,7 +32,8 @@ sigset_t stopSignals() {
 TerminationCleanup::TerminationCleanup() : m_shared(std::make_shared<Shared>()) {
     const sigset_t set = stopSignals();
     if (pthread_sigmask(SIG_BLOCK, &set, nullptr) != 0) return;  // the default actions stay
-    std::thread([shared = m_shared, set] {
+    // The waiting thread: removes the scratch folders, then ends the process by the signal it got.
+    auto waitAndEnd = [shared = m_shared, set] {
         int sig = 0;
         while (sigwait(&set, &sig) != 0) {}
         std::string root;
@@ -49,7 +51,12 @@ TerminationCleanup::TerminationCleanup() : m_shared(std::make_shared<Shared>()) 
         pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
         kill(getpid(), sig);
         _exit(128 + sig);  // not reached unless the signal was ignored meanwhile
-    }).detach();
+    };
+    try {
+        std::thread(waitAndEnd).detach();
+    } catch (const std::system_error&) {
+        pthread_sigmask(SIG_UNBLOCK, &set, nullptr);  // nobody would wait for them: the default actions again
+    }
 }
 
 void TerminationCleanup::setScratchRoot(const std::string& root) {
