@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "cli/events.h"
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cmath>
 #include <iostream>
 #include <memory>
@@ -9,13 +13,19 @@
 
 namespace km::cli {
 
+EventStream::EventStream(bool enabled, bool quiet) : m_enabled(enabled), m_quiet(quiet) {
+    if (m_enabled) signal(SIGPIPE, SIG_IGN);
+}
+
 std::ostream& EventStream::text() const { return m_enabled ? std::cerr : std::cout; }
 
 void EventStream::emit(const std::string& event, const nlohmann::ordered_json& fields) const {
     if (!m_enabled) return;
     nlohmann::ordered_json line{{"schema", kEventsSchema}, {"event", event}};
     for (auto it = fields.begin(); it != fields.end(); ++it) line[it.key()] = it.value();
+    errno = 0;
     std::cout << line.dump() << std::endl;  // flushed: a reader follows the command live
+    if (!std::cout && errno == EPIPE) kill(getpid(), SIGTERM);
 }
 
 Progress EventStream::progress() const {

@@ -19,7 +19,10 @@ inline constexpr const char* kEventsSchema = "kernelmeter.events/1";
 
 class EventStream {
 public:
-    EventStream(bool enabled, bool quiet) : m_enabled(enabled), m_quiet(quiet) {}
+    // With events on, a reader that goes away (the desktop application closed or crashed) stops
+    // the command as its Cancel does (SIGTERM: termination.h) at the next event, instead of leaving
+    // it to run for nobody: SIGPIPE is ignored so that the write fails and says so.
+    EventStream(bool enabled, bool quiet);
     bool enabled() const { return m_enabled; }
     // Where human-readable results go: stderr while events own stdout.
     std::ostream& text() const;

@@ -13,6 +13,9 @@
 // adapt's networks generated again when its folder is gone; bad input exits 2 with one line.
 #include <QtTest>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
@@ -460,17 +463,35 @@ private slots:
                  err.constData());
     }
 
+    void stoppedAdaptLeavesNothing_data() {
+        QTest::addColumn<bool>("readerGone");
+        QTest::newRow("cancelled (SIGTERM)") << false;
+        QTest::newRow("events' reader gone") << true;
+    }
     void stoppedAdaptLeavesNothing() {
-        // Cancelled from the desktop application (SIGTERM) while it measures: the models it
-        // generated go with it, though no destructor runs, and its agent ends too.
+        // Cancelled from the desktop application (SIGTERM) while it measures, or left by it (its
+        // events unread: closed or crashed): the models it generated go with it, though no
+        // destructor runs, and its agent ends too.
+        QFETCH(bool, readerGone);
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         const km::test::RunOptions user = km::test::freshUser(m_home.path());
         for (auto it = user.setEnv.begin(); it != user.setEnv.end(); ++it) env.insert(it.key(), it.value());
         for (const QString& name : user.unsetEnv) env.remove(name);
         p.setProcessEnvironment(env);
+        // The events go through a FIFO this test reads and then closes (QProcess keeps its own
+        // pipe open until the process ends). Opened here first, without waiting for a writer, so
+        // that the process's open for writing does not wait either.
+        int events = -1;
+        if (readerGone) {
+            const QByteArray fifo = m_home.filePath("events.fifo").toLocal8Bit();
+            QVERIFY(mkfifo(fifo.constData(), 0600) == 0);
+            events = ::open(fifo.constData(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+            QVERIFY(events >= 0);
+            p.setStandardOutputFile(QString::fromLocal8Bit(fifo));
+        }
         p.start(km::test::cliPath(), {"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--networks", "3", "--rounds", "2",
-                                      "--instances", "1", "--kernels-per-group", "2", "--quiet"});
+                                      "--instances", "1", "--kernels-per-group", "2", readerGone ? "--events" : "--quiet"});
         QVERIFY(p.waitForStarted(60000));
         const QString cache = m_home.filePath("cache");  // the default --cache is below it
         auto inRunFolders = [&](const QStringList& filters, QDir::Filters kind) {
@@ -489,9 +510,16 @@ private slots:
             if (!measuring) p.waitForFinished(50);
         }
         QVERIFY2(measuring, p.readAllStandardError().constData());
-        p.terminate();
-        QVERIFY(p.waitForFinished(60000));
-        QCOMPARE(p.exitStatus(), QProcess::CrashExit);  // ended by the signal, as its sender expects
+        if (readerGone) {
+            char first[64] = {};
+            QVERIFY(::read(events, first, sizeof first - 1) > 0);
+            QVERIFY2(QByteArray(first).startsWith("{\"schema\":\"kernelmeter.events/1\",\"event\":\"start\""), first);
+            ::close(events);
+        } else {
+            p.terminate();
+        }
+        QVERIFY(p.waitForFinished(600000));             // the next progress event finds no reader
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);  // ended by SIGTERM, as a cancel is
         QCOMPARE(inRunFolders({"run-*"}, QDir::Dirs | QDir::NoDotAndDotDot), QStringList());
         for (qint64 agent : agents) {
             bool ended = false;
