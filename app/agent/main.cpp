@@ -25,9 +25,12 @@ namespace {
 // stdout carries the protocol only; runtimes that print are redirected to stderr at start.
 FILE* g_protocol = nullptr;
 
+// A line the client cannot read any more (the pipe's other end closed; SIGPIPE is ignored when the
+// client ignores it) means the client is gone: stop, instead of measuring the rest of the request for
+// nobody. Through a transport this is how a cancel reaches the far side, at the next progress line.
 void send(const std::string& line) {
     std::fwrite(line.data(), 1, line.size(), g_protocol);
-    std::fflush(g_protocol);
+    if (std::fflush(g_protocol) != 0) _exit(3);
 }
 
 bool readExactly(std::string& out, size_t n) {

@@ -241,6 +241,44 @@ private slots:
         QVERIFY2(ended, "the orphaned agent was still running after 60 s");
     }
 
+    void agentWithoutReaderEnds() {
+        // The client's end of the agent's stdout closes mid-request (the client or its transport
+        // gone) while the agent, like the CLI's, ignores SIGPIPE: it ends at its next progress line
+        // instead of measuring the rest (here thousands of rounds) and then waiting on a stdin this
+        // test keeps open.
+        MeasureRequest r = request({"spin-us:500"});
+        r.options.rounds = 5000;
+        const std::string header = km::encodeMeasureHeader(r);
+        int input[2], output[2];
+        QVERIFY(pipe(input) == 0 && pipe(output) == 0);
+        const pid_t agent = fork();
+        QVERIFY(agent >= 0);
+        if (agent == 0) {
+            signal(SIGPIPE, SIG_IGN);
+            dup2(input[0], STDIN_FILENO);
+            dup2(output[1], STDOUT_FILENO);
+            for (int fd : {input[0], input[1], output[0], output[1]}) close(fd);
+            execl(KM_AGENT_PATH, KM_AGENT_PATH, "--enable-test-runtime", static_cast<char*>(nullptr));
+            _exit(127);
+        }
+        close(input[0]);
+        close(output[1]);
+        close(output[0]);  // nobody reads what it says
+        QCOMPARE(write(input[1], header.data(), header.size()), ssize_t(header.size()));
+        QCOMPARE(write(input[1], r.models[0].bytes.data(), r.models[0].bytes.size()), ssize_t(r.models[0].bytes.size()));
+        bool ended = false;
+        for (int i = 0; i < 600 && !ended; ++i) {  // 60 s only to fail
+            ended = waitpid(agent, nullptr, WNOHANG) == agent;
+            if (!ended) QTest::qWait(100);
+        }
+        if (!ended) {
+            ::kill(agent, SIGKILL);
+            waitpid(agent, nullptr, 0);
+        }
+        close(input[1]);
+        QVERIFY2(ended, "the agent was still running 60 s after its reader had gone");
+    }
+
     void outOfMemoryIsReportedNotFatal() {
         AgentLaunch l = testAgent();
         l.memoryLimitMb = 512;
