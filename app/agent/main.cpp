@@ -71,9 +71,10 @@ km::AgentHello hello(bool allowTest) {
 }
 
 // A client that goes away without a word (killed, or cancelled from the desktop application)
-// would leave the agent measuring its last request, up to a minute, on a core the next run measures
-// on. So the agent ends as soon as it is orphaned: its parent is the client when started locally;
-// through a transport the transport's process is, and its end ends the agent.
+// would leave the agent measuring the rest of its request (tens of seconds) on a core the next run
+// measures on. So the agent ends as soon as it is orphaned: its parent is the client when started
+// locally; through a transport it is the transport's process, and a line that cannot be delivered
+// (send) ends the agent instead.
 void exitWhenOrphaned() {
     const pid_t parent = getppid();
     try {

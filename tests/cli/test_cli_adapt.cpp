@@ -10,7 +10,8 @@
 // to run it never is (devices defined by the table's --db found by adapt's); adapt measures
 // networks through the agent (also networks generated at the input size asked for, and times taken
 // at the device's usual speed), and `evaluate` scores such a predictor on files or on a dataset,
-// adapt's networks generated again when its folder is gone; bad input exits 2 with one line.
+// adapt's networks generated again when its folder is gone; an adapt stopped by SIGTERM or by its
+// events' reader going leaves no models and no agent behind; bad input exits 2 with one line.
 #include <QtTest>
 
 #include <fcntl.h>

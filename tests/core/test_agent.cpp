@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // kernelmeter-agent as a separate process: protocol round trip, isolation of a crash, a hang and
 // an out-of-memory in one measurement (the next measurement works), the remote path through a
-// command prefix, the agent's huge pages, and real OpenCV DNN measurements (orderings, fusion
-// groups; never absolute times).
+// command prefix, the agent's huge pages, an agent ending when its client is gone (orphaned, or
+// its lines unread), and real OpenCV DNN measurements (orderings, fusion groups; never absolute
+// times).
 #include <gnu/libc-version.h>
 #include <QtTest>
 
