@@ -22,6 +22,8 @@ packages=(
   dpkg-dev lintian desktop-file-utils appstream
   # the agent for 64-bit Arm boards: cross compiler, and qemu's user-mode emulator to test it here
   g++-aarch64-linux-gnu qemu-user
+  # devices reached by ssh; the ssh transport test's server (test-sshd.sh unpacks it) needs libwrap0
+  openssh-client libwrap0
 )
 
 sudo_cmd=()
