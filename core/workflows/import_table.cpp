@@ -199,7 +199,10 @@ Result<TableImportReport> importLatencyTable(const std::string& file, const Tabl
     for (const auto& numbered : rows) {
         const int number = numbered.first;
         const std::vector<std::string>& row = numbered.second;
-        auto skip = [&](const std::string& why) { report.warnings.push_back(fmt::format("{}:{}: {}; row left out.", file, number, why)); };
+        auto skip = [&](std::string why) {
+            if (!why.empty() && why.back() == '.') why.pop_back();  // a sentence of its own; here, part of one
+            report.warnings.push_back(fmt::format("{}:{}: {}; row left out.", file, number, why));
+        };
         if (row.size() < header.size()) {
             skip(fmt::format("{} cells for {} columns", row.size(), header.size()));
             continue;

@@ -86,6 +86,8 @@ private slots:
                  out.constData());
         for (const char* where : {"lab.csv:16", "nor_conv_5x5", "lab.csv:17", "'-2'", "lab.csv:18"})
             QVERIFY2(err.contains(where), err.constData());
+        // Each left-out row is one sentence, its reason's own full stop dropped.
+        QVERIFY2(err.contains("avg_pool_3x3); row left out.") && !err.contains(".;"), err.constData());
         // Again: nothing twice.
         QCOMPARE(run({"dataset", "import-table", table, "--name", "lab"}, &out), 0);
         QVERIFY2(out.contains("14 models"), out.constData());
