@@ -32,7 +32,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     const bool measuring = args.dataset.empty();
     Result<Device> target = deviceFor(args.device, measuring, args.db);
     if (!target) return events.fail(target.error());
-    Result<Device> sourceDevice = deviceFor(args.from, false, args.db);
+    Result<Device> sourceDevice = deviceFor(args.from, false, args.db, "--from");
     if (!sourceDevice) return events.fail(sourceDevice.error());
     if (!args.models.empty() && args.models.size() < 3)
         return events.fail(badInput(fmt::format("--models: at least 3 networks are needed, {} given.", args.models.size())));

@@ -240,8 +240,8 @@ int runReport(const ReportArgs& args);
 // The built-in or user-defined device with this id, or a message saying how to list them; with
 // `toMeasure`, also refused when it has no runtime (a device known from imported measurements).
 // A device defined in database `db` (where `dataset import-table --db` defines a table's devices)
-// is found there first, then in the user's own.
-Result<Device> deviceFor(const std::string& id, bool toMeasure = false, const std::string& db = "");
+// is found there first, then in the user's own. `option` is what the messages name ("--from").
+Result<Device> deviceFor(const std::string& id, bool toMeasure = false, const std::string& db = "", const std::string& option = "--device");
 
 // Progress lines on stderr ("42% message"), redrawn in place on a terminal; silent when quiet.
 Progress stderrProgress(bool quiet);

@@ -46,12 +46,18 @@ std::string provenance(const RuleSet& r) {
 
 }  // namespace
 
-Result<Device> deviceFor(const std::string& id, bool toMeasure, const std::string& db) {
+Result<Device> deviceFor(const std::string& id, bool toMeasure, const std::string& db, const std::string& option) {
     Result<Device> d = findDevice(id, db);
     if (!d && !db.empty()) d = findDevice(id);
-    if (!d) return badInput("--" + d.error().message);  // "--device 'x': no such device; ..."
+    // "device 'x': no such device; ..." -> "--from 'x': no such device; ...": the option the user typed.
+    if (!d) {
+        const std::string& m = d.error().message;
+        const std::string_view device = "device ";
+        return badInput(m.rfind(device, 0) == 0 ? option + " " + m.substr(device.size()) : option + ": " + m);
+    }
     if (toMeasure && !d.value().canMeasure())
-        return badInput(fmt::format("--device {}: it has no runtime (measurements imported only), so nothing can be measured on it.", id));
+        return badInput(
+            fmt::format("{} {}: it has no runtime (measurements imported only), so nothing can be measured on it.", option, id));
     return d;
 }
 

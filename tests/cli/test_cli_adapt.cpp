@@ -540,6 +540,11 @@ private slots:
         QCOMPARE(run({"device", "add", "bare-cv", "--runtime", "opencv-dnn", "--threads", "1"}), 0);
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "bare-cv", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("bare-cv") && err.contains("no predictor") && err.count('\n') == 1, err.constData());
+        // An unknown source or target: the option it was given to, named.
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "nope-src", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("--from 'nope-src': no such device") && err.count('\n') == 1, err.constData());
+        QCOMPARE(run({"adapt", "--device", "nope-dst", "--from", "opencv-t1", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
+        QVERIFY2(err.contains("--device 'nope-dst': no such device") && err.count('\n') == 1, err.constData());
         // A target with fewer than 3 usable networks: how many there were, and why not more.
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "long", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("at least 3") && err.contains("dataset 'long' has 1 model timed on it") && err.count('\n') == 1,
