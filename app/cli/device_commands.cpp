@@ -165,7 +165,7 @@ int runDeviceShow(const DeviceArgs& args) {
     std::string predictorSource;
     Result<PredictorSet> predictor = devicePredictor(dev.id, "", "", predictorSource);
     HostComparison host;
-    if (predictor) host = compareHost({predictor.value().cpuModel, predictor.value().logicalCores, predictor.value().runtimeVersion}, dev);
+    if (predictor) host = compareHost(builtOnOf(predictor.value()), dev);
     if (args.json) {
         Json j = deviceJson(dev);
         j["predictor"] = predictor ? Json{{"source", predictorSource},

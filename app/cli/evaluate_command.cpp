@@ -167,6 +167,11 @@ int runEvaluate(const EvaluateArgs& args) {
     if (device.error()) return reportError(*device.error());
     const PredictorSet& predictor = *device.predictor();
     const std::string& predictorUsed = device.predictorSource();
+    // Another device's predictor (--predictor) of another runtime or thread count: scored, and said.
+    std::string notThisDevice;
+    if (const HostComparison* host = device.host().get();
+        host && host->mismatch() && (host->differences.front() == "runtime" || host->differences.front() == "threads"))
+        notThisDevice = host->message;
 
     const std::string datasetName = args.models.empty() ? (args.dataset.empty() ? "zoo" : args.dataset) : "";
     auto store = datasetName.empty() ? openStoreForReading(args.db.empty() ? defaultDatabasePath() : args.db)
@@ -274,6 +279,7 @@ int runEvaluate(const EvaluateArgs& args) {
     if (!(unitMs > 0)) speedGap = speedGapWarning(*scoring.predictor(), stored.value(), scored, carried ? usualCpu : std::string());
     if (predictor.adaptation) {
         std::vector<std::string> notes;
+        if (!notThisDevice.empty()) notes.push_back(notThisDevice);
         if (!speedGap.empty()) notes.push_back(speedGap);
         // Models measured on another CPU than the one adapted to (the shipped benchmark's, say)
         // score neither machine: kernel types scale differently across CPUs.
@@ -311,6 +317,7 @@ int runEvaluate(const EvaluateArgs& args) {
     const EvaluationReport& r = report.value();
     const std::vector<MeasuredOn> machines = measuredOn(stored.value(), models, hashOfName);
     std::vector<std::string> warnings = r.warnings;
+    if (!notThisDevice.empty()) warnings.push_back(notThisDevice);
     if (!speedGap.empty()) warnings.push_back(speedGap);
     if (const size_t groups = incomparableGroups(machines); groups > 1)
         warnings.push_back(fmt::format(

@@ -91,8 +91,7 @@ UsualSpeed usualSpeedNow(const std::string& deviceId, const PredictorSet& predic
     if (!(predictor.referenceMs > 0)) return {};
     Result<Device> device = findDevice(deviceId, db);
     if (!device) return {};
-    return usualSpeedOn(deviceId, compareHost({predictor.cpuModel, predictor.logicalCores, predictor.runtimeVersion}, device.value(), db),
-                        db);
+    return usualSpeedOn(deviceId, compareHost(builtOnOf(predictor), device.value(), db), db);
 }
 
 DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDataSources& sources) {
@@ -123,8 +122,7 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)
         if (Result<Device> device = findDevice(deviceId, sources.db); device)
-            a.m_host = std::make_shared<const HostComparison>(compareHost(
-                {a.m_predictor->cpuModel, a.m_predictor->logicalCores, a.m_predictor->runtimeVersion}, device.value(), sources.db));
+            a.m_host = std::make_shared<const HostComparison>(compareHost(builtOnOf(*a.m_predictor), device.value(), sources.db));
     if (sources.atUsualSpeed && a.m_host && a.m_predictor->referenceMs > 0)
         if (const UsualSpeed usual = usualSpeedOn(deviceId, *a.m_host, sources.db); usual.referenceMs > 0) {
             a.m_usual = usual;

@@ -12,6 +12,7 @@
 #include "backends/machine_info.h"
 #include "backends/remote_command.h"
 #include "common/locations.h"
+#include "predict/predictor.h"
 #include "workflows/reference_workload.h"
 
 namespace km {
@@ -321,11 +322,33 @@ std::string aboutDuration(int minutes) {
     return fmt::format("about {} days", std::lround(minutes / (24 * 60.0)));
 }
 
+BuiltOn builtOnOf(const PredictorSet& p) { return {p.cpuModel, p.logicalCores, p.runtimeVersion, p.runtime, p.deviceId}; }
+
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {
     HostComparison c;
     if (!device.canMeasure()) {  // known only from imported measurements: no agent tells its machine
         c.message = fmt::format("{} is known only from imported measurements: no agent reports its machine.", device.id);
         return c;
+    }
+    // Not this device's predictor, whatever the machine: another runtime's kernels, or another
+    // thread count's times (a predictor file of another device given with --predictor).
+    std::optional<Device> madeFor;
+    if (!builtOn.deviceId.empty() && builtOn.deviceId != device.id)
+        if (Result<Device> d = findDevice(builtOn.deviceId, db); d) madeFor = d.value();
+    if (!builtOn.runtime.empty() && builtOn.runtime != device.runtime) {
+        c.differences.push_back("runtime");
+        c.message = fmt::format(
+            "this predictor is for {}{} and {} runs {}: its kernels are not the ones {} runs, so its times do not hold there; "
+            "predict with {}'s own predictor, or adapt this one to it (kernelmeter-cli adapt --device {} --from {}; docs/adapt.md).",
+            builtOn.runtime, builtOn.deviceId.empty() ? "" : " (made for " + builtOn.deviceId + ")", device.id, device.runtime, device.id,
+            device.id, device.id, builtOn.deviceId.empty() ? "the device it was made for" : builtOn.deviceId);
+    } else if (madeFor && madeFor->runtime == device.runtime && madeFor->threads != device.threads) {
+        c.differences.push_back("threads");
+        c.message = fmt::format(
+            "this predictor is {}'s, at {} thread{}, and {} runs {} at {}: its times do not hold there; predict with {}'s own "
+            "predictor, or adapt this one to it (kernelmeter-cli adapt --device {} --from {}; docs/adapt.md).",
+            madeFor->id, madeFor->threads, madeFor->threads == 1 ? "" : "s", device.id, device.runtime, device.threads, device.id,
+            device.id, madeFor->id);
     }
     std::optional<StoredHello> hello;
     MakeMinutes minutes;  // at the device's speed when its last check timed the reference
@@ -343,6 +366,10 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
     } else if (hello) {
         c.deviceCpu = hello->hello.machine.cpuModel;
         c.deviceCores = hello->hello.machine.logicalCores;
+    }
+    if (!c.differences.empty()) {
+        c.state = "mismatch";
+        return c;
     }
     if (builtOn.cpuModel.empty()) {
         c.message = "the predictor does not record the CPU it was built on.";

@@ -89,7 +89,13 @@ struct BuiltOn {
     std::string cpuModel;
     int logicalCores = 0;  // 0: not recorded (older files)
     std::string runtimeVersion;
+    // The predictor's runtime and the device it was made for (empty: not a predictor's, or not
+    // recorded): a predictor of another runtime, or of a device of the same runtime at other
+    // threads (a --predictor file of another device), does not hold on any machine.
+    std::string runtime, deviceId;
 };
+struct PredictorSet;
+BuiltOn builtOnOf(const PredictorSet& predictor);
 
 // Whether the device is the machine a predictor was built on, as far as is known.
 struct HostComparison {
@@ -100,7 +106,7 @@ struct HostComparison {
     int deviceCores = 0;
     std::string deviceRuntimeVersion;      // from its last hello; empty: none stored
     std::string helloAtUtc;                // when that hello was stored; empty: none
-    std::vector<std::string> differences;  // "CPU", "cores", "runtime version"
+    std::vector<std::string> differences;  // "runtime" or "threads" (the predictor's), "CPU", "cores", "runtime version"
     // One sentence for the user: what differs and what to do; empty on a match.
     std::string message;
     bool mismatch() const { return state == "mismatch"; }

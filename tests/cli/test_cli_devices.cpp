@@ -48,11 +48,16 @@ class TestCliDevices : public QObject {
     QString database() const { return m_home.path() + "/data/kernelmeter/kernelmeter.db"; }
 
     // The shipped opencv-t1 predictor with `cpu` as the CPU it says it was built on, as a file.
-    QString predictorBuiltOn(const std::string& cpu, const QString& name) const {
+    // The shipped opencv-t1 predictor as a file, as if built on `cpu` (and, when given, for
+    // another device and runtime).
+    QString predictorBuiltOn(const std::string& cpu, const QString& name, const std::string& deviceId = "",
+                             const std::string& runtime = "") const {
         std::string used;
         Result<PredictorSet> p = devicePredictor("opencv-t1", "", m_home.filePath("none.db").toStdString(), used);
         if (!p) qFatal("%s", p.error().message.c_str());
         p.value().cpuModel = cpu;
+        if (!deviceId.empty()) p.value().deviceId = deviceId;
+        if (!runtime.empty()) p.value().runtime = runtime;
         const QString path = m_home.filePath(name);
         QFile f(path);
         if (!f.open(QIODevice::WriteOnly)) qFatal("cannot write %s", qPrintable(path));
@@ -183,6 +188,28 @@ private slots:
         QCOMPARE(out.value("host_mismatch").toBool(true), false);
         QVERIFY(!cli({"predict", "--device", "opencv-t1", "--predictor", here, model}).out.contains("MISMATCH"));
 
+        // Another device's predictor, on this machine: of another runtime, or of the same runtime at
+        // other threads, it does not hold, and predict says whose it is; of a device like this one
+        // (same runtime and threads), it does.
+        const std::string cpu = readMachineInfo().cpuModel;
+        out = jsonOf(cli({"predict", "--device", "opencv-t1", "--predictor", predictorBuiltOn(cpu, "xnn.json", "xnnpack-t1", "xnnpack"),
+                          "--json", model})
+                         .out);
+        QCOMPARE(out.value("host_mismatch").toBool(false), true);
+        QCOMPARE(out.value("host").toObject().value("differences").toArray().first().toString(), QString("runtime"));
+        for (const char* what : {"for xnnpack (made for xnnpack-t1)", "opencv-t1 runs opencv-dnn", "--from xnnpack-t1"})
+            QVERIFY2(out.value("host").toObject().value("message").toString().contains(what),
+                     qPrintable(out.value("host").toObject().value("message").toString()));
+        const test::ProgramRun threads =
+            cli({"predict", "--device", "opencv-t1", "--predictor", predictorBuiltOn(cpu, "t2.json", "opencv-t2"), model});
+        QVERIFY2(threads.exitCode == 0 && threads.out.contains("MISMATCH") && threads.out.contains("opencv-t2's, at 2 threads"),
+                 threads.out.constData());
+        QCOMPARE(cli({"device", "add", "cv1", "--runtime", "opencv-dnn", "--threads", "1"}).exitCode, 0);
+        const test::ProgramRun alike = cli({"predict", "--device", "cv1", "--predictor", here, "--rules",
+                                            test::sourcePath("datasets/rules/opencv-t1.json"), "--json", model});
+        QVERIFY2(alike.exitCode == 0, alike.err.constData());
+        QCOMPARE(jsonOf(alike.out).value("host_mismatch").toBool(true), false);
+
         // A remote device never reached: unknown, and predict says how to learn it, without starting it.
         QCOMPARE(cli({"device", "add", "board", "--runtime", "opencv-dnn", "--transport", "ssh nobody@board.invalid"}).exitCode, 0);
         const test::ProgramRun unknown = cli({"predict", "--device", "board", "--predictor", here, "--rules",
@@ -193,15 +220,15 @@ private slots:
 
         // A board whose last check ran the reference workload 40 times slower than the project's
         // machine: it is told hours, not the 2-core machine's minutes.
-        QCOMPARE(cli({"device", "add", "slowboard", "--runtime", "xnnpack", "--transport", "ssh nobody@board.invalid"}).exitCode, 0);
+        QCOMPARE(cli({"device", "add", "slowboard", "--runtime", "opencv-dnn", "--transport", "ssh nobody@board.invalid"}).exitCode, 0);
         {
             auto store = MeasurementStore::open(database().toStdString());
             QVERIFY(store.ok());
             StoredHello slow;
-            slow.hello.runtimes = {{"xnnpack", "1"}};
+            slow.hello.runtimes = {{"opencv-dnn", "4.6.0"}};
             slow.hello.machine.cpuModel = "Slow Board CPU";
             slow.hello.machine.logicalCores = 4;
-            slow.referenceMs = 40 * runtimeTraits("xnnpack").projectReferenceMs;
+            slow.referenceMs = 40 * runtimeTraits("opencv-dnn").projectReferenceMs;
             QVERIFY(store.value()->saveHello("slowboard", slow).ok());
         }
         const MakeMinutes minutes = makeMinutesFor(findDevice("slowboard", database().toStdString()).value(), database().toStdString());
