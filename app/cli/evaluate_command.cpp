@@ -169,9 +169,7 @@ int runEvaluate(const EvaluateArgs& args) {
     const std::string& predictorUsed = device.predictorSource();
     // Another device's predictor (--predictor) of another runtime or thread count: scored, and said.
     std::string notThisDevice;
-    if (const HostComparison* host = device.host().get();
-        host && host->mismatch() && (host->differences.front() == "runtime" || host->differences.front() == "threads"))
-        notThisDevice = host->message;
+    if (const HostComparison* host = device.host().get(); host && host->notThisDevice()) notThisDevice = host->message;
 
     const std::string datasetName = args.models.empty() ? (args.dataset.empty() ? "zoo" : args.dataset) : "";
     auto store = datasetName.empty() ? openStoreForReading(args.db.empty() ? defaultDatabasePath() : args.db)

@@ -110,6 +110,10 @@ struct HostComparison {
     // One sentence for the user: what differs and what to do; empty on a match.
     std::string message;
     bool mismatch() const { return state == "mismatch"; }
+    // Another device's predictor: of another runtime, or of the same runtime at other threads.
+    bool notThisDevice() const {
+        return mismatch() && !differences.empty() && (differences.front() == "runtime" || differences.front() == "threads");
+    }
 };
 // What a user is told the two ways of making a predictor for a device take, on a 2-core machine
 // like the project's (bench/adapt_time.sh measures adapt with its measuring; a build stops at its

@@ -47,9 +47,7 @@ QString provenanceText(const DeviceAnalysis& d) {
 QString hostMismatchText(const DeviceAnalysis& d) {
     if (!d.host || !d.host->mismatch()) return {};
     // Another device's predictor (of another runtime or thread count), or this device's made on another machine.
-    const std::string& first = d.host->differences.front();
-    if (first == "runtime" || first == "threads")
-        return QObject::tr("Not this device's predictor: %1").arg(QString::fromStdString(d.host->message));
+    if (d.host->notThisDevice()) return QObject::tr("Not this device's predictor: %1").arg(QString::fromStdString(d.host->message));
     return QObject::tr("Not this device's machine: %1").arg(QString::fromStdString(d.host->message));
 }
 
