@@ -41,6 +41,15 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     if (!source.predictor())
         return events.fail(badInput(fmt::format("adapt: the source {} has no predictor to adapt: {}", args.from,
                                                 source.error() ? source.error()->message : "none found")));
+    // A predictor file of a device of another runtime or thread count than --from's: its kernels
+    // would be timed at --from's threads and recorded as --from's, so refused, naming both.
+    if (!args.sourcePredictorFile.empty())
+        if (const HostComparison c = compareHost(builtOnOf(*source.predictor()), sourceDevice.value(), args.db); c.notThisDevice())
+            return events.fail(badInput(fmt::format(
+                "--source-predictor {}: it is {}'s predictor ({}), and --from {} runs {} at {} thread{}: give the device it was made "
+                "for as --from.",
+                args.sourcePredictorFile, source.predictor()->deviceId, source.predictor()->runtime, args.from,
+                sourceDevice.value().runtime, sourceDevice.value().threads, sourceDevice.value().threads == 1 ? "" : "s")));
     // Across runtimes, said once and before anything is measured (the user may stop there),
     // naming the devices whose predictors know the target's runtime's kernels.
     const bool acrossRuntimes = measuring && source.predictor()->runtime != target.value().runtime;

@@ -540,6 +540,20 @@ private slots:
         QCOMPARE(run({"device", "add", "bare-cv", "--runtime", "opencv-dnn", "--threads", "1"}), 0);
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "bare-cv", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("bare-cv") && err.contains("no predictor") && err.count('\n') == 1, err.constData());
+        // A source predictor file of a device of other threads or another runtime than --from's
+        // (adaptMeasures wrote opencv-t2's): refused, naming whose it is.
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--source-predictor", m_home.filePath("at96.json"),
+                      "--dataset", "lab", "--quiet"},
+                     nullptr, &err),
+                 2);
+        QVERIFY2(err.contains("it is opencv-t2's predictor (opencv-dnn), and --from opencv-t1 runs opencv-dnn at 1 thread") &&
+                     err.count('\n') == 1,
+                 err.constData());
+        QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "xnnpack-t1", "--source-predictor", m_home.filePath("at96.json"),
+                      "--dataset", "lab", "--quiet"},
+                     nullptr, &err),
+                 2);
+        QVERIFY2(err.contains("--from xnnpack-t1 runs xnnpack") && err.count('\n') == 1, err.constData());
         // An unknown source or target: the option it was given to, named.
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "nope-src", "--dataset", "lab", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("--from 'nope-src': no such device") && err.count('\n') == 1, err.constData());
