@@ -7,6 +7,7 @@
 
 #include <iostream>
 
+#include "backends/machine_info.h"
 #include "cli/commands.h"
 #include "workflows/devices.h"
 
@@ -153,6 +154,10 @@ int runDeviceAdd(const DeviceArgs& args) {
     Result<Device> added = addDevice(d, "", args.replace);
     if (!added) return reportError(added.error());
     std::cout << fmt::format("added {}: {}\n", added.value().id, added.value().displayName);
+    // A remote device's cores are known once `device check` reaches it (it warns then).
+    if (const std::string w = moreThreadsThanCores(added.value(), added.value().transport.empty() ? readMachineInfo().logicalCores : 0);
+        !w.empty())
+        std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     if (added.value().canMeasure())
         std::cout << fmt::format("next: kernelmeter-cli device check {}   (starts its agent and records its CPU)\n", added.value().id);
     return 0;
@@ -209,6 +214,8 @@ int runDeviceCheck(const DeviceArgs& args) {
     Progress progress = stderrProgress(args.json || !isatty(STDERR_FILENO));
     Result<DeviceCheck> c = checkDevice(d.value(), o, &progress);
     if (!c) return reportError(c.error());
+    if (const std::string w = moreThreadsThanCores(d.value(), c.value().stored.hello.machine.logicalCores); !w.empty())
+        std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     if (args.json) {
         Json j{{"id", d.value().id}, {"command", c.value().command}};
         j["hello"] = helloJson(c.value().stored, d.value().runtime);

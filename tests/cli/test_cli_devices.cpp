@@ -68,6 +68,17 @@ class TestCliDevices : public QObject {
 private slots:
     void defineListShowRemove() {
         QCOMPARE(cli({"device", "add", "mine", "--runtime", "xnnpack", "--threads", "2"}).exitCode, 0);
+        // More threads than this machine has cores: added, with a warning naming both counts.
+        const int cores = readMachineInfo().logicalCores;
+        const test::ProgramRun crowded =
+            cli({"device", "add", "crowded", "--runtime", "opencv-dnn", "--threads", QString::number(cores + 1)});
+        QCOMPARE(crowded.exitCode, 0);
+        QVERIFY2(crowded.err.contains(QString("crowded runs %1 threads on this machine with %2 core").arg(cores + 1).arg(cores).toUtf8()),
+                 crowded.err.constData());
+        const test::ProgramRun fits = cli({"device", "add", "fits", "--runtime", "opencv-dnn", "--threads", QString::number(cores)});
+        QVERIFY2(fits.exitCode == 0 && !fits.err.contains("warning"), fits.err.constData());
+        QCOMPARE(cli({"device", "remove", "crowded"}).exitCode, 0);
+        QCOMPARE(cli({"device", "remove", "fits"}).exitCode, 0);
         const test::ProgramRun list = cli({"device", "list", "--json"});
         QCOMPARE(list.exitCode, 0);
         QStringList ids = deviceIds(list.out);
