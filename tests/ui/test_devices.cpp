@@ -78,6 +78,16 @@ private slots:
         d->threadsBox()->setValue(3);
         d->saveButton()->click();
         QCOMPARE(findDevice("gui-box").value().threads, 3);
+        // More threads than this machine's cores: saved, and the message says what that costs.
+        const int cores = readMachineInfo().logicalCores;
+        d->threadsBox()->setValue(cores + 1);
+        d->saveButton()->click();
+        QCOMPARE(findDevice("gui-box").value().threads, cores + 1);
+        QVERIFY2(d->messageText().contains("Saved gui-box") && d->messageText().contains("take turns on the cores"),
+                 qPrintable(d->messageText()));
+        d->threadsBox()->setValue(1);
+        d->saveButton()->click();
+        QVERIFY2(!d->messageText().contains("take turns"), qPrintable(d->messageText()));
 
         // Built-in devices are shown, not editable.
         QVERIFY(d->selectDevice("opencv-t1"));

@@ -13,6 +13,8 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "backends/machine_info.h"
+
 namespace km::ui {
 namespace {
 
@@ -170,7 +172,11 @@ void DevicesDialog::save() {
         return;
     }
     reloadList(q(added.value().id));
-    showMessage(tr("Saved %1. Check it to record its CPU and runtime.").arg(q(added.value().id)), false);
+    // On this machine its cores are known now; a remote one's once a check reaches it.
+    const std::string crowded = moreThreadsThanCores(added.value(), added.value().transport.empty() ? readMachineInfo().logicalCores : 0);
+    showMessage(
+        tr("Saved %1. Check it to record its CPU and runtime.").arg(q(added.value().id)) + (crowded.empty() ? QString() : " " + q(crowded)),
+        !crowded.empty());
     emit devicesChanged();
 }
 
@@ -186,10 +192,13 @@ void DevicesDialog::check() {
     DeviceCheckOptions o;
     o.referenceRounds = 5;
     m_checkRunner.run([dev = device.value(), o] { return checkDevice(dev, o); },
-                      [this, runtime = device.value().runtime](quint64, const Result<DeviceCheck>& r) {
+                      [this, dev = device.value(), runtime = device.value().runtime](quint64, const Result<DeviceCheck>& r) {
                           m_check->setEnabled(true);
                           if (!r)
                               showMessage(q(r.error().message), true);
+                          else if (const std::string crowded = moreThreadsThanCores(dev, r.value().stored.hello.machine.logicalCores);
+                                   !crowded.empty())
+                              showMessage(helloHtml(r.value(), runtime) + "<br>" + q(crowded).toHtmlEscaped(), true);
                           else
                               showMessage(helloHtml(r.value(), runtime), false);
                           emit devicesChanged();  // its last hello changed: the device bar's notes may change
