@@ -7,7 +7,6 @@
 
 #include <iostream>
 
-#include "backends/machine_info.h"
 #include "cli/commands.h"
 #include "workflows/devices.h"
 
@@ -155,9 +154,7 @@ int runDeviceAdd(const DeviceArgs& args) {
     if (!added) return reportError(added.error());
     std::cout << fmt::format("added {}: {}\n", added.value().id, added.value().displayName);
     // A remote device's cores are known once `device check` reaches it (it warns then).
-    if (const std::string w = moreThreadsThanCores(added.value(), added.value().transport.empty() ? readMachineInfo().logicalCores : 0);
-        !w.empty())
-        std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (const std::string w = moreThreadsThanCores(added.value()); !w.empty()) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     if (added.value().canMeasure())
         std::cout << fmt::format("next: kernelmeter-cli device check {}   (starts its agent and records its CPU)\n", added.value().id);
     return 0;

@@ -323,6 +323,7 @@ std::string aboutDuration(int minutes) {
 }
 
 std::string moreThreadsThanCores(const Device& device, int logicalCores) {
+    if (logicalCores <= 0 && device.transport.empty()) logicalCores = readMachineInfo().logicalCores;
     if (!device.canMeasure() || logicalCores <= 0 || device.threads <= logicalCores) return {};
     return fmt::format(
         "{} runs {} threads on {} with {} core{}: the threads take turns on the cores, so its times will be slower and less steady "

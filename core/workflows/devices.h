@@ -133,10 +133,11 @@ struct MakeMinutes {
 MakeMinutes makeMinutesFor(const std::string& runtime, double referenceMs);
 // The same from the device's last check stored in database `db` (empty: the user's default).
 MakeMinutes makeMinutesFor(const Device& device, const std::string& db = "");
-// A warning when `device` runs more threads than its machine has cores (`logicalCores`, 0: not
-// known): its threads then take turns on the cores, so its times are slower and less steady than
-// at the cores' count. Empty otherwise.
-std::string moreThreadsThanCores(const Device& device, int logicalCores);
+// A warning when `device` runs more threads than its machine has cores (`logicalCores`; 0: this
+// machine's for a local device, not known for a remote one until a check reports them): its
+// threads then take turns on the cores, so its times are slower and less steady than at the
+// cores' count. Empty otherwise.
+std::string moreThreadsThanCores(const Device& device, int logicalCores = 0);
 
 // "about 4 minutes", "about 3 hours", "about 2 days".
 std::string aboutDuration(int minutes);

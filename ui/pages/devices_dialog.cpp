@@ -13,8 +13,6 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
-#include "backends/machine_info.h"
-
 namespace km::ui {
 namespace {
 
@@ -173,7 +171,7 @@ void DevicesDialog::save() {
     }
     reloadList(q(added.value().id));
     // On this machine its cores are known now; a remote one's once a check reaches it.
-    const std::string crowded = moreThreadsThanCores(added.value(), added.value().transport.empty() ? readMachineInfo().logicalCores : 0);
+    const std::string crowded = moreThreadsThanCores(added.value());
     showMessage(
         tr("Saved %1. Check it to record its CPU and runtime.").arg(q(added.value().id)) + (crowded.empty() ? QString() : " " + q(crowded)),
         !crowded.empty());
