@@ -17,6 +17,12 @@ using Json = nlohmann::ordered_json;
 
 std::string where(const Device& d) { return d.transport.empty() ? "this machine" : d.transport; }
 
+// moreThreadsThanCores's warning, with how to redefine the device from here.
+void warnCrowded(const std::string& warning) {
+    std::cerr << "kernelmeter-cli: warning: " << warning
+              << " `kernelmeter-cli device add ID ... --threads N --replace` defines it again with fewer.\n";
+}
+
 Json helloJson(const StoredHello& h, const std::string& runtime) {
     Json runtimes = Json::array();
     std::string version;
@@ -154,7 +160,7 @@ int runDeviceAdd(const DeviceArgs& args) {
     if (!added) return reportError(added.error());
     std::cout << fmt::format("added {}: {}\n", added.value().id, added.value().displayName);
     // A remote device's cores are known once `device check` reaches it (it warns then).
-    if (const std::string w = moreThreadsThanCores(added.value()); !w.empty()) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (const std::string w = moreThreadsThanCores(added.value()); !w.empty()) warnCrowded(w);
     if (added.value().canMeasure())
         std::cout << fmt::format("next: kernelmeter-cli device check {}   (starts its agent and records its CPU)\n", added.value().id);
     return 0;
@@ -211,8 +217,7 @@ int runDeviceCheck(const DeviceArgs& args) {
     Progress progress = stderrProgress(args.json || !isatty(STDERR_FILENO));
     Result<DeviceCheck> c = checkDevice(d.value(), o, &progress);
     if (!c) return reportError(c.error());
-    if (const std::string w = moreThreadsThanCores(d.value(), c.value().stored.hello.machine.logicalCores); !w.empty())
-        std::cerr << "kernelmeter-cli: warning: " << w << "\n";
+    if (const std::string w = moreThreadsThanCores(d.value(), c.value().stored.hello.machine.logicalCores); !w.empty()) warnCrowded(w);
     if (args.json) {
         Json j{{"id", d.value().id}, {"command", c.value().command}};
         j["hello"] = helloJson(c.value().stored, d.value().runtime);

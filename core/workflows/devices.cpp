@@ -327,9 +327,9 @@ std::string moreThreadsThanCores(const Device& device, int logicalCores) {
     if (!device.canMeasure() || logicalCores <= 0 || device.threads <= logicalCores) return {};
     return fmt::format(
         "{} runs {} threads on {} with {} core{}: the threads take turns on the cores, so its times will be slower and less steady "
-        "than at {} (define it again with `--threads {} --replace`).",
+        "than at {}.",
         device.id, device.threads, device.transport.empty() ? "this machine" : "a machine", logicalCores, logicalCores == 1 ? "" : "s",
-        logicalCores, logicalCores);
+        logicalCores);
 }
 
 BuiltOn builtOnOf(const PredictorSet& p) { return {p.cpuModel, p.logicalCores, p.runtimeVersion, p.runtime, p.deviceId}; }
