@@ -29,6 +29,24 @@ Json metricsJson(const AccuracyMetrics& a) {
             {"within_5", a.within5}, {"within_10", a.within10}, {"within_15", a.within15}, {"spearman", a.spearman}};
 }
 
+Json coverageJson(const IntervalCoverage& c) {
+    return {{"models", c.models},
+            {"inside", c.inside},
+            {"below", c.below},
+            {"above", c.above},
+            {"median_low_ratio", c.medianLow},
+            {"median_high_ratio", c.medianHigh}};
+}
+
+// One line on how often a predictor's intervals held the measured times, and how wide they are.
+std::string coverageLine(const std::string& method, const IntervalCoverage& c) {
+    if (c.models == 0) return fmt::format("{}'s intervals: no model to score.", method);
+    return fmt::format(
+        "{}'s intervals held {:.1f}% of the {} measured times ({:.1f}% ran faster, {:.1f}% slower); median interval "
+        "{:.2f} to {:.2f} times the prediction",
+        method, 100 * c.inside, c.models, 100 * c.below, 100 * c.above, c.medianLow, c.medianHigh);
+}
+
 Json scoresJson(const std::vector<MethodScores>& scores) {
     Json out = Json::object();
     for (const MethodScores& s : scores) {
@@ -60,7 +78,11 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
             Json predicted = Json::object();
             for (size_t k = 0; k < t.methods.size() && k < m.predictedMs.size(); ++k)
                 predicted[t.methods[k]] = m.predictedMs[k] > 0 ? Json(m.predictedMs[k]) : Json(nullptr);
-            models.push_back({{"name", m.name}, {"family", m.family}, {"measured_ms", m.measuredMs}, {"predicted_ms", predicted}});
+            models.push_back({{"name", m.name},
+                              {"family", m.family},
+                              {"measured_ms", m.measuredMs},
+                              {"predicted_ms", predicted},
+                              {"interval_ms", m.lowMs > 0 ? Json{m.lowMs, m.highMs} : Json(nullptr)}});
         }
         std::cout << Json{{"schema", "kernelmeter.evaluate-transfer/1"},
                           {"device", args.device},
@@ -71,6 +93,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                           {"fitted_on", t.fittedOn},
                           {"methods", t.methods},
                           {"held_out", scoresJson(t.scores)},
+                          {"interval", coverageJson(t.interval)},
                           {"models", models},
                           {"warnings", t.warnings}}
                          .dump(1)
@@ -86,6 +109,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
         for (const MethodScores& s : t.scores)
             std::cout << fmt::format("{:<{}} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, width, 100 * s.overall.within5,
                                      100 * s.overall.within10, 100 * s.overall.within15, s.overall.spearman, 100 * s.overall.rmspe);
+        std::cout << "\n" << coverageLine(t.methods.front(), t.interval) << "\n";
     }
     for (const std::string& w : t.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     return 0;
@@ -331,6 +355,7 @@ int runEvaluate(const EvaluateArgs& args) {
                  {"methods", r.methods},
                  {"split", scoresJson(r.split)},
                  {"leave_one_family_out", scoresJson(r.leaveOneFamilyOut)},
+                 {"interval", coverageJson(r.interval)},
                  {"measured_on", Json::array()},
                  {"predictor_cpu_model", predictor.cpuModel},
                  {"models", Json::array()},
@@ -339,8 +364,12 @@ int runEvaluate(const EvaluateArgs& args) {
         for (const MeasuredOn& m : machines)
             out["measured_on"].push_back({{"cpu_model", m.cpuModel}, {"allocation", m.allocation}, {"models", m.models}});
         for (const EvaluatedModel& m : r.models)
-            out["models"].push_back(
-                {{"name", m.name}, {"family", m.family}, {"test", m.test}, {"measured_ms", m.measuredMs}, {"predicted_ms", m.predicted}});
+            out["models"].push_back({{"name", m.name},
+                                     {"family", m.family},
+                                     {"test", m.test},
+                                     {"measured_ms", m.measuredMs},
+                                     {"predicted_ms", m.predicted},
+                                     {"interval_ms", m.lowMs > 0 ? Json{m.lowMs, m.highMs} : Json(nullptr)}});
         std::cout << out.dump(1) << "\n";
     } else {
         std::cout << fmt::format("{} models on {}; predictor: {} (built on {})\n", r.models.size(), args.device, predictorUsed,
@@ -355,6 +384,7 @@ int runEvaluate(const EvaluateArgs& args) {
         std::cout << "\n";
         printTable("Split (fitted baselines trained on every other model of each family, all scored on the rest):", r.split);
         printTable("Leave one family out (fitted baselines trained on the other families):", r.leaveOneFamilyOut);
+        std::cout << coverageLine(r.methods.front(), r.interval) << "\n";
         std::cout << r.nnMeterNote << "\n";
     }
     for (const std::string& w : warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";

@@ -41,6 +41,40 @@ double spearmanOf(const std::vector<double>& a, const std::vector<double>& b) {
     return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
+IntervalCoverage intervalCoverageOf(const std::vector<double>& predictedMs, const std::vector<double>& lowMs,
+                                    const std::vector<double>& highMs, const std::vector<double>& measuredMs) {
+    IntervalCoverage c;
+    std::vector<double> lows, highs;
+    size_t inside = 0, below = 0, above = 0;
+    const size_t n = std::min({predictedMs.size(), lowMs.size(), highMs.size(), measuredMs.size()});
+    for (size_t i = 0; i < n; ++i) {
+        const double p = predictedMs[i], lo = lowMs[i], hi = highMs[i], m = measuredMs[i];
+        if (!(p > 0) || !(lo > 0) || !(hi > 0) || !(m > 0)) continue;
+        ++c.models;
+        if (m < lo)
+            ++below;
+        else if (m > hi)
+            ++above;
+        else
+            ++inside;
+        lows.push_back(lo / p);
+        highs.push_back(hi / p);
+    }
+    if (c.models == 0) return c;
+    const double count = double(c.models);
+    c.inside = double(inside) / count;
+    c.below = double(below) / count;
+    c.above = double(above) / count;
+    auto median = [](std::vector<double>& v) {
+        std::sort(v.begin(), v.end());
+        const size_t h = v.size() / 2;
+        return v.size() % 2 ? v[h] : 0.5 * (v[h - 1] + v[h]);
+    };
+    c.medianLow = median(lows);
+    c.medianHigh = median(highs);
+    return c;
+}
+
 AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs) {
     AccuracyMetrics a;
     std::vector<double> scoredP, scoredM;

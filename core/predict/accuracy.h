@@ -22,6 +22,22 @@ struct AccuracyMetrics {
     double spearman = 0;
 };
 
+// How well a predictor's intervals hold its measurements: the share of measured times inside
+// [low, high], below and above it, and how wide the intervals are (their bounds over the
+// prediction, medians over the models). An interval that covers everything by being twice the
+// prediction says as little as one that covers nothing.
+struct IntervalCoverage {
+    size_t models = 0;                     // scored (prediction, measurement and both bounds > 0)
+    double inside = 0;                     // shares of `models`: low <= measured <= high
+    double below = 0;                      // measured < low (the model ran faster than the interval allows)
+    double above = 0;                      // measured > high
+    double medianLow = 0, medianHigh = 0;  // median of low / predicted and of high / predicted
+};
+
+// Pairs where either value is not > 0 are skipped (a model without a prediction or a measurement).
+IntervalCoverage intervalCoverageOf(const std::vector<double>& predictedMs, const std::vector<double>& lowMs,
+                                    const std::vector<double>& highMs, const std::vector<double>& measuredMs);
+
 // Pairs where either value is not > 0 are skipped (a model without a prediction or a measurement).
 AccuracyMetrics accuracyOf(const std::vector<double>& predictedMs, const std::vector<double>& measuredMs);
 

@@ -20,6 +20,7 @@ struct Loaded {
     EvaluationModel model;
     double flops = 0, bytes = 0;
     double ours = 0, opSum = 0, nnMeter = 0;
+    double oursLow = 0, oursHigh = 0;  // our prediction's interval
     bool test = false;
 };
 
@@ -123,6 +124,8 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
             l.bytes = double(metrics.total.bytesRead + metrics.total.bytesWritten);
             const ModelPrediction& ours = a.prediction;
             l.ours = ours.totalMs;
+            l.oursLow = ours.lowMs;
+            l.oursHigh = ours.highMs;
             l.opSum = predictModel(partitionGraph(g, noFusion), metrics.perNode, predictor).totalMs;
             if (nnMeter) {
                 const NnMeterPrediction p = nnMeter.value().predict(g, rules, metrics.perNode);
@@ -171,9 +174,12 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         test[i] = all[i].test;
         train[i] = !all[i].test;
     }
-    std::vector<double> ours, opSum, nnMeterMs, repeat;
+    std::vector<double> ours, oursLow, oursHigh, opSum, nnMeterMs, repeat, measured;
     for (const Loaded& l : all) {
         ours.push_back(l.ours);
+        oursLow.push_back(l.oursLow);
+        oursHigh.push_back(l.oursHigh);
+        measured.push_back(l.model.measuredMs);
         opSum.push_back(l.opSum);
         nnMeterMs.push_back(l.nnMeter);
         repeat.push_back(l.model.earlierMs);
@@ -207,11 +213,12 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         report.leaveOneFamilyOut.push_back(score(report.methods[k], all, lofoPredictions[k], everyModel));
 
     for (size_t i = 0; i < all.size(); ++i) {
-        EvaluatedModel e{all[i].model.name, all[i].model.family, all[i].test, all[i].model.measuredMs, {}};
+        EvaluatedModel e{all[i].model.name, all[i].model.family, all[i].test, all[i].model.measuredMs, {}, all[i].oursLow, all[i].oursHigh};
         for (size_t k = 0; k < report.methods.size(); ++k)
             if (splitPredictions[k][i] > 0) e.predicted[report.methods[k]] = splitPredictions[k][i];
         report.models.push_back(std::move(e));
     }
+    report.interval = intervalCoverageOf(ours, oursLow, oursHigh, measured);
     return report;
 }
 

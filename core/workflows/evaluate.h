@@ -51,6 +51,7 @@ struct EvaluatedModel {
     bool test = false;  // in the scored half of the split
     double measuredMs = 0;
     std::map<std::string, double> predicted;  // by method (fitted baselines: fitted on the training half)
+    double lowMs = 0, highMs = 0;             // the predictor's interval ("kernelmeter"; predict/predictor.h)
 };
 
 struct EvaluationReport {
@@ -62,6 +63,7 @@ struct EvaluationReport {
     // models. overall: the pooled leave-one-family-out predictions.
     std::vector<MethodScores> leaveOneFamilyOut;
     std::vector<EvaluatedModel> models;
+    IntervalCoverage interval;          // how often the predictor's intervals held every model's measurement
     std::vector<std::string> warnings;  // models that could not be loaded, kernels predicted by fallback
     // About the nn-Meter variant: why it is absent, or how many of its kernels had no forest (0 ms).
     std::string nnMeterNote;

@@ -38,7 +38,8 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         std::string name, family;
         bool fitted = false;
         double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0, weight = 1;
-        KernelGraph graph;  // the adapted predictor's kernels, for the graph network
+        double low = 0, high = 0;  // the adapted prediction's interval
+        KernelGraph graph;         // the adapted predictor's kernels, for the graph network
     };
     TransferEvaluation out;
     // Models are loaded and predicted on every core, each into its own slot, so the rows keep the
@@ -59,8 +60,10 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
             }
             const DeviceAnalysis a = adapted.analyze(*file.value());
             const DeviceAnalysis s = source.analyze(*file.value());
-            Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, {}};
+            Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, 0, 0, {}};
             if (r.fitted) r.weight = fitted->second.second;
+            r.low = a.prediction.lowMs;
+            r.high = a.prediction.highMs;
             r.flops = double(a.metrics->total.flops);
             r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
             r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
@@ -150,11 +153,16 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         if (large) predicted[5].push_back(largeTrain.count(i) ? 0.0 : large->predictMs(r.graph));  // 0: not scored
         if (atReference) predicted.back().push_back(r.source * targetRef / sourceRef);
     }
+    std::vector<double> lows, highs;
     for (size_t j = 0; j < test.size(); ++j) {
-        TransferModelRow row{rows[test[j]].name, rows[test[j]].family, measured[j], {}};
+        const Row& r = rows[test[j]];
+        TransferModelRow row{r.name, r.family, measured[j], {}, r.low, r.high};
         for (const std::vector<double>& p : predicted) row.predictedMs.push_back(p[j]);
         out.models.push_back(std::move(row));
+        lows.push_back(r.low);
+        highs.push_back(r.high);
     }
+    out.interval = intervalCoverageOf(predicted[0], lows, highs, measured);
     for (size_t k = 0; k < out.methods.size(); ++k) {
         MethodScores s{out.methods[k], accuracyOf(predicted[k], measured), {}};
         for (const auto& [family, at] : byFamily) {

@@ -29,12 +29,14 @@ struct TransferModelRow {
     std::string name, family;
     double measuredMs = 0;
     std::vector<double> predictedMs;  // per method of TransferEvaluation::methods; 0: not scored by it
+    double lowMs = 0, highMs = 0;     // the adapted predictor's interval (predict/predictor.h)
 };
 
 struct TransferEvaluation {
     std::vector<std::string> methods;
     std::vector<MethodScores> scores;      // per method: overall and per family, on the held-out models
     std::vector<TransferModelRow> models;  // the held-out models, in the order they were given
+    IntervalCoverage interval;             // how often the adapted predictor's intervals hold them
     size_t fittedOn = 0;                   // networks the adaptation used (left out of the scores)
     size_t leftOut = 0;                    // held-out models that could not be read
     std::vector<std::string> warnings;

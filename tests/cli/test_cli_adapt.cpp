@@ -240,6 +240,19 @@ private slots:
             }
             QCOMPARE(double(within) / rows.size(), held.value(method).toObject().value("overall").toObject().value("within_10").toDouble());
         }
+        // The adapted predictor's intervals: each row's, and the share of the rows inside them.
+        const QJsonObject interval = e.value("interval").toObject();
+        QCOMPARE(interval.value("models").toInt(), 8);
+        int inside = 0;
+        for (const QJsonValue row : rows) {
+            const QJsonArray bounds = row.toObject().value("interval_ms").toArray();
+            const double p = row.toObject().value("predicted_ms").toObject().value("adapted").toDouble();
+            const double t = row.toObject().value("measured_ms").toDouble();
+            QVERIFY(bounds.size() == 2 && bounds[0].toDouble() < p && p < bounds[1].toDouble());
+            inside += bounds[0].toDouble() <= t && t <= bounds[1].toDouble();
+        }
+        QCOMPARE(interval.value("inside").toDouble(), double(inside) / 8);
+        QCOMPARE(interval.value("inside").toDouble() + interval.value("below").toDouble() + interval.value("above").toDouble(), 1.0);
         // A device 10,000 times faster: its predictions in text keep three significant digits.
         QByteArray tiny = "index,arch,lab_tiny\n";
         for (const QByteArray& line : cellTable(false).split('\n').mid(1)) {

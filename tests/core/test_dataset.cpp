@@ -35,6 +35,16 @@ private slots:
         QVERIFY(std::abs(a.rmspe - std::sqrt((0.01 + 0.0025 + 0.04) / 4)) < 1e-12);
         QVERIFY(std::abs(a.rmseMs - std::sqrt((0.01 + 0.01 + 1.0) / 4)) < 1e-12);
         QCOMPARE(accuracyOf({}, {}).models, size_t(0));
+
+        // Intervals: inside, below (ran faster), above, and a model without a bound is skipped.
+        const IntervalCoverage c = intervalCoverageOf({10, 10, 10, 10, 10}, {9, 8, 9, 9, 0}, {11, 12, 12, 11, 11}, {10, 7, 13, 11, 10});
+        QCOMPARE(c.models, size_t(4));
+        QCOMPARE(c.inside, 0.5);  // 10 in [9, 11]; 11 in [9, 11]
+        QCOMPARE(c.below, 0.25);  // 7 < 8
+        QCOMPARE(c.above, 0.25);  // 13 > 12
+        QCOMPARE(c.medianLow, 0.9);
+        QCOMPARE(c.medianHigh, 1.15);
+        QCOMPARE(intervalCoverageOf({}, {}, {}, {}).models, size_t(0));
     }
 
     // The unit of --at-reference-speed: the predictor's reference time, else the database's
@@ -188,6 +198,23 @@ private slots:
         int tested = 0;
         for (const EvaluatedModel& m : e.models) tested += m.test;
         QCOMPARE(tested, 6);
+        // The predictor's intervals, over every model: each model carries its own, and the share
+        // inside is what they say.
+        QCOMPARE(e.interval.models, size_t(12));
+        size_t inside = 0;
+        for (const EvaluatedModel& m : e.models) {
+            const double ours = m.predicted.at("kernelmeter");
+            QVERIFY(m.lowMs > 0 && m.lowMs < ours && ours < m.highMs);
+            inside += m.lowMs <= m.measuredMs && m.measuredMs <= m.highMs;
+        }
+        QCOMPARE(e.interval.inside, double(inside) / 12);
+        QVERIFY(e.interval.medianLow < 1 && e.interval.medianHigh > 1);
+        std::vector<EvaluationModel> slow = models;  // three times the prediction: above every interval
+        for (EvaluationModel& m : slow) m.measuredMs *= 3 / 1.08;
+        Result<EvaluationReport> s = evaluatePredictor(slow, device);
+        QVERIFY(s.ok());
+        QCOMPARE(s.value().interval.above, 1.0);
+        QCOMPARE(s.value().interval.inside, 0.0);
 
         Result<EvaluationReport> f = evaluatePredictor(byFlops, device);
         QVERIFY(f.ok());
