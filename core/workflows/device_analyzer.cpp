@@ -51,7 +51,7 @@ UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host,
     const std::string path = db.empty() ? defaultDatabasePath() : db;
     std::error_code ec;
     if (host.deviceCpu.empty() || host.deviceRuntimeVersion.empty() || !std::filesystem::exists(path, ec)) return {};
-    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(path);
+    Result<std::unique_ptr<MeasurementStore>> store = openStoreForReading(path);
     if (!store) return {};
     return usualSpeed(earlierReferenceTimes(*store.value(), deviceId, host.deviceCpu, host.deviceRuntimeVersion, {}));
 }

@@ -13,6 +13,7 @@
 #include "backends/remote_command.h"
 #include "common/locations.h"
 #include "predict/predictor.h"
+#include "workflows/data_sources.h"
 #include "workflows/reference_workload.h"
 
 namespace km {
@@ -24,12 +25,13 @@ bool isBuiltinId(const std::string& id) { return id == "test" || findBuiltinDevi
 
 std::string databasePath(const std::string& db) { return db.empty() ? defaultDatabasePath() : db; }
 
-// The user's database, only if it exists (listing devices never creates one).
-Result<std::unique_ptr<MeasurementStore>> openIfPresent(const std::string& db) {
+// The user's database, only if it exists (listing devices never creates one). To look things up,
+// a shipped or read-only file is read as it is (never migrated: openStoreForReading).
+Result<std::unique_ptr<MeasurementStore>> openIfPresent(const std::string& db, bool forWriting = false) {
     std::error_code ec;
     const std::string path = databasePath(db);
     if (!std::filesystem::exists(path, ec)) return std::unique_ptr<MeasurementStore>{};
-    return MeasurementStore::open(path);
+    return forWriting ? MeasurementStore::open(path) : openStoreForReading(path);
 }
 
 std::string runtimesOf(const AgentHello& hello) {
@@ -140,7 +142,7 @@ Result<DeviceRemoval> storedDataOf(const std::string& id, const std::string& db)
 
 Result<DeviceRemoval> removeDevice(const std::string& id, bool force, const std::string& db) {
     if (isBuiltinId(id)) return badInput(fmt::format("device '{}' is built in; only devices you added can be removed.", id));
-    Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db);
+    Result<std::unique_ptr<MeasurementStore>> store = openIfPresent(db, true);
     if (!store) return store.error();
     Result<std::vector<Device>> mine = store.value() ? store.value()->userDevices() : Result<std::vector<Device>>(std::vector<Device>{});
     if (!mine) return mine.error();

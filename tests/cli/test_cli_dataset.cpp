@@ -104,6 +104,14 @@ private slots:
         QCOMPARE(QJsonDocument::fromJson(r.out).object().value("models").toArray().size(), 750);
         QCOMPARE(digest(), before);
         QVERIFY(!QFile::exists(shipped + "-wal"));
+        // Nor does predicting with it, which looks the device up in that database and reads the
+        // device's usual speed there (as evaluate --db does).
+        const km::test::ProgramRun p = km::test::runCli(
+            {"predict", km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), "--device", "opencv-t1", "--db", shipped},
+            options);
+        QVERIFY2(p.exitCode == 0, p.err.constData());
+        QCOMPARE(digest(), before);
+        QVERIFY(!QFile::exists(shipped + "-wal"));
     }
 
     void buildShowEvaluate() {
