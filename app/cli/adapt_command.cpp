@@ -100,6 +100,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     Result<std::string> where = savePredictor(r.predictor, *store.value(), db, args.output);
     if (!where) return events.fail(where.error());
     const Adaptation& a = *r.predictor.adaptation;
+    const ErrorBand band = transferBandOf(a.networks);  // what every prediction's interval will be
     if (args.json) {
         nlohmann::ordered_json nets = nlohmann::ordered_json::array();
         for (const AdaptedNetwork& n : a.networks)
@@ -135,6 +136,7 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
                                             {"rmspe", r.fit.rmspe},
                                             {"leave_one_out_rmspe", r.fit.leaveOneOutRmspe},
                                             {"leave_one_out_within10", r.fit.leaveOneOutWithin10},
+                                            {"interval", {band.low, band.high}},
                                             {"gcv_rmspe", r.fit.generalisedCvRmspe},
                                             {"families", familyScores(r.fit)},
                                             {"uncovered_types", r.uncoveredTypes},
@@ -190,6 +192,9 @@ int runAdapt(const AdaptArgs& args, const std::string& commandLine) {
     }
     out << fmt::format("accuracy   {:.1f}% RMSPE on the networks, {:.1f}% left out one at a time ({:.0f}% within 10%)\n", 100 * r.fit.rmspe,
                        100 * r.fit.leaveOneOutRmspe, 100 * r.fit.leaveOneOutWithin10);
+    out << fmt::format(
+        "interval   every prediction {:.2f} to {:.2f} times its time, from the left-out errors (at least {:.2f} to {:.2f})\n", band.low,
+        band.high, 1 / kMinTransferBand, kMinTransferBand);
     {
         std::string families;
         const nlohmann::ordered_json byFamily = familyScores(r.fit);

@@ -59,6 +59,21 @@ ErrorBand errorBandOf(const std::vector<double>& predicted, const std::vector<do
     return b;
 }
 
+ErrorBand transferBandOf(const std::vector<AdaptedNetwork>& networks) {
+    std::vector<double> errors;  // |log(measured / left out)|
+    for (const AdaptedNetwork& n : networks)
+        if (n.measuredMs > 0 && n.leaveOneOutMs > 0) errors.push_back(std::abs(std::log(n.measuredMs / n.leaveOneOutMs)));
+    ErrorBand b;
+    if (errors.empty()) return b;
+    std::sort(errors.begin(), errors.end());
+    const size_t k = std::min(errors.size(), size_t(std::ceil(0.8 * double(errors.size() + 1))));
+    const double halfWidth = std::max(std::log(kMinTransferBand), errors[k - 1]);
+    b.low = std::exp(-halfWidth);
+    b.high = std::exp(halfWidth);
+    b.kernels = errors.size();
+    return b;
+}
+
 namespace {
 
 // The relative least-squares fit over the chosen columns of x (rows: networks), as a full
@@ -468,22 +483,19 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         cache->m_entries.emplace(std::move(key), ms);
         return ms;
     };
-    // An adapted predictor's kernels are as uncertain as the transfer: their intervals are widened
-    // to at least the spread of the fit's left-out errors on its networks (errorBandOf: with 10
-    // networks, the smallest and largest ratio of measured to left-out time).
-    ErrorBand transfer;
-    if (set.adaptation) {
-        std::vector<double> leftOut, measured;
-        for (const AdaptedNetwork& n : set.adaptation->networks) {
-            leftOut.push_back(n.leaveOneOutMs);
-            measured.push_back(n.measuredMs);
-        }
-        transfer = errorBandOf(leftOut, measured);
-    }
+    // An adapted predictor's intervals are the transfer's (transferBandOf): the left-out errors on
+    // its networks hold the whole error of its predictions, the source regressors' included, on
+    // the target; only a kernel predicted by fallback keeps the generic band where it is wider.
+    const ErrorBand transfer = set.adaptation ? transferBandOf(set.adaptation->networks) : ErrorBand{};
+    const bool transferred = transfer.kernels > 0;
     ModelPrediction out;
     out.kernels.reserve(partition.kernels.size());
     out.overheadMs = set.overheadMs;
     out.totalMs = out.lowMs = out.highMs = set.overheadMs;
+    if (transferred) {  // the left-out errors are of whole networks, their fixed part included
+        out.lowMs *= transfer.low;
+        out.highMs *= transfer.high;
+    }
     std::set<std::string> fellBack, missing;
     for (const Kernel& k : partition.kernels) {
         KernelPrediction p{k.id, k.type, 0.0, 0.0, 0.0, "none"};
@@ -523,8 +535,13 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         }
         if (raw) {
             p.ms = *raw + fixedMs;
-            p.lowMs = std::min(*raw * band.low + fixedMs, p.ms * transfer.low);
-            p.highMs = std::max(*raw * band.high + fixedMs, p.ms * transfer.high);
+            p.lowMs = *raw * band.low + fixedMs;
+            p.highMs = *raw * band.high + fixedMs;
+            if (transferred) {
+                const bool fallback = p.source == "fallback";
+                p.lowMs = fallback ? std::min(p.lowMs, p.ms * transfer.low) : p.ms * transfer.low;
+                p.highMs = fallback ? std::max(p.highMs, p.ms * transfer.high) : p.ms * transfer.high;
+            }
         }
         out.totalMs += p.ms;
         out.lowMs += p.lowMs;

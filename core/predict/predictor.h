@@ -123,6 +123,15 @@ struct Adaptation {
     int earlierMeasurements = 0;
 };
 
+// The interval of an adapted predictor's predictions, from the left-out errors of its fit (each
+// network predicted by the fit on the others): symmetric on the log scale, its half-width the
+// k-th smallest |log(measured / left out)| with k = ceil(0.8 (n + 1)) (the split-conformal 80%
+// quantile; at most n: with 10 networks the second largest), and at least kMinTransferBand, what
+// two measurings of one network differ by. It covers the adaptation's whole error (the source
+// regressors' included), so it replaces the source's bands (docs/adapt.md, "Intervals").
+constexpr double kMinTransferBand = 1.05;
+ErrorBand transferBandOf(const std::vector<AdaptedNetwork>& networks);
+
 struct PredictorSet {
     std::string deviceId;
     std::string runtime, runtimeVersion, cpuModel, builtAtUtc, command;  // provenance

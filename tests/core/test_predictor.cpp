@@ -260,19 +260,55 @@ private slots:
         QCOMPARE(back.value().toJson(), json);
         QCOMPARE(back.value().kernelScale, 1.07);
 
-        // Adapted: every kernel's interval is at least as wide as the transfer's left-out errors
-        // (measured / left-out from 0.75 to 1.4 here), and still at least its own band.
+        // Adapted: the intervals are the transfer's left-out errors (measured / left out 0.75, 1.4
+        // and 1 here: with three networks the largest, |log 1.4|), symmetric on the log scale, around
+        // every kernel and the overhead alike; a kernel predicted by fallback keeps its wider band.
         PredictorSet adapted = set;
+        adapted.overheadMs = 0.3;
         adapted.adaptation = Adaptation{};
         adapted.adaptation->networks = {{"a", "", 7.5, 0, 0, 10.0}, {"b", "", 14.0, 0, 0, 10.0}, {"c", "", 10.0, 0, 0, 10.0}};
+        const ErrorBand band = transferBandOf(adapted.adaptation->networks);
+        QCOMPARE(band.high, 1.4);
+        QCOMPARE(band.low, 1 / 1.4);
+        QCOMPARE(band.kernels, size_t{3});
         const ModelPrediction wide = predictModel(part, metrics, adapted);
-        QCOMPARE(wide.totalMs, p.totalMs);
+        QCOMPARE(wide.totalMs, p.totalMs - set.overheadMs + 0.3);
+        double wideLow = 0.3 / 1.4, wideHigh = 0.3 * 1.4;
         for (size_t i = 0; i < p.kernels.size(); ++i) {
             const KernelPrediction& k = wide.kernels[i];
-            QVERIFY(k.lowMs <= std::min(p.kernels[i].lowMs, k.ms * 0.75) + 1e-12);
-            QVERIFY(k.highMs >= std::max(p.kernels[i].highMs, k.ms * 1.4) - 1e-12);
+            if (k.source == "regressor") {
+                QCOMPARE(k.lowMs, k.ms / 1.4);
+                QCOMPARE(k.highMs, k.ms * 1.4);
+            } else {
+                QVERIFY(k.lowMs <= std::min(p.kernels[i].lowMs, k.ms / 1.4) + 1e-12);
+                QVERIFY(k.highMs >= std::max(p.kernels[i].highMs, k.ms * 1.4) - 1e-12);
+            }
+            wideLow += k.lowMs;
+            wideHigh += k.highMs;
         }
-        QVERIFY(wide.lowMs < p.lowMs && wide.highMs > p.highMs);
+        QCOMPARE(wide.lowMs, wideLow);
+        QCOMPARE(wide.highMs, wideHigh);
+        QVERIFY(wide.lowMs <= wide.totalMs / 1.4 + 1e-9 && wide.highMs >= wide.totalMs * 1.4 - 1e-9);
+        // A transfer whose networks were left out within 1% gets the floor (kMinTransferBand), also
+        // where the source's own band was wider: the left-out errors are the target's.
+        PredictorSet tight = adapted;
+        tight.adaptation->networks = {{"a", "", 10.1, 0, 0, 10.0}, {"b", "", 9.95, 0, 0, 10.0}, {"c", "", 10.0, 0, 0, 10.0}};
+        const ModelPrediction narrow = predictModel(part, metrics, tight);
+        for (const KernelPrediction& k : narrow.kernels)
+            if (k.source == "regressor") {
+                QCOMPARE(k.highMs, k.ms * kMinTransferBand);
+                QCOMPARE(k.lowMs, k.ms / kMinTransferBand);
+            }
+        QVERIFY(narrow.highMs < p.highMs - set.overheadMs + 0.3);
+        // With ten networks the band is the second largest error (the 80% split-conformal quantile),
+        // so one network far off does not set it.
+        std::vector<AdaptedNetwork> ten;
+        for (int i = 0; i < 10; ++i) ten.push_back({"n", "", 10.0 * (1 + 0.01 * i), 0, 0, 10.0});
+        ten[3].measuredMs = 30.0;  // 3 times its left-out time
+        ten[7].measuredMs = 8.0;   // |log 0.8| = 0.223, the second largest
+        QCOMPARE(transferBandOf(ten).low, 0.8);
+        QCOMPARE(transferBandOf(ten).high, 1.25);
+        QCOMPARE(transferBandOf({}).kernels, size_t{0});
         // The kernels adapt measured survive a JSON round trip.
         adapted.adaptation->kernelGroups = {
             {"conv-relu@kxk", 12, 1.5, 1.2, 1.8, 1.4, 0.007, {{0.1, 0.16}, {2.0, 2.9}}, 1.3, 1.05, 0.004, 0.02, 0.001, 0.12, 0.4, true}};

@@ -149,6 +149,10 @@ private slots:
         adapted.adaptation = Adaptation{};
         adapted.adaptation->earlierReferenceMs = predictor.referenceMs / 1.25;
         adapted.adaptation->earlierMeasurements = 7;
+        QVERIFY(!adaptationText(adapted).contains("Its intervals"));  // no network: no band to tell
+        adapted.adaptation->networks = {{"a", "", 8.0, 0, 0, 10.0}, {"b", "", 11.0, 0, 0, 10.0}, {"c", "", 10.0, 0, 0, 10.0}};
+        QVERIFY2(adaptationText(adapted).contains("Its intervals run from 0.80 to 1.25 times each prediction"),
+                 qPrintable(adaptationText(adapted)));
         QVERIFY2(adaptationText(adapted).contains("This predictor was adapted while its networks were measured on opencv-t1, the "
                                                   "reference workload took"),
                  qPrintable(adaptationText(adapted)));

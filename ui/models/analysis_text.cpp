@@ -64,6 +64,10 @@ QString adaptationText(const PredictorSet& p) {
                        .arg(a.networks.size())
                        .arg(QString::fromStdString(a.timesFrom), QString::fromStdString(a.terms), formatPercent(a.rmspe),
                             formatPercent(a.leaveOneOutRmspe), formatPercent(a.leaveOneOutWithin10));
+    if (const ErrorBand band = transferBandOf(a.networks); band.kernels > 0)
+        text += QObject::tr(" Its intervals run from %1 to %2 times each prediction: the left-out errors' 80% band.")
+                    .arg(band.low, 0, 'f', 2)
+                    .arg(band.high, 0, 'f', 2);
     if (!a.kernelGroups.empty()) {
         size_t kernels = 0;
         for (const AdaptedKernelGroup& k : a.kernelGroups) kernels += k.kernels;
