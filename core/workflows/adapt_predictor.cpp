@@ -331,6 +331,11 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         for (size_t i = 0; i < candidates.size(); ++i) chosen.push_back(i);
     else
         chosen = chooseTransferNetworks(candidates, size_t(options.networks), options.seed);
+    if (options.modelPaths.empty() && chosen.size() < size_t(options.networks))
+        report.warnings.push_back(fmt::format(
+            "{} networks were asked for, but only {} {} could be chosen from: all of them were used.", options.networks, chosen.size(),
+            options.dataset.empty() ? fmt::format("generated networks predicted under {} ms", options.maxSourceMs)
+                                    : fmt::format("models of dataset '{}' with a time on {}", options.dataset, target.id)));
     {
         std::set<std::string> all, got;
         for (const auto& [type, t] : source.predictor()->types) all.insert(type);

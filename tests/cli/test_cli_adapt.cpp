@@ -161,6 +161,14 @@ private slots:
             run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "6", "--quiet"}, &out, &err),
             0);
         QVERIFY2(out.contains("from 6 networks (dataset lab)"), out.constData());
+        QVERIFY2(!err.contains("were asked for"), err.constData());
+        // More networks than the dataset has: all of them, and a warning says so.
+        QCOMPARE(
+            run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "40", "--quiet"}, &out, &err),
+            0);
+        QVERIFY2(out.contains("from 14 networks (dataset lab)"), out.constData());
+        QVERIFY2(err.contains("40 networks were asked for, but only 14 models of dataset 'lab' with a time on lab-phone could be chosen"),
+                 err.constData());
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "lab", "--networks", "6", "--seed", "1",
                       "--quiet", "--json"},
                      &out),
