@@ -127,11 +127,11 @@ struct Adaptation {
 // network predicted by the fit on the others): symmetric on the log scale, its half-width the
 // k-th smallest |log(measured / left out)| with k = ceil(0.8 (n + 1)) (the split-conformal 80%
 // quantile; at most n: with 10 networks the second largest), and at least kMinTransferBand: ten
-// networks left out within a few percent do not show that others will be (on the HELP table a draw
-// whose ten were left out within 4.6% held 47% of the other cells within 5%, 82% within 10%), and
-// a network measured in another session moves by up to 10% here. It covers the adaptation's whole
-// error (the source regressors' included), so it replaces the source's bands (docs/adapt.md,
-// method point 6).
+// networks left out within a few percent do not show that others will be (on the HELP table one
+// draw's ten cells were all left out within 4.6%; a 5% band held 47% of the other cells, a 10% one
+// 82%), and a network measured in another session moves by up to 10% here. It covers the
+// adaptation's whole error (the source regressors' included), so it replaces the source's bands
+// (docs/adapt.md, method point 6). Its `kernels` counts the networks behind it (0: no band).
 constexpr double kMinTransferBand = 1.10;
 ErrorBand transferBandOf(const std::vector<AdaptedNetwork>& networks);
 
