@@ -231,8 +231,8 @@ Result<DatasetPredictions> predictDatasetModels(const DeviceAnalyzer& device, co
             ++out.leftOut;
             continue;
         }
-        const double predictedMs = device.analyze(*file.value()).prediction.totalMs;
-        out.models.push_back({chosen[i].name, chosen[i].family, byHash.at(chosen[i].modelHash).back(), predictedMs});
+        const ModelPrediction p = device.analyze(*file.value()).prediction;
+        out.models.push_back({chosen[i].name, chosen[i].family, byHash.at(chosen[i].modelHash).back(), p.totalMs, p.lowMs, p.highMs});
     }
     return out;
 }

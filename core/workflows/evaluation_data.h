@@ -102,6 +102,7 @@ double atPredictorSpeedMs(const PredictorSet& predictor, double referenceRatio, 
 struct PredictedVsMeasured {
     std::string name, family;
     double measuredMs = 0, predictedMs = 0;
+    double lowMs = 0, highMs = 0;  // the prediction's interval
 };
 struct DatasetPredictions {
     std::vector<PredictedVsMeasured> models;

@@ -43,6 +43,7 @@ private slots:
             QVERIFY2(body.contains(section), section);
         // Each device's predicted-vs-measured scatter on benchmark models (UX.md report item 6).
         QCOMPARE(int(body.count("Predicted against measured latency of 45 benchmark models")), 2);
+        QCOMPARE(int(body.count("intervals held")), 2);  // and how often the predictions' intervals held them
         km::DeviceDataCache devices;
         km::Result<km::ModelAnalysis> a =
             km::analyzeModel(km::test::fixture("real/mobilenet_v3_small.onnx").toStdString(), {"opencv-t1", "xnnpack-t1"}, devices);

@@ -43,7 +43,7 @@ QString takenElsewhere(const StoredMeasurement& m) {
     if (m.machine.logicalCores == 0) return {};  // imported: no machine recorded
     const Result<Device> device = findDevice(m.deviceId);
     if (!device) return {};
-    const HostComparison c = compareHost({m.machine.cpuModel, m.machine.logicalCores, m.runtimeVersion}, device.value());
+    const HostComparison c = compareHost({m.machine.cpuModel, m.machine.logicalCores, m.runtimeVersion, {}, {}}, device.value());
     if (!c.mismatch()) return {};
     return QStringLiteral("%1 (%2 cores), %3 %4")
         .arg(QString::fromStdString(m.machine.cpuModel))

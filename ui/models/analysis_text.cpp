@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 
+#include "predict/accuracy.h"
 #include "ui/style/format.h"
 #include "workflows/adapt_predictor.h"
 #include "workflows/evaluation_data.h"
@@ -89,6 +90,22 @@ QString adaptationText(const PredictorSet& p) {
     }
     if (const std::string note = adaptationPhaseNote(p); !note.empty()) text += " " + asSentence(QString::fromStdString(note));
     return text;
+}
+
+QString intervalCoverageText(const DatasetPredictions& data) {
+    std::vector<double> predicted, low, high, measured;
+    for (const PredictedVsMeasured& m : data.models) {
+        predicted.push_back(m.predictedMs);
+        low.push_back(m.lowMs);
+        high.push_back(m.highMs);
+        measured.push_back(m.measuredMs);
+    }
+    const IntervalCoverage c = intervalCoverageOf(predicted, low, high, measured);
+    if (c.models == 0) return {};
+    return QObject::tr("intervals held %1 of them, a median %2 to %3 times the prediction")
+        .arg(formatPercent(c.inside))
+        .arg(c.medianLow, 0, 'f', 2)
+        .arg(c.medianHigh, 0, 'f', 2);
 }
 
 QString speedGapText(const DeviceAnalysis& d, const MeasuredLatency& m) {

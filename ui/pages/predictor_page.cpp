@@ -200,9 +200,10 @@ void PredictorPage::computeScatter(size_t perFamily) {
                                 m_scatter->setMessage(tr("The benchmark dataset has no model measured on %1.").arg(id));
                                 return;
                             }
+                            const QString held = intervalCoverageText(o.data.value());
                             m_scatter->setPoints(o.data.value().unit.ms > 0 ? tr("%1, benchmark models at the reference speed").arg(id)
                                                                             : tr("%1, benchmark models").arg(id),
-                                                 points);
+                                                 points, held.isEmpty() ? QString() : "; " + held);
                         });
 }
 

@@ -31,7 +31,12 @@ void ScatterPlot::setMessage(const QString& message) {
     m_plot->replot();
 }
 
-void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<double, double>>& points) {
+QString ScatterPlot::title() const {
+    const auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0));
+    return title ? title->text() : QString();
+}
+
+void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<double, double>>& points, const QString& note) {
     m_plot->clearGraphs();
     m_points = int(points.size());
     QVector<double> x, y;
@@ -66,7 +71,8 @@ void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<
     m_plot->xAxis->setRange(lo, hi);
     m_plot->yAxis->setRange(lo, hi);
     if (auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
-        title->setText(tr("%1: %2 models, %3% within 10% (dashed)").arg(caption).arg(x.size()).arg(100.0 * within / x.size(), 0, 'f', 0));
+        title->setText(
+            tr("%1: %2 models, %3% within 10% (dashed)%4").arg(caption).arg(x.size()).arg(100.0 * within / x.size(), 0, 'f', 0).arg(note));
     m_plot->replot();
 }
 

@@ -17,10 +17,12 @@ class ScatterPlot : public QWidget {
 public:
     explicit ScatterPlot(QWidget* parent = nullptr);
     // points: (measured ms, predicted ms). `caption` says what they are.
-    void setPoints(const QString& caption, const std::vector<std::pair<double, double>>& points);
+    // `note`: appended to the title (how often the predictions' intervals held, say).
+    void setPoints(const QString& caption, const std::vector<std::pair<double, double>>& points, const QString& note = {});
     // A message instead of points (computing, no data, an error).
     void setMessage(const QString& message);
     int pointCount() const { return m_points; }
+    QString title() const;  // as shown above the plot
     // The plot as drawn, at width x height logical pixels times `scale` (for the PDF report).
     QImage renderImage(int width, int height, double scale);
 

@@ -285,10 +285,11 @@ private:
         if (points.empty()) return QObject::tr("<p>The benchmark dataset has no model measured on %1.</p>").arg(esc(deviceId));
         const AccuracyMetrics accuracy = accuracyOf(predicted, measured);
         const double within10 = accuracy.within10, within5 = accuracy.within5;
+        const QString held = intervalCoverageText(data);  // how often the intervals held the measurements
         QString h =
             QObject::tr(
                 "<p>Predicted against measured latency of %1 benchmark models (the first %2 of each family of "
-                "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%.</p>")
+                "the shipped dataset, never used for training or calibration)%3: %4 within 10%, %5 within 5%%6.</p>")
                 .arg(points.size())
                 .arg(m_in.modelsPerFamily)
                 .arg(data.unit.ms > 0 ? QObject::tr(", measured times at one machine speed (ratio to the reference workload x %1 ms, "
@@ -296,7 +297,8 @@ private:
                                             .arg(data.unit.ms, 0, 'f', 3)
                                             .arg(esc(data.unit.source))
                                       : QString())
-                .arg(formatPercent(within10), formatPercent(within5));
+                .arg(formatPercent(within10), formatPercent(within5))
+                .arg(held.isEmpty() ? QString() : "; " + held.toHtmlEscaped());
         ScatterPlot plot;
         plot.setPoints(QString::fromStdString(deviceId), points);
         constexpr int kSize = 330;
