@@ -335,7 +335,8 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
         report.warnings.push_back(fmt::format(
             "{} networks were asked for, but only {} {} could be chosen from: all of them were used.", options.networks, chosen.size(),
             options.dataset.empty() ? fmt::format("generated networks predicted under {} ms", options.maxSourceMs)
-                                    : fmt::format("models of dataset '{}' with a time on {}", options.dataset, target.id)));
+                                    : fmt::format("models of dataset '{}' with a time on {} (adapt draws at most {} of them)",
+                                                  options.dataset, target.id, options.datasetCandidates)));
     {
         std::set<std::string> all, got;
         for (const auto& [type, t] : source.predictor()->types) all.insert(type);
