@@ -190,15 +190,15 @@ void DevicesDialog::check() {
     DeviceCheckOptions o;
     o.referenceRounds = 5;
     m_checkRunner.run([dev = device.value(), o] { return checkDevice(dev, o); },
-                      [this, dev = device.value(), runtime = device.value().runtime](quint64, const Result<DeviceCheck>& r) {
+                      [this, dev = device.value()](quint64, const Result<DeviceCheck>& r) {
                           m_check->setEnabled(true);
                           if (!r)
                               showMessage(q(r.error().message), true);
                           else if (const std::string crowded = moreThreadsThanCores(dev, r.value().stored.hello.machine.logicalCores);
                                    !crowded.empty())
-                              showMessage(helloHtml(r.value(), runtime) + "<br>" + q(crowded).toHtmlEscaped(), true);
+                              showMessage(helloHtml(r.value(), dev.runtime) + "<br>" + q(crowded).toHtmlEscaped(), true);
                           else
-                              showMessage(helloHtml(r.value(), runtime), false);
+                              showMessage(helloHtml(r.value(), dev.runtime), false);
                           emit devicesChanged();  // its last hello changed: the device bar's notes may change
                       });
 }
