@@ -344,10 +344,11 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
     }
     // Not this device's predictor, whatever the machine: another runtime's kernels, or another
     // thread count's times (a predictor file of another device given with --predictor).
-    std::optional<Device> madeFor;
-    if (!builtOn.deviceId.empty() && builtOn.deviceId != device.id)
+    const bool otherRuntime = !builtOn.runtime.empty() && builtOn.runtime != device.runtime;
+    std::optional<Device> madeFor;  // looked up (in the database too) only where the runtime agrees
+    if (!otherRuntime && !builtOn.deviceId.empty() && builtOn.deviceId != device.id)
         if (Result<Device> d = findDevice(builtOn.deviceId, db); d) madeFor = d.value();
-    if (!builtOn.runtime.empty() && builtOn.runtime != device.runtime) {
+    if (otherRuntime) {
         c.differences.push_back("runtime");
         c.message = fmt::format(
             "this predictor is for {}{} and {} runs {}: its kernels are not the ones {} runs, so its times do not hold there; "
