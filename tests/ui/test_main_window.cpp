@@ -172,7 +172,7 @@ private slots:
         w.predictorPage()->waitForScatter();
         QCOMPARE(w.predictorPage()->scatterPlot()->pointCount(), 15);
         // and how often the predictions' intervals held those measurements
-        QVERIFY2(QRegularExpression("within 10% \\(dashed\\); intervals held [0-9.]+% of them, a median 0\\.[0-9]{2} to 1\\.[0-9]{2} "
+        QVERIFY2(QRegularExpression("within 10% \\(dashed\\)\nintervals held [0-9.]+% of them, a median 0\\.[0-9]{2} to 1\\.[0-9]{2} "
                                     "times the prediction")
                      .match(w.predictorPage()->scatterPlot()->title())
                      .hasMatch(),

@@ -203,7 +203,7 @@ void PredictorPage::computeScatter(size_t perFamily) {
                             const QString held = intervalCoverageText(o.data.value());
                             m_scatter->setPoints(o.data.value().unit.ms > 0 ? tr("%1, benchmark models at the reference speed").arg(id)
                                                                             : tr("%1, benchmark models").arg(id),
-                                                 points, held.isEmpty() ? QString() : "; " + held);
+                                                 points, held.isEmpty() ? QString() : "\n" + held);
                         });
 }
 
