@@ -7,9 +7,11 @@
 #include <zlib.h>
 
 #include <fmt/format.h>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <thread>
 
 #include "common/utc_time.h"
 #include "store/sqlite_stmt.h"
@@ -165,12 +167,33 @@ Result<std::unique_ptr<MeasurementStore>> MeasurementStore::open(const std::stri
     if (!opened) return opened.error();
     std::unique_ptr<MeasurementStore> store = std::move(opened).value();
     sqlite3_busy_timeout(store->m_db, 10000);
-    if (auto s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"); !s)
-        return ioError(fmt::format("{}: not a usable SQLite database: {}", path, s.error().message));
+    // Switching a new file to WAL takes a lock the busy timeout does not wait for: another
+    // connection opening the same new database at this moment makes it fail at once, so try again
+    // (for as long as the busy timeout would wait).
+    Status wal = store->exec("PRAGMA journal_mode=WAL;");
+    for (int attempt = 0; !wal && (sqlite3_errcode(store->m_db) & 0xff) == SQLITE_BUSY && attempt < 500; ++attempt) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        wal = store->exec("PRAGMA journal_mode=WAL;");
+    }
+    if (wal) wal = store->exec("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+    if (!wal) return ioError(fmt::format("{}: not a usable SQLite database: {}", path, wal.error().message));
     if (Status s = store->readSchemaVersion(); !s) return s.error();
     while (store->m_version < kSchemaVersion) {
+        // The version is read again inside the write transaction: another connection (another
+        // job of the GUI, another command) that opened the same database meanwhile may have
+        // migrated it while this one waited for the lock.
+        if (auto s = store->exec("BEGIN IMMEDIATE;"); !s)
+            return ioError(fmt::format("{}: cannot migrate the schema: {}", path, s.error().message));
+        if (Status s = store->readSchemaVersion(); !s) {
+            (void)store->exec("ROLLBACK;");
+            return s.error();
+        }
+        if (store->m_version >= kSchemaVersion) {
+            (void)store->exec("COMMIT;");
+            break;
+        }
         const int next = store->m_version + 1;
-        const std::string sql = fmt::format("BEGIN IMMEDIATE; {} PRAGMA user_version={}; COMMIT;", kMigrations[next - 1], next);
+        const std::string sql = fmt::format("{} PRAGMA user_version={}; COMMIT;", kMigrations[next - 1], next);
         if (auto s = store->exec(sql); !s) {
             (void)store->exec("ROLLBACK;");  // best effort: the migration error is what the user needs
             return ioError(fmt::format("{}: migrating the schema to version {} failed: {}", path, next, s.error().message));

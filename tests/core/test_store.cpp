@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // SHA-256 against the FIPS 180-4 examples, and the SQLite store: schema creation, round trip,
-// persistence across reopen, and refusal of a database from a newer KernelMeter.
+// persistence across reopen, a new database opened by several connections at once, and refusal of
+// a database from a newer KernelMeter.
 #include <QtTest>
 
 #include <QProcess>
 #include <QTemporaryDir>
+#include <atomic>
 #include <fstream>
 #include <random>
+#include <thread>
+#include <vector>
 
 #include "common/sha256.h"
 #include "store/measurement_store.h"
@@ -397,6 +401,30 @@ private slots:
         QCOMPARE(models[1].modelHash, std::string("h2"));
         QCOMPARE(models[1].resolution, int64_t(128));
         QCOMPARE(store->datasets().value(), (std::vector<std::string>{"other", "zoo"}));
+    }
+
+    void freshDatabaseOpenedByManyAtOnce() {
+        // The GUI's jobs and a dialog may open a new user's database at the same moment: each
+        // connection that read version 0 must not run a migration another one has just made.
+        QTemporaryDir dir;
+        for (int round = 0; round < 30; ++round) {
+            const std::string path = (dir.path() + QString("/fresh-%1.db").arg(round)).toStdString();
+            std::atomic<int> ready{0};
+            std::vector<std::string> errors(4);
+            std::vector<std::thread> threads;
+            for (size_t t = 0; t < errors.size(); ++t)
+                threads.emplace_back([&, t] {
+                    ++ready;
+                    while (ready.load() < int(errors.size())) std::this_thread::yield();
+                    auto opened = MeasurementStore::open(path);
+                    if (!opened.ok()) errors[t] = opened.error().message;
+                });
+            for (std::thread& t : threads) t.join();
+            for (const std::string& e : errors) QVERIFY2(e.empty(), e.c_str());
+            auto again = MeasurementStore::open(path);
+            QVERIFY(again.ok());
+            QCOMPARE(again.value()->schemaVersion(), MeasurementStore::kSchemaVersion);
+        }
     }
 
     void newerSchemaIsRefusedAndGarbageReported() {
