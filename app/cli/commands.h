@@ -148,6 +148,15 @@ struct PredictArgs {
 };
 int runPredict(const PredictArgs& args);
 
+// `predictor export` / `predictor import`: a predictor as a file to hand on (workflows/predictor_files.h).
+struct PredictorFileArgs {
+    std::string device;  // export: whose predictor; import: the id to import it as (default: the file's)
+    std::string file;    // export: -o; import: the file read
+    std::string db;
+};
+int runPredictorExport(const PredictorFileArgs& args);
+int runPredictorImport(const PredictorFileArgs& args);
+
 struct CalibrateArgs {
     std::string device;
     std::string predictorFile;  // JSON; default: the newest in the database, else the shipped database

@@ -208,6 +208,22 @@ int main(int argc, char** argv) {
                          "the predictor's own milliseconds (of its build or adaptation), not the device's usual speed");
     cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
 
+    km::cli::PredictorFileArgs predictorFile;
+    auto* cmdPredictor = app.add_subcommand("predictor", "Hand a predictor on as a file, or take one in (docs/cli.md).");
+    cmdPredictor->require_subcommand(1);
+    auto* cmdPredictorExport =
+        cmdPredictor->add_subcommand("export", "Write the predictor a device predicts with to a file, with its fusion rules.");
+    cmdPredictorExport->add_option("--device", predictorFile.device, "device id")->required();
+    cmdPredictorExport->add_option("-o,--output", predictorFile.file, "the predictor JSON file to write")->required();
+    cmdPredictorExport->add_option("--db", predictorFile.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+    auto* cmdPredictorImport =
+        cmdPredictor->add_subcommand("import", "Add a predictor file to your database as a device's newest predictor.");
+    cmdPredictorImport->add_option("file", predictorFile.file, "predictor JSON (predictor export, adapt -o, build-predictor -o)")
+        ->required();
+    cmdPredictorImport->add_option("--device", predictorFile.device,
+                                   "the device it predicts for (default: the one the file names; an unknown id is defined)");
+    cmdPredictorImport->add_option("--db", predictorFile.db, "SQLite database (default: ~/.local/share/kernelmeter/kernelmeter.db)");
+
     km::cli::ZooArgs zoo;
     auto* cmdZoo = app.add_subcommand("zoo", "Generate random variants of model families as ONNX (or list them).");
     cmdZoo->add_option("--family", zoo.families, "families to generate (default: all; see the list printed with an unknown name)");
@@ -382,6 +398,8 @@ int main(int argc, char** argv) {
         if (cmdKernels->parsed()) return km::cli::runKernels(kernels);
         if (cmdBuild->parsed()) return km::cli::runBuildPredictor(build, commandLine());
         if (cmdPredict->parsed()) return km::cli::runPredict(predict);
+        if (cmdPredictorExport->parsed()) return km::cli::runPredictorExport(predictorFile);
+        if (cmdPredictorImport->parsed()) return km::cli::runPredictorImport(predictorFile);
         if (cmdCalibrate->parsed()) return km::cli::runCalibrate(calibrate, commandLine());
         if (cmdZoo->parsed()) return km::cli::runZoo(zoo);
         if (cmdDatasetBuild->parsed()) return km::cli::runDatasetBuild(dataset);

@@ -20,6 +20,7 @@
 #include "workflows/calibrate_predictor.h"
 #include "workflows/device_analyzer.h"
 #include "workflows/kernel_coverage.h"
+#include "workflows/predictor_files.h"
 
 namespace km::cli {
 namespace {
@@ -351,6 +352,35 @@ int runPredict(const PredictArgs& args) {
         std::cout << out.dump(1) << "\n";
     }
     return failures ? 2 : 0;
+}
+
+int runPredictorExport(const PredictorFileArgs& args) {
+    if (Result<Device> device = deviceFor(args.device, false, args.db); !device) return reportError(device.error());
+    Result<std::string> from = exportPredictor(args.device, args.file, args.db);
+    if (!from) return reportError(from.error());
+    Result<PredictorFile> written = readPredictorFile(args.file);  // what the receiving side will read
+    if (!written) return reportError(written.error());
+    std::cout << fmt::format("wrote {}: {} (from {}, with its fusion rules)\n", args.file, written.value().description, from.value());
+    return 0;
+}
+
+int runPredictorImport(const PredictorFileArgs& args) {
+    Result<PredictorFile> file = readPredictorFile(args.file);
+    if (!file) return reportError(file.error());
+    Result<PredictorImport> r = importPredictor(file.value(), args.device, args.db);
+    if (!r) return reportError(r.error());
+    const PredictorImport& i = r.value();
+    const std::string db = args.db.empty() ? defaultDatabasePath() : args.db;
+    std::cout << fmt::format("{}\n", file.value().description);
+    if (i.alreadyThere)
+        std::cout << fmt::format("already {}'s newest predictor in {}: nothing added\n", i.deviceId, db);
+    else
+        std::cout << fmt::format("added to {} as {}'s newest predictor\n", db, i.deviceId);
+    if (i.definedDevice)
+        std::cout << fmt::format("defined device {} (runtime none: it predicts, it cannot measure; kernelmeter-cli device show {})\n",
+                                 i.deviceId, i.deviceId);
+    for (const std::string& note : i.notes) std::cerr << "kernelmeter-cli: warning: " << note << "\n";
+    return 0;
 }
 
 }  // namespace km::cli

@@ -272,6 +272,8 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
     Json j = Json::parse(text, nullptr, false);
     if (j.is_discarded() || j.value("schema", "") != "kernelmeter.predictor/1")
         return badInput(fmt::format("{}: not a kernelmeter.predictor/1 document.", displayName));
+    if (!j.is_object() || !j.contains("device") || !j.at("device").is_string())
+        return badInput(fmt::format("{}: the predictor has no \"device\" field (the id of the device it predicts for).", displayName));
     PredictorSet p;
     try {
         p.deviceId = j.at("device").get<std::string>();

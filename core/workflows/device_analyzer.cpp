@@ -99,13 +99,16 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
     a.m_deviceId = deviceId;
     Result<RuleSet> rules = deviceRules(deviceId, sources.rulesFile, a.m_rulesSource);
     // The predictor is read first when it may carry the rules (an adapted one predicts its
-    // source's kernel types, so its source's rules win over the device's unless a file is given).
+    // source's kernel types, so its source's rules win over the device's unless a file is given;
+    // an exported one carries the rules it was built with, workflows/predictor_files.h).
     std::optional<Result<PredictorSet>> predictor;
     if (!sources.rulesOnly || !rules) predictor = devicePredictor(deviceId, sources.predictorFile, sources.db, a.m_predictorSource);
     if (predictor && *predictor && !predictor->value().rulesJson.empty() && sources.rulesFile.empty()) {
         const PredictorSet& p = predictor->value();
-        const std::string source = p.adaptation ? p.adaptation->sourceDevice : std::string("its source");
-        const std::string where = fmt::format("{} (the rules of {}, carried by the adapted predictor)", a.m_predictorSource, source);
+        const std::string where =
+            p.adaptation
+                ? fmt::format("{} (the rules of {}, carried by the adapted predictor)", a.m_predictorSource, p.adaptation->sourceDevice)
+                : fmt::format("{} (the rules it was built with, carried by the predictor)", a.m_predictorSource);
         Result<RuleSet> carried = parseRuleSet(p.rulesJson, where);
         if (carried) a.m_rulesSource = where;
         if (carried || !rules) rules = std::move(carried);

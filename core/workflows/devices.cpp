@@ -338,8 +338,9 @@ BuiltOn builtOnOf(const PredictorSet& p) { return {p.cpuModel, p.logicalCores, p
 
 HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const std::string& db) {
     HostComparison c;
-    if (!device.canMeasure()) {  // known only from imported measurements: no agent tells its machine
-        c.message = fmt::format("{} is known only from imported measurements: no agent reports its machine.", device.id);
+    if (!device.canMeasure()) {  // known only from imported measurements or an imported predictor: no agent tells its machine
+        c.message =
+            fmt::format("{} has no runtime here (its times or its predictor were imported): no agent reports its machine.", device.id);
         return c;
     }
     // Not this device's predictor, whatever the machine: another runtime's kernels, or another

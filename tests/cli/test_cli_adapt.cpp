@@ -32,6 +32,7 @@
 
 #include "store/measurement_store.h"
 #include "test_support.h"
+#include "workflows/devices.h"
 
 class TestCliAdapt : public QObject {
     Q_OBJECT
@@ -274,6 +275,72 @@ private slots:
         QVERIFY2(
             QRegularExpression("\\ntotal +0\\.0+[1-9][0-9]{2} ms \\[0\\.0+[1-9][0-9]{2}, 0\\.0+[1-9][0-9]{2}\\]").match(out).hasMatch(),
             out.constData());
+    }
+
+    void predictorTravelsToAnotherUser() {
+        // lab-phone's adapted predictor (adaptFromTableAndEvaluate's), handed on as a file to a
+        // user who has neither the table nor the device: it predicts there what it predicts here.
+        QByteArray out, err;
+        const QString file = m_home.filePath("handed-on/lab-phone.json");
+        QCOMPARE(run({"predictor", "export", "--device", "lab-phone", "-o", file}, &out, &err), 0);
+        QVERIFY2(out.contains("opencv-t1's predictor adapted to lab-phone from 6 networks (dataset lab)"), out.constData());
+        const QString cell = m_home.filePath("cells/" + QDir(m_home.filePath("cells")).entryList({"nb201-*.onnx"}).value(0));
+        QVERIFY2(QFile::exists(cell), qPrintable(cell));
+        auto totalOf = [](const QByteArray& json) {
+            return QJsonDocument::fromJson(json).object().value("models").toArray()[0].toObject().value("total_ms").toDouble();
+        };
+        QCOMPARE(run({"predict", cell, "--device", "lab-phone", "--json"}, &out), 0);
+        const double here = totalOf(out);
+        QVERIFY(here > 0);
+
+        QTemporaryDir other;
+        const km::test::RunOptions there = km::test::freshUser(other.path());
+        const QString otherDb = other.filePath("data/kernelmeter/kernelmeter.db");
+        km::test::ProgramRun r = km::test::runCli({"predictor", "import", file}, there);
+        QVERIFY2(r.exitCode == 0 && r.out.contains("as lab-phone's newest predictor") && r.out.contains("defined device lab-phone"),
+                 (r.out + r.err).constData());
+        r = km::test::runCli({"predict", cell, "--device", "lab-phone", "--json"}, there);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(totalOf(r.out), here);
+        // Imported again: nothing twice.
+        r = km::test::runCli({"predictor", "import", file}, there);
+        QVERIFY2(r.exitCode == 0 && r.out.contains("nothing added"), r.out.constData());
+        km::Result<km::DeviceRemoval> held = km::storedDataOf("lab-phone", otherDb.toStdString());
+        QVERIFY(held);
+        QCOMPARE(held.value().predictors, int64_t(1));
+
+        // The shipped opencv-t1 predictor exported (it carries no rules; the export adds the
+        // device's) predicts for a device of another id exactly as opencv-t1's own.
+        const QString shipped = other.filePath("opencv-t1.json");
+        QCOMPARE(km::test::runCli({"predictor", "export", "--device", "opencv-t1", "-o", shipped}, there).exitCode, 0);
+        r = km::test::runCli({"predictor", "import", shipped, "--device", "lab-board"}, there);
+        QVERIFY2(r.exitCode == 0 && r.out.contains("defined device lab-board"), (r.out + r.err).constData());
+        r = km::test::runCli({"predict", cell, "--device", "lab-board", "--json"}, there);
+        QCOMPARE(r.exitCode, 0);
+        const double board = totalOf(r.out);
+        r = km::test::runCli({"predict", cell, "--device", "opencv-t1", "--json", "--at-build-speed"}, there);
+        QCOMPARE(r.exitCode, 0);
+        QCOMPARE(board, totalOf(r.out));
+
+        // Refused in one line naming the file, nothing stored: a device that runs another runtime,
+        // a file that is not a predictor, a build's file without rules for a device not known here.
+        r = km::test::runCli({"predictor", "import", file, "--device", "xnnpack-t1"}, there);
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.count('\n') == 1 && r.err.contains(file.toUtf8()) && r.err.contains("--device NEW-ID"), r.err.constData());
+        r = km::test::runCli({"predictor", "import", write("table.json", "{\"schema\": \"kernelmeter.predictor/1\"}")}, there);
+        QVERIFY2(r.exitCode == 2 && r.err.contains("table.json: the predictor has no \"device\" field"), r.err.constData());
+        QFile exported(shipped);
+        QVERIFY(exported.open(QIODevice::ReadOnly));
+        QJsonObject withoutRules = QJsonDocument::fromJson(exported.readAll()).object();
+        withoutRules.remove("rules");
+        r = km::test::runCli({"predictor", "import", write("built.json", QJsonDocument(withoutRules).toJson()), "--device", "far-board"},
+                             there);
+        QVERIFY2(r.exitCode == 2 && r.err.contains("built.json: the predictor carries no fusion rules") &&
+                     r.err.contains("predictor export --device opencv-t1"),
+                 r.err.constData());
+        QVERIFY(!km::test::runCli({"device", "list"}, there).out.contains("far-board"));
+        held = km::storedDataOf("xnnpack-t1", otherDb.toStdString());
+        QVERIFY(held && held.value().predictors == 0);
     }
 
     void deadCodeOnlyWhereTheRuntimeMayDropIt() {
