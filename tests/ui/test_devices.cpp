@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Devices in the window: Tools > Devices... adds (refusing bad input with the reason), checks,
 // edits and removes a device and the device bar follows; a predictor whose recorded CPU is not
-// this machine's is marked in the summary, on the device's button and in the PDF report.
+// this machine's is marked in the summary, on the device's button and in the PDF report; a predictor
+// file imported (File > Import a predictor...) becomes a device of the bar, or is refused in the banner.
 #include <QtTest>
 
 #include <QComboBox>
@@ -19,6 +20,7 @@
 #include "ui/pages/main_window.h"
 #include "workflows/data_sources.h"
 #include "workflows/devices.h"
+#include "workflows/predictor_files.h"
 
 using namespace km;
 using namespace km::ui;
@@ -142,6 +144,37 @@ private slots:
         w.waitForLoad();
         QVERIFY(!w.summaryText().contains("Not this device"));
         QVERIFY(w.deviceButton("opencv-t1")->icon().isNull());
+    }
+
+    void importedPredictorBecomesADevice() {
+        // File > Import a predictor...: a predictor handed on as a file (predictor export) predicts
+        // for the device it is imported as, beside the others; one for another runtime's device is
+        // refused in the banner.
+        const QString file = m_home.filePath("handed-on.json");
+        const Result<std::string> exported = exportPredictor("opencv-t1", file.toStdString(), "");
+        QVERIFY2(exported.ok(), exported.ok() ? "" : exported.error().message.c_str());
+        MainWindow w;
+        w.setDevices({"opencv-t1"});
+        w.openFile(test::sourcePath("resources/examples/mobilenet_v3_small.onnx"));
+        w.waitForLoad();
+        QVERIFY(!w.deviceButton("lab-board"));
+        w.importPredictorFile(file, "lab-board");
+        w.waitForPredictorImport();
+        w.waitForLoad();
+        QVERIFY(w.deviceButton("lab-board"));
+        QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board"}));
+        QVERIFY2(w.logText().contains("imported " + file + " as lab-board's newest predictor"), qPrintable(w.logText()));
+        AnalysisPtr a = w.analysis();
+        QVERIFY(a && a->devices.size() == 2);
+        QVERIFY2(a->devices[1].ok(), a->devices[1].error.c_str());
+        QCOMPARE(a->devices[1].prediction.totalMs, a->devices[0].prediction.totalMs);
+        QVERIFY(!w.bannerVisible());
+
+        w.importPredictorFile(file, "xnnpack-t1");
+        w.waitForPredictorImport();
+        QVERIFY(w.bannerVisible());
+        QVERIFY2(w.bannerText().contains(file) && w.bannerText().contains("--device NEW-ID"), qPrintable(w.bannerText()));
+        QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board"}));
     }
 };
 

@@ -15,6 +15,7 @@
 
 #include "ui/jobs/job_runner.h"
 #include "ui/jobs/model_load_job.h"
+#include "workflows/predictor_files.h"
 
 class QComboBox;
 class QLabel;
@@ -91,6 +92,11 @@ public:
     DevicesDialog* devicesDialog() const;
     // The device bar's button of a device, if shown (tests).
     QToolButton* deviceButton(const QString& id) const;
+    // File > Import a predictor..., without its dialogs: reads the predictor file and adds it to
+    // the user's database as device `deviceId`'s (empty: the one the file names) in the background;
+    // the device then has a button and is chosen, and a refusal is shown in the banner.
+    void importPredictorFile(const QString& path, const QString& deviceId);
+    void waitForPredictorImport();
 
 signals:
     void modelShown();  // a model's analysis is on screen (its graph may still be laid out)
@@ -107,6 +113,11 @@ private:
     void showAnalysis(const QString& path, AnalysisPtr analysis);
     void updateDeviceButtons();
     void rebuildDeviceButtons();  // one button per device known now (Tools > Devices... changes them)
+    // The devices or their predictors changed (Tools > Devices..., an imported predictor): rebuild
+    // the device bar, choose `choose` too if given, and predict the open model again.
+    void devicesChanged(const QString& choose = {});
+    void chooseImportPredictor();
+    void predictorImported(const QString& path, const Result<PredictorImport>& r);
     void showError(const QString& message);
     void log(const QString& line);
     void chooseFile();
@@ -146,7 +157,8 @@ private:
     QAction* m_reportAction = nullptr;
     QLabel* m_provenance = nullptr;
     QMenu* m_recentMenu = nullptr;
-    JobRunner m_speedCheck{this};  // repredictIfSpeedMoved's database reads
+    JobRunner m_speedCheck{this};       // repredictIfSpeedMoved's database reads
+    JobRunner m_predictorImport{this};  // a predictor file read, then stored
 };
 
 }  // namespace km::ui

@@ -3,7 +3,10 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
+#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
@@ -28,6 +31,8 @@ void MainWindow::buildMenus() {
     file->addAction(tr("&Open..."), QKeySequence::Open, this, &MainWindow::chooseFile);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     if (bundledExamplePath()) file->addAction(tr("Open the &example model"), this, &MainWindow::openExample);
+    file->addAction(tr("&Import a predictor..."), this, &MainWindow::chooseImportPredictor)
+        ->setToolTip(tr("Add a predictor file (kernelmeter-cli predictor export, adapt -o) to your database as a device's"));
     m_reportAction = file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
     file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
     file->addSeparator();
@@ -113,21 +118,90 @@ QToolButton* MainWindow::deviceButton(const QString& id) const {
 void MainWindow::showDevicesDialog() {
     auto* dialog = new DevicesDialog(this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
-    connect(dialog, &DevicesDialog::devicesChanged, this, [this] {
-        // A removed device leaves the selection; the others keep theirs. Predictors and hellos
-        // may have changed: forget what was read and predict again.
-        const std::vector<std::string> all = predictableDeviceIds();
-        QStringList kept;
-        for (const QString& id : m_devices)
-            if (std::find(all.begin(), all.end(), id.toStdString()) != all.end()) kept << id;
-        m_devices = kept;
-        rebuildDeviceButtons();
-        m_deviceData->invalidate();
-        updateDeviceButtons();
-        reload();
-    });
+    connect(dialog, &DevicesDialog::devicesChanged, this, [this] { devicesChanged(); });
     dialog->show();
     m_devicesDialog = dialog;
+}
+
+void MainWindow::devicesChanged(const QString& choose) {
+    // A removed device leaves the selection; the others keep theirs. Predictors and hellos may
+    // have changed: forget what was read and predict again.
+    const std::vector<std::string> all = predictableDeviceIds();
+    QStringList kept;
+    for (const QString& id : m_devices)
+        if (std::find(all.begin(), all.end(), id.toStdString()) != all.end()) kept << id;
+    if (!choose.isEmpty() && !kept.contains(choose)) kept << choose;
+    m_devices = kept;
+    rebuildDeviceButtons();
+    m_deviceData->invalidate();
+    updateDeviceButtons();
+    reload();
+}
+
+void MainWindow::chooseImportPredictor() {
+    QSettings settings;
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import a predictor"), settings.value("files/lastDir").toString(),
+                                                      tr("Predictors (*.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
+    statusBar()->showMessage(tr("Reading the predictor %1...").arg(path));
+    // Read first (a predictor is megabytes of trees), then say what it is and ask which device's
+    // predictor it becomes: the one it names, or another id for a device of one's own.
+    m_predictorImport.run(
+        [file = path.toStdString()] { return readPredictorFile(file); },
+        [this, path](quint64, const Result<PredictorFile>& read) {
+            if (!read) {
+                predictorImported(path, read.error());
+                return;
+            }
+            statusBar()->clearMessage();
+            bool ok = false;
+            const QString id = QInputDialog::getText(this, tr("Import a predictor"),
+                                                     tr("%1\n\nImport it as the predictor of device (an id not known here "
+                                                        "defines a device that predicts but cannot measure):")
+                                                         .arg(QString::fromStdString(read.value().description)),
+                                                     QLineEdit::Normal, QString::fromStdString(read.value().predictor.deviceId), &ok)
+                                   .trimmed();
+            if (!ok) {
+                statusBar()->showMessage(tr("Nothing imported."), 5000);
+                return;
+            }
+            m_predictorImport.run([file = read.value(), id = id.toStdString()] { return importPredictor(file, id, ""); },
+                                  [this, path](quint64, const Result<PredictorImport>& r) { predictorImported(path, r); });
+        });
+}
+
+void MainWindow::importPredictorFile(const QString& path, const QString& deviceId) {
+    m_predictorImport.run(
+        [file = path.toStdString(), id = deviceId.toStdString()]() -> Result<PredictorImport> {
+            Result<PredictorFile> read = readPredictorFile(file);
+            if (!read) return read.error();
+            return importPredictor(read.value(), id, "");
+        },
+        [this, path](quint64, const Result<PredictorImport>& r) { predictorImported(path, r); });
+}
+
+void MainWindow::waitForPredictorImport() { m_predictorImport.waitForIdle(); }
+
+void MainWindow::predictorImported(const QString& path, const Result<PredictorImport>& r) {
+    if (!r) {
+        const QString message = QString::fromStdString(r.error().message);
+        m_banner->setText(message);
+        m_banner->show();
+        log(tr("error: %1").arg(message));
+        statusBar()->showMessage(tr("The predictor was not imported."), 8000);
+        return;
+    }
+    const PredictorImport& i = r.value();
+    const QString id = QString::fromStdString(i.deviceId);
+    log(i.alreadyThere ? tr("%1 is already %2's newest predictor: nothing added").arg(path, id)
+                       : tr("imported %1 as %2's newest predictor").arg(path, id));
+    if (i.definedDevice) log(tr("  defined device %1: it predicts, it cannot measure (Tools > Devices...)").arg(id));
+    for (const std::string& note : i.notes) log(tr("  warning: %1").arg(QString::fromStdString(note)));
+    statusBar()->showMessage(i.alreadyThere ? tr("%1 was already %2's predictor.").arg(QFileInfo(path).fileName(), id)
+                                            : tr("Imported %1 as %2's predictor.").arg(QFileInfo(path).fileName(), id),
+                             8000);
+    devicesChanged(id);
 }
 
 void MainWindow::buildToolBar() {
