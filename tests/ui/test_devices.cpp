@@ -2,7 +2,8 @@
 // Devices in the window: Tools > Devices... adds (refusing bad input with the reason), checks,
 // edits and removes a device and the device bar follows; a predictor whose recorded CPU is not
 // this machine's is marked in the summary, on the device's button and in the PDF report; a predictor
-// file imported (File > Import a predictor...) becomes a device of the bar, or is refused in the banner.
+// file imported (File > Import a predictor...) becomes a device of the bar, or is refused in the
+// banner, and the Predictor tab's Export predictor... writes one.
 #include <QtTest>
 
 #include <QComboBox>
@@ -18,6 +19,7 @@
 #include "test_support.h"
 #include "ui/pages/devices_dialog.h"
 #include "ui/pages/main_window.h"
+#include "ui/pages/predictor_page.h"
 #include "workflows/data_sources.h"
 #include "workflows/devices.h"
 #include "workflows/predictor_files.h"
@@ -175,6 +177,21 @@ private slots:
         QVERIFY(w.bannerVisible());
         QVERIFY2(w.bannerText().contains(file) && w.bannerText().contains("--device NEW-ID"), qPrintable(w.bannerText()));
         QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board"}));
+
+        // The Predictor tab's Export predictor... writes the chosen device's (opencv-t1's) with its
+        // rules; a file that cannot be written is named in the banner.
+        const QString written = m_home.filePath("exported/opencv-t1-predictor.json");
+        w.predictorPage()->exportPredictorTo(written);
+        w.predictorPage()->waitForExport();
+        const Result<PredictorFile> back = readPredictorFile(written.toStdString());
+        QVERIFY2(back.ok(), back.ok() ? "" : back.error().message.c_str());
+        QVERIFY(!back.value().predictor.rulesJson.empty());
+        QVERIFY2(QString::fromStdString(back.value().description).startsWith("opencv-t1's predictor, built on"),
+                 back.value().description.c_str());
+        QVERIFY2(w.logText().contains("predictor of opencv-t1 written to " + written), qPrintable(w.logText()));
+        w.predictorPage()->exportPredictorTo("/proc/no-such-folder/p.json");
+        w.predictorPage()->waitForExport();
+        QVERIFY2(w.bannerText().contains("/proc/no-such-folder/p.json: cannot write the predictor"), qPrintable(w.bannerText()));
     }
 };
 

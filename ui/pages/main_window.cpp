@@ -137,6 +137,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     });
     connect(m_page->predictorPage(), &PredictorPage::toolWarning, this,
             [this](const QString& id, const QString& message) { log(tr("%1: warning: %2").arg(id, message)); });
+    connect(m_page->predictorPage(), &PredictorPage::predictorExported, this,
+            [this](const QString& id, const QString& path, const QString& error) {
+                if (!error.isEmpty()) {
+                    m_banner->setText(error);
+                    m_banner->show();
+                    log(tr("error: %1").arg(error));
+                    return;
+                }
+                log(tr("predictor of %1 written to %2, with its fusion rules (File > Import a predictor adds it elsewhere)").arg(id, path));
+                statusBar()->showMessage(tr("%1's predictor written to %2.").arg(id, path), 8000);
+            });
     connect(m_page->predictorPage(), &PredictorPage::rulesDetected, this, [this](const QString& id) {
         log(tr("fusion rules of %1 detected; splitting the model into kernels again").arg(id));
         m_deviceData->invalidate(id.toStdString());

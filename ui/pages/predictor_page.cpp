@@ -2,6 +2,9 @@
 #include "ui/pages/predictor_page.h"
 
 #include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -9,8 +12,10 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextDocumentFragment>
@@ -28,6 +33,7 @@
 #include "workflows/devices.h"
 #include "workflows/evaluation_data.h"
 #include "workflows/measure_models.h"
+#include "workflows/predictor_files.h"
 
 namespace km::ui {
 namespace {
@@ -74,6 +80,11 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     top->addWidget(m_detectButton);
     top->addWidget(m_adaptButton);
     top->addWidget(m_buildButton);
+    m_exportButton = new QPushButton(tr("Export predictor..."), this);
+    m_exportButton->setToolTip(
+        tr("Write this device's predictor, with the fusion rules of its kernels, to a file that another "
+           "user adds with File > Import a predictor (kernelmeter-cli predictor export)"));
+    top->addWidget(m_exportButton);
     layout->addLayout(top);
     auto* buildRow = new QHBoxLayout;
     m_buildProgress = new QProgressBar(this);
@@ -121,6 +132,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     connect(m_buildButton, &QPushButton::clicked, this, &PredictorPage::confirmAndBuild);
     connect(m_detectButton, &QPushButton::clicked, this, &PredictorPage::confirmAndDetect);
     connect(m_adaptButton, &QPushButton::clicked, this, &PredictorPage::confirmAndAdapt);
+    connect(m_exportButton, &QPushButton::clicked, this, &PredictorPage::chooseExportFile);
     connect(m_cancelButton, &QPushButton::clicked, m_build, &DeviceToolJob::cancel);
     connect(m_build, &DeviceToolJob::progress, this, [this](double fraction, const QString& message, double secondsLeft) {
         m_buildProgress->setValue(int(1000 * fraction));
@@ -279,7 +291,7 @@ void PredictorPage::updateButtons() {
     // A device whose times were imported from a table runs nothing here: no rules to detect, no
     // kernels to build on; adapting fits a predictor to its imported times.
     const bool table = tableOnlyDevice();
-    const QString runsNothing = tr("This device's times were measured elsewhere and imported from a table: it runs nothing here");
+    const QString runsNothing = tr("This device has no runtime here (its times or its predictor were imported): it runs nothing here");
     m_detectButton->setEnabled(d && idle && !table);
     m_detectButton->setText(d && d->rules ? tr("Detect fusion rules again...") : tr("Detect fusion rules..."));
     m_detectButton->setToolTip(table ? runsNothing : QString());
@@ -296,6 +308,7 @@ void PredictorPage::updateButtons() {
                       .arg(10)
                       .arg(sources.front())
                       .arg(QString::fromStdString(aboutDuration(minutes.adapt))));
+    m_exportButton->setEnabled(d && d->ok() && !m_exportRunner.busy());
     // Made on another machine: adapting is the quick way to make it this device's.
     m_adaptButton->setDefault(d && ((d->ok() && d->host && d->host->mismatch()) || (table && !d->ok())));
     m_buildButton->setToolTip(table            ? runsNothing
@@ -539,5 +552,33 @@ QString PredictorPage::aboutShownText() const {
     return rich ? QTextDocumentFragment::fromHtml(m_about->text()).toPlainText() : m_about->text();
 }
 QString PredictorPage::toolStatusText() const { return m_buildStatus->text(); }
+
+void PredictorPage::chooseExportFile() {
+    const DeviceAnalysis* d = m_analysis && m_device >= 0 ? &m_analysis->devices[size_t(m_device)] : nullptr;
+    if (!d || !d->ok()) return;
+    QSettings settings;
+    QString folder = settings.value("files/exportDir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
+    if (!QDir(folder).exists()) folder = QDir::homePath();
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export predictor"),
+                                                      QDir(folder).filePath(QString::fromStdString(d->deviceId) + "-predictor.json"),
+                                                      tr("Predictors (*.json)"));
+    if (path.isEmpty()) return;
+    settings.setValue("files/exportDir", QFileInfo(path).absolutePath());
+    exportPredictorTo(path);
+}
+
+void PredictorPage::exportPredictorTo(const QString& path) {
+    const DeviceAnalysis* d = m_analysis && m_device >= 0 ? &m_analysis->devices[size_t(m_device)] : nullptr;
+    if (!d || !d->ok()) return;
+    const QString id = QString::fromStdString(d->deviceId);
+    m_exportButton->setEnabled(false);
+    m_exportRunner.run([id = d->deviceId, file = path.toStdString()] { return exportPredictor(id, file, ""); },
+                       [this, id, path](quint64, const Result<std::string>& r) {
+                           updateButtons();
+                           emit predictorExported(id, path, r ? QString() : QString::fromStdString(r.error().message));
+                       });
+}
+
+void PredictorPage::waitForExport() { m_exportRunner.waitForIdle(); }
 
 }  // namespace km::ui

@@ -58,8 +58,13 @@ public:
     bool startAdapt(const QString& deviceId, const QString& sourceDevice, const QStringList& extraArguments = {});
     // Devices of the analysis with a predictor to adapt from: the chosen device first when it has one.
     QStringList adaptSources() const;
-    // The chosen device's times come from a table (runtime "none"): it cannot detect rules or
-    // build, and adapting fits its imported times (`adapt --dataset`) instead of measuring.
+    // Export predictor... without its file dialog: writes the chosen device's predictor with its
+    // fusion rules to `path` in the background (predictorExported tells the outcome).
+    void exportPredictorTo(const QString& path);
+    void waitForExport();
+    // The chosen device has no runtime (its times come from a table, or its predictor was
+    // imported): it cannot detect rules or build, and adapting fits its imported times
+    // (`adapt --dataset`) instead of measuring.
     bool tableOnlyDevice() const;
     // For such a device, the datasets of the user's database with at least 3 models timed on it,
     // most first.
@@ -92,6 +97,8 @@ signals:
     void predictorBuilt(const QString& deviceId);
     void rulesDetected(const QString& deviceId);
     void toolWarning(const QString& deviceId, const QString& message);  // from the tool running
+    // A predictor file written (error empty) or not (error says why).
+    void predictorExported(const QString& deviceId, const QString& path, const QString& error);
 
 private:
     // "about 45 minutes on a 2-core machine", or at the device's speed with how much slower it is.
@@ -112,6 +119,9 @@ private:
     QTableView* m_adaptTable = nullptr;
     ScatterPlot* m_fitScatter = nullptr;
     QPushButton* m_adaptButton = nullptr;
+    QPushButton* m_exportButton = nullptr;
+    JobRunner m_exportRunner{this};
+    void chooseExportFile();
     QTableView* m_types = nullptr;
     QTableView* m_rules = nullptr;
     AccuracyPlot* m_plot = nullptr;
