@@ -37,9 +37,9 @@ QString provenanceText(const DeviceAnalysis& d) {
     if (!d.ok()) return QString::fromStdString(d.error);
     const PredictorSet& p = *d.predictor;
     QString text =
-        QObject::tr("predictor built %1 on %2 (%3 %4), from %5")
-            .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.timesSource()), QString::fromStdString(p.runtime),
-                 QString::fromStdString(p.runtimeVersion), QString::fromStdString(d.predictorSource));
+        QObject::tr("predictor built %1 on %2 (%3), from %4")
+            .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.timesSource()),
+                 QString::fromStdString(p.runtime + " " + p.runtimeVersion).trimmed(), QString::fromStdString(d.predictorSource));
     if (const QString host = hostMismatchText(d); !host.isEmpty()) text += "\n" + host;
     if (!d.speedNote.empty()) text += "\n" + asSentence(QString::fromStdString(d.speedNote));
     return text;
