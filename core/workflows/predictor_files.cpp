@@ -67,6 +67,14 @@ Result<PredictorImport> importPredictor(const PredictorFile& file, const std::st
                             "under an id of its own (--device NEW-ID).",
                             file.path, p.runtime == kNoRuntime ? "a device known from imported measurements" : p.runtime,
                             p.deviceId.empty() ? "an unnamed device" : p.deviceId, d.id, d.runtime, d.id));
+        // Another device's of the same runtime at other threads is not this device's either; made
+        // on another machine, it is said now, as wherever it predicts.
+        if (d.canMeasure()) {
+            const HostComparison host = compareHost(builtOnOf(p), d, db);
+            if (host.notThisDevice())
+                return badInput(fmt::format("{}: {} Import it under an id of its own (--device NEW-ID).", file.path, host.message));
+            if (host.mismatch() && !host.message.empty()) out.notes.push_back(host.message);
+        }
         if (!hasRules)
             out.notes.push_back(
                 fmt::format("the file carries no fusion rules and {} has none here: detect them (kernelmeter-cli detect-rules --device {}) "

@@ -32,10 +32,12 @@ struct PredictorImport {
     std::vector<std::string> notes;  // what the user still has to do before it predicts, if anything
 };
 // Stores the file's predictor in database `db` (empty: the user's default) as the newest of device
-// `deviceId` (empty: the device the file names). The device must run the predictor's runtime, or
-// be one known only from imported measurements (runtime none); an unknown id is defined as such a
-// device, which needs the rules the file carries (an exported or adapted predictor's). Refused
-// with a BadInput error naming the file and what to do (`--device NEW-ID`) otherwise.
+// `deviceId` (empty: the device the file names). The device must run the predictor's runtime (at
+// the thread count of the device it was made for, when that one is known here), or be one known
+// only from imported measurements (runtime none); an unknown id is defined as such a device, which
+// needs the rules the file carries (an exported or adapted predictor's). Refused with a BadInput
+// error naming the file and what to do (`--device NEW-ID`) otherwise. Made on another machine than
+// the device's: imported, with compareHost's message among the notes.
 Result<PredictorImport> importPredictor(const PredictorFile& file, const std::string& deviceId, const std::string& db);
 
 // Writes the predictor the device predicts with (the newest in `db`, else the shipped one) to

@@ -322,11 +322,15 @@ private slots:
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(board, totalOf(r.out));
 
-        // Refused in one line naming the file, nothing stored: a device that runs another runtime,
-        // a file that is not a predictor, a build's file without rules for a device not known here.
+        // Refused in one line naming the file, nothing stored: a device that runs another runtime
+        // or another thread count, a file that is not a predictor, a build's file without rules for
+        // a device not known here.
         r = km::test::runCli({"predictor", "import", file, "--device", "xnnpack-t1"}, there);
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.count('\n') == 1 && r.err.contains(file.toUtf8()) && r.err.contains("--device NEW-ID"), r.err.constData());
+        r = km::test::runCli({"predictor", "import", shipped, "--device", "opencv-t2"}, there);  // opencv-t1's, at 1 thread
+        QVERIFY2(r.exitCode == 2 && r.err.count('\n') == 1 && r.err.contains("opencv-t1's, at 1 thread, and opencv-t2 runs"),
+                 r.err.constData());
         r = km::test::runCli({"predictor", "import", write("table.json", "{\"schema\": \"kernelmeter.predictor/1\"}")}, there);
         QVERIFY2(r.exitCode == 2 && r.err.contains("table.json: the predictor has no \"device\" field"), r.err.constData());
         QFile exported(shipped);
@@ -339,8 +343,10 @@ private slots:
                      r.err.contains("predictor export --device opencv-t1"),
                  r.err.constData());
         QVERIFY(!km::test::runCli({"device", "list"}, there).out.contains("far-board"));
-        held = km::storedDataOf("xnnpack-t1", otherDb.toStdString());
-        QVERIFY(held && held.value().predictors == 0);
+        for (const char* refused : {"xnnpack-t1", "opencv-t2"}) {
+            held = km::storedDataOf(refused, otherDb.toStdString());
+            QVERIFY(held && held.value().predictors == 0);
+        }
     }
 
     void deadCodeOnlyWhereTheRuntimeMayDropIt() {
