@@ -41,6 +41,11 @@ Result<PredictorFile> readPredictorFile(const std::string& path) {
     if (!set) return set.error();
     if (set.value().types.empty() && !set.value().generic)
         return badInput(fmt::format("{}: not a predictor (no kernel type and no generic regressor in it).", path));
+    // The rules it carries are what every prediction of it splits models with: checked now, not
+    // at the first model opened.
+    if (!set.value().rulesJson.empty())
+        if (Result<RuleSet> rules = parseRuleSet(set.value().rulesJson, path + " (the fusion rules it carries)"); !rules)
+            return rules.error();
     PredictorFile f;
     f.path = path;
     f.predictor = std::move(set).value();

@@ -343,6 +343,13 @@ private slots:
                      r.err.contains("predictor export --device opencv-t1"),
                  r.err.constData());
         QVERIFY(!km::test::runCli({"device", "list"}, there).out.contains("far-board"));
+        QJsonObject badRules = withoutRules;
+        badRules["rules"] = QJsonObject{{"schema", "kernelmeter.rules/0"}};
+        r = km::test::runCli({"predictor", "import", write("bad-rules.json", QJsonDocument(badRules).toJson()), "--device", "far-board"},
+                             there);
+        QVERIFY2(r.exitCode == 2 && r.err.count('\n') == 1 && r.err.contains("bad-rules.json (the fusion rules it carries)"),
+                 r.err.constData());
+        QVERIFY(!km::test::runCli({"device", "list"}, there).out.contains("far-board"));
         for (const char* refused : {"xnnpack-t1", "opencv-t2"}) {
             held = km::storedDataOf(refused, otherDb.toStdString());
             QVERIFY(held && held.value().predictors == 0);
