@@ -422,8 +422,9 @@ void PredictorPage::confirmAndAdapt() {
         const QStringList datasets = adaptDatasets();
         if (datasets.isEmpty()) {
             QMessageBox::information(this, tr("Adapt a predictor"),
-                                     tr("%1's times were measured elsewhere, and no dataset in your database holds at least 3 of "
-                                        "them. Import them first: kernelmeter-cli dataset import-table FILE.csv (docs/adapt.md).")
+                                     tr("%1 has no runtime here (its times were measured elsewhere, or its predictor imported), "
+                                        "and no dataset in your database holds at least 3 of its times. Import them first: "
+                                        "kernelmeter-cli dataset import-table FILE.csv (docs/adapt.md).")
                                          .arg(id));
             return;
         }
