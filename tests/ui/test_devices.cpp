@@ -6,12 +6,16 @@
 // banner, and the Predictor tab's Export predictor... writes one.
 #include <QtTest>
 
+#include <algorithm>
+
 #include <QComboBox>
+#include <QInputDialog>
 #include <QLineEdit>
 #include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QTimer>
 #include <QToolButton>
 
 #include "backends/machine_info.h"
@@ -177,6 +181,27 @@ private slots:
         QVERIFY(w.bannerVisible());
         QVERIFY2(w.bannerText().contains(file) && w.bannerText().contains("--device NEW-ID"), qPrintable(w.bannerText()));
         QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board"}));
+
+        // After the menu's file dialog: the question says whose predictor it is; the id is changed there.
+        const QList<QAction*> actions = w.findChildren<QAction*>();
+        QVERIFY(std::any_of(actions.begin(), actions.end(), [](QAction* a) { return a->text() == "&Import a predictor..."; }));
+        QString asked;
+        QTimer answer;  // polls for the question until it is answered (or the test ends)
+        connect(&answer, &QTimer::timeout, [&] {
+            if (auto* question = qobject_cast<QInputDialog*>(QApplication::activeModalWidget())) {
+                asked = question->labelText();
+                question->setTextValue("lab-dialog");
+                question->accept();
+                answer.stop();
+            }
+        });
+        answer.start(10);
+        w.importPredictorAsking(file);
+        w.waitForPredictorImport();
+        w.waitForLoad();
+        QVERIFY2(asked.contains("opencv-t1's predictor, built on"), qPrintable(asked));
+        QVERIFY(w.deviceButton("lab-dialog"));
+        QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board", "lab-dialog"}));
 
         // The Predictor tab's Export predictor... writes the chosen device's (opencv-t1's) with its
         // rules; a file that cannot be written is named in the banner.

@@ -96,6 +96,9 @@ public:
     // the user's database as device `deviceId`'s (empty: the one the file names) in the background;
     // the device then has a button and is chosen, and a refusal is shown in the banner.
     void importPredictorFile(const QString& path, const QString& deviceId);
+    // The same after File > Import a predictor's file dialog: reads the file in the background,
+    // then asks which device it becomes (saying whose predictor it is), then imports it.
+    void importPredictorAsking(const QString& path);
     void waitForPredictorImport();
 
 signals:

@@ -144,6 +144,10 @@ void MainWindow::chooseImportPredictor() {
                                                       tr("Predictors (*.json);;All files (*)"));
     if (path.isEmpty()) return;
     settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
+    importPredictorAsking(path);
+}
+
+void MainWindow::importPredictorAsking(const QString& path) {
     statusBar()->showMessage(tr("Reading the predictor %1...").arg(path));
     // Read first (a predictor is megabytes of trees), then say what it is and ask which device's
     // predictor it becomes: the one it names, or another id for a device of one's own.
