@@ -345,13 +345,16 @@ void MainWindow::showError(const QString& message) {
     if (message != m_notice) statusBar()->showMessage(tr("Could not open the file; the previous model is still shown."));
 }
 
+QString MainWindow::askOpenPath(const QString& title, const QString& filter) {
+    QSettings settings;  // the folder of the last file opened (a model or a predictor)
+    const QString path = QFileDialog::getOpenFileName(this, title, settings.value("files/lastDir").toString(), filter);
+    if (!path.isEmpty()) settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
+    return path;
+}
+
 void MainWindow::chooseFile() {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open model"), settings.value("files/lastDir").toString(),
-                                                      tr("Models (*.onnx *.json);;All files (*)"));
-    if (path.isEmpty()) return;
-    settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
-    openFile(path);
+    const QString path = askOpenPath(tr("Open model"), tr("Models (*.onnx *.json);;All files (*)"));
+    if (!path.isEmpty()) openFile(path);
 }
 
 void MainWindow::exportCsv() {

@@ -127,6 +127,7 @@ private:
     void exportCsv();
     void chooseReportFile();
     QString askExportPath(const QString& title, const QString& fileName, const QString& filter);
+    QString askOpenPath(const QString& title, const QString& filter);
     ReportOptions reportOptions() const;
     void reportFinished(const QString& path, const QString& error);
     void startMeasuring();

@@ -3,7 +3,6 @@
 #include <QAction>
 #include <QApplication>
 #include <QComboBox>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QInputDialog>
@@ -139,12 +138,8 @@ void MainWindow::devicesChanged(const QString& choose) {
 }
 
 void MainWindow::chooseImportPredictor() {
-    QSettings settings;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Import a predictor"), settings.value("files/lastDir").toString(),
-                                                      tr("Predictors (*.json);;All files (*)"));
-    if (path.isEmpty()) return;
-    settings.setValue("files/lastDir", QFileInfo(path).absolutePath());
-    importPredictorAsking(path);
+    const QString path = askOpenPath(tr("Import a predictor"), tr("Predictors (*.json);;All files (*)"));
+    if (!path.isEmpty()) importPredictorAsking(path);
 }
 
 void MainWindow::importPredictorAsking(const QString& path) {
