@@ -126,13 +126,19 @@ Result<std::string> exportPredictor(const std::string& deviceId, const std::stri
         if (!rules) return rules.error();
         set.rulesJson = ruleSetToJson(rules.value());
     }
+    // Written beside the file and renamed over it: a failed write leaves no half a predictor.
     const fs::path out(path);
+    const fs::path part(path + ".part");
     std::error_code ec;
     if (!out.parent_path().empty()) fs::create_directories(out.parent_path(), ec);
-    std::ofstream file(out, std::ios::trunc);
+    std::ofstream file(part, std::ios::trunc);
     file << set.toJson() << "\n";
     file.close();
-    if (!file) return ioError(fmt::format("{}: cannot write the predictor.", out.string()));
+    if (file) fs::rename(part, out, ec);
+    if (!file || ec) {
+        fs::remove(part, ec);
+        return ioError(fmt::format("{}: cannot write the predictor.", out.string()));
+    }
     return used;
 }
 
