@@ -59,6 +59,9 @@ Result<PredictorImport> importPredictor(const PredictorFile& file, const std::st
     out.deviceId = deviceId.empty() ? p.deviceId : deviceId;
     if (out.deviceId.empty())
         return badInput(fmt::format("{}: the predictor names no device; give the id to import it as (--device ID).", file.path));
+    // The database first: one that cannot be written leaves no device defined either.
+    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(db.empty() ? defaultDatabasePath() : db);
+    if (!store) return store.error();
     std::string rulesUsed;
     const bool hasRules = !p.rulesJson.empty() || deviceRules(out.deviceId, "", rulesUsed).ok();
     Result<Device> device = findDevice(out.deviceId, db);
@@ -101,9 +104,6 @@ Result<PredictorImport> importPredictor(const PredictorFile& file, const std::st
         if (Result<Device> added = addDevice(d, db); !added) return added.error();
         out.definedDevice = true;
     }
-    const std::string dbPath = db.empty() ? defaultDatabasePath() : db;
-    Result<std::unique_ptr<MeasurementStore>> store = MeasurementStore::open(dbPath);
-    if (!store) return store.error();
     const std::string json = p.toJson();
     Result<std::optional<std::string>> newest = store.value()->latestPredictor(out.deviceId);
     if (!newest) return newest.error();
