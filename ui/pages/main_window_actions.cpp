@@ -31,7 +31,7 @@ void MainWindow::buildMenus() {
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     if (bundledExamplePath()) file->addAction(tr("Open the &example model"), this, &MainWindow::openExample);
     file->addAction(tr("&Import a predictor..."), this, &MainWindow::chooseImportPredictor)
-        ->setToolTip(tr("Add a predictor file (kernelmeter-cli predictor export, adapt -o) to your database as a device's"));
+        ->setToolTip(tr("Add a predictor file (kernelmeter-cli predictor export, adapt -o) to your database as a device's predictor"));
     m_reportAction = file->addAction(tr("Export PDF &report..."), QKeySequence::Print, this, &MainWindow::chooseReportFile);
     file->addAction(tr("Export kernels as &CSV..."), this, &MainWindow::exportCsv);
     file->addSeparator();
