@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/pages/main_window.h"
+#include "ui/pages/file_dialogs.h"
 
 #include <QAction>
 #include <QCloseEvent>
 #include <QComboBox>
-#include <QDir>
 #include <QDragEnterEvent>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -17,7 +17,6 @@
 #include <QSaveFile>
 #include <QSettings>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTabWidget>
@@ -364,7 +363,7 @@ void MainWindow::exportCsv() {
         return;
     }
     const QString path =
-        askExportPath(tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
+        askExportPath(this, tr("Export kernels"), QFileInfo(m_path).completeBaseName() + "-kernels.csv", tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
     QSaveFile out(path);
     if (!out.open(QIODevice::WriteOnly) || out.write(kernels->toCsv().toUtf8()) < 0 || !out.commit()) {
@@ -393,19 +392,8 @@ void MainWindow::chooseReportFile() {
         return;
     }
     const QString path =
-        askExportPath(tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf", tr("PDF files (*.pdf)"));
+        askExportPath(this, tr("Export PDF report"), QFileInfo(m_path).completeBaseName() + "-report.pdf", tr("PDF files (*.pdf)"));
     if (!path.isEmpty()) startReport(path);
-}
-
-QString MainWindow::askExportPath(const QString& title, const QString& fileName, const QString& filter) {
-    // The folder of the last export, else Documents (not the folder of the model, which may be
-    // read-only, like the installed example's, nor the working directory of a menu launch).
-    QSettings settings;
-    QString folder = settings.value("files/exportDir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
-    if (!QDir(folder).exists()) folder = QDir::homePath();
-    const QString path = QFileDialog::getSaveFileName(this, title, QDir(folder).filePath(fileName), filter);
-    if (!path.isEmpty()) settings.setValue("files/exportDir", QFileInfo(path).absolutePath());
-    return path;
 }
 
 ReportOptions MainWindow::reportOptions() const {

@@ -126,7 +126,6 @@ private:
     void chooseFile();
     void exportCsv();
     void chooseReportFile();
-    QString askExportPath(const QString& title, const QString& fileName, const QString& filter);
     QString askOpenPath(const QString& title, const QString& filter);
     ReportOptions reportOptions() const;
     void reportFinished(const QString& path, const QString& error);

@@ -2,9 +2,6 @@
 #include "ui/pages/predictor_page.h"
 
 #include <QComboBox>
-#include <QDir>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QInputDialog>
@@ -12,10 +9,8 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextDocumentFragment>
@@ -26,6 +21,7 @@
 #include "ui/jobs/device_tool_job.h"
 #include "ui/models/analysis_text.h"
 #include "ui/pages/adapt_confirmation.h"
+#include "ui/pages/file_dialogs.h"
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
@@ -557,15 +553,9 @@ QString PredictorPage::toolStatusText() const { return m_buildStatus->text(); }
 void PredictorPage::chooseExportFile() {
     const DeviceAnalysis* d = m_analysis && m_device >= 0 ? &m_analysis->devices[size_t(m_device)] : nullptr;
     if (!d || !d->ok()) return;
-    QSettings settings;
-    QString folder = settings.value("files/exportDir", QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).toString();
-    if (!QDir(folder).exists()) folder = QDir::homePath();
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export predictor"),
-                                                      QDir(folder).filePath(QString::fromStdString(d->deviceId) + "-predictor.json"),
-                                                      tr("Predictors (*.json)"));
-    if (path.isEmpty()) return;
-    settings.setValue("files/exportDir", QFileInfo(path).absolutePath());
-    exportPredictorTo(path);
+    const QString path =
+        askExportPath(this, tr("Export predictor"), QString::fromStdString(d->deviceId) + "-predictor.json", tr("Predictors (*.json)"));
+    if (!path.isEmpty()) exportPredictorTo(path);
 }
 
 void PredictorPage::exportPredictorTo(const QString& path) {
