@@ -112,7 +112,6 @@ int runDatasetShow(const DatasetArgs& args) {
     if (!store) return reportError(store.error());
     Result<std::vector<DatasetModel>> models = store.value()->datasetModels(args.name);
     if (!models) return reportError(models.error());
-    if (models.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", args.name)));
     // Every device with a measurement of some model of the dataset, in id order.
     std::map<std::string, std::map<std::string, StoredMeasurement>> byDevice;  // device -> hash -> newest
     Result<std::vector<std::string>> devices = store.value()->deviceIds();

@@ -230,7 +230,6 @@ int runEvaluate(const EvaluateArgs& args) {
     if (!datasetName.empty()) {
         Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(datasetName);
         if (!rows) return reportError(rows.error());
-        if (rows.value().empty()) return reportError(badInput(fmt::format("no dataset named '{}' in the database.", datasetName)));
         if (Status same = checkNb201Generator(rows.value()); !same) return reportError(same.error());
         for (const DatasetModel& m : rows.value()) {
             if (!byHash.count(m.modelHash)) continue;  // never measured on this device: nothing to score

@@ -209,10 +209,9 @@ Result<AdaptReport> adaptPredictor(const Device& target, const DeviceAnalyzer& s
 
     if (!options.dataset.empty()) {
         auto store = openDatasetStore(options.datasetDb, options.dataset);
-        if (!store) return store.error();
+        if (!store) return Error{store.error().code, "adapt: " + store.error().message};
         Result<std::vector<DatasetModel>> rows = store.value()->datasetModels(options.dataset);
         if (!rows) return rows.error();
-        if (rows.value().empty()) return badInput(fmt::format("adapt: no dataset named '{}' in the database.", options.dataset));
         if (Status same = checkNb201Generator(rows.value()); !same) return badInput("adapt: " + same.error().message);
         Result<std::vector<StoredMeasurement>> stored = store.value()->forDevice(target.id);
         if (!stored) return stored.error();

@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "workflows/data_sources.h"
+#include "workflows/evaluation_data.h"
 
 namespace km {
 
@@ -61,11 +62,14 @@ UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host,
 std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std::string& db) {
     Result<Device> device = findDevice(deviceId, db);
     if (!device || device.value().runtime != kNoRuntime) return std::nullopt;
+    // The dataset holding most of its times (NAME when the database cannot say).
+    std::string dataset = "NAME";
+    if (auto timed = datasetsTimedOn(deviceId, db); timed && !timed.value().empty()) dataset = timed.value().front().first;
     return unsupported(
         fmt::format("no predictor for device {} yet: its times were measured elsewhere (a table-only device), so it can neither detect "
                     "fusion rules nor build a predictor; adapt one from a predictor of this machine on the dataset its times "
-                    "were imported into: `kernelmeter-cli adapt --device {} --from xnnpack-t1 --dataset NAME` (docs/adapt.md).",
-                    deviceId, deviceId));
+                    "were imported into: `kernelmeter-cli adapt --device {} --from xnnpack-t1 --dataset {}` (docs/adapt.md).",
+                    deviceId, deviceId, dataset));
 }
 
 }  // namespace

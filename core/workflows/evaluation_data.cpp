@@ -18,19 +18,53 @@
 
 namespace km {
 
+namespace {
+
+// "'a', 'b'" or "none", for a message naming the datasets a database has.
+Result<std::string> datasetNamesOf(MeasurementStore& store) {
+    Result<std::vector<std::string>> names = store.datasets();
+    if (!names) return names.error();
+    if (names.value().empty()) return std::string("none");
+    std::string out;
+    for (const std::string& n : names.value()) out += (out.empty() ? "'" : ", '") + n + "'";
+    return out;
+}
+
+bool hasDataset(MeasurementStore& store, const std::string& dataset, std::string& namesOut) {
+    Result<std::vector<std::string>> names = store.datasets();
+    if (names && std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return true;
+    Result<std::string> listed = datasetNamesOf(store);
+    namesOut = listed ? listed.value() : listed.error().message;
+    return false;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset) {
-    if (!db.empty()) return openStoreForReading(db);
+    std::string names;
+    if (!db.empty()) {
+        auto store = openStoreForReading(db);
+        if (!store || hasDataset(*store.value(), dataset, names)) return store;
+        return badInput(fmt::format("no dataset named '{}' in {} (its datasets: {}).", dataset, db, names));
+    }
     const std::string own = defaultDatabasePath();
+    std::string where;
     std::error_code ec;
     if (std::filesystem::exists(own, ec)) {
         auto store = MeasurementStore::open(own);
         if (!store) return store.error();
-        auto names = store.value()->datasets();
-        if (!names) return names.error();
-        if (std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return store;
+        if (hasDataset(*store.value(), dataset, names)) return store;
+        where = fmt::format("{} (its datasets: {})", own, names);
+    } else {
+        where = fmt::format("{} (not created yet)", own);
     }
-    if (auto shipped = shippedDataPath("benchmark.db")) return MeasurementStore::openReadOnly(*shipped);
-    return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, own));
+    if (auto shipped = shippedDataPath("benchmark.db")) {
+        auto store = MeasurementStore::openReadOnly(*shipped);
+        if (!store || hasDataset(*store.value(), dataset, names)) return store;
+        return badInput(
+            fmt::format("no dataset named '{}' in {} nor in the shipped {} (its datasets: {}).", dataset, where, *shipped, names));
+    }
+    return badInput(fmt::format("no dataset named '{}' in {} and no shipped datasets/benchmark.db.", dataset, where));
 }
 
 Result<std::vector<std::pair<std::string, size_t>>> datasetsTimedOn(const std::string& deviceId, const std::string& db) {

@@ -20,7 +20,8 @@
 namespace km {
 
 // The database holding dataset `dataset`: `db` when given, else the user's database when it has
-// the dataset, else the shipped datasets/benchmark.db (read only).
+// the dataset, else the shipped datasets/benchmark.db (read only). A dataset none of them has is
+// an error naming the databases looked in and the datasets each has.
 Result<std::unique_ptr<MeasurementStore>> openDatasetStore(const std::string& db, const std::string& dataset);
 
 // The datasets of `db` (empty: the user's database) with how many of their models have a time on

@@ -105,6 +105,11 @@ private slots:
         }
         QCOMPARE(run({"device", "show", "lab-phone"}, &out), 0);
         QVERIFY2(out.contains("none"), out.constData());
+        // No predictor yet: what to run instead names the dataset its times are in.
+        QCOMPARE(
+            run({"predict", km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), "--device", "lab-phone"}, nullptr, &err),
+            2);
+        QVERIFY2(err.contains("adapt --device lab-phone --from xnnpack-t1 --dataset lab`") && err.count('\n') == 1, err.constData());
 
         // Long layout: a model file relative to the table, and a missing column named.
         QVERIFY(QFile::copy(km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), m_home.filePath("r18.onnx")));
@@ -667,6 +672,7 @@ private slots:
                  err.constData());
         QCOMPARE(run({"adapt", "--device", "lab-phone", "--from", "opencv-t1", "--dataset", "nosuch", "--quiet"}, nullptr, &err), 2);
         QVERIFY2(err.contains("no dataset named 'nosuch'") && err.count('\n') == 1, err.constData());
+        QVERIFY2(err.contains("'lab', 'long'") && err.contains("its datasets: 'zoo'"), err.constData());  // what there is instead
         QCOMPARE(run({"adapt", "--device", "opencv-t1", "--from", "opencv-t1", "--models", m_home.filePath("gone1.onnx"),
                       write("junk.onnx", "junk"), m_home.filePath("gone2.onnx"), "--quiet"},
                      nullptr, &err),
