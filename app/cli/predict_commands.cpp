@@ -379,6 +379,11 @@ int runPredictorImport(const PredictorFileArgs& args) {
     if (i.definedDevice)
         std::cout << fmt::format("defined device {} (runtime none: it predicts, it cannot measure; kernelmeter-cli device show {})\n",
                                  i.deviceId, i.deviceId);
+    if (!i.runtimeToMeasure.empty())
+        std::cout << fmt::format(
+            "to measure on it too, say how it is reached (its predictor stays): kernelmeter-cli device add {} --runtime {} --threads N "
+            "--transport PREFIX --replace (docs/devices.md)\n",
+            i.deviceId, i.runtimeToMeasure);
     for (const std::string& note : i.notes) std::cerr << "kernelmeter-cli: warning: " << note << "\n";
     return 0;
 }

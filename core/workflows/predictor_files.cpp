@@ -2,6 +2,7 @@
 #include "workflows/predictor_files.h"
 
 #include <fmt/format.h>
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,9 @@ Result<PredictorImport> importPredictor(const PredictorFile& file, const std::st
         if (Status s = validateDeviceDefinition(d); !s) return badInput(fmt::format("{}: {}", file.path, s.error().message));
         if (Result<Device> added = addDevice(d, db); !added) return added.error();
         out.definedDevice = true;
+        const auto& runtimes = deviceRuntimes();
+        if (p.runtime != kNoRuntime && std::find(runtimes.begin(), runtimes.end(), p.runtime) != runtimes.end())
+            out.runtimeToMeasure = p.runtime;
     }
     const std::string json = p.toJson();
     Result<std::optional<std::string>> newest = store.value()->latestPredictor(out.deviceId);

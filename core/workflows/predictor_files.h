@@ -26,9 +26,13 @@ struct PredictorFile {
 Result<PredictorFile> readPredictorFile(const std::string& path);
 
 struct PredictorImport {
-    std::string deviceId;            // the device it now predicts for
-    bool definedDevice = false;      // that device was unknown: defined as one known only from imports
-    bool alreadyThere = false;       // it was that device's newest predictor already: nothing added
+    std::string deviceId;        // the device it now predicts for
+    bool definedDevice = false;  // that device was unknown: defined as one known only from imports
+    bool alreadyThere = false;   // it was that device's newest predictor already: nothing added
+    // A device defined by the import, for a predictor of a runtime that measures (a board's
+    // XNNPACK predictor): that runtime, which the device takes to measure as well as predict
+    // (`device add ID --runtime R ... --replace`, keeping the predictor). Else empty.
+    std::string runtimeToMeasure;
     std::vector<std::string> notes;  // what the user still has to do before it predicts, if anything
 };
 // Stores the file's predictor in database `db` (empty: the user's default) as the newest of device

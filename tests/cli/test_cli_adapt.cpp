@@ -304,6 +304,7 @@ private slots:
         km::test::ProgramRun r = km::test::runCli({"predictor", "import", file}, there);
         QVERIFY2(r.exitCode == 0 && r.out.contains("as lab-phone's newest predictor") && r.out.contains("defined device lab-phone"),
                  (r.out + r.err).constData());
+        QVERIFY2(!r.out.contains("to measure on it too"), r.out.constData());  // a table's device: nothing to reach
         r = km::test::runCli({"predict", cell, "--device", "lab-phone", "--json"}, there);
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(totalOf(r.out), here);
@@ -320,6 +321,10 @@ private slots:
         QCOMPARE(km::test::runCli({"predictor", "export", "--device", "opencv-t1", "-o", shipped}, there).exitCode, 0);
         r = km::test::runCli({"predictor", "import", shipped, "--device", "lab-board"}, there);
         QVERIFY2(r.exitCode == 0 && r.out.contains("defined device lab-board"), (r.out + r.err).constData());
+        // A runtime that measures: how to reach the board as well, keeping the predictor.
+        QVERIFY2(r.out.contains("to measure on it too") &&
+                     r.out.contains("device add lab-board --runtime opencv-dnn --threads N --transport PREFIX --replace"),
+                 r.out.constData());
         r = km::test::runCli({"predict", cell, "--device", "lab-board", "--json"}, there);
         QCOMPARE(r.exitCode, 0);
         const double board = totalOf(r.out);

@@ -170,6 +170,8 @@ private slots:
         QVERIFY(w.deviceButton("lab-board"));
         QCOMPARE(w.devices(), QStringList({"opencv-t1", "lab-board"}));
         QVERIFY2(w.logText().contains("imported " + file + " as lab-board's newest predictor"), qPrintable(w.logText()));
+        QVERIFY2(w.logText().contains("to measure on it too: Tools > Devices..., choose lab-board, set runtime opencv-dnn"),
+                 qPrintable(w.logText()));
         AnalysisPtr a = w.analysis();
         QVERIFY(a && a->devices.size() == 2);
         QVERIFY2(a->devices[1].ok(), a->devices[1].error.c_str());

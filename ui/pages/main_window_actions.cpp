@@ -196,6 +196,10 @@ void MainWindow::predictorImported(const QString& path, const Result<PredictorIm
     log(i.alreadyThere ? tr("%1 is already %2's newest predictor: nothing added").arg(path, id)
                        : tr("imported %1 as %2's newest predictor").arg(path, id));
     if (i.definedDevice) log(tr("  defined device %1: it predicts, it cannot measure (Tools > Devices...)").arg(id));
+    if (!i.runtimeToMeasure.empty())
+        log(tr("  to measure on it too: Tools > Devices..., choose %1, set runtime %2, its threads and its transport, and Save "
+               "(its predictor stays)")
+                .arg(id, QString::fromStdString(i.runtimeToMeasure)));
     for (const std::string& note : i.notes) log(tr("  warning: %1").arg(QString::fromStdString(note)));
     statusBar()->showMessage(i.alreadyThere ? tr("%1 was already %2's predictor.").arg(QFileInfo(path).fileName(), id)
                                             : tr("Imported %1 as %2's predictor.").arg(QFileInfo(path).fileName(), id),
