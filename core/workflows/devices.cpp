@@ -412,6 +412,8 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
             "{}: the times may be far off; adapt the predictor to {} from 10 networks measured on it (kernelmeter-cli adapt "
             "--device {} --from {}, {}) or build one (kernelmeter-cli build-predictor --device {}, {}).",
             what, device.id, device.id, device.id, aboutDuration(minutes.adapt), device.id, aboutDuration(minutes.build));
+        c.differs = what;
+        c.ways = fmt::format("adapt ({}) or build ({})", aboutDuration(minutes.adapt), aboutDuration(minutes.build));
     }
     return c;
 }

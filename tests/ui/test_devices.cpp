@@ -131,6 +131,10 @@ private slots:
             QVERIFY2(w.summaryText().contains("Not this device&#x27;s machine") || w.summaryText().contains("Not this device's machine"),
                      qPrintable(w.summaryText()));
             QVERIFY(w.summaryText().contains("Other CPU (family 1"));
+            // Beside the number, the two ways in a few words; the commands are in the Predictor tab.
+            QVERIFY2(w.summaryText().contains("Adapt (about ") && w.summaryText().contains("in the Predictor tab") &&
+                         !w.summaryText().contains("kernelmeter-cli"),
+                     qPrintable(w.summaryText()));
             QToolButton* b = w.deviceButton("opencv-t1");
             QVERIFY(b);
             QVERIFY2(b->toolTip().contains("Not this device's machine"), qPrintable(b->toolTip()));

@@ -52,6 +52,12 @@ QString hostMismatchText(const DeviceAnalysis& d) {
     return QObject::tr("Not this device's machine: %1").arg(QString::fromStdString(d.host->message));
 }
 
+QString hostMismatchBrief(const DeviceAnalysis& d) {
+    if (!d.host || !d.host->mismatch() || d.host->differs.empty()) return hostMismatchText(d);
+    return QObject::tr("Not this device's machine: %1. %2 in the Predictor tab.")
+        .arg(QString::fromStdString(d.host->differs), asSentence(QString::fromStdString(d.host->ways)));
+}
+
 QString adaptationText(const PredictorSet& p) {
     if (!p.adaptation) return {};
     const Adaptation& a = *p.adaptation;
@@ -163,7 +169,7 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                              .arg(u.slowestSessionMs / d.predictor->referenceMs, 0, 'f', 2);
             latency += "<span style='color:#555'>" + usual + "</span><br>";
         }
-        if (const QString host = hostMismatchText(d); !host.isEmpty())
+        if (const QString host = hostMismatchBrief(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (const std::string note = d.predictor ? adaptationPhaseNote(*d.predictor) : std::string(); !note.empty())
             latency += "<span style='color:#b26a00'>&#9888; " + asSentence(QString::fromStdString(note)).toHtmlEscaped() +

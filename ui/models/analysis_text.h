@@ -29,6 +29,10 @@ QString provenanceText(const DeviceAnalysis& device);
 // When the device is not the machine its predictor was built on: what differs and what to do;
 // empty otherwise (also when that is unknown).
 QString hostMismatchText(const DeviceAnalysis& device);
+// The same in a few words for beside the number (the summary): for another machine, what differs
+// and the two ways with their durations, pointing at the Predictor tab, which offers both and
+// gives the commands; else hostMismatchText.
+QString hostMismatchBrief(const DeviceAnalysis& device);
 // When `measured` was taken at a machine speed more than 10% from the one the device's predictor
 // predicts at (its reference times; same CPU only): by how much, and the prediction's error at the
 // predictor's speed (as evaluate --at-reference-speed scores it); empty otherwise.
