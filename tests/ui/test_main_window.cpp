@@ -161,6 +161,11 @@ private slots:
         // Compare and Predictor pages follow the analysis.
         QCOMPARE(w.comparePage()->deviceRows(), 2);
         QVERIFY(w.comparePage()->fastestText().contains("Fastest per kernel category"));
+        // XNNPACK runs MobileNetV3's depthwise convolutions inside conv-rooted kernels: not a
+        // category OpenCV DNN wins by default.
+        QVERIFY2(w.comparePage()->fastestText().contains("dwconv: opencv-t1 ") &&
+                     w.comparePage()->fastestText().contains("; xnnpack-t1 fuses it into kernels of other categories"),
+                 qPrintable(w.comparePage()->fastestText()));
         const PredictorSet& predictor = *a->devices[0].predictor;
         QCOMPARE(w.predictorPage()->kernelTypeRows(), int(predictor.types.size()));
         QVERIFY(w.predictorPage()->ruleRows() > 10);

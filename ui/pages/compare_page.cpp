@@ -5,8 +5,10 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QSortFilterProxyModel>
+#include <QStringList>
 #include <QTableView>
 #include <QVBoxLayout>
+#include <algorithm>
 #include <map>
 
 #include "ui/models/analysis_text.h"
@@ -52,17 +54,35 @@ void ComparePage::refresh() {
     std::vector<const DeviceAnalysis*> devices;
     for (size_t s = 0; s < shown.size(); ++s) devices.push_back(m_kernels->deviceAnalysis(s));
     m_model.setDevices(devices, m_measured);
-    std::map<OpCategory, std::pair<double, QString>> best;  // category -> (ms, device)
+    // Per category, each device's time in kernels of that category. A device with none there has
+    // fused the category's ops into kernels of another (XNNPACK's conv-relu-dwconv-relu counts as
+    // conv), so it is not the fastest at it: said so instead of a winner by default.
+    std::map<OpCategory, std::vector<std::pair<double, QString>>> byCategory;  // category -> (ms, device)
     for (const DeviceAnalysis* d : devices) {
-        std::map<OpCategory, double> byCategory;
-        for (const KernelPrediction& k : d->prediction.kernels) byCategory[categoryOfKernelType(k.type)] += k.ms;
-        for (const auto& [c, ms] : byCategory)
-            if (auto it = best.find(c); it == best.end() || ms < it->second.first) best[c] = {ms, QString::fromStdString(d->deviceId)};
+        std::map<OpCategory, double> ms;
+        for (const KernelPrediction& k : d->prediction.kernels) ms[categoryOfKernelType(k.type)] += k.ms;
+        for (const auto& [c, t] : ms) byCategory[c].push_back({t, QString::fromStdString(d->deviceId)});
     }
     QString text;
     if (shown.size() > 1) {
         text = tr("<b>Fastest per kernel category</b><br>");
-        for (const auto& [c, v] : best) text += tr("%1: %2 (%3 ms)<br>").arg(categoryName(c), v.second, formatMs(v.first));
+        for (auto& [c, times] : byCategory) {
+            std::stable_sort(times.begin(), times.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+            if (times.size() == devices.size()) {
+                QStringList fastest;  // ties (the same predictor on two devices) all named, in the bar's order
+                for (const auto& [t, id] : times)
+                    if (t <= times.front().first) fastest << id;
+                text += tr("%1: %2 (%3 ms)<br>").arg(categoryName(c), fastest.join(", "), formatMs(times.front().first));
+                continue;
+            }
+            QStringList in, without;
+            for (const auto& [t, id] : times) in << tr("%1 %2 ms").arg(id, formatMs(t));
+            for (const DeviceAnalysis* d : devices)
+                if (std::none_of(times.begin(), times.end(), [&](const auto& x) { return x.second.toStdString() == d->deviceId; }))
+                    without << QString::fromStdString(d->deviceId);
+            text += tr("%1: %2; %3 fuse%4 it into kernels of other categories<br>")
+                        .arg(categoryName(c), in.join(", "), without.join(", "), without.size() == 1 ? "s" : "");
+        }
     } else if (shown.size() == 1) {
         text = tr("Pick a second device in the toolbar to compare.");
     } else {

@@ -16,6 +16,33 @@
 #include "ui/style/palette.h"
 
 namespace km::ui {
+namespace {
+
+// The legend in a corner of the axis rect (`inside`), or, with `outside`, in a column of its own
+// right of it, so that it covers no bar however narrow the plot and however many devices.
+void placeLegend(QCustomPlot* plot, bool outside, Qt::Alignment inside) {
+    QCPLayoutGrid* grid = plot->plotLayout();
+    QCPLayoutInset* inset = plot->axisRect()->insetLayout();
+    auto* column = grid->columnCount() > 1 ? qobject_cast<QCPLayoutGrid*>(grid->element(0, 1)) : nullptr;
+    if (outside && !column) {
+        inset->take(plot->legend);
+        column = new QCPLayoutGrid;
+        grid->addElement(0, 1, column);
+        grid->setColumnStretchFactor(1, 0.01);  // as wide as the legend
+        column->addElement(0, 0, plot->legend);
+        column->addElement(1, 0, new QCPLayoutElement(plot));  // the height below it
+        column->setRowStretchFactor(0, 0.01);
+        column->setMargins(QMargins(0, 12, 6, 0));
+    } else if (!outside && column) {
+        column->take(plot->legend);
+        grid->removeAt(grid->rowColToIndex(0, 1));
+        grid->simplify();
+        inset->addElement(plot->legend, inside);
+    }
+    if (!outside) inset->setInsetAlignment(0, inside);
+}
+
+}  // namespace
 
 BreakdownPlot::BreakdownPlot(const KernelTableModel* kernels, QWidget* parent) : QWidget(parent), m_kernels(kernels) {
     auto* layout = new QVBoxLayout(this);
@@ -61,7 +88,7 @@ void BreakdownPlot::rebuild(QCustomPlot* plot, Mode mode, bool interactive) {
     plot->legend->setVisible(rows != nullptr);
     plot->legend->setFont(QFont(font().family(), 8));
     plot->legend->setBrush(QColor(255, 255, 255, 210));  // the bars stay visible behind it
-    plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    placeLegend(plot, mode == Mode::ByCategory && rows, Qt::AlignTop | Qt::AlignLeft);
     plot->yAxis->setLabel(tr("predicted ms"));
     plot->yAxis2->setVisible(false);
     if (!rows) {
@@ -158,9 +185,7 @@ void BreakdownPlot::rebuild(QCustomPlot* plot, Mode mode, bool interactive) {
         for (const DeviceAnalysis* d : devices) top = std::max(top, d->prediction.totalMs);
         plot->xAxis->setTicker(ticker);
         plot->xAxis->setLabel(QString());
-        // Room on the right for the legend, so that it covers no bar.
-        plot->xAxis->setRange(-0.6, double(shown.size()) + 0.9);
-        plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+        plot->xAxis->setRange(-0.6, double(shown.size()) - 0.4);
         plot->yAxis->setRange(0, top > 0 ? top * 1.12 : 1);
     }
     if (interactive) {
