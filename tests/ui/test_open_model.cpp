@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QStatusBar>
 #include <QTemporaryDir>
 
 #include "test_support.h"
@@ -41,6 +42,13 @@ private slots:
         QVERIFY(w.bannerVisible());
         QVERIFY(w.bannerText().startsWith(bad + ": the graph has a cycle"));
         QCOMPARE(w.nodeModel()->rowCount(), 8);  // the previous model is still shown
+        QCOMPARE(w.statusBar()->currentMessage(), QString("Could not open the file; the previous model is still shown."));
+        // A bad file in a window that showed none: no previous model to speak of.
+        MainWindow first;
+        first.openFile(bad);
+        first.waitForLoad();
+        QVERIFY(first.bannerVisible());
+        QCOMPARE(first.statusBar()->currentMessage(), QString("Could not open the file."));
     }
 
     // With no predictor of the user's, the window predicts with the shipped ones (datasets/

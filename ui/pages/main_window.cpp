@@ -128,7 +128,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
 
     connect(m_loader, &ModelLoadJob::loaded, this,
             [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
-    connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) { showError(msg); });
+    connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) {
+        m_busy->hide();
+        showError(msg);
+        statusBar()->showMessage(m_page->analysis() ? tr("Could not open the file; the previous model is still shown.")
+                                                    : tr("Could not open the file."));
+    });
     connect(m_page->predictorPage(), &PredictorPage::predictorBuilt, this, [this](const QString& id) {
         log(tr("predictor of %1 built or adapted; predicting again").arg(id));
         m_deviceData->invalidate(id.toStdString());
@@ -337,11 +342,9 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
 }
 
 void MainWindow::showError(const QString& message) {
-    m_busy->hide();
     m_banner->setText(message);
     m_banner->show();
     log(tr("error: %1").arg(message));
-    if (message != m_notice) statusBar()->showMessage(tr("Could not open the file; the previous model is still shown."));
 }
 
 QString MainWindow::askOpenPath(const QString& title, const QString& filter) {
