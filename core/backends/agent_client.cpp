@@ -95,6 +95,15 @@ Error AgentClient::describeDeath(const std::string& during) {
             return internalError(fmt::format("the agent exited with code {} through `{}`: it ended on signal {} ({}){} while {}.", code,
                                              m_launch.transportPrefix, sig, strsignal(sig), hint, during));
         }
+        // The transport's own program missing here: the shell that runs the prefix says so.
+        const std::string transport = m_launch.transportPrefix.substr(0, m_launch.transportPrefix.find_first_of(" \t"));
+        if (code == 127 && !transport.empty() &&
+            (m_stderr.find(transport + ": not found") != std::string::npos ||
+             m_stderr.find(transport + ": command not found") != std::string::npos))
+            return internalError(
+                fmt::format("the agent exited with code 127 while {}: the transport's program `{}` was not found on this machine (is it "
+                            "installed, and on the PATH? `kernelmeter-cli device show` names the transport).",
+                            during, transport));
         if (code == 127)  // execv failed here, or the shell on the far side found no such command
             return internalError(
                 fmt::format("the agent exited with code 127 while {}: `{}` was not found (is kernelmeter-agent "

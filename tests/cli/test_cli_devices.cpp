@@ -147,6 +147,17 @@ private slots:
         QString problem = badInputProblem(far, "cannot reach the board");
         QVERIFY2(problem.isEmpty(), qPrintable(problem));
         QVERIFY(far.err.contains("exit 255") && far.err.contains("code 255"));
+        // A transport whose program is not installed here, and an agent path missing on the far
+        // side: each named as what is missing.
+        QCOMPARE(cli({"device", "add", "typo", "--runtime", "xnnpack", "--transport", "no-such-transport-km --to board"}).exitCode, 0);
+        problem = badInputProblem(cli({"device", "check", "typo"}), "the transport's program `no-such-transport-km` was not found");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
+        QCOMPARE(
+            cli({"device", "add", "noagent", "--runtime", "xnnpack", "--transport", "/bin/sh -c", "--agent", "/no/such/agent"}).exitCode,
+            0);
+        problem =
+            badInputProblem(cli({"device", "check", "noagent"}), "`/no/such/agent` was not found (is kernelmeter-agent installed there?");
+        QVERIFY2(problem.isEmpty(), qPrintable(problem));
 
         // An agent of the earlier protocol version (it measured multi-thread XNNPACK differently):
         // which version to install.
