@@ -43,6 +43,13 @@ private slots:
         QVERIFY(w.bannerText().startsWith(bad + ": the graph has a cycle"));
         QCOMPARE(w.nodeModel()->rowCount(), 8);  // the previous model is still shown
         QCOMPARE(w.statusBar()->currentMessage(), QString("Could not open the file; the previous model is still shown."));
+        // Choosing devices then predicts the model shown again, not the file that failed.
+        w.setDevices({"xnnpack-t1"});
+        w.waitForLoad();
+        QVERIFY(!w.bannerVisible());
+        QVERIFY(w.analysis() && QString::fromStdString(w.analysis()->file).endsWith("conv_block.onnx"));
+        QCOMPARE(w.analysis()->devices.size(), size_t(1));
+        QCOMPARE(w.analysis()->devices[0].deviceId, std::string("xnnpack-t1"));
         // A bad file in a window that showed none: no previous model to speak of.
         MainWindow first;
         first.openFile(bad);

@@ -129,6 +129,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     connect(m_loader, &ModelLoadJob::loaded, this,
             [this](quint64, const QString& path, AnalysisPtr a) { showAnalysis(path, std::move(a)); });
     connect(m_loader, &ModelLoadJob::failed, this, [this](quint64, const QString&, const QString& msg) {
+        m_loading = m_path;
         m_busy->hide();
         showError(msg);
         statusBar()->showMessage(m_page->analysis() ? tr("Could not open the file; the previous model is still shown.")
@@ -238,15 +239,18 @@ void MainWindow::updateDeviceButtons() {
 }
 
 void MainWindow::openFile(const QString& path) {
-    m_path = path;
+    m_loading = path;
     reload();
 }
 
 void MainWindow::reload() {
-    if (m_path.isEmpty()) return;
-    statusBar()->showMessage(tr("Reading %1 ...").arg(QFileInfo(m_path).fileName()));
+    // A file being opened is read again with the new devices; else the model shown. A file that
+    // could not be opened leaves the shown one in place, which is what measuring, exporting and
+    // the next reload use.
+    if (m_loading.isEmpty()) return;
+    statusBar()->showMessage(tr("Reading %1 ...").arg(QFileInfo(m_loading).fileName()));
     m_busy->show();
-    m_loader->load(m_path, m_devices);
+    m_loader->load(m_loading, m_devices);
 }
 
 void MainWindow::repredictIfSpeedMoved(const QString& measuredPath) {
@@ -318,6 +322,7 @@ void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     else
         m_banner->setText(m_notice);  // still true for this model
     m_busy->hide();
+    m_path = path;
     log(tr("opened %1: %2 nodes").arg(path).arg(analysis->graph->nodes().size()));
     for (const DeviceAnalysis& d : analysis->devices)
         log(d.ok() ? tr("  %1: %2 ms predicted, %3 kernels (%4)")

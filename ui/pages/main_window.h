@@ -140,8 +140,9 @@ private:
     ModelLoadJob* m_loader = nullptr;
     MeasureJob* m_measure = nullptr;
     ReportJob* m_reportJob = nullptr;
-    QString m_path;
-    QString m_notice;  // shown in the banner with the next model (unknown devices asked for)
+    QString m_path;     // the model shown (measured, exported, reported)
+    QString m_loading;  // the model of the newest read: m_path, or a file being opened
+    QString m_notice;   // shown in the banner with the next model (unknown devices asked for)
     QStringList m_devices;
     ModelPage* m_page = nullptr;  // the open model in every view
     QLabel* m_banner = nullptr;
