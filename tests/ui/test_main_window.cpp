@@ -11,6 +11,7 @@
 #include <QImage>
 #include <QPushButton>
 #include <QSet>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <cmath>
@@ -336,6 +337,14 @@ private slots:
         w.measureJob()->cancel();
         QVERIFY(cancelled.wait(120000));
         QCOMPARE(cancelled.at(0).at(1).toBool(), true);
+
+        // Nothing measured: the status bar does not say "Measured"; the banner says why.
+        QSignalSpy none(w.measureJob(), &MeasureJob::finished);
+        QVERIFY(w.measureJob()->measure(KM_FIXTURES_DIR "/small/conv_block.onnx", {"no-such-device"}));
+        QVERIFY(none.wait(120000));
+        QCOMPARE(none.at(0).at(2).toInt(), 0);
+        QCOMPARE(w.statusBar()->currentMessage(), QString("Nothing was measured; the banner says why"));
+        QVERIFY2(w.bannerVisible() && w.bannerText().contains("no-such-device"), qPrintable(w.bannerText()));
     }
 
     // Predictor > Build: a tiny build through kernelmeter-cli in a fresh data folder; the plot grows

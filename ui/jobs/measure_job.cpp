@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <utility>
 
 #include "backends/device.h"
 #include "common/locations.h"
@@ -96,6 +97,7 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
             if (!store) report(QString::fromStdString(store.error().message));
             QElapsedTimer clock;
             clock.start();
+            int measured = 0;
             for (int d = 0; d < deviceIds.size() && !context.cancelled(); ++d) {
                 const Result<Device> device = findDevice(deviceIds[d].toStdString());
                 if (!device) {
@@ -133,12 +135,13 @@ bool MeasureJob::measure(const QString& path, const QStringList& deviceIds) {
                 l.unsteady = QString::fromStdString(unsteadyWarning(r[0], "this measurement"));
                 if (!l.unsteady.isEmpty()) l.unsteady[0] = l.unsteady[0].toUpper();
                 context.post([this, path, l] { emit found(path, l); });
+                ++measured;
             }
-            return context.cancelled();
+            return std::pair<bool, int>{context.cancelled(), measured};
         },
-        [this, path](quint64, bool cancelled) {
+        [this, path, asked = int(deviceIds.size())](quint64, std::pair<bool, int> outcome) {
             m_running = false;
-            emit finished(path, cancelled);
+            emit finished(path, outcome.first, outcome.second, asked);
         });
     return true;
 }

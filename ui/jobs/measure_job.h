@@ -38,7 +38,8 @@ signals:
     void found(const QString& path, const km::ui::MeasuredLatency& latency);
     void progress(double fraction, const QString& message, double secondsLeft);
     void failed(const QString& path, const QString& message);
-    void finished(const QString& path, bool cancelled);
+    // `measured`: how many of the `asked` devices gave a time (the others sent failed()).
+    void finished(const QString& path, bool cancelled, int measured, int asked);
 
 private:
     JobRunner m_measuring{this};  // one measurement at a time

@@ -105,13 +105,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
         statusBar()->showMessage(secondsLeft >= 0 ? tr("%1 (about %2 s left)").arg(message).arg(int(secondsLeft)) : message);
     });
     connect(m_measure, &MeasureJob::failed, this, [this](const QString&, const QString& message) { showError(message); });
-    connect(m_measure, &MeasureJob::finished, this, [this](const QString& path, bool cancelled) {
+    connect(m_measure, &MeasureJob::finished, this, [this](const QString& path, bool cancelled, int measured, int asked) {
         m_measureProgress->hide();
         m_cancelMeasure->hide();
         m_measureAction->setEnabled(true);
         log(cancelled ? tr("measuring %1 cancelled").arg(path) : tr("measuring %1 finished").arg(path));
         m_deviceData->invalidate();  // the devices' usual speed may have moved: read again
-        statusBar()->showMessage(cancelled ? tr("Measuring cancelled") : tr("Measured; see the Compare tab"), 8000);
+        statusBar()->showMessage(cancelled          ? tr("Measuring cancelled")
+                                 : measured == 0    ? tr("Nothing was measured; the banner says why")
+                                 : measured < asked ? tr("Measured on %1 of %2 devices; see the Compare tab").arg(measured).arg(asked)
+                                                    : tr("Measured; see the Compare tab"),
+                                 8000);
         repredictIfSpeedMoved(path);  // also after a cancel: what was measured before it is stored
     });
 
