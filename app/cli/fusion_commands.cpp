@@ -161,15 +161,19 @@ int runDetectRules(const DetectRulesArgs& args, const std::string& commandLine) 
 }
 
 int runRules(const RulesArgs& args) {
-    std::string used;
-    Result<RuleSet> rules = deviceRules(args.device, args.rulesFile, used);
-    if (!rules) return reportError(rules.error());
+    // The device's own rules (detected or shipped), else those its predictor carries (an adapted
+    // or imported one's), as predict would split models with them.
+    DeviceDataSources sources;
+    sources.rulesFile = args.rulesFile;
+    sources.rulesOnly = true;
+    const DeviceAnalyzer device = DeviceAnalyzer::load(args.device, sources);
+    if (!device.rules()) return reportError(*device.error());
     if (args.json) {
-        std::cout << ruleSetToJson(rules.value());
+        std::cout << ruleSetToJson(*device.rules());
         return 0;
     }
-    const RuleSet& r = rules.value();
-    std::cout << fmt::format("device   {}\nrules    {}\n         {}\n\n", args.device, used, provenance(r));
+    const RuleSet& r = *device.rules();
+    std::cout << fmt::format("device   {}\nrules    {}\n         {}\n\n", args.device, device.rulesSource(), provenance(r));
     auto evidenceText = [](const FusionRule& rule) {
         std::string points;
         for (const auto& e : rule.evidence)

@@ -57,8 +57,8 @@ UsualSpeed usualSpeedOn(const std::string& deviceId, const HostComparison& host,
     return usualSpeed(earlierReferenceTimes(*store.value(), deviceId, host.deviceCpu, host.deviceRuntimeVersion, {}));
 }
 
-// For a device whose times come from a table (runtime "none"), what to do instead of detecting
-// rules or building a predictor, neither of which it can: adapt one from a device that measures.
+}  // namespace
+
 std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std::string& db) {
     Result<Device> device = findDevice(deviceId, db);
     if (!device || device.value().runtime != kNoRuntime) return std::nullopt;
@@ -71,8 +71,6 @@ std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std
                     "were imported into: `kernelmeter-cli adapt --device {} --from xnnpack-t1 --dataset {}` (docs/adapt.md).",
                     deviceId, deviceId, dataset));
 }
-
-}  // namespace
 
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {
     if (!(usual.referenceMs > 0) || !(predictor.referenceMs > 0)) return {};

@@ -73,6 +73,11 @@ struct DeviceDataSources {
     bool atUsualSpeed = false;
 };
 
+// For a device whose times come from a table (runtime "none") and that has no predictor yet: the
+// error saying what to do instead of detecting rules or building a predictor, neither of which
+// it can (adapt one on the dataset its times are in). Nothing for any other device.
+std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std::string& db = "");
+
 // "predicted at DEVICE's usual speed: ... x F": why the times of a predictor carried to the
 // device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual);

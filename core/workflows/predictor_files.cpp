@@ -10,6 +10,7 @@
 #include "fusion/rule_set.h"
 #include "store/measurement_store.h"
 #include "workflows/data_sources.h"
+#include "workflows/device_analyzer.h"
 #include "workflows/devices.h"
 
 namespace km {
@@ -122,7 +123,7 @@ Result<PredictorImport> importPredictor(const PredictorFile& file, const std::st
 Result<std::string> exportPredictor(const std::string& deviceId, const std::string& path, const std::string& db) {
     std::string used;
     Result<PredictorSet> p = devicePredictor(deviceId, "", db, used);
-    if (!p) return p.error();
+    if (!p) return tableOnlyDeviceError(deviceId, db).value_or(p.error());
     PredictorSet set = std::move(p).value();
     if (set.rulesJson.empty()) {
         std::string rulesUsed;

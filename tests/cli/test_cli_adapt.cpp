@@ -110,6 +110,12 @@ private slots:
             run({"predict", km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), "--device", "lab-phone"}, nullptr, &err),
             2);
         QVERIFY2(err.contains("adapt --device lab-phone --from xnnpack-t1 --dataset lab`") && err.count('\n') == 1, err.constData());
+        for (const QStringList& command :
+             {QStringList{"rules", "--device", "lab-phone"},
+              QStringList{"predictor", "export", "--device", "lab-phone", "-o", m_home.filePath("none.json")}}) {
+            QCOMPARE(run(command, nullptr, &err), 2);
+            QVERIFY2(err.contains("--dataset lab`") && !err.contains("detect-rules") && !err.contains("build-predictor"), err.constData());
+        }
 
         // Long layout: a model file relative to the table, and a missing column named.
         QVERIFY(QFile::copy(km::test::sourcePath("resources/examples/mobilenet_v3_small.onnx"), m_home.filePath("r18.onnx")));
@@ -308,6 +314,9 @@ private slots:
         r = km::test::runCli({"predict", cell, "--device", "lab-phone", "--json"}, there);
         QCOMPARE(r.exitCode, 0);
         QCOMPARE(totalOf(r.out), here);
+        // The rules it splits models with are the ones its predictor carries.
+        r = km::test::runCli({"rules", "--device", "lab-phone"}, there);
+        QVERIFY2(r.exitCode == 0 && r.out.contains("carried by the adapted predictor"), (r.out + r.err).constData());
         // Imported again: nothing twice.
         r = km::test::runCli({"predictor", "import", file}, there);
         QVERIFY2(r.exitCode == 0 && r.out.contains("nothing added"), r.out.constData());
