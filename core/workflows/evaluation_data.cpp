@@ -20,21 +20,18 @@ namespace km {
 
 namespace {
 
-// "'a', 'b'" or "none", for a message naming the datasets a database has.
-Result<std::string> datasetNamesOf(MeasurementStore& store) {
+// Whether `store` has dataset `dataset`; if not, `others` names the ones it has ("'a', 'b'", or
+// "none"), or why they cannot be read.
+bool hasDataset(MeasurementStore& store, const std::string& dataset, std::string& others) {
     Result<std::vector<std::string>> names = store.datasets();
-    if (!names) return names.error();
-    if (names.value().empty()) return std::string("none");
-    std::string out;
-    for (const std::string& n : names.value()) out += (out.empty() ? "'" : ", '") + n + "'";
-    return out;
-}
-
-bool hasDataset(MeasurementStore& store, const std::string& dataset, std::string& namesOut) {
-    Result<std::vector<std::string>> names = store.datasets();
-    if (names && std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return true;
-    Result<std::string> listed = datasetNamesOf(store);
-    namesOut = listed ? listed.value() : listed.error().message;
+    if (!names) {
+        others = names.error().message;
+        return false;
+    }
+    if (std::find(names.value().begin(), names.value().end(), dataset) != names.value().end()) return true;
+    others.clear();
+    for (const std::string& n : names.value()) others += (others.empty() ? "'" : ", '") + n + "'";
+    if (others.empty()) others = "none";
     return false;
 }
 
