@@ -218,7 +218,9 @@ private:
     }
 
     QString comparison() {
-        QString h = QObject::tr("<h2>4. Devices compared</h2>");
+        // On a page of its own: after the kernel tables the chart seldom fits under the heading,
+        // and Qt's rich text cannot keep a heading with what follows it.
+        QString h = QObject::tr("<h2 style='page-break-before: always'>4. Devices compared</h2>");
         if (m_kernels.shownDevices().empty()) return h + QObject::tr("<p>No device has a prediction.</p>");
         BreakdownPlot plot(&m_kernels);
         h += QObject::tr("<p>Each device's predicted total, stacked by kernel category.</p>");
