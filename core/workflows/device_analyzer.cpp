@@ -152,7 +152,7 @@ DeviceAnalyzer::DeviceAnalyzer(std::string deviceId, std::shared_ptr<const RuleS
         m_error = unsupported(fmt::format("no predictor for {}.", m_deviceId));
 }
 
-DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
+DeviceAnalysis DeviceAnalyzer::describe() const {
     DeviceAnalysis d;
     d.deviceId = m_deviceId;
     d.rulesSource = m_rulesSource;
@@ -163,6 +163,11 @@ DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
     d.usual = m_usual;
     d.speedNote = m_speedNote;
     if (m_error) d.error = m_error->message;
+    return d;
+}
+
+DeviceAnalysis DeviceAnalyzer::analyze(const ModelFile& model) const {
+    DeviceAnalysis d = describe();
     if (!m_rules) return d;
     const std::shared_ptr<const Graph> modelGraph = model.canonical();
     d.graph = model.canonical(m_rules->literalSpellings());

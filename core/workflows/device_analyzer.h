@@ -114,6 +114,9 @@ public:
     // The model as this device runs it: its graph with the device's spellings, kernels, metrics,
     // the prediction (when there is a predictor) and the kernel <-> model node maps.
     DeviceAnalysis analyze(const ModelFile& model) const;
+    // The device without a model: its rules, predictor, host comparison and error, no kernels (the
+    // predictor page before any model is open).
+    DeviceAnalysis describe() const;
 
 private:
     DeviceAnalyzer() = default;

@@ -230,6 +230,23 @@ private slots:
         QVERIFY(!w.reportJob()->isRunning());
     }
 
+    // Before any model is open, the Predictor tab shows the chosen devices' predictors (the rules,
+    // the kernel types, provenance), and a model opened afterwards takes over.
+    void predictorTabWithoutAModel() {
+        MainWindow w;
+        w.setDevices({"opencv-t1", "xnnpack-t1"});
+        w.waitForLoad();
+        QVERIFY(!w.analysis());
+        QVERIFY2(w.predictorPage()->aboutText().contains("predictor built"), qPrintable(w.predictorPage()->aboutText()));
+        QVERIFY(w.predictorPage()->kernelTypeRows() > 5);
+        QVERIFY(w.predictorPage()->ruleRows() > 10);
+        QCOMPARE(w.predictorPage()->adaptSources(), QStringList({"opencv-t1", "xnnpack-t1"}));
+        w.openFile(kMobileNet);
+        w.waitForLoad();
+        QVERIFY(w.analysis() && w.analysis()->graph);
+        QVERIFY(w.predictorPage()->kernelTypeRows() > 5);
+    }
+
     void devicePickingChangesColumns() {
         MainWindow w;
         w.setDevices({"xnnpack-t1"});

@@ -16,6 +16,11 @@ quint64 ModelLoadJob::load(const QString& path, const QStringList& deviceIds) {
     };
     return m_runner.run(
         [file = path.toStdString(), ids, devices = m_devices] {
+            if (file.empty()) {
+                ModelAnalysis a;
+                for (const std::string& id : ids) a.devices.push_back(devices->get(id)->describe());
+                return Outcome{std::make_shared<const ModelAnalysis>(std::move(a)), {}};
+            }
             Result<ModelAnalysis> a = analyzeModel(file, ids, *devices);
             if (!a) return Outcome{nullptr, QString::fromStdString(a.error().message)};
             return Outcome{std::make_shared<const ModelAnalysis>(std::move(a).value()), {}};

@@ -20,7 +20,9 @@ public:
     ModelLoadJob(std::shared_ptr<DeviceDataCache> devices, QObject* parent = nullptr);
     ~ModelLoadJob() override;
 
-    // Starts loading; returns the request id.
+    // Starts loading; returns the request id. An empty path reads the devices alone: an analysis
+    // without a model or graph whose devices have no kernels (DeviceAnalyzer::describe), for the
+    // predictor page of a window with no model open.
     quint64 load(const QString& path, const QStringList& deviceIds);
     bool isBusy() const { return m_runner.busy(); }
     // Blocks until no load is in flight (tests and --screenshot).

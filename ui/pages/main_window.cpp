@@ -194,6 +194,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_deviceData(std:
     // file, so that the first model opens as fast as the next ones.
     for (const QString& id : m_devices)  // one task per device: two predictors load in parallel
         QThreadPool::globalInstance()->start([data = m_deviceData, id = id.toStdString()] { data->get(id); });
+    reload();  // the Predictor tab shows them before a model is open
 }
 
 MainWindow::~MainWindow() = default;
@@ -251,7 +252,10 @@ void MainWindow::reload() {
     // A file being opened is read again with the new devices; else the model shown. A file that
     // could not be opened leaves the shown one in place, which is what measuring, exporting and
     // the next reload use.
-    if (m_loading.isEmpty()) return;
+    if (m_loading.isEmpty()) {  // no model yet: the devices alone, for the Predictor tab
+        m_loader->load({}, m_devices);
+        return;
+    }
     statusBar()->showMessage(tr("Reading %1 ...").arg(QFileInfo(m_loading).fileName()));
     m_busy->show();
     m_loader->load(m_loading, m_devices);
@@ -321,6 +325,10 @@ bool MainWindow::showTab(const QString& name) { return m_page->showTab(name); }
 void MainWindow::log(const QString& line) { m_page->appendLog(line); }
 
 void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
+    if (path.isEmpty()) {  // the devices without a model (reload): their predictors, nothing else
+        m_page->predictorPage()->setAnalysis(std::move(analysis));
+        return;
+    }
     if (m_notice.isEmpty())
         m_banner->hide();
     else

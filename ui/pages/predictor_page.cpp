@@ -227,7 +227,7 @@ void PredictorPage::showDevice(int deviceIndex) {
     updateButtons();
     showAdaptation(nullptr);
     if (!m_analysis || deviceIndex < 0) {
-        m_about->setText(tr("Open a model and choose a device."));
+        m_about->setText(tr("Choose a device in the toolbar."));
         return;
     }
     const DeviceAnalysis& d = m_analysis->devices[size_t(deviceIndex)];
