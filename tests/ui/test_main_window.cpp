@@ -143,6 +143,15 @@ private slots:
         w.tabs()->setCurrentWidget(w.breakdownPlot());
         QCoreApplication::processEvents();
         QVERIFY2(distinctColours(w.breakdownPlot()) > 8, "the breakdown chart is blank");
+        // Per device by category (its legend moves beside the bars) and back, twice.
+        for (int round = 0; round < 2; ++round) {
+            w.breakdownPlot()->setMode(BreakdownPlot::Mode::ByCategory);
+            QVERIFY(w.breakdownPlot()->barCount() > 2);
+            QCoreApplication::processEvents();
+            QVERIFY2(distinctColours(w.breakdownPlot()) > 8, "the stacked chart is blank");
+            w.breakdownPlot()->setMode(BreakdownPlot::Mode::PerKernel);
+            QCOMPARE(w.breakdownPlot()->barCount(), 2 * kernels);
+        }
 
         // One selection: from the graph to the table and the panel, and cleared again.
         emit graph->kernelClicked(5);
