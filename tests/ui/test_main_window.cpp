@@ -537,6 +537,13 @@ private slots:
         QCOMPARE(d.predictor->adaptation->networks.size(), size_t(6));
         QVERIFY2(d.predictor->adaptation->timesFrom.find("dataset lab") != std::string::npos, d.predictor->adaptation->timesFrom.c_str());
         QCOMPARE(page->adaptedNetworkRows(), 6);
+        // A window with no model shows the adapted predictor too (its fit, its networks).
+        MainWindow bare;
+        bare.setDevices({"lab-phone"});
+        bare.waitForLoad();
+        QVERIFY(!bare.analysis());
+        QVERIFY2(bare.predictorPage()->aboutText().contains("Adapted from opencv-t1"), qPrintable(bare.predictorPage()->aboutText()));
+        QCOMPARE(bare.predictorPage()->adaptedNetworkRows(), 6);
         qputenv("XDG_DATA_HOME", m_data.path().toUtf8());
     }
 
