@@ -14,6 +14,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QToolButton>
 #include <cmath>
 
 #include "store/measurement_store.h"
@@ -243,9 +244,13 @@ private slots:
     // the kernel types, provenance), and a model opened afterwards takes over.
     void predictorTabWithoutAModel() {
         MainWindow w;
-        w.setDevices({"opencv-t1", "xnnpack-t1"});
+        w.setDevices({"opencv-t1", "xnnpack-t1", "xnnpack-t2"});
         w.waitForLoad();
         QVERIFY(!w.analysis());
+        // The device bar says which devices have no predictor, as with a model open.
+        QToolButton* none = w.deviceButton("xnnpack-t2");
+        QVERIFY(none && none->styleSheet().contains("line-through"));
+        QVERIFY2(none->toolTip().contains("xnnpack-t2: run `kernelmeter-cli"), qPrintable(none->toolTip()));
         QVERIFY2(w.predictorPage()->aboutText().contains("predictor built"), qPrintable(w.predictorPage()->aboutText()));
         QVERIFY(w.predictorPage()->kernelTypeRows() > 5);
         QVERIFY(w.predictorPage()->ruleRows() > 10);

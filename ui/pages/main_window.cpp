@@ -229,7 +229,8 @@ void MainWindow::updateDeviceButtons() {
         QString tip = b->isChecked() ? tr("%1: selected").arg(b->text()) : tr("%1: click to predict for it too").arg(b->text());
         bool missing = false;    // selected, but no rules or predictor: greyed, the tooltip says why
         bool otherHost = false;  // its predictor was built on another machine: marked, the tooltip says what to do
-        if (const AnalysisPtr a = m_page->analysis())
+        // The model's analysis, or before any model the devices alone (the Predictor tab's).
+        if (const AnalysisPtr a = m_page->predictorPage()->analysis())
             for (const DeviceAnalysis& d : a->devices)
                 if (QString::fromStdString(d.deviceId) == b->text()) {
                     tip = provenanceText(d);
@@ -327,6 +328,7 @@ void MainWindow::log(const QString& line) { m_page->appendLog(line); }
 void MainWindow::showAnalysis(const QString& path, AnalysisPtr analysis) {
     if (path.isEmpty()) {  // the devices without a model (reload): their predictors, nothing else
         m_page->predictorPage()->setAnalysis(std::move(analysis));
+        updateDeviceButtons();
         return;
     }
     if (m_notice.isEmpty())

@@ -38,6 +38,8 @@ class PredictorPage : public QWidget {
 public:
     explicit PredictorPage(QWidget* parent = nullptr);
     void setAnalysis(AnalysisPtr analysis);
+    // The window's model analysis, or before any model the chosen devices alone.
+    AnalysisPtr analysis() const { return m_analysis; }
 
     // For tests.
     int kernelTypeRows() const;
