@@ -242,6 +242,19 @@ int runEvaluate(const EvaluateArgs& args) {
             add(m.name, m.family, m.path, m.modelHash);
             models.back().load = std::move(loader).value();
         }
+        // Nothing of the dataset measured on the device: say where evaluate looked, and what to
+        // score instead.
+        if (models.empty()) {
+            const Result<Device> target = findDevice(args.device, args.db);
+            const std::string measureThere =
+                target && target.value().canMeasure()
+                    ? fmt::format("measure some there (`kernelmeter-cli dataset build --device {}`), or ", args.device)
+                    : std::string();
+            return reportError(badInput(fmt::format(
+                "evaluate: no model of dataset '{}' in {} was measured on {}: {}score it on another dataset (--dataset NAME) or on "
+                "models measured on it (--models FILE...).",
+                datasetName, store.value()->path(), args.device, measureThere)));
+        }
     } else {
         // A folder stands for the .onnx files in it (name order), as `measure` may have written them.
         std::vector<std::string> files;

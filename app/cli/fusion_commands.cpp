@@ -57,7 +57,7 @@ Result<Device> deviceFor(const std::string& id, bool toMeasure, const std::strin
     }
     if (toMeasure && !d.value().canMeasure())
         return badInput(
-            fmt::format("{} {}: it has no runtime (measurements imported only), so nothing can be measured on it.", option, id));
+            fmt::format("{} {}: it has no runtime (its times or its predictor were imported), so nothing can be measured on it.", option, id));
     return d;
 }
 

@@ -108,6 +108,7 @@ public:
     // only (for a database opened read-only).
     Result<std::vector<double>> storedReferenceBaselinesMs(const std::string& deviceId, const std::string& referenceId);
     int schemaVersion() const { return m_version; }
+    const std::string& path() const { return m_path; }  // the file, as opened
 
     // Predictors (a PredictorSet's JSON, docs/predictors.md), newest last per device.
     Status addPredictor(const std::string& deviceId, const std::string& builtAtUtc, const std::string& json);

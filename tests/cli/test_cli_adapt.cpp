@@ -334,6 +334,11 @@ private slots:
         QVERIFY2(r.out.contains("to measure on it too") &&
                      r.out.contains("device add lab-board --runtime opencv-dnn --threads N --transport PREFIX --replace"),
                  r.out.constData());
+        // Nothing measured on it to score: where evaluate looked, and no offer to measure there.
+        r = km::test::runCli({"evaluate", "--device", "lab-board"}, there);
+        QVERIFY2(r.exitCode == 2 && r.err.contains("dataset 'zoo' in ") && r.err.contains("was measured on lab-board") &&
+                     !r.err.contains("dataset build") && r.err.count('\n') == 1,
+                 r.err.constData());
         r = km::test::runCli({"predict", cell, "--device", "lab-board", "--json"}, there);
         QCOMPARE(r.exitCode, 0);
         const double board = totalOf(r.out);
