@@ -56,8 +56,8 @@ Result<Device> deviceFor(const std::string& id, bool toMeasure, const std::strin
         return badInput(m.rfind(device, 0) == 0 ? option + " " + m.substr(device.size()) : option + ": " + m);
     }
     if (toMeasure && !d.value().canMeasure())
-        return badInput(
-            fmt::format("{} {}: it has no runtime (its times or its predictor were imported), so nothing can be measured on it.", option, id));
+        return badInput(fmt::format(
+            "{} {}: it has no runtime (its times or its predictor were imported), so nothing can be measured on it.", option, id));
     return d;
 }
 

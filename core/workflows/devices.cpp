@@ -174,7 +174,8 @@ AgentLaunch agentLaunchFor(const Device& device) {
 
 Result<DeviceCheck> checkDevice(const Device& device, const DeviceCheckOptions& options, Progress* progress) {
     if (!device.canMeasure())
-        return badInput(fmt::format("device '{}' has no runtime (its times or its predictor were imported): there is no agent to check.", device.id));
+        return badInput(
+            fmt::format("device '{}' has no runtime (its times or its predictor were imported): there is no agent to check.", device.id));
     DeviceCheck out;
     AgentClient agent(agentLaunchFor(device));
     out.command = agent.command();

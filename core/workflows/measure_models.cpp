@@ -554,7 +554,8 @@ std::vector<ModelReport> measureModels(const std::vector<std::string>& paths, co
     }
     if (!device.canMeasure())
         for (auto& r : reports)
-            r.error = fmt::format("{} has no runtime (its times or its predictor were imported): models cannot be measured on it.", device.id);
+            r.error =
+                fmt::format("{} has no runtime (its times or its predictor were imported): models cannot be measured on it.", device.id);
     else if (options.store)
         if (Status s = options.store->upsertDevice(device); !s)
             for (auto& r : reports) r.error = s.error().message;
