@@ -401,20 +401,22 @@ HostComparison compareHost(const BuiltOn& builtOn, const Device& device, const s
         c.differences.push_back("runtime version");
     c.state = c.differences.empty() ? "match" : "mismatch";
     if (c.mismatch()) {
-        std::string what;
-        if (c.differences[0] == "CPU")
-            what = fmt::format("predicted for {}; {} reports {}", builtOn.cpuModel, device.id, c.deviceCpu);
-        else if (c.differences[0] == "cores")
-            what = fmt::format("predicted on a {}-core machine; {} reports {} cores", builtOn.logicalCores, device.id, c.deviceCores);
-        else
-            what = fmt::format("predicted with {} {}; {} reports {}", device.runtime, builtOn.runtimeVersion, device.id,
-                               c.deviceRuntimeVersion);
-        c.message = fmt::format(
-            "{}: the times may be far off; adapt the predictor to {} from 10 networks measured on it (kernelmeter-cli adapt "
-            "--device {} --from {}, {}) or build one (kernelmeter-cli build-predictor --device {}, {}).",
-            what, device.id, device.id, device.id, aboutDuration(minutes.adapt), device.id, aboutDuration(minutes.build));
-        c.differs = what;
+        if (c.differences[0] == "CPU") {
+            c.predictedFor = fmt::format("predicted for {}", builtOn.cpuModel);
+            c.reports = c.deviceCpu;
+        } else if (c.differences[0] == "cores") {
+            c.predictedFor = fmt::format("predicted on a {}-core machine", builtOn.logicalCores);
+            c.reports = fmt::format("{} cores", c.deviceCores);
+        } else {
+            c.predictedFor = fmt::format("predicted with {} {}", device.runtime, builtOn.runtimeVersion);
+            c.reports = c.deviceRuntimeVersion;
+        }
         c.ways = fmt::format("adapt ({}) or build ({})", aboutDuration(minutes.adapt), aboutDuration(minutes.build));
+        c.message = fmt::format(
+            "{}; {} reports {}: the times may be far off; adapt the predictor to {} from 10 networks measured on it (kernelmeter-cli "
+            "adapt --device {} --from {}, {}) or build one (kernelmeter-cli build-predictor --device {}, {}).",
+            c.predictedFor, device.id, c.reports, device.id, device.id, device.id, aboutDuration(minutes.adapt), device.id,
+            aboutDuration(minutes.build));
     }
     return c;
 }

@@ -109,10 +109,11 @@ struct HostComparison {
     std::vector<std::string> differences;  // "runtime" or "threads" (the predictor's), "CPU", "cores", "runtime version"
     // One sentence for the user: what differs and what to do; empty on a match.
     std::string message;
-    // For another machine (CPU, cores, runtime version): what differs, and the two ways with their
-    // durations without the commands ("predicted for X; D reports Y", "adapt (about 4 minutes) or
-    // build (about 45 minutes)"), for beside a number where the application offers both. Else empty.
-    std::string differs, ways;
+    // For another machine (CPU, cores, runtime version), the message's parts without the device
+    // and the commands, for beside a number where the application offers both ways (and to say it
+    // once for devices that share them): "predicted for <CPU>", what the device reports ("<CPU>",
+    // "4 cores", a version), "adapt (about 4 minutes) or build (about 45 minutes)". Else empty.
+    std::string predictedFor, reports, ways;
     bool mismatch() const { return state == "mismatch"; }
     // Another device's predictor: of another runtime, or of the same runtime at other threads.
     bool notThisDevice() const {

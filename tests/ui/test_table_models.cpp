@@ -14,6 +14,7 @@
 #include "ui/models/device_totals_model.h"
 #include "ui/models/predictor_tables.h"
 #include "workflows/analyze_model.h"
+#include "workflows/devices.h"
 
 using namespace km;
 using namespace km::ui;
@@ -187,6 +188,31 @@ private slots:
         carried.adaptation->earlierReferenceMs = predictor.referenceMs / 1.25;
         carried.adaptation->earlierMeasurements = 7;
         QVERIFY(adaptationText(carried).indexOf("This predictor was adapted while") < 0);
+    }
+
+    // Devices whose predictors were made on one other machine are told so once under the list;
+    // a device on a machine of its own keeps its line under its total.
+    void otherMachineSaidOnce() {
+        HostComparison other;
+        other.state = "mismatch";
+        other.differences = {"CPU"};
+        other.predictedFor = "predicted for CPU A";
+        other.reports = "CPU B";
+        other.ways = "adapt (about 4 minutes) or build (about 45 minutes)";
+        other.message = "predicted for CPU A; ... reports CPU B: the times may be far off; ...";
+        ModelAnalysis both = *m_analysis;
+        for (DeviceAnalysis& d : both.devices) d.host = std::make_shared<const HostComparison>(other);
+        QString summary = summaryHtml(both, nullptr, {});
+        const QString once =
+            "Not these devices&#x27; machine (opencv-t1, xnnpack-t1): predicted for CPU A; they report CPU B. Adapt "
+            "(about 4 minutes) or build (about 45 minutes) in the Predictor tab.";
+        QVERIFY2(summary.count(once) == 1 || summary.count(QString(once).replace("&#x27;", "'")) == 1, qPrintable(summary));
+        QCOMPARE(summary.count("(below)"), 2);
+        other.reports = "CPU C";  // xnnpack-t1 on another machine than opencv-t1
+        both.devices[1].host = std::make_shared<const HostComparison>(other);
+        summary = summaryHtml(both, nullptr, {});
+        QVERIFY2(!summary.contains("these devices") && !summary.contains("(below)"), qPrintable(summary));
+        QVERIFY2(summary.contains("xnnpack-t1 reports CPU C") && summary.contains("opencv-t1 reports CPU B"), qPrintable(summary));
     }
 
     void kernelTypes() {

@@ -53,9 +53,10 @@ QString hostMismatchText(const DeviceAnalysis& d) {
 }
 
 QString hostMismatchBrief(const DeviceAnalysis& d) {
-    if (!d.host || !d.host->mismatch() || d.host->differs.empty()) return hostMismatchText(d);
-    return QObject::tr("Not this device's machine: %1. %2 in the Predictor tab.")
-        .arg(QString::fromStdString(d.host->differs), asSentence(QString::fromStdString(d.host->ways)));
+    if (!d.host || !d.host->mismatch() || d.host->predictedFor.empty()) return hostMismatchText(d);
+    return QObject::tr("Not this device's machine: %1; %2 reports %3. %4 in the Predictor tab.")
+        .arg(QString::fromStdString(d.host->predictedFor), QString::fromStdString(d.deviceId), QString::fromStdString(d.host->reports),
+             asSentence(QString::fromStdString(d.host->ways)));
 }
 
 QString adaptationText(const PredictorSet& p) {
@@ -147,6 +148,15 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
     const Graph& g = *a.graph;
     const NodeMetrics& t = a.metrics.total;
     QString latency, hints;
+    // Devices whose predictors were made on one other machine (the built-in ones on a new CPU) are
+    // told so once, under the list, instead of the same lines under every total.
+    auto hostKey = [](const DeviceAnalysis& d) {
+        if (!d.ok() || !d.host || !d.host->mismatch() || d.host->predictedFor.empty()) return std::string();
+        return d.host->predictedFor + '\n' + d.host->reports + '\n' + d.host->ways;
+    };
+    std::map<std::string, std::vector<const DeviceAnalysis*>> sharedHost;
+    for (const DeviceAnalysis& d : a.devices)
+        if (const std::string key = hostKey(d); !key.empty()) sharedHost[key].push_back(&d);
     for (const DeviceAnalysis& d : a.devices) {
         const QString id = esc(d.deviceId);
         if (!d.ok()) {
@@ -169,7 +179,9 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                              .arg(u.slowestSessionMs / d.predictor->referenceMs, 0, 'f', 2);
             latency += "<span style='color:#555'>" + usual + "</span><br>";
         }
-        if (const QString host = hostMismatchBrief(d); !host.isEmpty())
+        if (const std::string key = hostKey(d); !key.empty() && sharedHost[key].size() > 1)
+            latency += "<span style='color:#b3261e'>&#9888; " + QObject::tr("Not this device's machine (below)") + "</span><br>";
+        else if (const QString host = hostMismatchBrief(d); !host.isEmpty())
             latency += "<span style='color:#b3261e'>&#9888; " + host.toHtmlEscaped() + "</span><br>";
         if (const std::string note = d.predictor ? adaptationPhaseNote(*d.predictor) : std::string(); !note.empty())
             latency += "<span style='color:#b26a00'>&#9888; " + asSentence(QString::fromStdString(note)).toHtmlEscaped() +
@@ -190,6 +202,16 @@ QString summaryHtml(const ModelAnalysis& a, QString* deviceHints, const std::map
                 latency += "<span style='color:#b26a00'>&#9888; " + note.toHtmlEscaped() + "</span><br>";
         }
         for (const auto& w : p.warnings) latency += "<span style='color:#b26a00'>" + esc(w) + "</span><br>";
+    }
+    for (const auto& [key, devices] : sharedHost) {
+        if (devices.size() < 2) continue;
+        QStringList ids;
+        for (const DeviceAnalysis* d : devices) ids << QString::fromStdString(d->deviceId);
+        const HostComparison& h = *devices.front()->host;
+        const QString text = QObject::tr("Not these devices' machine (%1): %2; they report %3. %4 in the Predictor tab.")
+                                 .arg(ids.join(", "), QString::fromStdString(h.predictedFor), QString::fromStdString(h.reports),
+                                      asSentence(QString::fromStdString(h.ways)));
+        latency += "<span style='color:#b3261e'>&#9888; " + text.toHtmlEscaped() + "</span><br>";
     }
     if (!latency.isEmpty()) latency = QObject::tr("<p><b>Predicted latency</b><br>%1</p>").arg(latency);
     if (deviceHints) *deviceHints = hints.trimmed();
