@@ -229,6 +229,12 @@ private slots:
         QCOMPARE(model.data(model.index(0, KernelTypeTableModel::Within10), KernelTypeTableModel::SortRole).toDouble(),
                  p.types.begin()->second.rounds.back().within10);
         QCOMPARE(model.typeAt(model.rowCount()), std::string());
+        // Headers name their columns' data; the accuracy comes right after the type, so a pane
+        // narrower than the table still shows it.
+        QCOMPARE(model.headerData(KernelTypeTableModel::Within10, Qt::Horizontal, Qt::DisplayRole).toString(), "Within 10%");
+        QCOMPARE(model.headerData(KernelTypeTableModel::Samples, Qt::Horizontal, Qt::DisplayRole).toString(), "Samples");
+        QCOMPARE(model.headerData(KernelTypeTableModel::Band, Qt::Horizontal, Qt::DisplayRole).toString(), "Interval x");
+        QCOMPARE(int(KernelTypeTableModel::Within10), 1);
         model.setPredictor(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }
@@ -261,6 +267,8 @@ private slots:
         two->pairs[{"conv", "relu"}] = rule;
         model.setRules(two);
         QCOMPARE(model.data(model.index(0, FusionRuleTableModel::MedianSaving), FusionRuleTableModel::SortRole).toDouble(), 0.25);
+        QCOMPARE(model.headerData(FusionRuleTableModel::MedianSaving, Qt::Horizontal, Qt::DisplayRole).toString(), "Median saving ms");
+        QCOMPARE(model.headerData(FusionRuleTableModel::DecidedBy, Qt::Horizontal, Qt::DisplayRole).toString(), "Decided by");
         model.setRules(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }

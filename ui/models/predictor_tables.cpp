@@ -64,7 +64,7 @@ QVariant KernelTypeTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant KernelTypeTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"Kernel type", "Samples", "Rounds", "Regressor", "Within 10%", "Within 5%", "RMSPE", "Interval x"};
+    static const char* names[] = {"Kernel type", "Within 10%", "Within 5%", "RMSPE", "Interval x", "Regressor", "Samples", "Rounds"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
@@ -106,7 +106,7 @@ QVariant FusionRuleTableModel::data(const QModelIndex& index, int role) const {
 
 QVariant FusionRuleTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-    static const char* names[] = {"Rule", "Verdict", "Decided by", "Median saving ms", "Points"};
+    static const char* names[] = {"Rule", "Verdict", "Median saving ms", "Decided by", "Points"};
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -18,7 +18,8 @@ namespace km::ui {
 class KernelTypeTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Type, Samples, Rounds, Regressor, Within10, Within5, Rmspe, Band, ColumnCount };
+    // The accuracy first: a pane narrower than the table still shows it.
+    enum Column { Type, Within10, Within5, Rmspe, Band, Regressor, Samples, Rounds, ColumnCount };
     static constexpr int SortRole = Qt::UserRole;
     using QAbstractTableModel::QAbstractTableModel;
     void setPredictor(std::shared_ptr<const PredictorSet> predictor);  // null: empty
@@ -39,7 +40,7 @@ private:
 class FusionRuleTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Rule, Verdict, DecidedBy, MedianSaving, Points, ColumnCount };
+    enum Column { Rule, Verdict, MedianSaving, DecidedBy, Points, ColumnCount };
     static constexpr int SortRole = Qt::UserRole;
     using QAbstractTableModel::QAbstractTableModel;
     // Pairs, then chains, then shared-output rules. Null: empty.

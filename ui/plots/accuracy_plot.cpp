@@ -11,6 +11,15 @@ namespace km::ui {
 
 AccuracyPlot::AccuracyPlot(QWidget* parent) : QWidget(parent) {
     m_plot = embedPlot(this);
+    // The legend is a row above the axes: inside them it covered the points of a narrow pane.
+    QCPLegend* legend = m_plot->legend;
+    m_plot->axisRect()->insetLayout()->take(legend);
+    m_plot->plotLayout()->insertRow(0);
+    m_plot->plotLayout()->addElement(0, 0, legend);
+    m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setMargins(QMargins(4, 2, 4, 0));
     redraw();
 }
 
@@ -32,9 +41,8 @@ void AccuracyPlot::redraw() {
     m_plot->clearItems();
     m_plot->legend->setVisible(true);
     m_plot->legend->setFont(QFont(font().family(), 8));
-    m_plot->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     m_plot->xAxis->setLabel(m_title.isEmpty() ? tr("samples measured") : tr("samples measured (%1)").arg(m_title));
-    m_plot->yAxis->setLabel(tr("validation kernels within, %"));
+    m_plot->yAxis->setLabel(tr("kernels within, %"));
     m_plot->yAxis->setRange(0, 102);
     m_plot->yAxis2->setVisible(true);
     m_plot->yAxis2->setLabel(tr("RMSPE, %"));
