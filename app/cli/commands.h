@@ -138,13 +138,14 @@ int runBuildPredictor(const BuildPredictorArgs& args, const std::string& command
 
 struct PredictArgs {
     std::vector<std::string> models;
-    std::string device;
-    std::string predictorFile;  // JSON; default: the newest in the database, else the shipped database
+    std::vector<std::string> devices;  // repeatable; in the order given
+    std::string predictorFile;         // JSON; default: the newest in the database, else the shipped database
     std::string rulesFile;
     std::string db;
     std::vector<std::string> inputShapes;
     bool json = false;
     bool atBuildSpeed = false;  // the predictor's own milliseconds, not carried to the device's usual speed
+    bool summary = false;       // one line per model (and device) instead of the kernels
 };
 int runPredict(const PredictArgs& args);
 

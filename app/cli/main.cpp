@@ -196,9 +196,11 @@ int main(int argc, char** argv) {
     cmdCalibrate->add_flag("--quiet", calibrate.quiet, "no progress on stderr");
 
     km::cli::PredictArgs predict;
-    auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on a device, kernel by kernel.");
+    auto* cmdPredict = app.add_subcommand("predict", "Predict models' latency on devices, kernel by kernel.");
     cmdPredict->add_option("models", predict.models, "ONNX or nn-Meter IR files")->required();
-    cmdPredict->add_option("--device", predict.device, "device id")->required();
+    cmdPredict->add_option("--device", predict.devices, "device id (repeatable: the devices side by side)")
+        ->required()
+        ->allow_extra_args(false);  // one id per --device: `--device D MODEL` keeps MODEL a model
     cmdPredict->add_option("--predictor", predict.predictorFile,
                            "predictor JSON file (default: the newest in the database, else the shipped one)");
     cmdPredict->add_option("--db", predict.db, "database holding predictors (default: ~/.local/share/kernelmeter/kernelmeter.db)");
@@ -206,7 +208,9 @@ int main(int argc, char** argv) {
     cmdPredict->add_option("--input-shape", predict.inputShapes, "shape of an input, e.g. 1x3x224x224 (repeatable)");
     cmdPredict->add_flag("--at-build-speed", predict.atBuildSpeed,
                          "the predictor's own milliseconds (of its build or adaptation), not the device's usual speed");
-    cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
+    auto* predictJson = cmdPredict->add_flag("--json", predict.json, "print JSON (schema in docs/cli.md)");
+    cmdPredict->add_flag("--summary", predict.summary, "one line per model: each device's total, interval and kernel count")
+        ->excludes(predictJson);
 
     km::cli::PredictorFileArgs predictorFile;
     auto* cmdPredictor = app.add_subcommand("predictor", "Hand a predictor on as a file, or take one in (docs/cli.md).");

@@ -4,11 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 
@@ -250,26 +252,136 @@ Json hostMismatchJson(const HostComparison& host) {
             {"message", host.message}};
 }
 
+namespace {
+
+// One device of `predict`: its analyzer and what is said about its predictor once.
+struct PredictDevice {
+    Device device;
+    DeviceAnalyzer analyzer;
+    HostComparison host;    // unknown: a remote device never checked
+    std::string phaseNote;  // an adapted predictor's ms are a phase's
+};
+
+Json predictionJson(const PredictDevice& d, Json models) {
+    const PredictorSet& predictor = *d.analyzer.predictor();
+    Json out{
+        {"schema", "kernelmeter.prediction/1"},
+        {"device", d.device.id},
+        {"predictor", d.analyzer.predictorSource()},
+        {"kernel_scale", predictor.kernelScale},
+        {"per_kernel_ms", predictor.perKernelMs},
+        {"reference_ms", predictor.speedReferenceMs()},
+        {"built_on",
+         {{"cpu_model", predictor.cpuModel}, {"logical_cores", predictor.logicalCores}, {"runtime_version", predictor.runtimeVersion}}},
+        {"host_mismatch", d.host.state == "unknown" ? Json(nullptr) : Json(d.host.mismatch())},
+        {"host", hostMismatchJson(d.host)}};
+    if (!d.phaseNote.empty()) out["predictor_warnings"] = Json::array({d.phaseNote});
+    const UsualSpeed& usual = d.analyzer.usual();
+    out["usual_speed"] = usual.referenceMs > 0 ? Json{{"reference_ms", usual.referenceMs},
+                                                      {"measurements", usual.measurements},
+                                                      {"sessions", usual.sessions},
+                                                      {"session_range_ms", Json::array({usual.fastestSessionMs, usual.slowestSessionMs})},
+                                                      {"predictor_reference_ms", predictor.referenceMs},
+                                                      {"scale", predictor.speedScale},
+                                                      {"note", d.analyzer.speedNote()}}
+                                               : Json(nullptr);
+    out["models"] = std::move(models);
+    return out;
+}
+
+Json modelJson(const std::string& path, const DeviceAnalysis& analysis) {
+    const Graph& g = *analysis.graph;
+    const ModelPrediction& p = analysis.prediction;
+    Json kernels = Json::array();
+    for (size_t i = 0; i < p.kernels.size(); ++i) {
+        Json nodes = Json::array();
+        for (size_t n : analysis.partition.kernels[i].nodes)
+            for (const auto& name : g.nodes()[n].sourceNodes) nodes.push_back(name);
+        kernels.push_back({{"id", p.kernels[i].kernelId},
+                           {"type", p.kernels[i].type},
+                           {"nodes", nodes},
+                           {"predicted_ms", p.kernels[i].ms},
+                           {"low_ms", p.kernels[i].lowMs},
+                           {"high_ms", p.kernels[i].highMs},
+                           {"source", p.kernels[i].source}});
+    }
+    return {{"file", path},       {"total_ms", p.totalMs}, {"low_ms", p.lowMs}, {"high_ms", p.highMs}, {"overhead_ms", p.overheadMs},
+            {"kernels", kernels}, {"warnings", p.warnings}};
+}
+
+// The provenance line of a device's predictor: where it is, its runtime, when and where it was built.
+std::string predictorLine(const PredictDevice& d) {
+    const PredictorSet& predictor = *d.analyzer.predictor();
+    return fmt::format("{} ({}{}, built {} on {})", d.analyzer.predictorSource(), predictor.runtime,
+                       predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
+                       predictor.timesSource());
+}
+
+void printKernels(const std::string& path, const PredictDevice& d, const DeviceAnalysis& analysis) {
+    const PredictorSet& predictor = *d.analyzer.predictor();
+    const Graph& g = *analysis.graph;
+    const ModelPrediction& p = analysis.prediction;
+    std::cout << fmt::format(
+        "model      {}\ndevice     {}\npredictor  {}\n{}total      {} ms [{}, {}] ({} kernels at scale {} + {} ms each + {} ms "
+        "overhead)\n\n",
+        path, d.device.id, predictorLine(d), d.host.mismatch() ? "MISMATCH   " + d.host.message + "\n" : "", digitsText(p.totalMs, 3),
+        digitsText(p.lowMs, 3), digitsText(p.highMs, 3), p.kernels.size(), digitsText(predictor.kernelScale * predictor.speedScale, 3),
+        digitsText(predictor.perKernelMs * predictor.speedScale, 4), digitsText(p.overheadMs, 3));
+    std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
+    for (size_t i = 0; i < p.kernels.size(); ++i) {
+        std::string names;
+        for (size_t n : analysis.partition.kernels[i].nodes)
+            for (const auto& name : g.nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
+        std::cout << fmt::format("{:>4}  {:<26} {:>10}  [{}, {}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
+                                 digitsText(p.kernels[i].ms, 4), digitsText(p.kernels[i].lowMs, 4), digitsText(p.kernels[i].highMs, 4), "",
+                                 p.kernels[i].source, names);
+    }
+    for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
+    std::cout << "\n";
+}
+
+}  // namespace
+
 int runPredict(const PredictArgs& args) {
-    Result<Device> device = deviceFor(args.device, false, args.db);
-    if (!device) return reportError(device.error());
-    DeviceDataSources sources{args.rulesFile, args.predictorFile, args.db};
-    sources.atUsualSpeed = !args.atBuildSpeed;
-    const DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, sources);
-    if (analyzer.error()) return reportError(*analyzer.error());
-    const PredictorSet& predictor = *analyzer.predictor();
-    const std::string& predictorUsed = analyzer.predictorSource();
+    std::vector<std::string> ids;
+    for (const std::string& id : args.devices)
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    if (!args.predictorFile.empty() && ids.size() > 1)
+        return reportError(badInput("--predictor FILE is one device's predictor: give one --device with it."));
+    std::vector<PredictDevice> devices;
+    for (const std::string& id : ids) {
+        Result<Device> device = deviceFor(id, false, args.db);
+        if (!device) return reportError(device.error());
+        DeviceDataSources sources{args.rulesFile, args.predictorFile, args.db};
+        sources.atUsualSpeed = !args.atBuildSpeed;
+        DeviceAnalyzer analyzer = DeviceAnalyzer::load(device.value().id, sources);
+        if (analyzer.error()) return reportError(*analyzer.error());
+        // Whether the numbers belong to this device's machine: from its last stored hello (or this
+        // machine for a local device); the agent is not started.
+        HostComparison host = analyzer.host() ? *analyzer.host() : HostComparison{};
+        std::string phaseNote = adaptationPhaseNote(*analyzer.predictor());
+        devices.push_back({device.value(), std::move(analyzer), std::move(host), std::move(phaseNote)});
+    }
     Result<LoadOptions> options = loadOptionsFrom(args.inputShapes);
     if (!options) return reportError(options.error());
-    // Whether the numbers belong to this device's machine: from its last stored hello (or this
-    // machine for a local device); the agent is not started.
-    const HostComparison host = analyzer.host() ? *analyzer.host() : HostComparison{};
-    if (!args.json && host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << host.message << "\n";
-    const std::string phaseNote = adaptationPhaseNote(predictor);  // an adapted predictor's ms are a phase's
-    if (!phaseNote.empty()) std::cerr << "kernelmeter-cli: warning: " << phaseNote << "\n";
-    if (!args.json && !analyzer.speedNote().empty())
-        std::cerr << "kernelmeter-cli: note: " << analyzer.speedNote() << " (--at-build-speed: the predictor's own).\n";
-    Json all = Json::array();
+    for (const PredictDevice& d : devices) {
+        if (!args.json && d.host.state == "unknown") std::cerr << "kernelmeter-cli: note: " << d.host.message << "\n";
+        if (!d.phaseNote.empty()) std::cerr << "kernelmeter-cli: warning: " << d.phaseNote << "\n";
+        if (!args.json && !d.analyzer.speedNote().empty())
+            std::cerr << "kernelmeter-cli: note: " << d.analyzer.speedNote() << " (--at-build-speed: the predictor's own).\n";
+    }
+    if (args.summary) {  // the devices' predictors once, above the table
+        for (const PredictDevice& d : devices) {
+            std::cout << fmt::format("{:<10} {}\n", d.device.id, predictorLine(d));
+            if (d.host.mismatch()) std::cout << fmt::format("{:<10} MISMATCH {}\n", "", d.host.message);
+        }
+        std::cout << "\n";
+    }
+    std::vector<Json> json(devices.size(), Json::array());
+    // --summary: one row per model, a column group per device; a warning once per device with the
+    // models it concerns.
+    std::vector<std::vector<std::string>> rows;
+    std::vector<std::map<std::string, std::vector<std::string>>> warned(devices.size());
     int failures = 0;
     for (const auto& path : args.models) {
         Result<std::shared_ptr<const ModelFile>> model = ModelFile::read(path, options.value());
@@ -278,78 +390,55 @@ int runPredict(const PredictArgs& args) {
             ++failures;
             continue;
         }
-        const DeviceAnalysis analysis = analyzer.analyze(*model.value());
-        const Graph& g = *analysis.graph;
-        const KernelPartition& part = analysis.partition;
-        const ModelPrediction& p = analysis.prediction;
-        if (args.json) {
-            Json kernels = Json::array();
-            for (size_t i = 0; i < p.kernels.size(); ++i) {
-                Json nodes = Json::array();
-                for (size_t n : part.kernels[i].nodes)
-                    for (const auto& name : g.nodes()[n].sourceNodes) nodes.push_back(name);
-                kernels.push_back({{"id", p.kernels[i].kernelId},
-                                   {"type", p.kernels[i].type},
-                                   {"nodes", nodes},
-                                   {"predicted_ms", p.kernels[i].ms},
-                                   {"low_ms", p.kernels[i].lowMs},
-                                   {"high_ms", p.kernels[i].highMs},
-                                   {"source", p.kernels[i].source}});
+        std::vector<std::string> row{path};
+        for (size_t i = 0; i < devices.size(); ++i) {
+            const DeviceAnalysis analysis = devices[i].analyzer.analyze(*model.value());
+            if (args.json) {
+                json[i].push_back(modelJson(path, analysis));
+            } else if (args.summary) {
+                const ModelPrediction& p = analysis.prediction;
+                row.push_back(digitsText(p.totalMs, 3));
+                row.push_back(fmt::format("[{}, {}]", digitsText(p.lowMs, 3), digitsText(p.highMs, 3)));
+                row.push_back(std::to_string(p.kernels.size()));
+                for (const auto& w : p.warnings) warned[i][w].push_back(path);
+            } else {
+                printKernels(path, devices[i], analysis);
             }
-            all.push_back({{"file", path},
-                           {"total_ms", p.totalMs},
-                           {"low_ms", p.lowMs},
-                           {"high_ms", p.highMs},
-                           {"overhead_ms", p.overheadMs},
-                           {"kernels", kernels},
-                           {"warnings", p.warnings}});
-            continue;
         }
-        std::cout << fmt::format(
-            "model      {}\ndevice     {}\npredictor  {} ({}{}, built {} on {})\n{}total      {} ms "
-            "[{}, {}] ({} kernels at scale {} + {} ms each + {} ms overhead)\n\n",
-            path, device.value().id, predictorUsed, predictor.runtime,
-            predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
-            predictor.timesSource(), host.mismatch() ? "MISMATCH   " + host.message + "\n" : "", digitsText(p.totalMs, 3),
-            digitsText(p.lowMs, 3), digitsText(p.highMs, 3), p.kernels.size(), digitsText(predictor.kernelScale * predictor.speedScale, 3),
-            digitsText(predictor.perKernelMs * predictor.speedScale, 4), digitsText(p.overheadMs, 3));
-        std::cout << fmt::format("{:>4}  {:<26} {:>10}  {:<21} {:<10} {}\n", "#", "type", "ms", "interval", "source", "nodes");
-        for (size_t i = 0; i < p.kernels.size(); ++i) {
-            std::string names;
-            for (size_t n : part.kernels[i].nodes)
-                for (const auto& name : g.nodes()[n].sourceNodes) names += (names.empty() ? "" : ", ") + name;
-            std::cout << fmt::format("{:>4}  {:<26} {:>10}  [{}, {}]{:<4} {:<10} {}\n", p.kernels[i].kernelId, p.kernels[i].type,
-                                     digitsText(p.kernels[i].ms, 4), digitsText(p.kernels[i].lowMs, 4), digitsText(p.kernels[i].highMs, 4),
-                                     "", p.kernels[i].source, names);
-        }
-        for (const auto& w : p.warnings) std::cerr << "kernelmeter-cli: warning: " << path << ": " << w << "\n";
-        std::cout << "\n";
+        if (args.summary && !args.json) rows.push_back(std::move(row));
     }
     if (args.json) {
-        Json out{
-            {"schema", "kernelmeter.prediction/1"},
-            {"device", device.value().id},
-            {"predictor", predictorUsed},
-            {"kernel_scale", predictor.kernelScale},
-            {"per_kernel_ms", predictor.perKernelMs},
-            {"reference_ms", predictor.speedReferenceMs()},
-            {"built_on",
-             {{"cpu_model", predictor.cpuModel}, {"logical_cores", predictor.logicalCores}, {"runtime_version", predictor.runtimeVersion}}},
-            {"host_mismatch", host.state == "unknown" ? Json(nullptr) : Json(host.mismatch())},
-            {"host", hostMismatchJson(host)}};
-        if (!phaseNote.empty()) out["predictor_warnings"] = Json::array({phaseNote});
-        const UsualSpeed& usual = analyzer.usual();
-        out["usual_speed"] = usual.referenceMs > 0
-                                 ? Json{{"reference_ms", usual.referenceMs},
-                                        {"measurements", usual.measurements},
-                                        {"sessions", usual.sessions},
-                                        {"session_range_ms", Json::array({usual.fastestSessionMs, usual.slowestSessionMs})},
-                                        {"predictor_reference_ms", predictor.referenceMs},
-                                        {"scale", predictor.speedScale},
-                                        {"note", analyzer.speedNote()}}
-                                 : Json(nullptr);
-        out["models"] = all;
-        std::cout << out.dump(1) << "\n";
+        if (devices.size() == 1) {
+            std::cout << predictionJson(devices[0], std::move(json[0])).dump(1) << "\n";
+        } else {
+            Json all = Json::array();
+            for (size_t i = 0; i < devices.size(); ++i) all.push_back(predictionJson(devices[i], std::move(json[i])));
+            std::cout << Json{{"schema", "kernelmeter.predictions/1"}, {"devices", all}}.dump(1) << "\n";
+        }
+    } else if (args.summary) {
+        size_t width = 5;
+        for (const auto& row : rows) width = std::max(width, row[0].size());
+        std::vector<size_t> interval(devices.size(), 8);
+        for (const auto& row : rows)
+            for (size_t i = 0; i < devices.size(); ++i) interval[i] = std::max(interval[i], row[2 + 3 * i].size());
+        std::string header = fmt::format("{:<{}}", "model", width);
+        for (size_t i = 0; i < devices.size(); ++i)
+            header += fmt::format("  {:>10}  {:<{}}  {:>7}", devices[i].device.id + " ms", "interval", interval[i], "kernels");
+        std::cout << header << "\n";
+        for (const auto& row : rows) {
+            std::string line = fmt::format("{:<{}}", row[0], width);
+            for (size_t i = 0; i < devices.size(); ++i)
+                line += fmt::format("  {:>{}}  {:<{}}  {:>7}", row[1 + 3 * i], std::max<size_t>(10, devices[i].device.id.size() + 3),
+                                    row[2 + 3 * i], interval[i], row[3 + 3 * i]);
+            std::cout << line << "\n";
+        }
+        for (size_t i = 0; i < devices.size(); ++i)
+            for (const auto& [warning, paths] : warned[i]) {
+                const std::string text = warning.ends_with('.') ? warning.substr(0, warning.size() - 1) : warning;
+                const std::string which = paths.size() == rows.size() ? "" : fmt::format(": {}", fmt::join(paths, ", "));
+                std::cerr << fmt::format("kernelmeter-cli: warning: {}: {} (in {} of {} models{}).\n", devices[i].device.id, text,
+                                         paths.size(), rows.size(), which);
+            }
     }
     return failures ? 2 : 0;
 }

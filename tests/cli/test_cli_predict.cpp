@@ -82,6 +82,65 @@ private slots:
         QVERIFY(r.out.isEmpty());
     }
 
+    // Several devices side by side: --summary has one row per model with each device's total as
+    // the device's own run gives it and each warning once per device; --json gathers the devices'
+    // documents in the order given.
+    void devicesSideBySide() {
+        const QStringList models{"small/conv_block.onnx", "small/se_block.onnx", "real/mobilenet_v3_small.onnx"};
+        const QStringList devices{"xnnpack-t1", "opencv-t1"};
+        QMap<QString, QMap<QString, double>> total;  // device -> model file -> ms
+        QMap<QString, QSet<QString>> warnings;
+        for (const QString& device : devices) {
+            const test::ProgramRun r = cli(QStringList{"predict"} + models + QStringList{"--device", device, "--json"});
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+            for (const auto& m : QJsonDocument::fromJson(r.out).object().value("models").toArray()) {
+                total[device][m.toObject().value("file").toString()] = m.toObject().value("total_ms").toDouble();
+                for (const auto& w : m.toObject().value("warnings").toArray()) warnings[device].insert(w.toString());
+            }
+            QCOMPARE(total[device].size(), models.size());
+        }
+        QVERIFY(!warnings["xnnpack-t1"].isEmpty() && !warnings["opencv-t1"].isEmpty());  // conv_block's fallback kernels
+
+        // A --device before the models takes one id; a device given twice is shown once.
+        test::ProgramRun r = cli(QStringList{"predict", "--device", "xnnpack-t1"} + models +
+                                 QStringList{"--device", "opencv-t1", "--device", "xnnpack-t1", "--summary"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QStringList lines = QString::fromUtf8(r.out).split('\n');
+        const QString header = *std::find_if(lines.begin(), lines.end(), [](const QString& l) { return l.startsWith("model "); });
+        QVERIFY2(header.count("xnnpack-t1 ms") == 1 && header.indexOf("xnnpack-t1 ms") < header.indexOf("opencv-t1 ms"),
+                 qPrintable(header));
+        for (const QString& model : models) {
+            const auto row = std::find_if(lines.begin(), lines.end(), [&](const QString& l) { return l.startsWith(model + " "); });
+            QVERIFY2(row != lines.end(), r.out.constData());
+            const QStringList cells = row->split(' ', Qt::SkipEmptyParts);  // model, then ms [low, high] kernels per device
+            QCOMPARE(cells.size(), 1 + 4 * devices.size());
+            for (int i = 0; i < devices.size(); ++i)
+                QVERIFY2(qAbs(cells[1 + 4 * i].toDouble() - total[devices[i]][model]) <= 6e-4, qPrintable(*row));
+        }
+        for (const QString& device : devices)
+            for (QString w : warnings[device]) {
+                if (w.endsWith('.')) w.chop(1);
+                QVERIFY2(r.err.count((device + ": " + w).toUtf8()) == 1, r.err.constData());
+            }
+
+        r = cli(QStringList{"predict"} + models + QStringList{"--device", "xnnpack-t1", "--device", "opencv-t1", "--json"});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject doc = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(doc.value("schema").toString(), "kernelmeter.predictions/1");
+        const QJsonArray each = doc.value("devices").toArray();
+        QCOMPARE(each.size(), devices.size());
+        for (int i = 0; i < devices.size(); ++i) {
+            QCOMPARE(each[i].toObject().value("device").toString(), devices[i]);
+            for (const auto& m : each[i].toObject().value("models").toArray())
+                QCOMPARE(m.toObject().value("total_ms").toDouble(), total[devices[i]][m.toObject().value("file").toString()]);
+        }
+
+        r = cli({"predict", models[0], "--device", "xnnpack-t1", "--device", "opencv-t1", "--predictor", "any.json"});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("--predictor"), r.err.constData());
+        QVERIFY(r.out.isEmpty());
+    }
+
 private:
     // The CLI in the fixtures folder, as a user with no data of their own.
     test::ProgramRun cli(const QStringList& args) { return test::runCli(args, test::freshUser(m_home.path(), test::fixture(""))); }
