@@ -268,8 +268,28 @@ std::string PredictorSet::toJson() const {
     return j.dump();
 }
 
+namespace {
+
+Result<PredictorSet> predictorFromJson(const std::string& text, const std::string& displayName, bool regressors);
+
+}  // namespace
+
 Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::string& displayName) {
-    Json j = Json::parse(text, nullptr, false);
+    return predictorFromJson(text, displayName, true);
+}
+
+Result<PredictorSet> PredictorSet::headerFromJson(const std::string& text, const std::string& displayName) {
+    return predictorFromJson(text, displayName, false);
+}
+
+namespace {
+
+Result<PredictorSet> predictorFromJson(const std::string& text, const std::string& displayName, bool regressors) {
+    // Without the regressors, their values are dropped as they are read (the bulk of the text).
+    const Json::parser_callback_t dropRegressors = [](int depth, Json::parse_event_t event, Json& parsed) {
+        return !(depth == 1 && event == Json::parse_event_t::key && (parsed == "types" || parsed == "generic"));
+    };
+    Json j = Json::parse(text, regressors ? nullptr : dropRegressors, false);
     if (j.is_discarded() || j.value("schema", "") != "kernelmeter.predictor/1")
         return badInput(fmt::format("{}: not a kernelmeter.predictor/1 document.", displayName));
     if (!j.is_object() || !j.contains("device") || !j.at("device").is_string())
@@ -303,7 +323,9 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             p.calibration.within10 = c.value("within10", 0.0);
             p.calibration.rmspe = c.value("rmspe", 0.0);
         }
-        for (const auto& [type, t] : j.at("types").items()) {
+        const Json noTypes = Json::object();
+        const Json& types = regressors ? j.at("types") : noTypes;
+        for (const auto& [type, t] : types.items()) {
             Result<Regressor> r = Regressor::fromJson(t.at("regressor"));
             if (!r) return badInput(fmt::format("{}: kernel type {}: {}", displayName, type, r.error().message));
             KernelTypePredictor k{std::move(r).value(), {}, t.value("samples", size_t{0}), bandFrom(t.value("band", Json())), {}};
@@ -417,7 +439,7 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
             p.adaptation = std::move(ad);
         }
         if (const auto r = j.find("rules"); r != j.end() && r->is_object()) p.rulesJson = r->dump();
-        if (j.contains("generic")) {
+        if (regressors && j.contains("generic")) {
             Result<Regressor> g = Regressor::fromJson(j.at("generic"));
             if (!g) return badInput(fmt::format("{}: the generic regressor: {}", displayName, g.error().message));
             p.generic = std::move(g).value();
@@ -428,6 +450,8 @@ Result<PredictorSet> PredictorSet::fromJson(const std::string& text, const std::
     }
     return p;
 }
+
+}  // namespace
 
 void KernelPredictionCache::clear() {
     m_entries.clear();

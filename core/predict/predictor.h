@@ -195,6 +195,9 @@ struct PredictorSet {
 
     std::string toJson() const;
     static Result<PredictorSet> fromJson(const std::string& json, const std::string& displayName);
+    // Everything but the regressors (no `types`, no `generic`): where a predictor comes from and
+    // how it was made, for lists of devices, in a fraction of a whole read's time.
+    static Result<PredictorSet> headerFromJson(const std::string& json, const std::string& displayName);
 };
 
 struct KernelPrediction {

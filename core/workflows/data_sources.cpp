@@ -50,20 +50,24 @@ Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& expl
     else
         return unsupported(
             fmt::format("no fusion rules for device {}: run `kernelmeter-cli detect-rules --device {}` "
-                        "(about 15 minutes) or give --rules FILE.",
+                        "(about 7 minutes) or give --rules FILE.",
                         deviceId, deviceId));
     return loadRuleSetFile(used);
 }
 
-Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
-                                     std::string& used) {
+namespace {
+
+// devicePredictor, whole or without its regressors (PredictorSet::headerFromJson).
+Result<PredictorSet> readDevicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
+                                         std::string& used, bool whole) {
+    const auto parse = whole ? &PredictorSet::fromJson : &PredictorSet::headerFromJson;
     if (!explicitFile.empty()) {
         used = explicitFile;
         std::ifstream in(used);
         if (!in) return ioError(fmt::format("{}: cannot open the predictor.", used));
         std::stringstream text;
         text << in.rdbuf();
-        return PredictorSet::fromJson(text.str(), used);
+        return parse(text.str(), used);
     }
     std::vector<std::string> dbs{db.empty() ? defaultDatabasePath() : db};
     const std::optional<std::string> shipped = shippedDataPath("predictors.db");
@@ -77,12 +81,23 @@ Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::str
         if (!json) return json.error();
         if (!json.value()) continue;
         used = path;
-        return PredictorSet::fromJson(*json.value(), path + " (predictor of " + deviceId + ")");
+        return parse(*json.value(), path + " (predictor of " + deviceId + ")");
     }
     return unsupported(
         fmt::format("no predictor for device {}: run `kernelmeter-cli build-predictor --device {}` or give "
                     "--predictor FILE.",
                     deviceId, deviceId));
+}
+
+}  // namespace
+
+Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
+                                     std::string& used) {
+    return readDevicePredictor(deviceId, explicitFile, db, used, true);
+}
+
+Result<PredictorSet> devicePredictorHeader(const std::string& deviceId, const std::string& db, std::string& used) {
+    return readDevicePredictor(deviceId, "", db, used, false);
 }
 
 }  // namespace km

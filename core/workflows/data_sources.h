@@ -43,5 +43,8 @@ Result<RuleSet> deviceRules(const std::string& deviceId, const std::string& expl
 // how to build one.
 Result<PredictorSet> devicePredictor(const std::string& deviceId, const std::string& explicitFile, const std::string& db,
                                      std::string& used);
+// The same predictor without its regressors (PredictorSet::headerFromJson): its provenance, for
+// lists of devices.
+Result<PredictorSet> devicePredictorHeader(const std::string& deviceId, const std::string& db, std::string& used);
 
 }  // namespace km

@@ -259,6 +259,15 @@ private slots:
         QCOMPARE(q.highMs, p.highMs);
         QCOMPARE(back.value().toJson(), json);
         QCOMPARE(back.value().kernelScale, 1.07);
+        // The header: every field but the regressors.
+        Result<PredictorSet> header = PredictorSet::headerFromJson(json, "p.json");
+        QVERIFY2(header.ok(), header.ok() ? "" : header.error().message.c_str());
+        QVERIFY(header.value().types.empty() && !header.value().generic && !set.types.empty());
+        PredictorSet whole = back.value();
+        whole.types.clear();
+        whole.generic.reset();
+        whole.genericBand = header.value().genericBand;
+        QCOMPARE(header.value().toJson(), whole.toJson());
 
         // Adapted: the intervals are the transfer's left-out errors (measured / left out 0.75, 1.4
         // and 1 here: with three networks the largest, |log 1.4|), symmetric on the log scale, around
@@ -328,6 +337,10 @@ private slots:
         QCOMPARE(adaptedBack.value().adaptation->kernelDevice, std::string("opencv-t1"));
         QCOMPARE(adaptedBack.value().adaptation->earlierReferenceMs, 0.32);
         QCOMPARE(adaptedBack.value().adaptation->earlierMeasurements, 22);
+        Result<PredictorSet> adaptedHeader = PredictorSet::headerFromJson(adapted.toJson(), "a.json");
+        QVERIFY(adaptedHeader.ok() && adaptedHeader.value().adaptation);
+        QCOMPARE(adaptedHeader.value().adaptation->sourceDevice, adaptedBack.value().adaptation->sourceDevice);
+        QCOMPARE(adaptedHeader.value().adaptation->kernelGroups.size(), size_t{1});
         QCOMPARE(adaptedBack.value().toJson(), adapted.toJson());
 
         // The power form of the kernels' fits: a kernel of a group with an exponent costs
