@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <optional>
 #include <unordered_map>
@@ -72,6 +73,35 @@ std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std
                     deviceId, deviceId, dataset));
 }
 
+std::optional<Error> missingPredictorError(const std::string& deviceId, const std::string& db, bool hasRules) {
+    if (std::optional<Error> table = tableOnlyDeviceError(deviceId, db)) return table;
+    Result<Device> target = findDevice(deviceId, db);
+    if (!target || !target.value().canMeasure()) return std::nullopt;
+    std::string source;
+    bool sameThreads = false;
+    for (const Device& d : allDevices(db)) {
+        if (d.id == deviceId || d.runtime != target.value().runtime ||
+            (!source.empty() && (sameThreads || d.threads != target.value().threads)))
+            continue;
+        std::string used;
+        Result<PredictorSet> p = devicePredictorHeader(d.id, db, used);
+        if (!p || !(p.value().kernelScale > 0)) continue;  // adapted with kernel costs: no kernel times to carry
+        source = d.id;
+        sameThreads = d.threads == target.value().threads;
+    }
+    if (source.empty()) return std::nullopt;
+    const MakeMinutes minutes = makeMinutesFor(target.value(), db);
+    const int detectMinutes = int(std::lround(kDetectRulesMinutesTypical * minutes.slowdown));
+    return unsupported(fmt::format(
+        "no {} for device {}: adapt {}'s predictor to it from 10 networks measured on it (`kernelmeter-cli adapt --device {} --from "
+        "{}`, {}; it carries {}'s fusion rules), or {}build its own (`kernelmeter-cli build-predictor --device {}`, {}); or give {}.",
+        hasRules ? "predictor" : "fusion rules", deviceId, source, deviceId, source, aboutDuration(minutes.adapt), source,
+        hasRules ? ""
+                 : fmt::format("detect its fusion rules (`kernelmeter-cli detect-rules --device {}`, {}) and ", deviceId,
+                               aboutDuration(detectMinutes)),
+        deviceId, aboutDuration(minutes.build), hasRules ? "--predictor FILE" : "--rules FILE and --predictor FILE"));
+}
+
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {
     if (!(usual.referenceMs > 0) || !(predictor.referenceMs > 0)) return {};
     std::string note = fmt::format(
@@ -116,13 +146,14 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
         if (carried || !rules) rules = std::move(carried);
     }
     if (!rules) {
-        a.m_error = tableOnlyDeviceError(deviceId, sources.db).value_or(rules.error());
+        a.m_error = missingPredictorError(deviceId, sources.db, false).value_or(rules.error());
         return a;
     }
     a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
     if (sources.rulesOnly) return a;
     if (!*predictor)
-        a.m_error = tableOnlyDeviceError(deviceId, sources.db).value_or(predictor->error());
+        a.m_error = sources.predictorFile.empty() ? missingPredictorError(deviceId, sources.db, true).value_or(predictor->error())
+                                                  : predictor->error();
     else
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)

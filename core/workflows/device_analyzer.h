@@ -78,6 +78,14 @@ struct DeviceDataSources {
 // it can (adapt one on the dataset its times are in). Nothing for any other device.
 std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std::string& db = "");
 
+// For a device without fusion rules (`hasRules` false) or without a predictor: the error saying
+// the quickest way to one. A table-only device: tableOnlyDeviceError. A device that measures, when
+// a device of its runtime has a predictor with kernel times (its thread count first): adapt that
+// one (minutes; the adapted predictor carries its source's rules) before detecting rules and
+// building its own. Nothing when no device of its runtime has one (the plain errors say how to
+// build).
+std::optional<Error> missingPredictorError(const std::string& deviceId, const std::string& db, bool hasRules);
+
 // "predicted at DEVICE's usual speed: ... x F": why the times of a predictor carried to the
 // device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual);

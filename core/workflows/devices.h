@@ -124,6 +124,8 @@ struct HostComparison {
 // like the project's (bench/adapt_time.sh measures adapt with its measuring; a build stops at its
 // default budget, calibration included).
 inline constexpr int kAdaptMinutesTypical = 4;
+// Detecting a runtime's fusion rules on such a machine (docs/fusion.md: 5-7 minutes).
+inline constexpr int kDetectRulesMinutesTypical = 7;
 inline constexpr int kBuildMinutesTypical = 45;
 
 // The two durations for a device of `runtime` whose reference workload took `referenceMs` when it

@@ -75,11 +75,23 @@ private slots:
         KM_COMPARE_GOLDEN(canonical, QString("cli/golden/%1_%2_%3.json").arg(command, model, device));
     }
 
+    // The hint gives the quickest way first: adapting the predictor of a device of the same runtime
+    // (it carries that device's rules), then detecting rules and building; one line.
     void deviceWithoutPredictorExitsWithHint() {
-        const test::ProgramRun r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", "opencv-t2"});
+        test::ProgramRun r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", "opencv-t2"});
         QCOMPARE(r.exitCode, 2);
-        QVERIFY2(r.err.contains("opencv-t2") && r.err.contains("kernelmeter-cli"), r.err.constData());
+        QVERIFY2(r.err.startsWith("kernelmeter-cli: no fusion rules for device opencv-t2: adapt opencv-t1's predictor") &&
+                     r.err.contains("`kernelmeter-cli adapt --device opencv-t2 --from opencv-t1`") &&
+                     r.err.contains("`kernelmeter-cli detect-rules --device opencv-t2`") && r.err.count('\n') == 1,
+                 r.err.constData());
         QVERIFY(r.out.isEmpty());
+        // With rules given, only the predictor is missing.
+        const QString rules = test::sourcePath("datasets/rules/xnnpack-t1.json");
+        r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", "xnnpack-t2", "--rules", rules});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.startsWith("kernelmeter-cli: no predictor for device xnnpack-t2: adapt xnnpack-t1's predictor") &&
+                     !r.err.contains("detect-rules"),
+                 r.err.constData());
     }
 
     // Several devices side by side: --summary has one row per model with each device's total as

@@ -305,8 +305,8 @@ void PredictorPage::updateButtons() {
                       .arg(sources.front())
                       .arg(QString::fromStdString(aboutDuration(minutes.adapt))));
     m_exportButton->setEnabled(d && d->ok() && !m_exportRunner.busy());
-    // Made on another machine: adapting is the quick way to make it this device's.
-    m_adaptButton->setDefault(d && ((d->ok() && d->host && d->host->mismatch()) || (table && !d->ok())));
+    // Made on another machine, or none yet: adapting is the quick way to make it this device's.
+    m_adaptButton->setDefault(d && ((d->ok() && d->host && d->host->mismatch()) || (!d->ok() && !sources.isEmpty())));
     m_buildButton->setToolTip(table            ? runsNothing
                               : d && !d->rules ? tr("This device has no fusion rules yet: detect them first")
                                                : tr("Measure kernels on this device and build its predictor (%1); what is "
