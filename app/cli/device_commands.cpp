@@ -5,9 +5,12 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
+#include "workflows/data_sources.h"
+#include "workflows/device_analyzer.h"
 #include "workflows/devices.h"
 
 namespace km::cli {
@@ -53,6 +56,47 @@ std::optional<StoredHello> lastHelloOf(const std::string& id) {
     if (!store) return std::nullopt;
     auto h = store.value()->lastHello(id);
     return h ? h.value() : std::nullopt;
+}
+
+// A device's predictor, as `device list` and `device show` tell it: the one predict would use.
+struct PredictorStatus {
+    std::optional<PredictorSet> predictor;
+    std::string source;  // the database or file it came from
+    HostComparison host;
+    std::string error;  // no predictor: why, and what to do (when asked: it reads other devices' predictors)
+};
+
+PredictorStatus predictorStatusOf(const Device& d, bool explain) {
+    PredictorStatus s;
+    // Its provenance only (the regressors are most of a predictor and take a second to read); the
+    // rules too: predicting needs both, from the device or carried by the predictor.
+    Result<PredictorSet> p = devicePredictorHeader(d.id, "", s.source);
+    std::string rulesUsed;
+    const bool rules = (p && !p.value().rulesJson.empty()) || deviceRules(d.id, "", rulesUsed);
+    if (!p || !rules) {
+        if (explain)
+            s.error =
+                missingPredictorError(d.id, "", rules).value_or(!rules ? deviceRules(d.id, "", rulesUsed).error() : p.error()).message;
+        return s;
+    }
+    s.host = compareHost(builtOnOf(p.value()), d);
+    s.predictor = std::move(p.value());
+    return s;
+}
+
+// One cell of `device list`: how the predictor was made, when, whether it is yours or shipped,
+// and whether it belongs to the device ("adapted 2026-12-07 from xnnpack-t1, yours").
+std::string predictorCell(const PredictorStatus& s) {
+    if (!s.predictor) return "none";
+    const PredictorSet& p = *s.predictor;
+    std::string cell = p.adaptation ? fmt::format("adapted {} from {}", p.builtAtUtc.substr(0, 10), p.adaptation->sourceDevice)
+                                    : fmt::format("built {}", p.builtAtUtc.substr(0, 10));
+    cell += s.source == defaultDatabasePath() ? ", yours" : ", shipped";
+    if (s.host.notThisDevice())
+        cell += fmt::format("; {}'s", p.deviceId);
+    else if (s.host.mismatch())
+        cell += fmt::format("; other {}", fmt::join(s.host.differences, ", "));
+    return cell;
 }
 
 Json deviceJson(const Device& d) {
@@ -121,6 +165,15 @@ int runDeviceList(const DeviceArgs& args) {
             Json j = deviceJson(d);
             const std::string version = versionOf(d);
             j["runtime_version"] = version.empty() ? Json(nullptr) : Json(version);
+            const PredictorStatus status = predictorStatusOf(d, false);
+            j["predictor"] = status.predictor
+                                 ? Json{{"source", status.source},
+                                        {"built_at_utc", status.predictor->builtAtUtc},
+                                        {"adapted_from",
+                                         status.predictor->adaptation ? Json(status.predictor->adaptation->sourceDevice) : Json(nullptr)},
+                                        {"host_state", status.host.state},
+                                        {"summary", predictorCell(status)}}
+                                 : Json(nullptr);
             list.push_back(std::move(j));
         }
         Json out{{"schema", "kernelmeter.devices/2"}, {"devices", list}};
@@ -130,12 +183,22 @@ int runDeviceList(const DeviceArgs& args) {
                                : Json(nullptr);
         std::cout << out.dump(1) << "\n";
     } else {
-        std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<24} {}\n", "id", "runtime", "version", "threads", "where", "last checked");
+        // Where a device is reached comes last: a transport can be a long command.
+        std::vector<std::string> cells;
+        size_t width = 9;
         for (const Device& d : devices) {
+            cells.push_back(predictorCell(predictorStatusOf(d, false)));
+            width = std::max(width, cells.back().size());
+        }
+        std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<20}  {:<{}}  {}\n", "id", "runtime", "version", "threads", "last checked",
+                                 "predictor", width, "where");
+        for (size_t i = 0; i < devices.size(); ++i) {
+            const Device& d = devices[i];
             const std::optional<StoredHello> h = lastHelloOf(d.id);
             const std::string version = versionOf(d);
-            std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<24} {}\n", d.id, d.runtime, version.empty() ? "?" : version, d.threads,
-                                     d.canMeasure() ? where(d) : "-", h ? h->checkedAtUtc : (d.canMeasure() ? "never" : "-"));
+            std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<20}  {:<{}}  {}\n", d.id, d.runtime, version.empty() ? "?" : version,
+                                     d.threads, h ? h->checkedAtUtc : (d.canMeasure() ? "never" : "-"), cells[i], width,
+                                     d.canMeasure() ? where(d) : "-");
         }
         if (hello)
             std::cout << fmt::format("\nthis machine: {}, {} logical cores, {}\n", hello.value().machine.cpuModel,
@@ -170,18 +233,19 @@ int runDeviceShow(const DeviceArgs& args) {
     Result<Device> d = findDevice(args.id);
     if (!d) return reportError(d.error());
     const Device& dev = d.value();
-    std::string predictorSource;
-    Result<PredictorSet> predictor = devicePredictor(dev.id, "", "", predictorSource);
-    HostComparison host;
-    if (predictor) host = compareHost(builtOnOf(predictor.value()), dev);
+    const PredictorStatus status = predictorStatusOf(dev, true);
+    const std::optional<PredictorSet>& predictor = status.predictor;
+    const HostComparison& host = status.host;
     if (args.json) {
         Json j = deviceJson(dev);
-        j["predictor"] = predictor ? Json{{"source", predictorSource},
-                                          {"built_at_utc", predictor.value().builtAtUtc},
-                                          {"cpu_model", predictor.value().cpuModel},
-                                          {"logical_cores", predictor.value().logicalCores},
-                                          {"runtime_version", predictor.value().runtimeVersion}}
-                                   : Json(nullptr);
+        j["predictor"] = predictor
+                             ? Json{{"source", status.source},
+                                    {"built_at_utc", predictor->builtAtUtc},
+                                    {"cpu_model", predictor->cpuModel},
+                                    {"logical_cores", predictor->logicalCores},
+                                    {"runtime_version", predictor->runtimeVersion},
+                                    {"adapted_from", predictor->adaptation ? Json(predictor->adaptation->sourceDevice) : Json(nullptr)}}
+                             : Json(nullptr);
         j["host_mismatch"] = predictor ? hostMismatchJson(host) : Json(nullptr);
         std::cout << j.dump(1) << "\n";
         return 0;
@@ -198,11 +262,14 @@ int runDeviceShow(const DeviceArgs& args) {
     else if (dev.canMeasure())
         std::cout << fmt::format("  checked     never (kernelmeter-cli device check {})\n", dev.id);
     if (predictor) {
-        std::cout << fmt::format("  predictor   {} (built {} on {})\n", predictorSource, predictor.value().builtAtUtc,
-                                 predictor.value().timesSource());
+        if (predictor->adaptation)
+            std::cout << fmt::format("  predictor   {} (adapted {} from {}'s predictor, times from {})\n", status.source,
+                                     predictor->builtAtUtc, predictor->adaptation->sourceDevice, predictor->timesSource());
+        else
+            std::cout << fmt::format("  predictor   {} (built {} on {})\n", status.source, predictor->builtAtUtc, predictor->timesSource());
         if (!host.message.empty()) std::cout << "  note        " << host.message << "\n";
     } else {
-        std::cout << "  predictor   none (kernelmeter-cli build-predictor --device " << dev.id << ")\n";
+        std::cout << "  predictor   none: " << status.error << "\n";
     }
     return 0;
 }

@@ -83,9 +83,26 @@ private slots:
         QCOMPARE(list.exitCode, 0);
         QStringList ids = deviceIds(list.out);
         QVERIFY2(ids.contains("opencv-t1") && ids.contains("mine"), qPrintable(ids.join(",")));
+        // Each device's predictor: the shipped one of opencv-t1, none for mine, whose quickest way to
+        // one is adapting the predictor of the device of its runtime with its thread count or else
+        // another of its runtime (xnnpack-t1).
+        QJsonObject predictors;
+        for (const auto& d : jsonOf(list.out).value("devices").toArray())
+            predictors[d.toObject().value("id").toString()] = d.toObject().value("predictor");
+        QVERIFY2(predictors.value("opencv-t1").toObject().value("summary").toString().startsWith("built ") &&
+                     predictors.value("opencv-t1").toObject().value("summary").toString().contains(", shipped"),
+                 list.out.constData());
+        QVERIFY(predictors.value("mine").isNull());
+        const test::ProgramRun text = cli({"device", "list"});
+        const QByteArray header = text.out.left(text.out.indexOf('\n'));
+        QVERIFY2(header.indexOf("predictor") > header.indexOf("last checked") && header.indexOf("where") > header.indexOf("predictor"),
+                 header.constData());
         const test::ProgramRun show = cli({"device", "show", "mine"});
         QCOMPARE(show.exitCode, 0);
         QVERIFY2(show.out.contains("xnnpack, 2 threads") && show.out.contains("never"), show.out.constData());
+        QVERIFY2(show.out.contains("predictor   none: no fusion rules for device mine: adapt xnnpack-t1's predictor") &&
+                     show.out.contains("kernelmeter-cli adapt --device mine --from xnnpack-t1"),
+                 show.out.constData());
         // `devices` is `device list`.
         QCOMPARE(deviceIds(cli({"devices", "--json"}).out), ids);
 
