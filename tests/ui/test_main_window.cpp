@@ -253,6 +253,7 @@ private slots:
         // The quickest way to one first: adapting xnnpack-t1's.
         QVERIFY2(none->toolTip().contains("xnnpack-t2: adapt xnnpack-t1's predictor"), qPrintable(none->toolTip()));
         QVERIFY2(w.predictorPage()->aboutText().contains("predictor built"), qPrintable(w.predictorPage()->aboutText()));
+        QCOMPARE(w.predictorPage()->shownPlot(), "Sampling accuracy");  // a built one, its sampling
         QVERIFY(w.predictorPage()->kernelTypeRows() > 5);
         QVERIFY(w.predictorPage()->ruleRows() > 10);
         QCOMPARE(w.predictorPage()->adaptSources(), QStringList({"opencv-t1", "xnnpack-t1"}));
@@ -480,6 +481,7 @@ private slots:
         QCOMPARE(page->adaptedNetworkRows(), 3);
         QCOMPARE(page->usualSpeedMeasurements(), 3);  // its networks, on this machine and runtime
         QCOMPARE(page->fitPlot()->pointCount(), 3);
+        QCOMPARE(page->shownPlot(), "Adaptation fit");  // an adapted predictor shows its fit first
         QVERIFY2(page->aboutText().contains("Adapted from opencv-t1"), qPrintable(page->aboutText()));
         // Its kernels were timed at opencv-t1's one thread, on opencv-t1.
         QVERIFY2(page->aboutText().contains("were measured on opencv-t1 (the device's runtime at the source's threads)"),

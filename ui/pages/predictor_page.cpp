@@ -103,14 +103,16 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_plots->addTab(m_scatter, tr("Predicted vs measured"));
     m_plots->setTabToolTip(1, tr("The benchmark dataset's models measured on this device (10 per family), predicted; at the "
                                  "reference speed when the measurements have reference ratios"));
-    auto* fit = new QSplitter(Qt::Vertical, m_plots);
-    m_fitScatter = new ScatterPlot(fit);
-    m_adaptTable = makeTable(&m_adaptModel, AdaptationTableModel::SortRole, fit);
-    fit->addWidget(m_fitScatter);
-    fit->addWidget(m_adaptTable);
-    m_plots->addTab(fit, tr("Adaptation fit"));
+    // The fit's plot and its networks' table each have a tab: one above the other, neither had
+    // the height to be read in the window's lower pane.
+    m_fitScatter = new ScatterPlot(m_plots);
+    m_plots->addTab(m_fitScatter, tr("Adaptation fit"));
     m_plots->setTabToolTip(2, tr("An adapted predictor: the networks measured on the device to adapt it, each against the "
                                  "prediction of the fit on the other networks"));
+    m_adaptTable = makeTable(&m_adaptModel, AdaptationTableModel::SortRole, m_plots);
+    m_plots->addTab(m_adaptTable, tr("Fit networks"));
+    m_plots->setTabToolTip(3, tr("An adapted predictor's networks: measured on the device, predicted by the source, by the fit, "
+                                 "and by the fit on the other networks"));
     connect(m_plots, &QTabWidget::currentChanged, this, [this](int i) {
         if (i == 1) computeScatter();
     });
@@ -238,6 +240,11 @@ void PredictorPage::showDevice(int deviceIndex) {
     const PredictorSet& p = *d.predictor;
     const ModelCalibration& c = p.calibration;
     showAdaptation(&d);
+    // An adapted predictor's story is its fit on the networks (its sampling history is its
+    // source's); a built one's, its sampling. The benchmark's scatter stays when it was chosen, and
+    // the fit's networks for another adapted predictor.
+    if (const int shown = m_plots->currentIndex(); shown != 1 && !(shown == 3 && p.adaptation))
+        m_plots->setCurrentIndex(p.adaptation ? 2 : 0);
     m_about->setText(htmlLines(provenanceText(d)) + "<br>" +
                      (p.adaptation ? htmlLines(adaptationText(p))
                       : c.models
@@ -273,7 +280,7 @@ void PredictorPage::showAdaptation(const DeviceAnalysis* d) {
     }
     std::vector<std::pair<double, double>> points;
     for (const AdaptedNetwork& n : p->adaptation->networks) points.emplace_back(n.measuredMs, n.leaveOneOutMs);
-    m_fitScatter->setPoints(tr("%1, each network predicted by the fit on the others").arg(QString::fromStdString(d->deviceId)), points);
+    m_fitScatter->setPoints(tr("%1, left out one at a time").arg(QString::fromStdString(d->deviceId)), points);
 }
 
 void PredictorPage::showKernelType(int row) {
@@ -542,6 +549,7 @@ bool PredictorPage::startTool(const DeviceToolRequest& request) {
 int PredictorPage::kernelTypeRows() const { return m_typeModel.rowCount(); }
 int PredictorPage::ruleRows() const { return m_ruleModel.rowCount(); }
 int PredictorPage::adaptedNetworkRows() const { return m_adaptModel.rowCount(); }
+QString PredictorPage::shownPlot() const { return m_plots->tabText(m_plots->currentIndex()); }
 QString PredictorPage::aboutText() const { return m_about->text(); }
 QString PredictorPage::aboutShownText() const {
     const bool rich =

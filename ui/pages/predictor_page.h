@@ -80,6 +80,7 @@ public:
     // confirmation offers the session's instead.
     int usualSpeedMeasurements() const;
     int adaptedNetworkRows() const;
+    QString shownPlot() const;  // the title of the plot tab shown
     // How long adapting and building take on the chosen device (workflows/devices.h: the typical
     // minutes, longer for a device whose last check ran the reference workload slower).
     MakeMinutes makeMinutes() const;

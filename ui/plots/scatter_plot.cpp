@@ -70,9 +70,10 @@ void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<
     dots->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, QColor(0x1f, 0x77, 0xb4, 170), QColor(0x1f, 0x77, 0xb4, 170), 5));
     m_plot->xAxis->setRange(lo, hi);
     m_plot->yAxis->setRange(lo, hi);
+    // One line when it fits a narrow pane: each line of the title is height the axes lose.
+    const QString share = tr("%1 models, %2% within 10% (dashed)").arg(x.size()).arg(100.0 * within / x.size(), 0, 'f', 0);
     if (auto* title = qobject_cast<QCPTextElement*>(m_plot->plotLayout()->element(0, 0)))
-        title->setText(
-            tr("%1: %2 models, %3% within 10% (dashed)%4").arg(caption).arg(x.size()).arg(100.0 * within / x.size(), 0, 'f', 0).arg(note));
+        title->setText(caption + (caption.size() + share.size() <= 64 ? ": " : "\n") + share + note);
     m_plot->replot();
 }
 
