@@ -30,11 +30,13 @@
 #include "ui/plots/accuracy_plot.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/plots/scatter_plot.h"
+#include "ui/report/pdf_report.h"
 #include "ui/report/report_job.h"
 #include "ui/style/format.h"
 #include "workflows/analyze_model.h"
 #include "workflows/devices.h"
 #include "workflows/import_table.h"
+#include "zoo/zoo.h"
 
 using namespace km;
 using namespace km::ui;
@@ -198,6 +200,49 @@ private slots:
         graph->setColouring(GraphView::Colouring::Heat);
         graph->setKernelDevice(1);
         QCOMPARE(graph->kernelBoxCount(), int(a->devices[1].partition.kernels.size()));
+    }
+
+    // The report's graph: a network that dot lets drift sideways (NAS-Bench-201 cell 5214, 170
+    // nodes) is cut into slices each as wide as its own drawing and set side by side, not one
+    // column per page as wide as the whole layout and mostly blank (six pages before).
+    void reportGraphSlicesAreAsWideAsTheirDrawing() {
+        Result<ZooModel> cell =
+            generateNb201Model("|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_1x1~1|skip_connect~2|");
+        QVERIFY(cell.ok());
+        const QString path = m_data.filePath("nb201-cell.onnx");
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QByteArray::fromStdString(cell.value().bytes));
+        file.close();
+        MainWindow w;
+        w.setDevices({"xnnpack-t1"});
+        w.openFile(path);
+        w.waitForLoad();
+        QVERIFY(w.analysis() && w.analysis()->devices[0].ok());
+        ReportOptions options;
+        options.kernelDevice = 0;
+        const ReportDocument doc = composeReport(w.analysis(), nullptr, options, ReportInputs{});
+        const int from = doc.html.indexOf("<h2>2."), to = doc.html.indexOf("3. Kernels per device");
+        QVERIFY(from > 0 && to > from);
+        const QString graph = doc.html.mid(from, to - from);
+        QStringList names;
+        for (const auto& m : QRegularExpression("src='(km://image[0-9]+)'").globalMatch(graph)) names << m.captured(1);
+        const int rows = int(graph.count("<tr>"));
+        QVERIFY2(names.size() > rows, qPrintable(QString("%1 slices in %2 rows").arg(names.size()).arg(rows)));
+        for (const QString& name : names) {
+            const auto found = std::find_if(doc.images.begin(), doc.images.end(), [&](const auto& i) { return i.first == name; });
+            QVERIFY(found != doc.images.end());
+            const QImage& img = found->second;
+            int left = img.width(), right = -1;
+            for (int y = 0; y < img.height(); y += 2)
+                for (int x = 0; x < img.width(); ++x)
+                    if (qGray(img.pixel(x, y)) < 245) {
+                        left = std::min(left, x);
+                        right = std::max(right, x);
+                    }
+            QVERIFY2(right - left + 1 >= 0.7 * img.width(),
+                     qPrintable(QString("%1: drawn from %2 to %3 of %4").arg(name).arg(left).arg(right).arg(img.width())));
+        }
     }
 
     // File > Export PDF report runs in the background: the event loop keeps turning while the

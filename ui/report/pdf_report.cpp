@@ -3,7 +3,10 @@
 
 #include <QDateTime>
 #include <QFileInfo>
+#include <QFontMetricsF>
+#include <QGraphicsPathItem>
 #include <QGraphicsScene>
+#include <QGuiApplication>
 #include <QImage>
 #include <QPageLayout>
 #include <QPainter>
@@ -35,6 +38,7 @@ namespace {
 constexpr int kTextWidth = 660;
 constexpr int kSliceHeight = 800;  // one page's worth, with room for the cell padding
 constexpr int kMaxGraphPages = 6;
+constexpr double kMinGraphScale = 0.8;  // of the graph's size in the window, for more columns
 constexpr double kImageScale = 3.0;
 
 QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
@@ -144,16 +148,64 @@ private:
         view.setGraphLayout(m_a, m_layout);
         QGraphicsScene* scene = view.scene();
         const QRectF source = scene->sceneRect();
-        // A tall, narrow network is cut into page-high slices set side by side (up to 3 columns);
-        // the scale shrinks only if it would take more than kMaxGraphPages pages.
+        // A tall, narrow network is cut into page-high slices set side by side (up to 3 columns),
+        // each as wide as what is drawn in it: dot lets a long network drift sideways, so its
+        // bounding box can be twice as wide as any one slice's drawing. The scale shrinks only if
+        // it would take more than kMaxGraphPages pages.
         constexpr int kGap = 14, kMaxColumns = 3;
+        // Where GraphView writes each edge's tensor shape and how wide it is (6.5 pt, 4 px right of
+        // the edge's middle).
+        std::vector<std::pair<QPointF, double>> labels;
+        QFont labelFont = QGuiApplication::font();
+        labelFont.setPointSizeF(6.5);
+        const QFontMetricsF metrics(labelFont);
+        for (const LayoutEdge& e : m_layout->edges)
+            if (const Tensor* t = m_a->graph->tensor(e.tensor.toStdString()))
+                labels.emplace_back(e.labelAt, 4 + metrics.horizontalAdvance(QString::fromStdString(t->shape.toString())));
+        auto drawnBetween = [&](double top, double bottom) {
+            const QRectF band(source.left(), top, source.width(), bottom - top);
+            double left = band.right(), right = band.left();
+            for (const QGraphicsItem* item : scene->items(band)) {
+                if (!item->isVisible()) continue;
+                if (const auto* edge = qgraphicsitem_cast<const QGraphicsPathItem*>(item)) {  // only its part in the band
+                    const QPainterPath path = edge->sceneTransform().map(edge->path());
+                    for (int k = 0; k <= 64; ++k)
+                        if (const QPointF at = path.pointAtPercent(k / 64.0); at.y() >= top && at.y() <= bottom) {
+                            left = std::min(left, at.x());
+                            right = std::max(right, at.x());
+                        }
+                    continue;
+                }
+                left = std::min(left, item->sceneBoundingRect().left());
+                right = std::max(right, item->sceneBoundingRect().right());
+            }
+            for (const auto& [at, width] : labels)  // tensor shapes are written right of their edge's middle
+                if (at.y() >= top && at.y() <= bottom) right = std::max(right, at.x() + width);
+            if (left > right) return std::pair{band.left(), band.right()};
+            return std::pair{std::max(band.left(), left - kGap), std::min(band.right(), right + kGap)};
+        };
+        auto widestAt = [&](double s) {
+            double widest = 1;
+            for (double top = source.top(); top < source.bottom(); top += kSliceHeight / s) {
+                const auto [left, right] = drawnBetween(top, top + kSliceHeight / s);
+                widest = std::max(widest, right - left);
+            }
+            return widest;
+        };
+        // As many columns as fit with the drawing at 80% of its size or more (fewer pages, still
+        // legible), then the scale that fills them.
         double scale = std::min(1.0, kTextWidth / source.width());
-        auto columnsAt = [&](double s) { return std::clamp(int((kTextWidth + kGap) / (source.width() * s + kGap)), 1, kMaxColumns); };
-        for (int pass = 0; pass < 2; ++pass)
-            if (source.height() * scale > double(kMaxGraphPages * columnsAt(scale)) * kSliceHeight)
-                scale = double(kMaxGraphPages * columnsAt(scale)) * kSliceHeight / source.height();
-        const int columns = columnsAt(scale);
-        const int width = int(std::ceil(source.width() * scale));
+        int columns = 1;
+        for (int pass = 0; pass < 3; ++pass) {
+            const double widest = widestAt(scale);
+            auto columnWidth = [&](int c) { return (kTextWidth + kGap) / double(c) - kGap; };
+            columns = 1;
+            for (int c = kMaxColumns; c > 1 && columns == 1; --c)
+                if (columnWidth(c) >= kMinGraphScale * widest) columns = c;
+            scale = std::min(1.0, columnWidth(columns) / widest);
+            if (source.height() * scale > double(kMaxGraphPages * columns) * kSliceHeight)
+                scale = double(kMaxGraphPages * columns) * kSliceHeight / source.height();
+        }
         const double sliceScene = kSliceHeight / scale;
         QString h = QObject::tr("<h2>2. Graph with the kernels of %1</h2><p>Tinted boxes are kernels, coloured by category: ")
                         .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
@@ -165,7 +217,10 @@ private:
                       m_layout->fallback ? " " + m_layout->note.toHtmlEscaped() : QString());
         QStringList slices;
         for (double top = source.top(); top < source.bottom(); top += sliceScene) {
-            const QRectF part(source.left(), top, source.width(), std::min(sliceScene, source.bottom() - top));
+            const auto [left, right] = drawnBetween(top, top + sliceScene);
+            const QRectF part(left, top, right - left, std::min(sliceScene, source.bottom() - top));
+            // Never wider than the text (KeepAspectRatio below then leaves white under the drawing).
+            const int width = std::min(kTextWidth, int(std::ceil(part.width() * scale)));
             const int height = int(std::ceil(part.height() * scale));
             QImage img(QSize(width, height) * kImageScale, QImage::Format_ARGB32_Premultiplied);
             img.fill(Qt::white);
