@@ -527,6 +527,13 @@ private slots:
         QCOMPARE(page->usualSpeedMeasurements(), 3);  // its networks, on this machine and runtime
         QCOMPARE(page->fitPlot()->pointCount(), 3);
         QCOMPARE(page->shownPlot(), "Adaptation fit");  // an adapted predictor shows its fit first
+        // The report shows the same networks and the fit on them.
+        ReportOptions options;
+        options.kernelDevice = 0;
+        const QString html = composeReport(w.analysis(), nullptr, options, ReportInputs{}).html;
+        QVERIFY2(html.contains("The 3 networks measured on opencv-t2 to adapt its predictor") && html.contains("Left-out error") &&
+                     html.contains("<b>opencv-t2</b>: opencv-t1's predictor adapted 20"),
+                 qPrintable(html.right(3000)));
         QVERIFY2(page->aboutText().contains("Adapted from opencv-t1"), qPrintable(page->aboutText()));
         // Its kernels were timed at opencv-t1's one thread, on opencv-t1.
         QVERIFY2(page->aboutText().contains("were measured on opencv-t1 (the device's runtime at the source's threads)"),

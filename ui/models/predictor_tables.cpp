@@ -161,4 +161,15 @@ QVariant AdaptationTableModel::headerData(int section, Qt::Orientation orientati
     return {};
 }
 
+std::vector<std::pair<double, double>> leftOutPoints(const PredictorSet& predictor) {
+    std::vector<std::pair<double, double>> points;
+    if (predictor.adaptation)
+        for (const AdaptedNetwork& n : predictor.adaptation->networks) points.emplace_back(n.measuredMs, n.leaveOneOutMs);
+    return points;
+}
+
+QString leftOutCaption(const std::string& deviceId) {
+    return QObject::tr("%1, left out one at a time").arg(QString::fromStdString(deviceId));
+}
+
 }  // namespace km::ui

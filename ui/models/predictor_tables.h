@@ -81,4 +81,9 @@ private:
     const std::vector<AdaptedNetwork>* m_networks = nullptr;
 };
 
+// An adapted predictor's networks as points (measured, predicted by the fit on the others) for a
+// scatter, and that scatter's caption: the Predictor tab's and the report's.
+std::vector<std::pair<double, double>> leftOutPoints(const PredictorSet& predictor);
+QString leftOutCaption(const std::string& deviceId);
+
 }  // namespace km::ui

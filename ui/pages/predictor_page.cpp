@@ -278,9 +278,7 @@ void PredictorPage::showAdaptation(const DeviceAnalysis* d) {
               : tr("No predictor."));
         return;
     }
-    std::vector<std::pair<double, double>> points;
-    for (const AdaptedNetwork& n : p->adaptation->networks) points.emplace_back(n.measuredMs, n.leaveOneOutMs);
-    m_fitScatter->setPoints(tr("%1, left out one at a time").arg(QString::fromStdString(d->deviceId)), points);
+    m_fitScatter->setPoints(leftOutCaption(d->deviceId), leftOutPoints(*p));
 }
 
 void PredictorPage::showKernelType(int row) {

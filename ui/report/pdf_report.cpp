@@ -24,6 +24,7 @@
 #include "ui/graphview/graph_view.h"
 #include "ui/models/analysis_text.h"
 #include "ui/models/kernel_table_model.h"
+#include "ui/models/predictor_tables.h"
 #include "ui/plots/breakdown_plot.h"
 #include "ui/plots/scatter_plot.h"
 #include "ui/style/format.h"
@@ -321,8 +322,38 @@ private:
             h += table({QObject::tr("Kernel type"), QObject::tr("In model"), QObject::tr("Samples"), QObject::tr("Rounds"),
                         QObject::tr("Within 10%"), QObject::tr("Within 5%"), QObject::tr("RMSPE")},
                        rows);
+            h += adaptationFit(d);
             h += evaluation(d.deviceId);
         }
+        return h;
+    }
+
+    // An adapted predictor's networks (the Predictor tab's "Fit networks") and its fit on them.
+    QString adaptationFit(const DeviceAnalysis& d) {
+        AdaptationTableModel model;
+        model.setPredictor(d.predictor);
+        if (model.rowCount() == 0) return {};
+        QStringList header, rows;
+        for (int c = 0; c < model.columnCount(); ++c)
+            header << model.headerData(c, Qt::Horizontal, Qt::DisplayRole).toString().toHtmlEscaped();
+        for (int r = 0; r < model.rowCount(); ++r) {  // a network's name on one line ("nb201-11421")
+            QString cells;
+            for (int c = 0; c < model.columnCount(); ++c)
+                cells += QStringLiteral("<td%1>%2</td>")
+                             .arg(c == AdaptationTableModel::Network ? " style='white-space:nowrap'" : "",
+                                  model.data(model.index(r, c), Qt::DisplayRole).toString().toHtmlEscaped());
+            rows << "<tr>" + cells + "</tr>";
+        }
+        QString h = QObject::tr(
+                        "<p>The %1 networks measured on %2 to adapt its predictor, each predicted by the source, by the fit and by "
+                        "the fit on the other networks (left out: the error to expect on a network never measured).</p>")
+                        .arg(model.rowCount())
+                        .arg(esc(d.deviceId));
+        h += table(header, rows);
+        ScatterPlot plot;
+        plot.setPoints(leftOutCaption(d.deviceId), leftOutPoints(*d.predictor));
+        constexpr int kWidth = 460, kHeight = 330;  // the caption on one line for a short device id
+        h += "<p>" + image(plot.renderImage(kWidth, kHeight, kImageScale), kWidth, kHeight) + "</p>";
         return h;
     }
 
@@ -371,11 +402,12 @@ private:
                 continue;
             }
             const PredictorSet& p = *d.predictor;
-            h += QObject::tr(
-                     "<p><b>%1</b>: predictor built %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
+            h += QObject::tr("<p><b>%1</b>: %10 %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
                      .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.timesSource()), esc(p.runtime), esc(p.runtimeVersion))
                      .arg(p.types.size())
-                     .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource));
+                     .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource),
+                          p.adaptation ? QObject::tr("%1's predictor adapted").arg(esc(p.adaptation->sourceDevice))
+                                       : QObject::tr("predictor built"));
         }
         h += QObject::tr(
             "<p>Method: the graph is split into kernels by the device's measured fusion rules; each kernel's time is "
