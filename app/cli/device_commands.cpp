@@ -74,9 +74,10 @@ PredictorStatus predictorStatusOf(const Device& d, bool explain) {
     std::string rulesUsed;
     const bool rules = (p && !p.value().rulesJson.empty()) || deviceRules(d.id, "", rulesUsed);
     if (!p || !rules) {
-        if (explain)
-            s.error =
-                missingPredictorError(d.id, "", rules).value_or(!rules ? deviceRules(d.id, "", rulesUsed).error() : p.error()).message;
+        if (explain) {
+            const Error e = !rules ? deviceRules(d.id, "", rulesUsed).error() : p.error();  // a broken file: its own error
+            s.error = (e.code == ErrorCode::Unsupported ? missingPredictorError(d.id, "", rules).value_or(e) : e).message;
+        }
         return s;
     }
     s.host = compareHost(builtOnOf(p.value()), d);

@@ -145,15 +145,19 @@ DeviceAnalyzer DeviceAnalyzer::load(const std::string& deviceId, const DeviceDat
         if (carried) a.m_rulesSource = where;
         if (carried || !rules) rules = std::move(carried);
     }
+    // Rules or a predictor that are absent get the quickest way to them; a broken file its own error.
+    auto missing = [&](const Error& e, bool hasRules) {
+        return e.code == ErrorCode::Unsupported ? missingPredictorError(deviceId, sources.db, hasRules).value_or(e)
+                                                : tableOnlyDeviceError(deviceId, sources.db).value_or(e);
+    };
     if (!rules) {
-        a.m_error = missingPredictorError(deviceId, sources.db, false).value_or(rules.error());
+        a.m_error = missing(rules.error(), false);
         return a;
     }
     a.m_rules = std::make_shared<const RuleSet>(std::move(rules).value());
     if (sources.rulesOnly) return a;
     if (!*predictor)
-        a.m_error = sources.predictorFile.empty() ? missingPredictorError(deviceId, sources.db, true).value_or(predictor->error())
-                                                  : predictor->error();
+        a.m_error = sources.predictorFile.empty() ? missing(predictor->error(), true) : predictor->error();
     else
         a.m_predictor = std::make_shared<const PredictorSet>(std::move(*predictor).value());
     if (a.m_predictor)

@@ -92,6 +92,15 @@ private slots:
         QVERIFY2(r.err.startsWith("kernelmeter-cli: no predictor for device xnnpack-t2: adapt xnnpack-t1's predictor") &&
                      !r.err.contains("detect-rules"),
                  r.err.constData());
+        // A broken rules file is named, not taken for missing rules.
+        const QString broken = m_home.filePath("broken-rules.json");
+        QFile file(broken);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write("{\"schema\": ");
+        file.close();
+        r = cli({"predict", "real/mobilenet_v3_small.onnx", "--device", "xnnpack-t2", "--rules", broken});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("broken-rules.json") && !r.err.contains("adapt"), r.err.constData());
     }
 
     // Several devices side by side: --summary has one row per model with each device's total as
