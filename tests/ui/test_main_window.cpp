@@ -298,7 +298,7 @@ private slots:
         // The quickest way to one first: adapting xnnpack-t1's.
         QVERIFY2(none->toolTip().contains("xnnpack-t2: adapt xnnpack-t1's predictor"), qPrintable(none->toolTip()));
         QVERIFY2(w.predictorPage()->aboutText().contains("predictor built"), qPrintable(w.predictorPage()->aboutText()));
-        QCOMPARE(w.predictorPage()->shownPlot(), "Sampling accuracy");  // a built one, its sampling
+        QCOMPARE(w.predictorPage()->shownPlot(), "Sampling");  // a built one, its sampling
         QVERIFY(w.predictorPage()->kernelTypeRows() > 5);
         QVERIFY(w.predictorPage()->ruleRows() > 10);
         QCOMPARE(w.predictorPage()->adaptSources(), QStringList({"opencv-t1", "xnnpack-t1"}));
@@ -526,7 +526,7 @@ private slots:
         QCOMPARE(page->adaptedNetworkRows(), 3);
         QCOMPARE(page->usualSpeedMeasurements(), 3);  // its networks, on this machine and runtime
         QCOMPARE(page->fitPlot()->pointCount(), 3);
-        QCOMPARE(page->shownPlot(), "Adaptation fit");  // an adapted predictor shows its fit first
+        QCOMPARE(page->shownPlot(), "Fit");  // an adapted predictor shows its fit first
         // The report shows the same networks and the fit on them.
         ReportOptions options;
         options.kernelDevice = 0;

@@ -98,7 +98,8 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
     m_plots = new QTabWidget(split);
     m_plot = new AccuracyPlot(m_plots);
-    m_plots->addTab(m_plot, tr("Sampling accuracy"));
+    m_plots->addTab(m_plot, tr("Sampling"));  // short names: four tabs in a narrow pane
+    m_plots->setTabToolTip(0, tr("The selected kernel type's sampling history: its validation accuracy after each round"));
     m_scatter = new ScatterPlot(m_plots);
     m_plots->addTab(m_scatter, tr("Predicted vs measured"));
     m_plots->setTabToolTip(1, tr("The benchmark dataset's models measured on this device (10 per family), predicted; at the "
@@ -106,7 +107,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     // The fit's plot and its networks' table each have a tab: one above the other, neither had
     // the height to be read in the window's lower pane.
     m_fitScatter = new ScatterPlot(m_plots);
-    m_plots->addTab(m_fitScatter, tr("Adaptation fit"));
+    m_plots->addTab(m_fitScatter, tr("Fit"));
     m_plots->setTabToolTip(2, tr("An adapted predictor: the networks measured on the device to adapt it, each against the "
                                  "prediction of the fit on the other networks"));
     m_adaptTable = makeTable(&m_adaptModel, AdaptationTableModel::SortRole, m_plots);
