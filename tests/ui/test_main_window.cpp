@@ -527,6 +527,19 @@ private slots:
         QCOMPARE(page->usualSpeedMeasurements(), 3);  // its networks, on this machine and runtime
         QCOMPARE(page->fitPlot()->pointCount(), 3);
         QCOMPARE(page->shownPlot(), "Fit");  // an adapted predictor shows its fit first
+        // At the window's usual size the fit's plot is whole on the Predictor tab: the adapted
+        // predictor's story above it (six lines and more) once pushed its axis off the pane.
+        w.resize(1400, 900);
+        w.show();
+        QVERIFY(w.showTab("predictor"));
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        const QWidget* fit = page->fitPlot();
+        const int fitBottom = fit->mapTo(&w, QPoint(0, fit->height())).y();
+        const int pageBottom = page->mapTo(&w, QPoint(0, page->height())).y();
+        QVERIFY2(fitBottom <= pageBottom, qPrintable(QString("the plot's tab ends at %1, its page at %2").arg(fitBottom).arg(pageBottom)));
+        for (const QWidget* drawn : fit->findChildren<QWidget*>(Qt::FindDirectChildrenOnly))
+            QVERIFY2(fit->rect().contains(drawn->geometry()),
+                     qPrintable(QString("the plot is %1 px high in a tab of %2 px").arg(drawn->height()).arg(fit->height())));
         // The report shows the same networks and the fit on them.
         ReportOptions options;
         options.kernelDevice = 0;

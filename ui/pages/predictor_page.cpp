@@ -9,6 +9,7 @@
 #include <QMessageBox>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTabWidget>
@@ -66,7 +67,17 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     m_about->setWordWrap(true);
     m_about->setTextFormat(Qt::RichText);  // escaped text with <br>: never guessed plain (a multi-line provenance was)
     m_about->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    top->addWidget(m_about, 1);
+    m_about->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    // An adapted predictor's story runs to six lines or more at the window's usual width, and every
+    // line was taken from the plots below (the fit's axis fell off the pane at 1400 x 900): at most
+    // four lines show, the rest scrolls.
+    auto* aboutScroll = new QScrollArea(this);
+    aboutScroll->setWidget(m_about);
+    aboutScroll->setWidgetResizable(true);
+    aboutScroll->setFrameShape(QFrame::NoFrame);
+    aboutScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    aboutScroll->setMaximumHeight(4 * m_about->fontMetrics().lineSpacing() + 10);
+    top->addWidget(aboutScroll, 1);
     m_buildButton = new QPushButton(tr("Build predictor..."), this);
     m_detectButton = new QPushButton(tr("Detect fusion rules..."), this);
     m_detectButton->setToolTip(
