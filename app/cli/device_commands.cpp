@@ -58,48 +58,6 @@ std::optional<StoredHello> lastHelloOf(const std::string& id) {
     return h ? h.value() : std::nullopt;
 }
 
-// A device's predictor, as `device list` and `device show` tell it: the one predict would use.
-struct PredictorStatus {
-    std::optional<PredictorSet> predictor;
-    std::string source;  // the database or file it came from
-    HostComparison host;
-    std::string error;  // no predictor: why, and what to do (when asked: it reads other devices' predictors)
-};
-
-PredictorStatus predictorStatusOf(const Device& d, bool explain) {
-    PredictorStatus s;
-    // Its provenance only (the regressors are most of a predictor and take a second to read); the
-    // rules too: predicting needs both, from the device or carried by the predictor.
-    Result<PredictorSet> p = devicePredictorHeader(d.id, "", s.source);
-    std::string rulesUsed;
-    const bool rules = (p && !p.value().rulesJson.empty()) || deviceRules(d.id, "", rulesUsed);
-    if (!p || !rules) {
-        if (explain) {
-            const Error e = !rules ? deviceRules(d.id, "", rulesUsed).error() : p.error();  // a broken file: its own error
-            s.error = (e.code == ErrorCode::Unsupported ? missingPredictorError(d.id, "", rules).value_or(e) : e).message;
-        }
-        return s;
-    }
-    s.host = compareHost(builtOnOf(p.value()), d);
-    s.predictor = std::move(p.value());
-    return s;
-}
-
-// One cell of `device list`: how the predictor was made, when, whether it is yours or shipped,
-// and whether it belongs to the device ("adapted 2026-12-07 from xnnpack-t1, yours").
-std::string predictorCell(const PredictorStatus& s) {
-    if (!s.predictor) return "none";
-    const PredictorSet& p = *s.predictor;
-    std::string cell = p.adaptation ? fmt::format("adapted {} from {}", p.builtAtUtc.substr(0, 10), p.adaptation->sourceDevice)
-                                    : fmt::format("built {}", p.builtAtUtc.substr(0, 10));
-    cell += s.source == defaultDatabasePath() ? ", yours" : ", shipped";
-    if (s.host.notThisDevice())
-        cell += fmt::format("; {}'s", p.deviceId);
-    else if (s.host.mismatch())
-        cell += fmt::format("; other {}", fmt::join(s.host.differences, ", "));
-    return cell;
-}
-
 Json deviceJson(const Device& d) {
     Json j{{"id", d.id},
            {"name", d.displayName},
@@ -166,14 +124,14 @@ int runDeviceList(const DeviceArgs& args) {
             Json j = deviceJson(d);
             const std::string version = versionOf(d);
             j["runtime_version"] = version.empty() ? Json(nullptr) : Json(version);
-            const PredictorStatus status = predictorStatusOf(d, false);
+            const DevicePredictorStatus status = devicePredictorStatus(d, "", false);
             j["predictor"] = status.predictor
                                  ? Json{{"source", status.source},
                                         {"built_at_utc", status.predictor->builtAtUtc},
                                         {"adapted_from",
                                          status.predictor->adaptation ? Json(status.predictor->adaptation->sourceDevice) : Json(nullptr)},
                                         {"host_state", status.host.state},
-                                        {"summary", predictorCell(status)}}
+                                        {"summary", predictorStatusLine(status)}}
                                  : Json(nullptr);
             list.push_back(std::move(j));
         }
@@ -188,7 +146,7 @@ int runDeviceList(const DeviceArgs& args) {
         std::vector<std::string> cells;
         size_t width = 9;
         for (const Device& d : devices) {
-            cells.push_back(predictorCell(predictorStatusOf(d, false)));
+            cells.push_back(predictorStatusLine(devicePredictorStatus(d, "", false)));
             width = std::max(width, cells.back().size());
         }
         std::cout << fmt::format("{:<14} {:<11} {:<24} {:>7}  {:<20}  {:<{}}  {}\n", "id", "runtime", "version", "threads", "last checked",
@@ -234,7 +192,7 @@ int runDeviceShow(const DeviceArgs& args) {
     Result<Device> d = findDevice(args.id);
     if (!d) return reportError(d.error());
     const Device& dev = d.value();
-    const PredictorStatus status = predictorStatusOf(dev, true);
+    const DevicePredictorStatus status = devicePredictorStatus(dev, "", true);
     const std::optional<PredictorSet>& predictor = status.predictor;
     const HostComparison& host = status.host;
     if (args.json) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "store/measurement_store.h"
 #include "workflows/data_sources.h"
 #include "workflows/evaluation_data.h"
 
@@ -100,6 +101,39 @@ std::optional<Error> missingPredictorError(const std::string& deviceId, const st
                  : fmt::format("detect its fusion rules (`kernelmeter-cli detect-rules --device {}`, {}) and ", deviceId,
                                aboutDuration(detectMinutes)),
         deviceId, aboutDuration(minutes.build), hasRules ? "--predictor FILE" : "--rules FILE and --predictor FILE"));
+}
+
+DevicePredictorStatus devicePredictorStatus(const Device& d, const std::string& db, bool explain) {
+    DevicePredictorStatus s;
+    s.database = db;
+    // Its provenance only (the regressors are most of a predictor and take a second to read); the
+    // rules too: predicting needs both, from the device or carried by the predictor.
+    Result<PredictorSet> p = devicePredictorHeader(d.id, db, s.source);
+    std::string rulesUsed;
+    const bool rules = (p && !p.value().rulesJson.empty()) || deviceRules(d.id, "", rulesUsed);
+    if (!p || !rules) {
+        if (explain) {
+            const Error e = !rules ? deviceRules(d.id, "", rulesUsed).error() : p.error();  // a broken file: its own error
+            s.error = (e.code == ErrorCode::Unsupported ? missingPredictorError(d.id, db, rules).value_or(e) : e).message;
+        }
+        return s;
+    }
+    s.host = compareHost(builtOnOf(p.value()), d, db);
+    s.predictor = std::move(p.value());
+    return s;
+}
+
+std::string predictorStatusLine(const DevicePredictorStatus& s) {
+    if (!s.predictor) return "none";
+    const PredictorSet& p = *s.predictor;
+    std::string line = p.adaptation ? fmt::format("adapted {} from {}", p.builtAtUtc.substr(0, 10), p.adaptation->sourceDevice)
+                                    : fmt::format("built {}", p.builtAtUtc.substr(0, 10));
+    line += s.source == (s.database.empty() ? defaultDatabasePath() : s.database) ? ", yours" : ", shipped";
+    if (s.host.notThisDevice())
+        line += fmt::format("; {}'s", p.deviceId);
+    else if (s.host.mismatch())
+        line += fmt::format("; other {}", fmt::join(s.host.differences, ", "));
+    return line;
 }
 
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual) {

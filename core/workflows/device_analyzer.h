@@ -86,6 +86,22 @@ std::optional<Error> tableOnlyDeviceError(const std::string& deviceId, const std
 // build).
 std::optional<Error> missingPredictorError(const std::string& deviceId, const std::string& db, bool hasRules);
 
+// A device's predictor as lists of devices tell it (`device list`, `device show`, Tools >
+// Devices...): the one predict would use, read without its regressors (a second each).
+struct DevicePredictorStatus {
+    std::optional<PredictorSet> predictor;  // its header only (PredictorSet::headerFromJson)
+    std::string source;                     // the database or file it came from
+    std::string database;                   // the user's database asked ("": the default one)
+    HostComparison host;
+    std::string error;  // no predictor or no rules: why, and the quickest way to one (when explained)
+};
+// `explain`: fill `error` (missingPredictorError reads the other devices' predictors for it).
+DevicePredictorStatus devicePredictorStatus(const Device& device, const std::string& db, bool explain);
+// One line: how the predictor was made, when, whether it is the user's or shipped, and whether it
+// belongs to the device ("adapted 2026-12-07 from xnnpack-t1, yours", "built 2026-11-24, shipped;
+// other CPU"); "none" without one.
+std::string predictorStatusLine(const DevicePredictorStatus& status);
+
 // "predicted at DEVICE's usual speed: ... x F": why the times of a predictor carried to the
 // device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).
 std::string usualSpeedNote(const PredictorSet& predictor, const std::string& deviceId, const UsualSpeed& usual);

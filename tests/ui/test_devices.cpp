@@ -11,6 +11,7 @@
 #include <QComboBox>
 #include <QInputDialog>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QProcess>
 #include <QPushButton>
 #include <QSpinBox>
@@ -81,6 +82,19 @@ private slots:
         QVERIFY2(d->messageText().contains("Answered") &&
                      d->messageText().contains(QString::fromStdString(readMachineInfo().cpuModel).toHtmlEscaped()),
                  qPrintable(d->messageText()));
+
+        // Each device's predictor, read in the background: none for the new box, with the
+        // quickest way to one; the shipped one for a built-in device.
+        d->waitForPredictors();
+        QVERIFY(d->selectDevice("gui-box"));
+        QVERIFY2(d->predictorText().startsWith("none: ") && d->predictorText().contains("adapt xnnpack-t1's predictor to it"),
+                 qPrintable(d->predictorText()));
+        QVERIFY(d->selectDevice("xnnpack-t1"));
+        QVERIFY2(d->predictorText().startsWith("built ") && d->predictorText().contains(", shipped"), qPrintable(d->predictorText()));
+        QVERIFY2(d->deviceList()->currentItem()->toolTip().startsWith("Predictor: built "),
+                 qPrintable(d->deviceList()->currentItem()->toolTip()));
+        d->newButton()->click();
+        QVERIFY(d->predictorText().isEmpty());  // a device being defined has none to tell
 
         QVERIFY(d->selectDevice("gui-box"));
         d->threadsBox()->setValue(3);

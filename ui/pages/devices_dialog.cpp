@@ -12,6 +12,9 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
+#include <algorithm>
+
+#include "workflows/device_analyzer.h"
 
 namespace km::ui {
 namespace {
@@ -59,6 +62,12 @@ DevicesDialog::DevicesDialog(QWidget* parent) : QDialog(parent) {
     form->addRow(tr("T&ransport:"), m_transport);
     form->addRow(tr("&Agent:"), m_agent);
     form->addRow(tr("&Name:"), m_name);
+    m_predictor = new QLabel(this);
+    m_predictor->setWordWrap(true);
+    m_predictor->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_predictor->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_predictor->setToolTip(tr("The predictor predict and the main window use for this device (kernelmeter-cli device show)"));
+    form->addRow(tr("Predictor:"), m_predictor);
     m_new = new QPushButton(tr("&New"), this);
     m_save = new QPushButton(tr("&Save"), this);
     m_check = new QPushButton(tr("&Check"), this);
@@ -109,7 +118,47 @@ void DevicesDialog::reloadList(const QString& select) {
                 .arg(d.userDefined ? (d.transport.empty() ? tr(", yours") : tr(", via %1").arg(q(d.transport))) : tr(", built in")));
     if (!warning.empty()) showMessage(tr("Your devices could not be read: %1").arg(q(warning)), true);
     if (!select.isEmpty()) selectDevice(select);
+    readPredictors();
 }
+
+// Reading a predictor's provenance takes about a quarter of a second, and saying why a device has
+// none reads the other devices' too: off the UI thread, every device at once.
+void DevicesDialog::readPredictors() {
+    m_predictorRunner.run(
+        [devices = m_devices](const Superseded& superseded) {
+            QHash<QString, PredictorLine> lines;
+            for (const Device& d : devices) {
+                if (superseded()) break;
+                const DevicePredictorStatus s = devicePredictorStatus(d, "", true);
+                lines.insert(q(d.id), {q(predictorStatusLine(s)), q(s.error)});
+            }
+            return lines;
+        },
+        [this](quint64, const QHash<QString, PredictorLine>& lines) {
+            m_predictors = lines;
+            for (int row = 0; row < m_list->count() && size_t(row) < m_devices.size(); ++row)
+                if (auto it = lines.find(q(m_devices[size_t(row)].id)); it != lines.end())
+                    m_list->item(row)->setToolTip(tr("Predictor: %1").arg(it->line));
+            showPredictor(m_id->text().trimmed());
+        });
+}
+
+void DevicesDialog::showPredictor(const QString& id) {
+    const bool listed = std::any_of(m_devices.begin(), m_devices.end(), [&](const Device& d) { return q(d.id) == id; });
+    if (!listed) {
+        m_predictor->clear();  // a device being defined
+        return;
+    }
+    const auto it = m_predictors.find(id);
+    if (it == m_predictors.end())
+        m_predictor->setText(tr("(reading...)"));
+    else
+        m_predictor->setText(it->why.isEmpty() ? it->line : tr("%1: %2").arg(it->line, it->why));
+}
+
+QString DevicesDialog::predictorText() const { return m_predictor->text(); }
+
+void DevicesDialog::waitForPredictors() { m_predictorRunner.waitForIdle(); }
 
 bool DevicesDialog::selectDevice(const QString& id) {
     for (size_t i = 0; i < m_devices.size(); ++i)
@@ -132,6 +181,7 @@ void DevicesDialog::showDevice(const Device& d) {
     for (QWidget* w : std::initializer_list<QWidget*>{m_id, m_runtime, m_threads, m_transport, m_agent, m_name, m_save, m_remove})
         w->setEnabled(d.userDefined);
     m_check->setEnabled(d.canMeasure());
+    showPredictor(q(d.id));
     showMessage(d.userDefined ? QString() : tr("%1 is built in: it can be checked, not changed.").arg(q(d.id)), false);
 }
 
@@ -199,6 +249,7 @@ void DevicesDialog::check() {
                               showMessage(helloHtml(r.value(), dev.runtime) + "<br>" + q(crowded).toHtmlEscaped(), true);
                           else
                               showMessage(helloHtml(r.value(), dev.runtime), false);
+                          readPredictors();       // its machine is known now: whose machine its predictor is may change
                           emit devicesChanged();  // its last hello changed: the device bar's notes may change
                       });
 }

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QHash>
 
 #include <memory>
 
@@ -32,11 +33,17 @@ public:
     QLineEdit* transportEdit() const { return m_transport; }
     QLineEdit* agentEdit() const { return m_agent; }
     QLineEdit* nameEdit() const { return m_name; }
+    QPushButton* newButton() const { return m_new; }
     QPushButton* saveButton() const { return m_save; }
     QPushButton* checkButton() const { return m_check; }
     QPushButton* removeButton() const { return m_remove; }
     QListWidget* deviceList() const { return m_list; }
     QString messageText() const;
+    // The shown device's predictor: how it was made and whether it is the device's, or why there
+    // is none and the quickest way to one (read in the background for every device).
+    QString predictorText() const;
+    // Waits until the devices' predictors have been read (tests).
+    void waitForPredictors();
     // Selects the device with this id in the list (and shows it in the form); false if absent.
     bool selectDevice(const QString& id);
     // Waits until a running check has delivered (tests).
@@ -56,6 +63,8 @@ private:
     void check();
     void remove();
     void showMessage(const QString& text, bool error);
+    void readPredictors();
+    void showPredictor(const QString& id);
     Device formDevice() const;
 
     QListWidget* m_list = nullptr;
@@ -70,9 +79,16 @@ private:
     QPushButton* m_check = nullptr;
     QPushButton* m_remove = nullptr;
     QLabel* m_message = nullptr;
+    QLabel* m_predictor = nullptr;
     std::vector<Device> m_devices;
     bool m_editingBuiltin = false;
     JobRunner m_checkRunner{this};
+    // Per device id: its predictor's line and, without one, why (devicePredictorStatus).
+    struct PredictorLine {
+        QString line, why;
+    };
+    QHash<QString, PredictorLine> m_predictors;
+    JobRunner m_predictorRunner{this};
 };
 
 }  // namespace km::ui
