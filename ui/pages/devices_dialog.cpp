@@ -116,6 +116,8 @@ void DevicesDialog::reloadList(const QString& select) {
                 .arg(q(d.id), q(d.runtime))
                 .arg(d.threads)
                 .arg(d.userDefined ? (d.transport.empty() ? tr(", yours") : tr(", via %1").arg(q(d.transport))) : tr(", built in")));
+    // Wide enough for its longest line ("xnnpack-t2  (xnnpack, 2 thread(s), built in)" was cut).
+    m_list->setMinimumWidth(std::max(260, m_list->sizeHintForColumn(0) + 2 * m_list->frameWidth() + 8));
     if (!warning.empty()) showMessage(tr("Your devices could not be read: %1").arg(q(warning)), true);
     if (!select.isEmpty()) selectDevice(select);
     readPredictors();
