@@ -110,10 +110,13 @@ DevicePredictorStatus devicePredictorStatus(const Device& d, const std::string& 
     // rules too: predicting needs both, from the device or carried by the predictor.
     Result<PredictorSet> p = devicePredictorHeader(d.id, db, s.source);
     std::string rulesUsed;
-    const bool rules = (p && !p.value().rulesJson.empty()) || deviceRules(d.id, "", rulesUsed);
+    std::optional<Error> rulesError;  // read once: the device's rules when the predictor carries none
+    if (!p || p.value().rulesJson.empty())
+        if (Result<RuleSet> r = deviceRules(d.id, "", rulesUsed); !r) rulesError = r.error();
+    const bool rules = !rulesError;
     if (!p || !rules) {
         if (explain) {
-            const Error e = !rules ? deviceRules(d.id, "", rulesUsed).error() : p.error();  // a broken file: its own error
+            const Error e = rulesError ? *rulesError : p.error();  // a broken file: its own error
             s.error = (e.code == ErrorCode::Unsupported ? missingPredictorError(d.id, db, rules).value_or(e) : e).message;
         }
         return s;
