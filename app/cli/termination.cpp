@@ -9,6 +9,7 @@
 #include <system_error>
 #include <thread>
 
+#include "common/child_groups.h"
 #include "common/scratch_folder.h"
 
 namespace km::cli {
@@ -41,6 +42,9 @@ TerminationCleanup::TerminationCleanup() : m_shared(std::make_shared<Shared>()) 
             std::lock_guard lock(shared->mutex);
             root = shared->root;
         }
+        // The agents and transports first: they measure for nobody once this process is gone,
+        // and a transport's processes are not this one's children's group (common/child_groups.h).
+        signalChildGroups(SIGKILL);
         if (!root.empty()) ScratchFolder::removeThisProcesses(root);
         // Ended by the signal itself, so that the parent (a shell, the desktop application) sees
         // what it sent: the signal is still blocked in every other thread, so it comes here.

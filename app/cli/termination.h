@@ -4,8 +4,9 @@
 // the process without unwinding, and a run's generated models (core/common/scratch_folder.h: up to
 // 1 GB for adapt) stay on disk until the next run under the same cache. Measurements are stored as
 // they are taken, so only the scratch folders need removing: one thread waits for the signals
-// (blocked in every other thread), removes this process's folders under the cache, and ends the
-// process by the same signal, as its default action would have.
+// (blocked in every other thread), ends the agents and transports this process started (their
+// process groups), removes this process's folders under the cache, and ends the process by the
+// same signal, as its default action would have.
 #pragma once
 
 #include <memory>

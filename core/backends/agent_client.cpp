@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/child_groups.h"
+
 namespace km {
 namespace {
 
@@ -62,6 +64,7 @@ void AgentClient::stop() {
     m_toAgent = m_fromAgent = m_agentStderr = -1;
     if (m_pid > 0) {
         kill(-m_pid, SIGKILL);  // the whole group: a transport command and the agent behind it
+        removeChildGroup(m_pid);
         int status = 0;
         waitpid(m_pid, &status, 0);
     }
@@ -72,6 +75,7 @@ void AgentClient::stop() {
 Error AgentClient::describeDeath(const std::string& during) {
     int status = 0;
     pid_t pid = m_pid;
+    removeChildGroup(pid);  // reaped below: its pid is free again
     // Give a dying process a moment to be reaped, then force it.
     for (int i = 0; i < 50 && waitpid(pid, &status, WNOHANG) == 0; ++i) usleep(20000);
     if (waitpid(pid, &status, WNOHANG) == 0) {
@@ -152,6 +156,7 @@ Result<AgentHello> AgentClient::start(double timeoutSeconds) {
             _exit(127);
         }
         setpgid(pid, pid);
+        addChildGroup(pid);  // ended with this process if it is told to end (common/child_groups.h)
         close(in[0]);
         close(out[1]);
         close(err[1]);

@@ -13,6 +13,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "common/child_groups.h"
+
 namespace km {
 
 std::string shellQuoted(const std::string& s) {
@@ -41,6 +43,7 @@ Result<CommandOutput> runThroughTransport(const std::string& transportPrefix, co
         _exit(127);
     }
     setpgid(pid, pid);
+    addChildGroup(pid);  // ended with this process if it is told to end (common/child_groups.h)
     close(in[0]);
     close(out[1]);
     close(err[1]);
@@ -60,6 +63,7 @@ Result<CommandOutput> runThroughTransport(const std::string& transportPrefix, co
         const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
         if (left <= 0) {
             kill(-pid, SIGKILL);
+            removeChildGroup(pid);
             waitpid(pid, nullptr, 0);
             for (int fd : {toChild, fromOut, fromErr})
                 if (fd >= 0) close(fd);
@@ -95,6 +99,7 @@ Result<CommandOutput> runThroughTransport(const std::string& transportPrefix, co
     }
     if (toChild >= 0) close(toChild);
     int status = 0;
+    removeChildGroup(pid);
     waitpid(pid, &status, 0);
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
 #include <QTemporaryDir>
 
 #include "backends/machine_info.h"
@@ -314,6 +315,43 @@ private slots:
         const test::ProgramRun report = cli({"report", model, "--device", "cv3", "--device", "opencv-t1", "-o", pdf});
         QVERIFY2(report.exitCode == 0, report.err.constData());
         QVERIFY(QFileInfo(pdf).size() > 10000);
+    }
+
+    // A run stopped by a signal (Ctrl+C, or the desktop application's Cancel) ends the transport it
+    // reaches its device through, not only its agent: this transport stays after its agent, as a
+    // wrapper that cleans up on the board might. Left alone it ran on for minutes.
+    void stoppedRunEndsItsTransport() {
+        const QString pidFile = m_home.filePath("transport.pid");
+        const QString script = m_home.filePath("lingering-transport.sh");
+        QVERIFY(test::writeScript(script, "#!/bin/sh\necho $$ > '" + pidFile.toUtf8() + "'\n\"$@\"\nsleep 300\n"));
+        QCOMPARE(cli({"device", "add", "lingering", "--runtime", "opencv-dnn", "--transport", script}).exitCode, 0);
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        const test::RunOptions u = user();
+        for (auto it = u.setEnv.begin(); it != u.setEnv.end(); ++it) env.insert(it.key(), it.value());
+        for (const QString& name : u.unsetEnv) env.remove(name);
+        p.setProcessEnvironment(env);
+        p.start(test::cliPath(), {"measure", test::fixture("real/mobilenet_v3_small.onnx"), "--device", "lingering", "--rounds", "100000",
+                                  "--instances", "1", "--db", m_home.filePath("lingering.db"), "--quiet"});
+        QVERIFY(p.waitForStarted(60000));
+        qint64 transport = 0;
+        bool measuring = false;                                                            // the transport has started the agent
+        for (int i = 0; i < 12000 && !measuring && p.state() == QProcess::Running; ++i) {  // 10 min only to fail
+            QFile f(pidFile);
+            if (transport == 0 && f.open(QIODevice::ReadOnly)) transport = f.readAll().trimmed().toLongLong();
+            measuring = transport > 0 && !test::childProcesses(transport).isEmpty();
+            if (!measuring) p.waitForFinished(50);
+        }
+        QVERIFY2(measuring, p.readAllStandardError().constData());
+        p.terminate();
+        QVERIFY(p.waitForFinished(600000));
+        QCOMPARE(p.exitStatus(), QProcess::CrashExit);  // ended by SIGTERM, as a cancel is
+        bool ended = false;
+        for (int i = 0; i < 600 && !ended; ++i) {  // 60 s only to fail: the transport lingers 300 s
+            ended = !test::processRunning(transport);
+            if (!ended) QTest::qWait(100);
+        }
+        QVERIFY2(ended, qPrintable(QString("the transport (pid %1) still runs after its client was stopped").arg(transport)));
     }
 };
 
