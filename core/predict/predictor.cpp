@@ -523,6 +523,13 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         out.highMs *= transfer.high;
     }
     std::set<std::string> fellBack, missing;
+    // An adapted predictor's fit knows the groups its networks had (and those whose kernels it
+    // measured on the target): a kernel of any other group keeps the source's time at the fit's
+    // common scale, which nothing measured on the device checked. Per kernel type: how many such
+    // kernels, and their time.
+    const bool groupsKnown = set.adaptation && (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty());
+    std::map<std::string, std::pair<size_t, double>> unadapted;
+    std::vector<const std::string*> unadaptedType(partition.kernels.size(), nullptr);
     for (const Kernel& k : partition.kernels) {
         KernelPrediction p{k.id, k.type, 0.0, 0.0, 0.0, "none"};
         const KernelFeatures f = kernelFeatures(k, metrics);
@@ -533,6 +540,9 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         if (!set.groupScale.empty() || !set.groupKernelMs.empty() || !set.groupMsPerMflop.empty() || !set.groupMsPerMb.empty() ||
             !set.groupExponent.empty()) {
             const std::string group = transferGroupOf(k.type, f);
+            if (groupsKnown && !k.unknown && !groupValueOf(set.groupScale, group) && !groupValueOf(set.groupKernelMs, group) &&
+                !groupValueOf(set.groupKernelMs, transferRootOf(group)) && !groupValueOf(set.groupMsPerMflop, group))
+                unadaptedType[out.kernels.size()] = &k.type;
             if (const double* g = groupValueOf(set.groupScale, group)) scale *= *g;
             if (const double* g = groupValueOf(set.groupKernelMs, group))
                 fixedMs = *g;
@@ -581,6 +591,51 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             p.highMs *= set.speedScale;
         }
         for (double* v : {&out.totalMs, &out.lowMs, &out.highMs, &out.overheadMs}) *v *= set.speedScale;
+    }
+    for (size_t i = 0; i < out.kernels.size(); ++i)
+        if (unadaptedType[i]) {
+            auto& [count, ms] = unadapted[*unadaptedType[i]];
+            ++count;
+            ms += out.kernels[i].ms;
+        }
+    if (!unadapted.empty()) {
+        std::vector<std::string> types;
+        size_t count = 0;
+        double ms = 0;
+        for (const auto& [type, seen] : unadapted) {
+            types.push_back(type);
+            count += seen.first;
+            ms += seen.second;
+        }
+        const Adaptation& a = *set.adaptation;
+        out.warnings.push_back(fmt::format(
+            "kernel type{} {} ({} kernel{}, {:.0f}% of the predicted time) {} in none of the {} networks this predictor was adapted "
+            "on ({}){}: {} times are {}'s at the fit's common scale, checked by nothing measured on the device and not covered by "
+            "the interval.",
+            types.size() == 1 ? "" : "s", fmt::join(types, ", "), count, count == 1 ? "" : "s",
+            out.totalMs > 0 ? 100 * ms / out.totalMs : 0.0, types.size() == 1 ? "was" : "were", a.networks.size(), a.timesFrom,
+            a.kernelGroups.empty() ? "" : " nor among the kernels it measured", types.size() == 1 ? "its" : "their", a.sourceDevice));
+    }
+    if (set.adaptation && !set.adaptation->networks.empty() && set.speedScale > 0) {
+        // Far outside the networks the fit was made on: nothing says its terms hold there.
+        double shortest = 0, longest = 0;
+        for (const AdaptedNetwork& n : set.adaptation->networks) {
+            if (!(n.measuredMs > 0)) continue;
+            shortest = shortest > 0 ? std::min(shortest, n.measuredMs) : n.measuredMs;
+            longest = std::max(longest, n.measuredMs);
+        }
+        const double total = out.totalMs / set.speedScale;  // in the unit the networks were measured in
+        const size_t n = set.adaptation->networks.size();
+        if (longest > 0 && total > kAdaptedRangeFactor * longest)
+            out.warnings.push_back(
+                fmt::format("the prediction is {:.1f} times the longest of the {} networks this predictor was adapted on ({:.3g} ms "
+                            "measured): its fit was not checked that far, and the interval does not cover that.",
+                            total / longest, n, longest));
+        else if (shortest > 0 && total > 0 && total < shortest / kAdaptedRangeFactor)
+            out.warnings.push_back(fmt::format(
+                "the prediction is {:.1f} times shorter than the shortest of the {} networks this predictor was adapted on ({:.3g} ms "
+                "measured): its fit was not checked that far, and the interval does not cover that.",
+                shortest / total, n, shortest));
     }
     for (const auto& t : fellBack)
         out.warnings.push_back(

@@ -452,6 +452,73 @@ private slots:
         QVERIFY(QString::fromStdString(broken.error().message).startsWith("p.json: kernel type conv: "));
     }
 
+    // An adapted predictor says where its fit was not checked: kernel types of groups none of its
+    // networks had (nor its measured kernels), and models far longer or shorter than its networks.
+    void adaptedPredictorSaysWhereItWasNotChecked() {
+        Result<Prior> prior = loadPrior(KM_SOURCE_DIR "/datasets/priors");
+        QVERIFY(prior.ok());
+        PredictorSet set;
+        set.deviceId = "lab-phone";
+        set.kernelScale = 3;
+        set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {}, 60, ErrorBand{0.9, 1.2, 50}, {}};
+        set.generic = trainOn(prior.value(), {"conv-relu", "dwconv-relu6", "add", "conv"});
+        Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
+        QVERIFY(rules.ok());
+        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v2.onnx");
+        QVERIFY(g.ok());
+        const KernelPartition part = partitionGraph(g.value(), rules.value());
+        const auto metrics = computeGraphMetrics(g.value()).perNode;
+        const double total = predictModel(part, metrics, set).totalMs;
+        QVERIFY(total > 0);
+
+        PredictorSet adapted = set;
+        adapted.adaptation = Adaptation{};
+        adapted.adaptation->sourceDevice = "opencv-t1";
+        adapted.adaptation->timesFrom = "dataset lab";
+        adapted.adaptation->networks = {{"a", "", 0.5 * total, 0, 0, 0}, {"b", "", 2 * total, 0, 0, 0}};
+        // Every group of the model seen but the depthwise convolutions' ones.
+        std::set<std::string> unseenTypes;
+        size_t unseenKernels = 0;
+        for (const Kernel& k : part.kernels) {
+            const std::string group = transferGroupOf(k.type, kernelFeatures(k, metrics));
+            if (k.type.find("dwconv") != std::string::npos) {
+                unseenTypes.insert(k.type);
+                ++unseenKernels;
+            } else {
+                adapted.groupScale[group] = 1;
+            }
+        }
+        QVERIFY2(!unseenTypes.empty(), "the fixture has no depthwise convolution");
+        auto notChecked = [](const ModelPrediction& p, const char* what) {
+            QStringList found;
+            for (const std::string& w : p.warnings)
+                if (QString::fromStdString(w).contains(what)) found << QString::fromStdString(w);
+            return found;
+        };
+        const QStringList types = notChecked(predictModel(part, metrics, adapted), "in none of the 2 networks");
+        QCOMPARE(types.size(), 1);
+        for (const std::string& t : unseenTypes) QVERIFY2(types[0].contains(QString::fromStdString(t)), qPrintable(types[0]));
+        QVERIFY2(types[0].contains(QString("(%1 kernels, ").arg(unseenKernels)) && types[0].contains("dataset lab") &&
+                     types[0].contains("times are opencv-t1's at the fit's common scale"),
+                 qPrintable(types[0]));
+        QVERIFY(notChecked(predictModel(part, metrics, adapted), "ms measured)").isEmpty());
+        // Seen: nothing to say. A predictor not adapted says nothing either.
+        for (const Kernel& k : part.kernels) adapted.groupScale[transferGroupOf(k.type, kernelFeatures(k, metrics))] = 1;
+        QVERIFY(notChecked(predictModel(part, metrics, adapted), "in none of").isEmpty());
+        QVERIFY(notChecked(predictModel(part, metrics, set), "adapted on").isEmpty());
+        // Far beyond its networks' times, either way.
+        adapted.adaptation->networks = {{"a", "", total / 10, 0, 0, 0}, {"b", "", total / 5, 0, 0, 0}};
+        const QStringList longer = notChecked(predictModel(part, metrics, adapted), "times the longest of the 2 networks");
+        QCOMPARE(longer.size(), 1);
+        QVERIFY2(longer[0].startsWith("the prediction is 5.0 times the longest"), qPrintable(longer[0]));
+        adapted.adaptation->networks = {{"a", "", total * 5, 0, 0, 0}, {"b", "", total * 10, 0, 0, 0}};
+        const QStringList shorter = notChecked(predictModel(part, metrics, adapted), "shorter than the shortest of the 2 networks");
+        QCOMPARE(shorter.size(), 1);
+        QVERIFY2(shorter[0].startsWith("the prediction is 5.0 times shorter than the shortest"), qPrintable(shorter[0]));
+        adapted.adaptation->networks = {{"a", "", total / 3, 0, 0, 0}, {"b", "", total * 3, 0, 0, 0}};  // within 4 times: checked
+        QVERIFY(notChecked(predictModel(part, metrics, adapted), "ms measured)").isEmpty());
+    }
+
     void specKeysRoundTrip() {
         for (const char* key : {"conv-bn-relu h28 w30 c64-128 k3 s2 g1", "conv-relu6-dwconv-relu6 h56 w56 c24-144 k1 s1 g1 ik7 is2",
                                 "concat h7 w7 c32-48 k1 s1 g1"}) {
