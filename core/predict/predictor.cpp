@@ -608,13 +608,15 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             ms += seen.second;
         }
         const Adaptation& a = *set.adaptation;
+        const double share = out.totalMs > 0 ? ms / out.totalMs : 0.0;
         out.warnings.push_back(fmt::format(
-            "kernel type{} {} ({} kernel{}, {:.0f}% of the predicted time) {} in none of the {} networks this predictor was adapted "
+            "kernel type{} {} ({} kernel{}, {} of the predicted time) {} in none of the {} networks this predictor was adapted "
             "on ({}){}: {} times are {}'s at the fit's common scale, checked by nothing measured on the device and not covered by "
             "the interval.",
             types.size() == 1 ? "" : "s", fmt::join(types, ", "), count, count == 1 ? "" : "s",
-            out.totalMs > 0 ? 100 * ms / out.totalMs : 0.0, types.size() == 1 ? "was" : "were", a.networks.size(), a.timesFrom,
-            a.kernelGroups.empty() ? "" : " nor among the kernels it measured", types.size() == 1 ? "its" : "their", a.sourceDevice));
+            share < 0.005 ? std::string("under 1%") : fmt::format("{:.0f}%", 100 * share), types.size() == 1 ? "was" : "were",
+            a.networks.size(), a.timesFrom, a.kernelGroups.empty() ? "" : " nor among the kernels it measured",
+            types.size() == 1 ? "its" : "their", a.sourceDevice));
     }
     if (set.adaptation && !set.adaptation->networks.empty() && set.speedScale > 0) {
         // Far outside the networks the fit was made on: nothing says its terms hold there.
