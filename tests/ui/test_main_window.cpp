@@ -9,11 +9,13 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QImage>
+#include <QPdfWriter>
 #include <QPushButton>
 #include <QSet>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTextDocument>
 #include <QToolButton>
 #include <cmath>
 
@@ -200,6 +202,36 @@ private slots:
         graph->setColouring(GraphView::Colouring::Heat);
         graph->setKernelDevice(1);
         QCOMPARE(graph->kernelBoxCount(), int(a->devices[1].partition.kernels.size()));
+    }
+
+    // A heading never ends a report's page: with four devices, 5 of 22 torchvision networks' reports
+    // ended one with a device's heading, its table on the next page. A heading is moved to the
+    // next page when fewer than kLinesAfterHeading lines fit below it, wherever the text before
+    // it ends.
+    void reportHeadingsKeepTheirText() {
+        QTemporaryDir dir;
+        QPdfWriter writer(dir.filePath("probe.pdf"));
+        QVERIFY(writer.setPageLayout(
+            QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)));
+        int endedBefore = 0, endedAfter = 0, headings = 0;
+        for (int lines = 20; lines < 80; ++lines) {
+            QString html;
+            for (int i = 0; i < lines; ++i) html += QString("<p>line %1 of the text before the heading</p>").arg(i);
+            html +=
+                "<h3>opencv-t1</h3><table border='1'><tr><th>Kernel type</th><th>ms</th></tr><tr><td>conv</td><td>1.0</td></tr>"
+                "</table><h2>6. Provenance</h2><p>after</p>";
+            QTextDocument doc;
+            doc.setHtml(html);
+            for (const auto& [heading, after] : headingPages(doc, writer)) endedBefore += heading != after;
+            keepHeadingsWithTheirText(doc, writer);
+            for (const auto& [heading, after] : headingPages(doc, writer)) {
+                endedAfter += heading != after;
+                ++headings;
+            }
+        }
+        QCOMPARE(headings, 2 * 60);
+        QVERIFY2(endedBefore > 0, "no heading ended a page even without the breaks: the test shows nothing");
+        QCOMPARE(endedAfter, 0);
     }
 
     // The report's graph: a network that dot lets drift sideways (NAS-Bench-201 cell 5214, 170

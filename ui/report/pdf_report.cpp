@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "ui/report/pdf_report.h"
 
+#include <QAbstractTextDocumentLayout>
 #include <QDateTime>
 #include <QFileInfo>
 #include <QFontMetricsF>
@@ -11,7 +12,11 @@
 #include <QPageLayout>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
+#include <QTextFrame>
+#include <QTextLayout>
 #include <QUrl>
 #include <algorithm>
 #include <cmath>
@@ -460,6 +465,69 @@ QString checkReportTarget(const QString& path) {
     return {};
 }
 
+namespace {
+
+// `doc` laid out as QTextDocument::print lays out its copy of a document without a page size: on
+// the printer's page in its pixels, with 2 cm frame margins in the 96 dpi units the layout scales
+// to the device.
+std::unique_ptr<QTextDocument> printLayoutOf(const QTextDocument& doc, QPagedPaintDevice& device) {
+    std::unique_ptr<QTextDocument> copy(doc.clone());
+    copy->documentLayout()->setPaintDevice(&device);
+    QTextFrameFormat frame = copy->rootFrame()->frameFormat();
+    const int margin = int(2 / 2.54 * 96);
+    frame.setLeftMargin(margin);
+    frame.setRightMargin(margin);
+    frame.setTopMargin(margin);
+    frame.setBottomMargin(margin);
+    copy->rootFrame()->setFrameFormat(frame);
+    copy->setPageSize(QSizeF(device.width(), device.height()));
+    return copy;
+}
+
+bool isHeading(const QTextBlock& b) { return b.blockFormat().headingLevel() > 0; }
+
+int pageOf(const QTextDocument& laidOut, double y) { return int(y / laidOut.pageSize().height()); }
+
+}  // namespace
+
+std::vector<std::pair<int, int>> headingPages(const QTextDocument& doc, QPagedPaintDevice& device) {
+    const std::unique_ptr<QTextDocument> laidOut = printLayoutOf(doc, device);
+    QAbstractTextDocumentLayout* layout = laidOut->documentLayout();
+    std::vector<std::pair<int, int>> pages;
+    for (QTextBlock b = laidOut->begin(); b.isValid(); b = b.next()) {
+        if (!isHeading(b) || !b.next().isValid()) continue;
+        // The next block with text: a table's first cell, a paragraph (empty ones hold no line).
+        QTextBlock after = b.next();
+        while (after.next().isValid() && after.text().isEmpty()) after = after.next();
+        const QTextLine firstLine = after.layout()->lineCount() > 0 ? after.layout()->lineAt(0) : QTextLine();
+        const double afterTop = layout->blockBoundingRect(after).top() + (firstLine.isValid() ? firstLine.y() : 0);
+        const double afterBottom = afterTop + (firstLine.isValid() ? firstLine.height() : 0);
+        pages.emplace_back(pageOf(*laidOut, layout->blockBoundingRect(b).top()), pageOf(*laidOut, afterBottom));
+    }
+    return pages;
+}
+
+int keepHeadingsWithTheirText(QTextDocument& doc, QPagedPaintDevice& device) {
+    const std::unique_ptr<QTextDocument> laidOut = printLayoutOf(doc, device);
+    QAbstractTextDocumentLayout* layout = laidOut->documentLayout();
+    const double pageHeight = laidOut->pageSize().height();
+    const double bottomMargin = laidOut->rootFrame()->frameFormat().bottomMargin() * device.logicalDpiY() / 96.0;
+    const double room = kLinesAfterHeading * QFontMetricsF(laidOut->defaultFont(), &device).lineSpacing();
+    int added = 0;
+    for (QTextBlock b = laidOut->begin(); b.isValid(); b = b.next()) {
+        if (!isHeading(b) || b.blockFormat().pageBreakPolicy() & QTextFormat::PageBreak_AlwaysBefore) continue;
+        const QRectF r = layout->blockBoundingRect(b);  // laid out again after each break above it
+        const double pageEnd = (pageOf(*laidOut, r.top()) + 1) * pageHeight - bottomMargin;
+        if (r.bottom() + room <= pageEnd) continue;
+        QTextBlockFormat f;
+        f.setPageBreakPolicy(QTextFormat::PageBreak_AlwaysBefore);
+        QTextCursor(b).mergeBlockFormat(f);
+        QTextCursor(doc.findBlockByNumber(b.blockNumber())).mergeBlockFormat(f);
+        ++added;
+    }
+    return added;
+}
+
 QString printReport(const QString& path, const ReportDocument& report) {
     if (report.html.isEmpty()) return QObject::tr("%1: no model to report on.").arg(path);
     if (QString error = checkReportTarget(path); !error.isEmpty()) return error;
@@ -472,6 +540,7 @@ QString printReport(const QString& path, const ReportDocument& report) {
         return QObject::tr("%1: cannot set up an A4 page.").arg(path);
     writer.setTitle(report.title);
     writer.setCreator(QStringLiteral("KernelMeter %1").arg(QString::fromLatin1(km::kVersion)));
+    keepHeadingsWithTheirText(doc, writer);
     doc.print(&writer);
     if (QFileInfo(path).size() == 0) return QObject::tr("%1: the PDF is empty after writing.").arg(path);
     return {};

@@ -17,6 +17,9 @@
 #include <utility>
 #include <vector>
 
+class QPagedPaintDevice;
+class QTextDocument;
+
 #include "ui/jobs/measure_job.h"
 
 #include "ui/models/analysis_ptr.h"
@@ -49,6 +52,16 @@ struct ReportDocument {
 };
 ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options,
                              const ReportInputs& inputs);
+
+// Qt's rich text cannot keep a heading with what follows it, so a report with several devices
+// ended pages with a device's heading. This lays `doc` out as QTextDocument::print does on
+// `device` (its page, 2 cm frame margins) and breaks the page before every heading that would have
+// fewer than kLinesAfterHeading lines of room below it. Returns how many breaks it added.
+inline constexpr int kLinesAfterHeading = 4;
+int keepHeadingsWithTheirText(QTextDocument& doc, QPagedPaintDevice& device);
+// Per heading of `doc` laid out as print does on `device`: its page and the page of the block after
+// it (0-based), in document order.
+std::vector<std::pair<int, int>> headingPages(const QTextDocument& doc, QPagedPaintDevice& device);
 
 // An error naming `path` when the PDF cannot be written there, else empty.
 QString checkReportTarget(const QString& path);
