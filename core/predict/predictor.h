@@ -133,12 +133,12 @@ struct Adaptation {
 // adaptation's whole error (the source regressors' included), so it replaces the source's bands
 // (docs/adapt.md, method point 6). Its `kernels` counts the networks behind it (0: no band).
 constexpr double kMinTransferBand = 1.10;
+ErrorBand transferBandOf(const std::vector<AdaptedNetwork>& networks);
 // An adapted predictor's prediction more than this many times its longest network's measured time
 // (or less than its shortest's over this) gets a warning: its fit says nothing that far out
 // (docs/adapt.md, Limits: xnnpack-t1 -> opencv-t1, adapted on networks of up to 35 ms, put two
 // networks at 2.9 times that within 7% and ResNeXt-50 at 5.2 times 33% too long).
 constexpr double kAdaptedRangeFactor = 4;
-ErrorBand transferBandOf(const std::vector<AdaptedNetwork>& networks);
 
 struct PredictorSet {
     std::string deviceId;

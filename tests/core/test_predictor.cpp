@@ -41,6 +41,19 @@ Regressor trainOn(const Prior& prior, const std::vector<std::string>& types) {
     return Regressor::train(rows, ms, o).value();
 }
 
+// MobileNetV2 (a fixture) split into opencv-t1's kernels, with its nodes' metrics; an empty
+// partition when a file cannot be read.
+struct SplitModel {
+    KernelPartition part;
+    std::vector<NodeMetrics> metrics;
+};
+SplitModel mobileNetV2Kernels() {
+    Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
+    Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v2.onnx");
+    if (!rules || !g) return {};
+    return {partitionGraph(g.value(), rules.value()), computeGraphMetrics(g.value()).perNode};
+}
+
 }  // namespace
 
 class TestPredictor : public QObject {
@@ -179,12 +192,10 @@ private slots:
             KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {RoundMetrics{1, 60}}, 60, ErrorBand{0.9, 1.2, 50}, {}};
         set.types["dwconv-relu6"] = KernelTypePredictor{trainOn(prior.value(), {"dwconv-relu6"}), {}, 60, ErrorBand{0.8, 1.1, 50}, {}};
 
-        Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
-        QVERIFY(rules.ok());
-        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v2.onnx");
-        QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
-        const KernelPartition part = partitionGraph(g.value(), rules.value());
-        const auto metrics = computeGraphMetrics(g.value()).perNode;
+        const SplitModel split = mobileNetV2Kernels();
+        const KernelPartition& part = split.part;
+        const std::vector<NodeMetrics>& metrics = split.metrics;
+        QVERIFY(!part.kernels.empty());
 
         // Without a generic regressor, kernel types with no predictor are 0 ms with a warning.
         ModelPrediction bare = predictModel(part, metrics, set);
@@ -462,12 +473,10 @@ private slots:
         set.kernelScale = 3;
         set.types["conv-relu"] = KernelTypePredictor{trainOn(prior.value(), {"conv-relu"}), {}, 60, ErrorBand{0.9, 1.2, 50}, {}};
         set.generic = trainOn(prior.value(), {"conv-relu", "dwconv-relu6", "add", "conv"});
-        Result<RuleSet> rules = loadRuleSetFile(KM_SOURCE_DIR "/datasets/rules/opencv-t1.json");
-        QVERIFY(rules.ok());
-        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/real/mobilenet_v2.onnx");
-        QVERIFY(g.ok());
-        const KernelPartition part = partitionGraph(g.value(), rules.value());
-        const auto metrics = computeGraphMetrics(g.value()).perNode;
+        const SplitModel split = mobileNetV2Kernels();
+        const KernelPartition& part = split.part;
+        const std::vector<NodeMetrics>& metrics = split.metrics;
+        QVERIFY(!part.kernels.empty());
         const double total = predictModel(part, metrics, set).totalMs;
         QVERIFY(total > 0);
 

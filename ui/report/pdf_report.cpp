@@ -12,6 +12,7 @@
 #include <QPageLayout>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QScreen>
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -470,15 +471,24 @@ namespace {
 // `doc` laid out as QTextDocument::print lays out its copy of a document without a page size: on
 // the printer's page in its pixels, with 2 cm frame margins in the 96 dpi units the layout scales
 // to the device.
+// The dots per inch Qt's rich text takes a layout's lengths in when no device is set (Qt's
+// qt_defaultDpi, which is not public): 96 when asked, else the primary screen's, else 100.
+QPointF layoutDpi() {
+    if (QCoreApplication::testAttribute(Qt::AA_Use96Dpi)) return {96, 96};
+    if (const QScreen* screen = QGuiApplication::primaryScreen())
+        return {double(qRound(screen->logicalDotsPerInchX())), double(qRound(screen->logicalDotsPerInchY()))};
+    return {100, 100};
+}
+
 std::unique_ptr<QTextDocument> printLayoutOf(const QTextDocument& doc, QPagedPaintDevice& device) {
     std::unique_ptr<QTextDocument> copy(doc.clone());
     copy->documentLayout()->setPaintDevice(&device);
     QTextFrameFormat frame = copy->rootFrame()->frameFormat();
-    const int margin = int(2 / 2.54 * 96);
-    frame.setLeftMargin(margin);
-    frame.setRightMargin(margin);
-    frame.setTopMargin(margin);
-    frame.setBottomMargin(margin);
+    const QPointF dpi = layoutDpi();
+    frame.setLeftMargin(int(2 / 2.54 * dpi.x()));
+    frame.setRightMargin(int(2 / 2.54 * dpi.x()));
+    frame.setTopMargin(int(2 / 2.54 * dpi.y()));
+    frame.setBottomMargin(int(2 / 2.54 * dpi.y()));
     copy->rootFrame()->setFrameFormat(frame);
     copy->setPageSize(QSizeF(device.width(), device.height()));
     return copy;
@@ -511,7 +521,7 @@ int keepHeadingsWithTheirText(QTextDocument& doc, QPagedPaintDevice& device) {
     const std::unique_ptr<QTextDocument> laidOut = printLayoutOf(doc, device);
     QAbstractTextDocumentLayout* layout = laidOut->documentLayout();
     const double pageHeight = laidOut->pageSize().height();
-    const double bottomMargin = laidOut->rootFrame()->frameFormat().bottomMargin() * device.logicalDpiY() / 96.0;
+    const double bottomMargin = laidOut->rootFrame()->frameFormat().bottomMargin() * device.logicalDpiY() / layoutDpi().y();
     const double room = kLinesAfterHeading * QFontMetricsF(laidOut->defaultFont(), &device).lineSpacing();
     int added = 0;
     for (QTextBlock b = laidOut->begin(); b.isValid(); b = b.next()) {

@@ -17,13 +17,13 @@
 #include <utility>
 #include <vector>
 
-class QPagedPaintDevice;
-class QTextDocument;
-
 #include "ui/jobs/measure_job.h"
 
 #include "ui/models/analysis_ptr.h"
 #include "workflows/evaluation_data.h"
+
+class QPagedPaintDevice;
+class QTextDocument;
 
 namespace km::ui {
 
