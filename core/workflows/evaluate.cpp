@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -68,6 +69,45 @@ MethodScores score(const std::string& method, const std::vector<Loaded>& all, co
 }
 
 }  // namespace
+
+// What a prediction's warning says without its numbers (a count, a share, a time): one kind of
+// warning for every model it concerns. Digits inside a name (relu6, conv2d) are kept.
+static std::string warningKind(const std::string& w) {
+    std::string kind;
+    for (size_t i = 0; i < w.size();) {
+        const bool startsNumber = std::isdigit(static_cast<unsigned char>(w[i])) &&
+                                  (i == 0 || !(std::isalnum(static_cast<unsigned char>(w[i - 1])) || w[i - 1] == '-' || w[i - 1] == '_'));
+        if (!startsNumber) {
+            kind += w[i++];
+            continue;
+        }
+        while (i < w.size() && (std::isdigit(static_cast<unsigned char>(w[i])) || w[i] == '.' || w[i] == ',')) ++i;
+        kind += '#';
+    }
+    return kind;
+}
+
+void ModelWarnings::add(const std::string& model, const std::string& warning) {
+    const auto [at, added] = m_index.emplace(warningKind(warning), m_kinds.size());
+    if (added)
+        m_kinds.push_back({model + ": " + warning, {}});
+    else
+        m_kinds[at->second].others.push_back(model);
+}
+
+std::vector<std::string> ModelWarnings::lines() const {
+    std::vector<std::string> out;
+    for (const Kind& k : m_kinds) {
+        const size_t n = k.others.size(), named = std::min<size_t>(n, 3);
+        if (n == 0)
+            out.push_back(k.first);
+        else
+            out.push_back(fmt::format("{} The same for {} more model{}: {}{}.", k.first, n, n == 1 ? "" : "s",
+                                      fmt::join(k.others.begin(), k.others.begin() + long(named), ", "),
+                                      n > named ? fmt::format(" and {} other{}", n - named, n - named == 1 ? "" : "s") : ""));
+    }
+    return out;
+}
 
 unsigned loadingThreads(const std::vector<EvaluationModel>& models) {
     std::error_code ec;
@@ -141,20 +181,20 @@ Result<EvaluationReport> evaluatePredictor(const std::vector<EvaluationModel>& m
         },
         {}, loadingThreads(models));
     std::vector<Loaded> all;
-    std::set<std::string> fallbackWarned;
+    ModelWarnings warned;
     for (size_t i = 0; i < models.size(); ++i) {
         Slot& slot = slots[i];
-        if (!slot.loaded) {
-            report.warnings.push_back(fmt::format("{}: {}; left out.", models[i].name, slot.error));
-            continue;
+        if (slot.loaded) {
+            nnMeterKernels += slot.nnMeterKernels;
+            nnMeterUnpredicted += slot.nnMeterUnpredicted;
+            nnMeterMissingTypes.insert(slot.nnMeterMissingTypes.begin(), slot.nnMeterMissingTypes.end());
+            all.push_back(std::move(*slot.loaded));
+        } else {
+            slot.warnings = {slot.error + "; left out."};
         }
-        nnMeterKernels += slot.nnMeterKernels;
-        nnMeterUnpredicted += slot.nnMeterUnpredicted;
-        nnMeterMissingTypes.insert(slot.nnMeterMissingTypes.begin(), slot.nnMeterMissingTypes.end());
-        for (const std::string& w : slot.warnings)
-            if (fallbackWarned.insert(w.substr(w.find(':') + 1)).second) report.warnings.push_back(models[i].name + ": " + w);
-        all.push_back(std::move(*slot.loaded));
+        for (const std::string& w : slot.warnings) warned.add(models[i].name, w);
     }
+    report.warnings = warned.lines();
     if (all.size() < 4) return badInput(fmt::format("evaluate: {} usable models; at least 4 are needed.", all.size()));
     if (nnMeter)
         report.nnMeterNote = fmt::format(

@@ -40,6 +40,24 @@ struct EvaluationModel {
 // reading files on two threads was slower than on one; docs/performance.md, "Many models at once").
 unsigned loadingThreads(const std::vector<EvaluationModel>& models);
 
+// The warnings of many models' predictions and loads, each kind said once: the first model's own
+// words, then how many more models it concerns and the first few of them. A kind is the text
+// without its numbers (a count, a share, a time), so "the prediction is 4.0 times ..." of one model
+// and "5.2 times ..." of another are one kind, while fallbacks for two kernel types are two.
+class ModelWarnings {
+public:
+    void add(const std::string& model, const std::string& warning);
+    std::vector<std::string> lines() const;  // in the order each kind was first added
+
+private:
+    struct Kind {
+        std::string first;                // "MODEL: WARNING" of the first model
+        std::vector<std::string> others;  // the models after it
+    };
+    std::vector<Kind> m_kinds;
+    std::map<std::string, size_t> m_index;  // kind -> its place in m_kinds
+};
+
 struct MethodScores {
     std::string method;
     AccuracyMetrics overall;

@@ -45,7 +45,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     // Models are loaded and predicted on every core, each into its own slot, so the rows keep the
     // models' order whatever the thread count.
     std::vector<std::optional<Row>> slots(models.size());
-    std::vector<std::string> loadErrors(models.size());
+    std::vector<std::vector<std::string>> warnings(models.size());  // why a model is left out, or its prediction's
     parallelFor(
         models.size(),
         [&](size_t i) {
@@ -55,7 +55,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
             if (!(measured > 0)) return;
             Result<std::shared_ptr<const ModelFile>> file = m.load ? m.load() : ModelFile::read(m.path);
             if (!file) {
-                loadErrors[i] = file.error().message;
+                warnings[i] = {file.error().message + "; left out."};
                 return;
             }
             const DeviceAnalysis a = adapted.analyze(*file.value());
@@ -67,6 +67,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
             r.flops = double(a.metrics->total.flops);
             r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
             r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
+            if (!r.fitted) warnings[i] = a.prediction.warnings;  // an adaptation's own networks are in its range
             slots[i] = std::move(r);
         },
         [&, reported = size_t(0)](size_t item, size_t done) mutable {
@@ -76,13 +77,15 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         loadingThreads(models));
     if (progress && progress->isCancelled()) return Error{ErrorCode::Cancelled, "evaluate: cancelled."};
     std::vector<Row> rows;
+    ModelWarnings warned;
     for (size_t i = 0; i < models.size(); ++i) {
-        if (!loadErrors[i].empty()) {
+        if (slots[i])
+            rows.push_back(std::move(*slots[i]));
+        else if (!warnings[i].empty())
             ++out.leftOut;
-            if (out.warnings.size() < 20) out.warnings.push_back(fmt::format("{}: {}; left out.", models[i].name, loadErrors[i]));
-        }
-        if (slots[i]) rows.push_back(std::move(*slots[i]));
+        for (const std::string& w : warnings[i]) warned.add(models[i].name, w);
     }
+    out.warnings = warned.lines();
     std::vector<size_t> fit, test;
     for (size_t i = 0; i < rows.size(); ++i) (rows[i].fitted ? fit : test).push_back(i);
     out.fittedOn = fit.size();

@@ -274,6 +274,25 @@ private slots:
         }
         QCOMPARE(interval.value("inside").toDouble(), double(inside) / 8);
         QCOMPARE(interval.value("inside").toDouble() + interval.value("below").toDouble() + interval.value("above").toDouble(), 1.0);
+        // Held-out models far beyond the adaptation's networks (recorded here 100 times shorter):
+        // the range warning of their predictions, said once with every model it concerns.
+        for (const QJsonValue w : e.value("warnings").toArray()) QVERIFY2(!w.toString().contains("times the longest"), out.constData());
+        QJsonArray networks = record.value("networks").toArray();
+        for (auto n : networks) {
+            QJsonObject o = n.toObject();
+            o["measured_ms"] = o.value("measured_ms").toDouble() / 100;
+            n = o;
+        }
+        record["networks"] = networks;
+        p["adaptation"] = record;
+        const QString shortNets = write("lab-short.json", QJsonDocument(p).toJson());
+        QCOMPARE(run({"evaluate", "--device", "lab-phone", "--predictor", shortNets, "--dataset", "lab", "--json"}, &out, &err), 0);
+        QStringList beyond;
+        for (const QJsonValue w : QJsonDocument::fromJson(out).object().value("warnings").toArray())
+            if (w.toString().contains("times the longest of the 6 networks")) beyond << w.toString();
+        QCOMPARE(beyond.size(), 1);
+        QVERIFY2(beyond[0].startsWith("nb201-") && beyond[0].endsWith(" and 4 others."), qPrintable(beyond[0]));
+        QVERIFY2(beyond[0].contains("The same for 7 more models: nb201-"), qPrintable(beyond[0]));
         // A device 10,000 times faster: its predictions in text keep three significant digits.
         QByteArray tiny = "index,arch,lab_tiny\n";
         for (const QByteArray& line : cellTable(false).split('\n').mid(1)) {

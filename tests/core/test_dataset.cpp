@@ -226,6 +226,28 @@ private slots:
         QVERIFY(!evaluatePredictor(models, device).ok());  // too few to split
     }
 
+    // Many models' warnings: one line per kind (the text without its numbers), naming the first
+    // model in its own words and how many more, the first three of them.
+    void warningsSaidOncePerKindWithTheirModels() {
+        ModelWarnings w;
+        const auto fallback = [](const char* type) {
+            return std::string("no predictor for kernel type ") + type + ": estimated by the generic kernel regressor.";
+        };
+        w.add("a", "the prediction is 4.0 times the longest of the 10 networks (35.2 ms measured): not checked.");
+        w.add("a", fallback("add-relu6"));
+        w.add("b", "the prediction is 5.2 times the longest of the 10 networks (35.2 ms measured): not checked.");
+        w.add("b", fallback("conv-bn-relu6"));  // another type: another kind
+        w.add("c", fallback("add-relu7"));      // a digit of a name is the name's
+        for (const char* m : {"d", "e", "f", "g", "h"}) w.add(m, fallback("add-relu6"));
+        const std::vector<std::string> lines = w.lines();
+        QCOMPARE(lines.size(), size_t(4));
+        QCOMPARE(lines[0], std::string("a: the prediction is 4.0 times the longest of the 10 networks (35.2 ms measured): not "
+                                       "checked. The same for 1 more model: b."));
+        QCOMPARE(lines[1], "a: " + fallback("add-relu6") + " The same for 5 more models: d, e, f and 2 others.");
+        QCOMPARE(lines[2], "b: " + fallback("conv-bn-relu6"));
+        QCOMPARE(lines[3], "c: " + fallback("add-relu7"));
+    }
+
     // A campaign stopped after the first model of each family goes on where it stopped: the
     // second run measures only the new models and finds the earlier ones in the database.
     void datasetBuildResumes() {
