@@ -82,7 +82,8 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                               {"family", m.family},
                               {"measured_ms", m.measuredMs},
                               {"predicted_ms", predicted},
-                              {"interval_ms", m.lowMs > 0 ? Json{m.lowMs, m.highMs} : Json(nullptr)}});
+                              {"interval_ms", m.lowMs > 0 ? Json{m.lowMs, m.highMs} : Json(nullptr)},
+                              {"beyond_adaptation", m.beyondAdaptation}});
         }
         std::cout << Json{{"schema", "kernelmeter.evaluate-transfer/1"},
                           {"device", args.device},
@@ -94,6 +95,7 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
                           {"methods", t.methods},
                           {"held_out", scoresJson(t.scores)},
                           {"interval", coverageJson(t.interval)},
+                          {"beyond_adaptation", {{"warned", metricsJson(t.beyond)}, {"others", metricsJson(t.within)}}},
                           {"models", models},
                           {"warnings", t.warnings}}
                          .dump(1)
@@ -110,6 +112,11 @@ int printTransferEvaluation(const EvaluateArgs& args, const std::vector<Evaluati
             std::cout << fmt::format("{:<{}} {:>6.1f}% {:>6.1f}% {:>6.1f}% {:>9.3f} {:>7.1f}%\n", s.method, width, 100 * s.overall.within5,
                                      100 * s.overall.within10, 100 * s.overall.within15, s.overall.spearman, 100 * s.overall.rmspe);
         std::cout << "\n" << coverageLine(t.methods.front(), t.interval) << "\n";
+        if (t.beyond.models > 0)
+            std::cout << fmt::format(
+                "{} of the held-out models got a warning that the adaptation's fit did not reach them (kernel types none of its "
+                "networks had, or times far outside theirs): adapted put {:.1f}% of them within 10% ({:.1f}% of the other {}).\n",
+                t.beyond.models, 100 * t.beyond.within10, 100 * t.within.within10, t.within.models);
     }
     for (const std::string& w : t.warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     return 0;

@@ -609,6 +609,7 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         }
         const Adaptation& a = *set.adaptation;
         const double share = out.totalMs > 0 ? ms / out.totalMs : 0.0;
+        out.beyondAdaptation = true;
         out.warnings.push_back(fmt::format(
             "kernel type{} {} ({} kernel{}, {} of the predicted time) {} in none of the {} networks this predictor was adapted "
             "on ({}){}: {} times are {}'s at the fit's common scale, checked by nothing measured on the device and not covered by "
@@ -628,6 +629,8 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
         }
         const double total = out.totalMs / set.speedScale;  // in the unit the networks were measured in
         const size_t n = set.adaptation->networks.size();
+        out.beyondAdaptation |=
+            (longest > 0 && total > kAdaptedRangeFactor * longest) || (shortest > 0 && total > 0 && total < shortest / kAdaptedRangeFactor);
         if (longest > 0 && total > kAdaptedRangeFactor * longest)
             out.warnings.push_back(
                 fmt::format("the prediction is {:.1f} times the longest of the {} networks this predictor was adapted on ({:.3g} ms "

@@ -225,6 +225,9 @@ struct ModelPrediction {
     double overheadMs = 0;
     std::vector<KernelPrediction> kernels;  // in kernel order
     std::vector<std::string> warnings;      // one per kernel type predicted by fallback or not at all
+    // An adapted predictor's: the prediction reaches where its fit was not checked (a kernel group
+    // none of its networks had, or far outside their times); the warnings say how.
+    bool beyondAdaptation = false;
 };
 
 // Remembers each kernel's regressor output by (regressor, features), for one PredictorSet: the

@@ -39,6 +39,7 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
         bool fitted = false;
         double measured = 0, adapted = 0, source = 0, flops = 0, bytes = 0, weight = 1;
         double low = 0, high = 0;  // the adapted prediction's interval
+        bool beyond = false;       // ModelPrediction::beyondAdaptation
         KernelGraph graph;         // the adapted predictor's kernels, for the graph network
     };
     TransferEvaluation out;
@@ -60,10 +61,12 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
             }
             const DeviceAnalysis a = adapted.analyze(*file.value());
             const DeviceAnalysis s = source.analyze(*file.value());
-            Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, 0, 0, {}};
+            Row r{m.name, m.family, fitted != fittedMs.end(), measured, a.prediction.totalMs, s.prediction.totalMs, 0, 0, 1, 0, 0,
+                  false,  {}};
             if (r.fitted) r.weight = fitted->second.second;
             r.low = a.prediction.lowMs;
             r.high = a.prediction.highMs;
+            r.beyond = a.prediction.beyondAdaptation;
             r.flops = double(a.metrics->total.flops);
             r.bytes = double(a.metrics->total.bytesRead + a.metrics->total.bytesWritten);
             r.graph = kernelGraphOf(*a.graph, a.partition, a.metrics->perNode);
@@ -159,13 +162,21 @@ Result<TransferEvaluation> evaluateTransfer(const std::vector<EvaluationModel>& 
     std::vector<double> lows, highs;
     for (size_t j = 0; j < test.size(); ++j) {
         const Row& r = rows[test[j]];
-        TransferModelRow row{r.name, r.family, measured[j], {}, r.low, r.high};
+        TransferModelRow row{r.name, r.family, measured[j], {}, r.low, r.high, r.beyond};
         for (const std::vector<double>& p : predicted) row.predictedMs.push_back(p[j]);
         out.models.push_back(std::move(row));
         lows.push_back(r.low);
         highs.push_back(r.high);
     }
     out.interval = intervalCoverageOf(predicted[0], lows, highs, measured);
+    std::vector<double> beyondPredicted, beyondMeasured, withinPredicted, withinMeasured;
+    for (size_t j = 0; j < test.size(); ++j) {
+        const bool beyond = rows[test[j]].beyond;
+        (beyond ? beyondPredicted : withinPredicted).push_back(predicted[0][j]);
+        (beyond ? beyondMeasured : withinMeasured).push_back(measured[j]);
+    }
+    out.beyond = accuracyOf(beyondPredicted, beyondMeasured);
+    out.within = accuracyOf(withinPredicted, withinMeasured);
     for (size_t k = 0; k < out.methods.size(); ++k) {
         MethodScores s{out.methods[k], accuracyOf(predicted[k], measured), {}};
         for (const auto& [family, at] : byFamily) {

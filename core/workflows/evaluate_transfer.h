@@ -30,6 +30,7 @@ struct TransferModelRow {
     double measuredMs = 0;
     std::vector<double> predictedMs;  // per method of TransferEvaluation::methods; 0: not scored by it
     double lowMs = 0, highMs = 0;     // the adapted predictor's interval (predict/predictor.h)
+    bool beyondAdaptation = false;    // its adapted prediction warned (ModelPrediction::beyondAdaptation)
 };
 
 struct TransferEvaluation {
@@ -37,8 +38,11 @@ struct TransferEvaluation {
     std::vector<MethodScores> scores;      // per method: overall and per family, on the held-out models
     std::vector<TransferModelRow> models;  // the held-out models, in the order they were given
     IntervalCoverage interval;             // how often the adapted predictor's intervals hold them
-    size_t fittedOn = 0;                   // networks the adaptation used (left out of the scores)
-    size_t leftOut = 0;                    // held-out models that could not be read
+    // The adapted predictor on the held-out models its prediction warned about (beyondAdaptation)
+    // and on the others: what its warnings are worth.
+    AccuracyMetrics beyond, within;
+    size_t fittedOn = 0;  // networks the adaptation used (left out of the scores)
+    size_t leftOut = 0;   // held-out models that could not be read
     std::vector<std::string> warnings;
 };
 

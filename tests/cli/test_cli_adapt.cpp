@@ -277,6 +277,17 @@ private slots:
         // Held-out models far beyond the adaptation's networks (recorded here 100 times shorter):
         // the range warning of their predictions, said once with every model it concerns.
         for (const QJsonValue w : e.value("warnings").toArray()) QVERIFY2(!w.toString().contains("times the longest"), out.constData());
+        // The adapted predictor scored apart on the models its predictions warned about: as many
+        // as the rows marked so.
+        auto warnedOn = [](const QJsonObject& evaluation) {
+            int marked = 0;
+            for (const QJsonValue row : evaluation.value("models").toArray()) marked += row.toObject().value("beyond_adaptation").toBool();
+            const QJsonObject split = evaluation.value("beyond_adaptation").toObject();
+            const int warned = split.value("warned").toObject().value("models").toInt();
+            return std::pair{warned == marked ? warned : -1, split.value("others").toObject().value("models").toInt()};
+        };
+        const auto [warnedBefore, othersBefore] = warnedOn(e);
+        QVERIFY2(warnedBefore >= 0 && warnedBefore + othersBefore == 8, out.constData());
         QJsonArray networks = record.value("networks").toArray();
         for (auto n : networks) {
             QJsonObject o = n.toObject();
@@ -287,8 +298,10 @@ private slots:
         p["adaptation"] = record;
         const QString shortNets = write("lab-short.json", QJsonDocument(p).toJson());
         QCOMPARE(run({"evaluate", "--device", "lab-phone", "--predictor", shortNets, "--dataset", "lab", "--json"}, &out, &err), 0);
+        const QJsonObject farOff = QJsonDocument::fromJson(out).object();
+        QCOMPARE(warnedOn(farOff), (std::pair{8, 0}));
         QStringList beyond;
-        for (const QJsonValue w : QJsonDocument::fromJson(out).object().value("warnings").toArray())
+        for (const QJsonValue w : farOff.value("warnings").toArray())
             if (w.toString().contains("times the longest of the 6 networks")) beyond << w.toString();
         QCOMPARE(beyond.size(), 1);
         QVERIFY2(beyond[0].startsWith("nb201-") && beyond[0].endsWith(" and 4 others."), qPrintable(beyond[0]));

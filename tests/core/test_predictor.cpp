@@ -506,6 +506,7 @@ private slots:
         };
         const QStringList types = notChecked(predictModel(part, metrics, adapted), "in none of the 2 networks");
         QCOMPARE(types.size(), 1);
+        QVERIFY(predictModel(part, metrics, adapted).beyondAdaptation);
         for (const std::string& t : unseenTypes) QVERIFY2(types[0].contains(QString::fromStdString(t)), qPrintable(types[0]));
         QVERIFY2(types[0].contains(QString("(%1 kernels, ").arg(unseenKernels)) && types[0].contains("dataset lab") &&
                      types[0].contains("times are opencv-t1's at the fit's common scale"),
@@ -514,18 +515,22 @@ private slots:
         // Seen: nothing to say. A predictor not adapted says nothing either.
         for (const Kernel& k : part.kernels) adapted.groupScale[transferGroupOf(k.type, kernelFeatures(k, metrics))] = 1;
         QVERIFY(notChecked(predictModel(part, metrics, adapted), "in none of").isEmpty());
+        QVERIFY(!predictModel(part, metrics, adapted).beyondAdaptation);
         QVERIFY(notChecked(predictModel(part, metrics, set), "adapted on").isEmpty());
         // Far beyond its networks' times, either way.
         adapted.adaptation->networks = {{"a", "", total / 10, 0, 0, 0}, {"b", "", total / 5, 0, 0, 0}};
         const QStringList longer = notChecked(predictModel(part, metrics, adapted), "times the longest of the 2 networks");
         QCOMPARE(longer.size(), 1);
         QVERIFY2(longer[0].startsWith("the prediction is 5.0 times the longest"), qPrintable(longer[0]));
+        QVERIFY(predictModel(part, metrics, adapted).beyondAdaptation);
         adapted.adaptation->networks = {{"a", "", total * 5, 0, 0, 0}, {"b", "", total * 10, 0, 0, 0}};
         const QStringList shorter = notChecked(predictModel(part, metrics, adapted), "shorter than the shortest of the 2 networks");
         QCOMPARE(shorter.size(), 1);
         QVERIFY2(shorter[0].startsWith("the prediction is 5.0 times shorter than the shortest"), qPrintable(shorter[0]));
+        QVERIFY(predictModel(part, metrics, adapted).beyondAdaptation);
         adapted.adaptation->networks = {{"a", "", total / 3, 0, 0, 0}, {"b", "", total * 3, 0, 0, 0}};  // within 4 times: checked
         QVERIFY(notChecked(predictModel(part, metrics, adapted), "ms measured)").isEmpty());
+        QVERIFY(!predictModel(part, metrics, adapted).beyondAdaptation);
     }
 
     void specKeysRoundTrip() {
