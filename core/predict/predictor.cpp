@@ -615,9 +615,9 @@ ModelPrediction predictModel(const KernelPartition& partition, const std::vector
             "on ({}){}: {} times are {}'s at the fit's common scale, checked by nothing measured on the device and not covered by "
             "the interval.",
             types.size() == 1 ? "" : "s", fmt::join(types, ", "), count, count == 1 ? "" : "s",
-            share < 0.005 ? std::string("under 1%") : fmt::format("{:.0f}%", 100 * share), types.size() == 1 ? "was" : "were",
-            a.networks.size(), a.timesFrom, a.kernelGroups.empty() ? "" : " nor among the kernels it measured",
-            types.size() == 1 ? "its" : "their", a.sourceDevice));
+            share < 0.001 ? std::string("under 0.1%") : fmt::format("{:.{}f}%", 100 * share, share < 0.0095 ? 1 : 0),
+            types.size() == 1 ? "was" : "were", a.networks.size(), a.timesFrom,
+            a.kernelGroups.empty() ? "" : " nor among the kernels it measured", types.size() == 1 ? "its" : "their", a.sourceDevice));
     }
     if (set.adaptation && !set.adaptation->networks.empty() && set.speedScale > 0) {
         // Far outside the networks the fit was made on: nothing says its terms hold there.
