@@ -312,8 +312,8 @@ Json modelJson(const std::string& path, const DeviceAnalysis& analysis) {
 // The provenance line of a device's predictor: where it is, its runtime, when and where it was built.
 std::string predictorLine(const PredictDevice& d) {
     const PredictorSet& predictor = *d.analyzer.predictor();
-    return fmt::format("{} ({}{}, built {} on {})", d.analyzer.predictorSource(), predictor.runtime,
-                       predictor.runtimeVersion.empty() ? std::string() : " " + predictor.runtimeVersion, predictor.builtAtUtc,
+    const std::string runtime = predictorRuntimeText(predictor);
+    return fmt::format("{} ({}built {} on {})", d.analyzer.predictorSource(), runtime.empty() ? "" : runtime + ", ", predictor.builtAtUtc,
                        predictor.timesSource());
 }
 

@@ -126,6 +126,11 @@ DevicePredictorStatus devicePredictorStatus(const Device& d, const std::string& 
     return s;
 }
 
+std::string predictorRuntimeText(const PredictorSet& p) {
+    if (p.runtime.empty() || p.runtime == kNoRuntime) return {};
+    return p.runtimeVersion.empty() ? p.runtime : p.runtime + " " + p.runtimeVersion;
+}
+
 std::string predictorStatusLine(const DevicePredictorStatus& s) {
     if (!s.predictor) return "none";
     const PredictorSet& p = *s.predictor;

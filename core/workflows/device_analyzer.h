@@ -101,6 +101,9 @@ DevicePredictorStatus devicePredictorStatus(const Device& device, const std::str
 // belongs to the device ("adapted 2026-12-07 from xnnpack-t1, yours", "built 2026-11-24, shipped;
 // other CPU"); "none" without one.
 std::string predictorStatusLine(const DevicePredictorStatus& status);
+// The runtime a predictor's times are of, with its version ("xnnpack 0.0~git20220216.ae108ef");
+// "" for one adapted from imported times (kNoRuntime: nothing says which runtime the phone ran).
+std::string predictorRuntimeText(const PredictorSet& predictor);
 
 // "predicted at DEVICE's usual speed: ... x F": why the times of a predictor carried to the
 // device's usual speed `usual` differ from its own (`predictor` as stored, speedScale 1).

@@ -36,10 +36,12 @@ QString shortReason(const DeviceAnalysis& device) {
 QString provenanceText(const DeviceAnalysis& d) {
     if (!d.ok()) return QString::fromStdString(d.error);
     const PredictorSet& p = *d.predictor;
+    const std::string runtime = predictorRuntimeText(p);
     QString text =
-        (p.adaptation ? QObject::tr("predictor adapted %1 on %2 (%3), from %4") : QObject::tr("predictor built %1 on %2 (%3), from %4"))
+        (p.adaptation ? QObject::tr("predictor adapted %1 on %2%3, from %4") : QObject::tr("predictor built %1 on %2%3, from %4"))
             .arg(QString::fromStdString(p.builtAtUtc), QString::fromStdString(p.timesSource()),
-                 QString::fromStdString(p.runtime + " " + p.runtimeVersion).trimmed(), QString::fromStdString(d.predictorSource));
+                 runtime.empty() ? QString() : QStringLiteral(" (%1)").arg(QString::fromStdString(runtime)),
+                 QString::fromStdString(d.predictorSource));
     if (const QString host = hostMismatchText(d); !host.isEmpty()) text += "\n" + host;
     if (!d.speedNote.empty()) text += "\n" + asSentence(QString::fromStdString(d.speedNote));
     return text;

@@ -408,8 +408,9 @@ private:
                 continue;
             }
             const PredictorSet& p = *d.predictor;
-            h += QObject::tr("<p><b>%1</b>: %10 %2 on %3, %4 %5; %6 kernel types; from %7.<br>Command: %8<br>Fusion rules: %9</p>")
-                     .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.timesSource()), esc(p.runtime), esc(p.runtimeVersion))
+            const std::string runtime = predictorRuntimeText(p);
+            h += QObject::tr("<p><b>%1</b>: %9 %2 on %3%4; %5 kernel types; from %6.<br>Command: %7<br>Fusion rules: %8</p>")
+                     .arg(esc(d.deviceId), esc(p.builtAtUtc), esc(p.timesSource()), runtime.empty() ? QString() : ", " + esc(runtime))
                      .arg(p.types.size())
                      .arg(esc(d.predictorSource), esc(p.command), esc(d.rulesSource),
                           p.adaptation ? QObject::tr("%1's predictor adapted").arg(esc(p.adaptation->sourceDevice))
