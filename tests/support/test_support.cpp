@@ -183,8 +183,9 @@ QByteArray denseOnnxModel(int nodes, unsigned seed) {
     std::vector<std::string> tensors{b.input("x", {1, 4, 4, 4})};
     std::mt19937 rng(seed);
     for (int i = 0; i < nodes; ++i) {
-        // The previous node's output (so every node reaches the output) and a random earlier one.
-        std::uniform_int_distribution<size_t> pick(0, tensors.size() - 1);
+        // The previous node's output (so every node reaches the output) and a random one of the
+        // ten before: edges that skip more layers would be drawn beside the graph, not by dot.
+        std::uniform_int_distribution<size_t> pick(tensors.size() > 10 ? tensors.size() - 10 : 0, tensors.size() - 1);
         tensors.push_back(b.add(tensors.back(), tensors[pick(rng)], "a" + std::to_string(i)));
     }
     Result<std::string> bytes = b.finish({tensors.back()});

@@ -77,8 +77,8 @@ private:
 };
 
 // ONNX bytes of a deliberately dense graph: `nodes` Add nodes on a 1x4x4x4 input, each reading the
-// previous node's output and an earlier tensor drawn with a fixed seed (long-range edges, many
-// crossings: hard for dot).
+// previous node's output and one of the ten tensors before it, drawn with a fixed seed (many
+// crossings: dot takes seconds over 1,000 nodes).
 QByteArray denseOnnxModel(int nodes, unsigned seed = 7);
 
 // A stored measurement of model `hash` on `deviceId` whose reference workload took `referenceMs`

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Graph layout through Graphviz's dot program in a child process: a real model is laid out by dot
-// and by the layered fallback (every node placed, edges drawn downwards), and every way dot can fail ends in the layered layout with a
+// and by the layered fallback (every node placed, edges drawn downwards), a densely connected one
+// keeps its long edges in lanes beside its nodes, and every way dot can fail ends in the layered layout with a
 // note saying why: not installed, crashed, past its deadline, or no longer wanted (cancelled),
 // in which case the process is gone when layoutGraph returns. In the window, a dense 1,000-node
 // graph never blocks the UI thread, and opening another model kills the dot still laying it out.
@@ -13,7 +14,9 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <set>
 
+#include "onnx/onnx_builder.h"
 #include "test_support.h"
 #include "ui/graphview/graph_layout.h"
 #include "ui/pages/main_window.h"
@@ -80,6 +83,54 @@ private slots:
         const GraphLayout l = layoutGraph(g, small);
         QVERIFY(l.fallback);
         QVERIFY(l.note.contains("nodes"));
+    }
+
+    // DenseNet's pattern: each layer concatenates the outputs of every layer before it. Edges that
+    // skip many layers go down lanes right of the nodes they pass (given to dot, they spread the
+    // nodes sideways over metres), so the drawing stays a few nodes wide, in both layouts.
+    void longEdgesRunBesideTheNodes() {
+        OnnxBuilder b("densely_connected", 3);
+        std::vector<std::string> features{b.input("x", {1, 8, 8, 8})};
+        for (int i = 0; i < 16; ++i) {
+            const std::string p = "l" + std::to_string(i);
+            std::string y = features.size() > 1 ? b.concat(features, p + "cat") : features.front();
+            y = b.conv(b.relu(b.batchNorm(y, p + "bn"), p + "r1"), 16, 1, 1, 1, p + "c1");
+            features.push_back(b.conv(b.relu(y, p + "r2"), 4, 3, 1, 1, p + "c3"));
+        }
+        const std::string bytes = b.finish({b.concat(features, "out")}).value();
+        const Graph g = loadOnnxBytes(bytes.data(), bytes.size(), "densely_connected", "").value();
+        for (bool fallback : {false, true}) {
+            LayoutOptions o;
+            o.forceFallback = fallback;
+            const GraphLayout l = layoutGraph(g, o);
+            QVERIFY2(l.fallback == fallback, qPrintable(l.note));
+            double widest = 0, nodesRight = -1e9;
+            for (const QRectF& r : l.nodes) {
+                widest = std::max(widest, r.width());
+                nodesRight = std::max(nodesRight, r.right());
+            }
+            int lanes = 0;
+            std::set<std::pair<int, int>> drawn;
+            for (const LayoutEdge& e : l.edges) {
+                drawn.insert({e.from, e.to});
+                const QRectF &from = l.nodes[size_t(e.from)], &to = l.nodes[size_t(e.to)];
+                QVERIFY2(from.center().y() < to.center().y(), qPrintable(e.tensor));
+                const QRectF path = e.path.boundingRect(), within = l.bounds.adjusted(-1, -1, 1, 1);
+                QVERIFY2(within.contains(path.topLeft()) && within.contains(path.bottomRight()), qPrintable(e.tensor));
+                if (e.path.boundingRect().right() <= std::max(from.right(), to.right()) + 1) continue;
+                ++lanes;  // a lane: wherever it runs between its ends, it is right of every node
+                for (int k = 10; k <= 90; ++k) {
+                    const QPointF at = e.path.pointAtPercent(k / 100.0);
+                    for (const QRectF& r : l.nodes)
+                        if (r.top() < at.y() && at.y() < r.bottom() && r.top() > from.bottom() && r.bottom() < to.top())
+                            QVERIFY2(at.x() > r.right(), qPrintable(QString("%1 crosses a node").arg(e.tensor)));
+                }
+            }
+            QCOMPARE(drawn.size(), l.edges.size());
+            // The nodes stay within a few node widths; the lanes add at most about 130 points.
+            QVERIFY2(l.bounds.width() < 3 * widest + 140, qPrintable(QString("%1 wide, nodes %2").arg(l.bounds.width()).arg(widest)));
+            QVERIFY2(lanes >= 90, qPrintable(QString::number(lanes)));  // 105 of the 215 edges
+        }
     }
 
     // A `dot` that is missing, crashes, or prints something else than dot's plain format.

@@ -3,8 +3,9 @@
 // graphs too large or too dense for dot to finish in about a second, a fast layered layout of our
 // own (longest-path layers, straight edges). dot runs as the `dot` program in a child process
 // (plain output read back), so a slow or crashing layout never holds a thread past its deadline
-// or takes the window down, and nothing links Graphviz's libraries. Blocking: call it on a worker
-// thread.
+// or takes the window down, and nothing links Graphviz's libraries. Edges that skip more than 12
+// layers (DenseNet's concatenations) are not given to either: they run down lanes right of the
+// nodes they pass. Blocking: call it on a worker thread.
 #pragma once
 
 #include <QPainterPath>
@@ -22,6 +23,7 @@ struct LayoutEdge {
     QString tensor;        // the tensor it carries
     QPainterPath path;     // scene coordinates, from `from`'s bottom to `to`'s top
     QPointF labelAt;       // where a shape label may go (the path's midpoint)
+    bool labelled = true;  // false: another edge of the same producer and tensor shows its shape
 };
 
 struct GraphLayout {

@@ -179,7 +179,7 @@ void GraphView::rebuildScene() {
     }
     for (const LayoutEdge& e : m_layout->edges) {
         const Tensor* t = g.tensor(e.tensor.toStdString());
-        scene()->addItem(new EdgeItem(e.path, t ? QString::fromStdString(t->shape.toString()) : QString(), e.labelAt));
+        scene()->addItem(new EdgeItem(e.path, t && e.labelled ? QString::fromStdString(t->shape.toString()) : QString(), e.labelAt));
     }
     m_ops.resize(g.nodes().size());
     for (size_t i = 0; i < g.nodes().size(); ++i) {

@@ -167,7 +167,7 @@ private:
         labelFont.setPointSizeF(6.5);
         const QFontMetricsF metrics(labelFont);
         for (const LayoutEdge& e : m_layout->edges)
-            if (const Tensor* t = m_a->graph->tensor(e.tensor.toStdString()))
+            if (const Tensor* t = m_a->graph->tensor(e.tensor.toStdString()); t && e.labelled)
                 labels.emplace_back(e.labelAt, 4 + metrics.horizontalAdvance(QString::fromStdString(t->shape.toString())));
         auto drawnBetween = [&](double top, double bottom) {
             const QRectF band(source.left(), top, source.width(), bottom - top);
