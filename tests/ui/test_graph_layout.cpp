@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // Graph layout through Graphviz's dot program in a child process: a real model is laid out by dot
 // and by the layered fallback (every node placed, edges drawn downwards), a densely connected one
-// keeps its long edges in lanes beside its nodes, and every way dot can fail ends in the layered layout with a
-// note saying why: not installed, crashed, past its deadline, or no longer wanted (cancelled),
-// in which case the process is gone when layoutGraph returns. In the window, a dense 1,000-node
-// graph never blocks the UI thread, and opening another model kills the dot still laying it out.
+// keeps its long edges in lanes beside its nodes, and every way dot can fail ends in the layered
+// layout with a note saying why: not installed, crashed, past its deadline, or no longer wanted
+// (cancelled), in which case the process is gone when layoutGraph returns. In the window, a dense
+// 1,000-node graph never blocks the UI thread, and opening another model kills the dot still laying
+// it out.
 #include <QtTest>
 
 #include <QTemporaryDir>
