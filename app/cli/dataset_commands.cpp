@@ -18,6 +18,13 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
+// An import that left input out exits 2 once the rest is stored, so that a script notices.
+int leftOutExit(size_t leftOut, std::string_view what, std::string_view from) {
+    if (leftOut == 0) return 0;
+    std::cerr << fmt::format("kernelmeter-cli: {} left out of {}: {} (named above); the rest was imported.\n", what, from, leftOut);
+    return 2;
+}
+
 }  // namespace
 
 int runDatasetBuild(const DatasetArgs& args) {
@@ -73,7 +80,7 @@ int runDatasetImportNnMeter(const DatasetArgs& args) {
     for (const std::string& w : r.value().warnings) std::cerr << "kernelmeter-cli: warning: " << w << "\n";
     std::cout << fmt::format("dataset {}: {} models\n", o.name, r.value().models);
     for (const auto& [device, n] : r.value().latencies) std::cout << fmt::format("  {}: {} latencies\n", device, n);
-    return 0;
+    return leftOutExit(r.value().warnings.size(), "lines", "the files");
 }
 
 int runDatasetImportTable(const DatasetArgs& args) {
@@ -104,7 +111,7 @@ int runDatasetImportTable(const DatasetArgs& args) {
     for (const auto& [text, id] : t.renamed) std::cout << fmt::format("  column '{}' is device {}\n", text, id);
     for (const std::string& id : t.addedDevices)
         std::cout << fmt::format("  defined table-only device {} (runtime none; kernelmeter-cli device show {})\n", id, id);
-    return 0;
+    return leftOutExit(t.warnings.size(), "rows or cells", args.tableFile);
 }
 
 int runDatasetShow(const DatasetArgs& args) {
