@@ -576,6 +576,7 @@ private slots:
         ReportOptions options;
         options.kernelDevice = 0;
         const QString html = composeReport(w.analysis(), nullptr, options, ReportInputs{}).html;
+        QVERIFY2(html.contains("The regressors below are opencv-t1's, which the adapted predictor scales"), qPrintable(html.right(3000)));
         QVERIFY2(html.contains("The 3 networks measured on opencv-t2 to adapt its predictor") && html.contains("Left-out error") &&
                      html.contains("<b>opencv-t2</b>: opencv-t1's predictor adapted 20"),
                  qPrintable(html.right(3000)));

@@ -235,6 +235,13 @@ private slots:
         QCOMPARE(model.headerData(KernelTypeTableModel::Samples, Qt::Horizontal, Qt::DisplayRole).toString(), "Samples");
         QCOMPARE(model.headerData(KernelTypeTableModel::Band, Qt::Horizontal, Qt::DisplayRole).toString(), "Interval x");
         QCOMPARE(int(KernelTypeTableModel::Within10), 1);
+        QCOMPARE(model.headerData(KernelTypeTableModel::Type, Qt::Horizontal, Qt::DisplayRole).toString(), "Kernel type");
+        // An adapted predictor's regressors are its source's: the header says whose.
+        auto adapted = std::make_shared<PredictorSet>(p);
+        adapted->adaptation = Adaptation{};
+        adapted->adaptation->sourceDevice = "xnnpack-t1";
+        model.setPredictor(adapted);
+        QCOMPARE(model.headerData(KernelTypeTableModel::Type, Qt::Horizontal, Qt::DisplayRole).toString(), "Kernel type (xnnpack-t1's)");
         model.setPredictor(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }
@@ -269,6 +276,13 @@ private slots:
         QCOMPARE(model.data(model.index(0, FusionRuleTableModel::MedianSaving), FusionRuleTableModel::SortRole).toDouble(), 0.25);
         QCOMPARE(model.headerData(FusionRuleTableModel::MedianSaving, Qt::Horizontal, Qt::DisplayRole).toString(), "Median saving ms");
         QCOMPARE(model.headerData(FusionRuleTableModel::DecidedBy, Qt::Horizontal, Qt::DisplayRole).toString(), "Decided by");
+        // Shown for another device than theirs (an adapted predictor carries its source's rules):
+        // the first header says whose they are.
+        model.setRules(m_analysis->devices[0].rules, r.deviceId);
+        QCOMPARE(model.headerData(FusionRuleTableModel::Rule, Qt::Horizontal, Qt::DisplayRole).toString(), "Rule");
+        model.setRules(m_analysis->devices[0].rules, "lab-phone");
+        QCOMPARE(model.headerData(FusionRuleTableModel::Rule, Qt::Horizontal, Qt::DisplayRole).toString(),
+                 QString::fromStdString("Rule (" + r.deviceId + "'s)"));
         model.setRules(nullptr);
         QCOMPARE(model.rowCount(), 0);
     }

@@ -65,12 +65,17 @@ QVariant KernelTypeTableModel::data(const QModelIndex& index, int role) const {
 QVariant KernelTypeTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     static const char* names[] = {"Kernel type", "Within 10%", "Within 5%", "RMSPE", "Interval x", "Regressor", "Samples", "Rounds"};
+    if (section == Type && m_predictor && m_predictor->adaptation)
+        return tr("Kernel type (%1's)").arg(QString::fromStdString(m_predictor->adaptation->sourceDevice));
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 
-void FusionRuleTableModel::setRules(std::shared_ptr<const RuleSet> rules) {
+void FusionRuleTableModel::setRules(std::shared_ptr<const RuleSet> rules, const std::string& deviceId) {
     beginResetModel();
     m_rules = std::move(rules);
+    m_owner = m_rules && !deviceId.empty() && !m_rules->deviceId.empty() && m_rules->deviceId != deviceId
+                  ? QString::fromStdString(m_rules->deviceId)
+                  : QString();
     m_rows.clear();
     if (m_rules) {
         for (const auto& [pair, r] : m_rules->pairs) m_rows.push_back({&r, QString(), medianSaving(r)});
@@ -107,6 +112,7 @@ QVariant FusionRuleTableModel::data(const QModelIndex& index, int role) const {
 QVariant FusionRuleTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
     static const char* names[] = {"Rule", "Verdict", "Median saving ms", "Decided by", "Points"};
+    if (section == Rule && !m_owner.isEmpty()) return tr("Rule (%1's)").arg(m_owner);
     return section >= 0 && section < ColumnCount ? tr(names[section]) : QVariant();
 }
 

@@ -22,7 +22,8 @@ public:
     enum Column { Type, Within10, Within5, Rmspe, Band, Regressor, Samples, Rounds, ColumnCount };
     static constexpr int SortRole = Qt::UserRole;
     using QAbstractTableModel::QAbstractTableModel;
-    void setPredictor(std::shared_ptr<const PredictorSet> predictor);  // null: empty
+    // Null: empty. An adapted predictor's regressors are its source's, and the first header says so.
+    void setPredictor(std::shared_ptr<const PredictorSet> predictor);
     // The kernel type of a row ("" out of range) and its predictor.
     std::string typeAt(int row) const;
     const KernelTypePredictor* typePredictor(int row) const;
@@ -43,8 +44,9 @@ public:
     enum Column { Rule, Verdict, MedianSaving, DecidedBy, Points, ColumnCount };
     static constexpr int SortRole = Qt::UserRole;
     using QAbstractTableModel::QAbstractTableModel;
-    // Pairs, then chains, then shared-output rules. Null: empty.
-    void setRules(std::shared_ptr<const RuleSet> rules);
+    // Pairs, then chains, then shared-output rules. Null: empty. Rules of another device than
+    // `deviceId` (an adapted predictor's source's) say whose they are in the first header.
+    void setRules(std::shared_ptr<const RuleSet> rules, const std::string& deviceId = {});
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -59,6 +61,7 @@ private:
     };
     std::shared_ptr<const RuleSet> m_rules;
     std::vector<Row> m_rows;
+    QString m_owner;  // the rules' device when not the one shown
 };
 
 // An adapted predictor's networks (PredictorSet::adaptation): measured on the target, predicted

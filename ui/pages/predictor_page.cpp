@@ -53,6 +53,10 @@ QTableView* makeTable(QAbstractItemModel* model, int sortRole, QWidget* parent) 
     return t;
 }
 
+QString typesToolTip() {
+    return QObject::tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history");
+}
+
 }  // namespace
 
 PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
@@ -106,7 +110,7 @@ PredictorPage::PredictorPage(QWidget* parent) : QWidget(parent) {
     for (QWidget* w : std::initializer_list<QWidget*>{m_buildProgress, m_buildStatus, m_cancelButton}) w->hide();
     auto* split = new QSplitter(Qt::Horizontal, this);
     m_types = makeTable(&m_typeModel, KernelTypeTableModel::SortRole, split);
-    m_types->setToolTip(tr("Validation on kernels drawn from the prior and never trained on; select a row for its sampling history"));
+    m_types->setToolTip(typesToolTip());
     m_plots = new QTabWidget(split);
     m_plot = new AccuracyPlot(m_plots);
     m_plots->addTab(m_plot, tr("Sampling"));  // short names: four tabs in a narrow pane
@@ -271,8 +275,12 @@ void PredictorPage::showDevice(int deviceIndex) {
                                 .arg(p.kernelScale, 0, 'f', 3)
                                 .arg(formatMs(p.overheadMs))));
     m_typeModel.setPredictor(d.predictor);
+    m_types->setToolTip(p.adaptation ? tr("%1's regressors, which the adapted predictor scales: validated on %1's kernels drawn from "
+                                          "the prior, before adapting; select a row for its sampling history")
+                                           .arg(QString::fromStdString(p.adaptation->sourceDevice))
+                                     : typesToolTip());
     m_types->resizeColumnsToContents();
-    m_ruleModel.setRules(d.rules);
+    m_ruleModel.setRules(d.rules, d.deviceId);
     m_rules->resizeColumnsToContents();
     if (m_typeModel.rowCount() > 0) {
         m_types->setCurrentIndex(m_types->model()->index(0, 0));

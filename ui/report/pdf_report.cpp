@@ -311,6 +311,11 @@ private:
                                   .arg(p.kernelScale, 0, 'f', 3)
                                   .arg(formatMs(p.overheadMs));
             h += "</p>";
+            if (p.adaptation)
+                h += QObject::tr(
+                         "<p>The regressors below are %1's, which the adapted predictor scales: their accuracy is on %1's "
+                         "kernels, before adapting.</p>")
+                         .arg(esc(p.adaptation->sourceDevice));
             std::map<std::string, int> used;
             for (const KernelPrediction& k : d.prediction.kernels) ++used[k.type];
             QStringList rows;
