@@ -167,6 +167,9 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
             if (!out.empty() && !produced.insert(out).second)
                 return badInput(fmt::format("{}: tensor '{}' is produced by more than one node (again by node {}).", file, out,
                                             nodeLabel(g.node(i), i)));
+    // The names a subgraph (If, Loop, Scan) may read from the graph around it.
+    for (const std::string& name : defined) lex.add(name);
+    for (const std::string& name : produced) lex.add(name);
     for (int i = 0; i < g.node_size(); ++i) {
         const auto& n = g.node(i);
         if (n.op_type().empty()) return badInput(fmt::format("{}: node #{} has no op type.", file, i));
@@ -183,6 +186,10 @@ Status validateModel(const onnx::ModelProto& model, const std::string& file, con
             } catch (const std::exception& e) {
                 std::string what = e.what();
                 if (auto cut = what.find("\n\n==>"); cut != std::string::npos) what.resize(cut);
+                // One line: the checker's messages break lines inside (a node printed in full).
+                std::replace_if(
+                    what.begin(), what.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
+                what.erase(std::unique(what.begin(), what.end(), [](char a, char b) { return a == ' ' && b == ' '; }), what.end());
                 return badInput(fmt::format("{}: node {} is not valid ONNX: {}", file, nodeLabel(n, i), what));
             }
             if (auto s = checkWindowAttributes(n, i, file); !s) return s;

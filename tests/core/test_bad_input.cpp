@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The bad-input corpus: each file breaks one rule, and the loader must say exactly what is wrong,
-// naming the file (and node or tensor), with a BadInput/Unsupported/Io code and no crash.
+// naming the file (and node or tensor), in one line, with a BadInput/Unsupported/Io code and no
+// crash; and a valid file near one of those rules (a subgraph reading the outer graph) loads.
 #include <QtTest>
 
 #include "onnx/onnx_loader.h"
@@ -33,6 +34,10 @@ private slots:
             "%1: input 'x' has implausible dimensions 1x1024x32768x32768 (more than 2147483648 elements).");
         row("zero_stride.onnx", ErrorCode::BadInput,
             "%1: node 'pool_zero' (MaxPool) has attribute 'strides' with value 0; each value must lie in [1, 1048576].");
+        // ONNX's checker prints the offending node over several lines: the message keeps one.
+        row("if_ghost.onnx", ErrorCode::BadInput,
+            "%1: node 'if_branch' (If) is not valid ONNX: Nodes in a graph must be topologically sorted, however input 'ghost' of "
+            "node: name: else_tanh OpType: Tanh is not output of any previous nodes.");
         row("opset3.onnx", ErrorCode::Unsupported,
             "%1: uses ONNX opset 3; KernelMeter reads opsets 7 to 17. Convert it with onnx.version_converter.");
         row("opset99.onnx", ErrorCode::Unsupported,
@@ -48,6 +53,15 @@ private slots:
         QVERIFY(!g.ok());
         QCOMPARE(QString::fromStdString(g.error().message), message.arg(path));
         QCOMPARE(g.error().code, code);
+    }
+
+    // Branches of an If (a Loop's body alike) may read tensors of the graph around them: valid
+    // ONNX, loaded, the If one node of its own.
+    void subgraphReadingTheOuterGraphLoads() {
+        Result<Graph> g = loadModelFile(KM_FIXTURES_DIR "/small/if_outer_scope.onnx");
+        QVERIFY2(g.ok(), g.ok() ? "" : g.error().message.c_str());
+        QCOMPARE(g.value().nodes().size(), size_t(2));
+        QCOMPARE(QString::fromStdString(g.value().nodes()[1].opType), QString("other:If"));
     }
 
     void missingFileAndFolder() {

@@ -288,6 +288,18 @@ def slice_models():
     return batch, channels
 
 
+def small_if_outer_scope(inner_input="r"):
+    """An If whose branches read a tensor of the graph around them (legal ONNX: outer scope)."""
+    then_g = helper.make_graph([helper.make_node("Sigmoid", [inner_input], ["t"], name="then_sigmoid")], "then", [],
+                               [vi("t", [1, 3, 8, 8])])
+    else_g = helper.make_graph([helper.make_node("Tanh", [inner_input], ["e"], name="else_tanh")], "else", [],
+                               [vi("e", [1, 3, 8, 8])])
+    n = [helper.make_node("Relu", ["x"], ["r"], name="relu"),
+         helper.make_node("If", ["c"], ["y"], name="if_branch", then_branch=then_g, else_branch=else_g)]
+    c = helper.make_tensor_value_info("c", TensorProto.BOOL, [])
+    return model_of(n, [vi("x", [1, 3, 8, 8]), c], [vi("y", [1, 3, 8, 8])], [], 13, "if_outer_scope")
+
+
 def write_small():
     for m, name in zip(slice_models(), ("slice_batch", "slice_channels")):
         save(m, os.path.join(OUT, "small", name + ".onnx"))
@@ -299,6 +311,7 @@ def write_small():
     save(small_shape_subgraph(), os.path.join(OUT, "small", "shape_subgraph.onnx"))
     save(small_se_block(), os.path.join(OUT, "small", "se_block.onnx"))
     save(small_opset7_mlp(), os.path.join(OUT, "small", "mlp_opset7.onnx"))
+    save(small_if_outer_scope(), os.path.join(OUT, "small", "if_outer_scope.onnx"))
 
 
 # ---------------------------------------------------------------- bad inputs
@@ -343,6 +356,8 @@ def write_bad():
     n = [helper.make_node("Relu", ["x"], ["y"], name="relu_huge")]
     save(model_of(n, [vi("x", [1, 1024, 1 << 15, 1 << 15])], [vi("y", None)], [], 13, "huge"),
          os.path.join(bad, "absurd_dims.onnx"))
+    # a branch reading a tensor that exists nowhere (ONNX's checker prints the node over lines)
+    save(small_if_outer_scope("ghost"), os.path.join(bad, "if_ghost.onnx"))
     # unsupported opsets
     n = [helper.make_node("Relu", ["x"], ["y"], name="relu")]
     save(model_of(n, [vi("x", [1, 3, 8, 8])], [vi("y", [1, 3, 8, 8])], [], 3, "old"),
