@@ -44,6 +44,12 @@ private slots:
         // Each device's predicted-vs-measured scatter on benchmark models (UX.md report item 6).
         QCOMPARE(int(body.count("Predicted against measured latency of 45 benchmark models")), 2);
         QCOMPARE(int(body.count("intervals held")), 2);  // and how often the predictions' intervals held them
+        // The graph and the charts are vector drawings: their words are text (an op's name, an
+        // edge's shape, an axis title), and the PDF holds no raster image.
+        for (const char* drawn : {"dwconv 3x3/2", "1x16x112x112", "kernel # of opencv-t1", "measured ms"})
+            QVERIFY2(body.contains(drawn), drawn);
+        const QList<QByteArray> images = km::test::runProgram("pdfimages", {"-list", pdf}).out.trimmed().split('\n');
+        QVERIFY2(images.size() == 2, images.join('\n').constData());  // the list's two header lines
         km::DeviceDataCache devices;
         km::Result<km::ModelAnalysis> a =
             km::analyzeModel(km::test::fixture("real/mobilenet_v3_small.onnx").toStdString(), {"opencv-t1", "xnnpack-t1"}, devices);

@@ -258,13 +258,24 @@ private slots:
         QVERIFY(from > 0 && to > from);
         const QString graph = doc.html.mid(from, to - from);
         QStringList names;
-        for (const auto& m : QRegularExpression("src='(km://image[0-9]+)'").globalMatch(graph)) names << m.captured(1);
+        QList<QSize> sizes;
+        for (const auto& m : QRegularExpression("src='(km://figure[0-9]+)' width='([0-9]+)' height='([0-9]+)'").globalMatch(graph)) {
+            names << m.captured(1);
+            sizes << QSize(m.captured(2).toInt(), m.captured(3).toInt());
+        }
         const int rows = int(graph.count("<tr>"));
         QVERIFY2(names.size() > rows, qPrintable(QString("%1 slices in %2 rows").arg(names.size()).arg(rows)));
-        for (const QString& name : names) {
-            const auto found = std::find_if(doc.images.begin(), doc.images.end(), [&](const auto& i) { return i.first == name; });
-            QVERIFY(found != doc.images.end());
-            const QImage& img = found->second;
+        for (int k = 0; k < names.size(); ++k) {
+            const QString& name = names[k];
+            const auto found = std::find_if(doc.figures.begin(), doc.figures.end(), [&](const auto& i) { return i.first == name; });
+            QVERIFY(found != doc.figures.end());
+            QImage img(sizes[k] * 2, QImage::Format_RGB32);  // the drawing at twice its size
+            img.fill(Qt::white);
+            {
+                QPainter painter(&img);
+                painter.scale(2, 2);
+                painter.drawPicture(QPointF(0, 0), found->second);
+            }
             int left = img.width(), right = -1;
             for (int y = 0; y < img.height(); y += 2)
                 for (int x = 0; x < img.width(); ++x)

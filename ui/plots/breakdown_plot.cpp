@@ -220,12 +220,17 @@ void BreakdownPlot::onClick(QCPAbstractPlottable* plottable, int dataIndex) {
     emit kernelClicked(kernel);
 }
 
-QImage BreakdownPlot::renderImage(int width, int height, Mode mode, double scale) {
+QPicture BreakdownPlot::renderPicture(int width, int height, Mode mode) {
     QCustomPlot offscreen;
     offscreen.resize(width, height);
     rebuild(&offscreen, mode, false);
     offscreen.replot(QCustomPlot::rpImmediateRefresh);
-    return offscreen.toPixmap(width, height, scale).toImage();
+    QPicture picture;
+    {
+        QCPPainter painter(&picture);
+        offscreen.toPainter(&painter, width, height);
+    }
+    return picture;
 }
 
 }  // namespace km::ui

@@ -5,6 +5,7 @@
 // bar selects it (kernelClicked).
 #pragma once
 
+#include <QPicture>
 #include <QWidget>
 
 class QCustomPlot;
@@ -32,8 +33,9 @@ public:
 
     // For tests: the bars drawn (one per device and kernel, or per device and category).
     int barCount() const { return m_barCount; }
-    // The chart in `mode` as an image of width x height logical pixels at `scale` (the report).
-    QImage renderImage(int width, int height, Mode mode, double scale);
+    // The chart in `mode` drawn at width x height logical pixels, recorded as vector drawing (the
+    // report).
+    QPicture renderPicture(int width, int height, Mode mode);
 
 signals:
     void kernelClicked(int kernelId);

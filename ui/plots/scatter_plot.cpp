@@ -77,6 +77,13 @@ void ScatterPlot::setPoints(const QString& caption, const std::vector<std::pair<
     m_plot->replot();
 }
 
-QImage ScatterPlot::renderImage(int width, int height, double scale) { return m_plot->toPixmap(width, height, scale).toImage(); }
+QPicture ScatterPlot::renderPicture(int width, int height) {
+    QPicture picture;
+    {
+        QCPPainter painter(&picture);
+        m_plot->toPainter(&painter, width, height);
+    }
+    return picture;
+}
 
 }  // namespace km::ui

@@ -3,7 +3,7 @@
 // the diagonal and the +-10% band dashed, and the share within 10% in the title.
 #pragma once
 
-#include <QImage>
+#include <QPicture>
 #include <QWidget>
 #include <utility>
 #include <vector>
@@ -23,8 +23,8 @@ public:
     void setMessage(const QString& message);
     int pointCount() const { return m_points; }
     QString title() const;  // as shown above the plot
-    // The plot as drawn, at width x height logical pixels times `scale` (for the PDF report).
-    QImage renderImage(int width, int height, double scale);
+    // The plot drawn at width x height logical pixels, recorded as vector drawing (for the PDF report).
+    QPicture renderPicture(int width, int height);
 
 private:
     QCustomPlot* m_plot = nullptr;

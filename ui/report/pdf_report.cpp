@@ -12,12 +12,14 @@
 #include <QPageLayout>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QPicture>
 #include <QScreen>
 #include <QTextBlock>
 #include <QTextCursor>
 #include <QTextDocument>
 #include <QTextFrame>
 #include <QTextLayout>
+#include <QTextObjectInterface>
 #include <QUrl>
 #include <algorithm>
 #include <cmath>
@@ -46,7 +48,10 @@ constexpr int kTextWidth = 660;
 constexpr int kSliceHeight = 800;  // one page's worth, with room for the cell padding
 constexpr int kMaxGraphPages = 6;
 constexpr double kMinGraphScale = 0.8;  // of the graph's size in the window, for more columns
-constexpr double kImageScale = 3.0;
+constexpr double kGraphDetail = 3.0;    // the graph is drawn as the window draws it at this zoom
+// A figure in the printed document (FigureObject): its object type and its index property.
+constexpr int kFigureObject = QTextFormat::UserObject + 1;
+constexpr int kFigureIndex = QTextFormat::UserProperty + 1;
 
 QString esc(const std::string& s) { return QString::fromStdString(s).toHtmlEscaped(); }
 
@@ -78,12 +83,13 @@ public:
         h += title() + summary() + graph() + perDevice() + comparison() + predictors() + provenance();
         return h + "</body></html>";
     }
-    std::vector<std::pair<QString, QImage>> takeImages() { return std::move(m_images); }
+    std::vector<std::pair<QString, QPicture>> takeFigures() { return std::move(m_figures); }
 
 private:
-    QString image(const QImage& img, int width, int height) {
-        const QString name = QStringLiteral("km://image%1").arg(m_images.size());
-        m_images.emplace_back(name, img);
+    // An <img> the printer replaces by the drawing (printReport).
+    QString figure(const QPicture& picture, int width, int height) {
+        const QString name = QStringLiteral("km://figure%1").arg(m_figures.size());
+        m_figures.emplace_back(name, picture);
         return QStringLiteral("<img src='%1' width='%2' height='%3'>").arg(name).arg(width).arg(height);
     }
 
@@ -229,13 +235,22 @@ private:
             // Never wider than the text (KeepAspectRatio below then leaves white under the drawing).
             const int width = std::min(kTextWidth, int(std::ceil(part.width() * scale)));
             const int height = int(std::ceil(part.height() * scale));
-            QImage img(QSize(width, height) * kImageScale, QImage::Format_ARGB32_Premultiplied);
-            img.fill(Qt::white);
-            QPainter p(&img);
-            p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
-            scene->render(&p, QRectF(0, 0, img.width(), img.height()), part, Qt::KeepAspectRatio);
-            p.end();
-            slices << image(img, width, height);
+            // Drawn as the window draws it at 3 times this size (every op's name and every edge's
+            // shape, which the items leave out when small), then recorded at this size.
+            QPicture detailed, picture;
+            {
+                QPainter p(&detailed);
+                p.setRenderHints(QPainter::Antialiasing | QPainter::TextAntialiasing);
+                p.scale(kGraphDetail, kGraphDetail);
+                p.setClipRect(QRectF(0, 0, width, height));
+                scene->render(&p, QRectF(0, 0, width, height), part, Qt::KeepAspectRatio);
+            }
+            {
+                QPainter p(&picture);
+                p.scale(1 / kGraphDetail, 1 / kGraphDetail);
+                p.drawPicture(QPointF(0, 0), detailed);
+            }
+            slices << figure(picture, width, height);
         }
         for (int first = 0; first < int(slices.size()); first += columns) {
             // Each row of slices starts a page, so that no slice is cut by a page break.
@@ -254,7 +269,7 @@ private:
                  "<p>Time per kernel of %1 in execution order, every device (other devices' kernels are counted where "
                  "their first op is); lines: cumulative share.</p>")
                  .arg(esc(m_a->devices[size_t(m_o.kernelDevice)].deviceId));
-        h += "<p>" + image(plot.renderImage(kTextWidth, 300, BreakdownPlot::Mode::PerKernel, kImageScale), kTextWidth, 300) + "</p>";
+        h += "<p>" + figure(plot.renderPicture(kTextWidth, 300, BreakdownPlot::Mode::PerKernel), kTextWidth, 300) + "</p>";
         for (const DeviceAnalysis& d : m_a->devices) {
             if (!d.ok()) continue;
             const auto& ks = d.prediction.kernels;
@@ -287,7 +302,7 @@ private:
         BreakdownPlot plot(&m_kernels);
         h += QObject::tr("<p>Each device's predicted total, stacked by kernel category.</p>");
         const int width = std::min(kTextWidth, 220 + 120 * int(m_kernels.shownDevices().size()));
-        h += "<p>" + image(plot.renderImage(width, 320, BreakdownPlot::Mode::ByCategory, kImageScale), width, 320) + "</p>";
+        h += "<p>" + figure(plot.renderPicture(width, 320, BreakdownPlot::Mode::ByCategory), width, 320) + "</p>";
         return h;
     }
 
@@ -364,7 +379,7 @@ private:
         ScatterPlot plot;
         plot.setPoints(leftOutCaption(d.deviceId), leftOutPoints(*d.predictor));
         constexpr int kWidth = 460, kHeight = 330;  // the caption on one line for a short device id
-        h += "<p>" + image(plot.renderImage(kWidth, kHeight, kImageScale), kWidth, kHeight) + "</p>";
+        h += "<p>" + figure(plot.renderPicture(kWidth, kHeight), kWidth, kHeight) + "</p>";
         return h;
     }
 
@@ -401,7 +416,7 @@ private:
         ScatterPlot plot;
         plot.setPoints(QString::fromStdString(deviceId), points);
         constexpr int kSize = 330;
-        h += "<p>" + image(plot.renderImage(kSize + 60, kSize, kImageScale), kSize + 60, kSize) + "</p>";
+        h += "<p>" + figure(plot.renderPicture(kSize + 60, kSize), kSize + 60, kSize) + "</p>";
         return h;
     }
 
@@ -436,7 +451,7 @@ private:
     ReportOptions m_o;
     const ReportInputs& m_in;
     KernelTableModel m_kernels;
-    std::vector<std::pair<QString, QImage>> m_images;
+    std::vector<std::pair<QString, QPicture>> m_figures;
 };
 
 }  // namespace
@@ -460,7 +475,7 @@ ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const 
     if (!analysis) return doc;
     Builder builder(analysis, std::move(layout), options, inputs);
     doc.html = builder.html();  // renders the graph and charts into the builder's images
-    doc.images = builder.takeImages();
+    doc.figures = builder.takeFigures();
     doc.title = QObject::tr("KernelMeter report: %1").arg(QFileInfo(QString::fromStdString(analysis->file)).fileName());
     return doc;
 }
@@ -489,6 +504,9 @@ QPointF layoutDpi() {
 std::unique_ptr<QTextDocument> printLayoutOf(const QTextDocument& doc, QPagedPaintDevice& device) {
     std::unique_ptr<QTextDocument> copy(doc.clone());
     copy->documentLayout()->setPaintDevice(&device);
+    // A clone has no object handlers of its own: without the figures' it would lay them out empty.
+    if (auto* figures = dynamic_cast<QObject*>(doc.documentLayout()->handlerForObject(kFigureObject)))
+        copy->documentLayout()->registerHandler(kFigureObject, figures);
     QTextFrameFormat frame = copy->rootFrame()->frameFormat();
     const QPointF dpi = layoutDpi();
     frame.setLeftMargin(int(2 / 2.54 * dpi.x()));
@@ -544,12 +562,79 @@ int keepHeadingsWithTheirText(QTextDocument& doc, QPagedPaintDevice& device) {
     return added;
 }
 
+// Draws a report figure where the html had its <img>: the recorded drawing played into the PDF's
+// painter, so that lines and text stay vectors at any zoom.
+class FigureObject : public QObject, public QTextObjectInterface {
+    Q_OBJECT
+    Q_INTERFACES(QTextObjectInterface)
+public:
+    explicit FigureObject(const std::vector<std::pair<QString, QPicture>>& figures) : m_figures(figures) {}
+    // As an image of that size would be: the html's logical pixels (QPicture's, the platform's
+    // default resolution) in the units of the device the document is laid out for.
+    QSizeF intrinsicSize(QTextDocument* doc, int, const QTextFormat& format) override {
+        const QPaintDevice* device = doc->documentLayout()->paintDevice();
+        return logicalSize(format) * (device ? qreal(device->logicalDpiY()) / qreal(QPicture().logicalDpiY()) : 1.0);
+    }
+    void drawObject(QPainter* painter, const QRectF& rect, QTextDocument*, int, const QTextFormat& format) override {
+        const int i = format.intProperty(kFigureIndex);
+        if (i < 0 || size_t(i) >= m_figures.size() || logicalSize(format).isEmpty()) return;
+        const QPicture& picture = m_figures[size_t(i)].second;
+        // A QPicture plays at the device's resolution by itself: only the difference between the
+        // rect and that size is scaled here.
+        const QSizeF played = logicalSize(format) * (qreal(painter->device()->logicalDpiY()) / qreal(picture.logicalDpiY()));
+        painter->save();
+        painter->translate(rect.topLeft());
+        painter->scale(rect.width() / played.width(), rect.height() / played.height());
+        painter->drawPicture(QPointF(0, 0), picture);
+        painter->restore();
+    }
+
+private:
+    static QSizeF logicalSize(const QTextFormat& format) {
+        return {format.doubleProperty(QTextFormat::ImageWidth), format.doubleProperty(QTextFormat::ImageHeight)};
+    }
+    const std::vector<std::pair<QString, QPicture>>& m_figures;
+};
+
+namespace {
+
+// Replaces each <img> naming a figure by a FigureObject character of the same size.
+void placeFigures(QTextDocument& doc, const std::vector<std::pair<QString, QPicture>>& figures, FigureObject& handler) {
+    doc.documentLayout()->registerHandler(kFigureObject, &handler);
+    std::map<QString, int> index;
+    for (size_t i = 0; i < figures.size(); ++i) index[figures[i].first] = int(i);
+    std::vector<std::pair<int, QTextCharFormat>> places;  // document position, the object's format
+    for (QTextBlock b = doc.begin(); b.isValid(); b = b.next())
+        for (auto it = b.begin(); !it.atEnd(); ++it) {
+            const QTextFragment f = it.fragment();
+            if (!f.charFormat().isImageFormat()) continue;
+            const QTextImageFormat image = f.charFormat().toImageFormat();
+            const auto found = index.find(image.name());
+            if (found == index.end()) continue;
+            QTextCharFormat object;
+            object.setObjectType(kFigureObject);
+            object.setProperty(kFigureIndex, found->second);
+            object.setProperty(QTextFormat::ImageWidth, image.width());
+            object.setProperty(QTextFormat::ImageHeight, image.height());
+            for (int k = 0; k < f.length(); ++k) places.emplace_back(f.position() + k, object);
+        }
+    for (auto p = places.rbegin(); p != places.rend(); ++p) {  // from the end: positions stay valid
+        QTextCursor c(&doc);
+        c.setPosition(p->first);
+        c.setPosition(p->first + 1, QTextCursor::KeepAnchor);
+        c.insertText(QString(QChar::ObjectReplacementCharacter), p->second);
+    }
+}
+
+}  // namespace
+
 QString printReport(const QString& path, const ReportDocument& report) {
     if (report.html.isEmpty()) return QObject::tr("%1: no model to report on.").arg(path);
     if (QString error = checkReportTarget(path); !error.isEmpty()) return error;
+    FigureObject figures(report.figures);
     QTextDocument doc;
     doc.setHtml(report.html);
-    for (const auto& [name, image] : report.images) doc.addResource(QTextDocument::ImageResource, QUrl(name), QVariant(image));
+    placeFigures(doc, report.figures, figures);
     QPdfWriter writer(path);
     if (!writer.setPageLayout(
             QPageLayout(QPageSize(QPageSize::A4), QPageLayout::Portrait, QMarginsF(15, 15, 15, 15), QPageLayout::Millimeter)))
@@ -569,3 +654,5 @@ QString writePdfReport(const QString& path, AnalysisPtr analysis, std::shared_pt
 }
 
 }  // namespace km::ui
+
+#include "pdf_report.moc"

@@ -3,14 +3,14 @@
 // with one device's kernels, the top kernels per device with the breakdown chart, the device
 // comparison, each predictor's sampling accuracy, calibration and predicted-vs-measured scatter on
 // benchmark models, and provenance with a note on the method. A4, paginated by QTextDocument;
-// charts and the graph are embedded as 3x images.
+// charts and the graph are vector drawings (recorded as QPictures, played into the PDF).
 // Three steps, so that the GUI never waits for the slow ones (ReportJob): gatherReportInputs (the
 // file's hash, benchmark models predicted: seconds; any thread), composeReport (draws the graph and
-// charts into images: needs widgets, so the UI thread; about 0.1 s) and printReport (lays out and
+// charts into pictures: needs widgets, so the UI thread; about 0.1 s) and printReport (lays out and
 // writes the PDF: any thread). writePdfReport does all three in a row.
 #pragma once
 
-#include <QImage>
+#include <QPicture>
 #include <QString>
 #include <map>
 #include <memory>
@@ -48,7 +48,9 @@ ReportInputs gatherReportInputs(const AnalysisPtr& analysis, size_t modelsPerFam
 
 struct ReportDocument {
     QString html, title;
-    std::vector<std::pair<QString, QImage>> images;  // resources the html names
+    // The drawings the html names as images (src, in logical pixels as its width and height say):
+    // printReport draws each in its place as vector graphics.
+    std::vector<std::pair<QString, QPicture>> figures;
 };
 ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const GraphLayout> layout, const ReportOptions& options,
                              const ReportInputs& inputs);
