@@ -8,7 +8,6 @@
 #include <QGraphicsPathItem>
 #include <QGraphicsScene>
 #include <QGuiApplication>
-#include <QImage>
 #include <QPageLayout>
 #include <QPainter>
 #include <QPdfWriter>
@@ -474,7 +473,7 @@ ReportDocument composeReport(const AnalysisPtr& analysis, std::shared_ptr<const 
     ReportDocument doc;
     if (!analysis) return doc;
     Builder builder(analysis, std::move(layout), options, inputs);
-    doc.html = builder.html();  // renders the graph and charts into the builder's images
+    doc.html = builder.html();  // records the graph and charts into the builder's figures
     doc.figures = builder.takeFigures();
     doc.title = QObject::tr("KernelMeter report: %1").arg(QFileInfo(QString::fromStdString(analysis->file)).fileName());
     return doc;
